@@ -1,0 +1,160 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/sirupsen/logrus"
+
+	"github.com/gdyouth/youthvoice/config"
+	"github.com/gdyouth/youthvoice/model"
+	"github.com/gdyouth/youthvoice/service/kv"
+	"github.com/gdyouth/youthvoice/service/menu"
+	"github.com/gdyouth/youthvoice/service/wxapi"
+)
+
+// Sandbox credentials: used only when no real WeChat credentials are set,
+// and never together with them (config.Real decides).
+var sandboxCredentials = wxapi.Credentials{
+	AppID:  "wxsandbox0000000000",
+	Secret: "sandbox-secret",
+	Token:  "sandbox",
+	AESKey: "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
+}
+
+// base is what every subcommand needs: configuration, logs, the database
+// and the kv store.
+type base struct {
+	cfg   config.Config
+	log   *slog.Logger
+	db    *model.DB
+	store kv.Store
+	cred  wxapi.Credentials
+}
+
+func newLogger(w io.Writer, level string) *slog.Logger {
+	var l slog.Level
+	_ = l.UnmarshalText([]byte(strings.ToUpper(level)))
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l}))
+}
+
+// open loads the configuration and connects to the stores. Any bad
+// setting stops here with a message naming it.
+func open(ctx context.Context, configFile string, getenv func(string) string, stderr io.Writer) (*base, error) {
+	cfg, err := config.Load(configFile, getenv)
+	if err != nil {
+		return nil, err
+	}
+	log := newLogger(stderr, cfg.LogLevel)
+	// silenceper logs through logrus; keep its debug output (raw messages)
+	// out of our logs.
+	logrus.SetOutput(stderr)
+	logrus.SetLevel(logrus.WarnLevel)
+
+	b := &base{cfg: cfg, log: log}
+	if cfg.MySQLDSN != "" {
+		b.db, err = model.OpenMySQL(ctx, cfg.MySQLDSN)
+	} else {
+		b.db, err = model.OpenSQLite(filepath.Join(cfg.DataDir, "youthvoice.db"))
+	}
+	if err != nil {
+		return nil, err
+	}
+	if cfg.RedisAddr != "" {
+		b.store, err = kv.NewRedis(ctx, kv.RedisOptions{
+			Addr: cfg.RedisAddr, Password: cfg.RedisPassword, DB: cfg.RedisDB, Prefix: "yv:",
+		})
+		if err != nil {
+			_ = b.db.Close()
+			return nil, err
+		}
+	} else {
+		b.store = kv.NewMemory(nil)
+	}
+	if cfg.Real() {
+		b.cred = wxapi.Credentials{AppID: cfg.WeChat.AppID, Secret: cfg.WeChat.Secret, Token: cfg.WeChat.Token, AESKey: cfg.WeChat.AESKey}
+	} else {
+		b.cred = sandboxCredentials
+	}
+	wxapi.Configure(cfg.WeChat.APIBase, 5*time.Second)
+	log.Info("youthvoice starting", "version", version, "config", cfg,
+		"database_backend", string(b.db.Dialect()), "kv_backend", b.store.Backend())
+	return b, nil
+}
+
+func (b *base) close() {
+	if err := b.store.Close(); err != nil {
+		b.log.Error("closing kv store", "err", err)
+	}
+	if err := b.db.Close(); err != nil {
+		b.log.Error("closing database", "err", err)
+	}
+}
+
+func (b *base) migrate(ctx context.Context) error {
+	applied, err := b.db.Migrate(ctx)
+	if err != nil {
+		return err
+	}
+	b.log.Info("database migrations", "applied", applied, "schema_version", model.LatestVersion())
+	return nil
+}
+
+func loadMenu(cfg config.Config) (*menu.Menu, error) {
+	raw := config.DefaultMenu
+	if cfg.MenuFile != "" {
+		var err error
+		if raw, err = os.ReadFile(cfg.MenuFile); err != nil {
+			return nil, fmt.Errorf("读取菜单文件失败（YV_MENU_FILE）: %w", err)
+		}
+	}
+	return menu.Parse(raw, cfg.PublicURL)
+}
+
+func migrate(ctx context.Context, configFile string, getenv func(string) string, stdout, stderr io.Writer) error {
+	b, err := open(ctx, configFile, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	defer b.close()
+	if err := b.migrate(ctx); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "数据库已是最新版本 %d\n", model.LatestVersion())
+	return nil
+}
+
+func menuSync(ctx context.Context, configFile string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg, err := config.Load(configFile, getenv)
+	if err != nil {
+		return err
+	}
+	m, err := loadMenu(cfg)
+	if err != nil {
+		return err
+	}
+	if !cfg.Real() {
+		fmt.Fprintln(stdout, "菜单校验通过。沙箱模式（未配置微信凭据）：未推送到微信。")
+		return nil
+	}
+	b, err := open(ctx, configFile, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	defer b.close()
+	client, err := wxapi.New(b.cred, b.store, b.log)
+	if err != nil {
+		return err
+	}
+	if err := client.CreateMenu(ctx, m.Buttons()); err != nil {
+		return fmt.Errorf("推送菜单失败: %w", err)
+	}
+	fmt.Fprintln(stdout, "菜单已推送到微信，约 5 分钟内对用户生效。")
+	return nil
+}

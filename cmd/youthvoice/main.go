@@ -1,0 +1,92 @@
+// Command youthvoice is the backend of the 广东青年之声 WeChat service account.
+//
+//	youthvoice [serve]      run the server (the default)
+//	youthvoice migrate      apply database migrations and exit
+//	youthvoice menu sync    validate config/menu.json and push it to WeChat
+//	youthvoice version      print the version
+//
+// Every subcommand accepts --config FILE; YV_* environment variables
+// override the file.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "youthvoice:", err)
+		}
+		os.Exit(1)
+	}
+}
+
+const usage = `用法: youthvoice [--config FILE] <命令>
+
+命令:
+  serve        启动服务（默认）
+  migrate      执行数据库迁移后退出
+  menu sync    校验 config/menu.json 并推送到微信
+  version      显示版本
+
+配置: 可选的 YAML 配置文件（见 config/config.example.yaml），YV_* 环境变量优先。
+`
+
+// run parses the command line and dispatches; it returns instead of
+// exiting so tests can drive it.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("youthvoice", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, usage) }
+	configFile := fs.String("config", "", "YAML 配置文件")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	rest := fs.Args()
+	cmd := "serve"
+	if len(rest) > 0 {
+		cmd, rest = rest[0], rest[1:]
+	}
+	// Allow the flag after the subcommand too: youthvoice serve --config x.
+	if len(rest) > 0 {
+		sub := flag.NewFlagSet(cmd, flag.ContinueOnError)
+		sub.SetOutput(stderr)
+		sub.StringVar(configFile, "config", *configFile, "YAML 配置文件")
+		if err := sub.Parse(rest); err != nil {
+			return err
+		}
+		rest = sub.Args()
+	}
+
+	switch cmd {
+	case "version":
+		fmt.Fprintln(stdout, "youthvoice", version)
+		return nil
+	case "serve":
+		return serve(ctx, *configFile, getenv, stderr)
+	case "migrate":
+		return migrate(ctx, *configFile, getenv, stdout, stderr)
+	case "menu":
+		if len(rest) != 1 || rest[0] != "sync" {
+			return errors.New("用法: youthvoice menu sync")
+		}
+		return menuSync(ctx, *configFile, getenv, stdout, stderr)
+	default:
+		fmt.Fprint(stderr, usage)
+		return fmt.Errorf("未知命令 %q", cmd)
+	}
+}

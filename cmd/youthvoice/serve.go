@@ -1,0 +1,102 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/gdyouth/youthvoice/handler"
+	"github.com/gdyouth/youthvoice/service/callback"
+	"github.com/gdyouth/youthvoice/service/clock"
+	"github.com/gdyouth/youthvoice/service/wxapi"
+)
+
+// serve runs the HTTP server until ctx is cancelled (SIGINT/SIGTERM), then
+// stops accepting connections, finishes in-flight requests and flushes.
+func serve(ctx context.Context, configFile string, getenv func(string) string, stderr io.Writer) error {
+	b, err := open(ctx, configFile, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	defer b.close()
+	if err := b.migrate(ctx); err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", b.cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("无法监听 YV_ADDR=%s: %w", b.cfg.Addr, err)
+	}
+	return serveOn(ctx, b, ln)
+}
+
+func serveOn(ctx context.Context, b *base, ln net.Listener) error {
+	m, err := loadMenu(b.cfg)
+	if err != nil {
+		return err
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+
+	clk := clock.Real{}
+	client, err := wxapi.New(b.cred, b.store, b.log)
+	if err != nil {
+		return err
+	}
+	recorder := callback.NewRecorder(b.db, b.log, reg, callback.RecorderOptions{})
+	defer recorder.Close()
+	cb, err := callback.New(b.db, b.store, m, clk, recorder, b.log, reg, callback.Options{DedupeTTL: b.cfg.WeChat.DedupeTTL})
+	if err != nil {
+		return err
+	}
+	wechat, err := handler.NewWeChat(client.OfficialAccount(), b.cred.Token, cb, clk, b.cfg.WeChat.MaxClockSkew, b.log, reg)
+	if err != nil {
+		return err
+	}
+	ops, err := handler.NewOps(map[string]handler.Pinger{"database": b.db, "kv": b.store}, reg)
+	if err != nil {
+		return err
+	}
+	gin.SetMode(gin.ReleaseMode)
+	router, err := handler.NewRouter(b.log, reg, ops, wechat)
+	if err != nil {
+		return err
+	}
+
+	srv := &http.Server{
+		Handler:           router,
+		ReadTimeout:       b.cfg.HTTP.ReadTimeout,
+		ReadHeaderTimeout: 5 * time.Second,
+		WriteTimeout:      b.cfg.HTTP.WriteTimeout,
+		IdleTimeout:       b.cfg.HTTP.IdleTimeout,
+		MaxHeaderBytes:    64 << 10,
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	b.log.Info("listening", "addr", ln.Addr().String(), "public_url", b.cfg.PublicURL, "sandbox", !b.cfg.Real())
+
+	select {
+	case err := <-errc:
+		return fmt.Errorf("HTTP 服务异常退出: %w", err)
+	case <-ctx.Done():
+	}
+	b.log.Info("shutting down; finishing in-flight requests", "timeout", b.cfg.HTTP.ShutdownTimeout)
+	sctx, cancel := context.WithTimeout(context.Background(), b.cfg.HTTP.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("优雅停机超时: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	b.log.Info("stopped")
+	return nil
+}

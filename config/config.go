@@ -1,0 +1,323 @@
+// Package config loads the service configuration from an optional YAML file
+// and the YV_* environment variables (environment wins).
+package config
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-sql-driver/mysql"
+	"gopkg.in/yaml.v3"
+)
+
+// Config is the whole runtime configuration. Secrets are tagged so that
+// LogValue never prints them.
+type Config struct {
+	Addr      string `yaml:"addr"`
+	DataDir   string `yaml:"data_dir"`
+	PublicURL string `yaml:"public_url"`
+	LogLevel  string `yaml:"log_level"`
+	MenuFile  string `yaml:"menu_file"`
+
+	MySQLDSN string `yaml:"mysql_dsn"`
+
+	RedisAddr     string `yaml:"redis_addr"`
+	RedisPassword string `yaml:"redis_password"`
+	RedisDB       int    `yaml:"redis_db"`
+
+	WeChat WeChat `yaml:"wechat"`
+
+	HTTP HTTP `yaml:"http"`
+}
+
+// WeChat holds the official-account credentials and endpoints.
+type WeChat struct {
+	AppID   string `yaml:"appid"`
+	Secret  string `yaml:"secret"`
+	Token   string `yaml:"token"`
+	AESKey  string `yaml:"aes_key"`
+	APIBase string `yaml:"api_base"`
+	// DedupeTTL is how long a callback's dedupe key and reply are kept.
+	DedupeTTL time.Duration `yaml:"dedupe_ttl"`
+	// MaxClockSkew rejects callbacks whose timestamp is further from now.
+	MaxClockSkew time.Duration `yaml:"max_clock_skew"`
+}
+
+// HTTP holds the server timeouts.
+type HTTP struct {
+	ReadTimeout     time.Duration `yaml:"read_timeout"`
+	WriteTimeout    time.Duration `yaml:"write_timeout"`
+	IdleTimeout     time.Duration `yaml:"idle_timeout"`
+	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
+}
+
+// DefaultAPIBase is WeChat's API origin.
+const DefaultAPIBase = "https://api.weixin.qq.com"
+
+// Default returns the embedded-default configuration.
+func Default() Config {
+	return Config{
+		Addr:      ":8080",
+		DataDir:   "./data",
+		PublicURL: "http://localhost:8080",
+		LogLevel:  "info",
+		WeChat: WeChat{
+			APIBase:      DefaultAPIBase,
+			DedupeTTL:    10 * time.Minute,
+			MaxClockSkew: 5 * time.Minute,
+		},
+		HTTP: HTTP{
+			ReadTimeout:     10 * time.Second,
+			WriteTimeout:    15 * time.Second,
+			IdleTimeout:     60 * time.Second,
+			ShutdownTimeout: 20 * time.Second,
+		},
+	}
+}
+
+// Load reads file (optional, "" for none), then applies environment
+// overrides from getenv, then validates.
+func Load(file string, getenv func(string) string) (Config, error) {
+	cfg := Default()
+	if file != "" {
+		raw, err := os.ReadFile(file)
+		if err != nil {
+			return cfg, fmt.Errorf("读取配置文件 %s 失败: %w", file, err)
+		}
+		dec := yaml.NewDecoder(strings.NewReader(string(raw)))
+		dec.KnownFields(true)
+		if err := dec.Decode(&cfg); err != nil && !errors.Is(err, io.EOF) {
+			return cfg, fmt.Errorf("配置文件 %s 格式错误: %w", file, err)
+		}
+	}
+	if err := cfg.applyEnv(getenv); err != nil {
+		return cfg, err
+	}
+	return cfg, cfg.Validate()
+}
+
+type envVar struct {
+	name string
+	set  func(c *Config, v string) error
+}
+
+func str(p func(c *Config) *string) func(*Config, string) error {
+	return func(c *Config, v string) error { *p(c) = v; return nil }
+}
+
+func dur(name string, p func(c *Config) *time.Duration) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 {
+			return fmt.Errorf("%s 必须是时长（如 30s、5m），当前值 %q 无法解析", name, v)
+		}
+		*p(c) = d
+		return nil
+	}
+}
+
+// EnvVars lists every environment variable the service reads, in the
+// order they are documented.
+var envVars = []envVar{
+	{"YV_ADDR", str(func(c *Config) *string { return &c.Addr })},
+	{"YV_DATA_DIR", str(func(c *Config) *string { return &c.DataDir })},
+	{"YV_PUBLIC_URL", str(func(c *Config) *string { return &c.PublicURL })},
+	{"YV_LOG_LEVEL", str(func(c *Config) *string { return &c.LogLevel })},
+	{"YV_MENU_FILE", str(func(c *Config) *string { return &c.MenuFile })},
+	{"YV_MYSQL_DSN", str(func(c *Config) *string { return &c.MySQLDSN })},
+	{"YV_REDIS_ADDR", str(func(c *Config) *string { return &c.RedisAddr })},
+	{"YV_REDIS_PASSWORD", str(func(c *Config) *string { return &c.RedisPassword })},
+	{"YV_REDIS_DB", func(c *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 || n > 15 {
+			return fmt.Errorf("YV_REDIS_DB 必须是 0–15 的整数，当前值 %q", v)
+		}
+		c.RedisDB = n
+		return nil
+	}},
+	{"YV_WECHAT_APPID", str(func(c *Config) *string { return &c.WeChat.AppID })},
+	{"YV_WECHAT_SECRET", str(func(c *Config) *string { return &c.WeChat.Secret })},
+	{"YV_WECHAT_TOKEN", str(func(c *Config) *string { return &c.WeChat.Token })},
+	{"YV_WECHAT_AES_KEY", str(func(c *Config) *string { return &c.WeChat.AESKey })},
+	{"YV_WECHAT_API_BASE", str(func(c *Config) *string { return &c.WeChat.APIBase })},
+	{"YV_WECHAT_DEDUPE_TTL", dur("YV_WECHAT_DEDUPE_TTL", func(c *Config) *time.Duration { return &c.WeChat.DedupeTTL })},
+	{"YV_WECHAT_MAX_CLOCK_SKEW", dur("YV_WECHAT_MAX_CLOCK_SKEW", func(c *Config) *time.Duration { return &c.WeChat.MaxClockSkew })},
+	{"YV_HTTP_READ_TIMEOUT", dur("YV_HTTP_READ_TIMEOUT", func(c *Config) *time.Duration { return &c.HTTP.ReadTimeout })},
+	{"YV_HTTP_WRITE_TIMEOUT", dur("YV_HTTP_WRITE_TIMEOUT", func(c *Config) *time.Duration { return &c.HTTP.WriteTimeout })},
+	{"YV_HTTP_IDLE_TIMEOUT", dur("YV_HTTP_IDLE_TIMEOUT", func(c *Config) *time.Duration { return &c.HTTP.IdleTimeout })},
+	{"YV_HTTP_SHUTDOWN_TIMEOUT", dur("YV_HTTP_SHUTDOWN_TIMEOUT", func(c *Config) *time.Duration { return &c.HTTP.ShutdownTimeout })},
+}
+
+func (c *Config) applyEnv(getenv func(string) string) error {
+	if getenv == nil {
+		return nil
+	}
+	for _, ev := range envVars {
+		v, ok := lookup(getenv, ev.name)
+		if !ok {
+			continue
+		}
+		if err := ev.set(c, v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func lookup(getenv func(string) string, name string) (string, bool) {
+	v := getenv(name)
+	return strings.TrimSpace(v), v != ""
+}
+
+// Validate checks every value and names the setting at fault.
+func (c *Config) Validate() error {
+	if c.Addr == "" {
+		return errors.New("YV_ADDR 不能为空")
+	}
+	if c.DataDir == "" {
+		return errors.New("YV_DATA_DIR 不能为空")
+	}
+	u, err := url.Parse(c.PublicURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") {
+		return fmt.Errorf("YV_PUBLIC_URL 必须是 http(s) 源地址（如 https://wx.example.org），当前值 %q", c.PublicURL)
+	}
+	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
+	switch strings.ToLower(c.LogLevel) {
+	case "debug", "info", "warn", "error":
+	default:
+		return fmt.Errorf("YV_LOG_LEVEL 只能是 debug、info、warn、error，当前值 %q", c.LogLevel)
+	}
+	if c.MySQLDSN != "" {
+		if err := checkMySQLDSN(c.MySQLDSN); err != nil {
+			return err
+		}
+	}
+	if c.RedisDB < 0 || c.RedisDB > 15 {
+		return fmt.Errorf("YV_REDIS_DB 必须是 0–15 的整数，当前值 %d", c.RedisDB)
+	}
+	w := c.WeChat
+	if w.AESKey != "" && len(w.AESKey) != 43 {
+		return fmt.Errorf("YV_WECHAT_AES_KEY（EncodingAESKey）必须是 43 个字符，当前为 %d 个字符", len(w.AESKey))
+	}
+	if w.AESKey != "" && !isBase64Key(w.AESKey) {
+		return errors.New("YV_WECHAT_AES_KEY（EncodingAESKey）只能包含字母和数字")
+	}
+	if c.Real() {
+		for _, need := range []struct{ name, v string }{
+			{"YV_WECHAT_APPID", w.AppID}, {"YV_WECHAT_SECRET", w.Secret}, {"YV_WECHAT_TOKEN", w.Token},
+		} {
+			if need.v == "" {
+				return fmt.Errorf("已配置部分微信凭据，但缺少 %s", need.name)
+			}
+		}
+	}
+	bu, err := url.Parse(w.APIBase)
+	if err != nil || (bu.Scheme != "http" && bu.Scheme != "https") || bu.Host == "" {
+		return fmt.Errorf("YV_WECHAT_API_BASE 必须是 http(s) 地址，当前值 %q", w.APIBase)
+	}
+	c.WeChat.APIBase = strings.TrimRight(w.APIBase, "/")
+	if w.DedupeTTL < time.Minute {
+		return fmt.Errorf("YV_WECHAT_DEDUPE_TTL 不能小于 1m（微信会在约 15 秒内重试三次）")
+	}
+	if w.MaxClockSkew <= 0 {
+		return fmt.Errorf("YV_WECHAT_MAX_CLOCK_SKEW 必须大于 0")
+	}
+	for _, t := range []struct {
+		name string
+		d    time.Duration
+	}{
+		{"YV_HTTP_READ_TIMEOUT", c.HTTP.ReadTimeout}, {"YV_HTTP_WRITE_TIMEOUT", c.HTTP.WriteTimeout},
+		{"YV_HTTP_IDLE_TIMEOUT", c.HTTP.IdleTimeout}, {"YV_HTTP_SHUTDOWN_TIMEOUT", c.HTTP.ShutdownTimeout},
+	} {
+		if t.d <= 0 {
+			return fmt.Errorf("%s 必须大于 0", t.name)
+		}
+	}
+	return nil
+}
+
+// Real reports whether real WeChat credentials are configured. Without them
+// the server runs in the sandbox.
+func (c *Config) Real() bool {
+	w := c.WeChat
+	return w.AppID != "" || w.Secret != "" || w.Token != "" || w.AESKey != ""
+}
+
+// HTTPS reports whether users reach the service over https.
+func (c *Config) HTTPS() bool { return strings.HasPrefix(c.PublicURL, "https://") }
+
+func isBase64Key(s string) bool {
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') {
+			return false
+		}
+	}
+	return true
+}
+
+// LogValue renders the configuration for the startup log without secrets.
+func (c Config) LogValue() slog.Value {
+	mysql := "sqlite (" + c.DataDir + ")"
+	if c.MySQLDSN != "" {
+		mysql = "mysql " + redactDSN(c.MySQLDSN)
+	}
+	redis := "in-process"
+	if c.RedisAddr != "" {
+		redis = fmt.Sprintf("redis %s db=%d password=%s", c.RedisAddr, c.RedisDB, setOrNot(c.RedisPassword))
+	}
+	return slog.GroupValue(
+		slog.String("addr", c.Addr),
+		slog.String("public_url", c.PublicURL),
+		slog.String("database", mysql),
+		slog.String("kv", redis),
+		slog.String("wechat_appid", c.WeChat.AppID),
+		slog.String("wechat_secret", setOrNot(c.WeChat.Secret)),
+		slog.String("wechat_token", setOrNot(c.WeChat.Token)),
+		slog.String("wechat_aes_key", setOrNot(c.WeChat.AESKey)),
+		slog.String("wechat_api_base", c.WeChat.APIBase),
+		slog.Bool("sandbox", !c.Real()),
+	)
+}
+
+func setOrNot(s string) string {
+	if s == "" {
+		return "(未设置)"
+	}
+	return "(已设置)"
+}
+
+func checkMySQLDSN(dsn string) error {
+	cfg, err := mysql.ParseDSN(dsn)
+	if err != nil {
+		return fmt.Errorf("YV_MYSQL_DSN 无法解析（格式如 user:pass@tcp(127.0.0.1:3306)/youthvoice?parseTime=true）: %s", redactErr(err, dsn))
+	}
+	if cfg.DBName == "" {
+		return errors.New("YV_MYSQL_DSN 缺少数据库名（…/youthvoice?parseTime=true）")
+	}
+	return nil
+}
+
+// redactDSN prints a DSN without its password.
+func redactDSN(dsn string) string {
+	cfg, err := mysql.ParseDSN(dsn)
+	if err != nil {
+		return "(无法解析)"
+	}
+	return fmt.Sprintf("%s@%s(%s)/%s", cfg.User, cfg.Net, cfg.Addr, cfg.DBName)
+}
+
+// redactErr keeps a parser error from echoing the DSN (and its password).
+func redactErr(err error, dsn string) string {
+	msg := err.Error()
+	if dsn != "" {
+		msg = strings.ReplaceAll(msg, dsn, "…")
+	}
+	return msg
+}

@@ -1,0 +1,89 @@
+// Package handler is the HTTP layer: thin gin handlers that authenticate,
+// bind, call one service method and respond.
+package handler
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+func errNilDependency(where string) error {
+	return fmt.Errorf("handler.%s: nil dependency", where)
+}
+
+// Registrar is a group of routes.
+type Registrar interface {
+	Register(r gin.IRouter)
+}
+
+// NewRouter builds the gin engine with recovery, request metrics and
+// access logs, and mounts the given route groups.
+func NewRouter(log *slog.Logger, reg prometheus.Registerer, groups ...Registrar) (*gin.Engine, error) {
+	if log == nil || reg == nil {
+		return nil, errors.New("handler.NewRouter: nil dependency")
+	}
+	requests := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "youthvoice_http_requests_total",
+		Help: "HTTP requests by route, method and status.",
+	}, []string{"route", "method", "status"})
+	latency := prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    "youthvoice_http_request_duration_seconds",
+		Help:    "HTTP request latency by route.",
+		Buckets: []float64{.001, .0025, .005, .01, .02, .05, .1, .25, .5, 1, 2.5, 5},
+	}, []string{"route", "method"})
+	if err := reg.Register(requests); err != nil {
+		return nil, err
+	}
+	if err := reg.Register(latency); err != nil {
+		return nil, err
+	}
+
+	r := gin.New()
+	r.ContextWithFallback = true
+	r.HandleMethodNotAllowed = true
+	r.Use(recovery(log), func(c *gin.Context) {
+		start := time.Now()
+		c.Next()
+		route := c.FullPath()
+		if route == "" {
+			route = "unmatched"
+		}
+		elapsed := time.Since(start)
+		status := c.Writer.Status()
+		requests.WithLabelValues(route, c.Request.Method, strconv.Itoa(status)).Inc()
+		latency.WithLabelValues(route, c.Request.Method).Observe(elapsed.Seconds())
+		if log.Enabled(c.Request.Context(), slog.LevelDebug) {
+			log.DebugContext(c.Request.Context(), "http", "method", c.Request.Method, "route", route,
+				"status", status, "ms", elapsed.Milliseconds(), "remote", c.ClientIP())
+		}
+	})
+	r.NoRoute(func(c *gin.Context) { c.JSON(http.StatusNotFound, ErrorBody{Code: "not_found", Message: "页面不存在"}) })
+	r.NoMethod(func(c *gin.Context) {
+		c.JSON(http.StatusMethodNotAllowed, ErrorBody{Code: "method_not_allowed", Message: "不支持该请求方法"})
+	})
+	for _, g := range groups {
+		g.Register(r)
+	}
+	return r, nil
+}
+
+// ErrorBody is the JSON error envelope.
+type ErrorBody struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// recovery turns a panic into a logged 500 instead of a dropped connection.
+func recovery(log *slog.Logger) gin.HandlerFunc {
+	return gin.CustomRecoveryWithWriter(nil, func(c *gin.Context, err any) {
+		log.ErrorContext(c.Request.Context(), "panic in handler", "route", c.FullPath(), "panic", err)
+		c.AbortWithStatusJSON(http.StatusInternalServerError, ErrorBody{Code: "internal", Message: "服务器内部错误，请稍后重试"})
+	})
+}

@@ -1,0 +1,234 @@
+package handler
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha1"
+	"crypto/subtle"
+	"encoding/hex"
+	"encoding/xml"
+	"io"
+	"log/slog"
+	"net/http"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/silenceper/wechat/v2/officialaccount"
+	"github.com/silenceper/wechat/v2/officialaccount/message"
+
+	"github.com/gdyouth/youthvoice/service/callback"
+	"github.com/gdyouth/youthvoice/service/clock"
+)
+
+// MaxCallbackBody is the largest push accepted (WeChat's are a few KiB).
+const MaxCallbackBody = 64 << 10
+
+// callbackBudget bounds the work between WeChat and its answer; WeChat
+// gives up after 5 seconds.
+const callbackBudget = 4 * time.Second
+
+// WeChat serves /wechat/callback: it authenticates every request itself
+// (signature, timestamp window, size) before silenceper's server parses,
+// decrypts and answers it.
+type WeChat struct {
+	oa       *officialaccount.OfficialAccount
+	token    string
+	svc      *callback.Service
+	clock    clock.Clock
+	maxSkew  time.Duration
+	log      *slog.Logger
+	rejected *prometheus.CounterVec
+}
+
+// NewWeChat builds the callback handler.
+func NewWeChat(oa *officialaccount.OfficialAccount, token string, svc *callback.Service, clk clock.Clock, maxSkew time.Duration, log *slog.Logger, reg prometheus.Registerer) (*WeChat, error) {
+	if oa == nil || svc == nil || clk == nil || log == nil || reg == nil {
+		return nil, errNilDependency("NewWeChat")
+	}
+	if token == "" {
+		return nil, errNilDependency("NewWeChat: token")
+	}
+	h := &WeChat{
+		oa: oa, token: token, svc: svc, clock: clk, maxSkew: maxSkew, log: log,
+		rejected: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "youthvoice_wechat_rejected_total",
+			Help: "Requests to the WeChat callback rejected before processing, by reason.",
+		}, []string{"reason"}),
+	}
+	reg.MustRegister(h.rejected)
+	return h, nil
+}
+
+// Register mounts the callback routes.
+func (h *WeChat) Register(r gin.IRouter) {
+	r.GET("/wechat/callback", h.verify)
+	r.POST("/wechat/callback", h.push)
+}
+
+func (h *WeChat) reject(c *gin.Context, status int, reason, msg string) {
+	h.rejected.WithLabelValues(reason).Inc()
+	h.log.WarnContext(c.Request.Context(), "wechat callback rejected",
+		"reason", reason, "status", status, "remote", c.ClientIP(), "method", c.Request.Method)
+	c.Header("Connection", "close")
+	c.String(status, msg)
+	c.Abort()
+}
+
+// authenticate checks the signature and the timestamp window; it answers
+// and returns false when the request is not from WeChat.
+func (h *WeChat) authenticate(c *gin.Context) bool {
+	q := c.Request.URL.Query()
+	ts, nonce, sig := q.Get("timestamp"), q.Get("nonce"), q.Get("signature")
+	if ts == "" || nonce == "" || sig == "" {
+		h.reject(c, http.StatusBadRequest, "missing_params", "缺少 signature/timestamp/nonce 参数")
+		return false
+	}
+	if !equalSig(Signature(h.token, ts, nonce), sig) {
+		h.reject(c, http.StatusForbidden, "bad_signature", "签名校验失败")
+		return false
+	}
+	sec, err := strconv.ParseInt(ts, 10, 64)
+	if err != nil {
+		h.reject(c, http.StatusBadRequest, "bad_timestamp", "timestamp 不是有效的整数")
+		return false
+	}
+	if d := h.clock.Now().Sub(time.Unix(sec, 0)); d > h.maxSkew || d < -h.maxSkew {
+		h.reject(c, http.StatusForbidden, "stale_timestamp", "timestamp 超出允许范围（疑似重放）")
+		return false
+	}
+	return true
+}
+
+// verify answers WeChat's URL verification by echoing echostr.
+func (h *WeChat) verify(c *gin.Context) {
+	if !h.authenticate(c) {
+		return
+	}
+	echo := c.Query("echostr")
+	if echo == "" {
+		h.reject(c, http.StatusBadRequest, "missing_echostr", "缺少 echostr 参数")
+		return
+	}
+	c.Data(http.StatusOK, "text/plain; charset=utf-8", []byte(echo))
+}
+
+// push handles a message or event in plaintext, compatible or safe mode.
+func (h *WeChat) push(c *gin.Context) {
+	if c.Request.ContentLength > MaxCallbackBody {
+		h.reject(c, http.StatusRequestEntityTooLarge, "too_large", "请求体过大")
+		return
+	}
+	if !h.authenticate(c) {
+		return
+	}
+	body, err := io.ReadAll(io.LimitReader(c.Request.Body, MaxCallbackBody+1))
+	if err != nil {
+		h.reject(c, http.StatusBadRequest, "read_error", "读取请求体失败")
+		return
+	}
+	if len(body) > MaxCallbackBody {
+		h.reject(c, http.StatusRequestEntityTooLarge, "too_large", "请求体过大")
+		return
+	}
+	q := c.Request.URL.Query()
+	if q.Get("encrypt_type") == "aes" {
+		var env message.EncryptedXMLMsg
+		if xml.Unmarshal(body, &env) != nil || env.EncryptedMsg == "" {
+			h.reject(c, http.StatusBadRequest, "malformed", "XML 格式错误或缺少 Encrypt")
+			return
+		}
+		if !equalSig(Signature(h.token, q.Get("timestamp"), q.Get("nonce"), env.EncryptedMsg), q.Get("msg_signature")) {
+			h.reject(c, http.StatusForbidden, "bad_msg_signature", "msg_signature 校验失败")
+			return
+		}
+	}
+
+	ctx, cancel := context.WithTimeout(c.Request.Context(), callbackBudget)
+	defer cancel()
+	req := c.Request.Clone(ctx)
+	req.Body = io.NopCloser(bytes.NewReader(body))
+	buf := newBufferedWriter()
+	srv := h.oa.GetServer(req, buf)
+
+	var (
+		invalid  bool
+		procErr  error
+		reply    callback.Reply
+		answered bool
+	)
+	srv.SetMessageHandler(func(m *message.MixMessage) *message.Reply {
+		answered = true
+		if m.FromUserName == "" || m.MsgType == "" {
+			invalid = true
+			return nil
+		}
+		reply, procErr = h.svc.Handle(ctx, m)
+		if procErr != nil || reply.Text == "" {
+			return nil
+		}
+		return &message.Reply{MsgType: message.MsgTypeText, MsgData: message.NewText(reply.Text)}
+	})
+	serveErr := srv.Serve()
+	switch {
+	case procErr != nil:
+		h.log.ErrorContext(ctx, "wechat push not processed; WeChat will retry", "err", procErr)
+		c.String(http.StatusServiceUnavailable, "暂时无法处理，请稍后重试")
+		return
+	case invalid:
+		h.reject(c, http.StatusBadRequest, "malformed", "消息缺少 FromUserName 或 MsgType")
+		return
+	case serveErr != nil || !answered:
+		// Undecryptable ciphertext, a foreign app id, or malformed XML.
+		h.rejected.WithLabelValues("malformed").Inc()
+		h.log.WarnContext(ctx, "wechat callback rejected", "reason", "malformed_or_undecryptable",
+			"status", http.StatusBadRequest, "remote", c.ClientIP(), "err", serveErr)
+		c.String(http.StatusBadRequest, "消息无法解析或解密")
+		return
+	}
+	if err := srv.Send(); err != nil {
+		h.log.ErrorContext(ctx, "encrypting the reply failed", "err", err)
+		c.String(http.StatusOK, "success")
+		return
+	}
+	buf.copyTo(c)
+}
+
+// Signature is WeChat's SHA1 over the sorted strings.
+func Signature(parts ...string) string {
+	p := append([]string(nil), parts...)
+	sort.Strings(p)
+	h := sha1.New()
+	for _, s := range p {
+		_, _ = io.WriteString(h, s)
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+func equalSig(want, got string) bool {
+	return subtle.ConstantTimeCompare([]byte(want), []byte(got)) == 1
+}
+
+// bufferedWriter holds silenceper's answer until the handler knows the
+// push was processed, so a failure can still become an error status.
+type bufferedWriter struct {
+	header http.Header
+	status int
+	body   bytes.Buffer
+}
+
+func newBufferedWriter() *bufferedWriter { return &bufferedWriter{header: http.Header{}, status: http.StatusOK} }
+
+func (b *bufferedWriter) Header() http.Header         { return b.header }
+func (b *bufferedWriter) Write(p []byte) (int, error) { return b.body.Write(p) }
+func (b *bufferedWriter) WriteHeader(status int)      { b.status = status }
+
+func (b *bufferedWriter) copyTo(c *gin.Context) {
+	ct := b.header.Get("Content-Type")
+	if ct == "" {
+		ct = "text/plain; charset=utf-8"
+	}
+	c.Data(b.status, ct, b.body.Bytes())
+}

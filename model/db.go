@@ -1,0 +1,130 @@
+// Package model holds the persistent entities, the database handle and the
+// versioned migrations. Services query through DB.Conn so that every query
+// carries the caller's context and joins the caller's transaction.
+package model
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/glebarez/sqlite"
+	"gorm.io/driver/mysql"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+)
+
+// Dialect names the database engine behind a DB.
+type Dialect string
+
+// The supported engines.
+const (
+	SQLite Dialect = "sqlite"
+	MySQL  Dialect = "mysql"
+)
+
+// DB is the application's database handle.
+type DB struct {
+	gorm    *gorm.DB
+	dialect Dialect
+}
+
+type txKey struct{}
+
+// Dialect reports the engine.
+func (d *DB) Dialect() Dialect { return d.dialect }
+
+// Conn returns the transaction bound to ctx, or the pool bound to ctx.
+func (d *DB) Conn(ctx context.Context) *gorm.DB {
+	if tx, ok := ctx.Value(txKey{}).(*gorm.DB); ok {
+		return tx
+	}
+	return d.gorm.WithContext(ctx)
+}
+
+// WithTx runs fn in a transaction. When ctx already carries a transaction,
+// fn joins it, so services compose without nesting transactions.
+func (d *DB) WithTx(ctx context.Context, fn func(ctx context.Context) error) error {
+	if _, ok := ctx.Value(txKey{}).(*gorm.DB); ok {
+		return fn(ctx)
+	}
+	return d.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		return fn(context.WithValue(ctx, txKey{}, tx))
+	})
+}
+
+// Ping checks that the database answers.
+func (d *DB) Ping(ctx context.Context) error {
+	sqlDB, err := d.gorm.DB()
+	if err != nil {
+		return err
+	}
+	return sqlDB.PingContext(ctx)
+}
+
+// Close releases the pool.
+func (d *DB) Close() error {
+	sqlDB, err := d.gorm.DB()
+	if err != nil {
+		return err
+	}
+	return sqlDB.Close()
+}
+
+// OpenSQLite opens (creating if needed) the embedded database file.
+func OpenSQLite(path string) (*DB, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+		return nil, fmt.Errorf("创建数据目录失败（YV_DATA_DIR）: %w", err)
+	}
+	dsn := path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+	g, err := gorm.Open(sqlite.Open(dsn), gormConfig())
+	if err != nil {
+		return nil, fmt.Errorf("打开 SQLite 数据库 %s 失败: %w", path, err)
+	}
+	sqlDB, err := g.DB()
+	if err != nil {
+		return nil, err
+	}
+	// SQLite has one writer; a single connection serialises all access and
+	// avoids SQLITE_BUSY on lock upgrades.
+	sqlDB.SetMaxOpenConns(1)
+	db := &DB{gorm: g, dialect: SQLite}
+	if err := db.Ping(context.Background()); err != nil {
+		return nil, fmt.Errorf("SQLite 数据库 %s 无法使用: %w", path, err)
+	}
+	return db, nil
+}
+
+// OpenMySQL connects to MySQL or MariaDB and checks that it answers.
+func OpenMySQL(ctx context.Context, dsn string) (*DB, error) {
+	cfg := mysql.Config{DSN: withMySQLDefaults(dsn)}
+	g, err := gorm.Open(mysql.New(cfg), gormConfig())
+	if err != nil {
+		return nil, fmt.Errorf("连接 MySQL 失败（YV_MYSQL_DSN）: %w", err)
+	}
+	sqlDB, err := g.DB()
+	if err != nil {
+		return nil, err
+	}
+	sqlDB.SetMaxOpenConns(64)
+	sqlDB.SetMaxIdleConns(32)
+	sqlDB.SetConnMaxLifetime(30 * time.Minute)
+	db := &DB{gorm: g, dialect: MySQL}
+	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := db.Ping(pctx); err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("MySQL 无法连接（YV_MYSQL_DSN）: %w", err)
+	}
+	return db, nil
+}
+
+func gormConfig() *gorm.Config {
+	return &gorm.Config{
+		Logger:                                   logger.Discard,
+		DisableForeignKeyConstraintWhenMigrating: true,
+		NowFunc:                                  func() time.Time { return time.Now().UTC() },
+	}
+}

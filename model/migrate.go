@@ -1,0 +1,129 @@
+package model
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// migration is one frozen schema step. Up must only use types declared in
+// its own file: the live models change, a step never does.
+type migration struct {
+	version int
+	name    string
+	up      func(tx *gorm.DB, d Dialect) error
+}
+
+// migrations is the ordered history of the schema. Append only.
+var migrations = []migration{
+	{1, "followers, interactions, template messages", migrate0001},
+}
+
+// schemaMigration records an applied step.
+type schemaMigration struct {
+	Version   int       `gorm:"primaryKey;autoIncrement:false"`
+	Name      string    `gorm:"size:200;not null"`
+	AppliedAt time.Time `gorm:"not null"`
+}
+
+func (schemaMigration) TableName() string { return "schema_migrations" }
+
+// LatestVersion is the schema version this binary expects.
+func LatestVersion() int { return migrations[len(migrations)-1].version }
+
+// tableOptions gives MySQL tables InnoDB and utf8mb4.
+func tableOptions(tx *gorm.DB, d Dialect) *gorm.DB {
+	if d == MySQL {
+		return tx.Set("gorm:table_options", "ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci")
+	}
+	return tx
+}
+
+// Migrate applies every pending step and returns the versions it applied.
+// Several instances may start at once: on MySQL a named lock serialises
+// them, and each step is recorded before the lock is released, so a step
+// is never applied twice.
+func (d *DB) Migrate(ctx context.Context) ([]int, error) {
+	var applied []int
+	err := d.gorm.WithContext(ctx).Connection(func(pinned *gorm.DB) error {
+		// Every statement starts from a clean session on the pinned
+		// connection (the named lock belongs to that connection).
+		conn := pinned.Session(&gorm.Session{NewDB: true})
+		unlock, err := d.lockMigrations(ctx, conn)
+		if err != nil {
+			return err
+		}
+		defer unlock()
+		if err := tableOptions(conn, d.dialect).Migrator().AutoMigrate(&schemaMigration{}); err != nil {
+			return fmt.Errorf("创建 schema_migrations 表失败: %w", err)
+		}
+		var done []int
+		if err := conn.Model(&schemaMigration{}).Pluck("version", &done).Error; err != nil {
+			return fmt.Errorf("读取迁移记录失败: %w", err)
+		}
+		have := map[int]bool{}
+		for _, v := range done {
+			have[v] = true
+		}
+		for _, v := range done {
+			if v > LatestVersion() {
+				return fmt.Errorf("数据库结构版本 %d 比本程序支持的 %d 新：请升级程序", v, LatestVersion())
+			}
+		}
+		for _, m := range migrations {
+			if have[m.version] {
+				continue
+			}
+			if err := d.applyStep(conn, m); err != nil {
+				return err
+			}
+			applied = append(applied, m.version)
+		}
+		return nil
+	})
+	return applied, err
+}
+
+func (d *DB) applyStep(conn *gorm.DB, m migration) error {
+	step := func(tx *gorm.DB) error {
+		tx = tx.Session(&gorm.Session{NewDB: true})
+		if err := m.up(tableOptions(tx, d.dialect), d.dialect); err != nil {
+			return fmt.Errorf("迁移 %04d（%s）失败: %w", m.version, m.name, err)
+		}
+		return tx.Create(&schemaMigration{Version: m.version, Name: m.name, AppliedAt: time.Now().UTC()}).Error
+	}
+	// SQLite runs DDL inside a transaction, so a failed step leaves nothing
+	// behind. MySQL commits DDL implicitly; the lock keeps steps exclusive.
+	if d.dialect == SQLite {
+		return conn.Transaction(step)
+	}
+	return step(conn)
+}
+
+// lockMigrations takes a cluster-wide lock on MySQL (GET_LOCK is held by
+// this connection) and is a no-op on SQLite, which has a single process.
+func (d *DB) lockMigrations(ctx context.Context, conn *gorm.DB) (func(), error) {
+	if d.dialect != MySQL {
+		return func() {}, nil
+	}
+	var got sql.NullInt64
+	if err := conn.Raw("SELECT GET_LOCK(?, ?)", "youthvoice_migrate", 120).Scan(&got).Error; err != nil {
+		return nil, fmt.Errorf("获取迁移锁失败: %w", err)
+	}
+	if !got.Valid || got.Int64 != 1 {
+		return nil, fmt.Errorf("120 秒内未能获取迁移锁：另一个实例正在迁移，请稍后重试")
+	}
+	return func() {
+		conn.WithContext(context.WithoutCancel(ctx)).Exec("SELECT RELEASE_LOCK(?)", "youthvoice_migrate")
+	}, nil
+}
+
+// AppliedVersions lists the recorded schema versions, oldest first.
+func (d *DB) AppliedVersions(ctx context.Context) ([]int, error) {
+	var vs []int
+	err := d.Conn(ctx).Model(&schemaMigration{}).Order("version").Pluck("version", &vs).Error
+	return vs, err
+}

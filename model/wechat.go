@@ -1,0 +1,67 @@
+package model
+
+import "time"
+
+// Follower is a WeChat user who follows (or once followed) the account.
+type Follower struct {
+	ID             uint64     `gorm:"primaryKey"`
+	OpenID         string     `gorm:"column:openid;size:64;not null;uniqueIndex"`
+	Subscribed     bool       `gorm:"not null"`
+	SceneKey       string     `gorm:"size:128;not null;default:''"`
+	SubscribedAt   *time.Time `gorm:""`
+	UnsubscribedAt *time.Time `gorm:""`
+	CreatedAt      time.Time  `gorm:"not null"`
+	UpdatedAt      time.Time  `gorm:"not null"`
+}
+
+// Interaction records one inbound message or event, for the assessment
+// statistics (who, what, when).
+type Interaction struct {
+	ID        uint64    `gorm:"primaryKey"`
+	OpenID    string    `gorm:"column:openid;size:64;not null;index"`
+	MsgType   string    `gorm:"size:32;not null"`
+	Event     string    `gorm:"size:64;not null;default:''"`
+	EventKey  string    `gorm:"size:255;not null;default:''"`
+	Content   string    `gorm:"size:600;not null;default:''"`
+	MsgID     int64     `gorm:"not null;default:0"`
+	SentAt    time.Time `gorm:"not null"`
+	CreatedAt time.Time `gorm:"not null;index"`
+}
+
+// Template message statuses (our side of the send).
+const (
+	TemplatePending       = "pending"
+	TemplateSent          = "sent"
+	TemplateFailed        = "failed"
+	TemplateUndeliverable = "undeliverable"
+)
+
+// TemplateMessage is one template message we send (or will send).
+// DeliveryStatus is WeChat's final word from TEMPLATESENDJOBFINISH.
+type TemplateMessage struct {
+	ID             uint64     `gorm:"primaryKey"`
+	OpenID         string     `gorm:"column:openid;size:64;not null;index"`
+	TemplateKey    string     `gorm:"size:64;not null"`
+	TemplateID     string     `gorm:"size:128;not null"`
+	URL            string     `gorm:"column:url;size:1024;not null;default:''"`
+	Data           string     `gorm:"type:text;not null"`
+	Status         string     `gorm:"size:16;not null;index:idx_template_status_next,priority:1"`
+	Attempts       int        `gorm:"not null;default:0"`
+	NextAttemptAt  time.Time  `gorm:"not null;index:idx_template_status_next,priority:2"`
+	LastErrCode    int        `gorm:"not null;default:0"`
+	LastError      string     `gorm:"size:500;not null;default:''"`
+	MsgID          int64      `gorm:"not null;default:0;index"`
+	DeliveryStatus string     `gorm:"size:64;not null;default:''"`
+	DeliveredAt    *time.Time `gorm:""`
+	CreatedAt      time.Time  `gorm:"not null"`
+	UpdatedAt      time.Time  `gorm:"not null"`
+}
+
+// TemplateSendReport is WeChat's TEMPLATESENDJOBFINISH push, kept by MsgID
+// even when it arrives before the send result was stored.
+type TemplateSendReport struct {
+	MsgID      int64     `gorm:"primaryKey;autoIncrement:false"`
+	OpenID     string    `gorm:"column:openid;size:64;not null"`
+	Status     string    `gorm:"size:64;not null"`
+	ReportedAt time.Time `gorm:"not null"`
+}

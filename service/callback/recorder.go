@@ -1,0 +1,150 @@
+package callback
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/gdyouth/youthvoice/model"
+)
+
+// Recorder writes interactions in batches off the request path: WeChat
+// gets its reply without waiting for the insert. Rows wait in memory for at
+// most FlushEvery; a failed insert is retried, and Close flushes what is
+// left, so a graceful shutdown loses nothing.
+type Recorder struct {
+	db         *model.DB
+	log        *slog.Logger
+	in         chan model.Interaction
+	flushEvery time.Duration
+	batchSize  int
+	maxPending int
+	done       chan struct{}
+	closeOnce  sync.Once
+
+	written prometheus.Counter
+	dropped prometheus.Counter
+	failed  prometheus.Counter
+}
+
+// RecorderOptions tunes a Recorder; zero values take defaults.
+type RecorderOptions struct {
+	FlushEvery time.Duration // default 200ms
+	BatchSize  int           // default 500
+	Buffer     int           // channel size, default 20000
+	MaxPending int           // rows kept across failed flushes, default 100000
+}
+
+// NewRecorder starts the background writer.
+func NewRecorder(db *model.DB, log *slog.Logger, reg prometheus.Registerer, o RecorderOptions) *Recorder {
+	if o.FlushEvery <= 0 {
+		o.FlushEvery = 200 * time.Millisecond
+	}
+	if o.BatchSize <= 0 {
+		o.BatchSize = 500
+	}
+	if o.Buffer <= 0 {
+		o.Buffer = 20000
+	}
+	if o.MaxPending <= 0 {
+		o.MaxPending = 100000
+	}
+	r := &Recorder{
+		db: db, log: log,
+		in:         make(chan model.Interaction, o.Buffer),
+		flushEvery: o.FlushEvery,
+		batchSize:  o.BatchSize,
+		maxPending: o.MaxPending,
+		done:       make(chan struct{}),
+		written: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "youthvoice_interactions_written_total", Help: "Interactions stored in the database."}),
+		dropped: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "youthvoice_interactions_dropped_total", Help: "Interactions dropped after the database stayed unavailable."}),
+		failed: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "youthvoice_interactions_flush_failures_total", Help: "Failed batch inserts of interactions (retried)."}),
+	}
+	reg.MustRegister(r.written, r.dropped, r.failed)
+	go r.run()
+	return r
+}
+
+// Record queues one interaction. When the queue is full it writes the row
+// itself, so a burst slows callers down instead of losing data.
+func (r *Recorder) Record(ctx context.Context, it model.Interaction) {
+	select {
+	case r.in <- it:
+	default:
+		if err := r.db.Conn(ctx).Create(&it).Error; err != nil {
+			r.failed.Inc()
+			r.dropped.Inc()
+			r.log.ErrorContext(ctx, "interaction queue full and direct insert failed; interaction lost", "openid", it.OpenID, "err", err)
+			return
+		}
+		r.written.Inc()
+	}
+}
+
+func (r *Recorder) run() {
+	defer close(r.done)
+	tick := time.NewTicker(r.flushEvery)
+	defer tick.Stop()
+	var pending []model.Interaction
+	for {
+		select {
+		case it, ok := <-r.in:
+			if !ok {
+				r.flushAll(pending)
+				return
+			}
+			pending = append(pending, it)
+			if len(pending) >= r.batchSize {
+				pending = r.flush(pending)
+			}
+		case <-tick.C:
+			if len(pending) > 0 {
+				pending = r.flush(pending)
+			}
+		}
+	}
+}
+
+// flush inserts pending and returns what is still to be written.
+func (r *Recorder) flush(pending []model.Interaction) []model.Interaction {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := r.db.Conn(ctx).CreateInBatches(pending, r.batchSize).Error; err != nil {
+		r.failed.Inc()
+		r.log.Error("storing interactions failed; will retry", "rows", len(pending), "err", err)
+		if over := len(pending) - r.maxPending; over > 0 {
+			r.dropped.Add(float64(over))
+			r.log.Error("interaction backlog over limit; oldest dropped", "dropped", over)
+			pending = pending[over:]
+		}
+		return pending
+	}
+	r.written.Add(float64(len(pending)))
+	return pending[:0]
+}
+
+// flushAll is the last flush at shutdown: a few tries, then give up loudly.
+func (r *Recorder) flushAll(pending []model.Interaction) {
+	for try := 0; len(pending) > 0 && try < 5; try++ {
+		if try > 0 {
+			time.Sleep(time.Duration(try) * 200 * time.Millisecond)
+		}
+		pending = r.flush(pending)
+	}
+	if len(pending) > 0 {
+		r.dropped.Add(float64(len(pending)))
+		r.log.Error("interactions not stored at shutdown", "rows", len(pending))
+	}
+}
+
+// Close stops accepting rows, writes what is queued and waits.
+func (r *Recorder) Close() {
+	r.closeOnce.Do(func() { close(r.in) })
+	<-r.done
+}

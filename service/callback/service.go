@@ -1,0 +1,318 @@
+// Package callback processes what WeChat pushes to /wechat/callback once
+// it has been authenticated: it deduplicates WeChat's retries across
+// instances, answers each message or event, keeps the follower records and
+// records every push as an interaction.
+package callback
+
+import (
+	"context"
+	"crypto/sha1"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/silenceper/wechat/v2/officialaccount/message"
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/gdyouth/youthvoice/model"
+	"github.com/gdyouth/youthvoice/service/clock"
+	"github.com/gdyouth/youthvoice/service/kv"
+	"github.com/gdyouth/youthvoice/service/menu"
+)
+
+// Reply is what the service answers WeChat: a text message, or nothing
+// (Text == "": the handler answers "success").
+type Reply struct {
+	Text string
+}
+
+// Service handles authenticated pushes.
+type Service struct {
+	db       *model.DB
+	store    kv.Store
+	menu     *menu.Menu
+	clock    clock.Clock
+	recorder *Recorder
+	log      *slog.Logger
+
+	dedupeTTL time.Duration
+	waitFor   time.Duration
+	pollEvery time.Duration
+
+	callbacks  *prometheus.CounterVec
+	duplicates prometheus.Counter
+}
+
+// Options tunes the dedupe; zero values take defaults.
+type Options struct {
+	DedupeTTL time.Duration // default 10m
+	WaitFor   time.Duration // how long a retry waits for the first reply, default 3s
+}
+
+// New builds the service. All dependencies are required.
+func New(db *model.DB, store kv.Store, m *menu.Menu, clk clock.Clock, rec *Recorder, log *slog.Logger, reg prometheus.Registerer, o Options) (*Service, error) {
+	if db == nil || store == nil || m == nil || clk == nil || rec == nil || log == nil || reg == nil {
+		return nil, errors.New("callback.New: nil dependency")
+	}
+	if o.DedupeTTL <= 0 {
+		o.DedupeTTL = 10 * time.Minute
+	}
+	if o.WaitFor <= 0 {
+		o.WaitFor = 3 * time.Second
+	}
+	s := &Service{
+		db: db, store: store, menu: m, clock: clk, recorder: rec, log: log,
+		dedupeTTL: o.DedupeTTL, waitFor: o.WaitFor, pollEvery: 20 * time.Millisecond,
+		callbacks: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "youthvoice_wechat_callbacks_total",
+			Help: "Authenticated WeChat pushes processed, by message type and event.",
+		}, []string{"msg_type", "event"}),
+		duplicates: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "youthvoice_wechat_duplicates_total",
+			Help: "WeChat retries recognised as duplicates and answered with the first reply.",
+		}),
+	}
+	reg.MustRegister(s.callbacks, s.duplicates)
+	return s, nil
+}
+
+// Dedupe values: a claim while the first delivery is processed, then the
+// reply prefixed with "r:".
+const (
+	pendingMark = "p"
+	replyPrefix = "r:"
+)
+
+// DedupeKey identifies a push across WeChat's retries: MsgId for
+// messages, sender + CreateTime + Event + EventKey for events.
+func DedupeKey(m *message.MixMessage) string {
+	if m.MsgType != message.MsgTypeEvent && m.MsgID != 0 {
+		return "wx:dedupe:m:" + strconv.FormatInt(m.MsgID, 10)
+	}
+	h := sha1.Sum([]byte(string(m.FromUserName) + "\x00" + strconv.FormatInt(m.CreateTime, 10) + "\x00" +
+		string(m.Event) + "\x00" + m.EventKey))
+	return "wx:dedupe:e:" + hex.EncodeToString(h[:])
+}
+
+// Handle processes one push exactly once across all instances sharing the
+// kv store, and returns the same reply for every retry of it. An error
+// means nothing was processed and WeChat should retry.
+func (s *Service) Handle(ctx context.Context, m *message.MixMessage) (Reply, error) {
+	key := DedupeKey(m)
+	deadline := time.Now().Add(s.waitFor)
+	counted := false
+	for {
+		won, err := s.store.SetNX(ctx, key, pendingMark, s.dedupeTTL)
+		if err != nil {
+			return Reply{}, fmt.Errorf("dedupe claim: %w", err)
+		}
+		if won {
+			return s.processClaimed(ctx, key, m)
+		}
+		if !counted {
+			counted = true
+			s.duplicates.Inc()
+			s.log.InfoContext(ctx, "wechat retry recognised", "msg_type", m.MsgType, "event", m.Event, "msg_id", m.MsgID)
+		}
+		// Someone else holds the claim: wait for their reply.
+		for {
+			v, err := s.store.Get(ctx, key)
+			if errors.Is(err, kv.ErrMiss) {
+				break // the first attempt failed and released it: claim again
+			}
+			if err != nil {
+				return Reply{}, fmt.Errorf("dedupe read: %w", err)
+			}
+			if r, ok := strings.CutPrefix(v, replyPrefix); ok {
+				return Reply{Text: r}, nil
+			}
+			if time.Now().After(deadline) {
+				// Still in progress: answer empty rather than process twice;
+				// the first delivery's reply reaches nobody either way.
+				return Reply{}, nil
+			}
+			select {
+			case <-ctx.Done():
+				return Reply{}, ctx.Err()
+			case <-time.After(s.pollEvery):
+			}
+		}
+	}
+}
+
+func (s *Service) processClaimed(ctx context.Context, key string, m *message.MixMessage) (Reply, error) {
+	reply, err := s.process(ctx, m)
+	if err != nil {
+		// Release the claim so WeChat's retry (here or elsewhere) tries again.
+		if derr := s.store.Del(context.WithoutCancel(ctx), key); derr != nil {
+			s.log.ErrorContext(ctx, "releasing dedupe claim failed", "err", derr)
+		}
+		return Reply{}, err
+	}
+	if err := s.store.Set(ctx, key, replyPrefix+reply.Text, s.dedupeTTL); err != nil {
+		// The work is done; a retry would wait and then answer empty.
+		s.log.ErrorContext(ctx, "storing reply for retries failed", "err", err)
+	}
+	return reply, nil
+}
+
+// process answers one push and records it.
+func (s *Service) process(ctx context.Context, m *message.MixMessage) (Reply, error) {
+	now := s.clock.Now().UTC()
+	openID := string(m.FromUserName)
+	s.callbacks.WithLabelValues(metricMsgType(m.MsgType), metricEvent(m.Event)).Inc()
+
+	var reply Reply
+	switch m.MsgType {
+	case message.MsgTypeEvent:
+		switch m.Event {
+		case message.EventSubscribe:
+			if err := s.subscribe(ctx, openID, sceneKey(m.EventKey), now); err != nil {
+				return Reply{}, err
+			}
+			reply.Text = s.menu.Welcome()
+		case message.EventUnsubscribe:
+			if err := s.unsubscribe(ctx, openID, now); err != nil {
+				return Reply{}, err
+			}
+		case message.EventClick:
+			if r, ok := s.menu.ClickReply(m.EventKey); ok {
+				reply.Text = r
+			} else {
+				s.log.WarnContext(ctx, "menu CLICK with unknown key; is the menu in WeChat older than config/menu.json?", "key", m.EventKey)
+			}
+		case message.EventTemplateSendJobFinish:
+			if err := s.templateFinished(ctx, openID, m.TemplateMsgID, m.Status, now); err != nil {
+				return Reply{}, err
+			}
+		}
+	case message.MsgTypeText:
+		reply.Text = s.menu.TextReply(m.Content)
+	}
+
+	s.recorder.Record(ctx, model.Interaction{
+		OpenID:    openID,
+		MsgType:   clip(string(m.MsgType), 32),
+		Event:     clip(string(m.Event), 64),
+		EventKey:  clip(m.EventKey, 255),
+		Content:   clip(m.Content, 200),
+		MsgID:     m.MsgID,
+		SentAt:    time.Unix(m.CreateTime, 0).UTC(),
+		CreatedAt: now,
+	})
+	return reply, nil
+}
+
+func sceneKey(eventKey string) string {
+	return clip(strings.TrimPrefix(eventKey, "qrscene_"), 128)
+}
+
+// subscribe creates or revives the follower; a new scene key replaces the
+// old one, an empty one keeps it.
+func (s *Service) subscribe(ctx context.Context, openID, scene string, now time.Time) error {
+	f := model.Follower{OpenID: openID, Subscribed: true, SceneKey: scene, SubscribedAt: &now, CreatedAt: now, UpdatedAt: now}
+	update := map[string]any{"subscribed": true, "subscribed_at": now, "updated_at": now}
+	if scene != "" {
+		update["scene_key"] = scene
+	}
+	err := s.db.Conn(ctx).Clauses(clause.OnConflict{
+		Columns:   []clause.Column{{Name: "openid"}},
+		DoUpdates: clause.Assignments(update),
+	}).Create(&f).Error
+	if err != nil {
+		return fmt.Errorf("保存关注者失败: %w", err)
+	}
+	return nil
+}
+
+// unsubscribe marks the follower as gone and keeps their data.
+func (s *Service) unsubscribe(ctx context.Context, openID string, now time.Time) error {
+	f := model.Follower{OpenID: openID, Subscribed: false, UnsubscribedAt: &now, CreatedAt: now, UpdatedAt: now}
+	err := s.db.Conn(ctx).Clauses(clause.OnConflict{
+		Columns:   []clause.Column{{Name: "openid"}},
+		DoUpdates: clause.Assignments(map[string]any{"subscribed": false, "unsubscribed_at": now, "updated_at": now}),
+	}).Create(&f).Error
+	if err != nil {
+		return fmt.Errorf("更新关注者失败: %w", err)
+	}
+	return nil
+}
+
+// templateFinished stores WeChat's delivery report and applies it to the
+// message we sent with that MsgID (if its send result is already stored;
+// otherwise the sender applies the report when it stores the MsgID).
+func (s *Service) templateFinished(ctx context.Context, openID string, msgID int64, status string, now time.Time) error {
+	if msgID == 0 {
+		s.log.WarnContext(ctx, "TEMPLATESENDJOBFINISH without MsgID")
+		return nil
+	}
+	status = clip(status, 64)
+	return s.db.WithTx(ctx, func(ctx context.Context) error {
+		tx := s.db.Conn(ctx)
+		rep := model.TemplateSendReport{MsgID: msgID, OpenID: openID, Status: status, ReportedAt: now}
+		if err := tx.Clauses(clause.OnConflict{
+			Columns:   []clause.Column{{Name: "msg_id"}},
+			DoUpdates: clause.AssignmentColumns([]string{"status", "reported_at"}),
+		}).Create(&rep).Error; err != nil {
+			return fmt.Errorf("保存模板消息送达结果失败: %w", err)
+		}
+		return tx.Model(&model.TemplateMessage{}).Where("msg_id = ?", msgID).
+			Updates(map[string]any{"delivery_status": status, "delivered_at": now, "updated_at": now}).Error
+	})
+}
+
+// DeliveryStatus returns WeChat's report for msgID, or gorm.ErrRecordNotFound.
+func (s *Service) DeliveryStatus(ctx context.Context, msgID int64) (string, error) {
+	var rep model.TemplateSendReport
+	err := s.db.Conn(ctx).Where("msg_id = ?", msgID).Take(&rep).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return "", err
+	}
+	return rep.Status, err
+}
+
+// clip cuts s to at most n bytes on a rune boundary.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	s = s[:n]
+	for !utf8.ValidString(s) {
+		s = s[:len(s)-1]
+	}
+	return s
+}
+
+var knownMsgTypes = map[message.MsgType]bool{
+	message.MsgTypeText: true, message.MsgTypeImage: true, message.MsgTypeVoice: true,
+	message.MsgTypeVideo: true, message.MsgTypeShortVideo: true, message.MsgTypeLocation: true,
+	message.MsgTypeLink: true, message.MsgTypeEvent: true, message.MsgTypeMiniprogrampage: true,
+}
+
+var knownEvents = map[message.EventType]bool{
+	"": true, message.EventSubscribe: true, message.EventUnsubscribe: true, message.EventScan: true,
+	message.EventLocation: true, message.EventClick: true, message.EventView: true,
+	message.EventTemplateSendJobFinish: true,
+}
+
+// metricMsgType and metricEvent keep label values to a known set.
+func metricMsgType(t message.MsgType) string {
+	if knownMsgTypes[t] {
+		return string(t)
+	}
+	return "other"
+}
+
+func metricEvent(e message.EventType) string {
+	if knownEvents[e] {
+		return string(e)
+	}
+	return "other"
+}

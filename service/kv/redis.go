@@ -1,0 +1,156 @@
+package kv
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// errNotInteger mirrors Redis's answer to INCR on a non-number.
+var errNotInteger = errors.New("kv: value is not an integer")
+
+// Redis is the production Store. Prefix namespaces every key so that
+// several deployments (or test runs) can share one server.
+type Redis struct {
+	client *redis.Client
+	prefix string
+}
+
+// RedisOptions configures NewRedis.
+type RedisOptions struct {
+	Addr     string
+	Password string
+	DB       int
+	Prefix   string
+}
+
+// NewRedis connects and checks that the server answers.
+func NewRedis(ctx context.Context, o RedisOptions) (*Redis, error) {
+	c := redis.NewClient(&redis.Options{
+		Addr:         o.Addr,
+		Password:     o.Password,
+		DB:           o.DB,
+		DialTimeout:  3 * time.Second,
+		ReadTimeout:  2 * time.Second,
+		WriteTimeout: 2 * time.Second,
+		PoolSize:     64,
+		MinIdleConns: 4,
+	})
+	pctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	if err := c.Ping(pctx).Err(); err != nil {
+		_ = c.Close()
+		return nil, fmt.Errorf("Redis %s 无法连接（YV_REDIS_ADDR / YV_REDIS_PASSWORD / YV_REDIS_DB）: %w", o.Addr, err)
+	}
+	return &Redis{client: c, prefix: o.Prefix}, nil
+}
+
+func (r *Redis) k(key string) string { return r.prefix + key }
+
+// Get implements Store.
+func (r *Redis) Get(ctx context.Context, key string) (string, error) {
+	v, err := r.client.Get(ctx, r.k(key)).Result()
+	if errors.Is(err, redis.Nil) {
+		return "", ErrMiss
+	}
+	return v, err
+}
+
+// Set implements Store.
+func (r *Redis) Set(ctx context.Context, key, val string, ttl time.Duration) error {
+	return r.client.Set(ctx, r.k(key), val, ttl).Err()
+}
+
+// SetNX implements Store.
+func (r *Redis) SetNX(ctx context.Context, key, val string, ttl time.Duration) (bool, error) {
+	res, err := r.client.SetArgs(ctx, r.k(key), val, redis.SetArgs{Mode: "NX", TTL: ttl}).Result()
+	if errors.Is(err, redis.Nil) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return res == "OK", nil
+}
+
+// GetDel implements Store.
+func (r *Redis) GetDel(ctx context.Context, key string) (string, error) {
+	v, err := r.client.GetDel(ctx, r.k(key)).Result()
+	if errors.Is(err, redis.Nil) {
+		return "", ErrMiss
+	}
+	return v, err
+}
+
+// Del implements Store.
+func (r *Redis) Del(ctx context.Context, keys ...string) error {
+	if len(keys) == 0 {
+		return nil
+	}
+	full := make([]string, len(keys))
+	for i, k := range keys {
+		full[i] = r.k(k)
+	}
+	return r.client.Del(ctx, full...).Err()
+}
+
+var compareAndDelete = redis.NewScript(`
+if redis.call("GET", KEYS[1]) == ARGV[1] then
+  return redis.call("DEL", KEYS[1])
+end
+return 0`)
+
+// CompareAndDelete implements Store.
+func (r *Redis) CompareAndDelete(ctx context.Context, key, expect string) (bool, error) {
+	n, err := compareAndDelete.Run(ctx, r.client, []string{r.k(key)}, expect).Int()
+	return n == 1, err
+}
+
+var incrWithTTL = redis.NewScript(`
+local n = redis.call("INCR", KEYS[1])
+if n == 1 and tonumber(ARGV[1]) > 0 then
+  redis.call("PEXPIRE", KEYS[1], ARGV[1])
+end
+return n`)
+
+// Incr implements Store.
+func (r *Redis) Incr(ctx context.Context, key string, ttl time.Duration) (int64, error) {
+	n, err := incrWithTTL.Run(ctx, r.client, []string{r.k(key)}, ttl.Milliseconds()).Int64()
+	if err != nil && isNotInteger(err) {
+		return 0, errNotInteger
+	}
+	return n, err
+}
+
+func isNotInteger(err error) bool {
+	var re redis.Error
+	return errors.As(err, &re) && strings.Contains(re.Error(), "not an integer")
+}
+
+// TTL implements Store.
+func (r *Redis) TTL(ctx context.Context, key string) (time.Duration, error) {
+	d, err := r.client.PTTL(ctx, r.k(key)).Result()
+	if err != nil {
+		return 0, err
+	}
+	switch {
+	case d == -2*time.Nanosecond || d == -2*time.Millisecond:
+		return 0, ErrMiss
+	case d < 0:
+		return 0, nil
+	}
+	return d, nil
+}
+
+// Ping implements Store.
+func (r *Redis) Ping(ctx context.Context) error { return r.client.Ping(ctx).Err() }
+
+// Close implements Store.
+func (r *Redis) Close() error { return r.client.Close() }
+
+// Backend implements Store.
+func (r *Redis) Backend() string { return "redis" }

@@ -1,0 +1,230 @@
+// Package wxapi is the service's WeChat official-account API client: a thin
+// layer over silenceper/wechat that shares the access token through the kv
+// store (so every instance uses one token), uses the stable-token endpoint,
+// and retries once with a fresh token when WeChat says the token is bad.
+package wxapi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/silenceper/wechat/v2/credential"
+	"github.com/silenceper/wechat/v2/officialaccount"
+	oaconfig "github.com/silenceper/wechat/v2/officialaccount/config"
+	"github.com/silenceper/wechat/v2/officialaccount/menu"
+	"github.com/silenceper/wechat/v2/officialaccount/message"
+	"github.com/silenceper/wechat/v2/util"
+
+	"github.com/gdyouth/youthvoice/service/kv"
+)
+
+// WeChat's origin for API calls.
+const officialBase = "https://api.weixin.qq.com"
+
+// Errcodes the service reacts to.
+const (
+	CodeSystemBusy       = -1
+	CodeInvalidToken     = 40001
+	CodeInvalidOpenID    = 40003
+	CodeInvalidTemplate  = 40037
+	CodeTokenExpired     = 42001
+	CodeNotFollowing     = 43004
+	CodeQuotaExceeded    = 45009
+	CodeInvalidArgs      = 47003
+	CodeInvalidOAuthCode = 40029
+	CodeOAuthCodeUsed    = 40163
+)
+
+// Error is an errcode answer from WeChat.
+type Error struct {
+	API  string
+	Code int
+	Msg  string
+}
+
+func (e *Error) Error() string {
+	return fmt.Sprintf("微信接口 %s 返回 errcode=%d errmsg=%s", e.API, e.Code, e.Msg)
+}
+
+// ErrCode extracts WeChat's errcode from an error, whichever way the
+// library reported it.
+func ErrCode(err error) (int, bool) {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code, true
+	}
+	var ce *util.CommonError
+	if errors.As(err, &ce) {
+		return int(ce.ErrCode), true
+	}
+	if err != nil {
+		if m := errcodeRE.FindStringSubmatch(err.Error()); m != nil {
+			n, convErr := strconv.Atoi(m[1])
+			if convErr == nil {
+				return n, true
+			}
+		}
+	}
+	return 0, false
+}
+
+var errcodeRE = regexp.MustCompile(`errcode\s*[=:]\s*(-?\d+)`)
+
+// wrap turns library errors with an errcode into *Error.
+func wrap(api string, err error) error {
+	if err == nil {
+		return nil
+	}
+	if code, ok := ErrCode(err); ok {
+		var e *Error
+		if errors.As(err, &e) {
+			return err
+		}
+		return &Error{API: api, Code: code, Msg: err.Error()}
+	}
+	return fmt.Errorf("微信接口 %s 调用失败: %w", api, err)
+}
+
+// Configure points silenceper's process-wide HTTP layer at apiBase and gives
+// it a timeout. Call it once at start (the library keeps these globally).
+func Configure(apiBase string, timeout time.Duration) {
+	util.DefaultHTTPClient = &http.Client{Timeout: timeout}
+	base := strings.TrimRight(apiBase, "/")
+	if base == "" || base == officialBase {
+		util.SetURIModifier(nil)
+		return
+	}
+	util.SetURIModifier(func(uri string) string {
+		if strings.HasPrefix(uri, officialBase) {
+			return base + strings.TrimPrefix(uri, officialBase)
+		}
+		return uri
+	})
+}
+
+// Client calls WeChat on behalf of one official account.
+type Client struct {
+	oa       *officialaccount.OfficialAccount
+	store    kv.Store
+	appID    string
+	tokenKey string
+	log      *slog.Logger
+}
+
+// Credentials identify the official account.
+type Credentials struct {
+	AppID  string
+	Secret string
+	Token  string
+	AESKey string
+}
+
+// New builds a client whose access token lives in store.
+func New(cred Credentials, store kv.Store, log *slog.Logger) (*Client, error) {
+	if store == nil || log == nil {
+		return nil, errors.New("wxapi.New: store and log are required")
+	}
+	if cred.AppID == "" {
+		return nil, errors.New("wxapi.New: AppID is required")
+	}
+	oa := officialaccount.NewOfficialAccount(&oaconfig.Config{
+		AppID:          cred.AppID,
+		AppSecret:      cred.Secret,
+		Token:          cred.Token,
+		EncodingAESKey: cred.AESKey,
+		Cache:          NewCache(store),
+		UseStableAK:    true,
+	})
+	return &Client{
+		oa:    oa,
+		store: store,
+		appID: cred.AppID,
+		// The key silenceper's StableAccessToken caches the token under.
+		tokenKey: fmt.Sprintf("%s_stable_access_token_%s", credential.CacheKeyOfficialAccountPrefix, cred.AppID),
+		log:      log,
+	}, nil
+}
+
+// OfficialAccount exposes the library object (the callback server uses it).
+func (c *Client) OfficialAccount() *officialaccount.OfficialAccount { return c.oa }
+
+// AccessToken returns the shared access token, fetching one if needed.
+func (c *Client) AccessToken(ctx context.Context) (string, error) {
+	tok, err := c.oa.GetAccessTokenContext(ctx)
+	return tok, wrap("stable_token", err)
+}
+
+// withToken runs call; when WeChat rejects the token (40001/42001) it drops
+// the cached token only if it is still the one that failed (another
+// instance may already have refreshed it) and runs call once more.
+func (c *Client) withToken(ctx context.Context, api string, call func() error) error {
+	used, err := c.AccessToken(ctx)
+	if err != nil {
+		return err
+	}
+	err = wrap(api, call())
+	code, ok := ErrCode(err)
+	if !ok || (code != CodeInvalidToken && code != CodeTokenExpired) {
+		return err
+	}
+	dropped, derr := c.store.CompareAndDelete(ctx, c.tokenKey, used)
+	if derr != nil {
+		return fmt.Errorf("清除失效的 access_token 失败: %w", derr)
+	}
+	c.log.WarnContext(ctx, "wechat rejected the access token; retrying once",
+		"api", api, "errcode", code, "dropped_cached_token", dropped)
+	return wrap(api, call())
+}
+
+// CreateMenu replaces the custom menu.
+func (c *Client) CreateMenu(ctx context.Context, buttons []*menu.Button) error {
+	m := c.oa.GetMenu()
+	return c.withToken(ctx, "menu/create", func() error { return m.SetMenu(buttons) })
+}
+
+// Template is one template message to send.
+type Template struct {
+	ToUser      string
+	TemplateID  string
+	URL         string
+	Data        map[string]string
+	ClientMsgID string
+}
+
+// SendTemplate sends a template message and returns WeChat's msgid.
+func (c *Client) SendTemplate(ctx context.Context, t Template) (int64, error) {
+	msg := &message.TemplateMessage{
+		ToUser:      t.ToUser,
+		TemplateID:  t.TemplateID,
+		URL:         t.URL,
+		ClientMsgID: t.ClientMsgID,
+		Data:        make(map[string]*message.TemplateDataItem, len(t.Data)),
+	}
+	for k, v := range t.Data {
+		msg.Data[k] = &message.TemplateDataItem{Value: v}
+	}
+	tpl := message.NewTemplate(c.oa.GetContext())
+	var id int64
+	err := c.withToken(ctx, "message/template/send", func() error {
+		var err error
+		id, err = tpl.Send(msg)
+		return err
+	})
+	return id, err
+}
+
+// OAuthOpenID exchanges a web-authorization code for the user's openid.
+func (c *Client) OAuthOpenID(ctx context.Context, code string) (string, error) {
+	res, err := c.oa.GetOauth().GetUserAccessTokenContext(ctx, code)
+	if err != nil {
+		return "", wrap("sns/oauth2/access_token", err)
+	}
+	return res.OpenID, nil
+}

@@ -1,0 +1,327 @@
+// Package wxfake is a fake of the WeChat official-account API: access token
+// and stable token, menu create, template send and OAuth code exchange. It
+// records every call and can be told to answer an errcode, so tests (and
+// the sandbox) exercise the real client end to end without Tencent.
+package wxfake
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Server is the fake API; mount it with httptest.NewServer or under a
+// prefix with http.StripPrefix.
+type Server struct {
+	mu       sync.Mutex
+	apps     map[string]*app   // by appid
+	tokens   map[string]string // access token -> appid
+	codes    map[string]oauthCode
+	failures map[string][]int // api path -> queued errcodes
+	calls    []Call
+	msgSeq   int64
+	now      func() time.Time
+	// OnTemplate, if set, is called for each template message accepted.
+	OnTemplate func(TemplateCall)
+}
+
+type app struct {
+	secret      string
+	token       string
+	tokenIssued int
+	menu        json.RawMessage
+}
+
+type oauthCode struct {
+	appID   string
+	openID  string
+	expires time.Time
+	used    bool
+}
+
+// Call is one request the fake received.
+type Call struct {
+	Path    string
+	AppID   string
+	Token   string
+	Body    string
+	ErrCode int
+}
+
+// TemplateCall is a template message the fake accepted.
+type TemplateCall struct {
+	AppID       string
+	MsgID       int64
+	ToUser      string            `json:"touser"`
+	TemplateID  string            `json:"template_id"`
+	URL         string            `json:"url"`
+	ClientMsgID string            `json:"client_msg_id"`
+	Data        map[string]string `json:"-"`
+	At          time.Time
+}
+
+// New returns an empty fake. Apps are created on their first token
+// request; register one with AddApp to pin its secret.
+func New() *Server {
+	return &Server{
+		apps:     map[string]*app{},
+		tokens:   map[string]string{},
+		codes:    map[string]oauthCode{},
+		failures: map[string][]int{},
+		now:      time.Now,
+	}
+}
+
+// AddApp registers appID with its secret; token requests with another
+// secret are refused (40125).
+func (s *Server) AddApp(appID, secret string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.apps[appID] = &app{secret: secret}
+}
+
+// FailNext makes the next len(codes) calls to path answer those errcodes,
+// in order. Path is e.g. "/cgi-bin/message/template/send".
+func (s *Server) FailNext(path string, codes ...int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.failures[path] = append(s.failures[path], codes...)
+}
+
+// InvalidateTokens makes every issued access token of appID invalid, as
+// when the token is refreshed elsewhere or revoked.
+func (s *Server) InvalidateTokens(appID string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for tok, id := range s.tokens {
+		if id == appID {
+			delete(s.tokens, tok)
+		}
+	}
+	if a := s.apps[appID]; a != nil {
+		a.token = ""
+	}
+}
+
+// IssueCode creates a single-use OAuth code for openID, valid 5 minutes.
+func (s *Server) IssueCode(appID, openID string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	code := randHex(16)
+	s.codes[code] = oauthCode{appID: appID, openID: openID, expires: s.now().Add(5 * time.Minute)}
+	return code
+}
+
+// Calls returns a copy of the calls received so far.
+func (s *Server) Calls() []Call {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Call(nil), s.calls...)
+}
+
+// CallsTo returns the calls to one path.
+func (s *Server) CallsTo(path string) []Call {
+	var out []Call
+	for _, c := range s.Calls() {
+		if c.Path == path {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// TokensIssued counts the access tokens handed out for appID.
+func (s *Server) TokensIssued(appID string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if a := s.apps[appID]; a != nil {
+		return a.tokenIssued
+	}
+	return 0
+}
+
+// Menu returns the last menu created for appID (nil if none).
+func (s *Server) Menu(appID string) json.RawMessage {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if a := s.apps[appID]; a != nil {
+		return a.menu
+	}
+	return nil
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	switch r.URL.Path {
+	case "/cgi-bin/token":
+		q := r.URL.Query()
+		s.issueToken(w, r.URL.Path, q.Get("appid"), q.Get("secret"), false)
+	case "/cgi-bin/stable_token":
+		var req struct {
+			AppID        string `json:"appid"`
+			Secret       string `json:"secret"`
+			ForceRefresh bool   `json:"force_refresh"`
+		}
+		if json.Unmarshal(body, &req) != nil {
+			s.answer(w, Call{Path: r.URL.Path, Body: string(body)}, 47001, "data format error", nil)
+			return
+		}
+		s.issueToken(w, r.URL.Path, req.AppID, req.Secret, req.ForceRefresh)
+	case "/cgi-bin/menu/create":
+		s.withToken(w, r, body, func(c *Call, a *app) (int, map[string]any) {
+			var m struct {
+				Button []json.RawMessage `json:"button"`
+			}
+			if json.Unmarshal(body, &m) != nil || len(m.Button) == 0 || len(m.Button) > 3 {
+				return 40016, nil // invalid button size
+			}
+			a.menu = append(json.RawMessage(nil), body...)
+			return 0, nil
+		})
+	case "/cgi-bin/message/template/send":
+		s.withToken(w, r, body, func(c *Call, a *app) (int, map[string]any) {
+			var req struct {
+				TemplateCall
+				Data map[string]struct {
+					Value string `json:"value"`
+				} `json:"data"`
+			}
+			if json.Unmarshal(body, &req) != nil || req.ToUser == "" || req.TemplateID == "" {
+				return 47003, nil
+			}
+			s.msgSeq++
+			tc := req.TemplateCall
+			tc.AppID, tc.MsgID, tc.At = c.AppID, s.msgSeq, s.now()
+			tc.Data = map[string]string{}
+			for k, v := range req.Data {
+				tc.Data[k] = v.Value
+			}
+			if s.OnTemplate != nil {
+				s.OnTemplate(tc)
+			}
+			return 0, map[string]any{"msgid": tc.MsgID}
+		})
+	case "/sns/oauth2/access_token":
+		q := r.URL.Query()
+		s.exchangeCode(w, r.URL.Path, q.Get("appid"), q.Get("secret"), q.Get("code"))
+	default:
+		http.NotFound(w, r)
+	}
+}
+
+// answer records the call and writes the JSON reply; errcode 0 merges extra.
+func (s *Server) answer(w http.ResponseWriter, c Call, code int, msg string, extra map[string]any) {
+	c.ErrCode = code
+	s.calls = append(s.calls, c)
+	out := map[string]any{"errcode": code, "errmsg": msg}
+	if code == 0 {
+		out["errmsg"] = "ok"
+		for k, v := range extra {
+			out[k] = v
+		}
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	_ = json.NewEncoder(w).Encode(out)
+}
+
+// injected pops a queued errcode for path; the caller holds mu.
+func (s *Server) injected(path string) (int, bool) {
+	q := s.failures[path]
+	if len(q) == 0 {
+		return 0, false
+	}
+	s.failures[path] = q[1:]
+	return q[0], true
+}
+
+func (s *Server) issueToken(w http.ResponseWriter, path, appID, secret string, force bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := Call{Path: path, AppID: appID}
+	if code, ok := s.injected(path); ok {
+		s.answer(w, c, code, "injected", nil)
+		return
+	}
+	a := s.apps[appID]
+	if a == nil {
+		a = &app{secret: secret}
+		s.apps[appID] = a
+	}
+	if appID == "" || secret != a.secret {
+		s.answer(w, c, 40125, "invalid appsecret", nil)
+		return
+	}
+	if a.token == "" || force {
+		if a.token != "" {
+			delete(s.tokens, a.token)
+		}
+		a.token = "FAKE_" + randHex(16)
+		a.tokenIssued++
+		s.tokens[a.token] = appID
+	}
+	c.Token = a.token
+	s.answer(w, c, 0, "", map[string]any{"access_token": a.token, "expires_in": 7200})
+}
+
+func (s *Server) withToken(w http.ResponseWriter, r *http.Request, body []byte, fn func(*Call, *app) (int, map[string]any)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	tok := r.URL.Query().Get("access_token")
+	c := Call{Path: r.URL.Path, Token: tok, Body: string(body)}
+	appID, ok := s.tokens[tok]
+	c.AppID = appID
+	if code, inj := s.injected(r.URL.Path); inj {
+		s.answer(w, c, code, "injected", nil)
+		return
+	}
+	if !ok {
+		code := 40001
+		if strings.HasPrefix(tok, "FAKE_") {
+			code = 42001
+		}
+		s.answer(w, c, code, "invalid credential, access_token is invalid or not latest", nil)
+		return
+	}
+	code, extra := fn(&c, s.apps[appID])
+	s.answer(w, c, code, "", extra)
+}
+
+func (s *Server) exchangeCode(w http.ResponseWriter, path, appID, secret, code string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := Call{Path: path, AppID: appID}
+	if ec, ok := s.injected(path); ok {
+		s.answer(w, c, ec, "injected", nil)
+		return
+	}
+	if a := s.apps[appID]; a != nil && a.secret != secret {
+		s.answer(w, c, 40125, "invalid appsecret", nil)
+		return
+	}
+	oc, ok := s.codes[code]
+	switch {
+	case !ok || oc.appID != appID || s.now().After(oc.expires):
+		s.answer(w, c, 40029, "invalid code", nil)
+	case oc.used:
+		s.answer(w, c, 40163, "code been used", nil)
+	default:
+		oc.used = true
+		s.codes[code] = oc
+		s.answer(w, c, 0, "", map[string]any{
+			"access_token": "SNS_" + randHex(8), "expires_in": 7200,
+			"refresh_token": "R_" + randHex(8), "openid": oc.openID, "scope": "snsapi_base",
+		})
+	}
+}
+
+func randHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
