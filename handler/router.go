@@ -64,7 +64,9 @@ func NewRouter(log *slog.Logger, reg prometheus.Registerer, groups ...Registrar)
 				"status", status, "ms", elapsed.Milliseconds(), "remote", c.ClientIP())
 		}
 	})
-	r.NoRoute(func(c *gin.Context) { c.JSON(http.StatusNotFound, ErrorBody{Code: "not_found", Message: "页面不存在"}) })
+	r.NoRoute(func(c *gin.Context) {
+		c.JSON(http.StatusNotFound, ErrorBody{Code: "not_found", Message: "页面不存在"})
+	})
 	r.NoMethod(func(c *gin.Context) {
 		c.JSON(http.StatusMethodNotAllowed, ErrorBody{Code: "method_not_allowed", Message: "不支持该请求方法"})
 	})

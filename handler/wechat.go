@@ -219,7 +219,9 @@ type bufferedWriter struct {
 	body   bytes.Buffer
 }
 
-func newBufferedWriter() *bufferedWriter { return &bufferedWriter{header: http.Header{}, status: http.StatusOK} }
+func newBufferedWriter() *bufferedWriter {
+	return &bufferedWriter{header: http.Header{}, status: http.StatusOK}
+}
 
 func (b *bufferedWriter) Header() http.Header         { return b.header }
 func (b *bufferedWriter) Write(p []byte) (int, error) { return b.body.Write(p) }

@@ -17,7 +17,19 @@ import (
 	"github.com/gdyouth/youthvoice/service/callback"
 	"github.com/gdyouth/youthvoice/service/clock"
 	"github.com/gdyouth/youthvoice/service/wxapi"
+	"github.com/gdyouth/youthvoice/service/wxapi/wxfake"
 )
+
+// loopback turns a listener address such as [::]:8080 into one this
+// process can call itself on.
+func loopback(a net.Addr) string {
+	tcp, ok := a.(*net.TCPAddr)
+	if !ok || tcp.IP == nil || tcp.IP.IsUnspecified() {
+		_, port, _ := net.SplitHostPort(a.String())
+		return net.JoinHostPort("127.0.0.1", port)
+	}
+	return tcp.String()
+}
 
 // serve runs the HTTP server until ctx is cancelled (SIGINT/SIGTERM), then
 // stops accepting connections, finishes in-flight requests and flushes.
@@ -64,8 +76,18 @@ func serveOn(ctx context.Context, b *base, ln net.Listener) error {
 	if err != nil {
 		return err
 	}
+	groups := []handler.Registrar{ops, wechat}
+	if !b.cfg.Real() {
+		// Sandbox: WeChat's API is the built-in fake, served by this
+		// process, so every call takes the same path as in production.
+		fake := wxfake.New()
+		fake.AddApp(b.cred.AppID, b.cred.Secret)
+		groups = append(groups, handler.NewSandboxAPI(fake))
+		wxapi.Configure("http://"+loopback(ln.Addr())+handler.SandboxAPIPrefix, 5*time.Second)
+		b.log.Warn("沙箱模式：未配置微信凭据，微信接口由内置模拟服务提供", "api_base", handler.SandboxAPIPrefix)
+	}
 	gin.SetMode(gin.ReleaseMode)
-	router, err := handler.NewRouter(b.log, reg, ops, wechat)
+	router, err := handler.NewRouter(b.log, reg, groups...)
 	if err != nil {
 		return err
 	}

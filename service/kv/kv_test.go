@@ -1,0 +1,178 @@
+package kv_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/gdyouth/youthvoice/service/kv"
+	"github.com/gdyouth/youthvoice/service/kv/kvtest"
+)
+
+func TestStore(t *testing.T) {
+	kvtest.Each(t, func(t *testing.T, s kv.Store) {
+		ctx := context.Background()
+
+		t.Run("get missing key", func(t *testing.T) {
+			if _, err := s.Get(ctx, "nope"); !errors.Is(err, kv.ErrMiss) {
+				t.Fatalf("Get(missing) err = %v, want ErrMiss", err)
+			}
+		})
+		t.Run("set then get", func(t *testing.T) {
+			if err := s.Set(ctx, "a", "中文值", 0); err != nil {
+				t.Fatal(err)
+			}
+			if v, err := s.Get(ctx, "a"); err != nil || v != "中文值" {
+				t.Fatalf("Get = %q, %v", v, err)
+			}
+			if d, err := s.TTL(ctx, "a"); err != nil || d != 0 {
+				t.Fatalf("TTL of persistent key = %v, %v; want 0", d, err)
+			}
+		})
+		t.Run("ttl expires", func(t *testing.T) {
+			if err := s.Set(ctx, "short", "x", 80*time.Millisecond); err != nil {
+				t.Fatal(err)
+			}
+			d, err := s.TTL(ctx, "short")
+			if err != nil || d <= 0 || d > 80*time.Millisecond {
+				t.Fatalf("TTL = %v, %v", d, err)
+			}
+			time.Sleep(150 * time.Millisecond)
+			if _, err := s.Get(ctx, "short"); !errors.Is(err, kv.ErrMiss) {
+				t.Fatalf("expired key still readable: %v", err)
+			}
+			if _, err := s.TTL(ctx, "short"); !errors.Is(err, kv.ErrMiss) {
+				t.Fatalf("TTL of expired key err = %v", err)
+			}
+		})
+		t.Run("setnx only once", func(t *testing.T) {
+			ok, err := s.SetNX(ctx, "nx", "first", time.Minute)
+			if err != nil || !ok {
+				t.Fatalf("first SetNX = %v, %v", ok, err)
+			}
+			ok, err = s.SetNX(ctx, "nx", "second", time.Minute)
+			if err != nil || ok {
+				t.Fatalf("second SetNX = %v, %v; want false", ok, err)
+			}
+			if v, _ := s.Get(ctx, "nx"); v != "first" {
+				t.Fatalf("value = %q, want first", v)
+			}
+		})
+		t.Run("setnx after expiry", func(t *testing.T) {
+			if ok, _ := s.SetNX(ctx, "nx2", "a", 50*time.Millisecond); !ok {
+				t.Fatal("first SetNX failed")
+			}
+			time.Sleep(120 * time.Millisecond)
+			if ok, err := s.SetNX(ctx, "nx2", "b", time.Minute); err != nil || !ok {
+				t.Fatalf("SetNX after expiry = %v, %v; want true", ok, err)
+			}
+		})
+		t.Run("concurrent setnx has one winner", func(t *testing.T) {
+			var wins atomic.Int32
+			var wg sync.WaitGroup
+			for i := 0; i < 50; i++ {
+				wg.Add(1)
+				go func(i int) {
+					defer wg.Done()
+					ok, err := s.SetNX(ctx, "race", fmt.Sprint(i), time.Minute)
+					if err != nil {
+						t.Error(err)
+					}
+					if ok {
+						wins.Add(1)
+					}
+				}(i)
+			}
+			wg.Wait()
+			if wins.Load() != 1 {
+				t.Fatalf("%d winners, want 1", wins.Load())
+			}
+		})
+		t.Run("getdel is single use", func(t *testing.T) {
+			_ = s.Set(ctx, "once", "v", time.Minute)
+			if v, err := s.GetDel(ctx, "once"); err != nil || v != "v" {
+				t.Fatalf("GetDel = %q, %v", v, err)
+			}
+			if _, err := s.GetDel(ctx, "once"); !errors.Is(err, kv.ErrMiss) {
+				t.Fatalf("second GetDel err = %v, want ErrMiss", err)
+			}
+		})
+		t.Run("del", func(t *testing.T) {
+			_ = s.Set(ctx, "d1", "1", 0)
+			_ = s.Set(ctx, "d2", "2", 0)
+			if err := s.Del(ctx, "d1", "d2", "never-there"); err != nil {
+				t.Fatal(err)
+			}
+			for _, k := range []string{"d1", "d2"} {
+				if _, err := s.Get(ctx, k); !errors.Is(err, kv.ErrMiss) {
+					t.Fatalf("%s survived Del", k)
+				}
+			}
+		})
+		t.Run("compare and delete", func(t *testing.T) {
+			_ = s.Set(ctx, "tok", "old", time.Minute)
+			if ok, err := s.CompareAndDelete(ctx, "tok", "other"); err != nil || ok {
+				t.Fatalf("CAD with wrong value = %v, %v", ok, err)
+			}
+			if v, _ := s.Get(ctx, "tok"); v != "old" {
+				t.Fatal("wrong-value CAD deleted the key")
+			}
+			if ok, err := s.CompareAndDelete(ctx, "tok", "old"); err != nil || !ok {
+				t.Fatalf("CAD with right value = %v, %v", ok, err)
+			}
+			if ok, _ := s.CompareAndDelete(ctx, "tok", "old"); ok {
+				t.Fatal("CAD on missing key reported success")
+			}
+		})
+		t.Run("counter with ttl", func(t *testing.T) {
+			for want := int64(1); want <= 3; want++ {
+				n, err := s.Incr(ctx, "ctr", 100*time.Millisecond)
+				if err != nil || n != want {
+					t.Fatalf("Incr = %d, %v; want %d", n, err, want)
+				}
+			}
+			time.Sleep(180 * time.Millisecond)
+			if n, err := s.Incr(ctx, "ctr", time.Minute); err != nil || n != 1 {
+				t.Fatalf("Incr after expiry = %d, %v; want 1 (window restarts)", n, err)
+			}
+		})
+		t.Run("counter on text fails", func(t *testing.T) {
+			_ = s.Set(ctx, "txt", "abc", 0)
+			if _, err := s.Incr(ctx, "txt", 0); err == nil {
+				t.Fatal("Incr on a non-number succeeded")
+			}
+		})
+		t.Run("ping", func(t *testing.T) {
+			if err := s.Ping(ctx); err != nil {
+				t.Fatal(err)
+			}
+		})
+	})
+}
+
+func TestRedisPrefixIsolatesInstances(t *testing.T) {
+	if testing.Short() {
+		t.Skip("short")
+	}
+	kvtest.Each(t, func(t *testing.T, s kv.Store) {
+		if s.Backend() != "redis" {
+			return
+		}
+		ctx := context.Background()
+		p := kvtest.NewPrefix()
+		a, b, other := kvtest.RedisWithPrefix(t, p), kvtest.RedisWithPrefix(t, p), kvtest.Redis(t)
+		if ok, _ := a.SetNX(ctx, "k", "a", time.Minute); !ok {
+			t.Fatal("a could not claim")
+		}
+		if ok, _ := b.SetNX(ctx, "k", "b", time.Minute); ok {
+			t.Fatal("second instance with the same prefix claimed the same key")
+		}
+		if ok, _ := other.SetNX(ctx, "k", "c", time.Minute); !ok {
+			t.Fatal("a different prefix saw the other deployment's key")
+		}
+	})
+}
