@@ -125,6 +125,7 @@ func gormConfig() *gorm.Config {
 	return &gorm.Config{
 		Logger:                                   logger.Discard,
 		DisableForeignKeyConstraintWhenMigrating: true,
+		TranslateError:                           true,
 		NowFunc:                                  func() time.Time { return time.Now().UTC() },
 	}
 }

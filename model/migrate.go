@@ -20,6 +20,7 @@ type migration struct {
 // migrations is the ordered history of the schema. Append only.
 var migrations = []migration{
 	{1, "followers, interactions, template messages", migrate0001},
+	{2, "universities (166 seeded), entries, users", migrate0002},
 }
 
 // schemaMigration records an applied step.

@@ -15,3 +15,42 @@ var (
 	ErrTooMany      = errors.New("too many requests")
 	ErrUnavailable  = errors.New("temporarily unavailable")
 )
+
+// Error is a rule violation the user can be shown: a sentinel Kind for
+// errors.Is, a stable machine Code for the API, a Chinese Message, and
+// per-field messages for forms.
+type Error struct {
+	Kind    error
+	Code    string
+	Message string
+	Fields  map[string]string
+}
+
+func (e *Error) Error() string { return e.Code + ": " + e.Message }
+
+// Unwrap lets errors.Is match the sentinel.
+func (e *Error) Unwrap() error { return e.Kind }
+
+// Invalid reports bad input; fields maps form fields to messages.
+func Invalid(code, msg string, fields map[string]string) error {
+	return &Error{Kind: ErrInvalid, Code: code, Message: msg, Fields: fields}
+}
+
+// Conflict reports a clash with existing data (a taken account …).
+func Conflict(code, msg string, fields map[string]string) error {
+	return &Error{Kind: ErrConflict, Code: code, Message: msg, Fields: fields}
+}
+
+// NotFound reports a missing thing.
+func NotFound(code, msg string) error { return &Error{Kind: ErrNotFound, Code: code, Message: msg} }
+
+// Forbidden reports a caller acting outside their rights.
+func Forbidden(code, msg string) error { return &Error{Kind: ErrForbidden, Code: code, Message: msg} }
+
+// Unauthorized reports failed or missing authentication.
+func Unauthorized(code, msg string, fields map[string]string) error {
+	return &Error{Kind: ErrUnauthorized, Code: code, Message: msg, Fields: fields}
+}
+
+// TooMany reports throttling.
+func TooMany(code, msg string) error { return &Error{Kind: ErrTooMany, Code: code, Message: msg} }

@@ -14,8 +14,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/gdyouth/youthvoice/handler"
+	"github.com/gdyouth/youthvoice/service/account"
 	"github.com/gdyouth/youthvoice/service/callback"
 	"github.com/gdyouth/youthvoice/service/clock"
+	"github.com/gdyouth/youthvoice/service/session"
 	"github.com/gdyouth/youthvoice/service/wxapi"
 	"github.com/gdyouth/youthvoice/service/wxapi/wxfake"
 )
@@ -76,15 +78,37 @@ func serveOn(ctx context.Context, b *base, ln net.Listener) error {
 	if err != nil {
 		return err
 	}
-	groups := []handler.Registrar{ops, wechat}
+	accounts, err := account.New(b.db, b.store, clk, b.log, account.Options{})
+	if err != nil {
+		return err
+	}
+	sessions, err := session.New(b.store, clk, 0, 0)
+	if err != nil {
+		return err
+	}
+	web, err := handler.NewWeb(accounts, sessions, client, b.log, handler.WebOptions{
+		PublicURL: b.cfg.PublicURL, AppID: b.cred.AppID, Sandbox: !b.cfg.Real(),
+	})
+	if err != nil {
+		return err
+	}
+	groups := []handler.Registrar{ops, wechat, web}
 	if !b.cfg.Real() {
 		// Sandbox: WeChat's API is the built-in fake, served by this
 		// process, so every call takes the same path as in production.
+		self := "http://" + loopback(ln.Addr())
 		fake := wxfake.New()
 		fake.AddApp(b.cred.AppID, b.cred.Secret)
-		groups = append(groups, handler.NewSandboxAPI(fake))
-		wxapi.Configure("http://"+loopback(ln.Addr())+handler.SandboxAPIPrefix, 5*time.Second)
-		b.log.Warn("沙箱模式：未配置微信凭据，微信接口由内置模拟服务提供", "api_base", handler.SandboxAPIPrefix)
+		sandbox, err := handler.NewSandbox(web, fake, handler.SandboxOptions{
+			AppID: b.cred.AppID, Token: b.cred.Token, CallbackURL: self + "/wechat/callback",
+			PublicURL: b.cfg.PublicURL, DataDir: b.cfg.DataDir, Menu: m.Buttons(),
+		})
+		if err != nil {
+			return err
+		}
+		groups = append(groups, handler.NewSandboxAPI(fake), sandbox)
+		wxapi.Configure(self+handler.SandboxAPIPrefix, 5*time.Second)
+		b.log.Warn("沙箱模式：未配置微信凭据，微信接口与微信客户端由内置模拟服务提供", "console", b.cfg.PublicURL+"/sandbox")
 	}
 	gin.SetMode(gin.ReleaseMode)
 	router, err := handler.NewRouter(b.log, reg, groups...)

@@ -1,0 +1,162 @@
+// Package account owns accounts, the activate-and-bind flow (the notice's
+// 附件2), WeChat bindings, login throttling, universities and entries.
+package account
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+	"gorm.io/gorm"
+
+	"github.com/gdyouth/youthvoice/model"
+	"github.com/gdyouth/youthvoice/service"
+	"github.com/gdyouth/youthvoice/service/clock"
+	"github.com/gdyouth/youthvoice/service/kv"
+)
+
+// credentialRE is the notice's rule: six or more letters and digits.
+var credentialRE = regexp.MustCompile(`^[A-Za-z0-9]{6,32}$`)
+
+// Throttle limits failed logins per account and per client IP.
+type Throttle struct {
+	MaxFailures int           // per window, default 5
+	Window      time.Duration // default 15m
+}
+
+// Service is the account service.
+type Service struct {
+	db       *model.DB
+	kv       kv.Store
+	clock    clock.Clock
+	log      *slog.Logger
+	throttle Throttle
+	cost     int
+
+	uniMu     sync.Mutex
+	uniCache  []model.University
+	uniLoaded time.Time
+}
+
+// Options tunes the service; zero values take defaults.
+type Options struct {
+	Throttle   Throttle
+	BcryptCost int // default bcrypt.DefaultCost (10); never below 10 in production
+}
+
+// New builds the service.
+func New(db *model.DB, store kv.Store, clk clock.Clock, log *slog.Logger, o Options) (*Service, error) {
+	if db == nil || store == nil || clk == nil || log == nil {
+		return nil, errors.New("account.New: nil dependency")
+	}
+	if o.Throttle.MaxFailures <= 0 {
+		o.Throttle.MaxFailures = 5
+	}
+	if o.Throttle.Window <= 0 {
+		o.Throttle.Window = 15 * time.Minute
+	}
+	if o.BcryptCost == 0 {
+		o.BcryptCost = bcrypt.DefaultCost
+	}
+	return &Service{db: db, kv: store, clock: clk, log: log, throttle: o.Throttle, cost: o.BcryptCost}, nil
+}
+
+// Messages shown to users.
+const (
+	msgBadCredentials = "账号或密码错误"
+	msgAccountTaken   = "账号已被占用"
+)
+
+// AccountKey is the case-insensitive identity of an account name.
+func AccountKey(account string) string { return strings.ToLower(strings.TrimSpace(account)) }
+
+func checkAccount(fields map[string]string, account string) {
+	switch {
+	case account == "":
+		fields["account"] = "请输入账号"
+	case !credentialRE.MatchString(account):
+		fields["account"] = "账号须为 6–32 位英文字母或数字"
+	}
+}
+
+func checkPassword(fields map[string]string, field, password string) {
+	switch {
+	case password == "":
+		fields[field] = "请输入密码"
+	case !credentialRE.MatchString(password):
+		fields[field] = "密码须为 6–32 位英文字母或数字"
+	}
+}
+
+// Entries lists the activation entries, enabled or not, in order.
+func (s *Service) Entries(ctx context.Context) ([]model.Entry, error) {
+	var es []model.Entry
+	err := s.db.Conn(ctx).Order("sort_order, id").Find(&es).Error
+	return es, err
+}
+
+// Entry returns an enabled entry by key.
+func (s *Service) Entry(ctx context.Context, key string) (model.Entry, error) {
+	var e model.Entry
+	err := s.db.Conn(ctx).Where("`key` = ?", key).Take(&e).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return e, service.NotFound("entry_not_found", "入口不存在")
+	}
+	if err != nil {
+		return e, err
+	}
+	if !e.Enabled {
+		return e, service.Invalid("entry_disabled", "「"+e.Name+"」入口暂未开放", map[string]string{"entry": "该入口暂未开放"})
+	}
+	return e, nil
+}
+
+// UserByID returns a user.
+func (s *Service) UserByID(ctx context.Context, id uint64) (model.User, error) {
+	var u model.User
+	err := s.db.Conn(ctx).Take(&u, id).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return u, service.NotFound("user_not_found", "账号不存在")
+	}
+	return u, err
+}
+
+// UserByOpenID returns the user bound to openid, or ErrNotFound.
+func (s *Service) UserByOpenID(ctx context.Context, openid string) (model.User, error) {
+	var u model.User
+	if openid == "" {
+		return u, service.NotFound("not_bound", "该微信尚未绑定账号")
+	}
+	err := s.db.Conn(ctx).Where("openid = ?", openid).Take(&u).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return u, service.NotFound("not_bound", "该微信尚未绑定账号")
+	}
+	return u, err
+}
+
+// hash bcrypt-hashes a password.
+func (s *Service) hash(password string) (string, error) {
+	h, err := bcrypt.GenerateFromPassword([]byte(password), s.cost)
+	return string(h), err
+}
+
+// isDuplicate reports a unique-key violation on either database.
+func isDuplicate(err error) bool { return errors.Is(err, gorm.ErrDuplicatedKey) }
+
+// wrapDB adds context to unexpected database errors.
+func wrapDB(what string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var se *service.Error
+	if errors.As(err, &se) {
+		return err
+	}
+	return fmt.Errorf("%s: %w", what, err)
+}

@@ -1,0 +1,330 @@
+package account
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+	"gorm.io/gorm"
+
+	"github.com/gdyouth/youthvoice/model"
+	"github.com/gdyouth/youthvoice/service"
+	"github.com/gdyouth/youthvoice/service/kv"
+)
+
+// Activation modes (step 4 of the notice).
+const (
+	ModeNew = "new" // define a new account and password
+	ModeOld = "old" // log in with an existing account
+)
+
+// ActivateInput is one activation attempt.
+type ActivateInput struct {
+	Entry          string
+	Mode           string
+	Account        string
+	Password       string
+	Confirm        string // new accounts: the password again
+	UniversityCode string // new accounts (and old ones without a university)
+	Name           string
+	OpenID         string // the WeChat to bind, when opened inside WeChat
+	ClientIP       string
+}
+
+// Activate creates an account (ModeNew) or logs into an existing one
+// (ModeOld), and binds the caller's WeChat to it when OpenID is set.
+// Activating twice with the same account is harmless.
+func (s *Service) Activate(ctx context.Context, in ActivateInput) (model.User, error) {
+	in.Account = strings.TrimSpace(in.Account)
+	in.Name = strings.TrimSpace(in.Name)
+	entry, err := s.Entry(ctx, in.Entry)
+	if err != nil {
+		return model.User{}, err
+	}
+	if entry.Kind != model.EntryKindUniversity {
+		return model.User{}, service.Invalid("entry_unsupported", "该入口暂未开放", nil)
+	}
+	switch in.Mode {
+	case ModeNew:
+		return s.activateNew(ctx, entry, in)
+	case ModeOld:
+		return s.activateOld(ctx, entry, in)
+	default:
+		return model.User{}, service.Invalid("mode", "请选择新用户注册或老用户登录", map[string]string{"mode": "请选择新用户或老用户"})
+	}
+}
+
+func (s *Service) activateNew(ctx context.Context, entry model.Entry, in ActivateInput) (model.User, error) {
+	fields := map[string]string{}
+	checkAccount(fields, in.Account)
+	checkPassword(fields, "password", in.Password)
+	if fields["password"] == "" && in.Confirm != in.Password {
+		fields["confirm"] = "两次输入的密码不一致"
+	}
+	if len([]rune(in.Name)) > 20 {
+		fields["name"] = "姓名不能超过 20 个字"
+	}
+	var uni model.University
+	if in.UniversityCode == "" {
+		fields["university"] = "请选择学校"
+	} else if u, err := s.UniversityByCode(ctx, in.UniversityCode); err != nil {
+		if !errors.Is(err, service.ErrNotFound) {
+			return model.User{}, err
+		}
+		fields["university"] = "所选学校不存在，请重新选择"
+	} else {
+		uni = u
+	}
+	if len(fields) > 0 {
+		return model.User{}, service.Invalid("invalid_input", firstMessage(fields), fields)
+	}
+
+	// Activating twice (a double tap, a reload) is harmless: the same
+	// account with the same password from the WeChat it is bound to.
+	if in.OpenID != "" {
+		if bound, err := s.UserByOpenID(ctx, in.OpenID); err == nil {
+			if bound.AccountKey == AccountKey(in.Account) && bcrypt.CompareHashAndPassword([]byte(bound.PasswordHash), []byte(in.Password)) == nil {
+				return bound, nil
+			}
+		} else if !errors.Is(err, service.ErrNotFound) {
+			return model.User{}, err
+		}
+	}
+
+	hash, err := s.hash(in.Password)
+	if err != nil {
+		return model.User{}, err
+	}
+	now := s.clock.Now().UTC()
+	u := model.User{
+		Account: in.Account, AccountKey: AccountKey(in.Account), PasswordHash: hash, Name: in.Name,
+		EntryKey: entry.Key, UniversityID: &uni.ID, Role: model.RoleStudent,
+		ActivatedAt: &now, LastLoginAt: &now, CreatedAt: now, UpdatedAt: now,
+	}
+	err = s.db.WithTx(ctx, func(ctx context.Context) error {
+		if in.OpenID != "" {
+			// One WeChat, one account: a WeChat bound elsewhere moves here.
+			if err := s.releaseOpenID(ctx, in.OpenID, 0, now); err != nil {
+				return err
+			}
+			u.OpenID, u.BoundAt = &in.OpenID, &now
+		}
+		return s.db.Conn(ctx).Create(&u).Error
+	})
+	if isDuplicate(err) {
+		return model.User{}, service.Conflict("account_taken", msgAccountTaken, map[string]string{"account": msgAccountTaken})
+	}
+	if err != nil {
+		return model.User{}, wrapDB("创建账号", err)
+	}
+	s.log.InfoContext(ctx, "account activated", "user_id", u.ID, "university", uni.Code, "bound", in.OpenID != "")
+	return u, nil
+}
+
+func (s *Service) activateOld(ctx context.Context, entry model.Entry, in ActivateInput) (model.User, error) {
+	u, err := s.Login(ctx, in.Account, in.Password, in.ClientIP)
+	if err != nil {
+		return model.User{}, err
+	}
+	now := s.clock.Now().UTC()
+	updates := map[string]any{"updated_at": now}
+	if u.ActivatedAt == nil {
+		updates["activated_at"] = now
+	}
+	if u.EntryKey == "" {
+		updates["entry_key"] = entry.Key
+	}
+	if u.UniversityID == nil {
+		if in.UniversityCode == "" {
+			return model.User{}, service.Invalid("university_required", "请选择学校", map[string]string{"university": "请选择学校"})
+		}
+		uni, err := s.UniversityByCode(ctx, in.UniversityCode)
+		if err != nil {
+			if errors.Is(err, service.ErrNotFound) {
+				return model.User{}, service.Invalid("university_unknown", "所选学校不存在", map[string]string{"university": "所选学校不存在，请重新选择"})
+			}
+			return model.User{}, err
+		}
+		updates["university_id"] = uni.ID
+	}
+	err = s.db.WithTx(ctx, func(ctx context.Context) error {
+		if err := s.db.Conn(ctx).Model(&model.User{}).Where("id = ?", u.ID).Updates(updates).Error; err != nil {
+			return err
+		}
+		if in.OpenID != "" {
+			return s.bind(ctx, u.ID, in.OpenID, now)
+		}
+		return nil
+	})
+	if err != nil {
+		return model.User{}, wrapDB("激活账号", err)
+	}
+	return s.UserByID(ctx, u.ID)
+}
+
+// releaseOpenID ends the binding of openid to any account but keep.
+func (s *Service) releaseOpenID(ctx context.Context, openid string, keep uint64, now time.Time) error {
+	return s.db.Conn(ctx).Model(&model.User{}).Where("openid = ? AND id <> ?", openid, keep).
+		Updates(map[string]any{"openid": nil, "bound_at": nil, "updated_at": now}).Error
+}
+
+// bind binds openid to user, ending the openid's previous binding and the
+// user's previous WeChat; it runs inside the caller's transaction.
+func (s *Service) bind(ctx context.Context, userID uint64, openid string, now time.Time) error {
+	if err := s.releaseOpenID(ctx, openid, userID, now); err != nil {
+		return err
+	}
+	err := s.db.Conn(ctx).Model(&model.User{}).Where("id = ?", userID).
+		Updates(map[string]any{"openid": openid, "bound_at": now, "updated_at": now}).Error
+	if isDuplicate(err) {
+		return service.Conflict("binding_race", "该微信正在绑定其他账号，请稍后重试", nil)
+	}
+	return err
+}
+
+// Bind binds openid to the user (used after a password login from WeChat).
+func (s *Service) Bind(ctx context.Context, userID uint64, openid string) error {
+	if openid == "" {
+		return service.Invalid("openid", "请在微信中打开以绑定", nil)
+	}
+	now := s.clock.Now().UTC()
+	return wrapDB("绑定微信", s.db.WithTx(ctx, func(ctx context.Context) error { return s.bind(ctx, userID, openid, now) }))
+}
+
+// Unbind ends the user's WeChat binding (设置 → 解除绑定).
+func (s *Service) Unbind(ctx context.Context, userID uint64) error {
+	now := s.clock.Now().UTC()
+	res := s.db.Conn(ctx).Model(&model.User{}).Where("id = ? AND openid IS NOT NULL", userID).
+		Updates(map[string]any{"openid": nil, "bound_at": nil, "updated_at": now})
+	if res.Error != nil {
+		return wrapDB("解除绑定", res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return service.Invalid("not_bound", "当前账号没有绑定微信", nil)
+	}
+	return nil
+}
+
+// Login checks an account and password, throttling failures per account
+// and per client IP. Unknown accounts and wrong passwords get the same
+// answer.
+func (s *Service) Login(ctx context.Context, account, password, clientIP string) (model.User, error) {
+	account = strings.TrimSpace(account)
+	fields := map[string]string{}
+	if account == "" {
+		fields["account"] = "请输入账号"
+	}
+	if password == "" {
+		fields["password"] = "请输入密码"
+	}
+	if len(fields) > 0 {
+		return model.User{}, service.Invalid("invalid_input", firstMessage(fields), fields)
+	}
+	key := AccountKey(account)
+	if err := s.checkThrottle(ctx, key, clientIP); err != nil {
+		return model.User{}, err
+	}
+	var u model.User
+	err := s.db.Conn(ctx).Where("account_key = ?", key).Take(&u).Error
+	switch {
+	case errors.Is(err, gorm.ErrRecordNotFound):
+		// Spend the same time as a real check so timing does not reveal
+		// which accounts exist.
+		_ = bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
+		return model.User{}, s.failed(ctx, key, clientIP)
+	case err != nil:
+		return model.User{}, wrapDB("查询账号", err)
+	}
+	if bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(password)) != nil {
+		return model.User{}, s.failed(ctx, key, clientIP)
+	}
+	_ = s.kv.Del(ctx, failKeyAccount(key))
+	now := s.clock.Now().UTC()
+	if err := s.db.Conn(ctx).Model(&model.User{}).Where("id = ?", u.ID).Update("last_login_at", now).Error; err != nil {
+		return model.User{}, wrapDB("记录登录时间", err)
+	}
+	u.LastLoginAt = &now
+	return u, nil
+}
+
+var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("not-a-real-password"), bcrypt.DefaultCost)
+
+func failKeyAccount(key string) string { return "login:fail:a:" + key }
+func failKeyIP(ip string) string       { return "login:fail:ip:" + ip }
+
+func (s *Service) checkThrottle(ctx context.Context, key, ip string) error {
+	for _, k := range []string{failKeyAccount(key), failKeyIP(ip)} {
+		if k == failKeyIP("") {
+			continue
+		}
+		v, err := s.kv.Get(ctx, k)
+		if errors.Is(err, kv.ErrMiss) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("读取登录限制: %w", err)
+		}
+		var n int
+		fmt.Sscan(v, &n)
+		if n >= s.throttle.MaxFailures {
+			return s.throttled(ctx, k)
+		}
+	}
+	return nil
+}
+
+func (s *Service) throttled(ctx context.Context, k string) error {
+	wait, err := s.kv.TTL(ctx, k)
+	if err != nil || wait <= 0 {
+		wait = s.throttle.Window
+	}
+	mins := int((wait + time.Minute - 1) / time.Minute)
+	return service.TooMany("login_throttled", fmt.Sprintf("登录失败次数过多，请 %d 分钟后再试", mins))
+}
+
+// failed counts a failure and returns the error to show.
+func (s *Service) failed(ctx context.Context, key, ip string) error {
+	keys := []string{failKeyAccount(key)}
+	if ip != "" {
+		keys = append(keys, failKeyIP(ip))
+	}
+	for _, k := range keys {
+		n, err := s.kv.Incr(ctx, k, s.throttle.Window)
+		if err != nil {
+			return fmt.Errorf("记录登录失败: %w", err)
+		}
+		if int(n) >= s.throttle.MaxFailures {
+			s.log.WarnContext(ctx, "login throttled", "scope", strings.SplitN(k, ":", 4)[2], "failures", n)
+			return s.throttled(ctx, k)
+		}
+	}
+	return service.Unauthorized("bad_credentials", msgBadCredentials, map[string]string{"password": msgBadCredentials})
+}
+
+func firstMessage(fields map[string]string) string {
+	for _, f := range []string{"entry", "mode", "account", "password", "confirm", "name", "university"} {
+		if m, ok := fields[f]; ok {
+			return m
+		}
+	}
+	for _, m := range fields {
+		return m
+	}
+	return "输入有误"
+}
+
+// SignIn logs in with account and password and, when the request comes
+// from inside WeChat (openid set), binds that WeChat to the account.
+func (s *Service) SignIn(ctx context.Context, account, password, clientIP, openid string) (model.User, error) {
+	u, err := s.Login(ctx, account, password, clientIP)
+	if err != nil || openid == "" {
+		return u, err
+	}
+	if err := s.Bind(ctx, u.ID, openid); err != nil {
+		return model.User{}, err
+	}
+	return s.UserByID(ctx, u.ID)
+}

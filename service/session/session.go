@@ -1,0 +1,161 @@
+// Package session keeps server-side sessions and single-use OAuth states
+// in the kv store (Redis in production), so any instance can serve any
+// request.
+package session
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/gdyouth/youthvoice/service"
+	"github.com/gdyouth/youthvoice/service/clock"
+	"github.com/gdyouth/youthvoice/service/kv"
+)
+
+// Session is what the server remembers about a browser.
+type Session struct {
+	UserID    uint64    `json:"uid,omitempty"`
+	OpenID    string    `json:"oid,omitempty"` // from WeChat OAuth, when opened inside WeChat
+	CreatedAt time.Time `json:"c"`
+	SeenAt    time.Time `json:"s"`
+}
+
+// Store manages sessions.
+type Store struct {
+	kv       kv.Store
+	clock    clock.Clock
+	idle     time.Duration
+	absolute time.Duration
+}
+
+// Defaults for session lifetimes.
+const (
+	DefaultIdle     = 7 * 24 * time.Hour
+	DefaultAbsolute = 30 * 24 * time.Hour
+	stateTTL        = 10 * time.Minute
+)
+
+// New returns a session store; idle is the inactivity expiry, absolute the
+// maximum age.
+func New(store kv.Store, clk clock.Clock, idle, absolute time.Duration) (*Store, error) {
+	if store == nil || clk == nil {
+		return nil, errors.New("session.New: nil dependency")
+	}
+	if idle <= 0 {
+		idle = DefaultIdle
+	}
+	if absolute <= 0 {
+		absolute = DefaultAbsolute
+	}
+	return &Store{kv: store, clock: clk, idle: idle, absolute: absolute}, nil
+}
+
+// Idle returns the inactivity expiry (the cookie's Max-Age).
+func (s *Store) Idle() time.Duration { return s.idle }
+
+func key(id string) string {
+	h := sha256.Sum256([]byte(id))
+	return "sess:" + hex.EncodeToString(h[:])
+}
+
+// NewToken returns 32 random bytes, URL-safe.
+func NewToken() string {
+	b := make([]byte, 32)
+	_, _ = rand.Read(b) // never fails: crypto/rand crashes the process instead
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// Create stores sess under a new id and returns the id. Call it after
+// every login or privilege change so an old id can never be reused.
+func (s *Store) Create(ctx context.Context, sess Session) (string, error) {
+	now := s.clock.Now()
+	sess.CreatedAt, sess.SeenAt = now, now
+	id := NewToken()
+	if err := s.put(ctx, id, sess); err != nil {
+		return "", err
+	}
+	return id, nil
+}
+
+func (s *Store) put(ctx context.Context, id string, sess Session) error {
+	raw, err := json.Marshal(sess)
+	if err != nil {
+		return err
+	}
+	if err := s.kv.Set(ctx, key(id), string(raw), s.idle); err != nil {
+		return fmt.Errorf("保存会话失败: %w", err)
+	}
+	return nil
+}
+
+// Get returns the session for id, or service.ErrUnauthorized when it does
+// not exist or has expired. A session seen more than a minute ago is
+// touched so its idle expiry slides.
+func (s *Store) Get(ctx context.Context, id string) (Session, error) {
+	if id == "" {
+		return Session{}, service.ErrUnauthorized
+	}
+	raw, err := s.kv.Get(ctx, key(id))
+	if errors.Is(err, kv.ErrMiss) {
+		return Session{}, service.ErrUnauthorized
+	}
+	if err != nil {
+		return Session{}, fmt.Errorf("读取会话失败: %w", err)
+	}
+	var sess Session
+	if err := json.Unmarshal([]byte(raw), &sess); err != nil {
+		return Session{}, service.ErrUnauthorized
+	}
+	now := s.clock.Now()
+	if now.Sub(sess.CreatedAt) > s.absolute {
+		_ = s.kv.Del(ctx, key(id))
+		return Session{}, service.ErrUnauthorized
+	}
+	if now.Sub(sess.SeenAt) > time.Minute {
+		sess.SeenAt = now
+		if err := s.put(ctx, id, sess); err != nil {
+			return Session{}, err
+		}
+	}
+	return sess, nil
+}
+
+// Delete ends a session.
+func (s *Store) Delete(ctx context.Context, id string) error {
+	if id == "" {
+		return nil
+	}
+	return s.kv.Del(ctx, key(id))
+}
+
+// NewState stores a single-use OAuth state that remembers where to return.
+func (s *Store) NewState(ctx context.Context, returnTo string) (string, error) {
+	st := NewToken()[:32]
+	if err := s.kv.Set(ctx, "oauth:state:"+st, returnTo, stateTTL); err != nil {
+		return "", fmt.Errorf("保存授权状态失败: %w", err)
+	}
+	return st, nil
+}
+
+// ConsumeState returns the return path of state and forgets it; an
+// unknown, used or expired state is service.ErrInvalid.
+func (s *Store) ConsumeState(ctx context.Context, state string) (string, error) {
+	if state == "" || len(state) > 64 {
+		return "", service.Invalid("oauth_state", "授权状态无效", nil)
+	}
+	v, err := s.kv.GetDel(ctx, "oauth:state:"+state)
+	if errors.Is(err, kv.ErrMiss) {
+		return "", service.Invalid("oauth_state", "授权已过期或已使用", nil)
+	}
+	if err != nil {
+		return "", fmt.Errorf("读取授权状态失败: %w", err)
+	}
+	return v, nil
+}
