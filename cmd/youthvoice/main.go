@@ -61,15 +61,23 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if len(rest) > 0 {
 		cmd, rest = rest[0], rest[1:]
 	}
-	// Allow the flag after the subcommand too: youthvoice serve --config x.
+	// Allow the flag after the subcommand too, between or after its words:
+	// youthvoice serve --config x, youthvoice menu sync --config x.
 	if len(rest) > 0 {
 		sub := flag.NewFlagSet(cmd, flag.ContinueOnError)
 		sub.SetOutput(stderr)
 		sub.StringVar(configFile, "config", *configFile, "YAML 配置文件")
-		if err := sub.Parse(rest); err != nil {
-			return err
+		var words []string
+		for len(rest) > 0 {
+			if err := sub.Parse(rest); err != nil {
+				return err
+			}
+			rest = sub.Args()
+			if len(rest) > 0 {
+				words, rest = append(words, rest[0]), rest[1:]
+			}
 		}
-		rest = sub.Args()
+		rest = words
 	}
 
 	switch cmd {

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/url"
 	"strings"
 	"text/template"
@@ -79,6 +80,11 @@ func Parse(raw []byte, publicURL string) (*Menu, error) {
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&f); err != nil {
 		return nil, &ValidationError{Problems: []string{"JSON 格式错误: " + err.Error()}}
+	}
+	// Anything after the object (a second object, a stray bracket left by a
+	// bad merge) would otherwise be ignored silently.
+	if err := dec.Decode(&struct{}{}); !errors.Is(err, io.EOF) {
+		return nil, &ValidationError{Problems: []string{"JSON 格式错误: 文件在菜单对象之后还有多余内容"}}
 	}
 	base := strings.TrimRight(publicURL, "/")
 	var v validator

@@ -1,0 +1,401 @@
+package config_test
+
+import (
+	"bytes"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/gdyouth/youthvoice/config"
+)
+
+// env builds a getenv from a map.
+func env(kv map[string]string) func(string) string {
+	return func(k string) string { return kv[k] }
+}
+
+func writeFile(t *testing.T, content string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "config.yaml")
+	if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// A complete set of (fake) WeChat credentials.
+var creds = map[string]string{
+	"YV_WECHAT_APPID":   "wx1234567890abcdef",
+	"YV_WECHAT_SECRET":  "app-secret-0123456789abcdef",
+	"YV_WECHAT_TOKEN":   "callback-token-xyz",
+	"YV_WECHAT_AES_KEY": "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
+}
+
+func with(base map[string]string, kv ...string) map[string]string {
+	out := map[string]string{}
+	for k, v := range base {
+		out[k] = v
+	}
+	for i := 0; i < len(kv); i += 2 {
+		out[kv[i]] = kv[i+1]
+	}
+	return out
+}
+
+func TestDefaults(t *testing.T) {
+	cfg, err := config.Load("", env(nil))
+	if err != nil {
+		t.Fatalf("Load with nothing set: %v", err)
+	}
+	want := config.Config{
+		Addr:      ":8080",
+		DataDir:   "./data",
+		PublicURL: "http://localhost:8080",
+		LogLevel:  "info",
+		WeChat: config.WeChat{
+			APIBase:      "https://api.weixin.qq.com",
+			DedupeTTL:    10 * time.Minute,
+			MaxClockSkew: 5 * time.Minute,
+		},
+		HTTP: config.HTTP{
+			ReadTimeout:     10 * time.Second,
+			WriteTimeout:    15 * time.Second,
+			IdleTimeout:     60 * time.Second,
+			ShutdownTimeout: 20 * time.Second,
+		},
+	}
+	if !reflect.DeepEqual(cfg, want) {
+		t.Fatalf("defaults =\n%+v\nwant\n%+v", cfg, want)
+	}
+	if cfg.Real() {
+		t.Error("Real() with no credentials = true; the default must be the sandbox")
+	}
+	if cfg.HTTPS() {
+		t.Error("HTTPS() for http://localhost:8080 = true")
+	}
+	// A nil getenv reads no environment.
+	if _, err := config.Load("", nil); err != nil {
+		t.Fatalf("Load with nil getenv: %v", err)
+	}
+}
+
+func TestYAMLAndEnvPrecedence(t *testing.T) {
+	file := writeFile(t, `
+addr: ":9000"
+data_dir: /var/lib/yaml
+public_url: https://yaml.example.org/
+log_level: warn
+redis_addr: redis-yaml:6379
+redis_db: 3
+wechat:
+  appid: wxyaml
+  secret: yaml-secret
+  token: yaml-token
+  dedupe_ttl: 2m
+http:
+  shutdown_timeout: 7s
+`)
+	cfg, err := config.Load(file, env(map[string]string{
+		"YV_ADDR":                  ":9100",
+		"YV_REDIS_DB":              "5",
+		"YV_WECHAT_TOKEN":          "env-token",
+		"YV_HTTP_SHUTDOWN_TIMEOUT": "3s",
+	}))
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	checks := []struct {
+		what      string
+		got, want any
+	}{
+		{"addr (env wins)", cfg.Addr, ":9100"},
+		{"redis_db (env wins)", cfg.RedisDB, 5},
+		{"wechat.token (env wins)", cfg.WeChat.Token, "env-token"},
+		{"http.shutdown_timeout (env wins)", cfg.HTTP.ShutdownTimeout, 3 * time.Second},
+		{"data_dir (from YAML)", cfg.DataDir, "/var/lib/yaml"},
+		{"public_url (from YAML, slash trimmed)", cfg.PublicURL, "https://yaml.example.org"},
+		{"log_level (from YAML)", cfg.LogLevel, "warn"},
+		{"redis_addr (from YAML)", cfg.RedisAddr, "redis-yaml:6379"},
+		{"wechat.appid (from YAML)", cfg.WeChat.AppID, "wxyaml"},
+		{"wechat.dedupe_ttl (from YAML)", cfg.WeChat.DedupeTTL, 2 * time.Minute},
+		{"http.read_timeout (default)", cfg.HTTP.ReadTimeout, 10 * time.Second},
+		{"wechat.api_base (default)", cfg.WeChat.APIBase, config.DefaultAPIBase},
+	}
+	for _, c := range checks {
+		if !reflect.DeepEqual(c.got, c.want) {
+			t.Errorf("%s = %v, want %v", c.what, c.got, c.want)
+		}
+	}
+	if !cfg.Real() || !cfg.HTTPS() {
+		t.Errorf("Real() = %v, HTTPS() = %v; want both true", cfg.Real(), cfg.HTTPS())
+	}
+}
+
+func TestEveryEnvName(t *testing.T) {
+	cases := []struct {
+		name, value string
+		get         func(config.Config) any
+		want        any
+	}{
+		{"YV_ADDR", "127.0.0.1:9999", func(c config.Config) any { return c.Addr }, "127.0.0.1:9999"},
+		{"YV_DATA_DIR", "/srv/yv", func(c config.Config) any { return c.DataDir }, "/srv/yv"},
+		{"YV_MYSQL_DSN", "yv:pw@tcp(db:3306)/youthvoice?parseTime=true", func(c config.Config) any { return c.MySQLDSN }, "yv:pw@tcp(db:3306)/youthvoice?parseTime=true"},
+		{"YV_REDIS_ADDR", "redis:6379", func(c config.Config) any { return c.RedisAddr }, "redis:6379"},
+		{"YV_REDIS_PASSWORD", "rpw", func(c config.Config) any { return c.RedisPassword }, "rpw"},
+		{"YV_REDIS_DB", "15", func(c config.Config) any { return c.RedisDB }, 15},
+		{"YV_PUBLIC_URL", "https://wx.example.org", func(c config.Config) any { return c.PublicURL }, "https://wx.example.org"},
+		{"YV_LOG_LEVEL", "debug", func(c config.Config) any { return c.LogLevel }, "debug"},
+		{"YV_MENU_FILE", "/etc/yv/menu.json", func(c config.Config) any { return c.MenuFile }, "/etc/yv/menu.json"},
+		{"YV_WECHAT_APPID", "wxother", func(c config.Config) any { return c.WeChat.AppID }, "wxother"},
+		{"YV_WECHAT_SECRET", "other-secret", func(c config.Config) any { return c.WeChat.Secret }, "other-secret"},
+		{"YV_WECHAT_TOKEN", "other-token", func(c config.Config) any { return c.WeChat.Token }, "other-token"},
+		{"YV_WECHAT_AES_KEY", "ZYXWVUTSRQPONMLKJIHGFEDCBA9876543210abcdefg", func(c config.Config) any { return c.WeChat.AESKey }, "ZYXWVUTSRQPONMLKJIHGFEDCBA9876543210abcdefg"},
+		{"YV_WECHAT_API_BASE", "http://127.0.0.1:9/", func(c config.Config) any { return c.WeChat.APIBase }, "http://127.0.0.1:9"},
+		{"YV_WECHAT_DEDUPE_TTL", "30m", func(c config.Config) any { return c.WeChat.DedupeTTL }, 30 * time.Minute},
+		{"YV_WECHAT_MAX_CLOCK_SKEW", "90s", func(c config.Config) any { return c.WeChat.MaxClockSkew }, 90 * time.Second},
+		{"YV_HTTP_READ_TIMEOUT", "1s", func(c config.Config) any { return c.HTTP.ReadTimeout }, time.Second},
+		{"YV_HTTP_WRITE_TIMEOUT", "2s", func(c config.Config) any { return c.HTTP.WriteTimeout }, 2 * time.Second},
+		{"YV_HTTP_IDLE_TIMEOUT", "3s", func(c config.Config) any { return c.HTTP.IdleTimeout }, 3 * time.Second},
+		{"YV_HTTP_SHUTDOWN_TIMEOUT", "4s", func(c config.Config) any { return c.HTTP.ShutdownTimeout }, 4 * time.Second},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			// Credentials are all set so a single one never reads as partial.
+			cfg, err := config.Load("", env(with(creds, tc.name, tc.value)))
+			if err != nil {
+				t.Fatalf("Load with %s=%q: %v", tc.name, tc.value, err)
+			}
+			if got := tc.get(cfg); !reflect.DeepEqual(got, tc.want) {
+				t.Fatalf("%s=%q gave %v, want %v", tc.name, tc.value, got, tc.want)
+			}
+			// Guard against a test value that would pass without the variable.
+			if got := tc.get(config.Default()); reflect.DeepEqual(got, tc.want) {
+				t.Fatalf("test value for %s equals the default; it proves nothing", tc.name)
+			}
+		})
+	}
+	// Surrounding blanks (a common .env mistake) are ignored.
+	cfg, err := config.Load("", env(map[string]string{"YV_ADDR": " :7000 \n"}))
+	if err != nil || cfg.Addr != ":7000" {
+		t.Fatalf("YV_ADDR with blanks: %q, %v", cfg.Addr, err)
+	}
+}
+
+func TestBadValuesNameTheSetting(t *testing.T) {
+	cases := []struct {
+		name string
+		env  map[string]string
+		file string
+		want []string // fragments of the error
+	}{
+		{"unparsable YV_MYSQL_DSN", map[string]string{"YV_MYSQL_DSN": "not a dsn"}, "", []string{"YV_MYSQL_DSN", "无法解析"}},
+		{"YV_MYSQL_DSN without database", map[string]string{"YV_MYSQL_DSN": "yv:pw@tcp(db:3306)/"}, "", []string{"YV_MYSQL_DSN", "数据库名"}},
+		{"YV_WECHAT_AES_KEY of 10 chars", with(creds, "YV_WECHAT_AES_KEY", "0123456789"), "", []string{"YV_WECHAT_AES_KEY", "43", "10"}},
+		{"YV_WECHAT_AES_KEY of 44 chars", with(creds, "YV_WECHAT_AES_KEY", strings.Repeat("a", 44)), "", []string{"YV_WECHAT_AES_KEY", "43"}},
+		{"YV_WECHAT_AES_KEY with symbols", with(creds, "YV_WECHAT_AES_KEY", strings.Repeat("a", 42)+"="), "", []string{"YV_WECHAT_AES_KEY"}},
+		{"YV_REDIS_DB not a number", map[string]string{"YV_REDIS_DB": "one"}, "", []string{"YV_REDIS_DB", `"one"`}},
+		{"YV_REDIS_DB out of range", map[string]string{"YV_REDIS_DB": "16"}, "", []string{"YV_REDIS_DB", "0–15"}},
+		{"redis_db out of range in YAML", nil, "redis_db: 99\n", []string{"YV_REDIS_DB"}},
+		{"YV_PUBLIC_URL without scheme", map[string]string{"YV_PUBLIC_URL": "wx.example.org"}, "", []string{"YV_PUBLIC_URL"}},
+		{"YV_PUBLIC_URL with a path", map[string]string{"YV_PUBLIC_URL": "https://wx.example.org/h5"}, "", []string{"YV_PUBLIC_URL"}},
+		{"YV_PUBLIC_URL ftp", map[string]string{"YV_PUBLIC_URL": "ftp://wx.example.org"}, "", []string{"YV_PUBLIC_URL"}},
+		{"YV_LOG_LEVEL", map[string]string{"YV_LOG_LEVEL": "verbose"}, "", []string{"YV_LOG_LEVEL", "verbose"}},
+		{"YV_WECHAT_API_BASE", map[string]string{"YV_WECHAT_API_BASE": "api.weixin.qq.com"}, "", []string{"YV_WECHAT_API_BASE"}},
+		{"YV_WECHAT_DEDUPE_TTL too short", map[string]string{"YV_WECHAT_DEDUPE_TTL": "10s"}, "", []string{"YV_WECHAT_DEDUPE_TTL", "1m"}},
+		{"YV_WECHAT_DEDUPE_TTL unparsable", map[string]string{"YV_WECHAT_DEDUPE_TTL": "ten minutes"}, "", []string{"YV_WECHAT_DEDUPE_TTL", "ten minutes"}},
+		{"YV_HTTP_READ_TIMEOUT negative", map[string]string{"YV_HTTP_READ_TIMEOUT": "-1s"}, "", []string{"YV_HTTP_READ_TIMEOUT"}},
+		{"YV_HTTP_WRITE_TIMEOUT zero", map[string]string{"YV_HTTP_WRITE_TIMEOUT": "0s"}, "", []string{"YV_HTTP_WRITE_TIMEOUT"}},
+		{"YV_ADDR blank", map[string]string{"YV_ADDR": " "}, "", []string{"YV_ADDR"}},
+		{"unknown YAML key", nil, "addr: \":8080\"\nlisten_port: 80\n", []string{"listen_port", "格式错误"}},
+		{"unknown nested YAML key", nil, "wechat:\n  app_id: wx1\n", []string{"app_id"}},
+		{"YAML type error", nil, "redis_db: abc\n", []string{"格式错误", "abc"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			file := ""
+			if tc.file != "" {
+				file = writeFile(t, tc.file)
+			}
+			_, err := config.Load(file, env(tc.env))
+			if err == nil {
+				t.Fatal("Load accepted the bad value")
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not mention %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+func TestMissingFile(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "nope.yaml")
+	_, err := config.Load(p, env(nil))
+	if err == nil || !strings.Contains(err.Error(), p) {
+		t.Fatalf("missing config file: %v, want an error naming %s", err, p)
+	}
+	// An empty file is fine: everything takes its default.
+	cfg, err := config.Load(writeFile(t, "# nothing\n"), env(nil))
+	if err != nil || cfg.Addr != ":8080" {
+		t.Fatalf("empty file: %+v, %v", cfg, err)
+	}
+}
+
+func TestMySQLDSNErrorHidesPassword(t *testing.T) {
+	for _, dsn := range []string{
+		"yv:Sup3rSecretPw@tcp(db:3306)",
+		"yv:Sup3rSecretPw@tcp(db:3306)/yv?timeout=forever",
+		"yv:Sup3rSecretPw@tcp(db:3306/yv",
+	} {
+		_, err := config.Load("", env(map[string]string{"YV_MYSQL_DSN": dsn}))
+		if err == nil {
+			t.Fatalf("DSN %q accepted", dsn)
+		}
+		if strings.Contains(err.Error(), "Sup3rSecretPw") {
+			t.Errorf("error for %q shows the password: %v", dsn, err)
+		}
+		if !strings.Contains(err.Error(), "YV_MYSQL_DSN") {
+			t.Errorf("error for %q does not name YV_MYSQL_DSN: %v", dsn, err)
+		}
+	}
+}
+
+func TestPartialWeChatCredentials(t *testing.T) {
+	names := []string{"YV_WECHAT_APPID", "YV_WECHAT_SECRET", "YV_WECHAT_TOKEN"}
+	for _, missing := range names {
+		t.Run("without "+missing, func(t *testing.T) {
+			e := with(creds)
+			delete(e, missing)
+			_, err := config.Load("", env(e))
+			if err == nil || !strings.Contains(err.Error(), missing) {
+				t.Fatalf("credentials without %s: %v, want an error naming it", missing, err)
+			}
+		})
+	}
+	for _, only := range append(names, "YV_WECHAT_AES_KEY") {
+		t.Run("only "+only, func(t *testing.T) {
+			_, err := config.Load("", env(map[string]string{only: creds[only]}))
+			if err == nil || !strings.Contains(err.Error(), "部分微信凭据") {
+				t.Fatalf("only %s set: %v, want a partial-credentials error", only, err)
+			}
+		})
+	}
+	// AES key is optional (plaintext mode).
+	e := with(creds)
+	delete(e, "YV_WECHAT_AES_KEY")
+	cfg, err := config.Load("", env(e))
+	if err != nil || !cfg.Real() {
+		t.Fatalf("credentials without AES key: Real=%v, %v", cfg.Real(), err)
+	}
+	cfg, err = config.Load("", env(creds))
+	if err != nil || !cfg.Real() {
+		t.Fatalf("full credentials: Real=%v, %v", cfg.Real(), err)
+	}
+}
+
+func TestLogValueHidesSecrets(t *testing.T) {
+	secrets := map[string]string{
+		"YV_WECHAT_SECRET":  "wxSecretValue123",
+		"YV_WECHAT_TOKEN":   "wxTokenValue456",
+		"YV_WECHAT_AES_KEY": "AESKEYabcdefghijklmnopqrstuvwxyz0123456789A",
+		"YV_REDIS_PASSWORD": "redisPassword789",
+		"YV_MYSQL_DSN":      "youthvoice:mysqlPassw0rd@tcp(db.internal:3306)/youthvoice?parseTime=true",
+	}
+	e := with(secrets, "YV_WECHAT_APPID", "wxVisibleAppID", "YV_REDIS_ADDR", "redis.internal:6379")
+	cfg, err := config.Load("", env(e))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	slog.New(slog.NewJSONHandler(&buf, nil)).Info("youthvoice starting", "config", cfg)
+	out := buf.String()
+	for _, s := range []string{"wxSecretValue123", "wxTokenValue456", secrets["YV_WECHAT_AES_KEY"], "redisPassword789", "mysqlPassw0rd"} {
+		if strings.Contains(out, s) {
+			t.Errorf("log line contains the secret %q:\n%s", s, out)
+		}
+	}
+	// Useful, non-secret facts are still there.
+	for _, s := range []string{"wxVisibleAppID", "youthvoice@tcp(db.internal:3306)/youthvoice", "redis.internal:6379", "(已设置)", `"sandbox":false`} {
+		if !strings.Contains(out, s) {
+			t.Errorf("log line lacks %q:\n%s", s, out)
+		}
+	}
+
+	// The sandbox default says so and marks secrets as unset.
+	buf.Reset()
+	def, _ := config.Load("", env(nil))
+	slog.New(slog.NewJSONHandler(&buf, nil)).Info("x", "config", def)
+	if !strings.Contains(buf.String(), `"sandbox":true`) || !strings.Contains(buf.String(), "(未设置)") {
+		t.Errorf("sandbox config log: %s", buf.String())
+	}
+}
+
+func TestExampleFileLoadsAndDocumentsEveryKey(t *testing.T) {
+	const example = "config.example.yaml"
+	cfg, err := config.Load(example, env(nil))
+	if err != nil {
+		t.Fatalf("config.Load(%s): %v", example, err)
+	}
+	def, _ := config.Load("", env(nil))
+	if !reflect.DeepEqual(cfg, def) {
+		t.Errorf("the example's values differ from the defaults it documents:\n%+v\n%+v", cfg, def)
+	}
+
+	raw, err := os.ReadFile(example)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]any
+	if err := yaml.Unmarshal(raw, &doc); err != nil {
+		t.Fatal(err)
+	}
+	for _, key := range yamlKeys(reflect.TypeOf(config.Config{}), "") {
+		if !hasKey(doc, strings.Split(key, ".")) {
+			t.Errorf("%s does not document %q", example, key)
+		}
+	}
+	// Comments are in Chinese.
+	for _, line := range strings.Split(string(raw), "\n") {
+		if strings.HasPrefix(strings.TrimSpace(line), "# 公众号 AppID") {
+			return
+		}
+	}
+	t.Errorf("%s lacks the Chinese comment for wechat.appid", example)
+}
+
+// yamlKeys lists the dotted YAML keys of a struct type.
+func yamlKeys(t reflect.Type, prefix string) []string {
+	var out []string
+	for i := range t.NumField() {
+		f := t.Field(i)
+		tag := strings.Split(f.Tag.Get("yaml"), ",")[0]
+		if tag == "" || tag == "-" {
+			continue
+		}
+		if f.Type.Kind() == reflect.Struct && f.Type != reflect.TypeOf(time.Duration(0)) {
+			out = append(out, yamlKeys(f.Type, prefix+tag+".")...)
+			continue
+		}
+		out = append(out, prefix+tag)
+	}
+	return out
+}
+
+func hasKey(doc map[string]any, path []string) bool {
+	v, ok := doc[path[0]]
+	if !ok {
+		return false
+	}
+	if len(path) == 1 {
+		return true
+	}
+	sub, ok := v.(map[string]any)
+	return ok && hasKey(sub, path[1:])
+}

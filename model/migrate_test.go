@@ -1,0 +1,329 @@
+package model_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gdyouth/youthvoice/model"
+	"github.com/gdyouth/youthvoice/model/dbtest"
+)
+
+// allVersions is 1..LatestVersion: the history is dense and ordered.
+func allVersions() []int {
+	var vs []int
+	for v := 1; v <= model.LatestVersion(); v++ {
+		vs = append(vs, v)
+	}
+	return vs
+}
+
+// fresh opens an empty, unmigrated database per backend.
+func eachFresh(t *testing.T, fn func(t *testing.T, db *model.DB)) {
+	t.Run("sqlite", func(t *testing.T) {
+		db, err := model.OpenSQLite(filepath.Join(t.TempDir(), "sub", "yv.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = db.Close() })
+		fn(t, db)
+	})
+	if os.Getenv(dbtest.EnvMySQL) != "" {
+		t.Run("mysql", func(t *testing.T) {
+			db, err := model.OpenMySQL(context.Background(), dbtest.NewMySQLDatabase(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { _ = db.Close() })
+			fn(t, db)
+		})
+	}
+}
+
+type migrationRow struct {
+	Version   int
+	Name      string
+	AppliedAt time.Time
+}
+
+func recorded(t *testing.T, db *model.DB) []migrationRow {
+	t.Helper()
+	var rows []migrationRow
+	if err := db.Conn(context.Background()).Raw("SELECT version, name, applied_at FROM schema_migrations ORDER BY version").
+		Scan(&rows).Error; err != nil {
+		t.Fatalf("read schema_migrations: %v", err)
+	}
+	return rows
+}
+
+func TestMigrateAppliesEachVersionOnce(t *testing.T) {
+	eachFresh(t, func(t *testing.T, db *model.DB) {
+		ctx := context.Background()
+		start := time.Now().Add(-time.Minute)
+		applied, err := db.Migrate(ctx)
+		if err != nil {
+			t.Fatalf("Migrate: %v", err)
+		}
+		if !slices.Equal(applied, allVersions()) {
+			t.Fatalf("applied %v, want %v", applied, allVersions())
+		}
+		rows := recorded(t, db)
+		if len(rows) != len(allVersions()) {
+			t.Fatalf("schema_migrations has %d rows, want %d: %+v", len(rows), len(allVersions()), rows)
+		}
+		for i, r := range rows {
+			if r.Version != i+1 || r.Name == "" || r.AppliedAt.Before(start) {
+				t.Errorf("row %d = %+v", i, r)
+			}
+		}
+		vs, err := db.AppliedVersions(ctx)
+		if err != nil || !slices.Equal(vs, allVersions()) {
+			t.Fatalf("AppliedVersions = %v, %v", vs, err)
+		}
+
+		again, err := db.Migrate(ctx)
+		if err != nil {
+			t.Fatalf("second Migrate: %v", err)
+		}
+		if len(again) != 0 {
+			t.Fatalf("second Migrate applied %v, want nothing", again)
+		}
+		if n := len(recorded(t, db)); n != len(allVersions()) {
+			t.Fatalf("schema_migrations has %d rows after a second run", n)
+		}
+	})
+}
+
+func TestMigratedTablesAndColumns(t *testing.T) {
+	want := map[string][]string{
+		"followers":    {"id", "openid", "subscribed", "scene_key", "subscribed_at", "unsubscribed_at", "created_at", "updated_at"},
+		"interactions": {"id", "openid", "msg_type", "event", "event_key", "content", "msg_id", "sent_at", "created_at"},
+		"template_messages": {"id", "openid", "template_key", "template_id", "url", "data", "status", "attempts",
+			"next_attempt_at", "last_err_code", "last_error", "msg_id", "delivery_status", "delivered_at", "created_at", "updated_at"},
+		"template_send_reports": {"msg_id", "openid", "status", "reported_at"},
+		"schema_migrations":     {"version", "name", "applied_at"},
+	}
+	dbtest.Each(t, func(t *testing.T, db *model.DB) {
+		m := db.Conn(context.Background()).Migrator()
+		for table, cols := range want {
+			if !m.HasTable(table) {
+				t.Errorf("table %s missing", table)
+				continue
+			}
+			types, err := m.ColumnTypes(table)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, ct := range types {
+				got = append(got, ct.Name())
+			}
+			slices.Sort(got)
+			w := slices.Clone(cols)
+			slices.Sort(w)
+			if !slices.Equal(got, w) {
+				t.Errorf("%s columns = %v, want %v", table, got, w)
+			}
+		}
+	})
+}
+
+// hasUniqueOpenID checks uniqueness the way a user would notice: a second
+// row with the same openid is refused.
+func hasUniqueOpenID(t *testing.T, db *model.DB) bool {
+	t.Helper()
+	c := db.Conn(context.Background())
+	now := time.Now().UTC()
+	ins := "INSERT INTO followers (openid, subscribed, scene_key, created_at, updated_at) VALUES (?, ?, ?, ?, ?)"
+	if err := c.Exec(ins, "oDup", true, "", now, now).Error; err != nil {
+		t.Fatalf("insert follower: %v", err)
+	}
+	return c.Exec(ins, "oDup", true, "", now, now).Error != nil
+}
+
+func TestFollowerOpenIDUnique(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *model.DB) {
+		if !hasUniqueOpenID(t, db) {
+			t.Fatal("a second follower with the same openid was accepted")
+		}
+	})
+}
+
+func TestMigrateRefusesNewerSchema(t *testing.T) {
+	eachFresh(t, func(t *testing.T, db *model.DB) {
+		ctx := context.Background()
+		if _, err := db.Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
+		newer := model.LatestVersion() + 1
+		if err := db.Conn(ctx).Exec("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+			newer, "from a newer release", time.Now().UTC()).Error; err != nil {
+			t.Fatal(err)
+		}
+		applied, err := db.Migrate(ctx)
+		if err == nil {
+			t.Fatalf("Migrate on a schema from a newer release succeeded (applied %v)", applied)
+		}
+		for _, frag := range []string{"数据库结构版本", strconv.Itoa(newer), strconv.Itoa(model.LatestVersion()), "请升级程序"} {
+			if !strings.Contains(err.Error(), frag) {
+				t.Errorf("error %q does not mention %q", err, frag)
+			}
+		}
+	})
+}
+
+// A database whose only record is newer (e.g. restored from a newer
+// release's dump) is refused before anything is applied.
+func TestMigrateRefusesNewerSchemaBeforeApplying(t *testing.T) {
+	eachFresh(t, func(t *testing.T, db *model.DB) {
+		ctx := context.Background()
+		c := db.Conn(ctx)
+		if err := c.Exec("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR(200) NOT NULL, applied_at DATETIME NOT NULL)").Error; err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Exec("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, 'future', ?)",
+			model.LatestVersion()+5, time.Now().UTC()).Error; err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Migrate(ctx); err == nil || !strings.Contains(err.Error(), "请升级程序") {
+			t.Fatalf("Migrate: %v, want the upgrade error", err)
+		}
+		if c.Migrator().HasTable("followers") {
+			t.Fatal("Migrate created tables on a database it refused")
+		}
+	})
+}
+
+func TestMySQLTablesAreInnoDBUTF8MB4(t *testing.T) {
+	if os.Getenv(dbtest.EnvMySQL) == "" {
+		t.Skipf("%s not set", dbtest.EnvMySQL)
+	}
+	db := dbtest.MySQL(t)
+	ctx := context.Background()
+	c := db.Conn(ctx)
+	var tables []struct {
+		TableName      string `gorm:"column:TABLE_NAME"`
+		Engine         string `gorm:"column:ENGINE"`
+		TableCollation string `gorm:"column:TABLE_COLLATION"`
+	}
+	if err := c.Raw("SELECT TABLE_NAME, ENGINE, TABLE_COLLATION FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()").
+		Scan(&tables).Error; err != nil {
+		t.Fatal(err)
+	}
+	if len(tables) < 5 {
+		t.Fatalf("only %d tables: %+v", len(tables), tables)
+	}
+	for _, tb := range tables {
+		if tb.Engine != "InnoDB" || !strings.HasPrefix(tb.TableCollation, "utf8mb4_") {
+			t.Errorf("table %s: engine %s collation %s, want InnoDB utf8mb4", tb.TableName, tb.Engine, tb.TableCollation)
+		}
+	}
+	var cols []struct {
+		TableName  string `gorm:"column:TABLE_NAME"`
+		ColumnName string `gorm:"column:COLUMN_NAME"`
+		Charset    string `gorm:"column:CHARACTER_SET_NAME"`
+	}
+	if err := c.Raw("SELECT TABLE_NAME, COLUMN_NAME, CHARACTER_SET_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND CHARACTER_SET_NAME IS NOT NULL").
+		Scan(&cols).Error; err != nil {
+		t.Fatal(err)
+	}
+	if len(cols) == 0 {
+		t.Fatal("no text columns found")
+	}
+	for _, col := range cols {
+		if col.Charset != "utf8mb4" {
+			t.Errorf("%s.%s has charset %s, want utf8mb4", col.TableName, col.ColumnName, col.Charset)
+		}
+	}
+
+	// A 4-byte emoji and Chinese survive a round trip.
+	const scene = "qrscene_青年之家😀🎉"
+	now := time.Now().UTC()
+	if err := c.Exec("INSERT INTO followers (openid, subscribed, scene_key, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
+		"oEmoji", true, scene, now, now).Error; err != nil {
+		t.Fatalf("insert emoji scene key: %v", err)
+	}
+	var got string
+	if err := c.Raw("SELECT scene_key FROM followers WHERE openid = ?", "oEmoji").Scan(&got).Error; err != nil {
+		t.Fatal(err)
+	}
+	if got != scene {
+		t.Fatalf("scene_key round trip = %q, want %q", got, scene)
+	}
+}
+
+func TestMySQLConcurrentMigrate(t *testing.T) {
+	if os.Getenv(dbtest.EnvMySQL) == "" {
+		t.Skipf("%s not set", dbtest.EnvMySQL)
+	}
+	dsn := dbtest.NewMySQLDatabase(t)
+	ctx := context.Background()
+	const instances = 5
+	dbs := make([]*model.DB, instances)
+	for i := range dbs {
+		db, err := model.OpenMySQL(ctx, dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = db.Close() })
+		dbs[i] = db
+	}
+	var wg sync.WaitGroup
+	applied := make([][]int, instances)
+	errs := make([]error, instances)
+	startGun := make(chan struct{})
+	for i, db := range dbs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-startGun
+			applied[i], errs[i] = db.Migrate(ctx)
+		}()
+	}
+	close(startGun)
+	wg.Wait()
+	var all []int
+	for i := range dbs {
+		if errs[i] != nil {
+			t.Errorf("instance %d: Migrate: %v", i, errs[i])
+		}
+		all = append(all, applied[i]...)
+	}
+	slices.Sort(all)
+	if !slices.Equal(all, allVersions()) {
+		t.Fatalf("versions applied across instances = %v, want each of %v exactly once", all, allVersions())
+	}
+	rows := recorded(t, dbs[0])
+	if len(rows) != len(allVersions()) {
+		t.Fatalf("schema_migrations = %+v, want each version once", rows)
+	}
+	for i, r := range rows {
+		if r.Version != i+1 {
+			t.Fatalf("schema_migrations = %+v", rows)
+		}
+	}
+}
+
+func TestOpenSQLiteCreatesDataDir(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "a", "b", "yv.db")
+	db, err := model.OpenSQLite(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if db.Dialect() != model.SQLite {
+		t.Fatalf("dialect %s", db.Dialect())
+	}
+	if _, err := db.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(p); err != nil {
+		t.Fatalf("database file: %v", err)
+	}
+}
