@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/url"
 	"os"
 	"strconv"
@@ -25,6 +26,9 @@ type Config struct {
 	PublicURL string `yaml:"public_url"`
 	LogLevel  string `yaml:"log_level"`
 	MenuFile  string `yaml:"menu_file"`
+	// TrustedProxies are the addresses (IPs or CIDRs) of reverse proxies
+	// whose X-Forwarded-For is believed, for client IPs in login throttles.
+	TrustedProxies []string `yaml:"trusted_proxies"`
 
 	MySQLDSN string `yaml:"mysql_dsn"`
 
@@ -64,10 +68,11 @@ const DefaultAPIBase = "https://api.weixin.qq.com"
 // Default returns the embedded-default configuration.
 func Default() Config {
 	return Config{
-		Addr:      ":8080",
-		DataDir:   "./data",
-		PublicURL: "http://localhost:8080",
-		LogLevel:  "info",
+		Addr:           ":8080",
+		DataDir:        "./data",
+		PublicURL:      "http://localhost:8080",
+		LogLevel:       "info",
+		TrustedProxies: []string{"127.0.0.1", "::1"},
 		WeChat: WeChat{
 			APIBase:      DefaultAPIBase,
 			DedupeTTL:    10 * time.Minute,
@@ -131,6 +136,15 @@ var envVars = []envVar{
 	{"YV_PUBLIC_URL", str(func(c *Config) *string { return &c.PublicURL })},
 	{"YV_LOG_LEVEL", str(func(c *Config) *string { return &c.LogLevel })},
 	{"YV_MENU_FILE", str(func(c *Config) *string { return &c.MenuFile })},
+	{"YV_TRUSTED_PROXIES", func(c *Config, v string) error {
+		c.TrustedProxies = nil
+		for _, p := range strings.Split(v, ",") {
+			if p = strings.TrimSpace(p); p != "" {
+				c.TrustedProxies = append(c.TrustedProxies, p)
+			}
+		}
+		return nil
+	}},
 	{"YV_MYSQL_DSN", str(func(c *Config) *string { return &c.MySQLDSN })},
 	{"YV_REDIS_ADDR", str(func(c *Config) *string { return &c.RedisAddr })},
 	{"YV_REDIS_PASSWORD", str(func(c *Config) *string { return &c.RedisPassword })},
@@ -193,6 +207,13 @@ func (c *Config) Validate() error {
 	case "debug", "info", "warn", "error":
 	default:
 		return fmt.Errorf("YV_LOG_LEVEL 只能是 debug、info、warn、error，当前值 %q", c.LogLevel)
+	}
+	for _, p := range c.TrustedProxies {
+		if net.ParseIP(p) == nil {
+			if _, _, err := net.ParseCIDR(p); err != nil {
+				return fmt.Errorf("YV_TRUSTED_PROXIES 中的 %q 不是 IP 地址或 CIDR 网段", p)
+			}
+		}
 	}
 	if c.MySQLDSN != "" {
 		if err := checkMySQLDSN(c.MySQLDSN); err != nil {

@@ -54,10 +54,11 @@ func TestDefaults(t *testing.T) {
 		t.Fatalf("Load with nothing set: %v", err)
 	}
 	want := config.Config{
-		Addr:      ":8080",
-		DataDir:   "./data",
-		PublicURL: "http://localhost:8080",
-		LogLevel:  "info",
+		Addr:           ":8080",
+		DataDir:        "./data",
+		PublicURL:      "http://localhost:8080",
+		LogLevel:       "info",
+		TrustedProxies: []string{"127.0.0.1", "::1"},
 		WeChat: config.WeChat{
 			APIBase:      "https://api.weixin.qq.com",
 			DedupeTTL:    10 * time.Minute,
@@ -398,4 +399,18 @@ func hasKey(doc map[string]any, path []string) bool {
 	}
 	sub, ok := v.(map[string]any)
 	return ok && hasKey(sub, path[1:])
+}
+
+func TestTrustedProxies(t *testing.T) {
+	cfg, err := config.Load("", env(map[string]string{"YV_TRUSTED_PROXIES": "10.0.0.0/8, 192.168.1.5"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(cfg.TrustedProxies, []string{"10.0.0.0/8", "192.168.1.5"}) {
+		t.Fatalf("TrustedProxies = %v", cfg.TrustedProxies)
+	}
+	_, err = config.Load("", env(map[string]string{"YV_TRUSTED_PROXIES": "nginx"}))
+	if err == nil || !strings.Contains(err.Error(), "YV_TRUSTED_PROXIES") {
+		t.Fatalf("bad proxy accepted or not named: %v", err)
+	}
 }

@@ -25,7 +25,7 @@ type Registrar interface {
 
 // NewRouter builds the gin engine with recovery, request metrics and
 // access logs, and mounts the given route groups.
-func NewRouter(log *slog.Logger, reg prometheus.Registerer, groups ...Registrar) (*gin.Engine, error) {
+func NewRouter(log *slog.Logger, reg prometheus.Registerer, trustedProxies []string, groups ...Registrar) (*gin.Engine, error) {
 	if log == nil || reg == nil {
 		return nil, errors.New("handler.NewRouter: nil dependency")
 	}
@@ -46,6 +46,9 @@ func NewRouter(log *slog.Logger, reg prometheus.Registerer, groups ...Registrar)
 	}
 
 	r := gin.New()
+	if err := r.SetTrustedProxies(trustedProxies); err != nil {
+		return nil, fmt.Errorf("YV_TRUSTED_PROXIES: %w", err)
+	}
 	r.ContextWithFallback = true
 	r.HandleMethodNotAllowed = true
 	r.Use(recovery(log), func(c *gin.Context) {

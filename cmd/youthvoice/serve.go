@@ -111,7 +111,7 @@ func serveOn(ctx context.Context, b *base, ln net.Listener) error {
 		b.log.Warn("沙箱模式：未配置微信凭据，微信接口与微信客户端由内置模拟服务提供", "console", b.cfg.PublicURL+"/sandbox")
 	}
 	gin.SetMode(gin.ReleaseMode)
-	router, err := handler.NewRouter(b.log, reg, groups...)
+	router, err := handler.NewRouter(b.log, reg, b.cfg.TrustedProxies, groups...)
 	if err != nil {
 		return err
 	}

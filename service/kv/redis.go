@@ -38,7 +38,6 @@ func NewRedis(ctx context.Context, o RedisOptions) (*Redis, error) {
 		ReadTimeout:  2 * time.Second,
 		WriteTimeout: 2 * time.Second,
 		PoolSize:     64,
-		MinIdleConns: 4,
 	})
 	pctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()

@@ -15,6 +15,9 @@ import (
 	"time"
 )
 
+// maxCalls bounds the call log; the oldest half is dropped when full.
+const maxCalls = 10000
+
 // Server is the fake API; mount it with httptest.NewServer or under a
 // prefix with http.StripPrefix.
 type Server struct {
@@ -218,6 +221,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // answer records the call and writes the JSON reply; errcode 0 merges extra.
 func (s *Server) answer(w http.ResponseWriter, c Call, code int, msg string, extra map[string]any) {
 	c.ErrCode = code
+	if len(s.calls) >= maxCalls {
+		// Keep memory bounded in a long-running sandbox.
+		s.calls = append(s.calls[:0], s.calls[len(s.calls)-maxCalls/2:]...)
+	}
 	s.calls = append(s.calls, c)
 	out := map[string]any{"errcode": code, "errmsg": msg}
 	if code == 0 {
