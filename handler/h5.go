@@ -56,6 +56,9 @@ func (w *Web) requireUser(c *gin.Context) (*model.User, bool) {
 		return cl.User, true
 	}
 	next := c.Request.URL.RequestURI()
+	if c.Request.Method != http.MethodGet {
+		next = "/h5/home" // a form post cannot be replayed as a GET
+	}
 	switch {
 	case wantsJSON(c):
 		w.fail(c, service.Unauthorized("login_required", "请先登录或激活账号", nil))
@@ -245,14 +248,17 @@ var badJSON = service.Invalid("bad_json", "请求体不是有效的 JSON 或字�
 func (w *Web) activateSubmit(c *gin.Context) {
 	var req activateRequest
 	entry := c.Param("entry")
+	// What the user typed is shown again on errors (never the password).
+	form := func() map[string]string {
+		return map[string]string{"account": req.Account, "university": req.University, "name": req.Name}
+	}
 	if err := c.ShouldBind(&req); err != nil {
-		w.showActivate(c, http.StatusBadRequest, entry, req.Mode, safeNext(req.Next), nil, errTooLong)
+		w.showActivate(c, http.StatusBadRequest, entry, req.Mode, safeNext(req.Next), form(), errTooLong)
 		return
 	}
 	u, err := w.accounts.Activate(c.Request.Context(), req.input(entry, c))
 	if err != nil {
-		form := map[string]string{"account": req.Account, "university": req.University, "name": req.Name}
-		w.showActivate(c, 0, entry, req.Mode, safeNext(req.Next), form, err)
+		w.showActivate(c, 0, entry, req.Mode, safeNext(req.Next), form(), err)
 		return
 	}
 	if err := w.startSession(c, session.Session{UserID: u.ID, OpenID: callerOf(c).Session.OpenID}); err != nil {

@@ -93,6 +93,11 @@ func (w *Web) identify(c *gin.Context) {
 	if cl.Session.UserID != 0 {
 		u, err := w.accounts.UserByID(c.Request.Context(), cl.Session.UserID)
 		switch {
+		case err == nil && cl.Session.OpenID != "" && (u.OpenID == nil || *u.OpenID != cl.Session.OpenID):
+			// The session was opened by a WeChat the account is no longer
+			// bound to (unbound, or moved to another WeChat): that WeChat
+			// no longer signs in to the account.
+			cl.Session.UserID = 0
 		case err == nil:
 			cl.User = &u
 		case errors.Is(err, service.ErrNotFound):
@@ -196,8 +201,16 @@ func safeNext(next string) string {
 	if next == "" || !strings.HasPrefix(next, "/h5/") || strings.HasPrefix(next, "//") || strings.ContainsAny(next, "\\\r\n") {
 		return "/h5/home"
 	}
-	if u, err := url.Parse(next); err != nil || u.Host != "" || u.Scheme != "" {
+	u, err := url.Parse(next)
+	if err != nil || u.Host != "" || u.Scheme != "" || u.User != nil {
 		return "/h5/home"
+	}
+	// A browser resolves dot segments (also percent-encoded ones), so
+	// /h5/../x would leave the H5 pages.
+	for _, seg := range strings.Split(u.Path, "/") {
+		if seg == "." || seg == ".." {
+			return "/h5/home"
+		}
 	}
 	return next
 }

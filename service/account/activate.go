@@ -115,6 +115,12 @@ func (s *Service) activateNew(ctx context.Context, entry model.Entry, in Activat
 		return s.db.Conn(ctx).Create(&u).Error
 	})
 	if isDuplicate(err) {
+		// Either the account name or (rarely) the WeChat was taken by a
+		// concurrent activation; only the first is the user's to fix.
+		var n int64
+		if cerr := s.db.Conn(ctx).Model(&model.User{}).Where("account_key = ?", u.AccountKey).Count(&n).Error; cerr == nil && n == 0 && in.OpenID != "" {
+			return model.User{}, service.Conflict("binding_race", "该微信正在绑定其他账号，请稍后重试", nil)
+		}
 		return model.User{}, service.Conflict("account_taken", msgAccountTaken, map[string]string{"account": msgAccountTaken})
 	}
 	if err != nil {
@@ -166,9 +172,28 @@ func (s *Service) activateOld(ctx context.Context, entry model.Entry, in Activat
 }
 
 // releaseOpenID ends the binding of openid to any account but keep.
+//
+// The holder is found with a plain (non-locking) read and released by
+// primary key. An UPDATE … WHERE openid = ? that matches nothing would
+// gap-lock the openid index on InnoDB, and two activations holding the
+// same gap and then inserting into it deadlock (Error 1213). A binding
+// that appears between the read and our write surfaces as a duplicate
+// key on openid, which callers report as a conflict.
 func (s *Service) releaseOpenID(ctx context.Context, openid string, keep uint64, now time.Time) error {
-	return s.db.Conn(ctx).Model(&model.User{}).Where("openid = ? AND id <> ?", openid, keep).
-		Updates(map[string]any{"openid": nil, "bound_at": nil, "updated_at": now}).Error
+	var ids []uint64
+	if err := s.db.Conn(ctx).Model(&model.User{}).Where("openid = ?", openid).Pluck("id", &ids).Error; err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if id == keep {
+			continue
+		}
+		if err := s.db.Conn(ctx).Model(&model.User{}).Where("id = ? AND openid = ?", id, openid).
+			Updates(map[string]any{"openid": nil, "bound_at": nil, "updated_at": now}).Error; err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // bind binds openid to user, ending the openid's previous binding and the
@@ -291,15 +316,21 @@ func (s *Service) failed(ctx context.Context, key, ip string) error {
 	if ip != "" {
 		keys = append(keys, failKeyIP(ip))
 	}
+	// Count the failure under every key before answering: stopping at the
+	// first exhausted key would leave the others short of a failure.
+	hit := ""
 	for _, k := range keys {
 		n, err := s.kv.Incr(ctx, k, s.throttle.Window)
 		if err != nil {
 			return fmt.Errorf("记录登录失败: %w", err)
 		}
-		if int(n) >= s.throttle.MaxFailures {
+		if int(n) >= s.throttle.MaxFailures && hit == "" {
 			s.log.WarnContext(ctx, "login throttled", "scope", strings.SplitN(k, ":", 4)[2], "failures", n)
-			return s.throttled(ctx, k)
+			hit = k
 		}
+	}
+	if hit != "" {
+		return s.throttled(ctx, hit)
 	}
 	return service.Unauthorized("bad_credentials", msgBadCredentials, map[string]string{"password": msgBadCredentials})
 }

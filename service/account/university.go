@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gdyouth/youthvoice/model"
 	"github.com/gdyouth/youthvoice/service"
@@ -70,7 +71,7 @@ func (s *Service) SearchUniversities(ctx context.Context, q string, limit int) (
 		return nil, err
 	}
 	words := strings.Fields(q)
-	if len(q) > 100 {
+	if utf8.RuneCountInString(q) > 100 {
 		return nil, service.Invalid("query_too_long", "搜索词太长", map[string]string{"q": "搜索词不能超过 100 个字符"})
 	}
 	out := make([]model.University, 0, len(all))

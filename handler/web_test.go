@@ -1,0 +1,1158 @@
+package handler_test
+
+// Tests of the H5 pages (/h5): the activate-and-bind flow of the notice's
+// 附件2 as a user meets it, through the real router, with WeChat's API
+// played by one wxfake server for the whole test binary.
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"html"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"regexp"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/gdyouth/youthvoice/config"
+	"github.com/gdyouth/youthvoice/handler"
+	"github.com/gdyouth/youthvoice/model"
+	"github.com/gdyouth/youthvoice/model/dbtest"
+	"github.com/gdyouth/youthvoice/service/account"
+	"github.com/gdyouth/youthvoice/service/callback"
+	"github.com/gdyouth/youthvoice/service/clock"
+	"github.com/gdyouth/youthvoice/service/kv"
+	"github.com/gdyouth/youthvoice/service/kv/kvtest"
+	"github.com/gdyouth/youthvoice/service/menu"
+	"github.com/gdyouth/youthvoice/service/session"
+	"github.com/gdyouth/youthvoice/service/wxapi"
+	"github.com/gdyouth/youthvoice/service/wxapi/wxfake"
+)
+
+// silenceper keeps its HTTP settings in package variables, so the whole
+// test binary talks to one fake WeChat API; every stack uses its own appid.
+var (
+	wxFake    *wxfake.Server
+	wxFakeURL string
+	appSeq    atomic.Int64
+)
+
+func TestMain(m *testing.M) {
+	wxFake = wxfake.New()
+	srv := httptest.NewServer(wxFake)
+	wxFakeURL = srv.URL
+	wxapi.Configure(srv.URL, 5*time.Second)
+	code := m.Run()
+	srv.Close()
+	os.Exit(code)
+}
+
+// User agents.
+const (
+	uaPlain  = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36"
+	uaWeChat = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 MicroMessenger/8.0.47(0x18002f2f) NetType/WIFI Language/zh_CN"
+)
+
+// Universities the tests pick (学校标识码 from the seed).
+const (
+	codeSZU  = "4144010590" // 深圳大学, 深圳市
+	codeSCUT = "4144010561" // 华南理工大学, 广州市
+)
+
+const webToken = "yv-web-test-token"
+
+// webEach runs fn on SQLite + the in-process store, and on MariaDB/MySQL
+// (with Redis when YV_TEST_REDIS_ADDR is set) when YV_TEST_MYSQL_DSN is.
+func webEach(t *testing.T, fn func(t *testing.T, db *model.DB, store kv.Store)) {
+	t.Helper()
+	dbtest.Each(t, func(t *testing.T, db *model.DB) {
+		var store kv.Store
+		if db.Dialect() == model.MySQL && os.Getenv(kvtest.EnvRedis) != "" {
+			store = kvtest.Redis(t)
+		} else {
+			store = kvtest.Memory(t, nil)
+		}
+		fn(t, db, store)
+	})
+}
+
+type webOpts struct {
+	// publicURL defaults to the test server's own URL.
+	publicURL string
+	// real: credentials configured, no sandbox (OAuth goes to WeChat).
+	real bool
+	// clock for sessions and accounts (default: the real clock).
+	clock clock.Clock
+}
+
+// webStack is one instance of the service wired as serveOn wires it,
+// served by an httptest server (the sandbox calls its own callback).
+type webStack struct {
+	t         *testing.T
+	url       string
+	publicURL string
+	appID     string
+	db        *model.DB
+	store     kv.Store
+	accounts  *account.Service
+	sessions  *session.Store
+	wx        *wxapi.Client
+	router    *gin.Engine
+	dataDir   string
+}
+
+func newWebStack(t *testing.T, db *model.DB, store kv.Store, o webOpts) *webStack {
+	t.Helper()
+	srv := httptest.NewUnstartedServer(nil)
+	self := "http://" + srv.Listener.Addr().String()
+	s := &webStack{
+		t: t, url: self, publicURL: o.publicURL, db: db, store: store,
+		appID: fmt.Sprintf("wxweb%013d", appSeq.Add(1)), dataDir: t.TempDir(),
+	}
+	if s.publicURL == "" {
+		s.publicURL = self
+	}
+	secret := "secret-" + s.appID
+	wxFake.AddApp(s.appID, secret)
+
+	clk := o.clock
+	if clk == nil {
+		clk = clock.Real{}
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	reg := prometheus.NewRegistry()
+	m, err := menu.Parse(config.DefaultMenu, s.publicURL)
+	if err != nil {
+		t.Fatalf("menu: %v", err)
+	}
+	s.wx, err = wxapi.New(wxapi.Credentials{AppID: s.appID, Secret: secret, Token: webToken, AESKey: cbAESKey}, store, log)
+	if err != nil {
+		t.Fatalf("wxapi.New: %v", err)
+	}
+	rec := callback.NewRecorder(db, log, reg, callback.RecorderOptions{FlushEvery: 10 * time.Millisecond})
+	t.Cleanup(rec.Close)
+	cb, err := callback.New(db, store, m, clock.Real{}, rec, log, reg, callback.Options{})
+	if err != nil {
+		t.Fatalf("callback.New: %v", err)
+	}
+	wechat, err := handler.NewWeChat(s.wx.OfficialAccount(), webToken, cb, clock.Real{}, 5*time.Minute, log, reg)
+	if err != nil {
+		t.Fatalf("NewWeChat: %v", err)
+	}
+	ops, err := handler.NewOps(map[string]handler.Pinger{"database": db, "kv": store}, reg)
+	if err != nil {
+		t.Fatalf("NewOps: %v", err)
+	}
+	s.accounts, err = account.New(db, store, clk, log, account.Options{BcryptCost: 4})
+	if err != nil {
+		t.Fatalf("account.New: %v", err)
+	}
+	s.sessions, err = session.New(store, clk, 0, 0)
+	if err != nil {
+		t.Fatalf("session.New: %v", err)
+	}
+	web, err := handler.NewWeb(s.accounts, s.sessions, s.wx, log, handler.WebOptions{
+		PublicURL: s.publicURL, AppID: s.appID, Sandbox: !o.real,
+	})
+	if err != nil {
+		t.Fatalf("NewWeb: %v", err)
+	}
+	groups := []handler.Registrar{ops, wechat, web}
+	if !o.real {
+		// NewSandbox sets the fake's OnTemplate hook; the fake's mutex
+		// (taken by Calls) orders that write with the fake's readers.
+		wxFake.Calls()
+		sb, err := handler.NewSandbox(web, wxFake, handler.SandboxOptions{
+			AppID: s.appID, Token: webToken, CallbackURL: self + "/wechat/callback",
+			PublicURL: s.publicURL, DataDir: s.dataDir, Menu: m.Buttons(),
+		})
+		if err != nil {
+			t.Fatalf("NewSandbox: %v", err)
+		}
+		wxFake.Calls()
+		groups = append(groups, handler.NewSandboxAPI(wxFake), sb)
+	}
+	s.router, err = handler.NewRouter(log, reg, nil, groups...)
+	if err != nil {
+		t.Fatalf("NewRouter: %v", err)
+	}
+	srv.Config.Handler = s.router
+	srv.Start()
+	t.Cleanup(srv.Close)
+	return s
+}
+
+// activate creates an account through the service (no page involved).
+func (s *webStack) activate(account, password, uni, openid string) model.User {
+	s.t.Helper()
+	u, err := s.accounts.Activate(context.Background(), newAccountInput(account, password, uni, openid))
+	if err != nil {
+		s.t.Fatalf("activate %s: %v", account, err)
+	}
+	return u
+}
+
+func newAccountInput(acct, password, uni, openid string) account.ActivateInput {
+	return account.ActivateInput{Entry: "gaoxiao", Mode: account.ModeNew, Account: acct, Password: password,
+		Confirm: password, UniversityCode: uni, OpenID: openid}
+}
+
+// userByAccount reads an account as stored.
+func (s *webStack) userByAccount(acct string) model.User {
+	s.t.Helper()
+	var u model.User
+	if err := s.db.Conn(context.Background()).Where("account_key = ?", account.AccountKey(acct)).Take(&u).Error; err != nil {
+		s.t.Fatalf("user %s: %v", acct, err)
+	}
+	return u
+}
+
+func countUsers(t *testing.T, db *model.DB) int64 {
+	t.Helper()
+	var n int64
+	if err := db.Conn(context.Background()).Model(&model.User{}).Count(&n).Error; err != nil {
+		t.Fatalf("count users: %v", err)
+	}
+	return n
+}
+
+func openidOf(u model.User) string {
+	if u.OpenID == nil {
+		return ""
+	}
+	return *u.OpenID
+}
+
+// --- a browser ---------------------------------------------------------------
+
+// webClient is a browser: it keeps cookies (Secure ones too, so https
+// public URLs can be tested against the http test server), follows no
+// redirects by itself, and sends a user agent.
+type webClient struct {
+	t       *testing.T
+	s       *webStack
+	ua      string
+	cookies map[string]string
+	hc      *http.Client
+}
+
+func (s *webStack) browser(ua string) *webClient {
+	return &webClient{t: s.t, s: s, ua: ua, cookies: map[string]string{}, hc: &http.Client{
+		Timeout:       10 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}}
+}
+
+// webResp is a response with its body read.
+type webResp struct {
+	Status   int
+	Header   http.Header
+	Body     string
+	Cookies  []*http.Cookie
+	Location string
+	URL      string // the request's path
+}
+
+func (r *webResp) cookie(name string) *http.Cookie {
+	for _, c := range r.Cookies {
+		if c.Name == name {
+			return c
+		}
+	}
+	return nil
+}
+
+func (r *webResp) decode(t *testing.T, v any) {
+	t.Helper()
+	if err := json.Unmarshal([]byte(r.Body), v); err != nil {
+		t.Fatalf("%s: body is not JSON: %v\n%s", r.URL, err, r.Body)
+	}
+}
+
+func (c *webClient) do(method, path string, body io.Reader, header http.Header) *webResp {
+	c.t.Helper()
+	req, err := http.NewRequest(method, c.s.url+path, body)
+	if err != nil {
+		c.t.Fatalf("request %s %s: %v", method, path, err)
+	}
+	for k, vs := range header {
+		req.Header[k] = vs
+	}
+	if c.ua != "" {
+		req.Header.Set("User-Agent", c.ua)
+	}
+	for name, value := range c.cookies {
+		req.AddCookie(&http.Cookie{Name: name, Value: value})
+	}
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		c.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		c.t.Fatalf("%s %s: reading body: %v", method, path, err)
+	}
+	r := &webResp{Status: resp.StatusCode, Header: resp.Header, Body: string(raw), Cookies: resp.Cookies(),
+		Location: resp.Header.Get("Location"), URL: path}
+	for _, ck := range r.Cookies {
+		if ck.MaxAge < 0 || ck.Value == "" {
+			delete(c.cookies, ck.Name)
+		} else {
+			c.cookies[ck.Name] = ck.Value
+		}
+	}
+	return r
+}
+
+func (c *webClient) get(path string) *webResp {
+	c.t.Helper()
+	return c.do(http.MethodGet, path, nil, nil)
+}
+
+// csrf returns the browser's CSRF token, fetching a page first if needed.
+func (c *webClient) csrf() string {
+	c.t.Helper()
+	if c.cookies["yv_csrf"] == "" {
+		c.get("/api/v1/session")
+	}
+	return c.cookies["yv_csrf"]
+}
+
+// post submits a form as the page would: with the CSRF token unless the
+// form sets _csrf itself.
+func (c *webClient) post(path string, form url.Values) *webResp {
+	c.t.Helper()
+	f := url.Values{}
+	for k, v := range form {
+		f[k] = v
+	}
+	if _, ok := f["_csrf"]; !ok {
+		f.Set("_csrf", c.csrf())
+	}
+	return c.do(http.MethodPost, path, strings.NewReader(f.Encode()),
+		http.Header{"Content-Type": {"application/x-www-form-urlencoded"}})
+}
+
+// oauth goes through WeChat web authorization as openid: /h5/oauth/start
+// with next, the code WeChat would issue, and the callback. It returns the
+// callback's response.
+func (c *webClient) oauth(openid, next string) *webResp {
+	c.t.Helper()
+	start := c.get("/h5/oauth/start?next=" + url.QueryEscape(next))
+	state := stateOf(c.t, start)
+	code := wxFake.IssueCode(c.s.appID, openid)
+	return c.get("/h5/oauth/callback?code=" + url.QueryEscape(code) + "&state=" + url.QueryEscape(state))
+}
+
+// stateOf reads the OAuth state from a redirect to the authorize page
+// (the sandbox's or WeChat's).
+func stateOf(t *testing.T, r *webResp) string {
+	t.Helper()
+	if r.Status != http.StatusFound {
+		t.Fatalf("%s: HTTP %d, want 302 to the authorize page\n%s", r.URL, r.Status, r.Body)
+	}
+	u, err := url.Parse(r.Location)
+	if err != nil {
+		t.Fatalf("bad Location %q: %v", r.Location, err)
+	}
+	st := u.Query().Get("state")
+	if st == "" {
+		t.Fatalf("no state in %q", r.Location)
+	}
+	return st
+}
+
+// --- reading pages -------------------------------------------------------------
+
+var (
+	reCSRFField = regexp.MustCompile(`name="_csrf" value="([^"]+)"`)
+	reSelected  = regexp.MustCompile(`<option value="([^"]*)"[^>]*\sselected>`)
+)
+
+func pageCSRF(t *testing.T, r *webResp) string {
+	t.Helper()
+	m := reCSRFField.FindStringSubmatch(r.Body)
+	if m == nil {
+		t.Fatalf("%s: no CSRF field in the page\n%s", r.URL, r.Body)
+	}
+	return html.UnescapeString(m[1])
+}
+
+// fieldError is the message shown next to a form field.
+func fieldError(body, field string) string {
+	m := regexp.MustCompile(`<p class="field-error" data-field="` + regexp.QuoteMeta(field) + `">([^<]*)</p>`).FindStringSubmatch(body)
+	if m == nil {
+		return ""
+	}
+	return html.UnescapeString(m[1])
+}
+
+// inputValue is the value attribute of the input with id.
+func inputValue(body, id string) (string, bool) {
+	m := regexp.MustCompile(`<input[^>]*\sid="` + regexp.QuoteMeta(id) + `"[^>]*>`).FindString(body)
+	if m == "" {
+		return "", false
+	}
+	v := regexp.MustCompile(`\svalue="([^"]*)"`).FindStringSubmatch(m)
+	if v == nil {
+		return "", true
+	}
+	return html.UnescapeString(v[1]), true
+}
+
+func selectedUniversity(body string) string {
+	m := reSelected.FindStringSubmatch(body)
+	if m == nil {
+		return ""
+	}
+	return m[1]
+}
+
+func wantStatus(t *testing.T, r *webResp, status int) {
+	t.Helper()
+	if r.Status != status {
+		t.Fatalf("%s: HTTP %d, want %d\nLocation: %s\n%s", r.URL, r.Status, status, r.Location, r.Body)
+	}
+}
+
+func wantRedirect(t *testing.T, r *webResp, status int, location string) {
+	t.Helper()
+	if r.Status != status || r.Location != location {
+		t.Fatalf("%s: HTTP %d to %q, want %d to %q\n%s", r.URL, r.Status, r.Location, status, location, r.Body)
+	}
+}
+
+func wantBody(t *testing.T, r *webResp, parts ...string) {
+	t.Helper()
+	for _, p := range parts {
+		if !strings.Contains(r.Body, p) {
+			t.Fatalf("%s (HTTP %d) lacks %q:\n%s", r.URL, r.Status, p, r.Body)
+		}
+	}
+}
+
+// activationForm fills in the new-user form as a user would.
+func activationForm(acct, password, confirm, uni, next string) url.Values {
+	return url.Values{"mode": {"new"}, "account": {acct}, "password": {password}, "confirm": {confirm},
+		"university": {uni}, "next": {next}}
+}
+
+// --- tests -----------------------------------------------------------------------
+
+func TestH5HomeSendsVisitorsToSignIn(t *testing.T) {
+	webEach(t, func(t *testing.T, db *model.DB, store kv.Store) {
+		sandbox := newWebStack(t, db, store, webOpts{})
+
+		t.Run("plain browser goes to the login page", func(t *testing.T) {
+			r := sandbox.browser(uaPlain).get("/h5/home")
+			wantRedirect(t, r, http.StatusFound, "/h5/login?next=%2Fh5%2Fhome")
+			login := sandbox.browser(uaPlain).get(r.Location)
+			wantStatus(t, login, http.StatusOK)
+			wantBody(t, login, `id="login-submit"`, `name="next" value="/h5/home"`, "激活新账号")
+		})
+
+		t.Run("WeChat goes through sandbox OAuth", func(t *testing.T) {
+			r := sandbox.browser(uaWeChat).get("/h5/home")
+			if r.Status != http.StatusFound || !strings.HasPrefix(r.Location, handler.SandboxOAuthPath+"?") {
+				t.Fatalf("HTTP %d to %q, want 302 to %s", r.Status, r.Location, handler.SandboxOAuthPath)
+			}
+			u, _ := url.Parse(r.Location)
+			q := u.Query()
+			if q.Get("appid") != sandbox.appID || q.Get("scope") != "snsapi_base" || q.Get("redirect_uri") != "/h5/oauth/callback" || len(q.Get("state")) < 16 {
+				t.Fatalf("authorize query %v", q)
+			}
+		})
+
+		t.Run("the sandbox phone's cookie counts as WeChat", func(t *testing.T) {
+			c := sandbox.browser(uaPlain)
+			c.cookies["yv_sbx_wx"] = "1"
+			r := c.get("/h5/home")
+			if r.Status != http.StatusFound || !strings.HasPrefix(r.Location, handler.SandboxOAuthPath+"?") {
+				t.Fatalf("HTTP %d to %q, want 302 to sandbox OAuth", r.Status, r.Location)
+			}
+		})
+
+		realMode := newWebStack(t, db, store, webOpts{real: true, publicURL: "https://yv.example.org"})
+		t.Run("WeChat goes to WeChat's authorize page in real mode", func(t *testing.T) {
+			r := realMode.browser(uaWeChat).get("/h5/home")
+			want := "https://open.weixin.qq.com/connect/oauth2/authorize?appid=" + realMode.appID +
+				"&redirect_uri=" + url.QueryEscape("https://yv.example.org/h5/oauth/callback") +
+				"&response_type=code&scope=snsapi_base&state="
+			if r.Status != http.StatusFound || !strings.HasPrefix(r.Location, want) || !strings.HasSuffix(r.Location, "#wechat_redirect") {
+				t.Fatalf("HTTP %d to\n%q\nwant 302 to\n%q…#wechat_redirect", r.Status, r.Location, want)
+			}
+			state := stateOf(t, r)
+			// The state comes back with WeChat's code and is accepted.
+			c := realMode.browser(uaWeChat)
+			code := wxFake.IssueCode(realMode.appID, "oREALUSER0000000000000001")
+			cb := c.get("/h5/oauth/callback?code=" + code + "&state=" + url.QueryEscape(state))
+			wantRedirect(t, cb, http.StatusFound, "/h5/activate?next=%2Fh5%2Fhome")
+		})
+
+		t.Run("the sandbox cookie means nothing in real mode", func(t *testing.T) {
+			c := realMode.browser(uaPlain)
+			c.cookies["yv_sbx_wx"] = "1"
+			wantRedirect(t, c.get("/h5/home"), http.StatusFound, "/h5/login?next=%2Fh5%2Fhome")
+		})
+
+		t.Run("menu pages not built yet need a user too", func(t *testing.T) {
+			wantRedirect(t, sandbox.browser(uaPlain).get("/h5/ask"), http.StatusFound, "/h5/login?next=%2Fh5%2Fask")
+		})
+	})
+}
+
+func TestOAuthCallback(t *testing.T) {
+	webEach(t, func(t *testing.T, db *model.DB, store kv.Store) {
+		s := newWebStack(t, db, store, webOpts{})
+		ctx := context.Background()
+
+		t.Run("unbound WeChat is sent to activation with next", func(t *testing.T) {
+			c := s.browser(uaWeChat)
+			r := c.oauth("oUNBOUND000000000000000001", "/h5/settings")
+			wantRedirect(t, r, http.StatusFound, "/h5/activate?next=%2Fh5%2Fsettings")
+			sessCookie := r.cookie("yv_sess")
+			if sessCookie == nil {
+				t.Fatal("no session cookie after OAuth")
+			}
+			sess, err := s.sessions.Get(ctx, sessCookie.Value)
+			if err != nil || sess.OpenID != "oUNBOUND000000000000000001" || sess.UserID != 0 {
+				t.Fatalf("session %+v, %v; want the openid and no user", sess, err)
+			}
+			// The entry page is shown, not another OAuth round.
+			entries := c.get(r.Location)
+			wantStatus(t, entries, http.StatusOK)
+			wantBody(t, entries, `data-entry="gaoxiao"`, `href="/h5/activate/gaoxiao?next=%2fh5%2fsettings"`)
+		})
+
+		t.Run("bound WeChat goes straight to next", func(t *testing.T) {
+			u := s.activate("boundUser01", "secret123", codeSZU, "oBOUND00000000000000000001")
+			c := s.browser(uaWeChat)
+			r := c.oauth("oBOUND00000000000000000001", "/h5/settings")
+			wantRedirect(t, r, http.StatusFound, "/h5/settings")
+			sess, err := s.sessions.Get(ctx, r.cookie("yv_sess").Value)
+			if err != nil || sess.UserID != u.ID {
+				t.Fatalf("session %+v, %v; want user %d", sess, err, u.ID)
+			}
+			page := c.get("/h5/settings")
+			wantStatus(t, page, http.StatusOK)
+			wantBody(t, page, "boundUser01", "深圳大学", "已绑定")
+		})
+
+		retry := func(t *testing.T, r *webResp, next string) {
+			t.Helper()
+			wantStatus(t, r, http.StatusBadRequest)
+			wantBody(t, r, "授权失败", `href="/h5/oauth/start?next=`+url.QueryEscape(next), "重试")
+			if r.cookie("yv_sess") != nil {
+				t.Fatalf("a failed authorization set a session cookie")
+			}
+		}
+
+		t.Run("a reused code is refused", func(t *testing.T) {
+			c := s.browser(uaWeChat)
+			code := wxFake.IssueCode(s.appID, "oREUSE000000000000000000001")
+			st1 := stateOf(t, c.get("/h5/oauth/start?next=%2Fh5%2Fhome"))
+			wantStatus(t, c.get("/h5/oauth/callback?code="+code+"&state="+st1), http.StatusFound)
+			st2 := stateOf(t, c.get("/h5/oauth/start?next=%2Fh5%2Fsettings"))
+			r := c.get("/h5/oauth/callback?code=" + code + "&state=" + st2)
+			retry(t, r, "/h5/settings")
+			wantBody(t, r, "微信授权码无效或已使用")
+		})
+
+		t.Run("an unknown code is refused", func(t *testing.T) {
+			c := s.browser(uaWeChat)
+			st := stateOf(t, c.get("/h5/oauth/start?next=%2Fh5%2Fhome"))
+			retry(t, c.get("/h5/oauth/callback?code=nosuchcode&state="+st), "/h5/home")
+		})
+
+		t.Run("a missing code is refused", func(t *testing.T) {
+			c := s.browser(uaWeChat)
+			st := stateOf(t, c.get("/h5/oauth/start?next=%2Fh5%2Fhome"))
+			retry(t, c.get("/h5/oauth/callback?state="+st), "/h5/home")
+		})
+
+		t.Run("a code of another app is refused", func(t *testing.T) {
+			c := s.browser(uaWeChat)
+			st := stateOf(t, c.get("/h5/oauth/start?next=%2Fh5%2Fhome"))
+			code := wxFake.IssueCode("wxsomeotherapp0000", "oOTHERAPP00000000000000001")
+			retry(t, c.get("/h5/oauth/callback?code="+code+"&state="+st), "/h5/home")
+		})
+
+		t.Run("a wrong state is refused", func(t *testing.T) {
+			c := s.browser(uaWeChat)
+			code := wxFake.IssueCode(s.appID, "oWRONGSTATE0000000000000001")
+			r := c.get("/h5/oauth/callback?code=" + code + "&state=forgedstate0000000000000000000000")
+			retry(t, r, "/h5/home")
+			wantBody(t, r, "微信授权已过期或无效")
+			retry(t, c.get("/h5/oauth/callback?code="+code), "/h5/home")
+			retry(t, c.get("/h5/oauth/callback?code="+code+"&state="+strings.Repeat("x", 100)), "/h5/home")
+		})
+
+		t.Run("a used state is refused", func(t *testing.T) {
+			c := s.browser(uaWeChat)
+			st := stateOf(t, c.get("/h5/oauth/start?next=%2Fh5%2Fhome"))
+			code := wxFake.IssueCode(s.appID, "oUSEDSTATE00000000000000001")
+			wantStatus(t, c.get("/h5/oauth/callback?code="+code+"&state="+st), http.StatusFound)
+			code2 := wxFake.IssueCode(s.appID, "oUSEDSTATE00000000000000001")
+			retry(t, s.browser(uaWeChat).get("/h5/oauth/callback?code="+code2+"&state="+st), "/h5/home")
+		})
+
+		t.Run("the retry link starts over", func(t *testing.T) {
+			r := s.browser(uaWeChat).get("/h5/oauth/start?next=%2Fh5%2Fhome")
+			if r.Status != http.StatusFound || !strings.HasPrefix(r.Location, handler.SandboxOAuthPath) {
+				t.Fatalf("retry: HTTP %d to %q", r.Status, r.Location)
+			}
+		})
+	})
+}
+
+// TestOAuthStateAndSessionExpire needs a clock the store obeys, so it runs
+// on the in-process store only.
+func TestOAuthStateAndSessionExpire(t *testing.T) {
+	clk := clock.NewFake(time.Date(2026, 3, 24, 9, 0, 0, 0, time.UTC))
+	s := newWebStack(t, dbtest.SQLite(t), kvtest.Memory(t, clk), webOpts{clock: clk})
+
+	c := s.browser(uaWeChat)
+	st := stateOf(t, c.get("/h5/oauth/start?next=%2Fh5%2Fhome"))
+	clk.Advance(11 * time.Minute) // states live 10 minutes
+	code := wxFake.IssueCode(s.appID, "oEXPIRED000000000000000001")
+	r := c.get("/h5/oauth/callback?code=" + code + "&state=" + st)
+	wantStatus(t, r, http.StatusBadRequest)
+	wantBody(t, r, "微信授权已过期或无效", `href="/h5/oauth/start?next=%2Fh5%2Fhome"`)
+
+	// A session idle longer than its lifetime is gone.
+	s.activate("idleUser01", "secret123", codeSZU, "")
+	p := s.browser(uaPlain)
+	login := p.post("/h5/login", url.Values{"account": {"idleUser01"}, "password": {"secret123"}, "next": {"/h5/home"}})
+	wantRedirect(t, login, http.StatusSeeOther, "/h5/home")
+	wantStatus(t, p.get("/h5/home"), http.StatusOK)
+	clk.Advance(session.DefaultIdle + time.Minute)
+	wantRedirect(t, p.get("/h5/home"), http.StatusFound, "/h5/login?next=%2Fh5%2Fhome")
+}
+
+func TestActivateEntriesPage(t *testing.T) {
+	webEach(t, func(t *testing.T, db *model.DB, store kv.Store) {
+		s := newWebStack(t, db, store, webOpts{})
+		c := s.browser(uaWeChat)
+		wantRedirect(t, c.oauth("oENTRIES00000000000000000001", "/h5/home"), http.StatusFound, "/h5/activate?next=%2Fh5%2Fhome")
+		r := c.get("/h5/activate?next=%2Fh5%2Fhome")
+		wantStatus(t, r, http.StatusOK)
+		wantBody(t, r, "选择入口", ">高校<", ">地市<", "暂未开放", `data-entry="gaoxiao"`)
+		if strings.Contains(r.Body, `data-entry="dishi"`) {
+			t.Fatal("a disabled entry is a link")
+		}
+
+		disabled := c.get("/h5/activate/dishi")
+		wantStatus(t, disabled, http.StatusBadRequest)
+		wantBody(t, disabled, "「地市」入口暂未开放")
+		wantStatus(t, c.get("/h5/activate/nosuchentry"), http.StatusNotFound)
+
+		// In WeChat without an authorized session the entry page first
+		// identifies the WeChat.
+		fresh := s.browser(uaWeChat).get("/h5/activate?next=%2Fh5%2Fhome")
+		if fresh.Status != http.StatusFound || !strings.HasPrefix(fresh.Location, handler.SandboxOAuthPath) {
+			t.Fatalf("entry page without OAuth: HTTP %d to %q", fresh.Status, fresh.Location)
+		}
+		form := s.browser(uaWeChat).get("/h5/activate/gaoxiao?next=%2Fh5%2Fhome")
+		if form.Status != http.StatusFound || !strings.HasPrefix(form.Location, handler.SandboxOAuthPath) {
+			t.Fatalf("form without OAuth: HTTP %d to %q", form.Status, form.Location)
+		}
+	})
+}
+
+func TestActivateNewUserThroughForm(t *testing.T) {
+	webEach(t, func(t *testing.T, db *model.DB, store kv.Store) {
+		s := newWebStack(t, db, store, webOpts{})
+		const openid = "oNEWUSER000000000000000001"
+		c := s.browser(uaWeChat)
+		wantRedirect(t, c.oauth(openid, "/h5/home"), http.StatusFound, "/h5/activate?next=%2Fh5%2Fhome")
+
+		form := c.get("/h5/activate/gaoxiao?next=%2Fh5%2Fhome")
+		wantStatus(t, form, http.StatusOK)
+		wantBody(t, form, "高校激活", `id="activate-submit"`, `id="university-search"`, "深圳大学（深圳市）", `name="mode" value="new"`)
+		tok := pageCSRF(t, form)
+
+		f := activationForm("Student2026", "pass2026", "pass2026", codeSZU, "/h5/home")
+		f.Set("_csrf", tok)
+		r := c.post("/h5/activate/gaoxiao", f)
+		wantRedirect(t, r, http.StatusSeeOther, "/h5/home?notice=activated")
+
+		home := c.get(r.Location)
+		wantStatus(t, home, http.StatusOK)
+		wantBody(t, home, "激活成功", `id="profile-name">Student2026<`, "深圳大学 · 深圳市", "青年学生")
+
+		u := s.userByAccount("student2026")
+		if openidOf(u) != openid || u.EntryKey != "gaoxiao" || u.ActivatedAt == nil || u.BoundAt == nil {
+			t.Fatalf("stored user %+v: want bound to %s, entry gaoxiao, activated", u, openid)
+		}
+		// The WeChat now signs in by itself.
+		again := s.browser(uaWeChat)
+		wantRedirect(t, again.oauth(openid, "/h5/home"), http.StatusFound, "/h5/home")
+		wantBody(t, again.get("/h5/home"), "Student2026")
+
+		// A name, when given, is what the home page greets.
+		c2 := s.browser(uaWeChat)
+		c2.oauth("oNEWUSER000000000000000002", "/h5/home")
+		f = activationForm("named2026", "pass2026", "pass2026", codeSCUT, "/h5/settings")
+		f.Set("name", "李青")
+		wantRedirect(t, c2.post("/h5/activate/gaoxiao", f), http.StatusSeeOther, "/h5/settings")
+		wantBody(t, c2.get("/h5/home"), `id="profile-name">李青<`, "华南理工大学 · 广州市", "账号 named2026")
+
+		// Outside WeChat the account is created without a binding.
+		p := s.browser(uaPlain)
+		entryPage := p.get("/h5/activate/gaoxiao")
+		wantStatus(t, entryPage, http.StatusOK)
+		wantBody(t, entryPage, "当前不在微信中打开")
+		wantRedirect(t, p.post("/h5/activate/gaoxiao", activationForm("desktop2026", "pass2026", "pass2026", codeSZU, "")),
+			http.StatusSeeOther, "/h5/home?notice=activated")
+		if u := s.userByAccount("desktop2026"); u.OpenID != nil {
+			t.Fatalf("a desktop activation bound WeChat %s", *u.OpenID)
+		}
+		wantBody(t, p.get("/h5/home"), "desktop2026")
+	})
+}
+
+func TestActivateFormErrorsKeepInput(t *testing.T) {
+	webEach(t, func(t *testing.T, db *model.DB, store kv.Store) {
+		s := newWebStack(t, db, store, webOpts{})
+		s.activate("takenAcct1", "secret123", codeSZU, "")
+
+		c := s.browser(uaWeChat)
+		c.oauth("oFORMERRORS000000000000001", "/h5/home")
+
+		cases := []struct {
+			name, acct, password, confirm, uni string
+			status                             int
+			field, msg                         string
+		}{
+			{"five characters", "abc12", "pass2026", "pass2026", codeSZU, 400, "account", "账号须为 6–32 位英文字母或数字"},
+			{"symbols", "abc_12!", "pass2026", "pass2026", codeSZU, 400, "account", "账号须为 6–32 位英文字母或数字"},
+			{"Chinese", "青年之声账号", "pass2026", "pass2026", codeSZU, 400, "account", "账号须为 6–32 位英文字母或数字"},
+			{"empty account", "", "pass2026", "pass2026", codeSZU, 400, "account", "请输入账号"},
+			{"short password", "goodacct1", "pw1", "pw1", codeSZU, 400, "password", "密码须为 6–32 位英文字母或数字"},
+			{"password with symbols", "goodacct1", "pass-2026", "pass-2026", codeSZU, 400, "password", "密码须为 6–32 位英文字母或数字"},
+			{"confirm differs", "goodacct1", "pass2026", "pass2027", codeSZU, 400, "confirm", "两次输入的密码不一致"},
+			{"no university", "goodacct1", "pass2026", "pass2026", "", 400, "university", "请选择学校"},
+			{"unknown university", "goodacct1", "pass2026", "pass2026", "9999999999", 400, "university", "所选学校不存在，请重新选择"},
+			{"taken account", "takenAcct1", "pass2026", "pass2026", codeSCUT, 409, "account", "账号已被占用"},
+			{"taken account in other case", "TAKENACCT1", "pass2026", "pass2026", codeSCUT, 409, "account", "账号已被占用"},
+			{"too long", strings.Repeat("a", 65), "pass2026", "pass2026", codeSZU, 400, "", "输入内容过长"},
+		}
+		for _, tc := range cases {
+			t.Run(tc.name, func(t *testing.T) {
+				r := c.post("/h5/activate/gaoxiao", activationForm(tc.acct, tc.password, tc.confirm, tc.uni, "/h5/home"))
+				wantStatus(t, r, tc.status)
+				wantBody(t, r, `id="form-error"`, tc.msg, `id="activate-submit"`)
+				if tc.field != "" {
+					if got := fieldError(r.Body, tc.field); got != tc.msg {
+						t.Fatalf("error next to %s: %q, want %q\n%s", tc.field, got, tc.msg, r.Body)
+					}
+				}
+				// What the user typed is kept …
+				if v, _ := inputValue(r.Body, "account"); v != tc.acct {
+					t.Fatalf("account field shows %q, want what was typed (%q)", v, tc.acct)
+				}
+				if got := selectedUniversity(r.Body); got != tc.uni && tc.uni != "9999999999" {
+					t.Fatalf("selected university %q, want %q", got, tc.uni)
+				}
+				// … except the passwords.
+				for _, id := range []string{"password", "confirm"} {
+					if v, ok := inputValue(r.Body, id); !ok || v != "" {
+						t.Fatalf("%s field: present %v, value %q; want an empty field", id, ok, v)
+					}
+				}
+				if len(tc.password) >= 6 && strings.Contains(r.Body, tc.password) {
+					t.Fatalf("the page echoes the password")
+				}
+				wantBody(t, r, `name="next" value="/h5/home"`, `name="mode" value="new"`)
+			})
+		}
+		if n := countUsers(t, s.db); n != 1 {
+			t.Fatalf("%d users after only failed activations, want 1", n)
+		}
+	})
+}
+
+func TestActivateOldUserBindsWeChat(t *testing.T) {
+	webEach(t, func(t *testing.T, db *model.DB, store kv.Store) {
+		s := newWebStack(t, db, store, webOpts{})
+		const first, second = "oOLDFIRST00000000000000001", "oOLDSECOND0000000000000001"
+		s.activate("veteran01", "oldpass1", codeSZU, first)
+
+		// The first WeChat is signed in.
+		one := s.browser(uaWeChat)
+		wantRedirect(t, one.oauth(first, "/h5/home"), http.StatusFound, "/h5/home")
+		wantBody(t, one.get("/h5/home"), "veteran01")
+
+		// A second WeChat logs in to the account (老用户登录).
+		two := s.browser(uaWeChat)
+		wantRedirect(t, two.oauth(second, "/h5/home"), http.StatusFound, "/h5/activate?next=%2Fh5%2Fhome")
+		form := two.get("/h5/activate/gaoxiao?mode=old&next=%2Fh5%2Fhome")
+		wantStatus(t, form, http.StatusOK)
+		wantBody(t, form, `name="mode" value="old"`, `class="tab active" id="tab-old"`, "原有账号")
+		if strings.Contains(form.Body, `id="confirm"`) {
+			t.Fatal("the old-user form asks to confirm the password")
+		}
+
+		wrong := two.post("/h5/activate/gaoxiao", url.Values{"mode": {"old"}, "account": {"veteran01"}, "password": {"wrongpass1"}, "next": {"/h5/home"}})
+		wantStatus(t, wrong, http.StatusUnauthorized)
+		if got := fieldError(wrong.Body, "password"); got != "账号或密码错误" {
+			t.Fatalf("wrong password: field error %q\n%s", got, wrong.Body)
+		}
+		if v, _ := inputValue(wrong.Body, "account"); v != "veteran01" {
+			t.Fatalf("account not kept: %q", v)
+		}
+		wantBody(t, wrong, `name="mode" value="old"`)
+
+		ok := two.post("/h5/activate/gaoxiao", url.Values{"mode": {"old"}, "account": {"VETERAN01"}, "password": {"oldpass1"}, "next": {"/h5/home"}})
+		wantRedirect(t, ok, http.StatusSeeOther, "/h5/home?notice=activated")
+		wantBody(t, two.get("/h5/home"), "veteran01", "深圳大学")
+		if u := s.userByAccount("veteran01"); openidOf(u) != second {
+			t.Fatalf("account bound to %q, want the second WeChat", openidOf(u))
+		}
+
+		// One account, one WeChat: the first WeChat no longer signs in …
+		r := one.get("/h5/home")
+		wantRedirect(t, r, http.StatusFound, "/h5/activate?next=%2Fh5%2Fhome")
+		wantStatus(t, one.get("/api/v1/me"), http.StatusUnauthorized)
+		// … and its next authorization leads to activation.
+		wantRedirect(t, s.browser(uaWeChat).oauth(first, "/h5/home"), http.StatusFound, "/h5/activate?next=%2Fh5%2Fhome")
+
+		// An imported account without a university picks one when activating.
+		imported := model.User{Account: "import001", AccountKey: "import001", Role: model.RoleStudent, Source: "import",
+			CreatedAt: time.Now(), UpdatedAt: time.Now()}
+		imported.PasswordHash = s.userByAccount("veteran01").PasswordHash // "oldpass1"
+		if err := s.db.Conn(context.Background()).Create(&imported).Error; err != nil {
+			t.Fatal(err)
+		}
+		three := s.browser(uaWeChat)
+		three.oauth("oOLDTHIRD00000000000000001", "/h5/home")
+		need := three.post("/h5/activate/gaoxiao", url.Values{"mode": {"old"}, "account": {"import001"}, "password": {"oldpass1"}})
+		wantStatus(t, need, http.StatusBadRequest)
+		if got := fieldError(need.Body, "university"); got != "请选择学校" {
+			t.Fatalf("imported account without university: %q", got)
+		}
+		wantRedirect(t, three.post("/h5/activate/gaoxiao", url.Values{"mode": {"old"}, "account": {"import001"}, "password": {"oldpass1"}, "university": {codeSCUT}}),
+			http.StatusSeeOther, "/h5/home?notice=activated")
+		got := s.userByAccount("import001")
+		if openidOf(got) != "oOLDTHIRD00000000000000001" || got.UniversityID == nil || got.EntryKey != "gaoxiao" || got.ActivatedAt == nil {
+			t.Fatalf("imported account after activation: %+v", got)
+		}
+	})
+}
+
+func TestCSRF(t *testing.T) {
+	webEach(t, func(t *testing.T, db *model.DB, store kv.Store) {
+		s := newWebStack(t, db, store, webOpts{})
+		s.activate("csrfUser01", "secret123", codeSZU, "")
+		form := url.Values{"account": {"csrfUser01"}, "password": {"secret123"}, "next": {"/h5/home"}}
+
+		for name, tok := range map[string]string{"no token": "", "wrong token": strings.Repeat("A", 43)} {
+			t.Run("page, "+name, func(t *testing.T) {
+				c := s.browser(uaPlain)
+				c.csrf()
+				f := url.Values{"_csrf": {tok}}
+				for k, v := range form {
+					f[k] = v
+				}
+				r := c.post("/h5/login", f)
+				wantStatus(t, r, http.StatusForbidden)
+				wantBody(t, r, "页面已过期或请求来源无效，请刷新页面后重试", "<html")
+				if r.cookie("yv_sess") != nil {
+					t.Fatal("a rejected login set a session")
+				}
+			})
+			t.Run("API, "+name, func(t *testing.T) {
+				c := s.browser("")
+				c.csrf()
+				h := http.Header{"Content-Type": {"application/json"}}
+				if tok != "" {
+					h.Set("X-CSRF-Token", tok)
+				}
+				r := c.do(http.MethodPost, "/api/v1/session", strings.NewReader(`{"account":"csrfUser01","password":"secret123"}`), h)
+				wantStatus(t, r, http.StatusForbidden)
+				var e handler.APIError
+				r.decode(t, &e)
+				if e.Code != "csrf" || !strings.Contains(e.Message, "请刷新页面后重试") {
+					t.Fatalf("API CSRF error %+v", e)
+				}
+			})
+		}
+
+		t.Run("no CSRF cookie at all", func(t *testing.T) {
+			c := s.browser(uaPlain)
+			r := c.do(http.MethodPost, "/h5/logout", strings.NewReader("_csrf="), http.Header{"Content-Type": {"application/x-www-form-urlencoded"}})
+			wantStatus(t, r, http.StatusForbidden)
+		})
+
+		t.Run("a token from another browser", func(t *testing.T) {
+			other := s.browser(uaPlain).csrf()
+			c := s.browser(uaPlain)
+			c.csrf()
+			f := url.Values{"_csrf": {other}}
+			for k, v := range form {
+				f[k] = v
+			}
+			wantStatus(t, c.post("/h5/login", f), http.StatusForbidden)
+		})
+
+		t.Run("the page's token is accepted", func(t *testing.T) {
+			c := s.browser(uaPlain)
+			page := c.get("/h5/login?next=%2Fh5%2Fhome")
+			f := url.Values{"_csrf": {pageCSRF(t, page)}}
+			for k, v := range form {
+				f[k] = v
+			}
+			wantRedirect(t, c.post("/h5/login", f), http.StatusSeeOther, "/h5/home")
+		})
+
+		t.Run("the header is accepted", func(t *testing.T) {
+			c := s.browser("")
+			h := http.Header{"Content-Type": {"application/json"}, "X-Csrf-Token": {c.csrf()}}
+			r := c.do(http.MethodPost, "/api/v1/session", strings.NewReader(`{"account":"csrfUser01","password":"secret123"}`), h)
+			wantStatus(t, r, http.StatusOK)
+			// A form post may carry the header too.
+			p := s.browser(uaPlain)
+			hf := http.Header{"Content-Type": {"application/x-www-form-urlencoded"}, "X-CSRF-Token": {p.csrf()}}
+			wantRedirect(t, p.do(http.MethodPost, "/h5/login", strings.NewReader(form.Encode()), hf), http.StatusSeeOther, "/h5/home")
+		})
+
+		t.Run("GET needs no token", func(t *testing.T) {
+			wantStatus(t, s.browser(uaPlain).get("/h5/login"), http.StatusOK)
+		})
+	})
+}
+
+func TestSessionCookies(t *testing.T) {
+	webEach(t, func(t *testing.T, db *model.DB, store kv.Store) {
+		for _, tc := range []struct {
+			publicURL string
+			secure    bool
+		}{{"", false}, {"https://yv.example.org", true}} {
+			t.Run(fmt.Sprintf("secure=%v", tc.secure), func(t *testing.T) {
+				s := newWebStack(t, db, store, webOpts{publicURL: tc.publicURL})
+				acct := fmt.Sprintf("cookie%v01", tc.secure)
+				s.activate(acct, "secret123", codeSZU, "")
+				c := s.browser(uaPlain)
+				first := c.get("/h5/login")
+				csrf := first.cookie("yv_csrf")
+				if csrf == nil || !csrf.HttpOnly || csrf.Secure != tc.secure || csrf.SameSite != http.SameSiteLaxMode || csrf.Path != "/" {
+					t.Fatalf("CSRF cookie %+v", csrf)
+				}
+				// A session id planted before login is worthless.
+				c.cookies["yv_sess"] = "planted-session-id-000000000000000000000000"
+				r := c.post("/h5/login", url.Values{"account": {acct}, "password": {"secret123"}, "next": {"/h5/home"}})
+				wantRedirect(t, r, http.StatusSeeOther, "/h5/home")
+				sc := r.cookie("yv_sess")
+				if sc == nil {
+					t.Fatal("no session cookie after login")
+				}
+				if !sc.HttpOnly || sc.SameSite != http.SameSiteLaxMode || sc.Secure != tc.secure || sc.Path != "/" {
+					t.Fatalf("session cookie %q: HttpOnly=%v SameSite=%v Secure=%v Path=%q; want HttpOnly, Lax, Secure=%v",
+						sc.Raw, sc.HttpOnly, sc.SameSite, sc.Secure, sc.Path, tc.secure)
+				}
+				if sc.MaxAge != int(session.DefaultIdle.Seconds()) {
+					t.Fatalf("session cookie Max-Age %d, want %d", sc.MaxAge, int(session.DefaultIdle.Seconds()))
+				}
+				if sc.Value == "planted-session-id-000000000000000000000000" || len(sc.Value) < 40 {
+					t.Fatalf("session id %q: want a fresh random id", sc.Value)
+				}
+				wantStatus(t, c.get("/h5/home"), http.StatusOK)
+
+				// Logging in again issues another id and ends the old one.
+				old := sc.Value
+				r = c.post("/h5/login", url.Values{"account": {acct}, "password": {"secret123"}, "next": {"/h5/settings"}})
+				wantRedirect(t, r, http.StatusSeeOther, "/h5/settings")
+				if r.cookie("yv_sess") == nil || r.cookie("yv_sess").Value == old {
+					t.Fatal("a second login kept the session id")
+				}
+				if _, err := s.sessions.Get(context.Background(), old); err == nil {
+					t.Fatal("the previous session still exists after a new login")
+				}
+
+				// Logout deletes the session; the old cookie no longer works.
+				current := c.cookies["yv_sess"]
+				out := c.post("/h5/logout", nil)
+				wantRedirect(t, out, http.StatusSeeOther, "/h5/login")
+				if del := out.cookie("yv_sess"); del == nil || del.MaxAge >= 0 {
+					t.Fatalf("logout did not delete the cookie: %+v", del)
+				}
+				replay := s.browser(uaPlain)
+				replay.cookies["yv_sess"] = current
+				wantRedirect(t, replay.get("/h5/home"), http.StatusFound, "/h5/login?next=%2Fh5%2Fhome")
+				wantRedirect(t, c.get("/h5/home"), http.StatusFound, "/h5/login?next=%2Fh5%2Fhome")
+			})
+		}
+
+		t.Run("a new id after WeChat activation", func(t *testing.T) {
+			s := newWebStack(t, db, store, webOpts{})
+			c := s.browser(uaWeChat)
+			c.oauth("oFIXATION000000000000000001", "/h5/home")
+			anon := c.cookies["yv_sess"]
+			r := c.post("/h5/activate/gaoxiao", activationForm("fixation01", "pass2026", "pass2026", codeSZU, "/h5/home"))
+			wantStatus(t, r, http.StatusSeeOther)
+			if c.cookies["yv_sess"] == anon {
+				t.Fatal("activation kept the pre-login session id")
+			}
+			if _, err := s.sessions.Get(context.Background(), anon); err == nil {
+				t.Fatal("the pre-login session still exists")
+			}
+		})
+	})
+}
+
+func TestLoginPage(t *testing.T) {
+	webEach(t, func(t *testing.T, db *model.DB, store kv.Store) {
+		s := newWebStack(t, db, store, webOpts{})
+		s.activate("loginUser1", "rightpass1", codeSZU, "")
+		c := s.browser(uaPlain)
+
+		r := c.post("/h5/login", url.Values{"account": {"loginUser1"}, "password": {"wrongpass1"}, "next": {"/h5/settings"}})
+		wantStatus(t, r, http.StatusUnauthorized)
+		wantBody(t, r, `id="form-error"`, "账号或密码错误", `name="next" value="/h5/settings"`)
+		if v, _ := inputValue(r.Body, "account"); v != "loginUser1" {
+			t.Fatalf("account not kept: %q", v)
+		}
+		if strings.Contains(r.Body, "wrongpass1") {
+			t.Fatal("the login page echoes the password")
+		}
+		// Unknown accounts get the same answer.
+		r = c.post("/h5/login", url.Values{"account": {"nosuchuser"}, "password": {"wrongpass1"}})
+		wantStatus(t, r, http.StatusUnauthorized)
+		wantBody(t, r, "账号或密码错误")
+		r = c.post("/h5/login", url.Values{"account": {""}, "password": {""}})
+		wantStatus(t, r, http.StatusBadRequest)
+		if fieldError(r.Body, "account") != "请输入账号" || fieldError(r.Body, "password") != "请输入密码" {
+			t.Fatalf("empty login:\n%s", r.Body)
+		}
+
+		// Throttled after five failures, even with the right password.
+		var last *webResp
+		for i := 0; i < 4; i++ {
+			last = c.post("/h5/login", url.Values{"account": {"loginUser1"}, "password": {"wrongpass1"}})
+		}
+		wantStatus(t, last, http.StatusTooManyRequests)
+		r = c.post("/h5/login", url.Values{"account": {"loginUser1"}, "password": {"rightpass1"}})
+		wantStatus(t, r, http.StatusTooManyRequests)
+		wantBody(t, r, "登录失败次数过多，请 15 分钟后再试")
+		if r.cookie("yv_sess") != nil {
+			t.Fatal("a throttled login set a session")
+		}
+
+		// A signed-in visitor skips the login page. (The test client's IP is
+		// throttled now, so this runs on a stack with a fresh store.)
+		s.activate("loginUser2", "rightpass2", codeSZU, "")
+		s2 := newWebStack(t, db, kvtest.Memory(t, nil), webOpts{})
+		p := s2.browser(uaPlain)
+		wantRedirect(t, p.post("/h5/login", url.Values{"account": {"loginUser2"}, "password": {"rightpass2"}, "next": {"/h5/settings"}}),
+			http.StatusSeeOther, "/h5/settings")
+		wantRedirect(t, p.get("/h5/login?next=%2Fh5%2Fsettings"), http.StatusFound, "/h5/settings")
+	})
+}
+
+func TestSettingsUnbind(t *testing.T) {
+	webEach(t, func(t *testing.T, db *model.DB, store kv.Store) {
+		s := newWebStack(t, db, store, webOpts{})
+		const openid = "oSETTINGS00000000000000001"
+		c := s.browser(uaWeChat)
+		c.oauth(openid, "/h5/home")
+		wantStatus(t, c.post("/h5/activate/gaoxiao", activationForm("settings01", "pass2026", "pass2026", codeSZU, "/h5/settings")), http.StatusSeeOther)
+
+		page := c.get("/h5/settings")
+		wantStatus(t, page, http.StatusOK)
+		wantBody(t, page, "settings01", "深圳大学", "已绑定 oSET…0001", `id="unbind"`, `id="logout"`)
+
+		r := c.post("/h5/settings/unbind", nil)
+		wantRedirect(t, r, http.StatusSeeOther, "/h5/settings?notice=unbound")
+		after := c.get(r.Location)
+		wantStatus(t, after, http.StatusOK)
+		wantBody(t, after, "已解除微信绑定", `id="binding">未绑定<`)
+		if strings.Contains(after.Body, `id="unbind"`) {
+			t.Fatal("the unbind button is still offered")
+		}
+		if u := s.userByAccount("settings01"); u.OpenID != nil || u.BoundAt != nil {
+			t.Fatalf("still bound: %+v", u)
+		}
+		// Unbinding twice is refused politely.
+		twice := c.post("/h5/settings/unbind", nil)
+		wantStatus(t, twice, http.StatusBadRequest)
+		wantBody(t, twice, "当前账号没有绑定微信")
+
+		// The next visit from that WeChat goes to activation.
+		wantRedirect(t, s.browser(uaWeChat).oauth(openid, "/h5/home"), http.StatusFound, "/h5/activate?next=%2Fh5%2Fhome")
+
+		// Settings need a user.
+		wantRedirect(t, s.browser(uaPlain).get("/h5/settings"), http.StatusFound, "/h5/login?next=%2Fh5%2Fsettings")
+		// A form post cannot be replayed as a GET after login.
+		wantRedirect(t, s.browser(uaPlain).post("/h5/settings/unbind", nil), http.StatusFound, "/h5/login?next=%2Fh5%2Fhome")
+	})
+}
+
+// TestSafeNext: whatever next says, redirects stay on the H5 pages.
+func TestSafeNext(t *testing.T) {
+	webEach(t, func(t *testing.T, db *model.DB, store kv.Store) {
+		s := newWebStack(t, db, store, webOpts{})
+		s.activate("nextUser01", "secret123", codeSZU, "oSAFENEXT00000000000000001")
+		bad := []string{
+			"//evil.com", "//evil.com/h5/home", "https://evil.com", "https://evil.com/h5/home", "http:evil.com",
+			"/h5/../x", "/h5/%2e%2e/x", "/h5/./../../x", "/\\evil.com", "/h5/\\evil.com", "\\\\evil.com",
+			"javascript:alert(1)", "/h5/home\r\nLocation: https://evil.com", "evil.com", "/x", "/api/v1/me",
+			"/h5@evil.com", "https://yv.example.org@evil.com/h5/home",
+		}
+		ok := []string{"/h5/home", "/h5/settings", "/h5/home?notice=loggedin"}
+
+		// onSite checks a Location: it must resolve, on this origin, to an
+		// H5 page.
+		onSite := func(t *testing.T, next, loc string) {
+			t.Helper()
+			base, _ := url.Parse(s.url + "/h5/login")
+			u, err := url.Parse(loc)
+			if err != nil {
+				t.Fatalf("next=%q: Location %q does not parse", next, loc)
+			}
+			abs := base.ResolveReference(u)
+			if abs.Host != base.Host || !strings.HasPrefix(abs.Path, "/h5/") || strings.ContainsAny(loc, "\\\r\n") {
+				t.Fatalf("next=%q redirects to %q (%s), off the H5 pages", next, loc, abs)
+			}
+		}
+		for _, next := range append(bad, ok...) {
+			want := "/h5/home"
+			for _, o := range ok {
+				if next == o {
+					want = o
+				}
+			}
+			t.Run(strings.NewReplacer("/", "_", "\r", "", "\n", "").Replace(next), func(t *testing.T) {
+				// The login page of a signed-in visitor.
+				c := s.browser(uaPlain)
+				wantRedirect(t, c.post("/h5/login", url.Values{"account": {"nextUser01"}, "password": {"secret123"}, "next": {next}}), http.StatusSeeOther, want)
+				r := c.get("/h5/login?next=" + url.QueryEscape(next))
+				onSite(t, next, r.Location)
+				if r.Location != want {
+					t.Fatalf("login page: %q, want %q", r.Location, want)
+				}
+				// Through WeChat authorization (the state remembers next).
+				w := s.browser(uaWeChat)
+				cb := w.oauth("oSAFENEXT00000000000000001", next)
+				onSite(t, next, cb.Location)
+				if cb.Location != want {
+					t.Fatalf("OAuth: %q, want %q", cb.Location, want)
+				}
+				// The activation form.
+				a := s.browser(uaPlain)
+				act := a.post("/h5/activate/gaoxiao", url.Values{"mode": {"old"}, "account": {"nextUser01"}, "password": {"secret123"}, "next": {next}})
+				onSite(t, next, act.Location)
+			})
+		}
+	})
+}

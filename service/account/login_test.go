@@ -1,0 +1,179 @@
+package account_test
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gdyouth/youthvoice/service"
+)
+
+func TestLoginSameAnswerForUnknownAccountAndWrongPassword(t *testing.T) {
+	t.Parallel()
+	each(t, envOpt{}, func(t *testing.T, e *env) {
+		u := e.newUser(t, "login01", "right01", "")
+		got, err := e.svc.Login(ctx, " LOGIN01 ", "right01", "10.1.0.1")
+		if err != nil || got.ID != u.ID {
+			t.Fatalf("login: %d, %v", got.ID, err)
+		}
+		if got.LastLoginAt == nil || !e.reload(t, u.ID).LastLoginAt.Equal(e.clk.Now()) {
+			t.Errorf("last login not recorded: %v", e.reload(t, u.ID).LastLoginAt)
+		}
+
+		_, errWrong := e.svc.Login(ctx, "login01", "wrong01", "10.1.0.2")
+		_, errUnknown := e.svc.Login(ctx, "nobody01", "right01", "10.1.0.3")
+		wrong := svcErr(t, errWrong, service.ErrUnauthorized)
+		unknown := svcErr(t, errUnknown, service.ErrUnauthorized)
+		if wrong.Message != "账号或密码错误" {
+			t.Errorf("wrong password message %q", wrong.Message)
+		}
+		if wrong.Code != unknown.Code || wrong.Message != unknown.Message || fmt.Sprint(wrong.Fields) != fmt.Sprint(unknown.Fields) {
+			t.Fatalf("answers differ: %+v vs %+v", wrong, unknown)
+		}
+
+		// Missing input is a form error, not a failed login.
+		_, err = e.svc.Login(ctx, "", "x", "10.1.0.4")
+		if se := svcErr(t, err, service.ErrInvalid); se.Fields["account"] == "" {
+			t.Errorf("fields %v", se.Fields)
+		}
+		_, err = e.svc.Login(ctx, "login01", "", "10.1.0.4")
+		if se := svcErr(t, err, service.ErrInvalid); se.Fields["password"] == "" {
+			t.Errorf("fields %v", se.Fields)
+		}
+	})
+}
+
+var waitRE = regexp.MustCompile(`请 (\d+) 分钟后再试`)
+
+// throttled asserts a throttling error and returns the wait in minutes
+// its message gives.
+func throttled(t *testing.T, err error) int {
+	t.Helper()
+	se := svcErr(t, err, service.ErrTooMany)
+	m := waitRE.FindStringSubmatch(se.Message)
+	if !strings.Contains(se.Message, "登录失败次数过多") || m == nil {
+		t.Fatalf("throttle message %q", se.Message)
+	}
+	n, _ := strconv.Atoi(m[1])
+	return n
+}
+
+func TestLoginThrottlePerAccount(t *testing.T) {
+	t.Parallel()
+	each(t, envOpt{}, func(t *testing.T, e *env) {
+		e.newUser(t, "victim01", "right01", "")
+		for i := 1; i <= 4; i++ {
+			_, err := e.svc.Login(ctx, "victim01", "wrong01", fmt.Sprintf("10.2.0.%d", i))
+			svcErr(t, err, service.ErrUnauthorized)
+		}
+		// The fifth failure is still a failure (it may already say to wait).
+		_, err := e.svc.Login(ctx, "VICTIM01", "wrong01", "10.2.0.5")
+		if !errors.Is(err, service.ErrUnauthorized) && !errors.Is(err, service.ErrTooMany) {
+			t.Fatalf("5th failure: %v", err)
+		}
+		// The sixth attempt is refused even with the right password, from a
+		// fresh IP, whatever the case of the account.
+		_, err = e.svc.Login(ctx, "Victim01", "right01", "10.2.0.6")
+		if mins := throttled(t, err); mins != 15 {
+			t.Fatalf("wait %d minutes, want 15", mins)
+		}
+		// Signing in from WeChat goes through the same throttle.
+		_, err = e.svc.SignIn(ctx, "victim01", "right01", "10.2.0.7", "oid-x")
+		throttled(t, err)
+		// Other accounts are unaffected.
+		e.newUser(t, "bystander1", "right01", "")
+		if _, err := e.svc.Login(ctx, "bystander1", "right01", "10.2.0.8"); err != nil {
+			t.Fatalf("other account: %v", err)
+		}
+	})
+}
+
+func TestLoginThrottlePerIP(t *testing.T) {
+	t.Parallel()
+	each(t, envOpt{}, func(t *testing.T, e *env) {
+		for i := range 6 {
+			e.newUser(t, fmt.Sprintf("spray%03d", i), "right01", "")
+		}
+		const ip = "203.0.113.7"
+		for i := range 5 {
+			_, err := e.svc.Login(ctx, fmt.Sprintf("spray%03d", i), "wrong01", ip)
+			if i < 4 {
+				svcErr(t, err, service.ErrUnauthorized)
+			}
+		}
+		_, err := e.svc.Login(ctx, "spray005", "right01", ip)
+		if mins := throttled(t, err); mins != 15 {
+			t.Fatalf("wait %d minutes, want 15", mins)
+		}
+		// The same account from another IP is fine.
+		if _, err := e.svc.Login(ctx, "spray005", "right01", "203.0.113.8"); err != nil {
+			t.Fatalf("other IP: %v", err)
+		}
+	})
+}
+
+// Failures against one account count for the IP too, including the one
+// that locks the account.
+func TestLoginThrottleCountsEveryFailureForTheIP(t *testing.T) {
+	t.Parallel()
+	each(t, envOpt{}, func(t *testing.T, e *env) {
+		e.newUser(t, "target01", "right01", "")
+		e.newUser(t, "target02", "right01", "")
+		const ip = "203.0.113.9"
+		for range 5 {
+			_, _ = e.svc.Login(ctx, "target01", "wrong01", ip)
+		}
+		_, err := e.svc.Login(ctx, "target02", "right01", ip)
+		throttled(t, err)
+	})
+}
+
+func TestLoginThrottleWindowExpires(t *testing.T) {
+	t.Parallel()
+	each(t, envOpt{memoryKV: true}, func(t *testing.T, e *env) {
+		e.newUser(t, "patient1", "right01", "")
+		for range 5 {
+			_, _ = e.svc.Login(ctx, "patient1", "wrong01", "10.3.0.1")
+		}
+		_, err := e.svc.Login(ctx, "patient1", "right01", "10.3.0.1")
+		throttled(t, err)
+
+		e.clk.Advance(10 * time.Minute)
+		_, err = e.svc.Login(ctx, "patient1", "right01", "10.3.0.1")
+		if mins := throttled(t, err); mins != 5 {
+			t.Fatalf("after 10 minutes: wait %d minutes, want 5", mins)
+		}
+
+		e.clk.Advance(6 * time.Minute)
+		if _, err := e.svc.Login(ctx, "patient1", "right01", "10.3.0.1"); err != nil {
+			t.Fatalf("after the window: %v", err)
+		}
+	})
+}
+
+func TestSuccessfulLoginResetsAccountCounter(t *testing.T) {
+	t.Parallel()
+	each(t, envOpt{}, func(t *testing.T, e *env) {
+		e.newUser(t, "forgetful", "right01", "")
+		ip := 0
+		nextIP := func() string { ip++; return fmt.Sprintf("10.4.0.%d", ip) }
+		for range 4 {
+			_, err := e.svc.Login(ctx, "forgetful", "wrong01", nextIP())
+			svcErr(t, err, service.ErrUnauthorized)
+		}
+		if _, err := e.svc.Login(ctx, "forgetful", "right01", nextIP()); err != nil {
+			t.Fatal(err)
+		}
+		for range 4 {
+			_, err := e.svc.Login(ctx, "forgetful", "wrong01", nextIP())
+			svcErr(t, err, service.ErrUnauthorized)
+		}
+		if _, err := e.svc.Login(ctx, "forgetful", "right01", nextIP()); err != nil {
+			t.Fatalf("counter was not reset by the successful login: %v", err)
+		}
+	})
+}

@@ -1,0 +1,231 @@
+package session_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gdyouth/youthvoice/service"
+	"github.com/gdyouth/youthvoice/service/clock"
+	"github.com/gdyouth/youthvoice/service/kv"
+	"github.com/gdyouth/youthvoice/service/kv/kvtest"
+	"github.com/gdyouth/youthvoice/service/session"
+)
+
+var ctx = context.Background()
+
+func start() time.Time { return time.Date(2025, 4, 1, 9, 0, 0, 0, time.FixedZone("CST", 8*3600)) }
+
+// recorder remembers every key written to the store.
+type recorder struct {
+	kv.Store
+	mu   sync.Mutex
+	keys []string
+}
+
+func (r *recorder) Set(ctx context.Context, key, val string, ttl time.Duration) error {
+	r.mu.Lock()
+	r.keys = append(r.keys, key)
+	r.mu.Unlock()
+	return r.Store.Set(ctx, key, val, ttl)
+}
+
+func newStore(t *testing.T, s kv.Store, clk clock.Clock) *session.Store {
+	t.Helper()
+	st, err := session.New(s, clk, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+func TestCreateGetDelete(t *testing.T) {
+	kvtest.Each(t, func(t *testing.T, s kv.Store) {
+		rec := &recorder{Store: s}
+		clk := clock.NewFake(start())
+		st := newStore(t, rec, clk)
+		if st.Idle() != session.DefaultIdle {
+			t.Fatalf("idle %v", st.Idle())
+		}
+
+		id, err := st.Create(ctx, session.Session{UserID: 42, OpenID: "oid-1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := st.Get(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.UserID != 42 || got.OpenID != "oid-1" || !got.CreatedAt.Equal(start()) || !got.SeenAt.Equal(start()) {
+			t.Fatalf("got %+v", got)
+		}
+
+		// The store never sees the raw id.
+		rec.mu.Lock()
+		keys := append([]string(nil), rec.keys...)
+		rec.mu.Unlock()
+		if len(keys) == 0 {
+			t.Fatal("nothing written")
+		}
+		for _, k := range keys {
+			if strings.Contains(k, id) {
+				t.Fatalf("kv key %q contains the session id", k)
+			}
+		}
+		if _, err := s.Get(ctx, id); !errors.Is(err, kv.ErrMiss) {
+			t.Fatalf("raw id is a kv key: %v", err)
+		}
+
+		for _, bad := range []string{"", "nope", id + "x", strings.ToUpper(id)} {
+			if _, err := st.Get(ctx, bad); !errors.Is(err, service.ErrUnauthorized) {
+				t.Errorf("Get(%q): %v, want ErrUnauthorized", bad, err)
+			}
+		}
+
+		if err := st.Delete(ctx, id); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.Get(ctx, id); !errors.Is(err, service.ErrUnauthorized) {
+			t.Fatalf("after Delete: %v", err)
+		}
+		if err := st.Delete(ctx, ""); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+func TestIDsAreLongAndRandom(t *testing.T) {
+	st := newStore(t, kvtest.Memory(t, nil), clock.Real{})
+	seen := map[string]bool{}
+	for range 200 {
+		id, err := st.Create(ctx, session.Session{UserID: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(id) < 43 { // 32 bytes, base64
+			t.Fatalf("id %q is short", id)
+		}
+		if strings.Trim(id, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") != "" {
+			t.Fatalf("id %q is not URL-safe", id)
+		}
+		if seen[id] {
+			t.Fatalf("id %q repeated", id)
+		}
+		seen[id] = true
+	}
+	if session.NewToken() == session.NewToken() {
+		t.Fatal("NewToken repeats")
+	}
+}
+
+func TestIdleExpirySlides(t *testing.T) {
+	clk := clock.NewFake(start())
+	st := newStore(t, kvtest.Memory(t, clk), clk)
+	id, _ := st.Create(ctx, session.Session{UserID: 7})
+
+	// Used every 6 days, it outlives the 7-day idle expiry.
+	for day := 6; day <= 24; day += 6 {
+		clk.Advance(6 * 24 * time.Hour)
+		got, err := st.Get(ctx, id)
+		if err != nil {
+			t.Fatalf("day %d: %v", day, err)
+		}
+		if !got.SeenAt.Equal(clk.Now()) || !got.CreatedAt.Equal(start()) {
+			t.Fatalf("day %d: %+v", day, got)
+		}
+	}
+	// Left alone longer than 7 days, it expires.
+	clk.Advance(7*24*time.Hour + time.Second)
+	if _, err := st.Get(ctx, id); !errors.Is(err, service.ErrUnauthorized) {
+		t.Fatalf("after 7 idle days: %v", err)
+	}
+
+	// Never used, it expires after 7 days too.
+	id2, _ := st.Create(ctx, session.Session{UserID: 8})
+	clk.Advance(7*24*time.Hour - time.Minute)
+	clk.Advance(2 * time.Minute)
+	if _, err := st.Get(ctx, id2); !errors.Is(err, service.ErrUnauthorized) {
+		t.Fatalf("unused session after 7 days: %v", err)
+	}
+}
+
+func TestAbsoluteExpiry(t *testing.T) {
+	clk := clock.NewFake(start())
+	st := newStore(t, kvtest.Memory(t, clk), clk)
+	id, _ := st.Create(ctx, session.Session{UserID: 9})
+	for day := 5; day <= 30; day += 5 {
+		clk.Advance(5 * 24 * time.Hour)
+		if _, err := st.Get(ctx, id); err != nil {
+			t.Fatalf("day %d: %v", day, err)
+		}
+	}
+	// Seen a day ago, so the idle expiry is far; 30 days are up, though.
+	clk.Advance(24 * time.Hour)
+	if _, err := st.Get(ctx, id); !errors.Is(err, service.ErrUnauthorized) {
+		t.Fatalf("day 31: %v, want ErrUnauthorized", err)
+	}
+	// And the session is gone for good.
+	clk.Set(start().Add(time.Hour))
+	if _, err := st.Get(ctx, id); !errors.Is(err, service.ErrUnauthorized) {
+		t.Fatalf("expired session came back: %v", err)
+	}
+}
+
+func TestOAuthStateSingleUse(t *testing.T) {
+	kvtest.Each(t, func(t *testing.T, s kv.Store) {
+		st := newStore(t, s, clock.Real{})
+		state, err := st.NewState(ctx, "/activate?entry=gaoxiao")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(state) < 32 {
+			t.Fatalf("state %q is short", state)
+		}
+		other, _ := st.NewState(ctx, "/me")
+		if other == state {
+			t.Fatal("states repeat")
+		}
+		got, err := st.ConsumeState(ctx, state)
+		if err != nil || got != "/activate?entry=gaoxiao" {
+			t.Fatalf("ConsumeState: %q, %v", got, err)
+		}
+		if _, err := st.ConsumeState(ctx, state); !errors.Is(err, service.ErrInvalid) {
+			t.Fatalf("second ConsumeState: %v, want ErrInvalid", err)
+		}
+		for _, bad := range []string{"", "unknown", strings.Repeat("a", 65)} {
+			if _, err := st.ConsumeState(ctx, bad); !errors.Is(err, service.ErrInvalid) {
+				t.Errorf("ConsumeState(%q): %v", bad, err)
+			}
+		}
+		if got, err := st.ConsumeState(ctx, other); err != nil || got != "/me" {
+			t.Fatalf("other state: %q, %v", got, err)
+		}
+	})
+}
+
+func TestOAuthStateExpires(t *testing.T) {
+	clk := clock.NewFake(start())
+	st := newStore(t, kvtest.Memory(t, clk), clk)
+	fresh, _ := st.NewState(ctx, "/a")
+	stale, _ := st.NewState(ctx, "/b")
+	clk.Advance(9 * time.Minute)
+	if got, err := st.ConsumeState(ctx, fresh); err != nil || got != "/a" {
+		t.Fatalf("after 9 minutes: %q, %v", got, err)
+	}
+	clk.Advance(time.Minute + time.Second)
+	if _, err := st.ConsumeState(ctx, stale); !errors.Is(err, service.ErrInvalid) {
+		t.Fatalf("after 10 minutes: %v, want ErrInvalid", err)
+	}
+}
+
+func TestNewRejectsNilDependencies(t *testing.T) {
+	if _, err := session.New(nil, clock.Real{}, 0, 0); err == nil {
+		t.Fatal("nil store accepted")
+	}
+	if _, err := session.New(kvtest.Memory(t, nil), nil, 0, 0); err == nil {
+		t.Fatal("nil clock accepted")
+	}
+}
