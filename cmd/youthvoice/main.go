@@ -3,6 +3,8 @@
 //	youthvoice [serve]      run the server (the default)
 //	youthvoice migrate      apply database migrations and exit
 //	youthvoice menu sync    validate config/menu.json and push it to WeChat
+//	youthvoice account import FILE.csv   import accounts from the old platform
+//	youthvoice campus import FILE.csv    add or update universities by code
 //	youthvoice version      print the version
 //
 // Every subcommand accepts --config FILE; YV_* environment variables
@@ -41,6 +43,8 @@ const usage = `用法: youthvoice [--config FILE] <命令>
   serve        启动服务（默认）
   migrate      执行数据库迁移后退出
   menu sync    校验 config/menu.json 并推送到微信
+  account import FILE.csv   从原平台导入账号（账号,密码或 bcrypt 哈希,学校代码[,姓名]）
+  campus import FILE.csv    按学校标识码更新或新增高校（格式同教育部名单）
   version      显示版本
 
 配置: 可选的 YAML 配置文件（见 config/config.example.yaml），YV_* 环境变量优先。
@@ -93,6 +97,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return errors.New("用法: youthvoice menu sync")
 		}
 		return menuSync(ctx, *configFile, getenv, stdout, stderr)
+	case "account", "campus":
+		if len(rest) != 2 || rest[0] != "import" {
+			return fmt.Errorf("用法: youthvoice %s import FILE.csv", cmd)
+		}
+		return importCSV(ctx, *configFile, getenv, cmd, rest[1], stdout, stderr)
 	default:
 		fmt.Fprint(stderr, usage)
 		return fmt.Errorf("未知命令 %q", cmd)

@@ -13,8 +13,8 @@ import (
 	"testing"
 
 	"github.com/go-sql-driver/mysql"
-	"gorm.io/gorm"
 	gmysql "gorm.io/driver/mysql"
+	"gorm.io/gorm"
 
 	"github.com/gdyouth/youthvoice/model"
 )
