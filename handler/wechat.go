@@ -26,6 +26,10 @@ import (
 // MaxCallbackBody is the largest push accepted (WeChat's are a few KiB).
 const MaxCallbackBody = 64 << 10
 
+// maxOpenIDBytes is the longest FromUserName accepted: the openid column's
+// size. Real openids are 28 bytes; a longer one could not be stored.
+const maxOpenIDBytes = 64
+
 // callbackBudget bounds the work between WeChat and its answer; WeChat
 // gives up after 5 seconds.
 const callbackBudget = 4 * time.Second
@@ -161,7 +165,7 @@ func (h *WeChat) push(c *gin.Context) {
 	)
 	srv.SetMessageHandler(func(m *message.MixMessage) *message.Reply {
 		answered = true
-		if m.FromUserName == "" || m.MsgType == "" {
+		if m.FromUserName == "" || m.MsgType == "" || len(m.FromUserName) > maxOpenIDBytes {
 			invalid = true
 			return nil
 		}
@@ -178,7 +182,7 @@ func (h *WeChat) push(c *gin.Context) {
 		c.String(http.StatusServiceUnavailable, "暂时无法处理，请稍后重试")
 		return
 	case invalid:
-		h.reject(c, http.StatusBadRequest, "malformed", "消息缺少 FromUserName 或 MsgType")
+		h.reject(c, http.StatusBadRequest, "malformed", "消息缺少 FromUserName 或 MsgType，或 FromUserName 过长")
 		return
 	case serveErr != nil || !answered:
 		// Undecryptable ciphertext, a foreign app id, or malformed XML.
@@ -187,6 +191,21 @@ func (h *WeChat) push(c *gin.Context) {
 			"status", http.StatusBadRequest, "remote", c.ClientIP(), "err", serveErr)
 		c.String(http.StatusBadRequest, "消息无法解析或解密")
 		return
+	}
+	if reply.Text == "" {
+		// Nothing to say: WeChat wants a plain "success" in every mode. In
+		// safe mode the library would encrypt an empty message instead,
+		// which is not a valid reply.
+		c.String(http.StatusOK, "success")
+		return
+	}
+	// The library stamps the reply with the wall clock; stamp it with ours
+	// so replies follow the service's clock like everything else.
+	if txt, ok := srv.ResponseMsg.(*message.Text); ok {
+		txt.CreateTime = h.clock.Now().Unix()
+		if raw, err := xml.Marshal(txt); err == nil {
+			srv.ResponseRawXMLMsg = raw
+		}
 	}
 	if err := srv.Send(); err != nil {
 		h.log.ErrorContext(ctx, "encrypting the reply failed", "err", err)

@@ -24,6 +24,8 @@ type Recorder struct {
 	maxPending int
 	done       chan struct{}
 	closeOnce  sync.Once
+	mu         sync.RWMutex // guards closed against sends on a closed in
+	closed     bool
 
 	written prometheus.Counter
 	dropped prometheus.Counter
@@ -71,20 +73,30 @@ func NewRecorder(db *model.DB, log *slog.Logger, reg prometheus.Registerer, o Re
 	return r
 }
 
-// Record queues one interaction. When the queue is full it writes the row
-// itself, so a burst slows callers down instead of losing data.
+// Record queues one interaction. When the queue is full, or the recorder
+// is already closed (a request that outlived the shutdown), it writes the
+// row itself, so a burst slows callers down instead of losing data.
 func (r *Recorder) Record(ctx context.Context, it model.Interaction) {
-	select {
-	case r.in <- it:
-	default:
-		if err := r.db.Conn(ctx).Create(&it).Error; err != nil {
-			r.failed.Inc()
-			r.dropped.Inc()
-			r.log.ErrorContext(ctx, "interaction queue full and direct insert failed; interaction lost", "openid", it.OpenID, "err", err)
-			return
+	r.mu.RLock()
+	queued := false
+	if !r.closed {
+		select {
+		case r.in <- it:
+			queued = true
+		default:
 		}
-		r.written.Inc()
 	}
+	r.mu.RUnlock()
+	if queued {
+		return
+	}
+	if err := r.db.Conn(ctx).Create(&it).Error; err != nil {
+		r.failed.Inc()
+		r.dropped.Inc()
+		r.log.ErrorContext(ctx, "interaction not queued and direct insert failed; interaction lost", "openid", it.OpenID, "err", err)
+		return
+	}
+	r.written.Inc()
 }
 
 func (r *Recorder) run() {
@@ -145,6 +157,11 @@ func (r *Recorder) flushAll(pending []model.Interaction) {
 
 // Close stops accepting rows, writes what is queued and waits.
 func (r *Recorder) Close() {
-	r.closeOnce.Do(func() { close(r.in) })
+	r.closeOnce.Do(func() {
+		r.mu.Lock()
+		r.closed = true
+		close(r.in)
+		r.mu.Unlock()
+	})
 	<-r.done
 }

@@ -204,10 +204,21 @@ func (s *Service) process(ctx context.Context, m *message.MixMessage) (Reply, er
 		EventKey:  clip(m.EventKey, 255),
 		Content:   clip(m.Content, 200),
 		MsgID:     m.MsgID,
-		SentAt:    time.Unix(m.CreateTime, 0).UTC(),
+		SentAt:    sentAt(m.CreateTime, now),
 		CreatedAt: now,
 	})
 	return reply, nil
+}
+
+// sentAt is WeChat's CreateTime, or now when it is not a storable time
+// (DATETIME ends at year 9999): one such row would fail the recorder's
+// whole batch, and every retry of it, on MySQL.
+func sentAt(createTime int64, now time.Time) time.Time {
+	t := time.Unix(createTime, 0).UTC()
+	if createTime <= 0 || t.Year() < 1970 || t.Year() > 9999 {
+		return now
+	}
+	return t
 }
 
 func sceneKey(eventKey string) string {
