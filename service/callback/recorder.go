@@ -129,6 +129,11 @@ func (r *Recorder) flush(pending []model.Interaction) []model.Interaction {
 	defer cancel()
 	if err := r.db.Conn(ctx).CreateInBatches(pending, r.batchSize).Error; err != nil {
 		r.failed.Inc()
+		// Write row by row so a single refused row cannot block the rest;
+		// when no row at all goes in, the database is down: keep them.
+		if rest, ok := r.flushOneByOne(ctx, pending, err); ok {
+			return rest
+		}
 		r.log.Error("storing interactions failed; will retry", "rows", len(pending), "err", err)
 		if over := len(pending) - r.maxPending; over > 0 {
 			r.dropped.Add(float64(over))
@@ -139,6 +144,34 @@ func (r *Recorder) flush(pending []model.Interaction) []model.Interaction {
 	}
 	r.written.Add(float64(len(pending)))
 	return pending[:0]
+}
+
+// flushOneByOne inserts rows singly; ok is false when none went in.
+func (r *Recorder) flushOneByOne(ctx context.Context, pending []model.Interaction, batchErr error) (rest []model.Interaction, ok bool) {
+	var bad, good int
+	var lastErr error
+	for i := range pending {
+		it := pending[i]
+		it.ID = 0
+		if err := r.db.Conn(ctx).Create(&it).Error; err != nil {
+			bad++
+			lastErr = err
+			if good == 0 && bad >= 3 {
+				return pending, false // the first rows all fail: an outage
+			}
+			continue
+		}
+		good++
+		r.written.Inc()
+	}
+	if good == 0 {
+		return pending, false
+	}
+	if bad > 0 {
+		r.dropped.Add(float64(bad))
+		r.log.Error("interactions refused by the database and dropped", "rows", bad, "batch_err", batchErr, "err", lastErr)
+	}
+	return pending[:0], true
 }
 
 // flushAll is the last flush at shutdown: a few tries, then give up loudly.

@@ -3,6 +3,7 @@ package callback_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -161,6 +162,26 @@ func TestRecorder(t *testing.T) {
 			its := svInteractions(t, b.db, user)
 			if its[0].MsgID != 3 || its[1].MsgID != 4 {
 				t.Fatalf("kept rows %d and %d, want the newest (3 and 4)", its[0].MsgID, its[1].MsgID)
+			}
+		})
+
+		t.Run("one refused row does not block the others", func(t *testing.T) {
+			reg := prometheus.NewRegistry()
+			rec := callback.NewRecorder(b.db, svDiscard, reg, callback.RecorderOptions{FlushEvery: time.Hour})
+			const user = "oRec_badrow_000000000000001"
+			for i := range 4 {
+				rec.Record(ctx, rcRow(user, i))
+			}
+			bad := rcRow(strings.Repeat("x", 100), 99) // longer than the column
+			rec.Record(ctx, bad)
+			rec.Close()
+			if n := rcCount(t, b.db, user); n != 4 {
+				t.Fatalf("%d good rows stored, want 4", n)
+			}
+			if b.db.Dialect() == model.MySQL {
+				if d := svMetric(t, reg, "youthvoice_interactions_dropped_total", nil); d != 1 {
+					t.Fatalf("dropped_total = %v, want 1 (the oversized row)", d)
+				}
 			}
 		})
 	})

@@ -43,6 +43,7 @@ type Service struct {
 	log      *slog.Logger
 
 	dedupeTTL time.Duration
+	claimTTL  time.Duration
 	waitFor   time.Duration
 	pollEvery time.Duration
 
@@ -54,6 +55,10 @@ type Service struct {
 type Options struct {
 	DedupeTTL time.Duration // default 10m
 	WaitFor   time.Duration // how long a retry waits for the first reply, default 3s
+	// ClaimTTL bounds an in-progress claim, default 10s: if the instance
+	// holding it dies mid-processing, WeChat's later retry processes the
+	// push instead of being answered empty for the whole DedupeTTL.
+	ClaimTTL time.Duration
 }
 
 // New builds the service. All dependencies are required.
@@ -67,9 +72,12 @@ func New(db *model.DB, store kv.Store, m *menu.Menu, clk clock.Clock, rec *Recor
 	if o.WaitFor <= 0 {
 		o.WaitFor = 3 * time.Second
 	}
+	if o.ClaimTTL <= 0 {
+		o.ClaimTTL = 10 * time.Second
+	}
 	s := &Service{
 		db: db, store: store, menu: m, clock: clk, recorder: rec, log: log,
-		dedupeTTL: o.DedupeTTL, waitFor: o.WaitFor, pollEvery: 20 * time.Millisecond,
+		dedupeTTL: o.DedupeTTL, claimTTL: o.ClaimTTL, waitFor: o.WaitFor, pollEvery: 20 * time.Millisecond,
 		callbacks: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "youthvoice_wechat_callbacks_total",
 			Help: "Authenticated WeChat pushes processed, by message type and event.",
@@ -109,7 +117,7 @@ func (s *Service) Handle(ctx context.Context, m *message.MixMessage) (Reply, err
 	deadline := time.Now().Add(s.waitFor)
 	counted := false
 	for {
-		won, err := s.store.SetNX(ctx, key, pendingMark, s.dedupeTTL)
+		won, err := s.store.SetNX(ctx, key, pendingMark, s.claimTTL)
 		if err != nil {
 			return Reply{}, fmt.Errorf("dedupe claim: %w", err)
 		}

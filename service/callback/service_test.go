@@ -626,3 +626,38 @@ func TestHandleDedupe(t *testing.T) {
 		})
 	})
 }
+
+// An instance that dies while holding a claim must not swallow the push:
+// once the short claim TTL passes, WeChat's next retry processes it.
+func TestHandleStaleClaimIsTakenOver(t *testing.T) {
+	svEachBackend(t, func(t *testing.T, b svBackend) {
+		ctx := context.Background()
+		s := newSvc(t, b.db, b.store, nil, callback.Options{ClaimTTL: 100 * time.Millisecond, WaitFor: 50 * time.Millisecond})
+		const user = "oStale_claim_0000000000000001"
+		m := svEvent(user, message.EventSubscribe, "", s.clock.Now().Unix())
+		// The crashed instance's claim, as it would have written it.
+		if ok, err := b.store.SetNX(ctx, callback.DedupeKey(m), "p", 100*time.Millisecond); err != nil || !ok {
+			t.Fatalf("seeding claim: %v %v", ok, err)
+		}
+		// A retry while the claim is fresh waits, then answers empty.
+		if r, err := s.svc.Handle(ctx, m); err != nil || r.Text != "" {
+			t.Fatalf("retry during claim: %q, %v", r.Text, err)
+		}
+		if _, ok := svFollower(t, b.db, user); ok {
+			t.Fatal("push processed while another instance held the claim")
+		}
+		time.Sleep(150 * time.Millisecond)
+		r, err := s.svc.Handle(ctx, m)
+		if err != nil || r.Text != s.menu.Welcome() {
+			t.Fatalf("retry after the claim expired: %q, %v; want the welcome", r.Text, err)
+		}
+		if f, ok := svFollower(t, b.db, user); !ok || !f.Subscribed {
+			t.Fatal("follower not stored after takeover")
+		}
+		// The reply is now kept for the full dedupe TTL.
+		time.Sleep(150 * time.Millisecond)
+		if r2, err := s.svc.Handle(ctx, m); err != nil || r2.Text != r.Text {
+			t.Fatalf("later retry: %q, %v; want the stored reply", r2.Text, err)
+		}
+	})
+}
