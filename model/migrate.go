@@ -21,6 +21,7 @@ type migration struct {
 var migrations = []migration{
 	{1, "followers, interactions, template messages", migrate0001},
 	{2, "universities (166 seeded), entries, users", migrate0002},
+	{3, "cadre applications, boards, questions, answers, outbox claims", migrate0003},
 }
 
 // schemaMigration records an applied step.

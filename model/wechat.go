@@ -53,8 +53,13 @@ type TemplateMessage struct {
 	MsgID          int64      `gorm:"not null;default:0;index"`
 	DeliveryStatus string     `gorm:"size:64;not null;default:''"`
 	DeliveredAt    *time.Time `gorm:""`
-	CreatedAt      time.Time  `gorm:"not null"`
-	UpdatedAt      time.Time  `gorm:"not null"`
+	// ClaimedBy and ClaimedUntil mark a row a sender is working on.
+	ClaimedBy    string     `gorm:"size:64;not null;default:''"`
+	ClaimedUntil *time.Time `gorm:""`
+	// ConfigError flags 40037/47003: a template id or field mapping is wrong.
+	ConfigError bool      `gorm:"not null;default:false"`
+	CreatedAt   time.Time `gorm:"not null"`
+	UpdatedAt   time.Time `gorm:"not null"`
 }
 
 // TemplateSendReport is WeChat's TEMPLATESENDJOBFINISH push, kept by MsgID

@@ -1,0 +1,71 @@
+# youthvoice — common tasks. `make help` lists them.
+
+GO      ?= go
+VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
+BIN     := bin/youthvoice
+
+# Local servers for test-all (and CI, see .ci/run). The DSN's database
+# must exist: the test helpers create and drop their own databases with
+# its credentials.
+YV_TEST_MYSQL_DSN  ?= root@tcp(127.0.0.1:3306)/yv_test?parseTime=true
+YV_TEST_REDIS_ADDR ?= 127.0.0.1:6379
+
+# golangci-lint, pinned (v2 configuration format, see .golangci.yml):
+#   go install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@v2.15.0
+GOLANGCI_LINT         ?= golangci-lint
+GOLANGCI_LINT_VERSION := v2.15.0
+
+# Flags for cmd/wxbench, e.g. make bench BENCH_FLAGS="-rounds 3 -strict".
+BENCH_FLAGS ?=
+
+.PHONY: help build test test-all lint fmt bench fuzz run clean
+
+help:
+	@echo "make build     build $(BIN) (version $(VERSION))"
+	@echo "make test      go test -race -count=1 ./... (SQLite and in-process kv only)"
+	@echo "make test-all  the same against local MariaDB and Redis too"
+	@echo "make lint      go vet, gofmt check, golangci-lint $(GOLANGCI_LINT_VERSION) if installed"
+	@echo "make bench     load /wechat/callback of the project and of the baseline (wrk, MariaDB, Redis)"
+	@echo "make fuzz      fuzz the callback handler for 60s"
+	@echo "make run       go run ./cmd/youthvoice"
+
+build:
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/youthvoice
+
+test:
+	$(GO) test -race -count=1 ./...
+
+test-all:
+	@db='$(YV_TEST_MYSQL_DSN)'; db=$${db#*/}; db=$${db%%\?*}; \
+	if [ -n "$$db" ] && command -v mariadb >/dev/null; then \
+		mariadb --protocol=TCP -h 127.0.0.1 -u root -e "CREATE DATABASE IF NOT EXISTS \`$$db\`" || true; \
+	fi
+	YV_TEST_MYSQL_DSN='$(YV_TEST_MYSQL_DSN)' YV_TEST_REDIS_ADDR='$(YV_TEST_REDIS_ADDR)' \
+		$(GO) test -race -count=1 ./...
+
+lint:
+	$(GO) vet ./...
+	@out=$$(gofmt -l $$(git ls-files -co --exclude-standard -- '*.go' 2>/dev/null || find . -name '*.go' -not -path './.git/*')); \
+	if [ -n "$$out" ]; then echo "not gofmt-ed (run gofmt -w):"; echo "$$out"; exit 1; fi
+	@if command -v $(GOLANGCI_LINT) >/dev/null; then \
+		$(GOLANGCI_LINT) version; $(GOLANGCI_LINT) run ./...; \
+	else \
+		echo "golangci-lint not installed; skipped. Install: go install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION)"; \
+	fi
+
+fmt:
+	gofmt -w $$(git ls-files -co --exclude-standard -- '*.go')
+
+# Needs MariaDB and Redis on their local ports (see .ci/run) and wrk.
+bench:
+	@command -v wrk >/dev/null || apt-get install -y wrk
+	$(GO) run ./cmd/wxbench $(BENCH_FLAGS)
+
+fuzz:
+	$(GO) test -run='^$$' -fuzz=FuzzCallback -fuzztime=60s ./handler/
+
+run:
+	$(GO) run ./cmd/youthvoice
+
+clean:
+	rm -rf bin

@@ -1,0 +1,102 @@
+package model
+
+import "time"
+
+// Cadre application statuses.
+const (
+	ApplicationPending  = "pending"
+	ApplicationApproved = "approved"
+	ApplicationRejected = "rejected"
+)
+
+// CadreApplication is a bound user's request to be registered as a
+// real-name cadre (团学干部), with the fields of the notice's 附件1.
+type CadreApplication struct {
+	ID           uint64     `gorm:"primaryKey"`
+	UserID       uint64     `gorm:"not null;index"`
+	UniversityID uint64     `gorm:"not null;index:idx_cadre_app_uni_status,priority:1"`
+	Position     string     `gorm:"size:50;not null"` // 职务
+	RealName     string     `gorm:"size:50;not null"` // 姓名
+	Phone        string     `gorm:"size:11;not null"` // 手机号
+	Email        string     `gorm:"size:100;not null;default:''"`
+	QQ           string     `gorm:"column:qq;size:15;not null;default:''"`
+	WeChatID     string     `gorm:"column:wechat_id;size:40;not null;default:''"`
+	Status       string     `gorm:"size:16;not null;index:idx_cadre_app_uni_status,priority:2"`
+	Reason       string     `gorm:"size:200;not null;default:''"`
+	DecidedBy    *uint64    `gorm:""`
+	DecidedAt    *time.Time `gorm:""`
+	CreatedAt    time.Time  `gorm:"not null"`
+	UpdatedAt    time.Time  `gorm:"not null"`
+}
+
+// Board kinds.
+const (
+	BoardUniversity = "university" // 专属版区 of one university
+	BoardProvince   = "province"   // provincial topic board
+)
+
+// Board is a place to ask: a university's own board or a provincial one.
+type Board struct {
+	ID           uint64  `gorm:"primaryKey"`
+	Key          string  `gorm:"size:40;not null;uniqueIndex"`
+	Name         string  `gorm:"size:120;not null"`
+	Kind         string  `gorm:"size:16;not null"`
+	UniversityID *uint64 `gorm:"uniqueIndex"`
+	SortOrder    int     `gorm:"not null;default:0"`
+	Enabled      bool    `gorm:"not null"`
+}
+
+// Question statuses.
+const (
+	QuestionReview   = "review"   // held for the university admin (sensitive words)
+	QuestionOpen     = "open"     // published, not answered yet
+	QuestionAnswered = "answered" // a cadre answered
+	QuestionResolved = "resolved" // the asker marked it resolved
+	QuestionHidden   = "hidden"   // hidden by an admin
+)
+
+// Question is a student's question on a board. DueAt is the 24-hour
+// promise; FirstAnsweredAt and PromiseKept feed the statistics.
+type Question struct {
+	ID              uint64     `gorm:"primaryKey"`
+	BoardID         uint64     `gorm:"not null;index:idx_question_board_status,priority:1"`
+	UniversityID    uint64     `gorm:"not null;index"` // the asker's university
+	AskerID         uint64     `gorm:"not null;index"`
+	Title           string     `gorm:"size:200;not null"`
+	Body            string     `gorm:"type:text;not null"`
+	Anonymous       bool       `gorm:"not null"`
+	Status          string     `gorm:"size:16;not null;index:idx_question_board_status,priority:2"`
+	DueAt           time.Time  `gorm:"not null;index"`
+	FirstAnsweredAt *time.Time `gorm:""`
+	FirstResponseS  *int64     `gorm:"column:first_response_seconds"`
+	PromiseKept     *bool      `gorm:""`
+	RemindedAt      *time.Time `gorm:""`
+	OverdueAt       *time.Time `gorm:""`
+	Rating          string     `gorm:"size:8;not null;default:''"` // 满意 / 一般 / 不满意
+	RatingComment   string     `gorm:"size:200;not null;default:''"`
+	HiddenReason    string     `gorm:"size:200;not null;default:''"`
+	CreatedAt       time.Time  `gorm:"not null;index"`
+	UpdatedAt       time.Time  `gorm:"not null"`
+}
+
+// Answer kinds and statuses.
+const (
+	AnswerKindAnswer   = "answer"   // by a cadre
+	AnswerKindFollowUp = "followup" // by the asker
+	AnswerPublished    = "published"
+	AnswerReview       = "review"
+	AnswerHidden       = "hidden"
+)
+
+// Answer is a cadre's answer or the asker's follow-up.
+type Answer struct {
+	ID           uint64    `gorm:"primaryKey"`
+	QuestionID   uint64    `gorm:"not null;index"`
+	AuthorID     uint64    `gorm:"not null;index"`
+	Kind         string    `gorm:"size:16;not null"`
+	Body         string    `gorm:"type:text;not null"`
+	Status       string    `gorm:"size:16;not null"`
+	HiddenReason string    `gorm:"size:200;not null;default:''"`
+	CreatedAt    time.Time `gorm:"not null"`
+	UpdatedAt    time.Time `gorm:"not null"`
+}
