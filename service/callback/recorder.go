@@ -2,6 +2,7 @@ package callback
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"sync"
 	"time"
@@ -23,6 +24,7 @@ type Recorder struct {
 	batchSize  int
 	maxPending int
 	done       chan struct{}
+	strikes    map[string]int // owned by the run goroutine
 	closeOnce  sync.Once
 	mu         sync.RWMutex // guards closed against sends on a closed in
 	closed     bool
@@ -61,6 +63,7 @@ func NewRecorder(db *model.DB, log *slog.Logger, reg prometheus.Registerer, o Re
 		batchSize:  o.BatchSize,
 		maxPending: o.MaxPending,
 		done:       make(chan struct{}),
+		strikes:    map[string]int{},
 		written: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "youthvoice_interactions_written_total", Help: "Interactions stored in the database."}),
 		dropped: prometheus.NewCounter(prometheus.CounterOpts{
@@ -146,17 +149,20 @@ func (r *Recorder) flush(pending []model.Interaction) []model.Interaction {
 	return pending[:0]
 }
 
-// flushOneByOne inserts rows singly; ok is false when none went in.
+// flushOneByOne inserts rows singly; ok is false when none went in. A
+// row that fails while others succeed is kept for the next flush (the
+// failure may be passing) and dropped after maxStrikes such failures.
 func (r *Recorder) flushOneByOne(ctx context.Context, pending []model.Interaction, batchErr error) (rest []model.Interaction, ok bool) {
-	var bad, good int
+	var good int
+	var failed []model.Interaction
 	var lastErr error
 	for i := range pending {
 		it := pending[i]
 		it.ID = 0
 		if err := r.db.Conn(ctx).Create(&it).Error; err != nil {
-			bad++
+			failed = append(failed, pending[i])
 			lastErr = err
-			if good == 0 && bad >= 3 {
+			if good == 0 && len(failed) >= 3 {
 				return pending, false // the first rows all fail: an outage
 			}
 			continue
@@ -167,11 +173,25 @@ func (r *Recorder) flushOneByOne(ctx context.Context, pending []model.Interactio
 	if good == 0 {
 		return pending, false
 	}
-	if bad > 0 {
-		r.dropped.Add(float64(bad))
-		r.log.Error("interactions refused by the database and dropped", "rows", bad, "batch_err", batchErr, "err", lastErr)
+	for _, it := range failed {
+		k := strikeKey(it)
+		r.strikes[k]++
+		if r.strikes[k] < maxStrikes {
+			rest = append(rest, it)
+			continue
+		}
+		delete(r.strikes, k)
+		r.dropped.Inc()
+		r.log.Error("interaction refused by the database and dropped", "openid", it.OpenID, "batch_err", batchErr, "err", lastErr)
 	}
-	return pending[:0], true
+	return rest, true
+}
+
+// maxStrikes is how often a single row may fail while others succeed.
+const maxStrikes = 3
+
+func strikeKey(it model.Interaction) string {
+	return fmt.Sprintf("%s|%d|%d|%s|%s", it.OpenID, it.MsgID, it.SentAt.UnixNano(), it.Event, it.EventKey)
 }
 
 // flushAll is the last flush at shutdown: a few tries, then give up loudly.

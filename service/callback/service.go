@@ -117,12 +117,27 @@ func (s *Service) Handle(ctx context.Context, m *message.MixMessage) (Reply, err
 	deadline := time.Now().Add(s.waitFor)
 	counted := false
 	for {
-		won, err := s.store.SetNX(ctx, key, pendingMark, s.claimTTL)
-		if err != nil {
-			return Reply{}, fmt.Errorf("dedupe claim: %w", err)
-		}
-		if won {
-			return s.processClaimed(ctx, key, m)
+		if stateless(m) {
+			// Nothing to change but the interaction log: compute the reply
+			// and claim the push with it in one round trip.
+			now := s.clock.Now().UTC()
+			reply, _ := s.respond(ctx, m, now)
+			won, err := s.store.SetNX(ctx, key, replyPrefix+reply.Text, s.dedupeTTL)
+			if err != nil {
+				return Reply{}, fmt.Errorf("dedupe claim: %w", err)
+			}
+			if won {
+				s.record(ctx, m, now)
+				return reply, nil
+			}
+		} else {
+			won, err := s.store.SetNX(ctx, key, pendingMark, s.claimTTL)
+			if err != nil {
+				return Reply{}, fmt.Errorf("dedupe claim: %w", err)
+			}
+			if won {
+				return s.processClaimed(ctx, key, m)
+			}
 		}
 		if !counted {
 			counted = true
@@ -164,19 +179,43 @@ func (s *Service) processClaimed(ctx context.Context, key string, m *message.Mix
 		}
 		return Reply{}, err
 	}
-	if err := s.store.Set(ctx, key, replyPrefix+reply.Text, s.dedupeTTL); err != nil {
+	// Keep the reply for retries even if WeChat hung up on this request.
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+	defer cancel()
+	if err := s.store.Set(sctx, key, replyPrefix+reply.Text, s.dedupeTTL); err != nil {
 		// The work is done; a retry would wait and then answer empty.
 		s.log.ErrorContext(ctx, "storing reply for retries failed", "err", err)
 	}
 	return reply, nil
 }
 
+// stateless reports pushes whose only effect is the reply and the
+// interaction record (text, menu clicks and views, …).
+func stateless(m *message.MixMessage) bool {
+	if m.MsgType != message.MsgTypeEvent {
+		return true
+	}
+	switch m.Event {
+	case message.EventSubscribe, message.EventUnsubscribe, message.EventTemplateSendJobFinish:
+		return false
+	}
+	return true
+}
+
 // process answers one push and records it.
 func (s *Service) process(ctx context.Context, m *message.MixMessage) (Reply, error) {
 	now := s.clock.Now().UTC()
-	openID := string(m.FromUserName)
-	s.callbacks.WithLabelValues(metricMsgType(m.MsgType), metricEvent(m.Event)).Inc()
+	reply, err := s.respond(ctx, m, now)
+	if err != nil {
+		return Reply{}, err
+	}
+	s.record(ctx, m, now)
+	return reply, nil
+}
 
+// respond applies the push's effects and builds the reply.
+func (s *Service) respond(ctx context.Context, m *message.MixMessage, now time.Time) (Reply, error) {
+	openID := string(m.FromUserName)
 	var reply Reply
 	switch m.MsgType {
 	case message.MsgTypeEvent:
@@ -204,7 +243,13 @@ func (s *Service) process(ctx context.Context, m *message.MixMessage) (Reply, er
 	case message.MsgTypeText:
 		reply.Text = s.menu.TextReply(m.Content)
 	}
+	return reply, nil
+}
 
+// record counts the push and logs it as an interaction.
+func (s *Service) record(ctx context.Context, m *message.MixMessage, now time.Time) {
+	openID := string(m.FromUserName)
+	s.callbacks.WithLabelValues(metricMsgType(m.MsgType), metricEvent(m.Event)).Inc()
 	s.recorder.Record(ctx, model.Interaction{
 		OpenID:    openID,
 		MsgType:   clip(string(m.MsgType), 32),
@@ -215,7 +260,6 @@ func (s *Service) process(ctx context.Context, m *message.MixMessage) (Reply, er
 		SentAt:    sentAt(m.CreateTime, now),
 		CreatedAt: now,
 	})
-	return reply, nil
 }
 
 // sentAt is WeChat's CreateTime, or now when it is not a storable time
