@@ -276,7 +276,7 @@ func (c *Config) HTTPS() bool { return strings.HasPrefix(c.PublicURL, "https://"
 
 func isBase64Key(s string) bool {
 	for _, r := range s {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') {
+		if (r < 'a' || r > 'z') && (r < 'A' || r > 'Z') && (r < '0' || r > '9') {
 			return false
 		}
 	}

@@ -113,7 +113,7 @@ func (w *Web) identify(c *gin.Context) {
 		tok = session.NewToken()
 		w.setCookie(c, csrfCookie, tok, 0)
 		// Make it readable for this request's forms too.
-		c.Request.AddCookie(&http.Cookie{Name: csrfCookie, Value: tok})
+		c.Request.AddCookie(&http.Cookie{Name: csrfCookie, Value: tok}) //nolint:gosec // a request cookie, never sent to the browser
 	}
 	c.Next()
 }
@@ -152,7 +152,8 @@ func (w *Web) csrfToken(c *gin.Context) string {
 }
 
 func (w *Web) setCookie(c *gin.Context, name, value string, maxAge int) {
-	http.SetCookie(c.Writer, &http.Cookie{
+	// Secure follows YV_PUBLIC_URL: an http sandbox on localhost must work.
+	http.SetCookie(c.Writer, &http.Cookie{ //nolint:gosec // HttpOnly and SameSite set; Secure on https
 		Name: name, Value: value, Path: "/", MaxAge: maxAge,
 		HttpOnly: true, Secure: w.secure, SameSite: http.SameSiteLaxMode,
 	})

@@ -69,7 +69,7 @@ func New(db *model.DB, store kv.Store, clk clock.Clock, log *slog.Logger, o Opti
 
 // Messages shown to users.
 const (
-	msgBadCredentials = "账号或密码错误"
+	msgBadCredentials = "账号或密码错误" //nolint:gosec // a message, not a credential
 	msgAccountTaken   = "账号已被占用"
 )
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -292,8 +293,10 @@ func (s *Service) checkThrottle(ctx context.Context, key, ip string) error {
 		if err != nil {
 			return fmt.Errorf("读取登录限制: %w", err)
 		}
-		var n int
-		fmt.Sscan(v, &n)
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return fmt.Errorf("登录限制计数无效 %q: %w", v, err)
+		}
 		if n >= s.throttle.MaxFailures {
 			return s.throttled(ctx, k)
 		}

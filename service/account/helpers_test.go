@@ -138,8 +138,6 @@ func svcErr(t *testing.T, err, kind error) *service.Error {
 	return se
 }
 
-func openid(s string) *string { return &s }
-
 func strOrNil(p *string) string {
 	if p == nil {
 		return "<nil>"

@@ -289,8 +289,8 @@ func (s *Service) ImportAccounts(ctx context.Context, r io.Reader) (ImportReport
 			plain = password
 		}
 		var uid uint64
-		switch {
-		case code == "":
+		switch code {
+		case "":
 			fail("请填写学校代码")
 		default:
 			id, found := uniID[code]

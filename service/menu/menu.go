@@ -226,12 +226,12 @@ func (v *validator) add(format string, args ...any) {
 	v.problems = append(v.problems, fmt.Sprintf(format, args...))
 }
 
-func (v *validator) name(where, name string, max int) {
+func (v *validator) name(where, name string, limit int) {
 	switch {
 	case strings.TrimSpace(name) == "":
 		v.add("%s: 名称不能为空", where)
-	case len(name) > max:
-		v.add("%s: 名称「%s」为 %d 字节，超过微信限制的 %d 字节（约 %d 个汉字）", where, name, len(name), max, max/3)
+	case len(name) > limit:
+		v.add("%s: 名称「%s」为 %d 字节，超过微信限制的 %d 字节（约 %d 个汉字）", where, name, len(name), limit, limit/3)
 	}
 }
 
