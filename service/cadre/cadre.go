@@ -1,0 +1,267 @@
+// Package cadre registers real-name cadres (团学干部) with the fields of the
+// notice's 附件1, and lets admins decide applications and appoint
+// university admins. Every rule about who may do what lives here.
+package cadre
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"unicode/utf8"
+
+	"gorm.io/gorm"
+
+	"github.com/gdyouth/youthvoice/model"
+	"github.com/gdyouth/youthvoice/service"
+	"github.com/gdyouth/youthvoice/service/clock"
+)
+
+// Service is the cadre service.
+type Service struct {
+	db    *model.DB
+	clock clock.Clock
+}
+
+// New builds the service.
+func New(db *model.DB, clk clock.Clock) (*Service, error) {
+	if db == nil || clk == nil {
+		return nil, errors.New("cadre.New: nil dependency")
+	}
+	return &Service{db: db, clock: clk}, nil
+}
+
+var (
+	phoneRE  = regexp.MustCompile(`^1[3-9][0-9]{9}$`)
+	emailRE  = regexp.MustCompile(`^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$`)
+	qqRE     = regexp.MustCompile(`^[1-9][0-9]{4,11}$`)
+	wechatRE = regexp.MustCompile(`^[A-Za-z][-_A-Za-z0-9]{5,19}$`)
+)
+
+// Application is what an applicant fills in (附件1).
+type Application struct {
+	Position string // 职务
+	RealName string // 姓名
+	Phone    string // 手机号
+	Email    string // 邮箱
+	QQ       string // QQ号
+	WeChatID string // 微信号
+}
+
+func (a *Application) validate() error {
+	a.Position, a.RealName = strings.TrimSpace(a.Position), strings.TrimSpace(a.RealName)
+	a.Phone, a.Email = strings.TrimSpace(a.Phone), strings.TrimSpace(a.Email)
+	a.QQ, a.WeChatID = strings.TrimSpace(a.QQ), strings.TrimSpace(a.WeChatID)
+	f := map[string]string{}
+	if n := utf8.RuneCountInString(a.Position); n == 0 || n > 30 {
+		f["position"] = "请填写职务（不超过 30 个字）"
+	}
+	if n := utf8.RuneCountInString(a.RealName); n < 2 || n > 20 {
+		f["real_name"] = "请填写真实姓名（2–20 个字）"
+	}
+	if !phoneRE.MatchString(a.Phone) {
+		f["phone"] = "请填写 11 位中国大陆手机号"
+	}
+	if a.Email != "" && (!emailRE.MatchString(a.Email) || len(a.Email) > 100) {
+		f["email"] = "邮箱格式不正确"
+	}
+	if a.QQ != "" && !qqRE.MatchString(a.QQ) {
+		f["qq"] = "QQ 号应为 5–12 位数字"
+	}
+	if a.WeChatID != "" && !wechatRE.MatchString(a.WeChatID) {
+		f["wechat_id"] = "微信号应为 6–20 位，以字母开头，可含字母、数字、下划线和减号"
+	}
+	if len(f) > 0 {
+		for _, k := range []string{"position", "real_name", "phone", "email", "qq", "wechat_id"} {
+			if m, ok := f[k]; ok {
+				return service.Invalid("invalid_input", m, f)
+			}
+		}
+	}
+	return nil
+}
+
+// Apply files a cadre application for a bound user of a university.
+func (s *Service) Apply(ctx context.Context, user model.User, a Application) (model.CadreApplication, error) {
+	if user.OpenID == nil {
+		return model.CadreApplication{}, service.Forbidden("not_bound", "请先在微信中完成激活绑定再申请")
+	}
+	if user.UniversityID == nil {
+		return model.CadreApplication{}, service.Forbidden("no_university", "请先选择学校再申请")
+	}
+	if user.Role != model.RoleStudent {
+		return model.CadreApplication{}, service.Conflict("already_cadre", "你已是「"+roleName(user.Role)+"」，无需申请", nil)
+	}
+	if err := a.validate(); err != nil {
+		return model.CadreApplication{}, err
+	}
+	now := s.clock.Now().UTC()
+	app := model.CadreApplication{
+		UserID: user.ID, UniversityID: *user.UniversityID, Position: a.Position, RealName: a.RealName,
+		Phone: a.Phone, Email: a.Email, QQ: a.QQ, WeChatID: a.WeChatID, Status: model.ApplicationPending,
+		CreatedAt: now, UpdatedAt: now,
+	}
+	err := s.db.WithTx(ctx, func(ctx context.Context) error {
+		var n int64
+		if err := s.db.Conn(ctx).Model(&model.CadreApplication{}).
+			Where("user_id = ? AND status = ?", user.ID, model.ApplicationPending).Count(&n).Error; err != nil {
+			return err
+		}
+		if n > 0 {
+			return service.Conflict("pending_exists", "你已有一份待审核的申请，请耐心等待", nil)
+		}
+		return s.db.Conn(ctx).Create(&app).Error
+	})
+	if err != nil {
+		return model.CadreApplication{}, wrap("提交申请", err)
+	}
+	return app, nil
+}
+
+// canManage reports whether actor administers university uni.
+func canManage(actor model.User, uni uint64) bool {
+	switch actor.Role {
+	case model.RoleProvinceAdmin:
+		return true
+	case model.RoleUniversityAdm:
+		return actor.UniversityID != nil && *actor.UniversityID == uni
+	}
+	return false
+}
+
+// Decide approves or rejects an application. Only the province admin or
+// the admin of the applicant's university may; a rejection needs a reason.
+func (s *Service) Decide(ctx context.Context, actor model.User, appID uint64, approve bool, reason string) (model.CadreApplication, error) {
+	reason = strings.TrimSpace(reason)
+	if !approve && reason == "" {
+		return model.CadreApplication{}, service.Invalid("reason_required", "驳回时请填写原因", map[string]string{"reason": "请填写驳回原因"})
+	}
+	if utf8.RuneCountInString(reason) > 100 {
+		return model.CadreApplication{}, service.Invalid("reason_too_long", "原因不能超过 100 个字", map[string]string{"reason": "原因不能超过 100 个字"})
+	}
+	var app model.CadreApplication
+	err := s.db.WithTx(ctx, func(ctx context.Context) error {
+		err := s.db.Conn(ctx).Take(&app, appID).Error
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return service.NotFound("application_not_found", "申请不存在")
+		}
+		if err != nil {
+			return err
+		}
+		if !canManage(actor, app.UniversityID) {
+			// Do not reveal other universities' applications.
+			return service.NotFound("application_not_found", "申请不存在")
+		}
+		if app.Status != model.ApplicationPending {
+			return service.Conflict("already_decided", "该申请已处理", nil)
+		}
+		now := s.clock.Now().UTC()
+		status := model.ApplicationRejected
+		if approve {
+			status = model.ApplicationApproved
+		}
+		res := s.db.Conn(ctx).Model(&model.CadreApplication{}).
+			Where("id = ? AND status = ?", app.ID, model.ApplicationPending).
+			Updates(map[string]any{"status": status, "reason": reason, "decided_by": actor.ID, "decided_at": now, "updated_at": now})
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return service.Conflict("already_decided", "该申请已处理", nil)
+		}
+		if approve {
+			if err := s.db.Conn(ctx).Model(&model.User{}).Where("id = ? AND role = ?", app.UserID, model.RoleStudent).
+				Updates(map[string]any{"role": model.RoleCadre, "name": app.RealName, "updated_at": now}).Error; err != nil {
+				return err
+			}
+		}
+		app.Status, app.Reason, app.DecidedBy, app.DecidedAt = status, reason, &actor.ID, &now
+		return nil
+	})
+	if err != nil {
+		return model.CadreApplication{}, wrap("处理申请", err)
+	}
+	return app, nil
+}
+
+// Pending lists the applications actor may decide, oldest first, with
+// phone numbers masked.
+func (s *Service) Pending(ctx context.Context, actor model.User) ([]model.CadreApplication, error) {
+	q := s.db.Conn(ctx).Where("status = ?", model.ApplicationPending).Order("id")
+	switch actor.Role {
+	case model.RoleProvinceAdmin:
+	case model.RoleUniversityAdm:
+		if actor.UniversityID == nil {
+			return nil, service.Forbidden("forbidden", "没有权限查看申请")
+		}
+		q = q.Where("university_id = ?", *actor.UniversityID)
+	default:
+		return nil, service.Forbidden("forbidden", "没有权限查看申请")
+	}
+	var apps []model.CadreApplication
+	if err := q.Find(&apps).Error; err != nil {
+		return nil, wrap("读取申请", err)
+	}
+	for i := range apps {
+		apps[i].Phone = MaskPhone(apps[i].Phone)
+	}
+	return apps, nil
+}
+
+// AppointUniversityAdmin makes a user of a university its admin (高校团委).
+// Only the province admin appoints.
+func (s *Service) AppointUniversityAdmin(ctx context.Context, actor model.User, userID uint64) error {
+	if actor.Role != model.RoleProvinceAdmin {
+		return service.Forbidden("forbidden", "只有省级管理员可以任命高校管理员")
+	}
+	var u model.User
+	err := s.db.Conn(ctx).Take(&u, userID).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return service.NotFound("user_not_found", "账号不存在")
+	}
+	if err != nil {
+		return wrap("读取账号", err)
+	}
+	if u.UniversityID == nil {
+		return service.Invalid("no_university", "该账号没有所属学校", nil)
+	}
+	if u.Role == model.RoleProvinceAdmin {
+		return service.Conflict("is_province_admin", "该账号是省级管理员", nil)
+	}
+	return wrap("任命高校管理员", s.db.Conn(ctx).Model(&model.User{}).Where("id = ?", u.ID).
+		Updates(map[string]any{"role": model.RoleUniversityAdm, "updated_at": s.clock.Now().UTC()}).Error)
+}
+
+// MaskPhone shows the first three and last four digits: 138****5678.
+func MaskPhone(p string) string {
+	if len(p) != 11 {
+		return "****"
+	}
+	return p[:3] + "****" + p[7:]
+}
+
+func roleName(role string) string {
+	switch role {
+	case model.RoleCadre:
+		return "团学干部"
+	case model.RoleStationAdmin:
+		return "站点管理员"
+	case model.RoleUniversityAdm:
+		return "高校团委管理员"
+	case model.RoleProvinceAdmin:
+		return "省级管理员"
+	}
+	return "青年学生"
+}
+
+func wrap(what string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var se *service.Error
+	if errors.As(err, &se) {
+		return err
+	}
+	return fmt.Errorf("%s: %w", what, err)
+}

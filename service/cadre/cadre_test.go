@@ -1,0 +1,237 @@
+package cadre_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/gdyouth/youthvoice/model"
+	"github.com/gdyouth/youthvoice/model/dbtest"
+	"github.com/gdyouth/youthvoice/service"
+	"github.com/gdyouth/youthvoice/service/cadre"
+	"github.com/gdyouth/youthvoice/service/clock"
+)
+
+type fixture struct {
+	db       *model.DB
+	svc      *cadre.Service
+	uniA     uint64
+	uniB     uint64
+	province model.User
+	adminA   model.User
+	adminB   model.User
+	student  model.User
+}
+
+var seq atomic.Int64
+
+func newUser(t *testing.T, db *model.DB, role string, uni *uint64, bound bool) model.User {
+	t.Helper()
+	n := seq.Add(1)
+	now := time.Now().UTC()
+	u := model.User{Account: fmt.Sprintf("user%06d", n), AccountKey: fmt.Sprintf("user%06d", n), PasswordHash: "x",
+		Role: role, UniversityID: uni, CreatedAt: now, UpdatedAt: now}
+	if bound {
+		oid := fmt.Sprintf("oCadreTest%018d", n)
+		u.OpenID = &oid
+	}
+	if err := db.Conn(context.Background()).Create(&u).Error; err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+func setup(t *testing.T, db *model.DB) fixture {
+	t.Helper()
+	svc, err := cadre.New(db, clock.NewFake(time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var unis []model.University
+	if err := db.Conn(context.Background()).Order("id").Limit(2).Find(&unis).Error; err != nil || len(unis) != 2 {
+		t.Fatalf("universities: %v", err)
+	}
+	f := fixture{db: db, svc: svc, uniA: unis[0].ID, uniB: unis[1].ID}
+	f.province = newUser(t, db, model.RoleProvinceAdmin, nil, true)
+	f.adminA = newUser(t, db, model.RoleUniversityAdm, &f.uniA, true)
+	f.adminB = newUser(t, db, model.RoleUniversityAdm, &f.uniB, true)
+	f.student = newUser(t, db, model.RoleStudent, &f.uniA, true)
+	return f
+}
+
+var good = cadre.Application{Position: "校学生会主席", RealName: "张三", Phone: "13812345678", Email: "zs@example.edu.cn", QQ: "12345678", WeChatID: "zhangsan_01"}
+
+func code(err error) string {
+	var se *service.Error
+	if errors.As(err, &se) {
+		return se.Code
+	}
+	return ""
+}
+
+func TestApplyValidation(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *model.DB) {
+		f := setup(t, db)
+		ctx := context.Background()
+		cases := []struct {
+			name  string
+			edit  func(a *cadre.Application)
+			field string
+		}{
+			{"missing position", func(a *cadre.Application) { a.Position = " " }, "position"},
+			{"one-character name", func(a *cadre.Application) { a.RealName = "张" }, "real_name"},
+			{"10-digit phone", func(a *cadre.Application) { a.Phone = "1381234567" }, "phone"},
+			{"landline", func(a *cadre.Application) { a.Phone = "02087185614" }, "phone"},
+			{"bad email", func(a *cadre.Application) { a.Email = "zs@" }, "email"},
+			{"qq with letters", func(a *cadre.Application) { a.QQ = "12a45" }, "qq"},
+			{"wechat id starting with digit", func(a *cadre.Application) { a.WeChatID = "1zhangsan" }, "wechat_id"},
+		}
+		for _, tc := range cases {
+			t.Run(tc.name, func(t *testing.T) {
+				a := good
+				tc.edit(&a)
+				_, err := f.svc.Apply(ctx, f.student, a)
+				var se *service.Error
+				if !errors.Is(err, service.ErrInvalid) || !errors.As(err, &se) || se.Fields[tc.field] == "" {
+					t.Fatalf("err = %v, want ErrInvalid on field %s", err, tc.field)
+				}
+			})
+		}
+		t.Run("unbound user", func(t *testing.T) {
+			u := newUser(t, db, model.RoleStudent, &f.uniA, false)
+			if _, err := f.svc.Apply(ctx, u, good); !errors.Is(err, service.ErrForbidden) {
+				t.Fatalf("err = %v, want ErrForbidden", err)
+			}
+		})
+		t.Run("one pending application at a time", func(t *testing.T) {
+			u := newUser(t, db, model.RoleStudent, &f.uniA, true)
+			if _, err := f.svc.Apply(ctx, u, good); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := f.svc.Apply(ctx, u, good); code(err) != "pending_exists" {
+				t.Fatalf("second application: %v", err)
+			}
+		})
+	})
+}
+
+func TestDecideScopingAndEffects(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *model.DB) {
+		f := setup(t, db)
+		ctx := context.Background()
+		app, err := f.svc.Apply(ctx, f.student, good)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Another university's admin and a plain cadre cannot see or decide it.
+		if _, err := f.svc.Decide(ctx, f.adminB, app.ID, true, ""); !errors.Is(err, service.ErrNotFound) {
+			t.Fatalf("other university's admin: %v, want ErrNotFound", err)
+		}
+		if list, err := f.svc.Pending(ctx, f.adminB); err != nil || len(list) != 0 {
+			t.Fatalf("other admin's pending list = %d, %v", len(list), err)
+		}
+		if _, err := f.svc.Pending(ctx, f.student); !errors.Is(err, service.ErrForbidden) {
+			t.Fatalf("student listing applications: %v", err)
+		}
+		list, err := f.svc.Pending(ctx, f.adminA)
+		if err != nil || len(list) != 1 || list[0].Phone != "138****5678" {
+			t.Fatalf("own admin's list = %+v, %v (phone must be masked)", list, err)
+		}
+		if _, err := f.svc.Decide(ctx, f.adminA, app.ID, false, ""); code(err) != "reason_required" {
+			t.Fatalf("rejection without reason: %v", err)
+		}
+		got, err := f.svc.Decide(ctx, f.adminA, app.ID, true, "")
+		if err != nil || got.Status != model.ApplicationApproved {
+			t.Fatalf("approve: %+v, %v", got, err)
+		}
+		var u model.User
+		if err := db.Conn(ctx).Take(&u, f.student.ID).Error; err != nil || u.Role != model.RoleCadre || u.Name != "张三" {
+			t.Fatalf("after approval user = role %q name %q, %v", u.Role, u.Name, err)
+		}
+		if _, err := f.svc.Decide(ctx, f.province, app.ID, false, "重复"); code(err) != "already_decided" {
+			t.Fatalf("deciding twice: %v", err)
+		}
+		if _, err := f.svc.Apply(ctx, u, good); code(err) != "already_cadre" {
+			t.Fatalf("cadre applying again: %v", err)
+		}
+
+		// The province admin decides anywhere; a rejection keeps the role.
+		other := newUser(t, db, model.RoleStudent, &f.uniB, true)
+		app2, err := f.svc.Apply(ctx, other, good)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rej, err := f.svc.Decide(ctx, f.province, app2.ID, false, "职务信息不完整")
+		if err != nil || rej.Status != model.ApplicationRejected || rej.Reason != "职务信息不完整" {
+			t.Fatalf("province rejection: %+v, %v", rej, err)
+		}
+		var o model.User
+		if err := db.Conn(ctx).Take(&o, other.ID).Error; err != nil || o.Role != model.RoleStudent {
+			t.Fatalf("rejected applicant role = %q", o.Role)
+		}
+	})
+}
+
+func TestConcurrentDecisionsApplyOnce(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *model.DB) {
+		f := setup(t, db)
+		ctx := context.Background()
+		app, err := f.svc.Apply(ctx, f.student, good)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var wg sync.WaitGroup
+		var ok, conflict atomic.Int32
+		for i := 0; i < 6; i++ {
+			wg.Add(1)
+			go func(i int) {
+				defer wg.Done()
+				actor := f.adminA
+				if i%2 == 1 {
+					actor = f.province
+				}
+				_, err := f.svc.Decide(ctx, actor, app.ID, i%3 != 0, "原因")
+				switch {
+				case err == nil:
+					ok.Add(1)
+				case code(err) == "already_decided":
+					conflict.Add(1)
+				default:
+					t.Error(err)
+				}
+			}(i)
+		}
+		wg.Wait()
+		if ok.Load() != 1 || conflict.Load() != 5 {
+			t.Fatalf("%d decisions applied, %d conflicts; want 1 and 5", ok.Load(), conflict.Load())
+		}
+	})
+}
+
+func TestAppointUniversityAdmin(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *model.DB) {
+		f := setup(t, db)
+		ctx := context.Background()
+		if err := f.svc.AppointUniversityAdmin(ctx, f.adminA, f.student.ID); !errors.Is(err, service.ErrForbidden) {
+			t.Fatalf("university admin appointing: %v", err)
+		}
+		if err := f.svc.AppointUniversityAdmin(ctx, f.province, f.student.ID); err != nil {
+			t.Fatal(err)
+		}
+		var u model.User
+		if err := db.Conn(ctx).Take(&u, f.student.ID).Error; err != nil || u.Role != model.RoleUniversityAdm {
+			t.Fatalf("role = %q, %v", u.Role, err)
+		}
+		if err := f.svc.AppointUniversityAdmin(ctx, f.province, 999999); !errors.Is(err, service.ErrNotFound) {
+			t.Fatalf("unknown user: %v", err)
+		}
+		if !strings.HasPrefix(cadre.MaskPhone("13912345678"), "139****") || cadre.MaskPhone("123") != "****" {
+			t.Fatal("MaskPhone")
+		}
+	})
+}
