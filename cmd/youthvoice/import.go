@@ -46,3 +46,30 @@ func importCSV(ctx context.Context, configFile string, getenv func(string) strin
 		path, rep.Added, noun, rep.Updated, rep.Unchanged, time.Since(start).Round(time.Millisecond))
 	return nil
 }
+
+// adminCreate bootstraps the first province admin. The password comes from
+// YV_ADMIN_PASSWORD, never from the command line (visible in ps).
+func adminCreate(ctx context.Context, configFile string, getenv func(string) string, acct string, stdout, stderr io.Writer) error {
+	password := getenv("YV_ADMIN_PASSWORD")
+	if password == "" {
+		return fmt.Errorf("请通过环境变量 YV_ADMIN_PASSWORD 提供密码（6–32 位字母或数字）")
+	}
+	b, err := open(ctx, configFile, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	defer b.close()
+	if err := b.migrate(ctx); err != nil {
+		return err
+	}
+	accounts, err := account.New(b.db, b.store, clock.Real{}, b.log, account.Options{})
+	if err != nil {
+		return err
+	}
+	u, err := accounts.CreateProvinceAdmin(ctx, acct, password, "")
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "省级管理员 %s 已就绪（id %d）。\n", u.Account, u.ID)
+	return nil
+}

@@ -65,3 +65,32 @@ func TestImportCommands(t *testing.T) {
 		}
 	})
 }
+
+func TestAdminCreate(t *testing.T) {
+	dir := t.TempDir()
+	env := map[string]string{"YV_DATA_DIR": dir}
+	getenv := func(k string) string { return env[k] }
+	ctx := context.Background()
+	var out, errb bytes.Buffer
+	if err := run(ctx, []string{"admin", "create", "gdadmin01"}, getenv, &out, &errb); err == nil || !strings.Contains(err.Error(), "YV_ADMIN_PASSWORD") {
+		t.Fatalf("without a password: %v", err)
+	}
+	env["YV_ADMIN_PASSWORD"] = "Secret2026"
+	if err := run(ctx, []string{"admin", "create", "gdadmin01"}, getenv, &out, &errb); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "省级管理员 gdadmin01 已就绪") {
+		t.Fatalf("output = %q", out.String())
+	}
+	if strings.Contains(errb.String(), "Secret2026") {
+		t.Fatal("the password appeared in the logs")
+	}
+	// Running it again is harmless; a wrong password for an existing account is refused.
+	if err := run(ctx, []string{"admin", "create", "GDADMIN01"}, getenv, &out, &errb); err != nil {
+		t.Fatalf("second run: %v", err)
+	}
+	env["YV_ADMIN_PASSWORD"] = "Other2026"
+	if err := run(ctx, []string{"admin", "create", "gdadmin01"}, getenv, &out, &errb); err == nil {
+		t.Fatal("promoted an existing account with the wrong password")
+	}
+}

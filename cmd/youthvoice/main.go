@@ -44,6 +44,7 @@ const usage = `用法: youthvoice [--config FILE] <命令>
   migrate      执行数据库迁移后退出
   menu sync    校验 config/menu.json 并推送到微信
   account import FILE.csv   从原平台导入账号（账号,密码或 bcrypt 哈希,学校代码[,姓名]）
+  admin create ACCOUNT      创建首个省级管理员（密码取自环境变量 YV_ADMIN_PASSWORD）
   campus import FILE.csv    按学校标识码更新或新增高校（格式同教育部名单）
   version      显示版本
 
@@ -97,6 +98,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return errors.New("用法: youthvoice menu sync")
 		}
 		return menuSync(ctx, *configFile, getenv, stdout, stderr)
+	case "admin":
+		if len(rest) != 2 || rest[0] != "create" {
+			return errors.New("用法: YV_ADMIN_PASSWORD=… youthvoice admin create ACCOUNT")
+		}
+		return adminCreate(ctx, *configFile, getenv, rest[1], stdout, stderr)
 	case "account", "campus":
 		if len(rest) != 2 || rest[0] != "import" {
 			return fmt.Errorf("用法: youthvoice %s import FILE.csv", cmd)
