@@ -1,0 +1,106 @@
+// Package alert is a transactional outbox for WeChat template messages.
+// Enqueue stores a message in the caller's transaction; a Sender claims due
+// rows, sends them and records the outcome, retrying what WeChat may accept
+// later and giving up on what it never will.
+package alert
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/gdyouth/youthvoice/model"
+	"github.com/gdyouth/youthvoice/service/clock"
+)
+
+// StatusSending marks a row a sender has claimed (see ClaimedBy and
+// ClaimedUntil); it is reclaimable once ClaimedUntil has passed.
+const StatusSending = "sending"
+
+// maxValueRunes is WeChat's 2023 limit on a template value.
+const maxValueRunes = 20
+
+// Alert is one template message to send.
+type Alert struct {
+	OpenID      string
+	TemplateKey string // our name for the template, for logs
+	TemplateID  string
+	URL         string
+	Data        map[string]string
+}
+
+// Outbox stores alerts for the Sender.
+type Outbox struct {
+	db  *model.DB
+	clk clock.Clock
+}
+
+// NewOutbox builds an outbox. All dependencies are required.
+func NewOutbox(db *model.DB, clk clock.Clock) (*Outbox, error) {
+	if db == nil || clk == nil {
+		return nil, errors.New("alert.NewOutbox: nil dependency")
+	}
+	return &Outbox{db: db, clk: clk}, nil
+}
+
+// Enqueue stores a for sending. It runs on db.Conn(ctx), so inside
+// db.WithTx it commits or rolls back with the caller's changes.
+func (o *Outbox) Enqueue(ctx context.Context, a Alert) error {
+	if a.OpenID == "" || a.TemplateID == "" {
+		return errors.New("alert.Enqueue: OpenID and TemplateID are required")
+	}
+	if utf8.RuneCountInString(a.OpenID) > 64 || utf8.RuneCountInString(a.TemplateKey) > 64 ||
+		utf8.RuneCountInString(a.TemplateID) > 128 || utf8.RuneCountInString(a.URL) > 1024 {
+		return errors.New("alert.Enqueue: OpenID, TemplateKey, TemplateID or URL too long")
+	}
+	data, err := json.Marshal(CleanData(a.Data))
+	if err != nil {
+		return fmt.Errorf("alert.Enqueue: encode data: %w", err)
+	}
+	now := o.clk.Now().UTC().Truncate(timePrecision)
+	row := model.TemplateMessage{
+		OpenID:        a.OpenID,
+		TemplateKey:   a.TemplateKey,
+		TemplateID:    a.TemplateID,
+		URL:           a.URL,
+		Data:          string(data),
+		Status:        model.TemplatePending,
+		NextAttemptAt: now,
+		CreatedAt:     now,
+		UpdatedAt:     now,
+	}
+	if err := o.db.Conn(ctx).Create(&row).Error; err != nil {
+		return fmt.Errorf("保存待发送的模板消息失败: %w", err)
+	}
+	return nil
+}
+
+// CleanData applies WeChat's 2023 template rules: the first and remark
+// keys are gone, values have no line breaks and at most 20 characters
+// (longer ones end in "…"). Colours are not representable here at all.
+func CleanData(in map[string]string) map[string]string {
+	out := make(map[string]string, len(in))
+	for k, v := range in {
+		if k == "first" || k == "remark" {
+			continue
+		}
+		out[k] = CleanValue(v)
+	}
+	return out
+}
+
+// CleanValue replaces line breaks with spaces and truncates to 20 runes.
+func CleanValue(v string) string {
+	v = strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ").Replace(v)
+	if !utf8.ValidString(v) {
+		v = strings.ToValidUTF8(v, "�")
+	}
+	if utf8.RuneCountInString(v) <= maxValueRunes {
+		return v
+	}
+	r := []rune(v)
+	return string(r[:maxValueRunes-1]) + "…"
+}

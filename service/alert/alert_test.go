@@ -1,0 +1,532 @@
+package alert_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/gdyouth/youthvoice/model"
+	"github.com/gdyouth/youthvoice/model/dbtest"
+	"github.com/gdyouth/youthvoice/service/alert"
+	"github.com/gdyouth/youthvoice/service/clock"
+	"github.com/gdyouth/youthvoice/service/kv/kvtest"
+	"github.com/gdyouth/youthvoice/service/wxapi"
+	"github.com/gdyouth/youthvoice/service/wxapi/wxfake"
+)
+
+const pathTemplate = "/cgi-bin/message/template/send"
+
+// silenceper keeps its HTTP settings globally: one fake per binary, one
+// appid per test. FailNext is per path, so these tests do not run in
+// parallel.
+var (
+	fake        *wxfake.Server
+	templatesMu sync.Mutex
+	templates   []wxfake.TemplateCall
+	appSeq      atomic.Int64
+)
+
+func TestMain(m *testing.M) {
+	fake = wxfake.New()
+	fake.OnTemplate = func(tc wxfake.TemplateCall) {
+		templatesMu.Lock()
+		defer templatesMu.Unlock()
+		templates = append(templates, tc)
+	}
+	srv := httptest.NewServer(fake)
+	wxapi.Configure(srv.URL, 5*time.Second)
+	code := m.Run()
+	srv.Close()
+	os.Exit(code)
+}
+
+// logBuf collects log output for assertions.
+type logBuf struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *logBuf) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *logBuf) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+type env struct {
+	db     *model.DB
+	clk    *clock.Fake
+	appID  string
+	api    *wxapi.Client
+	outbox *alert.Outbox
+	sender *alert.Sender
+	reg    *prometheus.Registry
+	logs   *logBuf
+}
+
+func setup(t *testing.T, db *model.DB) *env {
+	t.Helper()
+	n := appSeq.Add(1)
+	cred := wxapi.Credentials{AppID: fmt.Sprintf("wxalert%011d", n), Secret: fmt.Sprintf("s-%d", n), Token: "tok"}
+	fake.AddApp(cred.AppID, cred.Secret)
+	api, err := wxapi.New(cred, kvtest.Memory(t, nil), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &env{db: db, clk: clock.NewFake(time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)), appID: cred.AppID, api: api}
+	e.outbox, err = alert.NewOutbox(db, e.clk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.sender, e.reg, e.logs = e.newSender(t, "w1")
+	return e
+}
+
+func (e *env) newSender(t *testing.T, id string) (*alert.Sender, *prometheus.Registry, *logBuf) {
+	t.Helper()
+	reg := prometheus.NewRegistry()
+	logs := &logBuf{}
+	s, err := alert.NewSender(e.db, e.api, e.clk, slog.New(slog.NewTextHandler(logs, nil)), reg, alert.Options{WorkerID: id, Batch: 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, reg, logs
+}
+
+// sentTo lists the template calls the fake accepted for this test's app.
+func (e *env) sentTo() []wxfake.TemplateCall {
+	templatesMu.Lock()
+	defer templatesMu.Unlock()
+	var out []wxfake.TemplateCall
+	for _, tc := range templates {
+		if tc.AppID == e.appID {
+			out = append(out, tc)
+		}
+	}
+	return out
+}
+
+func (e *env) row(t *testing.T) model.TemplateMessage {
+	t.Helper()
+	var rows []model.TemplateMessage
+	if err := e.db.Conn(context.Background()).Order("id").Find(&rows).Error; err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 1 {
+		t.Fatalf("want 1 outbox row, have %d", len(rows))
+	}
+	return rows[0]
+}
+
+func (e *env) runOnce(t *testing.T) int {
+	t.Helper()
+	n, err := e.sender.RunOnce(context.Background())
+	if err != nil {
+		t.Fatalf("RunOnce: %v", err)
+	}
+	return n
+}
+
+func sample(openID string) alert.Alert {
+	return alert.Alert{
+		OpenID: openID, TemplateKey: "reply_notice", TemplateID: "TPL_REPLY", URL: "https://example.org/q/1",
+		Data: map[string]string{
+			"thing1": "您的提问\r\n已经收到\n回复了，请及时查看详情内容哦谢谢",
+			"time2":  "2026-03-01 08:00",
+			"first":  "dropped",
+			"remark": "dropped",
+		},
+	}
+}
+
+func TestNilDependencies(t *testing.T) {
+	if _, err := alert.NewOutbox(nil, clock.Real{}); err == nil {
+		t.Error("NewOutbox(nil db) succeeded")
+	}
+	if _, err := alert.NewSender(nil, nil, nil, nil, nil, alert.Options{}); err == nil {
+		t.Error("NewSender(nil...) succeeded")
+	}
+}
+
+func TestCleanValue(t *testing.T) {
+	cases := map[string]string{
+		"a\r\nb\nc": "a b c",
+		"一二三四五六七八九十一二三四五六七八九十":       "一二三四五六七八九十一二三四五六七八九十",
+		"一二三四五六七八九十一二三四五六七八九十一":      "一二三四五六七八九十一二三四五六七八九…",
+		"abcdefghijklmnopqrstuvwxyz": "abcdefghijklmnopqrs…",
+	}
+	for in, want := range cases {
+		if got := alert.CleanValue(in); got != want {
+			t.Errorf("CleanValue(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestRollbackSendsNothing(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *model.DB) {
+		e := setup(t, db)
+		boom := errors.New("boom")
+		err := db.WithTx(context.Background(), func(ctx context.Context) error {
+			if err := e.outbox.Enqueue(ctx, sample("o_rollback")); err != nil {
+				return err
+			}
+			return boom
+		})
+		if !errors.Is(err, boom) {
+			t.Fatalf("WithTx: %v", err)
+		}
+		if n := e.runOnce(t); n != 0 {
+			t.Fatalf("sent %d", n)
+		}
+		if got := e.sentTo(); len(got) != 0 {
+			t.Fatalf("fake got %d messages", len(got))
+		}
+	})
+}
+
+func TestEnqueueCommitSendsOnce(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *model.DB) {
+		e := setup(t, db)
+		err := db.WithTx(context.Background(), func(ctx context.Context) error {
+			return e.outbox.Enqueue(ctx, sample("o_commit"))
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := e.runOnce(t); n != 1 {
+			t.Fatalf("sent %d, want 1", n)
+		}
+		if n := e.runOnce(t); n != 0 {
+			t.Fatalf("second run sent %d", n)
+		}
+		got := e.sentTo()
+		if len(got) != 1 {
+			t.Fatalf("fake got %d messages, want 1", len(got))
+		}
+		r := e.row(t)
+		tc := got[0]
+		if tc.ClientMsgID != strconv.FormatUint(r.ID, 10) || tc.ToUser != "o_commit" || tc.TemplateID != "TPL_REPLY" || tc.URL != "https://example.org/q/1" {
+			t.Errorf("sent %+v for row %d", tc, r.ID)
+		}
+		want := map[string]string{"thing1": "您的提问 已经收到 回复了，请及时查看…", "time2": "2026-03-01 08:00"}
+		if fmt.Sprint(tc.Data) != fmt.Sprint(want) {
+			t.Errorf("data %v, want %v", tc.Data, want)
+		}
+		if r.Status != model.TemplateSent || r.MsgID != tc.MsgID || r.Attempts != 1 || r.ClaimedBy != "" || r.ClaimedUntil != nil {
+			t.Errorf("row after send: %+v", r)
+		}
+		if v := metric(t, e.reg, "youthvoice_alerts_sent_total", ""); v != 1 {
+			t.Errorf("sent_total %v", v)
+		}
+		if v := metric(t, e.reg, "youthvoice_alerts_queue_depth", ""); v != 0 {
+			t.Errorf("queue_depth %v", v)
+		}
+	})
+}
+
+func TestDeliveryReportBeforeSendResult(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *model.DB) {
+		e := setup(t, db)
+		if err := e.outbox.Enqueue(context.Background(), sample("o_report")); err != nil {
+			t.Fatal(err)
+		}
+		// The fake's msgid is predictable only after the call; store the
+		// report from the OnTemplate hook, as an early push would.
+		prev := fake.OnTemplate
+		fake.OnTemplate = func(tc wxfake.TemplateCall) {
+			prev(tc)
+			rep := model.TemplateSendReport{MsgID: tc.MsgID, OpenID: tc.ToUser, Status: "success", ReportedAt: e.clk.Now().UTC()}
+			if err := db.Conn(context.Background()).Create(&rep).Error; err != nil {
+				t.Errorf("store report: %v", err)
+			}
+		}
+		defer func() { fake.OnTemplate = prev }()
+		if n := e.runOnce(t); n != 1 {
+			t.Fatalf("sent %d", n)
+		}
+		if r := e.row(t); r.DeliveryStatus != "success" || r.DeliveredAt == nil {
+			t.Errorf("delivery not applied: %+v", r)
+		}
+	})
+}
+
+func TestRetryableErrors(t *testing.T) {
+	for _, codes := range [][]int{{-1}, {45009}, {40001, 40001}, {42001, 42001}} {
+		t.Run(fmt.Sprint(codes[0]), func(t *testing.T) {
+			dbtest.Each(t, func(t *testing.T, db *model.DB) {
+				e := setup(t, db)
+				if err := e.outbox.Enqueue(context.Background(), sample("o_retry")); err != nil {
+					t.Fatal(err)
+				}
+				fake.FailNext(pathTemplate, codes...)
+				if n := e.runOnce(t); n != 0 {
+					t.Fatalf("sent %d despite errcode", n)
+				}
+				r := e.row(t)
+				if r.Status != model.TemplatePending || r.Attempts != 1 || r.LastErrCode != codes[0] ||
+					!r.NextAttemptAt.Equal(e.clk.Now().Add(30*time.Second)) || r.ClaimedBy != "" {
+					t.Fatalf("row after %d: %+v", codes[0], r)
+				}
+				if strings.Contains(r.LastError, "FAKE_") {
+					t.Errorf("last_error leaks the token: %s", r.LastError)
+				}
+				if v := metric(t, e.reg, "youthvoice_alerts_failed_total", strconv.Itoa(codes[0])); v != 1 {
+					t.Errorf("failed_total{%d} = %v", codes[0], v)
+				}
+				if v := metric(t, e.reg, "youthvoice_alerts_queue_depth", ""); v != 1 {
+					t.Errorf("queue_depth %v", v)
+				}
+				// Not due yet.
+				e.clk.Advance(29 * time.Second)
+				if n := e.runOnce(t); n != 0 {
+					t.Fatalf("resent before backoff: %d", n)
+				}
+				e.clk.Advance(time.Second)
+				if v := metric(t, e.reg, "youthvoice_alerts_oldest_pending_age_seconds", ""); v != 29 {
+					t.Errorf("oldest age %v, want 29 (as of the last run)", v)
+				}
+				if n := e.runOnce(t); n != 1 {
+					t.Fatalf("retry sent %d", n)
+				}
+				if r := e.row(t); r.Status != model.TemplateSent || r.Attempts != 2 || r.LastErrCode != 0 {
+					t.Errorf("row after retry: %+v", r)
+				}
+				if got := e.sentTo(); len(got) != 1 {
+					t.Errorf("fake accepted %d, want 1", len(got))
+				}
+			})
+		})
+	}
+}
+
+func TestRetriesGiveUp(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *model.DB) {
+		e := setup(t, db)
+		if err := e.outbox.Enqueue(context.Background(), sample("o_giveup")); err != nil {
+			t.Fatal(err)
+		}
+		codes := make([]int, alert.MaxAttempts)
+		for i := range codes {
+			codes[i] = 45009
+		}
+		fake.FailNext(pathTemplate, codes...)
+		for i := 0; i < alert.MaxAttempts; i++ {
+			e.runOnce(t)
+			e.clk.Advance(time.Hour)
+		}
+		r := e.row(t)
+		if r.Status != model.TemplateFailed || r.Attempts != alert.MaxAttempts || r.ConfigError {
+			t.Fatalf("row: %+v", r)
+		}
+		if n := e.runOnce(t); n != 0 {
+			t.Fatal("failed row was resent")
+		}
+	})
+	if alert.Backoff(1) != 30*time.Second || alert.Backoff(2) != time.Minute || alert.Backoff(8) != time.Hour {
+		t.Errorf("backoff: %v %v %v", alert.Backoff(1), alert.Backoff(2), alert.Backoff(8))
+	}
+}
+
+func TestFinalErrors(t *testing.T) {
+	cases := []struct {
+		code   int
+		status string
+		config bool
+	}{
+		{43004, model.TemplateUndeliverable, false},
+		{40003, model.TemplateUndeliverable, false},
+		{40037, model.TemplateFailed, true},
+		{47003, model.TemplateFailed, true},
+	}
+	for _, c := range cases {
+		t.Run(strconv.Itoa(c.code), func(t *testing.T) {
+			dbtest.Each(t, func(t *testing.T, db *model.DB) {
+				e := setup(t, db)
+				if err := e.outbox.Enqueue(context.Background(), sample("o_final")); err != nil {
+					t.Fatal(err)
+				}
+				fake.FailNext(pathTemplate, c.code)
+				if n := e.runOnce(t); n != 0 {
+					t.Fatalf("sent %d", n)
+				}
+				r := e.row(t)
+				if r.Status != c.status || r.ConfigError != c.config || r.LastErrCode != c.code || r.Attempts != 1 {
+					t.Fatalf("row: %+v", r)
+				}
+				e.clk.Advance(24 * time.Hour)
+				if n := e.runOnce(t); n != 0 {
+					t.Fatal("resent a final failure")
+				}
+				if got := len(fake.CallsTo(pathTemplate)); got == 0 {
+					t.Fatal("no template calls recorded")
+				}
+				if got := e.sentTo(); len(got) != 0 {
+					t.Errorf("fake accepted %d", len(got))
+				}
+				logs := e.logs.String()
+				if c.config && (!strings.Contains(logs, "level=ERROR") || !strings.Contains(logs, "template_key=reply_notice")) {
+					t.Errorf("no ERROR log naming the template key: %s", logs)
+				}
+				if !c.config && strings.Contains(logs, "level=ERROR") {
+					t.Errorf("unexpected ERROR log: %s", logs)
+				}
+			})
+		})
+	}
+}
+
+func TestExpiredClaimIsResent(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *model.DB) {
+		e := setup(t, db)
+		if err := e.outbox.Enqueue(context.Background(), sample("o_crash")); err != nil {
+			t.Fatal(err)
+		}
+		// A sender claimed the row and was killed before sending.
+		until := e.clk.Now().UTC().Add(time.Minute)
+		if err := db.Conn(context.Background()).Model(&model.TemplateMessage{}).Where("1 = 1").
+			Updates(map[string]any{"status": alert.StatusSending, "claimed_by": "dead", "claimed_until": until}).Error; err != nil {
+			t.Fatal(err)
+		}
+		e.sender, e.reg, e.logs = e.newSender(t, "restarted")
+		if n := e.runOnce(t); n != 0 {
+			t.Fatalf("stole a live claim: sent %d", n)
+		}
+		if v := metric(t, e.reg, "youthvoice_alerts_queue_depth", ""); v != 1 {
+			t.Errorf("queue_depth %v", v)
+		}
+		e.clk.Advance(time.Minute)
+		if n := e.runOnce(t); n != 1 {
+			t.Fatalf("sent %d after the claim expired", n)
+		}
+		if r := e.row(t); r.Status != model.TemplateSent || r.ClaimedBy != "" {
+			t.Errorf("row: %+v", r)
+		}
+		if got := e.sentTo(); len(got) != 1 {
+			t.Errorf("fake accepted %d", len(got))
+		}
+	})
+}
+
+func TestConcurrentSenders(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *model.DB) {
+		e := setup(t, db)
+		const total = 200
+		for i := 0; i < total; i++ {
+			if err := e.outbox.Enqueue(context.Background(), sample(fmt.Sprintf("o_%03d", i))); err != nil {
+				t.Fatal(err)
+			}
+		}
+		s2, _, _ := e.newSender(t, "w2")
+		var wg sync.WaitGroup
+		var sent atomic.Int64
+		for _, s := range []*alert.Sender{e.sender, s2} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for range 100 {
+					n, err := s.RunOnce(context.Background())
+					if err != nil {
+						t.Errorf("RunOnce: %v", err)
+						return
+					}
+					sent.Add(int64(n))
+					if sent.Load() >= total {
+						return
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		if sent.Load() != total {
+			t.Fatalf("senders report %d sent, want %d", sent.Load(), total)
+		}
+		per := map[string]int{}
+		for _, tc := range e.sentTo() {
+			per[tc.ClientMsgID]++
+		}
+		if len(per) != total {
+			t.Errorf("%d distinct client_msg_ids, want %d", len(per), total)
+		}
+		for id, n := range per {
+			if n != 1 {
+				t.Errorf("client_msg_id %s sent %d times", id, n)
+			}
+		}
+		var left int64
+		if err := db.Conn(context.Background()).Model(&model.TemplateMessage{}).Where("status <> ?", model.TemplateSent).Count(&left).Error; err != nil {
+			t.Fatal(err)
+		}
+		if left != 0 {
+			t.Errorf("%d rows not sent", left)
+		}
+	})
+}
+
+// metric reads one sample from reg (label value for the only label, or "").
+func metric(t *testing.T, reg *prometheus.Registry, name, label string) float64 {
+	t.Helper()
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != name {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			if label != "" && (len(m.GetLabel()) != 1 || m.GetLabel()[0].GetValue() != label) {
+				continue
+			}
+			switch {
+			case m.GetCounter() != nil:
+				return m.GetCounter().GetValue()
+			case m.GetGauge() != nil:
+				return m.GetGauge().GetValue()
+			}
+		}
+	}
+	t.Fatalf("metric %s{%s} not found", name, label)
+	return 0
+}
+
+func TestRunLoopsUntilCancelled(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *model.DB) {
+		e := setup(t, db)
+		if err := e.outbox.Enqueue(context.Background(), sample("o_run")); err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { defer close(done); e.sender.Run(ctx, 10*time.Millisecond) }()
+		deadline := time.Now().Add(5 * time.Second)
+		for len(e.sentTo()) == 0 && time.Now().Before(deadline) {
+			time.Sleep(10 * time.Millisecond)
+		}
+		cancel()
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			t.Fatal("Run did not return after cancel")
+		}
+		if got := e.sentTo(); len(got) != 1 {
+			t.Fatalf("fake accepted %d", len(got))
+		}
+	})
+}

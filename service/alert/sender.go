@@ -1,0 +1,358 @@
+package alert
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"regexp"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/gdyouth/youthvoice/model"
+	"github.com/gdyouth/youthvoice/service/clock"
+	"github.com/gdyouth/youthvoice/service/wxapi"
+)
+
+// Times are stored at millisecond precision so SQLite and MySQL
+// (DATETIME(3)) compare them alike.
+const timePrecision = time.Millisecond
+
+// Retry policy.
+const (
+	baseBackoff = 30 * time.Second
+	maxBackoff  = time.Hour
+	// MaxAttempts is how many sends a retryable error gets before the
+	// message is marked failed.
+	MaxAttempts = 8
+	claimFor    = time.Minute
+)
+
+// TemplateSender sends one template message; *wxapi.Client is one.
+type TemplateSender interface {
+	SendTemplate(ctx context.Context, t wxapi.Template) (int64, error)
+}
+
+// Options tune a Sender.
+type Options struct {
+	// WorkerID names this sender in claimed_by; default host-pid-random.
+	WorkerID string
+	// Batch is how many rows one RunOnce claims; default 50.
+	Batch int
+}
+
+// Sender is the outbox worker.
+type Sender struct {
+	db     *model.DB
+	api    TemplateSender
+	clk    clock.Clock
+	log    *slog.Logger
+	worker string
+	batch  int
+
+	sentTotal  prometheus.Counter
+	failed     *prometheus.CounterVec
+	queueDepth prometheus.Gauge
+	oldestAge  prometheus.Gauge
+}
+
+// NewSender builds a worker and registers its metrics on reg. All
+// dependencies are required.
+func NewSender(db *model.DB, api TemplateSender, clk clock.Clock, log *slog.Logger, reg prometheus.Registerer, o Options) (*Sender, error) {
+	if db == nil || api == nil || clk == nil || log == nil || reg == nil {
+		return nil, errors.New("alert.NewSender: nil dependency")
+	}
+	if o.Batch <= 0 {
+		o.Batch = 50
+	}
+	if o.WorkerID == "" {
+		host, _ := os.Hostname()
+		b := make([]byte, 4)
+		_, _ = rand.Read(b)
+		o.WorkerID = fmt.Sprintf("%s-%d-%s", host, os.Getpid(), hex.EncodeToString(b))
+	}
+	if len(o.WorkerID) > 64 {
+		o.WorkerID = o.WorkerID[:64]
+	}
+	s := &Sender{
+		db: db, api: api, clk: clk, log: log, worker: o.WorkerID, batch: o.Batch,
+		sentTotal: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "youthvoice_alerts_sent_total",
+			Help: "Template messages WeChat accepted.",
+		}),
+		failed: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "youthvoice_alerts_failed_total",
+			Help: "Failed template message send attempts (retried or not), by WeChat errcode (\"network\" when there was none).",
+		}, []string{"errcode"}),
+		queueDepth: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "youthvoice_alerts_queue_depth",
+			Help: "Template messages pending or being sent.",
+		}),
+		oldestAge: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "youthvoice_alerts_oldest_pending_age_seconds",
+			Help: "Age of the oldest template message pending or being sent (0 when none).",
+		}),
+	}
+	reg.MustRegister(s.sentTotal, s.failed, s.queueDepth, s.oldestAge)
+	return s, nil
+}
+
+// Run calls RunOnce every interval until ctx is done.
+func (s *Sender) Run(ctx context.Context, every time.Duration) {
+	if every <= 0 {
+		every = time.Second
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		if _, err := s.RunOnce(ctx); err != nil && ctx.Err() == nil {
+			s.log.ErrorContext(ctx, "template outbox run failed", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// RunOnce claims up to Batch due messages, sends them and records the
+// outcomes. It returns how many WeChat accepted.
+func (s *Sender) RunOnce(ctx context.Context) (int, error) {
+	rows, err := s.claim(ctx)
+	if err != nil {
+		return 0, err
+	}
+	sent := 0
+	var errs []error
+	for i := range rows {
+		ok, err := s.send(ctx, &rows[i])
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if ok {
+			sent++
+		}
+	}
+	if err := s.updateGauges(ctx); err != nil {
+		errs = append(errs, err)
+	}
+	return sent, errors.Join(errs...)
+}
+
+func (s *Sender) now() time.Time { return s.clk.Now().UTC().Truncate(timePrecision) }
+
+// claim marks due rows (pending and due, or sending with an expired
+// claim) as ours. On MySQL, SKIP LOCKED keeps concurrent senders apart;
+// SQLite's single connection serialises the transaction.
+func (s *Sender) claim(ctx context.Context) ([]model.TemplateMessage, error) {
+	now := s.now()
+	var rows []model.TemplateMessage
+	err := s.db.WithTx(ctx, func(ctx context.Context) error {
+		q := s.db.Conn(ctx).
+			Where("(status = ? AND next_attempt_at <= ?) OR (status = ? AND claimed_until <= ?)",
+				model.TemplatePending, now, StatusSending, now).
+			Order("id").Limit(s.batch)
+		if s.db.Dialect() == model.MySQL {
+			q = q.Clauses(clause.Locking{Strength: "UPDATE", Options: "SKIP LOCKED"})
+		}
+		if err := q.Find(&rows).Error; err != nil {
+			return err
+		}
+		if len(rows) == 0 {
+			return nil
+		}
+		ids := make([]uint64, len(rows))
+		for i := range rows {
+			ids[i] = rows[i].ID
+		}
+		until := now.Add(claimFor)
+		return s.db.Conn(ctx).Model(&model.TemplateMessage{}).Where("id IN ?", ids).
+			Updates(map[string]any{"status": StatusSending, "claimed_by": s.worker, "claimed_until": until, "updated_at": now}).Error
+	})
+	if err != nil {
+		return nil, fmt.Errorf("领取待发送的模板消息失败: %w", err)
+	}
+	return rows, nil
+}
+
+// outcome classes for an errcode.
+type outcome int
+
+const (
+	retry outcome = iota
+	undeliverable
+	configError
+)
+
+func classify(code int, hasCode bool) outcome {
+	if !hasCode {
+		return retry
+	}
+	switch code {
+	case wxapi.CodeNotFollowing, wxapi.CodeInvalidOpenID:
+		return undeliverable
+	case wxapi.CodeInvalidTemplate, wxapi.CodeInvalidArgs:
+		return configError
+	}
+	// -1, 45009, a token error left after the client's own retry, and
+	// anything unknown: try again later, a bounded number of times.
+	return retry
+}
+
+// Backoff is the wait after the n-th failed attempt (n from 1).
+func Backoff(n int) time.Duration {
+	d := baseBackoff
+	for i := 1; i < n; i++ {
+		d *= 2
+		if d >= maxBackoff {
+			return maxBackoff
+		}
+	}
+	return d
+}
+
+// send sends one claimed row and stores the outcome. It reports whether
+// WeChat accepted the message; err is a database error.
+func (s *Sender) send(ctx context.Context, m *model.TemplateMessage) (bool, error) {
+	var data map[string]string
+	if err := json.Unmarshal([]byte(m.Data), &data); err != nil {
+		// Cannot happen for rows Enqueue wrote; do not retry it forever.
+		return false, s.finish(ctx, m, map[string]any{
+			"status": model.TemplateFailed, "attempts": m.Attempts, "last_err_code": 0,
+			"last_error": clip("invalid data JSON: "+err.Error(), 500), "config_error": true,
+		})
+	}
+	msgID, sendErr := s.api.SendTemplate(ctx, wxapi.Template{
+		ToUser:      m.OpenID,
+		TemplateID:  m.TemplateID,
+		URL:         m.URL,
+		Data:        data,
+		ClientMsgID: strconv.FormatUint(m.ID, 10),
+	})
+	attempts := m.Attempts + 1
+	if sendErr == nil {
+		s.sentTotal.Inc()
+		return true, s.succeeded(ctx, m, msgID, attempts)
+	}
+	if ctx.Err() != nil {
+		// Shutting down: leave the claim to expire; the row is resent.
+		return false, nil
+	}
+	code, hasCode := wxapi.ErrCode(sendErr)
+	label := "network"
+	if hasCode {
+		label = strconv.Itoa(code)
+	}
+	s.failed.WithLabelValues(label).Inc()
+	upd := map[string]any{"attempts": attempts, "last_err_code": code, "last_error": clip(redact(sendErr.Error()), 500)}
+	switch classify(code, hasCode) {
+	case undeliverable:
+		upd["status"] = model.TemplateUndeliverable
+		s.log.InfoContext(ctx, "template message undeliverable", "id", m.ID, "template_key", m.TemplateKey, "errcode", code)
+	case configError:
+		upd["status"] = model.TemplateFailed
+		upd["config_error"] = true
+		s.log.ErrorContext(ctx, "template message rejected: check the template id and its fields",
+			"template_key", m.TemplateKey, "template_id", m.TemplateID, "id", m.ID, "errcode", code)
+	default:
+		if attempts >= MaxAttempts {
+			upd["status"] = model.TemplateFailed
+			s.log.WarnContext(ctx, "template message failed after retries",
+				"id", m.ID, "template_key", m.TemplateKey, "attempts", attempts, "errcode", label)
+		} else {
+			upd["status"] = model.TemplatePending
+			upd["next_attempt_at"] = s.now().Add(Backoff(attempts))
+		}
+	}
+	return false, s.finish(ctx, m, upd)
+}
+
+// succeeded stores the msgid and applies a delivery report that arrived
+// before it. The report row is read with a lock first, so a report the
+// callback stores concurrently either is seen here or finds our msgid.
+func (s *Sender) succeeded(ctx context.Context, m *model.TemplateMessage, msgID int64, attempts int) error {
+	return s.db.WithTx(ctx, func(ctx context.Context) error {
+		upd := map[string]any{"status": model.TemplateSent, "msg_id": msgID, "attempts": attempts,
+			"last_err_code": 0, "last_error": ""}
+		var reps []model.TemplateSendReport
+		q := s.db.Conn(ctx).Where("msg_id = ?", msgID).Limit(1)
+		if s.db.Dialect() == model.MySQL {
+			q = q.Clauses(clause.Locking{Strength: "UPDATE"})
+		}
+		if err := q.Find(&reps).Error; err != nil {
+			return fmt.Errorf("读取模板消息送达结果失败: %w", err)
+		}
+		if len(reps) > 0 {
+			upd["delivery_status"] = reps[0].Status
+			upd["delivered_at"] = reps[0].ReportedAt
+		}
+		return s.finish(ctx, m, upd)
+	})
+}
+
+// finish writes upd and releases our claim, unless the claim was lost.
+func (s *Sender) finish(ctx context.Context, m *model.TemplateMessage, upd map[string]any) error {
+	upd["claimed_by"] = ""
+	upd["claimed_until"] = nil
+	upd["updated_at"] = s.now()
+	res := s.db.Conn(ctx).Model(&model.TemplateMessage{}).
+		Where("id = ? AND status = ? AND claimed_by = ?", m.ID, StatusSending, s.worker).
+		Updates(upd)
+	if res.Error != nil {
+		return fmt.Errorf("保存模板消息 %d 的发送结果失败: %w", m.ID, res.Error)
+	}
+	if res.RowsAffected == 0 {
+		s.log.WarnContext(ctx, "template message claim lost before its result was stored", "id", m.ID)
+	}
+	return nil
+}
+
+func (s *Sender) updateGauges(ctx context.Context) error {
+	conn := s.db.Conn(ctx)
+	var depth int64
+	if err := conn.Model(&model.TemplateMessage{}).
+		Where("status IN ?", []string{model.TemplatePending, StatusSending}).Count(&depth).Error; err != nil {
+		return fmt.Errorf("统计模板消息队列失败: %w", err)
+	}
+	s.queueDepth.Set(float64(depth))
+	var oldest model.TemplateMessage
+	err := conn.Select("id", "created_at").
+		Where("status IN ?", []string{model.TemplatePending, StatusSending}).
+		Order("created_at").Order("id").Take(&oldest).Error
+	switch {
+	case errors.Is(err, gorm.ErrRecordNotFound):
+		s.oldestAge.Set(0)
+	case err != nil:
+		return fmt.Errorf("统计模板消息队列失败: %w", err)
+	default:
+		age := s.clk.Now().Sub(oldest.CreatedAt).Seconds()
+		if age < 0 {
+			age = 0
+		}
+		s.oldestAge.Set(age)
+	}
+	return nil
+}
+
+// secretRE matches credentials that may appear in URLs inside errors.
+var secretRE = regexp.MustCompile(`(?i)\b(access_token|secret|appsecret|code)=[^&\s"']*`)
+
+func redact(s string) string { return secretRE.ReplaceAllString(s, "$1=REDACTED") }
+
+func clip(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n])
+}
