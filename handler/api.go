@@ -40,7 +40,7 @@ func viewUniversity(u model.University) universityView {
 }
 
 func (w *Web) viewUser(c *gin.Context, u model.User) (userView, error) {
-	v := userView{ID: u.ID, Account: u.Account, Name: u.Name, Role: u.Role, RoleName: roleName(u.Role),
+	v := userView{ID: u.ID, Account: u.Account, Name: u.Name, Role: u.Role, RoleName: model.RoleName(u.Role),
 		Entry: u.EntryKey, WeChat: u.OpenID != nil}
 	if u.UniversityID != nil {
 		uni, err := w.accounts.UniversityByID(c.Request.Context(), *u.UniversityID)
@@ -172,17 +172,7 @@ func (w *Web) apiMe(c *gin.Context) {
 }
 
 func (w *Web) apiUnbind(c *gin.Context) {
-	u, okUser := w.requireUser(c)
-	if !okUser {
-		return
+	if w.unbindCaller(c) {
+		c.Status(http.StatusNoContent)
 	}
-	if err := w.accounts.Unbind(c.Request.Context(), u.ID); err != nil {
-		w.fail(c, err)
-		return
-	}
-	if err := w.startSession(c, session.Session{UserID: u.ID}); err != nil {
-		w.fail(c, err)
-		return
-	}
-	c.Status(http.StatusNoContent)
 }

@@ -333,20 +333,29 @@ func (w *Web) settings(c *gin.Context) {
 }
 
 func (w *Web) unbind(c *gin.Context) {
+	if w.unbindCaller(c) {
+		c.Redirect(http.StatusSeeOther, "/h5/settings?notice=unbound")
+	}
+}
+
+// unbindCaller ends the signed-in user's WeChat binding and reissues the
+// session without that WeChat; it responds itself and returns false on
+// any failure.
+func (w *Web) unbindCaller(c *gin.Context) bool {
 	u, ok := w.requireUser(c)
 	if !ok {
-		return
+		return false
 	}
 	if err := w.accounts.Unbind(c.Request.Context(), u.ID); err != nil {
 		w.fail(c, err)
-		return
+		return false
 	}
 	// The session no longer speaks for that WeChat.
 	if err := w.startSession(c, session.Session{UserID: u.ID}); err != nil {
 		w.fail(c, err)
-		return
+		return false
 	}
-	c.Redirect(http.StatusSeeOther, "/h5/settings?notice=unbound")
+	return true
 }
 
 func (w *Web) comingSoonPage(title string) gin.HandlerFunc {

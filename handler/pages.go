@@ -50,7 +50,7 @@ type pageData struct {
 }
 
 var funcs = template.FuncMap{
-	"roleName": roleName,
+	"roleName": model.RoleName,
 	"maskOpenID": func(s *string) string {
 		if s == nil || len(*s) < 8 {
 			return ""
@@ -63,20 +63,6 @@ var funcs = template.FuncMap{
 		}
 		return "青"
 	},
-}
-
-func roleName(role string) string {
-	switch role {
-	case model.RoleCadre:
-		return "团学干部"
-	case model.RoleStationAdmin:
-		return "站点管理员"
-	case model.RoleUniversityAdm:
-		return "高校团委管理员"
-	case model.RoleProvinceAdmin:
-		return "省级管理员"
-	}
-	return "青年学生"
 }
 
 func loadPages(sandbox bool) (*pages, error) {

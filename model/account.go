@@ -45,6 +45,21 @@ const (
 	RoleProvinceAdmin = "province_admin"
 )
 
+// RoleName is the Chinese name of a role shown to users.
+func RoleName(role string) string {
+	switch role {
+	case RoleCadre:
+		return "团学干部"
+	case RoleStationAdmin:
+		return "站点管理员"
+	case RoleUniversityAdm:
+		return "高校团委管理员"
+	case RoleProvinceAdmin:
+		return "省级管理员"
+	}
+	return "青年学生"
+}
+
 // User is an account on the platform, optionally bound to one WeChat.
 type User struct {
 	ID           uint64     `gorm:"primaryKey"`

@@ -19,18 +19,11 @@ func importCSV(ctx context.Context, configFile string, getenv func(string) strin
 		return fmt.Errorf("打开导入文件失败: %w", err)
 	}
 	defer f.Close()
-	b, err := open(ctx, configFile, getenv, stderr)
+	accounts, done, err := openAccounts(ctx, configFile, getenv, stderr)
 	if err != nil {
 		return err
 	}
-	defer b.close()
-	if err := b.migrate(ctx); err != nil {
-		return err
-	}
-	accounts, err := account.New(b.db, b.store, clock.Real{}, b.log, account.Options{})
-	if err != nil {
-		return err
-	}
+	defer done()
 	start := time.Now()
 	var rep account.ImportReport
 	if what == "account" {
@@ -54,22 +47,34 @@ func adminCreate(ctx context.Context, configFile string, getenv func(string) str
 	if password == "" {
 		return fmt.Errorf("请通过环境变量 YV_ADMIN_PASSWORD 提供密码（6–32 位字母或数字）")
 	}
-	b, err := open(ctx, configFile, getenv, stderr)
+	accounts, done, err := openAccounts(ctx, configFile, getenv, stderr)
 	if err != nil {
 		return err
 	}
-	defer b.close()
-	if err := b.migrate(ctx); err != nil {
-		return err
-	}
-	accounts, err := account.New(b.db, b.store, clock.Real{}, b.log, account.Options{})
-	if err != nil {
-		return err
-	}
+	defer done()
 	u, err := accounts.CreateProvinceAdmin(ctx, acct, password, "")
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "省级管理员 %s 已就绪（id %d）。\n", u.Account, u.ID)
 	return nil
+}
+
+// openAccounts opens the stores, brings the schema up to date and returns
+// the account service, with the function that closes everything.
+func openAccounts(ctx context.Context, configFile string, getenv func(string) string, stderr io.Writer) (*account.Service, func(), error) {
+	b, err := open(ctx, configFile, getenv, stderr)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := b.migrate(ctx); err != nil {
+		b.close()
+		return nil, nil, err
+	}
+	accounts, err := account.New(b.db, b.store, clock.Real{}, b.log, account.Options{})
+	if err != nil {
+		b.close()
+		return nil, nil, err
+	}
+	return accounts, b.close, nil
 }

@@ -91,7 +91,7 @@ func (s *Service) Apply(ctx context.Context, user model.User, a Application) (mo
 		return model.CadreApplication{}, service.Forbidden("no_university", "请先选择学校再申请")
 	}
 	if user.Role != model.RoleStudent {
-		return model.CadreApplication{}, service.Conflict("already_cadre", "你已是「"+roleName(user.Role)+"」，无需申请", nil)
+		return model.CadreApplication{}, service.Conflict("already_cadre", "你已是「"+model.RoleName(user.Role)+"」，无需申请", nil)
 	}
 	if err := a.validate(); err != nil {
 		return model.CadreApplication{}, err
@@ -239,20 +239,6 @@ func MaskPhone(p string) string {
 		return "****"
 	}
 	return p[:3] + "****" + p[7:]
-}
-
-func roleName(role string) string {
-	switch role {
-	case model.RoleCadre:
-		return "团学干部"
-	case model.RoleStationAdmin:
-		return "站点管理员"
-	case model.RoleUniversityAdm:
-		return "高校团委管理员"
-	case model.RoleProvinceAdmin:
-		return "省级管理员"
-	}
-	return "青年学生"
 }
 
 func wrap(what string, err error) error {
