@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -39,6 +40,80 @@ type Config struct {
 	WeChat WeChat `yaml:"wechat"`
 
 	HTTP HTTP `yaml:"http"`
+
+	// SensitiveWordsFile replaces the built-in sensitive-word list (one
+	// word per line, # comments).
+	SensitiveWordsFile string `yaml:"sensitive_words_file"`
+
+	Alerts Alerts `yaml:"alerts"`
+}
+
+// Alerts configures the template-message outbox worker and templates.
+type Alerts struct {
+	// Workers is how many messages one instance sends concurrently.
+	Workers int `yaml:"workers"`
+	// Batch is how many due messages one claim takes.
+	Batch int `yaml:"batch"`
+	// PollInterval is how often an idle worker looks for due messages.
+	PollInterval time.Duration `yaml:"poll_interval"`
+	// Templates maps each alert to its WeChat template.
+	Templates Templates `yaml:"templates"`
+}
+
+// Template is one WeChat template: its id from the 公众平台 and the
+// mapping of our field names to the template's keywords (thing1, time2 …).
+type Template struct {
+	ID     string            `yaml:"id"`
+	Fields map[string]string `yaml:"fields"`
+}
+
+// Templates lists every alert the service sends.
+type Templates struct {
+	QuestionNew        Template `yaml:"question_new"`
+	Answered           Template `yaml:"answered"`
+	FollowUp           Template `yaml:"followup"`
+	Reminder           Template `yaml:"reminder"`
+	Overdue            Template `yaml:"overdue"`
+	ApplicationDecided Template `yaml:"application_decided"`
+	Moderated          Template `yaml:"moderated"`
+}
+
+// TemplateKeys names the templates in configuration and environment order.
+var TemplateKeys = []string{"question_new", "answered", "followup", "reminder", "overdue", "application_decided", "moderated"}
+
+// ByKey returns the template configured for key.
+func (t *Templates) ByKey(key string) *Template {
+	switch key {
+	case "question_new":
+		return &t.QuestionNew
+	case "answered":
+		return &t.Answered
+	case "followup":
+		return &t.FollowUp
+	case "reminder":
+		return &t.Reminder
+	case "overdue":
+		return &t.Overdue
+	case "application_decided":
+		return &t.ApplicationDecided
+	case "moderated":
+		return &t.Moderated
+	}
+	return nil
+}
+
+// defaultTemplates are the field mappings of the 公众平台 library templates
+// the deployment guide recommends; ids are per account and start empty.
+func defaultTemplates() Templates {
+	return Templates{
+		QuestionNew:        Template{Fields: map[string]string{"title": "thing1", "board": "thing2", "time": "time3"}},
+		Answered:           Template{Fields: map[string]string{"title": "thing1", "answerer": "thing2", "time": "time3"}},
+		FollowUp:           Template{Fields: map[string]string{"title": "thing1", "content": "thing2", "time": "time3"}},
+		Reminder:           Template{Fields: map[string]string{"title": "thing1", "board": "thing2", "due": "time3"}},
+		Overdue:            Template{Fields: map[string]string{"title": "thing1", "university": "thing2", "due": "time3"}},
+		ApplicationDecided: Template{Fields: map[string]string{"result": "phrase1", "reason": "thing2", "time": "time3"}},
+		Moderated:          Template{Fields: map[string]string{"title": "thing1", "result": "phrase2", "reason": "thing3"}},
+	}
 }
 
 // WeChat holds the official-account credentials and endpoints.
@@ -84,6 +159,7 @@ func Default() Config {
 			IdleTimeout:     60 * time.Second,
 			ShutdownTimeout: 20 * time.Second,
 		},
+		Alerts: Alerts{Workers: 8, Batch: 100, PollInterval: time.Second, Templates: defaultTemplates()},
 	}
 }
 
@@ -167,7 +243,48 @@ var envVars = []envVar{
 	{"YV_HTTP_WRITE_TIMEOUT", dur("YV_HTTP_WRITE_TIMEOUT", func(c *Config) *time.Duration { return &c.HTTP.WriteTimeout })},
 	{"YV_HTTP_IDLE_TIMEOUT", dur("YV_HTTP_IDLE_TIMEOUT", func(c *Config) *time.Duration { return &c.HTTP.IdleTimeout })},
 	{"YV_HTTP_SHUTDOWN_TIMEOUT", dur("YV_HTTP_SHUTDOWN_TIMEOUT", func(c *Config) *time.Duration { return &c.HTTP.ShutdownTimeout })},
+	{"YV_SENSITIVE_WORDS_FILE", str(func(c *Config) *string { return &c.SensitiveWordsFile })},
+	{"YV_ALERT_WORKERS", num("YV_ALERT_WORKERS", func(c *Config) *int { return &c.Alerts.Workers })},
+	{"YV_ALERT_BATCH", num("YV_ALERT_BATCH", func(c *Config) *int { return &c.Alerts.Batch })},
+	{"YV_ALERT_POLL_INTERVAL", dur("YV_ALERT_POLL_INTERVAL", func(c *Config) *time.Duration { return &c.Alerts.PollInterval })},
 }
+
+func num(name string, p func(c *Config) *int) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return fmt.Errorf("%s 必须是整数，当前值 %q", name, v)
+		}
+		*p(c) = n
+		return nil
+	}
+}
+
+// templateEnv adds YV_TEMPLATE_<KEY>_ID and YV_TEMPLATE_<KEY>_FIELDS
+// ("title=thing1,time=time3") for every template.
+func templateEnv() []envVar {
+	var out []envVar
+	for _, key := range TemplateKeys {
+		up := "YV_TEMPLATE_" + strings.ToUpper(key)
+		out = append(out,
+			envVar{up + "_ID", func(c *Config, v string) error { c.Alerts.Templates.ByKey(key).ID = v; return nil }},
+			envVar{up + "_FIELDS", func(c *Config, v string) error {
+				m := map[string]string{}
+				for _, pair := range strings.Split(v, ",") {
+					k, kw, ok := strings.Cut(strings.TrimSpace(pair), "=")
+					if !ok || strings.TrimSpace(k) == "" || strings.TrimSpace(kw) == "" {
+						return fmt.Errorf("%s_FIELDS 格式应为 字段=关键词,…（如 title=thing1,time=time3），当前值 %q", up, v)
+					}
+					m[strings.TrimSpace(k)] = strings.TrimSpace(kw)
+				}
+				c.Alerts.Templates.ByKey(key).Fields = m
+				return nil
+			}})
+	}
+	return out
+}
+
+func init() { envVars = append(envVars, templateEnv()...) }
 
 func (c *Config) applyEnv(getenv func(string) string) error {
 	if getenv == nil {
@@ -261,8 +378,31 @@ func (c *Config) Validate() error {
 			return fmt.Errorf("%s 必须大于 0", t.name)
 		}
 	}
+	if c.Alerts.Workers < 1 || c.Alerts.Workers > 64 {
+		return fmt.Errorf("YV_ALERT_WORKERS 必须在 1–64 之间，当前值 %d", c.Alerts.Workers)
+	}
+	if c.Alerts.Batch < 1 || c.Alerts.Batch > 1000 {
+		return fmt.Errorf("YV_ALERT_BATCH 必须在 1–1000 之间，当前值 %d", c.Alerts.Batch)
+	}
+	if c.Alerts.PollInterval < 10*time.Millisecond {
+		return fmt.Errorf("YV_ALERT_POLL_INTERVAL 不能小于 10ms")
+	}
+	for _, key := range TemplateKeys {
+		t := c.Alerts.Templates.ByKey(key)
+		if len(t.Fields) == 0 {
+			return fmt.Errorf("模板 %s 缺少字段映射（alerts.templates.%s.fields 或 YV_TEMPLATE_%s_FIELDS）", key, key, strings.ToUpper(key))
+		}
+		for k, kw := range t.Fields {
+			if !templateKeywordRE.MatchString(kw) {
+				return fmt.Errorf("模板 %s 的字段 %s 对应的关键词 %q 无效（应形如 thing1、time3）", key, k, kw)
+			}
+		}
+	}
 	return nil
 }
+
+// templateKeywordRE matches a template keyword such as thing1 or time12.
+var templateKeywordRE = regexp.MustCompile(`^[a-z_]+[0-9]{1,2}$`)
 
 // Real reports whether real WeChat credentials are configured. Without them
 // the server runs in the sandbox.

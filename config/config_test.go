@@ -70,6 +70,15 @@ func TestDefaults(t *testing.T) {
 			IdleTimeout:     60 * time.Second,
 			ShutdownTimeout: 20 * time.Second,
 		},
+		Alerts: config.Alerts{Workers: 8, Batch: 100, PollInterval: time.Second, Templates: config.Templates{
+			QuestionNew:        config.Template{Fields: map[string]string{"title": "thing1", "board": "thing2", "time": "time3"}},
+			Answered:           config.Template{Fields: map[string]string{"title": "thing1", "answerer": "thing2", "time": "time3"}},
+			FollowUp:           config.Template{Fields: map[string]string{"title": "thing1", "content": "thing2", "time": "time3"}},
+			Reminder:           config.Template{Fields: map[string]string{"title": "thing1", "board": "thing2", "due": "time3"}},
+			Overdue:            config.Template{Fields: map[string]string{"title": "thing1", "university": "thing2", "due": "time3"}},
+			ApplicationDecided: config.Template{Fields: map[string]string{"result": "phrase1", "reason": "thing2", "time": "time3"}},
+			Moderated:          config.Template{Fields: map[string]string{"title": "thing1", "result": "phrase2", "reason": "thing3"}},
+		}},
 	}
 	if !reflect.DeepEqual(cfg, want) {
 		t.Fatalf("defaults =\n%+v\nwant\n%+v", cfg, want)
@@ -164,6 +173,13 @@ func TestEveryEnvName(t *testing.T) {
 		{"YV_HTTP_WRITE_TIMEOUT", "2s", func(c config.Config) any { return c.HTTP.WriteTimeout }, 2 * time.Second},
 		{"YV_HTTP_IDLE_TIMEOUT", "3s", func(c config.Config) any { return c.HTTP.IdleTimeout }, 3 * time.Second},
 		{"YV_HTTP_SHUTDOWN_TIMEOUT", "4s", func(c config.Config) any { return c.HTTP.ShutdownTimeout }, 4 * time.Second},
+		{"YV_SENSITIVE_WORDS_FILE", "/etc/yv/words.txt", func(c config.Config) any { return c.SensitiveWordsFile }, "/etc/yv/words.txt"},
+		{"YV_ALERT_WORKERS", "3", func(c config.Config) any { return c.Alerts.Workers }, 3},
+		{"YV_ALERT_BATCH", "20", func(c config.Config) any { return c.Alerts.Batch }, 20},
+		{"YV_ALERT_POLL_INTERVAL", "250ms", func(c config.Config) any { return c.Alerts.PollInterval }, 250 * time.Millisecond},
+		{"YV_TEMPLATE_ANSWERED_ID", "tmplAnswered", func(c config.Config) any { return c.Alerts.Templates.Answered.ID }, "tmplAnswered"},
+		{"YV_TEMPLATE_OVERDUE_FIELDS", "title=thing4, due=time5", func(c config.Config) any { return c.Alerts.Templates.Overdue.Fields },
+			map[string]string{"title": "thing4", "due": "time5"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -197,6 +213,10 @@ func TestBadValuesNameTheSetting(t *testing.T) {
 	}{
 		{"unparsable YV_MYSQL_DSN", map[string]string{"YV_MYSQL_DSN": "not a dsn"}, "", []string{"YV_MYSQL_DSN", "无法解析"}},
 		{"YV_MYSQL_DSN without database", map[string]string{"YV_MYSQL_DSN": "yv:pw@tcp(db:3306)/"}, "", []string{"YV_MYSQL_DSN", "数据库名"}},
+		{"YV_ALERT_WORKERS of 0", map[string]string{"YV_ALERT_WORKERS": "0"}, "", []string{"YV_ALERT_WORKERS", "1–64"}},
+		{"YV_ALERT_BATCH not a number", map[string]string{"YV_ALERT_BATCH": "many"}, "", []string{"YV_ALERT_BATCH", "整数"}},
+		{"YV_TEMPLATE_ANSWERED_FIELDS without =", map[string]string{"YV_TEMPLATE_ANSWERED_FIELDS": "title"}, "", []string{"YV_TEMPLATE_ANSWERED_FIELDS", "字段=关键词"}},
+		{"template keyword with a space", map[string]string{"YV_TEMPLATE_ANSWERED_FIELDS": "title=thing 1"}, "", []string{"answered", "thing 1"}},
 		{"YV_WECHAT_AES_KEY of 10 chars", with(creds, "YV_WECHAT_AES_KEY", "0123456789"), "", []string{"YV_WECHAT_AES_KEY", "43", "10"}},
 		{"YV_WECHAT_AES_KEY of 44 chars", with(creds, "YV_WECHAT_AES_KEY", strings.Repeat("a", 44)), "", []string{"YV_WECHAT_AES_KEY", "43"}},
 		{"YV_WECHAT_AES_KEY with symbols", with(creds, "YV_WECHAT_AES_KEY", strings.Repeat("a", 42)+"="), "", []string{"YV_WECHAT_AES_KEY"}},

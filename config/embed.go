@@ -7,3 +7,9 @@ import _ "embed"
 //
 //go:embed menu.json
 var DefaultMenu []byte
+
+// DefaultSensitiveWords is config/sensitive_words.txt as shipped.
+// YV_SENSITIVE_WORDS_FILE replaces it.
+//
+//go:embed sensitive_words.txt
+var DefaultSensitiveWords []byte

@@ -11,6 +11,7 @@ import (
 	"os"
 	"regexp"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -47,16 +48,19 @@ type Options struct {
 	WorkerID string
 	// Batch is how many rows one RunOnce claims; default 50.
 	Batch int
+	// Workers is how many of a batch are sent concurrently; default 1.
+	Workers int
 }
 
 // Sender is the outbox worker.
 type Sender struct {
-	db     *model.DB
-	api    TemplateSender
-	clk    clock.Clock
-	log    *slog.Logger
-	worker string
-	batch  int
+	db      *model.DB
+	api     TemplateSender
+	clk     clock.Clock
+	log     *slog.Logger
+	worker  string
+	batch   int
+	workers int
 
 	sentTotal  prometheus.Counter
 	failed     *prometheus.CounterVec
@@ -73,6 +77,9 @@ func NewSender(db *model.DB, api TemplateSender, clk clock.Clock, log *slog.Logg
 	if o.Batch <= 0 {
 		o.Batch = 50
 	}
+	if o.Workers <= 0 {
+		o.Workers = 1
+	}
 	if o.WorkerID == "" {
 		host, _ := os.Hostname()
 		b := make([]byte, 4)
@@ -83,7 +90,7 @@ func NewSender(db *model.DB, api TemplateSender, clk clock.Clock, log *slog.Logg
 		o.WorkerID = o.WorkerID[:64]
 	}
 	s := &Sender{
-		db: db, api: api, clk: clk, log: log, worker: o.WorkerID, batch: o.Batch,
+		db: db, api: api, clk: clk, log: log, worker: o.WorkerID, batch: o.Batch, workers: o.Workers,
 		sentTotal: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "youthvoice_alerts_sent_total",
 			Help: "Template messages WeChat accepted.",
@@ -105,7 +112,8 @@ func NewSender(db *model.DB, api TemplateSender, clk clock.Clock, log *slog.Logg
 	return s, nil
 }
 
-// Run calls RunOnce every interval until ctx is done.
+// Run calls RunOnce until ctx is done: again at once while batches come
+// back full, otherwise every interval.
 func (s *Sender) Run(ctx context.Context, every time.Duration) {
 	if every <= 0 {
 		every = time.Second
@@ -113,8 +121,12 @@ func (s *Sender) Run(ctx context.Context, every time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
-		if _, err := s.RunOnce(ctx); err != nil && ctx.Err() == nil {
+		n, err := s.runOnce(ctx)
+		if err != nil && ctx.Err() == nil {
 			s.log.ErrorContext(ctx, "template outbox run failed", "err", err)
+		}
+		if err == nil && n == s.batch && ctx.Err() == nil {
+			continue // more are probably due
 		}
 		select {
 		case <-ctx.Done():
@@ -127,26 +139,52 @@ func (s *Sender) Run(ctx context.Context, every time.Duration) {
 // RunOnce claims up to Batch due messages, sends them and records the
 // outcomes. It returns how many WeChat accepted.
 func (s *Sender) RunOnce(ctx context.Context) (int, error) {
+	sent, _, err := s.run(ctx)
+	return sent, err
+}
+
+// runOnce is RunOnce reporting how many rows were claimed.
+func (s *Sender) runOnce(ctx context.Context) (int, error) {
+	_, claimed, err := s.run(ctx)
+	return claimed, err
+}
+
+func (s *Sender) run(ctx context.Context) (sent, claimed int, err error) {
 	rows, err := s.claim(ctx)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
-	sent := 0
-	var errs []error
+	var (
+		mu   sync.Mutex
+		errs []error
+		wg   sync.WaitGroup
+		next = make(chan int)
+	)
+	for range min(s.workers, len(rows)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				ok, err := s.send(ctx, &rows[i])
+				mu.Lock()
+				if err != nil {
+					errs = append(errs, err)
+				} else if ok {
+					sent++
+				}
+				mu.Unlock()
+			}
+		}()
+	}
 	for i := range rows {
-		ok, err := s.send(ctx, &rows[i])
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		if ok {
-			sent++
-		}
+		next <- i
 	}
+	close(next)
+	wg.Wait()
 	if err := s.updateGauges(ctx); err != nil {
 		errs = append(errs, err)
 	}
-	return sent, errors.Join(errs...)
+	return sent, len(rows), errors.Join(errs...)
 }
 
 func (s *Sender) now() time.Time { return s.clk.Now().UTC().Truncate(timePrecision) }

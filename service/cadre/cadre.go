@@ -16,20 +16,22 @@ import (
 	"github.com/gdyouth/youthvoice/model"
 	"github.com/gdyouth/youthvoice/service"
 	"github.com/gdyouth/youthvoice/service/clock"
+	"github.com/gdyouth/youthvoice/service/notify"
 )
 
 // Service is the cadre service.
 type Service struct {
-	db    *model.DB
-	clock clock.Clock
+	db     *model.DB
+	clock  clock.Clock
+	notify *notify.Notifier
 }
 
 // New builds the service.
-func New(db *model.DB, clk clock.Clock) (*Service, error) {
-	if db == nil || clk == nil {
+func New(db *model.DB, clk clock.Clock, n *notify.Notifier) (*Service, error) {
+	if db == nil || clk == nil || n == nil {
 		return nil, errors.New("cadre.New: nil dependency")
 	}
-	return &Service{db: db, clock: clk}, nil
+	return &Service{db: db, clock: clk, notify: n}, nil
 }
 
 var (
@@ -177,7 +179,16 @@ func (s *Service) Decide(ctx context.Context, actor model.User, appID uint64, ap
 			}
 		}
 		app.Status, app.Reason, app.DecidedBy, app.DecidedAt = status, reason, &actor.ID, &now
-		return nil
+		var applicant model.User
+		if err := s.db.Conn(ctx).Take(&applicant, app.UserID).Error; err != nil {
+			return err
+		}
+		result, why := "未通过", reason
+		if approve {
+			result, why = "已通过", "你已成为团学干部"
+		}
+		return s.notify.Send(ctx, "application_decided", []model.User{applicant}, "/h5/cadre/apply",
+			map[string]string{"result": result, "reason": why, "time": notify.Time(now)})
 	})
 	if err != nil {
 		return model.CadreApplication{}, wrap("处理申请", err)

@@ -10,11 +10,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gdyouth/youthvoice/config"
 	"github.com/gdyouth/youthvoice/model"
 	"github.com/gdyouth/youthvoice/model/dbtest"
 	"github.com/gdyouth/youthvoice/service"
+	"github.com/gdyouth/youthvoice/service/alert"
 	"github.com/gdyouth/youthvoice/service/cadre"
 	"github.com/gdyouth/youthvoice/service/clock"
+	"github.com/gdyouth/youthvoice/service/notify"
 )
 
 type fixture struct {
@@ -48,7 +51,16 @@ func newUser(t *testing.T, db *model.DB, role string, uni *uint64, bound bool) m
 
 func setup(t *testing.T, db *model.DB) fixture {
 	t.Helper()
-	svc, err := cadre.New(db, clock.NewFake(time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)))
+	clk := clock.NewFake(time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC))
+	outbox, err := alert.NewOutbox(db, clk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := notify.New(outbox, notify.FromConfig(config.Default().Alerts.Templates, true), "https://yv.example.org")
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc, err := cadre.New(db, clk, n)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -173,6 +185,23 @@ func TestDecideScopingAndEffects(t *testing.T) {
 		var o model.User
 		if err := db.Conn(ctx).Take(&o, other.ID).Error; err != nil || o.Role != model.RoleStudent {
 			t.Fatalf("rejected applicant role = %q", o.Role)
+		}
+
+		// Each applicant was alerted once, in the decision's transaction,
+		// with the result, the reason and a link to the application page.
+		for _, c := range []struct {
+			who         model.User
+			result, why string
+		}{{f.student, "已通过", "你已成为团学干部"}, {other, "未通过", "职务信息不完整"}} {
+			var msgs []model.TemplateMessage
+			if err := db.Conn(ctx).Where("openid = ?", *c.who.OpenID).Find(&msgs).Error; err != nil {
+				t.Fatal(err)
+			}
+			if len(msgs) != 1 || msgs[0].TemplateKey != "application_decided" ||
+				!strings.Contains(msgs[0].Data, c.result) || !strings.Contains(msgs[0].Data, c.why) ||
+				!strings.Contains(msgs[0].URL, "next=%2Fh5%2Fcadre%2Fapply") {
+				t.Fatalf("alerts to %s = %+v", c.who.Account, msgs)
+			}
 		}
 	})
 }

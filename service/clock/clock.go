@@ -46,3 +46,7 @@ func (f *Fake) Set(t time.Time) {
 	f.now = t
 	f.mu.Unlock()
 }
+
+// Beijing is China Standard Time (UTC+8, no daylight saving): every date
+// and working hour users see is in it, whatever the server's zone.
+var Beijing = time.FixedZone("CST", 8*3600)

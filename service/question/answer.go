@@ -1,0 +1,199 @@
+package question
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/gdyouth/youthvoice/model"
+	"github.com/gdyouth/youthvoice/service"
+	"github.com/gdyouth/youthvoice/service/notify"
+)
+
+// Answer posts a cadre's answer. The first published answer records the
+// first-response time and whether the 24-hour promise was kept, and the
+// asker is alerted. An answer with a sensitive word waits for review.
+func (s *Service) Answer(ctx context.Context, cadre model.User, questionID uint64, body string) (model.Answer, error) {
+	body = cleanText(body)
+	if err := checkBody("body", body, true); err != nil {
+		return model.Answer{}, err
+	}
+	var a model.Answer
+	err := s.db.WithTx(ctx, func(ctx context.Context) error {
+		q, b, err := s.load(ctx, cadre, questionID)
+		if err != nil {
+			return err
+		}
+		if !canAnswer(cadre, q, b) {
+			if !isStaff(cadre.Role) {
+				return service.Forbidden("not_cadre", "只有团学干部可以答复问题")
+			}
+			return service.Forbidden("other_university", "只能答复本校版区和省级版区的问题")
+		}
+		if err := answerable(q); err != nil {
+			return err
+		}
+		now := s.now()
+		a = model.Answer{QuestionID: q.ID, AuthorID: cadre.ID, Kind: model.AnswerKindAnswer, Body: body,
+			Status: model.AnswerPublished, CreatedAt: now, UpdatedAt: now}
+		if s.words.Match(body) != "" {
+			a.Status = model.AnswerReview
+		}
+		if err := s.db.Conn(ctx).Create(&a).Error; err != nil {
+			return err
+		}
+		if a.Status == model.AnswerPublished {
+			return s.published(ctx, q, a, cadre)
+		}
+		return nil
+	})
+	if err != nil {
+		return model.Answer{}, wrap("答复", err)
+	}
+	return a, nil
+}
+
+func answerable(q model.Question) error {
+	switch q.Status {
+	case model.QuestionOpen, model.QuestionAnswered:
+		return nil
+	case model.QuestionResolved:
+		return service.Conflict("resolved", "提问者已将问题标记为已解决", nil)
+	case model.QuestionReview:
+		return service.Conflict("in_review", "问题正在审核，暂不能答复", nil)
+	}
+	return service.Conflict("hidden", "问题已被隐藏", nil)
+}
+
+// published applies a newly published cadre answer a to question q: the
+// first one stops the 24-hour clock; the asker is alerted.
+func (s *Service) published(ctx context.Context, q model.Question, a model.Answer, author model.User) error {
+	now := s.now()
+	if q.FirstAnsweredAt == nil {
+		secs := int64(now.Sub(q.CreatedAt).Seconds())
+		kept := !now.After(q.DueAt)
+		res := s.db.Conn(ctx).Model(&model.Question{}).Where("id = ? AND first_answered_at IS NULL", q.ID).
+			Updates(map[string]any{"first_answered_at": now, "first_response_seconds": secs, "promise_kept": kept,
+				"status": model.QuestionAnswered, "updated_at": now})
+		if res.Error != nil {
+			return res.Error
+		}
+	} else if q.Status == model.QuestionOpen {
+		if err := s.db.Conn(ctx).Model(&model.Question{}).Where("id = ?", q.ID).
+			Updates(map[string]any{"status": model.QuestionAnswered, "updated_at": now}).Error; err != nil {
+			return err
+		}
+	}
+	var asker model.User
+	if err := s.db.Conn(ctx).Take(&asker, q.AskerID).Error; err != nil {
+		return fmt.Errorf("读取提问者: %w", err)
+	}
+	return s.notify.Send(ctx, "answered", []model.User{asker}, questionPath(q.ID), map[string]string{
+		"title": q.Title, "answerer": displayName(author), "time": notify.Time(a.CreatedAt),
+	})
+}
+
+// FollowUp posts the asker's follow-up; the cadres who answered are
+// alerted (the university's cadres when nobody has answered yet).
+func (s *Service) FollowUp(ctx context.Context, asker model.User, questionID uint64, body string) (model.Answer, error) {
+	body = cleanText(body)
+	if err := checkBody("body", body, true); err != nil {
+		return model.Answer{}, err
+	}
+	var a model.Answer
+	err := s.db.WithTx(ctx, func(ctx context.Context) error {
+		q, _, err := s.load(ctx, asker, questionID)
+		if err != nil {
+			return err
+		}
+		if q.AskerID != asker.ID {
+			return service.Forbidden("not_asker", "只有提问者可以追问")
+		}
+		if err := answerable(q); err != nil {
+			return err
+		}
+		now := s.now()
+		a = model.Answer{QuestionID: q.ID, AuthorID: asker.ID, Kind: model.AnswerKindFollowUp, Body: body,
+			Status: model.AnswerPublished, CreatedAt: now, UpdatedAt: now}
+		if s.words.Match(body) != "" {
+			a.Status = model.AnswerReview
+		}
+		if err := s.db.Conn(ctx).Create(&a).Error; err != nil {
+			return err
+		}
+		if a.Status != model.AnswerPublished {
+			return nil
+		}
+		return s.alertFollowUp(ctx, q, a)
+	})
+	if err != nil {
+		return model.Answer{}, wrap("追问", err)
+	}
+	return a, nil
+}
+
+func (s *Service) alertFollowUp(ctx context.Context, q model.Question, a model.Answer) error {
+	var to []model.User
+	if err := s.db.Conn(ctx).Where("openid IS NOT NULL AND id IN (?)",
+		s.db.Conn(ctx).Model(&model.Answer{}).Select("author_id").
+			Where("question_id = ? AND kind = ? AND status = ?", q.ID, model.AnswerKindAnswer, model.AnswerPublished)).
+		Order("id").Find(&to).Error; err != nil {
+		return err
+	}
+	if len(to) == 0 {
+		var err error
+		if to, err = s.cadresOf(ctx, q.UniversityID); err != nil {
+			return err
+		}
+	}
+	return s.notify.Send(ctx, "followup", to, questionPath(q.ID), map[string]string{
+		"title": q.Title, "content": a.Body, "time": notify.Time(a.CreatedAt),
+	})
+}
+
+// Resolve marks an answered question resolved and rates the answers.
+func (s *Service) Resolve(ctx context.Context, asker model.User, questionID uint64, rating, comment string) (model.Question, error) {
+	rating = strings.TrimSpace(rating)
+	comment = strings.Join(strings.Fields(cleanText(comment)), " ")
+	if !slices.Contains(Ratings, rating) {
+		return model.Question{}, service.Invalid("bad_rating", "请选择评价：满意、一般或不满意", map[string]string{"rating": "请选择评价"})
+	}
+	if n := utf8.RuneCountInString(comment); n > MaxComment {
+		msg := fmt.Sprintf("评价内容不能超过 %d 个字", MaxComment)
+		return model.Question{}, service.Invalid("comment_too_long", msg, map[string]string{"comment": msg})
+	}
+	var q model.Question
+	err := s.db.WithTx(ctx, func(ctx context.Context) error {
+		var err error
+		if q, _, err = s.load(ctx, asker, questionID); err != nil {
+			return err
+		}
+		if q.AskerID != asker.ID {
+			return service.Forbidden("not_asker", "只有提问者可以评价")
+		}
+		switch q.Status {
+		case model.QuestionAnswered:
+		case model.QuestionResolved:
+			return service.Conflict("already_resolved", "你已评价过这个问题", nil)
+		default:
+			return service.Conflict("not_answered", "问题还没有答复，暂不能评价", nil)
+		}
+		now := s.now()
+		res := s.db.Conn(ctx).Model(&model.Question{}).Where("id = ? AND status = ?", q.ID, model.QuestionAnswered).
+			Updates(map[string]any{"status": model.QuestionResolved, "rating": rating, "rating_comment": comment, "updated_at": now})
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return service.Conflict("already_resolved", "你已评价过这个问题", nil)
+		}
+		q.Status, q.Rating, q.RatingComment, q.UpdatedAt = model.QuestionResolved, rating, comment, now
+		return nil
+	})
+	if err != nil {
+		return model.Question{}, wrap("评价", err)
+	}
+	return q, nil
+}

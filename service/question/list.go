@@ -1,0 +1,242 @@
+package question
+
+import (
+	"context"
+	"strings"
+	"unicode/utf8"
+
+	"gorm.io/gorm"
+
+	"github.com/gdyouth/youthvoice/model"
+	"github.com/gdyouth/youthvoice/service"
+)
+
+// PageSize is how many questions a list page holds.
+const PageSize = 20
+
+// Summary is a question in a list.
+type Summary struct {
+	model.Question
+	BoardName string `json:"board_name"`
+	AskerName string `json:"asker_name"`
+	Overdue   bool   `json:"overdue"`
+}
+
+// publicStatuses are what everybody may read on a board.
+var publicStatuses = []string{model.QuestionOpen, model.QuestionAnswered, model.QuestionResolved}
+
+// summarize adds board names and (possibly anonymised) asker names.
+func (s *Service) summarize(ctx context.Context, viewer model.User, qs []model.Question) ([]Summary, error) {
+	if len(qs) == 0 {
+		return []Summary{}, nil
+	}
+	boardIDs, userIDs := []uint64{}, []uint64{}
+	for _, q := range qs {
+		boardIDs, userIDs = append(boardIDs, q.BoardID), append(userIDs, q.AskerID)
+	}
+	var boards []model.Board
+	if err := s.db.Conn(ctx).Where("id IN ?", boardIDs).Find(&boards).Error; err != nil {
+		return nil, err
+	}
+	var users []model.User
+	if err := s.db.Conn(ctx).Select("id", "account", "name").Where("id IN ?", userIDs).Find(&users).Error; err != nil {
+		return nil, err
+	}
+	bs, us := map[uint64]model.Board{}, map[uint64]model.User{}
+	for _, b := range boards {
+		bs[b.ID] = b
+	}
+	for _, u := range users {
+		us[u.ID] = u
+	}
+	now := s.now()
+	out := make([]Summary, 0, len(qs))
+	for _, q := range qs {
+		b := bs[q.BoardID]
+		name := displayName(us[q.AskerID])
+		if q.Anonymous && !canSeeAsker(viewer, q, b) {
+			name = AnonymousName
+		}
+		out = append(out, Summary{Question: q, BoardName: b.Name, AskerName: name,
+			Overdue: q.Status == model.QuestionOpen && now.After(q.DueAt)})
+	}
+	return out, nil
+}
+
+// Mine lists u's own questions, newest first, whatever their status.
+func (s *Service) Mine(ctx context.Context, u model.User, page int) ([]Summary, error) {
+	var qs []model.Question
+	if err := s.db.Conn(ctx).Where("asker_id = ?", u.ID).Order("created_at DESC").Order("id DESC").
+		Offset(offset(page)).Limit(PageSize).Find(&qs).Error; err != nil {
+		return nil, wrap("读取我的提问", err)
+	}
+	out, err := s.summarize(ctx, u, qs)
+	return out, wrap("读取我的提问", err)
+}
+
+func offset(page int) int {
+	if page < 1 {
+		page = 1
+	}
+	if page > 500 {
+		page = 500
+	}
+	return (page - 1) * PageSize
+}
+
+// ListOptions filter a board list.
+type ListOptions struct {
+	Unanswered bool
+	Page       int
+}
+
+// List shows a board's published questions: newest first, and for those
+// who answer there, unanswered ones first.
+func (s *Service) List(ctx context.Context, viewer model.User, boardKey string, o ListOptions) (model.Board, []Summary, error) {
+	b, err := s.boardByKey(ctx, boardKey)
+	if err != nil {
+		return b, nil, err
+	}
+	q := s.db.Conn(ctx).Where("board_id = ?", b.ID)
+	if o.Unanswered {
+		q = q.Where("status = ?", model.QuestionOpen)
+	} else {
+		q = q.Where("status IN ?", publicStatuses)
+	}
+	if canAnswer(viewer, model.Question{}, b) {
+		q = q.Order(gorm.Expr("CASE WHEN status = ? THEN 0 ELSE 1 END", model.QuestionOpen))
+	}
+	var qs []model.Question
+	if err := q.Order("created_at DESC").Order("id DESC").Offset(offset(o.Page)).Limit(PageSize).Find(&qs).Error; err != nil {
+		return b, nil, wrap("读取版区问题", err)
+	}
+	out, err := s.summarize(ctx, viewer, qs)
+	return b, out, wrap("读取版区问题", err)
+}
+
+// MaxSearchWords bounds a search query.
+const MaxSearchWords = 5
+
+// Search finds published questions whose title or body contain every word
+// of query, in one board (boardKey) or across all. MySQL 8 uses the
+// FULLTEXT ngram index; MariaDB (no ngram parser) and SQLite use LIKE.
+func (s *Service) Search(ctx context.Context, viewer model.User, boardKey, query string, page int) ([]Summary, error) {
+	words := strings.Fields(cleanText(query))
+	if len(words) == 0 {
+		return nil, service.Invalid("empty_query", "请输入要搜索的词", map[string]string{"q": "请输入要搜索的词"})
+	}
+	if len(words) > MaxSearchWords {
+		words = words[:MaxSearchWords]
+	}
+	for i, w := range words {
+		if utf8.RuneCountInString(w) > 20 {
+			words[i] = string([]rune(w)[:20])
+		}
+	}
+	q := s.db.Conn(ctx).Where("status IN ?", publicStatuses)
+	if boardKey != "" {
+		b, err := s.boardByKey(ctx, boardKey)
+		if err != nil {
+			return nil, err
+		}
+		q = q.Where("board_id = ?", b.ID)
+	}
+	if s.ngram(ctx) && allNgramSized(words) {
+		terms := make([]string, len(words))
+		for i, w := range words {
+			terms[i] = `+"` + strings.NewReplacer(`"`, ``, `\`, ``).Replace(w) + `"`
+		}
+		q = q.Where("MATCH(title, body) AGAINST(? IN BOOLEAN MODE)", strings.Join(terms, " "))
+	} else {
+		for _, w := range words {
+			like := "%" + escapeLike(w) + "%"
+			q = q.Where(`(title LIKE ? ESCAPE '\' OR body LIKE ? ESCAPE '\')`, like, like)
+		}
+	}
+	var qs []model.Question
+	if err := q.Order("created_at DESC").Order("id DESC").Offset(offset(page)).Limit(PageSize).Find(&qs).Error; err != nil {
+		return nil, wrap("搜索", err)
+	}
+	out, err := s.summarize(ctx, viewer, qs)
+	return out, wrap("搜索", err)
+}
+
+// allNgramSized: the ngram parser (token size 2) cannot find 1-character
+// words, so those searches use LIKE.
+func allNgramSized(words []string) bool {
+	for _, w := range words {
+		if utf8.RuneCountInString(w) < 2 {
+			return false
+		}
+	}
+	return true
+}
+
+func escapeLike(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+// ngram reports whether the database is MySQL with the ngram FULLTEXT
+// index (MySQL 8, not MariaDB); checked once per database.
+func (s *Service) ngram(ctx context.Context) bool {
+	if s.db.Dialect() != model.MySQL {
+		return false
+	}
+	s.ngramOnce.Do(func() {
+		var version string
+		if err := s.db.Conn(context.WithoutCancel(ctx)).Raw("SELECT VERSION()").Scan(&version).Error; err != nil {
+			s.log.WarnContext(ctx, "reading the database version failed; search uses LIKE", "err", err)
+			return
+		}
+		s.ngramYes = !strings.Contains(strings.ToLower(version), "mariadb")
+	})
+	return s.ngramYes
+}
+
+// UniversityCount is how many questions of one university are overdue.
+type UniversityCount struct {
+	UniversityID uint64 `json:"university_id"`
+	Name         string `json:"name"`
+	Count        int64  `json:"count"`
+}
+
+// Overdue is the overdue view: the questions still unanswered past their
+// 24 hours in the admin's scope, and for the province the count per
+// university.
+type Overdue struct {
+	Questions    []Summary         `json:"questions"`
+	ByUniversity []UniversityCount `json:"by_university,omitempty"`
+}
+
+// OverdueFor lists overdue questions for a university or province admin.
+func (s *Service) OverdueFor(ctx context.Context, admin model.User) (Overdue, error) {
+	scope, err := moderationScope(admin)
+	if err != nil {
+		return Overdue{}, err
+	}
+	now := s.now()
+	base := func() *gorm.DB {
+		q := s.db.Conn(ctx).Model(&model.Question{}).Where("status = ? AND due_at < ?", model.QuestionOpen, now)
+		if scope != nil {
+			q = q.Where("university_id = ?", *scope)
+		}
+		return q
+	}
+	var qs []model.Question
+	if err := base().Order("due_at").Order("id").Limit(200).Find(&qs).Error; err != nil {
+		return Overdue{}, wrap("读取超时问题", err)
+	}
+	var out Overdue
+	if out.Questions, err = s.summarize(ctx, admin, qs); err != nil {
+		return Overdue{}, wrap("读取超时问题", err)
+	}
+	if scope == nil {
+		if err := base().Select("questions.university_id AS university_id, universities.name AS name, COUNT(*) AS count").
+			Joins("JOIN universities ON universities.id = questions.university_id").
+			Group("questions.university_id, universities.name").Order("count DESC").Order("questions.university_id").
+			Scan(&out.ByUniversity).Error; err != nil {
+			return Overdue{}, wrap("统计超时问题", err)
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,273 @@
+package question
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"gorm.io/gorm"
+
+	"github.com/gdyouth/youthvoice/model"
+	"github.com/gdyouth/youthvoice/service"
+)
+
+// Moderation targets.
+const (
+	TargetQuestion = "question"
+	TargetAnswer   = "answer"
+)
+
+// target is a question or one of its answers, loaded for moderation.
+type target struct {
+	q      model.Question
+	b      model.Board
+	a      *model.Answer
+	author uint64
+}
+
+func (s *Service) loadTarget(ctx context.Context, admin model.User, kind string, id uint64) (target, error) {
+	var t target
+	var qid uint64
+	switch kind {
+	case TargetQuestion:
+		qid = id
+	case TargetAnswer:
+		var a model.Answer
+		err := s.db.Conn(ctx).Take(&a, id).Error
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return t, service.NotFound("answer_not_found", "答复不存在")
+		}
+		if err != nil {
+			return t, err
+		}
+		t.a, qid = &a, a.QuestionID
+	default:
+		return t, service.Invalid("bad_target", "只能处理问题或答复", nil)
+	}
+	var err error
+	if t.q, t.b, err = s.load(ctx, admin, qid); err != nil {
+		return t, err
+	}
+	if !canModerate(admin, t.q.UniversityID) {
+		if t.a != nil {
+			return t, service.NotFound("answer_not_found", "答复不存在")
+		}
+		if admin.Role == model.RoleUniversityAdm {
+			return t, service.Forbidden("other_university", "只能处理本校学生的内容")
+		}
+		return t, service.Forbidden("not_admin", "只有高校团委或省级管理员可以处理内容")
+	}
+	t.author = t.q.AskerID
+	if t.a != nil {
+		t.author = t.a.AuthorID
+	}
+	return t, nil
+}
+
+func checkReason(reason string) (string, error) {
+	reason = strings.Join(strings.Fields(cleanText(reason)), " ")
+	if reason == "" {
+		return "", service.Invalid("reason_required", "请填写原因（会告知作者）", map[string]string{"reason": "请填写原因"})
+	}
+	if utf8.RuneCountInString(reason) > MaxReason {
+		msg := fmt.Sprintf("原因不能超过 %d 个字", MaxReason)
+		return "", service.Invalid("reason_too_long", msg, map[string]string{"reason": msg})
+	}
+	return reason, nil
+}
+
+// Hide hides a question or answer (also: rejects one held for review);
+// the author is told why.
+func (s *Service) Hide(ctx context.Context, admin model.User, kind string, id uint64, reason string) error {
+	reason, err := checkReason(reason)
+	if err != nil {
+		return err
+	}
+	return wrap("隐藏内容", s.db.WithTx(ctx, func(ctx context.Context) error {
+		t, err := s.loadTarget(ctx, admin, kind, id)
+		if err != nil {
+			return err
+		}
+		now := s.now()
+		result := "已被隐藏"
+		if t.a == nil {
+			if t.q.Status == model.QuestionHidden {
+				return service.Conflict("already_hidden", "该问题已被隐藏", nil)
+			}
+			if t.q.Status == model.QuestionReview {
+				result = "未通过审核"
+			}
+			if err := s.db.Conn(ctx).Model(&model.Question{}).Where("id = ?", t.q.ID).
+				Updates(map[string]any{"status": model.QuestionHidden, "hidden_reason": reason, "updated_at": now}).Error; err != nil {
+				return err
+			}
+		} else {
+			if t.a.Status == model.AnswerHidden {
+				return service.Conflict("already_hidden", "该答复已被隐藏", nil)
+			}
+			if t.a.Status == model.AnswerReview {
+				result = "未通过审核"
+			}
+			if err := s.db.Conn(ctx).Model(&model.Answer{}).Where("id = ?", t.a.ID).
+				Updates(map[string]any{"status": model.AnswerHidden, "hidden_reason": reason, "updated_at": now}).Error; err != nil {
+				return err
+			}
+		}
+		return s.alertModerated(ctx, t, result, reason)
+	}))
+}
+
+// Reopen restores a hidden question or answer.
+func (s *Service) Reopen(ctx context.Context, admin model.User, kind string, id uint64) error {
+	return wrap("恢复内容", s.db.WithTx(ctx, func(ctx context.Context) error {
+		t, err := s.loadTarget(ctx, admin, kind, id)
+		if err != nil {
+			return err
+		}
+		now := s.now()
+		if t.a == nil {
+			if t.q.Status != model.QuestionHidden {
+				return service.Conflict("not_hidden", "该问题没有被隐藏", nil)
+			}
+			status := model.QuestionOpen
+			switch {
+			case t.q.Rating != "":
+				status = model.QuestionResolved
+			case t.q.FirstAnsweredAt != nil:
+				status = model.QuestionAnswered
+			}
+			if err := s.db.Conn(ctx).Model(&model.Question{}).Where("id = ?", t.q.ID).
+				Updates(map[string]any{"status": status, "hidden_reason": "", "updated_at": now}).Error; err != nil {
+				return err
+			}
+		} else {
+			if t.a.Status != model.AnswerHidden {
+				return service.Conflict("not_hidden", "该答复没有被隐藏", nil)
+			}
+			if err := s.db.Conn(ctx).Model(&model.Answer{}).Where("id = ?", t.a.ID).
+				Updates(map[string]any{"status": model.AnswerPublished, "hidden_reason": "", "updated_at": now}).Error; err != nil {
+				return err
+			}
+		}
+		return s.alertModerated(ctx, t, "已恢复显示", "管理员已恢复")
+	}))
+}
+
+// Approve publishes a question or answer held for review. An approved
+// question starts its 24-hour clock now and goes to the cadres.
+func (s *Service) Approve(ctx context.Context, admin model.User, kind string, id uint64) error {
+	return wrap("审核通过", s.db.WithTx(ctx, func(ctx context.Context) error {
+		t, err := s.loadTarget(ctx, admin, kind, id)
+		if err != nil {
+			return err
+		}
+		now := s.now()
+		if t.a == nil {
+			if t.q.Status != model.QuestionReview {
+				return service.Conflict("not_in_review", "该问题不在待审核状态", nil)
+			}
+			t.q.Status, t.q.DueAt, t.q.CreatedAt = model.QuestionOpen, now.Add(AnswerWithin), now
+			if err := s.db.Conn(ctx).Model(&model.Question{}).Where("id = ? AND status = ?", t.q.ID, model.QuestionReview).
+				Updates(map[string]any{"status": model.QuestionOpen, "due_at": t.q.DueAt, "created_at": now, "updated_at": now}).Error; err != nil {
+				return err
+			}
+			if err := s.alertNewQuestion(ctx, t.q, t.b); err != nil {
+				return err
+			}
+		} else {
+			if t.a.Status != model.AnswerReview {
+				return service.Conflict("not_in_review", "该答复不在待审核状态", nil)
+			}
+			if err := answerable(t.q); err != nil {
+				return err
+			}
+			t.a.Status, t.a.CreatedAt = model.AnswerPublished, now
+			if err := s.db.Conn(ctx).Model(&model.Answer{}).Where("id = ?", t.a.ID).
+				Updates(map[string]any{"status": model.AnswerPublished, "created_at": now, "updated_at": now}).Error; err != nil {
+				return err
+			}
+			var author model.User
+			if err := s.db.Conn(ctx).Take(&author, t.a.AuthorID).Error; err != nil {
+				return err
+			}
+			if t.a.Kind == model.AnswerKindAnswer {
+				if err := s.published(ctx, t.q, *t.a, author); err != nil {
+					return err
+				}
+			} else if err := s.alertFollowUp(ctx, t.q, *t.a); err != nil {
+				return err
+			}
+		}
+		return s.alertModerated(ctx, t, "审核通过", "内容已发布")
+	}))
+}
+
+func (s *Service) alertModerated(ctx context.Context, t target, result, reason string) error {
+	var author model.User
+	if err := s.db.Conn(ctx).Take(&author, t.author).Error; err != nil {
+		return fmt.Errorf("读取作者: %w", err)
+	}
+	return s.notify.Send(ctx, "moderated", []model.User{author}, questionPath(t.q.ID), map[string]string{
+		"title": t.q.Title, "result": result, "reason": reason,
+	})
+}
+
+// ReviewItem is a question or answer waiting for review.
+type ReviewItem struct {
+	Kind     string         `json:"kind"`
+	ID       uint64         `json:"id"`
+	Question model.Question `json:"question"`
+	Body     string         `json:"body"`
+}
+
+// ReviewQueue lists what admin must review, oldest first.
+func (s *Service) ReviewQueue(ctx context.Context, admin model.User) ([]ReviewItem, error) {
+	scope, err := moderationScope(admin)
+	if err != nil {
+		return nil, err
+	}
+	var qs []model.Question
+	q := s.db.Conn(ctx).Where("status = ?", model.QuestionReview).Order("id").Limit(200)
+	if scope != nil {
+		q = q.Where("university_id = ?", *scope)
+	}
+	if err := q.Find(&qs).Error; err != nil {
+		return nil, wrap("读取待审核内容", err)
+	}
+	out := make([]ReviewItem, 0, len(qs))
+	for _, x := range qs {
+		out = append(out, ReviewItem{Kind: TargetQuestion, ID: x.ID, Question: x, Body: x.Body})
+	}
+	var as []model.Answer
+	aq := s.db.Conn(ctx).Where("status = ?", model.AnswerReview).Order("id").Limit(200)
+	if scope != nil {
+		aq = aq.Where("question_id IN (?)", s.db.Conn(ctx).Model(&model.Question{}).Select("id").Where("university_id = ?", *scope))
+	}
+	if err := aq.Find(&as).Error; err != nil {
+		return nil, wrap("读取待审核内容", err)
+	}
+	for _, a := range as {
+		var x model.Question
+		if err := s.db.Conn(ctx).Take(&x, a.QuestionID).Error; err != nil {
+			return nil, wrap("读取待审核内容", err)
+		}
+		out = append(out, ReviewItem{Kind: TargetAnswer, ID: a.ID, Question: x, Body: a.Body})
+	}
+	return out, nil
+}
+
+// moderationScope is the university admin moderates, nil for the whole
+// province; others are refused.
+func moderationScope(u model.User) (*uint64, error) {
+	switch u.Role {
+	case model.RoleProvinceAdmin:
+		return nil, nil
+	case model.RoleUniversityAdm:
+		if u.UniversityID != nil {
+			return u.UniversityID, nil
+		}
+	}
+	return nil, service.Forbidden("not_admin", "只有高校团委或省级管理员可以查看")
+}

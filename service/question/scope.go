@@ -1,0 +1,81 @@
+package question
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+
+	"github.com/gdyouth/youthvoice/model"
+	"github.com/gdyouth/youthvoice/service/notify"
+)
+
+// isStaff reports whether the role answers questions.
+func isStaff(role string) bool {
+	switch role {
+	case model.RoleCadre, model.RoleUniversityAdm, model.RoleProvinceAdmin:
+		return true
+	}
+	return false
+}
+
+// canAnswer: cadres and admins answer on their own university's board;
+// any of them answers on the provincial boards; the province admin
+// answers everywhere. Nobody answers their own question.
+func canAnswer(u model.User, q model.Question, b model.Board) bool {
+	if !isStaff(u.Role) || u.ID == q.AskerID {
+		return false
+	}
+	if u.Role == model.RoleProvinceAdmin || b.Kind == model.BoardProvince {
+		return true
+	}
+	return u.UniversityID != nil && b.UniversityID != nil && *u.UniversityID == *b.UniversityID
+}
+
+// canModerate: the admin of the asker's university, or the province admin.
+func canModerate(u model.User, uni uint64) bool {
+	switch u.Role {
+	case model.RoleProvinceAdmin:
+		return true
+	case model.RoleUniversityAdm:
+		return u.UniversityID != nil && *u.UniversityID == uni
+	}
+	return false
+}
+
+// canSeeAsker: the asker, anyone who may answer, and moderators see who
+// asked an anonymous question.
+func canSeeAsker(u model.User, q model.Question, b model.Board) bool {
+	return u.ID == q.AskerID || canAnswer(u, q, b) || canModerate(u, q.UniversityID)
+}
+
+// usersWith lists the bound users of a university with one of roles.
+func (s *Service) usersWith(ctx context.Context, uni *uint64, roles ...string) ([]model.User, error) {
+	q := s.db.Conn(ctx).Where("role IN ? AND openid IS NOT NULL", roles)
+	if uni != nil {
+		q = q.Where("university_id = ?", *uni)
+	}
+	var us []model.User
+	return us, q.Order("id").Find(&us).Error
+}
+
+// cadresOf are the people a new question of university uni goes to: its
+// cadres, or its admins when it has no cadre yet.
+func (s *Service) cadresOf(ctx context.Context, uni uint64) ([]model.User, error) {
+	us, err := s.usersWith(ctx, &uni, model.RoleCadre)
+	if err != nil || len(us) > 0 {
+		return us, err
+	}
+	return s.usersWith(ctx, &uni, model.RoleUniversityAdm)
+}
+
+func questionPath(id uint64) string { return "/h5/questions/" + strconv.FormatUint(id, 10) }
+
+func (s *Service) alertNewQuestion(ctx context.Context, q model.Question, b model.Board) error {
+	to, err := s.cadresOf(ctx, q.UniversityID)
+	if err != nil {
+		return fmt.Errorf("查找本校团学干部: %w", err)
+	}
+	return s.notify.Send(ctx, "question_new", to, questionPath(q.ID), map[string]string{
+		"title": q.Title, "board": b.Name, "time": notify.Time(q.CreatedAt),
+	})
+}

@@ -1,0 +1,109 @@
+package question
+
+import (
+	"context"
+	"time"
+
+	"github.com/gdyouth/youthvoice/model"
+	"github.com/gdyouth/youthvoice/service/notify"
+)
+
+// timerBatch bounds one sweep.
+const timerBatch = 100
+
+// Sweep sends the 20-hour reminders and the overdue alerts that are due.
+// Each question is claimed by a conditional UPDATE (reminded_at / overdue_at
+// IS NULL) in the transaction that enqueues its alert, so with several
+// instances sweeping, each alert is enqueued exactly once, and a sweep
+// missed while no instance ran happens at the next start.
+func (s *Service) Sweep(ctx context.Context) (reminded, overdue int, err error) {
+	now := s.now()
+	reminded, err = s.sweep(ctx, "reminded_at", now.Add(AnswerWithin-RemindAfter), func(ctx context.Context, q model.Question) error {
+		to, err := s.usersWith(ctx, &q.UniversityID, model.RoleCadre, model.RoleUniversityAdm)
+		if err != nil {
+			return err
+		}
+		b, err := s.boardByID(ctx, q.BoardID)
+		if err != nil {
+			return err
+		}
+		return s.notify.Send(ctx, "reminder", to, questionPath(q.ID), map[string]string{
+			"title": q.Title, "board": b.Name, "due": notify.Time(q.DueAt),
+		})
+	})
+	if err != nil {
+		return reminded, 0, err
+	}
+	overdue, err = s.sweep(ctx, "overdue_at", now, func(ctx context.Context, q model.Question) error {
+		admins, err := s.usersWith(ctx, &q.UniversityID, model.RoleUniversityAdm)
+		if err != nil {
+			return err
+		}
+		prov, err := s.usersWith(ctx, nil, model.RoleProvinceAdmin)
+		if err != nil {
+			return err
+		}
+		var uni model.University
+		if err := s.db.Conn(ctx).Select("id", "name").Take(&uni, q.UniversityID).Error; err != nil {
+			return err
+		}
+		return s.notify.Send(ctx, "overdue", append(admins, prov...), questionPath(q.ID), map[string]string{
+			"title": q.Title, "university": uni.Name, "due": notify.Time(q.DueAt),
+		})
+	})
+	return reminded, overdue, err
+}
+
+// sweep claims open questions due before cutoff whose column is unset and
+// runs alert for each in the claiming transaction.
+func (s *Service) sweep(ctx context.Context, column string, cutoff time.Time, alert func(context.Context, model.Question) error) (int, error) {
+	var qs []model.Question
+	if err := s.db.Conn(ctx).Where("status = ? AND due_at <= ? AND "+column+" IS NULL", model.QuestionOpen, cutoff).
+		Order("due_at").Limit(timerBatch).Find(&qs).Error; err != nil {
+		return 0, wrap("查找待提醒的问题", err)
+	}
+	n := 0
+	for _, q := range qs {
+		claimed := false
+		err := s.db.WithTx(ctx, func(ctx context.Context) error {
+			res := s.db.Conn(ctx).Model(&model.Question{}).
+				Where("id = ? AND status = ? AND "+column+" IS NULL", q.ID, model.QuestionOpen).
+				Update(column, s.now())
+			if res.Error != nil || res.RowsAffected == 0 {
+				return res.Error // another instance took it, or it was answered
+			}
+			if err := alert(ctx, q); err != nil {
+				return err
+			}
+			claimed = true
+			return nil
+		})
+		if err != nil {
+			return n, wrap("发送超时提醒", err)
+		}
+		if claimed {
+			n++
+		}
+	}
+	return n, nil
+}
+
+// RunTimers sweeps every interval until ctx is done.
+func (s *Service) RunTimers(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		r, o, err := s.Sweep(ctx)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			s.log.ErrorContext(ctx, "question reminder sweep failed", "err", err)
+		case r+o > 0:
+			s.log.InfoContext(ctx, "question reminders enqueued", "reminders", r, "overdue", o)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}

@@ -1,0 +1,110 @@
+package question
+
+import (
+	"context"
+	"errors"
+
+	"gorm.io/gorm"
+
+	"github.com/gdyouth/youthvoice/model"
+	"github.com/gdyouth/youthvoice/service"
+)
+
+// AnonymousName is what other students see instead of an anonymous asker.
+const AnonymousName = "匿名同学"
+
+// AnswerView is an answer or follow-up as a viewer may see it.
+type AnswerView struct {
+	model.Answer
+	AuthorName string `json:"author_name"`
+	AuthorRole string `json:"author_role"`
+	Mine       bool   `json:"mine"`
+}
+
+// View is a question page: the question, its answers and follow-ups, and
+// what the viewer may do.
+type View struct {
+	Question    model.Question `json:"question"`
+	Board       model.Board    `json:"board"`
+	AskerName   string         `json:"asker_name"`
+	Mine        bool           `json:"mine"`
+	Answers     []AnswerView   `json:"answers"`
+	CanAnswer   bool           `json:"can_answer"`
+	CanFollowUp bool           `json:"can_follow_up"`
+	CanResolve  bool           `json:"can_resolve"`
+	CanModerate bool           `json:"can_moderate"`
+}
+
+// load reads a question and its board; missing questions, and questions
+// the viewer may not see (held for review or hidden, unless they asked or
+// moderate), are NotFound alike.
+func (s *Service) load(ctx context.Context, viewer model.User, id uint64) (model.Question, model.Board, error) {
+	var q model.Question
+	err := s.db.Conn(ctx).Take(&q, id).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return q, model.Board{}, service.NotFound("question_not_found", "问题不存在或已被删除")
+	}
+	if err != nil {
+		return q, model.Board{}, err
+	}
+	if (q.Status == model.QuestionReview || q.Status == model.QuestionHidden) &&
+		viewer.ID != q.AskerID && !canModerate(viewer, q.UniversityID) {
+		return q, model.Board{}, service.NotFound("question_not_found", "问题不存在或已被删除")
+	}
+	b, err := s.boardByID(ctx, q.BoardID)
+	return q, b, err
+}
+
+func displayName(u model.User) string {
+	if u.Name != "" {
+		return u.Name
+	}
+	return u.Account
+}
+
+// Get shows question id to viewer.
+func (s *Service) Get(ctx context.Context, viewer model.User, id uint64) (View, error) {
+	q, b, err := s.load(ctx, viewer, id)
+	if err != nil {
+		return View{}, wrap("读取问题", err)
+	}
+	v := View{Question: q, Board: b, Mine: viewer.ID == q.AskerID}
+	var answers []model.Answer
+	if err := s.db.Conn(ctx).Where("question_id = ?", q.ID).Order("created_at").Order("id").Find(&answers).Error; err != nil {
+		return View{}, wrap("读取答复", err)
+	}
+	ids := []uint64{q.AskerID}
+	for _, a := range answers {
+		ids = append(ids, a.AuthorID)
+	}
+	var users []model.User
+	if err := s.db.Conn(ctx).Select("id", "account", "name", "role").Where("id IN ?", ids).Find(&users).Error; err != nil {
+		return View{}, wrap("读取用户", err)
+	}
+	byID := map[uint64]model.User{}
+	for _, u := range users {
+		byID[u.ID] = u
+	}
+	v.AskerName = displayName(byID[q.AskerID])
+	if q.Anonymous && !canSeeAsker(viewer, q, b) {
+		v.AskerName = AnonymousName
+	}
+	mod := canModerate(viewer, q.UniversityID)
+	for _, a := range answers {
+		if a.Status != model.AnswerPublished && a.AuthorID != viewer.ID && !mod {
+			continue
+		}
+		author := byID[a.AuthorID]
+		av := AnswerView{Answer: a, AuthorName: displayName(author), AuthorRole: model.RoleName(author.Role), Mine: a.AuthorID == viewer.ID}
+		if a.Kind == model.AnswerKindFollowUp {
+			av.AuthorName, av.AuthorRole = v.AskerName, "提问者"
+		}
+		v.Answers = append(v.Answers, av)
+	}
+	live := q.Status == model.QuestionOpen || q.Status == model.QuestionAnswered
+	v.CanAnswer = live && canAnswer(viewer, q, b)
+	v.CanFollowUp = live && v.Mine
+	v.CanResolve = q.Status == model.QuestionAnswered && v.Mine
+	v.CanModerate = mod
+	return v, nil
+}
