@@ -45,6 +45,7 @@ func (w *Web) Register(r gin.IRouter) {
 
 	api := r.Group("/api/v1", w.identify, w.checkCSRF)
 	w.registerAPI(api)
+	w.registerQuestionAPI(api)
 }
 
 // requireUser returns the signed-in user, or sends the browser where it

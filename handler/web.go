@@ -14,6 +14,9 @@ import (
 	"github.com/gdyouth/youthvoice/model"
 	"github.com/gdyouth/youthvoice/service"
 	"github.com/gdyouth/youthvoice/service/account"
+	"github.com/gdyouth/youthvoice/service/alert"
+	"github.com/gdyouth/youthvoice/service/cadre"
+	"github.com/gdyouth/youthvoice/service/question"
 	"github.com/gdyouth/youthvoice/service/session"
 )
 
@@ -40,20 +43,33 @@ type WebOptions struct {
 	Sandbox   bool
 }
 
+// Services are the services behind the pages and the API.
+type Services struct {
+	Accounts  *account.Service
+	Questions *question.Service
+	Cadres    *cadre.Service
+	// Outbox reports alert configuration errors to admins.
+	Outbox *alert.Outbox
+}
+
 // Web serves the H5 pages (/h5) and the JSON API (/api/v1).
 type Web struct {
-	accounts *account.Service
-	sessions *session.Store
-	oauth    OAuthClient
-	pages    *pages
-	log      *slog.Logger
-	opts     WebOptions
-	secure   bool
+	accounts  *account.Service
+	questions *question.Service
+	cadres    *cadre.Service
+	outbox    *alert.Outbox
+	sessions  *session.Store
+	oauth     OAuthClient
+	pages     *pages
+	log       *slog.Logger
+	opts      WebOptions
+	secure    bool
 }
 
 // NewWeb builds the web layer.
-func NewWeb(accounts *account.Service, sessions *session.Store, oauth OAuthClient, log *slog.Logger, o WebOptions) (*Web, error) {
-	if accounts == nil || sessions == nil || oauth == nil || log == nil {
+func NewWeb(svc Services, sessions *session.Store, oauth OAuthClient, log *slog.Logger, o WebOptions) (*Web, error) {
+	if svc.Accounts == nil || svc.Questions == nil || svc.Cadres == nil || svc.Outbox == nil ||
+		sessions == nil || oauth == nil || log == nil {
 		return nil, errNilDependency("NewWeb")
 	}
 	p, err := loadPages(o.Sandbox)
@@ -61,7 +77,7 @@ func NewWeb(accounts *account.Service, sessions *session.Store, oauth OAuthClien
 		return nil, err
 	}
 	return &Web{
-		accounts: accounts, sessions: sessions, oauth: oauth, pages: p, log: log, opts: o,
+		accounts: svc.Accounts, questions: svc.Questions, cadres: svc.Cadres, outbox: svc.Outbox, sessions: sessions, oauth: oauth, pages: p, log: log, opts: o,
 		secure: strings.HasPrefix(o.PublicURL, "https://"),
 	}, nil
 }

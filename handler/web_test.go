@@ -29,11 +29,15 @@ import (
 	"github.com/gdyouth/youthvoice/model"
 	"github.com/gdyouth/youthvoice/model/dbtest"
 	"github.com/gdyouth/youthvoice/service/account"
+	"github.com/gdyouth/youthvoice/service/alert"
+	"github.com/gdyouth/youthvoice/service/cadre"
 	"github.com/gdyouth/youthvoice/service/callback"
 	"github.com/gdyouth/youthvoice/service/clock"
 	"github.com/gdyouth/youthvoice/service/kv"
 	"github.com/gdyouth/youthvoice/service/kv/kvtest"
 	"github.com/gdyouth/youthvoice/service/menu"
+	"github.com/gdyouth/youthvoice/service/notify"
+	"github.com/gdyouth/youthvoice/service/question"
 	"github.com/gdyouth/youthvoice/service/session"
 	"github.com/gdyouth/youthvoice/service/wxapi"
 	"github.com/gdyouth/youthvoice/service/wxapi/wxfake"
@@ -105,6 +109,9 @@ type webStack struct {
 	db        *model.DB
 	store     kv.Store
 	accounts  *account.Service
+	questions *question.Service
+	cadres    *cadre.Service
+	sender    *alert.Sender
 	sessions  *session.Store
 	wx        *wxapi.Client
 	router    *gin.Engine
@@ -161,9 +168,28 @@ func newWebStack(t *testing.T, db *model.DB, store kv.Store, o webOpts) *webStac
 	if err != nil {
 		t.Fatalf("session.New: %v", err)
 	}
-	web, err := handler.NewWeb(s.accounts, s.sessions, s.wx, log, handler.WebOptions{
-		PublicURL: s.publicURL, AppID: s.appID, Sandbox: !o.real,
-	})
+	outbox, err := alert.NewOutbox(db, clk)
+	if err != nil {
+		t.Fatalf("alert.NewOutbox: %v", err)
+	}
+	n, err := notify.New(outbox, notify.FromConfig(config.Default().Alerts.Templates, true), s.publicURL)
+	if err != nil {
+		t.Fatalf("notify.New: %v", err)
+	}
+	words := question.ParseWords(config.DefaultSensitiveWords)
+	if s.questions, err = question.New(db, clk, n, words, log); err != nil {
+		t.Fatalf("question.New: %v", err)
+	}
+	if s.cadres, err = cadre.New(db, clk, n); err != nil {
+		t.Fatalf("cadre.New: %v", err)
+	}
+	if s.sender, err = alert.NewSender(db, s.wx, clk, log, reg, alert.Options{Workers: 4}); err != nil {
+		t.Fatalf("alert.NewSender: %v", err)
+	}
+	web, err := handler.NewWeb(handler.Services{Accounts: s.accounts, Questions: s.questions, Cadres: s.cadres, Outbox: outbox},
+		s.sessions, s.wx, log, handler.WebOptions{
+			PublicURL: s.publicURL, AppID: s.appID, Sandbox: !o.real,
+		})
 	if err != nil {
 		t.Fatalf("NewWeb: %v", err)
 	}

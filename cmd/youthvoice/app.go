@@ -16,6 +16,7 @@ import (
 	"github.com/gdyouth/youthvoice/model"
 	"github.com/gdyouth/youthvoice/service/kv"
 	"github.com/gdyouth/youthvoice/service/menu"
+	"github.com/gdyouth/youthvoice/service/question"
 	"github.com/gdyouth/youthvoice/service/wxapi"
 )
 
@@ -104,6 +105,19 @@ func (b *base) migrate(ctx context.Context) error {
 	}
 	b.log.Info("database migrations", "applied", applied, "schema_version", model.LatestVersion())
 	return nil
+}
+
+// loadWords reads the sensitive-word list: YV_SENSITIVE_WORDS_FILE or the
+// built-in one.
+func loadWords(cfg config.Config) (*question.Words, error) {
+	raw := config.DefaultSensitiveWords
+	if cfg.SensitiveWordsFile != "" {
+		var err error
+		if raw, err = os.ReadFile(cfg.SensitiveWordsFile); err != nil {
+			return nil, fmt.Errorf("读取敏感词文件 YV_SENSITIVE_WORDS_FILE=%s 失败: %w", cfg.SensitiveWordsFile, err)
+		}
+	}
+	return question.ParseWords(raw), nil
 }
 
 func loadMenu(cfg config.Config) (*menu.Menu, error) {

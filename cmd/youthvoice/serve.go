@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -15,8 +16,12 @@ import (
 
 	"github.com/gdyouth/youthvoice/handler"
 	"github.com/gdyouth/youthvoice/service/account"
+	"github.com/gdyouth/youthvoice/service/alert"
+	"github.com/gdyouth/youthvoice/service/cadre"
 	"github.com/gdyouth/youthvoice/service/callback"
 	"github.com/gdyouth/youthvoice/service/clock"
+	"github.com/gdyouth/youthvoice/service/notify"
+	"github.com/gdyouth/youthvoice/service/question"
 	"github.com/gdyouth/youthvoice/service/session"
 	"github.com/gdyouth/youthvoice/service/wxapi"
 	"github.com/gdyouth/youthvoice/service/wxapi/wxfake"
@@ -86,9 +91,37 @@ func serveOn(ctx context.Context, b *base, ln net.Listener) error {
 	if err != nil {
 		return err
 	}
-	web, err := handler.NewWeb(accounts, sessions, client, b.log, handler.WebOptions{
-		PublicURL: b.cfg.PublicURL, AppID: b.cred.AppID, Sandbox: !b.cfg.Real(),
-	})
+	outbox, err := alert.NewOutbox(b.db, clk)
+	if err != nil {
+		return err
+	}
+	notifier, err := notify.New(outbox, notify.FromConfig(b.cfg.Alerts.Templates, !b.cfg.Real()), b.cfg.PublicURL)
+	if err != nil {
+		return err
+	}
+	if missing := notifier.Unconfigured(); len(missing) > 0 {
+		b.log.Warn("部分模板消息未配置模板 ID，这些提醒不会发送", "templates", missing)
+	}
+	words, err := loadWords(b.cfg)
+	if err != nil {
+		return err
+	}
+	questions, err := question.New(b.db, clk, notifier, words, b.log)
+	if err != nil {
+		return err
+	}
+	cadres, err := cadre.New(b.db, clk, notifier)
+	if err != nil {
+		return err
+	}
+	sender, err := alert.NewSender(b.db, client, clk, b.log, reg, alert.Options{Batch: b.cfg.Alerts.Batch, Workers: b.cfg.Alerts.Workers})
+	if err != nil {
+		return err
+	}
+	web, err := handler.NewWeb(handler.Services{Accounts: accounts, Questions: questions, Cadres: cadres, Outbox: outbox},
+		sessions, client, b.log, handler.WebOptions{
+			PublicURL: b.cfg.PublicURL, AppID: b.cred.AppID, Sandbox: !b.cfg.Real(),
+		})
 	if err != nil {
 		return err
 	}
@@ -125,6 +158,15 @@ func serveOn(ctx context.Context, b *base, ln net.Listener) error {
 		MaxHeaderBytes:    64 << 10,
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
+	// Background work: the alert outbox and the 24-hour timers. Both are
+	// safe with several instances (row claims), so every instance runs them.
+	bg, stopBG := context.WithCancel(context.WithoutCancel(ctx))
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); sender.Run(bg, b.cfg.Alerts.PollInterval) }()
+	go func() { defer wg.Done(); questions.RunTimers(bg, 30*time.Second) }()
+	defer func() { stopBG(); wg.Wait() }()
+
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	b.log.Info("listening", "addr", ln.Addr().String(), "public_url", b.cfg.PublicURL, "sandbox", !b.cfg.Real())

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/gdyouth/youthvoice/model"
@@ -103,4 +104,28 @@ func CleanValue(v string) string {
 	}
 	r := []rune(v)
 	return string(r[:maxValueRunes-1]) + "…"
+}
+
+// ConfigProblem is a template WeChat rejected as misconfigured (40037
+// invalid template id, 47003 arguments not matching the template).
+type ConfigProblem struct {
+	TemplateKey string    `json:"template_key"`
+	TemplateID  string    `json:"template_id"`
+	LastErrCode int       `json:"last_errcode"`
+	Count       int64     `json:"count"`
+	Last        time.Time `json:"last"`
+}
+
+// ConfigProblems lists templates with configuration errors since since,
+// for the admin view.
+func (o *Outbox) ConfigProblems(ctx context.Context, since time.Time) ([]ConfigProblem, error) {
+	var out []ConfigProblem
+	err := o.db.Conn(ctx).Model(&model.TemplateMessage{}).
+		Select("template_key, template_id, MAX(last_err_code) AS last_err_code, COUNT(*) AS count, MAX(updated_at) AS last").
+		Where("config_error = ? AND updated_at >= ?", true, since.UTC()).
+		Group("template_key, template_id").Order("template_key").Scan(&out).Error
+	if err != nil {
+		return nil, fmt.Errorf("读取模板配置错误: %w", err)
+	}
+	return out, nil
 }
