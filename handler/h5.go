@@ -15,11 +15,9 @@ import (
 
 // comingSoon lists the menu's pages that later releases fill in.
 var comingSoon = map[string]string{
-	"/ask":            "我要提问",
-	"/questions/mine": "我的提问",
-	"/bookings/new":   "预约服务",
-	"/bookings/mine":  "我的预约",
-	"/stations":       "附近站点",
+	"/bookings/new":  "预约服务",
+	"/bookings/mine": "我的预约",
+	"/stations":      "附近站点",
 }
 
 // Register mounts the H5 pages, static assets and the JSON API.
@@ -39,6 +37,8 @@ func (w *Web) Register(r gin.IRouter) {
 	h.POST("/logout", w.logout)
 	h.GET("/settings", w.settings)
 	h.POST("/settings/unbind", w.unbind)
+	w.registerQuestionPages(h)
+	w.registerAdminPages(h)
 	for path, title := range comingSoon {
 		h.GET(path, w.comingSoonPage(title))
 	}

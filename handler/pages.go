@@ -3,16 +3,19 @@ package handler
 import (
 	"bytes"
 	"embed"
+	"errors"
 	"fmt"
 	"html/template"
 	"io/fs"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/gdyouth/youthvoice/model"
 	"github.com/gdyouth/youthvoice/service/account"
+	"github.com/gdyouth/youthvoice/service/clock"
 )
 
 //go:embed templates/*.html
@@ -57,12 +60,58 @@ var funcs = template.FuncMap{
 		}
 		return (*s)[:4] + "…" + (*s)[len(*s)-4:]
 	},
+	"beijing": func(t time.Time) string { return t.In(clock.Beijing).Format("2006-01-02 15:04") },
+	"statusName": func(status string) string {
+		switch status {
+		case model.QuestionOpen:
+			return "待答复"
+		case model.QuestionAnswered:
+			return "已答复"
+		case model.QuestionResolved:
+			return "已解决"
+		case model.QuestionReview:
+			return "审核中"
+		case model.QuestionHidden:
+			return "已隐藏"
+		}
+		return status
+	},
+	"dict": func(kv ...any) (map[string]any, error) {
+		if len(kv)%2 != 0 {
+			return nil, errors.New("dict: odd number of arguments")
+		}
+		m := make(map[string]any, len(kv)/2)
+		for i := 0; i < len(kv); i += 2 {
+			k, ok := kv[i].(string)
+			if !ok {
+				return nil, errors.New("dict: keys must be strings")
+			}
+			m[k] = kv[i+1]
+		}
+		return m, nil
+	},
+	"applyFields": func() []applyField { return applyFields },
 	"initial": func(s string) string {
 		for _, r := range s {
 			return strings.ToUpper(string(r))
 		}
 		return "青"
 	},
+}
+
+// applyField is one input of the cadre application (附件1).
+type applyField struct {
+	Name, Label, Hint, Type string
+	Max                     int
+}
+
+var applyFields = []applyField{
+	{Name: "position", Label: "职务", Hint: "如 校团委副书记、学生会主席", Max: 30},
+	{Name: "real_name", Label: "姓名", Hint: "真实姓名", Max: 20},
+	{Name: "phone", Label: "手机号", Hint: "11 位手机号", Type: "tel", Max: 11},
+	{Name: "email", Label: "邮箱", Hint: "选填", Type: "email", Max: 100},
+	{Name: "qq", Label: "QQ号", Hint: "选填", Type: "numeric", Max: 12},
+	{Name: "wechat_id", Label: "微信号", Hint: "选填", Max: 20},
 }
 
 func loadPages(sandbox bool) (*pages, error) {

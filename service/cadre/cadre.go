@@ -262,3 +262,13 @@ func wrap(what string, err error) error {
 	}
 	return fmt.Errorf("%s: %w", what, err)
 }
+
+// Latest returns the user's most recent application, or NotFound.
+func (s *Service) Latest(ctx context.Context, userID uint64) (model.CadreApplication, error) {
+	var app model.CadreApplication
+	err := s.db.Conn(ctx).Where("user_id = ?", userID).Order("id DESC").Take(&app).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return app, service.NotFound("application_not_found", "还没有提交过申请")
+	}
+	return app, wrap("读取申请", err)
+}

@@ -150,7 +150,7 @@ func (s *Service) Search(ctx context.Context, viewer model.User, boardKey, query
 	} else {
 		for _, w := range words {
 			like := "%" + escapeLike(w) + "%"
-			q = q.Where(`(title LIKE ? ESCAPE '\' OR body LIKE ? ESCAPE '\')`, like, like)
+			q = q.Where("(title LIKE ? ESCAPE '!' OR body LIKE ? ESCAPE '!')", like, like)
 		}
 	}
 	var qs []model.Question
@@ -172,8 +172,10 @@ func allNgramSized(words []string) bool {
 	return true
 }
 
+// escapeLike escapes LIKE wildcards with '!' (a backslash would itself
+// need escaping in MySQL string literals).
 func escapeLike(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+	return strings.NewReplacer(`!`, `!!`, `%`, `!%`, `_`, `!_`).Replace(s)
 }
 
 // ngram reports whether the database is MySQL with the ngram FULLTEXT

@@ -33,6 +33,8 @@ type View struct {
 	CanFollowUp bool           `json:"can_follow_up"`
 	CanResolve  bool           `json:"can_resolve"`
 	CanModerate bool           `json:"can_moderate"`
+	// Overdue: still unanswered past its 24 hours.
+	Overdue bool `json:"overdue"`
 }
 
 // load reads a question and its board; missing questions, and questions
@@ -106,5 +108,6 @@ func (s *Service) Get(ctx context.Context, viewer model.User, id uint64) (View, 
 	v.CanFollowUp = live && v.Mine
 	v.CanResolve = q.Status == model.QuestionAnswered && v.Mine
 	v.CanModerate = mod
+	v.Overdue = q.Status == model.QuestionOpen && s.now().After(q.DueAt)
 	return v, nil
 }

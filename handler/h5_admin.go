@@ -1,0 +1,174 @@
+package handler
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/gdyouth/youthvoice/model"
+	"github.com/gdyouth/youthvoice/service"
+	"github.com/gdyouth/youthvoice/service/alert"
+	"github.com/gdyouth/youthvoice/service/cadre"
+	"github.com/gdyouth/youthvoice/service/question"
+)
+
+// registerAdminPages mounts the cadre application and admin pages.
+func (w *Web) registerAdminPages(h gin.IRouter) {
+	h.GET("/cadre/apply", w.applyForm)
+	h.POST("/cadre/apply", w.applySubmit)
+	h.GET("/admin", w.adminPage)
+	h.POST("/admin/applications/:id", w.decideSubmit)
+}
+
+// applyPage is the cadre application page's data.
+type applyPage struct {
+	Latest   *model.CadreApplication
+	CanApply bool
+}
+
+func (w *Web) applyForm(c *gin.Context) {
+	if _, ok := w.requireUser(c); !ok {
+		return
+	}
+	w.showApply(c, http.StatusOK, nil, nil)
+}
+
+func (w *Web) showApply(c *gin.Context, status int, form map[string]string, err error) {
+	u := callerOf(c).User
+	p := applyPage{CanApply: u.Role == model.RoleStudent}
+	latest, lerr := w.cadres.Latest(c.Request.Context(), u.ID)
+	switch {
+	case lerr == nil:
+		p.Latest = &latest
+		if latest.Status == model.ApplicationPending {
+			p.CanApply = false
+		}
+	case !errors.Is(lerr, service.ErrNotFound):
+		w.fail(c, lerr)
+		return
+	}
+	d := pageData{Title: "申请成为团学干部", Form: form, Notice: applyNotice(c.Query("notice")), Extra: p}
+	if err != nil {
+		s, body := describe(c, w.log, err)
+		status, d.Error, d.Fields = s, body.Message, body.Fields
+	}
+	w.render(c, status, "cadre_apply", d)
+}
+
+func applyNotice(key string) string {
+	if key == "applied" {
+		return "申请已提交，本校团委审核后会通过公众号消息通知你。"
+	}
+	return ""
+}
+
+type applyRequest struct {
+	Position string `form:"position" json:"position" binding:"max=200"`
+	RealName string `form:"real_name" json:"real_name" binding:"max=200"`
+	Phone    string `form:"phone" json:"phone" binding:"max=50"`
+	Email    string `form:"email" json:"email" binding:"max=200"`
+	QQ       string `form:"qq" json:"qq" binding:"max=50"`
+	WeChatID string `form:"wechat_id" json:"wechat_id" binding:"max=100"`
+}
+
+func (r applyRequest) form() map[string]string {
+	return map[string]string{"position": r.Position, "real_name": r.RealName, "phone": r.Phone,
+		"email": r.Email, "qq": r.QQ, "wechat_id": r.WeChatID}
+}
+
+func (w *Web) applySubmit(c *gin.Context) {
+	u, ok := w.requireUser(c)
+	if !ok {
+		return
+	}
+	var req applyRequest
+	if err := c.ShouldBind(&req); err != nil {
+		w.showApply(c, http.StatusBadRequest, req.form(), errTooLong)
+		return
+	}
+	if _, err := w.cadres.Apply(c.Request.Context(), *u, cadre.Application{
+		Position: req.Position, RealName: req.RealName, Phone: req.Phone, Email: req.Email, QQ: req.QQ, WeChatID: req.WeChatID,
+	}); err != nil {
+		w.showApply(c, 0, req.form(), err)
+		return
+	}
+	c.Redirect(http.StatusSeeOther, "/h5/cadre/apply?notice=applied")
+}
+
+// adminPage is the admin console's data.
+type adminPage struct {
+	Applications []model.CadreApplication
+	Review       []question.ReviewItem
+	Overdue      question.Overdue
+	Problems     []alert.ConfigProblem
+	Province     bool
+}
+
+func (w *Web) adminPage(c *gin.Context) {
+	u, ok := w.requireUser(c)
+	if !ok {
+		return
+	}
+	ctx := c.Request.Context()
+	var p adminPage
+	var err error
+	if p.Review, err = w.questions.ReviewQueue(ctx, *u); err != nil {
+		w.fail(c, err) // refuses everyone but admins
+		return
+	}
+	if p.Applications, err = w.cadres.Pending(ctx, *u); err != nil {
+		w.fail(c, err)
+		return
+	}
+	if p.Overdue, err = w.questions.OverdueFor(ctx, *u); err != nil {
+		w.fail(c, err)
+		return
+	}
+	if p.Problems, err = w.outbox.ConfigProblems(ctx, time.Now().Add(-7*24*time.Hour)); err != nil {
+		w.fail(c, err)
+		return
+	}
+	p.Province = u.Role == model.RoleProvinceAdmin
+	w.render(c, http.StatusOK, "admin", pageData{Title: "管理", Notice: adminNotice(c.Query("notice")), Extra: p})
+}
+
+func adminNotice(key string) string {
+	switch key {
+	case "decided":
+		return "已处理申请，申请人会收到通知。"
+	case "moderated":
+		return "已处理，作者会收到通知。"
+	}
+	return ""
+}
+
+type decideRequest struct {
+	Decision string `form:"decision" json:"-" binding:"max=10"`
+	Reason   string `form:"reason" json:"reason" binding:"max=1000"`
+}
+
+func (w *Web) decideSubmit(c *gin.Context) {
+	u, ok := w.requireUser(c)
+	if !ok {
+		return
+	}
+	id, err := strconv.ParseUint(c.Param("id"), 10, 64)
+	if err != nil || id == 0 {
+		w.fail(c, service.NotFound("application_not_found", "申请不存在"))
+		return
+	}
+	var req decideRequest
+	if err := c.ShouldBind(&req); err != nil {
+		w.fail(c, errTooLong)
+		return
+	}
+	if _, err := w.cadres.Decide(c.Request.Context(), *u, id, req.Decision == "approve", req.Reason); err != nil {
+		status, body := describe(c, w.log, err)
+		w.render(c, status, "error", pageData{Title: "处理失败", Error: body.Message, Retry: "/h5/admin"})
+		return
+	}
+	c.Redirect(http.StatusSeeOther, "/h5/admin?notice=decided")
+}

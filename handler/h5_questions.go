@@ -1,0 +1,418 @@
+package handler
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/gdyouth/youthvoice/model"
+	"github.com/gdyouth/youthvoice/service"
+	"github.com/gdyouth/youthvoice/service/question"
+)
+
+// registerQuestionPages mounts the question pages under /h5.
+func (w *Web) registerQuestionPages(h gin.IRouter) {
+	h.GET("/ask", w.askForm)
+	h.POST("/ask", w.askSubmit)
+	h.GET("/questions/mine", w.myQuestions)
+	h.GET("/questions/:id", w.questionPage)
+	h.POST("/questions/:id/answer", w.answerSubmit)
+	h.POST("/questions/:id/followup", w.followUpSubmit)
+	h.POST("/questions/:id/resolve", w.resolveSubmit)
+	h.POST("/moderate", w.moderateSubmit)
+	h.GET("/boards", w.boardsPage)
+	h.GET("/boards/:key", w.boardPage)
+	h.GET("/search", w.searchPage)
+}
+
+// askPage is the ask form's data.
+type askPage struct {
+	Boards    []model.Board
+	Board     string
+	Anonymous bool
+	MaxTitle  int
+	MaxBody   int
+}
+
+func (w *Web) askForm(c *gin.Context) {
+	u, ok := w.requireUser(c)
+	if !ok {
+		return
+	}
+	w.showAsk(c, *u, http.StatusOK, askRequest{Board: c.Query("board")}, nil)
+}
+
+func (w *Web) showAsk(c *gin.Context, u model.User, status int, req askRequest, err error) {
+	boards, berr := w.questions.Boards(c.Request.Context(), u)
+	if berr != nil {
+		w.fail(c, berr)
+		return
+	}
+	d := pageData{Title: "我要提问", Form: map[string]string{"title": req.Title, "body": req.Body},
+		Extra: askPage{Boards: boards, Board: req.Board, Anonymous: req.Anonymous, MaxTitle: question.MaxTitle, MaxBody: question.MaxBody}}
+	if u.UniversityID == nil {
+		d.Error = "你的账号还没有选择学校，暂不能提问。"
+	}
+	if err != nil {
+		s, body := describe(c, w.log, err)
+		status, d.Error, d.Fields = s, body.Message, body.Fields
+	}
+	w.render(c, status, "ask", d)
+}
+
+type askRequest struct {
+	Board     string `form:"board" json:"board" binding:"max=40"`
+	Title     string `form:"title" json:"title" binding:"max=400"`
+	Body      string `form:"body" json:"body" binding:"max=12000"`
+	Anonymous bool   `form:"anonymous" json:"anonymous"`
+}
+
+func (w *Web) askSubmit(c *gin.Context) {
+	u, ok := w.requireUser(c)
+	if !ok {
+		return
+	}
+	var req askRequest
+	if err := c.ShouldBind(&req); err != nil {
+		w.showAsk(c, *u, http.StatusBadRequest, req, errTooLong)
+		return
+	}
+	q, err := w.questions.Ask(c.Request.Context(), *u, question.AskInput{
+		BoardKey: req.Board, Title: req.Title, Body: req.Body, Anonymous: req.Anonymous,
+	})
+	if err != nil {
+		w.showAsk(c, *u, 0, req, err)
+		return
+	}
+	notice := "asked"
+	if q.Status == model.QuestionReview {
+		notice = "review"
+	}
+	c.Redirect(http.StatusSeeOther, questionURL(q.ID)+"?notice="+notice)
+}
+
+func questionURL(id uint64) string { return "/h5/questions/" + strconv.FormatUint(id, 10) }
+
+// listPage is a list of questions: mine, a board's, or search results.
+type listPage struct {
+	Kind       string // mine, board, search
+	Board      *model.Board
+	Boards     []model.Board
+	Items      []question.Summary
+	Query      string
+	Unanswered bool
+	Page       int
+	PrevURL    string
+	NextURL    string
+	CanAnswer  bool
+}
+
+func pageParam(c *gin.Context) int {
+	p, err := strconv.Atoi(c.Query("page"))
+	if err != nil || p < 1 {
+		return 1
+	}
+	return min(p, 500)
+}
+
+// pager fills the previous/next links of a list page.
+func (l *listPage) pager(base url.Values, path string) {
+	link := func(p int) string {
+		v := url.Values{}
+		for k, vs := range base {
+			v[k] = vs
+		}
+		v.Set("page", strconv.Itoa(p))
+		return path + "?" + v.Encode()
+	}
+	if l.Page > 1 {
+		l.PrevURL = link(l.Page - 1)
+	}
+	if len(l.Items) == question.PageSize {
+		l.NextURL = link(l.Page + 1)
+	}
+}
+
+func (w *Web) myQuestions(c *gin.Context) {
+	u, ok := w.requireUser(c)
+	if !ok {
+		return
+	}
+	l := listPage{Kind: "mine", Page: pageParam(c)}
+	var err error
+	if l.Items, err = w.questions.Mine(c.Request.Context(), *u, l.Page); err != nil {
+		w.fail(c, err)
+		return
+	}
+	l.pager(url.Values{}, "/h5/questions/mine")
+	w.render(c, http.StatusOK, "questions", pageData{Title: "我的提问", Extra: l})
+}
+
+func (w *Web) boardsPage(c *gin.Context) {
+	u, ok := w.requireUser(c)
+	if !ok {
+		return
+	}
+	boards, err := w.questions.Boards(c.Request.Context(), *u)
+	if err != nil {
+		w.fail(c, err)
+		return
+	}
+	w.render(c, http.StatusOK, "boards", pageData{Title: "版区", Extra: listPage{Boards: boards}})
+}
+
+func (w *Web) boardPage(c *gin.Context) {
+	u, ok := w.requireUser(c)
+	if !ok {
+		return
+	}
+	l := listPage{Kind: "board", Page: pageParam(c), Unanswered: c.Query("unanswered") == "1"}
+	b, items, err := w.questions.List(c.Request.Context(), *u, c.Param("key"), question.ListOptions{Unanswered: l.Unanswered, Page: l.Page})
+	if err != nil {
+		w.fail(c, err)
+		return
+	}
+	l.Board, l.Items = &b, items
+	base := url.Values{}
+	if l.Unanswered {
+		base.Set("unanswered", "1")
+	}
+	l.pager(base, "/h5/boards/"+url.PathEscape(b.Key))
+	w.render(c, http.StatusOK, "questions", pageData{Title: b.Name, Extra: l})
+}
+
+func (w *Web) searchPage(c *gin.Context) {
+	u, ok := w.requireUser(c)
+	if !ok {
+		return
+	}
+	l := listPage{Kind: "search", Page: pageParam(c), Query: c.Query("q")}
+	d := pageData{Title: "搜索问题"}
+	if key := c.Query("board"); key != "" {
+		b, err := w.questions.Board(c.Request.Context(), key)
+		if err != nil {
+			w.fail(c, err)
+			return
+		}
+		l.Board = &b
+	}
+	if l.Query != "" {
+		boardKey := ""
+		if l.Board != nil {
+			boardKey = l.Board.Key
+		}
+		items, err := w.questions.Search(c.Request.Context(), *u, boardKey, l.Query, l.Page)
+		if err != nil {
+			status, body := describe(c, w.log, err)
+			d.Error, d.Extra = body.Message, l
+			w.render(c, status, "questions", d)
+			return
+		}
+		l.Items = items
+		base := url.Values{"q": {l.Query}}
+		if boardKey != "" {
+			base.Set("board", boardKey)
+		}
+		l.pager(base, "/h5/search")
+	}
+	d.Extra = l
+	w.render(c, http.StatusOK, "questions", d)
+}
+
+// questionView is the question page's data.
+type questionView struct {
+	question.View
+	Ratings []string
+}
+
+func questionID(c *gin.Context) (uint64, error) {
+	id, err := strconv.ParseUint(c.Param("id"), 10, 64)
+	if err != nil || id == 0 {
+		return 0, service.NotFound("question_not_found", "问题不存在或已被删除")
+	}
+	return id, nil
+}
+
+func (w *Web) questionPage(c *gin.Context) {
+	if _, ok := w.requireUser(c); !ok {
+		return
+	}
+	w.showQuestion(c, http.StatusOK, nil, nil)
+}
+
+// showQuestion renders the question page, with err and the typed form
+// when a post failed.
+func (w *Web) showQuestion(c *gin.Context, status int, form map[string]string, err error) {
+	u := callerOf(c).User
+	id, ierr := questionID(c)
+	if ierr != nil {
+		w.fail(c, ierr)
+		return
+	}
+	v, verr := w.questions.Get(c.Request.Context(), *u, id)
+	if verr != nil {
+		w.fail(c, verr)
+		return
+	}
+	d := pageData{Title: v.Question.Title, Notice: questionNotice(c.Query("notice")), Form: form,
+		Extra: questionView{View: v, Ratings: question.Ratings}}
+	if err != nil {
+		s, body := describe(c, w.log, err)
+		status, d.Error, d.Fields = s, body.Message, body.Fields
+	}
+	w.render(c, status, "question", d)
+}
+
+func questionNotice(key string) string {
+	switch key {
+	case "asked":
+		return "提问成功！本校团学干部会在 24 小时内答复，答复后会通过公众号消息通知你。"
+	case "review":
+		return "你的提问包含需要审核的内容，正在由本校团委审核，通过后会公开并通知干部答复。"
+	case "answered":
+		return "答复已发布，提问者会收到通知。"
+	case "followed":
+		return "追问已发送，答复过的干部会收到通知。"
+	case "resolved":
+		return "感谢评价！问题已标记为已解决。"
+	case "held":
+		return "内容包含需要审核的词语，正在由本校团委审核，通过后会公开。"
+	case "moderated":
+		return "已处理，作者会收到通知。"
+	}
+	return ""
+}
+
+type textRequest struct {
+	Body string `form:"body" json:"body" binding:"max=12000"`
+}
+
+func (w *Web) answerSubmit(c *gin.Context) {
+	w.postText(c, func(u model.User, id uint64, body string) (string, error) {
+		a, err := w.questions.Answer(c.Request.Context(), u, id, body)
+		if a.Status == model.AnswerReview {
+			return "held", err
+		}
+		return "answered", err
+	})
+}
+
+func (w *Web) followUpSubmit(c *gin.Context) {
+	w.postText(c, func(u model.User, id uint64, body string) (string, error) {
+		a, err := w.questions.FollowUp(c.Request.Context(), u, id, body)
+		if a.Status == model.AnswerReview {
+			return "held", err
+		}
+		return "followed", err
+	})
+}
+
+// postText handles a text form posted on the question page.
+func (w *Web) postText(c *gin.Context, do func(u model.User, id uint64, body string) (string, error)) {
+	u, ok := w.requireUser(c)
+	if !ok {
+		return
+	}
+	id, err := questionID(c)
+	if err != nil {
+		w.fail(c, err)
+		return
+	}
+	var req textRequest
+	if err := c.ShouldBind(&req); err != nil {
+		w.showQuestion(c, http.StatusBadRequest, nil, errTooLong)
+		return
+	}
+	notice, err := do(*u, id, req.Body)
+	if err != nil {
+		w.showQuestion(c, 0, map[string]string{"body": req.Body}, err)
+		return
+	}
+	c.Redirect(http.StatusSeeOther, questionURL(id)+"?notice="+notice)
+}
+
+type resolveRequest struct {
+	Rating  string `form:"rating" json:"rating" binding:"max=10"`
+	Comment string `form:"comment" json:"comment" binding:"max=1000"`
+}
+
+func (w *Web) resolveSubmit(c *gin.Context) {
+	u, ok := w.requireUser(c)
+	if !ok {
+		return
+	}
+	id, err := questionID(c)
+	if err != nil {
+		w.fail(c, err)
+		return
+	}
+	var req resolveRequest
+	if err := c.ShouldBind(&req); err != nil {
+		w.showQuestion(c, http.StatusBadRequest, nil, errTooLong)
+		return
+	}
+	if _, err := w.questions.Resolve(c.Request.Context(), *u, id, req.Rating, req.Comment); err != nil {
+		w.showQuestion(c, 0, map[string]string{"comment": req.Comment}, err)
+		return
+	}
+	c.Redirect(http.StatusSeeOther, questionURL(id)+"?notice=resolved")
+}
+
+type moderateRequest struct {
+	Target string `form:"target" json:"target" binding:"max=10"`
+	ID     uint64 `form:"id" json:"id"`
+	Action string `form:"action" json:"action" binding:"max=10"`
+	Reason string `form:"reason" json:"reason" binding:"max=1000"`
+	Back   string `form:"back" json:"-" binding:"max=200"`
+}
+
+// moderate runs one moderation action.
+func (w *Web) moderate(c *gin.Context, u model.User, req moderateRequest) error {
+	ctx := c.Request.Context()
+	switch req.Action {
+	case "hide":
+		return w.questions.Hide(ctx, u, req.Target, req.ID, req.Reason)
+	case "reopen":
+		return w.questions.Reopen(ctx, u, req.Target, req.ID)
+	case "approve":
+		return w.questions.Approve(ctx, u, req.Target, req.ID)
+	}
+	return service.Invalid("bad_action", "未知的操作", nil)
+}
+
+func (w *Web) moderateSubmit(c *gin.Context) {
+	u, ok := w.requireUser(c)
+	if !ok {
+		return
+	}
+	var req moderateRequest
+	if err := c.ShouldBind(&req); err != nil {
+		w.fail(c, errTooLong)
+		return
+	}
+	back := safeNext(req.Back)
+	if err := w.moderate(c, *u, req); err != nil {
+		var se *service.Error
+		if errors.As(err, &se) && se.Code == "reason_required" {
+			se = &service.Error{Kind: se.Kind, Code: se.Code, Message: "隐藏或驳回时必须填写原因（会告知作者），请返回重新填写。"}
+			err = se
+		}
+		status, body := describe(c, w.log, err)
+		w.render(c, status, "error", pageData{Title: "处理失败", Error: body.Message, Retry: back})
+		return
+	}
+	c.Redirect(http.StatusSeeOther, addQuery(back, "notice=moderated"))
+}
+
+// addQuery appends q to a local URL.
+func addQuery(u, q string) string {
+	for i := 0; i < len(u); i++ {
+		if u[i] == '?' {
+			return u + "&" + q
+		}
+	}
+	return u + "?" + q
+}
