@@ -82,9 +82,9 @@ func (l *brLog) String() string {
 }
 
 // brServe starts the server as `youthvoice serve` does, in sandbox mode
-// on SQLite and the in-process store, and returns its URL; it stops when
-// the test ends.
-func brServe(t *testing.T) string {
+// on SQLite and the in-process store, and returns its URL and its base
+// (database and settings); it stops when the test ends.
+func brServe(t *testing.T) (string, *base) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -93,7 +93,7 @@ func brServe(t *testing.T) string {
 	self := "http://" + ln.Addr().String()
 	vars := map[string]string{
 		"YV_ADDR": ln.Addr().String(), "YV_PUBLIC_URL": self,
-		"YV_DATA_DIR": t.TempDir(), "YV_LOG_LEVEL": "warn",
+		"YV_DATA_DIR": t.TempDir(), "YV_LOG_LEVEL": "warn", "YV_ALERT_POLL_INTERVAL": "100ms",
 	}
 	logs := &brLog{}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -132,7 +132,7 @@ func brServe(t *testing.T) string {
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
-				return self
+				return self, b
 			}
 		}
 		if time.Now().After(deadline) {
@@ -248,20 +248,25 @@ func (p *brTab) wantText(sel chromedp.CSS, want string) {
 	}
 }
 
-func TestBrowserActivateAndBind(t *testing.T) {
+// brBrowser starts headless Chromium for a test against base and returns
+// the test's deadline context and a maker of phones (each with its own
+// cookies). Screenshots go to YV_SCREENSHOT_DIR/<test> or a temp dir.
+func brBrowser(t *testing.T, base string) (context.Context, func(name string) *brTab) {
+	t.Helper()
 	chromium := brChromium(t)
-	base := brServe(t)
-
 	dir := os.Getenv("YV_SCREENSHOT_DIR")
 	if dir == "" {
 		dir = t.TempDir()
-	} else if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
+	} else {
+		dir = filepath.Join(dir, t.Name())
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
 	}
 	t.Logf("screenshots: %s", dir)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
+	t.Cleanup(cancel)
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx,
 		chromedp.ExecPath(chromium),
 		chromedp.Headless,
@@ -281,20 +286,25 @@ func TestBrowserActivateAndBind(t *testing.T) {
 		chromedp.WindowSize(390, 844),
 		chromedp.UserAgent(brUserAgent),
 	)
-	defer cancelAlloc()
+	t.Cleanup(cancelAlloc)
 	browserCtx, cancelBrowser := chromedp.NewContext(allocCtx)
-	defer cancelBrowser()
+	t.Cleanup(cancelBrowser)
 	if err := chromedp.Do(browserCtx); err != nil {
 		t.Fatalf("starting Chromium (%s): %v", chromium, err)
 	}
 	seq := 0
-	newPhone := func(name string) *brTab {
+	return ctx, func(name string) *brTab {
 		tabCtx, cancelTab := chromedp.NewContext(browserCtx, chromedp.WithNewBrowserContext())
 		t.Cleanup(cancelTab)
 		p := &brTab{t: t, ctx: tabCtx, name: name, base: base, dir: dir, seq: &seq}
 		p.do("emulate the phone", chromedp.Emulate(brPhone{}))
 		return p
 	}
+}
+
+func TestBrowserActivateAndBind(t *testing.T) {
+	base, _ := brServe(t)
+	ctx, newPhone := brBrowser(t, base)
 
 	const (
 		acct     = "qingnian2026"
