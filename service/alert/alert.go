@@ -109,11 +109,11 @@ func CleanValue(v string) string {
 // ConfigProblem is a template WeChat rejected as misconfigured (40037
 // invalid template id, 47003 arguments not matching the template).
 type ConfigProblem struct {
-	TemplateKey string    `json:"template_key"`
-	TemplateID  string    `json:"template_id"`
-	LastErrCode int       `json:"last_errcode"`
-	Count       int64     `json:"count"`
-	Last        time.Time `json:"last"`
+	TemplateKey string `json:"template_key"`
+	TemplateID  string `json:"template_id"`
+	LastErrCode int    `json:"last_errcode"`
+	Count       int64  `json:"count"`
+	LastID      uint64 `json:"last_id"`
 }
 
 // ConfigProblems lists templates with configuration errors since since,
@@ -121,7 +121,7 @@ type ConfigProblem struct {
 func (o *Outbox) ConfigProblems(ctx context.Context, since time.Time) ([]ConfigProblem, error) {
 	var out []ConfigProblem
 	err := o.db.Conn(ctx).Model(&model.TemplateMessage{}).
-		Select("template_key, template_id, MAX(last_err_code) AS last_err_code, COUNT(*) AS count, MAX(updated_at) AS last").
+		Select("template_key, template_id, MAX(last_err_code) AS last_err_code, COUNT(*) AS count, MAX(id) AS last_id").
 		Where("config_error = ? AND updated_at >= ?", true, since.UTC()).
 		Group("template_key, template_id").Order("template_key").Scan(&out).Error
 	if err != nil {

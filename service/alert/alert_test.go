@@ -101,9 +101,14 @@ func setup(t *testing.T, db *model.DB) *env {
 
 func (e *env) newSender(t *testing.T, id string) (*alert.Sender, *prometheus.Registry, *logBuf) {
 	t.Helper()
+	return e.newSenderWith(t, alert.Options{WorkerID: id, Batch: 20})
+}
+
+func (e *env) newSenderWith(t *testing.T, o alert.Options) (*alert.Sender, *prometheus.Registry, *logBuf) {
+	t.Helper()
 	reg := prometheus.NewRegistry()
 	logs := &logBuf{}
-	s, err := alert.NewSender(e.db, e.api, e.clk, slog.New(slog.NewTextHandler(logs, nil)), reg, alert.Options{WorkerID: id, Batch: 20})
+	s, err := alert.NewSender(e.db, e.api, e.clk, slog.New(slog.NewTextHandler(logs, nil)), reg, o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -387,6 +392,18 @@ func TestFinalErrors(t *testing.T) {
 				if !c.config && strings.Contains(logs, "level=ERROR") {
 					t.Errorf("unexpected ERROR log: %s", logs)
 				}
+				// The admin view lists configuration errors, and only those.
+				probs, err := e.outbox.ConfigProblems(context.Background(), e.clk.Now().Add(-48*time.Hour))
+				if err != nil {
+					t.Fatalf("ConfigProblems: %v", err)
+				}
+				if c.config && (len(probs) != 1 || probs[0].TemplateKey != "reply_notice" || probs[0].TemplateID != "TPL_REPLY" ||
+					probs[0].LastErrCode != c.code || probs[0].Count != 1) {
+					t.Errorf("ConfigProblems = %+v", probs)
+				}
+				if !c.config && len(probs) != 0 {
+					t.Errorf("ConfigProblems lists a delivery failure: %+v", probs)
+				}
 			})
 		})
 	}
@@ -433,7 +450,8 @@ func TestConcurrentSenders(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		s2, _, _ := e.newSender(t, "w2")
+		// The second sender sends each batch with 4 workers at once.
+		s2, _, _ := e.newSenderWith(t, alert.Options{WorkerID: "w2", Batch: 20, Workers: 4})
 		var wg sync.WaitGroup
 		var sent atomic.Int64
 		for _, s := range []*alert.Sender{e.sender, s2} {
