@@ -91,12 +91,28 @@ var funcs = template.FuncMap{
 		return m, nil
 	},
 	"applyFields": func() []applyField { return applyFields },
+	"alertName":   alertName,
 	"initial": func(s string) string {
 		for _, r := range s {
 			return strings.ToUpper(string(r))
 		}
 		return "青"
 	},
+}
+
+// alertNames are the Chinese names of the alerts, shown by the sandbox
+// inbox for its stand-in templates (sandbox-<key>).
+var alertNames = map[string]string{
+	"question_new": "新提问提醒", "answered": "提问已答复", "followup": "提问者追问",
+	"reminder": "即将超时提醒", "overdue": "超时未答复", "application_decided": "干部申请审核结果",
+	"moderated": "内容处理结果",
+}
+
+func alertName(templateID string) string {
+	if n, ok := alertNames[strings.TrimPrefix(templateID, "sandbox-")]; ok && strings.HasPrefix(templateID, "sandbox-") {
+		return n
+	}
+	return templateID
 }
 
 // applyField is one input of the cadre application (附件1).
