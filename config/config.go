@@ -46,6 +46,10 @@ type Config struct {
 	SensitiveWordsFile string `yaml:"sensitive_words_file"`
 
 	Alerts Alerts `yaml:"alerts"`
+
+	// StationYear is the year of the 青年之家 construction deadlines
+	// (4月30日, 6月30日, 10月30日); 0 means the current year.
+	StationYear int `yaml:"station_year"`
 }
 
 // Alerts configures the template-message outbox worker and templates.
@@ -76,10 +80,18 @@ type Templates struct {
 	Overdue            Template `yaml:"overdue"`
 	ApplicationDecided Template `yaml:"application_decided"`
 	Moderated          Template `yaml:"moderated"`
+	BookingNew         Template `yaml:"booking_new"`
+	BookingReply       Template `yaml:"booking_reply"`
+	BookingReminder    Template `yaml:"booking_reminder"`
+	BookingEscalated   Template `yaml:"booking_escalated"`
+	Appointment        Template `yaml:"appointment"`
+	BookingServed      Template `yaml:"booking_served"`
+	BookingReferral    Template `yaml:"booking_referral"`
 }
 
 // TemplateKeys names the templates in configuration and environment order.
-var TemplateKeys = []string{"question_new", "answered", "followup", "reminder", "overdue", "application_decided", "moderated"}
+var TemplateKeys = []string{"question_new", "answered", "followup", "reminder", "overdue", "application_decided", "moderated",
+	"booking_new", "booking_reply", "booking_reminder", "booking_escalated", "appointment", "booking_served", "booking_referral"}
 
 // ByKey returns the template configured for key.
 func (t *Templates) ByKey(key string) *Template {
@@ -98,6 +110,20 @@ func (t *Templates) ByKey(key string) *Template {
 		return &t.ApplicationDecided
 	case "moderated":
 		return &t.Moderated
+	case "booking_new":
+		return &t.BookingNew
+	case "booking_reply":
+		return &t.BookingReply
+	case "booking_reminder":
+		return &t.BookingReminder
+	case "booking_escalated":
+		return &t.BookingEscalated
+	case "appointment":
+		return &t.Appointment
+	case "booking_served":
+		return &t.BookingServed
+	case "booking_referral":
+		return &t.BookingReferral
 	}
 	return nil
 }
@@ -113,6 +139,13 @@ func defaultTemplates() Templates {
 		Overdue:            Template{Fields: map[string]string{"title": "thing1", "university": "thing2", "due": "time3"}},
 		ApplicationDecided: Template{Fields: map[string]string{"result": "phrase1", "reason": "thing2", "time": "time3"}},
 		Moderated:          Template{Fields: map[string]string{"title": "thing1", "result": "phrase2", "reason": "thing3"}},
+		BookingNew:         Template{Fields: map[string]string{"service": "thing1", "slot": "thing2", "due": "time3"}},
+		BookingReply:       Template{Fields: map[string]string{"service": "thing1", "result": "phrase2", "detail": "thing3"}},
+		BookingReminder:    Template{Fields: map[string]string{"service": "thing1", "slot": "thing2", "due": "time3"}},
+		BookingEscalated:   Template{Fields: map[string]string{"station": "thing1", "service": "thing2", "due": "time3"}},
+		Appointment:        Template{Fields: map[string]string{"service": "thing1", "time": "time2", "place": "thing3"}},
+		BookingServed:      Template{Fields: map[string]string{"service": "thing1", "result": "thing2"}},
+		BookingReferral:    Template{Fields: map[string]string{"title": "thing1", "service": "thing2", "station": "thing3"}},
 	}
 }
 
@@ -244,6 +277,7 @@ var envVars = []envVar{
 	{"YV_HTTP_IDLE_TIMEOUT", dur("YV_HTTP_IDLE_TIMEOUT", func(c *Config) *time.Duration { return &c.HTTP.IdleTimeout })},
 	{"YV_HTTP_SHUTDOWN_TIMEOUT", dur("YV_HTTP_SHUTDOWN_TIMEOUT", func(c *Config) *time.Duration { return &c.HTTP.ShutdownTimeout })},
 	{"YV_SENSITIVE_WORDS_FILE", str(func(c *Config) *string { return &c.SensitiveWordsFile })},
+	{"YV_STATION_YEAR", num("YV_STATION_YEAR", func(c *Config) *int { return &c.StationYear })},
 	{"YV_ALERT_WORKERS", num("YV_ALERT_WORKERS", func(c *Config) *int { return &c.Alerts.Workers })},
 	{"YV_ALERT_BATCH", num("YV_ALERT_BATCH", func(c *Config) *int { return &c.Alerts.Batch })},
 	{"YV_ALERT_POLL_INTERVAL", dur("YV_ALERT_POLL_INTERVAL", func(c *Config) *time.Duration { return &c.Alerts.PollInterval })},
@@ -377,6 +411,9 @@ func (c *Config) Validate() error {
 		if t.d <= 0 {
 			return fmt.Errorf("%s 必须大于 0", t.name)
 		}
+	}
+	if c.StationYear != 0 && (c.StationYear < 2016 || c.StationYear > 2100) {
+		return fmt.Errorf("YV_STATION_YEAR 必须是 2016–2100 之间的年份（或 0 表示当年），当前值 %d", c.StationYear)
 	}
 	if c.Alerts.Workers < 1 || c.Alerts.Workers > 64 {
 		return fmt.Errorf("YV_ALERT_WORKERS 必须在 1–64 之间，当前值 %d", c.Alerts.Workers)

@@ -78,6 +78,13 @@ func TestDefaults(t *testing.T) {
 			Overdue:            config.Template{Fields: map[string]string{"title": "thing1", "university": "thing2", "due": "time3"}},
 			ApplicationDecided: config.Template{Fields: map[string]string{"result": "phrase1", "reason": "thing2", "time": "time3"}},
 			Moderated:          config.Template{Fields: map[string]string{"title": "thing1", "result": "phrase2", "reason": "thing3"}},
+			BookingNew:         config.Template{Fields: map[string]string{"service": "thing1", "slot": "thing2", "due": "time3"}},
+			BookingReply:       config.Template{Fields: map[string]string{"service": "thing1", "result": "phrase2", "detail": "thing3"}},
+			BookingReminder:    config.Template{Fields: map[string]string{"service": "thing1", "slot": "thing2", "due": "time3"}},
+			BookingEscalated:   config.Template{Fields: map[string]string{"station": "thing1", "service": "thing2", "due": "time3"}},
+			Appointment:        config.Template{Fields: map[string]string{"service": "thing1", "time": "time2", "place": "thing3"}},
+			BookingServed:      config.Template{Fields: map[string]string{"service": "thing1", "result": "thing2"}},
+			BookingReferral:    config.Template{Fields: map[string]string{"title": "thing1", "service": "thing2", "station": "thing3"}},
 		}},
 	}
 	if !reflect.DeepEqual(cfg, want) {
@@ -174,6 +181,7 @@ func TestEveryEnvName(t *testing.T) {
 		{"YV_HTTP_IDLE_TIMEOUT", "3s", func(c config.Config) any { return c.HTTP.IdleTimeout }, 3 * time.Second},
 		{"YV_HTTP_SHUTDOWN_TIMEOUT", "4s", func(c config.Config) any { return c.HTTP.ShutdownTimeout }, 4 * time.Second},
 		{"YV_SENSITIVE_WORDS_FILE", "/etc/yv/words.txt", func(c config.Config) any { return c.SensitiveWordsFile }, "/etc/yv/words.txt"},
+		{"YV_STATION_YEAR", "2026", func(c config.Config) any { return c.StationYear }, 2026},
 		{"YV_ALERT_WORKERS", "3", func(c config.Config) any { return c.Alerts.Workers }, 3},
 		{"YV_ALERT_BATCH", "20", func(c config.Config) any { return c.Alerts.Batch }, 20},
 		{"YV_ALERT_POLL_INTERVAL", "250ms", func(c config.Config) any { return c.Alerts.PollInterval }, 250 * time.Millisecond},
@@ -213,6 +221,7 @@ func TestBadValuesNameTheSetting(t *testing.T) {
 	}{
 		{"unparsable YV_MYSQL_DSN", map[string]string{"YV_MYSQL_DSN": "not a dsn"}, "", []string{"YV_MYSQL_DSN", "无法解析"}},
 		{"YV_MYSQL_DSN without database", map[string]string{"YV_MYSQL_DSN": "yv:pw@tcp(db:3306)/"}, "", []string{"YV_MYSQL_DSN", "数据库名"}},
+		{"YV_STATION_YEAR of 1999", map[string]string{"YV_STATION_YEAR": "1999"}, "", []string{"YV_STATION_YEAR", "2016–2100"}},
 		{"YV_ALERT_WORKERS of 0", map[string]string{"YV_ALERT_WORKERS": "0"}, "", []string{"YV_ALERT_WORKERS", "1–64"}},
 		{"YV_ALERT_BATCH not a number", map[string]string{"YV_ALERT_BATCH": "many"}, "", []string{"YV_ALERT_BATCH", "整数"}},
 		{"YV_TEMPLATE_ANSWERED_FIELDS without =", map[string]string{"YV_TEMPLATE_ANSWERED_FIELDS": "title"}, "", []string{"YV_TEMPLATE_ANSWERED_FIELDS", "字段=关键词"}},

@@ -22,6 +22,7 @@ var migrations = []migration{
 	{1, "followers, interactions, template messages", migrate0001},
 	{2, "universities (166 seeded), entries, users", migrate0002},
 	{3, "cadre applications, boards, questions, answers, outbox claims", migrate0003},
+	{4, "stations, station admins, bookings, service kinds", migrate0004},
 }
 
 // schemaMigration records an applied step.

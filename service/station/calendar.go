@@ -1,0 +1,271 @@
+package station
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/gdyouth/youthvoice/service"
+	"github.com/gdyouth/youthvoice/service/clock"
+)
+
+// Promise windows (the notice, 工作任务 3.3).
+const (
+	InHoursWindow  = time.Hour      // submitted during working hours
+	OffHoursWindow = 12 * time.Hour // submitted outside them
+)
+
+// Range is one opening period of a day, "HH:MM" to "HH:MM" Beijing time.
+type Range struct {
+	Open  string `json:"open"`
+	Close string `json:"close"`
+}
+
+// Closure is a date the station is closed (holiday, exam week …).
+type Closure struct {
+	Date   string `json:"date"` // YYYY-MM-DD
+	Reason string `json:"reason"`
+}
+
+// Calendar is a station's weekly working hours (index: time.Weekday,
+// Sunday first) and closed dates, in Beijing time.
+type Calendar struct {
+	Weekly [7][]Range `json:"weekly"`
+	Closed []Closure  `json:"closed"`
+
+	spans  [7][][2]int // minutes since midnight, [open, close)
+	closed map[string]bool
+}
+
+// WeekdayNames are the Chinese names of time.Weekday values.
+var WeekdayNames = [7]string{"周日", "周一", "周二", "周三", "周四", "周五", "周六"}
+
+func parseHM(s string) (int, bool) {
+	var h, m int
+	if len(s) != 5 || s[2] != ':' {
+		return 0, false
+	}
+	if _, err := fmt.Sscanf(s, "%02d:%02d", &h, &m); err != nil || h < 0 || h > 24 || m < 0 || m > 59 || (h == 24 && m != 0) {
+		return 0, false
+	}
+	return h*60 + m, true
+}
+
+// NewCalendar validates weekly hours and closed dates.
+func NewCalendar(weekly [7][]Range, closed []Closure) (Calendar, error) {
+	c := Calendar{Weekly: weekly, Closed: closed, closed: map[string]bool{}}
+	for d := range 7 {
+		if len(weekly[d]) > 4 {
+			return c, service.Invalid("bad_hours", WeekdayNames[d]+"最多设置 4 个时段", nil)
+		}
+		for _, r := range weekly[d] {
+			o, ok1 := parseHM(r.Open)
+			cl, ok2 := parseHM(r.Close)
+			if !ok1 || !ok2 {
+				return c, service.Invalid("bad_hours", fmt.Sprintf("%s的时间 %q–%q 格式应为 HH:MM", WeekdayNames[d], r.Open, r.Close), nil)
+			}
+			if cl <= o {
+				return c, service.Invalid("bad_hours", fmt.Sprintf("%s的时段 %s–%s 结束时间须晚于开始时间", WeekdayNames[d], r.Open, r.Close), nil)
+			}
+			c.spans[d] = append(c.spans[d], [2]int{o, cl})
+		}
+		slices.SortFunc(c.spans[d], func(a, b [2]int) int { return a[0] - b[0] })
+		for i := 1; i < len(c.spans[d]); i++ {
+			if c.spans[d][i][0] < c.spans[d][i-1][1] {
+				return c, service.Invalid("bad_hours", WeekdayNames[d]+"的时段有重叠", nil)
+			}
+		}
+	}
+	if len(closed) > 366 {
+		return c, service.Invalid("bad_closures", "闭站日期最多 366 个", nil)
+	}
+	for _, cd := range closed {
+		if _, err := time.ParseInLocation("2006-01-02", cd.Date, clock.Beijing); err != nil {
+			return c, service.Invalid("bad_closures", fmt.Sprintf("闭站日期 %q 格式应为 2006-01-02", cd.Date), nil)
+		}
+		c.closed[cd.Date] = true
+	}
+	return c, nil
+}
+
+// ParseCalendar reads the JSON stored on a station.
+func ParseCalendar(hoursJSON, closedJSON string) (Calendar, error) {
+	var weekly [7][]Range
+	var closed []Closure
+	if strings.TrimSpace(hoursJSON) != "" {
+		if err := json.Unmarshal([]byte(hoursJSON), &weekly); err != nil {
+			return Calendar{}, fmt.Errorf("工作时间数据损坏: %w", err)
+		}
+	}
+	if strings.TrimSpace(closedJSON) != "" {
+		if err := json.Unmarshal([]byte(closedJSON), &closed); err != nil {
+			return Calendar{}, fmt.Errorf("闭站日期数据损坏: %w", err)
+		}
+	}
+	return NewCalendar(weekly, closed)
+}
+
+// JSON returns the weekly hours and closed dates as stored.
+func (c Calendar) JSON() (hours, closed string) {
+	h, _ := json.Marshal(c.Weekly)
+	cl, _ := json.Marshal(c.Closed)
+	if c.Closed == nil {
+		cl = []byte("[]")
+	}
+	return string(h), string(cl)
+}
+
+// HasHours reports whether the station opens at all.
+func (c Calendar) HasHours() bool {
+	for _, s := range c.spans {
+		if len(s) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+func midnight(t time.Time) time.Time {
+	y, m, d := t.Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, clock.Beijing)
+}
+
+// interval returns the opening period containing t.
+func (c Calendar) interval(t time.Time) (start, end time.Time, ok bool) {
+	t = t.In(clock.Beijing)
+	if c.closed[t.Format("2006-01-02")] {
+		return start, end, false
+	}
+	day := midnight(t)
+	mins := t.Hour()*60 + t.Minute()
+	for _, s := range c.spans[t.Weekday()] {
+		if mins >= s[0] && mins < s[1] {
+			return day.Add(time.Duration(s[0]) * time.Minute), day.Add(time.Duration(s[1]) * time.Minute), true
+		}
+	}
+	return start, end, false
+}
+
+// OpenAt reports whether the station is open at t.
+func (c Calendar) OpenAt(t time.Time) bool {
+	_, _, ok := c.interval(t)
+	return ok
+}
+
+// NextOpen returns the first opening at or after t, looking a year ahead.
+func (c Calendar) NextOpen(t time.Time) (time.Time, bool) {
+	t = t.In(clock.Beijing)
+	if c.OpenAt(t) {
+		return t, true
+	}
+	day := midnight(t)
+	for i := 0; i <= 366; i++ {
+		d := day.AddDate(0, 0, i)
+		if c.closed[d.Format("2006-01-02")] {
+			continue
+		}
+		for _, s := range c.spans[d.Weekday()] {
+			open := d.Add(time.Duration(s[0]) * time.Minute)
+			if !open.Before(t) {
+				return open, true
+			}
+		}
+	}
+	return time.Time{}, false
+}
+
+// Deadline is when a booking submitted at t must get its first response:
+// outside working hours 12 hours later; inside them one hour of working
+// time later (time after closing carries over to the next opening), but
+// never later than 12 hours — a booking made just before closing is not
+// answered later than one made just after.
+func (c Calendar) Deadline(t time.Time) (due time.Time, inHours bool) {
+	if !c.OpenAt(t) {
+		return t.Add(OffHoursWindow), false
+	}
+	limit := t.Add(OffHoursWindow)
+	left, cur := InHoursWindow, t
+	for {
+		_, end, ok := c.interval(cur)
+		if !ok {
+			next, found := c.NextOpen(cur)
+			if !found {
+				return t.Add(InHoursWindow), true
+			}
+			cur = next
+			continue
+		}
+		if cur.Add(left).Compare(end) <= 0 {
+			due = cur.Add(left)
+			break
+		}
+		left -= end.Sub(cur)
+		cur = end
+		if cur.After(limit) {
+			break
+		}
+	}
+	if due.IsZero() || due.After(limit) {
+		due = limit
+	}
+	return due, true
+}
+
+// RemindAt is when the admins are reminded of an unanswered booking:
+// 15 minutes before an in-hours deadline (45 minutes after submission in
+// the plain case), 2 hours before an off-hours one (after 10 hours).
+func RemindAt(due time.Time, inHours bool) time.Time {
+	if inHours {
+		return due.Add(-15 * time.Minute)
+	}
+	return due.Add(-2 * time.Hour)
+}
+
+// Slot is a bookable period.
+type Slot struct {
+	Start time.Time
+	End   time.Time
+}
+
+// Slots lists the slots of length minutes that start after from, within
+// opening hours, over the next days days.
+func (c Calendar) Slots(from time.Time, days, minutes int) []Slot {
+	if minutes <= 0 {
+		minutes = 60
+	}
+	from = from.In(clock.Beijing)
+	var out []Slot
+	day := midnight(from)
+	for i := 0; i < days; i++ {
+		d := day.AddDate(0, 0, i)
+		if c.closed[d.Format("2006-01-02")] {
+			continue
+		}
+		for _, s := range c.spans[d.Weekday()] {
+			for m := s[0]; m+minutes <= s[1]; m += minutes {
+				st := d.Add(time.Duration(m) * time.Minute)
+				if st.After(from) {
+					out = append(out, Slot{Start: st, End: st.Add(time.Duration(minutes) * time.Minute)})
+				}
+			}
+		}
+	}
+	return out
+}
+
+// IsSlot reports whether start is the start of a slot of the calendar.
+func (c Calendar) IsSlot(start time.Time, minutes int) bool {
+	start = start.In(clock.Beijing)
+	if c.closed[start.Format("2006-01-02")] || start.Second() != 0 || start.Nanosecond() != 0 {
+		return false
+	}
+	mins := start.Hour()*60 + start.Minute()
+	for _, s := range c.spans[start.Weekday()] {
+		if mins >= s[0] && mins+minutes <= s[1] && (mins-s[0])%minutes == 0 {
+			return true
+		}
+	}
+	return false
+}
