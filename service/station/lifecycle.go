@@ -1,0 +1,466 @@
+package station
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/gdyouth/youthvoice/model"
+	"github.com/gdyouth/youthvoice/service"
+	"github.com/gdyouth/youthvoice/service/clock"
+)
+
+// Access is what a viewer may do with a booking.
+type Access struct {
+	Student bool `json:"student"` // the booking is theirs
+	Admin   bool `json:"admin"`   // station team, university admin or province admin
+}
+
+// BookingView is a booking as a viewer sees it.
+type BookingView struct {
+	model.Booking
+	StationName string `json:"station_name"`
+	StudentName string `json:"student_name"`
+	Access      Access `json:"access"`
+	Overdue     bool   `json:"overdue"`
+}
+
+// access decides what u may do with b; neither means NotFound.
+func (s *Service) access(ctx context.Context, u model.User, b model.Booking) (Access, error) {
+	a := Access{Student: b.StudentID == u.ID}
+	switch {
+	case u.Role == model.RoleProvinceAdmin:
+		a.Admin = true
+	case u.Role == model.RoleUniversityAdm && u.UniversityID != nil && *u.UniversityID == b.UniversityID:
+		a.Admin = true
+	default:
+		member, _, err := s.isTeam(ctx, u, b.StationID)
+		if err != nil {
+			return a, err
+		}
+		a.Admin = member
+	}
+	return a, nil
+}
+
+// load reads a booking for u (locked for update inside a transaction on
+// MySQL); bookings u may not see are NotFound.
+func (s *Service) load(ctx context.Context, u model.User, id uint64, lock bool) (model.Booking, Access, error) {
+	var b model.Booking
+	q := s.db.Conn(ctx)
+	if lock && s.db.Dialect() == model.MySQL {
+		q = q.Clauses(clause.Locking{Strength: "UPDATE"})
+	}
+	err := q.Take(&b, id).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return b, Access{}, service.NotFound("booking_not_found", "预约不存在")
+	}
+	if err != nil {
+		return b, Access{}, err
+	}
+	a, err := s.access(ctx, u, b)
+	if err != nil {
+		return b, a, err
+	}
+	if !a.Student && !a.Admin {
+		return b, a, service.NotFound("booking_not_found", "预约不存在")
+	}
+	return b, a, nil
+}
+
+func (s *Service) describe(ctx context.Context, b model.Booking, a Access) (BookingView, error) {
+	v := BookingView{Booking: b, Access: a, Overdue: b.Status == model.BookingSubmitted && s.now().After(b.DueAt)}
+	var st model.Station
+	if err := s.db.Conn(ctx).Select("id", "name").Take(&st, b.StationID).Error; err != nil {
+		return v, err
+	}
+	v.StationName = st.Name
+	var u model.User
+	if err := s.db.Conn(ctx).Select("id", "account", "name").Take(&u, b.StudentID).Error; err != nil {
+		return v, err
+	}
+	v.StudentName = u.Account
+	if u.Name != "" {
+		v.StudentName = u.Name
+	}
+	if !a.Admin && !a.Student {
+		v.ContactPhone = ""
+	}
+	return v, nil
+}
+
+// Get shows a booking to its student or the station's admins.
+func (s *Service) Get(ctx context.Context, u model.User, id uint64) (BookingView, error) {
+	b, a, err := s.load(ctx, u, id, false)
+	if err != nil {
+		return BookingView{}, wrap("读取预约", err)
+	}
+	v, err := s.describe(ctx, b, a)
+	return v, wrap("读取预约", err)
+}
+
+// Response is an admin's first (or later) answer to a booking.
+type Response struct {
+	Action       string     // accept, decline, propose
+	Time         *time.Time // accept: the confirmed time (default: the slot); propose: the new time
+	Place        string
+	Note         string
+	Reason       string // decline
+	Alternatives string // decline: other options
+}
+
+// Response actions.
+const (
+	ActionAccept  = "accept"
+	ActionDecline = "decline"
+	ActionPropose = "propose"
+)
+
+func limit(v string, n int, field, label string) (string, error) {
+	v = strings.TrimSpace(v)
+	if utf8.RuneCountInString(v) > n {
+		msg := fmt.Sprintf("%s不能超过 %d 个字", label, n)
+		return v, service.Invalid("too_long", msg, map[string]string{field: msg})
+	}
+	return v, nil
+}
+
+// Respond accepts, declines or proposes another time for a submitted
+// booking. The first response records the response time and whether the
+// promise was kept; the student is alerted.
+func (s *Service) Respond(ctx context.Context, admin model.User, id uint64, r Response) (model.Booking, error) {
+	var err error
+	if r.Place, err = limit(r.Place, 50, "place", "地点"); err != nil {
+		return model.Booking{}, err
+	}
+	if r.Note, err = limit(r.Note, 150, "note", "备注"); err != nil {
+		return model.Booking{}, err
+	}
+	if r.Reason, err = limit(r.Reason, 100, "reason", "原因"); err != nil {
+		return model.Booking{}, err
+	}
+	if r.Alternatives, err = limit(r.Alternatives, 100, "alternatives", "替代建议"); err != nil {
+		return model.Booking{}, err
+	}
+	var b model.Booking
+	err = s.db.WithTx(ctx, func(ctx context.Context) error {
+		var a Access
+		var err error
+		if b, a, err = s.load(ctx, admin, id, true); err != nil {
+			return err
+		}
+		if !a.Admin {
+			return service.Forbidden("not_station_admin", "只有服务站管理员可以处理预约")
+		}
+		if b.Status != model.BookingSubmitted {
+			return service.Conflict("already_handled", "该预约已处理（"+StatusName(b.Status)+"）", nil)
+		}
+		now := s.now()
+		upd := map[string]any{"handled_by": admin.ID, "updated_at": now, "note": r.Note}
+		var result, detail string
+		switch r.Action {
+		case ActionAccept:
+			at := b.SlotStart
+			if r.Time != nil {
+				t := r.Time.UTC().Truncate(time.Minute)
+				at = &t
+			}
+			if at == nil {
+				return service.Invalid("time_required", "请填写确认的服务时间", map[string]string{"time": "请填写时间"})
+			}
+			if !at.After(now) {
+				return service.Invalid("time_past", "确认的时间须晚于现在", map[string]string{"time": "时间须晚于现在"})
+			}
+			if r.Place == "" {
+				return service.Invalid("place_required", "请填写服务地点", map[string]string{"place": "请填写地点"})
+			}
+			upd["status"], upd["confirmed_at"], upd["place"] = model.BookingAccepted, *at, r.Place
+			b.Status, b.ConfirmedAt, b.Place = model.BookingAccepted, at, r.Place
+			result, detail = "已确认", at.In(clock.Beijing).Format("01-02 15:04")+" "+r.Place
+		case ActionDecline:
+			if r.Reason == "" {
+				return service.Invalid("reason_required", "请填写无法安排的原因", map[string]string{"reason": "请填写原因"})
+			}
+			upd["status"], upd["decline_reason"], upd["alternatives"] = model.BookingDeclined, r.Reason, r.Alternatives
+			b.Status = model.BookingDeclined
+			result, detail = "未能安排", r.Reason
+		case ActionPropose:
+			if r.Time == nil || !r.Time.After(now) {
+				return service.Invalid("time_required", "请填写建议的新时间（须晚于现在）", map[string]string{"time": "请填写新时间"})
+			}
+			t := r.Time.UTC().Truncate(time.Minute)
+			upd["status"], upd["proposed_at"] = model.BookingProposed, t
+			if r.Place != "" {
+				upd["place"] = r.Place
+			}
+			b.Status, b.ProposedAt = model.BookingProposed, &t
+			result, detail = "建议改期", "新时间 "+t.In(clock.Beijing).Format("01-02 15:04")
+		default:
+			return service.Invalid("bad_action", "未知的操作", nil)
+		}
+		if b.FirstResponseAt == nil {
+			secs := int64(now.Sub(b.CreatedAt).Seconds())
+			kept := !now.After(b.DueAt)
+			upd["first_response_at"], upd["first_response_seconds"], upd["promise_kept"] = now, secs, kept
+			b.FirstResponseAt, b.FirstResponseS, b.PromiseKept = &now, &secs, &kept
+		}
+		res := s.db.Conn(ctx).Model(&model.Booking{}).Where("id = ? AND status = ?", b.ID, model.BookingSubmitted).Updates(upd)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return service.Conflict("already_handled", "该预约刚被其他管理员处理", nil)
+		}
+		return s.tellStudent(ctx, b, result, detail)
+	})
+	if err != nil {
+		return model.Booking{}, wrap("处理预约", err)
+	}
+	return b, nil
+}
+
+func (s *Service) tellStudent(ctx context.Context, b model.Booking, result, detail string) error {
+	var st model.User
+	if err := s.db.Conn(ctx).Take(&st, b.StudentID).Error; err != nil {
+		return err
+	}
+	return s.notify.Send(ctx, "booking_reply", []model.User{st}, bookingPath(b.ID), map[string]string{
+		"service": b.Service, "result": result, "detail": detail,
+	})
+}
+
+// transition moves a booking the actor may act on from one of from to
+// status `to` with extra updates; check runs on the loaded booking.
+func (s *Service) transition(ctx context.Context, u model.User, id uint64, from []string, to string,
+	check func(b *model.Booking, a Access) error, extra map[string]any, after func(ctx context.Context, b model.Booking) error) (model.Booking, error) {
+	var b model.Booking
+	err := s.db.WithTx(ctx, func(ctx context.Context) error {
+		var a Access
+		var err error
+		if b, a, err = s.load(ctx, u, id, true); err != nil {
+			return err
+		}
+		if err := check(&b, a); err != nil {
+			return err
+		}
+		ok := false
+		for _, f := range from {
+			ok = ok || b.Status == f
+		}
+		if !ok {
+			return service.Conflict("bad_state", "预约当前状态为「"+StatusName(b.Status)+"」，不能进行此操作", nil)
+		}
+		upd := map[string]any{"status": to, "updated_at": s.now()}
+		for k, v := range extra {
+			upd[k] = v
+		}
+		res := s.db.Conn(ctx).Model(&model.Booking{}).Where("id = ? AND status = ?", b.ID, b.Status).Updates(upd)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return service.Conflict("bad_state", "预约状态刚刚发生了变化，请刷新", nil)
+		}
+		b.Status = to
+		if after != nil {
+			return after(ctx, b)
+		}
+		return nil
+	})
+	return b, err
+}
+
+func studentOnly(_ *model.Booking, a Access) error {
+	if !a.Student {
+		return service.Forbidden("not_yours", "只能操作自己的预约")
+	}
+	return nil
+}
+
+func adminOnly(_ *model.Booking, a Access) error {
+	if !a.Admin {
+		return service.Forbidden("not_station_admin", "只有服务站管理员可以进行此操作")
+	}
+	return nil
+}
+
+// Cancel cancels the student's booking before it is served.
+func (s *Service) Cancel(ctx context.Context, student model.User, id uint64) (model.Booking, error) {
+	b, err := s.transition(ctx, student, id, activeStatuses, model.BookingCancelled, studentOnly, nil, nil)
+	return b, wrap("取消预约", err)
+}
+
+// AcceptProposal takes the time the station proposed.
+func (s *Service) AcceptProposal(ctx context.Context, student model.User, id uint64) (model.Booking, error) {
+	var at time.Time
+	b, err := s.transition(ctx, student, id, []string{model.BookingProposed}, model.BookingAccepted,
+		func(b *model.Booking, a Access) error {
+			if err := studentOnly(b, a); err != nil {
+				return err
+			}
+			if b.ProposedAt == nil || !b.ProposedAt.After(s.now()) {
+				return service.Conflict("proposal_expired", "建议的时间已过，请取消后重新预约", nil)
+			}
+			at = *b.ProposedAt
+			return nil
+		}, map[string]any{}, nil)
+	if err != nil {
+		return b, wrap("接受新时间", err)
+	}
+	err = s.db.Conn(ctx).Model(&model.Booking{}).Where("id = ?", b.ID).Update("confirmed_at", at).Error
+	b.ConfirmedAt = &at
+	return b, wrap("接受新时间", err)
+}
+
+// Serve records what was done; the student is asked to rate.
+func (s *Service) Serve(ctx context.Context, admin model.User, id uint64, result string, followUp bool) (model.Booking, error) {
+	result = strings.TrimSpace(result)
+	if result == "" {
+		return model.Booking{}, service.Invalid("result_required", "请填写服务结果", map[string]string{"result": "请填写服务结果"})
+	}
+	if utf8.RuneCountInString(result) > 500 {
+		return model.Booking{}, service.Invalid("too_long", "服务结果不能超过 500 个字", map[string]string{"result": "不能超过 500 个字"})
+	}
+	b, err := s.transition(ctx, admin, id, []string{model.BookingAccepted}, model.BookingServed, adminOnly,
+		map[string]any{"result": result, "follow_up": followUp, "served_at": s.now()},
+		func(ctx context.Context, b model.Booking) error {
+			var st model.User
+			if err := s.db.Conn(ctx).Take(&st, b.StudentID).Error; err != nil {
+				return err
+			}
+			return s.notify.Send(ctx, "booking_served", []model.User{st}, bookingPath(b.ID), map[string]string{
+				"service": b.Service, "result": result,
+			})
+		})
+	return b, wrap("记录服务结果", err)
+}
+
+// NoShow marks an accepted booking whose student did not come.
+func (s *Service) NoShow(ctx context.Context, admin model.User, id uint64) (model.Booking, error) {
+	b, err := s.transition(ctx, admin, id, []string{model.BookingAccepted}, model.BookingNoShow, adminOnly, nil, nil)
+	return b, wrap("标记未到", err)
+}
+
+// Rate records the student's satisfaction with a served booking.
+func (s *Service) Rate(ctx context.Context, student model.User, id uint64, stars int, comment string) (model.Booking, error) {
+	if stars < 1 || stars > 5 {
+		return model.Booking{}, service.Invalid("bad_rating", "请选择 1–5 星", map[string]string{"rating": "请选择 1–5 星"})
+	}
+	comment = strings.Join(strings.Fields(comment), " ")
+	if utf8.RuneCountInString(comment) > 200 {
+		return model.Booking{}, service.Invalid("too_long", "评价不能超过 200 个字", map[string]string{"comment": "不能超过 200 个字"})
+	}
+	var b model.Booking
+	err := s.db.WithTx(ctx, func(ctx context.Context) error {
+		var a Access
+		var err error
+		if b, a, err = s.load(ctx, student, id, true); err != nil {
+			return err
+		}
+		if !a.Student {
+			return service.Forbidden("not_yours", "只能评价自己的预约")
+		}
+		if b.Status != model.BookingServed {
+			return service.Conflict("not_served", "服务完成后才能评价", nil)
+		}
+		if b.Rating != 0 {
+			return service.Conflict("already_rated", "你已评价过这次服务", nil)
+		}
+		res := s.db.Conn(ctx).Model(&model.Booking{}).Where("id = ? AND rating = 0", b.ID).
+			Updates(map[string]any{"rating": stars, "rating_comment": comment, "updated_at": s.now()})
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return service.Conflict("already_rated", "你已评价过这次服务", nil)
+		}
+		b.Rating, b.RatingComment = stars, comment
+		return nil
+	})
+	return b, wrap("评价", err)
+}
+
+// Mine lists the student's bookings, newest first.
+func (s *Service) Mine(ctx context.Context, student model.User) ([]BookingView, error) {
+	var rows []model.Booking
+	if err := s.db.Conn(ctx).Where("student_id = ?", student.ID).Order("created_at DESC").Order("id DESC").Limit(100).Find(&rows).Error; err != nil {
+		return nil, wrap("读取我的预约", err)
+	}
+	out := make([]BookingView, 0, len(rows))
+	for _, b := range rows {
+		v, err := s.describe(ctx, b, Access{Student: true})
+		if err != nil {
+			return nil, wrap("读取我的预约", err)
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+// Queue lists the bookings of university uni's station for its admins:
+// waiting for a response first (earliest deadline first), then the rest,
+// newest first.
+func (s *Service) Queue(ctx context.Context, admin model.User, uni uint64) ([]BookingView, error) {
+	st, err := s.stationOf(ctx, uni, false)
+	if err != nil {
+		return nil, wrap("读取预约", err)
+	}
+	a, err := s.access(ctx, admin, model.Booking{StationID: st.ID, UniversityID: uni})
+	if err != nil {
+		return nil, wrap("读取预约", err)
+	}
+	if !a.Admin {
+		return nil, service.Forbidden("not_station_admin", "只有本站管理员可以查看预约")
+	}
+	var rows []model.Booking
+	if err := s.db.Conn(ctx).Where("station_id = ?", st.ID).
+		Order(gorm.Expr("CASE WHEN status = ? THEN 0 WHEN status IN ? THEN 1 ELSE 2 END", model.BookingSubmitted, []string{model.BookingAccepted, model.BookingProposed})).
+		Order("due_at").Order("id DESC").Limit(200).Find(&rows).Error; err != nil {
+		return nil, wrap("读取预约", err)
+	}
+	out := make([]BookingView, 0, len(rows))
+	for _, b := range rows {
+		v, err := s.describe(ctx, b, a)
+		if err != nil {
+			return nil, wrap("读取预约", err)
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+// MyStations lists the universities whose station u helps run (team
+// member), for the admin entry of the home page.
+func (s *Service) MyStations(ctx context.Context, u model.User) ([]model.Station, error) {
+	var out []model.Station
+	err := s.db.Conn(ctx).Where("id IN (?)", s.db.Conn(ctx).Model(&model.StationAdmin{}).Select("station_id").Where("user_id = ?", u.ID)).
+		Order("id").Find(&out).Error
+	return out, wrap("读取我管理的服务站", err)
+}
+
+// StatusName is the Chinese name of a booking status.
+func StatusName(status string) string {
+	switch status {
+	case model.BookingSubmitted:
+		return "待回复"
+	case model.BookingAccepted:
+		return "已确认"
+	case model.BookingDeclined:
+		return "未能安排"
+	case model.BookingProposed:
+		return "建议改期"
+	case model.BookingCancelled:
+		return "已取消"
+	case model.BookingServed:
+		return "已服务"
+	case model.BookingNoShow:
+		return "未到场"
+	}
+	return status
+}

@@ -1,0 +1,298 @@
+// Package station runs the 青年之家 service stations: their profiles,
+// working hours, teams and construction status, and the bookings students
+// make there, with the notice's 1-hour/12-hour response promise. Every
+// rule about who may see or change what lives here.
+package station
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/gdyouth/youthvoice/model"
+	"github.com/gdyouth/youthvoice/service"
+	"github.com/gdyouth/youthvoice/service/clock"
+	"github.com/gdyouth/youthvoice/service/notify"
+)
+
+// Service is the station service.
+type Service struct {
+	db     *model.DB
+	clk    clock.Clock
+	notify *notify.Notifier
+	log    *slog.Logger
+	year   int // construction deadline year; 0: current
+}
+
+// New builds the service. year is the construction deadlines' year (0 for
+// the current year).
+func New(db *model.DB, clk clock.Clock, n *notify.Notifier, log *slog.Logger, year int) (*Service, error) {
+	if db == nil || clk == nil || n == nil || log == nil {
+		return nil, errors.New("station.New: nil dependency")
+	}
+	return &Service{db: db, clk: clk, notify: n, log: log, year: year}, nil
+}
+
+func (s *Service) now() time.Time { return s.clk.Now().UTC().Truncate(time.Second) }
+
+var phoneRE = regexp.MustCompile(`^1[3-9][0-9]{9}$`)
+
+// Profile is what the university admin or the station lead maintains.
+type Profile struct {
+	Name           string
+	Building       string
+	Room           string
+	Address        string
+	Directions     string
+	HasOffice      bool
+	HasPlaque      bool
+	HasComputer    bool
+	HasServicePost bool
+	Services       []string
+	Weekly         [7][]Range
+	Closed         []Closure
+	SlotMinutes    int
+	SlotCapacity   int
+}
+
+// View is a station with its parsed calendar and services.
+type View struct {
+	model.Station
+	University model.University `json:"university"`
+	Calendar   Calendar         `json:"calendar"`
+	Services   []string         `json:"services"`
+	OpenNow    bool             `json:"open_now"`
+	NextOpen   *time.Time       `json:"next_open,omitempty"`
+}
+
+// ServiceKinds lists the services stations may offer.
+func (s *Service) ServiceKinds(ctx context.Context) ([]string, error) {
+	var kinds []model.ServiceKind
+	if err := s.db.Conn(ctx).Order("sort_order").Order("id").Find(&kinds).Error; err != nil {
+		return nil, wrap("读取服务项目", err)
+	}
+	out := make([]string, len(kinds))
+	for i, k := range kinds {
+		out[i] = k.Name
+	}
+	return out, nil
+}
+
+func (s *Service) university(ctx context.Context, id uint64) (model.University, error) {
+	var u model.University
+	err := s.db.Conn(ctx).Take(&u, id).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return u, service.NotFound("university_not_found", "学校不存在")
+	}
+	return u, err
+}
+
+// stationOf reads a university's station; NotFound when it has none yet.
+func (s *Service) stationOf(ctx context.Context, uni uint64, lock bool) (model.Station, error) {
+	var st model.Station
+	q := s.db.Conn(ctx).Where("university_id = ?", uni)
+	if lock && s.db.Dialect() == model.MySQL {
+		q = q.Clauses(clause.Locking{Strength: "UPDATE"})
+	}
+	err := q.Take(&st).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return st, service.NotFound("station_not_found", "本校「青年之家」服务站尚未建立")
+	}
+	return st, err
+}
+
+func (s *Service) view(ctx context.Context, st model.Station) (View, error) {
+	v := View{Station: st}
+	var err error
+	if v.University, err = s.university(ctx, st.UniversityID); err != nil {
+		return v, err
+	}
+	if v.Calendar, err = ParseCalendar(st.Hours, st.ClosedDates); err != nil {
+		return v, err
+	}
+	if err := json.Unmarshal([]byte(st.Services), &v.Services); err != nil {
+		return v, fmt.Errorf("服务项目数据损坏: %w", err)
+	}
+	now := s.clk.Now()
+	v.OpenNow = v.Calendar.OpenAt(now)
+	if next, ok := v.Calendar.NextOpen(now); ok && !v.OpenNow {
+		v.NextOpen = &next
+	}
+	return v, nil
+}
+
+// ByUniversity returns the station of a university (public).
+func (s *Service) ByUniversity(ctx context.Context, uni uint64) (View, error) {
+	st, err := s.stationOf(ctx, uni, false)
+	if err != nil {
+		return View{}, wrap("读取服务站", err)
+	}
+	v, err := s.view(ctx, st)
+	return v, wrap("读取服务站", err)
+}
+
+// ByCode returns the station of the university with 学校标识码 code.
+func (s *Service) ByCode(ctx context.Context, code string) (View, error) {
+	var u model.University
+	err := s.db.Conn(ctx).Where("code = ?", code).Take(&u).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return View{}, service.NotFound("university_not_found", "学校不存在")
+	}
+	if err != nil {
+		return View{}, wrap("读取学校", err)
+	}
+	return s.ByUniversity(ctx, u.ID)
+}
+
+// isTeam reports whether u is on the station's team, and whether as lead.
+func (s *Service) isTeam(ctx context.Context, u model.User, stationID uint64) (member, lead bool, err error) {
+	var m model.StationAdmin
+	err = s.db.Conn(ctx).Where("station_id = ? AND user_id = ?", stationID, u.ID).Take(&m).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return false, false, nil
+	}
+	if err != nil {
+		return false, false, err
+	}
+	return true, m.Category == model.CategoryLead, nil
+}
+
+// canManage: the province admin, the university's admin, or the lead of
+// its station may maintain the station and its team.
+func (s *Service) canManage(ctx context.Context, u model.User, uni uint64) (bool, error) {
+	switch {
+	case u.Role == model.RoleProvinceAdmin:
+		return true, nil
+	case u.Role == model.RoleUniversityAdm && u.UniversityID != nil && *u.UniversityID == uni:
+		return true, nil
+	}
+	st, err := s.stationOf(ctx, uni, false)
+	if errors.Is(err, service.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	_, lead, err := s.isTeam(ctx, u, st.ID)
+	return lead, err
+}
+
+func clean(s string, max int, field, label string) (string, error) {
+	s = strings.Join(strings.Fields(s), " ")
+	if utf8.RuneCountInString(s) > max {
+		msg := fmt.Sprintf("%s不能超过 %d 个字", label, max)
+		return s, service.Invalid("too_long", msg, map[string]string{field: msg})
+	}
+	return s, nil
+}
+
+// SaveProfile creates or updates the station of university uni.
+func (s *Service) SaveProfile(ctx context.Context, actor model.User, uni uint64, p Profile) (View, error) {
+	ok, err := s.canManage(ctx, actor, uni)
+	if err != nil {
+		return View{}, wrap("保存服务站", err)
+	}
+	if !ok {
+		return View{}, service.Forbidden("not_station_manager", "只有本校团委管理员或服务站负责人可以维护服务站")
+	}
+	fields := []struct {
+		v          *string
+		max        int
+		name, text string
+	}{
+		{&p.Name, 30, "name", "站点名称"}, {&p.Building, 30, "building", "楼宇"}, {&p.Room, 20, "room", "房间"},
+		{&p.Address, 60, "address", "地址"}, {&p.Directions, 150, "directions", "到达方式"},
+	}
+	for _, f := range fields {
+		if *f.v, err = clean(*f.v, f.max, f.name, f.text); err != nil {
+			return View{}, err
+		}
+	}
+	if p.Name == "" {
+		return View{}, service.Invalid("name_required", "请填写站点名称", map[string]string{"name": "请填写站点名称"})
+	}
+	kinds, err := s.ServiceKinds(ctx)
+	if err != nil {
+		return View{}, err
+	}
+	var services []string
+	for _, sv := range p.Services {
+		if !slices.Contains(kinds, sv) {
+			return View{}, service.Invalid("bad_service", "未知的服务项目："+sv, map[string]string{"services": "未知的服务项目"})
+		}
+		if !slices.Contains(services, sv) {
+			services = append(services, sv)
+		}
+	}
+	if services == nil {
+		services = []string{}
+	}
+	cal, err := NewCalendar(p.Weekly, p.Closed)
+	if err != nil {
+		return View{}, err
+	}
+	if p.SlotMinutes == 0 {
+		p.SlotMinutes = 60
+	}
+	if p.SlotMinutes < 15 || p.SlotMinutes > 240 {
+		return View{}, service.Invalid("bad_slot", "每个预约时段应为 15–240 分钟", map[string]string{"slot_minutes": "应为 15–240 分钟"})
+	}
+	if p.SlotCapacity < 0 || p.SlotCapacity > 100 {
+		return View{}, service.Invalid("bad_capacity", "每个时段可预约人数应为 0–100（0 表示不限）", map[string]string{"slot_capacity": "应为 0–100"})
+	}
+	svc, _ := json.Marshal(services)
+	hours, closed := cal.JSON()
+	now := s.now()
+	var st model.Station
+	err = s.db.WithTx(ctx, func(ctx context.Context) error {
+		if _, err := s.university(ctx, uni); err != nil {
+			return err
+		}
+		var err error
+		st, err = s.stationOf(ctx, uni, true)
+		if err != nil && !errors.Is(err, service.ErrNotFound) {
+			return err
+		}
+		st.UniversityID, st.Name, st.Building, st.Room, st.Address, st.Directions = uni, p.Name, p.Building, p.Room, p.Address, p.Directions
+		st.HasOffice, st.HasPlaque, st.HasComputer, st.HasServicePost = p.HasOffice, p.HasPlaque, p.HasComputer, p.HasServicePost
+		st.Services, st.Hours, st.ClosedDates, st.SlotMinutes, st.SlotCapacity = string(svc), hours, closed, p.SlotMinutes, p.SlotCapacity
+		st.UpdatedAt = now
+		if st.ID == 0 {
+			st.CreatedAt = now
+			if err := s.db.Conn(ctx).Create(&st).Error; err != nil {
+				if errors.Is(err, gorm.ErrDuplicatedKey) {
+					return service.Conflict("station_exists", "服务站刚被他人创建，请刷新后再保存", nil)
+				}
+				return err
+			}
+			return nil
+		}
+		return s.db.Conn(ctx).Save(&st).Error
+	})
+	if err != nil {
+		return View{}, wrap("保存服务站", err)
+	}
+	v, err := s.view(ctx, st)
+	return v, wrap("保存服务站", err)
+}
+
+func wrap(what string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var se *service.Error
+	if errors.As(err, &se) {
+		return err
+	}
+	return fmt.Errorf("%s: %w", what, err)
+}

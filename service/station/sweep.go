@@ -1,0 +1,144 @@
+package station
+
+import (
+	"context"
+	"time"
+
+	"github.com/gdyouth/youthvoice/model"
+	"github.com/gdyouth/youthvoice/service/notify"
+)
+
+const sweepBatch = 100
+
+// SweepResult counts what one sweep enqueued.
+type SweepResult struct {
+	Reminded     int
+	Escalated    int
+	Appointments int
+}
+
+// Sweep sends the due booking reminders (45 minutes / 10 hours), the
+// escalations of missed deadlines (to the lead and the university admin)
+// and the reminders 2 hours before confirmed appointments. Each booking is
+// claimed by a conditional UPDATE in the transaction that enqueues its
+// alert, so several instances sweeping send each alert once.
+func (s *Service) Sweep(ctx context.Context) (SweepResult, error) {
+	var r SweepResult
+	now := s.now()
+	var err error
+	r.Reminded, err = s.sweep(ctx, "reminded_at", "status = ? AND remind_at <= ?", []any{model.BookingSubmitted, now},
+		func(ctx context.Context, b model.Booking) error {
+			var st model.Station
+			if err := s.db.Conn(ctx).Take(&st, b.StationID).Error; err != nil {
+				return err
+			}
+			cal, err := ParseCalendar(st.Hours, st.ClosedDates)
+			if err != nil {
+				return err
+			}
+			to, err := s.onDuty(ctx, st.ID, cal, s.clk.Now())
+			if err != nil {
+				return err
+			}
+			return s.notify.Send(ctx, "booking_reminder", to, bookingPath(b.ID), map[string]string{
+				"service": b.Service, "slot": slotText(b), "due": notify.Time(b.DueAt),
+			})
+		})
+	if err != nil {
+		return r, err
+	}
+	r.Escalated, err = s.sweep(ctx, "escalated_at", "status = ? AND due_at <= ?", []any{model.BookingSubmitted, now},
+		func(ctx context.Context, b model.Booking) error {
+			var st model.Station
+			if err := s.db.Conn(ctx).Take(&st, b.StationID).Error; err != nil {
+				return err
+			}
+			var leads []model.User
+			if err := s.db.Conn(ctx).Where("id IN (?)", s.db.Conn(ctx).Model(&model.StationAdmin{}).Select("user_id").
+				Where("station_id = ? AND category = ?", st.ID, model.CategoryLead)).Find(&leads).Error; err != nil {
+				return err
+			}
+			var admins []model.User
+			if err := s.db.Conn(ctx).Where("role = ? AND university_id = ?", model.RoleUniversityAdm, b.UniversityID).
+				Order("id").Find(&admins).Error; err != nil {
+				return err
+			}
+			return s.notify.Send(ctx, "booking_escalated", append(leads, admins...), bookingPath(b.ID), map[string]string{
+				"station": st.Name, "service": b.Service, "due": notify.Time(b.DueAt),
+			})
+		})
+	if err != nil {
+		return r, err
+	}
+	r.Appointments, err = s.sweep(ctx, "appointment_reminded_at", "status = ? AND confirmed_at <= ? AND confirmed_at > ?",
+		[]any{model.BookingAccepted, now.Add(appointmentAhead), now},
+		func(ctx context.Context, b model.Booking) error {
+			var to []model.User
+			if err := s.db.Conn(ctx).Where("id = ? OR id = ?", b.StudentID, derefID(b.HandledBy)).Order("id").Find(&to).Error; err != nil {
+				return err
+			}
+			return s.notify.Send(ctx, "appointment", to, bookingPath(b.ID), map[string]string{
+				"service": b.Service, "time": notify.Time(*b.ConfirmedAt), "place": b.Place,
+			})
+		})
+	return r, err
+}
+
+func derefID(p *uint64) uint64 {
+	if p == nil {
+		return 0
+	}
+	return *p
+}
+
+// sweep claims bookings matching where whose column is unset and runs
+// alert for each in the claiming transaction.
+func (s *Service) sweep(ctx context.Context, column, where string, args []any, alert func(context.Context, model.Booking) error) (int, error) {
+	var rows []model.Booking
+	if err := s.db.Conn(ctx).Where(where+" AND "+column+" IS NULL", args...).Order("id").Limit(sweepBatch).Find(&rows).Error; err != nil {
+		return 0, wrap("查找待提醒的预约", err)
+	}
+	n := 0
+	for _, b := range rows {
+		claimed := false
+		err := s.db.WithTx(ctx, func(ctx context.Context) error {
+			res := s.db.Conn(ctx).Model(&model.Booking{}).Where("id = ? AND "+column+" IS NULL AND "+where, append([]any{b.ID}, args...)...).
+				Update(column, s.now())
+			if res.Error != nil || res.RowsAffected == 0 {
+				return res.Error
+			}
+			if err := alert(ctx, b); err != nil {
+				return err
+			}
+			claimed = true
+			return nil
+		})
+		if err != nil {
+			return n, wrap("发送预约提醒", err)
+		}
+		if claimed {
+			n++
+		}
+	}
+	return n, nil
+}
+
+// RunTimers sweeps every interval until ctx is done.
+func (s *Service) RunTimers(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		r, err := s.Sweep(ctx)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			s.log.ErrorContext(ctx, "booking reminder sweep failed", "err", err)
+		case r.Reminded+r.Escalated+r.Appointments > 0:
+			s.log.InfoContext(ctx, "booking reminders enqueued", "reminders", r.Reminded, "escalations", r.Escalated, "appointments", r.Appointments)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}

@@ -1,0 +1,385 @@
+package station
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"gorm.io/gorm"
+
+	"github.com/gdyouth/youthvoice/model"
+	"github.com/gdyouth/youthvoice/service"
+	"github.com/gdyouth/youthvoice/service/clock"
+)
+
+// Member is a team member as added (附件1, second table).
+type Member struct {
+	Account  string // the member's platform account (same university)
+	Category string // 负责人 / 管理员
+	RealName string
+	Position string
+	Phone    string
+	QQ       string
+	WeChatID string
+	DutyDays []time.Weekday
+}
+
+// TeamMember is a member as listed; Phone is masked unless the viewer
+// manages the station.
+type TeamMember struct {
+	model.StationAdmin
+	Account string `json:"account"`
+}
+
+// dutyBits turns weekdays into the stored bit set.
+func dutyBits(days []time.Weekday) (int, error) {
+	bits := 0
+	for _, d := range days {
+		if d < time.Sunday || d > time.Saturday {
+			return 0, service.Invalid("bad_duty", "值班日无效", map[string]string{"duty_days": "值班日无效"})
+		}
+		bits |= 1 << d
+	}
+	return bits, nil
+}
+
+// OnDuty reports whether bits include weekday d.
+func OnDuty(bits int, d time.Weekday) bool { return bits&(1<<d) != 0 }
+
+// AddMember adds (or updates) a team member of university uni's station.
+// The member's account must belong to the same university; a student
+// becomes a 站点管理员. There is at most one lead.
+func (s *Service) AddMember(ctx context.Context, actor model.User, uni uint64, m Member) (model.StationAdmin, error) {
+	ok, err := s.canManage(ctx, actor, uni)
+	if err != nil {
+		return model.StationAdmin{}, wrap("添加管理员", err)
+	}
+	if !ok {
+		return model.StationAdmin{}, service.Forbidden("not_station_manager", "只有本校团委管理员或服务站负责人可以管理团队")
+	}
+	m.RealName, m.Position = strings.TrimSpace(m.RealName), strings.TrimSpace(m.Position)
+	m.Phone, m.QQ, m.WeChatID = strings.TrimSpace(m.Phone), strings.TrimSpace(m.QQ), strings.TrimSpace(m.WeChatID)
+	switch {
+	case m.Category != model.CategoryLead && m.Category != model.CategoryAdmin:
+		return model.StationAdmin{}, service.Invalid("bad_category", "类别只能是负责人或管理员", map[string]string{"category": "请选择类别"})
+	case utf8.RuneCountInString(m.RealName) < 2 || utf8.RuneCountInString(m.RealName) > 20:
+		return model.StationAdmin{}, service.Invalid("bad_name", "请填写真实姓名（2–20 个字）", map[string]string{"real_name": "请填写真实姓名"})
+	case utf8.RuneCountInString(m.Position) > 30:
+		return model.StationAdmin{}, service.Invalid("bad_position", "职务不能超过 30 个字", map[string]string{"position": "职务过长"})
+	case !phoneRE.MatchString(m.Phone):
+		return model.StationAdmin{}, service.Invalid("bad_phone", "请填写 11 位中国大陆手机号", map[string]string{"phone": "请填写 11 位手机号"})
+	case m.QQ != "" && (len(m.QQ) < 5 || len(m.QQ) > 12 || strings.Trim(m.QQ, "0123456789") != ""):
+		return model.StationAdmin{}, service.Invalid("bad_qq", "QQ 号应为 5–12 位数字", map[string]string{"qq": "QQ 号应为 5–12 位数字"})
+	case len(m.WeChatID) > 20:
+		return model.StationAdmin{}, service.Invalid("bad_wechat", "微信号不能超过 20 个字符", map[string]string{"wechat_id": "微信号过长"})
+	}
+	bits, err := dutyBits(m.DutyDays)
+	if err != nil {
+		return model.StationAdmin{}, err
+	}
+	var row model.StationAdmin
+	err = s.db.WithTx(ctx, func(ctx context.Context) error {
+		st, err := s.stationOf(ctx, uni, true)
+		if err != nil {
+			return err
+		}
+		var u model.User
+		err = s.db.Conn(ctx).Where("account_key = ?", strings.ToLower(strings.TrimSpace(m.Account))).Take(&u).Error
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return service.NotFound("user_not_found", "账号不存在，请先让对方激活账号")
+		}
+		if err != nil {
+			return err
+		}
+		if u.UniversityID == nil || *u.UniversityID != uni {
+			return service.Invalid("other_university", "只能添加本校的账号", map[string]string{"account": "该账号不属于本校"})
+		}
+		if m.Category == model.CategoryLead {
+			var leads int64
+			if err := s.db.Conn(ctx).Model(&model.StationAdmin{}).
+				Where("station_id = ? AND category = ? AND user_id <> ?", st.ID, model.CategoryLead, u.ID).Count(&leads).Error; err != nil {
+				return err
+			}
+			if leads > 0 {
+				return service.Conflict("lead_exists", "服务站已有负责人，请先移除原负责人", nil)
+			}
+		}
+		now := s.now()
+		err = s.db.Conn(ctx).Where("station_id = ? AND user_id = ?", st.ID, u.ID).Take(&row).Error
+		switch {
+		case errors.Is(err, gorm.ErrRecordNotFound):
+			row = model.StationAdmin{StationID: st.ID, UserID: u.ID, CreatedAt: now}
+		case err != nil:
+			return err
+		}
+		row.Category, row.RealName, row.Position, row.Phone, row.QQ, row.WeChatID = m.Category, m.RealName, m.Position, m.Phone, m.QQ, m.WeChatID
+		row.DutyDays, row.UpdatedAt = bits, now
+		if err := s.db.Conn(ctx).Save(&row).Error; err != nil {
+			return err
+		}
+		if u.Role == model.RoleStudent {
+			return s.db.Conn(ctx).Model(&model.User{}).Where("id = ?", u.ID).
+				Updates(map[string]any{"role": model.RoleStationAdmin, "updated_at": now}).Error
+		}
+		return nil
+	})
+	if err != nil {
+		return model.StationAdmin{}, wrap("添加管理员", err)
+	}
+	return row, nil
+}
+
+// RemoveMember takes a member off the team; a 站点管理员 who is on no team
+// any more becomes a student again.
+func (s *Service) RemoveMember(ctx context.Context, actor model.User, uni uint64, memberID uint64) error {
+	ok, err := s.canManage(ctx, actor, uni)
+	if err != nil {
+		return wrap("移除管理员", err)
+	}
+	if !ok {
+		return service.Forbidden("not_station_manager", "只有本校团委管理员或服务站负责人可以管理团队")
+	}
+	return wrap("移除管理员", s.db.WithTx(ctx, func(ctx context.Context) error {
+		st, err := s.stationOf(ctx, uni, true)
+		if err != nil {
+			return err
+		}
+		var row model.StationAdmin
+		err = s.db.Conn(ctx).Where("id = ? AND station_id = ?", memberID, st.ID).Take(&row).Error
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return service.NotFound("member_not_found", "该成员不在本站团队中")
+		}
+		if err != nil {
+			return err
+		}
+		if err := s.db.Conn(ctx).Delete(&row).Error; err != nil {
+			return err
+		}
+		var left int64
+		if err := s.db.Conn(ctx).Model(&model.StationAdmin{}).Where("user_id = ?", row.UserID).Count(&left).Error; err != nil {
+			return err
+		}
+		if left == 0 {
+			return s.db.Conn(ctx).Model(&model.User{}).Where("id = ? AND role = ?", row.UserID, model.RoleStationAdmin).
+				Updates(map[string]any{"role": model.RoleStudent, "updated_at": s.now()}).Error
+		}
+		return nil
+	}))
+}
+
+// Team lists a station's team, lead first. Phones are masked unless
+// viewer manages the station.
+func (s *Service) Team(ctx context.Context, viewer model.User, uni uint64) ([]TeamMember, error) {
+	st, err := s.stationOf(ctx, uni, false)
+	if err != nil {
+		return nil, wrap("读取团队", err)
+	}
+	manage, err := s.canManage(ctx, viewer, uni)
+	if err != nil {
+		return nil, wrap("读取团队", err)
+	}
+	var rows []model.StationAdmin
+	if err := s.db.Conn(ctx).Where("station_id = ?", st.ID).Order("id").Find(&rows).Error; err != nil {
+		return nil, wrap("读取团队", err)
+	}
+	out := make([]TeamMember, 0, len(rows))
+	for _, r := range rows {
+		var u model.User
+		if err := s.db.Conn(ctx).Select("id", "account").Take(&u, r.UserID).Error; err != nil {
+			return nil, wrap("读取团队", err)
+		}
+		if !manage {
+			r.Phone = maskPhone(r.Phone)
+			r.QQ, r.WeChatID = "", ""
+		}
+		out = append(out, TeamMember{StationAdmin: r, Account: u.Account})
+	}
+	slices.SortStableFunc(out, func(a, b TeamMember) int {
+		return boolRank(b.Category == model.CategoryLead) - boolRank(a.Category == model.CategoryLead)
+	})
+	return out, nil
+}
+
+func boolRank(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func maskPhone(p string) string {
+	if len(p) != 11 {
+		return "****"
+	}
+	return p[:3] + "****" + p[7:]
+}
+
+// Construction statuses.
+const (
+	StatusBuilt   = "built"   // 已建成 (confirmed by the province)
+	StatusReady   = "ready"   // meets the requirements, awaiting confirmation
+	StatusPending = "pending" // not yet meeting them, before the deadline
+	StatusLate    = "late"    // not built after the batch deadline
+)
+
+// Construction is a university's station construction status.
+type Construction struct {
+	University model.University `json:"university"`
+	StationID  uint64           `json:"station_id,omitempty"`
+	Batch      int              `json:"batch"`
+	Deadline   time.Time        `json:"deadline"`
+	Status     string           `json:"status"`
+	Missing    []string         `json:"missing"`
+	BuiltAt    *time.Time       `json:"built_at,omitempty"`
+}
+
+// deadlines of the batches: 4月30日, 6月30日, 10月30日 (end of day, Beijing).
+func (s *Service) deadline(batch int) time.Time {
+	year := s.year
+	if year == 0 {
+		year = s.clk.Now().In(clock.Beijing).Year()
+	}
+	month := map[int]time.Month{model.BatchUndergraduate: time.April, model.BatchPublicVocational: time.June, model.BatchPrivateVocational: time.October}[batch]
+	if month == 0 {
+		month = time.October
+	}
+	return time.Date(year, month, 30, 23, 59, 59, 0, clock.Beijing)
+}
+
+// missing lists the notice's requirements a station does not meet yet.
+func missing(st *model.Station, team []model.StationAdmin) []string {
+	if st == nil {
+		return []string{"尚未建立服务站"}
+	}
+	var out []string
+	add := func(ok bool, what string) {
+		if !ok {
+			out = append(out, what)
+		}
+	}
+	add(st.Building != "" && st.Room != "", "固定场所（楼宇和房间）")
+	add(st.HasOffice, "固定办公场所")
+	add(st.HasPlaque, "门口挂牌")
+	add(st.HasComputer, "至少一台联网电脑")
+	add(st.HasServicePost, "青年之声服务岗及宣传资料")
+	add(st.Services != "" && st.Services != "[]", "服务项目")
+	cal, err := ParseCalendar(st.Hours, st.ClosedDates)
+	add(err == nil && cal.HasHours(), "工作时间")
+	lead, admins := false, 0
+	for _, m := range team {
+		if m.Category == model.CategoryLead {
+			lead = true
+		} else {
+			admins++
+		}
+	}
+	add(lead, "负责人")
+	add(admins > 0, "至少一名管理员")
+	return out
+}
+
+func (s *Service) construction(ctx context.Context, u model.University, st *model.Station) (Construction, error) {
+	c := Construction{University: u, Batch: u.Batch, Deadline: s.deadline(u.Batch)}
+	var team []model.StationAdmin
+	if st != nil {
+		c.StationID, c.BuiltAt = st.ID, st.BuiltAt
+		if err := s.db.Conn(ctx).Where("station_id = ?", st.ID).Find(&team).Error; err != nil {
+			return c, err
+		}
+	}
+	c.Missing = missing(st, team)
+	switch {
+	case st != nil && st.BuiltAt != nil:
+		c.Status, c.Missing = StatusBuilt, nil
+	case len(c.Missing) == 0:
+		c.Status = StatusReady
+	case s.clk.Now().After(c.Deadline):
+		c.Status = StatusLate
+	default:
+		c.Status = StatusPending
+	}
+	if c.Status == StatusReady && s.clk.Now().After(c.Deadline) {
+		c.Status = StatusLate // ready but not confirmed in time still counts as late
+	}
+	return c, nil
+}
+
+// ConstructionOf is one university's status, for its admin or the province.
+func (s *Service) ConstructionOf(ctx context.Context, viewer model.User, uni uint64) (Construction, error) {
+	if viewer.Role != model.RoleProvinceAdmin && (viewer.UniversityID == nil || *viewer.UniversityID != uni) {
+		return Construction{}, service.Forbidden("forbidden", "只能查看本校服务站的建设情况")
+	}
+	u, err := s.university(ctx, uni)
+	if err != nil {
+		return Construction{}, wrap("读取建设情况", err)
+	}
+	st, err := s.stationOf(ctx, uni, false)
+	var sp *model.Station
+	switch {
+	case err == nil:
+		sp = &st
+	case !errors.Is(err, service.ErrNotFound):
+		return Construction{}, wrap("读取建设情况", err)
+	}
+	c, err := s.construction(ctx, u, sp)
+	return c, wrap("读取建设情况", err)
+}
+
+// Overview lists every university's construction status (province admin).
+func (s *Service) Overview(ctx context.Context, viewer model.User) ([]Construction, error) {
+	if viewer.Role != model.RoleProvinceAdmin {
+		return nil, service.Forbidden("forbidden", "只有省级管理员可以查看全省服务站建设情况")
+	}
+	var unis []model.University
+	if err := s.db.Conn(ctx).Order("batch").Order("id").Find(&unis).Error; err != nil {
+		return nil, wrap("读取建设情况", err)
+	}
+	var stations []model.Station
+	if err := s.db.Conn(ctx).Find(&stations).Error; err != nil {
+		return nil, wrap("读取建设情况", err)
+	}
+	byUni := map[uint64]*model.Station{}
+	for i := range stations {
+		byUni[stations[i].UniversityID] = &stations[i]
+	}
+	out := make([]Construction, 0, len(unis))
+	for _, u := range unis {
+		c, err := s.construction(ctx, u, byUni[u.ID])
+		if err != nil {
+			return nil, wrap("读取建设情况", err)
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+// ConfirmBuilt records the province's confirmation that a station is
+// built; it must meet every requirement.
+func (s *Service) ConfirmBuilt(ctx context.Context, viewer model.User, uni uint64) error {
+	if viewer.Role != model.RoleProvinceAdmin {
+		return service.Forbidden("forbidden", "只有省级管理员可以确认建成")
+	}
+	return wrap("确认建成", s.db.WithTx(ctx, func(ctx context.Context) error {
+		st, err := s.stationOf(ctx, uni, true)
+		if err != nil {
+			return err
+		}
+		if st.BuiltAt != nil {
+			return service.Conflict("already_built", "该服务站已确认建成", nil)
+		}
+		var team []model.StationAdmin
+		if err := s.db.Conn(ctx).Where("station_id = ?", st.ID).Find(&team).Error; err != nil {
+			return err
+		}
+		if m := missing(&st, team); len(m) > 0 {
+			return service.Conflict("requirements_unmet", fmt.Sprintf("尚未达到建设要求：%s", strings.Join(m, "、")), nil)
+		}
+		now := s.now()
+		return s.db.Conn(ctx).Model(&model.Station{}).Where("id = ?", st.ID).
+			Updates(map[string]any{"built_at": now, "built_by": viewer.ID, "updated_at": now}).Error
+	}))
+}
