@@ -18,6 +18,7 @@ import (
 	"github.com/gdyouth/youthvoice/service/cadre"
 	"github.com/gdyouth/youthvoice/service/question"
 	"github.com/gdyouth/youthvoice/service/session"
+	"github.com/gdyouth/youthvoice/service/station"
 )
 
 // Cookie names.
@@ -48,6 +49,7 @@ type Services struct {
 	Accounts  *account.Service
 	Questions *question.Service
 	Cadres    *cadre.Service
+	Stations  *station.Service
 	// Outbox reports alert configuration errors to admins.
 	Outbox *alert.Outbox
 }
@@ -57,6 +59,7 @@ type Web struct {
 	accounts  *account.Service
 	questions *question.Service
 	cadres    *cadre.Service
+	stations  *station.Service
 	outbox    *alert.Outbox
 	sessions  *session.Store
 	oauth     OAuthClient
@@ -68,7 +71,7 @@ type Web struct {
 
 // NewWeb builds the web layer.
 func NewWeb(svc Services, sessions *session.Store, oauth OAuthClient, log *slog.Logger, o WebOptions) (*Web, error) {
-	if svc.Accounts == nil || svc.Questions == nil || svc.Cadres == nil || svc.Outbox == nil ||
+	if svc.Accounts == nil || svc.Questions == nil || svc.Cadres == nil || svc.Stations == nil || svc.Outbox == nil ||
 		sessions == nil || oauth == nil || log == nil {
 		return nil, errNilDependency("NewWeb")
 	}
@@ -77,7 +80,7 @@ func NewWeb(svc Services, sessions *session.Store, oauth OAuthClient, log *slog.
 		return nil, err
 	}
 	return &Web{
-		accounts: svc.Accounts, questions: svc.Questions, cadres: svc.Cadres, outbox: svc.Outbox, sessions: sessions, oauth: oauth, pages: p, log: log, opts: o,
+		accounts: svc.Accounts, questions: svc.Questions, cadres: svc.Cadres, stations: svc.Stations, outbox: svc.Outbox, sessions: sessions, oauth: oauth, pages: p, log: log, opts: o,
 		secure: strings.HasPrefix(o.PublicURL, "https://"),
 	}, nil
 }

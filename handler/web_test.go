@@ -39,6 +39,7 @@ import (
 	"github.com/gdyouth/youthvoice/service/notify"
 	"github.com/gdyouth/youthvoice/service/question"
 	"github.com/gdyouth/youthvoice/service/session"
+	"github.com/gdyouth/youthvoice/service/station"
 	"github.com/gdyouth/youthvoice/service/wxapi"
 	"github.com/gdyouth/youthvoice/service/wxapi/wxfake"
 )
@@ -111,6 +112,7 @@ type webStack struct {
 	accounts  *account.Service
 	questions *question.Service
 	cadres    *cadre.Service
+	stations  *station.Service
 	sender    *alert.Sender
 	sessions  *session.Store
 	wx        *wxapi.Client
@@ -183,10 +185,13 @@ func newWebStack(t *testing.T, db *model.DB, store kv.Store, o webOpts) *webStac
 	if s.cadres, err = cadre.New(db, clk, n); err != nil {
 		t.Fatalf("cadre.New: %v", err)
 	}
+	if s.stations, err = station.New(db, clk, n, log, 0); err != nil {
+		t.Fatalf("station.New: %v", err)
+	}
 	if s.sender, err = alert.NewSender(db, s.wx, clk, log, reg, alert.Options{Workers: 4}); err != nil {
 		t.Fatalf("alert.NewSender: %v", err)
 	}
-	web, err := handler.NewWeb(handler.Services{Accounts: s.accounts, Questions: s.questions, Cadres: s.cadres, Outbox: outbox},
+	web, err := handler.NewWeb(handler.Services{Accounts: s.accounts, Questions: s.questions, Cadres: s.cadres, Stations: s.stations, Outbox: outbox},
 		s.sessions, s.wx, log, handler.WebOptions{
 			PublicURL: s.publicURL, AppID: s.appID, Sandbox: !o.real,
 		})

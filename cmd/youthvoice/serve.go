@@ -23,6 +23,7 @@ import (
 	"github.com/gdyouth/youthvoice/service/notify"
 	"github.com/gdyouth/youthvoice/service/question"
 	"github.com/gdyouth/youthvoice/service/session"
+	"github.com/gdyouth/youthvoice/service/station"
 	"github.com/gdyouth/youthvoice/service/wxapi"
 	"github.com/gdyouth/youthvoice/service/wxapi/wxfake"
 )
@@ -114,11 +115,15 @@ func serveOn(ctx context.Context, b *base, ln net.Listener) error {
 	if err != nil {
 		return err
 	}
+	stations, err := station.New(b.db, clk, notifier, b.log, b.cfg.StationYear)
+	if err != nil {
+		return err
+	}
 	sender, err := alert.NewSender(b.db, client, clk, b.log, reg, alert.Options{Batch: b.cfg.Alerts.Batch, Workers: b.cfg.Alerts.Workers})
 	if err != nil {
 		return err
 	}
-	web, err := handler.NewWeb(handler.Services{Accounts: accounts, Questions: questions, Cadres: cadres, Outbox: outbox},
+	web, err := handler.NewWeb(handler.Services{Accounts: accounts, Questions: questions, Cadres: cadres, Stations: stations, Outbox: outbox},
 		sessions, client, b.log, handler.WebOptions{
 			PublicURL: b.cfg.PublicURL, AppID: b.cred.AppID, Sandbox: !b.cfg.Real(),
 		})
@@ -162,9 +167,10 @@ func serveOn(ctx context.Context, b *base, ln net.Listener) error {
 	// safe with several instances (row claims), so every instance runs them.
 	bg, stopBG := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
-	wg.Add(2)
+	wg.Add(3)
 	go func() { defer wg.Done(); sender.Run(bg, b.cfg.Alerts.PollInterval) }()
 	go func() { defer wg.Done(); questions.RunTimers(bg, 30*time.Second) }()
+	go func() { defer wg.Done(); stations.RunTimers(bg, 30*time.Second) }()
 	defer func() { stopBG(); wg.Wait() }()
 
 	errc := make(chan error, 1)
