@@ -20,6 +20,8 @@ import (
 type Access struct {
 	Student bool `json:"student"` // the booking is theirs
 	Admin   bool `json:"admin"`   // station team, university admin or province admin
+	// Referrer: the cadre who referred the question may follow the booking.
+	Referrer bool `json:"referrer"`
 }
 
 // BookingView is a booking as a viewer sees it.
@@ -33,7 +35,7 @@ type BookingView struct {
 
 // access decides what u may do with b; neither means NotFound.
 func (s *Service) access(ctx context.Context, u model.User, b model.Booking) (Access, error) {
-	a := Access{Student: b.StudentID == u.ID}
+	a := Access{Student: b.StudentID == u.ID, Referrer: b.ReferredBy != nil && *b.ReferredBy == u.ID}
 	switch {
 	case u.Role == model.RoleProvinceAdmin:
 		a.Admin = true
@@ -68,7 +70,7 @@ func (s *Service) load(ctx context.Context, u model.User, id uint64, lock bool) 
 	if err != nil {
 		return b, a, err
 	}
-	if !a.Student && !a.Admin {
+	if !a.Student && !a.Admin && !a.Referrer {
 		return b, a, service.NotFound("booking_not_found", "预约不存在")
 	}
 	return b, a, nil

@@ -1,0 +1,585 @@
+package handler
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/gdyouth/youthvoice/model"
+	"github.com/gdyouth/youthvoice/service"
+	"github.com/gdyouth/youthvoice/service/clock"
+	"github.com/gdyouth/youthvoice/service/station"
+)
+
+// registerStationAPI mounts the stations and bookings API.
+func (w *Web) registerStationAPI(r gin.IRouter) {
+	r.GET("/service-kinds", w.apiServiceKinds)
+	r.GET("/stations/:code", w.apiStation)
+	r.PUT("/stations/:code", w.apiSaveStation)
+	r.GET("/stations/:code/slots", w.apiSlots)
+	r.GET("/stations/:code/team", w.apiTeam)
+	r.POST("/stations/:code/team", w.apiAddMember)
+	r.DELETE("/stations/:code/team/:id", w.apiRemoveMember)
+	r.GET("/stations/:code/construction", w.apiConstruction)
+	r.POST("/stations/:code/built", w.apiConfirmBuilt)
+	r.GET("/stations/:code/bookings", w.apiQueue)
+	r.GET("/admin/stations", w.apiOverview)
+	r.POST("/bookings", w.apiBook)
+	r.GET("/bookings/mine", w.apiMyBookings)
+	r.GET("/bookings/:id", w.apiBooking)
+	r.POST("/bookings/:id/respond", w.apiRespond)
+	r.POST("/bookings/:id/cancel", w.apiBookingStep(func(w *Web, c *gin.Context, u model.User, id uint64) (model.Booking, error) {
+		return w.stations.Cancel(c.Request.Context(), u, id)
+	}))
+	r.POST("/bookings/:id/accept-proposal", w.apiBookingStep(func(w *Web, c *gin.Context, u model.User, id uint64) (model.Booking, error) {
+		return w.stations.AcceptProposal(c.Request.Context(), u, id)
+	}))
+	r.POST("/bookings/:id/no-show", w.apiBookingStep(func(w *Web, c *gin.Context, u model.User, id uint64) (model.Booking, error) {
+		return w.stations.NoShow(c.Request.Context(), u, id)
+	}))
+	r.POST("/bookings/:id/serve", w.apiServe)
+	r.POST("/bookings/:id/rate", w.apiRateBooking)
+	r.POST("/questions/:id/referral", w.apiRefer)
+}
+
+// stationJSON is the public shape of a station.
+type stationJSON struct {
+	ID           uint64             `json:"id"`
+	University   universityView     `json:"university"`
+	Name         string             `json:"name"`
+	Building     string             `json:"building"`
+	Room         string             `json:"room"`
+	Address      string             `json:"address"`
+	Directions   string             `json:"directions"`
+	Checklist    map[string]bool    `json:"checklist"`
+	Services     []string           `json:"services"`
+	Weekly       [7][]station.Range `json:"weekly_hours"`
+	Closed       []station.Closure  `json:"closed_dates"`
+	SlotMinutes  int                `json:"slot_minutes"`
+	SlotCapacity int                `json:"slot_capacity"`
+	OpenNow      bool               `json:"open_now"`
+	NextOpen     *time.Time         `json:"next_open,omitempty"`
+	Built        bool               `json:"built"`
+}
+
+func viewStation(v station.View) stationJSON {
+	return stationJSON{
+		ID: v.ID, University: viewUniversity(v.University), Name: v.Name, Building: v.Building, Room: v.Room,
+		Address: v.Address, Directions: v.Directions,
+		Checklist: map[string]bool{"office": v.HasOffice, "plaque": v.HasPlaque, "computer": v.HasComputer, "service_post": v.HasServicePost},
+		Services:  v.Services, Weekly: v.Calendar.Weekly, Closed: v.Calendar.Closed,
+		SlotMinutes: v.SlotMinutes, SlotCapacity: v.SlotCapacity, OpenNow: v.OpenNow, NextOpen: v.NextOpen, Built: v.BuiltAt != nil,
+	}
+}
+
+// bookingJSON is a booking as the API shows it.
+type bookingJSON struct {
+	ID             uint64     `json:"id"`
+	Station        string     `json:"station"`
+	Student        string     `json:"student"`
+	Service        string     `json:"service"`
+	Status         string     `json:"status"`
+	StatusName     string     `json:"status_name"`
+	SlotStart      *time.Time `json:"slot_start,omitempty"`
+	SlotEnd        *time.Time `json:"slot_end,omitempty"`
+	ContactPhone   string     `json:"contact_phone,omitempty"`
+	Description    string     `json:"description"`
+	QuestionID     *uint64    `json:"question_id,omitempty"`
+	ConfirmedAt    *time.Time `json:"confirmed_at,omitempty"`
+	Place          string     `json:"place,omitempty"`
+	Note           string     `json:"note,omitempty"`
+	DeclineReason  string     `json:"decline_reason,omitempty"`
+	Alternatives   string     `json:"alternatives,omitempty"`
+	ProposedAt     *time.Time `json:"proposed_at,omitempty"`
+	Result         string     `json:"result,omitempty"`
+	FollowUp       bool       `json:"follow_up"`
+	Rating         int        `json:"rating"`
+	RatingComment  string     `json:"rating_comment,omitempty"`
+	InHours        bool       `json:"submitted_in_working_hours"`
+	DueAt          time.Time  `json:"due_at"`
+	FirstResponseS *int64     `json:"first_response_seconds,omitempty"`
+	PromiseKept    *bool      `json:"promise_kept,omitempty"`
+	Overdue        bool       `json:"overdue"`
+	CanAdmin       bool       `json:"can_admin"`
+	CreatedAt      time.Time  `json:"created_at"`
+}
+
+func viewBooking(v station.BookingView) bookingJSON {
+	b := v.Booking
+	return bookingJSON{ID: b.ID, Station: v.StationName, Student: v.StudentName, Service: b.Service, Status: b.Status,
+		StatusName: station.StatusName(b.Status), SlotStart: b.SlotStart, SlotEnd: b.SlotEnd, ContactPhone: v.ContactPhone,
+		Description: b.Description, QuestionID: b.QuestionID, ConfirmedAt: b.ConfirmedAt, Place: b.Place, Note: b.Note,
+		DeclineReason: b.DeclineReason, Alternatives: b.Alternatives, ProposedAt: b.ProposedAt, Result: b.Result,
+		FollowUp: b.FollowUp, Rating: b.Rating, RatingComment: b.RatingComment, InHours: b.InHours, DueAt: b.DueAt,
+		FirstResponseS: b.FirstResponseS, PromiseKept: b.PromiseKept, Overdue: v.Overdue, CanAdmin: v.Access.Admin, CreatedAt: b.CreatedAt}
+}
+
+// universityOf resolves the :code parameter.
+func (w *Web) universityOf(c *gin.Context) (model.University, bool) {
+	u, err := w.accounts.UniversityByCode(c.Request.Context(), c.Param("code"))
+	if err != nil {
+		w.fail(c, err)
+		return u, false
+	}
+	return u, true
+}
+
+func pathID(c *gin.Context, code, msg string) (uint64, error) {
+	id, err := strconv.ParseUint(c.Param("id"), 10, 64)
+	if err != nil || id == 0 {
+		return 0, service.Invalid(code, msg, nil)
+	}
+	return id, nil
+}
+
+func (w *Web) apiServiceKinds(c *gin.Context) {
+	kinds, err := w.stations.ServiceKinds(c.Request.Context())
+	if err != nil {
+		w.fail(c, err)
+		return
+	}
+	ok(c, http.StatusOK, kinds)
+}
+
+func (w *Web) apiStation(c *gin.Context) {
+	if _, okUser := w.requireUser(c); !okUser {
+		return
+	}
+	v, err := w.stations.ByCode(c.Request.Context(), c.Param("code"))
+	if err != nil {
+		w.fail(c, err)
+		return
+	}
+	ok(c, http.StatusOK, viewStation(v))
+}
+
+type stationRequest struct {
+	Name         string             `json:"name" binding:"max=200"`
+	Building     string             `json:"building" binding:"max=200"`
+	Room         string             `json:"room" binding:"max=100"`
+	Address      string             `json:"address" binding:"max=300"`
+	Directions   string             `json:"directions" binding:"max=600"`
+	Checklist    map[string]bool    `json:"checklist" binding:"max=10"`
+	Services     []string           `json:"services" binding:"max=20,dive,max=30"`
+	Weekly       [7][]station.Range `json:"weekly_hours"`
+	Closed       []station.Closure  `json:"closed_dates" binding:"max=366"`
+	SlotMinutes  int                `json:"slot_minutes"`
+	SlotCapacity int                `json:"slot_capacity"`
+}
+
+func (w *Web) apiSaveStation(c *gin.Context) {
+	u, okUser := w.requireUser(c)
+	if !okUser {
+		return
+	}
+	uni, okUni := w.universityOf(c)
+	if !okUni {
+		return
+	}
+	var req stationRequest
+	if err := c.ShouldBindJSON(&req); err != nil {
+		w.fail(c, badJSON)
+		return
+	}
+	v, err := w.stations.SaveProfile(c.Request.Context(), *u, uni.ID, station.Profile{
+		Name: req.Name, Building: req.Building, Room: req.Room, Address: req.Address, Directions: req.Directions,
+		HasOffice: req.Checklist["office"], HasPlaque: req.Checklist["plaque"], HasComputer: req.Checklist["computer"],
+		HasServicePost: req.Checklist["service_post"], Services: req.Services, Weekly: req.Weekly, Closed: req.Closed,
+		SlotMinutes: req.SlotMinutes, SlotCapacity: req.SlotCapacity,
+	})
+	if err != nil {
+		w.fail(c, err)
+		return
+	}
+	ok(c, http.StatusOK, viewStation(v))
+}
+
+func (w *Web) apiSlots(c *gin.Context) {
+	if _, okUser := w.requireUser(c); !okUser {
+		return
+	}
+	uni, okUni := w.universityOf(c)
+	if !okUni {
+		return
+	}
+	slots, err := w.stations.Slots(c.Request.Context(), uni.ID)
+	if err != nil {
+		w.fail(c, err)
+		return
+	}
+	out := make([]gin.H, 0, len(slots))
+	for _, s := range slots {
+		out = append(out, gin.H{"start": s.Start, "end": s.End, "left": s.Left,
+			"label": s.Start.In(clock.Beijing).Format("01-02 15:04")})
+	}
+	ok(c, http.StatusOK, out)
+}
+
+func (w *Web) apiTeam(c *gin.Context) {
+	u, okUser := w.requireUser(c)
+	if !okUser {
+		return
+	}
+	uni, okUni := w.universityOf(c)
+	if !okUni {
+		return
+	}
+	team, err := w.stations.Team(c.Request.Context(), *u, uni.ID)
+	if err != nil {
+		w.fail(c, err)
+		return
+	}
+	out := make([]gin.H, 0, len(team))
+	for _, m := range team {
+		var days []int
+		for d := time.Sunday; d <= time.Saturday; d++ {
+			if station.OnDuty(m.DutyDays, d) {
+				days = append(days, int(d))
+			}
+		}
+		out = append(out, gin.H{"id": m.ID, "account": m.Account, "category": m.Category, "real_name": m.RealName,
+			"position": m.Position, "phone": m.Phone, "qq": m.QQ, "wechat_id": m.WeChatID, "duty_days": days})
+	}
+	ok(c, http.StatusOK, out)
+}
+
+type memberRequest struct {
+	Account  string `json:"account" binding:"max=64"`
+	Category string `json:"category" binding:"max=10"`
+	RealName string `json:"real_name" binding:"max=100"`
+	Position string `json:"position" binding:"max=100"`
+	Phone    string `json:"phone" binding:"max=20"`
+	QQ       string `json:"qq" binding:"max=20"`
+	WeChatID string `json:"wechat_id" binding:"max=40"`
+	DutyDays []int  `json:"duty_days" binding:"max=7,dive,min=0,max=6"`
+}
+
+func (w *Web) apiAddMember(c *gin.Context) {
+	u, okUser := w.requireUser(c)
+	if !okUser {
+		return
+	}
+	uni, okUni := w.universityOf(c)
+	if !okUni {
+		return
+	}
+	var req memberRequest
+	if err := c.ShouldBindJSON(&req); err != nil {
+		w.fail(c, badJSON)
+		return
+	}
+	days := make([]time.Weekday, len(req.DutyDays))
+	for i, d := range req.DutyDays {
+		days[i] = time.Weekday(d)
+	}
+	m, err := w.stations.AddMember(c.Request.Context(), *u, uni.ID, station.Member{Account: req.Account, Category: req.Category,
+		RealName: req.RealName, Position: req.Position, Phone: req.Phone, QQ: req.QQ, WeChatID: req.WeChatID, DutyDays: days})
+	if err != nil {
+		w.fail(c, err)
+		return
+	}
+	ok(c, http.StatusCreated, gin.H{"id": m.ID, "category": m.Category, "real_name": m.RealName})
+}
+
+func (w *Web) apiRemoveMember(c *gin.Context) {
+	u, okUser := w.requireUser(c)
+	if !okUser {
+		return
+	}
+	uni, okUni := w.universityOf(c)
+	if !okUni {
+		return
+	}
+	id, err := pathID(c, "bad_id", "成员编号无效")
+	if err != nil {
+		w.fail(c, err)
+		return
+	}
+	if err := w.stations.RemoveMember(c.Request.Context(), *u, uni.ID, id); err != nil {
+		w.fail(c, err)
+		return
+	}
+	c.Status(http.StatusNoContent)
+}
+
+func (w *Web) apiConstruction(c *gin.Context) {
+	u, okUser := w.requireUser(c)
+	if !okUser {
+		return
+	}
+	uni, okUni := w.universityOf(c)
+	if !okUni {
+		return
+	}
+	con, err := w.stations.ConstructionOf(c.Request.Context(), *u, uni.ID)
+	if err != nil {
+		w.fail(c, err)
+		return
+	}
+	ok(c, http.StatusOK, constructionJSON(con))
+}
+
+func constructionJSON(con station.Construction) gin.H {
+	missing := con.Missing
+	if missing == nil {
+		missing = []string{}
+	}
+	return gin.H{"university": viewUniversity(con.University), "batch": con.Batch, "deadline": con.Deadline,
+		"status": con.Status, "missing": missing, "built_at": con.BuiltAt}
+}
+
+func (w *Web) apiConfirmBuilt(c *gin.Context) {
+	u, okUser := w.requireUser(c)
+	if !okUser {
+		return
+	}
+	uni, okUni := w.universityOf(c)
+	if !okUni {
+		return
+	}
+	if err := w.stations.ConfirmBuilt(c.Request.Context(), *u, uni.ID); err != nil {
+		w.fail(c, err)
+		return
+	}
+	ok(c, http.StatusOK, gin.H{"built": true})
+}
+
+func (w *Web) apiOverview(c *gin.Context) {
+	u, okUser := w.requireUser(c)
+	if !okUser {
+		return
+	}
+	all, err := w.stations.Overview(c.Request.Context(), *u)
+	if err != nil {
+		w.fail(c, err)
+		return
+	}
+	out := make([]gin.H, 0, len(all))
+	for _, con := range all {
+		out = append(out, constructionJSON(con))
+	}
+	ok(c, http.StatusOK, out)
+}
+
+func (w *Web) apiQueue(c *gin.Context) {
+	u, okUser := w.requireUser(c)
+	if !okUser {
+		return
+	}
+	uni, okUni := w.universityOf(c)
+	if !okUni {
+		return
+	}
+	list, err := w.stations.Queue(c.Request.Context(), *u, uni.ID)
+	if err != nil {
+		w.fail(c, err)
+		return
+	}
+	out := make([]bookingJSON, 0, len(list))
+	for _, b := range list {
+		out = append(out, viewBooking(b))
+	}
+	ok(c, http.StatusOK, out)
+}
+
+type bookRequest struct {
+	Service     string     `json:"service" binding:"max=30"`
+	SlotStart   *time.Time `json:"slot_start"`
+	Phone       string     `json:"phone" binding:"max=20"`
+	Description string     `json:"description" binding:"max=3000"`
+}
+
+func (w *Web) apiBook(c *gin.Context) {
+	u, okUser := w.requireUser(c)
+	if !okUser {
+		return
+	}
+	var req bookRequest
+	if err := c.ShouldBindJSON(&req); err != nil {
+		w.fail(c, badJSON)
+		return
+	}
+	b, err := w.stations.Book(c.Request.Context(), *u, station.BookInput{Service: req.Service, SlotStart: req.SlotStart,
+		Phone: req.Phone, Description: req.Description})
+	if err != nil {
+		w.fail(c, err)
+		return
+	}
+	w.respondBooking(c, *u, b.ID, http.StatusCreated)
+}
+
+// respondBooking answers with the booking as u sees it now.
+func (w *Web) respondBooking(c *gin.Context, u model.User, id uint64, status int) {
+	v, err := w.stations.Get(c.Request.Context(), u, id)
+	if err != nil {
+		w.fail(c, err)
+		return
+	}
+	ok(c, status, viewBooking(v))
+}
+
+func (w *Web) apiMyBookings(c *gin.Context) {
+	u, okUser := w.requireUser(c)
+	if !okUser {
+		return
+	}
+	list, err := w.stations.Mine(c.Request.Context(), *u)
+	if err != nil {
+		w.fail(c, err)
+		return
+	}
+	out := make([]bookingJSON, 0, len(list))
+	for _, b := range list {
+		out = append(out, viewBooking(b))
+	}
+	ok(c, http.StatusOK, out)
+}
+
+func (w *Web) apiBooking(c *gin.Context) {
+	u, okUser := w.requireUser(c)
+	if !okUser {
+		return
+	}
+	id, err := pathID(c, "bad_id", "预约编号无效")
+	if err != nil {
+		w.fail(c, err)
+		return
+	}
+	w.respondBooking(c, *u, id, http.StatusOK)
+}
+
+// apiBookingStep runs a body-less booking action.
+func (w *Web) apiBookingStep(do func(w *Web, c *gin.Context, u model.User, id uint64) (model.Booking, error)) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		u, okUser := w.requireUser(c)
+		if !okUser {
+			return
+		}
+		id, err := pathID(c, "bad_id", "预约编号无效")
+		if err != nil {
+			w.fail(c, err)
+			return
+		}
+		if _, err := do(w, c, *u, id); err != nil {
+			w.fail(c, err)
+			return
+		}
+		w.respondBooking(c, *u, id, http.StatusOK)
+	}
+}
+
+type respondRequest struct {
+	Action       string     `json:"action" binding:"max=10"`
+	Time         *time.Time `json:"time"`
+	Place        string     `json:"place" binding:"max=200"`
+	Note         string     `json:"note" binding:"max=600"`
+	Reason       string     `json:"reason" binding:"max=400"`
+	Alternatives string     `json:"alternatives" binding:"max=400"`
+}
+
+func (w *Web) apiRespond(c *gin.Context) {
+	u, okUser := w.requireUser(c)
+	if !okUser {
+		return
+	}
+	id, err := pathID(c, "bad_id", "预约编号无效")
+	if err != nil {
+		w.fail(c, err)
+		return
+	}
+	var req respondRequest
+	if err := c.ShouldBindJSON(&req); err != nil {
+		w.fail(c, badJSON)
+		return
+	}
+	if _, err := w.stations.Respond(c.Request.Context(), *u, id, station.Response{Action: req.Action, Time: req.Time,
+		Place: req.Place, Note: req.Note, Reason: req.Reason, Alternatives: req.Alternatives}); err != nil {
+		w.fail(c, err)
+		return
+	}
+	w.respondBooking(c, *u, id, http.StatusOK)
+}
+
+type serveRequest struct {
+	Result   string `json:"result" binding:"max=2000"`
+	FollowUp bool   `json:"follow_up"`
+}
+
+func (w *Web) apiServe(c *gin.Context) {
+	u, okUser := w.requireUser(c)
+	if !okUser {
+		return
+	}
+	id, err := pathID(c, "bad_id", "预约编号无效")
+	if err != nil {
+		w.fail(c, err)
+		return
+	}
+	var req serveRequest
+	if err := c.ShouldBindJSON(&req); err != nil {
+		w.fail(c, badJSON)
+		return
+	}
+	if _, err := w.stations.Serve(c.Request.Context(), *u, id, req.Result, req.FollowUp); err != nil {
+		w.fail(c, err)
+		return
+	}
+	w.respondBooking(c, *u, id, http.StatusOK)
+}
+
+type rateBookingRequest struct {
+	Rating  int    `json:"rating"`
+	Comment string `json:"comment" binding:"max=1000"`
+}
+
+func (w *Web) apiRateBooking(c *gin.Context) {
+	u, okUser := w.requireUser(c)
+	if !okUser {
+		return
+	}
+	id, err := pathID(c, "bad_id", "预约编号无效")
+	if err != nil {
+		w.fail(c, err)
+		return
+	}
+	var req rateBookingRequest
+	if err := c.ShouldBindJSON(&req); err != nil {
+		w.fail(c, badJSON)
+		return
+	}
+	if _, err := w.stations.Rate(c.Request.Context(), *u, id, req.Rating, req.Comment); err != nil {
+		w.fail(c, err)
+		return
+	}
+	w.respondBooking(c, *u, id, http.StatusOK)
+}
+
+type referRequest struct {
+	Service string `json:"service" binding:"max=30"`
+	Note    string `json:"note" binding:"max=3000"`
+}
+
+func (w *Web) apiRefer(c *gin.Context) {
+	u, okUser := w.requireUser(c)
+	if !okUser {
+		return
+	}
+	id, err := pathID(c, "bad_question_id", "问题编号无效")
+	if err != nil {
+		w.fail(c, err)
+		return
+	}
+	var req referRequest
+	if err := c.ShouldBindJSON(&req); err != nil {
+		w.fail(c, badJSON)
+		return
+	}
+	b, err := w.stations.Refer(c.Request.Context(), *u, id, req.Service, req.Note)
+	if err != nil {
+		w.fail(c, err)
+		return
+	}
+	w.respondBooking(c, *u, b.ID, http.StatusCreated)
+}
