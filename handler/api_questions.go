@@ -1,6 +1,703 @@
 package handler
 
-import "github.com/gin-gonic/gin"
+import (
+	"errors"
+	"net/http"
+	"reflect"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/gdyouth/youthvoice/model"
+	"github.com/gdyouth/youthvoice/service"
+	"github.com/gdyouth/youthvoice/service/alert"
+	"github.com/gdyouth/youthvoice/service/cadre"
+	"github.com/gdyouth/youthvoice/service/question"
+)
 
 // registerQuestionAPI mounts the questions, moderation and cadre API.
-func (w *Web) registerQuestionAPI(r gin.IRouter) {}
+// Every route needs a signed-in user; the services decide what the user
+// may see and do.
+func (w *Web) registerQuestionAPI(r gin.IRouter) {
+	r.GET("/boards", w.apiBoards)
+	r.GET("/boards/:key/questions", w.apiBoardQuestions)
+	r.GET("/questions/search", w.apiSearchQuestions)
+	r.GET("/questions/mine", w.apiMyQuestions)
+	r.POST("/questions", w.apiAsk)
+	r.GET("/questions/:id", w.apiQuestion)
+	r.POST("/questions/:id/answers", w.apiAnswer)
+	r.POST("/questions/:id/followups", w.apiFollowUp)
+	r.POST("/questions/:id/resolve", w.apiResolve)
+	r.GET("/moderation/queue", w.apiReviewQueue)
+	r.POST("/moderation", w.apiModerate)
+	r.GET("/admin/overdue", w.apiOverdue)
+	r.GET("/admin/alert-problems", w.apiAlertProblems)
+	r.POST("/admin/university-admins", w.apiAppointUniversityAdmin)
+	r.GET("/cadre/applications", w.apiPendingApplications)
+	r.POST("/cadre/applications", w.apiApply)
+	r.POST("/cadre/applications/:id/decision", w.apiDecide)
+}
+
+// --- views -------------------------------------------------------------------
+//
+// The models carry no JSON tags and hold what other users must not see
+// (openids, password hashes, who asked an anonymous question), so the API
+// answers with these views only.
+
+// apiBoardView is a board.
+type apiBoardView struct {
+	ID   uint64 `json:"id"`
+	Key  string `json:"key"`
+	Name string `json:"name"`
+	Kind string `json:"kind"`
+}
+
+func apiViewBoard(b model.Board) apiBoardView {
+	return apiBoardView{ID: b.ID, Key: b.Key, Name: b.Name, Kind: b.Kind}
+}
+
+// apiStatusNames are the Chinese names of question statuses.
+var apiStatusNames = map[string]string{
+	model.QuestionReview:   "审核中",
+	model.QuestionOpen:     "待答复",
+	model.QuestionAnswered: "已答复",
+	model.QuestionResolved: "已解决",
+	model.QuestionHidden:   "已隐藏",
+}
+
+// apiQuestionView is a question. The asker is only named (possibly as
+// 匿名同学), never identified by id.
+type apiQuestionView struct {
+	ID              uint64     `json:"id"`
+	BoardID         uint64     `json:"board_id"`
+	BoardName       string     `json:"board_name,omitempty"`
+	Title           string     `json:"title"`
+	Body            string     `json:"body"`
+	Anonymous       bool       `json:"anonymous"`
+	AskerName       string     `json:"asker_name,omitempty"`
+	Mine            bool       `json:"mine"`
+	Status          string     `json:"status"`
+	StatusName      string     `json:"status_name"`
+	Overdue         bool       `json:"overdue"`
+	DueAt           time.Time  `json:"due_at"`
+	FirstAnsweredAt *time.Time `json:"first_answered_at,omitempty"`
+	PromiseKept     *bool      `json:"promise_kept,omitempty"`
+	Rating          string     `json:"rating,omitempty"`
+	RatingComment   string     `json:"rating_comment,omitempty"`
+	HiddenReason    string     `json:"hidden_reason,omitempty"`
+	CreatedAt       time.Time  `json:"created_at"`
+	UpdatedAt       time.Time  `json:"updated_at"`
+}
+
+func apiViewQuestion(q model.Question, viewer *model.User) apiQuestionView {
+	return apiQuestionView{
+		ID: q.ID, BoardID: q.BoardID, Title: q.Title, Body: q.Body, Anonymous: q.Anonymous,
+		Mine: viewer != nil && viewer.ID == q.AskerID, Status: q.Status, StatusName: apiStatusNames[q.Status],
+		DueAt: q.DueAt, FirstAnsweredAt: q.FirstAnsweredAt, PromiseKept: q.PromiseKept,
+		Rating: q.Rating, RatingComment: q.RatingComment, HiddenReason: q.HiddenReason,
+		CreatedAt: q.CreatedAt, UpdatedAt: q.UpdatedAt,
+	}
+}
+
+func apiViewSummary(s question.Summary, viewer *model.User) apiQuestionView {
+	v := apiViewQuestion(s.Question, viewer)
+	v.BoardName, v.AskerName, v.Overdue = s.BoardName, s.AskerName, s.Overdue
+	return v
+}
+
+func apiViewSummaries(ss []question.Summary, viewer *model.User) []apiQuestionView {
+	out := make([]apiQuestionView, 0, len(ss))
+	for _, s := range ss {
+		out = append(out, apiViewSummary(s, viewer))
+	}
+	return out
+}
+
+// apiAnswerView is an answer or a follow-up.
+type apiAnswerView struct {
+	ID           uint64    `json:"id"`
+	QuestionID   uint64    `json:"question_id"`
+	Kind         string    `json:"kind"`
+	Body         string    `json:"body"`
+	Status       string    `json:"status"`
+	HiddenReason string    `json:"hidden_reason,omitempty"`
+	AuthorName   string    `json:"author_name"`
+	AuthorRole   string    `json:"author_role"`
+	Mine         bool      `json:"mine"`
+	CreatedAt    time.Time `json:"created_at"`
+}
+
+func apiViewAnswer(a model.Answer) apiAnswerView {
+	return apiAnswerView{ID: a.ID, QuestionID: a.QuestionID, Kind: a.Kind, Body: a.Body, Status: a.Status,
+		HiddenReason: a.HiddenReason, CreatedAt: a.CreatedAt}
+}
+
+// apiAnswerPosted is a just-posted answer or follow-up; notice says when
+// it waits for review.
+type apiAnswerPosted struct {
+	apiAnswerView
+	Notice string `json:"notice,omitempty"`
+}
+
+// apiQuestionDetail is a question page.
+type apiQuestionDetail struct {
+	apiQuestionView
+	Board       apiBoardView    `json:"board"`
+	Answers     []apiAnswerView `json:"answers"`
+	CanAnswer   bool            `json:"can_answer"`
+	CanFollowUp bool            `json:"can_follow_up"`
+	CanResolve  bool            `json:"can_resolve"`
+	CanModerate bool            `json:"can_moderate"`
+}
+
+// apiAsked is a new question; notice says when it is held for review.
+type apiAsked struct {
+	apiQuestionView
+	Notice string `json:"notice,omitempty"`
+}
+
+const (
+	apiNoticeQuestionReview = "问题包含需要审核的内容，已提交高校团委审核，审核通过后才会公开并通知团学干部"
+	apiNoticeAnswerReview   = "内容包含需要审核的内容，已提交审核，审核通过后才会公开"
+)
+
+// apiReviewItem is a question or answer waiting for review.
+type apiReviewItem struct {
+	Kind     string          `json:"kind"`
+	ID       uint64          `json:"id"`
+	Body     string          `json:"body"`
+	Question apiQuestionView `json:"question"`
+}
+
+// apiApplicationView is a cadre application; the phone is always masked
+// (MaskPhone keeps an already masked number as it is).
+type apiApplicationView struct {
+	ID           uint64     `json:"id"`
+	UserID       uint64     `json:"user_id"`
+	UniversityID uint64     `json:"university_id"`
+	Position     string     `json:"position"`
+	RealName     string     `json:"real_name"`
+	Phone        string     `json:"phone"`
+	Email        string     `json:"email"`
+	QQ           string     `json:"qq"`
+	WeChatID     string     `json:"wechat_id"`
+	Status       string     `json:"status"`
+	Reason       string     `json:"reason,omitempty"`
+	DecidedAt    *time.Time `json:"decided_at,omitempty"`
+	CreatedAt    time.Time  `json:"created_at"`
+}
+
+func apiViewApplication(a model.CadreApplication) apiApplicationView {
+	return apiApplicationView{ID: a.ID, UserID: a.UserID, UniversityID: a.UniversityID, Position: a.Position,
+		RealName: a.RealName, Phone: cadre.MaskPhone(a.Phone), Email: a.Email, QQ: a.QQ, WeChatID: a.WeChatID, Status: a.Status,
+		Reason: a.Reason, DecidedAt: a.DecidedAt, CreatedAt: a.CreatedAt}
+}
+
+// --- requests ----------------------------------------------------------------
+
+// apiMaxBody bounds a JSON request body.
+const apiMaxBody = 64 << 10
+
+// The binding limits are generous; the services enforce the real ones
+// with precise messages.
+type apiAskRequest struct {
+	Board     string `json:"board" binding:"max=40"`
+	Title     string `json:"title" binding:"max=200"`
+	Body      string `json:"body" binding:"max=8000"`
+	Anonymous bool   `json:"anonymous"`
+}
+
+type apiPostRequest struct {
+	Body string `json:"body" binding:"max=8000"`
+}
+
+type apiResolveRequest struct {
+	Rating  string `json:"rating" binding:"max=10"`
+	Comment string `json:"comment" binding:"max=800"`
+}
+
+type apiModerateRequest struct {
+	Target string `json:"target" binding:"max=20"`
+	ID     uint64 `json:"id" binding:"required"`
+	Action string `json:"action" binding:"max=20"`
+	Reason string `json:"reason" binding:"max=400"`
+}
+
+type apiApplyRequest struct {
+	Position string `json:"position" binding:"max=100"`
+	RealName string `json:"real_name" binding:"max=100"`
+	Phone    string `json:"phone" binding:"max=30"`
+	Email    string `json:"email" binding:"max=200"`
+	QQ       string `json:"qq" binding:"max=30"`
+	WeChatID string `json:"wechat_id" binding:"max=60"`
+}
+
+type apiDecideRequest struct {
+	Approve *bool  `json:"approve" binding:"required"`
+	Reason  string `json:"reason" binding:"max=400"`
+}
+
+type apiAppointRequest struct {
+	UserID uint64 `json:"user_id" binding:"required"`
+}
+
+// apiBind decodes a size-limited JSON body into req (a pointer to one of
+// the request structs). A body that is not JSON is badJSON; a field over
+// its limit, or a required one missing, is named in fields.
+func apiBind(c *gin.Context, req any) error {
+	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, apiMaxBody)
+	err := c.ShouldBindJSON(req)
+	if err == nil {
+		return nil
+	}
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
+		return service.Invalid("body_too_large", "请求体过大", nil)
+	}
+	if fields := apiBindingFields(req, err); len(fields) > 0 {
+		return service.Invalid("invalid_input", "请求内容有误，请检查标出的字段", fields)
+	}
+	return badJSON
+}
+
+// apiFieldError is the part of validator's FieldError this layer reads.
+type apiFieldError interface {
+	StructField() string
+	Tag() string
+	Param() string
+}
+
+// apiBindingFields maps binding validation errors (validator's
+// ValidationErrors, a slice of FieldError) to JSON field names and
+// Chinese messages; nil for any other error.
+func apiBindingFields(req any, err error) map[string]string {
+	v := reflect.ValueOf(err)
+	if v.Kind() != reflect.Slice || v.Len() == 0 {
+		return nil
+	}
+	t := reflect.TypeOf(req)
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	fields := map[string]string{}
+	for i := range v.Len() {
+		fe, ok := v.Index(i).Interface().(apiFieldError)
+		if !ok {
+			return nil
+		}
+		name := fe.StructField()
+		if sf, ok := t.FieldByName(name); ok {
+			if tag, _, _ := strings.Cut(sf.Tag.Get("json"), ","); tag != "" && tag != "-" {
+				name = tag
+			}
+		}
+		switch fe.Tag() {
+		case "max":
+			fields[name] = "不能超过 " + fe.Param() + " 个字"
+		case "required":
+			fields[name] = "此项必填"
+		default:
+			fields[name] = "取值无效"
+		}
+	}
+	return fields
+}
+
+// apiPathID reads a positive integer path parameter.
+func apiPathID(c *gin.Context) (uint64, error) {
+	id, err := strconv.ParseUint(c.Param("id"), 10, 64)
+	if err != nil || id == 0 {
+		return 0, service.Invalid("bad_id", "编号无效，应为正整数", map[string]string{"id": "编号无效"})
+	}
+	return id, nil
+}
+
+// apiPage reads ?page= (1 when absent or not a number; the services cap it).
+func apiPage(c *gin.Context) int {
+	p, err := strconv.Atoi(c.Query("page"))
+	if err != nil || p < 1 {
+		return 1
+	}
+	return p
+}
+
+func apiFlag(c *gin.Context, name string) bool {
+	switch strings.ToLower(c.Query(name)) {
+	case "1", "true", "yes":
+		return true
+	}
+	return false
+}
+
+// apiMaxSearchQuery bounds ?q= of a search.
+const apiMaxSearchQuery = 100
+
+// --- boards and questions ----------------------------------------------------
+
+func (w *Web) apiBoards(c *gin.Context) {
+	u, signedIn := w.requireUser(c)
+	if !signedIn {
+		return
+	}
+	bs, err := w.questions.Boards(c.Request.Context(), *u)
+	if err != nil {
+		w.fail(c, err)
+		return
+	}
+	out := make([]apiBoardView, 0, len(bs))
+	for _, b := range bs {
+		out = append(out, apiViewBoard(b))
+	}
+	ok(c, http.StatusOK, out)
+}
+
+func (w *Web) apiBoardQuestions(c *gin.Context) {
+	u, signedIn := w.requireUser(c)
+	if !signedIn {
+		return
+	}
+	page := apiPage(c)
+	b, qs, err := w.questions.List(c.Request.Context(), *u, c.Param("key"),
+		question.ListOptions{Unanswered: apiFlag(c, "unanswered"), Page: page})
+	if err != nil {
+		w.fail(c, err)
+		return
+	}
+	ok(c, http.StatusOK, gin.H{"board": apiViewBoard(b), "page": page, "questions": apiViewSummaries(qs, u)})
+}
+
+func (w *Web) apiSearchQuestions(c *gin.Context) {
+	u, signedIn := w.requireUser(c)
+	if !signedIn {
+		return
+	}
+	q := c.Query("q")
+	if utf8.RuneCountInString(q) > apiMaxSearchQuery {
+		w.fail(c, service.Invalid("query_too_long", "搜索词过长", map[string]string{"q": "搜索词不能超过 100 个字"}))
+		return
+	}
+	qs, err := w.questions.Search(c.Request.Context(), *u, c.Query("board"), q, apiPage(c))
+	if err != nil {
+		w.fail(c, err)
+		return
+	}
+	ok(c, http.StatusOK, apiViewSummaries(qs, u))
+}
+
+func (w *Web) apiMyQuestions(c *gin.Context) {
+	u, signedIn := w.requireUser(c)
+	if !signedIn {
+		return
+	}
+	qs, err := w.questions.Mine(c.Request.Context(), *u, apiPage(c))
+	if err != nil {
+		w.fail(c, err)
+		return
+	}
+	ok(c, http.StatusOK, apiViewSummaries(qs, u))
+}
+
+func (w *Web) apiAsk(c *gin.Context) {
+	u, signedIn := w.requireUser(c)
+	if !signedIn {
+		return
+	}
+	var req apiAskRequest
+	if err := apiBind(c, &req); err != nil {
+		w.fail(c, err)
+		return
+	}
+	q, err := w.questions.Ask(c.Request.Context(), *u, question.AskInput{
+		BoardKey: req.Board, Title: req.Title, Body: req.Body, Anonymous: req.Anonymous})
+	if err != nil {
+		w.fail(c, err)
+		return
+	}
+	out := apiAsked{apiQuestionView: apiViewQuestion(q, u)}
+	out.AskerName = u.Name
+	if out.AskerName == "" {
+		out.AskerName = u.Account
+	}
+	if q.Status == model.QuestionReview {
+		out.Notice = apiNoticeQuestionReview
+	}
+	ok(c, http.StatusCreated, out)
+}
+
+func (w *Web) apiQuestion(c *gin.Context) {
+	u, signedIn := w.requireUser(c)
+	if !signedIn {
+		return
+	}
+	id, err := apiPathID(c)
+	if err != nil {
+		w.fail(c, err)
+		return
+	}
+	v, err := w.questions.Get(c.Request.Context(), *u, id)
+	if err != nil {
+		w.fail(c, err)
+		return
+	}
+	out := apiQuestionDetail{apiQuestionView: apiViewQuestion(v.Question, u), Board: apiViewBoard(v.Board),
+		Answers: make([]apiAnswerView, 0, len(v.Answers)), CanAnswer: v.CanAnswer, CanFollowUp: v.CanFollowUp,
+		CanResolve: v.CanResolve, CanModerate: v.CanModerate}
+	out.BoardName, out.AskerName, out.Mine = v.Board.Name, v.AskerName, v.Mine
+	for _, a := range v.Answers {
+		av := apiViewAnswer(a.Answer)
+		av.AuthorName, av.AuthorRole, av.Mine = a.AuthorName, a.AuthorRole, a.Mine
+		out.Answers = append(out.Answers, av)
+	}
+	ok(c, http.StatusOK, out)
+}
+
+func (w *Web) apiAnswer(c *gin.Context) {
+	w.apiPost(c, model.AnswerKindAnswer)
+}
+
+func (w *Web) apiFollowUp(c *gin.Context) {
+	w.apiPost(c, model.AnswerKindFollowUp)
+}
+
+// apiPost posts a cadre's answer or the asker's follow-up.
+func (w *Web) apiPost(c *gin.Context, kind string) {
+	u, signedIn := w.requireUser(c)
+	if !signedIn {
+		return
+	}
+	id, err := apiPathID(c)
+	if err != nil {
+		w.fail(c, err)
+		return
+	}
+	var req apiPostRequest
+	if err := apiBind(c, &req); err != nil {
+		w.fail(c, err)
+		return
+	}
+	var a model.Answer
+	if kind == model.AnswerKindFollowUp {
+		a, err = w.questions.FollowUp(c.Request.Context(), *u, id, req.Body)
+	} else {
+		a, err = w.questions.Answer(c.Request.Context(), *u, id, req.Body)
+	}
+	if err != nil {
+		w.fail(c, err)
+		return
+	}
+	out := apiAnswerPosted{apiAnswerView: apiViewAnswer(a)}
+	out.AuthorName, out.AuthorRole, out.Mine = u.Name, model.RoleName(u.Role), true
+	if out.AuthorName == "" {
+		out.AuthorName = u.Account
+	}
+	if kind == model.AnswerKindFollowUp {
+		out.AuthorRole = "提问者"
+	}
+	if a.Status == model.AnswerReview {
+		out.Notice = apiNoticeAnswerReview
+	}
+	ok(c, http.StatusCreated, out)
+}
+
+func (w *Web) apiResolve(c *gin.Context) {
+	u, signedIn := w.requireUser(c)
+	if !signedIn {
+		return
+	}
+	id, err := apiPathID(c)
+	if err != nil {
+		w.fail(c, err)
+		return
+	}
+	var req apiResolveRequest
+	if err := apiBind(c, &req); err != nil {
+		w.fail(c, err)
+		return
+	}
+	q, err := w.questions.Resolve(c.Request.Context(), *u, id, req.Rating, req.Comment)
+	if err != nil {
+		w.fail(c, err)
+		return
+	}
+	ok(c, http.StatusOK, apiViewQuestion(q, u))
+}
+
+// --- moderation and admin views ----------------------------------------------
+
+func (w *Web) apiReviewQueue(c *gin.Context) {
+	u, signedIn := w.requireUser(c)
+	if !signedIn {
+		return
+	}
+	items, err := w.questions.ReviewQueue(c.Request.Context(), *u)
+	if err != nil {
+		w.fail(c, err)
+		return
+	}
+	out := make([]apiReviewItem, 0, len(items))
+	for _, it := range items {
+		out = append(out, apiReviewItem{Kind: it.Kind, ID: it.ID, Body: it.Body, Question: apiViewQuestion(it.Question, u)})
+	}
+	ok(c, http.StatusOK, out)
+}
+
+// Moderation actions.
+const (
+	apiActionHide    = "hide"
+	apiActionReopen  = "reopen"
+	apiActionApprove = "approve"
+)
+
+func (w *Web) apiModerate(c *gin.Context) {
+	u, signedIn := w.requireUser(c)
+	if !signedIn {
+		return
+	}
+	var req apiModerateRequest
+	if err := apiBind(c, &req); err != nil {
+		w.fail(c, err)
+		return
+	}
+	ctx := c.Request.Context()
+	var err error
+	switch req.Action {
+	case apiActionHide:
+		err = w.questions.Hide(ctx, *u, req.Target, req.ID, req.Reason)
+	case apiActionReopen:
+		err = w.questions.Reopen(ctx, *u, req.Target, req.ID)
+	case apiActionApprove:
+		err = w.questions.Approve(ctx, *u, req.Target, req.ID)
+	default:
+		err = service.Invalid("bad_action", "操作只能是 hide（隐藏/驳回）、reopen（恢复）或 approve（审核通过）",
+			map[string]string{"action": "请选择操作"})
+	}
+	if err != nil {
+		w.fail(c, err)
+		return
+	}
+	ok(c, http.StatusOK, gin.H{"target": req.Target, "id": req.ID, "action": req.Action})
+}
+
+func (w *Web) apiOverdue(c *gin.Context) {
+	u, signedIn := w.requireUser(c)
+	if !signedIn {
+		return
+	}
+	o, err := w.questions.OverdueFor(c.Request.Context(), *u)
+	if err != nil {
+		w.fail(c, err)
+		return
+	}
+	by := o.ByUniversity
+	if by == nil {
+		by = []question.UniversityCount{}
+	}
+	ok(c, http.StatusOK, gin.H{"questions": apiViewSummaries(o.Questions, u), "by_university": by})
+}
+
+// apiAlertProblemsSince is how far back the alert-problems view looks.
+const apiAlertProblemsSince = 7 * 24 * time.Hour
+
+// apiAlertProblems lists templates WeChat rejected as misconfigured. The
+// outbox has no notion of roles, so the admin check is made here.
+func (w *Web) apiAlertProblems(c *gin.Context) {
+	u, signedIn := w.requireUser(c)
+	if !signedIn {
+		return
+	}
+	if u.Role != model.RoleUniversityAdm && u.Role != model.RoleProvinceAdmin {
+		w.fail(c, service.Forbidden("not_admin", "只有高校团委或省级管理员可以查看"))
+		return
+	}
+	ps, err := w.outbox.ConfigProblems(c.Request.Context(), time.Now().Add(-apiAlertProblemsSince))
+	if err != nil {
+		w.fail(c, err)
+		return
+	}
+	if ps == nil {
+		ps = []alert.ConfigProblem{}
+	}
+	ok(c, http.StatusOK, ps)
+}
+
+func (w *Web) apiAppointUniversityAdmin(c *gin.Context) {
+	u, signedIn := w.requireUser(c)
+	if !signedIn {
+		return
+	}
+	var req apiAppointRequest
+	if err := apiBind(c, &req); err != nil {
+		w.fail(c, err)
+		return
+	}
+	if err := w.cadres.AppointUniversityAdmin(c.Request.Context(), *u, req.UserID); err != nil {
+		w.fail(c, err)
+		return
+	}
+	ok(c, http.StatusOK, gin.H{"user_id": req.UserID, "role": model.RoleUniversityAdm,
+		"role_name": model.RoleName(model.RoleUniversityAdm)})
+}
+
+// --- cadre applications ------------------------------------------------------
+
+func (w *Web) apiApply(c *gin.Context) {
+	u, signedIn := w.requireUser(c)
+	if !signedIn {
+		return
+	}
+	var req apiApplyRequest
+	if err := apiBind(c, &req); err != nil {
+		w.fail(c, err)
+		return
+	}
+	app, err := w.cadres.Apply(c.Request.Context(), *u, cadre.Application{Position: req.Position,
+		RealName: req.RealName, Phone: req.Phone, Email: req.Email, QQ: req.QQ, WeChatID: req.WeChatID})
+	if err != nil {
+		w.fail(c, err)
+		return
+	}
+	ok(c, http.StatusCreated, apiViewApplication(app))
+}
+
+func (w *Web) apiPendingApplications(c *gin.Context) {
+	u, signedIn := w.requireUser(c)
+	if !signedIn {
+		return
+	}
+	apps, err := w.cadres.Pending(c.Request.Context(), *u)
+	if err != nil {
+		w.fail(c, err)
+		return
+	}
+	out := make([]apiApplicationView, 0, len(apps))
+	for _, a := range apps {
+		out = append(out, apiViewApplication(a))
+	}
+	ok(c, http.StatusOK, out)
+}
+
+func (w *Web) apiDecide(c *gin.Context) {
+	u, signedIn := w.requireUser(c)
+	if !signedIn {
+		return
+	}
+	id, err := apiPathID(c)
+	if err != nil {
+		w.fail(c, err)
+		return
+	}
+	var req apiDecideRequest
+	if err := apiBind(c, &req); err != nil {
+		w.fail(c, err)
+		return
+	}
+	app, err := w.cadres.Decide(c.Request.Context(), *u, id, *req.Approve, req.Reason)
+	if err != nil {
+		w.fail(c, err)
+		return
+	}
+	ok(c, http.StatusOK, apiViewApplication(app))
+}

@@ -104,7 +104,8 @@ func (s *Service) List(ctx context.Context, viewer model.User, boardKey string, 
 		q = q.Where("status IN ?", publicStatuses)
 	}
 	if canAnswer(viewer, model.Question{}, b) {
-		q = q.Order(gorm.Expr("CASE WHEN status = ? THEN 0 ELSE 1 END", model.QuestionOpen))
+		// Order ignores a gorm.Expr; the status is a constant, so inline it.
+		q = q.Order("CASE WHEN status = '" + model.QuestionOpen + "' THEN 0 ELSE 1 END")
 	}
 	var qs []model.Question
 	if err := q.Order("created_at DESC").Order("id DESC").Offset(offset(o.Page)).Limit(PageSize).Find(&qs).Error; err != nil {

@@ -422,7 +422,8 @@ func (s *Service) Queue(ctx context.Context, admin model.User, uni uint64) ([]Bo
 	}
 	var rows []model.Booking
 	if err := s.db.Conn(ctx).Where("station_id = ?", st.ID).
-		Order(gorm.Expr("CASE WHEN status = ? THEN 0 WHEN status IN ? THEN 1 ELSE 2 END", model.BookingSubmitted, []string{model.BookingAccepted, model.BookingProposed})).
+		// Order ignores a gorm.Expr's arguments; the statuses are constants.
+		Order("CASE WHEN status = '" + model.BookingSubmitted + "' THEN 0 WHEN status IN ('" + model.BookingAccepted + "', '" + model.BookingProposed + "') THEN 1 ELSE 2 END").
 		Order("due_at").Order("id DESC").Limit(200).Find(&rows).Error; err != nil {
 		return nil, wrap("读取预约", err)
 	}
