@@ -39,6 +39,7 @@ func (w *Web) Register(r gin.IRouter) {
 	h.POST("/settings/unbind", w.unbind)
 	w.registerQuestionPages(h)
 	w.registerAdminPages(h)
+	w.registerStationPages(h)
 	for path, title := range comingSoon {
 		h.GET(path, w.comingSoonPage(title))
 	}
@@ -46,6 +47,7 @@ func (w *Web) Register(r gin.IRouter) {
 	api := r.Group("/api/v1", w.identify, w.checkCSRF)
 	w.registerAPI(api)
 	w.registerQuestionAPI(api)
+	w.registerStationAPI(api)
 }
 
 // requireUser returns the signed-in user, or sends the browser where it
