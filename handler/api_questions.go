@@ -13,7 +13,6 @@ import (
 
 	"github.com/gdyouth/youthvoice/model"
 	"github.com/gdyouth/youthvoice/service"
-	"github.com/gdyouth/youthvoice/service/alert"
 	"github.com/gdyouth/youthvoice/service/cadre"
 	"github.com/gdyouth/youthvoice/service/question"
 )
@@ -598,27 +597,16 @@ func (w *Web) apiOverdue(c *gin.Context) {
 	ok(c, http.StatusOK, gin.H{"questions": apiViewSummaries(o.Questions, u), "by_university": by})
 }
 
-// apiAlertProblemsSince is how far back the alert-problems view looks.
-const apiAlertProblemsSince = 7 * 24 * time.Hour
-
-// apiAlertProblems lists templates WeChat rejected as misconfigured. The
-// outbox has no notion of roles, so the admin check is made here.
+// apiAlertProblems lists templates WeChat rejected as misconfigured.
 func (w *Web) apiAlertProblems(c *gin.Context) {
 	u, signedIn := w.requireUser(c)
 	if !signedIn {
 		return
 	}
-	if u.Role != model.RoleUniversityAdm && u.Role != model.RoleProvinceAdmin {
-		w.fail(c, service.Forbidden("not_admin", "只有高校团委或省级管理员可以查看"))
-		return
-	}
-	ps, err := w.outbox.ConfigProblems(c.Request.Context(), time.Now().Add(-apiAlertProblemsSince))
+	ps, err := w.outbox.ConfigProblemsFor(c.Request.Context(), *u)
 	if err != nil {
 		w.fail(c, err)
 		return
-	}
-	if ps == nil {
-		ps = []alert.ConfigProblem{}
 	}
 	ok(c, http.StatusOK, ps)
 }

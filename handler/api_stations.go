@@ -44,8 +44,8 @@ func (w *Web) registerStationAPI(r gin.IRouter) {
 	r.POST("/questions/:id/referral", w.apiRefer)
 }
 
-// stationJSON is the public shape of a station.
-type stationJSON struct {
+// apiStationJSON is the public shape of a station.
+type apiStationJSON struct {
 	ID           uint64             `json:"id"`
 	University   universityView     `json:"university"`
 	Name         string             `json:"name"`
@@ -64,8 +64,8 @@ type stationJSON struct {
 	Built        bool               `json:"built"`
 }
 
-func viewStation(v station.View) stationJSON {
-	return stationJSON{
+func apiViewStation(v station.View) apiStationJSON {
+	return apiStationJSON{
 		ID: v.ID, University: viewUniversity(v.University), Name: v.Name, Building: v.Building, Room: v.Room,
 		Address: v.Address, Directions: v.Directions,
 		Checklist: map[string]bool{"office": v.HasOffice, "plaque": v.HasPlaque, "computer": v.HasComputer, "service_post": v.HasServicePost},
@@ -74,8 +74,8 @@ func viewStation(v station.View) stationJSON {
 	}
 }
 
-// bookingJSON is a booking as the API shows it.
-type bookingJSON struct {
+// apiBookingJSON is a booking as the API shows it.
+type apiBookingJSON struct {
 	ID             uint64     `json:"id"`
 	Station        string     `json:"station"`
 	Student        string     `json:"student"`
@@ -106,9 +106,9 @@ type bookingJSON struct {
 	CreatedAt      time.Time  `json:"created_at"`
 }
 
-func viewBooking(v station.BookingView) bookingJSON {
+func apiViewBooking(v station.BookingView) apiBookingJSON {
 	b := v.Booking
-	return bookingJSON{ID: b.ID, Station: v.StationName, Student: v.StudentName, Service: b.Service, Status: b.Status,
+	return apiBookingJSON{ID: b.ID, Station: v.StationName, Student: v.StudentName, Service: b.Service, Status: b.Status,
 		StatusName: station.StatusName(b.Status), SlotStart: b.SlotStart, SlotEnd: b.SlotEnd, ContactPhone: v.ContactPhone,
 		Description: b.Description, QuestionID: b.QuestionID, ConfirmedAt: b.ConfirmedAt, Place: b.Place, Note: b.Note,
 		DeclineReason: b.DeclineReason, Alternatives: b.Alternatives, ProposedAt: b.ProposedAt, Result: b.Result,
@@ -126,7 +126,7 @@ func (w *Web) universityOf(c *gin.Context) (model.University, bool) {
 	return u, true
 }
 
-func pathID(c *gin.Context, code, msg string) (uint64, error) {
+func stationPathID(c *gin.Context, code, msg string) (uint64, error) {
 	id, err := strconv.ParseUint(c.Param("id"), 10, 64)
 	if err != nil || id == 0 {
 		return 0, service.Invalid(code, msg, nil)
@@ -152,10 +152,10 @@ func (w *Web) apiStation(c *gin.Context) {
 		w.fail(c, err)
 		return
 	}
-	ok(c, http.StatusOK, viewStation(v))
+	ok(c, http.StatusOK, apiViewStation(v))
 }
 
-type stationRequest struct {
+type apiStationRequest struct {
 	Name         string             `json:"name" binding:"max=200"`
 	Building     string             `json:"building" binding:"max=200"`
 	Room         string             `json:"room" binding:"max=100"`
@@ -178,7 +178,7 @@ func (w *Web) apiSaveStation(c *gin.Context) {
 	if !okUni {
 		return
 	}
-	var req stationRequest
+	var req apiStationRequest
 	if err := c.ShouldBindJSON(&req); err != nil {
 		w.fail(c, badJSON)
 		return
@@ -193,7 +193,7 @@ func (w *Web) apiSaveStation(c *gin.Context) {
 		w.fail(c, err)
 		return
 	}
-	ok(c, http.StatusOK, viewStation(v))
+	ok(c, http.StatusOK, apiViewStation(v))
 }
 
 func (w *Web) apiSlots(c *gin.Context) {
@@ -245,7 +245,7 @@ func (w *Web) apiTeam(c *gin.Context) {
 	ok(c, http.StatusOK, out)
 }
 
-type memberRequest struct {
+type apiMemberRequest struct {
 	Account  string `json:"account" binding:"max=64"`
 	Category string `json:"category" binding:"max=10"`
 	RealName string `json:"real_name" binding:"max=100"`
@@ -265,7 +265,7 @@ func (w *Web) apiAddMember(c *gin.Context) {
 	if !okUni {
 		return
 	}
-	var req memberRequest
+	var req apiMemberRequest
 	if err := c.ShouldBindJSON(&req); err != nil {
 		w.fail(c, badJSON)
 		return
@@ -292,7 +292,7 @@ func (w *Web) apiRemoveMember(c *gin.Context) {
 	if !okUni {
 		return
 	}
-	id, err := pathID(c, "bad_id", "成员编号无效")
+	id, err := stationPathID(c, "bad_id", "成员编号无效")
 	if err != nil {
 		w.fail(c, err)
 		return
@@ -318,10 +318,10 @@ func (w *Web) apiConstruction(c *gin.Context) {
 		w.fail(c, err)
 		return
 	}
-	ok(c, http.StatusOK, constructionJSON(con))
+	ok(c, http.StatusOK, apiConstructionJSON(con))
 }
 
-func constructionJSON(con station.Construction) gin.H {
+func apiConstructionJSON(con station.Construction) gin.H {
 	missing := con.Missing
 	if missing == nil {
 		missing = []string{}
@@ -358,7 +358,7 @@ func (w *Web) apiOverview(c *gin.Context) {
 	}
 	out := make([]gin.H, 0, len(all))
 	for _, con := range all {
-		out = append(out, constructionJSON(con))
+		out = append(out, apiConstructionJSON(con))
 	}
 	ok(c, http.StatusOK, out)
 }
@@ -377,14 +377,14 @@ func (w *Web) apiQueue(c *gin.Context) {
 		w.fail(c, err)
 		return
 	}
-	out := make([]bookingJSON, 0, len(list))
+	out := make([]apiBookingJSON, 0, len(list))
 	for _, b := range list {
-		out = append(out, viewBooking(b))
+		out = append(out, apiViewBooking(b))
 	}
 	ok(c, http.StatusOK, out)
 }
 
-type bookRequest struct {
+type apiBookRequest struct {
 	Service     string     `json:"service" binding:"max=30"`
 	SlotStart   *time.Time `json:"slot_start"`
 	Phone       string     `json:"phone" binding:"max=20"`
@@ -396,7 +396,7 @@ func (w *Web) apiBook(c *gin.Context) {
 	if !okUser {
 		return
 	}
-	var req bookRequest
+	var req apiBookRequest
 	if err := c.ShouldBindJSON(&req); err != nil {
 		w.fail(c, badJSON)
 		return
@@ -417,7 +417,7 @@ func (w *Web) respondBooking(c *gin.Context, u model.User, id uint64, status int
 		w.fail(c, err)
 		return
 	}
-	ok(c, status, viewBooking(v))
+	ok(c, status, apiViewBooking(v))
 }
 
 func (w *Web) apiMyBookings(c *gin.Context) {
@@ -430,9 +430,9 @@ func (w *Web) apiMyBookings(c *gin.Context) {
 		w.fail(c, err)
 		return
 	}
-	out := make([]bookingJSON, 0, len(list))
+	out := make([]apiBookingJSON, 0, len(list))
 	for _, b := range list {
-		out = append(out, viewBooking(b))
+		out = append(out, apiViewBooking(b))
 	}
 	ok(c, http.StatusOK, out)
 }
@@ -442,7 +442,7 @@ func (w *Web) apiBooking(c *gin.Context) {
 	if !okUser {
 		return
 	}
-	id, err := pathID(c, "bad_id", "预约编号无效")
+	id, err := stationPathID(c, "bad_id", "预约编号无效")
 	if err != nil {
 		w.fail(c, err)
 		return
@@ -457,7 +457,7 @@ func (w *Web) apiBookingStep(do func(w *Web, c *gin.Context, u model.User, id ui
 		if !okUser {
 			return
 		}
-		id, err := pathID(c, "bad_id", "预约编号无效")
+		id, err := stationPathID(c, "bad_id", "预约编号无效")
 		if err != nil {
 			w.fail(c, err)
 			return
@@ -470,7 +470,7 @@ func (w *Web) apiBookingStep(do func(w *Web, c *gin.Context, u model.User, id ui
 	}
 }
 
-type respondRequest struct {
+type apiRespondRequest struct {
 	Action       string     `json:"action" binding:"max=10"`
 	Time         *time.Time `json:"time"`
 	Place        string     `json:"place" binding:"max=200"`
@@ -484,12 +484,12 @@ func (w *Web) apiRespond(c *gin.Context) {
 	if !okUser {
 		return
 	}
-	id, err := pathID(c, "bad_id", "预约编号无效")
+	id, err := stationPathID(c, "bad_id", "预约编号无效")
 	if err != nil {
 		w.fail(c, err)
 		return
 	}
-	var req respondRequest
+	var req apiRespondRequest
 	if err := c.ShouldBindJSON(&req); err != nil {
 		w.fail(c, badJSON)
 		return
@@ -502,7 +502,7 @@ func (w *Web) apiRespond(c *gin.Context) {
 	w.respondBooking(c, *u, id, http.StatusOK)
 }
 
-type serveRequest struct {
+type apiServeRequest struct {
 	Result   string `json:"result" binding:"max=2000"`
 	FollowUp bool   `json:"follow_up"`
 }
@@ -512,12 +512,12 @@ func (w *Web) apiServe(c *gin.Context) {
 	if !okUser {
 		return
 	}
-	id, err := pathID(c, "bad_id", "预约编号无效")
+	id, err := stationPathID(c, "bad_id", "预约编号无效")
 	if err != nil {
 		w.fail(c, err)
 		return
 	}
-	var req serveRequest
+	var req apiServeRequest
 	if err := c.ShouldBindJSON(&req); err != nil {
 		w.fail(c, badJSON)
 		return
@@ -529,7 +529,7 @@ func (w *Web) apiServe(c *gin.Context) {
 	w.respondBooking(c, *u, id, http.StatusOK)
 }
 
-type rateBookingRequest struct {
+type apiRateBookingRequest struct {
 	Rating  int    `json:"rating"`
 	Comment string `json:"comment" binding:"max=1000"`
 }
@@ -539,12 +539,12 @@ func (w *Web) apiRateBooking(c *gin.Context) {
 	if !okUser {
 		return
 	}
-	id, err := pathID(c, "bad_id", "预约编号无效")
+	id, err := stationPathID(c, "bad_id", "预约编号无效")
 	if err != nil {
 		w.fail(c, err)
 		return
 	}
-	var req rateBookingRequest
+	var req apiRateBookingRequest
 	if err := c.ShouldBindJSON(&req); err != nil {
 		w.fail(c, badJSON)
 		return
@@ -556,7 +556,7 @@ func (w *Web) apiRateBooking(c *gin.Context) {
 	w.respondBooking(c, *u, id, http.StatusOK)
 }
 
-type referRequest struct {
+type apiReferRequest struct {
 	Service string `json:"service" binding:"max=30"`
 	Note    string `json:"note" binding:"max=3000"`
 }
@@ -566,12 +566,12 @@ func (w *Web) apiRefer(c *gin.Context) {
 	if !okUser {
 		return
 	}
-	id, err := pathID(c, "bad_question_id", "问题编号无效")
+	id, err := stationPathID(c, "bad_question_id", "问题编号无效")
 	if err != nil {
 		w.fail(c, err)
 		return
 	}
-	var req referRequest
+	var req apiReferRequest
 	if err := c.ShouldBindJSON(&req); err != nil {
 		w.fail(c, badJSON)
 		return

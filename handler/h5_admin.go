@@ -4,7 +4,6 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
-	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -127,7 +126,7 @@ func (w *Web) adminPage(c *gin.Context) {
 		w.fail(c, err)
 		return
 	}
-	if p.Problems, err = w.outbox.ConfigProblems(ctx, time.Now().Add(-7*24*time.Hour)); err != nil {
+	if p.Problems, err = w.outbox.ConfigProblemsFor(ctx, *u); err != nil {
 		w.fail(c, err)
 		return
 	}

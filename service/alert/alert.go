@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/gdyouth/youthvoice/model"
+	"github.com/gdyouth/youthvoice/service"
 	"github.com/gdyouth/youthvoice/service/clock"
 )
 
@@ -116,8 +117,24 @@ type ConfigProblem struct {
 	LastID      uint64 `json:"last_id"`
 }
 
-// ConfigProblems lists templates with configuration errors since since,
-// for the admin view.
+// ProblemWindow is how far back the admin view looks for configuration
+// errors.
+const ProblemWindow = 7 * 24 * time.Hour
+
+// ConfigProblemsFor lists the configuration errors of the last
+// ProblemWindow for a university or province admin; others are refused.
+func (o *Outbox) ConfigProblemsFor(ctx context.Context, viewer model.User) ([]ConfigProblem, error) {
+	if viewer.Role != model.RoleUniversityAdm && viewer.Role != model.RoleProvinceAdmin {
+		return nil, service.Forbidden("not_admin", "只有高校团委或省级管理员可以查看")
+	}
+	ps, err := o.ConfigProblems(ctx, o.clk.Now().Add(-ProblemWindow))
+	if ps == nil && err == nil {
+		ps = []ConfigProblem{}
+	}
+	return ps, err
+}
+
+// ConfigProblems lists templates with configuration errors since since.
 func (o *Outbox) ConfigProblems(ctx context.Context, since time.Time) ([]ConfigProblem, error) {
 	var out []ConfigProblem
 	err := o.db.Conn(ctx).Model(&model.TemplateMessage{}).
