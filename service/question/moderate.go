@@ -99,8 +99,8 @@ func (s *Service) Hide(ctx context.Context, admin model.User, kind string, id ui
 			if t.q.Status == model.QuestionReview {
 				result = "未通过审核"
 			}
-			if err := s.db.Conn(ctx).Model(&model.Question{}).Where("id = ?", t.q.ID).
-				Updates(map[string]any{"status": model.QuestionHidden, "hidden_reason": reason, "updated_at": now}).Error; err != nil {
+			if err := claimed(s.db.Conn(ctx).Model(&model.Question{}).Where("id = ? AND status = ?", t.q.ID, t.q.Status).
+				Updates(map[string]any{"status": model.QuestionHidden, "hidden_reason": reason, "updated_at": now})); err != nil {
 				return err
 			}
 		} else {
@@ -110,8 +110,8 @@ func (s *Service) Hide(ctx context.Context, admin model.User, kind string, id ui
 			if t.a.Status == model.AnswerReview {
 				result = "未通过审核"
 			}
-			if err := s.db.Conn(ctx).Model(&model.Answer{}).Where("id = ?", t.a.ID).
-				Updates(map[string]any{"status": model.AnswerHidden, "hidden_reason": reason, "updated_at": now}).Error; err != nil {
+			if err := claimed(s.db.Conn(ctx).Model(&model.Answer{}).Where("id = ? AND status = ?", t.a.ID, t.a.Status).
+				Updates(map[string]any{"status": model.AnswerHidden, "hidden_reason": reason, "updated_at": now})); err != nil {
 				return err
 			}
 		}
@@ -138,16 +138,16 @@ func (s *Service) Reopen(ctx context.Context, admin model.User, kind string, id 
 			case t.q.FirstAnsweredAt != nil:
 				status = model.QuestionAnswered
 			}
-			if err := s.db.Conn(ctx).Model(&model.Question{}).Where("id = ?", t.q.ID).
-				Updates(map[string]any{"status": status, "hidden_reason": "", "updated_at": now}).Error; err != nil {
+			if err := claimed(s.db.Conn(ctx).Model(&model.Question{}).Where("id = ? AND status = ?", t.q.ID, model.QuestionHidden).
+				Updates(map[string]any{"status": status, "hidden_reason": "", "updated_at": now})); err != nil {
 				return err
 			}
 		} else {
 			if t.a.Status != model.AnswerHidden {
 				return service.Conflict("not_hidden", "该答复没有被隐藏", nil)
 			}
-			if err := s.db.Conn(ctx).Model(&model.Answer{}).Where("id = ?", t.a.ID).
-				Updates(map[string]any{"status": model.AnswerPublished, "hidden_reason": "", "updated_at": now}).Error; err != nil {
+			if err := claimed(s.db.Conn(ctx).Model(&model.Answer{}).Where("id = ? AND status = ?", t.a.ID, model.AnswerHidden).
+				Updates(map[string]any{"status": model.AnswerPublished, "hidden_reason": "", "updated_at": now})); err != nil {
 				return err
 			}
 		}
@@ -169,8 +169,8 @@ func (s *Service) Approve(ctx context.Context, admin model.User, kind string, id
 				return service.Conflict("not_in_review", "该问题不在待审核状态", nil)
 			}
 			t.q.Status, t.q.DueAt, t.q.CreatedAt = model.QuestionOpen, now.Add(AnswerWithin), now
-			if err := s.db.Conn(ctx).Model(&model.Question{}).Where("id = ? AND status = ?", t.q.ID, model.QuestionReview).
-				Updates(map[string]any{"status": model.QuestionOpen, "due_at": t.q.DueAt, "created_at": now, "updated_at": now}).Error; err != nil {
+			if err := claimed(s.db.Conn(ctx).Model(&model.Question{}).Where("id = ? AND status = ?", t.q.ID, model.QuestionReview).
+				Updates(map[string]any{"status": model.QuestionOpen, "due_at": t.q.DueAt, "created_at": now, "updated_at": now})); err != nil {
 				return err
 			}
 			if err := s.alertNewQuestion(ctx, t.q, t.b); err != nil {
@@ -184,8 +184,8 @@ func (s *Service) Approve(ctx context.Context, admin model.User, kind string, id
 				return err
 			}
 			t.a.Status, t.a.CreatedAt = model.AnswerPublished, now
-			if err := s.db.Conn(ctx).Model(&model.Answer{}).Where("id = ?", t.a.ID).
-				Updates(map[string]any{"status": model.AnswerPublished, "created_at": now, "updated_at": now}).Error; err != nil {
+			if err := claimed(s.db.Conn(ctx).Model(&model.Answer{}).Where("id = ? AND status = ?", t.a.ID, model.AnswerReview).
+				Updates(map[string]any{"status": model.AnswerPublished, "created_at": now, "updated_at": now})); err != nil {
 				return err
 			}
 			var author model.User
@@ -202,6 +202,19 @@ func (s *Service) Approve(ctx context.Context, admin model.User, kind string, id
 		}
 		return s.alertModerated(ctx, t, "审核通过", "内容已发布")
 	}))
+}
+
+// claimed checks a conditional status UPDATE: when another admin changed
+// the row first (it matched no row), the action is a conflict and its
+// alerts must not be sent again.
+func claimed(res *gorm.DB) error {
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected == 0 {
+		return service.Conflict("changed", "内容已被其他管理员处理，请刷新后重试", nil)
+	}
+	return nil
 }
 
 func (s *Service) alertModerated(ctx context.Context, t target, result, reason string) error {
