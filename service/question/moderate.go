@@ -138,9 +138,23 @@ func (s *Service) Reopen(ctx context.Context, admin model.User, kind string, id 
 			case t.q.FirstAnsweredAt != nil:
 				status = model.QuestionAnswered
 			}
+			upd := map[string]any{"status": status, "hidden_reason": "", "updated_at": now}
+			if status == model.QuestionOpen {
+				// Still unanswered (perhaps never published: rejected in
+				// review): the time it spent hidden does not count against
+				// the cadres, who are told of it now.
+				t.q.DueAt = now.Add(AnswerWithin)
+				upd["due_at"], upd["reminded_at"], upd["overdue_at"] = t.q.DueAt, nil, nil
+			}
 			if err := claimed(s.db.Conn(ctx).Model(&model.Question{}).Where("id = ? AND status = ?", t.q.ID, model.QuestionHidden).
-				Updates(map[string]any{"status": status, "hidden_reason": "", "updated_at": now})); err != nil {
+				Updates(upd)); err != nil {
 				return err
+			}
+			if status == model.QuestionOpen {
+				t.q.Status = status
+				if err := s.alertNewQuestion(ctx, t.q, t.b); err != nil {
+					return err
+				}
 			}
 		} else {
 			if t.a.Status != model.AnswerHidden {
@@ -149,6 +163,18 @@ func (s *Service) Reopen(ctx context.Context, admin model.User, kind string, id 
 			if err := claimed(s.db.Conn(ctx).Model(&model.Answer{}).Where("id = ? AND status = ?", t.a.ID, model.AnswerHidden).
 				Updates(map[string]any{"status": model.AnswerPublished, "hidden_reason": "", "updated_at": now})); err != nil {
 				return err
+			}
+			// A cadre answer restored before any other published one (say,
+			// rejected in review) is the first answer: it stops the clock
+			// and the asker is told.
+			if t.a.Kind == model.AnswerKindAnswer && t.q.FirstAnsweredAt == nil && answerable(t.q) == nil {
+				var author model.User
+				if err := s.db.Conn(ctx).Take(&author, t.a.AuthorID).Error; err != nil {
+					return err
+				}
+				if err := s.published(ctx, t.q, *t.a, author); err != nil {
+					return err
+				}
 			}
 		}
 		return s.alertModerated(ctx, t, "已恢复显示", "管理员已恢复")

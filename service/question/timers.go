@@ -34,7 +34,8 @@ func (s *Service) Sweep(ctx context.Context) (reminded, overdue int, err error) 
 	if err != nil {
 		return reminded, 0, err
 	}
-	overdue, err = s.sweep(ctx, "overdue_at", now, func(ctx context.Context, q model.Question) error {
+	// Overdue means due_at < now, as in OverdueFor and the pages.
+	overdue, err = s.sweep(ctx, "overdue_at", now.Add(-time.Second), func(ctx context.Context, q model.Question) error {
 		admins, err := s.usersWith(ctx, &q.UniversityID, model.RoleUniversityAdm)
 		if err != nil {
 			return err
