@@ -14,11 +14,7 @@ import (
 )
 
 // comingSoon lists the menu's pages that later releases fill in.
-var comingSoon = map[string]string{
-	"/bookings/new":  "预约服务",
-	"/bookings/mine": "我的预约",
-	"/stations":      "附近站点",
-}
+var comingSoon = map[string]string{}
 
 // Register mounts the H5 pages, static assets and the JSON API.
 func (w *Web) Register(r gin.IRouter) {

@@ -98,6 +98,19 @@ var funcs = template.FuncMap{
 		}
 		return "青"
 	},
+	// Stations and bookings (h5_stations.go).
+	"bjWhen":    bjWhen,
+	"bjDay":     bjDay,
+	"bjClock":   func(t time.Time) string { return t.In(clock.Beijing).Format("15:04") },
+	"dutyNames": dutyNames,
+	"stars": func(n int) string {
+		n = max(0, min(n, 5))
+		return strings.Repeat("★", n) + strings.Repeat("☆", 5-n)
+	},
+	// canRefer: u may refer a question of university uni to its station.
+	"canRefer": func(u *model.User, uni uint64) bool {
+		return u != nil && (u.Role == model.RoleProvinceAdmin || (u.UniversityID != nil && *u.UniversityID == uni))
+	},
 }
 
 // alertNames are the Chinese names of the alerts, shown by the sandbox
