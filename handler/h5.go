@@ -13,9 +13,6 @@ import (
 	"github.com/gdyouth/youthvoice/service/session"
 )
 
-// comingSoon lists the menu's pages that later releases fill in.
-var comingSoon = map[string]string{}
-
 // Register mounts the H5 pages, static assets and the JSON API.
 func (w *Web) Register(r gin.IRouter) {
 	r.GET("/", func(c *gin.Context) { c.Redirect(http.StatusFound, "/h5/home") })
@@ -36,9 +33,6 @@ func (w *Web) Register(r gin.IRouter) {
 	w.registerQuestionPages(h)
 	w.registerAdminPages(h)
 	w.registerStationPages(h)
-	for path, title := range comingSoon {
-		h.GET(path, w.comingSoonPage(title))
-	}
 
 	api := r.Group("/api/v1", w.identify, w.checkCSRF)
 	w.registerAPI(api)
@@ -151,7 +145,19 @@ func (w *Web) home(c *gin.Context) {
 		d.University = &uni
 	}
 	d.Notice = noticeText(c.Query("notice"))
+	mine, err := w.stations.MyStations(c.Request.Context(), *u)
+	if err != nil {
+		w.fail(c, err)
+		return
+	}
+	d.Extra = homePage{StationTeam: len(mine) > 0}
 	w.render(c, http.StatusOK, "home", d)
+}
+
+// homePage is the home page's own data.
+type homePage struct {
+	// StationTeam: the user is on a station's team (whatever their role).
+	StationTeam bool
 }
 
 func noticeText(key string) string {
@@ -355,13 +361,4 @@ func (w *Web) unbindCaller(c *gin.Context) bool {
 		return false
 	}
 	return true
-}
-
-func (w *Web) comingSoonPage(title string) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		if _, ok := w.requireUser(c); !ok {
-			return
-		}
-		w.render(c, http.StatusOK, "coming", pageData{Title: title})
-	}
 }

@@ -148,9 +148,7 @@ type stationPage struct {
 }
 
 func newStationPage(v station.View, own bool) stationPage {
-	// Display only (today's row, closures still ahead); whether the station
-	// is open comes from the service's clock.
-	now := time.Now().In(clock.Beijing)
+	now := v.Now.In(clock.Beijing)
 	p := stationPage{View: v, State: openState(v), Own: own}
 	for _, d := range mondayFirst {
 		p.Days = append(p.Days, dayHours{Name: station.WeekdayNames[d], Ranges: v.Calendar.Weekly[d], Today: d == now.Weekday()})
@@ -649,31 +647,10 @@ func (w *Web) stationUniversity(c *gin.Context, u model.User) (model.University,
 	return w.accounts.UniversityByID(ctx, *u.UniversityID)
 }
 
-// canManageStation mirrors the station service's rule for the pages'
-// links: the province admin, the university's admin, or its station's
-// lead. The service enforces it on every change.
+// canManageStation tells the pages whether to offer management links; the
+// service enforces the rule on every change.
 func (w *Web) canManageStation(c *gin.Context, u model.User, uni uint64) (bool, error) {
-	switch {
-	case u.Role == model.RoleProvinceAdmin:
-		return true, nil
-	case u.UniversityID == nil || *u.UniversityID != uni:
-		return false, nil
-	case u.Role == model.RoleUniversityAdm:
-		return true, nil
-	}
-	team, err := w.stations.Team(c.Request.Context(), u, uni)
-	if errors.Is(err, service.ErrNotFound) {
-		return false, nil
-	}
-	if err != nil {
-		return false, err
-	}
-	for _, m := range team {
-		if m.UserID == u.ID && m.Category == model.CategoryLead {
-			return true, nil
-		}
-	}
-	return false, nil
+	return w.stations.CanManage(c.Request.Context(), u, uni)
 }
 
 var errNotManager = service.Forbidden("not_station_manager", "只有本校团委管理员或服务站负责人可以维护服务站")

@@ -118,7 +118,9 @@ var funcs = template.FuncMap{
 var alertNames = map[string]string{
 	"question_new": "新提问提醒", "answered": "提问已答复", "followup": "提问者追问",
 	"reminder": "即将超时提醒", "overdue": "超时未答复", "application_decided": "干部申请审核结果",
-	"moderated": "内容处理结果",
+	"moderated": "内容处理结果", "booking_new": "新预约提醒", "booking_reply": "预约回复",
+	"booking_reminder": "预约即将超时", "booking_escalated": "预约超时未反馈", "appointment": "预约即将开始",
+	"booking_served": "服务完成请评价", "booking_referral": "提问已转介到青年之家",
 }
 
 func alertName(templateID string) string {

@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	"github.com/gdyouth/youthvoice/model"
 	"github.com/gdyouth/youthvoice/service"
@@ -243,8 +244,14 @@ func (s *Service) Refer(ctx context.Context, cadre model.User, questionID uint64
 	}
 	var b model.Booking
 	err := s.db.WithTx(ctx, func(ctx context.Context) error {
+		// Locking the question (MySQL) serialises referrals of it, so the
+		// duplicate check below sees a concurrent referral.
 		var q model.Question
-		err := s.db.Conn(ctx).Take(&q, questionID).Error
+		qq := s.db.Conn(ctx)
+		if s.db.Dialect() == model.MySQL {
+			qq = qq.Clauses(clause.Locking{Strength: "UPDATE"})
+		}
+		err := qq.Take(&q, questionID).Error
 		if errors.Is(err, gorm.ErrRecordNotFound) {
 			return service.NotFound("question_not_found", "问题不存在")
 		}

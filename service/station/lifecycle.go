@@ -300,7 +300,9 @@ func (s *Service) Cancel(ctx context.Context, student model.User, id uint64) (mo
 
 // AcceptProposal takes the time the station proposed.
 func (s *Service) AcceptProposal(ctx context.Context, student model.User, id uint64) (model.Booking, error) {
-	var at time.Time
+	// confirmed_at is set in the same update as the status, so an accepted
+	// booking never lacks its time.
+	extra := map[string]any{}
 	b, err := s.transition(ctx, student, id, []string{model.BookingProposed}, model.BookingAccepted,
 		func(b *model.Booking, a Access) error {
 			if err := studentOnly(b, a); err != nil {
@@ -309,15 +311,14 @@ func (s *Service) AcceptProposal(ctx context.Context, student model.User, id uin
 			if b.ProposedAt == nil || !b.ProposedAt.After(s.now()) {
 				return service.Conflict("proposal_expired", "建议的时间已过，请取消后重新预约", nil)
 			}
-			at = *b.ProposedAt
+			extra["confirmed_at"] = *b.ProposedAt
 			return nil
-		}, map[string]any{}, nil)
+		}, extra, nil)
 	if err != nil {
 		return b, wrap("接受新时间", err)
 	}
-	err = s.db.Conn(ctx).Model(&model.Booking{}).Where("id = ?", b.ID).Update("confirmed_at", at).Error
-	b.ConfirmedAt = &at
-	return b, wrap("接受新时间", err)
+	b.ConfirmedAt = b.ProposedAt
+	return b, nil
 }
 
 // Serve records what was done; the student is asked to rate.

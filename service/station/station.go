@@ -73,6 +73,8 @@ type View struct {
 	Services   []string         `json:"services"`
 	OpenNow    bool             `json:"open_now"`
 	NextOpen   *time.Time       `json:"next_open,omitempty"`
+	// Now is the service clock's time the view was made at.
+	Now time.Time `json:"-"`
 }
 
 // ServiceKinds lists the services stations may offer.
@@ -124,6 +126,7 @@ func (s *Service) view(ctx context.Context, st model.Station) (View, error) {
 		return v, fmt.Errorf("服务项目数据损坏: %w", err)
 	}
 	now := s.clk.Now()
+	v.Now = now
 	v.OpenNow = v.Calendar.OpenAt(now)
 	if next, ok := v.Calendar.NextOpen(now); ok && !v.OpenNow {
 		v.NextOpen = &next
@@ -167,8 +170,14 @@ func (s *Service) isTeam(ctx context.Context, u model.User, stationID uint64) (m
 	return true, m.Category == model.CategoryLead, nil
 }
 
-// canManage: the province admin, the university's admin, or the lead of
-// its station may maintain the station and its team.
+// CanManage reports whether u may maintain university uni's station and
+// its team: the province admin, the university's admin, or the station's
+// lead.
+func (s *Service) CanManage(ctx context.Context, u model.User, uni uint64) (bool, error) {
+	ok, err := s.canManage(ctx, u, uni)
+	return ok, wrap("检查服务站权限", err)
+}
+
 func (s *Service) canManage(ctx context.Context, u model.User, uni uint64) (bool, error) {
 	switch {
 	case u.Role == model.RoleProvinceAdmin:
@@ -255,7 +264,16 @@ func (s *Service) SaveProfile(ctx context.Context, actor model.User, uni uint64,
 	now := s.now()
 	var st model.Station
 	err = s.db.WithTx(ctx, func(ctx context.Context) error {
-		if _, err := s.university(ctx, uni); err != nil {
+		// Locking the university (MySQL) serialises saves of its station:
+		// two first saves would otherwise both insert and deadlock.
+		uq := s.db.Conn(ctx)
+		if s.db.Dialect() == model.MySQL {
+			uq = uq.Clauses(clause.Locking{Strength: "UPDATE"})
+		}
+		switch err := uq.Take(&model.University{}, uni).Error; {
+		case errors.Is(err, gorm.ErrRecordNotFound):
+			return service.NotFound("university_not_found", "学校不存在")
+		case err != nil:
 			return err
 		}
 		var err error
