@@ -158,7 +158,7 @@ func (s *Service) Book(ctx context.Context, student model.User, in BookInput) (m
 		due, in2 := v.Calendar.Deadline(now)
 		b.StationID, b.UniversityID, b.StudentID, b.Service = st.ID, st.UniversityID, student.ID, in.Service
 		b.ContactPhone, b.Description, b.Status = in.Phone, in.Description, model.BookingSubmitted
-		b.InHours, b.DueAt, b.RemindAt = in2, due.UTC(), RemindAt(due, in2).UTC()
+		b.InHours, b.DueAt, b.RemindAt = in2, due.UTC(), RemindAt(now, due).UTC()
 		b.CreatedAt, b.UpdatedAt = now, now
 		if err := s.db.Conn(ctx).Create(&b).Error; err != nil {
 			return err
@@ -297,7 +297,7 @@ func (s *Service) Refer(ctx context.Context, cadre model.User, questionID uint64
 		}
 		b = model.Booking{StationID: st.ID, UniversityID: st.UniversityID, StudentID: q.AskerID, Service: serviceName,
 			Description: desc, QuestionID: &q.ID, ReferredBy: &cadre.ID, Status: model.BookingSubmitted,
-			InHours: in, DueAt: due.UTC(), RemindAt: RemindAt(due, in).UTC(), CreatedAt: now, UpdatedAt: now}
+			InHours: in, DueAt: due.UTC(), RemindAt: RemindAt(now, due).UTC(), CreatedAt: now, UpdatedAt: now}
 		if err := s.db.Conn(ctx).Create(&b).Error; err != nil {
 			return err
 		}

@@ -47,6 +47,11 @@ func parseHM(s string) (int, bool) {
 	if len(s) != 5 || s[2] != ':' {
 		return 0, false
 	}
+	for _, i := range []int{0, 1, 3, 4} {
+		if s[i] < '0' || s[i] > '9' { // Sscanf alone accepts " 9:00", "+9:00", "09:5 "
+			return 0, false
+		}
+	}
 	if _, err := fmt.Sscanf(s, "%02d:%02d", &h, &m); err != nil || h < 0 || h > 24 || m < 0 || m > 59 || (h == 24 && m != 0) {
 		return 0, false
 	}
@@ -213,14 +218,17 @@ func (c Calendar) Deadline(t time.Time) (due time.Time, inHours bool) {
 	return due, true
 }
 
-// RemindAt is when the admins are reminded of an unanswered booking:
-// 15 minutes before an in-hours deadline (45 minutes after submission in
-// the plain case), 2 hours before an off-hours one (after 10 hours).
-func RemindAt(due time.Time, inHours bool) time.Time {
-	if inHours {
-		return due.Add(-15 * time.Minute)
+// RemindAt is when the admins are reminded of a booking submitted at
+// submitted and due at due: with a quarter of an hour-long window left
+// (45 minutes after an in-hours booking), with a sixth of a longer one left
+// (10 hours after an off-hours booking; 2 hours before a capped in-hours
+// deadline; 25 minutes before one carried over to the evening opening).
+func RemindAt(submitted, due time.Time) time.Time {
+	w := due.Sub(submitted)
+	if w <= InHoursWindow {
+		return due.Add(-w / 4)
 	}
-	return due.Add(-2 * time.Hour)
+	return due.Add(-w / 6)
 }
 
 // Slot is a bookable period.

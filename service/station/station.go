@@ -196,10 +196,10 @@ func (s *Service) canManage(ctx context.Context, u model.User, uni uint64) (bool
 	return lead, err
 }
 
-func clean(s string, max int, field, label string) (string, error) {
+func clean(s string, limit int, field, label string) (string, error) {
 	s = strings.Join(strings.Fields(s), " ")
-	if utf8.RuneCountInString(s) > max {
-		msg := fmt.Sprintf("%s不能超过 %d 个字", label, max)
+	if utf8.RuneCountInString(s) > limit {
+		msg := fmt.Sprintf("%s不能超过 %d 个字", label, limit)
 		return s, service.Invalid("too_long", msg, map[string]string{field: msg})
 	}
 	return s, nil

@@ -308,7 +308,8 @@ func (s *Service) construction(ctx context.Context, u model.University, st *mode
 	return c, nil
 }
 
-// ConstructionOf is one university's status, for its admin or the province.
+// ConstructionOf is one university's status, for anyone of that university
+// (students see whether their 青年之家 is built) or the province admin.
 func (s *Service) ConstructionOf(ctx context.Context, viewer model.User, uni uint64) (Construction, error) {
 	if viewer.Role != model.RoleProvinceAdmin && (viewer.UniversityID == nil || *viewer.UniversityID != uni) {
 		return Construction{}, service.Forbidden("forbidden", "只能查看本校服务站的建设情况")

@@ -1,0 +1,1012 @@
+package station_test
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/gdyouth/youthvoice/model"
+	"github.com/gdyouth/youthvoice/model/dbtest"
+	"github.com/gdyouth/youthvoice/service"
+	"github.com/gdyouth/youthvoice/service/station"
+)
+
+const place = "活动中心201室" // short enough for a template value (20 characters with the time)
+
+func (f *fixture) accept(t *testing.T, admin model.User, id uint64, at *time.Time) model.Booking {
+	t.Helper()
+	b, err := f.svc.Respond(f.ctx, admin, id, station.Response{Action: station.ActionAccept, Time: at, Place: place})
+	if err != nil {
+		t.Fatalf("accept %d: %v", id, err)
+	}
+	return b
+}
+
+func (f *fixture) countBookings(t *testing.T) int64 {
+	t.Helper()
+	var n int64
+	if err := f.db.Conn(f.ctx).Model(&model.Booking{}).Count(&n).Error; err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func TestBookValidation(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *model.DB) {
+		f := setup(t, db)
+		in := func(edit func(in *station.BookInput)) station.BookInput {
+			b := station.BookInput{Service: "心理咨询", SlotStart: ptr(bj(3, 10, 0)), Phone: "13800138000", Description: "想聊聊"}
+			edit(&b)
+			return b
+		}
+		cases := []struct {
+			name    string
+			student model.User
+			in      station.BookInput
+			kind    error
+			code    string
+		}{
+			{"10-digit phone", f.studentA, in(func(b *station.BookInput) { b.Phone = "1380013800" }), service.ErrInvalid, "bad_phone"},
+			{"landline", f.studentA, in(func(b *station.BookInput) { b.Phone = "02087654321" }), service.ErrInvalid, "bad_phone"},
+			{"no phone", f.studentA, in(func(b *station.BookInput) { b.Phone = "" }), service.ErrInvalid, "bad_phone"},
+			{"description of 501 characters", f.studentA, in(func(b *station.BookInput) { b.Description = strings.Repeat("字", 501) }), service.ErrInvalid, "too_long"},
+			{"a service the station does not offer", f.studentA, in(func(b *station.BookInput) { b.Service = "法律援助" }), service.ErrInvalid, "bad_service"},
+			{"an unknown service", f.studentA, in(func(b *station.BookInput) { b.Service = "算命" }), service.ErrInvalid, "bad_service"},
+			{"slot after closing", f.studentA, in(func(b *station.BookInput) { b.SlotStart = ptr(bj(3, 18, 0)) }), service.ErrInvalid, "bad_slot"},
+			{"slot overrunning closing", f.studentA, in(func(b *station.BookInput) { b.SlotStart = ptr(bj(3, 17, 0)) }), service.ErrInvalid, "bad_slot"},
+			{"slot at the weekend", f.studentA, in(func(b *station.BookInput) { b.SlotStart = ptr(bj(7, 10, 0)) }), service.ErrInvalid, "bad_slot"},
+			{"slot off the grid", f.studentA, in(func(b *station.BookInput) { b.SlotStart = ptr(bj(3, 10, 30)) }), service.ErrInvalid, "bad_slot"},
+			{"slot in the past", f.studentA, in(func(b *station.BookInput) { b.SlotStart = ptr(bj(2, 9, 0)) }), service.ErrInvalid, "bad_slot"},
+			{"slot starting now", f.studentA, in(func(b *station.BookInput) { b.SlotStart = ptr(t0) }), service.ErrInvalid, "bad_slot"},
+			{"slot more than 14 days ahead", f.studentA, in(func(b *station.BookInput) { b.SlotStart = ptr(bj(17, 10, 0)) }), service.ErrInvalid, "bad_slot"},
+			{"university without a station", f.studentC, in(func(*station.BookInput) {}), service.ErrNotFound, "station_not_found"},
+			{"user without a university", f.noUniversity, in(func(*station.BookInput) {}), service.ErrForbidden, "no_university"},
+		}
+		for _, tc := range cases {
+			t.Run(tc.name, func(t *testing.T) {
+				_, err := f.svc.Book(f.ctx, tc.student, tc.in)
+				wantErr(t, "book", err, tc.kind, tc.code)
+			})
+		}
+		if n := f.countBookings(t); n != 0 {
+			t.Fatalf("%d bookings stored by refused requests", n)
+		}
+		if ms := f.alerts(t, "booking_new"); len(ms) != 0 {
+			t.Fatalf("%d alerts for refused bookings", len(ms))
+		}
+
+		t.Run("any time", func(t *testing.T) {
+			b, err := f.svc.Book(f.ctx, f.studentA, station.BookInput{Service: "学业辅导", Phone: " 13800138000 ", Description: "  高数补考  "})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if b.Status != model.BookingSubmitted || b.SlotStart != nil || b.ContactPhone != "13800138000" || b.Description != "高数补考" ||
+				!b.InHours || !b.DueAt.Equal(t0.Add(time.Hour)) || !b.RemindAt.Equal(t0.Add(45*time.Minute)) ||
+				b.StudentID != f.studentA.ID || b.UniversityID != f.uniA.ID {
+				t.Fatalf("booking = %+v", b)
+			}
+		})
+		t.Run("slot", func(t *testing.T) {
+			b := f.book(t, f.studentA, ptr(bj(3, 14, 0)))
+			got := f.booking(t, b.ID)
+			if got.SlotStart == nil || !got.SlotStart.Equal(bj(3, 14, 0)) || got.SlotEnd == nil || !got.SlotEnd.Equal(bj(3, 15, 0)) {
+				t.Fatalf("stored slot %v–%v", got.SlotStart, got.SlotEnd)
+			}
+		})
+		t.Run("exactly 14 days ahead", func(t *testing.T) {
+			f.book(t, f.studentA, ptr(bj(16, 10, 0)))
+		})
+		t.Run("five open bookings at most", func(t *testing.T) {
+			var last model.Booking
+			for range 5 {
+				last = f.book(t, f.studentA2, nil)
+			}
+			_, err := f.svc.Book(f.ctx, f.studentA2, station.BookInput{Service: "心理咨询", Phone: "13800138000"})
+			wantErr(t, "sixth booking", err, service.ErrTooMany, "too_many_bookings")
+			if _, err := f.svc.Cancel(f.ctx, f.studentA2, last.ID); err != nil {
+				t.Fatal(err)
+			}
+			f.book(t, f.studentA2, nil)
+		})
+	})
+}
+
+func TestBookAlertsOnDutyAdmins(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *model.DB) {
+		f := setup(t, db)
+		everybody := []model.User{f.lead, f.duty1, f.duty2}
+		cases := []struct {
+			name    string
+			at, due time.Time
+			want    []model.User
+		}{
+			{"Monday in hours: Monday's duty", bj(2, 10, 0), bj(2, 11, 0), []model.User{f.duty1}},
+			{"Tuesday in hours: Tuesday's duty", bj(3, 10, 0), bj(3, 11, 0), []model.User{f.duty2}},
+			{"Wednesday just before closing", bj(4, 16, 59), bj(5, 4, 59), []model.User{f.duty1}},
+			{"Thursday, nobody on duty: everybody", bj(5, 10, 0), bj(5, 11, 0), everybody},
+			{"Monday after closing: everybody", bj(2, 18, 0), bj(3, 6, 0), everybody},
+			{"Tuesday before opening: everybody", bj(3, 8, 0), bj(3, 20, 0), everybody},
+			{"Saturday: everybody", bj(7, 10, 0), bj(7, 22, 0), everybody},
+		}
+		for _, tc := range cases {
+			t.Run(tc.name, func(t *testing.T) {
+				f.clk.Set(tc.at)
+				student := newUser(t, db, model.RoleStudent, &f.uniA.ID, true)
+				b := f.book(t, student, nil)
+				ms := f.alertsFor(t, "booking_new", b.ID)
+				wantRecipients(t, "booking_new", ms, tc.want...)
+				if !b.DueAt.Equal(tc.due) {
+					t.Fatalf("due %v, want %v", b.DueAt, tc.due)
+				}
+				d := data(t, ms[0])
+				if d["thing1"] != "心理咨询" || d["thing2"] != "任意时间，请联系我" || d["time3"] != tc.due.Format("2006-01-02 15:04") {
+					t.Fatalf("booking_new data = %v (due %v)", d, tc.due)
+				}
+				if !strings.Contains(ms[0].URL, "/h5/oauth/start?next=") {
+					t.Fatalf("URL %q", ms[0].URL)
+				}
+			})
+		}
+		t.Run("slot in the alert", func(t *testing.T) {
+			f.clk.Set(t0)
+			b := f.book(t, f.studentA, ptr(bj(3, 10, 0)))
+			ms := f.alertsFor(t, "booking_new", b.ID)
+			if len(ms) != 1 || data(t, ms[0])["thing2"] != "03-03 10:00 起" || data(t, ms[0])["time3"] != "2026-03-02 11:00" {
+				t.Fatalf("alerts %+v", ms)
+			}
+		})
+		// Station B's member, the students and the university admin never
+		// get booking_new.
+		for _, u := range []model.User{f.memberB, f.studentA, f.adminA, f.adminB} {
+			var n int64
+			if err := db.Conn(f.ctx).Model(&model.TemplateMessage{}).Where("openid = ? AND template_key = ?", openid(u), "booking_new").Count(&n).Error; err != nil || n != 0 {
+				t.Fatalf("%s got %d booking_new alerts", u.Account, n)
+			}
+		}
+	})
+}
+
+func TestBookingAcceptServeRate(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *model.DB) {
+		f := setup(t, db)
+		slot := bj(3, 10, 0)
+		b := f.book(t, f.studentA, &slot)
+		f.clk.Advance(20 * time.Minute)
+
+		_, err := f.svc.Respond(f.ctx, f.duty1, b.ID, station.Response{Action: station.ActionAccept})
+		wantErr(t, "accept without place", err, service.ErrInvalid, "place_required")
+		_, err = f.svc.Respond(f.ctx, f.duty1, b.ID, station.Response{Action: "maybe", Place: place})
+		wantErr(t, "unknown action", err, service.ErrInvalid, "bad_action")
+		_, err = f.svc.Respond(f.ctx, f.duty1, b.ID, station.Response{Action: station.ActionAccept, Place: strings.Repeat("地", 51)})
+		wantErr(t, "place too long", err, service.ErrInvalid, "too_long")
+		_, err = f.svc.Respond(f.ctx, f.studentA, b.ID, station.Response{Action: station.ActionAccept, Place: place})
+		wantErr(t, "student accepting own booking", err, service.ErrForbidden, "not_station_admin")
+		if got := f.booking(t, b.ID); got.Status != model.BookingSubmitted || got.FirstResponseAt != nil {
+			t.Fatalf("refused responses changed the booking: %+v", got)
+		}
+
+		got, err := f.svc.Respond(f.ctx, f.duty1, b.ID, station.Response{Action: station.ActionAccept, Place: place, Note: "带上学生证"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		stored := f.booking(t, b.ID)
+		for _, x := range []model.Booking{got, stored} {
+			if x.Status != model.BookingAccepted || x.ConfirmedAt == nil || !x.ConfirmedAt.Equal(slot) || x.Place != place ||
+				x.FirstResponseS == nil || *x.FirstResponseS != 1200 || x.PromiseKept == nil || !*x.PromiseKept ||
+				x.FirstResponseAt == nil || !x.FirstResponseAt.Equal(t0.Add(20*time.Minute)) {
+				t.Fatalf("accepted booking = %+v", x)
+			}
+		}
+		if stored.HandledBy == nil || *stored.HandledBy != f.duty1.ID || stored.Note != "带上学生证" {
+			t.Fatalf("handled by %v note %q", stored.HandledBy, stored.Note)
+		}
+		replies := f.alertsFor(t, "booking_reply", b.ID)
+		wantRecipients(t, "booking_reply", replies, f.studentA)
+		if d := data(t, replies[0]); d["thing1"] != "心理咨询" || d["phrase2"] != "已确认" || d["thing3"] != "03-03 10:00 "+place {
+			t.Fatalf("booking_reply data %v", d)
+		}
+
+		_, err = f.svc.Respond(f.ctx, f.duty2, b.ID, station.Response{Action: station.ActionDecline, Reason: "改主意了"})
+		wantErr(t, "responding twice", err, service.ErrConflict, "already_handled")
+		_, err = f.svc.Rate(f.ctx, f.studentA, b.ID, 5, "")
+		wantErr(t, "rating before the service", err, service.ErrConflict, "not_served")
+
+		_, err = f.svc.Serve(f.ctx, f.studentA, b.ID, "已完成", false)
+		wantErr(t, "student serving", err, service.ErrForbidden, "not_station_admin")
+		_, err = f.svc.Serve(f.ctx, f.duty1, b.ID, "   ", false)
+		wantErr(t, "serving without result", err, service.ErrInvalid, "result_required")
+		_, err = f.svc.Serve(f.ctx, f.duty1, b.ID, strings.Repeat("果", 501), false)
+		wantErr(t, "result too long", err, service.ErrInvalid, "too_long")
+		_, err = f.svc.Serve(f.ctx, f.memberB, b.ID, "已完成", false)
+		wantErr(t, "another station serving", err, service.ErrNotFound, "booking_not_found")
+
+		f.clk.Set(bj(3, 11, 0))
+		served, err := f.svc.Serve(f.ctx, f.duty2, b.ID, "完成面谈，建议两周后复诊", true)
+		if err != nil || served.Status != model.BookingServed {
+			t.Fatalf("serve: %+v, %v", served, err)
+		}
+		stored = f.booking(t, b.ID)
+		if stored.Status != model.BookingServed || stored.Result != "完成面谈，建议两周后复诊" || !stored.FollowUp ||
+			stored.ServedAt == nil || !stored.ServedAt.Equal(bj(3, 11, 0)) {
+			t.Fatalf("served booking = %+v", stored)
+		}
+		servedAlerts := f.alertsFor(t, "booking_served", b.ID)
+		wantRecipients(t, "booking_served", servedAlerts, f.studentA)
+		if d := data(t, servedAlerts[0]); d["thing1"] != "心理咨询" || d["thing2"] != "完成面谈，建议两周后复诊" {
+			t.Fatalf("booking_served data %v", d)
+		}
+
+		_, err = f.svc.Cancel(f.ctx, f.studentA, b.ID)
+		wantErr(t, "cancelling after the service", err, service.ErrConflict, "bad_state")
+		_, err = f.svc.NoShow(f.ctx, f.duty1, b.ID)
+		wantErr(t, "no-show after the service", err, service.ErrConflict, "bad_state")
+		_, err = f.svc.Serve(f.ctx, f.duty1, b.ID, "再来一次", false)
+		wantErr(t, "serving twice", err, service.ErrConflict, "bad_state")
+
+		for _, stars := range []int{0, 6, -1} {
+			_, err = f.svc.Rate(f.ctx, f.studentA, b.ID, stars, "")
+			wantErr(t, fmt.Sprintf("%d stars", stars), err, service.ErrInvalid, "bad_rating")
+		}
+		_, err = f.svc.Rate(f.ctx, f.studentA, b.ID, 5, strings.Repeat("好", 201))
+		wantErr(t, "comment too long", err, service.ErrInvalid, "too_long")
+		_, err = f.svc.Rate(f.ctx, f.studentA2, b.ID, 5, "")
+		wantErr(t, "another student rating", err, service.ErrNotFound, "booking_not_found")
+		_, err = f.svc.Rate(f.ctx, f.duty1, b.ID, 5, "")
+		wantErr(t, "admin rating", err, service.ErrForbidden, "not_yours")
+		rated, err := f.svc.Rate(f.ctx, f.studentA, b.ID, 4, "  老师 很耐心 ")
+		if err != nil || rated.Rating != 4 {
+			t.Fatalf("rate: %+v, %v", rated, err)
+		}
+		if s := f.booking(t, b.ID); s.Rating != 4 || s.RatingComment != "老师 很耐心" {
+			t.Fatalf("stored rating %d %q", s.Rating, s.RatingComment)
+		}
+		_, err = f.svc.Rate(f.ctx, f.studentA, b.ID, 5, "")
+		wantErr(t, "rating twice", err, service.ErrConflict, "already_rated")
+		if s := f.booking(t, b.ID); s.Rating != 4 {
+			t.Fatalf("second rating overwrote the first: %d", s.Rating)
+		}
+
+		// An any-time booking needs the confirmed time.
+		anyTime := f.book(t, f.studentA, nil)
+		_, err = f.svc.Respond(f.ctx, f.duty1, anyTime.ID, station.Response{Action: station.ActionAccept, Place: place})
+		wantErr(t, "any-time booking accepted without time", err, service.ErrInvalid, "time_required")
+		_, err = f.svc.Respond(f.ctx, f.duty1, anyTime.ID, station.Response{Action: station.ActionAccept, Place: place, Time: ptr(bj(3, 10, 0))})
+		wantErr(t, "accepted for a past time", err, service.ErrInvalid, "time_past")
+		acc := f.accept(t, f.duty1, anyTime.ID, ptr(bj(4, 15, 0).Add(30*time.Second)))
+		if acc.ConfirmedAt == nil || !acc.ConfirmedAt.Equal(bj(4, 15, 0)) {
+			t.Fatalf("confirmed at %v, want Wednesday 15:00 (truncated to the minute)", acc.ConfirmedAt)
+		}
+	})
+}
+
+func TestBookingDeclineProposeCancelNoShow(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *model.DB) {
+		f := setup(t, db)
+		t.Run("decline needs a reason", func(t *testing.T) {
+			b := f.book(t, f.studentA, ptr(bj(3, 10, 0)))
+			_, err := f.svc.Respond(f.ctx, f.duty1, b.ID, station.Response{Action: station.ActionDecline, Reason: "  "})
+			wantErr(t, "decline without reason", err, service.ErrInvalid, "reason_required")
+			got, err := f.svc.Respond(f.ctx, f.duty1, b.ID, station.Response{Action: station.ActionDecline, Reason: "心理老师外出培训", Alternatives: "可改约周三"})
+			if err != nil || got.Status != model.BookingDeclined {
+				t.Fatalf("decline: %+v, %v", got, err)
+			}
+			s := f.booking(t, b.ID)
+			if s.DeclineReason != "心理老师外出培训" || s.Alternatives != "可改约周三" || s.PromiseKept == nil || !*s.PromiseKept {
+				t.Fatalf("declined booking = %+v", s)
+			}
+			ms := f.alertsFor(t, "booking_reply", b.ID)
+			wantRecipients(t, "booking_reply", ms, f.studentA)
+			if d := data(t, ms[0]); d["phrase2"] != "未能安排" || d["thing3"] != "心理老师外出培训" {
+				t.Fatalf("decline alert %v", d)
+			}
+			_, err = f.svc.Cancel(f.ctx, f.studentA, b.ID)
+			wantErr(t, "cancelling a declined booking", err, service.ErrConflict, "bad_state")
+		})
+		t.Run("propose, then the student accepts", func(t *testing.T) {
+			b := f.book(t, f.studentA, ptr(bj(3, 10, 0)))
+			_, err := f.svc.Respond(f.ctx, f.duty1, b.ID, station.Response{Action: station.ActionPropose})
+			wantErr(t, "propose without time", err, service.ErrInvalid, "time_required")
+			_, err = f.svc.Respond(f.ctx, f.duty1, b.ID, station.Response{Action: station.ActionPropose, Time: ptr(bj(2, 9, 0))})
+			wantErr(t, "propose a past time", err, service.ErrInvalid, "time_required")
+			proposed := bj(4, 15, 0)
+			got, err := f.svc.Respond(f.ctx, f.duty1, b.ID, station.Response{Action: station.ActionPropose, Time: &proposed, Place: "图书馆305"})
+			if err != nil || got.Status != model.BookingProposed || got.ProposedAt == nil || !got.ProposedAt.Equal(proposed) {
+				t.Fatalf("propose: %+v, %v", got, err)
+			}
+			ms := f.alertsFor(t, "booking_reply", b.ID)
+			wantRecipients(t, "booking_reply", ms, f.studentA)
+			if d := data(t, ms[0]); d["phrase2"] != "建议改期" || d["thing3"] != "新时间 03-04 15:00" {
+				t.Fatalf("propose alert %v", d)
+			}
+			_, err = f.svc.AcceptProposal(f.ctx, f.studentA2, b.ID)
+			wantErr(t, "another student accepting", err, service.ErrNotFound, "booking_not_found")
+			_, err = f.svc.AcceptProposal(f.ctx, f.duty1, b.ID)
+			wantErr(t, "admin accepting for the student", err, service.ErrForbidden, "not_yours")
+			acc, err := f.svc.AcceptProposal(f.ctx, f.studentA, b.ID)
+			if err != nil || acc.Status != model.BookingAccepted || acc.ConfirmedAt == nil || !acc.ConfirmedAt.Equal(proposed) {
+				t.Fatalf("accept proposal: %+v, %v", acc, err)
+			}
+			s := f.booking(t, b.ID)
+			if s.Status != model.BookingAccepted || s.ConfirmedAt == nil || !s.ConfirmedAt.Equal(proposed) || s.Place != "图书馆305" {
+				t.Fatalf("stored after accepting the proposal: %+v", s)
+			}
+			_, err = f.svc.AcceptProposal(f.ctx, f.studentA, b.ID)
+			wantErr(t, "accepting twice", err, service.ErrConflict, "bad_state")
+		})
+		t.Run("an expired proposal cannot be accepted", func(t *testing.T) {
+			f.clk.Set(t0)
+			b := f.book(t, f.studentA2, nil)
+			if _, err := f.svc.Respond(f.ctx, f.duty1, b.ID, station.Response{Action: station.ActionPropose, Time: ptr(bj(2, 15, 0))}); err != nil {
+				t.Fatal(err)
+			}
+			f.clk.Set(bj(2, 15, 0))
+			_, err := f.svc.AcceptProposal(f.ctx, f.studentA2, b.ID)
+			wantErr(t, "accepting a passed proposal", err, service.ErrConflict, "proposal_expired")
+			if s := f.booking(t, b.ID); s.Status != model.BookingProposed || s.ConfirmedAt != nil {
+				t.Fatalf("expired proposal changed the booking: %+v", s)
+			}
+			if c, err := f.svc.Cancel(f.ctx, f.studentA2, b.ID); err != nil || c.Status != model.BookingCancelled {
+				t.Fatalf("cancelling a proposed booking: %+v, %v", c, err)
+			}
+		})
+		t.Run("cancel", func(t *testing.T) {
+			f.clk.Set(t0)
+			sub := f.book(t, f.studentA, nil)
+			_, err := f.svc.Cancel(f.ctx, f.duty1, sub.ID)
+			wantErr(t, "admin cancelling for the student", err, service.ErrForbidden, "not_yours")
+			_, err = f.svc.Cancel(f.ctx, f.studentA2, sub.ID)
+			wantErr(t, "another student cancelling", err, service.ErrNotFound, "booking_not_found")
+			if c, err := f.svc.Cancel(f.ctx, f.studentA, sub.ID); err != nil || c.Status != model.BookingCancelled {
+				t.Fatalf("cancel submitted: %+v, %v", c, err)
+			}
+			if s := f.booking(t, sub.ID); s.Status != model.BookingCancelled {
+				t.Fatalf("stored status %s", s.Status)
+			}
+			_, err = f.svc.Cancel(f.ctx, f.studentA, sub.ID)
+			wantErr(t, "cancelling twice", err, service.ErrConflict, "bad_state")
+			_, err = f.svc.Respond(f.ctx, f.duty1, sub.ID, station.Response{Action: station.ActionDecline, Reason: "x"})
+			wantErr(t, "responding to a cancelled booking", err, service.ErrConflict, "already_handled")
+			acc := f.book(t, f.studentA, ptr(bj(3, 11, 0)))
+			f.accept(t, f.duty1, acc.ID, nil)
+			if c, err := f.svc.Cancel(f.ctx, f.studentA, acc.ID); err != nil || c.Status != model.BookingCancelled {
+				t.Fatalf("cancel accepted: %+v, %v", c, err)
+			}
+		})
+		t.Run("no-show", func(t *testing.T) {
+			f.clk.Set(t0)
+			b := f.book(t, f.studentA, ptr(bj(3, 15, 0)))
+			_, err := f.svc.NoShow(f.ctx, f.duty1, b.ID)
+			wantErr(t, "no-show before acceptance", err, service.ErrConflict, "bad_state")
+			f.accept(t, f.duty1, b.ID, nil)
+			_, err = f.svc.NoShow(f.ctx, f.studentA, b.ID)
+			wantErr(t, "student marking no-show", err, service.ErrForbidden, "not_station_admin")
+			if got, err := f.svc.NoShow(f.ctx, f.lead, b.ID); err != nil || got.Status != model.BookingNoShow {
+				t.Fatalf("no-show: %+v, %v", got, err)
+			}
+			_, err = f.svc.Rate(f.ctx, f.studentA, b.ID, 1, "")
+			wantErr(t, "rating a no-show", err, service.ErrConflict, "not_served")
+			_, err = f.svc.Cancel(f.ctx, f.studentA, b.ID)
+			wantErr(t, "cancelling a no-show", err, service.ErrConflict, "bad_state")
+		})
+	})
+}
+
+func TestFirstResponsePromise(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *model.DB) {
+		f := setup(t, db)
+		cases := []struct {
+			name   string
+			booked time.Time
+			after  time.Duration
+			action station.Response
+			kept   bool
+		}{
+			{"in hours, 59 minutes", t0, 59 * time.Minute, station.Response{Action: station.ActionDecline, Reason: "满了"}, true},
+			{"in hours, exactly at the deadline", t0, time.Hour, station.Response{Action: station.ActionDecline, Reason: "满了"}, true},
+			{"in hours, a second late", t0, time.Hour + time.Second, station.Response{Action: station.ActionDecline, Reason: "满了"}, false},
+			{"in hours, proposing late", t0, 3 * time.Hour, station.Response{Action: station.ActionPropose, Time: ptr(bj(6, 10, 0))}, false},
+			{"off hours, 11 hours", bj(2, 18, 0), 11 * time.Hour, station.Response{Action: station.ActionAccept, Time: ptr(bj(6, 10, 0)), Place: place}, true},
+			{"off hours, 13 hours", bj(2, 18, 0), 13 * time.Hour, station.Response{Action: station.ActionAccept, Time: ptr(bj(6, 10, 0)), Place: place}, false},
+		}
+		for _, tc := range cases {
+			t.Run(tc.name, func(t *testing.T) {
+				f.clk.Set(tc.booked)
+				student := newUser(t, db, model.RoleStudent, &f.uniA.ID, true)
+				b := f.book(t, student, nil)
+				f.clk.Advance(tc.after)
+				if _, err := f.svc.Respond(f.ctx, f.duty2, b.ID, tc.action); err != nil {
+					t.Fatal(err)
+				}
+				s := f.booking(t, b.ID)
+				if s.FirstResponseS == nil || *s.FirstResponseS != int64(tc.after/time.Second) || s.PromiseKept == nil || *s.PromiseKept != tc.kept {
+					t.Fatalf("first response %v s, kept %v; want %d s, %v", s.FirstResponseS, s.PromiseKept, tc.after/time.Second, tc.kept)
+				}
+				// Overdue is shown on unanswered bookings only.
+				v, err := f.svc.Get(f.ctx, f.duty2, b.ID)
+				if err != nil || v.Overdue {
+					t.Fatalf("answered booking overdue=%v, %v", v.Overdue, err)
+				}
+			})
+		}
+		t.Run("overdue flag", func(t *testing.T) {
+			f.clk.Set(t0)
+			b := f.book(t, f.studentA, nil)
+			f.clk.Set(t0.Add(time.Hour))
+			if v, err := f.svc.Get(f.ctx, f.studentA, b.ID); err != nil || v.Overdue {
+				t.Fatalf("at the deadline: overdue=%v, %v", v.Overdue, err)
+			}
+			f.clk.Set(t0.Add(time.Hour + time.Second))
+			if v, err := f.svc.Get(f.ctx, f.studentA, b.ID); err != nil || !v.Overdue {
+				t.Fatalf("after the deadline: overdue=%v, %v", v.Overdue, err)
+			}
+		})
+	})
+}
+
+func (f *fixture) question(t *testing.T, asker model.User, status string) model.Question {
+	t.Helper()
+	now := f.clk.Now().UTC()
+	q := model.Question{BoardID: 1, UniversityID: *asker.UniversityID, AskerID: asker.ID, Title: "考研焦虑睡不着怎么办",
+		Body: "最近压力很大", Status: status, DueAt: now.Add(24 * time.Hour), CreatedAt: now, UpdatedAt: now}
+	if err := f.db.Conn(f.ctx).Create(&q).Error; err != nil {
+		t.Fatal(err)
+	}
+	return q
+}
+
+func TestRefer(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *model.DB) {
+		f := setup(t, db)
+		q := f.question(t, f.studentA, model.QuestionOpen)
+		refusals := []struct {
+			name  string
+			actor model.User
+			qid   uint64
+			svc   string
+			note  string
+			kind  error
+			code  string
+		}{
+			{"a student", f.studentA2, q.ID, "心理咨询", "", service.ErrForbidden, "not_cadre"},
+			{"a station admin", f.duty1, q.ID, "心理咨询", "", service.ErrForbidden, "not_cadre"},
+			{"another university's cadre", f.cadreB, q.ID, "心理咨询", "", service.ErrForbidden, "other_university"},
+			{"another university's admin", f.adminB, q.ID, "心理咨询", "", service.ErrForbidden, "other_university"},
+			{"unknown question", f.cadreA, 999999, "心理咨询", "", service.ErrNotFound, "question_not_found"},
+			{"service not offered", f.cadreA, q.ID, "法律援助", "", service.ErrInvalid, "bad_service"},
+			{"note too long", f.cadreA, q.ID, "心理咨询", strings.Repeat("注", 501), service.ErrInvalid, "too_long"},
+		}
+		for _, tc := range refusals {
+			t.Run(tc.name, func(t *testing.T) {
+				_, err := f.svc.Refer(f.ctx, tc.actor, tc.qid, tc.svc, tc.note)
+				wantErr(t, "refer", err, tc.kind, tc.code)
+			})
+		}
+		if n := f.countBookings(t); n != 0 {
+			t.Fatalf("%d bookings from refused referrals", n)
+		}
+
+		b, err := f.svc.Refer(f.ctx, f.cadreA, q.ID, "心理咨询", "同学希望面谈")
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := f.booking(t, b.ID)
+		if s.StudentID != f.studentA.ID || s.QuestionID == nil || *s.QuestionID != q.ID || s.ReferredBy == nil || *s.ReferredBy != f.cadreA.ID ||
+			s.Status != model.BookingSubmitted || s.Description != "【转介自提问】考研焦虑睡不着怎么办\n同学希望面谈" ||
+			s.StationID == 0 || s.UniversityID != f.uniA.ID || !s.InHours || !s.DueAt.Equal(t0.Add(time.Hour)) {
+			t.Fatalf("referred booking = %+v", s)
+		}
+		ref := f.alertsFor(t, "booking_referral", b.ID)
+		wantRecipients(t, "booking_referral", ref, f.studentA)
+		if d := data(t, ref[0]); d["thing1"] != "考研焦虑睡不着怎么办" || d["thing2"] != "心理咨询" || d["thing3"] != "青年之家甲站" {
+			t.Fatalf("booking_referral data %v", d)
+		}
+		wantRecipients(t, "booking_new", f.alertsFor(t, "booking_new", b.ID), f.duty1)
+		if ms := f.alerts(t, "booking_referral"); len(ms) != 1 {
+			t.Fatalf("%d referral alerts, want 1", len(ms))
+		}
+
+		_, err = f.svc.Refer(f.ctx, f.adminA, q.ID, "学业辅导", "")
+		wantErr(t, "second referral", err, service.ErrConflict, "already_referred")
+
+		// The student sees and handles it as their own booking.
+		if v, err := f.svc.Get(f.ctx, f.studentA, b.ID); err != nil || !v.Access.Student {
+			t.Fatalf("student's view of the referral: %+v, %v", v.Access, err)
+		}
+		if _, err := f.svc.Cancel(f.ctx, f.studentA, b.ID); err != nil {
+			t.Fatal(err)
+		}
+		// Once the referral is closed the question can be referred again.
+		if _, err := f.svc.Refer(f.ctx, f.adminA, q.ID, "学业辅导", ""); err != nil {
+			t.Fatalf("referral after cancellation: %v", err)
+		}
+
+		for _, st := range []string{model.QuestionHidden, model.QuestionReview} {
+			hq := f.question(t, f.studentA2, st)
+			_, err := f.svc.Refer(f.ctx, f.cadreA, hq.ID, "心理咨询", "")
+			wantErr(t, st+" question", err, service.ErrConflict, "question_unavailable")
+		}
+		// The province refers anywhere; a university without station has
+		// nowhere to refer to.
+		qb := f.question(t, f.studentB, model.QuestionAnswered)
+		if _, err := f.svc.Refer(f.ctx, f.province, qb.ID, "学业辅导", ""); err != nil {
+			t.Fatalf("province referral: %v", err)
+		}
+		qc := f.question(t, f.studentC, model.QuestionOpen)
+		_, err = f.svc.Refer(f.ctx, f.province, qc.ID, "学业辅导", "")
+		wantErr(t, "no station", err, service.ErrNotFound, "station_not_found")
+	})
+}
+
+func TestBookingScoping(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *model.DB) {
+		f := setup(t, db)
+		bA := f.book(t, f.studentA, nil)
+		bB := f.book(t, f.studentB, nil)
+
+		for _, u := range []model.User{f.adminB, f.memberB} {
+			_, err := f.svc.Get(f.ctx, u, bA.ID)
+			wantErr(t, u.Account+" reading A's booking", err, service.ErrNotFound, "booking_not_found")
+			_, err = f.svc.Respond(f.ctx, u, bA.ID, station.Response{Action: station.ActionDecline, Reason: "x"})
+			wantErr(t, u.Account+" answering A's booking", err, service.ErrNotFound, "booking_not_found")
+			_, err = f.svc.Queue(f.ctx, u, f.uniA.ID)
+			wantErr(t, u.Account+" listing A's queue", err, service.ErrForbidden, "not_station_admin")
+		}
+		for _, u := range []model.User{f.cadreA, f.studentA} {
+			_, err := f.svc.Queue(f.ctx, u, f.uniA.ID)
+			wantErr(t, u.Role+" listing the queue", err, service.ErrForbidden, "not_station_admin")
+		}
+		if s := f.booking(t, bA.ID); s.Status != model.BookingSubmitted {
+			t.Fatalf("another station's admin changed the booking: %s", s.Status)
+		}
+		for _, u := range []model.User{f.adminA, f.lead, f.duty1, f.duty2, f.province} {
+			v, err := f.svc.Get(f.ctx, u, bA.ID)
+			if err != nil || !v.Access.Admin || v.Access.Student || v.ContactPhone != "13800138000" || v.StationName != "青年之家甲站" ||
+				v.StudentName != f.studentA.Account {
+				t.Fatalf("%s reading A's booking: %+v, %v", u.Account, v, err)
+			}
+			q, err := f.svc.Queue(f.ctx, u, f.uniA.ID)
+			if err != nil || len(q) != 1 || q[0].ID != bA.ID {
+				t.Fatalf("%s's queue: %d rows, %v", u.Account, len(q), err)
+			}
+		}
+		if q, err := f.svc.Queue(f.ctx, f.memberB, f.uniB.ID); err != nil || len(q) != 1 || q[0].ID != bB.ID {
+			t.Fatalf("B's queue: %d, %v", len(q), err)
+		}
+		_, err := f.svc.Queue(f.ctx, f.province, f.uniC.ID)
+		wantErr(t, "queue of a university without station", err, service.ErrNotFound, "")
+
+		for _, u := range []model.User{f.studentA2, f.studentB, f.cadreA} {
+			_, err := f.svc.Get(f.ctx, u, bA.ID)
+			wantErr(t, u.Account+" reading another's booking", err, service.ErrNotFound, "booking_not_found")
+		}
+		v, err := f.svc.Get(f.ctx, f.studentA, bA.ID)
+		if err != nil || !v.Access.Student || v.Access.Admin {
+			t.Fatalf("own booking: %+v, %v", v.Access, err)
+		}
+		_, err = f.svc.Get(f.ctx, f.province, 999999)
+		wantErr(t, "unknown booking", err, service.ErrNotFound, "booking_not_found")
+
+		mine, err := f.svc.Mine(f.ctx, f.studentA)
+		if err != nil || len(mine) != 1 || mine[0].ID != bA.ID || !mine[0].Access.Student {
+			t.Fatalf("Mine(studentA) = %+v, %v", mine, err)
+		}
+		if mine, err := f.svc.Mine(f.ctx, f.studentA2); err != nil || len(mine) != 0 {
+			t.Fatalf("Mine(studentA2) = %d rows, %v", len(mine), err)
+		}
+	})
+}
+
+func TestQueueOrder(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *model.DB) {
+		f := setup(t, db)
+		cancelled := f.book(t, f.studentA, nil)
+		if _, err := f.svc.Cancel(f.ctx, f.studentA, cancelled.ID); err != nil {
+			t.Fatal(err)
+		}
+		accepted := f.book(t, f.studentA, ptr(bj(3, 10, 0)))
+		f.accept(t, f.duty1, accepted.ID, nil)
+		f.clk.Advance(30 * time.Minute)
+		later := f.book(t, f.studentA, nil) // due 11:30
+		f.clk.Set(bj(2, 9, 0).Add(-time.Hour))
+		earlier := f.book(t, f.studentA2, nil) // 08:00, off hours: due 20:00
+		f.clk.Set(t0.Add(5 * time.Minute))
+		first := f.book(t, f.studentA2, nil) // due 11:05
+		q, err := f.svc.Queue(f.ctx, f.duty1, f.uniA.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []uint64
+		for _, v := range q {
+			got = append(got, v.ID)
+		}
+		want := []uint64{first.ID, later.ID, earlier.ID, accepted.ID, cancelled.ID}
+		if !slices.Equal(got, want) {
+			t.Fatalf("queue %v, want %v (waiting by deadline, then accepted, then closed)", got, want)
+		}
+	})
+}
+
+func TestSlotCapacityUnderConcurrency(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *model.DB) {
+		f := setup(t, db)
+		p := fullProfile("青年之家甲站")
+		p.SlotCapacity = 2
+		f.save(t, f.adminA, f.uniA.ID, p)
+		slot := bj(3, 10, 0)
+		students := make([]model.User, 8)
+		for i := range students {
+			students[i] = newUser(t, db, model.RoleStudent, &f.uniA.ID, true)
+		}
+		var wg sync.WaitGroup
+		var ok, full atomic.Int32
+		for _, s := range students {
+			wg.Add(1)
+			svc := f.newService(t, 2026) // another instance, as on another server
+			go func(s model.User) {
+				defer wg.Done()
+				_, err := svc.Book(f.ctx, s, station.BookInput{Service: "心理咨询", SlotStart: &slot, Phone: "13800138000"})
+				switch {
+				case err == nil:
+					ok.Add(1)
+				case errors.Is(err, service.ErrConflict) && code(err) == "slot_full":
+					full.Add(1)
+				default:
+					t.Errorf("book: %v", err)
+				}
+			}(s)
+		}
+		wg.Wait()
+		if ok.Load() != 2 || full.Load() != 6 {
+			t.Fatalf("%d booked, %d refused as full; want 2 and 6", ok.Load(), full.Load())
+		}
+		var n int64
+		if err := db.Conn(f.ctx).Model(&model.Booking{}).Where("slot_start = ?", slot.UTC()).Count(&n).Error; err != nil || n != 2 {
+			t.Fatalf("%d bookings stored for the slot, %v", n, err)
+		}
+		// The refused bookings left no alerts behind.
+		if ms := f.alerts(t, "booking_new"); len(ms) != 2 {
+			t.Fatalf("%d booking_new alerts, want 2", len(ms))
+		}
+		left := func(uni uint64, at time.Time) int {
+			t.Helper()
+			slots, err := f.svc.Slots(f.ctx, uni)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, s := range slots {
+				if s.Start.Equal(at) {
+					return s.Left
+				}
+			}
+			t.Fatalf("no slot at %v", at)
+			return 0
+		}
+		if l := left(f.uniA.ID, slot); l != 0 {
+			t.Fatalf("full slot shows %d left", l)
+		}
+		if l := left(f.uniA.ID, bj(3, 11, 0)); l != 2 {
+			t.Fatalf("empty slot shows %d left", l)
+		}
+		if l := left(f.uniB.ID, slot); l != -1 {
+			t.Fatalf("unlimited slot shows %d left", l)
+		}
+		// Cancelling frees a place.
+		var taken model.Booking
+		if err := db.Conn(f.ctx).Where("slot_start = ?", slot.UTC()).Order("id").First(&taken).Error; err != nil {
+			t.Fatal(err)
+		}
+		var owner model.User
+		if err := db.Conn(f.ctx).Take(&owner, taken.StudentID).Error; err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.svc.Cancel(f.ctx, owner, taken.ID); err != nil {
+			t.Fatal(err)
+		}
+		if l := left(f.uniA.ID, slot); l != 1 {
+			t.Fatalf("after a cancellation %d left, want 1", l)
+		}
+		f.book(t, f.studentA, &slot)
+		_, err := f.svc.Book(f.ctx, f.studentA2, station.BookInput{Service: "心理咨询", SlotStart: &slot, Phone: "13800138000"})
+		wantErr(t, "booking the full slot again", err, service.ErrConflict, "slot_full")
+		// Slots never lists times already begun.
+		slots, err := f.svc.Slots(f.ctx, f.uniA.ID)
+		if err != nil || len(slots) == 0 || !slots[0].Start.Equal(bj(2, 11, 0)) {
+			t.Fatalf("first slot %v, %v", slots, err)
+		}
+		_, err = f.svc.Slots(f.ctx, f.uniC.ID)
+		wantErr(t, "slots without station", err, service.ErrNotFound, "")
+	})
+}
+
+// sweep runs one sweep and checks what it reports.
+func (f *fixture) sweep(t *testing.T, want station.SweepResult) {
+	t.Helper()
+	got, err := f.svc.Sweep(f.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != want {
+		t.Fatalf("at %s sweep = %+v, want %+v", f.clk.Now().In(t0.Location()).Format("Mon 15:04"), got, want)
+	}
+}
+
+func TestSweepInHours(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *model.DB) {
+		f := setup(t, db)
+		b := f.book(t, f.studentA, nil) // Monday 10:00: due 11:00
+		none := station.SweepResult{}
+		f.clk.Set(t0.Add(44*time.Minute + 59*time.Second))
+		f.sweep(t, none)
+		if ms := f.alerts(t, "booking_reminder"); len(ms) != 0 {
+			t.Fatalf("reminded before 45 minutes: %d", len(ms))
+		}
+		f.clk.Set(t0.Add(45 * time.Minute))
+		f.sweep(t, station.SweepResult{Reminded: 1})
+		rem := f.alertsFor(t, "booking_reminder", b.ID)
+		wantRecipients(t, "booking_reminder", rem, f.duty1)
+		if d := data(t, rem[0]); d["thing1"] != "心理咨询" || d["time3"] != "2026-03-02 11:00" {
+			t.Fatalf("reminder data %v", d)
+		}
+		f.sweep(t, none)
+		f.clk.Set(t0.Add(59 * time.Minute))
+		f.sweep(t, none)
+		f.clk.Set(t0.Add(time.Hour))
+		f.sweep(t, station.SweepResult{Escalated: 1})
+		esc := f.alertsFor(t, "booking_escalated", b.ID)
+		wantRecipients(t, "booking_escalated", esc, f.lead, f.adminA)
+		if d := data(t, esc[0]); d["thing1"] != "青年之家甲站" || d["thing2"] != "心理咨询" || d["time3"] != "2026-03-02 11:00" {
+			t.Fatalf("escalation data %v", d)
+		}
+		f.sweep(t, none)
+		f.clk.Advance(48 * time.Hour)
+		f.sweep(t, none)
+		if n := len(f.alertsFor(t, "booking_reminder", b.ID)) + len(f.alertsFor(t, "booking_escalated", b.ID)); n != 3 {
+			t.Fatalf("%d reminder and escalation rows, want 3", n)
+		}
+		// Answering after the escalation still records the broken promise.
+		if _, err := f.svc.Respond(f.ctx, f.duty1, b.ID, station.Response{Action: station.ActionDecline, Reason: "晚了"}); err != nil {
+			t.Fatal(err)
+		}
+		if s := f.booking(t, b.ID); s.PromiseKept == nil || *s.PromiseKept {
+			t.Fatalf("late answer kept the promise: %v", s.PromiseKept)
+		}
+	})
+}
+
+func TestSweepOffHours(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *model.DB) {
+		f := setup(t, db)
+		booked := bj(2, 18, 0)
+		f.clk.Set(booked)
+		b := f.book(t, f.studentA, nil)
+		if b.InHours || !b.DueAt.Equal(bj(3, 6, 0)) || !b.RemindAt.Equal(bj(3, 4, 0)) {
+			t.Fatalf("off-hours booking: in %v due %v remind %v", b.InHours, b.DueAt, b.RemindAt)
+		}
+		none := station.SweepResult{}
+		f.clk.Set(booked.Add(10*time.Hour - time.Second))
+		f.sweep(t, none)
+		f.clk.Set(booked.Add(10 * time.Hour))
+		f.sweep(t, station.SweepResult{Reminded: 1})
+		// At 04:00 the station is closed: the whole team is reminded.
+		wantRecipients(t, "booking_reminder", f.alertsFor(t, "booking_reminder", b.ID), f.lead, f.duty1, f.duty2)
+		f.clk.Set(booked.Add(12*time.Hour - time.Second))
+		f.sweep(t, none)
+		f.clk.Set(booked.Add(12 * time.Hour))
+		f.sweep(t, station.SweepResult{Escalated: 1})
+		wantRecipients(t, "booking_escalated", f.alertsFor(t, "booking_escalated", b.ID), f.lead, f.adminA)
+		f.sweep(t, none)
+	})
+}
+
+func TestSweepSkipsAnsweredBookings(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *model.DB) {
+		f := setup(t, db)
+		declined := f.book(t, f.studentA, nil)
+		proposed := f.book(t, f.studentA, nil)
+		cancelled := f.book(t, f.studentA, nil)
+		f.clk.Advance(10 * time.Minute)
+		if _, err := f.svc.Respond(f.ctx, f.duty1, declined.ID, station.Response{Action: station.ActionDecline, Reason: "满了"}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.svc.Respond(f.ctx, f.duty1, proposed.ID, station.Response{Action: station.ActionPropose, Time: ptr(bj(9, 10, 0))}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.svc.Cancel(f.ctx, f.studentA, cancelled.ID); err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range []time.Duration{45 * time.Minute, time.Hour, 13 * time.Hour} {
+			f.clk.Set(t0.Add(d))
+			f.sweep(t, station.SweepResult{})
+		}
+		if n := len(f.alerts(t, "booking_reminder")) + len(f.alerts(t, "booking_escalated")) + len(f.alerts(t, "appointment")); n != 0 {
+			t.Fatalf("%d reminders for answered bookings", n)
+		}
+	})
+}
+
+func TestSweepAppointments(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *model.DB) {
+		f := setup(t, db)
+		slot := bj(3, 10, 0)
+		b := f.book(t, f.studentA, &slot)
+		f.clk.Advance(10 * time.Minute)
+		f.accept(t, f.duty2, b.ID, nil)
+		// An appointment the sweep only sees once it has begun is not
+		// announced any more.
+		passed := f.book(t, f.studentA2, ptr(bj(2, 11, 0)))
+		f.accept(t, f.duty1, passed.ID, nil)
+		// A proposal the student takes is announced like an acceptance.
+		prop := f.book(t, f.studentA2, nil)
+		if _, err := f.svc.Respond(f.ctx, f.duty1, prop.ID, station.Response{Action: station.ActionPropose, Time: ptr(bj(4, 15, 0)), Place: "图书馆305"}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.svc.AcceptProposal(f.ctx, f.studentA2, prop.ID); err != nil {
+			t.Fatal(err)
+		}
+
+		none := station.SweepResult{}
+		f.clk.Set(bj(2, 11, 0))
+		f.sweep(t, none)
+		f.clk.Set(slot.Add(-2*time.Hour - time.Second))
+		f.sweep(t, none)
+		f.clk.Set(slot.Add(-2 * time.Hour))
+		f.sweep(t, station.SweepResult{Appointments: 1})
+		ms := f.alertsFor(t, "appointment", b.ID)
+		wantRecipients(t, "appointment", ms, f.studentA, f.duty2)
+		if d := data(t, ms[0]); d["thing1"] != "心理咨询" || d["time2"] != "2026-03-03 10:00" || d["thing3"] != place {
+			t.Fatalf("appointment data %v", d)
+		}
+		f.sweep(t, none)
+		f.clk.Set(slot.Add(-time.Minute))
+		f.sweep(t, none)
+		f.clk.Set(bj(4, 13, 0))
+		f.sweep(t, station.SweepResult{Appointments: 1})
+		wantRecipients(t, "appointment", f.alertsFor(t, "appointment", prop.ID), f.studentA2, f.duty1)
+		if n := len(f.alertsFor(t, "appointment", passed.ID)); n != 0 {
+			t.Fatalf("%d alerts for an appointment already begun", n)
+		}
+		if n := len(f.alerts(t, "booking_reminder")); n != 0 {
+			t.Fatalf("%d reminders for answered bookings", n)
+		}
+	})
+}
+
+func TestConcurrentSweepsAlertOnce(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *model.DB) {
+		f := setup(t, db)
+		var ids []uint64
+		for range 4 {
+			s := newUser(t, db, model.RoleStudent, &f.uniA.ID, true)
+			for range 5 {
+				ids = append(ids, f.book(t, s, nil).ID)
+			}
+		}
+		// Five accepted appointments in two hours' time as well.
+		var appts []uint64
+		for i := range 5 {
+			s := newUser(t, db, model.RoleStudent, &f.uniA.ID, true)
+			b := f.book(t, s, ptr(bj(2, 13+i%2, 0)))
+			f.accept(t, f.duty1, b.ID, nil)
+			appts = append(appts, b.ID)
+		}
+		f.clk.Set(t0.Add(2 * time.Hour)) // 12:00: all 20 overdue, all 5 appointments within 2 hours
+		var wg sync.WaitGroup
+		var total [3]atomic.Int32
+		for range 4 {
+			wg.Add(1)
+			svc := f.newService(t, 2026) // as on another server
+			go func() {
+				defer wg.Done()
+				r, err := svc.Sweep(f.ctx)
+				if err != nil {
+					t.Errorf("sweep: %v", err)
+					return
+				}
+				total[0].Add(int32(r.Reminded))
+				total[1].Add(int32(r.Escalated))
+				total[2].Add(int32(r.Appointments))
+			}()
+		}
+		wg.Wait()
+		if total[0].Load() != 20 || total[1].Load() != 20 || total[2].Load() != 5 {
+			t.Fatalf("sweeps claimed %d reminders, %d escalations, %d appointments; want 20, 20, 5",
+				total[0].Load(), total[1].Load(), total[2].Load())
+		}
+		for _, id := range ids {
+			wantRecipients(t, fmt.Sprintf("reminder of %d", id), f.alertsFor(t, "booking_reminder", id), f.duty1)
+			wantRecipients(t, fmt.Sprintf("escalation of %d", id), f.alertsFor(t, "booking_escalated", id), f.lead, f.adminA)
+		}
+		for _, id := range appts {
+			ms := f.alertsFor(t, "appointment", id)
+			if len(ms) != 2 {
+				t.Fatalf("appointment %d: %d alerts, want 2", id, len(ms))
+			}
+		}
+		if n := len(f.alerts(t, "booking_reminder")) + len(f.alerts(t, "booking_escalated")) + len(f.alerts(t, "appointment")); n != 20+40+10 {
+			t.Fatalf("%d alert rows, want 70", n)
+		}
+		f.sweep(t, station.SweepResult{})
+	})
+}
+
+func TestConcurrentReferralsOfOneQuestion(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *model.DB) {
+		f := setup(t, db)
+		q := f.question(t, f.studentA, model.QuestionOpen)
+		cadres := []model.User{f.cadreA, f.adminA, f.province}
+		for range 3 {
+			cadres = append(cadres, newUser(t, db, model.RoleCadre, &f.uniA.ID, true))
+		}
+		var wg sync.WaitGroup
+		var ok, dup atomic.Int32
+		start := make(chan struct{})
+		for _, c := range cadres {
+			wg.Add(1)
+			svc := f.newService(t, 2026)
+			go func(c model.User) {
+				defer wg.Done()
+				<-start
+				_, err := svc.Refer(f.ctx, c, q.ID, "心理咨询", "")
+				switch {
+				case err == nil:
+					ok.Add(1)
+				case code(err) == "already_referred":
+					dup.Add(1)
+				default:
+					t.Errorf("refer: %v", err)
+				}
+			}(c)
+		}
+		close(start)
+		wg.Wait()
+		if ok.Load() != 1 || dup.Load() != int32(len(cadres)-1) {
+			t.Fatalf("%d referrals made, %d refused; want 1 and %d", ok.Load(), dup.Load(), len(cadres)-1)
+		}
+		if ms := f.alerts(t, "booking_referral"); len(ms) != 1 {
+			t.Fatalf("the student got %d referral alerts, want 1", len(ms))
+		}
+	})
+}
+
+func TestConcurrentResponsesApplyOnce(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *model.DB) {
+		f := setup(t, db)
+		b := f.book(t, f.studentA, ptr(bj(3, 10, 0)))
+		admins := []model.User{f.lead, f.duty1, f.duty2, f.adminA, f.province, f.duty1}
+		var wg sync.WaitGroup
+		var ok, handled atomic.Int32
+		start := make(chan struct{})
+		for i, a := range admins {
+			wg.Add(1)
+			svc := f.newService(t, 2026)
+			r := station.Response{Action: station.ActionAccept, Place: place}
+			if i%2 == 1 {
+				r = station.Response{Action: station.ActionDecline, Reason: "满了"}
+			}
+			go func(a model.User, r station.Response) {
+				defer wg.Done()
+				<-start
+				_, err := svc.Respond(f.ctx, a, b.ID, r)
+				switch {
+				case err == nil:
+					ok.Add(1)
+				case code(err) == "already_handled":
+					handled.Add(1)
+				default:
+					t.Errorf("respond: %v", err)
+				}
+			}(a, r)
+		}
+		close(start)
+		wg.Wait()
+		if ok.Load() != 1 || handled.Load() != int32(len(admins)-1) {
+			t.Fatalf("%d responses applied, %d refused; want 1 and %d", ok.Load(), handled.Load(), len(admins)-1)
+		}
+		wantRecipients(t, "booking_reply", f.alertsFor(t, "booking_reply", b.ID), f.studentA)
+	})
+}
