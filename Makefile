@@ -18,6 +18,9 @@ GOLANGCI_LINT_VERSION := v2.15.0
 # Flags for cmd/wxbench, e.g. make bench BENCH_FLAGS="-rounds 3 -strict".
 BENCH_FLAGS ?=
 
+# Flags for cmd/alertbench, e.g. make bench-alerts ALERTBENCH_FLAGS="-rounds 3 -latency 1ms".
+ALERTBENCH_FLAGS ?=
+
 .PHONY: help build test test-all lint fmt bench fuzz run clean
 
 help:
@@ -26,6 +29,7 @@ help:
 	@echo "make test-all  the same against local MariaDB and Redis too"
 	@echo "make lint      go vet, gofmt check, golangci-lint $(GOLANGCI_LINT_VERSION) if installed"
 	@echo "make bench     load /wechat/callback of the project and of the baseline (wrk, MariaDB, Redis)"
+	@echo "make bench-alerts  drain 10,000 queued alerts to the fake WeChat API with 1 and 2 instances (MariaDB, Redis)"
 	@echo "make fuzz      fuzz the callback handler for 60s"
 	@echo "make run       go run ./cmd/youthvoice"
 
@@ -60,6 +64,14 @@ fmt:
 bench:
 	@command -v wrk >/dev/null || apt-get install -y wrk
 	$(GO) run ./cmd/wxbench $(BENCH_FLAGS)
+
+# Needs MariaDB and Redis on their local ports (see .ci/run). Drains 10,000
+# queued template messages to the fake WeChat API with one instance, then
+# two; the database is YV_TEST_MYSQL_DSN's server with its own yv_alertbench.
+.PHONY: bench-alerts
+bench-alerts:
+	YV_TEST_MYSQL_DSN='$(YV_TEST_MYSQL_DSN)' YV_TEST_REDIS_ADDR='$(YV_TEST_REDIS_ADDR)' \
+		$(GO) run ./cmd/alertbench $(ALERTBENCH_FLAGS)
 
 fuzz:
 	$(GO) test -run='^$$' -fuzz=FuzzCallback -fuzztime=60s ./handler/

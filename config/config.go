@@ -192,7 +192,7 @@ func Default() Config {
 			IdleTimeout:     60 * time.Second,
 			ShutdownTimeout: 20 * time.Second,
 		},
-		Alerts: Alerts{Workers: 8, Batch: 100, PollInterval: time.Second, Templates: defaultTemplates()},
+		Alerts: Alerts{Workers: 32, Batch: 100, PollInterval: time.Second, Templates: defaultTemplates()},
 	}
 }
 

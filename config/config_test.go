@@ -70,7 +70,7 @@ func TestDefaults(t *testing.T) {
 			IdleTimeout:     60 * time.Second,
 			ShutdownTimeout: 20 * time.Second,
 		},
-		Alerts: config.Alerts{Workers: 8, Batch: 100, PollInterval: time.Second, Templates: config.Templates{
+		Alerts: config.Alerts{Workers: 32, Batch: 100, PollInterval: time.Second, Templates: config.Templates{
 			QuestionNew:        config.Template{Fields: map[string]string{"title": "thing1", "board": "thing2", "time": "time3"}},
 			Answered:           config.Template{Fields: map[string]string{"title": "thing1", "answerer": "thing2", "time": "time3"}},
 			FollowUp:           config.Template{Fields: map[string]string{"title": "thing1", "content": "thing2", "time": "time3"}},

@@ -548,3 +548,89 @@ func TestRunLoopsUntilCancelled(t *testing.T) {
 		}
 	})
 }
+
+// cancelAfter cancels a context after n sends WeChat accepted.
+type cancelAfter struct {
+	api    alert.TemplateSender
+	n      int
+	cancel context.CancelFunc
+	mu     sync.Mutex
+	sent   int
+}
+
+func (c *cancelAfter) SendTemplate(ctx context.Context, t wxapi.Template) (int64, error) {
+	id, err := c.api.SendTemplate(ctx, t)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err == nil {
+		c.sent++
+		if c.sent == c.n {
+			c.cancel()
+		}
+	}
+	return id, err
+}
+
+// A sender stopped mid-batch (graceful shutdown) stores what it sent and
+// hands the rest back at once: nothing is sent twice and nothing waits for
+// a claim to expire.
+func TestShutdownMidBatch(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *model.DB) {
+		e := setup(t, db)
+		const total = 20
+		for i := range total {
+			if err := e.outbox.Enqueue(context.Background(), sample(fmt.Sprintf("o_stop_%02d", i))); err != nil {
+				t.Fatal(err)
+			}
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		stopper := &cancelAfter{api: e.api, n: 3, cancel: cancel}
+		s, err := alert.NewSender(db, stopper, e.clk, slog.New(slog.NewTextHandler(io.Discard, nil)), prometheus.NewRegistry(),
+			alert.Options{WorkerID: "stopping", Batch: total, Workers: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Only the queue gauges may fail for the cancelled context.
+		if _, err := s.RunOnce(ctx); err != nil && !errors.Is(err, context.Canceled) {
+			t.Fatalf("RunOnce while stopping: %v", err)
+		}
+		var rows []model.TemplateMessage
+		if err := db.Conn(context.Background()).Order("id").Find(&rows).Error; err != nil {
+			t.Fatal(err)
+		}
+		sent := 0
+		for _, r := range rows {
+			switch r.Status {
+			case model.TemplateSent:
+				sent++
+			case model.TemplatePending:
+				if r.ClaimedBy != "" {
+					t.Errorf("row %d pending but still claimed by %q", r.ID, r.ClaimedBy)
+				}
+			default:
+				t.Errorf("row %d left %q after the stop", r.ID, r.Status)
+			}
+		}
+		if sent != stopper.sent || sent < 3 || sent == total {
+			t.Fatalf("%d rows stored as sent, %d accepted by WeChat; want them equal, at least 3 and fewer than %d", sent, stopper.sent, total)
+		}
+		// Another instance (no clock advance: nothing waits for a claim to
+		// expire) sends the rest, each once.
+		if n := e.runOnce(t); n != total-sent {
+			t.Fatalf("restart sent %d, want %d", n, total-sent)
+		}
+		per := map[string]int{}
+		for _, tc := range e.sentTo() {
+			per[tc.ClientMsgID]++
+		}
+		if len(per) != total {
+			t.Fatalf("%d distinct messages reached WeChat, want %d", len(per), total)
+		}
+		for id, n := range per {
+			if n != 1 {
+				t.Errorf("client_msg_id %s sent %d times", id, n)
+			}
+		}
+	})
+}

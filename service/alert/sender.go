@@ -11,6 +11,7 @@ import (
 	"os"
 	"regexp"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -35,6 +36,9 @@ const (
 	// message is marked failed.
 	MaxAttempts = 8
 	claimFor    = time.Minute
+	// gaugeEvery spaces the queue gauges' two queries while Run drains
+	// full batches (they scan every pending row).
+	gaugeEvery = 10 * time.Second
 )
 
 // TemplateSender sends one template message; *wxapi.Client is one.
@@ -66,6 +70,7 @@ type Sender struct {
 	failed     *prometheus.CounterVec
 	queueDepth prometheus.Gauge
 	oldestAge  prometheus.Gauge
+	gaugesAt   time.Time // last updateGauges, for Run
 }
 
 // NewSender builds a worker and registers its metrics on reg. All
@@ -121,7 +126,7 @@ func (s *Sender) Run(ctx context.Context, every time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
-		n, err := s.runOnce(ctx)
+		n, err := s.runOnce(ctx, false)
 		if err != nil && ctx.Err() == nil {
 			s.log.ErrorContext(ctx, "template outbox run failed", "err", err)
 		}
@@ -139,17 +144,18 @@ func (s *Sender) Run(ctx context.Context, every time.Duration) {
 // RunOnce claims up to Batch due messages, sends them and records the
 // outcomes. It returns how many WeChat accepted.
 func (s *Sender) RunOnce(ctx context.Context) (int, error) {
-	sent, _, err := s.run(ctx)
+	sent, _, err := s.run(ctx, true)
 	return sent, err
 }
 
-// runOnce is RunOnce reporting how many rows were claimed.
-func (s *Sender) runOnce(ctx context.Context) (int, error) {
-	_, claimed, err := s.run(ctx)
+// runOnce is RunOnce reporting how many rows were claimed; the gauges are
+// refreshed after a batch that was not full, or gaugeEvery at the latest.
+func (s *Sender) runOnce(ctx context.Context, gauges bool) (int, error) {
+	_, claimed, err := s.run(ctx, gauges)
 	return claimed, err
 }
 
-func (s *Sender) run(ctx context.Context) (sent, claimed int, err error) {
+func (s *Sender) run(ctx context.Context, gauges bool) (sent, claimed int, err error) {
 	rows, err := s.claim(ctx)
 	if err != nil {
 		return 0, 0, err
@@ -157,6 +163,7 @@ func (s *Sender) run(ctx context.Context) (sent, claimed int, err error) {
 	var (
 		mu   sync.Mutex
 		errs []error
+		done []sentRow
 		wg   sync.WaitGroup
 		next = make(chan int)
 	)
@@ -169,20 +176,42 @@ func (s *Sender) run(ctx context.Context) (sent, claimed int, err error) {
 				mu.Lock()
 				if err != nil {
 					errs = append(errs, err)
-				} else if ok {
-					sent++
+				} else if ok != nil {
+					done = append(done, *ok)
 				}
 				mu.Unlock()
 			}
 		}()
 	}
+	// On shutdown, send no more of the batch and hand the rest back at
+	// once (rather than when the claim expires).
+	var unsent []uint64
+feed:
 	for i := range rows {
-		next <- i
+		select {
+		case next <- i:
+		case <-ctx.Done():
+			for _, m := range rows[i:] {
+				unsent = append(unsent, m.ID)
+			}
+			break feed
+		}
 	}
 	close(next)
 	wg.Wait()
-	if err := s.updateGauges(ctx); err != nil {
+	if err := s.release(ctx, unsent); err != nil {
 		errs = append(errs, err)
+	}
+	if err := s.storeSent(ctx, done); err != nil {
+		errs = append(errs, err)
+	} else {
+		sent = len(done)
+	}
+	if gauges || len(rows) < s.batch || s.clk.Now().Sub(s.gaugesAt) >= gaugeEvery {
+		if err := s.updateGauges(ctx); err != nil {
+			errs = append(errs, err)
+		}
+		s.gaugesAt = s.clk.Now()
 	}
 	return sent, len(rows), errors.Join(errs...)
 }
@@ -191,20 +220,33 @@ func (s *Sender) now() time.Time { return s.clk.Now().UTC().Truncate(timePrecisi
 
 // claim marks due rows (pending and due, or sending with an expired
 // claim) as ours. On MySQL, SKIP LOCKED keeps concurrent senders apart;
-// SQLite's single connection serialises the transaction.
+// SQLite's single connection serialises the transaction. Due rows are
+// read in the order of idx_template_status_next (status, next_attempt_at,
+// id), so the scan stops after Batch rows instead of walking every row
+// ever sent; expired claims are looked for only when that leaves room.
 func (s *Sender) claim(ctx context.Context) ([]model.TemplateMessage, error) {
 	now := s.now()
 	var rows []model.TemplateMessage
 	err := s.db.WithTx(ctx, func(ctx context.Context) error {
-		q := s.db.Conn(ctx).
-			Where("(status = ? AND next_attempt_at <= ?) OR (status = ? AND claimed_until <= ?)",
-				model.TemplatePending, now, StatusSending, now).
-			Order("id").Limit(s.batch)
-		if s.db.Dialect() == model.MySQL {
-			q = q.Clauses(clause.Locking{Strength: "UPDATE", Options: "SKIP LOCKED"})
+		lock := func(q *gorm.DB) *gorm.DB {
+			if s.db.Dialect() == model.MySQL {
+				return q.Clauses(clause.Locking{Strength: "UPDATE", Options: "SKIP LOCKED"})
+			}
+			return q
 		}
-		if err := q.Find(&rows).Error; err != nil {
+		q := s.db.Conn(ctx).Where("status = ? AND next_attempt_at <= ?", model.TemplatePending, now).
+			Order("next_attempt_at").Order("id").Limit(s.batch)
+		if err := lock(q).Find(&rows).Error; err != nil {
 			return err
+		}
+		if len(rows) < s.batch {
+			var expired []model.TemplateMessage
+			q := s.db.Conn(ctx).Where("status = ? AND claimed_until <= ?", StatusSending, now).
+				Order("id").Limit(s.batch - len(rows))
+			if err := lock(q).Find(&expired).Error; err != nil {
+				return err
+			}
+			rows = append(rows, expired...)
 		}
 		if len(rows) == 0 {
 			return nil
@@ -259,13 +301,20 @@ func Backoff(n int) time.Duration {
 	return d
 }
 
-// send sends one claimed row and stores the outcome. It reports whether
-// WeChat accepted the message; err is a database error.
-func (s *Sender) send(ctx context.Context, m *model.TemplateMessage) (bool, error) {
+// sentRow is a message WeChat accepted, to be stored by storeSent.
+type sentRow struct {
+	id    uint64
+	msgID int64
+}
+
+// send sends one claimed row. When WeChat accepts it, it returns the row
+// for storeSent; any other outcome it stores itself. err is a database
+// error.
+func (s *Sender) send(ctx context.Context, m *model.TemplateMessage) (*sentRow, error) {
 	var data map[string]string
 	if err := json.Unmarshal([]byte(m.Data), &data); err != nil {
 		// Cannot happen for rows Enqueue wrote; do not retry it forever.
-		return false, s.finish(ctx, m, map[string]any{
+		return nil, s.finish(ctx, m, map[string]any{
 			"status": model.TemplateFailed, "attempts": m.Attempts, "last_err_code": 0,
 			"last_error": clip("invalid data JSON: "+err.Error(), 500), "config_error": true,
 		})
@@ -280,11 +329,11 @@ func (s *Sender) send(ctx context.Context, m *model.TemplateMessage) (bool, erro
 	attempts := m.Attempts + 1
 	if sendErr == nil {
 		s.sentTotal.Inc()
-		return true, s.succeeded(ctx, m, msgID, attempts)
+		return &sentRow{id: m.ID, msgID: msgID}, nil
 	}
 	if ctx.Err() != nil {
 		// Shutting down: leave the claim to expire; the row is resent.
-		return false, nil
+		return nil, nil
 	}
 	code, hasCode := wxapi.ErrCode(sendErr)
 	label := "network"
@@ -312,30 +361,81 @@ func (s *Sender) send(ctx context.Context, m *model.TemplateMessage) (bool, erro
 			upd["next_attempt_at"] = s.now().Add(Backoff(attempts))
 		}
 	}
-	return false, s.finish(ctx, m, upd)
+	return nil, s.finish(ctx, m, upd)
 }
 
-// succeeded stores the msgid and applies a delivery report that arrived
-// before it. The report row is read with a lock first, so a report the
-// callback stores concurrently either is seen here or finds our msgid.
-func (s *Sender) succeeded(ctx context.Context, m *model.TemplateMessage, msgID int64, attempts int) error {
-	return s.db.WithTx(ctx, func(ctx context.Context) error {
-		upd := map[string]any{"status": model.TemplateSent, "msg_id": msgID, "attempts": attempts,
-			"last_err_code": 0, "last_error": ""}
+// storeSent stores the msgids of a batch's accepted messages in one
+// transaction (one commit per batch instead of one per message) and
+// applies delivery reports that arrived before them. The report rows are
+// read with a lock first, so a report the callback stores concurrently
+// either is seen here or finds our msgid. Rows whose claim was lost are
+// left alone. It runs even when ctx is cancelled: the messages were sent.
+func (s *Sender) storeSent(ctx context.Context, done []sentRow) error {
+	if len(done) == 0 {
+		return nil
+	}
+	ctx = context.WithoutCancel(ctx)
+	now := s.now()
+	ids := make([]uint64, len(done))
+	msgIDs := make([]int64, len(done))
+	var cases strings.Builder
+	args := make([]any, 0, 2*len(done))
+	cases.WriteString("CASE id")
+	for i, d := range done {
+		ids[i], msgIDs[i] = d.id, d.msgID
+		cases.WriteString(" WHEN ? THEN ?")
+		args = append(args, d.id, d.msgID)
+	}
+	cases.WriteString(" END")
+	err := s.db.WithTx(ctx, func(ctx context.Context) error {
+		conn := s.db.Conn(ctx)
 		var reps []model.TemplateSendReport
-		q := s.db.Conn(ctx).Where("msg_id = ?", msgID).Limit(1)
+		q := conn.Where("msg_id IN ?", msgIDs)
 		if s.db.Dialect() == model.MySQL {
 			q = q.Clauses(clause.Locking{Strength: "UPDATE"})
 		}
 		if err := q.Find(&reps).Error; err != nil {
 			return fmt.Errorf("读取模板消息送达结果失败: %w", err)
 		}
-		if len(reps) > 0 {
-			upd["delivery_status"] = reps[0].Status
-			upd["delivered_at"] = reps[0].ReportedAt
+		res := conn.Model(&model.TemplateMessage{}).
+			Where("id IN ? AND status = ? AND claimed_by = ?", ids, StatusSending, s.worker).
+			Updates(map[string]any{
+				"status": model.TemplateSent, "msg_id": gorm.Expr(cases.String(), args...),
+				"attempts": gorm.Expr("attempts + 1"), "last_err_code": 0, "last_error": "",
+				"claimed_by": "", "claimed_until": nil, "updated_at": now,
+			})
+		if res.Error != nil {
+			return res.Error
 		}
-		return s.finish(ctx, m, upd)
+		if n := int(res.RowsAffected); n < len(done) {
+			s.log.WarnContext(ctx, "template message claims lost before their results were stored", "lost", len(done)-n, "sent", len(done))
+		}
+		for _, r := range reps {
+			if err := conn.Model(&model.TemplateMessage{}).Where("msg_id = ? AND status = ?", r.MsgID, model.TemplateSent).
+				Updates(map[string]any{"delivery_status": r.Status, "delivered_at": r.ReportedAt}).Error; err != nil {
+				return err
+			}
+		}
+		return nil
 	})
+	if err != nil {
+		return fmt.Errorf("保存 %d 条模板消息的发送结果失败: %w", len(done), err)
+	}
+	return nil
+}
+
+// release hands claimed rows that were not sent back to the queue.
+func (s *Sender) release(ctx context.Context, ids []uint64) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	err := s.db.Conn(context.WithoutCancel(ctx)).Model(&model.TemplateMessage{}).
+		Where("id IN ? AND status = ? AND claimed_by = ?", ids, StatusSending, s.worker).
+		Updates(map[string]any{"status": model.TemplatePending, "claimed_by": "", "claimed_until": nil, "updated_at": s.now()}).Error
+	if err != nil {
+		return fmt.Errorf("交还未发送的模板消息失败: %w", err)
+	}
+	return nil
 }
 
 // finish writes upd and releases our claim, unless the claim was lost.

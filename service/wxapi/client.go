@@ -95,7 +95,13 @@ func wrap(api string, err error) error {
 // Configure points silenceper's process-wide HTTP layer at apiBase and gives
 // it a timeout. Call it once at start (the library keeps these globally).
 func Configure(apiBase string, timeout time.Duration) {
-	util.DefaultHTTPClient = &http.Client{Timeout: timeout}
+	// Keep a connection per concurrent caller: with net/http's default of
+	// 2 idle connections per host, 8 outbox workers open a new connection
+	// (a TLS handshake, a TIME_WAIT socket) for about every other send.
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConns = 128
+	t.MaxIdleConnsPerHost = 64 // YV_ALERT_WORKERS is at most 64
+	util.DefaultHTTPClient = &http.Client{Timeout: timeout, Transport: t}
 	base := strings.TrimRight(apiBase, "/")
 	if base == "" || base == officialBase {
 		util.SetURIModifier(nil)
