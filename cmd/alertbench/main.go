@@ -91,7 +91,7 @@ func main() {
 	flag.IntVar(&o.n, "n", 10000, "alerts to queue and deliver per scenario")
 	flag.IntVar(&o.instances, "instances", 2, "youthvoice serve instances in the measured scenario")
 	flag.StringVar(&o.bin, "bin", "", "youthvoice binary to run (default: build ./cmd/youthvoice into a temporary directory)")
-	flag.IntVar(&o.workers, "workers", 8, "YV_ALERT_WORKERS of each instance")
+	flag.IntVar(&o.workers, "workers", 32, "YV_ALERT_WORKERS of each instance")
 	flag.IntVar(&o.batch, "batch", 100, "YV_ALERT_BATCH of each instance")
 	flag.DurationVar(&o.poll, "poll", 50*time.Millisecond, "YV_ALERT_POLL_INTERVAL of each instance")
 	flag.DurationVar(&o.latency, "latency", 0, "delay the fake API adds to every request (e.g. 1ms, standing in for the network)")
