@@ -205,8 +205,13 @@ func (h *WeChat) push(c *gin.Context) {
 	// so replies follow the service's clock like everything else.
 	if txt, ok := srv.ResponseMsg.(*message.Text); ok {
 		txt.CreateTime = h.clock.Now().Unix()
-		if raw, err := xml.Marshal(txt); err == nil {
-			srv.ResponseRawXMLMsg = raw
+		// Plaintext replies are marshalled from ResponseMsg by Send; only
+		// safe mode encrypts the raw XML built earlier, so only then is
+		// it rebuilt.
+		if q.Get("encrypt_type") == "aes" {
+			if raw, err := xml.Marshal(txt); err == nil {
+				srv.ResponseRawXMLMsg = raw
+			}
 		}
 	}
 	if err := srv.Send(); err != nil {
