@@ -4,7 +4,6 @@ import (
 	"errors"
 	"net/http"
 	"reflect"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -307,21 +306,10 @@ func apiBindingFields(req any, err error) map[string]string {
 
 // apiPathID reads a positive integer path parameter.
 func apiPathID(c *gin.Context) (uint64, error) {
-	id, err := strconv.ParseUint(c.Param("id"), 10, 64)
-	if err != nil || id == 0 {
-		return 0, service.Invalid("bad_id", "编号无效，应为正整数", map[string]string{"id": "编号无效"})
-	}
-	return id, nil
+	return paramID(c, "id", errBadID)
 }
 
-// apiPage reads ?page= (1 when absent or not a number; the services cap it).
-func apiPage(c *gin.Context) int {
-	p, err := strconv.Atoi(c.Query("page"))
-	if err != nil || p < 1 {
-		return 1
-	}
-	return p
-}
+var errBadID = service.Invalid("bad_id", "编号无效，应为正整数", map[string]string{"id": "编号无效"})
 
 func apiFlag(c *gin.Context, name string) bool {
 	switch strings.ToLower(c.Query(name)) {
@@ -358,7 +346,7 @@ func (w *Web) apiBoardQuestions(c *gin.Context) {
 	if !signedIn {
 		return
 	}
-	page := apiPage(c)
+	page := pageParam(c)
 	b, qs, err := w.questions.List(c.Request.Context(), *u, c.Param("key"),
 		question.ListOptions{Unanswered: apiFlag(c, "unanswered"), Page: page})
 	if err != nil {
@@ -378,7 +366,7 @@ func (w *Web) apiSearchQuestions(c *gin.Context) {
 		w.fail(c, service.Invalid("query_too_long", "搜索词过长", map[string]string{"q": "搜索词不能超过 100 个字"}))
 		return
 	}
-	qs, err := w.questions.Search(c.Request.Context(), *u, c.Query("board"), q, apiPage(c))
+	qs, err := w.questions.Search(c.Request.Context(), *u, c.Query("board"), q, pageParam(c))
 	if err != nil {
 		w.fail(c, err)
 		return
@@ -391,7 +379,7 @@ func (w *Web) apiMyQuestions(c *gin.Context) {
 	if !signedIn {
 		return
 	}
-	qs, err := w.questions.Mine(c.Request.Context(), *u, apiPage(c))
+	qs, err := w.questions.Mine(c.Request.Context(), *u, pageParam(c))
 	if err != nil {
 		w.fail(c, err)
 		return

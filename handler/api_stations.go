@@ -1,14 +1,13 @@
 package handler
 
 import (
+	"context"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/gdyouth/youthvoice/model"
-	"github.com/gdyouth/youthvoice/service"
 	"github.com/gdyouth/youthvoice/service/clock"
 	"github.com/gdyouth/youthvoice/service/station"
 )
@@ -29,18 +28,31 @@ func (w *Web) registerStationAPI(r gin.IRouter) {
 	r.POST("/bookings", w.apiBook)
 	r.GET("/bookings/mine", w.apiMyBookings)
 	r.GET("/bookings/:id", w.apiBooking)
-	r.POST("/bookings/:id/respond", w.apiRespond)
-	r.POST("/bookings/:id/cancel", w.apiBookingStep(func(w *Web, c *gin.Context, u model.User, id uint64) (model.Booking, error) {
-		return w.stations.Cancel(c.Request.Context(), u, id)
+	r.POST("/bookings/:id/respond", bookingAction(w, func(ctx context.Context, u model.User, id uint64, r apiRespondRequest) error {
+		_, err := w.stations.Respond(ctx, u, id, station.Response{Action: r.Action, Time: r.Time,
+			Place: r.Place, Note: r.Note, Reason: r.Reason, Alternatives: r.Alternatives})
+		return err
 	}))
-	r.POST("/bookings/:id/accept-proposal", w.apiBookingStep(func(w *Web, c *gin.Context, u model.User, id uint64) (model.Booking, error) {
-		return w.stations.AcceptProposal(c.Request.Context(), u, id)
+	r.POST("/bookings/:id/cancel", bookingAction(w, func(ctx context.Context, u model.User, id uint64, _ noBody) error {
+		_, err := w.stations.Cancel(ctx, u, id)
+		return err
 	}))
-	r.POST("/bookings/:id/no-show", w.apiBookingStep(func(w *Web, c *gin.Context, u model.User, id uint64) (model.Booking, error) {
-		return w.stations.NoShow(c.Request.Context(), u, id)
+	r.POST("/bookings/:id/accept-proposal", bookingAction(w, func(ctx context.Context, u model.User, id uint64, _ noBody) error {
+		_, err := w.stations.AcceptProposal(ctx, u, id)
+		return err
 	}))
-	r.POST("/bookings/:id/serve", w.apiServe)
-	r.POST("/bookings/:id/rate", w.apiRateBooking)
+	r.POST("/bookings/:id/no-show", bookingAction(w, func(ctx context.Context, u model.User, id uint64, _ noBody) error {
+		_, err := w.stations.NoShow(ctx, u, id)
+		return err
+	}))
+	r.POST("/bookings/:id/serve", bookingAction(w, func(ctx context.Context, u model.User, id uint64, r apiServeRequest) error {
+		_, err := w.stations.Serve(ctx, u, id, r.Result, r.FollowUp)
+		return err
+	}))
+	r.POST("/bookings/:id/rate", bookingAction(w, func(ctx context.Context, u model.User, id uint64, r apiRateBookingRequest) error {
+		_, err := w.stations.Rate(ctx, u, id, r.Rating, r.Comment)
+		return err
+	}))
 	r.POST("/questions/:id/referral", w.apiRefer)
 }
 
@@ -116,6 +128,17 @@ func apiViewBooking(v station.BookingView) apiBookingJSON {
 		FirstResponseS: b.FirstResponseS, PromiseKept: b.PromiseKept, Overdue: v.Overdue, CanAdmin: v.Access.Admin, CreatedAt: b.CreatedAt}
 }
 
+// stationScope is the signed-in user and the university of :code; it
+// responds itself and returns false when either is missing.
+func (w *Web) stationScope(c *gin.Context) (model.User, model.University, bool) {
+	u, okUser := w.requireUser(c)
+	if !okUser {
+		return model.User{}, model.University{}, false
+	}
+	uni, okUni := w.universityOf(c)
+	return *u, uni, okUni
+}
+
 // universityOf resolves the :code parameter.
 func (w *Web) universityOf(c *gin.Context) (model.University, bool) {
 	u, err := w.accounts.UniversityByCode(c.Request.Context(), c.Param("code"))
@@ -124,14 +147,6 @@ func (w *Web) universityOf(c *gin.Context) (model.University, bool) {
 		return u, false
 	}
 	return u, true
-}
-
-func stationPathID(c *gin.Context, code, msg string) (uint64, error) {
-	id, err := strconv.ParseUint(c.Param("id"), 10, 64)
-	if err != nil || id == 0 {
-		return 0, service.Invalid(code, msg, nil)
-	}
-	return id, nil
 }
 
 func (w *Web) apiServiceKinds(c *gin.Context) {
@@ -170,12 +185,8 @@ type apiStationRequest struct {
 }
 
 func (w *Web) apiSaveStation(c *gin.Context) {
-	u, okUser := w.requireUser(c)
-	if !okUser {
-		return
-	}
-	uni, okUni := w.universityOf(c)
-	if !okUni {
+	u, uni, okScope := w.stationScope(c)
+	if !okScope {
 		return
 	}
 	var req apiStationRequest
@@ -183,7 +194,7 @@ func (w *Web) apiSaveStation(c *gin.Context) {
 		w.fail(c, badJSON)
 		return
 	}
-	v, err := w.stations.SaveProfile(c.Request.Context(), *u, uni.ID, station.Profile{
+	v, err := w.stations.SaveProfile(c.Request.Context(), u, uni.ID, station.Profile{
 		Name: req.Name, Building: req.Building, Room: req.Room, Address: req.Address, Directions: req.Directions,
 		HasOffice: req.Checklist["office"], HasPlaque: req.Checklist["plaque"], HasComputer: req.Checklist["computer"],
 		HasServicePost: req.Checklist["service_post"], Services: req.Services, Weekly: req.Weekly, Closed: req.Closed,
@@ -218,15 +229,11 @@ func (w *Web) apiSlots(c *gin.Context) {
 }
 
 func (w *Web) apiTeam(c *gin.Context) {
-	u, okUser := w.requireUser(c)
-	if !okUser {
+	u, uni, okScope := w.stationScope(c)
+	if !okScope {
 		return
 	}
-	uni, okUni := w.universityOf(c)
-	if !okUni {
-		return
-	}
-	team, err := w.stations.Team(c.Request.Context(), *u, uni.ID)
+	team, err := w.stations.Team(c.Request.Context(), u, uni.ID)
 	if err != nil {
 		w.fail(c, err)
 		return
@@ -257,12 +264,8 @@ type apiMemberRequest struct {
 }
 
 func (w *Web) apiAddMember(c *gin.Context) {
-	u, okUser := w.requireUser(c)
-	if !okUser {
-		return
-	}
-	uni, okUni := w.universityOf(c)
-	if !okUni {
+	u, uni, okScope := w.stationScope(c)
+	if !okScope {
 		return
 	}
 	var req apiMemberRequest
@@ -274,7 +277,7 @@ func (w *Web) apiAddMember(c *gin.Context) {
 	for i, d := range req.DutyDays {
 		days[i] = time.Weekday(d)
 	}
-	m, err := w.stations.AddMember(c.Request.Context(), *u, uni.ID, station.Member{Account: req.Account, Category: req.Category,
+	m, err := w.stations.AddMember(c.Request.Context(), u, uni.ID, station.Member{Account: req.Account, Category: req.Category,
 		RealName: req.RealName, Position: req.Position, Phone: req.Phone, QQ: req.QQ, WeChatID: req.WeChatID, DutyDays: days})
 	if err != nil {
 		w.fail(c, err)
@@ -284,20 +287,16 @@ func (w *Web) apiAddMember(c *gin.Context) {
 }
 
 func (w *Web) apiRemoveMember(c *gin.Context) {
-	u, okUser := w.requireUser(c)
-	if !okUser {
+	u, uni, okScope := w.stationScope(c)
+	if !okScope {
 		return
 	}
-	uni, okUni := w.universityOf(c)
-	if !okUni {
-		return
-	}
-	id, err := stationPathID(c, "bad_id", "成员编号无效")
+	id, err := apiPathID(c)
 	if err != nil {
 		w.fail(c, err)
 		return
 	}
-	if err := w.stations.RemoveMember(c.Request.Context(), *u, uni.ID, id); err != nil {
+	if err := w.stations.RemoveMember(c.Request.Context(), u, uni.ID, id); err != nil {
 		w.fail(c, err)
 		return
 	}
@@ -305,15 +304,11 @@ func (w *Web) apiRemoveMember(c *gin.Context) {
 }
 
 func (w *Web) apiConstruction(c *gin.Context) {
-	u, okUser := w.requireUser(c)
-	if !okUser {
+	u, uni, okScope := w.stationScope(c)
+	if !okScope {
 		return
 	}
-	uni, okUni := w.universityOf(c)
-	if !okUni {
-		return
-	}
-	con, err := w.stations.ConstructionOf(c.Request.Context(), *u, uni.ID)
+	con, err := w.stations.ConstructionOf(c.Request.Context(), u, uni.ID)
 	if err != nil {
 		w.fail(c, err)
 		return
@@ -331,15 +326,11 @@ func apiConstructionJSON(con station.Construction) gin.H {
 }
 
 func (w *Web) apiConfirmBuilt(c *gin.Context) {
-	u, okUser := w.requireUser(c)
-	if !okUser {
+	u, uni, okScope := w.stationScope(c)
+	if !okScope {
 		return
 	}
-	uni, okUni := w.universityOf(c)
-	if !okUni {
-		return
-	}
-	if err := w.stations.ConfirmBuilt(c.Request.Context(), *u, uni.ID); err != nil {
+	if err := w.stations.ConfirmBuilt(c.Request.Context(), u, uni.ID); err != nil {
 		w.fail(c, err)
 		return
 	}
@@ -364,15 +355,11 @@ func (w *Web) apiOverview(c *gin.Context) {
 }
 
 func (w *Web) apiQueue(c *gin.Context) {
-	u, okUser := w.requireUser(c)
-	if !okUser {
+	u, uni, okScope := w.stationScope(c)
+	if !okScope {
 		return
 	}
-	uni, okUni := w.universityOf(c)
-	if !okUni {
-		return
-	}
-	list, err := w.stations.Queue(c.Request.Context(), *u, uni.ID)
+	list, err := w.stations.Queue(c.Request.Context(), u, uni.ID)
 	if err != nil {
 		w.fail(c, err)
 		return
@@ -442,7 +429,7 @@ func (w *Web) apiBooking(c *gin.Context) {
 	if !okUser {
 		return
 	}
-	id, err := stationPathID(c, "bad_id", "预约编号无效")
+	id, err := apiPathID(c)
 	if err != nil {
 		w.fail(c, err)
 		return
@@ -450,19 +437,31 @@ func (w *Web) apiBooking(c *gin.Context) {
 	w.respondBooking(c, *u, id, http.StatusOK)
 }
 
-// apiBookingStep runs a body-less booking action.
-func (w *Web) apiBookingStep(do func(w *Web, c *gin.Context, u model.User, id uint64) (model.Booking, error)) gin.HandlerFunc {
+// noBody is the request of a booking action without a body.
+type noBody struct{}
+
+// bookingAction runs one booking action for the signed-in user: the id
+// from the path, the JSON body bound into Req (none for noBody), then the
+// booking as the user now sees it.
+func bookingAction[Req any](w *Web, do func(ctx context.Context, u model.User, id uint64, req Req) error) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		u, okUser := w.requireUser(c)
 		if !okUser {
 			return
 		}
-		id, err := stationPathID(c, "bad_id", "预约编号无效")
+		id, err := apiPathID(c)
 		if err != nil {
 			w.fail(c, err)
 			return
 		}
-		if _, err := do(w, c, *u, id); err != nil {
+		var req Req
+		if _, none := any(req).(noBody); !none {
+			if err := c.ShouldBindJSON(&req); err != nil {
+				w.fail(c, badJSON)
+				return
+			}
+		}
+		if err := do(c.Request.Context(), *u, id, req); err != nil {
 			w.fail(c, err)
 			return
 		}
@@ -479,81 +478,14 @@ type apiRespondRequest struct {
 	Alternatives string     `json:"alternatives" binding:"max=400"`
 }
 
-func (w *Web) apiRespond(c *gin.Context) {
-	u, okUser := w.requireUser(c)
-	if !okUser {
-		return
-	}
-	id, err := stationPathID(c, "bad_id", "预约编号无效")
-	if err != nil {
-		w.fail(c, err)
-		return
-	}
-	var req apiRespondRequest
-	if err := c.ShouldBindJSON(&req); err != nil {
-		w.fail(c, badJSON)
-		return
-	}
-	if _, err := w.stations.Respond(c.Request.Context(), *u, id, station.Response{Action: req.Action, Time: req.Time,
-		Place: req.Place, Note: req.Note, Reason: req.Reason, Alternatives: req.Alternatives}); err != nil {
-		w.fail(c, err)
-		return
-	}
-	w.respondBooking(c, *u, id, http.StatusOK)
-}
-
 type apiServeRequest struct {
 	Result   string `json:"result" binding:"max=2000"`
 	FollowUp bool   `json:"follow_up"`
 }
 
-func (w *Web) apiServe(c *gin.Context) {
-	u, okUser := w.requireUser(c)
-	if !okUser {
-		return
-	}
-	id, err := stationPathID(c, "bad_id", "预约编号无效")
-	if err != nil {
-		w.fail(c, err)
-		return
-	}
-	var req apiServeRequest
-	if err := c.ShouldBindJSON(&req); err != nil {
-		w.fail(c, badJSON)
-		return
-	}
-	if _, err := w.stations.Serve(c.Request.Context(), *u, id, req.Result, req.FollowUp); err != nil {
-		w.fail(c, err)
-		return
-	}
-	w.respondBooking(c, *u, id, http.StatusOK)
-}
-
 type apiRateBookingRequest struct {
 	Rating  int    `json:"rating"`
 	Comment string `json:"comment" binding:"max=1000"`
-}
-
-func (w *Web) apiRateBooking(c *gin.Context) {
-	u, okUser := w.requireUser(c)
-	if !okUser {
-		return
-	}
-	id, err := stationPathID(c, "bad_id", "预约编号无效")
-	if err != nil {
-		w.fail(c, err)
-		return
-	}
-	var req apiRateBookingRequest
-	if err := c.ShouldBindJSON(&req); err != nil {
-		w.fail(c, badJSON)
-		return
-	}
-	if _, err := w.stations.Rate(c.Request.Context(), *u, id, req.Rating, req.Comment); err != nil {
-		w.fail(c, err)
-		return
-	}
-	w.respondBooking(c, *u, id, http.StatusOK)
 }
 
 type apiReferRequest struct {
@@ -566,7 +498,7 @@ func (w *Web) apiRefer(c *gin.Context) {
 	if !okUser {
 		return
 	}
-	id, err := stationPathID(c, "bad_question_id", "问题编号无效")
+	id, err := apiPathID(c)
 	if err != nil {
 		w.fail(c, err)
 		return

@@ -3,7 +3,6 @@ package handler
 import (
 	"errors"
 	"net/http"
-	"strconv"
 
 	"github.com/gin-gonic/gin"
 
@@ -154,9 +153,9 @@ func (w *Web) decideSubmit(c *gin.Context) {
 	if !ok {
 		return
 	}
-	id, err := strconv.ParseUint(c.Param("id"), 10, 64)
-	if err != nil || id == 0 {
-		w.fail(c, service.NotFound("application_not_found", "申请不存在"))
+	id, err := paramID(c, "id", service.NotFound("application_not_found", "申请不存在"))
+	if err != nil {
+		w.fail(c, err)
 		return
 	}
 	var req decideRequest

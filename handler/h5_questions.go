@@ -110,14 +110,6 @@ type listPage struct {
 	CanAnswer  bool
 }
 
-func pageParam(c *gin.Context) int {
-	p, err := strconv.Atoi(c.Query("page"))
-	if err != nil || p < 1 {
-		return 1
-	}
-	return min(p, 500)
-}
-
 // pager fills the previous/next links of a list page.
 func (l *listPage) pager(base url.Values, path string) {
 	link := func(p int) string {
@@ -229,11 +221,7 @@ type questionView struct {
 }
 
 func questionID(c *gin.Context) (uint64, error) {
-	id, err := strconv.ParseUint(c.Param("id"), 10, 64)
-	if err != nil || id == 0 {
-		return 0, service.NotFound("question_not_found", "问题不存在或已被删除")
-	}
-	return id, nil
+	return paramID(c, "id", service.NotFound("question_not_found", "问题不存在或已被删除"))
 }
 
 func (w *Web) questionPage(c *gin.Context) {

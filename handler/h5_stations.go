@@ -339,11 +339,7 @@ func (w *Web) bookSubmit(c *gin.Context) {
 func bookingURL(id uint64) string { return "/h5/bookings/" + strconv.FormatUint(id, 10) }
 
 func bookingID(c *gin.Context) (uint64, error) {
-	id, err := strconv.ParseUint(c.Param("id"), 10, 64)
-	if err != nil || id == 0 {
-		return 0, service.NotFound("booking_not_found", "预约不存在")
-	}
-	return id, nil
+	return paramID(c, "id", service.NotFound("booking_not_found", "预约不存在"))
 }
 
 func (w *Web) myBookings(c *gin.Context) {
@@ -1163,9 +1159,9 @@ func (w *Web) teamRemove(c *gin.Context) {
 		w.fail(c, err)
 		return
 	}
-	id, err := strconv.ParseUint(c.Param("member"), 10, 64)
-	if err != nil || id == 0 {
-		w.fail(c, service.NotFound("member_not_found", "该成员不在本站团队中"))
+	id, err := paramID(c, "member", service.NotFound("member_not_found", "该成员不在本站团队中"))
+	if err != nil {
+		w.fail(c, err)
 		return
 	}
 	if err := w.stations.RemoveMember(c.Request.Context(), *u, uni.ID, id); err != nil {
