@@ -222,8 +222,7 @@ func (w *Web) showActivate(c *gin.Context, status int, entryKey, mode, next stri
 	d := pageData{Title: "激活 · " + entry.Name, Entry: entry, Universities: unis, Mode: mode, Next: next,
 		Form: form, InWeChat: w.inWeChat(c) || callerOf(c).Session.OpenID != ""}
 	if err != nil {
-		s, body := describe(c, w.log, err)
-		status, d.Error, d.Fields = s, body.Message, body.Fields
+		status = w.formError(c, &d, err)
 	}
 	w.render(c, status, "activate", d)
 }

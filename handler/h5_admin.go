@@ -50,8 +50,7 @@ func (w *Web) showApply(c *gin.Context, status int, form map[string]string, err 
 	}
 	d := pageData{Title: "申请成为团学干部", Form: form, Notice: applyNotice(c.Query("notice")), Extra: p}
 	if err != nil {
-		s, body := describe(c, w.log, err)
-		status, d.Error, d.Fields = s, body.Message, body.Fields
+		status = w.formError(c, &d, err)
 	}
 	w.render(c, status, "cadre_apply", d)
 }

@@ -57,8 +57,7 @@ func (w *Web) showAsk(c *gin.Context, u model.User, status int, req askRequest, 
 		d.Error = "你的账号还没有选择学校，暂不能提问。"
 	}
 	if err != nil {
-		s, body := describe(c, w.log, err)
-		status, d.Error, d.Fields = s, body.Message, body.Fields
+		status = w.formError(c, &d, err)
 	}
 	w.render(c, status, "ask", d)
 }
@@ -248,8 +247,7 @@ func (w *Web) showQuestion(c *gin.Context, status int, form map[string]string, e
 	d := pageData{Title: v.Question.Title, Notice: questionNotice(c.Query("notice")), Form: form,
 		Extra: questionView{View: v, Ratings: question.Ratings}}
 	if err != nil {
-		s, body := describe(c, w.log, err)
-		status, d.Error, d.Fields = s, body.Message, body.Fields
+		status = w.formError(c, &d, err)
 	}
 	w.render(c, status, "question", d)
 }

@@ -305,8 +305,7 @@ func (w *Web) showBookForm(c *gin.Context, u model.User, status int, req bookReq
 	}
 	d := pageData{Title: "预约服务", Form: map[string]string{"phone": req.Phone, "description": req.Description}, Extra: p}
 	if err != nil {
-		s, body := describe(c, w.log, err)
-		status, d.Error, d.Fields = s, body.Message, body.Fields
+		status = w.formError(c, &d, err)
 	}
 	w.render(c, status, "booking_new", d)
 }
@@ -988,8 +987,7 @@ func (w *Web) showProfile(c *gin.Context, uni model.University, exists bool, sta
 	d := pageData{Title: "编辑服务站", Form: req.form(), Extra: p}
 	if err != nil {
 		err = withFields(err, map[string]string{"bad_hours": "hours", "bad_closures": "closed", "station_exists": "name"})
-		s, body := describe(c, w.log, err)
-		status, d.Error, d.Fields = s, body.Message, body.Fields
+		status = w.formError(c, &d, err)
 	}
 	w.render(c, status, "station_edit", d)
 }
@@ -1112,8 +1110,7 @@ func (w *Web) showTeam(c *gin.Context, u model.User, status int, req *memberRequ
 	d := pageData{Title: "服务站团队", Form: req.form(), Notice: consoleNotice(c.Query("notice")), Extra: p}
 	if err != nil {
 		err = withFields(err, map[string]string{"user_not_found": "account", "lead_exists": "category"})
-		s, body := describe(c, w.log, err)
-		status, d.Error, d.Fields = s, body.Message, body.Fields
+		status = w.formError(c, &d, err)
 	}
 	w.render(c, status, "station_team", d)
 }
@@ -1289,8 +1286,7 @@ func (w *Web) showRefer(c *gin.Context, u model.User, status int, req referReque
 	}
 	d := pageData{Title: "转介到青年之家", Form: map[string]string{"note": req.Note}, Extra: p}
 	if err != nil {
-		s, body := describe(c, w.log, err)
-		status, d.Error, d.Fields = s, body.Message, body.Fields
+		status = w.formError(c, &d, err)
 	}
 	w.render(c, status, "booking_refer", d)
 }

@@ -176,6 +176,14 @@ func loadPages(sandbox bool) (*pages, error) {
 	return p, nil
 }
 
+// formError puts err's message and field messages on a form page and
+// returns the status to render it with.
+func (w *Web) formError(c *gin.Context, d *pageData, err error) int {
+	status, body := describe(c, w.log, err)
+	d.Error, d.Fields = body.Message, body.Fields
+	return status
+}
+
 // render writes a page; a template failure becomes a plain 500 (logged).
 func (w *Web) render(c *gin.Context, status int, name string, d pageData) {
 	d.Sandbox = w.opts.Sandbox
