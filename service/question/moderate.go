@@ -287,12 +287,22 @@ func (s *Service) ReviewQueue(ctx context.Context, admin model.User) ([]ReviewIt
 	if err := aq.Find(&as).Error; err != nil {
 		return nil, wrap("读取待审核内容", err)
 	}
+	qids := make([]uint64, 0, len(as))
 	for _, a := range as {
-		var x model.Question
-		if err := s.db.Conn(ctx).Take(&x, a.QuestionID).Error; err != nil {
+		qids = append(qids, a.QuestionID)
+	}
+	var parents []model.Question
+	if len(qids) > 0 {
+		if err := s.db.Conn(ctx).Where("id IN ?", qids).Find(&parents).Error; err != nil {
 			return nil, wrap("读取待审核内容", err)
 		}
-		out = append(out, ReviewItem{Kind: TargetAnswer, ID: a.ID, Question: x, Body: a.Body})
+	}
+	byID := make(map[uint64]model.Question, len(parents))
+	for _, x := range parents {
+		byID[x.ID] = x
+	}
+	for _, a := range as {
+		out = append(out, ReviewItem{Kind: TargetAnswer, ID: a.ID, Question: byID[a.QuestionID], Body: a.Body})
 	}
 	return out, nil
 }

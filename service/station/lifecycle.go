@@ -77,24 +77,53 @@ func (s *Service) load(ctx context.Context, u model.User, id uint64, lock bool) 
 }
 
 func (s *Service) describe(ctx context.Context, b model.Booking, a Access) (BookingView, error) {
-	v := BookingView{Booking: b, Access: a, Overdue: b.Status == model.BookingSubmitted && s.now().After(b.DueAt)}
-	var st model.Station
-	if err := s.db.Conn(ctx).Select("id", "name").Take(&st, b.StationID).Error; err != nil {
-		return v, err
+	vs, err := s.describeAll(ctx, []model.Booking{b}, a)
+	if err != nil {
+		return BookingView{}, err
 	}
-	v.StationName = st.Name
-	var u model.User
-	if err := s.db.Conn(ctx).Select("id", "account", "name").Take(&u, b.StudentID).Error; err != nil {
-		return v, err
+	return vs[0], nil
+}
+
+// describeAll adds station and student names to bookings the viewer sees
+// with access a, in two queries whatever the number of bookings.
+func (s *Service) describeAll(ctx context.Context, rows []model.Booking, a Access) ([]BookingView, error) {
+	out := make([]BookingView, 0, len(rows))
+	if len(rows) == 0 {
+		return out, nil
 	}
-	v.StudentName = u.Account
-	if u.Name != "" {
-		v.StudentName = u.Name
+	stationIDs, studentIDs := make([]uint64, 0, len(rows)), make([]uint64, 0, len(rows))
+	for _, b := range rows {
+		stationIDs, studentIDs = append(stationIDs, b.StationID), append(studentIDs, b.StudentID)
 	}
-	if !a.Admin && !a.Student {
-		v.ContactPhone = ""
+	var stations []model.Station
+	if err := s.db.Conn(ctx).Select("id", "name").Where("id IN ?", stationIDs).Find(&stations).Error; err != nil {
+		return nil, err
 	}
-	return v, nil
+	var students []model.User
+	if err := s.db.Conn(ctx).Select("id", "account", "name").Where("id IN ?", studentIDs).Find(&students).Error; err != nil {
+		return nil, err
+	}
+	names := map[uint64]string{}
+	for _, st := range stations {
+		names[st.ID] = st.Name
+	}
+	who := map[uint64]string{}
+	for _, u := range students {
+		who[u.ID] = u.Account
+		if u.Name != "" {
+			who[u.ID] = u.Name
+		}
+	}
+	now := s.now()
+	for _, b := range rows {
+		v := BookingView{Booking: b, Access: a, StationName: names[b.StationID], StudentName: who[b.StudentID],
+			Overdue: b.Status == model.BookingSubmitted && now.After(b.DueAt)}
+		if !a.Admin && !a.Student {
+			v.ContactPhone = ""
+		}
+		out = append(out, v)
+	}
+	return out, nil
 }
 
 // Get shows a booking to its student or the station's admins.
@@ -395,15 +424,8 @@ func (s *Service) Mine(ctx context.Context, student model.User) ([]BookingView, 
 	if err := s.db.Conn(ctx).Where("student_id = ?", student.ID).Order("created_at DESC").Order("id DESC").Limit(100).Find(&rows).Error; err != nil {
 		return nil, wrap("读取我的预约", err)
 	}
-	out := make([]BookingView, 0, len(rows))
-	for _, b := range rows {
-		v, err := s.describe(ctx, b, Access{Student: true})
-		if err != nil {
-			return nil, wrap("读取我的预约", err)
-		}
-		out = append(out, v)
-	}
-	return out, nil
+	out, err := s.describeAll(ctx, rows, Access{Student: true})
+	return out, wrap("读取我的预约", err)
 }
 
 // Queue lists the bookings of university uni's station for its admins:
@@ -428,15 +450,8 @@ func (s *Service) Queue(ctx context.Context, admin model.User, uni uint64) ([]Bo
 		Order("due_at").Order("id DESC").Limit(200).Find(&rows).Error; err != nil {
 		return nil, wrap("读取预约", err)
 	}
-	out := make([]BookingView, 0, len(rows))
-	for _, b := range rows {
-		v, err := s.describe(ctx, b, a)
-		if err != nil {
-			return nil, wrap("读取预约", err)
-		}
-		out = append(out, v)
-	}
-	return out, nil
+	out, err := s.describeAll(ctx, rows, a)
+	return out, wrap("读取预约", err)
 }
 
 // MyStations lists the universities whose station u helps run (team

@@ -186,17 +186,27 @@ func (s *Service) Team(ctx context.Context, viewer model.User, uni uint64) ([]Te
 	if err := s.db.Conn(ctx).Where("station_id = ?", st.ID).Order("id").Find(&rows).Error; err != nil {
 		return nil, wrap("读取团队", err)
 	}
-	out := make([]TeamMember, 0, len(rows))
-	for _, r := range rows {
-		var u model.User
-		if err := s.db.Conn(ctx).Select("id", "account").Take(&u, r.UserID).Error; err != nil {
+	ids := make([]uint64, len(rows))
+	for i, r := range rows {
+		ids[i] = r.UserID
+	}
+	var users []model.User
+	if len(ids) > 0 {
+		if err := s.db.Conn(ctx).Select("id", "account").Where("id IN ?", ids).Find(&users).Error; err != nil {
 			return nil, wrap("读取团队", err)
 		}
+	}
+	accounts := map[uint64]string{}
+	for _, u := range users {
+		accounts[u.ID] = u.Account
+	}
+	out := make([]TeamMember, 0, len(rows))
+	for _, r := range rows {
 		if !manage {
 			r.Phone = maskPhone(r.Phone)
 			r.QQ, r.WeChatID = "", ""
 		}
-		out = append(out, TeamMember{StationAdmin: r, Account: u.Account})
+		out = append(out, TeamMember{StationAdmin: r, Account: accounts[r.UserID]})
 	}
 	slices.SortStableFunc(out, func(a, b TeamMember) int {
 		return boolRank(b.Category == model.CategoryLead) - boolRank(a.Category == model.CategoryLead)
@@ -282,14 +292,11 @@ func missing(st *model.Station, team []model.StationAdmin) []string {
 	return out
 }
 
-func (s *Service) construction(ctx context.Context, u model.University, st *model.Station) (Construction, error) {
+// construction is u's status given its station (nil: none) and team.
+func (s *Service) construction(u model.University, st *model.Station, team []model.StationAdmin) Construction {
 	c := Construction{University: u, Batch: u.Batch, Deadline: s.deadline(u.Batch)}
-	var team []model.StationAdmin
 	if st != nil {
 		c.StationID, c.BuiltAt = st.ID, st.BuiltAt
-		if err := s.db.Conn(ctx).Where("station_id = ?", st.ID).Find(&team).Error; err != nil {
-			return c, err
-		}
 	}
 	c.Missing = missing(st, team)
 	switch {
@@ -305,7 +312,7 @@ func (s *Service) construction(ctx context.Context, u model.University, st *mode
 	if c.Status == StatusReady && s.clk.Now().After(c.Deadline) {
 		c.Status = StatusLate // ready but not confirmed in time still counts as late
 	}
-	return c, nil
+	return c
 }
 
 // ConstructionOf is one university's status, for anyone of that university
@@ -319,15 +326,17 @@ func (s *Service) ConstructionOf(ctx context.Context, viewer model.User, uni uin
 		return Construction{}, wrap("读取建设情况", err)
 	}
 	st, err := s.stationOf(ctx, uni, false)
-	var sp *model.Station
 	switch {
-	case err == nil:
-		sp = &st
-	case !errors.Is(err, service.ErrNotFound):
+	case errors.Is(err, service.ErrNotFound):
+		return s.construction(u, nil, nil), nil
+	case err != nil:
 		return Construction{}, wrap("读取建设情况", err)
 	}
-	c, err := s.construction(ctx, u, sp)
-	return c, wrap("读取建设情况", err)
+	var team []model.StationAdmin
+	if err := s.db.Conn(ctx).Where("station_id = ?", st.ID).Find(&team).Error; err != nil {
+		return Construction{}, wrap("读取建设情况", err)
+	}
+	return s.construction(u, &st, team), nil
 }
 
 // Overview lists every university's construction status (province admin).
@@ -343,17 +352,27 @@ func (s *Service) Overview(ctx context.Context, viewer model.User) ([]Constructi
 	if err := s.db.Conn(ctx).Find(&stations).Error; err != nil {
 		return nil, wrap("读取建设情况", err)
 	}
+	var members []model.StationAdmin
+	if err := s.db.Conn(ctx).Find(&members).Error; err != nil {
+		return nil, wrap("读取建设情况", err)
+	}
 	byUni := map[uint64]*model.Station{}
 	for i := range stations {
 		byUni[stations[i].UniversityID] = &stations[i]
 	}
+	teams := map[uint64][]model.StationAdmin{}
+	for _, m := range members {
+		teams[m.StationID] = append(teams[m.StationID], m)
+	}
+	// Three queries for the whole province, not one per station.
 	out := make([]Construction, 0, len(unis))
 	for _, u := range unis {
-		c, err := s.construction(ctx, u, byUni[u.ID])
-		if err != nil {
-			return nil, wrap("读取建设情况", err)
+		st := byUni[u.ID]
+		var team []model.StationAdmin
+		if st != nil {
+			team = teams[st.ID]
 		}
-		out = append(out, c)
+		out = append(out, s.construction(u, st, team))
 	}
 	return out, nil
 }
