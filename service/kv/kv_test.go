@@ -92,6 +92,44 @@ func TestStore(t *testing.T) {
 				t.Fatalf("%d winners, want 1", wins.Load())
 			}
 		})
+		t.Run("concurrent setnx over many keys", func(t *testing.T) {
+			// As under a burst of pushes: many keys claimed at once, a few
+			// contenders each (the Redis store sends them as pipelines).
+			const keys, contenders = 100, 4
+			winner := make([]atomic.Int32, keys)
+			var wins atomic.Int32
+			var wg sync.WaitGroup
+			for c := range contenders {
+				for k := range keys {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						ok, err := s.SetNX(ctx, fmt.Sprint("many:", k), fmt.Sprint(c), time.Minute)
+						if err != nil {
+							t.Error(err)
+							return
+						}
+						if ok {
+							wins.Add(1)
+							winner[k].Store(int32(c))
+						}
+					}()
+				}
+			}
+			wg.Wait()
+			if wins.Load() != keys {
+				t.Fatalf("%d winners for %d keys", wins.Load(), keys)
+			}
+			for k := range keys {
+				v, err := s.Get(ctx, fmt.Sprint("many:", k))
+				if err != nil || v != fmt.Sprint(winner[k].Load()) {
+					t.Fatalf("key %d holds %q (%v), want the winner's %d", k, v, err, winner[k].Load())
+				}
+			}
+			if d, err := s.TTL(ctx, "many:7"); err != nil || d <= 0 || d > time.Minute {
+				t.Fatalf("TTL = %v, %v; want the minute given", d, err)
+			}
+		})
 		t.Run("getdel is single use", func(t *testing.T) {
 			_ = s.Set(ctx, "once", "v", time.Minute)
 			if v, err := s.GetDel(ctx, "once"); err != nil || v != "v" {

@@ -18,6 +18,7 @@ var errNotInteger = errors.New("kv: value is not an integer")
 type Redis struct {
 	client *redis.Client
 	prefix string
+	nx     *setNXBatcher
 }
 
 // RedisOptions configures NewRedis.
@@ -45,8 +46,16 @@ func NewRedis(ctx context.Context, o RedisOptions) (*Redis, error) {
 		_ = c.Close()
 		return nil, fmt.Errorf("Redis %s 无法连接（YV_REDIS_ADDR / YV_REDIS_PASSWORD / YV_REDIS_DB）: %w", o.Addr, err)
 	}
-	return &Redis{client: c, prefix: o.Prefix}, nil
+	r := &Redis{client: c, prefix: o.Prefix}
+	r.nx = newSetNXBatcher(c, r.k, setNXFlushers, setNXMaxBatch, 3*time.Second)
+	return r, nil
 }
+
+// SetNX batching: flushers running at once and calls per pipeline.
+const (
+	setNXFlushers = 1
+	setNXMaxBatch = 128
+)
 
 func (r *Redis) k(key string) string { return r.prefix + key }
 
@@ -64,16 +73,10 @@ func (r *Redis) Set(ctx context.Context, key, val string, ttl time.Duration) err
 	return r.client.Set(ctx, r.k(key), val, ttl).Err()
 }
 
-// SetNX implements Store.
+// SetNX implements Store. Calls made at the same time share one pipeline
+// (see setNXBatcher).
 func (r *Redis) SetNX(ctx context.Context, key, val string, ttl time.Duration) (bool, error) {
-	res, err := r.client.SetArgs(ctx, r.k(key), val, redis.SetArgs{Mode: "NX", TTL: ttl}).Result()
-	if errors.Is(err, redis.Nil) {
-		return false, nil
-	}
-	if err != nil {
-		return false, err
-	}
-	return res == "OK", nil
+	return r.nx.setNX(ctx, key, val, ttl)
 }
 
 // GetDel implements Store.
@@ -149,7 +152,10 @@ func (r *Redis) TTL(ctx context.Context, key string) (time.Duration, error) {
 func (r *Redis) Ping(ctx context.Context) error { return r.client.Ping(ctx).Err() }
 
 // Close implements Store.
-func (r *Redis) Close() error { return r.client.Close() }
+func (r *Redis) Close() error {
+	r.nx.close()
+	return r.client.Close()
+}
 
 // Backend implements Store.
 func (r *Redis) Backend() string { return "redis" }
