@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -155,12 +156,18 @@ func (h *WeChat) push(c *gin.Context) {
 
 	ctx, cancel := context.WithTimeout(c.Request.Context(), callbackBudget)
 	defer cancel()
-	// silenceper reads the body we have read already; it does no I/O of
-	// its own, so the request keeps its context and ctx reaches the
-	// service through the handler below.
+	// silenceper reads the body we have read already, and it does no I/O
+	// of its own: ctx reaches the service through the handler below.
 	c.Request.Body = io.NopCloser(bytes.NewReader(body))
+	// It also parses the whole query string again for every parameter it
+	// looks up (three times a push); it is shown only the parameters it
+	// uses, all of which were checked above.
+	u := *c.Request.URL
+	u.RawQuery = serverQuery(q, safeMode)
+	sreq := c.Request.WithContext(c.Request.Context())
+	sreq.URL = &u
 	buf := newBufferedWriter()
-	srv := h.oa.GetServer(c.Request, buf)
+	srv := h.oa.GetServer(sreq, buf)
 	// The signature was checked above (constant time, with the replay window).
 	srv.SkipValidate(true)
 
@@ -229,6 +236,36 @@ func (h *WeChat) push(c *gin.Context) {
 		return
 	}
 	buf.copyTo(c)
+}
+
+// serverParams are the query parameters silenceper's server reads when it
+// does not validate the signature itself: openid always, the message
+// signature and what it covers in safe mode.
+var (
+	serverParamsPlain = []string{"openid"}
+	serverParamsSafe  = []string{"encrypt_type", "msg_signature", "nonce", "openid", "timestamp"}
+)
+
+// serverQuery is the query string handed to silenceper's server.
+func serverQuery(q url.Values, safeMode bool) string {
+	keys := serverParamsPlain
+	if safeMode {
+		keys = serverParamsSafe
+	}
+	var b strings.Builder
+	for _, k := range keys {
+		v, ok := q[k]
+		if !ok || len(v) == 0 {
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte('&')
+		}
+		b.WriteString(k)
+		b.WriteByte('=')
+		b.WriteString(url.QueryEscape(v[0]))
+	}
+	return b.String()
 }
 
 // readBody reads at most MaxCallbackBody+1 bytes, into a buffer sized from

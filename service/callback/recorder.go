@@ -186,7 +186,10 @@ func insertInteractions(ctx context.Context, db *model.DB, rows []model.Interact
 		sb.WriteString("(?,?,?,?,?,?,?,?)")
 		args = append(args, it.OpenID, it.MsgType, it.Event, it.EventKey, it.Content, it.MsgID, it.SentAt, it.CreatedAt)
 	}
-	return db.Conn(ctx).Exec(sb.String(), args...).Error
+	// Straight to the connection (the transaction of ctx): gorm's Exec
+	// would walk the statement and its thousands of arguments once more.
+	_, err := db.Conn(ctx).Statement.ConnPool.ExecContext(ctx, sb.String(), args...)
+	return err
 }
 
 // flushOneByOne inserts rows singly; ok is false when none went in. A
