@@ -80,13 +80,12 @@ func (b *setNXBatcher) setNX(ctx context.Context, key, val string, ttl time.Dura
 		b.mu.RUnlock()
 		return false, ctx.Err()
 	}
-	select {
-	case <-c.done:
-		return c.won, c.err
-	case <-ctx.Done():
-		// The flusher still answers c; nobody reads it.
-		return false, ctx.Err()
-	}
+	// Once queued, the call is answered within the batcher's timeout. It
+	// is waited for even if ctx ends meanwhile: a key claimed for a caller
+	// that had stopped listening would be held with nobody processing it.
+	// A call whose ctx has ended before it is sent is not sent at all.
+	<-c.done
+	return c.won, c.err
 }
 
 func (b *setNXBatcher) run() {
