@@ -164,7 +164,7 @@ func (h *WeChat) push(c *gin.Context) {
 	// uses, all of which were checked above.
 	u := *c.Request.URL
 	u.RawQuery = serverQuery(q, safeMode)
-	sreq := c.Request.WithContext(c.Request.Context())
+	sreq := c.Request.WithContext(ctx)
 	sreq.URL = &u
 	buf := newBufferedWriter()
 	srv := h.oa.GetServer(sreq, buf)
@@ -238,9 +238,10 @@ func (h *WeChat) push(c *gin.Context) {
 	buf.copyTo(c)
 }
 
-// serverParams are the query parameters silenceper's server reads when it
-// does not validate the signature itself: openid always, the message
-// signature and what it covers in safe mode.
+// The query parameters silenceper's server reads when it does not validate
+// the signature itself: openid always; encrypt_type, the message signature
+// and what it covers in safe mode. (echostr is never passed on a push: it
+// would make the server echo it instead of handling the message.)
 var (
 	serverParamsPlain = []string{"openid"}
 	serverParamsSafe  = []string{"encrypt_type", "msg_signature", "nonce", "openid", "timestamp"}

@@ -675,6 +675,18 @@ func TestCallbackOddButSigned(t *testing.T) {
 				}
 			})
 		}
+		t.Run("echostr on a push is not echoed", func(t *testing.T) {
+			const user = "oOdd_echostr_00000000000000001"
+			q := s.signedQuery()
+			q.Set("echostr", "echo-me-back")
+			w := s.post(q, cbTextXML(user, "帮助", 8950, now))
+			if w.Code != http.StatusOK || strings.Contains(w.Body.String(), "echo-me-back") || !strings.Contains(w.Body.String(), "<MsgType>text</MsgType>") {
+				t.Fatalf("status %d, body %q: want the text reply to the message", w.Code, w.Body)
+			}
+			cbEventually(t, "the push to be stored", func() bool {
+				return len(cbInteractions(t, s.db, user)) == 1
+			})
+		})
 		t.Run("later interactions are still stored", func(t *testing.T) {
 			const user = "oOdd_after_000000000000000001"
 			if w := s.postPlain(cbTextXML(user, "still here", 8999, now)); w.Code != http.StatusOK {
