@@ -116,15 +116,9 @@ func (w *Web) apiLogout(c *gin.Context) {
 
 func (w *Web) apiEntries(c *gin.Context) {
 	es, err := w.accounts.Entries(c.Request.Context())
-	if err != nil {
-		w.fail(c, err)
-		return
-	}
-	out := make([]gin.H, 0, len(es))
-	for _, e := range es {
-		out = append(out, gin.H{"key": e.Key, "name": e.Name, "kind": e.Kind, "enabled": e.Enabled})
-	}
-	ok(c, http.StatusOK, out)
+	okList(w, c, es, err, func(e model.Entry) gin.H {
+		return gin.H{"key": e.Key, "name": e.Name, "kind": e.Kind, "enabled": e.Enabled}
+	})
 }
 
 func (w *Web) apiUniversities(c *gin.Context) {
@@ -133,15 +127,7 @@ func (w *Web) apiUniversities(c *gin.Context) {
 		limit = 0
 	}
 	us, err := w.accounts.SearchUniversities(c.Request.Context(), c.Query("q"), limit)
-	if err != nil {
-		w.fail(c, err)
-		return
-	}
-	out := make([]universityView, 0, len(us))
-	for _, u := range us {
-		out = append(out, viewUniversity(u))
-	}
-	ok(c, http.StatusOK, out)
+	okList(w, c, us, err, viewUniversity)
 }
 
 func (w *Web) apiActivate(c *gin.Context) {

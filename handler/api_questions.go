@@ -107,11 +107,7 @@ func apiViewSummary(s question.Summary, viewer *model.User) apiQuestionView {
 }
 
 func apiViewSummaries(ss []question.Summary, viewer *model.User) []apiQuestionView {
-	out := make([]apiQuestionView, 0, len(ss))
-	for _, s := range ss {
-		out = append(out, apiViewSummary(s, viewer))
-	}
-	return out
+	return viewAll(ss, func(s question.Summary) apiQuestionView { return apiViewSummary(s, viewer) })
 }
 
 // apiAnswerView is an answer or a follow-up.
@@ -330,15 +326,7 @@ func (w *Web) apiBoards(c *gin.Context) {
 		return
 	}
 	bs, err := w.questions.Boards(c.Request.Context(), *u)
-	if err != nil {
-		w.fail(c, err)
-		return
-	}
-	out := make([]apiBoardView, 0, len(bs))
-	for _, b := range bs {
-		out = append(out, apiViewBoard(b))
-	}
-	ok(c, http.StatusOK, out)
+	okList(w, c, bs, err, apiViewBoard)
 }
 
 func (w *Web) apiBoardQuestions(c *gin.Context) {
@@ -520,15 +508,9 @@ func (w *Web) apiReviewQueue(c *gin.Context) {
 		return
 	}
 	items, err := w.questions.ReviewQueue(c.Request.Context(), *u)
-	if err != nil {
-		w.fail(c, err)
-		return
-	}
-	out := make([]apiReviewItem, 0, len(items))
-	for _, it := range items {
-		out = append(out, apiReviewItem{Kind: it.Kind, ID: it.ID, Body: it.Body, Question: apiViewQuestion(it.Question, u)})
-	}
-	ok(c, http.StatusOK, out)
+	okList(w, c, items, err, func(it question.ReviewItem) apiReviewItem {
+		return apiReviewItem{Kind: it.Kind, ID: it.ID, Body: it.Body, Question: apiViewQuestion(it.Question, u)}
+	})
 }
 
 // Moderation actions.
@@ -644,15 +626,7 @@ func (w *Web) apiPendingApplications(c *gin.Context) {
 		return
 	}
 	apps, err := w.cadres.Pending(c.Request.Context(), *u)
-	if err != nil {
-		w.fail(c, err)
-		return
-	}
-	out := make([]apiApplicationView, 0, len(apps))
-	for _, a := range apps {
-		out = append(out, apiViewApplication(a))
-	}
-	ok(c, http.StatusOK, out)
+	okList(w, c, apps, err, apiViewApplication)
 }
 
 func (w *Web) apiDecide(c *gin.Context) {

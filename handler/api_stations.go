@@ -216,16 +216,10 @@ func (w *Web) apiSlots(c *gin.Context) {
 		return
 	}
 	slots, err := w.stations.Slots(c.Request.Context(), uni.ID)
-	if err != nil {
-		w.fail(c, err)
-		return
-	}
-	out := make([]gin.H, 0, len(slots))
-	for _, s := range slots {
-		out = append(out, gin.H{"start": s.Start, "end": s.End, "left": s.Left,
-			"label": s.Start.In(clock.Beijing).Format("01-02 15:04")})
-	}
-	ok(c, http.StatusOK, out)
+	okList(w, c, slots, err, func(s station.SlotView) gin.H {
+		return gin.H{"start": s.Start, "end": s.End, "left": s.Left,
+			"label": s.Start.In(clock.Beijing).Format("01-02 15:04")}
+	})
 }
 
 func (w *Web) apiTeam(c *gin.Context) {
@@ -234,22 +228,16 @@ func (w *Web) apiTeam(c *gin.Context) {
 		return
 	}
 	team, err := w.stations.Team(c.Request.Context(), u, uni.ID)
-	if err != nil {
-		w.fail(c, err)
-		return
-	}
-	out := make([]gin.H, 0, len(team))
-	for _, m := range team {
+	okList(w, c, team, err, func(m station.TeamMember) gin.H {
 		var days []int
 		for d := time.Sunday; d <= time.Saturday; d++ {
 			if station.OnDuty(m.DutyDays, d) {
 				days = append(days, int(d))
 			}
 		}
-		out = append(out, gin.H{"id": m.ID, "account": m.Account, "category": m.Category, "real_name": m.RealName,
-			"position": m.Position, "phone": m.Phone, "qq": m.QQ, "wechat_id": m.WeChatID, "duty_days": days})
-	}
-	ok(c, http.StatusOK, out)
+		return gin.H{"id": m.ID, "account": m.Account, "category": m.Category, "real_name": m.RealName,
+			"position": m.Position, "phone": m.Phone, "qq": m.QQ, "wechat_id": m.WeChatID, "duty_days": days}
+	})
 }
 
 type apiMemberRequest struct {
@@ -343,15 +331,7 @@ func (w *Web) apiOverview(c *gin.Context) {
 		return
 	}
 	all, err := w.stations.Overview(c.Request.Context(), *u)
-	if err != nil {
-		w.fail(c, err)
-		return
-	}
-	out := make([]gin.H, 0, len(all))
-	for _, con := range all {
-		out = append(out, apiConstructionJSON(con))
-	}
-	ok(c, http.StatusOK, out)
+	okList(w, c, all, err, apiConstructionJSON)
 }
 
 func (w *Web) apiQueue(c *gin.Context) {
@@ -360,15 +340,7 @@ func (w *Web) apiQueue(c *gin.Context) {
 		return
 	}
 	list, err := w.stations.Queue(c.Request.Context(), u, uni.ID)
-	if err != nil {
-		w.fail(c, err)
-		return
-	}
-	out := make([]apiBookingJSON, 0, len(list))
-	for _, b := range list {
-		out = append(out, apiViewBooking(b))
-	}
-	ok(c, http.StatusOK, out)
+	okList(w, c, list, err, apiViewBooking)
 }
 
 type apiBookRequest struct {
@@ -413,15 +385,7 @@ func (w *Web) apiMyBookings(c *gin.Context) {
 		return
 	}
 	list, err := w.stations.Mine(c.Request.Context(), *u)
-	if err != nil {
-		w.fail(c, err)
-		return
-	}
-	out := make([]apiBookingJSON, 0, len(list))
-	for _, b := range list {
-		out = append(out, apiViewBooking(b))
-	}
-	ok(c, http.StatusOK, out)
+	okList(w, c, list, err, apiViewBooking)
 }
 
 func (w *Web) apiBooking(c *gin.Context) {
