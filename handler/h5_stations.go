@@ -631,15 +631,34 @@ func (w *Web) rateSubmit(c *gin.Context) {
 
 // stationUniversity is the university a console page is about: ?uni=<code>
 // (the province admin; others may only name their own), else the user's.
-func (w *Web) stationUniversity(c *gin.Context, u model.User) (model.University, error) {
+// It responds itself when ok is false.
+func (w *Web) stationUniversity(c *gin.Context, u model.User) (uni model.University, ok bool) {
 	ctx := c.Request.Context()
-	if code := c.Query("uni"); code != "" {
-		return w.accounts.UniversityByCode(ctx, code)
+	var err error
+	switch code := c.Query("uni"); {
+	case code != "":
+		uni, err = w.accounts.UniversityByCode(ctx, code)
+	case u.UniversityID == nil:
+		err = service.Forbidden("no_university", "你的账号没有所属学校，无法管理服务站")
+	default:
+		uni, err = w.accounts.UniversityByID(ctx, *u.UniversityID)
 	}
-	if u.UniversityID == nil {
-		return model.University{}, service.Forbidden("no_university", "你的账号没有所属学校，无法管理服务站")
+	if err != nil {
+		w.fail(c, err)
+		return uni, false
 	}
-	return w.accounts.UniversityByID(ctx, *u.UniversityID)
+	return uni, true
+}
+
+// stationTarget is the signed-in user and the university whose station a
+// form acts on; it responds itself when ok is false.
+func (w *Web) stationTarget(c *gin.Context) (u model.User, uni model.University, ok bool) {
+	user, signedIn := w.requireUser(c)
+	if !signedIn {
+		return u, uni, false
+	}
+	uni, ok = w.stationUniversity(c, *user)
+	return *user, uni, ok
 }
 
 // canManageStation tells the pages whether to offer management links; the
@@ -708,12 +727,12 @@ func (w *Web) consolePage(c *gin.Context) {
 		return
 	}
 	ctx := c.Request.Context()
-	uni, err := w.stationUniversity(c, *u)
-	if err != nil {
-		w.fail(c, err)
+	uni, okUni := w.stationUniversity(c, *u)
+	if !okUni {
 		return
 	}
 	p := consoleView{University: uni, UniQuery: uniQuery(c)}
+	var err error
 	if p.Manage, err = w.canManageStation(c, *u, uni.ID); err != nil {
 		w.fail(c, err)
 		return
@@ -958,9 +977,8 @@ func (w *Web) profileForm(c *gin.Context) {
 // manageTarget resolves the university of a console page and whether the
 // user manages its station; it responds itself when ok is false.
 func (w *Web) manageTarget(c *gin.Context, u model.User) (model.University, bool, bool) {
-	uni, err := w.stationUniversity(c, u)
-	if err != nil {
-		w.fail(c, err)
+	uni, okUni := w.stationUniversity(c, u)
+	if !okUni {
 		return uni, false, false
 	}
 	manage, err := w.canManageStation(c, u, uni.ID)
@@ -993,13 +1011,8 @@ func (w *Web) showProfile(c *gin.Context, uni model.University, exists bool, sta
 }
 
 func (w *Web) profileSubmit(c *gin.Context) {
-	u, ok := w.requireUser(c)
+	u, uni, ok := w.stationTarget(c)
 	if !ok {
-		return
-	}
-	uni, err := w.stationUniversity(c, *u)
-	if err != nil {
-		w.fail(c, err)
 		return
 	}
 	var req profileRequest
@@ -1024,7 +1037,7 @@ func (w *Web) profileSubmit(c *gin.Context) {
 		w.showProfile(c, uni, exists, 0, &req, err)
 		return
 	}
-	if _, err := w.stations.SaveProfile(c.Request.Context(), *u, uni.ID, p); err != nil {
+	if _, err := w.stations.SaveProfile(c.Request.Context(), u, uni.ID, p); err != nil {
 		w.showProfile(c, uni, exists, 0, &req, err)
 		return
 	}
@@ -1116,52 +1129,42 @@ func (w *Web) showTeam(c *gin.Context, u model.User, status int, req *memberRequ
 }
 
 func (w *Web) teamAdd(c *gin.Context) {
-	u, ok := w.requireUser(c)
+	u, uni, ok := w.stationTarget(c)
 	if !ok {
-		return
-	}
-	uni, err := w.stationUniversity(c, *u)
-	if err != nil {
-		w.fail(c, err)
 		return
 	}
 	var req memberRequest
 	if err := c.ShouldBind(&req); err != nil {
-		w.showTeam(c, *u, http.StatusBadRequest, &req, errTooLong)
+		w.showTeam(c, u, http.StatusBadRequest, &req, errTooLong)
 		return
 	}
 	days, err := req.days()
 	if err != nil {
-		w.showTeam(c, *u, 0, &req, err)
+		w.showTeam(c, u, 0, &req, err)
 		return
 	}
-	if _, err := w.stations.AddMember(c.Request.Context(), *u, uni.ID, station.Member{
+	if _, err := w.stations.AddMember(c.Request.Context(), u, uni.ID, station.Member{
 		Account: req.Account, Category: req.Category, RealName: req.RealName, Position: req.Position,
 		Phone: req.Phone, QQ: req.QQ, WeChatID: req.WeChatID, DutyDays: days,
 	}); err != nil {
-		w.showTeam(c, *u, 0, &req, err)
+		w.showTeam(c, u, 0, &req, err)
 		return
 	}
 	c.Redirect(http.StatusSeeOther, addQuery("/h5/station/team"+uniQuery(c), "notice=added"))
 }
 
 func (w *Web) teamRemove(c *gin.Context) {
-	u, ok := w.requireUser(c)
+	u, uni, ok := w.stationTarget(c)
 	if !ok {
 		return
 	}
 	back := "/h5/station/team" + uniQuery(c)
-	uni, err := w.stationUniversity(c, *u)
-	if err != nil {
-		w.fail(c, err)
-		return
-	}
 	id, err := paramID(c, "member", service.NotFound("member_not_found", "该成员不在本站团队中"))
 	if err != nil {
 		w.fail(c, err)
 		return
 	}
-	if err := w.stations.RemoveMember(c.Request.Context(), *u, uni.ID, id); err != nil {
+	if err := w.stations.RemoveMember(c.Request.Context(), u, uni.ID, id); err != nil {
 		status, body := describe(c, w.log, err)
 		w.render(c, status, "error", pageData{Title: "移除失败", Error: body.Message, Retry: back})
 		return
