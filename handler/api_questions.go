@@ -403,21 +403,16 @@ func (w *Web) apiAsk(c *gin.Context) {
 }
 
 func (w *Web) apiQuestion(c *gin.Context) {
-	u, signedIn := w.requireUser(c)
-	if !signedIn {
+	u, id, valid := w.userAndID(c)
+	if !valid {
 		return
 	}
-	id, err := apiPathID(c)
+	v, err := w.questions.Get(c.Request.Context(), u, id)
 	if err != nil {
 		w.fail(c, err)
 		return
 	}
-	v, err := w.questions.Get(c.Request.Context(), *u, id)
-	if err != nil {
-		w.fail(c, err)
-		return
-	}
-	out := apiQuestionDetail{apiQuestionView: apiViewQuestion(v.Question, u), Board: apiViewBoard(v.Board),
+	out := apiQuestionDetail{apiQuestionView: apiViewQuestion(v.Question, &u), Board: apiViewBoard(v.Board),
 		Answers: make([]apiAnswerView, 0, len(v.Answers)), CanAnswer: v.CanAnswer, CanFollowUp: v.CanFollowUp,
 		CanResolve: v.CanResolve, CanModerate: v.CanModerate}
 	out.BoardName, out.AskerName, out.Mine = v.Board.Name, v.AskerName, v.Mine
@@ -439,13 +434,8 @@ func (w *Web) apiFollowUp(c *gin.Context) {
 
 // apiPost posts a cadre's answer or the asker's follow-up.
 func (w *Web) apiPost(c *gin.Context, kind string) {
-	u, signedIn := w.requireUser(c)
-	if !signedIn {
-		return
-	}
-	id, err := apiPathID(c)
-	if err != nil {
-		w.fail(c, err)
+	u, id, valid := w.userAndID(c)
+	if !valid {
 		return
 	}
 	var req apiPostRequest
@@ -453,11 +443,14 @@ func (w *Web) apiPost(c *gin.Context, kind string) {
 		w.fail(c, err)
 		return
 	}
-	var a model.Answer
+	var (
+		a   model.Answer
+		err error
+	)
 	if kind == model.AnswerKindFollowUp {
-		a, err = w.questions.FollowUp(c.Request.Context(), *u, id, req.Body)
+		a, err = w.questions.FollowUp(c.Request.Context(), u, id, req.Body)
 	} else {
-		a, err = w.questions.Answer(c.Request.Context(), *u, id, req.Body)
+		a, err = w.questions.Answer(c.Request.Context(), u, id, req.Body)
 	}
 	if err != nil {
 		w.fail(c, err)
@@ -478,13 +471,8 @@ func (w *Web) apiPost(c *gin.Context, kind string) {
 }
 
 func (w *Web) apiResolve(c *gin.Context) {
-	u, signedIn := w.requireUser(c)
-	if !signedIn {
-		return
-	}
-	id, err := apiPathID(c)
-	if err != nil {
-		w.fail(c, err)
+	u, id, valid := w.userAndID(c)
+	if !valid {
 		return
 	}
 	var req apiResolveRequest
@@ -492,12 +480,12 @@ func (w *Web) apiResolve(c *gin.Context) {
 		w.fail(c, err)
 		return
 	}
-	q, err := w.questions.Resolve(c.Request.Context(), *u, id, req.Rating, req.Comment)
+	q, err := w.questions.Resolve(c.Request.Context(), u, id, req.Rating, req.Comment)
 	if err != nil {
 		w.fail(c, err)
 		return
 	}
-	ok(c, http.StatusOK, apiViewQuestion(q, u))
+	ok(c, http.StatusOK, apiViewQuestion(q, &u))
 }
 
 // --- moderation and admin views ----------------------------------------------
@@ -630,13 +618,8 @@ func (w *Web) apiPendingApplications(c *gin.Context) {
 }
 
 func (w *Web) apiDecide(c *gin.Context) {
-	u, signedIn := w.requireUser(c)
-	if !signedIn {
-		return
-	}
-	id, err := apiPathID(c)
-	if err != nil {
-		w.fail(c, err)
+	u, id, valid := w.userAndID(c)
+	if !valid {
 		return
 	}
 	var req apiDecideRequest
@@ -644,7 +627,7 @@ func (w *Web) apiDecide(c *gin.Context) {
 		w.fail(c, err)
 		return
 	}
-	app, err := w.cadres.Decide(c.Request.Context(), *u, id, *req.Approve, req.Reason)
+	app, err := w.cadres.Decide(c.Request.Context(), u, id, *req.Approve, req.Reason)
 	if err != nil {
 		w.fail(c, err)
 		return

@@ -389,16 +389,11 @@ func (w *Web) apiMyBookings(c *gin.Context) {
 }
 
 func (w *Web) apiBooking(c *gin.Context) {
-	u, okUser := w.requireUser(c)
-	if !okUser {
+	u, id, valid := w.userAndID(c)
+	if !valid {
 		return
 	}
-	id, err := apiPathID(c)
-	if err != nil {
-		w.fail(c, err)
-		return
-	}
-	w.respondBooking(c, *u, id, http.StatusOK)
+	w.respondBooking(c, u, id, http.StatusOK)
 }
 
 // noBody is the request of a booking action without a body.
@@ -409,13 +404,8 @@ type noBody struct{}
 // booking as the user now sees it.
 func bookingAction[Req any](w *Web, do func(ctx context.Context, u model.User, id uint64, req Req) error) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		u, okUser := w.requireUser(c)
-		if !okUser {
-			return
-		}
-		id, err := apiPathID(c)
-		if err != nil {
-			w.fail(c, err)
+		u, id, valid := w.userAndID(c)
+		if !valid {
 			return
 		}
 		var req Req
@@ -425,11 +415,11 @@ func bookingAction[Req any](w *Web, do func(ctx context.Context, u model.User, i
 				return
 			}
 		}
-		if err := do(c.Request.Context(), *u, id, req); err != nil {
+		if err := do(c.Request.Context(), u, id, req); err != nil {
 			w.fail(c, err)
 			return
 		}
-		w.respondBooking(c, *u, id, http.StatusOK)
+		w.respondBooking(c, u, id, http.StatusOK)
 	}
 }
 
@@ -458,13 +448,8 @@ type apiReferRequest struct {
 }
 
 func (w *Web) apiRefer(c *gin.Context) {
-	u, okUser := w.requireUser(c)
-	if !okUser {
-		return
-	}
-	id, err := apiPathID(c)
-	if err != nil {
-		w.fail(c, err)
+	u, id, valid := w.userAndID(c)
+	if !valid {
 		return
 	}
 	var req apiReferRequest
@@ -472,10 +457,10 @@ func (w *Web) apiRefer(c *gin.Context) {
 		w.fail(c, badJSON)
 		return
 	}
-	b, err := w.stations.Refer(c.Request.Context(), *u, id, req.Service, req.Note)
+	b, err := w.stations.Refer(c.Request.Context(), u, id, req.Service, req.Note)
 	if err != nil {
 		w.fail(c, err)
 		return
 	}
-	w.respondBooking(c, *u, b.ID, http.StatusCreated)
+	w.respondBooking(c, u, b.ID, http.StatusCreated)
 }

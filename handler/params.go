@@ -4,6 +4,8 @@ import (
 	"strconv"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/gdyouth/youthvoice/model"
 )
 
 // paramID reads the positive integer path parameter name; anything else
@@ -24,4 +26,19 @@ func pageParam(c *gin.Context) int {
 		return 1
 	}
 	return min(p, 500)
+}
+
+// userAndID is the signed-in user and the :id of an API route; it
+// responds itself when ok is false.
+func (w *Web) userAndID(c *gin.Context) (u model.User, id uint64, ok bool) {
+	user, signedIn := w.requireUser(c)
+	if !signedIn {
+		return u, 0, false
+	}
+	id, err := apiPathID(c)
+	if err != nil {
+		w.fail(c, err)
+		return u, 0, false
+	}
+	return *user, id, true
 }
