@@ -87,11 +87,12 @@ type Templates struct {
 	Appointment        Template `yaml:"appointment"`
 	BookingServed      Template `yaml:"booking_served"`
 	BookingReferral    Template `yaml:"booking_referral"`
+	BookingChanged     Template `yaml:"booking_changed"`
 }
 
 // TemplateKeys names the templates in configuration and environment order.
 var TemplateKeys = []string{"question_new", "answered", "followup", "reminder", "overdue", "application_decided", "moderated",
-	"booking_new", "booking_reply", "booking_reminder", "booking_escalated", "appointment", "booking_served", "booking_referral"}
+	"booking_new", "booking_reply", "booking_reminder", "booking_escalated", "appointment", "booking_served", "booking_referral", "booking_changed"}
 
 // ByKey returns the template configured for key.
 func (t *Templates) ByKey(key string) *Template {
@@ -124,6 +125,8 @@ func (t *Templates) ByKey(key string) *Template {
 		return &t.BookingServed
 	case "booking_referral":
 		return &t.BookingReferral
+	case "booking_changed":
+		return &t.BookingChanged
 	}
 	return nil
 }
@@ -146,6 +149,7 @@ func defaultTemplates() Templates {
 		Appointment:        Template{Fields: map[string]string{"service": "thing1", "time": "time2", "place": "thing3"}},
 		BookingServed:      Template{Fields: map[string]string{"service": "thing1", "result": "thing2"}},
 		BookingReferral:    Template{Fields: map[string]string{"title": "thing1", "service": "thing2", "station": "thing3"}},
+		BookingChanged:     Template{Fields: map[string]string{"service": "thing1", "result": "phrase2", "detail": "thing3"}},
 	}
 }
 

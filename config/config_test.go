@@ -85,6 +85,7 @@ func TestDefaults(t *testing.T) {
 			Appointment:        config.Template{Fields: map[string]string{"service": "thing1", "time": "time2", "place": "thing3"}},
 			BookingServed:      config.Template{Fields: map[string]string{"service": "thing1", "result": "thing2"}},
 			BookingReferral:    config.Template{Fields: map[string]string{"title": "thing1", "service": "thing2", "station": "thing3"}},
+			BookingChanged:     config.Template{Fields: map[string]string{"service": "thing1", "result": "phrase2", "detail": "thing3"}},
 		}},
 	}
 	if !reflect.DeepEqual(cfg, want) {

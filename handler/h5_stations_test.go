@@ -538,6 +538,23 @@ func TestBookingDeclineProposeCancel(t *testing.T) {
 		wantBody(t, r, "已取消")
 		wantNoBody(t, r, `id="serve-form"`)
 		wantStatus(t, ap.post(p2+"/noshow", nil), http.StatusConflict)
+		// The admin who proposed the time was told both changes, and the
+		// alert opens the booking on their phone.
+		s.deliver()
+		changed := map[string]sentTemplate{} // by what changed (the sender delivers in any order)
+		for _, m := range withTemplate(inbox(t, admin.openid), "sandbox-booking_changed") {
+			changed[m.Data["phrase2"].Value] = m
+		}
+		accepted, cancelled := changed["接受新时间"], changed["学生已取消"]
+		if len(changed) != 2 || accepted.URL == "" || cancelled.URL == "" {
+			t.Fatalf("the admin got booking_changed alerts %+v, want 接受新时间 and 学生已取消", changed)
+		}
+		when := next.In(clock.Beijing).Format("01-02 15:04")
+		if accepted.Data["thing3"].Value != when || cancelled.Data["thing3"].Value != "原定 "+when {
+			t.Fatalf("times in the alerts: %q, %q", accepted.Data["thing3"].Value, cancelled.Data["thing3"].Value)
+		}
+		_, page := s.openBookingAlert(admin, cancelled.URL)
+		wantBody(t, page, "已取消")
 
 		// No-show.
 		p3 := bookOn(t, sp, url.Values{"service": {"心理咨询"}, "slot": {slotValue(clk.Now().Add(time.Hour))}, "phone": {"13912345678"}})

@@ -121,6 +121,7 @@ var alertNames = map[string]string{
 	"moderated": "内容处理结果", "booking_new": "新预约提醒", "booking_reply": "预约回复",
 	"booking_reminder": "预约即将超时", "booking_escalated": "预约超时未反馈", "appointment": "预约即将开始",
 	"booking_served": "服务完成请评价", "booking_referral": "提问已转介到青年之家",
+	"booking_changed": "学生取消或接受改期",
 }
 
 func alertName(templateID string) string {

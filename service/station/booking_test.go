@@ -335,8 +335,17 @@ func TestBookingDeclineProposeCancelNoShow(t *testing.T) {
 			if s.Status != model.BookingAccepted || s.ConfirmedAt == nil || !s.ConfirmedAt.Equal(proposed) || s.Place != "图书馆305" {
 				t.Fatalf("stored after accepting the proposal: %+v", s)
 			}
+			// The admin who proposed the time is told it was taken.
+			ch := f.alertsFor(t, "booking_changed", b.ID)
+			wantRecipients(t, "booking_changed", ch, f.duty1)
+			if d := data(t, ch[0]); d["thing1"] != "心理咨询" || d["phrase2"] != "接受新时间" || d["thing3"] != "03-04 15:00 图书馆305" {
+				t.Fatalf("booking_changed data %v", d)
+			}
 			_, err = f.svc.AcceptProposal(f.ctx, f.studentA, b.ID)
 			wantErr(t, "accepting twice", err, service.ErrConflict, "bad_state")
+			if ch := f.alertsFor(t, "booking_changed", b.ID); len(ch) != 1 {
+				t.Fatalf("a refused second accept alerted again: %d alerts", len(ch))
+			}
 		})
 		t.Run("an expired proposal cannot be accepted", func(t *testing.T) {
 			f.clk.Set(t0)
@@ -367,15 +376,46 @@ func TestBookingDeclineProposeCancelNoShow(t *testing.T) {
 			if s := f.booking(t, sub.ID); s.Status != model.BookingCancelled {
 				t.Fatalf("stored status %s", s.Status)
 			}
+			// Nobody has answered it yet: Monday's admin on duty is told,
+			// so nobody works on a booking that is gone.
+			ch := f.alertsFor(t, "booking_changed", sub.ID)
+			wantRecipients(t, "booking_changed", ch, f.duty1)
+			if d := data(t, ch[0]); d["phrase2"] != "学生已取消" || d["thing3"] != "未指定时段" {
+				t.Fatalf("cancel alert %v", d)
+			}
 			_, err = f.svc.Cancel(f.ctx, f.studentA, sub.ID)
 			wantErr(t, "cancelling twice", err, service.ErrConflict, "bad_state")
+			if ch := f.alertsFor(t, "booking_changed", sub.ID); len(ch) != 1 {
+				t.Fatalf("a refused second cancel alerted again: %d alerts", len(ch))
+			}
 			_, err = f.svc.Respond(f.ctx, f.duty1, sub.ID, station.Response{Action: station.ActionDecline, Reason: "x"})
 			wantErr(t, "responding to a cancelled booking", err, service.ErrConflict, "already_handled")
 			acc := f.book(t, f.studentA, ptr(bj(3, 11, 0)))
 			f.accept(t, f.duty1, acc.ID, nil)
+			// Tuesday, when duty1 is off: the admin who accepted it is
+			// told all the same, and nobody else.
+			f.clk.Set(bj(3, 9, 30))
 			if c, err := f.svc.Cancel(f.ctx, f.studentA, acc.ID); err != nil || c.Status != model.BookingCancelled {
 				t.Fatalf("cancel accepted: %+v, %v", c, err)
 			}
+			ch = f.alertsFor(t, "booking_changed", acc.ID)
+			wantRecipients(t, "booking_changed", ch, f.duty1)
+			if d := data(t, ch[0]); d["phrase2"] != "学生已取消" || d["thing3"] != "原定 03-03 11:00" {
+				t.Fatalf("cancel alert %v", d)
+			}
+		})
+		t.Run("cancel after the handler left the team", func(t *testing.T) {
+			f.clk.Set(t0)
+			b := f.book(t, f.studentA2, ptr(bj(3, 14, 0)))
+			f.accept(t, f.duty2, b.ID, nil)
+			if err := db.Conn(f.ctx).Delete(&model.StationAdmin{}, f.duty2Row.ID).Error; err != nil {
+				t.Fatal(err)
+			}
+			if _, err := f.svc.Cancel(f.ctx, f.studentA2, b.ID); err != nil {
+				t.Fatal(err)
+			}
+			// duty2 may no longer act on it; Monday's duty is told instead.
+			wantRecipients(t, "booking_changed", f.alertsFor(t, "booking_changed", b.ID), f.duty1)
 		})
 		t.Run("no-show", func(t *testing.T) {
 			f.clk.Set(t0)

@@ -266,6 +266,45 @@ func (s *Service) tellStudent(ctx context.Context, b model.Booking, result, deta
 	})
 }
 
+// tellStation alerts the station of a change the student made: the admin
+// who handled the booking, when they still may act on it; otherwise
+// whoever is on duty now (a booking nobody has answered yet is theirs).
+func (s *Service) tellStation(ctx context.Context, b model.Booking, result, detail string) error {
+	var to []model.User
+	if b.HandledBy != nil {
+		var h model.User
+		err := s.db.Conn(ctx).Take(&h, *b.HandledBy).Error
+		if err != nil && !errors.Is(err, gorm.ErrRecordNotFound) {
+			return err
+		}
+		if err == nil {
+			a, err := s.access(ctx, h, b)
+			if err != nil {
+				return err
+			}
+			if a.Admin {
+				to = []model.User{h}
+			}
+		}
+	}
+	if len(to) == 0 {
+		var st model.Station
+		if err := s.db.Conn(ctx).Take(&st, b.StationID).Error; err != nil {
+			return err
+		}
+		cal, err := ParseCalendar(st.Hours, st.ClosedDates)
+		if err != nil {
+			return err
+		}
+		if to, err = s.onDuty(ctx, st.ID, cal, s.now()); err != nil {
+			return err
+		}
+	}
+	return s.notify.Send(ctx, "booking_changed", to, bookingPath(b.ID), map[string]string{
+		"service": b.Service, "result": result, "detail": detail,
+	})
+}
+
 // transition moves a booking the actor may act on from one of from to
 // status `to` with extra updates; check runs on the loaded booking.
 func (s *Service) transition(ctx context.Context, u model.User, id uint64, from []string, to string,
@@ -323,7 +362,14 @@ func adminOnly(_ *model.Booking, a Access) error {
 
 // Cancel cancels the student's booking before it is served.
 func (s *Service) Cancel(ctx context.Context, student model.User, id uint64) (model.Booking, error) {
-	b, err := s.transition(ctx, student, id, activeStatuses, model.BookingCancelled, studentOnly, nil, nil)
+	b, err := s.transition(ctx, student, id, activeStatuses, model.BookingCancelled, studentOnly, nil,
+		func(ctx context.Context, b model.Booking) error {
+			detail := "原定 " + slotText(b)
+			if b.ConfirmedAt == nil && b.SlotStart == nil {
+				detail = "未指定时段"
+			}
+			return s.tellStation(ctx, b, "学生已取消", detail)
+		})
 	return b, wrap("取消预约", err)
 }
 
@@ -342,7 +388,14 @@ func (s *Service) AcceptProposal(ctx context.Context, student model.User, id uin
 			}
 			extra["confirmed_at"] = *b.ProposedAt
 			return nil
-		}, extra, nil)
+		}, extra,
+		func(ctx context.Context, b model.Booking) error {
+			detail := b.ProposedAt.In(clock.Beijing).Format("01-02 15:04")
+			if b.Place != "" {
+				detail += " " + b.Place
+			}
+			return s.tellStation(ctx, b, "接受新时间", detail)
+		})
 	if err != nil {
 		return b, wrap("接受新时间", err)
 	}
