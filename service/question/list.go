@@ -54,7 +54,7 @@ func (s *Service) summarize(ctx context.Context, viewer model.User, qs []model.Q
 	for _, q := range qs {
 		b := bs[q.BoardID]
 		name := displayName(us[q.AskerID])
-		if q.Anonymous && !canSeeAsker(viewer, q, b) {
+		if q.Anonymous && !canSeeAsker(viewer, q) {
 			name = AnonymousName
 		}
 		out = append(out, Summary{Question: q, BoardName: b.Name, AskerName: name,

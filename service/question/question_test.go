@@ -445,6 +445,41 @@ func TestAnonymity(t *testing.T) {
 		if err != nil || len(mine) != 1 || mine[0].AskerName != "李四" {
 			t.Fatalf("Mine = %+v, %v", mine, err)
 		}
+
+		// On a provincial board a cadre of any university may answer, but
+		// only the asker's own university (and the province) learns who
+		// asked.
+		prov := f.ask(t, f.studentA, "province-3", "匿名的省级提问", "", true)
+		for _, tc := range []struct {
+			name      string
+			viewer    model.User
+			want      string
+			canAnswer bool
+		}{
+			{"a cadre of another university", f.cadreB, question.AnonymousName, true},
+			{"another university's admin", f.adminB, question.AnonymousName, true},
+			{"a student of another university", f.studentB, question.AnonymousName, false},
+			{"a cadre of the asker's university", f.cadreA2, "李四", true},
+			{"the asker's university admin", f.adminA, "李四", true},
+			{"the province admin", f.province, "李四", true},
+		} {
+			t.Run("provincial board/"+tc.name, func(t *testing.T) {
+				v, err := f.svc.Get(ctx, tc.viewer, prov.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if v.AskerName != tc.want || v.CanAnswer != tc.canAnswer {
+					t.Fatalf("asker %q, can answer %v; want %q, %v", v.AskerName, v.CanAnswer, tc.want, tc.canAnswer)
+				}
+				_, list, err := f.svc.List(ctx, tc.viewer, "province-3", question.ListOptions{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(list) != 1 || list[0].ID != prov.ID || list[0].AskerName != tc.want {
+					t.Fatalf("List shows %+v, want the question asked by %q", list, tc.want)
+				}
+			})
+		}
 	})
 }
 

@@ -42,10 +42,15 @@ func canModerate(u model.User, uni uint64) bool {
 	return false
 }
 
-// canSeeAsker: the asker, anyone who may answer, and moderators see who
-// asked an anonymous question.
-func canSeeAsker(u model.User, q model.Question, b model.Board) bool {
-	return u.ID == q.AskerID || canAnswer(u, q, b) || canModerate(u, q.UniversityID)
+// canSeeAsker: who asked an anonymous question is seen by the asker, the
+// cadres and admins of the asker's university (who may follow it up with
+// the student) and the province admin. Cadres of other universities may
+// answer it on a provincial board, but to them the asker stays 匿名同学.
+func canSeeAsker(u model.User, q model.Question) bool {
+	if u.ID == q.AskerID || canModerate(u, q.UniversityID) {
+		return true
+	}
+	return isStaff(u.Role) && u.UniversityID != nil && *u.UniversityID == q.UniversityID
 }
 
 // usersWith lists the bound users of a university with one of roles.

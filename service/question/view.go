@@ -88,7 +88,7 @@ func (s *Service) Get(ctx context.Context, viewer model.User, id uint64) (View, 
 		byID[u.ID] = u
 	}
 	v.AskerName = displayName(byID[q.AskerID])
-	if q.Anonymous && !canSeeAsker(viewer, q, b) {
+	if q.Anonymous && !canSeeAsker(viewer, q) {
 		v.AskerName = AnonymousName
 	}
 	mod := canModerate(viewer, q.UniversityID)
