@@ -184,6 +184,52 @@ func TestAskDailyLimit(t *testing.T) {
 	})
 }
 
+// Asks sent at the same moment (a double tap, several tabs) cannot pass
+// the limit together.
+func TestAskDailyLimitConcurrent(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *model.DB) {
+		f := setup(t, db)
+		ctx := context.Background()
+		for i := range 17 {
+			f.ask(t, f.studentA, "", fmt.Sprintf("第 %d 个问题", i+1), "", false)
+		}
+		const tries = 10
+		var (
+			wg            sync.WaitGroup
+			mu            sync.Mutex
+			asked, denied int
+		)
+		start := make(chan struct{})
+		for i := range tries {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				_, err := f.svc.Ask(ctx, f.studentA, question.AskInput{Title: fmt.Sprintf("同时提交 %d", i)})
+				mu.Lock()
+				defer mu.Unlock()
+				switch {
+				case err == nil:
+					asked++
+				case errors.Is(err, service.ErrTooMany):
+					denied++
+				default:
+					t.Errorf("ask %d: %v", i, err)
+				}
+			}()
+		}
+		close(start)
+		wg.Wait()
+		if asked != 3 || denied != tries-3 {
+			t.Fatalf("%d concurrent asks with 3 left today: %d published, %d refused; want 3 and %d", tries, asked, denied, tries-3)
+		}
+		var n int64
+		if err := db.Conn(ctx).Model(&model.Question{}).Where("asker_id = ?", f.studentA.ID).Count(&n).Error; err != nil || n != 20 {
+			t.Fatalf("studentA has %d questions (%v), want 20", n, err)
+		}
+	})
+}
+
 func TestAskAlertsCadres(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *model.DB) {
 		f := setup(t, db)
