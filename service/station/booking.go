@@ -220,6 +220,19 @@ func (s *Service) onDuty(ctx context.Context, stationID uint64, cal Calendar, t 
 	return out, nil
 }
 
+// onDutyNow is who is alerted of a booking of the station now.
+func (s *Service) onDutyNow(ctx context.Context, stationID uint64) ([]model.User, error) {
+	var st model.Station
+	if err := s.db.Conn(ctx).Take(&st, stationID).Error; err != nil {
+		return nil, err
+	}
+	cal, err := ParseCalendar(st.Hours, st.ClosedDates)
+	if err != nil {
+		return nil, err
+	}
+	return s.onDuty(ctx, st.ID, cal, s.now())
+}
+
 func (s *Service) alertNew(ctx context.Context, st model.Station, cal Calendar, b model.Booking) error {
 	to, err := s.onDuty(ctx, st.ID, cal, b.CreatedAt)
 	if err != nil {

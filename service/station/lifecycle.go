@@ -288,15 +288,8 @@ func (s *Service) tellStation(ctx context.Context, b model.Booking, result, deta
 		}
 	}
 	if len(to) == 0 {
-		var st model.Station
-		if err := s.db.Conn(ctx).Take(&st, b.StationID).Error; err != nil {
-			return err
-		}
-		cal, err := ParseCalendar(st.Hours, st.ClosedDates)
-		if err != nil {
-			return err
-		}
-		if to, err = s.onDuty(ctx, st.ID, cal, s.now()); err != nil {
+		var err error
+		if to, err = s.onDutyNow(ctx, b.StationID); err != nil {
 			return err
 		}
 	}

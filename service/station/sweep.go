@@ -28,15 +28,7 @@ func (s *Service) Sweep(ctx context.Context) (SweepResult, error) {
 	var err error
 	r.Reminded, err = s.sweep(ctx, "reminded_at", "status = ? AND remind_at <= ?", []any{model.BookingSubmitted, now},
 		func(ctx context.Context, b model.Booking) error {
-			var st model.Station
-			if err := s.db.Conn(ctx).Take(&st, b.StationID).Error; err != nil {
-				return err
-			}
-			cal, err := ParseCalendar(st.Hours, st.ClosedDates)
-			if err != nil {
-				return err
-			}
-			to, err := s.onDuty(ctx, st.ID, cal, s.clk.Now())
+			to, err := s.onDutyNow(ctx, b.StationID)
 			if err != nil {
 				return err
 			}
