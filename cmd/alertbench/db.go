@@ -13,6 +13,7 @@ import (
 
 	"github.com/go-sql-driver/mysql"
 
+	"github.com/gdyouth/youthvoice/cmd/internal/benchproc"
 	"github.com/gdyouth/youthvoice/model"
 )
 
@@ -91,7 +92,7 @@ func (b *benchDB) reset(ctx context.Context, n int, bin, dataDir string) ([]uint
 		return nil, fmt.Errorf("creating %s: %w", b.name, err)
 	}
 	cmd := exec.CommandContext(ctx, bin, "migrate")
-	cmd.Env = append(withoutYV(os.Environ()), "YV_MYSQL_DSN="+b.dsn, "YV_DATA_DIR="+dataDir, "YV_LOG_LEVEL=warn")
+	cmd.Env = append(benchproc.WithoutYV(os.Environ()), "YV_MYSQL_DSN="+b.dsn, "YV_DATA_DIR="+dataDir, "YV_LOG_LEVEL=warn")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return nil, fmt.Errorf("%s migrate: %w\n%s", bin, err, out)
 	}

@@ -45,17 +45,16 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"os/signal"
 	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
-	"syscall"
 	"text/tabwriter"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/gdyouth/youthvoice/cmd/internal/benchproc"
 	"github.com/gdyouth/youthvoice/config"
 )
 
@@ -86,7 +85,7 @@ func main() {
 	var o options
 	flag.StringVar(&o.mysqlDSN, "mysql", defaultDSN(os.Getenv("YV_TEST_MYSQL_DSN")),
 		"MariaDB DSN of the bench database (dropped and recreated; its name must contain \"bench\"); default: YV_TEST_MYSQL_DSN's server with database "+defaultDBName)
-	flag.StringVar(&o.redisAddr, "redis", envOr("YV_TEST_REDIS_ADDR", "127.0.0.1:6379"), "Redis address for the instances")
+	flag.StringVar(&o.redisAddr, "redis", benchproc.EnvOr("YV_TEST_REDIS_ADDR", "127.0.0.1:6379"), "Redis address for the instances")
 	flag.IntVar(&o.redisDB, "redis-db", 0, "Redis database number for the instances (YV_REDIS_DB)")
 	flag.IntVar(&o.n, "n", 10000, "alerts to queue and deliver per scenario")
 	flag.IntVar(&o.instances, "instances", 2, "youthvoice serve instances in the measured scenario")
@@ -104,23 +103,7 @@ func main() {
 	flag.BoolVar(&o.verbose, "v", false, "print progress every second and the instances' log tails")
 	flag.Parse()
 
-	// A closed stdout (| head) must not kill alertbench before it has
-	// stopped the instances.
-	signal.Ignore(syscall.SIGPIPE)
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
-	err := run(ctx, o)
-	stop()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "alertbench:", err)
-		os.Exit(1)
-	}
-}
-
-func envOr(k, def string) string {
-	if v := os.Getenv(k); v != "" {
-		return v
-	}
-	return def
+	benchproc.Run("alertbench", func(ctx context.Context) error { return run(ctx, o) })
 }
 
 func logf(format string, args ...any) {
@@ -193,12 +176,12 @@ func run(ctx context.Context, o options) error {
 	}
 
 	if o.bin == "" {
-		root, err := moduleRoot()
+		root, err := benchproc.ModuleRoot("run alertbench inside the youthvoice module (make bench-alerts), or pass -bin")
 		if err != nil {
 			return err
 		}
 		logf("building ./cmd/youthvoice")
-		if o.bin, err = build(root, dir); err != nil {
+		if o.bin, err = benchproc.Build(root, dir, "./cmd/youthvoice"); err != nil {
 			return err
 		}
 	}
@@ -268,26 +251,26 @@ func runScenario(ctx context.Context, o options, db *benchDB, rdb *redis.Client,
 	defer fake.close()
 	defer cleanRedis(rdb, appID)
 
-	deps := pidsByName("mariadbd", "mysqld", "redis-server")
+	deps := benchproc.PidsByName("mariadbd", "mysqld", "redis-server")
 	dbBefore, err := db.status(ctx)
 	if err != nil {
 		return r, err
 	}
 	redisBefore := commandStats(ctx, rdb)
 	depsBefore := depsCPU(deps)
-	selfBefore := selfCPU()
-	busyBefore := machineBusy()
+	selfBefore := benchproc.SelfCPU()
+	busyBefore := benchproc.MachineBusy()
 	ownBefore := db.own.Load()
 
-	var ins []*instance
+	var ins []*benchproc.Process
 	defer func() {
 		for _, in := range ins {
-			_ = in.stop(30 * time.Second)
+			_ = in.Stop(30 * time.Second)
 		}
 	}()
 	start := time.Now()
 	for i := range k {
-		port, err := freePort()
+		port, err := benchproc.FreePort()
 		if err != nil {
 			return r, err
 		}
@@ -297,7 +280,7 @@ func runScenario(ctx context.Context, o options, db *benchDB, rdb *redis.Client,
 			return r, err
 		}
 		addr := "127.0.0.1:" + strconv.Itoa(port)
-		in, err := startInstance(name, o.bin, data+".log", port, append(templateEnv(),
+		in, err := benchproc.Start(name, o.bin, data+".log", port, append(templateEnv(),
 			"YV_ADDR="+addr,
 			"YV_PUBLIC_URL=http://"+addr,
 			"YV_DATA_DIR="+data,
@@ -312,7 +295,7 @@ func runScenario(ctx context.Context, o options, db *benchDB, rdb *redis.Client,
 			"YV_ALERT_WORKERS="+strconv.Itoa(o.workers),
 			"YV_ALERT_BATCH="+strconv.Itoa(o.batch),
 			"YV_ALERT_POLL_INTERVAL="+o.poll.String(),
-		))
+		), "serve")
 		if err != nil {
 			return r, err
 		}
@@ -340,17 +323,17 @@ func runScenario(ctx context.Context, o options, db *benchDB, rdb *redis.Client,
 	depsAfter := depsCPU(deps)
 	r.cpu = map[string]time.Duration{}
 	for _, in := range ins {
-		r.cpu["youthvoice"] += in.cpu() // since its start
+		r.cpu["youthvoice"] += in.CPU() // since its start
 	}
 	for name, v := range depsAfter {
 		r.cpu[name] = v - depsBefore[name]
 	}
-	r.cpu["alertbench"] = selfCPU() - selfBefore
+	r.cpu["alertbench"] = benchproc.SelfCPU() - selfBefore
 	var ours time.Duration
 	for _, v := range r.cpu {
 		ours += v
 	}
-	r.other = otherShare(machineBusy()-busyBefore, ours, end.Sub(start), runtime.NumCPU())
+	r.other = otherShare(benchproc.MachineBusy()-busyBefore, ours, end.Sub(start), runtime.NumCPU())
 	r.ownSQL = int(db.own.Load()-ownBefore) + 1 // + the closing SHOW STATUS
 	r.db = dbAfter.delta(dbBefore)
 	r.newConns = int(fake.newConns.Load())
@@ -367,9 +350,9 @@ func runScenario(ctx context.Context, o options, db *benchDB, rdb *redis.Client,
 			r.perInstance = append(r.perInstance, -1) // its counter went with it
 			continue
 		}
-		text, err := in.metrics(ctx)
+		text, err := metrics(ctx, in)
 		if err != nil {
-			return r, fmt.Errorf("%s: %w\n%s", in.name, err, in.logTail(20))
+			return r, fmt.Errorf("%s: %w\n%s", in.Name, err, in.LogTail(20))
 		}
 		sent, _ := metricSum(text, "youthvoice_alerts_sent_total")
 		failed, _ := metricSum(text, "youthvoice_alerts_failed_total")
@@ -389,17 +372,17 @@ func runScenario(ctx context.Context, o options, db *benchDB, rdb *redis.Client,
 
 	var issues []string
 	for _, in := range ins {
-		if err := in.stop(30 * time.Second); err != nil {
-			issues = append(issues, fmt.Sprintf("%s did not stop cleanly: %v", in.name, err))
+		if err := in.Stop(30 * time.Second); err != nil {
+			issues = append(issues, fmt.Sprintf("%s did not stop cleanly: %v", in.Name, err))
 		}
-		for _, l := range in.issues() {
-			issues = append(issues, in.name+": "+l)
+		for _, l := range in.LogLines("WARN", "ERROR") {
+			issues = append(issues, in.Name+": "+l.Level+" "+l.String())
 		}
 		if o.verbose {
-			logf("%s log tail:\n%s", in.name, in.logTail(15))
+			logf("%s log tail:\n%s", in.Name, in.LogTail(15))
 		}
 	}
-	r.logIssues = countLines(issues)
+	r.logIssues = benchproc.CountLines(issues)
 	return r, nil
 }
 
@@ -417,7 +400,7 @@ func templateEnv() []string {
 // waitDelivered returns when every alert is delivered, or a zero time
 // after o.timeout. With -stop-one it stops the first of several instances
 // once half the alerts are at the fake, and reports it as stopped (1).
-func waitDelivered(ctx context.Context, o options, db *benchDB, check *sql.DB, t *tally, ins []*instance) (end time.Time, stopped int, err error) {
+func waitDelivered(ctx context.Context, o options, db *benchDB, check *sql.DB, t *tally, ins []*benchproc.Process) (end time.Time, stopped int, err error) {
 	deadline := time.Now().Add(o.timeout)
 	lastLog := time.Now()
 	for {
@@ -435,12 +418,12 @@ func waitDelivered(ctx context.Context, o options, db *benchDB, check *sql.DB, t
 		}
 		if o.stopOne && len(ins) > 1 && stopped == 0 && s.Distinct >= o.n/2 {
 			stopped = 1
-			logf("%d instance(s): stopping %s (SIGTERM) at %d of %d alerts", len(ins), ins[0].name, s.Distinct, o.n)
-			go func() { _ = ins[0].stop(30 * time.Second) }()
+			logf("%d instance(s): stopping %s (SIGTERM) at %d of %d alerts", len(ins), ins[0].Name, s.Distinct, o.n)
+			go func() { _ = ins[0].Stop(30 * time.Second) }()
 		}
 		for i, in := range ins {
-			if i+1 != stopped && !in.running() {
-				return time.Time{}, stopped, fmt.Errorf("%s exited during the run (%v):\n%s", in.name, in.err, in.logTail(30))
+			if i+1 != stopped && !in.Running() {
+				return time.Time{}, stopped, fmt.Errorf("%s exited during the run (%v):\n%s", in.Name, in.Err(), in.LogTail(30))
 			}
 		}
 		now := time.Now()

@@ -31,14 +31,14 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"os/signal"
 	"runtime"
 	"strings"
-	"syscall"
 	"text/tabwriter"
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/gdyouth/youthvoice/cmd/internal/benchproc"
 )
 
 const sandboxToken = "sandbox" // cmd/youthvoice/app.go sandboxCredentials
@@ -72,31 +72,15 @@ func main() {
 	flag.IntVar(&o.senders, "senders", 1000, "distinct FromUserName values")
 	flag.IntVar(&o.rounds, "rounds", 1, "how many times to alternate baseline and project")
 	flag.DurationVar(&o.warmup, "warmup", 3*time.Second, "unmeasured wrk run against each server first")
-	flag.StringVar(&o.mysqlDSN, "mysql", envOr("YV_BENCH_MYSQL_DSN", "root@tcp(127.0.0.1:3306)/"), "admin DSN; a fresh database is created and dropped")
-	flag.StringVar(&o.redisAddr, "redis", envOr("YV_BENCH_REDIS_ADDR", "127.0.0.1:6379"), "Redis for the project")
+	flag.StringVar(&o.mysqlDSN, "mysql", benchproc.EnvOr("YV_BENCH_MYSQL_DSN", "root@tcp(127.0.0.1:3306)/"), "admin DSN; a fresh database is created and dropped")
+	flag.StringVar(&o.redisAddr, "redis", benchproc.EnvOr("YV_BENCH_REDIS_ADDR", "127.0.0.1:6379"), "Redis for the project")
 	flag.StringVar(&o.projectBin, "project-bin", "", "use this youthvoice binary instead of building ./cmd/youthvoice")
 	flag.StringVar(&o.baselineBin, "baseline-bin", "", "use this baseline binary instead of building ./cmd/wxbaseline")
 	flag.BoolVar(&o.strict, "strict", false, "exit 1 when a performance target is missed")
 	flag.BoolVar(&o.verbose, "v", false, "print wrk's own output and the servers' logs")
 	flag.Parse()
 
-	// A closed stdout (| head) must not kill wxbench before it has stopped
-	// the servers and dropped its database.
-	signal.Ignore(syscall.SIGPIPE)
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
-	err := run(ctx, o)
-	stop()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "wxbench:", err)
-		os.Exit(1)
-	}
-}
-
-func envOr(k, def string) string {
-	if v := os.Getenv(k); v != "" {
-		return v
-	}
-	return def
+	benchproc.Run("wxbench", func(ctx context.Context) error { return run(ctx, o) })
 }
 
 func logf(format string, args ...any) {
@@ -129,7 +113,7 @@ func run(ctx context.Context, o options) error {
 	if o.rate <= 0 || o.senders <= 0 || o.rounds <= 0 || o.workers <= 0 {
 		return errors.New("-rate, -senders, -rounds and -workers must be positive")
 	}
-	root, err := moduleRoot()
+	root, err := benchproc.ModuleRoot("run wxbench inside the youthvoice module (make bench)")
 	if err != nil {
 		return err
 	}
@@ -157,30 +141,30 @@ func run(ctx context.Context, o options) error {
 
 	if o.projectBin == "" {
 		logf("building ./cmd/youthvoice and ./cmd/wxbaseline")
-		if o.projectBin, err = build(root, dir, "./cmd/youthvoice"); err != nil {
+		if o.projectBin, err = benchproc.Build(root, dir, "./cmd/youthvoice"); err != nil {
 			return err
 		}
 	}
 	if o.baselineBin == "" {
-		if o.baselineBin, err = build(root, dir, "./cmd/wxbaseline"); err != nil {
+		if o.baselineBin, err = benchproc.Build(root, dir, "./cmd/wxbaseline"); err != nil {
 			return err
 		}
 	}
 
-	bport, err := freePort()
+	bport, err := benchproc.FreePort()
 	if err != nil {
 		return err
 	}
-	pport, err := freePort()
+	pport, err := benchproc.FreePort()
 	if err != nil {
 		return err
 	}
-	baseline, err := start("baseline", o.baselineBin, dir+"/baseline.log", bport, nil, "-addr", fmt.Sprintf("127.0.0.1:%d", bport))
+	baseline, err := benchproc.Start("baseline", o.baselineBin, dir+"/baseline.log", bport, nil, "-addr", fmt.Sprintf("127.0.0.1:%d", bport))
 	if err != nil {
 		return err
 	}
-	defer func() { _ = baseline.stop(5 * time.Second) }()
-	project, err := start("project", o.projectBin, dir+"/youthvoice.log", pport, []string{
+	defer func() { _ = baseline.Stop(5 * time.Second) }()
+	project, err := benchproc.Start("project", o.projectBin, dir+"/youthvoice.log", pport, []string{
 		"YV_ADDR=127.0.0.1:" + fmt.Sprint(pport),
 		"YV_MYSQL_DSN=" + db.dsn,
 		"YV_REDIS_ADDR=" + o.redisAddr,
@@ -190,13 +174,13 @@ func run(ctx context.Context, o options) error {
 	if err != nil {
 		return err
 	}
-	defer func() { _ = project.stop(30 * time.Second) }()
+	defer func() { _ = project.Stop(30 * time.Second) }()
 	// The project migrates its fresh database first, under MariaDB's named
 	// lock youthvoice_migrate, which it waits up to 120 s for.
-	if err := baseline.waitHealthy(ctx, 30*time.Second); err != nil {
+	if err := baseline.WaitHealthy(ctx, 30*time.Second); err != nil {
 		return err
 	}
-	if err := project.waitHealthy(ctx, 150*time.Second); err != nil {
+	if err := project.WaitHealthy(ctx, 150*time.Second); err != nil {
 		var holder sql.NullInt64
 		_ = db.admin.QueryRowContext(ctx, "SELECT IS_USED_LOCK('youthvoice_migrate')").Scan(&holder)
 		if holder.Valid {
@@ -204,7 +188,7 @@ func run(ctx context.Context, o options) error {
 		}
 		return err
 	}
-	logf("baseline on %s, project on %s (database %s, redis %s)", baseline.url, project.url, db.name, o.redisAddr)
+	logf("baseline on %s, project on %s (database %s, redis %s)", baseline.URL, project.URL, db.name, o.redisAddr)
 
 	wo := wrkOptions{threads: o.threads, conns: o.conns, duration: o.duration, senders: o.senders, token: sandboxToken, verbose: o.verbose}
 	ro := rateOptions{rate: o.rate, duration: o.rateDuration, workers: o.workers, senders: o.senders, token: sandboxToken}
@@ -219,9 +203,9 @@ func run(ctx context.Context, o options) error {
 	if o.warmup > 0 {
 		w := wo
 		w.duration = o.warmup
-		for _, s := range []*server{baseline, project} {
-			logf("warm-up: wrk %s against %s", o.warmup, s.name)
-			if _, err := runWrk(ctx, dir, s.url, w); err != nil {
+		for _, s := range []*benchproc.Process{baseline, project} {
+			logf("warm-up: wrk %s against %s", o.warmup, s.Name)
+			if _, err := runWrk(ctx, dir, s.URL, w); err != nil {
 				return err
 			}
 		}
@@ -232,33 +216,36 @@ func run(ctx context.Context, o options) error {
 	}
 
 	// The stores' processes, whose CPU counts as the project's.
-	deps := pidsByName("redis-server", "mariadbd", "mysqld")
+	var deps []int
+	for _, ps := range benchproc.PidsByName("redis-server", "mariadbd", "mysqld") {
+		deps = append(deps, ps...)
+	}
 	var rows []row
 	var thr = map[string][]float64{}
 	var lastRateBase int64
-	seenErrors := len(project.logErrors()) // the warm-up's stop may log some
+	seenErrors := len(project.LogLines("ERROR")) // the warm-up's stop may log some
 	var stopNotes []string
 	for round := 1; round <= o.rounds; round++ {
 		// (a) max throughput, baseline then project.
-		for _, s := range []*server{baseline, project} {
+		for _, s := range []*benchproc.Process{baseline, project} {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			logf("round %d: wrk -t%d -c%d -d%s against %s", round, o.threads, o.conns, o.duration, s.name)
-			m := startMeter(s.cmd.Process.Pid, deps)
-			r, err := runWrk(ctx, dir, s.url, wo)
+			logf("round %d: wrk -t%d -c%d -d%s against %s", round, o.threads, o.conns, o.duration, s.Name)
+			m := startMeter(s.PID(), deps)
+			r, err := runWrk(ctx, dir, s.URL, wo)
 			if err != nil {
 				return err
 			}
 			u := m.stop(r.CPU)
 			rps := float64(r.Requests) / (float64(r.DurationUS) / 1e6)
-			thr[s.name] = append(thr[s.name], rps)
-			rw := row{server: s.name, mode: fmt.Sprintf("max (wrk -c%d)", o.conns), rps: rps,
+			thr[s.Name] = append(thr[s.Name], rps)
+			rw := row{server: s.Name, mode: fmt.Sprintf("max (wrk -c%d)", o.conns), rps: rps,
 				p50: us(r.P50US), p90: us(r.P90US), p99: us(r.P99US), max: us(r.MaxUS),
 				non2xx: r.Bad, errors: r.Connect + r.Read + r.Write + r.Timeout}
 			rw.account(u, r.Requests)
 			if r.Bad > 0 {
-				fail("%s, wrk run: %d of %d responses were not 200 with a text reply", s.name, r.Bad, r.Requests)
+				fail("%s, wrk run: %d of %d responses were not 200 with a text reply", s.Name, r.Bad, r.Requests)
 			}
 			if s == project {
 				n, err := db.settle(ctx)
@@ -277,10 +264,10 @@ func run(ctx context.Context, o options) error {
 				// wrk closes its connections mid-request when time is up;
 				// the project then logs the cancelled requests. Up to -c of
 				// those are the load generator's doing, anything else is not.
-				errs := project.logErrors()
+				errs := project.LogLines("ERROR")
 				fresh := errs[seenErrors:]
 				seenErrors = len(errs)
-				var other []logLine
+				var other []benchproc.LogLine
 				cancelled := 0
 				for _, l := range fresh {
 					if strings.Contains(l.Err, "context canceled") {
@@ -300,22 +287,22 @@ func run(ctx context.Context, o options) error {
 			pause(ctx)
 		}
 		// (b) latency at a fixed rate, baseline then project.
-		for _, s := range []*server{baseline, project} {
+		for _, s := range []*benchproc.Process{baseline, project} {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			logf("round %d: %d req/s for %s against %s (open loop)", round, o.rate, o.rateDuration, s.name)
-			m := startMeter(s.cmd.Process.Pid, deps)
-			r := runRate(ctx, s.url, ro)
+			logf("round %d: %d req/s for %s against %s (open loop)", round, o.rate, o.rateDuration, s.Name)
+			m := startMeter(s.PID(), deps)
+			r := runRate(ctx, s.URL, ro)
 			u := m.stop(0)
 			lastRateBase = r.MsgIDBase
 			done := len(r.Latencies)
-			rw := row{server: s.name, mode: fmt.Sprintf("%d/s (open loop)", o.rate),
+			rw := row{server: s.Name, mode: fmt.Sprintf("%d/s (open loop)", o.rate),
 				rps: float64(done) / r.Elapsed.Seconds(), p50: r.percentile(50), p90: r.percentile(90), p99: r.percentile(99), max: r.max(),
 				non2xx: int64(r.Non2xx + r.BadReply), errors: int64(r.Errors)}
 			rw.account(u, int64(done))
 			if r.Non2xx+r.BadReply+r.Errors > 0 {
-				fail("%s, fixed-rate run: %d non-2xx, %d bad replies, %d errors of %d sent (first: %s)", s.name, r.Non2xx, r.BadReply, r.Errors, r.Sent, r.FirstErr)
+				fail("%s, fixed-rate run: %d non-2xx, %d bad replies, %d errors of %d sent (first: %s)", s.Name, r.Non2xx, r.BadReply, r.Errors, r.Sent, r.FirstErr)
 			}
 			if s == project {
 				n, err := db.settle(ctx)
@@ -328,7 +315,7 @@ func run(ctx context.Context, o options) error {
 				if delta != int64(r.OKText) {
 					fail("project, fixed-rate run: %d interactions recorded for %d 200 text replies", delta, r.OKText)
 				}
-				errs := project.logErrors()
+				errs := project.LogLines("ERROR")
 				if fresh := errs[seenErrors:]; len(fresh) > 0 {
 					fail("project logged errors during the fixed-rate run:%s", summarize(fresh))
 				}
@@ -341,7 +328,7 @@ func run(ctx context.Context, o options) error {
 
 	// Dedupe: WeChat retries a MsgId up to three times; a retry must get
 	// the first reply and add no row.
-	replayed, err := replay(ctx, project.url, lastRateBase, 200, o.senders)
+	replayed, err := replay(ctx, project.URL, lastRateBase, 200, o.senders)
 	if err != nil {
 		fail("project, dedupe replay: %v", err)
 	} else {
@@ -360,14 +347,14 @@ func run(ctx context.Context, o options) error {
 	if total != distinct {
 		fail("project: %d interactions but %d distinct MsgIds (a push was recorded twice)", total, distinct)
 	}
-	if errs := project.logErrors(); len(errs) > seenErrors {
+	if errs := project.LogLines("ERROR"); len(errs) > seenErrors {
 		fail("project logged errors during the dedupe replay:%s", summarize(errs[seenErrors:]))
 	}
 	if o.verbose {
-		logf("project log:\n%s", project.logTail(40))
+		logf("project log:\n%s", project.LogTail(40))
 	}
-	if err := project.stop(30 * time.Second); err != nil {
-		fail("project did not stop cleanly: %v\n%s", err, project.logTail(10))
+	if err := project.Stop(30 * time.Second); err != nil {
+		fail("project did not stop cleanly: %v\n%s", err, project.LogTail(10))
 	}
 
 	printTable(rows)

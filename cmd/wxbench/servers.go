@@ -1,194 +1,30 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
-	"net/http"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/go-sql-driver/mysql"
+
+	"github.com/gdyouth/youthvoice/cmd/internal/benchproc"
 )
 
 const callbackPath = "/wechat/callback"
 
-// moduleRoot is the directory of the go.mod wxbench is run in.
-func moduleRoot() (string, error) {
-	out, err := exec.Command("go", "env", "GOMOD").Output()
-	if err != nil {
-		return "", fmt.Errorf("go env GOMOD: %w", err)
-	}
-	mod := strings.TrimSpace(string(out))
-	if mod == "" || mod == os.DevNull {
-		return "", errors.New("run wxbench inside the youthvoice module (make bench)")
-	}
-	return filepath.Dir(mod), nil
-}
-
-// build compiles pkg (./cmd/...) into dir as the production build does.
-func build(root, dir, pkg string) (string, error) {
-	bin := filepath.Join(dir, filepath.Base(pkg))
-	cmd := exec.Command("go", "build", "-trimpath", "-o", bin, pkg)
-	cmd.Dir = root
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("go build %s: %w\n%s", pkg, err, out)
-	}
-	return bin, nil
-}
-
-func freePort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
-}
-
-// server is a child process under test.
-type server struct {
-	name    string
-	url     string
-	cmd     *exec.Cmd
-	logPath string
-	exited  chan struct{}
-	err     error
-}
-
-// start runs bin with args and env (the parent's YV_* variables removed,
-// so the project runs in the sandbox whatever the caller's shell holds).
-func start(name, bin, logPath string, port int, env []string, args ...string) (*server, error) {
-	logf, err := os.Create(logPath)
-	if err != nil {
-		return nil, err
-	}
-	cmd := exec.Command(bin, args...)
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "YV_") {
-			cmd.Env = append(cmd.Env, kv)
-		}
-	}
-	cmd.Env = append(cmd.Env, env...)
-	cmd.Stdout, cmd.Stderr = logf, logf
-	// If wxbench dies without cleaning up (SIGKILL, a closed pipe), the
-	// servers go with it.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
-	if err := cmd.Start(); err != nil {
-		logf.Close()
-		return nil, fmt.Errorf("starting %s: %w", name, err)
-	}
-	s := &server{name: name, url: fmt.Sprintf("http://127.0.0.1:%d", port), cmd: cmd, logPath: logPath, exited: make(chan struct{})}
-	go func() {
-		s.err = cmd.Wait()
-		logf.Close()
-		close(s.exited)
-	}()
-	return s, nil
-}
-
-// waitHealthy polls /healthz until it answers 200.
-func (s *server) waitHealthy(ctx context.Context, within time.Duration) error {
-	deadline := time.Now().Add(within)
-	for {
-		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, s.url+"/healthz", nil)
-		resp, err := http.DefaultClient.Do(req)
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
-		}
-		select {
-		case <-s.exited:
-			return fmt.Errorf("%s exited before answering /healthz (%v):\n%s", s.name, s.err, s.logTail(30))
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(100 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("%s did not answer %s/healthz within %s:\n%s", s.name, s.url, within, s.logTail(30))
-		}
-	}
-}
-
-// stop sends SIGTERM and waits for a graceful exit (the project flushes
-// its recorder); it kills the process after timeout.
-func (s *server) stop(timeout time.Duration) error {
-	select {
-	case <-s.exited:
-		return s.err
-	default:
-	}
-	_ = s.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-s.exited:
-		return s.err
-	case <-time.After(timeout):
-		_ = s.cmd.Process.Kill()
-		<-s.exited
-		return fmt.Errorf("%s did not stop within %s after SIGTERM", s.name, timeout)
-	}
-}
-
-func (s *server) logTail(n int) string {
-	b, err := os.ReadFile(s.logPath)
-	if err != nil {
-		return ""
-	}
-	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return "  | " + strings.Join(lines, "\n  | ")
-}
-
-// logErrors returns the server's ERROR log lines (slog JSON), oldest first.
-func (s *server) logErrors() []logLine {
-	b, err := os.ReadFile(s.logPath)
-	if err != nil {
-		return nil
-	}
-	var out []logLine
-	for _, l := range bytes.Split(b, []byte("\n")) {
-		var ll logLine
-		if json.Unmarshal(l, &ll) == nil && ll.Level == "ERROR" {
-			out = append(out, ll)
-		}
-	}
-	return out
-}
-
-type logLine struct {
-	Level string `json:"level"`
-	Msg   string `json:"msg"`
-	Err   string `json:"err"`
-}
-
-func (l logLine) String() string { return l.Msg + ": " + l.Err }
-
-// summarize counts lines by message.
-func summarize(lines []logLine) string {
-	counts := map[string]int{}
-	var order []string
-	for _, l := range lines {
-		if counts[l.String()] == 0 {
-			order = append(order, l.String())
-		}
-		counts[l.String()]++
+// summarize counts log lines by message, one per report line.
+func summarize(lines []benchproc.LogLine) string {
+	ss := make([]string, len(lines))
+	for i, l := range lines {
+		ss[i] = l.String()
 	}
 	var b strings.Builder
-	for _, k := range order {
-		fmt.Fprintf(&b, "\n      %dx %s", counts[k], k)
+	for _, l := range benchproc.CountLines(ss) {
+		b.WriteString("\n      " + l)
 	}
 	return b.String()
 }
