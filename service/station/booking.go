@@ -220,8 +220,8 @@ func (s *Service) onDuty(ctx context.Context, stationID uint64, cal Calendar, t 
 	return out, nil
 }
 
-// onDutyNow is who is alerted of a booking of the station now.
-func (s *Service) onDutyNow(ctx context.Context, stationID uint64) ([]model.User, error) {
+// onDutyAt is onDuty for a station read by id.
+func (s *Service) onDutyAt(ctx context.Context, stationID uint64, t time.Time) ([]model.User, error) {
 	var st model.Station
 	if err := s.db.Conn(ctx).Take(&st, stationID).Error; err != nil {
 		return nil, err
@@ -230,7 +230,7 @@ func (s *Service) onDutyNow(ctx context.Context, stationID uint64) ([]model.User
 	if err != nil {
 		return nil, err
 	}
-	return s.onDuty(ctx, st.ID, cal, s.now())
+	return s.onDuty(ctx, st.ID, cal, t)
 }
 
 func (s *Service) alertNew(ctx context.Context, st model.Station, cal Calendar, b model.Booking) error {

@@ -376,8 +376,8 @@ func TestBookingDeclineProposeCancelNoShow(t *testing.T) {
 			if s := f.booking(t, sub.ID); s.Status != model.BookingCancelled {
 				t.Fatalf("stored status %s", s.Status)
 			}
-			// Nobody has answered it yet: Monday's admin on duty is told,
-			// so nobody works on a booking that is gone.
+			// Nobody has answered it yet: the admin on duty when it came
+			// (Monday's) is told, so nobody works on a booking that is gone.
 			ch := f.alertsFor(t, "booking_changed", sub.ID)
 			wantRecipients(t, "booking_changed", ch, f.duty1)
 			if d := data(t, ch[0]); d["phrase2"] != "学生已取消" || d["thing3"] != "未指定时段" {
@@ -414,7 +414,17 @@ func TestBookingDeclineProposeCancelNoShow(t *testing.T) {
 			if _, err := f.svc.Cancel(f.ctx, f.studentA2, b.ID); err != nil {
 				t.Fatal(err)
 			}
-			// duty2 may no longer act on it; Monday's duty is told instead.
+			// duty2 may no longer act on it; Monday's duty, who was alerted
+			// of it, is told instead.
+			wantRecipients(t, "booking_changed", f.alertsFor(t, "booking_changed", b.ID), f.duty1)
+		})
+		t.Run("a weekend cancel of a weekday booking tells who was alerted of it", func(t *testing.T) {
+			f.clk.Set(bj(4, 10, 0)) // Wednesday: duty1
+			b := f.book(t, f.studentA, nil)
+			f.clk.Set(bj(7, 10, 0)) // Saturday: the station is closed
+			if _, err := f.svc.Cancel(f.ctx, f.studentA, b.ID); err != nil {
+				t.Fatal(err)
+			}
 			wantRecipients(t, "booking_changed", f.alertsFor(t, "booking_changed", b.ID), f.duty1)
 		})
 		t.Run("no-show", func(t *testing.T) {

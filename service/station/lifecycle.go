@@ -267,8 +267,8 @@ func (s *Service) tellStudent(ctx context.Context, b model.Booking, result, deta
 }
 
 // tellStation alerts the station of a change the student made: the admin
-// who handled the booking, when they still may act on it; otherwise
-// whoever is on duty now (a booking nobody has answered yet is theirs).
+// who handled the booking, when they still may act on it; otherwise those
+// who were alerted of the new booking (whoever was on duty when it came).
 func (s *Service) tellStation(ctx context.Context, b model.Booking, result, detail string) error {
 	var to []model.User
 	if b.HandledBy != nil {
@@ -289,7 +289,7 @@ func (s *Service) tellStation(ctx context.Context, b model.Booking, result, deta
 	}
 	if len(to) == 0 {
 		var err error
-		if to, err = s.onDutyNow(ctx, b.StationID); err != nil {
+		if to, err = s.onDutyAt(ctx, b.StationID, b.CreatedAt); err != nil {
 			return err
 		}
 	}

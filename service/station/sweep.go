@@ -28,7 +28,7 @@ func (s *Service) Sweep(ctx context.Context) (SweepResult, error) {
 	var err error
 	r.Reminded, err = s.sweep(ctx, "reminded_at", "status = ? AND remind_at <= ?", []any{model.BookingSubmitted, now},
 		func(ctx context.Context, b model.Booking) error {
-			to, err := s.onDutyNow(ctx, b.StationID)
+			to, err := s.onDutyAt(ctx, b.StationID, s.clk.Now())
 			if err != nil {
 				return err
 			}
