@@ -3,7 +3,10 @@
 // errors.Is, never by inspecting messages.
 package service
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+)
 
 // Sentinel errors.
 var (
@@ -54,3 +57,17 @@ func Unauthorized(code, msg string, fields map[string]string) error {
 
 // TooMany reports throttling.
 func TooMany(code, msg string) error { return &Error{Kind: ErrTooMany, Code: code, Message: msg} }
+
+// Wrap adds what the service was doing to an unexpected error (a database
+// failure, say) and passes a rule violation (*Error) through unchanged, so
+// that its Chinese message reaches the user as written. nil stays nil.
+func Wrap(what string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var se *Error
+	if errors.As(err, &se) {
+		return err
+	}
+	return fmt.Errorf("%s: %w", what, err)
+}

@@ -5,7 +5,6 @@ package account
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"regexp"
 	"strings"
@@ -148,15 +147,3 @@ func (s *Service) hash(password string) (string, error) {
 
 // isDuplicate reports a unique-key violation on either database.
 func isDuplicate(err error) bool { return errors.Is(err, gorm.ErrDuplicatedKey) }
-
-// wrapDB adds context to unexpected database errors.
-func wrapDB(what string, err error) error {
-	if err == nil {
-		return nil
-	}
-	var se *service.Error
-	if errors.As(err, &se) {
-		return err
-	}
-	return fmt.Errorf("%s: %w", what, err)
-}

@@ -125,7 +125,7 @@ func (s *Service) activateNew(ctx context.Context, entry model.Entry, in Activat
 		return model.User{}, service.Conflict("account_taken", msgAccountTaken, map[string]string{"account": msgAccountTaken})
 	}
 	if err != nil {
-		return model.User{}, wrapDB("创建账号", err)
+		return model.User{}, service.Wrap("创建账号", err)
 	}
 	s.log.InfoContext(ctx, "account activated", "user_id", u.ID, "university", uni.Code, "bound", in.OpenID != "")
 	return u, nil
@@ -167,7 +167,7 @@ func (s *Service) activateOld(ctx context.Context, entry model.Entry, in Activat
 		return nil
 	})
 	if err != nil {
-		return model.User{}, wrapDB("激活账号", err)
+		return model.User{}, service.Wrap("激活账号", err)
 	}
 	return s.UserByID(ctx, u.ID)
 }
@@ -217,7 +217,7 @@ func (s *Service) Bind(ctx context.Context, userID uint64, openid string) error 
 		return service.Invalid("openid", "请在微信中打开以绑定", nil)
 	}
 	now := s.clock.Now().UTC()
-	return wrapDB("绑定微信", s.db.WithTx(ctx, func(ctx context.Context) error { return s.bind(ctx, userID, openid, now) }))
+	return service.Wrap("绑定微信", s.db.WithTx(ctx, func(ctx context.Context) error { return s.bind(ctx, userID, openid, now) }))
 }
 
 // Unbind ends the user's WeChat binding (设置 → 解除绑定).
@@ -226,7 +226,7 @@ func (s *Service) Unbind(ctx context.Context, userID uint64) error {
 	res := s.db.Conn(ctx).Model(&model.User{}).Where("id = ? AND openid IS NOT NULL", userID).
 		Updates(map[string]any{"openid": nil, "bound_at": nil, "updated_at": now})
 	if res.Error != nil {
-		return wrapDB("解除绑定", res.Error)
+		return service.Wrap("解除绑定", res.Error)
 	}
 	if res.RowsAffected == 0 {
 		return service.Invalid("not_bound", "当前账号没有绑定微信", nil)
@@ -262,7 +262,7 @@ func (s *Service) Login(ctx context.Context, account, password, clientIP string)
 		_ = bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
 		return model.User{}, s.failed(ctx, key, clientIP)
 	case err != nil:
-		return model.User{}, wrapDB("查询账号", err)
+		return model.User{}, service.Wrap("查询账号", err)
 	}
 	if bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(password)) != nil {
 		return model.User{}, s.failed(ctx, key, clientIP)
@@ -270,7 +270,7 @@ func (s *Service) Login(ctx context.Context, account, password, clientIP string)
 	_ = s.kv.Del(ctx, failKeyAccount(key))
 	now := s.clock.Now().UTC()
 	if err := s.db.Conn(ctx).Model(&model.User{}).Where("id = ?", u.ID).Update("last_login_at", now).Error; err != nil {
-		return model.User{}, wrapDB("记录登录时间", err)
+		return model.User{}, service.Wrap("记录登录时间", err)
 	}
 	u.LastLoginAt = &now
 	return u, nil

@@ -28,7 +28,7 @@ func (s *Service) CreateProvinceAdmin(ctx context.Context, account, password, na
 		now := s.clock.Now().UTC()
 		if err := s.db.Conn(ctx).Model(&model.User{}).Where("id = ?", existing.ID).
 			Updates(map[string]any{"role": model.RoleProvinceAdmin, "updated_at": now}).Error; err != nil {
-			return model.User{}, wrapDB("设置省级管理员", err)
+			return model.User{}, service.Wrap("设置省级管理员", err)
 		}
 		return s.UserByID(ctx, existing.ID)
 	}
@@ -43,7 +43,7 @@ func (s *Service) CreateProvinceAdmin(ctx context.Context, account, password, na
 		if isDuplicate(err) {
 			return model.User{}, service.Conflict("account_taken", msgAccountTaken, nil)
 		}
-		return model.User{}, wrapDB("创建省级管理员", err)
+		return model.User{}, service.Wrap("创建省级管理员", err)
 	}
 	return u, nil
 }

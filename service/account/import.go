@@ -233,7 +233,7 @@ func (s *Service) ImportAccounts(ctx context.Context, r io.Reader) (ImportReport
 	}
 	var unis []model.University
 	if err := s.db.Conn(ctx).Find(&unis).Error; err != nil {
-		return ImportReport{}, wrapDB("读取高校列表", err)
+		return ImportReport{}, service.Wrap("读取高校列表", err)
 	}
 	uniID := make(map[string]uint64, len(unis))
 	for _, u := range unis {
@@ -367,7 +367,7 @@ func (s *Service) ImportAccounts(ctx context.Context, r io.Reader) (ImportReport
 		}
 	}
 	if err != nil {
-		return ImportReport{}, wrapDB("导入账号", err)
+		return ImportReport{}, service.Wrap("导入账号", err)
 	}
 	s.log.InfoContext(ctx, "accounts imported", "added", len(users))
 	return ImportReport{Added: len(users)}, nil
@@ -384,7 +384,7 @@ func (s *Service) existingAccountKeys(ctx context.Context, keys map[string]int) 
 		chunk := all[start:min(start+importKeyChunk, len(all))]
 		var found []string
 		if err := s.db.Conn(ctx).Model(&model.User{}).Where("account_key IN ?", chunk).Pluck("account_key", &found).Error; err != nil {
-			return nil, wrapDB("查询已有账号", err)
+			return nil, service.Wrap("查询已有账号", err)
 		}
 		for _, k := range found {
 			out[strings.ToLower(k)] = true
@@ -548,7 +548,7 @@ func (s *Service) ImportUniversities(ctx context.Context, r io.Reader) (ImportRe
 		return ImportReport{}, service.Conflict("import_conflict", "另一个导入正在进行，已全部回滚，请稍后重试", nil)
 	}
 	if err != nil {
-		return ImportReport{}, wrapDB("导入高校", err)
+		return ImportReport{}, service.Wrap("导入高校", err)
 	}
 	s.invalidateUniversities()
 	s.log.InfoContext(ctx, "universities imported", "added", rep.Added, "updated", rep.Updated, "unchanged", rep.Unchanged)

@@ -51,7 +51,7 @@ func (s *Service) Universities(ctx context.Context) ([]model.University, error) 
 	}
 	var us []model.University
 	if err := s.db.Conn(ctx).Order("code").Find(&us).Error; err != nil {
-		return nil, wrapDB("读取高校列表", err)
+		return nil, service.Wrap("读取高校列表", err)
 	}
 	s.uniCache, s.uniLoaded = us, time.Now()
 	return us, nil

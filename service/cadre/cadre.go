@@ -6,7 +6,6 @@ package cadre
 import (
 	"context"
 	"errors"
-	"fmt"
 	"regexp"
 	"strings"
 	"unicode/utf8"
@@ -116,7 +115,7 @@ func (s *Service) Apply(ctx context.Context, user model.User, a Application) (mo
 		return s.db.Conn(ctx).Create(&app).Error
 	})
 	if err != nil {
-		return model.CadreApplication{}, wrap("提交申请", err)
+		return model.CadreApplication{}, service.Wrap("提交申请", err)
 	}
 	return app, nil
 }
@@ -191,7 +190,7 @@ func (s *Service) Decide(ctx context.Context, actor model.User, appID uint64, ap
 			map[string]string{"result": result, "reason": why, "time": notify.Time(now)})
 	})
 	if err != nil {
-		return model.CadreApplication{}, wrap("处理申请", err)
+		return model.CadreApplication{}, service.Wrap("处理申请", err)
 	}
 	return app, nil
 }
@@ -212,7 +211,7 @@ func (s *Service) Pending(ctx context.Context, actor model.User) ([]model.CadreA
 	}
 	var apps []model.CadreApplication
 	if err := q.Find(&apps).Error; err != nil {
-		return nil, wrap("读取申请", err)
+		return nil, service.Wrap("读取申请", err)
 	}
 	for i := range apps {
 		apps[i].Phone = MaskPhone(apps[i].Phone)
@@ -232,7 +231,7 @@ func (s *Service) AppointUniversityAdmin(ctx context.Context, actor model.User, 
 		return service.NotFound("user_not_found", "账号不存在")
 	}
 	if err != nil {
-		return wrap("读取账号", err)
+		return service.Wrap("读取账号", err)
 	}
 	if u.UniversityID == nil {
 		return service.Invalid("no_university", "该账号没有所属学校", nil)
@@ -240,7 +239,7 @@ func (s *Service) AppointUniversityAdmin(ctx context.Context, actor model.User, 
 	if u.Role == model.RoleProvinceAdmin {
 		return service.Conflict("is_province_admin", "该账号是省级管理员", nil)
 	}
-	return wrap("任命高校管理员", s.db.Conn(ctx).Model(&model.User{}).Where("id = ?", u.ID).
+	return service.Wrap("任命高校管理员", s.db.Conn(ctx).Model(&model.User{}).Where("id = ?", u.ID).
 		Updates(map[string]any{"role": model.RoleUniversityAdm, "updated_at": s.clock.Now().UTC()}).Error)
 }
 
@@ -252,17 +251,6 @@ func MaskPhone(p string) string {
 	return p[:3] + "****" + p[7:]
 }
 
-func wrap(what string, err error) error {
-	if err == nil {
-		return nil
-	}
-	var se *service.Error
-	if errors.As(err, &se) {
-		return err
-	}
-	return fmt.Errorf("%s: %w", what, err)
-}
-
 // Latest returns the user's most recent application, or NotFound.
 func (s *Service) Latest(ctx context.Context, userID uint64) (model.CadreApplication, error) {
 	var app model.CadreApplication
@@ -270,5 +258,5 @@ func (s *Service) Latest(ctx context.Context, userID uint64) (model.CadreApplica
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return app, service.NotFound("application_not_found", "还没有提交过申请")
 	}
-	return app, wrap("读取申请", err)
+	return app, service.Wrap("读取申请", err)
 }

@@ -50,7 +50,7 @@ func (s *Service) Answer(ctx context.Context, cadre model.User, questionID uint6
 		return nil
 	})
 	if err != nil {
-		return model.Answer{}, wrap("答复", err)
+		return model.Answer{}, service.Wrap("答复", err)
 	}
 	return a, nil
 }
@@ -129,7 +129,7 @@ func (s *Service) FollowUp(ctx context.Context, asker model.User, questionID uin
 		return s.alertFollowUp(ctx, q, a)
 	})
 	if err != nil {
-		return model.Answer{}, wrap("追问", err)
+		return model.Answer{}, service.Wrap("追问", err)
 	}
 	return a, nil
 }
@@ -193,7 +193,7 @@ func (s *Service) Resolve(ctx context.Context, asker model.User, questionID uint
 		return nil
 	})
 	if err != nil {
-		return model.Question{}, wrap("评价", err)
+		return model.Question{}, service.Wrap("评价", err)
 	}
 	return q, nil
 }

@@ -68,10 +68,10 @@ func (s *Service) Mine(ctx context.Context, u model.User, page int) ([]Summary, 
 	var qs []model.Question
 	if err := s.db.Conn(ctx).Where("asker_id = ?", u.ID).Order("created_at DESC").Order("id DESC").
 		Offset(offset(page)).Limit(PageSize).Find(&qs).Error; err != nil {
-		return nil, wrap("读取我的提问", err)
+		return nil, service.Wrap("读取我的提问", err)
 	}
 	out, err := s.summarize(ctx, u, qs)
-	return out, wrap("读取我的提问", err)
+	return out, service.Wrap("读取我的提问", err)
 }
 
 func offset(page int) int {
@@ -109,10 +109,10 @@ func (s *Service) List(ctx context.Context, viewer model.User, boardKey string, 
 	}
 	var qs []model.Question
 	if err := q.Order("created_at DESC").Order("id DESC").Offset(offset(o.Page)).Limit(PageSize).Find(&qs).Error; err != nil {
-		return b, nil, wrap("读取版区问题", err)
+		return b, nil, service.Wrap("读取版区问题", err)
 	}
 	out, err := s.summarize(ctx, viewer, qs)
-	return b, out, wrap("读取版区问题", err)
+	return b, out, service.Wrap("读取版区问题", err)
 }
 
 // MaxSearchWords bounds a search query.
@@ -156,10 +156,10 @@ func (s *Service) Search(ctx context.Context, viewer model.User, boardKey, query
 	}
 	var qs []model.Question
 	if err := q.Order("created_at DESC").Order("id DESC").Offset(offset(page)).Limit(PageSize).Find(&qs).Error; err != nil {
-		return nil, wrap("搜索", err)
+		return nil, service.Wrap("搜索", err)
 	}
 	out, err := s.summarize(ctx, viewer, qs)
-	return out, wrap("搜索", err)
+	return out, service.Wrap("搜索", err)
 }
 
 // allNgramSized: the ngram parser (token size 2) cannot find 1-character
@@ -227,18 +227,18 @@ func (s *Service) OverdueFor(ctx context.Context, admin model.User) (Overdue, er
 	}
 	var qs []model.Question
 	if err := base().Order("due_at").Order("id").Limit(200).Find(&qs).Error; err != nil {
-		return Overdue{}, wrap("读取超时问题", err)
+		return Overdue{}, service.Wrap("读取超时问题", err)
 	}
 	var out Overdue
 	if out.Questions, err = s.summarize(ctx, admin, qs); err != nil {
-		return Overdue{}, wrap("读取超时问题", err)
+		return Overdue{}, service.Wrap("读取超时问题", err)
 	}
 	if scope == nil {
 		if err := base().Select("questions.university_id AS university_id, universities.name AS name, COUNT(*) AS count").
 			Joins("JOIN universities ON universities.id = questions.university_id").
 			Group("questions.university_id, universities.name").Order("count DESC").Order("questions.university_id").
 			Scan(&out.ByUniversity).Error; err != nil {
-			return Overdue{}, wrap("统计超时问题", err)
+			return Overdue{}, service.Wrap("统计超时问题", err)
 		}
 	}
 	return out, nil

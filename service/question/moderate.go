@@ -85,7 +85,7 @@ func (s *Service) Hide(ctx context.Context, admin model.User, kind string, id ui
 	if err != nil {
 		return err
 	}
-	return wrap("隐藏内容", s.db.WithTx(ctx, func(ctx context.Context) error {
+	return service.Wrap("隐藏内容", s.db.WithTx(ctx, func(ctx context.Context) error {
 		t, err := s.loadTarget(ctx, admin, kind, id)
 		if err != nil {
 			return err
@@ -121,7 +121,7 @@ func (s *Service) Hide(ctx context.Context, admin model.User, kind string, id ui
 
 // Reopen restores a hidden question or answer.
 func (s *Service) Reopen(ctx context.Context, admin model.User, kind string, id uint64) error {
-	return wrap("恢复内容", s.db.WithTx(ctx, func(ctx context.Context) error {
+	return service.Wrap("恢复内容", s.db.WithTx(ctx, func(ctx context.Context) error {
 		t, err := s.loadTarget(ctx, admin, kind, id)
 		if err != nil {
 			return err
@@ -184,7 +184,7 @@ func (s *Service) Reopen(ctx context.Context, admin model.User, kind string, id 
 // Approve publishes a question or answer held for review. An approved
 // question starts its 24-hour clock now and goes to the cadres.
 func (s *Service) Approve(ctx context.Context, admin model.User, kind string, id uint64) error {
-	return wrap("审核通过", s.db.WithTx(ctx, func(ctx context.Context) error {
+	return service.Wrap("审核通过", s.db.WithTx(ctx, func(ctx context.Context) error {
 		t, err := s.loadTarget(ctx, admin, kind, id)
 		if err != nil {
 			return err
@@ -273,7 +273,7 @@ func (s *Service) ReviewQueue(ctx context.Context, admin model.User) ([]ReviewIt
 		q = q.Where("university_id = ?", *scope)
 	}
 	if err := q.Find(&qs).Error; err != nil {
-		return nil, wrap("读取待审核内容", err)
+		return nil, service.Wrap("读取待审核内容", err)
 	}
 	out := make([]ReviewItem, 0, len(qs))
 	for _, x := range qs {
@@ -285,7 +285,7 @@ func (s *Service) ReviewQueue(ctx context.Context, admin model.User) ([]ReviewIt
 		aq = aq.Where("question_id IN (?)", s.db.Conn(ctx).Model(&model.Question{}).Select("id").Where("university_id = ?", *scope))
 	}
 	if err := aq.Find(&as).Error; err != nil {
-		return nil, wrap("读取待审核内容", err)
+		return nil, service.Wrap("读取待审核内容", err)
 	}
 	qids := make([]uint64, 0, len(as))
 	for _, a := range as {
@@ -294,7 +294,7 @@ func (s *Service) ReviewQueue(ctx context.Context, admin model.User) ([]ReviewIt
 	var parents []model.Question
 	if len(qids) > 0 {
 		if err := s.db.Conn(ctx).Where("id IN ?", qids).Find(&parents).Error; err != nil {
-			return nil, wrap("读取待审核内容", err)
+			return nil, service.Wrap("读取待审核内容", err)
 		}
 	}
 	byID := make(map[uint64]model.Question, len(parents))

@@ -157,7 +157,7 @@ func (s *Service) Ask(ctx context.Context, u model.User, in AskInput) (model.Que
 		return nil
 	})
 	if err != nil {
-		return model.Question{}, wrap("提问", err)
+		return model.Question{}, service.Wrap("提问", err)
 	}
 	return q, nil
 }
@@ -229,14 +229,14 @@ func (s *Service) Boards(ctx context.Context, u model.User) ([]model.Board, erro
 	if u.UniversityID != nil {
 		b, err := s.universityBoard(ctx, *u.UniversityID)
 		if err != nil {
-			return nil, wrap("读取版区", err)
+			return nil, service.Wrap("读取版区", err)
 		}
 		out = append(out, b)
 	}
 	var prov []model.Board
 	if err := s.db.Conn(ctx).Where("kind = ? AND enabled = ?", model.BoardProvince, true).
 		Order("sort_order").Order("id").Find(&prov).Error; err != nil {
-		return nil, wrap("读取版区", err)
+		return nil, service.Wrap("读取版区", err)
 	}
 	return append(out, prov...), nil
 }
@@ -244,16 +244,5 @@ func (s *Service) Boards(ctx context.Context, u model.User) ([]model.Board, erro
 // Board returns an enabled board by key.
 func (s *Service) Board(ctx context.Context, key string) (model.Board, error) {
 	b, err := s.boardByKey(ctx, key)
-	return b, wrap("读取版区", err)
-}
-
-func wrap(what string, err error) error {
-	if err == nil {
-		return nil
-	}
-	var se *service.Error
-	if errors.As(err, &se) {
-		return err
-	}
-	return fmt.Errorf("%s: %w", what, err)
+	return b, service.Wrap("读取版区", err)
 }

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/gdyouth/youthvoice/model"
+	"github.com/gdyouth/youthvoice/service"
 	"github.com/gdyouth/youthvoice/service/notify"
 )
 
@@ -61,7 +62,7 @@ func (s *Service) sweep(ctx context.Context, column string, cutoff time.Time, al
 	var qs []model.Question
 	if err := s.db.Conn(ctx).Where("status = ? AND due_at <= ? AND "+column+" IS NULL", model.QuestionOpen, cutoff).
 		Order("due_at").Limit(timerBatch).Find(&qs).Error; err != nil {
-		return 0, wrap("查找待提醒的问题", err)
+		return 0, service.Wrap("查找待提醒的问题", err)
 	}
 	n := 0
 	for _, q := range qs {
@@ -80,7 +81,7 @@ func (s *Service) sweep(ctx context.Context, column string, cutoff time.Time, al
 			return nil
 		})
 		if err != nil {
-			return n, wrap("发送超时提醒", err)
+			return n, service.Wrap("发送超时提醒", err)
 		}
 		if claimed {
 			n++

@@ -68,12 +68,12 @@ func displayName(u model.User) string {
 func (s *Service) Get(ctx context.Context, viewer model.User, id uint64) (View, error) {
 	q, b, err := s.load(ctx, viewer, id)
 	if err != nil {
-		return View{}, wrap("读取问题", err)
+		return View{}, service.Wrap("读取问题", err)
 	}
 	v := View{Question: q, Board: b, Mine: viewer.ID == q.AskerID}
 	var answers []model.Answer
 	if err := s.db.Conn(ctx).Where("question_id = ?", q.ID).Order("created_at").Order("id").Find(&answers).Error; err != nil {
-		return View{}, wrap("读取答复", err)
+		return View{}, service.Wrap("读取答复", err)
 	}
 	ids := []uint64{q.AskerID}
 	for _, a := range answers {
@@ -81,7 +81,7 @@ func (s *Service) Get(ctx context.Context, viewer model.User, id uint64) (View, 
 	}
 	var users []model.User
 	if err := s.db.Conn(ctx).Select("id", "account", "name", "role").Where("id IN ?", ids).Find(&users).Error; err != nil {
-		return View{}, wrap("读取用户", err)
+		return View{}, service.Wrap("读取用户", err)
 	}
 	byID := map[uint64]model.User{}
 	for _, u := range users {

@@ -59,11 +59,11 @@ type SlotView struct {
 func (s *Service) Slots(ctx context.Context, uni uint64) ([]SlotView, error) {
 	st, err := s.stationOf(ctx, uni, false)
 	if err != nil {
-		return nil, wrap("读取可预约时段", err)
+		return nil, service.Wrap("读取可预约时段", err)
 	}
 	cal, err := ParseCalendar(st.Hours, st.ClosedDates)
 	if err != nil {
-		return nil, wrap("读取可预约时段", err)
+		return nil, service.Wrap("读取可预约时段", err)
 	}
 	slots := cal.Slots(s.clk.Now(), BookAheadDays, st.SlotMinutes)
 	out := make([]SlotView, 0, len(slots))
@@ -73,7 +73,7 @@ func (s *Service) Slots(ctx context.Context, uni uint64) ([]SlotView, error) {
 		if err := s.db.Conn(ctx).Select("slot_start").
 			Where("station_id = ? AND status IN ? AND slot_start >= ?", st.ID, activeStatuses, slots[0].Start.UTC()).
 			Find(&rows).Error; err != nil {
-			return nil, wrap("读取可预约时段", err)
+			return nil, service.Wrap("读取可预约时段", err)
 		}
 		for _, r := range rows {
 			if r.SlotStart != nil {
@@ -166,7 +166,7 @@ func (s *Service) Book(ctx context.Context, student model.User, in BookInput) (m
 		return s.alertNew(ctx, st, v.Calendar, b)
 	})
 	if err != nil {
-		return model.Booking{}, wrap("预约", err)
+		return model.Booking{}, service.Wrap("预约", err)
 	}
 	return b, nil
 }
@@ -322,7 +322,7 @@ func (s *Service) Refer(ctx context.Context, cadre model.User, questionID uint64
 		})
 	})
 	if err != nil {
-		return model.Booking{}, wrap("转介", err)
+		return model.Booking{}, service.Wrap("转介", err)
 	}
 	return b, nil
 }

@@ -130,10 +130,10 @@ func (s *Service) describeAll(ctx context.Context, rows []model.Booking, a Acces
 func (s *Service) Get(ctx context.Context, u model.User, id uint64) (BookingView, error) {
 	b, a, err := s.load(ctx, u, id, false)
 	if err != nil {
-		return BookingView{}, wrap("读取预约", err)
+		return BookingView{}, service.Wrap("读取预约", err)
 	}
 	v, err := s.describe(ctx, b, a)
-	return v, wrap("读取预约", err)
+	return v, service.Wrap("读取预约", err)
 }
 
 // Response is an admin's first (or later) answer to a booking.
@@ -251,7 +251,7 @@ func (s *Service) Respond(ctx context.Context, admin model.User, id uint64, r Re
 		return s.tellStudent(ctx, b, result, detail)
 	})
 	if err != nil {
-		return model.Booking{}, wrap("处理预约", err)
+		return model.Booking{}, service.Wrap("处理预约", err)
 	}
 	return b, nil
 }
@@ -363,7 +363,7 @@ func (s *Service) Cancel(ctx context.Context, student model.User, id uint64) (mo
 			}
 			return s.tellStation(ctx, b, "学生已取消", detail)
 		})
-	return b, wrap("取消预约", err)
+	return b, service.Wrap("取消预约", err)
 }
 
 // AcceptProposal takes the time the station proposed.
@@ -390,7 +390,7 @@ func (s *Service) AcceptProposal(ctx context.Context, student model.User, id uin
 			return s.tellStation(ctx, b, "接受新时间", detail)
 		})
 	if err != nil {
-		return b, wrap("接受新时间", err)
+		return b, service.Wrap("接受新时间", err)
 	}
 	b.ConfirmedAt = b.ProposedAt
 	return b, nil
@@ -416,13 +416,13 @@ func (s *Service) Serve(ctx context.Context, admin model.User, id uint64, result
 				"service": b.Service, "result": result,
 			})
 		})
-	return b, wrap("记录服务结果", err)
+	return b, service.Wrap("记录服务结果", err)
 }
 
 // NoShow marks an accepted booking whose student did not come.
 func (s *Service) NoShow(ctx context.Context, admin model.User, id uint64) (model.Booking, error) {
 	b, err := s.transition(ctx, admin, id, []string{model.BookingAccepted}, model.BookingNoShow, adminOnly, nil, nil)
-	return b, wrap("标记未到", err)
+	return b, service.Wrap("标记未到", err)
 }
 
 // Rate records the student's satisfaction with a served booking.
@@ -461,17 +461,17 @@ func (s *Service) Rate(ctx context.Context, student model.User, id uint64, stars
 		b.Rating, b.RatingComment = stars, comment
 		return nil
 	})
-	return b, wrap("评价", err)
+	return b, service.Wrap("评价", err)
 }
 
 // Mine lists the student's bookings, newest first.
 func (s *Service) Mine(ctx context.Context, student model.User) ([]BookingView, error) {
 	var rows []model.Booking
 	if err := s.db.Conn(ctx).Where("student_id = ?", student.ID).Order("created_at DESC").Order("id DESC").Limit(100).Find(&rows).Error; err != nil {
-		return nil, wrap("读取我的预约", err)
+		return nil, service.Wrap("读取我的预约", err)
 	}
 	out, err := s.describeAll(ctx, rows, Access{Student: true})
-	return out, wrap("读取我的预约", err)
+	return out, service.Wrap("读取我的预约", err)
 }
 
 // Queue lists the bookings of university uni's station for its admins:
@@ -480,11 +480,11 @@ func (s *Service) Mine(ctx context.Context, student model.User) ([]BookingView, 
 func (s *Service) Queue(ctx context.Context, admin model.User, uni uint64) ([]BookingView, error) {
 	st, err := s.stationOf(ctx, uni, false)
 	if err != nil {
-		return nil, wrap("读取预约", err)
+		return nil, service.Wrap("读取预约", err)
 	}
 	a, err := s.access(ctx, admin, model.Booking{StationID: st.ID, UniversityID: uni})
 	if err != nil {
-		return nil, wrap("读取预约", err)
+		return nil, service.Wrap("读取预约", err)
 	}
 	if !a.Admin {
 		return nil, service.Forbidden("not_station_admin", "只有本站管理员可以查看预约")
@@ -494,10 +494,10 @@ func (s *Service) Queue(ctx context.Context, admin model.User, uni uint64) ([]Bo
 		// Order ignores a gorm.Expr's arguments; the statuses are constants.
 		Order("CASE WHEN status = '" + model.BookingSubmitted + "' THEN 0 WHEN status IN ('" + model.BookingAccepted + "', '" + model.BookingProposed + "') THEN 1 ELSE 2 END").
 		Order("due_at").Order("id DESC").Limit(200).Find(&rows).Error; err != nil {
-		return nil, wrap("读取预约", err)
+		return nil, service.Wrap("读取预约", err)
 	}
 	out, err := s.describeAll(ctx, rows, a)
-	return out, wrap("读取预约", err)
+	return out, service.Wrap("读取预约", err)
 }
 
 // MyStations lists the universities whose station u helps run (team
@@ -506,7 +506,7 @@ func (s *Service) MyStations(ctx context.Context, u model.User) ([]model.Station
 	var out []model.Station
 	err := s.db.Conn(ctx).Where("id IN (?)", s.db.Conn(ctx).Model(&model.StationAdmin{}).Select("station_id").Where("user_id = ?", u.ID)).
 		Order("id").Find(&out).Error
-	return out, wrap("读取我管理的服务站", err)
+	return out, service.Wrap("读取我管理的服务站", err)
 }
 
 // StatusName is the Chinese name of a booking status.

@@ -81,7 +81,7 @@ type View struct {
 func (s *Service) ServiceKinds(ctx context.Context) ([]string, error) {
 	var kinds []model.ServiceKind
 	if err := s.db.Conn(ctx).Order("sort_order").Order("id").Find(&kinds).Error; err != nil {
-		return nil, wrap("读取服务项目", err)
+		return nil, service.Wrap("读取服务项目", err)
 	}
 	out := make([]string, len(kinds))
 	for i, k := range kinds {
@@ -138,10 +138,10 @@ func (s *Service) view(ctx context.Context, st model.Station) (View, error) {
 func (s *Service) ByUniversity(ctx context.Context, uni uint64) (View, error) {
 	st, err := s.stationOf(ctx, uni, false)
 	if err != nil {
-		return View{}, wrap("读取服务站", err)
+		return View{}, service.Wrap("读取服务站", err)
 	}
 	v, err := s.view(ctx, st)
-	return v, wrap("读取服务站", err)
+	return v, service.Wrap("读取服务站", err)
 }
 
 // ByCode returns the station of the university with 学校标识码 code.
@@ -152,7 +152,7 @@ func (s *Service) ByCode(ctx context.Context, code string) (View, error) {
 		return View{}, service.NotFound("university_not_found", "学校不存在")
 	}
 	if err != nil {
-		return View{}, wrap("读取学校", err)
+		return View{}, service.Wrap("读取学校", err)
 	}
 	return s.ByUniversity(ctx, u.ID)
 }
@@ -175,7 +175,7 @@ func (s *Service) isTeam(ctx context.Context, u model.User, stationID uint64) (m
 // lead.
 func (s *Service) CanManage(ctx context.Context, u model.User, uni uint64) (bool, error) {
 	ok, err := s.canManage(ctx, u, uni)
-	return ok, wrap("检查服务站权限", err)
+	return ok, service.Wrap("检查服务站权限", err)
 }
 
 func (s *Service) canManage(ctx context.Context, u model.User, uni uint64) (bool, error) {
@@ -209,7 +209,7 @@ func clean(s string, limit int, field, label string) (string, error) {
 func (s *Service) SaveProfile(ctx context.Context, actor model.User, uni uint64, p Profile) (View, error) {
 	ok, err := s.canManage(ctx, actor, uni)
 	if err != nil {
-		return View{}, wrap("保存服务站", err)
+		return View{}, service.Wrap("保存服务站", err)
 	}
 	if !ok {
 		return View{}, service.Forbidden("not_station_manager", "只有本校团委管理员或服务站负责人可以维护服务站")
@@ -298,19 +298,8 @@ func (s *Service) SaveProfile(ctx context.Context, actor model.User, uni uint64,
 		return s.db.Conn(ctx).Save(&st).Error
 	})
 	if err != nil {
-		return View{}, wrap("保存服务站", err)
+		return View{}, service.Wrap("保存服务站", err)
 	}
 	v, err := s.view(ctx, st)
-	return v, wrap("保存服务站", err)
-}
-
-func wrap(what string, err error) error {
-	if err == nil {
-		return nil
-	}
-	var se *service.Error
-	if errors.As(err, &se) {
-		return err
-	}
-	return fmt.Errorf("%s: %w", what, err)
+	return v, service.Wrap("保存服务站", err)
 }

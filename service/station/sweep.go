@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/gdyouth/youthvoice/model"
+	"github.com/gdyouth/youthvoice/service"
 	"github.com/gdyouth/youthvoice/service/notify"
 )
 
@@ -88,7 +89,7 @@ func derefID(p *uint64) uint64 {
 func (s *Service) sweep(ctx context.Context, column, where string, args []any, alert func(context.Context, model.Booking) error) (int, error) {
 	var rows []model.Booking
 	if err := s.db.Conn(ctx).Where(where+" AND "+column+" IS NULL", args...).Order("id").Limit(sweepBatch).Find(&rows).Error; err != nil {
-		return 0, wrap("查找待提醒的预约", err)
+		return 0, service.Wrap("查找待提醒的预约", err)
 	}
 	n := 0
 	for _, b := range rows {
@@ -106,7 +107,7 @@ func (s *Service) sweep(ctx context.Context, column, where string, args []any, a
 			return nil
 		})
 		if err != nil {
-			return n, wrap("发送预约提醒", err)
+			return n, service.Wrap("发送预约提醒", err)
 		}
 		if claimed {
 			n++

@@ -56,7 +56,7 @@ func OnDuty(bits int, d time.Weekday) bool { return bits&(1<<d) != 0 }
 func (s *Service) AddMember(ctx context.Context, actor model.User, uni uint64, m Member) (model.StationAdmin, error) {
 	ok, err := s.canManage(ctx, actor, uni)
 	if err != nil {
-		return model.StationAdmin{}, wrap("添加管理员", err)
+		return model.StationAdmin{}, service.Wrap("添加管理员", err)
 	}
 	if !ok {
 		return model.StationAdmin{}, service.Forbidden("not_station_manager", "只有本校团委管理员或服务站负责人可以管理团队")
@@ -128,7 +128,7 @@ func (s *Service) AddMember(ctx context.Context, actor model.User, uni uint64, m
 		return nil
 	})
 	if err != nil {
-		return model.StationAdmin{}, wrap("添加管理员", err)
+		return model.StationAdmin{}, service.Wrap("添加管理员", err)
 	}
 	return row, nil
 }
@@ -138,12 +138,12 @@ func (s *Service) AddMember(ctx context.Context, actor model.User, uni uint64, m
 func (s *Service) RemoveMember(ctx context.Context, actor model.User, uni uint64, memberID uint64) error {
 	ok, err := s.canManage(ctx, actor, uni)
 	if err != nil {
-		return wrap("移除管理员", err)
+		return service.Wrap("移除管理员", err)
 	}
 	if !ok {
 		return service.Forbidden("not_station_manager", "只有本校团委管理员或服务站负责人可以管理团队")
 	}
-	return wrap("移除管理员", s.db.WithTx(ctx, func(ctx context.Context) error {
+	return service.Wrap("移除管理员", s.db.WithTx(ctx, func(ctx context.Context) error {
 		st, err := s.stationOf(ctx, uni, true)
 		if err != nil {
 			return err
@@ -176,15 +176,15 @@ func (s *Service) RemoveMember(ctx context.Context, actor model.User, uni uint64
 func (s *Service) Team(ctx context.Context, viewer model.User, uni uint64) ([]TeamMember, error) {
 	st, err := s.stationOf(ctx, uni, false)
 	if err != nil {
-		return nil, wrap("读取团队", err)
+		return nil, service.Wrap("读取团队", err)
 	}
 	manage, err := s.canManage(ctx, viewer, uni)
 	if err != nil {
-		return nil, wrap("读取团队", err)
+		return nil, service.Wrap("读取团队", err)
 	}
 	var rows []model.StationAdmin
 	if err := s.db.Conn(ctx).Where("station_id = ?", st.ID).Order("id").Find(&rows).Error; err != nil {
-		return nil, wrap("读取团队", err)
+		return nil, service.Wrap("读取团队", err)
 	}
 	ids := make([]uint64, len(rows))
 	for i, r := range rows {
@@ -193,7 +193,7 @@ func (s *Service) Team(ctx context.Context, viewer model.User, uni uint64) ([]Te
 	var users []model.User
 	if len(ids) > 0 {
 		if err := s.db.Conn(ctx).Select("id", "account").Where("id IN ?", ids).Find(&users).Error; err != nil {
-			return nil, wrap("读取团队", err)
+			return nil, service.Wrap("读取团队", err)
 		}
 	}
 	accounts := map[uint64]string{}
@@ -323,18 +323,18 @@ func (s *Service) ConstructionOf(ctx context.Context, viewer model.User, uni uin
 	}
 	u, err := s.university(ctx, uni)
 	if err != nil {
-		return Construction{}, wrap("读取建设情况", err)
+		return Construction{}, service.Wrap("读取建设情况", err)
 	}
 	st, err := s.stationOf(ctx, uni, false)
 	switch {
 	case errors.Is(err, service.ErrNotFound):
 		return s.construction(u, nil, nil), nil
 	case err != nil:
-		return Construction{}, wrap("读取建设情况", err)
+		return Construction{}, service.Wrap("读取建设情况", err)
 	}
 	var team []model.StationAdmin
 	if err := s.db.Conn(ctx).Where("station_id = ?", st.ID).Find(&team).Error; err != nil {
-		return Construction{}, wrap("读取建设情况", err)
+		return Construction{}, service.Wrap("读取建设情况", err)
 	}
 	return s.construction(u, &st, team), nil
 }
@@ -346,15 +346,15 @@ func (s *Service) Overview(ctx context.Context, viewer model.User) ([]Constructi
 	}
 	var unis []model.University
 	if err := s.db.Conn(ctx).Order("batch").Order("id").Find(&unis).Error; err != nil {
-		return nil, wrap("读取建设情况", err)
+		return nil, service.Wrap("读取建设情况", err)
 	}
 	var stations []model.Station
 	if err := s.db.Conn(ctx).Find(&stations).Error; err != nil {
-		return nil, wrap("读取建设情况", err)
+		return nil, service.Wrap("读取建设情况", err)
 	}
 	var members []model.StationAdmin
 	if err := s.db.Conn(ctx).Find(&members).Error; err != nil {
-		return nil, wrap("读取建设情况", err)
+		return nil, service.Wrap("读取建设情况", err)
 	}
 	byUni := map[uint64]*model.Station{}
 	for i := range stations {
@@ -383,7 +383,7 @@ func (s *Service) ConfirmBuilt(ctx context.Context, viewer model.User, uni uint6
 	if viewer.Role != model.RoleProvinceAdmin {
 		return service.Forbidden("forbidden", "只有省级管理员可以确认建成")
 	}
-	return wrap("确认建成", s.db.WithTx(ctx, func(ctx context.Context) error {
+	return service.Wrap("确认建成", s.db.WithTx(ctx, func(ctx context.Context) error {
 		st, err := s.stationOf(ctx, uni, true)
 		if err != nil {
 			return err
