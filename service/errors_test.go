@@ -13,7 +13,7 @@ func TestWrap(t *testing.T) {
 	if service.Wrap("预约", nil) != nil {
 		t.Fatal("nil must stay nil")
 	}
-	if got := service.Wrap("预约", rule); got != rule {
+	if got := service.Wrap("预约", rule); !errors.Is(got, rule) || got.Error() != rule.Error() {
 		t.Fatalf("a rule violation must pass unchanged, got %v", got)
 	}
 	got := service.Wrap("预约", dbDown)
