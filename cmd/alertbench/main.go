@@ -35,7 +35,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"crypto/rand"
 	"database/sql"
@@ -44,7 +43,6 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strconv"
@@ -480,23 +478,7 @@ func cleanRedis(c *redis.Client, appID string) {
 // Output.
 
 func printFacts(mariadb, flush, redisV string) {
-	cpu := "?"
-	if f, err := os.Open("/proc/cpuinfo"); err == nil {
-		sc := bufio.NewScanner(f)
-		for sc.Scan() {
-			if v, ok := strings.CutPrefix(sc.Text(), "model name"); ok {
-				cpu = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(v), ":"))
-				break
-			}
-		}
-		f.Close()
-	}
-	goVersion := runtime.Version()
-	if out, err := exec.Command("go", "version").Output(); err == nil {
-		goVersion = strings.TrimSpace(strings.TrimPrefix(string(out), "go version "))
-	}
-	fmt.Printf("machine: %d CPUs (%s), %s/%s; %s; MariaDB %s (innodb_flush_log_at_trx_commit=%s); Redis %s\n",
-		runtime.NumCPU(), cpu, runtime.GOOS, runtime.GOARCH, goVersion, mariadb, flush, redisV)
+	fmt.Printf("machine: %s; MariaDB %s (innodb_flush_log_at_trx_commit=%s); Redis %s\n", benchproc.Machine(), mariadb, flush, redisV)
 }
 
 func ms(d time.Duration) float64 { return float64(d) / 1e6 }

@@ -21,7 +21,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"database/sql"
 	"errors"
@@ -31,7 +30,6 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"runtime"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -427,27 +425,11 @@ func redisInfo(ctx context.Context, c *redis.Client) (string, error) {
 }
 
 func printFacts(mariadb, redisV string) {
-	cpu := "?"
-	if f, err := os.Open("/proc/cpuinfo"); err == nil {
-		sc := bufio.NewScanner(f)
-		for sc.Scan() {
-			if v, ok := strings.CutPrefix(sc.Text(), "model name"); ok {
-				cpu = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(v), ":"))
-				break
-			}
-		}
-		f.Close()
-	}
-	goVersion := runtime.Version()
-	if out, err := exec.Command("go", "version").Output(); err == nil {
-		goVersion = strings.TrimSpace(strings.TrimPrefix(string(out), "go version "))
-	}
 	wrkVersion := "?"
 	if out, _ := exec.Command("wrk", "--version").CombinedOutput(); len(out) > 0 {
 		wrkVersion = strings.Fields(string(out))[1]
 	}
-	fmt.Printf("machine: %d CPUs (%s), %s/%s; %s; wrk %s; MariaDB %s; Redis %s\n",
-		runtime.NumCPU(), cpu, runtime.GOOS, runtime.GOARCH, goVersion, wrkVersion, mariadb, redisV)
+	fmt.Printf("machine: %s; wrk %s; MariaDB %s; Redis %s\n", benchproc.Machine(), wrkVersion, mariadb, redisV)
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d)/1e6) }

@@ -164,6 +164,9 @@ func TestSmallHelpers(t *testing.T) {
 	if EnvOr("BENCHPROC_X", "d") != "v" {
 		t.Fatal("a set variable wins")
 	}
+	if m := Machine(); !strings.Contains(m, "CPUs (") || !strings.Contains(m, "go1.") {
+		t.Fatalf("Machine() = %q", m)
+	}
 	if _, err := ModuleRoot("hint"); err != nil {
 		t.Fatalf("ModuleRoot inside the module: %v", err)
 	}

@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"syscall"
 )
@@ -87,4 +88,23 @@ func Run(name string, run func(ctx context.Context) error) {
 		fmt.Fprintln(os.Stderr, name+":", err)
 		os.Exit(1)
 	}
+}
+
+// Machine describes the machine for a report: "2 CPUs (model), os/arch;
+// go version".
+func Machine() string {
+	cpu := "?"
+	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for line := range strings.Lines(string(b)) {
+			if v, ok := strings.CutPrefix(line, "model name"); ok {
+				cpu = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(v), ":"))
+				break
+			}
+		}
+	}
+	goVersion := runtime.Version()
+	if out, err := exec.Command("go", "version").Output(); err == nil {
+		goVersion = strings.TrimSpace(strings.TrimPrefix(string(out), "go version "))
+	}
+	return fmt.Sprintf("%d CPUs (%s), %s/%s; %s", runtime.NumCPU(), cpu, runtime.GOOS, runtime.GOARCH, goVersion)
 }
