@@ -59,33 +59,12 @@ func (s *Service) Sweep(ctx context.Context) (reminded, overdue int, err error) 
 // sweep claims open questions due before cutoff whose column is unset and
 // runs alert for each in the claiming transaction.
 func (s *Service) sweep(ctx context.Context, column string, cutoff time.Time, alert func(context.Context, model.Question) error) (int, error) {
-	var qs []model.Question
-	if err := s.db.Conn(ctx).Where("status = ? AND due_at <= ? AND "+column+" IS NULL", model.QuestionOpen, cutoff).
-		Order("due_at").Limit(timerBatch).Find(&qs).Error; err != nil {
-		return 0, service.Wrap("查找待提醒的问题", err)
-	}
-	n := 0
-	for _, q := range qs {
-		claimed := false
-		err := s.db.WithTx(ctx, func(ctx context.Context) error {
-			res := s.db.Conn(ctx).Model(&model.Question{}).
-				Where("id = ? AND status = ? AND "+column+" IS NULL", q.ID, model.QuestionOpen).
-				Update(column, s.now())
-			if res.Error != nil || res.RowsAffected == 0 {
-				return res.Error // another instance took it, or it was answered
-			}
-			if err := alert(ctx, q); err != nil {
-				return err
-			}
-			claimed = true
-			return nil
-		})
-		if err != nil {
-			return n, service.Wrap("发送超时提醒", err)
-		}
-		if claimed {
-			n++
-		}
+	n, err := model.ClaimEach(ctx, s.db, model.Claim{
+		Column: column, Where: "status = ? AND due_at <= ?", Args: []any{model.QuestionOpen, cutoff},
+		Order: "due_at", Limit: timerBatch,
+	}, s.now, func(q model.Question) uint64 { return q.ID }, alert)
+	if err != nil {
+		return n, service.Wrap("发送超时提醒", err)
 	}
 	return n, nil
 }

@@ -87,31 +87,10 @@ func derefID(p *uint64) uint64 {
 // sweep claims bookings matching where whose column is unset and runs
 // alert for each in the claiming transaction.
 func (s *Service) sweep(ctx context.Context, column, where string, args []any, alert func(context.Context, model.Booking) error) (int, error) {
-	var rows []model.Booking
-	if err := s.db.Conn(ctx).Where(where+" AND "+column+" IS NULL", args...).Order("id").Limit(sweepBatch).Find(&rows).Error; err != nil {
-		return 0, service.Wrap("查找待提醒的预约", err)
-	}
-	n := 0
-	for _, b := range rows {
-		claimed := false
-		err := s.db.WithTx(ctx, func(ctx context.Context) error {
-			res := s.db.Conn(ctx).Model(&model.Booking{}).Where("id = ? AND "+column+" IS NULL AND "+where, append([]any{b.ID}, args...)...).
-				Update(column, s.now())
-			if res.Error != nil || res.RowsAffected == 0 {
-				return res.Error
-			}
-			if err := alert(ctx, b); err != nil {
-				return err
-			}
-			claimed = true
-			return nil
-		})
-		if err != nil {
-			return n, service.Wrap("发送预约提醒", err)
-		}
-		if claimed {
-			n++
-		}
+	n, err := model.ClaimEach(ctx, s.db, model.Claim{Column: column, Where: where, Args: args, Order: "id", Limit: sweepBatch},
+		s.now, func(b model.Booking) uint64 { return b.ID }, alert)
+	if err != nil {
+		return n, service.Wrap("发送预约提醒", err)
 	}
 	return n, nil
 }

@@ -1,0 +1,56 @@
+package model
+
+import (
+	"context"
+	"time"
+)
+
+// Claim describes rows of one table that a timer acts on once each: those
+// matching Where (with Args) whose Column is still NULL.
+type Claim struct {
+	Column string // set to the claim time; NULL means not yet claimed
+	Where  string // extra condition, ANDed with "Column IS NULL"
+	Args   []any
+	Order  string // order of the scan, e.g. "due_at"
+	Limit  int    // rows per call
+}
+
+// ClaimEach reads up to c.Limit matching rows and, for each, claims it by a
+// conditional UPDATE of c.Column (id, c.Where and Column IS NULL) and runs
+// fn in the claiming transaction: if fn fails, the claim rolls back with
+// whatever fn wrote. A row another instance claimed first, or that no
+// longer matches, is skipped. It returns how many rows it claimed and
+// stops at the first error.
+//
+// With several instances running it, each row's fn commits exactly once.
+func ClaimEach[T any](ctx context.Context, db *DB, c Claim, now func() time.Time, id func(T) uint64, fn func(context.Context, T) error) (int, error) {
+	cond := c.Column + " IS NULL AND " + c.Where
+	var rows []T
+	if err := db.Conn(ctx).Where(cond, c.Args...).Order(c.Order).Limit(c.Limit).Find(&rows).Error; err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, row := range rows {
+		claimed := false
+		err := db.WithTx(ctx, func(ctx context.Context) error {
+			var zero T
+			res := db.Conn(ctx).Model(&zero).Where("id = ? AND "+cond, append([]any{id(row)}, c.Args...)...).
+				Update(c.Column, now())
+			if res.Error != nil || res.RowsAffected == 0 {
+				return res.Error // claimed elsewhere, or no longer matching
+			}
+			if err := fn(ctx, row); err != nil {
+				return err
+			}
+			claimed = true
+			return nil
+		})
+		if err != nil {
+			return n, err
+		}
+		if claimed {
+			n++
+		}
+	}
+	return n, nil
+}
