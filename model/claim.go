@@ -2,6 +2,8 @@ package model
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"time"
 )
 
@@ -18,9 +20,11 @@ type Claim struct {
 // ClaimEach reads up to c.Limit matching rows and, for each, claims it by a
 // conditional UPDATE of c.Column (id, c.Where and Column IS NULL) and runs
 // fn in the claiming transaction: if fn fails, the claim rolls back with
-// whatever fn wrote. A row another instance claimed first, or that no
-// longer matches, is skipped. It returns how many rows it claimed and
-// stops at the first error.
+// whatever fn wrote, so the row is tried again on the next call. A row
+// another instance claimed first, or that no longer matches, is skipped.
+// One failing row does not hold up the others: ClaimEach goes on with
+// the rest and returns how many rows it claimed and every row's error
+// joined (it stops early only when ctx is done).
 //
 // With several instances running it, each row's fn commits exactly once.
 func ClaimEach[T any](ctx context.Context, db *DB, c Claim, now func() time.Time, id func(T) uint64, fn func(context.Context, T) error) (int, error) {
@@ -30,6 +34,7 @@ func ClaimEach[T any](ctx context.Context, db *DB, c Claim, now func() time.Time
 		return 0, err
 	}
 	n := 0
+	var errs []error
 	for _, row := range rows {
 		claimed := false
 		err := db.WithTx(ctx, func(ctx context.Context) error {
@@ -46,11 +51,15 @@ func ClaimEach[T any](ctx context.Context, db *DB, c Claim, now func() time.Time
 			return nil
 		})
 		if err != nil {
-			return n, err
+			if ctx.Err() != nil {
+				return n, errors.Join(append(errs, err)...)
+			}
+			errs = append(errs, fmt.Errorf("%s of row %d: %w", c.Column, id(row), err))
+			continue
 		}
 		if claimed {
 			n++
 		}
 	}
-	return n, nil
+	return n, errors.Join(errs...)
 }

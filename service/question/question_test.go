@@ -1198,6 +1198,40 @@ func TestSweepCountsPerUniversity(t *testing.T) {
 	})
 }
 
+// A question whose alert cannot be built (here: its board was deleted)
+// is retried at every sweep, and holds up neither the other questions nor
+// the overdue pass.
+func TestSweepSkipsBrokenQuestion(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *model.DB) {
+		f := setup(t, db)
+		ctx := context.Background()
+		broken := f.ask(t, f.studentA, "province-3", "版区被删的问题", "", false)
+		f.clk.Advance(time.Minute)
+		fine := f.ask(t, f.studentB, "", "乙校的问题", "", false)
+		if err := db.Conn(ctx).Where("id = ?", broken.BoardID).Delete(&model.Board{}).Error; err != nil {
+			t.Fatal(err)
+		}
+
+		f.clk.Set(t0.Add(20*time.Hour + time.Minute))
+		r, o, err := f.svc.Sweep(ctx)
+		if !errors.Is(err, service.ErrNotFound) || r != 1 || o != 0 {
+			t.Fatalf("sweep at 20h: %d reminders, %d overdue, err %v; want B's reminder and the broken one's error", r, o, err)
+		}
+		wantRecipients(t, "reminder of the fine question", f.alertsFor(t, "reminder", fine.ID), f.cadreB, f.adminB)
+		if got := f.reload(t, broken.ID); got.RemindedAt != nil {
+			t.Fatal("the question whose reminder failed was marked reminded")
+		}
+
+		f.clk.Set(t0.Add(24*time.Hour + 2*time.Minute))
+		r, o, err = f.svc.Sweep(ctx)
+		if !errors.Is(err, service.ErrNotFound) || r != 0 || o != 2 {
+			t.Fatalf("sweep at 24h: %d reminders, %d overdue, err %v; want both overdue alerts despite the failing reminder", r, o, err)
+		}
+		wantRecipients(t, "overdue of the broken question", f.alertsFor(t, "overdue", broken.ID), f.adminA, f.province, f.province2)
+		wantRecipients(t, "overdue of the fine question", f.alertsFor(t, "overdue", fine.ID), f.adminB, f.province, f.province2)
+	})
+}
+
 func TestSweepConcurrentInstances(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *model.DB) {
 		f := setup(t, db)

@@ -2,6 +2,7 @@ package question
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/gdyouth/youthvoice/model"
@@ -19,7 +20,7 @@ const timerBatch = 100
 // missed while no instance ran happens at the next start.
 func (s *Service) Sweep(ctx context.Context) (reminded, overdue int, err error) {
 	now := s.now()
-	reminded, err = s.sweep(ctx, "reminded_at", now.Add(AnswerWithin-RemindAfter), func(ctx context.Context, q model.Question) error {
+	reminded, errRemind := s.sweep(ctx, "reminded_at", now.Add(AnswerWithin-RemindAfter), func(ctx context.Context, q model.Question) error {
 		to, err := s.usersWith(ctx, &q.UniversityID, model.RoleCadre, model.RoleUniversityAdm)
 		if err != nil {
 			return err
@@ -32,11 +33,8 @@ func (s *Service) Sweep(ctx context.Context) (reminded, overdue int, err error) 
 			"title": q.Title, "board": b.Name, "due": notify.Time(q.DueAt),
 		})
 	})
-	if err != nil {
-		return reminded, 0, err
-	}
 	// Overdue means due_at < now, as in OverdueFor and the pages.
-	overdue, err = s.sweep(ctx, "overdue_at", now.Add(-time.Second), func(ctx context.Context, q model.Question) error {
+	overdue, errOverdue := s.sweep(ctx, "overdue_at", now.Add(-time.Second), func(ctx context.Context, q model.Question) error {
 		admins, err := s.usersWith(ctx, &q.UniversityID, model.RoleUniversityAdm)
 		if err != nil {
 			return err
@@ -53,7 +51,9 @@ func (s *Service) Sweep(ctx context.Context) (reminded, overdue int, err error) 
 			"title": q.Title, "university": uni.Name, "due": notify.Time(q.DueAt),
 		})
 	})
-	return reminded, overdue, err
+	// A question that cannot be alerted is logged and tried again next
+	// time; it holds up neither the other questions nor the other pass.
+	return reminded, overdue, errors.Join(errRemind, errOverdue)
 }
 
 // sweep claims open questions due before cutoff whose column is unset and
@@ -77,7 +77,8 @@ func (s *Service) RunTimers(ctx context.Context, every time.Duration) {
 		r, o, err := s.Sweep(ctx)
 		switch {
 		case err != nil && ctx.Err() == nil:
-			s.log.ErrorContext(ctx, "question reminder sweep failed", "err", err)
+			s.log.ErrorContext(ctx, "question reminder sweep failed for some questions; they are retried at the next sweep",
+				"err", err, "reminders", r, "overdue", o)
 		case r+o > 0:
 			s.log.InfoContext(ctx, "question reminders enqueued", "reminders", r, "overdue", o)
 		}

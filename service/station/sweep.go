@@ -2,6 +2,7 @@ package station
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/gdyouth/youthvoice/model"
@@ -26,8 +27,10 @@ type SweepResult struct {
 func (s *Service) Sweep(ctx context.Context) (SweepResult, error) {
 	var r SweepResult
 	now := s.now()
-	var err error
-	r.Reminded, err = s.sweep(ctx, "reminded_at", "status = ? AND remind_at <= ?", []any{model.BookingSubmitted, now},
+	// A booking that cannot be alerted is logged and tried again next
+	// time; it holds up neither the other bookings nor the other passes.
+	var errRemind, errEscalate, errAppointment error
+	r.Reminded, errRemind = s.sweep(ctx, "reminded_at", "status = ? AND remind_at <= ?", []any{model.BookingSubmitted, now},
 		func(ctx context.Context, b model.Booking) error {
 			to, err := s.onDutyAt(ctx, b.StationID, s.clk.Now())
 			if err != nil {
@@ -37,10 +40,7 @@ func (s *Service) Sweep(ctx context.Context) (SweepResult, error) {
 				"service": b.Service, "slot": slotText(b), "due": notify.Time(b.DueAt),
 			})
 		})
-	if err != nil {
-		return r, err
-	}
-	r.Escalated, err = s.sweep(ctx, "escalated_at", "status = ? AND due_at <= ?", []any{model.BookingSubmitted, now},
+	r.Escalated, errEscalate = s.sweep(ctx, "escalated_at", "status = ? AND due_at <= ?", []any{model.BookingSubmitted, now},
 		func(ctx context.Context, b model.Booking) error {
 			var st model.Station
 			if err := s.db.Conn(ctx).Take(&st, b.StationID).Error; err != nil {
@@ -60,10 +60,7 @@ func (s *Service) Sweep(ctx context.Context) (SweepResult, error) {
 				"station": st.Name, "service": b.Service, "due": notify.Time(b.DueAt),
 			})
 		})
-	if err != nil {
-		return r, err
-	}
-	r.Appointments, err = s.sweep(ctx, "appointment_reminded_at", "status = ? AND confirmed_at <= ? AND confirmed_at > ?",
+	r.Appointments, errAppointment = s.sweep(ctx, "appointment_reminded_at", "status = ? AND confirmed_at <= ? AND confirmed_at > ?",
 		[]any{model.BookingAccepted, now.Add(appointmentAhead), now},
 		func(ctx context.Context, b model.Booking) error {
 			var to []model.User
@@ -74,7 +71,7 @@ func (s *Service) Sweep(ctx context.Context) (SweepResult, error) {
 				"service": b.Service, "time": notify.Time(*b.ConfirmedAt), "place": b.Place,
 			})
 		})
-	return r, err
+	return r, errors.Join(errRemind, errEscalate, errAppointment)
 }
 
 func derefID(p *uint64) uint64 {
@@ -103,7 +100,8 @@ func (s *Service) RunTimers(ctx context.Context, every time.Duration) {
 		r, err := s.Sweep(ctx)
 		switch {
 		case err != nil && ctx.Err() == nil:
-			s.log.ErrorContext(ctx, "booking reminder sweep failed", "err", err)
+			s.log.ErrorContext(ctx, "booking reminder sweep failed for some bookings; they are retried at the next sweep",
+				"err", err, "reminders", r.Reminded, "escalations", r.Escalated, "appointments", r.Appointments)
 		case r.Reminded+r.Escalated+r.Appointments > 0:
 			s.log.InfoContext(ctx, "booking reminders enqueued", "reminders", r.Reminded, "escalations", r.Escalated, "appointments", r.Appointments)
 		}
