@@ -13,6 +13,7 @@ import (
 	"github.com/glebarez/sqlite"
 	"gorm.io/driver/mysql"
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 	"gorm.io/gorm/logger"
 )
 
@@ -42,6 +43,22 @@ func (d *DB) Conn(ctx context.Context) *gorm.DB {
 		return tx
 	}
 	return d.gorm.WithContext(ctx)
+}
+
+// ForUpdate is Conn for a read the transaction of ctx goes on to write
+// from: on MySQL the rows read are locked until it ends (SELECT … FOR
+// UPDATE), and they are the latest committed ones, not the transaction's
+// snapshot. SQLite needs no lock: its single connection runs one
+// transaction at a time. Outside a transaction it is Conn.
+func (d *DB) ForUpdate(ctx context.Context) *gorm.DB {
+	tx, ok := ctx.Value(txKey{}).(*gorm.DB)
+	if !ok {
+		return d.gorm.WithContext(ctx)
+	}
+	if d.dialect == MySQL {
+		return tx.Clauses(clause.Locking{Strength: clause.LockingStrengthUpdate})
+	}
+	return tx
 }
 
 // WithTx runs fn in a transaction. When ctx already carries a transaction,

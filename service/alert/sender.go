@@ -390,11 +390,7 @@ func (s *Sender) storeSent(ctx context.Context, done []sentRow) error {
 	err := s.db.WithTx(ctx, func(ctx context.Context) error {
 		conn := s.db.Conn(ctx)
 		var reps []model.TemplateSendReport
-		q := conn.Where("msg_id IN ?", msgIDs)
-		if s.db.Dialect() == model.MySQL {
-			q = q.Clauses(clause.Locking{Strength: "UPDATE"})
-		}
-		if err := q.Find(&reps).Error; err != nil {
+		if err := s.db.ForUpdate(ctx).Where("msg_id IN ?", msgIDs).Find(&reps).Error; err != nil {
 			return fmt.Errorf("读取模板消息送达结果失败: %w", err)
 		}
 		res := conn.Model(&model.TemplateMessage{}).

@@ -55,6 +55,9 @@ func (s *Service) Answer(ctx context.Context, cadre model.User, questionID uint6
 	return a, nil
 }
 
+// answerableStatuses are the statuses in which a question takes answers.
+var answerableStatuses = []string{model.QuestionOpen, model.QuestionAnswered}
+
 func answerable(q model.Question) error {
 	switch q.Status {
 	case model.QuestionOpen, model.QuestionAnswered:
@@ -74,15 +77,18 @@ func (s *Service) published(ctx context.Context, q model.Question, a model.Answe
 	if q.FirstAnsweredAt == nil {
 		secs := int64(now.Sub(q.CreatedAt).Seconds())
 		kept := !now.After(q.DueAt)
-		res := s.db.Conn(ctx).Model(&model.Question{}).Where("id = ? AND first_answered_at IS NULL", q.ID).
+		// q was read locked (load), so the conditions hold; they are
+		// checked all the same, so that no answer ever turns a hidden or
+		// resolved question back into an answered one.
+		if err := claimed(s.db.Conn(ctx).Model(&model.Question{}).
+			Where("id = ? AND first_answered_at IS NULL AND status IN ?", q.ID, answerableStatuses).
 			Updates(map[string]any{"first_answered_at": now, "first_response_seconds": secs, "promise_kept": kept,
-				"status": model.QuestionAnswered, "updated_at": now})
-		if res.Error != nil {
-			return res.Error
+				"status": model.QuestionAnswered, "updated_at": now})); err != nil {
+			return err
 		}
 	} else if q.Status == model.QuestionOpen {
-		if err := s.db.Conn(ctx).Model(&model.Question{}).Where("id = ?", q.ID).
-			Updates(map[string]any{"status": model.QuestionAnswered, "updated_at": now}).Error; err != nil {
+		if err := claimed(s.db.Conn(ctx).Model(&model.Question{}).Where("id = ? AND status = ?", q.ID, model.QuestionOpen).
+			Updates(map[string]any{"status": model.QuestionAnswered, "updated_at": now})); err != nil {
 			return err
 		}
 	}

@@ -35,20 +35,29 @@ func (s *Service) loadTarget(ctx context.Context, admin model.User, kind string,
 		qid = id
 	case TargetAnswer:
 		var a model.Answer
-		err := s.db.Conn(ctx).Take(&a, id).Error
+		err := s.db.Conn(ctx).Select("question_id").Take(&a, id).Error
 		if errors.Is(err, gorm.ErrRecordNotFound) {
 			return t, service.NotFound("answer_not_found", "答复不存在")
 		}
 		if err != nil {
 			return t, err
 		}
-		t.a, qid = &a, a.QuestionID
+		qid = a.QuestionID
 	default:
 		return t, service.Invalid("bad_target", "只能处理问题或答复", nil)
 	}
 	var err error
 	if t.q, t.b, err = s.load(ctx, admin, qid); err != nil {
 		return t, err
+	}
+	if kind == TargetAnswer {
+		// Read again under the question's lock: the answer as the last
+		// change to its question left it.
+		var a model.Answer
+		if err := s.db.ForUpdate(ctx).Take(&a, id).Error; err != nil {
+			return t, err
+		}
+		t.a = &a
 	}
 	if !canModerate(admin, t.q.UniversityID) {
 		if t.a != nil {

@@ -16,7 +16,6 @@ import (
 	"unicode/utf8"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 
 	"github.com/gdyouth/youthvoice/model"
 	"github.com/gdyouth/youthvoice/service"
@@ -122,11 +121,9 @@ func (s *Service) Ask(ctx context.Context, u model.User, in AskInput) (model.Que
 		// user's row lock (MySQL) / the single connection (SQLite) orders
 		// them. The lock is the transaction's first read, so the count
 		// below sees every question committed before it was granted.
-		if s.db.Dialect() == model.MySQL {
-			var me model.User
-			if err := s.db.Conn(ctx).Clauses(clause.Locking{Strength: "UPDATE"}).Select("id").Take(&me, u.ID).Error; err != nil {
-				return err
-			}
+		var me model.User
+		if err := s.db.ForUpdate(ctx).Select("id").Take(&me, u.ID).Error; err != nil {
+			return err
 		}
 		board, err := s.askBoard(ctx, u, in.BoardKey)
 		if err != nil {

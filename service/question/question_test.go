@@ -1278,6 +1278,65 @@ func TestSweepConcurrentInstances(t *testing.T) {
 	})
 }
 
+// A cadre answering (or the asker following up) while an admin hides the
+// question: the write waits for the hide and is refused; the question
+// stays hidden and its asker gets no "answered" alert.
+func TestWriteDuringHideIsRefused(t *testing.T) {
+	cases := []struct {
+		name string
+		want error // the cadre no longer sees the question; its asker does
+		act  func(f *fixture, q model.Question) error
+	}{
+		{"answer", service.ErrNotFound, func(f *fixture, q model.Question) error {
+			_, err := f.svc.Answer(context.Background(), f.cadreA1, q.ID, "我们来处理")
+			return err
+		}},
+		{"follow-up", service.ErrConflict, func(f *fixture, q model.Question) error {
+			_, err := f.svc.FollowUp(context.Background(), f.studentA, q.ID, "请尽快回复")
+			return err
+		}},
+	}
+	dbtest.Each(t, func(t *testing.T, db *model.DB) {
+		for _, tc := range cases {
+			t.Run(tc.name, func(t *testing.T) {
+				f := setup(t, db)
+				ctx := context.Background()
+				q := f.ask(t, f.studentA, "", "正在被隐藏的问题", "", false)
+				hidden, release := make(chan struct{}), make(chan struct{})
+				hideErr := make(chan error, 1)
+				go func() {
+					hideErr <- db.WithTx(ctx, func(ctx context.Context) error {
+						err := f.svc.Hide(ctx, f.adminA, question.TargetQuestion, q.ID, "违规内容")
+						close(hidden)
+						<-release // the hide is done but not yet committed
+						return err
+					})
+				}()
+				<-hidden
+				actErr := make(chan error, 1)
+				go func() { actErr <- tc.act(f, q) }()
+				time.Sleep(200 * time.Millisecond) // let the write reach the question
+				close(release)
+				if err := <-hideErr; err != nil {
+					t.Fatalf("hide: %v", err)
+				}
+				wantErr(t, tc.name, <-actErr, tc.want)
+				got := f.reload(t, q.ID)
+				if got.Status != model.QuestionHidden || got.FirstAnsweredAt != nil {
+					t.Fatalf("after the race: status %q, first answered %v; want hidden and unanswered", got.Status, got.FirstAnsweredAt)
+				}
+				var n int64
+				if err := db.Conn(ctx).Model(&model.Answer{}).Where("question_id = ?", q.ID).Count(&n).Error; err != nil || n != 0 {
+					t.Fatalf("%d answers stored on the hidden question (%v)", n, err)
+				}
+				if a := f.alerts(t, "answered"); len(a) != 0 {
+					t.Fatalf("%d answered alerts", len(a))
+				}
+			})
+		}
+	})
+}
+
 // Several admins acting on the same item at once: one wins, the others get
 // a conflict, and the alerts go out once.
 func TestConcurrentModerationAlertsOnce(t *testing.T) {

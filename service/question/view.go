@@ -39,10 +39,13 @@ type View struct {
 
 // load reads a question and its board; missing questions, and questions
 // the viewer may not see (held for review or hidden, unless they asked or
-// moderate), are NotFound alike.
+// moderate), are NotFound alike. In a transaction (every change to a
+// question) the question is locked until it ends, so answers, follow-ups,
+// ratings and moderation of one question apply one after another, each
+// to what the one before left.
 func (s *Service) load(ctx context.Context, viewer model.User, id uint64) (model.Question, model.Board, error) {
 	var q model.Question
-	err := s.db.Conn(ctx).Take(&q, id).Error
+	err := s.db.ForUpdate(ctx).Take(&q, id).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return q, model.Board{}, service.NotFound("question_not_found", "问题不存在或已被删除")
 	}

@@ -11,7 +11,6 @@ import (
 	"unicode/utf8"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 
 	"github.com/gdyouth/youthvoice/model"
 	"github.com/gdyouth/youthvoice/service"
@@ -260,11 +259,7 @@ func (s *Service) Refer(ctx context.Context, cadre model.User, questionID uint64
 		// Locking the question (MySQL) serialises referrals of it, so the
 		// duplicate check below sees a concurrent referral.
 		var q model.Question
-		qq := s.db.Conn(ctx)
-		if s.db.Dialect() == model.MySQL {
-			qq = qq.Clauses(clause.Locking{Strength: "UPDATE"})
-		}
-		err := qq.Take(&q, questionID).Error
+		err := s.db.ForUpdate(ctx).Take(&q, questionID).Error
 		if errors.Is(err, gorm.ErrRecordNotFound) {
 			return service.NotFound("question_not_found", "问题不存在")
 		}

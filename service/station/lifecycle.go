@@ -9,7 +9,6 @@ import (
 	"unicode/utf8"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 
 	"github.com/gdyouth/youthvoice/model"
 	"github.com/gdyouth/youthvoice/service"
@@ -56,8 +55,8 @@ func (s *Service) access(ctx context.Context, u model.User, b model.Booking) (Ac
 func (s *Service) load(ctx context.Context, u model.User, id uint64, lock bool) (model.Booking, Access, error) {
 	var b model.Booking
 	q := s.db.Conn(ctx)
-	if lock && s.db.Dialect() == model.MySQL {
-		q = q.Clauses(clause.Locking{Strength: "UPDATE"})
+	if lock {
+		q = s.db.ForUpdate(ctx)
 	}
 	err := q.Take(&b, id).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {

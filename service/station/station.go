@@ -17,7 +17,6 @@ import (
 	"unicode/utf8"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 
 	"github.com/gdyouth/youthvoice/model"
 	"github.com/gdyouth/youthvoice/service"
@@ -102,11 +101,11 @@ func (s *Service) university(ctx context.Context, id uint64) (model.University, 
 // stationOf reads a university's station; NotFound when it has none yet.
 func (s *Service) stationOf(ctx context.Context, uni uint64, lock bool) (model.Station, error) {
 	var st model.Station
-	q := s.db.Conn(ctx).Where("university_id = ?", uni)
-	if lock && s.db.Dialect() == model.MySQL {
-		q = q.Clauses(clause.Locking{Strength: "UPDATE"})
+	q := s.db.Conn(ctx)
+	if lock {
+		q = s.db.ForUpdate(ctx)
 	}
-	err := q.Take(&st).Error
+	err := q.Where("university_id = ?", uni).Take(&st).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return st, service.NotFound("station_not_found", "本校「青年之家」服务站尚未建立")
 	}
@@ -266,11 +265,7 @@ func (s *Service) SaveProfile(ctx context.Context, actor model.User, uni uint64,
 	err = s.db.WithTx(ctx, func(ctx context.Context) error {
 		// Locking the university (MySQL) serialises saves of its station:
 		// two first saves would otherwise both insert and deadlock.
-		uq := s.db.Conn(ctx)
-		if s.db.Dialect() == model.MySQL {
-			uq = uq.Clauses(clause.Locking{Strength: "UPDATE"})
-		}
-		switch err := uq.Take(&model.University{}, uni).Error; {
+		switch err := s.db.ForUpdate(ctx).Take(&model.University{}, uni).Error; {
 		case errors.Is(err, gorm.ErrRecordNotFound):
 			return service.NotFound("university_not_found", "学校不存在")
 		case err != nil:
