@@ -211,8 +211,11 @@ func (s *Service) universityBoard(ctx context.Context, uni uint64) (model.Board,
 	b = model.Board{Key: "u-" + u.Code, Name: u.Name + "版区", Kind: model.BoardUniversity, UniversityID: &u.ID, SortOrder: 100, Enabled: true}
 	if err := s.db.Conn(ctx).Create(&b).Error; err != nil {
 		if errors.Is(err, gorm.ErrDuplicatedKey) {
-			// Created concurrently: read the winner's row.
-			return b, s.db.Conn(ctx).Where("university_id = ?", uni).Take(&b).Error
+			// Created concurrently: read the winner's row. A locking read,
+			// because in a MySQL transaction a plain one would answer from
+			// the snapshot taken before the winner committed.
+			b = model.Board{}
+			return b, s.db.ForUpdate(ctx).Where("university_id = ?", uni).Take(&b).Error
 		}
 		return b, err
 	}

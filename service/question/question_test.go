@@ -230,6 +230,55 @@ func TestAskDailyLimitConcurrent(t *testing.T) {
 	})
 }
 
+// The first questions of a university added after the boards were seeded
+// create its board once, however many arrive at the same moment.
+func TestAskConcurrentFirstQuestionsOfNewUniversity(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *model.DB) {
+		f := setup(t, db)
+		ctx := context.Background()
+		for round := range 3 {
+			now := time.Now().UTC()
+			uni := model.University{Code: fmt.Sprintf("99990%05d", round), Name: fmt.Sprintf("新增学院%d", round), City: "广州市",
+				Level: "专科", Ownership: "公办", Batch: 1, CreatedAt: now, UpdatedAt: now}
+			if err := db.Conn(ctx).Create(&uni).Error; err != nil {
+				t.Fatal(err)
+			}
+			const askers = 6
+			var students []model.User
+			for range askers {
+				students = append(students, newUser(t, db, model.RoleStudent, &uni.ID, true, ""))
+			}
+			var wg sync.WaitGroup
+			start := make(chan struct{})
+			errs := make(chan error, askers)
+			for i, st := range students {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					<-start
+					if _, err := f.svc.Ask(ctx, st, question.AskInput{Title: fmt.Sprintf("新学校的第 %d 个问题", i)}); err != nil {
+						errs <- err
+					}
+				}()
+			}
+			close(start)
+			wg.Wait()
+			close(errs)
+			for err := range errs {
+				t.Errorf("round %d: ask: %v", round, err)
+			}
+			var boards []model.Board
+			if err := db.Conn(ctx).Where("university_id = ?", uni.ID).Find(&boards).Error; err != nil || len(boards) != 1 {
+				t.Fatalf("round %d: %d boards (%v), want 1", round, len(boards), err)
+			}
+			var n int64
+			if err := db.Conn(ctx).Model(&model.Question{}).Where("board_id = ?", boards[0].ID).Count(&n).Error; err != nil || n != askers {
+				t.Fatalf("round %d: %d questions on the new board (%v), want %d", round, n, err, askers)
+			}
+		}
+	})
+}
+
 func TestAskAlertsCadres(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *model.DB) {
 		f := setup(t, db)
