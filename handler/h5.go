@@ -245,8 +245,6 @@ func (r activateRequest) input(entry string, c *gin.Context) account.ActivateInp
 	}
 }
 
-var errTooLong = service.Invalid("too_long", "输入内容过长", nil)
-
 var badJSON = service.Invalid("bad_json", "请求体不是有效的 JSON 或字段过长", nil)
 
 func (w *Web) activateSubmit(c *gin.Context) {
@@ -257,7 +255,7 @@ func (w *Web) activateSubmit(c *gin.Context) {
 		return map[string]string{"account": req.Account, "university": req.University, "name": req.Name}
 	}
 	if err := c.ShouldBind(&req); err != nil {
-		w.showActivate(c, http.StatusBadRequest, entry, req.Mode, safeNext(req.Next), form(), errTooLong)
+		w.showActivate(c, http.StatusBadRequest, entry, req.Mode, safeNext(req.Next), form(), bindError(err))
 		return
 	}
 	u, err := w.accounts.Activate(c.Request.Context(), req.input(entry, c))
@@ -295,7 +293,7 @@ func (w *Web) loginSubmit(c *gin.Context) {
 	var req loginRequest
 	next := safeNext(c.PostForm("next"))
 	if err := c.ShouldBind(&req); err != nil {
-		w.showLogin(c, next, req, errTooLong)
+		w.showLogin(c, next, req, bindError(err))
 		return
 	}
 	cl := callerOf(c)

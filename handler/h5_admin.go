@@ -83,7 +83,7 @@ func (w *Web) applySubmit(c *gin.Context) {
 	}
 	var req applyRequest
 	if err := c.ShouldBind(&req); err != nil {
-		w.showApply(c, http.StatusBadRequest, req.form(), errTooLong)
+		w.showApply(c, http.StatusBadRequest, req.form(), bindError(err))
 		return
 	}
 	if _, err := w.cadres.Apply(c.Request.Context(), *u, cadre.Application{
@@ -159,7 +159,7 @@ func (w *Web) decideSubmit(c *gin.Context) {
 	}
 	var req decideRequest
 	if err := c.ShouldBind(&req); err != nil {
-		w.fail(c, errTooLong)
+		w.fail(c, bindError(err))
 		return
 	}
 	if _, err := w.cadres.Decide(c.Request.Context(), *u, id, req.Decision == "approve", req.Reason); err != nil {

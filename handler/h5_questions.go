@@ -76,7 +76,7 @@ func (w *Web) askSubmit(c *gin.Context) {
 	}
 	var req askRequest
 	if err := c.ShouldBind(&req); err != nil {
-		w.showAsk(c, *u, http.StatusBadRequest, req, errTooLong)
+		w.showAsk(c, *u, http.StatusBadRequest, req, bindError(err))
 		return
 	}
 	q, err := w.questions.Ask(c.Request.Context(), *u, question.AskInput{
@@ -309,7 +309,7 @@ func (w *Web) postText(c *gin.Context, do func(u model.User, id uint64, body str
 	}
 	var req textRequest
 	if err := c.ShouldBind(&req); err != nil {
-		w.showQuestion(c, http.StatusBadRequest, nil, errTooLong)
+		w.showQuestion(c, http.StatusBadRequest, nil, bindError(err))
 		return
 	}
 	notice, err := do(*u, id, req.Body)
@@ -337,7 +337,7 @@ func (w *Web) resolveSubmit(c *gin.Context) {
 	}
 	var req resolveRequest
 	if err := c.ShouldBind(&req); err != nil {
-		w.showQuestion(c, http.StatusBadRequest, nil, errTooLong)
+		w.showQuestion(c, http.StatusBadRequest, nil, bindError(err))
 		return
 	}
 	if _, err := w.questions.Resolve(c.Request.Context(), *u, id, req.Rating, req.Comment); err != nil {
@@ -376,7 +376,7 @@ func (w *Web) moderateSubmit(c *gin.Context) {
 	}
 	var req moderateRequest
 	if err := c.ShouldBind(&req); err != nil {
-		w.fail(c, errTooLong)
+		w.fail(c, bindError(err))
 		return
 	}
 	back := safeNext(req.Back)

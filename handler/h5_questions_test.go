@@ -382,3 +382,31 @@ func TestCadreApplicationPages(t *testing.T) {
 		wantBody(t, phone.get("/h5/home"), "团学干部", `id="nav-workbench"`)
 	})
 }
+
+// A form that cannot be read says why: a value too long, or a value of
+// the wrong kind (a yes/no or number field holding something else).
+func TestPageFormBindErrors(t *testing.T) {
+	webEach(t, func(t *testing.T, db *model.DB, store kv.Store) {
+		s := newWebStack(t, db, store, webOpts{})
+		student := s.member("stu", codeSZU, model.RoleStudent)
+		admin := s.member("adm", codeSZU, model.RoleUniversityAdm)
+		cases := []struct {
+			name string
+			who  person
+			path string
+			form url.Values
+			want string
+		}{
+			{"ask: anonymous not a yes/no", student, "/h5/ask", url.Values{"title": {"标题"}, "anonymous": {"maybe"}}, "提交的内容格式不正确"},
+			{"ask: title over the form's limit", student, "/h5/ask", url.Values{"title": {strings.Repeat("长", 401)}}, "输入内容过长"},
+			{"moderate: id not a number", admin, "/h5/moderate", url.Values{"target": {"question"}, "id": {"abc"}, "action": {"hide"}, "reason": {"违规"}}, "提交的内容格式不正确"},
+		}
+		for _, tc := range cases {
+			t.Run(tc.name, func(t *testing.T) {
+				r := s.phone(tc.who).post(tc.path, tc.form)
+				wantStatus(t, r, http.StatusBadRequest)
+				wantBody(t, r, tc.want)
+			})
+		}
+	})
+}

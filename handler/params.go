@@ -1,11 +1,14 @@
 package handler
 
 import (
+	"errors"
 	"strconv"
 
 	"github.com/gin-gonic/gin"
+	"github.com/go-playground/validator/v10"
 
 	"github.com/gdyouth/youthvoice/model"
+	"github.com/gdyouth/youthvoice/service"
 )
 
 // paramID reads the positive integer path parameter name; anything else
@@ -41,4 +44,25 @@ func (w *Web) userAndID(c *gin.Context) (u model.User, id uint64, ok bool) {
 		return u, 0, false
 	}
 	return *user, id, true
+}
+
+var (
+	errTooLong = service.Invalid("too_long", "输入内容过长", nil)
+	errBadForm = service.Invalid("bad_form", "提交的内容格式不正确（选项或编号无效），请返回页面重新填写", nil)
+)
+
+// bindError is what a page says when binding its form failed: a value
+// over its length limit, or one that cannot be read as its field's type
+// (a yes/no or number field holding something else) or is missing.
+func bindError(err error) error {
+	var ve validator.ValidationErrors
+	if !errors.As(err, &ve) {
+		return errBadForm
+	}
+	for _, fe := range ve {
+		if fe.Tag() != "max" {
+			return errBadForm
+		}
+	}
+	return errTooLong
 }

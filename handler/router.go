@@ -23,6 +23,13 @@ type Registrar interface {
 	Register(r gin.IRouter)
 }
 
+// pageFallback is a route group with pages of its own: it answers the
+// requests under its paths that no route matched with its error page,
+// and reports whether it did.
+type pageFallback interface {
+	Unmatched(c *gin.Context, status int, msg string) bool
+}
+
 // NewRouter builds the gin engine with recovery, request metrics and
 // access logs, and mounts the given route groups.
 func NewRouter(log *slog.Logger, reg prometheus.Registerer, trustedProxies []string, groups ...Registrar) (*gin.Engine, error) {
@@ -67,12 +74,18 @@ func NewRouter(log *slog.Logger, reg prometheus.Registerer, trustedProxies []str
 				"status", status, "ms", elapsed.Milliseconds(), "remote", c.ClientIP())
 		}
 	})
-	r.NoRoute(func(c *gin.Context) {
-		c.JSON(http.StatusNotFound, ErrorBody{Code: "not_found", Message: "页面不存在"})
-	})
-	r.NoMethod(func(c *gin.Context) {
-		c.JSON(http.StatusMethodNotAllowed, ErrorBody{Code: "method_not_allowed", Message: "不支持该请求方法"})
-	})
+	unmatched := func(status int, body ErrorBody) gin.HandlerFunc {
+		return func(c *gin.Context) {
+			for _, g := range groups {
+				if p, ok := g.(pageFallback); ok && p.Unmatched(c, status, body.Message) {
+					return
+				}
+			}
+			c.JSON(status, body)
+		}
+	}
+	r.NoRoute(unmatched(http.StatusNotFound, ErrorBody{Code: "not_found", Message: "页面不存在"}))
+	r.NoMethod(unmatched(http.StatusMethodNotAllowed, ErrorBody{Code: "method_not_allowed", Message: "不支持该请求方法"}))
 	for _, g := range groups {
 		g.Register(r)
 	}

@@ -236,6 +236,16 @@ func safeNext(next string) string {
 }
 
 // fail responds with the error: JSON under /api, a Chinese page otherwise.
+// Unmatched shows the error page for an unknown page under /h5 (or a
+// method it does not take): a phone should never land on a JSON body.
+func (w *Web) Unmatched(c *gin.Context, status int, msg string) bool {
+	if p := c.Request.URL.Path; p != "/h5" && !strings.HasPrefix(p, "/h5/") {
+		return false
+	}
+	w.render(c, status, "error", pageData{Title: "出错了", Error: msg})
+	return true
+}
+
 func (w *Web) fail(c *gin.Context, err error) {
 	status, body := describe(c, w.log, err)
 	if wantsJSON(c) {

@@ -1187,3 +1187,42 @@ func TestSafeNext(t *testing.T) {
 		}
 	})
 }
+
+// An unknown page, or a method a page does not take, shows the Chinese
+// error page on a phone; the API and everything else keep the JSON body.
+func TestUnmatchedRoutes(t *testing.T) {
+	webEach(t, func(t *testing.T, db *model.DB, store kv.Store) {
+		s := newWebStack(t, db, store, webOpts{})
+		c := s.browser(uaWeChat)
+		cases := []struct {
+			method, path string
+			status       int
+			page         bool
+			msg          string
+		}{
+			{http.MethodGet, "/h5/nonexistent", http.StatusNotFound, true, "页面不存在"},
+			{http.MethodGet, "/h5", http.StatusNotFound, true, "页面不存在"},
+			{http.MethodPut, "/h5/home", http.StatusMethodNotAllowed, true, "不支持该请求方法"},
+			{http.MethodGet, "/api/v1/nonexistent", http.StatusNotFound, false, "页面不存在"},
+			{http.MethodGet, "/h5x", http.StatusNotFound, false, "页面不存在"},
+		}
+		for _, tc := range cases {
+			t.Run(tc.method+" "+tc.path, func(t *testing.T) {
+				r := c.do(tc.method, tc.path, nil, nil)
+				wantStatus(t, r, tc.status)
+				ct := r.Header.Get("Content-Type")
+				if tc.page {
+					if !strings.HasPrefix(ct, "text/html") {
+						t.Fatalf("Content-Type %q, want the HTML error page", ct)
+					}
+					wantBody(t, r, `id="error-message"`, tc.msg, "返回主页")
+					return
+				}
+				var body handler.ErrorBody
+				if err := json.Unmarshal([]byte(r.Body), &body); err != nil || body.Message != tc.msg {
+					t.Fatalf("body %q (%v), want the JSON error %q", r.Body, err, tc.msg)
+				}
+			})
+		}
+	})
+}
