@@ -1,6 +1,7 @@
-// Package service holds the sentinel errors shared by the service packages.
-// Services wrap them with %w; handlers map them to HTTP statuses with
-// errors.Is, never by inspecting messages.
+// Package service holds what the service packages share: the sentinel
+// errors, which services wrap with %w and handlers map to HTTP statuses
+// with errors.Is (never by inspecting messages), and the cleaning of text
+// users type (text.go).
 package service
 
 import (

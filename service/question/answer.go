@@ -16,7 +16,7 @@ import (
 // first-response time and whether the 24-hour promise was kept, and the
 // asker is alerted. An answer with a sensitive word waits for review.
 func (s *Service) Answer(ctx context.Context, cadre model.User, questionID uint64, body string) (model.Answer, error) {
-	body = cleanText(body)
+	body = service.CleanText(body)
 	if err := checkBody("body", body, true); err != nil {
 		return model.Answer{}, err
 	}
@@ -104,7 +104,7 @@ func (s *Service) published(ctx context.Context, q model.Question, a model.Answe
 // FollowUp posts the asker's follow-up; the cadres who answered are
 // alerted (the university's cadres when nobody has answered yet).
 func (s *Service) FollowUp(ctx context.Context, asker model.User, questionID uint64, body string) (model.Answer, error) {
-	body = cleanText(body)
+	body = service.CleanText(body)
 	if err := checkBody("body", body, true); err != nil {
 		return model.Answer{}, err
 	}
@@ -162,7 +162,7 @@ func (s *Service) alertFollowUp(ctx context.Context, q model.Question, a model.A
 // Resolve marks an answered question resolved and rates the answers.
 func (s *Service) Resolve(ctx context.Context, asker model.User, questionID uint64, rating, comment string) (model.Question, error) {
 	rating = strings.TrimSpace(rating)
-	comment = strings.Join(strings.Fields(cleanText(comment)), " ")
+	comment = service.CleanLine(comment)
 	if !slices.Contains(Ratings, rating) {
 		return model.Question{}, service.Invalid("bad_rating", "请选择评价：满意、一般或不满意", map[string]string{"rating": "请选择评价"})
 	}

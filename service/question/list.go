@@ -122,7 +122,7 @@ const MaxSearchWords = 5
 // of query, in one board (boardKey) or across all. MySQL 8 uses the
 // FULLTEXT ngram index; MariaDB (no ngram parser) and SQLite use LIKE.
 func (s *Service) Search(ctx context.Context, viewer model.User, boardKey, query string, page int) ([]Summary, error) {
-	words := strings.Fields(cleanText(query))
+	words := strings.Fields(service.CleanText(query))
 	if len(words) == 0 {
 		return nil, service.Invalid("empty_query", "请输入要搜索的词", map[string]string{"q": "请输入要搜索的词"})
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"unicode/utf8"
 
 	"gorm.io/gorm"
@@ -76,7 +75,7 @@ func (s *Service) loadTarget(ctx context.Context, admin model.User, kind string,
 }
 
 func checkReason(reason string) (string, error) {
-	reason = strings.Join(strings.Fields(cleanText(reason)), " ")
+	reason = service.CleanLine(reason)
 	if reason == "" {
 		return "", service.Invalid("reason_required", "请填写原因（会告知作者）", map[string]string{"reason": "请填写原因"})
 	}

@@ -9,10 +9,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strings"
 	"sync"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"gorm.io/gorm"
@@ -68,22 +66,6 @@ type AskInput struct {
 	Anonymous bool
 }
 
-// cleanText trims s, normalises line breaks and drops control characters
-// other than newlines and tabs.
-func cleanText(s string) string {
-	s = strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\r", "\n")
-	s = strings.Map(func(r rune) rune {
-		if r == '\n' || r == '\t' {
-			return r
-		}
-		if unicode.IsControl(r) || r == utf8.RuneError {
-			return -1
-		}
-		return r
-	}, s)
-	return strings.TrimSpace(s)
-}
-
 func checkBody(field, body string, required bool) error {
 	n := utf8.RuneCountInString(body)
 	if required && n == 0 {
@@ -102,8 +84,8 @@ func (s *Service) Ask(ctx context.Context, u model.User, in AskInput) (model.Que
 	if u.UniversityID == nil {
 		return model.Question{}, service.Forbidden("no_university", "请先完成激活并选择学校，再提问")
 	}
-	in.Title = strings.Join(strings.Fields(cleanText(in.Title)), " ")
-	in.Body = cleanText(in.Body)
+	in.Title = service.CleanLine(in.Title)
+	in.Body = service.CleanText(in.Body)
 	switch n := utf8.RuneCountInString(in.Title); {
 	case n == 0:
 		return model.Question{}, service.Invalid("title_required", "请填写问题标题", map[string]string{"title": "请填写问题标题"})

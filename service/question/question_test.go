@@ -37,6 +37,7 @@ func TestAskValidation(t *testing.T) {
 			{"empty title", "", "正文", "title_required", "title", "请填写问题标题"},
 			{"blank title", " \t\r\n ", "正文", "title_required", "title", "请填写问题标题"},
 			{"control characters only", "\x00\x07\x1b", "正文", "title_required", "title", "请填写问题标题"},
+			{"zero-width and bidi characters only", "\u200b\u200b\u202e\ufeff", "正文", "title_required", "title", "请填写问题标题"},
 			{"51-character title", runes("问", 51), "", "title_too_long", "title", "标题不能超过 50 个字（当前 51 个字）"},
 			{"2001-character body", "正常标题", runes("字", 2001), "too_long", "body", "内容不能超过 2000 个字（当前 2001 个字）"},
 		}
@@ -627,6 +628,9 @@ func TestAnswerPermissions(t *testing.T) {
 		}
 		_, err := f.svc.Answer(ctx, f.cadreA1, onA.ID, " \n ")
 		wantErr(t, "empty answer", err, service.ErrInvalid)
+		// An invisible answer would stop the 24-hour clock without saying anything.
+		_, err = f.svc.Answer(ctx, f.cadreA1, onA.ID, "\u200b")
+		wantErr(t, "zero-width answer", err, service.ErrInvalid)
 		_, err = f.svc.Answer(ctx, f.cadreA1, onA.ID, runes("答", 2001))
 		wantErr(t, "2001-character answer", err, service.ErrInvalid)
 		_, err = f.svc.Answer(ctx, f.cadreA1, 987654, "答复")
