@@ -124,6 +124,38 @@ func (d *DB) lockMigrations(ctx context.Context, conn *gorm.DB) (func(), error) 
 	}, nil
 }
 
+// Steps are written so that one interrupted half way can run again. On
+// MySQL every DDL statement commits at once, so a step that failed or was
+// killed after its first CREATE TABLE is not recorded but has left tables
+// behind; run again, it must pass over what exists instead of failing on
+// it for ever. So steps create tables and indexes only when missing and
+// seed rows with INSERT … IGNORE on their unique keys. (SQLite runs a step
+// in one transaction, where this never arises.)
+
+// createTables creates those of the frozen models' tables that do not
+// exist yet. A table is created by one statement, indexes included, so it
+// exists whole or not at all.
+func createTables(tx *gorm.DB, models ...any) error {
+	m := tx.Migrator()
+	for _, v := range models {
+		if m.HasTable(v) {
+			continue
+		}
+		if err := m.CreateTable(v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// insertIgnore starts an INSERT that skips rows whose unique key exists.
+func insertIgnore(d Dialect) string {
+	if d == MySQL {
+		return "INSERT IGNORE"
+	}
+	return "INSERT OR IGNORE"
+}
+
 // AppliedVersions lists the recorded schema versions, oldest first.
 func (d *DB) AppliedVersions(ctx context.Context) ([]int, error) {
 	var vs []int

@@ -53,5 +53,5 @@ func migrate0001(tx *gorm.DB, _ Dialect) error {
 		Status     string    `gorm:"size:64;not null"`
 		ReportedAt time.Time `gorm:"not null"`
 	}
-	return tx.Migrator().CreateTable(&Follower{}, &Interaction{}, &TemplateMessage{}, &TemplateSendReport{})
+	return createTables(tx, &Follower{}, &Interaction{}, &TemplateMessage{}, &TemplateSendReport{})
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 )
 
 // The Ministry of Education's 2025 list of Guangdong's 166 institutions,
@@ -56,7 +57,7 @@ func migrate0002(tx *gorm.DB, _ Dialect) error {
 		CreatedAt    time.Time  `gorm:"not null;index"`
 		UpdatedAt    time.Time  `gorm:"not null"`
 	}
-	if err := tx.Migrator().CreateTable(&University{}, &Entry{}, &User{}); err != nil {
+	if err := createTables(tx, &University{}, &Entry{}, &User{}); err != nil {
 		return err
 	}
 	rows, err := csv.NewReader(bytes.NewReader(seedUniversities2025)).ReadAll()
@@ -77,10 +78,10 @@ func migrate0002(tx *gorm.DB, _ Dialect) error {
 		}
 		unis = append(unis, u)
 	}
-	if err := tx.CreateInBatches(unis, 100).Error; err != nil {
+	if err := tx.Clauses(clause.OnConflict{DoNothing: true}).CreateInBatches(unis, 100).Error; err != nil {
 		return err
 	}
-	return tx.Create([]Entry{
+	return tx.Clauses(clause.OnConflict{DoNothing: true}).Create([]Entry{
 		{Key: "gaoxiao", Name: "高校", Kind: "university", Enabled: true, SortOrder: 1},
 		{Key: "dishi", Name: "地市", Kind: "city", Enabled: false, SortOrder: 2},
 		{Key: "zhongxue", Name: "中学", Kind: "school", Enabled: false, SortOrder: 3},

@@ -75,15 +75,19 @@ func migrate0003(tx *gorm.DB, d Dialect) error {
 		ClaimedUntil *time.Time `gorm:""`
 		ConfigError  bool       `gorm:"not null;default:false"`
 	}
-	if err := tx.Migrator().CreateTable(&CadreApplication{}, &Board{}, &Question{}, &Answer{}); err != nil {
+	if err := createTables(tx, &CadreApplication{}, &Board{}, &Question{}, &Answer{}); err != nil {
 		return err
 	}
 	for _, col := range []string{"ClaimedBy", "ClaimedUntil", "ConfigError"} {
-		if err := tx.Table("template_messages").Migrator().AddColumn(&TemplateMessage{}, col); err != nil {
+		m := tx.Table("template_messages").Migrator()
+		if m.HasColumn(&TemplateMessage{}, col) {
+			continue // a resumed step (see createTables)
+		}
+		if err := m.AddColumn(&TemplateMessage{}, col); err != nil {
 			return fmt.Errorf("template_messages.%s: %w", col, err)
 		}
 	}
-	if d == MySQL {
+	if d == MySQL && !tx.Migrator().HasIndex("questions", "ft_questions_title_body") {
 		// MySQL 8 tokenises Chinese with the ngram parser; MariaDB has no
 		// ngram parser, so it gets a plain FULLTEXT index and search there
 		// falls back to LIKE for CJK words.
@@ -102,7 +106,7 @@ func migrate0003(tx *gorm.DB, d Dialect) error {
 	// Provincial topic boards, then one board per university.
 	topics := []string{"学业发展", "就业创业", "心理健康", "权益维护", "社会实践", "其他"}
 	for i, name := range topics {
-		if err := tx.Exec("INSERT INTO boards (`key`, name, kind, sort_order, enabled) VALUES (?, ?, 'province', ?, ?)",
+		if err := tx.Exec(insertIgnore(d)+" INTO boards (`key`, name, kind, sort_order, enabled) VALUES (?, ?, 'province', ?, ?)",
 			fmt.Sprintf("province-%d", i+1), name, i+1, true).Error; err != nil {
 			return err
 		}
@@ -111,6 +115,6 @@ func migrate0003(tx *gorm.DB, d Dialect) error {
 	if d == SQLite {
 		key, name = "'u-' || code", "name || '版区'"
 	}
-	return tx.Exec("INSERT INTO boards (`key`, name, kind, university_id, sort_order, enabled) SELECT "+
+	return tx.Exec(insertIgnore(d)+" INTO boards (`key`, name, kind, university_id, sort_order, enabled) SELECT "+
 		key+", "+name+", 'university', id, 100, ? FROM universities", true).Error
 }

