@@ -14,6 +14,7 @@ import (
 	"github.com/gdyouth/youthvoice/service"
 	"github.com/gdyouth/youthvoice/service/cadre"
 	"github.com/gdyouth/youthvoice/service/question"
+	"github.com/gdyouth/youthvoice/service/station"
 )
 
 // registerQuestionAPI mounts the questions, moderation and cadre API.
@@ -145,6 +146,17 @@ type apiQuestionDetail struct {
 	CanFollowUp bool            `json:"can_follow_up"`
 	CanResolve  bool            `json:"can_resolve"`
 	CanModerate bool            `json:"can_moderate"`
+	// Referral: the question was referred to the campus station (shown
+	// to the asker and the asker's university's cadres and admins).
+	Referral *apiReferralView `json:"referral,omitempty"`
+}
+
+// apiReferralView is the booking a question was referred to.
+type apiReferralView struct {
+	BookingID  uint64    `json:"booking_id"`
+	Status     string    `json:"status"`
+	StatusName string    `json:"status_name"`
+	CreatedAt  time.Time `json:"created_at"`
 }
 
 // apiAsked is a new question; notice says when it is held for review.
@@ -416,6 +428,9 @@ func (w *Web) apiQuestion(c *gin.Context) {
 		Answers: make([]apiAnswerView, 0, len(v.Answers)), CanAnswer: v.CanAnswer, CanFollowUp: v.CanFollowUp,
 		CanResolve: v.CanResolve, CanModerate: v.CanModerate}
 	out.BoardName, out.AskerName, out.Mine = v.Board.Name, v.AskerName, v.Mine
+	if r := v.Referral; r != nil {
+		out.Referral = &apiReferralView{BookingID: r.BookingID, Status: r.Status, StatusName: station.StatusName(r.Status), CreatedAt: r.CreatedAt}
+	}
 	for _, a := range v.Answers {
 		av := apiViewAnswer(a.Answer)
 		av.AuthorName, av.AuthorRole, av.Mine = a.AuthorName, a.AuthorRole, a.Mine

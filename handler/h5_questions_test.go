@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -407,6 +408,54 @@ func TestPageFormBindErrors(t *testing.T) {
 				wantStatus(t, r, http.StatusBadRequest)
 				wantBody(t, r, tc.want)
 			})
+		}
+	})
+}
+
+// A referred question says so on its page and in the API: to the asker
+// with a link to the booking, to the university's cadres without one, and
+// not at all to other students.
+func TestQuestionShowsReferral(t *testing.T) {
+	webEach(t, func(t *testing.T, db *model.DB, store kv.Store) {
+		s, _ := stationStack(t, db, store)
+		admin := s.member("radm", codeSZU, model.RoleUniversityAdm)
+		cadre := s.member("rcad", codeSZU, model.RoleCadre)
+		student := s.member("rstu", codeSZU, model.RoleStudent)
+		mate := s.member("rmat", codeSZU, model.RoleStudent)
+		s.openStation(admin, 0)
+		sp, cp, mp := s.phone(student), s.phone(cadre), s.phone(mate)
+		qid, _ := askOn(t, sp, url.Values{"title": {"最近总是失眠怎么办？"}})
+		wantNoBody(t, sp.get("/h5/questions/"+qid), `id="referral"`)
+
+		r := cp.post("/h5/questions/"+qid+"/refer", url.Values{"service": {"心理咨询"}})
+		m := reReferBooking.FindStringSubmatch(r.Location)
+		if r.Status != http.StatusSeeOther || m == nil {
+			t.Fatalf("referral: HTTP %d → %q", r.Status, r.Location)
+		}
+		r = sp.get("/h5/questions/" + qid)
+		wantBody(t, r, `id="referral"`, "已转介到本校「青年之家」线下服务", `<span id="referral-status">待回复</span>`,
+			`href="/h5/bookings/`+m[1]+`" id="referral-link"`)
+		r = cp.get("/h5/questions/" + qid)
+		wantBody(t, r, `id="referral"`, "待回复")
+		wantNoBody(t, r, `id="referral-link"`)
+		wantNoBody(t, mp.get("/h5/questions/"+qid), `id="referral"`)
+
+		var detail struct {
+			Referral *struct {
+				BookingID  uint64 `json:"booking_id"`
+				Status     string `json:"status"`
+				StatusName string `json:"status_name"`
+			} `json:"referral"`
+		}
+		qaData(t, sp.api(http.MethodGet, "/api/v1/questions/"+qid, nil), http.StatusOK, &detail)
+		if detail.Referral == nil || strconv.FormatUint(detail.Referral.BookingID, 10) != m[1] ||
+			detail.Referral.Status != model.BookingSubmitted || detail.Referral.StatusName != "待回复" {
+			t.Fatalf("API referral = %+v, want booking %s 待回复", detail.Referral, m[1])
+		}
+		detail.Referral = nil
+		qaData(t, mp.api(http.MethodGet, "/api/v1/questions/"+qid, nil), http.StatusOK, &detail)
+		if detail.Referral != nil {
+			t.Fatalf("another student sees the referral: %+v", detail.Referral)
 		}
 	})
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/gdyouth/youthvoice/model"
 	"github.com/gdyouth/youthvoice/service/account"
 	"github.com/gdyouth/youthvoice/service/clock"
+	"github.com/gdyouth/youthvoice/service/station"
 )
 
 //go:embed templates/*.html
@@ -60,7 +61,8 @@ var funcs = template.FuncMap{
 		}
 		return (*s)[:4] + "…" + (*s)[len(*s)-4:]
 	},
-	"beijing": func(t time.Time) string { return t.In(clock.Beijing).Format("2006-01-02 15:04") },
+	"beijing":           func(t time.Time) string { return t.In(clock.Beijing).Format("2006-01-02 15:04") },
+	"bookingStatusName": station.StatusName,
 	"statusName": func(status string) string {
 		switch status {
 		case model.QuestionOpen:

@@ -3,6 +3,7 @@ package question
 import (
 	"context"
 	"errors"
+	"time"
 
 	"gorm.io/gorm"
 
@@ -35,6 +36,16 @@ type View struct {
 	CanModerate bool           `json:"can_moderate"`
 	// Overdue: still unanswered past its 24 hours.
 	Overdue bool `json:"overdue"`
+	// Referral is the latest referral of the question to the campus
+	// station (转介), shown to those who may see the asker; nil if none.
+	Referral *Referral `json:"referral,omitempty"`
+}
+
+// Referral is a booking a cadre made at the station for the asker.
+type Referral struct {
+	BookingID uint64    `json:"booking_id"`
+	Status    string    `json:"status"` // the booking's status
+	CreatedAt time.Time `json:"created_at"`
 }
 
 // load reads a question and its board; missing questions, and questions
@@ -112,5 +123,15 @@ func (s *Service) Get(ctx context.Context, viewer model.User, id uint64) (View, 
 	v.CanResolve = q.Status == model.QuestionAnswered && v.Mine
 	v.CanModerate = mod
 	v.Overdue = q.Status == model.QuestionOpen && s.now().After(q.DueAt)
+	if canSeeAsker(viewer, q) {
+		var bs []model.Booking
+		if err := s.db.Conn(ctx).Select("id", "status", "created_at").Where("question_id = ?", q.ID).
+			Order("id DESC").Limit(1).Find(&bs).Error; err != nil {
+			return View{}, service.Wrap("读取转介", err)
+		}
+		if len(bs) == 1 {
+			v.Referral = &Referral{BookingID: bs[0].ID, Status: bs[0].Status, CreatedAt: bs[0].CreatedAt}
+		}
+	}
 	return v, nil
 }
