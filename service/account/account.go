@@ -37,6 +37,7 @@ type Service struct {
 	log      *slog.Logger
 	throttle Throttle
 	cost     int
+	compare  func(hash, password []byte) error // bcrypt.CompareHashAndPassword; tests count calls
 
 	uniMu     sync.Mutex
 	uniCache  []model.University
@@ -63,7 +64,8 @@ func New(db *model.DB, store kv.Store, clk clock.Clock, log *slog.Logger, o Opti
 	if o.BcryptCost == 0 {
 		o.BcryptCost = bcrypt.DefaultCost
 	}
-	return &Service{db: db, kv: store, clock: clk, log: log, throttle: o.Throttle, cost: o.BcryptCost}, nil
+	return &Service{db: db, kv: store, clock: clk, log: log, throttle: o.Throttle, cost: o.BcryptCost,
+		compare: bcrypt.CompareHashAndPassword}, nil
 }
 
 // Messages shown to users.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -13,7 +12,6 @@ import (
 
 	"github.com/gdyouth/youthvoice/model"
 	"github.com/gdyouth/youthvoice/service"
-	"github.com/gdyouth/youthvoice/service/kv"
 )
 
 // Activation modes (step 4 of the notice).
@@ -250,24 +248,35 @@ func (s *Service) Login(ctx context.Context, account, password, clientIP string)
 		return model.User{}, service.Invalid("invalid_input", firstMessage(fields), fields)
 	}
 	key := AccountKey(account)
-	if err := s.checkThrottle(ctx, key, clientIP); err != nil {
+	// The attempt is counted before the password is checked: concurrent
+	// attempts each take a place under the limit, so no more than
+	// MaxFailures of them ever reach the password check.
+	at, err := s.reserve(ctx, key, clientIP)
+	if err != nil {
 		return model.User{}, err
 	}
 	var u model.User
-	err := s.db.Conn(ctx).Where("account_key = ?", key).Take(&u).Error
+	err = s.db.Conn(ctx).Where("account_key = ?", key).Take(&u).Error
 	switch {
 	case errors.Is(err, gorm.ErrRecordNotFound):
 		// Spend the same time as a real check so timing does not reveal
 		// which accounts exist.
-		_ = bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
-		return model.User{}, s.failed(ctx, key, clientIP)
+		_ = s.compare(dummyHash, []byte(password))
+		return model.User{}, s.failed(ctx, at)
 	case err != nil:
+		// Not a failed login: give the place back.
+		s.release(ctx, at.keys...)
 		return model.User{}, service.Wrap("查询账号", err)
 	}
-	if bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(password)) != nil {
-		return model.User{}, s.failed(ctx, key, clientIP)
+	if s.compare([]byte(u.PasswordHash), []byte(password)) != nil {
+		return model.User{}, s.failed(ctx, at)
 	}
+	// A successful login forgets the account's failures, and its own
+	// attempt does not count against the IP.
 	_ = s.kv.Del(ctx, failKeyAccount(key))
+	if clientIP != "" {
+		s.release(ctx, failKeyIP(clientIP))
+	}
 	now := s.clock.Now().UTC()
 	if err := s.db.Conn(ctx).Model(&model.User{}).Where("id = ?", u.ID).Update("last_login_at", now).Error; err != nil {
 		return model.User{}, service.Wrap("记录登录时间", err)
@@ -281,27 +290,53 @@ var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("not-a-real-password"), bc
 func failKeyAccount(key string) string { return "login:fail:a:" + key }
 func failKeyIP(ip string) string       { return "login:fail:ip:" + ip }
 
-func (s *Service) checkThrottle(ctx context.Context, key, ip string) error {
-	for _, k := range []string{failKeyAccount(key), failKeyIP(ip)} {
-		if k == failKeyIP("") {
-			continue
-		}
-		v, err := s.kv.Get(ctx, k)
-		if errors.Is(err, kv.ErrMiss) {
-			continue
-		}
+// attempt is a login attempt counted under its throttle keys: counts[i]
+// is the value of keys[i] once this attempt was added.
+type attempt struct {
+	keys   []string
+	counts []int64
+}
+
+// reserve counts a login attempt under the account's and the IP's keys
+// before its password is checked. An attempt that finds a key already
+// holding MaxFailures is refused, and its count taken back, so refused
+// attempts neither reach the password check nor count as failures (a
+// locked account does not also lock the IP it is attacked from).
+func (s *Service) reserve(ctx context.Context, key, ip string) (attempt, error) {
+	keys := []string{failKeyAccount(key)}
+	if ip != "" {
+		keys = append(keys, failKeyIP(ip))
+	}
+	// Count under every key before answering: stopping at the first
+	// exhausted key would leave the others short of the attempt.
+	var at attempt
+	for _, k := range keys {
+		n, err := s.kv.Incr(ctx, k, s.throttle.Window)
 		if err != nil {
-			return fmt.Errorf("读取登录限制: %w", err)
+			s.release(ctx, at.keys...)
+			return attempt{}, fmt.Errorf("记录登录尝试: %w", err)
 		}
-		n, err := strconv.Atoi(v)
-		if err != nil {
-			return fmt.Errorf("登录限制计数无效 %q: %w", v, err)
-		}
-		if n >= s.throttle.MaxFailures {
-			return s.throttled(ctx, k)
+		at.keys, at.counts = append(at.keys, k), append(at.counts, n)
+	}
+	for i, k := range at.keys {
+		if at.counts[i] > int64(s.throttle.MaxFailures) {
+			s.release(ctx, at.keys...)
+			return attempt{}, s.throttled(ctx, k)
 		}
 	}
-	return nil
+	return at, nil
+}
+
+// release takes back attempts counted by reserve. It runs even when the
+// request was cancelled: a count left behind would be a failure that
+// never happened.
+func (s *Service) release(ctx context.Context, keys ...string) {
+	ctx = context.WithoutCancel(ctx)
+	for _, k := range keys {
+		if _, err := s.kv.Decr(ctx, k); err != nil {
+			s.log.WarnContext(ctx, "login throttle: could not take back an attempt", "err", err)
+		}
+	}
 }
 
 func (s *Service) throttled(ctx context.Context, k string) error {
@@ -313,27 +348,14 @@ func (s *Service) throttled(ctx context.Context, k string) error {
 	return service.TooMany("login_throttled", fmt.Sprintf("登录失败次数过多，请 %d 分钟后再试", mins))
 }
 
-// failed counts a failure and returns the error to show.
-func (s *Service) failed(ctx context.Context, key, ip string) error {
-	keys := []string{failKeyAccount(key)}
-	if ip != "" {
-		keys = append(keys, failKeyIP(ip))
-	}
-	// Count the failure under every key before answering: stopping at the
-	// first exhausted key would leave the others short of a failure.
-	hit := ""
-	for _, k := range keys {
-		n, err := s.kv.Incr(ctx, k, s.throttle.Window)
-		if err != nil {
-			return fmt.Errorf("记录登录失败: %w", err)
+// failed returns the error to show for a failed attempt, which reserve
+// has already counted: the throttle's when it used up the last place.
+func (s *Service) failed(ctx context.Context, at attempt) error {
+	for i, k := range at.keys {
+		if at.counts[i] >= int64(s.throttle.MaxFailures) {
+			s.log.WarnContext(ctx, "login throttled", "scope", strings.SplitN(k, ":", 4)[2], "failures", at.counts[i])
+			return s.throttled(ctx, k)
 		}
-		if int(n) >= s.throttle.MaxFailures && hit == "" {
-			s.log.WarnContext(ctx, "login throttled", "scope", strings.SplitN(k, ":", 4)[2], "failures", n)
-			hit = k
-		}
-	}
-	if hit != "" {
-		return s.throttled(ctx, hit)
 	}
 	return service.Unauthorized("bad_credentials", msgBadCredentials, map[string]string{"password": msgBadCredentials})
 }

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -174,6 +175,95 @@ func TestSuccessfulLoginResetsAccountCounter(t *testing.T) {
 		}
 		if _, err := e.svc.Login(ctx, "forgetful", "right01", nextIP()); err != nil {
 			t.Fatalf("counter was not reset by the successful login: %v", err)
+		}
+	})
+}
+
+// Attempts made at the same moment each take a place under the limit
+// before their password is checked: however many arrive at once, no more
+// than MaxFailures are checked, and then even the right password waits.
+func TestConcurrentLoginsCannotOutrunTheThrottle(t *testing.T) {
+	t.Parallel()
+	const n, maxFailures = 40, 5
+	race := func(t *testing.T, login func(i int) error) {
+		t.Helper()
+		var wg sync.WaitGroup
+		errs := make([]error, n)
+		start := make(chan struct{})
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				errs[i] = login(i)
+			}()
+		}
+		close(start)
+		wg.Wait()
+		for i, err := range errs {
+			if !errors.Is(err, service.ErrUnauthorized) && !errors.Is(err, service.ErrTooMany) {
+				t.Errorf("attempt %d: %v, want a failed or throttled login", i, err)
+			}
+		}
+	}
+	t.Run("one account", func(t *testing.T) {
+		t.Parallel()
+		each(t, envOpt{}, func(t *testing.T, e *env) {
+			e.newUser(t, "crowded1", "right01", "")
+			checks := e.svc.CountPasswordChecks(20 * time.Millisecond)
+			race(t, func(i int) error {
+				_, err := e.svc.Login(ctx, "crowded1", "wrong01", fmt.Sprintf("10.5.0.%d", i+1))
+				return err
+			})
+			if got := checks.Load(); got != maxFailures {
+				t.Fatalf("%d of %d concurrent wrong passwords were checked, want %d", got, n, maxFailures)
+			}
+			_, err := e.svc.Login(ctx, "crowded1", "right01", "10.5.1.1")
+			throttled(t, err)
+			if got := checks.Load(); got != maxFailures {
+				t.Fatalf("the throttled login was checked (%d checks)", got)
+			}
+		})
+	})
+	t.Run("one IP", func(t *testing.T) {
+		t.Parallel()
+		each(t, envOpt{}, func(t *testing.T, e *env) {
+			e.newUser(t, "crowded2", "right01", "")
+			checks := e.svc.CountPasswordChecks(20 * time.Millisecond)
+			const ip = "198.51.100.7"
+			race(t, func(i int) error {
+				_, err := e.svc.Login(ctx, fmt.Sprintf("sprayed%02d", i), "wrong01", ip)
+				return err
+			})
+			if got := checks.Load(); got != maxFailures {
+				t.Fatalf("%d of %d concurrent wrong passwords were checked, want %d", got, n, maxFailures)
+			}
+			_, err := e.svc.Login(ctx, "crowded2", "right01", ip)
+			throttled(t, err)
+			// The refused attempts did not count against the account.
+			if _, err := e.svc.Login(ctx, "crowded2", "right01", "198.51.100.8"); err != nil {
+				t.Fatalf("from another IP: %v", err)
+			}
+		})
+	})
+}
+
+// A successful login is not a failure for its IP: a campus NAT full of
+// students signing in does not lock itself out.
+func TestSuccessfulLoginsDoNotCountAgainstTheIP(t *testing.T) {
+	t.Parallel()
+	each(t, envOpt{}, func(t *testing.T, e *env) {
+		const ip = "10.6.0.1"
+		for i := range 8 {
+			acct := fmt.Sprintf("student%02d", i)
+			e.newUser(t, acct, "right01", "")
+			if _, err := e.svc.Login(ctx, acct, "right01", ip); err != nil {
+				t.Fatalf("login %d: %v", i, err)
+			}
+		}
+		for range 4 {
+			_, err := e.svc.Login(ctx, "student00", "wrong01", ip)
+			svcErr(t, err, service.ErrUnauthorized)
 		}
 	})
 }

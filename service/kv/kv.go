@@ -30,6 +30,10 @@ type Store interface {
 	// Incr adds one to the counter at key and returns the new value. A
 	// counter created by this call expires after ttl (0: never).
 	Incr(ctx context.Context, key string, ttl time.Duration) (int64, error)
+	// Decr takes one back from the counter at key, keeping its expiry,
+	// and returns the new value. A missing (or expired) key stays missing
+	// and gives 0: an Incr undone after its window ended is a no-op.
+	Decr(ctx context.Context, key string) (int64, error)
 	// TTL returns the remaining time to live; ErrMiss for a missing key,
 	// and 0 for a key without expiry.
 	TTL(ctx context.Context, key string) (time.Duration, error)

@@ -183,6 +183,47 @@ func TestStore(t *testing.T) {
 			if _, err := s.Incr(ctx, "txt", 0); err == nil {
 				t.Fatal("Incr on a non-number succeeded")
 			}
+			if _, err := s.Decr(ctx, "txt"); err == nil {
+				t.Fatal("Decr on a non-number succeeded")
+			}
+		})
+		t.Run("decr undoes incr and keeps the ttl", func(t *testing.T) {
+			for range 3 {
+				if _, err := s.Incr(ctx, "undo", time.Minute); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if n, err := s.Decr(ctx, "undo"); err != nil || n != 2 {
+				t.Fatalf("Decr = %d, %v; want 2", n, err)
+			}
+			if v, err := s.Get(ctx, "undo"); err != nil || v != "2" {
+				t.Fatalf("value after Decr = %q, %v; want 2", v, err)
+			}
+			if d, err := s.TTL(ctx, "undo"); err != nil || d <= 0 || d > time.Minute {
+				t.Fatalf("TTL after Decr = %v, %v; want the minute of the first Incr", d, err)
+			}
+			if n, err := s.Incr(ctx, "undo", time.Hour); err != nil || n != 3 {
+				t.Fatalf("Incr after Decr = %d, %v; want 3", n, err)
+			}
+		})
+		t.Run("decr of a missing counter leaves it missing", func(t *testing.T) {
+			if n, err := s.Decr(ctx, "never-counted"); err != nil || n != 0 {
+				t.Fatalf("Decr(missing) = %d, %v; want 0", n, err)
+			}
+			if _, err := s.Get(ctx, "never-counted"); !errors.Is(err, kv.ErrMiss) {
+				t.Fatalf("Decr created the key: %v", err)
+			}
+			// Nor does an expired one come back with no expiry.
+			if _, err := s.Incr(ctx, "gone", 50*time.Millisecond); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(120 * time.Millisecond)
+			if n, err := s.Decr(ctx, "gone"); err != nil || n != 0 {
+				t.Fatalf("Decr(expired) = %d, %v; want 0", n, err)
+			}
+			if _, err := s.Get(ctx, "gone"); !errors.Is(err, kv.ErrMiss) {
+				t.Fatalf("Decr revived an expired key: %v", err)
+			}
 		})
 		t.Run("ping", func(t *testing.T) {
 			if err := s.Ping(ctx); err != nil {

@@ -161,6 +161,24 @@ func (m *Memory) Incr(_ context.Context, key string, ttl time.Duration) (int64, 
 	return n, nil
 }
 
+// Decr implements Store.
+func (m *Memory) Decr(_ context.Context, key string) (int64, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	it, ok := m.get(key)
+	if !ok {
+		return 0, nil
+	}
+	n, err := strconv.ParseInt(it.val, 10, 64)
+	if err != nil {
+		return 0, errNotInteger
+	}
+	n--
+	it.val = strconv.FormatInt(n, 10)
+	m.items[key] = it
+	return n, nil
+}
+
 // TTL implements Store.
 func (m *Memory) TTL(_ context.Context, key string) (time.Duration, error) {
 	m.mu.Lock()

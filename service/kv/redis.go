@@ -128,6 +128,21 @@ func (r *Redis) Incr(ctx context.Context, key string, ttl time.Duration) (int64,
 	return n, err
 }
 
+var decrIfExists = redis.NewScript(`
+if redis.call("EXISTS", KEYS[1]) == 1 then
+  return redis.call("DECR", KEYS[1])
+end
+return 0`)
+
+// Decr implements Store.
+func (r *Redis) Decr(ctx context.Context, key string) (int64, error) {
+	n, err := decrIfExists.Run(ctx, r.client, []string{r.k(key)}).Int64()
+	if err != nil && isNotInteger(err) {
+		return 0, errNotInteger
+	}
+	return n, err
+}
+
 func isNotInteger(err error) bool {
 	var re redis.Error
 	return errors.As(err, &re) && strings.Contains(re.Error(), "not an integer")
