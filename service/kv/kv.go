@@ -21,6 +21,10 @@ type Store interface {
 	Set(ctx context.Context, key, val string, ttl time.Duration) error
 	// SetNX stores val only when key is absent and reports whether it did.
 	SetNX(ctx context.Context, key, val string, ttl time.Duration) (bool, error)
+	// SetXX replaces the value of key only while key exists (and has not
+	// expired), with the new ttl, and reports whether it did: a key
+	// deleted meanwhile stays deleted.
+	SetXX(ctx context.Context, key, val string, ttl time.Duration) (bool, error)
 	// GetDel returns the value and deletes the key atomically, or ErrMiss.
 	GetDel(ctx context.Context, key string) (string, error)
 	// Del removes keys; missing keys are not an error.

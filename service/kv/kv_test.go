@@ -130,6 +130,41 @@ func TestStore(t *testing.T) {
 				t.Fatalf("TTL = %v, %v; want the minute given", d, err)
 			}
 		})
+		t.Run("setxx only replaces a live key", func(t *testing.T) {
+			if ok, err := s.SetXX(ctx, "xx", "v", time.Minute); err != nil || ok {
+				t.Fatalf("SetXX(missing) = %v, %v; want false", ok, err)
+			}
+			if _, err := s.Get(ctx, "xx"); !errors.Is(err, kv.ErrMiss) {
+				t.Fatalf("SetXX created the key: %v", err)
+			}
+			_ = s.Set(ctx, "xx", "old", 100*time.Millisecond)
+			if ok, err := s.SetXX(ctx, "xx", "new", time.Minute); err != nil || !ok {
+				t.Fatalf("SetXX(present) = %v, %v; want true", ok, err)
+			}
+			if v, err := s.Get(ctx, "xx"); err != nil || v != "new" {
+				t.Fatalf("value = %q, %v; want new", v, err)
+			}
+			if d, err := s.TTL(ctx, "xx"); err != nil || d <= 100*time.Millisecond || d > time.Minute {
+				t.Fatalf("TTL after SetXX = %v, %v; want the new minute", d, err)
+			}
+			// Deleted, it stays deleted.
+			_ = s.Del(ctx, "xx")
+			if ok, err := s.SetXX(ctx, "xx", "again", time.Minute); err != nil || ok {
+				t.Fatalf("SetXX after Del = %v, %v; want false", ok, err)
+			}
+			if _, err := s.Get(ctx, "xx"); !errors.Is(err, kv.ErrMiss) {
+				t.Fatalf("SetXX revived a deleted key: %v", err)
+			}
+			// Expired, too.
+			_ = s.Set(ctx, "xx2", "v", 50*time.Millisecond)
+			time.Sleep(120 * time.Millisecond)
+			if ok, err := s.SetXX(ctx, "xx2", "late", time.Minute); err != nil || ok {
+				t.Fatalf("SetXX after expiry = %v, %v; want false", ok, err)
+			}
+			if _, err := s.Get(ctx, "xx2"); !errors.Is(err, kv.ErrMiss) {
+				t.Fatalf("SetXX revived an expired key: %v", err)
+			}
+		})
 		t.Run("getdel is single use", func(t *testing.T) {
 			_ = s.Set(ctx, "once", "v", time.Minute)
 			if v, err := s.GetDel(ctx, "once"); err != nil || v != "v" {

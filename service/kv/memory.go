@@ -108,6 +108,17 @@ func (m *Memory) SetNX(_ context.Context, key, val string, ttl time.Duration) (b
 	return true, nil
 }
 
+// SetXX implements Store.
+func (m *Memory) SetXX(_ context.Context, key, val string, ttl time.Duration) (bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, ok := m.get(key); !ok {
+		return false, nil
+	}
+	m.items[key] = memItem{val: val, expires: m.expiry(ttl)}
+	return true, nil
+}
+
 // GetDel implements Store.
 func (m *Memory) GetDel(_ context.Context, key string) (string, error) {
 	m.mu.Lock()

@@ -79,6 +79,11 @@ func (r *Redis) SetNX(ctx context.Context, key, val string, ttl time.Duration) (
 	return r.nx.setNX(ctx, key, val, ttl)
 }
 
+// SetXX implements Store.
+func (r *Redis) SetXX(ctx context.Context, key, val string, ttl time.Duration) (bool, error) {
+	return r.client.SetXX(ctx, r.k(key), val, ttl).Result()
+}
+
 // GetDel implements Store.
 func (r *Redis) GetDel(ctx context.Context, key string) (string, error) {
 	v, err := r.client.GetDel(ctx, r.k(key)).Result()

@@ -97,7 +97,8 @@ func (s *Store) put(ctx context.Context, id string, sess Session) error {
 
 // Get returns the session for id, or service.ErrUnauthorized when it does
 // not exist or has expired. A session seen more than a minute ago is
-// touched so its idle expiry slides.
+// touched so its idle expiry slides; touching never brings back a session
+// deleted meanwhile.
 func (s *Store) Get(ctx context.Context, id string) (Session, error) {
 	if id == "" {
 		return Session{}, service.ErrUnauthorized
@@ -120,11 +121,31 @@ func (s *Store) Get(ctx context.Context, id string) (Session, error) {
 	}
 	if now.Sub(sess.SeenAt) > time.Minute {
 		sess.SeenAt = now
-		if err := s.put(ctx, id, sess); err != nil {
+		// Only while the session still exists: a logout (Delete) between
+		// the read above and this write must not be undone.
+		ok, err := s.touch(ctx, id, sess)
+		if err != nil {
 			return Session{}, err
+		}
+		if !ok {
+			return Session{}, service.ErrUnauthorized
 		}
 	}
 	return sess, nil
+}
+
+// touch rewrites an existing session with a fresh idle expiry and reports
+// whether it still existed.
+func (s *Store) touch(ctx context.Context, id string, sess Session) (bool, error) {
+	raw, err := json.Marshal(sess)
+	if err != nil {
+		return false, err
+	}
+	ok, err := s.kv.SetXX(ctx, key(id), string(raw), s.idle)
+	if err != nil {
+		return false, fmt.Errorf("保存会话失败: %w", err)
+	}
+	return ok, nil
 }
 
 // Delete ends a session.

@@ -97,6 +97,46 @@ func TestCreateGetDelete(t *testing.T) {
 	})
 }
 
+// logoutDuringGet deletes the key Get has just read, as a logout in
+// another request landing between the read and the refresh would.
+type logoutDuringGet struct {
+	kv.Store
+	armed bool
+}
+
+func (l *logoutDuringGet) Get(ctx context.Context, key string) (string, error) {
+	v, err := l.Store.Get(ctx, key)
+	if l.armed && err == nil {
+		l.armed = false
+		if derr := l.Del(ctx, key); derr != nil {
+			return "", derr
+		}
+	}
+	return v, err
+}
+
+// The idle-expiry refresh must not undo a logout that lands between its
+// read and its write.
+func TestLogoutDuringRefreshStaysLoggedOut(t *testing.T) {
+	kvtest.Each(t, func(t *testing.T, s kv.Store) {
+		store := &logoutDuringGet{Store: s}
+		clk := clock.NewFake(start())
+		st := newStore(t, store, clk)
+		id, err := st.Create(ctx, session.Session{UserID: 42})
+		if err != nil {
+			t.Fatal(err)
+		}
+		clk.Advance(2 * time.Minute) // old enough to be refreshed
+		store.armed = true
+		if _, err := st.Get(ctx, id); !errors.Is(err, service.ErrUnauthorized) {
+			t.Fatalf("Get racing a logout = %v, want ErrUnauthorized", err)
+		}
+		if _, err := st.Get(ctx, id); !errors.Is(err, service.ErrUnauthorized) {
+			t.Fatalf("session came back after logout: %v", err)
+		}
+	})
+}
+
 func TestIDsAreLongAndRandom(t *testing.T) {
 	st := newStore(t, kvtest.Memory(t, nil), clock.Real{})
 	seen := map[string]bool{}
