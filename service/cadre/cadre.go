@@ -172,9 +172,17 @@ func (s *Service) Decide(ctx context.Context, actor model.User, appID uint64, ap
 			return service.Conflict("already_decided", "该申请已处理", nil)
 		}
 		if approve {
-			if err := s.db.Conn(ctx).Model(&model.User{}).Where("id = ? AND role = ?", app.UserID, model.RoleStudent).
-				Updates(map[string]any{"role": model.RoleCadre, "name": app.RealName, "updated_at": now}).Error; err != nil {
-				return err
+			res := s.db.Conn(ctx).Model(&model.User{}).Where("id = ? AND role = ?", app.UserID, model.RoleStudent).
+				Updates(map[string]any{"role": model.RoleCadre, "name": app.RealName, "updated_at": now})
+			if res.Error != nil {
+				return res.Error
+			}
+			if res.RowsAffected == 0 {
+				// The applicant is no longer a student (appointed station
+				// admin or university admin since applying): a user has one
+				// role, so approving would say 你已成为团学干部 and change
+				// nothing. Roll back and let the admin decide again.
+				return s.roleChanged(ctx, app.UserID)
 			}
 		}
 		app.Status, app.Reason, app.DecidedBy, app.DecidedAt = status, reason, &actor.ID, &now
@@ -193,6 +201,20 @@ func (s *Service) Decide(ctx context.Context, actor model.User, appID uint64, ap
 		return model.CadreApplication{}, service.Wrap("处理申请", err)
 	}
 	return app, nil
+}
+
+// roleChanged is the refusal to approve the application of a user who is
+// no longer a student.
+func (s *Service) roleChanged(ctx context.Context, userID uint64) error {
+	var u model.User
+	if err := s.db.Conn(ctx).Select("id", "role").Take(&u, userID).Error; err != nil {
+		return err
+	}
+	msg := "申请人的身份已变为「" + model.RoleName(u.Role) + "」，无需再设为团学干部，请驳回该申请"
+	if u.Role == model.RoleStationAdmin {
+		msg = "申请人已被添加为「站点管理员」，一个账号只能有一种身份；如需改任团学干部，请先将其移出服务站团队再通过，否则请驳回该申请"
+	}
+	return service.Conflict("applicant_role_changed", msg, nil)
 }
 
 // Pending lists the applications actor may decide, oldest first, with

@@ -206,6 +206,55 @@ func TestDecideScopingAndEffects(t *testing.T) {
 	})
 }
 
+// An applicant whose role changed after applying (here: added to the
+// station team) cannot be approved: the approval would announce 你已成为
+// 团学干部 while the role stays. Nothing is written; a rejection still works.
+func TestApproveRefusedWhenApplicantRoleChanged(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *model.DB) {
+		f := setup(t, db)
+		ctx := context.Background()
+		for _, tc := range []struct {
+			role, want string
+		}{
+			{model.RoleStationAdmin, "站点管理员"},
+			{model.RoleUniversityAdm, "高校团委管理员"},
+		} {
+			t.Run(tc.role, func(t *testing.T) {
+				u := newUser(t, db, model.RoleStudent, &f.uniA, true)
+				app, err := f.svc.Apply(ctx, u, good)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := db.Conn(ctx).Model(&model.User{}).Where("id = ?", u.ID).Update("role", tc.role).Error; err != nil {
+					t.Fatal(err)
+				}
+				_, err = f.svc.Decide(ctx, f.adminA, app.ID, true, "")
+				var se *service.Error
+				if !errors.Is(err, service.ErrConflict) || !errors.As(err, &se) || se.Code != "applicant_role_changed" ||
+					!strings.Contains(se.Message, tc.want) || !strings.Contains(se.Message, "驳回") {
+					t.Fatalf("approving a %s: %v, want Conflict applicant_role_changed naming %s", tc.role, err, tc.want)
+				}
+				var got model.User
+				if err := db.Conn(ctx).Take(&got, u.ID).Error; err != nil || got.Role != tc.role || got.Name != "" {
+					t.Fatalf("applicant after refused approval: role %q name %q, %v", got.Role, got.Name, err)
+				}
+				var still model.CadreApplication
+				if err := db.Conn(ctx).Take(&still, app.ID).Error; err != nil || still.Status != model.ApplicationPending || still.DecidedAt != nil {
+					t.Fatalf("application after refused approval: %+v, %v", still, err)
+				}
+				var alerts int64
+				if err := db.Conn(ctx).Model(&model.TemplateMessage{}).Where("openid = ?", *u.OpenID).Count(&alerts).Error; err != nil || alerts != 0 {
+					t.Fatalf("%d alerts to the applicant, %v; want none", alerts, err)
+				}
+				rej, err := f.svc.Decide(ctx, f.adminA, app.ID, false, "身份已变更")
+				if err != nil || rej.Status != model.ApplicationRejected {
+					t.Fatalf("rejecting instead: %+v, %v", rej, err)
+				}
+			})
+		}
+	})
+}
+
 func TestConcurrentDecisionsApplyOnce(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *model.DB) {
 		f := setup(t, db)
