@@ -104,6 +104,18 @@ func (s *Service) Apply(ctx context.Context, user model.User, a Application) (mo
 		CreatedAt: now, UpdatedAt: now,
 	}
 	err := s.db.WithTx(ctx, func(ctx context.Context) error {
+		// Concurrent applications of one user are checked one after
+		// another: the user's row lock (MySQL) / the single connection
+		// (SQLite) orders them. The lock is the transaction's first read,
+		// so the count below sees every application committed before it
+		// was granted, and the role is the current one.
+		var me model.User
+		if err := s.db.ForUpdate(ctx).Select("id", "role").Take(&me, user.ID).Error; err != nil {
+			return err
+		}
+		if me.Role != model.RoleStudent {
+			return service.Conflict("already_cadre", "你已是「"+model.RoleName(me.Role)+"」，无需申请", nil)
+		}
 		var n int64
 		if err := s.db.Conn(ctx).Model(&model.CadreApplication{}).
 			Where("user_id = ? AND status = ?", user.ID, model.ApplicationPending).Count(&n).Error; err != nil {

@@ -255,6 +255,72 @@ func TestApproveRefusedWhenApplicantRoleChanged(t *testing.T) {
 	})
 }
 
+// A double tap on 提交 (or two devices) files one application: the others
+// are told one is already pending. Several applicants race at once so the
+// submissions of each overlap.
+func TestConcurrentApplicationsFileOne(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *model.DB) {
+		f := setup(t, db)
+		ctx := context.Background()
+		const users, tries = 10, 6
+		applicants := make([]model.User, users)
+		for i := range applicants {
+			applicants[i] = newUser(t, db, model.RoleStudent, &f.uniA, true)
+		}
+		var wg sync.WaitGroup
+		errs := make([][tries]error, users)
+		start := make(chan struct{})
+		for u := range users {
+			for i := range tries {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					<-start
+					_, errs[u][i] = f.svc.Apply(ctx, applicants[u], good)
+				}()
+			}
+		}
+		close(start)
+		wg.Wait()
+		for u, a := range applicants {
+			ok := 0
+			for i, err := range errs[u] {
+				switch {
+				case err == nil:
+					ok++
+				case !errors.Is(err, service.ErrConflict) || code(err) != "pending_exists":
+					t.Errorf("applicant %d, try %d: %v, want Conflict pending_exists", u, i, err)
+				}
+			}
+			var pending int64
+			if err := db.Conn(ctx).Model(&model.CadreApplication{}).
+				Where("user_id = ? AND status = ?", a.ID, model.ApplicationPending).Count(&pending).Error; err != nil {
+				t.Fatal(err)
+			}
+			if ok != 1 || pending != 1 {
+				t.Errorf("applicant %d: %d applications accepted, %d pending; want 1 and 1", u, ok, pending)
+			}
+		}
+	})
+}
+
+// The role checked is the stored one, not the caller's copy: a user made
+// station admin since the page was loaded cannot apply.
+func TestApplyChecksTheCurrentRole(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *model.DB) {
+		f := setup(t, db)
+		ctx := context.Background()
+		stale := f.student
+		if err := db.Conn(ctx).Model(&model.User{}).Where("id = ?", stale.ID).Update("role", model.RoleStationAdmin).Error; err != nil {
+			t.Fatal(err)
+		}
+		var se *service.Error
+		if _, err := f.svc.Apply(ctx, stale, good); !errors.As(err, &se) || se.Code != "already_cadre" || !strings.Contains(se.Message, "站点管理员") {
+			t.Fatalf("applying as a station admin: %v, want already_cadre naming 站点管理员", err)
+		}
+	})
+}
+
 func TestConcurrentDecisionsApplyOnce(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *model.DB) {
 		f := setup(t, db)
