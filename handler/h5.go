@@ -180,7 +180,7 @@ func (w *Web) activateEntries(c *gin.Context) {
 		w.startOAuth(c, "/h5/activate?next="+url.QueryEscape(next))
 		return
 	}
-	if cl.User != nil && (cl.User.OpenID != nil || !w.inWeChat(c)) {
+	if w.activated(c) {
 		c.Redirect(http.StatusFound, next)
 		return
 	}
@@ -200,8 +200,23 @@ func (w *Web) activateForm(c *gin.Context) {
 		w.startOAuth(c, c.Request.URL.RequestURI())
 		return
 	}
+	// Like the entry page: a signed-in user whose WeChat is bound has
+	// nothing to activate (logging into another account from a bound
+	// WeChat needs 设置 → 解除微信绑定 first).
+	if w.activated(c) {
+		c.Redirect(http.StatusFound, next)
+		return
+	}
 	mode := c.DefaultQuery("mode", account.ModeNew)
 	w.showActivate(c, http.StatusOK, c.Param("entry"), mode, next, nil, nil)
+}
+
+// activated reports whether the caller has nothing to activate: signed in
+// with a bound WeChat, or signed in outside WeChat (where there is no
+// WeChat to bind).
+func (w *Web) activated(c *gin.Context) bool {
+	u := callerOf(c).User
+	return u != nil && (u.OpenID != nil || !w.inWeChat(c))
 }
 
 func (w *Web) showActivate(c *gin.Context, status int, entryKey, mode, next string, form map[string]string, err error) {

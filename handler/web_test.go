@@ -882,6 +882,58 @@ func TestActivateOldUserBindsWeChat(t *testing.T) {
 	})
 }
 
+// A WeChat bound to one account cannot be used to log into another: the
+// form is not offered (as the entry page is not), and submitting it anyway
+// is refused with what to do, leaving the other account's binding alone.
+func TestBoundWeChatDoesNotTakeOverAnotherAccount(t *testing.T) {
+	webEach(t, func(t *testing.T, db *model.DB, store kv.Store) {
+		s := newWebStack(t, db, store, webOpts{})
+		const mine, theirs = "oBOUNDMINE0000000000000001", "oBOUNDTHEIRS00000000000001"
+		s.activate("boundMine01", "mypass01", codeSZU, mine)
+		s.activate("cadreOther1", "herpass1", codeSZU, theirs)
+
+		c := s.browser(uaWeChat)
+		wantRedirect(t, c.oauth(mine, "/h5/home"), http.StatusFound, "/h5/home")
+		wantRedirect(t, c.get("/h5/activate?next=%2Fh5%2Fhome"), http.StatusFound, "/h5/home")
+		wantRedirect(t, c.get("/h5/activate/gaoxiao?mode=old&next=%2Fh5%2Fhome"), http.StatusFound, "/h5/home")
+		wantRedirect(t, c.get("/h5/activate/gaoxiao?next=%2Fh5%2Fask"), http.StatusFound, "/h5/ask")
+
+		// Posting the old-user form anyway.
+		r := c.post("/h5/activate/gaoxiao", url.Values{"mode": {"old"}, "account": {"cadreOther1"}, "password": {"herpass1"}, "next": {"/h5/home"}})
+		wantStatus(t, r, http.StatusConflict)
+		wantBody(t, r, `id="form-error"`, "该微信已绑定账号 boundMine01，请先在「设置」中解除绑定")
+		// Nor a new account, nor the JSON API, nor the login page.
+		wantStatus(t, c.post("/h5/activate/gaoxiao", activationForm("another01", "pass2026", "pass2026", codeSZU, "/h5/home")), http.StatusConflict)
+		wantAPIError(t, c.api(http.MethodPost, "/api/v1/entries/gaoxiao/activate", map[string]string{"mode": "old", "account": "cadreOther1", "password": "herpass1"}),
+			http.StatusConflict, "wechat_bound", "")
+		wantStatus(t, c.post("/h5/login", url.Values{"account": {"cadreOther1"}, "password": {"herpass1"}, "next": {"/h5/home"}}), http.StatusConflict)
+
+		if got := openidOf(s.userByAccount("cadreOther1")); got != theirs {
+			t.Fatalf("the other account is bound to %q, want its own WeChat", got)
+		}
+		if got := openidOf(s.userByAccount("boundMine01")); got != mine {
+			t.Fatalf("this WeChat's account is bound to %q", got)
+		}
+		if n := countUsers(t, s.db); n != 2 {
+			t.Fatalf("%d users, want 2", n)
+		}
+		wantBody(t, c.get("/h5/home"), "boundMine01")
+
+		// After 设置 → 解除微信绑定 the WeChat may log into the other account
+		// (which moves that account's binding here).
+		settings := c.get("/h5/settings")
+		wantStatus(t, c.post("/h5/settings/unbind", url.Values{"_csrf": {pageCSRF(t, settings)}}), http.StatusSeeOther)
+		again := s.browser(uaWeChat)
+		wantRedirect(t, again.oauth(mine, "/h5/home"), http.StatusFound, "/h5/activate?next=%2Fh5%2Fhome")
+		wantStatus(t, again.get("/h5/activate/gaoxiao?mode=old&next=%2Fh5%2Fhome"), http.StatusOK)
+		wantRedirect(t, again.post("/h5/activate/gaoxiao", url.Values{"mode": {"old"}, "account": {"cadreOther1"}, "password": {"herpass1"}, "next": {"/h5/home"}}),
+			http.StatusSeeOther, "/h5/home?notice=activated")
+		if got := openidOf(s.userByAccount("cadreOther1")); got != mine {
+			t.Fatalf("after unbinding, the other account is bound to %q, want this WeChat", got)
+		}
+	})
+}
+
 func TestCSRF(t *testing.T) {
 	webEach(t, func(t *testing.T, db *model.DB, store kv.Store) {
 		s := newWebStack(t, db, store, webOpts{})

@@ -82,10 +82,14 @@ func (s *Service) activateNew(ctx context.Context, entry model.Entry, in Activat
 	}
 
 	// Activating twice (a double tap, a reload) is harmless: the same
-	// account with the same password from the WeChat it is bound to.
+	// account with the same password from the WeChat it is bound to. A
+	// WeChat bound to another account must be unbound there first.
 	if in.OpenID != "" {
 		if bound, err := s.UserByOpenID(ctx, in.OpenID); err == nil {
-			if bound.AccountKey == AccountKey(in.Account) && bcrypt.CompareHashAndPassword([]byte(bound.PasswordHash), []byte(in.Password)) == nil {
+			if bound.AccountKey != AccountKey(in.Account) {
+				return model.User{}, wechatBound(bound.Account)
+			}
+			if bcrypt.CompareHashAndPassword([]byte(bound.PasswordHash), []byte(in.Password)) == nil {
 				return bound, nil
 			}
 		} else if !errors.Is(err, service.ErrNotFound) {
@@ -105,8 +109,8 @@ func (s *Service) activateNew(ctx context.Context, entry model.Entry, in Activat
 	}
 	err = s.db.WithTx(ctx, func(ctx context.Context) error {
 		if in.OpenID != "" {
-			// One WeChat, one account: a WeChat bound elsewhere moves here.
-			if err := s.releaseOpenID(ctx, in.OpenID, 0, now); err != nil {
+			// One WeChat, one account: a WeChat bound elsewhere stays there.
+			if err := s.checkOpenIDFree(ctx, in.OpenID, 0); err != nil {
 				return err
 			}
 			u.OpenID, u.BoundAt = &in.OpenID, &now
@@ -130,6 +134,9 @@ func (s *Service) activateNew(ctx context.Context, entry model.Entry, in Activat
 }
 
 func (s *Service) activateOld(ctx context.Context, entry model.Entry, in ActivateInput) (model.User, error) {
+	if err := s.checkOpenIDFor(ctx, in.OpenID, in.Account); err != nil {
+		return model.User{}, err
+	}
 	u, err := s.Login(ctx, in.Account, in.Password, in.ClientIP)
 	if err != nil {
 		return model.User{}, err
@@ -170,35 +177,59 @@ func (s *Service) activateOld(ctx context.Context, entry model.Entry, in Activat
 	return s.UserByID(ctx, u.ID)
 }
 
-// releaseOpenID ends the binding of openid to any account but keep.
+// wechatBound is the refusal to bind a WeChat that is bound to account.
+// Binding it elsewhere would silently unbind that account (a cadre there
+// would stop getting alerts), so the user has to unbind it first.
+func wechatBound(account string) error {
+	return service.Conflict("wechat_bound", fmt.Sprintf("该微信已绑定账号 %s，请先在「设置」中解除绑定，再激活或登录其他账号", account), nil)
+}
+
+// checkOpenIDFree refuses openid while it is bound to an account other than
+// keep (0: the account about to be created).
 //
-// The holder is found with a plain (non-locking) read and released by
-// primary key. An UPDATE … WHERE openid = ? that matches nothing would
-// gap-lock the openid index on InnoDB, and two activations holding the
-// same gap and then inserting into it deadlock (Error 1213). A binding
-// that appears between the read and our write surfaces as a duplicate
-// key on openid, which callers report as a conflict.
-func (s *Service) releaseOpenID(ctx context.Context, openid string, keep uint64, now time.Time) error {
-	var ids []uint64
-	if err := s.db.Conn(ctx).Model(&model.User{}).Where("openid = ?", openid).Pluck("id", &ids).Error; err != nil {
+// The holder is found with a plain (non-locking) read. A locking read or
+// an UPDATE … WHERE openid = ? that matches nothing would gap-lock the
+// openid index on InnoDB, and two activations holding the same gap and
+// then inserting into it deadlock (Error 1213). A binding that appears
+// between the read and our write surfaces as a duplicate key on openid,
+// which callers report as a conflict.
+func (s *Service) checkOpenIDFree(ctx context.Context, openid string, keep uint64) error {
+	var holder model.User
+	err := s.db.Conn(ctx).Select("id", "account").Where("openid = ?", openid).Take(&holder).Error
+	switch {
+	case errors.Is(err, gorm.ErrRecordNotFound):
+		return nil
+	case err != nil:
 		return err
-	}
-	for _, id := range ids {
-		if id == keep {
-			continue
-		}
-		if err := s.db.Conn(ctx).Model(&model.User{}).Where("id = ? AND openid = ?", id, openid).
-			Updates(map[string]any{"openid": nil, "bound_at": nil, "updated_at": now}).Error; err != nil {
-			return err
-		}
+	case holder.ID != keep:
+		return wechatBound(holder.Account)
 	}
 	return nil
 }
 
-// bind binds openid to user, ending the openid's previous binding and the
-// user's previous WeChat; it runs inside the caller's transaction.
+// checkOpenIDFor refuses, before any password is checked, to log into
+// account from a WeChat bound to another account. Binding rechecks it.
+func (s *Service) checkOpenIDFor(ctx context.Context, openid, account string) error {
+	if openid == "" {
+		return nil
+	}
+	bound, err := s.UserByOpenID(ctx, openid)
+	switch {
+	case errors.Is(err, service.ErrNotFound):
+		return nil
+	case err != nil:
+		return err
+	case bound.AccountKey != AccountKey(account):
+		return wechatBound(bound.Account)
+	}
+	return nil
+}
+
+// bind binds openid to user, ending the user's previous WeChat (an old
+// user logging in on a new WeChat moves the binding there); it runs inside
+// the caller's transaction. A WeChat bound to another account is refused.
 func (s *Service) bind(ctx context.Context, userID uint64, openid string, now time.Time) error {
-	if err := s.releaseOpenID(ctx, openid, userID, now); err != nil {
+	if err := s.checkOpenIDFree(ctx, openid, userID); err != nil {
 		return err
 	}
 	err := s.db.Conn(ctx).Model(&model.User{}).Where("id = ?", userID).
@@ -375,6 +406,9 @@ func firstMessage(fields map[string]string) string {
 // SignIn logs in with account and password and, when the request comes
 // from inside WeChat (openid set), binds that WeChat to the account.
 func (s *Service) SignIn(ctx context.Context, account, password, clientIP, openid string) (model.User, error) {
+	if err := s.checkOpenIDFor(ctx, openid, account); err != nil {
+		return model.User{}, err
+	}
 	u, err := s.Login(ctx, account, password, clientIP)
 	if err != nil || openid == "" {
 		return u, err

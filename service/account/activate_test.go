@@ -241,14 +241,19 @@ func TestBindingIsOneToOne(t *testing.T) {
 			t.Fatalf("UserByOpenID(oid-1) = %d, %v; want %d", got.ID, err, a.ID)
 		}
 
-		// A new account from the same WeChat takes the binding over.
-		b := e.newUser(t, "bravo01", "bravo01", "oid-1")
-		if got := e.reload(t, a.ID); got.OpenID != nil || got.BoundAt != nil {
-			t.Fatalf("alpha still bound to %s", strOrNil(got.OpenID))
+		// A new account from a bound WeChat is refused: the WeChat stays
+		// with its account until that is unbound.
+		in := newInput("bravo01", "bravo01")
+		in.OpenID = "oid-1"
+		_, err := e.svc.Activate(ctx, in)
+		wantWeChatBound(t, err, "alpha01")
+		if n := e.userCount(t); n != 1 {
+			t.Fatalf("%d users after the refused activation, want 1", n)
 		}
-		if got := e.reload(t, b.ID); strOrNil(got.OpenID) != "oid-1" || got.BoundAt == nil {
-			t.Fatalf("bravo bound to %s", strOrNil(got.OpenID))
+		if got := e.reload(t, a.ID); strOrNil(got.OpenID) != "oid-1" {
+			t.Fatalf("alpha bound to %s, want oid-1", strOrNil(got.OpenID))
 		}
+		b := e.newUser(t, "bravo01", "bravo01", "oid-b")
 
 		// Old-user activation from another WeChat moves the account's
 		// binding: its previous WeChat is released.
@@ -260,18 +265,42 @@ func TestBindingIsOneToOne(t *testing.T) {
 		if u.ID != b.ID || strOrNil(u.OpenID) != "oid-2" {
 			t.Fatalf("old activation gave user %d bound to %s", u.ID, strOrNil(u.OpenID))
 		}
-		if _, err := e.svc.UserByOpenID(ctx, "oid-1"); !errors.Is(err, service.ErrNotFound) {
-			t.Fatalf("oid-1 still resolves: %v", err)
+		if _, err := e.svc.UserByOpenID(ctx, "oid-b"); !errors.Is(err, service.ErrNotFound) {
+			t.Fatalf("oid-b still resolves: %v", err)
 		}
 
-		// And the WeChat's previous account loses it: alpha logs in from
-		// oid-2, bravo is left unbound.
+		// But a bound WeChat does not log into another account: alpha from
+		// bravo's oid-2 is refused (before the password is even checked),
+		// by old-user activation, SignIn and Bind alike, and bravo keeps
+		// its WeChat.
+		oldIn.Account, oldIn.Password = "alpha01", "alpha01"
+		_, err = e.svc.Activate(ctx, oldIn)
+		wantWeChatBound(t, err, "bravo01")
+		oldIn.Password = "wrong99"
+		_, err = e.svc.Activate(ctx, oldIn)
+		wantWeChatBound(t, err, "bravo01")
+		_, err = e.svc.SignIn(ctx, "alpha01", "alpha01", "10.0.0.1", "oid-2")
+		wantWeChatBound(t, err, "bravo01")
+		wantWeChatBound(t, e.svc.Bind(ctx, a.ID, "oid-2"), "bravo01")
+		if got := e.reload(t, b.ID); strOrNil(got.OpenID) != "oid-2" {
+			t.Fatalf("bravo bound to %s, want oid-2", strOrNil(got.OpenID))
+		}
+		if got := e.reload(t, a.ID); strOrNil(got.OpenID) != "oid-1" {
+			t.Fatalf("alpha bound to %s, want oid-1", strOrNil(got.OpenID))
+		}
+		// Re-activating the WeChat's own account is fine.
+		oldIn.Account, oldIn.Password = "bravo01", "bravo01"
+		if u, err := e.svc.Activate(ctx, oldIn); err != nil || u.ID != b.ID {
+			t.Fatalf("bravo again from its own WeChat: %d, %v", u.ID, err)
+		}
+
+		// Once bravo unbinds it, alpha may move to oid-2.
+		if err := e.svc.Unbind(ctx, b.ID); err != nil {
+			t.Fatal(err)
+		}
 		oldIn.Account, oldIn.Password = "alpha01", "alpha01"
 		if _, err := e.svc.Activate(ctx, oldIn); err != nil {
 			t.Fatal(err)
-		}
-		if got := e.reload(t, b.ID); got.OpenID != nil {
-			t.Fatalf("bravo still bound to %s", strOrNil(got.OpenID))
 		}
 		if got, err := e.svc.UserByOpenID(ctx, "oid-2"); err != nil || got.ID != a.ID {
 			t.Fatalf("UserByOpenID(oid-2) = %d, %v; want alpha %d", got.ID, err, a.ID)
@@ -308,15 +337,22 @@ func TestBindingIsOneToOne(t *testing.T) {
 		if got, err := e.svc.UserByOpenID(ctx, "oid-3"); err != nil || got.ID != a.ID {
 			t.Fatalf("UserByOpenID(oid-3) = %d, %v", got.ID, err)
 		}
-		// Bind moves oid-3 to bravo.
-		if err := e.svc.Bind(ctx, b.ID, "oid-3"); err != nil {
-			t.Fatal(err)
-		}
-		if got := e.reload(t, a.ID); got.OpenID != nil {
-			t.Fatalf("alpha still bound to %s after Bind to bravo", strOrNil(got.OpenID))
+		// Bind does not take oid-3 from alpha.
+		wantWeChatBound(t, e.svc.Bind(ctx, b.ID, "oid-3"), "alpha01")
+		if got := e.reload(t, a.ID); strOrNil(got.OpenID) != "oid-3" {
+			t.Fatalf("alpha bound to %s after Bind to bravo, want oid-3", strOrNil(got.OpenID))
 		}
 		svcErr(t, e.svc.Bind(ctx, b.ID, ""), service.ErrInvalid)
 	})
+}
+
+// wantWeChatBound asserts the refusal to bind a WeChat bound to account.
+func wantWeChatBound(t *testing.T, err error, account string) {
+	t.Helper()
+	se := svcErr(t, err, service.ErrConflict)
+	if se.Code != "wechat_bound" || !strings.Contains(se.Message, "该微信已绑定账号 "+account) || !strings.Contains(se.Message, "解除绑定") {
+		t.Fatalf("refusal %s %q, want wechat_bound naming %s and how to unbind", se.Code, se.Message, account)
+	}
 }
 
 func TestActivateOldUser(t *testing.T) {
