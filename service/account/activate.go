@@ -38,7 +38,7 @@ type ActivateInput struct {
 // Activating twice with the same account is harmless.
 func (s *Service) Activate(ctx context.Context, in ActivateInput) (model.User, error) {
 	in.Account = strings.TrimSpace(in.Account)
-	in.Name = strings.TrimSpace(in.Name)
+	in.Name = service.CleanLine(in.Name)
 	entry, err := s.Entry(ctx, in.Entry)
 	if err != nil {
 		return model.User{}, err

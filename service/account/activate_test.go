@@ -91,7 +91,7 @@ func TestActivateNewStoresStudent(t *testing.T) {
 	t.Parallel()
 	each(t, envOpt{}, func(t *testing.T, e *env) {
 		in := newInput("Student01", "Secret99")
-		in.Name = " 张三 "
+		in.Name = " \u200b张\u202e三\u3000"
 		in.UniversityCode = codeChaoshan
 		u, err := e.svc.Activate(ctx, in)
 		if err != nil {

@@ -51,7 +51,7 @@ type Application struct {
 }
 
 func (a *Application) validate() error {
-	a.Position, a.RealName = strings.TrimSpace(a.Position), strings.TrimSpace(a.RealName)
+	a.Position, a.RealName = service.CleanLine(a.Position), service.CleanLine(a.RealName)
 	a.Phone, a.Email = strings.TrimSpace(a.Phone), strings.TrimSpace(a.Email)
 	a.QQ, a.WeChatID = strings.TrimSpace(a.QQ), strings.TrimSpace(a.WeChatID)
 	f := map[string]string{}

@@ -97,6 +97,8 @@ func TestApplyValidation(t *testing.T) {
 		}{
 			{"missing position", func(a *cadre.Application) { a.Position = " " }, "position"},
 			{"one-character name", func(a *cadre.Application) { a.RealName = "张" }, "real_name"},
+			{"name of invisible characters", func(a *cadre.Application) { a.RealName = "\u202e\u200b\u200b" }, "real_name"},
+			{"one letter padded with zero-width spaces", func(a *cadre.Application) { a.RealName = "张\u200b" }, "real_name"},
 			{"10-digit phone", func(a *cadre.Application) { a.Phone = "1381234567" }, "phone"},
 			{"landline", func(a *cadre.Application) { a.Phone = "02087185614" }, "phone"},
 			{"bad email", func(a *cadre.Application) { a.Email = "zs@" }, "email"},
