@@ -19,6 +19,7 @@ func (w *Web) registerAdminPages(h gin.IRouter) {
 	h.POST("/cadre/apply", w.applySubmit)
 	h.GET("/admin", w.adminPage)
 	h.POST("/admin/applications/:id", w.decideSubmit)
+	h.POST("/admin/university-admins", w.appointSubmit)
 }
 
 // applyPage is the cadre application page's data.
@@ -109,27 +110,65 @@ func (w *Web) adminPage(c *gin.Context) {
 	if !ok {
 		return
 	}
+	w.showAdmin(c, *u, http.StatusOK, nil, nil)
+}
+
+// showAdmin renders the admin console, with the appointment form's input
+// and error when it was just refused.
+func (w *Web) showAdmin(c *gin.Context, u model.User, status int, form map[string]string, formErr error) {
 	ctx := c.Request.Context()
 	var p adminPage
 	var err error
-	if p.Review, err = w.questions.ReviewQueue(ctx, *u); err != nil {
+	if p.Review, err = w.questions.ReviewQueue(ctx, u); err != nil {
 		w.fail(c, err) // refuses everyone but admins
 		return
 	}
-	if p.Applications, err = w.cadres.Pending(ctx, *u); err != nil {
+	if p.Applications, err = w.cadres.Pending(ctx, u); err != nil {
 		w.fail(c, err)
 		return
 	}
-	if p.Overdue, err = w.questions.OverdueFor(ctx, *u); err != nil {
+	if p.Overdue, err = w.questions.OverdueFor(ctx, u); err != nil {
 		w.fail(c, err)
 		return
 	}
-	if p.Problems, err = w.outbox.ConfigProblemsFor(ctx, *u); err != nil {
+	if p.Problems, err = w.outbox.ConfigProblemsFor(ctx, u); err != nil {
 		w.fail(c, err)
 		return
 	}
 	p.Province = u.Role == model.RoleProvinceAdmin
-	w.render(c, http.StatusOK, "admin", pageData{Title: "管理", Notice: adminNotice(c.Query("notice")), Extra: p})
+	d := pageData{Title: "管理", Notice: adminNotice(c.Query("notice")), Form: form, Extra: p}
+	if formErr != nil {
+		d.Notice = ""
+		status = w.formError(c, &d, formErr)
+	}
+	w.render(c, status, "admin", d)
+}
+
+type appointRequest struct {
+	Account string `form:"account" binding:"max=64"`
+}
+
+// appointSubmit appoints a university admin by account (province admin).
+func (w *Web) appointSubmit(c *gin.Context) {
+	u, ok := w.requireUser(c)
+	if !ok {
+		return
+	}
+	var req appointRequest
+	form := func() map[string]string { return map[string]string{"account": req.Account} }
+	if err := c.ShouldBind(&req); err != nil {
+		w.showAdmin(c, *u, http.StatusBadRequest, form(), bindError(err))
+		return
+	}
+	if _, err := w.cadres.AppointUniversityAdminByAccount(c.Request.Context(), *u, req.Account); err != nil {
+		if errors.Is(err, service.ErrForbidden) {
+			w.fail(c, err)
+			return
+		}
+		w.showAdmin(c, *u, 0, form(), err)
+		return
+	}
+	c.Redirect(http.StatusSeeOther, "/h5/admin?notice=appointed")
 }
 
 func adminNotice(key string) string {
@@ -138,6 +177,8 @@ func adminNotice(key string) string {
 		return "已处理申请，申请人会收到通知。"
 	case "moderated":
 		return "已处理，作者会收到通知。"
+	case "appointed":
+		return "已任命为高校团委管理员，对方刷新页面后即可使用本校管理功能。"
 	}
 	return ""
 }

@@ -253,28 +253,49 @@ func (s *Service) Pending(ctx context.Context, actor model.User) ([]model.CadreA
 	return apps, nil
 }
 
-// AppointUniversityAdmin makes a user of a university its admin (高校团委).
-// Only the province admin appoints.
+// AppointUniversityAdmin makes user userID an admin of their university
+// (高校团委管理员). Only the province admin may.
 func (s *Service) AppointUniversityAdmin(ctx context.Context, actor model.User, userID uint64) error {
+	_, err := s.appoint(ctx, actor, "id = ?", userID)
+	return err
+}
+
+// AppointUniversityAdminByAccount is AppointUniversityAdmin for the account
+// the province admin typed (in any letter case); it returns the appointed
+// user.
+func (s *Service) AppointUniversityAdminByAccount(ctx context.Context, actor model.User, account string) (model.User, error) {
+	account = strings.TrimSpace(account)
+	if account == "" {
+		return model.User{}, service.Invalid("account_required", "请输入要任命的账号", map[string]string{"account": "请输入账号"})
+	}
+	return s.appoint(ctx, actor, "account_key = ?", strings.ToLower(account))
+}
+
+func (s *Service) appoint(ctx context.Context, actor model.User, where string, arg any) (model.User, error) {
 	if actor.Role != model.RoleProvinceAdmin {
-		return service.Forbidden("forbidden", "只有省级管理员可以任命高校管理员")
+		return model.User{}, service.Forbidden("forbidden", "只有省级管理员可以任命高校管理员")
 	}
 	var u model.User
-	err := s.db.Conn(ctx).Take(&u, userID).Error
+	err := s.db.Conn(ctx).Where(where, arg).Take(&u).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return service.NotFound("user_not_found", "账号不存在")
+		return u, service.NotFound("user_not_found", "账号不存在")
 	}
 	if err != nil {
-		return service.Wrap("读取账号", err)
+		return u, service.Wrap("读取账号", err)
 	}
 	if u.UniversityID == nil {
-		return service.Invalid("no_university", "该账号没有所属学校", nil)
+		return u, service.Invalid("no_university", "该账号没有所属学校，请让其先完成激活并选择学校", nil)
 	}
 	if u.Role == model.RoleProvinceAdmin {
-		return service.Conflict("is_province_admin", "该账号是省级管理员", nil)
+		return u, service.Conflict("is_province_admin", "该账号是省级管理员", nil)
 	}
-	return service.Wrap("任命高校管理员", s.db.Conn(ctx).Model(&model.User{}).Where("id = ?", u.ID).
-		Updates(map[string]any{"role": model.RoleUniversityAdm, "updated_at": s.clock.Now().UTC()}).Error)
+	now := s.clock.Now().UTC()
+	if err := s.db.Conn(ctx).Model(&model.User{}).Where("id = ?", u.ID).
+		Updates(map[string]any{"role": model.RoleUniversityAdm, "updated_at": now}).Error; err != nil {
+		return u, service.Wrap("任命高校管理员", err)
+	}
+	u.Role, u.UpdatedAt = model.RoleUniversityAdm, now
+	return u, nil
 }
 
 // MaskPhone shows the first three and last four digits: 138****5678.

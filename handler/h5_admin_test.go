@@ -1,0 +1,65 @@
+package handler_test
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/gdyouth/youthvoice/model"
+	"github.com/gdyouth/youthvoice/service/kv"
+)
+
+// The province admin appoints a university admin by the account they
+// were told, on the admin page; nobody else may, and mistakes are shown
+// next to the field.
+func TestAppointUniversityAdminPage(t *testing.T) {
+	webEach(t, func(t *testing.T, db *model.DB, store kv.Store) {
+		s := newWebStack(t, db, store, webOpts{})
+		province := s.member("prov", codeSZU, model.RoleProvinceAdmin)
+		uniAdmin := s.member("uadm", codeSZU, model.RoleUniversityAdm)
+		candidate := s.member("cand", codeSCUT, model.RoleStudent)
+		pp := s.phone(province)
+
+		r := pp.get("/h5/admin")
+		wantStatus(t, r, http.StatusOK)
+		wantBody(t, r, `id="appoint-form"`)
+		wantNoBody(t, s.phone(uniAdmin).get("/h5/admin"), `id="appoint-form"`)
+
+		cases := []struct {
+			name, account string
+			status        int
+			msg           string
+		}{
+			{"empty", "  ", http.StatusBadRequest, "请输入要任命的账号"},
+			{"unknown", "nobody000", http.StatusNotFound, "账号不存在"},
+		}
+		for _, tc := range cases {
+			t.Run(tc.name, func(t *testing.T) {
+				r := pp.post("/h5/admin/university-admins", url.Values{"account": {tc.account}})
+				wantStatus(t, r, tc.status)
+				wantBody(t, r, `id="form-error"`, tc.msg, `id="appoint-form"`)
+				if v, _ := inputValue(r.Body, "appoint-account"); v != tc.account {
+					t.Fatalf("account field shows %q, want what was typed (%q)", v, tc.account)
+				}
+			})
+		}
+
+		// Another university's admin cannot appoint.
+		r = s.phone(uniAdmin).post("/h5/admin/university-admins", url.Values{"account": {candidate.user.Account}})
+		wantStatus(t, r, http.StatusForbidden)
+		wantBody(t, r, "只有省级管理员可以任命高校管理员")
+
+		// Typed in another letter case, the account is found and appointed.
+		cp := s.phone(candidate)
+		wantStatus(t, cp.get("/h5/admin"), http.StatusForbidden)
+		r = pp.post("/h5/admin/university-admins", url.Values{"account": {strings.ToUpper(candidate.user.Account)}})
+		if r.Status != http.StatusSeeOther || r.Location != "/h5/admin?notice=appointed" {
+			t.Fatalf("appoint: HTTP %d → %q\n%s", r.Status, r.Location, r.Body)
+		}
+		wantBody(t, pp.get(r.Location), "已任命为高校团委管理员")
+		r = cp.get("/h5/admin")
+		wantStatus(t, r, http.StatusOK)
+		wantBody(t, r, "本校管理")
+	})
+}
