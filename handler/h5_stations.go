@@ -785,8 +785,31 @@ func consoleNotice(key string) string {
 // --- the station profile -------------------------------------------------------------
 
 type hoursRow struct {
-	Day  int
-	Name string
+	Day    int
+	Name   string
+	Inputs []hoursInput
+}
+
+// hoursInput is the input of one opening period of a day.
+type hoursInput struct {
+	Field       string // hours_<day>_<i>
+	Label       string
+	Placeholder string
+}
+
+var hoursPlaceholders = [station.MaxRangesPerDay]string{"08:30–12:00", "14:30–17:30", "19:00–21:00", "21:00–22:00"}
+
+// hoursInputs is how many period inputs a day shows: every period filled
+// in plus an empty one to add another, at least two, at most what the
+// calendar allows, so saving the form never drops a period.
+func hoursInputs(day [station.MaxRangesPerDay]string) int {
+	n := 0
+	for i, v := range day {
+		if strings.TrimSpace(v) != "" {
+			n = i + 1
+		}
+	}
+	return min(max(n+1, 2), station.MaxRangesPerDay)
 }
 
 // profileView is the station profile form's data.
@@ -796,6 +819,7 @@ type profileView struct {
 	Kinds      []string
 	Selected   map[string]bool
 	Days       []hoursRow
+	MaxRanges  int // opening periods per day
 	UniQuery   string
 }
 
@@ -813,8 +837,9 @@ type profileRequest struct {
 	Closed         string   `form:"closed" binding:"max=20000"`
 	SlotMinutes    string   `form:"slot_minutes" binding:"max=10"`
 	SlotCapacity   string   `form:"slot_capacity" binding:"max=10"`
-	// Hours: hours_<weekday>_<0|1>, read from the form (not bound).
-	hours [7][2]string
+	// Hours: hours_<weekday>_<i>, i < station.MaxRangesPerDay, read from
+	// the form (not bound).
+	hours [7][station.MaxRangesPerDay]string
 }
 
 func hoursField(day, i int) string { return fmt.Sprintf("hours_%d_%d", day, i) }
@@ -832,7 +857,7 @@ func (r *profileRequest) form() map[string]string {
 		"has_office": checked(r.HasOffice), "has_plaque": checked(r.HasPlaque), "has_computer": checked(r.HasComputer),
 		"has_service_post": checked(r.HasServicePost)}
 	for d := range 7 {
-		for i := range 2 {
+		for i := range station.MaxRangesPerDay {
 			f[hoursField(d, i)] = r.hours[d][i]
 		}
 	}
@@ -880,7 +905,7 @@ func (r *profileRequest) profile() (station.Profile, error) {
 		fields[field] = msg
 	}
 	for d := range 7 {
-		for i := range 2 {
+		for i := range station.MaxRangesPerDay {
 			v := strings.TrimSpace(r.hours[d][i])
 			if v == "" {
 				continue
@@ -957,7 +982,7 @@ func (w *Web) profileForm(c *gin.Context) {
 			Services: v.Services, SlotMinutes: strconv.Itoa(v.SlotMinutes), SlotCapacity: strconv.Itoa(v.SlotCapacity)}
 		for d := range 7 {
 			for i, r := range v.Calendar.Weekly[d] {
-				if i < 2 {
+				if i < station.MaxRangesPerDay { // NewCalendar allows no more
 					req.hours[d][i] = r.Open + "–" + r.Close
 				}
 			}
@@ -995,12 +1020,18 @@ func (w *Web) showProfile(c *gin.Context, uni model.University, exists bool, sta
 		w.fail(c, kerr)
 		return
 	}
-	p := profileView{University: uni, Exists: exists, Kinds: kinds, Selected: map[string]bool{}, UniQuery: uniQuery(c)}
+	p := profileView{University: uni, Exists: exists, Kinds: kinds, Selected: map[string]bool{}, UniQuery: uniQuery(c),
+		MaxRanges: station.MaxRangesPerDay}
 	for _, s := range req.Services {
 		p.Selected[s] = true
 	}
 	for _, d := range mondayFirst {
-		p.Days = append(p.Days, hoursRow{Day: int(d), Name: station.WeekdayNames[d]})
+		row := hoursRow{Day: int(d), Name: station.WeekdayNames[d]}
+		for i := range hoursInputs(req.hours[d]) {
+			row.Inputs = append(row.Inputs, hoursInput{Field: hoursField(int(d), i),
+				Label: fmt.Sprintf("%s第 %d 个时段", row.Name, i+1), Placeholder: hoursPlaceholders[i]})
+		}
+		p.Days = append(p.Days, row)
 	}
 	d := pageData{Title: "编辑服务站", Form: req.form(), Extra: p}
 	if err != nil {
@@ -1018,7 +1049,7 @@ func (w *Web) profileSubmit(c *gin.Context) {
 	var req profileRequest
 	bindErr := c.ShouldBind(&req)
 	for d := range 7 {
-		for i := range 2 {
+		for i := range station.MaxRangesPerDay {
 			v := c.PostForm(hoursField(d, i))
 			if len(v) > 40 {
 				bindErr = errTooLong

@@ -8,10 +8,12 @@ package handler_test
 
 import (
 	"context"
+	"html"
 	"io"
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -307,6 +309,111 @@ func TestStationSetupThroughPages(t *testing.T) {
 		wantStatus(t, other.get("/h5/station?uni="+codeSZU), http.StatusForbidden)
 		wantStatus(t, other.post("/h5/station/edit?uni="+codeSZU, form), http.StatusForbidden)
 		wantStatus(t, other.post("/h5/station/team?uni="+codeSZU, member), http.StatusForbidden)
+	})
+}
+
+// formValues is what submitting the form with id as shown would post:
+// every named input's value (checkboxes only when checked) and every
+// textarea's content.
+func formValues(t *testing.T, body, id string) url.Values {
+	t.Helper()
+	start := strings.Index(body, `id="`+id+`"`)
+	if start < 0 {
+		t.Fatalf("no form %q in the page:\n%s", id, body)
+	}
+	form := body[start:]
+	form = form[:strings.Index(form, "</form>")]
+	attr := func(tag, name string) (string, bool) {
+		m := regexp.MustCompile(`\s` + name + `="([^"]*)"`).FindStringSubmatch(tag)
+		if m == nil {
+			return "", false
+		}
+		return html.UnescapeString(m[1]), true
+	}
+	out := url.Values{}
+	for _, tag := range regexp.MustCompile(`<input[^>]*>`).FindAllString(form, -1) {
+		name, ok := attr(tag, "name")
+		if !ok || name == "_csrf" {
+			continue
+		}
+		if typ, _ := attr(tag, "type"); typ == "checkbox" && !regexp.MustCompile(`\schecked[\s>]`).MatchString(tag) {
+			continue
+		}
+		v, _ := attr(tag, "value")
+		out.Add(name, v)
+	}
+	for _, m := range regexp.MustCompile(`<textarea[^>]*\sname="([^"]+)"[^>]*>([^<]*)</textarea>`).FindAllStringSubmatch(form, -1) {
+		out.Add(m[1], html.UnescapeString(strings.TrimPrefix(m[2], "\n")))
+	}
+	return out
+}
+
+// TestStationEditKeepsEveryPeriod: the edit form shows every opening
+// period the calendar allows (four a day), so saving it unchanged keeps
+// them all, and a day with room left offers an empty input to add one.
+func TestStationEditKeepsEveryPeriod(t *testing.T) {
+	webEach(t, func(t *testing.T, db *model.DB, store kv.Store) {
+		s, _ := stationStack(t, db, store)
+		admin := s.member("kadm", codeSZU, model.RoleUniversityAdm)
+		uni := *admin.user.UniversityID
+		weekly := weekdayHours()
+		monday := []station.Range{{Open: "08:00", Close: "10:00"}, {Open: "10:30", Close: "12:00"},
+			{Open: "14:00", Close: "16:00"}, {Open: "19:00", Close: "21:00"}}
+		weekly[time.Monday] = monday
+		weekly[time.Saturday] = nil
+		_, err := s.stations.SaveProfile(context.Background(), admin.user, uni, station.Profile{
+			Name: "深圳大学青年之家", Building: "学生活动中心", Room: "201",
+			HasOffice: true, HasPlaque: true, HasComputer: true, HasServicePost: true,
+			Services: []string{"心理咨询"}, Weekly: weekly, SlotMinutes: 30,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ap := s.phone(admin)
+		r := ap.get("/h5/station/edit")
+		wantStatus(t, r, http.StatusOK)
+		for i, want := range []string{"08:00–10:00", "10:30–12:00", "14:00–16:00", "19:00–21:00"} {
+			if v, ok := inputValue(r.Body, "hours_1_"+strconv.Itoa(i)); !ok || v != want {
+				t.Fatalf("Monday period %d shows %q (input present: %v), want %q", i+1, v, ok, want)
+			}
+		}
+		// Two periods on Tuesday: a third, empty input to add one; none
+		// beyond. A day off shows the usual two.
+		for _, c := range []struct {
+			id   string
+			want bool
+		}{{"hours_2_2", true}, {"hours_2_3", false}, {"hours_6_1", true}, {"hours_6_2", false}, {"hours_1_4", false}} {
+			if v, ok := inputValue(r.Body, c.id); ok != c.want || v != "" {
+				t.Fatalf("input %s: present %v with %q, want present %v and empty", c.id, ok, v, c.want)
+			}
+		}
+
+		form := formValues(t, r.Body, "profile-form")
+		r = ap.post("/h5/station/edit", form)
+		wantRedirect(t, r, http.StatusSeeOther, "/h5/station?notice=saved")
+		v, err := s.stations.ByUniversity(context.Background(), uni)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for d := range 7 {
+			if got := v.Calendar.Weekly[d]; len(got) != len(weekly[d]) || (len(got) > 0 && !slices.Equal(got, weekly[d])) {
+				t.Fatalf("%s after an unchanged save: %v, want %v", station.WeekdayNames[d], got, weekly[d])
+			}
+		}
+
+		// A third Tuesday period added in the empty input is saved.
+		form.Set("hours_2_2", "19:00-21:00")
+		wantRedirect(t, ap.post("/h5/station/edit", form), http.StatusSeeOther, "/h5/station?notice=saved")
+		if v, err = s.stations.ByUniversity(context.Background(), uni); err != nil {
+			t.Fatal(err)
+		}
+		if got := v.Calendar.Weekly[time.Tuesday]; len(got) != 3 || got[2] != (station.Range{Open: "19:00", Close: "21:00"}) {
+			t.Fatalf("Tuesday after adding a period: %v", got)
+		}
+		r = ap.get("/h5/station/edit")
+		if v, ok := inputValue(r.Body, "hours_2_3"); !ok || v != "" {
+			t.Fatalf("Tuesday's fourth input: present %v with %q, want an empty one", ok, v)
+		}
 	})
 }
 

@@ -17,6 +17,9 @@ const (
 	OffHoursWindow = 12 * time.Hour // submitted outside them
 )
 
+// MaxRangesPerDay is how many opening periods a day may have.
+const MaxRangesPerDay = 4
+
 // Range is one opening period of a day, "HH:MM" to "HH:MM" Beijing time.
 type Range struct {
 	Open  string `json:"open"`
@@ -62,8 +65,8 @@ func parseHM(s string) (int, bool) {
 func NewCalendar(weekly [7][]Range, closed []Closure) (Calendar, error) {
 	c := Calendar{Weekly: weekly, Closed: closed, closed: map[string]bool{}}
 	for d := range 7 {
-		if len(weekly[d]) > 4 {
-			return c, service.Invalid("bad_hours", WeekdayNames[d]+"最多设置 4 个时段", nil)
+		if len(weekly[d]) > MaxRangesPerDay {
+			return c, service.Invalid("bad_hours", fmt.Sprintf("%s最多设置 %d 个时段", WeekdayNames[d], MaxRangesPerDay), nil)
 		}
 		for _, r := range weekly[d] {
 			o, ok1 := parseHM(r.Open)
