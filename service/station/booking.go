@@ -189,13 +189,20 @@ func (s *Service) team(ctx context.Context, stationID uint64) ([]model.StationAd
 	return rows, users, nil
 }
 
-// onDuty is who is alerted of a booking at t: the members on duty that
-// weekday while the station is open; everybody when it is closed or
-// nobody is on duty.
-func (s *Service) onDuty(ctx context.Context, stationID uint64, cal Calendar, t time.Time) ([]model.User, error) {
-	rows, users, err := s.team(ctx, stationID)
+// onDuty is who is alerted of a booking at station st at t: the members
+// on duty that weekday while the station is open; every member when it is
+// closed or nobody is on duty. Only members bound to WeChat count (alerts
+// reach nobody else); when the station has no such member — no team yet,
+// or nobody bound — the university's admins are alerted instead, so a
+// booking is not left unnoticed until its escalation.
+func (s *Service) onDuty(ctx context.Context, st model.Station, cal Calendar, t time.Time) ([]model.User, error) {
+	rows, users, err := s.team(ctx, st.ID)
 	if err != nil {
 		return nil, err
+	}
+	users = slices.DeleteFunc(users, func(u model.User) bool { return u.OpenID == nil || *u.OpenID == "" })
+	if len(users) == 0 {
+		return s.universityAdmins(ctx, st.UniversityID)
 	}
 	if !cal.OpenAt(t) {
 		return users, nil
@@ -219,6 +226,13 @@ func (s *Service) onDuty(ctx context.Context, stationID uint64, cal Calendar, t 
 	return out, nil
 }
 
+// universityAdmins are the admins (团委管理员) of university uni.
+func (s *Service) universityAdmins(ctx context.Context, uni uint64) ([]model.User, error) {
+	var admins []model.User
+	err := s.db.Conn(ctx).Where("role = ? AND university_id = ?", model.RoleUniversityAdm, uni).Order("id").Find(&admins).Error
+	return admins, err
+}
+
 // onDutyAt is onDuty for a station read by id.
 func (s *Service) onDutyAt(ctx context.Context, stationID uint64, t time.Time) ([]model.User, error) {
 	var st model.Station
@@ -229,11 +243,11 @@ func (s *Service) onDutyAt(ctx context.Context, stationID uint64, t time.Time) (
 	if err != nil {
 		return nil, err
 	}
-	return s.onDuty(ctx, st.ID, cal, t)
+	return s.onDuty(ctx, st, cal, t)
 }
 
 func (s *Service) alertNew(ctx context.Context, st model.Station, cal Calendar, b model.Booking) error {
-	to, err := s.onDuty(ctx, st.ID, cal, b.CreatedAt)
+	to, err := s.onDuty(ctx, st, cal, b.CreatedAt)
 	if err != nil {
 		return err
 	}

@@ -1060,3 +1060,40 @@ func TestConcurrentResponsesApplyOnce(t *testing.T) {
 		wantRecipients(t, "booking_reply", f.alertsFor(t, "booking_reply", b.ID), f.studentA)
 	})
 }
+
+// TestNoTeamAlertsUniversityAdmins: a station nobody on its team can be
+// alerted for — no members, or none bound to WeChat — alerts the
+// university's admins of new bookings, reminders and student changes
+// instead of nobody.
+func TestNoTeamAlertsUniversityAdmins(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *model.DB) {
+		f := setup(t, db)
+		adminB2 := newUser(t, db, model.RoleUniversityAdm, &f.uniB.ID, true)
+		if err := f.svc.RemoveMember(f.ctx, f.adminB, f.uniB.ID, f.bRow.ID); err != nil {
+			t.Fatal(err)
+		}
+
+		b := f.book(t, f.studentB, nil) // Monday 10:00: due 11:00
+		wantRecipients(t, "booking_new", f.alertsFor(t, "booking_new", b.ID), f.adminB, adminB2)
+		f.clk.Set(t0.Add(45 * time.Minute))
+		f.sweep(t, station.SweepResult{Reminded: 1})
+		wantRecipients(t, "booking_reminder", f.alertsFor(t, "booking_reminder", b.ID), f.adminB, adminB2)
+		if _, err := f.svc.Cancel(f.ctx, f.studentB, b.ID); err != nil {
+			t.Fatal(err)
+		}
+		wantRecipients(t, "booking_changed", f.alertsFor(t, "booking_changed", b.ID), f.adminB, adminB2)
+
+		// A member who never bound WeChat cannot be alerted either.
+		unbound := newUser(t, db, model.RoleStudent, &f.uniB.ID, false)
+		f.add(t, f.adminB, f.uniB.ID, unbound, model.CategoryAdmin, time.Monday)
+		f.clk.Set(bj(2, 18, 0)) // after closing
+		late := f.book(t, f.studentB, nil)
+		wantRecipients(t, "booking_new", f.alertsFor(t, "booking_new", late.ID), f.adminB, adminB2)
+
+		// Once a bound member joins, the admins are no longer alerted.
+		f.add(t, f.adminB, f.uniB.ID, f.memberB, model.CategoryAdmin)
+		f.clk.Set(bj(3, 10, 0))
+		third := f.book(t, f.studentB, nil)
+		wantRecipients(t, "booking_new", f.alertsFor(t, "booking_new", third.ID), f.memberB)
+	})
+}

@@ -51,9 +51,8 @@ func (s *Service) Sweep(ctx context.Context) (SweepResult, error) {
 				Where("station_id = ? AND category = ?", st.ID, model.CategoryLead)).Find(&leads).Error; err != nil {
 				return err
 			}
-			var admins []model.User
-			if err := s.db.Conn(ctx).Where("role = ? AND university_id = ?", model.RoleUniversityAdm, b.UniversityID).
-				Order("id").Find(&admins).Error; err != nil {
+			admins, err := s.universityAdmins(ctx, b.UniversityID)
+			if err != nil {
 				return err
 			}
 			return s.notify.Send(ctx, "booking_escalated", append(leads, admins...), bookingPath(b.ID), map[string]string{
