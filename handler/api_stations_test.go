@@ -122,6 +122,9 @@ func TestAPIStationsAndBookings(t *testing.T) {
 
 		// Served → the student rates once.
 		wantAPIError(t, sp.api(http.MethodPost, "/api/v1/bookings/"+id+"/rate", map[string]any{"rating": 5}), http.StatusConflict, "not_served", "")
+		wantAPIError(t, kp.api(http.MethodPost, "/api/v1/bookings/"+id+"/serve", map[string]any{"result": "已进行一次咨询"}),
+			http.StatusConflict, "not_started", "")
+		clk.Set(slot)
 		wantStatus(t, kp.api(http.MethodPost, "/api/v1/bookings/"+id+"/serve", map[string]any{"result": "已进行一次咨询", "follow_up": true}), http.StatusOK)
 		wantAPIError(t, sp.api(http.MethodPost, "/api/v1/bookings/"+id+"/rate", map[string]any{"rating": 6}), http.StatusBadRequest, "bad_rating", "rating")
 		r = sp.api(http.MethodPost, "/api/v1/bookings/"+id+"/rate", map[string]any{"rating": 5, "comment": "很有帮助"})

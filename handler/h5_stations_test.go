@@ -667,6 +667,11 @@ func TestBookingDeclineProposeCancel(t *testing.T) {
 		p3 := bookOn(t, sp, url.Values{"service": {"心理咨询"}, "slot": {slotValue(clk.Now().Add(time.Hour))}, "phone": {"13912345678"}})
 		wantRedirect(t, ap.post(p3+"/respond", url.Values{"action": {"accept"}, "time": {slotValue(clk.Now().Add(time.Hour))}, "place": {"201"}}),
 			http.StatusSeeOther, p3+"?notice=responded")
+		// Not before the appointment starts.
+		r = ap.post(p3+"/noshow", nil)
+		wantStatus(t, r, http.StatusConflict)
+		wantBody(t, r, "还没到，不能标记未到场")
+		clk.Advance(time.Hour)
 		wantRedirect(t, ap.post(p3+"/noshow", nil), http.StatusSeeOther, p3+"?notice=noshow")
 		wantBody(t, sp.get(p3), "未到场")
 

@@ -225,6 +225,19 @@ func TestBookingAcceptServeRate(t *testing.T) {
 		_, err = f.svc.Serve(f.ctx, f.memberB, b.ID, "已完成", false)
 		wantErr(t, "another station serving", err, service.ErrNotFound, "booking_not_found")
 
+		// Not before the appointment (Tuesday 10:00) starts.
+		_, err = f.svc.Serve(f.ctx, f.duty1, b.ID, "已完成", false)
+		wantErr(t, "serving before the appointment", err, service.ErrConflict, "not_started")
+		if !strings.Contains(err.Error(), "03-03 10:00 还没到") {
+			t.Fatalf("serving before the appointment: %v", err)
+		}
+		f.clk.Set(bj(3, 9, 59))
+		_, err = f.svc.Serve(f.ctx, f.duty1, b.ID, "已完成", false)
+		wantErr(t, "serving a minute before the appointment", err, service.ErrConflict, "not_started")
+		if got := f.booking(t, b.ID); got.Status != model.BookingAccepted || got.ServedAt != nil {
+			t.Fatalf("refused serves changed the booking: %+v", got)
+		}
+
 		f.clk.Set(bj(3, 11, 0))
 		served, err := f.svc.Serve(f.ctx, f.duty2, b.ID, "完成面谈，建议两周后复诊", true)
 		if err != nil || served.Status != model.BookingServed {
@@ -435,6 +448,16 @@ func TestBookingDeclineProposeCancelNoShow(t *testing.T) {
 			f.accept(t, f.duty1, b.ID, nil)
 			_, err = f.svc.NoShow(f.ctx, f.studentA, b.ID)
 			wantErr(t, "student marking no-show", err, service.ErrForbidden, "not_station_admin")
+			// Not before the appointment (Tuesday 15:00) starts.
+			_, err = f.svc.NoShow(f.ctx, f.lead, b.ID)
+			wantErr(t, "no-show the day before", err, service.ErrConflict, "not_started")
+			f.clk.Set(bj(3, 14, 59))
+			_, err = f.svc.NoShow(f.ctx, f.lead, b.ID)
+			wantErr(t, "no-show a minute before", err, service.ErrConflict, "not_started")
+			if s := f.booking(t, b.ID); s.Status != model.BookingAccepted {
+				t.Fatalf("refused no-shows changed the booking: %s", s.Status)
+			}
+			f.clk.Set(bj(3, 15, 0))
 			if got, err := f.svc.NoShow(f.ctx, f.lead, b.ID); err != nil || got.Status != model.BookingNoShow {
 				t.Fatalf("no-show: %+v, %v", got, err)
 			}

@@ -395,7 +395,27 @@ func (s *Service) AcceptProposal(ctx context.Context, student model.User, id uin
 	return b, nil
 }
 
-// Serve records what was done; the student is asked to rate.
+// started refuses to record how an accepted booking went (served, no-show)
+// before its appointment starts: the confirmed time, or the requested slot
+// if there were none. Respond and AcceptProposal set the confirmed time
+// with the accepted status, so every accepted booking has one; a booking
+// with neither time has no appointment to wait for and is not refused.
+func (s *Service) started(b *model.Booking, what string) error {
+	if b.Status != model.BookingAccepted {
+		return nil // transition refuses the other states
+	}
+	start := b.ConfirmedAt
+	if start == nil {
+		start = b.SlotStart
+	}
+	if start != nil && s.now().Before(*start) {
+		return service.Conflict("not_started", fmt.Sprintf("预约时间 %s 还没到，不能%s", start.In(clock.Beijing).Format("01-02 15:04"), what), nil)
+	}
+	return nil
+}
+
+// Serve records what was done, once the appointment has started; the
+// student is asked to rate.
 func (s *Service) Serve(ctx context.Context, admin model.User, id uint64, result string, followUp bool) (model.Booking, error) {
 	result = strings.TrimSpace(result)
 	if result == "" {
@@ -404,7 +424,13 @@ func (s *Service) Serve(ctx context.Context, admin model.User, id uint64, result
 	if utf8.RuneCountInString(result) > 500 {
 		return model.Booking{}, service.Invalid("too_long", "服务结果不能超过 500 个字", map[string]string{"result": "不能超过 500 个字"})
 	}
-	b, err := s.transition(ctx, admin, id, []string{model.BookingAccepted}, model.BookingServed, adminOnly,
+	b, err := s.transition(ctx, admin, id, []string{model.BookingAccepted}, model.BookingServed,
+		func(b *model.Booking, a Access) error {
+			if err := adminOnly(b, a); err != nil {
+				return err
+			}
+			return s.started(b, "记录服务结果")
+		},
 		map[string]any{"result": result, "follow_up": followUp, "served_at": s.now()},
 		func(ctx context.Context, b model.Booking) error {
 			var st model.User
@@ -418,9 +444,16 @@ func (s *Service) Serve(ctx context.Context, admin model.User, id uint64, result
 	return b, service.Wrap("记录服务结果", err)
 }
 
-// NoShow marks an accepted booking whose student did not come.
+// NoShow marks an accepted booking whose student did not come, once the
+// appointment has started.
 func (s *Service) NoShow(ctx context.Context, admin model.User, id uint64) (model.Booking, error) {
-	b, err := s.transition(ctx, admin, id, []string{model.BookingAccepted}, model.BookingNoShow, adminOnly, nil, nil)
+	b, err := s.transition(ctx, admin, id, []string{model.BookingAccepted}, model.BookingNoShow,
+		func(b *model.Booking, a Access) error {
+			if err := adminOnly(b, a); err != nil {
+				return err
+			}
+			return s.started(b, "标记未到场")
+		}, nil, nil)
 	return b, service.Wrap("标记未到", err)
 }
 
