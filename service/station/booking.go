@@ -133,6 +133,17 @@ func (s *Service) Book(ctx context.Context, student model.User, in BookInput) (m
 			if !v.Calendar.IsSlot(start, st.SlotMinutes) {
 				return service.Invalid("bad_slot", "所选时段不在服务站工作时间内，请重新选择", map[string]string{"slot": "时段无效"})
 			}
+			// A double submit (or going back and submitting again) must not
+			// take a second place in the same slot.
+			var mine int64
+			if err := s.db.Conn(ctx).Model(&model.Booking{}).
+				Where("station_id = ? AND student_id = ? AND slot_start = ? AND status IN ?", st.ID, student.ID, start, activeStatuses).
+				Count(&mine).Error; err != nil {
+				return err
+			}
+			if mine > 0 {
+				return service.Conflict("already_booked", "你已预约该时段，可在「我的预约」中查看", map[string]string{"slot": "你已预约该时段"})
+			}
 			if st.SlotCapacity > 0 {
 				var n int64
 				if err := s.db.Conn(ctx).Model(&model.Booking{}).

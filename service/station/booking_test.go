@@ -1120,3 +1120,70 @@ func TestNoTeamAlertsUniversityAdmins(t *testing.T) {
 		wantRecipients(t, "booking_new", f.alertsFor(t, "booking_new", third.ID), f.memberB)
 	})
 }
+
+// TestNoSecondBookingOfASlot: a student cannot hold two places in one slot
+// (a double submit, or going back and submitting again), not even when
+// both submits race; another slot, another student, or the same slot after
+// cancelling is fine.
+func TestNoSecondBookingOfASlot(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *model.DB) {
+		f := setup(t, db)
+		p := fullProfile("青年之家甲站")
+		p.SlotCapacity = 3
+		f.save(t, f.adminA, f.uniA.ID, p)
+		slot := bj(3, 10, 0)
+		first := f.book(t, f.studentA, &slot)
+		_, err := f.svc.Book(f.ctx, f.studentA, station.BookInput{Service: "学业辅导", SlotStart: &slot, Phone: "13800138000"})
+		wantErr(t, "booking the same slot again", err, service.ErrConflict, "already_booked")
+		if !strings.Contains(err.Error(), "你已预约该时段") {
+			t.Fatalf("second booking: %v", err)
+		}
+		if n := f.countBookings(t); n != 1 {
+			t.Fatalf("%d bookings stored, want 1", n)
+		}
+		// Accepted (or proposed) bookings still hold the slot.
+		f.accept(t, f.duty1, first.ID, nil)
+		_, err = f.svc.Book(f.ctx, f.studentA, station.BookInput{Service: "心理咨询", SlotStart: &slot, Phone: "13800138000"})
+		wantErr(t, "booking an accepted slot again", err, service.ErrConflict, "already_booked")
+
+		f.book(t, f.studentA, ptr(bj(3, 11, 0)))
+		f.book(t, f.studentA2, &slot)
+		f.book(t, f.studentA, nil)
+		f.book(t, f.studentA, nil) // any time: no slot to hold
+
+		if _, err := f.svc.Cancel(f.ctx, f.studentA, first.ID); err != nil {
+			t.Fatal(err)
+		}
+		f.book(t, f.studentA, &slot)
+
+		// Two submits at once: one booking.
+		racer := newUser(t, db, model.RoleStudent, &f.uniA.ID, true)
+		later := bj(4, 14, 0)
+		var wg sync.WaitGroup
+		var ok, dup atomic.Int32
+		for range 4 {
+			wg.Add(1)
+			svc := f.newService(t, 2026)
+			go func() {
+				defer wg.Done()
+				_, err := svc.Book(f.ctx, racer, station.BookInput{Service: "心理咨询", SlotStart: &later, Phone: "13800138000"})
+				switch {
+				case err == nil:
+					ok.Add(1)
+				case code(err) == "already_booked":
+					dup.Add(1)
+				default:
+					t.Errorf("book: %v", err)
+				}
+			}()
+		}
+		wg.Wait()
+		if ok.Load() != 1 || dup.Load() != 3 {
+			t.Fatalf("%d booked, %d refused as already booked; want 1 and 3", ok.Load(), dup.Load())
+		}
+		var n int64
+		if err := db.Conn(f.ctx).Model(&model.Booking{}).Where("student_id = ?", racer.ID).Count(&n).Error; err != nil || n != 1 {
+			t.Fatalf("%d bookings stored for the racing student, %v", n, err)
+		}
+	})
+}
