@@ -390,8 +390,10 @@ type bookingView struct {
 	Back       string
 	Action     string // the action whose post failed
 	TimeValue  string // accept: the requested slot (datetime-local)
-	PlaceValue string // accept: the station's room
-	Stars      []int
+	PlaceValue string // accept, propose: the station's room
+	// BookAheadDays: how far ahead a proposed time may be.
+	BookAheadDays int
+	Stars         []int
 	// ResponseRecord: when the station first answered, and whether in time.
 	ResponseRecord string
 	// What the viewer may do now.
@@ -421,7 +423,7 @@ func (w *Web) showBooking(c *gin.Context, u model.User, status int, action strin
 		return
 	}
 	p := bookingView{BookingView: v, StatusName: station.StatusName(v.Status), When: bookingWhen(v.Booking),
-		Back: "/h5/bookings/mine", Action: action, Stars: []int{5, 4, 3, 2, 1}}
+		Back: "/h5/bookings/mine", Action: action, Stars: []int{5, 4, 3, 2, 1}, BookAheadDays: station.BookAheadDays}
 	switch {
 	case v.Access.Student:
 	case v.Access.Admin:

@@ -624,14 +624,23 @@ func TestBookingDeclineProposeCancel(t *testing.T) {
 
 		// A proposed time: the student accepts it.
 		p2 := bookOn(t, sp, url.Values{"service": {"学业辅导"}, "slot": {slotValue(clk.Now().Add(time.Hour))}, "phone": {"13912345678"}})
-		r = ap.post(p2+"/respond", url.Values{"action": {"propose"}, "time": {"2020-01-01T10:00"}})
+		r = ap.get(p2)
+		if v, _ := inputValue(r.Body, "propose-place"); v != "学生活动中心 201" {
+			t.Fatalf("the proposal's place shows %q, want the station's room", v)
+		}
+		r = ap.post(p2+"/respond", url.Values{"action": {"propose"}, "time": {"2020-01-01T10:00"}, "place": {"学生活动中心 201"}})
 		wantStatus(t, r, http.StatusBadRequest)
 		wantBody(t, r, `id="propose-box" open`)
-		if got := fieldError(r.Body, "time"); got != "请填写新时间" {
+		if got := fieldError(r.Body, "time"); got != "时间须晚于现在" {
 			t.Fatalf("propose time error %q", got)
 		}
+		r = ap.post(p2+"/respond", url.Values{"action": {"propose"}, "time": {slotValue(clk.Now().Add(24*time.Hour + 4*time.Hour))}, "place": {""}})
+		wantStatus(t, r, http.StatusBadRequest)
+		if got := fieldError(r.Body, "place"); got != "请填写地点" {
+			t.Fatalf("propose place error %q", got)
+		}
 		next := clk.Now().Add(24*time.Hour + 4*time.Hour) // Thursday 14:00
-		wantRedirect(t, ap.post(p2+"/respond", url.Values{"action": {"propose"}, "time": {slotValue(next)}, "note": {"上午有课"}}),
+		wantRedirect(t, ap.post(p2+"/respond", url.Values{"action": {"propose"}, "time": {slotValue(next)}, "place": {"学生活动中心 201"}, "note": {"上午有课"}}),
 			http.StatusSeeOther, p2+"?notice=responded")
 		r = sp.get(p2)
 		wantBody(t, r, "服务站建议改到其他时间", next.In(clock.Beijing).Format("01-02")+" 周四 14:00", "上午有课", `id="accept-proposal-form"`, `id="cancel-form"`)
@@ -657,7 +666,8 @@ func TestBookingDeclineProposeCancel(t *testing.T) {
 			t.Fatalf("the admin got booking_changed alerts %+v, want 接受新时间 and 学生已取消", changed)
 		}
 		when := next.In(clock.Beijing).Format("01-02 15:04")
-		if accepted.Data["thing3"].Value != when || cancelled.Data["thing3"].Value != "原定 "+when {
+		// (the place follows the time, cut to the template's 20 characters)
+		if !strings.HasPrefix(accepted.Data["thing3"].Value, when+" 学生活动中心") || cancelled.Data["thing3"].Value != "原定 "+when {
 			t.Fatalf("times in the alerts: %q, %q", accepted.Data["thing3"].Value, cancelled.Data["thing3"].Value)
 		}
 		_, page := s.openBookingAlert(admin, cancelled.URL)

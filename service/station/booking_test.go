@@ -324,8 +324,8 @@ func TestBookingDeclineProposeCancelNoShow(t *testing.T) {
 			b := f.book(t, f.studentA, ptr(bj(3, 10, 0)))
 			_, err := f.svc.Respond(f.ctx, f.duty1, b.ID, station.Response{Action: station.ActionPropose})
 			wantErr(t, "propose without time", err, service.ErrInvalid, "time_required")
-			_, err = f.svc.Respond(f.ctx, f.duty1, b.ID, station.Response{Action: station.ActionPropose, Time: ptr(bj(2, 9, 0))})
-			wantErr(t, "propose a past time", err, service.ErrInvalid, "time_required")
+			_, err = f.svc.Respond(f.ctx, f.duty1, b.ID, station.Response{Action: station.ActionPropose, Time: ptr(bj(2, 9, 0)), Place: place})
+			wantErr(t, "propose a past time", err, service.ErrInvalid, "time_past")
 			proposed := bj(4, 15, 0)
 			got, err := f.svc.Respond(f.ctx, f.duty1, b.ID, station.Response{Action: station.ActionPropose, Time: &proposed, Place: "图书馆305"})
 			if err != nil || got.Status != model.BookingProposed || got.ProposedAt == nil || !got.ProposedAt.Equal(proposed) {
@@ -363,7 +363,7 @@ func TestBookingDeclineProposeCancelNoShow(t *testing.T) {
 		t.Run("an expired proposal cannot be accepted", func(t *testing.T) {
 			f.clk.Set(t0)
 			b := f.book(t, f.studentA2, nil)
-			if _, err := f.svc.Respond(f.ctx, f.duty1, b.ID, station.Response{Action: station.ActionPropose, Time: ptr(bj(2, 15, 0))}); err != nil {
+			if _, err := f.svc.Respond(f.ctx, f.duty1, b.ID, station.Response{Action: station.ActionPropose, Time: ptr(bj(2, 15, 0)), Place: place}); err != nil {
 				t.Fatal(err)
 			}
 			f.clk.Set(bj(2, 15, 0))
@@ -482,7 +482,7 @@ func TestFirstResponsePromise(t *testing.T) {
 			{"in hours, 59 minutes", t0, 59 * time.Minute, station.Response{Action: station.ActionDecline, Reason: "满了"}, true},
 			{"in hours, exactly at the deadline", t0, time.Hour, station.Response{Action: station.ActionDecline, Reason: "满了"}, true},
 			{"in hours, a second late", t0, time.Hour + time.Second, station.Response{Action: station.ActionDecline, Reason: "满了"}, false},
-			{"in hours, proposing late", t0, 3 * time.Hour, station.Response{Action: station.ActionPropose, Time: ptr(bj(6, 10, 0))}, false},
+			{"in hours, proposing late", t0, 3 * time.Hour, station.Response{Action: station.ActionPropose, Time: ptr(bj(6, 10, 0)), Place: place}, false},
 			{"off hours, 11 hours", bj(2, 18, 0), 11 * time.Hour, station.Response{Action: station.ActionAccept, Time: ptr(bj(6, 10, 0)), Place: place}, true},
 			{"off hours, 13 hours", bj(2, 18, 0), 13 * time.Hour, station.Response{Action: station.ActionAccept, Time: ptr(bj(6, 10, 0)), Place: place}, false},
 		}
@@ -886,7 +886,7 @@ func TestSweepSkipsAnsweredBookings(t *testing.T) {
 		if _, err := f.svc.Respond(f.ctx, f.duty1, declined.ID, station.Response{Action: station.ActionDecline, Reason: "满了"}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := f.svc.Respond(f.ctx, f.duty1, proposed.ID, station.Response{Action: station.ActionPropose, Time: ptr(bj(9, 10, 0))}); err != nil {
+		if _, err := f.svc.Respond(f.ctx, f.duty1, proposed.ID, station.Response{Action: station.ActionPropose, Time: ptr(bj(9, 10, 0)), Place: place}); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := f.svc.Cancel(f.ctx, f.studentA, cancelled.ID); err != nil {
@@ -1185,5 +1185,138 @@ func TestNoSecondBookingOfASlot(t *testing.T) {
 		if err := db.Conn(f.ctx).Model(&model.Booking{}).Where("student_id = ?", racer.ID).Count(&n).Error; err != nil || n != 1 {
 			t.Fatalf("%d bookings stored for the racing student, %v", n, err)
 		}
+	})
+}
+
+// TestProposalRules: a proposed time is a slot the student could book —
+// later than now, within BookAheadDays, inside opening hours, not on a
+// closed day, not full — and comes with a place; once the student accepts
+// it, the booking holds the proposed slot instead of the requested one.
+func TestProposalRules(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *model.DB) {
+		f := setup(t, db)
+		p := fullProfile("青年之家甲站")
+		p.SlotCapacity = 1
+		p.Closed = []station.Closure{{Date: "2026-03-04", Reason: "校运会"}}
+		f.save(t, f.adminA, f.uniA.ID, p)
+		left := func(at time.Time) int {
+			t.Helper()
+			slots, err := f.svc.Slots(f.ctx, f.uniA.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, s := range slots {
+				if s.Start.Equal(at) {
+					return s.Left
+				}
+			}
+			t.Fatalf("no slot at %v", at)
+			return 0
+		}
+		propose := func(id uint64, at time.Time, where string) (model.Booking, error) {
+			return f.svc.Respond(f.ctx, f.duty1, id, station.Response{Action: station.ActionPropose, Time: &at, Place: where})
+		}
+
+		requested := bj(3, 10, 0)
+		b := f.book(t, f.studentA, &requested)
+		other := newUser(t, db, model.RoleStudent, &f.uniA.ID, true)
+		f.book(t, other, ptr(bj(5, 14, 0)))
+		cases := []struct {
+			name  string
+			at    time.Time
+			place string
+			kind  error
+			code  string
+		}{
+			{"in the past", bj(2, 9, 0), place, service.ErrInvalid, "time_past"},
+			{"now", t0, place, service.ErrInvalid, "time_past"},
+			{"more than 14 days ahead", bj(17, 10, 0), place, service.ErrInvalid, "bad_time"},
+			{"months ahead", bj(2, 10, 0).AddDate(0, 3, 0), place, service.ErrInvalid, "bad_time"},
+			{"at the weekend", bj(7, 10, 0), place, service.ErrInvalid, "bad_time"},
+			{"after closing", bj(3, 18, 0), place, service.ErrInvalid, "bad_time"},
+			{"overrunning closing", bj(3, 17, 0), place, service.ErrInvalid, "bad_time"},
+			{"off the slot grid", bj(3, 10, 30), place, service.ErrInvalid, "bad_time"},
+			{"on a closed day", bj(4, 10, 0), place, service.ErrInvalid, "bad_time"},
+			{"a full slot", bj(5, 14, 0), place, service.ErrConflict, "slot_full"},
+			{"without a place", bj(5, 11, 0), "  ", service.ErrInvalid, "place_required"},
+		}
+		for _, tc := range cases {
+			_, err := propose(b.ID, tc.at, tc.place)
+			wantErr(t, "proposing "+tc.name, err, tc.kind, tc.code)
+		}
+		if s := f.booking(t, b.ID); s.Status != model.BookingSubmitted || s.ProposedAt != nil || s.FirstResponseAt != nil {
+			t.Fatalf("refused proposals changed the booking: %+v", s)
+		}
+		if ms := f.alertsFor(t, "booking_reply", b.ID); len(ms) != 0 {
+			t.Fatalf("refused proposals alerted the student %d times", len(ms))
+		}
+
+		// Exactly 14 days ahead is fine; the place is kept.
+		if got, err := propose(b.ID, bj(16, 10, 0), "图书馆305"); err != nil || got.Place != "图书馆305" {
+			t.Fatalf("proposal 14 days ahead: %+v, %v", got, err)
+		}
+		if s := f.booking(t, b.ID); s.Status != model.BookingProposed || s.Place != "图书馆305" {
+			t.Fatalf("stored proposal: %+v", s)
+		}
+		// While proposed, the booking still holds the requested slot.
+		if l := left(requested); l != 0 {
+			t.Fatalf("requested slot shows %d left while proposed, want 0", l)
+		}
+		acc, err := f.svc.AcceptProposal(f.ctx, f.studentA, b.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		moved := bj(16, 10, 0)
+		stored := f.booking(t, b.ID)
+		for _, x := range []model.Booking{acc, stored} {
+			if x.Status != model.BookingAccepted || x.ConfirmedAt == nil || !x.ConfirmedAt.Equal(moved) ||
+				x.SlotStart == nil || !x.SlotStart.Equal(moved) || x.SlotEnd == nil || !x.SlotEnd.Equal(moved.Add(time.Hour)) || x.Place != "图书馆305" {
+				t.Fatalf("accepted proposal: %+v", x)
+			}
+		}
+		// The booking now holds the proposed slot and frees the requested one.
+		if l := left(requested); l != 1 {
+			t.Fatalf("requested slot shows %d left after the move, want 1", l)
+		}
+		_, err = f.svc.Book(f.ctx, f.studentA2, station.BookInput{Service: "心理咨询", SlotStart: &moved, Phone: "13800138000"})
+		wantErr(t, "booking the slot the proposal took", err, service.ErrConflict, "slot_full")
+		f.book(t, f.studentA2, &requested)
+
+		// An any-time booking accepted at a proposed time holds that slot.
+		anyTime := f.book(t, f.studentA, nil)
+		if _, err := propose(anyTime.ID, bj(5, 15, 0), place); err != nil {
+			t.Fatal(err)
+		}
+		// The proposed slot is not held until accepted: if it fills up in
+		// the meantime, accepting is refused and changes nothing.
+		filler := newUser(t, db, model.RoleStudent, &f.uniA.ID, true)
+		fill := f.book(t, filler, ptr(bj(5, 15, 0)))
+		_, err = f.svc.AcceptProposal(f.ctx, f.studentA, anyTime.ID)
+		wantErr(t, "accepting a proposal whose slot filled up", err, service.ErrConflict, "slot_full")
+		if s := f.booking(t, anyTime.ID); s.Status != model.BookingProposed || s.SlotStart != nil || s.ConfirmedAt != nil {
+			t.Fatalf("refused accept changed the booking: %+v", s)
+		}
+		if _, err := f.svc.Cancel(f.ctx, filler, fill.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.svc.AcceptProposal(f.ctx, f.studentA, anyTime.ID); err != nil {
+			t.Fatal(err)
+		}
+		if s := f.booking(t, anyTime.ID); s.SlotStart == nil || !s.SlotStart.Equal(bj(5, 15, 0)) {
+			t.Fatalf("any-time booking after accepting the proposal holds %v", s.SlotStart)
+		}
+		if l := left(bj(5, 15, 0)); l != 0 {
+			t.Fatalf("slot of the accepted any-time booking shows %d left, want 0", l)
+		}
+
+		// A proposal to a slot the student already holds with another
+		// booking (no capacity limit at B) cannot be accepted.
+		first := f.book(t, f.studentB, ptr(bj(3, 10, 0)))
+		f.book(t, f.studentB, ptr(bj(3, 11, 0)))
+		if _, err := f.svc.Respond(f.ctx, f.memberB, first.ID, station.Response{Action: station.ActionPropose, Time: ptr(bj(3, 11, 0)), Place: place}); err != nil {
+			t.Fatal(err)
+		}
+		_, err = f.svc.AcceptProposal(f.ctx, f.studentB, first.ID)
+		wantErr(t, "accepting a proposal of a slot already booked", err, service.ErrConflict, "already_booked")
 	})
 }

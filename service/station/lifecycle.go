@@ -221,15 +221,18 @@ func (s *Service) Respond(ctx context.Context, admin model.User, id uint64, r Re
 			b.Status = model.BookingDeclined
 			result, detail = "未能安排", r.Reason
 		case ActionPropose:
-			if r.Time == nil || !r.Time.After(now) {
-				return service.Invalid("time_required", "请填写建议的新时间（须晚于现在）", map[string]string{"time": "请填写新时间"})
+			if r.Time == nil {
+				return service.Invalid("time_required", "请填写建议的新时间", map[string]string{"time": "请填写新时间"})
 			}
 			t := r.Time.UTC().Truncate(time.Minute)
-			upd["status"], upd["proposed_at"] = model.BookingProposed, t
-			if r.Place != "" {
-				upd["place"] = r.Place
+			if err := s.checkProposal(ctx, b, t); err != nil {
+				return err
 			}
-			b.Status, b.ProposedAt = model.BookingProposed, &t
+			if r.Place == "" {
+				return service.Invalid("place_required", "请填写服务地点", map[string]string{"place": "请填写地点"})
+			}
+			upd["status"], upd["proposed_at"], upd["place"] = model.BookingProposed, t, r.Place
+			b.Status, b.ProposedAt, b.Place = model.BookingProposed, &t, r.Place
 			result, detail = "建议改期", "新时间 "+t.In(clock.Beijing).Format("01-02 15:04")
 		default:
 			return service.Invalid("bad_action", "未知的操作", nil)
@@ -253,6 +256,57 @@ func (s *Service) Respond(ctx context.Context, admin model.User, id uint64, r Re
 		return model.Booking{}, service.Wrap("处理预约", err)
 	}
 	return b, nil
+}
+
+// checkProposal checks a time proposed for booking b: later than now,
+// within the next BookAheadDays days, and the start of one of the
+// station's slots (inside its opening hours, not on a closed day) — a slot
+// a student could book, so that once accepted the booking holds that slot
+// (see AcceptProposal). A slot already full is refused here too; the
+// binding check is when the student accepts.
+func (s *Service) checkProposal(ctx context.Context, b model.Booking, t time.Time) error {
+	now := s.now()
+	field := func(msg string) map[string]string { return map[string]string{"time": msg} }
+	if !t.After(now) {
+		return service.Invalid("time_past", "建议的时间须晚于现在", field("时间须晚于现在"))
+	}
+	if t.After(now.Add(BookAheadDays * 24 * time.Hour)) {
+		msg := fmt.Sprintf("建议的时间须在今后 %d 天内", BookAheadDays)
+		return service.Invalid("bad_time", msg, field(msg))
+	}
+	var st model.Station
+	if err := s.db.Conn(ctx).Take(&st, b.StationID).Error; err != nil {
+		return err
+	}
+	cal, err := ParseCalendar(st.Hours, st.ClosedDates)
+	if err != nil {
+		return err
+	}
+	if !cal.IsSlot(t, st.SlotMinutes) {
+		msg := fmt.Sprintf("建议的时间须在服务站开放时间内，并且是某个预约时段（每段 %d 分钟）的开始时间", st.SlotMinutes)
+		return service.Invalid("bad_time", msg, field("不是服务站的预约时段"))
+	}
+	full, err := s.slotFull(ctx, st, t, b.ID)
+	if err != nil {
+		return err
+	}
+	if full {
+		return service.Conflict("slot_full", "该时段已约满，请建议其他时间", field("该时段已约满"))
+	}
+	return nil
+}
+
+// slotFull reports whether the slot starting at start has no place left
+// for booking id: the other active bookings holding it fill the station's
+// capacity (0: no limit).
+func (s *Service) slotFull(ctx context.Context, st model.Station, start time.Time, id uint64) (bool, error) {
+	if st.SlotCapacity <= 0 {
+		return false, nil
+	}
+	var n int64
+	err := s.db.Conn(ctx).Model(&model.Booking{}).
+		Where("station_id = ? AND slot_start = ? AND status IN ? AND id <> ?", st.ID, start.UTC(), activeStatuses, id).Count(&n).Error
+	return n >= int64(st.SlotCapacity), err
 }
 
 func (s *Service) tellStudent(ctx context.Context, b model.Booking, result, detail string) error {
@@ -300,7 +354,7 @@ func (s *Service) tellStation(ctx context.Context, b model.Booking, result, deta
 // transition moves a booking the actor may act on from one of from to
 // status `to` with extra updates; check runs on the loaded booking.
 func (s *Service) transition(ctx context.Context, u model.User, id uint64, from []string, to string,
-	check func(b *model.Booking, a Access) error, extra map[string]any, after func(ctx context.Context, b model.Booking) error) (model.Booking, error) {
+	check func(ctx context.Context, b *model.Booking, a Access) error, extra map[string]any, after func(ctx context.Context, b model.Booking) error) (model.Booking, error) {
 	var b model.Booking
 	err := s.db.WithTx(ctx, func(ctx context.Context) error {
 		var a Access
@@ -308,7 +362,7 @@ func (s *Service) transition(ctx context.Context, u model.User, id uint64, from 
 		if b, a, err = s.load(ctx, u, id, true); err != nil {
 			return err
 		}
-		if err := check(&b, a); err != nil {
+		if err := check(ctx, &b, a); err != nil {
 			return err
 		}
 		ok := false
@@ -338,14 +392,14 @@ func (s *Service) transition(ctx context.Context, u model.User, id uint64, from 
 	return b, err
 }
 
-func studentOnly(_ *model.Booking, a Access) error {
+func studentOnly(_ context.Context, _ *model.Booking, a Access) error {
 	if !a.Student {
 		return service.Forbidden("not_yours", "只能操作自己的预约")
 	}
 	return nil
 }
 
-func adminOnly(_ *model.Booking, a Access) error {
+func adminOnly(_ context.Context, _ *model.Booking, a Access) error {
 	if !a.Admin {
 		return service.Forbidden("not_station_admin", "只有服务站管理员可以进行此操作")
 	}
@@ -365,20 +419,50 @@ func (s *Service) Cancel(ctx context.Context, student model.User, id uint64) (mo
 	return b, service.Wrap("取消预约", err)
 }
 
-// AcceptProposal takes the time the station proposed.
+// AcceptProposal takes the time the station proposed. The booking then
+// holds the proposed slot instead of the one first requested: slot_start
+// and slot_end move with confirmed_at, so capacity (Book, Slots) counts it
+// where it will take place. The proposed slot may have filled up since it
+// was proposed, or the student may hold it with another booking; both are
+// refused.
 func (s *Service) AcceptProposal(ctx context.Context, student model.User, id uint64) (model.Booking, error) {
 	// confirmed_at is set in the same update as the status, so an accepted
 	// booking never lacks its time.
 	extra := map[string]any{}
 	b, err := s.transition(ctx, student, id, []string{model.BookingProposed}, model.BookingAccepted,
-		func(b *model.Booking, a Access) error {
-			if err := studentOnly(b, a); err != nil {
+		func(ctx context.Context, b *model.Booking, a Access) error {
+			if err := studentOnly(ctx, b, a); err != nil {
 				return err
 			}
 			if b.ProposedAt == nil || !b.ProposedAt.After(s.now()) {
 				return service.Conflict("proposal_expired", "建议的时间已过，请取消后重新预约", nil)
 			}
-			extra["confirmed_at"] = *b.ProposedAt
+			// The station lock (MySQL) serialises this with Book's
+			// capacity check, so the slot never overfills.
+			var st model.Station
+			if err := s.db.ForUpdate(ctx).Take(&st, b.StationID).Error; err != nil {
+				return err
+			}
+			at := b.ProposedAt.UTC()
+			var mine int64
+			if err := s.db.Conn(ctx).Model(&model.Booking{}).
+				Where("station_id = ? AND student_id = ? AND slot_start = ? AND status IN ? AND id <> ?", st.ID, b.StudentID, at, activeStatuses, b.ID).
+				Count(&mine).Error; err != nil {
+				return err
+			}
+			if mine > 0 {
+				return service.Conflict("already_booked", "你已预约该时段，可在「我的预约」中查看", nil)
+			}
+			full, err := s.slotFull(ctx, st, at, b.ID)
+			if err != nil {
+				return err
+			}
+			if full {
+				return service.Conflict("slot_full", "建议的时段已约满，请取消后重新预约", nil)
+			}
+			end := at.Add(time.Duration(st.SlotMinutes) * time.Minute)
+			extra["confirmed_at"], extra["slot_start"], extra["slot_end"] = at, at, end
+			b.ConfirmedAt, b.SlotStart, b.SlotEnd = &at, &at, &end
 			return nil
 		}, extra,
 		func(ctx context.Context, b model.Booking) error {
@@ -391,7 +475,6 @@ func (s *Service) AcceptProposal(ctx context.Context, student model.User, id uin
 	if err != nil {
 		return b, service.Wrap("接受新时间", err)
 	}
-	b.ConfirmedAt = b.ProposedAt
 	return b, nil
 }
 
@@ -425,8 +508,8 @@ func (s *Service) Serve(ctx context.Context, admin model.User, id uint64, result
 		return model.Booking{}, service.Invalid("too_long", "服务结果不能超过 500 个字", map[string]string{"result": "不能超过 500 个字"})
 	}
 	b, err := s.transition(ctx, admin, id, []string{model.BookingAccepted}, model.BookingServed,
-		func(b *model.Booking, a Access) error {
-			if err := adminOnly(b, a); err != nil {
+		func(ctx context.Context, b *model.Booking, a Access) error {
+			if err := adminOnly(ctx, b, a); err != nil {
 				return err
 			}
 			return s.started(b, "记录服务结果")
@@ -448,8 +531,8 @@ func (s *Service) Serve(ctx context.Context, admin model.User, id uint64, result
 // appointment has started.
 func (s *Service) NoShow(ctx context.Context, admin model.User, id uint64) (model.Booking, error) {
 	b, err := s.transition(ctx, admin, id, []string{model.BookingAccepted}, model.BookingNoShow,
-		func(b *model.Booking, a Access) error {
-			if err := adminOnly(b, a); err != nil {
+		func(ctx context.Context, b *model.Booking, a Access) error {
+			if err := adminOnly(ctx, b, a); err != nil {
 				return err
 			}
 			return s.started(b, "标记未到场")
