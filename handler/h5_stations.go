@@ -681,6 +681,9 @@ type constructionRow struct {
 
 func newConstructionRow(c station.Construction) constructionRow {
 	r := constructionRow{Construction: c, StatusName: constructionStatusName(c.Status)}
+	if c.Status == station.StatusReady && c.Overdue {
+		r.StatusName += "（已逾期）" // still awaiting confirmation, listed under 待确认
+	}
 	switch c.Batch {
 	case model.BatchUndergraduate:
 		r.BatchName = "第一批（本科）"

@@ -879,7 +879,7 @@ func TestReferralFromQuestion(t *testing.T) {
 
 func TestStationOverview(t *testing.T) {
 	webEach(t, func(t *testing.T, db *model.DB, store kv.Store) {
-		s, _ := stationStack(t, db, store)
+		s, clk := stationStack(t, db, store)
 		prov := s.member("prov", codeSZU, model.RoleProvinceAdmin)
 		admin := s.member("oadm", codeSZU, model.RoleUniversityAdm)
 		lead := s.member("olead", codeSZU, model.RoleStudent)
@@ -902,6 +902,24 @@ func TestStationOverview(t *testing.T) {
 		s.addMember(admin, s.member("ohelp", codeSZU, model.RoleStudent), model.CategoryAdmin, time.Tuesday)
 		r = pp.get("/h5/admin/stations")
 		wantBody(t, r, `id="confirm-`+codeSZU+`"`)
+
+		// Past its deadline (本科: 30 April) and still unconfirmed, a ready
+		// station waits under 待确认, marked 已逾期, not among the late.
+		was := clk.Now()
+		clk.Set(time.Date(was.In(clock.Beijing).Year(), time.November, 2, 10, 0, 0, 0, clock.Beijing))
+		pp = s.phone(prov)
+		r = pp.get("/h5/admin/stations?status=ready")
+		wantStatus(t, r, http.StatusOK)
+		wantBody(t, r, `data-code="`+codeSZU+`" data-status="ready"`, "待确认（已逾期）", `id="confirm-`+codeSZU+`"`)
+		if n := strings.Count(r.Body, `class="card construction"`); n != 1 {
+			t.Fatalf("the 待确认 filter lists %d universities after the deadline, want 1", n)
+		}
+		if !regexp.MustCompile(`id="count-ready"><strong>1</strong>待确认<`).MatchString(r.Body) {
+			t.Fatalf("the 待确认 count does not include the overdue ready station:\n%s", r.Body)
+		}
+		wantNoBody(t, pp.get("/h5/admin/stations?status=late"), `data-code="`+codeSZU+`"`)
+		clk.Set(was)
+		pp = s.phone(prov)
 		wantRedirect(t, pp.post("/h5/admin/stations/"+codeSZU+"/confirm", nil), http.StatusSeeOther, "/h5/admin/stations?notice=confirmed")
 		r = pp.get("/h5/admin/stations?notice=confirmed&status=built")
 		wantBody(t, r, "已确认建成", `data-code="`+codeSZU+`" data-status="built"`, "已建成")

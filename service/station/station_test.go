@@ -496,29 +496,40 @@ func TestConstructionDeadlines(t *testing.T) {
 			now        time.Time
 			u          model.University
 			status     string
+			overdue    bool
 			deadlineAt time.Time
 		}{
-			{"batch 1 in March: ready", 2026, t0, u1, station.StatusReady, deadline(2026, time.April)},
-			{"batch 1 at the deadline: still ready", 2026, deadline(2026, time.April), u1, station.StatusReady, deadline(2026, time.April)},
-			{"batch 1 a second later: ready but late", 2026, deadline(2026, time.April).Add(time.Second), u1, station.StatusLate, deadline(2026, time.April)},
-			{"batch 2 at the deadline: pending", 2026, deadline(2026, time.June), u2, station.StatusPending, deadline(2026, time.June)},
-			{"batch 2 a second later: late", 2026, deadline(2026, time.June).Add(time.Second), u2, station.StatusLate, deadline(2026, time.June)},
-			{"batch 3 in July: pending", 2026, time.Date(2026, 7, 1, 0, 0, 0, 0, clock.Beijing), u3, station.StatusPending, deadline(2026, time.October)},
-			{"batch 3 in November: late", 2026, time.Date(2026, 11, 1, 0, 0, 0, 0, clock.Beijing), u3, station.StatusLate, deadline(2026, time.October)},
-			{"year 2025 deadlines in 2026: late", 2025, t0, u3, station.StatusLate, deadline(2025, time.October)},
-			{"year 2027 deadlines in 2026: pending", 2027, t0, u2, station.StatusPending, deadline(2027, time.June)},
-			{"year 0 follows the clock", 0, time.Date(2027, 5, 1, 0, 0, 0, 0, clock.Beijing), u2, station.StatusPending, deadline(2027, time.June)},
+			{"batch 1 in March: ready", 2026, t0, u1, station.StatusReady, false, deadline(2026, time.April)},
+			{"batch 1 at the deadline: still ready", 2026, deadline(2026, time.April), u1, station.StatusReady, false, deadline(2026, time.April)},
+			// Still awaiting the province's confirmation: ready, and overdue.
+			{"batch 1 a second later: ready but overdue", 2026, deadline(2026, time.April).Add(time.Second), u1, station.StatusReady, true, deadline(2026, time.April)},
+			{"batch 2 at the deadline: pending", 2026, deadline(2026, time.June), u2, station.StatusPending, false, deadline(2026, time.June)},
+			{"batch 2 a second later: late", 2026, deadline(2026, time.June).Add(time.Second), u2, station.StatusLate, true, deadline(2026, time.June)},
+			{"batch 3 in July: pending", 2026, time.Date(2026, 7, 1, 0, 0, 0, 0, clock.Beijing), u3, station.StatusPending, false, deadline(2026, time.October)},
+			{"batch 3 in November: late", 2026, time.Date(2026, 11, 1, 0, 0, 0, 0, clock.Beijing), u3, station.StatusLate, true, deadline(2026, time.October)},
+			{"year 2025 deadlines in 2026: late", 2025, t0, u3, station.StatusLate, true, deadline(2025, time.October)},
+			{"year 2027 deadlines in 2026: pending", 2027, t0, u2, station.StatusPending, false, deadline(2027, time.June)},
+			{"year 0 follows the clock", 0, time.Date(2027, 5, 1, 0, 0, 0, 0, clock.Beijing), u2, station.StatusPending, false, deadline(2027, time.June)},
 			// 2026-04-30 16:00 UTC is already 1 May in Beijing.
-			{"Beijing date decides, not UTC", 2026, time.Date(2026, 4, 30, 16, 0, 0, 0, time.UTC), u1, station.StatusLate, deadline(2026, time.April)},
+			{"Beijing date decides, not UTC", 2026, time.Date(2026, 4, 30, 16, 0, 0, 0, time.UTC), u1, station.StatusReady, true, deadline(2026, time.April)},
 		}
 		for _, tc := range cases {
 			t.Run(tc.name, func(t *testing.T) {
 				f.clk.Set(tc.now)
 				c := statusOf(f.newService(t, tc.year), tc.u)
-				if c.Status != tc.status || !c.Deadline.Equal(tc.deadlineAt) || c.Batch != tc.u.Batch {
-					t.Fatalf("status %s deadline %v batch %d; want %s %v %d", c.Status, c.Deadline, c.Batch, tc.status, tc.deadlineAt, tc.u.Batch)
+				if c.Status != tc.status || c.Overdue != tc.overdue || !c.Deadline.Equal(tc.deadlineAt) || c.Batch != tc.u.Batch {
+					t.Fatalf("status %s overdue %v deadline %v batch %d; want %s %v %v %d",
+						c.Status, c.Overdue, c.Deadline, c.Batch, tc.status, tc.overdue, tc.deadlineAt, tc.u.Batch)
 				}
 			})
+		}
+		// Confirmed after the deadline: built, no longer overdue.
+		f.clk.Set(deadline(2026, time.April).AddDate(0, 0, 1))
+		if err := f.svc.ConfirmBuilt(f.ctx, f.province, u1.ID); err != nil {
+			t.Fatal(err)
+		}
+		if c := statusOf(f.svc, u1); c.Status != station.StatusBuilt || c.Overdue {
+			t.Fatalf("confirmed late: status %s overdue %v", c.Status, c.Overdue)
 		}
 	})
 }

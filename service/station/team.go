@@ -231,7 +231,7 @@ func maskPhone(p string) string {
 // Construction statuses.
 const (
 	StatusBuilt   = "built"   // 已建成 (confirmed by the province)
-	StatusReady   = "ready"   // meets the requirements, awaiting confirmation
+	StatusReady   = "ready"   // meets the requirements, awaiting confirmation (also after the deadline: Overdue)
 	StatusPending = "pending" // not yet meeting them, before the deadline
 	StatusLate    = "late"    // not built after the batch deadline
 )
@@ -243,8 +243,12 @@ type Construction struct {
 	Batch      int              `json:"batch"`
 	Deadline   time.Time        `json:"deadline"`
 	Status     string           `json:"status"`
-	Missing    []string         `json:"missing"`
-	BuiltAt    *time.Time       `json:"built_at,omitempty"`
+	// Overdue: the batch deadline passed without the station confirmed
+	// built (every late station, and a ready one still awaiting
+	// confirmation).
+	Overdue bool       `json:"overdue"`
+	Missing []string   `json:"missing"`
+	BuiltAt *time.Time `json:"built_at,omitempty"`
 }
 
 // deadlines of the batches: 4月30日, 6月30日, 10月30日 (end of day, Beijing).
@@ -299,18 +303,19 @@ func (s *Service) construction(u model.University, st *model.Station, team []mod
 		c.StationID, c.BuiltAt = st.ID, st.BuiltAt
 	}
 	c.Missing = missing(st, team)
+	late := s.clk.Now().After(c.Deadline)
 	switch {
 	case st != nil && st.BuiltAt != nil:
 		c.Status, c.Missing = StatusBuilt, nil
 	case len(c.Missing) == 0:
-		c.Status = StatusReady
-	case s.clk.Now().After(c.Deadline):
-		c.Status = StatusLate
+		// Ready stays ready after the deadline, so the province admin
+		// finds it among those awaiting confirmation; Overdue says it is
+		// late all the same.
+		c.Status, c.Overdue = StatusReady, late
+	case late:
+		c.Status, c.Overdue = StatusLate, true
 	default:
 		c.Status = StatusPending
-	}
-	if c.Status == StatusReady && s.clk.Now().After(c.Deadline) {
-		c.Status = StatusLate // ready but not confirmed in time still counts as late
 	}
 	return c
 }
