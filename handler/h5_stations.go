@@ -317,7 +317,7 @@ func (w *Web) bookSubmit(c *gin.Context) {
 	}
 	var req bookRequest
 	if err := c.ShouldBind(&req); err != nil {
-		w.showBookForm(c, *u, http.StatusBadRequest, req, errTooLong)
+		w.showBookForm(c, *u, http.StatusBadRequest, req, bindError(err))
 		return
 	}
 	start, err := parseBeijing(req.Slot, "slot")
@@ -567,7 +567,7 @@ func (w *Web) postBooking(c *gin.Context, req bookingForm, do func(u model.User,
 		return
 	}
 	if err := c.ShouldBind(req); err != nil {
-		w.showBooking(c, *u, http.StatusBadRequest, req.action(), nil, errTooLong)
+		w.showBooking(c, *u, http.StatusBadRequest, req.action(), nil, bindError(err))
 		return
 	}
 	notice, err := do(*u, id)
@@ -1065,7 +1065,7 @@ func (w *Web) profileSubmit(c *gin.Context) {
 	}
 	exists := c.PostForm("exists") == "1"
 	if bindErr != nil {
-		w.showProfile(c, uni, exists, http.StatusBadRequest, &req, errTooLong)
+		w.showProfile(c, uni, exists, http.StatusBadRequest, &req, bindError(bindErr))
 		return
 	}
 	p, err := req.profile()
@@ -1171,7 +1171,7 @@ func (w *Web) teamAdd(c *gin.Context) {
 	}
 	var req memberRequest
 	if err := c.ShouldBind(&req); err != nil {
-		w.showTeam(c, u, http.StatusBadRequest, &req, errTooLong)
+		w.showTeam(c, u, http.StatusBadRequest, &req, bindError(err))
 		return
 	}
 	days, err := req.days()
@@ -1342,7 +1342,7 @@ func (w *Web) referSubmit(c *gin.Context) {
 	}
 	var req referRequest
 	if err := c.ShouldBind(&req); err != nil {
-		w.showRefer(c, *u, http.StatusBadRequest, req, errTooLong)
+		w.showRefer(c, *u, http.StatusBadRequest, req, bindError(err))
 		return
 	}
 	b, err := w.stations.Refer(c.Request.Context(), *u, id, req.Service, req.Note)

@@ -55,6 +55,10 @@ var (
 // over its length limit, or one that cannot be read as its field's type
 // (a yes/no or number field holding something else) or is missing.
 func bindError(err error) error {
+	var se *service.Error
+	if errors.As(err, &se) {
+		return err // already says what is wrong
+	}
 	var ve validator.ValidationErrors
 	if !errors.As(err, &ve) {
 		return errBadForm

@@ -101,7 +101,7 @@ func (s *Service) Book(ctx context.Context, student model.User, in BookInput) (m
 		return model.Booking{}, service.Forbidden("no_university", "请先完成激活并选择学校，再预约")
 	}
 	in.Phone = strings.TrimSpace(in.Phone)
-	in.Description = strings.TrimSpace(in.Description)
+	in.Description = service.CleanText(in.Description)
 	if !phoneRE.MatchString(in.Phone) {
 		return model.Booking{}, service.Invalid("bad_phone", "请填写 11 位中国大陆手机号，方便站点联系你", map[string]string{"phone": "请填写 11 位手机号"})
 	}
@@ -275,7 +275,7 @@ func (s *Service) Refer(ctx context.Context, cadre model.User, questionID uint64
 	default:
 		return model.Booking{}, service.Forbidden("not_cadre", "只有团学干部可以转介")
 	}
-	note = strings.TrimSpace(note)
+	note = service.CleanText(note)
 	if utf8.RuneCountInString(note) > MaxDescription {
 		return model.Booking{}, service.Invalid("too_long", fmt.Sprintf("说明不能超过 %d 个字", MaxDescription), map[string]string{"note": "说明过长"})
 	}

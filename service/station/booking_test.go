@@ -220,6 +220,8 @@ func TestBookingAcceptServeRate(t *testing.T) {
 		wantErr(t, "student serving", err, service.ErrForbidden, "not_station_admin")
 		_, err = f.svc.Serve(f.ctx, f.duty1, b.ID, "   ", false)
 		wantErr(t, "serving without result", err, service.ErrInvalid, "result_required")
+		_, err = f.svc.Serve(f.ctx, f.duty1, b.ID, "\u200b\u200b", false)
+		wantErr(t, "serving with an invisible result", err, service.ErrInvalid, "result_required")
 		_, err = f.svc.Serve(f.ctx, f.duty1, b.ID, strings.Repeat("果", 501), false)
 		wantErr(t, "result too long", err, service.ErrInvalid, "too_long")
 		_, err = f.svc.Serve(f.ctx, f.memberB, b.ID, "已完成", false)

@@ -153,7 +153,7 @@ const (
 )
 
 func limit(v string, n int, field, label string) (string, error) {
-	v = strings.TrimSpace(v)
+	v = service.CleanText(v)
 	if utf8.RuneCountInString(v) > n {
 		msg := fmt.Sprintf("%s不能超过 %d 个字", label, n)
 		return v, service.Invalid("too_long", msg, map[string]string{field: msg})
@@ -500,7 +500,7 @@ func (s *Service) started(b *model.Booking, what string) error {
 // Serve records what was done, once the appointment has started; the
 // student is asked to rate.
 func (s *Service) Serve(ctx context.Context, admin model.User, id uint64, result string, followUp bool) (model.Booking, error) {
-	result = strings.TrimSpace(result)
+	result = service.CleanText(result)
 	if result == "" {
 		return model.Booking{}, service.Invalid("result_required", "请填写服务结果", map[string]string{"result": "请填写服务结果"})
 	}

@@ -61,7 +61,7 @@ func (s *Service) AddMember(ctx context.Context, actor model.User, uni uint64, m
 	if !ok {
 		return model.StationAdmin{}, service.Forbidden("not_station_manager", "只有本校团委管理员或服务站负责人可以管理团队")
 	}
-	m.RealName, m.Position = strings.TrimSpace(m.RealName), strings.TrimSpace(m.Position)
+	m.RealName, m.Position = service.CleanLine(m.RealName), service.CleanLine(m.Position)
 	m.Phone, m.QQ, m.WeChatID = strings.TrimSpace(m.Phone), strings.TrimSpace(m.QQ), strings.TrimSpace(m.WeChatID)
 	switch {
 	case m.Category != model.CategoryLead && m.Category != model.CategoryAdmin:
