@@ -1,0 +1,189 @@
+package stats
+
+import (
+	"context"
+	"time"
+
+	"github.com/gdyouth/youthvoice/model"
+)
+
+// Each query below is one statement grouped by university over the
+// whole province, or restricted to one university when scope is not 0
+// ("? = 0 OR university_id = ?" keeps the statements constant). The SQL
+// is the subset SQLite and MySQL/MariaDB share; periods are computed in
+// Go and passed as UTC times.
+
+const usersSQL = `SELECT university_id,
+  SUM(CASE WHEN created_at < ? THEN 1 ELSE 0 END) AS users,
+  SUM(CASE WHEN created_at >= ? AND created_at < ? THEN 1 ELSE 0 END) AS new_users,
+  SUM(CASE WHEN role = ? AND activated_at IS NOT NULL AND activated_at < ? THEN 1 ELSE 0 END) AS activated,
+  SUM(CASE WHEN openid IS NOT NULL AND created_at < ? THEN 1 ELSE 0 END) AS bound,
+  SUM(CASE WHEN role = ? AND created_at < ? THEN 1 ELSE 0 END) AS cadres
+FROM users
+WHERE university_id IS NOT NULL AND (? = 0 OR university_id = ?)
+GROUP BY university_id`
+
+// activitySQL counts, per university, the distinct accounts that did
+// anything in the period (active) and the WeChat pushes of its bound
+// accounts (interactions), in one pass over the period's interactions:
+// they are grouped by openid before meeting users, so each WeChat user is
+// looked up once, not once per push.
+const activitySQL = `SELECT u.university_id AS university_id, COUNT(*) AS active, SUM(x.n) AS interactions
+FROM (
+  SELECT user_id, SUM(n) AS n FROM (
+    SELECT bu.id AS user_id, g.n AS n
+      FROM (SELECT openid, COUNT(*) AS n FROM interactions WHERE created_at >= ? AND created_at < ? GROUP BY openid) g
+      JOIN users bu ON bu.openid = g.openid
+    UNION ALL SELECT asker_id, 0 FROM questions WHERE created_at >= ? AND created_at < ?
+    UNION ALL SELECT author_id, 0 FROM answers WHERE created_at >= ? AND created_at < ?
+    UNION ALL SELECT student_id, 0 FROM bookings WHERE created_at >= ? AND created_at < ?
+    UNION ALL SELECT handled_by, 0 FROM bookings WHERE handled_by IS NOT NULL AND first_response_at >= ? AND first_response_at < ?
+  ) y GROUP BY user_id
+) x JOIN users u ON u.id = x.user_id
+WHERE u.university_id IS NOT NULL AND (? = 0 OR u.university_id = ?)
+GROUP BY u.university_id`
+
+const questionsSQL = `SELECT university_id,
+  COUNT(*) AS questions,
+  SUM(CASE WHEN first_answered_at IS NOT NULL THEN 1 ELSE 0 END) AS answered,
+  SUM(CASE WHEN promise_kept = ? THEN 1 ELSE 0 END) AS on_time,
+  SUM(CASE WHEN promise_kept = ? OR (first_answered_at IS NULL AND status = ? AND due_at < ?) THEN 1 ELSE 0 END) AS late,
+  COALESCE(SUM(CASE WHEN first_answered_at IS NOT NULL THEN first_response_seconds ELSE 0 END), 0) AS first_response_seconds,
+  SUM(CASE WHEN rating = ? THEN 1 ELSE 0 END) AS rated_good,
+  SUM(CASE WHEN rating = ? THEN 1 ELSE 0 END) AS rated_fair,
+  SUM(CASE WHEN rating = ? THEN 1 ELSE 0 END) AS rated_bad
+FROM questions
+WHERE created_at >= ? AND created_at < ? AND status <> ? AND (? = 0 OR university_id = ?)
+GROUP BY university_id`
+
+const overdueSQL = `SELECT university_id, COUNT(*) AS overdue_now
+FROM questions
+WHERE status = ? AND due_at < ? AND (? = 0 OR university_id = ?)
+GROUP BY university_id`
+
+const answersSQL = `SELECT u.university_id AS university_id, COUNT(*) AS cadre_answers, COUNT(DISTINCT a.author_id) AS answering_cadres
+FROM answers a JOIN users u ON u.id = a.author_id
+WHERE a.kind = ? AND a.status = ? AND a.created_at >= ? AND a.created_at < ?
+  AND u.university_id IS NOT NULL AND (? = 0 OR u.university_id = ?)
+GROUP BY u.university_id`
+
+const bookingsSQL = `SELECT university_id,
+  COUNT(*) AS bookings,
+  SUM(CASE WHEN first_response_at IS NOT NULL THEN 1 ELSE 0 END) AS bookings_responded,
+  SUM(CASE WHEN promise_kept = ? THEN 1 ELSE 0 END) AS bookings_on_time,
+  SUM(CASE WHEN promise_kept = ? OR (first_response_at IS NULL AND status = ? AND due_at < ?) THEN 1 ELSE 0 END) AS bookings_late,
+  SUM(CASE WHEN status = ? THEN 1 ELSE 0 END) AS served,
+  SUM(CASE WHEN status = ? THEN 1 ELSE 0 END) AS no_show,
+  SUM(CASE WHEN rating > 0 THEN 1 ELSE 0 END) AS service_rated,
+  SUM(rating) AS service_stars,
+  SUM(CASE WHEN rating >= 4 THEN 1 ELSE 0 END) AS service_satisfied
+FROM bookings
+WHERE created_at >= ? AND created_at < ? AND (? = 0 OR university_id = ?)
+GROUP BY university_id`
+
+// counts is a row of any of the queries; the columns a query lacks stay 0.
+type counts struct {
+	UniversityID         uint64
+	Users                int64
+	NewUsers             int64
+	Activated            int64
+	Bound                int64
+	Cadres               int64
+	Active               int64
+	Interactions         int64
+	Questions            int64
+	Answered             int64
+	OnTime               int64
+	Late                 int64
+	FirstResponseSeconds int64
+	RatedGood            int64
+	RatedFair            int64
+	RatedBad             int64
+	OverdueNow           int64
+	CadreAnswers         int64
+	AnsweringCadres      int64
+	Bookings             int64
+	BookingsResponded    int64
+	BookingsOnTime       int64
+	BookingsLate         int64
+	Served               int64
+	NoShow               int64
+	ServiceRated         int64
+	ServiceStars         int64
+	ServiceSatisfied     int64
+}
+
+func (r *Row) merge(c counts) {
+	r.Users += c.Users
+	r.NewUsers += c.NewUsers
+	r.Activated += c.Activated
+	r.Bound += c.Bound
+	r.Cadres += c.Cadres
+	r.Active += c.Active
+	r.Interactions += c.Interactions
+	r.Questions += c.Questions
+	r.Answered += c.Answered
+	r.OnTime += c.OnTime
+	r.Late += c.Late
+	r.FirstResponseSeconds += c.FirstResponseSeconds
+	r.RatedGood += c.RatedGood
+	r.RatedFair += c.RatedFair
+	r.RatedBad += c.RatedBad
+	r.OverdueNow += c.OverdueNow
+	r.CadreAnswers += c.CadreAnswers
+	r.AnsweringCadres += c.AnsweringCadres
+	r.Bookings += c.Bookings
+	r.BookingsResponded += c.BookingsResponded
+	r.BookingsOnTime += c.BookingsOnTime
+	r.BookingsLate += c.BookingsLate
+	r.Served += c.Served
+	r.NoShow += c.NoShow
+	r.ServiceRated += c.ServiceRated
+	r.ServiceStars += c.ServiceStars
+	r.ServiceSatisfied += c.ServiceSatisfied
+}
+
+// collect returns one row per university in scope (0: all), in code
+// order, zeros included.
+func (s *Service) collect(ctx context.Context, scope uint64, p Period, now time.Time) ([]Row, error) {
+	var unis []model.University
+	q := s.db.Conn(ctx).Order("code")
+	if scope != 0 {
+		q = q.Where("id = ?", scope)
+	}
+	if err := q.Find(&unis).Error; err != nil {
+		return nil, err
+	}
+	rows := make([]Row, len(unis))
+	at := make(map[uint64]int, len(unis))
+	for i, u := range unis {
+		rows[i].University = &UniversityRef{ID: u.ID, Code: u.Code, Name: u.Name, City: u.City,
+			Level: u.Level, Ownership: u.Ownership, Batch: u.Batch}
+		at[u.ID] = i
+	}
+	start, end := p.Start, p.End
+	queries := []struct {
+		sql  string
+		args []any
+	}{
+		{usersSQL, []any{end, start, end, model.RoleStudent, end, end, model.RoleCadre, end}},
+		{activitySQL, []any{start, end, start, end, start, end, start, end, start, end}},
+		{questionsSQL, []any{true, false, model.QuestionOpen, now, "满意", "一般", "不满意", start, end, model.QuestionReview}},
+		{overdueSQL, []any{model.QuestionOpen, now}},
+		{answersSQL, []any{model.AnswerKindAnswer, model.AnswerPublished, start, end}},
+		{bookingsSQL, []any{true, false, model.BookingSubmitted, now, model.BookingServed, model.BookingNoShow, start, end}},
+	}
+	for _, qq := range queries {
+		var got []counts
+		args := append(qq.args, scope, scope)
+		if err := s.db.Conn(ctx).Raw(qq.sql, args...).Scan(&got).Error; err != nil {
+			return nil, err
+		}
+		for _, c := range got {
+			if i, ok := at[c.UniversityID]; ok {
+				rows[i].merge(c)
+			}
+		}
+	}
+	return rows, nil
+}
