@@ -33,11 +33,13 @@ func (w *Web) Register(r gin.IRouter) {
 	w.registerQuestionPages(h)
 	w.registerAdminPages(h)
 	w.registerStationPages(h)
+	w.registerStatsPages(h)
 
 	api := r.Group("/api/v1", w.identify, w.checkCSRF)
 	w.registerAPI(api)
 	w.registerQuestionAPI(api)
 	w.registerStationAPI(api)
+	w.registerStatsAPI(api)
 }
 
 // requireUser returns the signed-in user, or sends the browser where it

@@ -19,6 +19,7 @@ import (
 	"github.com/gdyouth/youthvoice/service/question"
 	"github.com/gdyouth/youthvoice/service/session"
 	"github.com/gdyouth/youthvoice/service/station"
+	"github.com/gdyouth/youthvoice/service/stats"
 )
 
 // Cookie names.
@@ -50,6 +51,7 @@ type Services struct {
 	Questions *question.Service
 	Cadres    *cadre.Service
 	Stations  *station.Service
+	Stats     *stats.Service
 	// Outbox reports alert configuration errors to admins.
 	Outbox *alert.Outbox
 }
@@ -60,6 +62,7 @@ type Web struct {
 	questions *question.Service
 	cadres    *cadre.Service
 	stations  *station.Service
+	stats     *stats.Service
 	outbox    *alert.Outbox
 	sessions  *session.Store
 	oauth     OAuthClient
@@ -71,7 +74,7 @@ type Web struct {
 
 // NewWeb builds the web layer.
 func NewWeb(svc Services, sessions *session.Store, oauth OAuthClient, log *slog.Logger, o WebOptions) (*Web, error) {
-	if svc.Accounts == nil || svc.Questions == nil || svc.Cadres == nil || svc.Stations == nil || svc.Outbox == nil ||
+	if svc.Accounts == nil || svc.Questions == nil || svc.Cadres == nil || svc.Stations == nil || svc.Stats == nil || svc.Outbox == nil ||
 		sessions == nil || oauth == nil || log == nil {
 		return nil, errNilDependency("NewWeb")
 	}
@@ -80,7 +83,7 @@ func NewWeb(svc Services, sessions *session.Store, oauth OAuthClient, log *slog.
 		return nil, err
 	}
 	return &Web{
-		accounts: svc.Accounts, questions: svc.Questions, cadres: svc.Cadres, stations: svc.Stations, outbox: svc.Outbox, sessions: sessions, oauth: oauth, pages: p, log: log, opts: o,
+		accounts: svc.Accounts, questions: svc.Questions, cadres: svc.Cadres, stations: svc.Stations, stats: svc.Stats, outbox: svc.Outbox, sessions: sessions, oauth: oauth, pages: p, log: log, opts: o,
 		secure: strings.HasPrefix(o.PublicURL, "https://"),
 	}, nil
 }

@@ -40,6 +40,7 @@ import (
 	"github.com/gdyouth/youthvoice/service/question"
 	"github.com/gdyouth/youthvoice/service/session"
 	"github.com/gdyouth/youthvoice/service/station"
+	"github.com/gdyouth/youthvoice/service/stats"
 	"github.com/gdyouth/youthvoice/service/wxapi"
 	"github.com/gdyouth/youthvoice/service/wxapi/wxfake"
 )
@@ -191,7 +192,11 @@ func newWebStack(t *testing.T, db *model.DB, store kv.Store, o webOpts) *webStac
 	if s.sender, err = alert.NewSender(db, s.wx, clk, log, reg, alert.Options{Workers: 4}); err != nil {
 		t.Fatalf("alert.NewSender: %v", err)
 	}
-	web, err := handler.NewWeb(handler.Services{Accounts: s.accounts, Questions: s.questions, Cadres: s.cadres, Stations: s.stations, Outbox: outbox},
+	statistics, err := stats.New(db, clk)
+	if err != nil {
+		t.Fatalf("stats.New: %v", err)
+	}
+	web, err := handler.NewWeb(handler.Services{Accounts: s.accounts, Questions: s.questions, Cadres: s.cadres, Stations: s.stations, Stats: statistics, Outbox: outbox},
 		s.sessions, s.wx, log, handler.WebOptions{
 			PublicURL: s.publicURL, AppID: s.appID, Sandbox: !o.real,
 		})

@@ -24,6 +24,7 @@ import (
 	"github.com/gdyouth/youthvoice/service/question"
 	"github.com/gdyouth/youthvoice/service/session"
 	"github.com/gdyouth/youthvoice/service/station"
+	"github.com/gdyouth/youthvoice/service/stats"
 	"github.com/gdyouth/youthvoice/service/wxapi"
 	"github.com/gdyouth/youthvoice/service/wxapi/wxfake"
 )
@@ -119,11 +120,15 @@ func serveOn(ctx context.Context, b *base, ln net.Listener) error {
 	if err != nil {
 		return err
 	}
+	statistics, err := stats.New(b.db, clk)
+	if err != nil {
+		return err
+	}
 	sender, err := alert.NewSender(b.db, client, clk, b.log, reg, alert.Options{Batch: b.cfg.Alerts.Batch, Workers: b.cfg.Alerts.Workers})
 	if err != nil {
 		return err
 	}
-	web, err := handler.NewWeb(handler.Services{Accounts: accounts, Questions: questions, Cadres: cadres, Stations: stations, Outbox: outbox},
+	web, err := handler.NewWeb(handler.Services{Accounts: accounts, Questions: questions, Cadres: cadres, Stations: stations, Stats: statistics, Outbox: outbox},
 		sessions, client, b.log, handler.WebOptions{
 			PublicURL: b.cfg.PublicURL, AppID: b.cred.AppID, Sandbox: !b.cfg.Real(),
 		})
