@@ -634,3 +634,58 @@ func TestShutdownMidBatch(t *testing.T) {
 		}
 	})
 }
+
+// apiFunc is a TemplateSender made of a function.
+type apiFunc func(ctx context.Context, t wxapi.Template) (int64, error)
+
+func (f apiFunc) SendTemplate(ctx context.Context, t wxapi.Template) (int64, error) { return f(ctx, t) }
+
+func (e *env) senderFor(t *testing.T, api alert.TemplateSender, o alert.Options) (*alert.Sender, *prometheus.Registry, *logBuf) {
+	t.Helper()
+	reg := prometheus.NewRegistry()
+	logs := &logBuf{}
+	s, err := alert.NewSender(e.db, api, e.clk, slog.New(slog.NewTextHandler(logs, nil)), reg, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, reg, logs
+}
+
+// A sender stopped just before a send (the worker already had the row)
+// sends nothing and hands the row back at once, without counting an
+// attempt: the WeChat client reports it was not sent.
+func TestShutdownBeforeSendHandsBack(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *model.DB) {
+		e := setup(t, db)
+		if err := e.outbox.Enqueue(context.Background(), sample("o_stop_before")); err != nil {
+			t.Fatal(err)
+		}
+		// With a cached token nothing stands between the call and the POST.
+		if _, err := e.api.AccessToken(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		api := apiFunc(func(ctx context.Context, tpl wxapi.Template) (int64, error) {
+			cancel() // SIGTERM arrives as the worker starts the send
+			return e.api.SendTemplate(ctx, tpl)
+		})
+		s, _, _ := e.senderFor(t, api, alert.Options{WorkerID: "stopping", Batch: 20})
+		if n, err := s.RunOnce(ctx); n != 0 || (err != nil && !errors.Is(err, context.Canceled)) {
+			t.Fatalf("RunOnce while stopping = %d, %v", n, err)
+		}
+		if got := e.sentTo(); len(got) != 0 {
+			t.Fatalf("fake accepted %d messages after the stop", len(got))
+		}
+		r := e.row(t)
+		if r.Status != model.TemplatePending || r.ClaimedBy != "" || r.Attempts != 0 {
+			t.Fatalf("row after the stop: %+v; want pending, unclaimed, no attempt", r)
+		}
+		if n := e.runOnce(t); n != 1 {
+			t.Fatalf("restart sent %d, want 1", n)
+		}
+		if got := e.sentTo(); len(got) != 1 {
+			t.Fatalf("fake accepted %d messages, want 1", len(got))
+		}
+	})
+}

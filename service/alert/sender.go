@@ -161,23 +161,27 @@ func (s *Sender) run(ctx context.Context, gauges bool) (sent, claimed int, err e
 		return 0, 0, err
 	}
 	var (
-		mu   sync.Mutex
-		errs []error
-		done []sentRow
-		wg   sync.WaitGroup
-		next = make(chan int)
+		mu     sync.Mutex
+		errs   []error
+		done   []sentRow
+		unsent []uint64 // claimed but certainly not sent: hand back
+		wg     sync.WaitGroup
+		next   = make(chan int)
 	)
 	for range min(s.workers, len(rows)) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				ok, err := s.send(ctx, &rows[i])
+				ok, notSent, err := s.send(ctx, &rows[i])
 				mu.Lock()
-				if err != nil {
+				switch {
+				case err != nil:
 					errs = append(errs, err)
-				} else if ok != nil {
+				case ok != nil:
 					done = append(done, *ok)
+				case notSent:
+					unsent = append(unsent, rows[i].ID)
 				}
 				mu.Unlock()
 			}
@@ -185,15 +189,16 @@ func (s *Sender) run(ctx context.Context, gauges bool) (sent, claimed int, err e
 	}
 	// On shutdown, send no more of the batch and hand the rest back at
 	// once (rather than when the claim expires).
-	var unsent []uint64
 feed:
 	for i := range rows {
 		select {
 		case next <- i:
 		case <-ctx.Done():
+			mu.Lock()
 			for _, m := range rows[i:] {
 				unsent = append(unsent, m.ID)
 			}
+			mu.Unlock()
 			break feed
 		}
 	}
@@ -308,13 +313,14 @@ type sentRow struct {
 }
 
 // send sends one claimed row. When WeChat accepts it, it returns the row
-// for storeSent; any other outcome it stores itself. err is a database
-// error.
-func (s *Sender) send(ctx context.Context, m *model.TemplateMessage) (*sentRow, error) {
+// for storeSent; when the message was certainly not sent because ctx is
+// done, notSent, for release; any other outcome it stores itself. err is
+// a database error.
+func (s *Sender) send(ctx context.Context, m *model.TemplateMessage) (ok *sentRow, notSent bool, err error) {
 	var data map[string]string
 	if err := json.Unmarshal([]byte(m.Data), &data); err != nil {
 		// Cannot happen for rows Enqueue wrote; do not retry it forever.
-		return nil, s.finish(ctx, m, map[string]any{
+		return nil, false, s.finish(ctx, m, map[string]any{
 			"status": model.TemplateFailed, "attempts": m.Attempts, "last_err_code": 0,
 			"last_error": clip("invalid data JSON: "+err.Error(), 500), "config_error": true,
 		})
@@ -329,11 +335,17 @@ func (s *Sender) send(ctx context.Context, m *model.TemplateMessage) (*sentRow, 
 	attempts := m.Attempts + 1
 	if sendErr == nil {
 		s.sentTotal.Inc()
-		return &sentRow{id: m.ID, msgID: msgID}, nil
+		return &sentRow{id: m.ID, msgID: msgID}, false, nil
 	}
-	if ctx.Err() != nil {
-		// Shutting down: leave the claim to expire; the row is resent.
-		return nil, nil
+	if errors.Is(sendErr, wxapi.ErrNotSent) {
+		// Stopped before anything could reach WeChat: hand it back.
+		return nil, true, nil
+	}
+	if ctx.Err() != nil && (errors.Is(sendErr, context.Canceled) || errors.Is(sendErr, context.DeadlineExceeded)) {
+		// A request abandoned on shutdown may or may not have reached
+		// WeChat: neither store it as sent nor hand it back for an
+		// immediate resend; the claim expires (see claim).
+		return nil, false, nil
 	}
 	code, hasCode := wxapi.ErrCode(sendErr)
 	label := "network"
@@ -361,7 +373,7 @@ func (s *Sender) send(ctx context.Context, m *model.TemplateMessage) (*sentRow, 
 			upd["next_attempt_at"] = s.now().Add(Backoff(attempts))
 		}
 	}
-	return nil, s.finish(ctx, m, upd)
+	return nil, false, s.finish(ctx, m, upd)
 }
 
 // storeSent stores the msgids of a batch's accepted messages in one
@@ -434,8 +446,10 @@ func (s *Sender) release(ctx context.Context, ids []uint64) error {
 	return nil
 }
 
-// finish writes upd and releases our claim, unless the claim was lost.
+// finish writes upd and releases our claim, unless the claim was lost. It
+// runs even when ctx is cancelled: the outcome is WeChat's answer.
 func (s *Sender) finish(ctx context.Context, m *model.TemplateMessage, upd map[string]any) error {
+	ctx = context.WithoutCancel(ctx)
 	upd["claimed_by"] = ""
 	upd["claimed_until"] = nil
 	upd["updated_at"] = s.now()

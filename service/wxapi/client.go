@@ -6,10 +6,12 @@ package wxapi
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
@@ -167,15 +169,16 @@ func (c *Client) AccessToken(ctx context.Context) (string, error) {
 	return tok, wrap("stable_token", err)
 }
 
-// withToken runs call; when WeChat rejects the token (40001/42001) it drops
-// the cached token only if it is still the one that failed (another
-// instance may already have refreshed it) and runs call once more.
-func (c *Client) withToken(ctx context.Context, api string, call func() error) error {
+// withToken runs call with the shared access token; when WeChat rejects the
+// token (40001/42001) it drops the cached token only if it is still the one
+// that failed (another instance may already have refreshed it) and runs
+// call once more with a fresh one.
+func (c *Client) withToken(ctx context.Context, api string, call func(token string) error) error {
 	used, err := c.AccessToken(ctx)
 	if err != nil {
 		return err
 	}
-	err = wrap(api, call())
+	err = wrap(api, call(used))
 	code, ok := ErrCode(err)
 	if !ok || (code != CodeInvalidToken && code != CodeTokenExpired) {
 		return err
@@ -186,13 +189,18 @@ func (c *Client) withToken(ctx context.Context, api string, call func() error) e
 	}
 	c.log.WarnContext(ctx, "wechat rejected the access token; retrying once",
 		"api", api, "errcode", code, "dropped_cached_token", dropped)
-	return wrap(api, call())
+	fresh, err := c.AccessToken(ctx)
+	if err != nil {
+		return err
+	}
+	return wrap(api, call(fresh))
 }
 
 // CreateMenu replaces the custom menu.
 func (c *Client) CreateMenu(ctx context.Context, buttons []*menu.Button) error {
 	m := c.oa.GetMenu()
-	return c.withToken(ctx, "menu/create", func() error { return m.SetMenu(buttons) })
+	// SetMenu reads the (cached) token itself.
+	return c.withToken(ctx, "menu/create", func(string) error { return m.SetMenu(buttons) })
 }
 
 // Template is one template message to send.
@@ -204,7 +212,25 @@ type Template struct {
 	ClientMsgID string
 }
 
+// ErrNotSent marks a SendTemplate error that certainly did not deliver the
+// message: ctx was done before any request that could have delivered it
+// was made (or the only such request got WeChat's errcode answer). The
+// caller may hand the message to someone else at once.
+var ErrNotSent = errors.New("模板消息未发送")
+
+// templateSendURL is silenceper's message.templateSendURL.
+const templateSendURL = officialBase + "/cgi-bin/message/template/send"
+
 // SendTemplate sends a template message and returns WeChat's msgid.
+//
+// It honours ctx up to the send itself: the token fetch (and, after a
+// rejected token, the fresh token's fetch) stop when ctx is done, and a
+// cancelled ctx stops it before it posts, with an error wrapping
+// ErrNotSent and ctx.Err(). The POST that sends the message is not
+// cancelled: WeChat may already have accepted a message whose request we
+// abandon, and its caller could not tell whether to send it again, so it
+// finishes (within the HTTP client's timeout, see Configure) and its
+// outcome is returned.
 func (c *Client) SendTemplate(ctx context.Context, t Template) (int64, error) {
 	msg := &message.TemplateMessage{
 		ToUser:      t.ToUser,
@@ -216,14 +242,49 @@ func (c *Client) SendTemplate(ctx context.Context, t Template) (int64, error) {
 	for k, v := range t.Data {
 		msg.Data[k] = &message.TemplateDataItem{Value: v}
 	}
-	tpl := message.NewTemplate(c.oa.GetContext())
-	var id int64
-	err := c.withToken(ctx, "message/template/send", func() error {
-		var err error
-		id, err = tpl.Send(msg)
+	var (
+		id int64
+		// maybeSent: the last POST ended without an answer from WeChat,
+		// so it may have delivered the message.
+		maybeSent bool
+	)
+	err := c.withToken(ctx, "message/template/send", func(token string) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		var (
+			answered bool
+			err      error
+		)
+		id, answered, err = postTemplate(context.WithoutCancel(ctx), token, msg)
+		maybeSent = !answered
 		return err
 	})
+	if err != nil && !maybeSent && ctx.Err() != nil {
+		return 0, fmt.Errorf("%w: %w", ErrNotSent, err)
+	}
 	return id, err
+}
+
+// postTemplate is silenceper's (*message.Template).Send with a context and
+// a given token (the library's Send takes neither). answered reports that
+// WeChat's reply was read.
+func postTemplate(ctx context.Context, token string, msg *message.TemplateMessage) (msgID int64, answered bool, err error) {
+	body, err := util.PostJSONContext(ctx, templateSendURL+"?access_token="+url.QueryEscape(token), msg)
+	if err != nil {
+		return 0, false, err
+	}
+	var res struct {
+		util.CommonError
+		MsgID int64 `json:"msgid"`
+	}
+	if err := json.Unmarshal(body, &res); err != nil {
+		return 0, false, fmt.Errorf("template msg send: bad reply: %w", err)
+	}
+	if res.ErrCode != 0 {
+		return 0, true, &Error{API: "message/template/send", Code: int(res.ErrCode), Msg: res.ErrMsg}
+	}
+	return res.MsgID, true, nil
 }
 
 // OAuthOpenID exchanges a web-authorization code for the user's openid.

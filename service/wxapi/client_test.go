@@ -1,6 +1,7 @@
 package wxapi_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -619,5 +620,94 @@ func TestConfigureAcceptsTrailingSlash(t *testing.T) {
 	tok, err := newClient(t, cred, kvtest.Memory(t, nil)).AccessToken(context.Background())
 	if err != nil || !strings.HasPrefix(tok, "FAKE_") {
 		t.Fatalf("AccessToken with api base %q/: %q, %v", fakeURL, tok, err)
+	}
+}
+
+// A send whose context is already done posts nothing, even with a cached
+// token, and says the message was not sent.
+func TestSendTemplateCancelledSendsNothing(t *testing.T) {
+	cred := newApp(t)
+	c := newClient(t, cred, kvtest.Memory(t, nil))
+	if _, err := c.AccessToken(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	calls := mark()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := c.SendTemplate(ctx, wxapi.Template{ToUser: "openid-1", TemplateID: "TPL_REPLY"})
+	if !errors.Is(err, wxapi.ErrNotSent) || !errors.Is(err, context.Canceled) {
+		t.Fatalf("SendTemplate with a cancelled ctx: %v, want ErrNotSent and context.Canceled", err)
+	}
+	if n := len(calls(pathTemplate)); n != 0 {
+		t.Fatalf("template send called %d times after cancellation", n)
+	}
+}
+
+// Cancelling while the fresh token is fetched after a rejected token stops
+// the fetch at once and sends nothing more.
+func TestSendTemplateCancelledDuringTokenRetry(t *testing.T) {
+	cred := newApp(t)
+	c := newClient(t, cred, kvtest.Memory(t, nil))
+	if _, err := c.AccessToken(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	hook := func(r *http.Request) {
+		if r.URL.Path != pathStable {
+			return
+		}
+		cancel()
+		// Answer late, as a slow network would; a caller honouring ctx
+		// has gone by then. (The server notices a closed connection only
+		// once the body is read.)
+		body, _ := io.ReadAll(r.Body)
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		select {
+		case <-r.Context().Done():
+		case <-time.After(3 * time.Second):
+		}
+	}
+	before.Store(&hook)
+	defer before.Store(nil)
+	calls := mark()
+	fake.FailNext(pathTemplate, wxapi.CodeInvalidToken)
+	start := time.Now()
+	_, err := c.SendTemplate(ctx, wxapi.Template{ToUser: "openid-1", TemplateID: "TPL_REPLY"})
+	if took := time.Since(start); took > time.Second {
+		t.Errorf("SendTemplate took %v after cancellation", took)
+	}
+	if !errors.Is(err, wxapi.ErrNotSent) {
+		t.Errorf("SendTemplate: %v, want ErrNotSent", err)
+	}
+	if sends := calls(pathTemplate); len(sends) != 1 || sends[0].ErrCode != wxapi.CodeInvalidToken {
+		t.Errorf("template calls = %+v, want only the rejected one", sends)
+	}
+}
+
+// The POST that sends the message is not abandoned when ctx is cancelled
+// meanwhile: WeChat may accept it, and the caller must learn the msgid
+// rather than send the message again.
+func TestSendTemplateFinishesPostWhenCancelled(t *testing.T) {
+	cred := newApp(t)
+	c := newClient(t, cred, kvtest.Memory(t, nil))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	hook := func(r *http.Request) {
+		if r.URL.Path != pathTemplate {
+			return
+		}
+		cancel()
+		time.Sleep(100 * time.Millisecond)
+	}
+	before.Store(&hook)
+	defer before.Store(nil)
+	calls := mark()
+	msgID, err := c.SendTemplate(ctx, wxapi.Template{ToUser: "openid-1", TemplateID: "TPL_REPLY"})
+	if err != nil || msgID == 0 {
+		t.Fatalf("SendTemplate cancelled mid-POST = %d, %v; want WeChat's msgid", msgID, err)
+	}
+	if sends := calls(pathTemplate); len(sends) != 1 || sends[0].ErrCode != 0 {
+		t.Fatalf("template calls = %+v, want one accepted", sends)
 	}
 }
