@@ -95,7 +95,7 @@ func main() {
 	flag.BoolVar(&o.baseline, "baseline", true, "also run a one-instance baseline first")
 	flag.DurationVar(&o.timeout, "timeout", 120*time.Second, "give up on a scenario after this long")
 	flag.IntVar(&o.rounds, "rounds", 1, "run the scenarios this many times, alternating (the verdict uses the mean)")
-	flag.BoolVar(&o.stopOne, "stop-one", false, "rolling-restart check: SIGTERM the first instance once half the alerts are delivered; the others take over its claims when they expire (after a minute)")
+	flag.BoolVar(&o.stopOne, "stop-one", false, "rolling-restart check: SIGTERM the first instance once half the alerts are delivered; it hands back what it has not sent, and any claim it leaves behind is retried by the others once it expires (a minute) and its backoff (30 s) has passed")
 	flag.BoolVar(&o.strict, "strict", false, "exit 1 when the throughput target is missed too")
 	flag.BoolVar(&o.keep, "keep", false, "keep the bench database after the run (for inspection)")
 	flag.BoolVar(&o.verbose, "v", false, "print progress every second and the instances' log tails")

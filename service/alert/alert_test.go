@@ -428,15 +428,72 @@ func TestExpiredClaimIsResent(t *testing.T) {
 		if v := metric(t, e.reg, "youthvoice_alerts_queue_depth", ""); v != 1 {
 			t.Errorf("queue_depth %v", v)
 		}
+		// The expired claim counts as a failed attempt: the row waits the
+		// first backoff (its sender may only have been slow to store an
+		// outcome), then is sent.
 		e.clk.Advance(time.Minute)
-		if n := e.runOnce(t); n != 1 {
-			t.Fatalf("sent %d after the claim expired", n)
+		if n := e.runOnce(t); n != 0 {
+			t.Fatalf("sent %d as soon as the claim expired", n)
 		}
-		if r := e.row(t); r.Status != model.TemplateSent || r.ClaimedBy != "" {
+		if r := e.row(t); r.Status != model.TemplatePending || r.Attempts != 1 || r.ClaimedBy != "" ||
+			!r.NextAttemptAt.Equal(e.clk.Now().Add(alert.Backoff(1))) || !strings.Contains(r.LastError, "claim of dead expired") {
+			t.Fatalf("row after the claim expired: %+v", r)
+		}
+		if v := metric(t, e.reg, "youthvoice_alerts_failed_total", "claim_expired"); v != 1 {
+			t.Errorf("failed_total{claim_expired} = %v", v)
+		}
+		e.clk.Advance(alert.Backoff(1))
+		if n := e.runOnce(t); n != 1 {
+			t.Fatalf("sent %d after the backoff", n)
+		}
+		if r := e.row(t); r.Status != model.TemplateSent || r.ClaimedBy != "" || r.Attempts != 2 {
 			t.Errorf("row: %+v", r)
 		}
 		if got := e.sentTo(); len(got) != 1 {
 			t.Errorf("fake accepted %d", len(got))
+		}
+	})
+}
+
+// A message that hangs its sender every time (the sender is stopped or
+// dies mid-request and never stores an outcome) is not retried forever:
+// each expired claim counts as an attempt, and after MaxAttempts the
+// message fails like any other, with the usual log and metric.
+func TestHangingMessageGivesUp(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *model.DB) {
+		e := setup(t, db)
+		if err := e.outbox.Enqueue(context.Background(), sample("o_hang")); err != nil {
+			t.Fatal(err)
+		}
+		var calls int
+		hang := apiFunc(func(ctx context.Context, _ wxapi.Template) (int64, error) {
+			calls++
+			<-ctx.Done() // until the instance is stopped
+			return 0, ctx.Err()
+		})
+		s, reg, logs := e.senderFor(t, hang, alert.Options{WorkerID: "hangs"})
+		for range 4 * alert.MaxAttempts {
+			ctx, cancel := context.WithCancel(context.Background())
+			stop := time.AfterFunc(20*time.Millisecond, cancel)
+			if _, err := s.RunOnce(ctx); err != nil && !errors.Is(err, context.Canceled) {
+				t.Fatalf("RunOnce: %v", err)
+			}
+			stop.Stop()
+			cancel()
+			e.clk.Advance(2 * time.Hour) // past the claim and any backoff
+		}
+		r := e.row(t)
+		if r.Status != model.TemplateFailed || r.Attempts != alert.MaxAttempts || r.ClaimedBy != "" || r.ConfigError {
+			t.Fatalf("row: %+v; want failed after %d attempts", r, alert.MaxAttempts)
+		}
+		if calls != alert.MaxAttempts {
+			t.Errorf("%d sends, want %d", calls, alert.MaxAttempts)
+		}
+		if v := metric(t, reg, "youthvoice_alerts_failed_total", "claim_expired"); v != alert.MaxAttempts {
+			t.Errorf("failed_total{claim_expired} = %v, want %d", v, alert.MaxAttempts)
+		}
+		if l := logs.String(); !strings.Contains(l, "template message failed after retries") || !strings.Contains(l, "errcode=claim_expired") {
+			t.Errorf("no give-up log: %s", l)
 		}
 	})
 }

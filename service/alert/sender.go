@@ -102,7 +102,7 @@ func NewSender(db *model.DB, api TemplateSender, clk clock.Clock, log *slog.Logg
 		}),
 		failed: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "youthvoice_alerts_failed_total",
-			Help: "Failed template message send attempts (retried or not), by WeChat errcode (\"network\" when there was none).",
+			Help: "Failed template message send attempts (retried or not), by WeChat errcode (\"network\" when there was none, \"claim_expired\" when the sender's claim expired before it stored an outcome).",
 		}, []string{"errcode"}),
 		queueDepth: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "youthvoice_alerts_queue_depth",
@@ -223,15 +223,25 @@ feed:
 
 func (s *Sender) now() time.Time { return s.clk.Now().UTC().Truncate(timePrecision) }
 
-// claim marks due rows (pending and due, or sending with an expired
-// claim) as ours. On MySQL, SKIP LOCKED keeps concurrent senders apart;
-// SQLite's single connection serialises the transaction. Due rows are
-// read in the order of idx_template_status_next (status, next_attempt_at,
-// id), so the scan stops after Batch rows instead of walking every row
-// ever sent; expired claims are looked for only when that leaves room.
+// claimExpiredCode labels youthvoice_alerts_failed_total for attempts
+// whose claim expired before their outcome was stored.
+const claimExpiredCode = "claim_expired"
+
+// claim marks due pending rows as ours. On MySQL, SKIP LOCKED keeps
+// concurrent senders apart; SQLite's single connection serialises the
+// transaction. Due rows are read in the order of idx_template_status_next
+// (status, next_attempt_at, id), so the scan stops after Batch rows
+// instead of walking every row ever sent.
+//
+// First, rows whose claim expired (status sending, claimed_until passed:
+// their sender died, hung or stopped mid-request) are settled like a
+// failed attempt: attempts goes up and the row waits its backoff (or
+// fails after MaxAttempts), so a message that kills or hangs every
+// sender is not retried forever, and a sender that is merely slow gets
+// to store its result before anyone sends the message again.
 func (s *Sender) claim(ctx context.Context) ([]model.TemplateMessage, error) {
 	now := s.now()
-	var rows []model.TemplateMessage
+	var rows, expired []model.TemplateMessage
 	err := s.db.WithTx(ctx, func(ctx context.Context) error {
 		lock := func(q *gorm.DB) *gorm.DB {
 			if s.db.Dialect() == model.MySQL {
@@ -239,19 +249,45 @@ func (s *Sender) claim(ctx context.Context) ([]model.TemplateMessage, error) {
 			}
 			return q
 		}
+		// Look for expired claims without locks first: there rarely are
+		// any, and a locking scan would lock (until commit) the live
+		// claims of other senders it passes on the way.
+		expired = expired[:0]
+		var stale []uint64
+		if err := s.db.Conn(ctx).Model(&model.TemplateMessage{}).Where("status = ? AND claimed_until <= ?", StatusSending, now).
+			Order("id").Limit(s.batch).Pluck("id", &stale).Error; err != nil {
+			return err
+		}
+		if len(stale) > 0 {
+			q := s.db.Conn(ctx).Where("id IN ? AND status = ? AND claimed_until <= ?", stale, StatusSending, now).Order("id")
+			if err := lock(q).Find(&expired).Error; err != nil {
+				return err
+			}
+		}
+		for i := range expired {
+			m := &expired[i]
+			m.Attempts++
+			upd := map[string]any{
+				"attempts": m.Attempts, "last_err_code": 0,
+				"last_error": clip(fmt.Sprintf("claim of %s expired before a result was stored", m.ClaimedBy), 500),
+				"claimed_by": "", "claimed_until": nil, "updated_at": now,
+			}
+			if m.Attempts >= MaxAttempts {
+				m.Status = model.TemplateFailed
+			} else {
+				m.Status = model.TemplatePending
+				upd["next_attempt_at"] = now.Add(Backoff(m.Attempts))
+			}
+			upd["status"] = m.Status
+			if err := s.db.Conn(ctx).Model(&model.TemplateMessage{}).
+				Where("id = ? AND status = ? AND claimed_until <= ?", m.ID, StatusSending, now).Updates(upd).Error; err != nil {
+				return err
+			}
+		}
 		q := s.db.Conn(ctx).Where("status = ? AND next_attempt_at <= ?", model.TemplatePending, now).
 			Order("next_attempt_at").Order("id").Limit(s.batch)
 		if err := lock(q).Find(&rows).Error; err != nil {
 			return err
-		}
-		if len(rows) < s.batch {
-			var expired []model.TemplateMessage
-			q := s.db.Conn(ctx).Where("status = ? AND claimed_until <= ?", StatusSending, now).
-				Order("id").Limit(s.batch - len(rows))
-			if err := lock(q).Find(&expired).Error; err != nil {
-				return err
-			}
-			rows = append(rows, expired...)
 		}
 		if len(rows) == 0 {
 			return nil
@@ -266,6 +302,16 @@ func (s *Sender) claim(ctx context.Context) ([]model.TemplateMessage, error) {
 	})
 	if err != nil {
 		return nil, fmt.Errorf("领取待发送的模板消息失败: %w", err)
+	}
+	for _, m := range expired {
+		s.failed.WithLabelValues(claimExpiredCode).Inc()
+		if m.Status == model.TemplateFailed {
+			s.log.WarnContext(ctx, "template message failed after retries",
+				"id", m.ID, "template_key", m.TemplateKey, "attempts", m.Attempts, "errcode", claimExpiredCode)
+		} else {
+			s.log.WarnContext(ctx, "template message claim expired before its result was stored; retrying later",
+				"id", m.ID, "template_key", m.TemplateKey, "claimed_by", m.ClaimedBy, "attempts", m.Attempts)
+		}
 	}
 	return rows, nil
 }
