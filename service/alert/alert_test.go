@@ -746,3 +746,152 @@ func TestShutdownBeforeSendHandsBack(t *testing.T) {
 		}
 	})
 }
+
+// enqueueN queues n sample alerts.
+func (e *env) enqueueN(t *testing.T, prefix string, n int) {
+	t.Helper()
+	for i := range n {
+		if err := e.outbox.Enqueue(context.Background(), sample(fmt.Sprintf("%s_%02d", prefix, i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// sentOnce checks that WeChat got each of the n rows exactly once and
+// that every row is stored as sent.
+func (e *env) sentOnce(t *testing.T, n int) {
+	t.Helper()
+	per := map[string]int{}
+	for _, tc := range e.sentTo() {
+		per[tc.ClientMsgID]++
+	}
+	if len(per) != n {
+		t.Errorf("%d distinct messages reached WeChat, want %d", len(per), n)
+	}
+	for id, k := range per {
+		if k != 1 {
+			t.Errorf("client_msg_id %s sent %d times", id, k)
+		}
+	}
+	var left int64
+	if err := e.db.Conn(context.Background()).Model(&model.TemplateMessage{}).Where("status <> ?", model.TemplateSent).Count(&left).Error; err != nil {
+		t.Fatal(err)
+	}
+	if left != 0 {
+		t.Errorf("%d rows not stored as sent", left)
+	}
+}
+
+// The reviewer's scenario: a batch outlasts its claim (here its first send
+// takes longer than the claim), and another instance runs meanwhile. The
+// other instance settles the expired claims instead of sending them, the
+// slow sender sends no row it no longer holds and still stores the one it
+// did send, and in the end every message reached WeChat exactly once.
+func TestSlowBatchSendsEachOnce(t *testing.T) {
+	for _, sendFirst := range []bool{false, true} {
+		name := "stall-then-send"
+		if sendFirst {
+			name = "send-then-stall"
+		}
+		t.Run(name, func(t *testing.T) {
+			dbtest.Each(t, func(t *testing.T, db *model.DB) {
+				e := setup(t, db)
+				const total = 5
+				e.enqueueN(t, "o_slow", total)
+				other, _, _ := e.newSender(t, "w2")
+				var stalled atomic.Bool
+				slow := apiFunc(func(ctx context.Context, tpl wxapi.Template) (int64, error) {
+					var (
+						id  int64
+						err error
+					)
+					if sendFirst {
+						id, err = e.api.SendTemplate(ctx, tpl)
+					}
+					if stalled.CompareAndSwap(false, true) {
+						e.clk.Advance(time.Minute + time.Second) // past the claim
+						if _, err := other.RunOnce(context.Background()); err != nil {
+							t.Errorf("other sender: %v", err)
+						}
+					}
+					if !sendFirst {
+						id, err = e.api.SendTemplate(ctx, tpl)
+					}
+					return id, err
+				})
+				s, _, _ := e.senderFor(t, slow, alert.Options{WorkerID: "w1", Batch: total, Workers: 1})
+				if _, err := s.RunOnce(context.Background()); err != nil {
+					t.Fatalf("slow sender: %v", err)
+				}
+				if got := len(e.sentTo()); got != 1 {
+					t.Errorf("the slow batch sent %d messages, want only the one in flight when its claim expired", got)
+				}
+				for range 5 {
+					e.clk.Advance(time.Hour) // past any backoff
+					for _, s := range []*alert.Sender{other, s} {
+						if _, err := s.RunOnce(context.Background()); err != nil {
+							t.Fatalf("RunOnce: %v", err)
+						}
+					}
+				}
+				e.sentOnce(t, total)
+			})
+		})
+	}
+}
+
+// A batch that takes longer than the claim keeps its rows: each send
+// renews the claims when they run short, so another instance polling all
+// along takes none of them, and each accepted message is stored while the
+// batch is still running (not only at its end).
+func TestLongBatchKeepsItsClaims(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *model.DB) {
+		e := setup(t, db)
+		const total = 6
+		e.enqueueN(t, "o_long", total)
+		other, _, otherLogs := e.newSender(t, "w2")
+		var calls int
+		slow := apiFunc(func(ctx context.Context, tpl wxapi.Template) (int64, error) {
+			// The previous sends are stored before this one starts.
+			deadline := time.Now().Add(5 * time.Second)
+			for {
+				var sent int64
+				if err := db.Conn(context.Background()).Model(&model.TemplateMessage{}).
+					Where("status = ?", model.TemplateSent).Count(&sent).Error; err != nil {
+					t.Error(err)
+				}
+				if int(sent) == calls {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Errorf("send %d: %d earlier sends stored, want %d", calls+1, sent, calls)
+					break
+				}
+				time.Sleep(5 * time.Millisecond)
+			}
+			calls++
+			e.clk.Advance(25 * time.Second) // a slow send
+			if n, err := other.RunOnce(context.Background()); n != 0 || err != nil {
+				t.Errorf("other sender during send %d: %d, %v", calls, n, err)
+			}
+			return e.api.SendTemplate(ctx, tpl)
+		})
+		s, _, _ := e.senderFor(t, slow, alert.Options{WorkerID: "w1", Batch: total, Workers: 1})
+		if n, err := s.RunOnce(context.Background()); n != total || err != nil {
+			t.Fatalf("RunOnce = %d, %v; want all %d sent", n, err, total)
+		}
+		e.sentOnce(t, total)
+		var rows []model.TemplateMessage
+		if err := db.Conn(context.Background()).Find(&rows).Error; err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range rows {
+			if r.Attempts != 1 {
+				t.Errorf("row %d: %d attempts, want 1", r.ID, r.Attempts)
+			}
+		}
+		if l := otherLogs.String(); strings.Contains(l, "expired") {
+			t.Errorf("the other sender saw expired claims: %s", l)
+		}
+	})
+}

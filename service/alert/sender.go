@@ -36,6 +36,12 @@ const (
 	// message is marked failed.
 	MaxAttempts = 8
 	claimFor    = time.Minute
+	// renewBefore: a row is sent only while its claim holds for at least
+	// this long; otherwise the claim is renewed first. It covers one send
+	// (token fetch, POST, and after a rejected token a fresh token and a
+	// second POST: four HTTP timeouts, 20 s with wxapi.Configure's 5 s)
+	// and storing its outcome.
+	renewBefore = claimFor / 2
 	// gaugeEvery spaces the queue gauges' two queries while Run drains
 	// full batches (they scan every pending row).
 	gaugeEvery = 10 * time.Second
@@ -160,11 +166,13 @@ func (s *Sender) run(ctx context.Context, gauges bool) (sent, claimed int, err e
 	if err != nil {
 		return 0, 0, err
 	}
+	held := s.held(rows)
+	st := s.startStoring(ctx, len(rows))
 	var (
 		mu     sync.Mutex
 		errs   []error
-		done   []sentRow
 		unsent []uint64 // claimed but certainly not sent: hand back
+		lost   int      // claims another sender settled before we got to them
 		wg     sync.WaitGroup
 		next   = make(chan int)
 	)
@@ -173,15 +181,27 @@ func (s *Sender) run(ctx context.Context, gauges bool) (sent, claimed int, err e
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				ok, notSent, err := s.send(ctx, &rows[i])
+				m := &rows[i]
+				ours, err := held.check(ctx, m.ID)
+				var (
+					ok      *sentRow
+					notSent = err != nil // nothing sent without a claim
+				)
+				if ours {
+					ok, notSent, err = s.send(ctx, m)
+				}
+				if ok != nil {
+					st.add(*ok)
+				}
 				mu.Lock()
-				switch {
-				case err != nil:
+				if err != nil {
 					errs = append(errs, err)
-				case ok != nil:
-					done = append(done, *ok)
-				case notSent:
-					unsent = append(unsent, rows[i].ID)
+				}
+				if notSent {
+					unsent = append(unsent, m.ID)
+				}
+				if !ours && err == nil {
+					lost++
 				}
 				mu.Unlock()
 			}
@@ -204,13 +224,15 @@ feed:
 	}
 	close(next)
 	wg.Wait()
+	sent, serr := st.close()
+	if serr != nil {
+		errs = append(errs, serr)
+	}
 	if err := s.release(ctx, unsent); err != nil {
 		errs = append(errs, err)
 	}
-	if err := s.storeSent(ctx, done); err != nil {
-		errs = append(errs, err)
-	} else {
-		sent = len(done)
+	if lost > 0 {
+		s.log.WarnContext(ctx, "template message claims expired and were settled by another sender before they were sent; skipped them", "lost", lost, "claimed", len(rows))
 	}
 	if gauges || len(rows) < s.batch || s.clk.Now().Sub(s.gaugesAt) >= gaugeEvery {
 		if err := s.updateGauges(ctx); err != nil {
@@ -219,6 +241,142 @@ feed:
 		s.gaugesAt = s.clk.Now()
 	}
 	return sent, len(rows), errors.Join(errs...)
+}
+
+// heldClaims are the claims of one batch that this sender still holds.
+// until is the claimed_until this sender last wrote for all of them:
+// other senders take only rows whose claim has expired, so while until is
+// more than renewBefore away a row is sent without asking the database;
+// after that, the claims are renewed first, and a row is sent only if the
+// database still shows it claimed by us.
+type heldClaims struct {
+	s     *Sender
+	mu    sync.Mutex
+	until time.Time
+	ids   map[uint64]struct{}
+}
+
+func (s *Sender) held(rows []model.TemplateMessage) *heldClaims {
+	h := &heldClaims{s: s, ids: make(map[uint64]struct{}, len(rows))}
+	for i := range rows {
+		h.ids[rows[i].ID] = struct{}{}
+		if rows[i].ClaimedUntil != nil {
+			h.until = *rows[i].ClaimedUntil
+		}
+	}
+	return h
+}
+
+// check reports whether row id may be sent now: it is still claimed by
+// us, for at least renewBefore more.
+func (h *heldClaims) check(ctx context.Context, id uint64) (bool, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if _, ok := h.ids[id]; !ok {
+		return false, nil
+	}
+	now := h.s.now()
+	if h.until.Sub(now) >= renewBefore {
+		return true, nil
+	}
+	if err := h.renew(ctx, now); err != nil {
+		return false, err
+	}
+	_, ok := h.ids[id]
+	return ok, nil
+}
+
+// renew extends, in one statement, the claims of the batch's rows that
+// are still ours: status sending and claimed_by us. That holds even for a
+// claim past its claimed_until as long as no other sender has settled it
+// (claim changes both, under the same row lock), so renewing it is as
+// safe as claiming it anew. Rows sent and awaiting storeSent are renewed
+// too; finished rows drop out.
+func (h *heldClaims) renew(ctx context.Context, now time.Time) error {
+	ids := make([]uint64, 0, len(h.ids))
+	for id := range h.ids {
+		ids = append(ids, id)
+	}
+	until := now.Add(claimFor)
+	var kept []uint64
+	err := h.s.db.WithTx(ctx, func(ctx context.Context) error {
+		mine := func(q *gorm.DB) *gorm.DB {
+			return q.Model(&model.TemplateMessage{}).Where("id IN ? AND status = ? AND claimed_by = ?", ids, StatusSending, h.s.worker)
+		}
+		if err := mine(h.s.db.Conn(ctx)).Updates(map[string]any{"claimed_until": until, "updated_at": now}).Error; err != nil {
+			return err
+		}
+		return mine(h.s.db.ForUpdate(ctx)).Pluck("id", &kept).Error
+	})
+	if err != nil {
+		return fmt.Errorf("延长模板消息的认领失败: %w", err)
+	}
+	h.ids = make(map[uint64]struct{}, len(kept))
+	for _, id := range kept {
+		h.ids[id] = struct{}{}
+	}
+	h.until = until
+	return nil
+}
+
+// storeLinger is how long the storer collects accepted messages before it
+// stores them as one group (one commit); the batch's end stores the rest
+// at once.
+const storeLinger = 10 * time.Millisecond
+
+// storer stores accepted messages as they come, in groups: those accepted
+// within storeLinger of each other, and while one group is being stored,
+// the next accumulates. A sent row is thus stored within about storeLinger
+// and one commit, rather than when the whole batch is done.
+type storer struct {
+	s      *Sender
+	ctx    context.Context
+	in     chan sentRow
+	done   chan struct{}
+	stored int
+	errs   []error
+}
+
+func (s *Sender) startStoring(ctx context.Context, n int) *storer {
+	st := &storer{s: s, ctx: ctx, in: make(chan sentRow, n), done: make(chan struct{})}
+	go st.loop()
+	return st
+}
+
+// add queues r for storing; it never blocks (in holds a whole batch).
+func (st *storer) add(r sentRow) { st.in <- r }
+
+func (st *storer) loop() {
+	defer close(st.done)
+	for r := range st.in {
+		group := []sentRow{r}
+		linger := time.NewTimer(storeLinger)
+	more:
+		for {
+			select {
+			case r, ok := <-st.in:
+				if !ok {
+					break more
+				}
+				group = append(group, r)
+			case <-linger.C:
+				break more
+			}
+		}
+		linger.Stop()
+		if err := st.s.storeSent(st.ctx, group); err != nil {
+			st.errs = append(st.errs, err)
+		} else {
+			st.stored += len(group)
+		}
+	}
+}
+
+// close waits for everything added to be stored and reports how many were.
+func (st *storer) close() (int, error) {
+	close(st.in)
+	<-st.done
+	return st.stored, errors.Join(st.errs...)
 }
 
 func (s *Sender) now() time.Time { return s.clk.Now().UTC().Truncate(timePrecision) }
@@ -297,6 +455,9 @@ func (s *Sender) claim(ctx context.Context) ([]model.TemplateMessage, error) {
 			ids[i] = rows[i].ID
 		}
 		until := now.Add(claimFor)
+		for i := range rows {
+			rows[i].Status, rows[i].ClaimedBy, rows[i].ClaimedUntil = StatusSending, s.worker, &until
+		}
 		return s.db.Conn(ctx).Model(&model.TemplateMessage{}).Where("id IN ?", ids).
 			Updates(map[string]any{"status": StatusSending, "claimed_by": s.worker, "claimed_until": until, "updated_at": now}).Error
 	})
@@ -422,12 +583,16 @@ func (s *Sender) send(ctx context.Context, m *model.TemplateMessage) (ok *sentRo
 	return nil, false, s.finish(ctx, m, upd)
 }
 
-// storeSent stores the msgids of a batch's accepted messages in one
-// transaction (one commit per batch instead of one per message) and
-// applies delivery reports that arrived before them. The report rows are
-// read with a lock first, so a report the callback stores concurrently
-// either is seen here or finds our msgid. Rows whose claim was lost are
-// left alone. It runs even when ctx is cancelled: the messages were sent.
+// storeSent stores the msgids of a group of accepted messages in one
+// transaction and applies delivery reports that arrived before them. The
+// report rows are read with a lock first, so a report the callback stores
+// concurrently either is seen here or finds our msgid. A row is stored
+// while we still claim it, or when our claim expired and was settled back
+// to pending (see claim) but nobody has claimed it since: nobody else is
+// sending it, and storing it now keeps it from being sent again. A row
+// another sender has claimed or sent since is left alone (and logged: it
+// has been or will be sent twice). It runs even when ctx is cancelled:
+// the messages were sent.
 func (s *Sender) storeSent(ctx context.Context, done []sentRow) error {
 	if len(done) == 0 {
 		return nil
@@ -452,7 +617,8 @@ func (s *Sender) storeSent(ctx context.Context, done []sentRow) error {
 			return fmt.Errorf("读取模板消息送达结果失败: %w", err)
 		}
 		res := conn.Model(&model.TemplateMessage{}).
-			Where("id IN ? AND status = ? AND claimed_by = ?", ids, StatusSending, s.worker).
+			Where("id IN ? AND ((status = ? AND claimed_by = ?) OR (status = ? AND claimed_by = ?))",
+				ids, StatusSending, s.worker, model.TemplatePending, "").
 			Updates(map[string]any{
 				"status": model.TemplateSent, "msg_id": gorm.Expr(cases.String(), args...),
 				"attempts": gorm.Expr("attempts + 1"), "last_err_code": 0, "last_error": "",
@@ -462,7 +628,7 @@ func (s *Sender) storeSent(ctx context.Context, done []sentRow) error {
 			return res.Error
 		}
 		if n := int(res.RowsAffected); n < len(done) {
-			s.log.WarnContext(ctx, "template message claims lost before their results were stored", "lost", len(done)-n, "sent", len(done))
+			s.log.WarnContext(ctx, "template messages sent after another sender claimed them; not stored", "lost", len(done)-n, "sent", len(done))
 		}
 		for _, r := range reps {
 			if err := conn.Model(&model.TemplateMessage{}).Where("msg_id = ? AND status = ?", r.MsgID, model.TemplateSent).
