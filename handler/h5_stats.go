@@ -3,12 +3,14 @@ package handler
 import (
 	"bytes"
 	"encoding/csv"
+	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/gdyouth/youthvoice/service"
 	"github.com/gdyouth/youthvoice/service/clock"
 	"github.com/gdyouth/youthvoice/service/stats"
 )
@@ -170,8 +172,30 @@ type statsView struct {
 }
 
 func (w *Web) statsPage(c *gin.Context) {
-	r, req, ok := w.statsReport(c)
-	if !ok {
+	u, signedIn := w.requireUser(c)
+	if !signedIn {
+		return
+	}
+	var req statsRequest
+	var periodErr error
+	if err := c.ShouldBindQuery(&req); err != nil {
+		periodErr = bindError(err)
+	}
+	var r stats.Report
+	if periodErr == nil {
+		r, periodErr = w.stats.Report(c.Request.Context(), *u, req.query())
+	}
+	switch {
+	case errors.Is(periodErr, service.ErrInvalid):
+		// A period the form cannot use: show the default period, and
+		// what was wrong above the form, where it can be corrected.
+		var err error
+		if r, err = w.stats.Report(c.Request.Context(), *u, stats.Query{}); err != nil {
+			w.fail(c, err)
+			return
+		}
+	case periodErr != nil:
+		w.fail(c, periodErr) // not an admin, or the database failed
 		return
 	}
 	v := statsView{Report: r, Req: req, Groups: metricGroups(), Columns: briefMetrics(), Sorts: stats.SortOptions,
@@ -181,7 +205,12 @@ func (w *Web) statsPage(c *gin.Context) {
 	}
 	q := url.Values{"from": {r.Period.From}, "to": {r.Period.To}, "sort": {r.Sort}}
 	v.CSVURL = "/h5/admin/stats.csv?" + q.Encode()
-	w.render(c, http.StatusOK, "stats", pageData{Title: "考核统计", Extra: v})
+	d := pageData{Title: "考核统计", Extra: v}
+	status := http.StatusOK
+	if periodErr != nil {
+		status = w.formError(c, &d, periodErr)
+	}
+	w.render(c, status, "stats", d)
 }
 
 // utf8BOM makes Excel read the CSV as UTF-8 (it assumes GBK otherwise).

@@ -156,7 +156,12 @@ func TestStatsPage(t *testing.T) {
 
 		bad := w.province.get("/h5/admin/stats?from=2026-03-10&to=2026-03-01")
 		wantStatus(t, bad, http.StatusBadRequest)
-		wantBody(t, bad, "开始日期不能晚于结束日期")
+		// Shown above the form, with the default period's report, so it
+		// can be corrected there (not an error page whose 重试 repeats it).
+		wantBody(t, bad, `id="form-error"`, "开始日期不能晚于结束日期", `id="period-form"`, `id="row-total"`)
+		bad = w.province.get("/h5/admin/stats?from=2026-3-1")
+		wantStatus(t, bad, http.StatusBadRequest)
+		wantBody(t, bad, `id="form-error"`, "日期格式应为 YYYY-MM-DD", `id="period-form"`)
 	})
 }
 
