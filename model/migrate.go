@@ -23,6 +23,7 @@ var migrations = []migration{
 	{2, "universities (166 seeded), entries, users", migrate0002},
 	{3, "cadre applications, boards, questions, answers, outbox claims", migrate0003},
 	{4, "stations, station admins, bookings, service kinds", migrate0004},
+	{5, "interactions: one index (created_at, openid)", migrate0005},
 }
 
 // schemaMigration records an applied step.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -388,4 +389,54 @@ func TestOpenSQLiteCreatesDataDir(t *testing.T) {
 	if _, err := os.Stat(p); err != nil {
 		t.Fatalf("database file: %v", err)
 	}
+}
+
+// interactions, written on every push, keeps one secondary index: the
+// statistics' (created_at, openid). Step 5 replaces the two of step 1 and
+// resumes when it was interrupted between building the new one and
+// dropping the old ones.
+func TestInteractionsIndexes(t *testing.T) {
+	secondary := func(t *testing.T, db *model.DB) map[string][]string {
+		t.Helper()
+		idx, err := db.Conn(context.Background()).Migrator().GetIndexes("interactions")
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string][]string{}
+		for _, ix := range idx {
+			if pk, _ := ix.PrimaryKey(); pk || ix.Name() == "PRIMARY" {
+				continue
+			}
+			got[ix.Name()] = ix.Columns()
+		}
+		return got
+	}
+	want := map[string][]string{"idx_interactions_created_openid": {"created_at", "openid"}}
+	eachFresh(t, func(t *testing.T, db *model.DB) {
+		ctx := context.Background()
+		if _, err := db.Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if got := secondary(t, db); !reflect.DeepEqual(got, want) {
+			t.Fatalf("interactions indexes = %v, want %v", got, want)
+		}
+		// Interrupted: the old indexes are still there, step 5 unrecorded.
+		c := db.Conn(ctx)
+		for _, ddl := range []string{
+			"CREATE INDEX idx_interactions_open_id ON interactions (openid)",
+			"CREATE INDEX idx_interactions_created_at ON interactions (created_at)",
+			"DELETE FROM schema_migrations WHERE version = 5",
+		} {
+			if err := c.Exec(ddl).Error; err != nil {
+				t.Fatal(err)
+			}
+		}
+		applied, err := db.Migrate(ctx)
+		if err != nil || !slices.Equal(applied, []int{5}) {
+			t.Fatalf("resuming step 5: applied %v, %v", applied, err)
+		}
+		if got := secondary(t, db); !reflect.DeepEqual(got, want) {
+			t.Fatalf("after resuming, interactions indexes = %v, want %v", got, want)
+		}
+	})
 }

@@ -18,14 +18,14 @@ type Follower struct {
 // statistics (who, what, when).
 type Interaction struct {
 	ID        uint64    `gorm:"primaryKey"`
-	OpenID    string    `gorm:"column:openid;size:64;not null;index"`
+	OpenID    string    `gorm:"column:openid;size:64;not null;index:idx_interactions_created_openid,priority:2"`
 	MsgType   string    `gorm:"size:32;not null"`
 	Event     string    `gorm:"size:64;not null;default:''"`
 	EventKey  string    `gorm:"size:255;not null;default:''"`
 	Content   string    `gorm:"size:600;not null;default:''"`
 	MsgID     int64     `gorm:"not null;default:0"`
 	SentAt    time.Time `gorm:"not null"`
-	CreatedAt time.Time `gorm:"not null;index"`
+	CreatedAt time.Time `gorm:"not null;index:idx_interactions_created_openid,priority:1"`
 }
 
 // Template message statuses (our side of the send).

@@ -56,6 +56,8 @@ type options struct {
 	projectBin   string
 	baselineBin  string
 	strict       bool
+	projectEnv   string
+	baselineEnv  string
 	verbose      bool
 }
 
@@ -74,6 +76,8 @@ func main() {
 	flag.StringVar(&o.redisAddr, "redis", benchproc.EnvOr("YV_BENCH_REDIS_ADDR", "127.0.0.1:6379"), "Redis for the project")
 	flag.StringVar(&o.projectBin, "project-bin", "", "use this youthvoice binary instead of building ./cmd/youthvoice")
 	flag.StringVar(&o.baselineBin, "baseline-bin", "", "use this baseline binary instead of building ./cmd/wxbaseline")
+	flag.StringVar(&o.projectEnv, "project-env", "", "extra environment of the project, space-separated NAME=value (e.g. GOGC=200)")
+	flag.StringVar(&o.baselineEnv, "baseline-env", "", "extra environment of the baseline, space-separated NAME=value")
 	flag.BoolVar(&o.strict, "strict", false, "exit 1 when a performance target is missed")
 	flag.BoolVar(&o.verbose, "v", false, "print wrk's own output and the servers' logs")
 	flag.Parse()
@@ -92,6 +96,7 @@ type row struct {
 	p50, p90, p99, max time.Duration
 	non2xx, errors     int64
 	cpuPerReq          time.Duration // server + its stores
+	storesPerReq       time.Duration // of which redis-server and mariadbd
 	other              float64       // share of the machine used by unrelated processes
 	note               string
 }
@@ -100,6 +105,7 @@ type row struct {
 func (r *row) account(u usage, n int64) {
 	if n > 0 {
 		r.cpuPerReq = (u.server + u.deps) / time.Duration(n)
+		r.storesPerReq = u.deps / time.Duration(n)
 	}
 	r.other = u.otherShare()
 }
@@ -157,18 +163,18 @@ func run(ctx context.Context, o options) error {
 	if err != nil {
 		return err
 	}
-	baseline, err := benchproc.Start("baseline", o.baselineBin, dir+"/baseline.log", bport, nil, "-addr", fmt.Sprintf("127.0.0.1:%d", bport))
+	baseline, err := benchproc.Start("baseline", o.baselineBin, dir+"/baseline.log", bport, strings.Fields(o.baselineEnv), "-addr", fmt.Sprintf("127.0.0.1:%d", bport))
 	if err != nil {
 		return err
 	}
 	defer func() { _ = baseline.Stop(5 * time.Second) }()
-	project, err := benchproc.Start("project", o.projectBin, dir+"/youthvoice.log", pport, []string{
+	project, err := benchproc.Start("project", o.projectBin, dir+"/youthvoice.log", pport, append([]string{
 		"YV_ADDR=127.0.0.1:" + fmt.Sprint(pport),
 		"YV_MYSQL_DSN=" + db.dsn,
 		"YV_REDIS_ADDR=" + o.redisAddr,
 		"YV_LOG_LEVEL=warn",
 		"YV_DATA_DIR=" + dir + "/data",
-	}, "serve")
+	}, strings.Fields(o.projectEnv)...), "serve")
 	if err != nil {
 		return err
 	}
@@ -437,17 +443,18 @@ func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d)/1e6) 
 func printTable(rows []row) {
 	fmt.Println()
 	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "server\tmode\treq/s\tp50\tp90\tp99\tmax\tnon-2xx|bad\terrors\tcpu/req\tother cpu\tcheck\t")
+	fmt.Fprintln(tw, "server\tmode\treq/s\tp50\tp90\tp99\tmax\tnon-2xx|bad\terrors\tcpu/req\t(stores)\tother cpu\tcheck\t")
 	busy := false
 	for _, r := range rows {
-		fmt.Fprintf(tw, "%s\t%s\t%.0f\t%s\t%s\t%s\t%s\t%d\t%d\t%.0f µs\t%.0f%%\t%s\t\n",
+		fmt.Fprintf(tw, "%s\t%s\t%.0f\t%s\t%s\t%s\t%s\t%d\t%d\t%.0f µs\t%.0f µs\t%.0f%%\t%s\t\n",
 			r.server, r.mode, r.rps, ms(r.p50), ms(r.p90), ms(r.p99), ms(r.max), r.non2xx, r.errors,
-			float64(r.cpuPerReq)/1e3, 100*r.other, r.note)
+			float64(r.cpuPerReq)/1e3, float64(r.storesPerReq)/1e3, 100*r.other, r.note)
 		busy = busy || r.other > 0.10
 	}
 	tw.Flush()
 	fmt.Println()
-	fmt.Println("cpu/req: CPU time of the server and, for the project, of redis-server and mariadbd, per completed request.")
+	fmt.Println("cpu/req: CPU time of the server and, for the project, of redis-server and mariadbd, per completed request;")
+	fmt.Println("(stores): the part of it used by redis-server and mariadbd.")
 	fmt.Println("other cpu: share of the machine's CPUs used meanwhile by unrelated processes.")
 	if busy {
 		fmt.Println("WARNING: other processes used more than 10% of the machine during some runs; req/s and latencies are disturbed (cpu/req much less so).")
