@@ -1322,3 +1322,71 @@ func TestProposalRules(t *testing.T) {
 		wantErr(t, "accepting a proposal of a slot already booked", err, service.ErrConflict, "already_booked")
 	})
 }
+
+// TestAcceptAtAnotherTime: a booking accepted at a time other than the
+// requested slot gives the requested slot back and holds the slot it was
+// moved to (refused when that slot is full), or no slot when the time is
+// off the booking grid.
+func TestAcceptAtAnotherTime(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *model.DB) {
+		f := setup(t, db)
+		p := fullProfile("青年之家甲站")
+		p.SlotCapacity = 1
+		f.save(t, f.adminA, f.uniA.ID, p)
+		left := func(at time.Time) int {
+			t.Helper()
+			slots, err := f.svc.Slots(f.ctx, f.uniA.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, s := range slots {
+				if s.Start.Equal(at) {
+					return s.Left
+				}
+			}
+			t.Fatalf("no slot at %v", at)
+			return 0
+		}
+		requested, moved := bj(3, 10, 0), bj(3, 14, 0)
+		b := f.book(t, f.studentA, &requested)
+		acc := f.accept(t, f.duty1, b.ID, &moved)
+		stored := f.booking(t, b.ID)
+		for _, x := range []model.Booking{acc, stored} {
+			if x.SlotStart == nil || !x.SlotStart.Equal(moved) || x.SlotEnd == nil || !x.SlotEnd.Equal(moved.Add(time.Hour)) ||
+				x.ConfirmedAt == nil || !x.ConfirmedAt.Equal(moved) {
+				t.Fatalf("booking accepted at another slot: %+v", x)
+			}
+		}
+		if l := left(requested); l != 1 {
+			t.Fatalf("requested slot shows %d left after the move, want 1", l)
+		}
+		if l := left(moved); l != 0 {
+			t.Fatalf("slot moved to shows %d left, want 0", l)
+		}
+		_, err := f.svc.Book(f.ctx, f.studentA2, station.BookInput{Service: "心理咨询", SlotStart: &moved, Phone: "13800138000"})
+		wantErr(t, "booking the slot taken by the move", err, service.ErrConflict, "slot_full")
+
+		// Moving another booking into the full slot is refused and changes nothing.
+		second := f.book(t, f.studentA2, &requested)
+		_, err = f.svc.Respond(f.ctx, f.duty1, second.ID, station.Response{Action: station.ActionAccept, Time: &moved, Place: place})
+		wantErr(t, "accepting into a full slot", err, service.ErrConflict, "slot_full")
+		if s := f.booking(t, second.ID); s.Status != model.BookingSubmitted || !s.SlotStart.Equal(requested) || s.ConfirmedAt != nil {
+			t.Fatalf("refused accept changed the booking: %+v", s)
+		}
+		// Off the grid (10:30 with 60-minute slots): the booking holds no slot.
+		off := bj(3, 10, 30)
+		f.accept(t, f.duty1, second.ID, &off)
+		if s := f.booking(t, second.ID); s.SlotStart != nil || s.SlotEnd != nil || s.ConfirmedAt == nil || !s.ConfirmedAt.Equal(off) {
+			t.Fatalf("booking accepted off the grid: %+v", s)
+		}
+		if l := left(requested); l != 1 {
+			t.Fatalf("requested slot shows %d left after an off-grid accept, want 1", l)
+		}
+		// Accepted at its own slot, a booking keeps it.
+		own := f.book(t, newUser(t, db, model.RoleStudent, &f.uniA.ID, true), &requested)
+		f.accept(t, f.duty1, own.ID, &requested)
+		if s := f.booking(t, own.ID); s.SlotStart == nil || !s.SlotStart.Equal(requested) || left(requested) != 0 {
+			t.Fatalf("booking accepted at its own slot: %+v", s)
+		}
+	})
+}

@@ -210,6 +210,17 @@ func (s *Service) Respond(ctx context.Context, admin model.User, id uint64, r Re
 			if r.Place == "" {
 				return service.Invalid("place_required", "请填写服务地点", map[string]string{"place": "请填写地点"})
 			}
+			if b.SlotStart == nil || !at.Equal(*b.SlotStart) {
+				// Accepted at another time: the booking gives up the
+				// requested slot and holds the one it was moved to, if the
+				// time is one of the station's slots, or none.
+				start, end, err := s.moveSlot(ctx, b, *at, "确认的时段已约满，请选择其他时间", "该同学在这个时段已有预约，请选择其他时间")
+				if err != nil {
+					return err
+				}
+				upd["slot_start"], upd["slot_end"] = start, end
+				b.SlotStart, b.SlotEnd = start, end
+			}
 			upd["status"], upd["confirmed_at"], upd["place"] = model.BookingAccepted, *at, r.Place
 			b.Status, b.ConfirmedAt, b.Place = model.BookingAccepted, at, r.Place
 			result, detail = "已确认", at.In(clock.Beijing).Format("01-02 15:04")+" "+r.Place
@@ -294,6 +305,46 @@ func (s *Service) checkProposal(ctx context.Context, b model.Booking, t time.Tim
 		return service.Conflict("slot_full", "该时段已约满，请建议其他时间", field("该时段已约满"))
 	}
 	return nil
+}
+
+// moveSlot is the slot booking b holds once it is moved to time at: the
+// station's slot starting at at, or none (nil, nil) when at is not a slot
+// start (an appointment arranged outside the booking grid holds no slot).
+// Moving into a slot is refused when it is full or when the student holds
+// it with another booking (fullMsg, mineMsg). The station lock (MySQL)
+// serialises this with Book's capacity check, so a slot never overfills.
+func (s *Service) moveSlot(ctx context.Context, b model.Booking, at time.Time, fullMsg, mineMsg string) (start, end *time.Time, err error) {
+	var st model.Station
+	if err := s.db.ForUpdate(ctx).Take(&st, b.StationID).Error; err != nil {
+		return nil, nil, err
+	}
+	cal, err := ParseCalendar(st.Hours, st.ClosedDates)
+	if err != nil {
+		return nil, nil, err
+	}
+	at = at.UTC()
+	if !cal.IsSlot(at, st.SlotMinutes) {
+		return nil, nil, nil
+	}
+	var mine int64
+	if err := s.db.Conn(ctx).Model(&model.Booking{}).
+		Where("station_id = ? AND student_id = ? AND slot_start = ? AND status IN ? AND id <> ?", st.ID, b.StudentID, at, activeStatuses, b.ID).
+		Count(&mine).Error; err != nil {
+		return nil, nil, err
+	}
+	field := map[string]string{"time": "请选择其他时间"}
+	if mine > 0 {
+		return nil, nil, service.Conflict("already_booked", mineMsg, field)
+	}
+	full, err := s.slotFull(ctx, st, at, b.ID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if full {
+		return nil, nil, service.Conflict("slot_full", fullMsg, field)
+	}
+	e := at.Add(time.Duration(st.SlotMinutes) * time.Minute)
+	return &at, &e, nil
 }
 
 // slotFull reports whether the slot starting at start has no place left
@@ -437,32 +488,13 @@ func (s *Service) AcceptProposal(ctx context.Context, student model.User, id uin
 			if b.ProposedAt == nil || !b.ProposedAt.After(s.now()) {
 				return service.Conflict("proposal_expired", "建议的时间已过，请取消后重新预约", nil)
 			}
-			// The station lock (MySQL) serialises this with Book's
-			// capacity check, so the slot never overfills.
-			var st model.Station
-			if err := s.db.ForUpdate(ctx).Take(&st, b.StationID).Error; err != nil {
-				return err
-			}
 			at := b.ProposedAt.UTC()
-			var mine int64
-			if err := s.db.Conn(ctx).Model(&model.Booking{}).
-				Where("station_id = ? AND student_id = ? AND slot_start = ? AND status IN ? AND id <> ?", st.ID, b.StudentID, at, activeStatuses, b.ID).
-				Count(&mine).Error; err != nil {
-				return err
-			}
-			if mine > 0 {
-				return service.Conflict("already_booked", "你已预约该时段，可在「我的预约」中查看", nil)
-			}
-			full, err := s.slotFull(ctx, st, at, b.ID)
+			start, end, err := s.moveSlot(ctx, *b, at, "建议的时段已约满，请取消后重新预约", "你已预约该时段，可在「我的预约」中查看")
 			if err != nil {
 				return err
 			}
-			if full {
-				return service.Conflict("slot_full", "建议的时段已约满，请取消后重新预约", nil)
-			}
-			end := at.Add(time.Duration(st.SlotMinutes) * time.Minute)
-			extra["confirmed_at"], extra["slot_start"], extra["slot_end"] = at, at, end
-			b.ConfirmedAt, b.SlotStart, b.SlotEnd = &at, &at, &end
+			extra["confirmed_at"], extra["slot_start"], extra["slot_end"] = at, start, end
+			b.ConfirmedAt, b.SlotStart, b.SlotEnd = &at, start, end
 			return nil
 		}, extra,
 		func(ctx context.Context, b model.Booking) error {
