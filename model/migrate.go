@@ -24,6 +24,7 @@ var migrations = []migration{
 	{3, "cadre applications, boards, questions, answers, outbox claims", migrate0003},
 	{4, "stations, station admins, bookings, service kinds", migrate0004},
 	{5, "interactions: one index (created_at, openid)", migrate0005},
+	{6, "followers: time of the event that set the state", migrate0006},
 }
 
 // schemaMigration records an applied step.

@@ -10,8 +10,11 @@ type Follower struct {
 	SceneKey       string     `gorm:"size:128;not null;default:''"`
 	SubscribedAt   *time.Time `gorm:""`
 	UnsubscribedAt *time.Time `gorm:""`
-	CreatedAt      time.Time  `gorm:"not null"`
-	UpdatedAt      time.Time  `gorm:"not null"`
+	// StatusEventAt is WeChat's CreateTime of the subscribe or unsubscribe
+	// event that set Subscribed: an older event delivered later is ignored.
+	StatusEventAt *time.Time `gorm:""`
+	CreatedAt     time.Time  `gorm:"not null"`
+	UpdatedAt     time.Time  `gorm:"not null"`
 }
 
 // Interaction records one inbound message or event, for the assessment

@@ -221,12 +221,12 @@ func (s *Service) respond(ctx context.Context, m *message.MixMessage, now time.T
 	case message.MsgTypeEvent:
 		switch m.Event {
 		case message.EventSubscribe:
-			if err := s.subscribe(ctx, openID, sceneKey(m.EventKey), now); err != nil {
+			if err := s.subscribe(ctx, openID, sceneKey(m.EventKey), sentAt(m.CreateTime, now), now); err != nil {
 				return Reply{}, err
 			}
 			reply.Text = s.menu.Welcome()
 		case message.EventUnsubscribe:
-			if err := s.unsubscribe(ctx, openID, now); err != nil {
+			if err := s.unsubscribe(ctx, openID, sentAt(m.CreateTime, now), now); err != nil {
 				return Reply{}, err
 			}
 		case message.EventClick:
@@ -278,34 +278,46 @@ func sceneKey(eventKey string) string {
 }
 
 // subscribe creates or revives the follower; a new scene key replaces the
-// old one, an empty one keeps it.
-func (s *Service) subscribe(ctx context.Context, openID, scene string, now time.Time) error {
-	f := model.Follower{OpenID: openID, Subscribed: true, SceneKey: scene, SubscribedAt: &now, CreatedAt: now, UpdatedAt: now}
-	update := map[string]any{"subscribed": true, "subscribed_at": now, "updated_at": now}
+// old one, an empty one keeps it. at is the event's CreateTime.
+func (s *Service) subscribe(ctx context.Context, openID, scene string, at, now time.Time) error {
+	update := map[string]any{"subscribed": true, "subscribed_at": now}
 	if scene != "" {
 		update["scene_key"] = scene
 	}
-	err := s.db.Conn(ctx).Clauses(clause.OnConflict{
-		Columns:   []clause.Column{{Name: "openid"}},
-		DoUpdates: clause.Assignments(update),
-	}).Create(&f).Error
-	if err != nil {
+	f := model.Follower{OpenID: openID, Subscribed: true, SceneKey: scene, SubscribedAt: &now}
+	if err := s.setFollower(ctx, f, update, at, now); err != nil {
 		return fmt.Errorf("保存关注者失败: %w", err)
 	}
 	return nil
 }
 
 // unsubscribe marks the follower as gone and keeps their data.
-func (s *Service) unsubscribe(ctx context.Context, openID string, now time.Time) error {
-	f := model.Follower{OpenID: openID, Subscribed: false, UnsubscribedAt: &now, CreatedAt: now, UpdatedAt: now}
-	err := s.db.Conn(ctx).Clauses(clause.OnConflict{
-		Columns:   []clause.Column{{Name: "openid"}},
-		DoUpdates: clause.Assignments(map[string]any{"subscribed": false, "unsubscribed_at": now, "updated_at": now}),
-	}).Create(&f).Error
-	if err != nil {
+func (s *Service) unsubscribe(ctx context.Context, openID string, at, now time.Time) error {
+	f := model.Follower{OpenID: openID, Subscribed: false, UnsubscribedAt: &now}
+	if err := s.setFollower(ctx, f, map[string]any{"subscribed": false, "unsubscribed_at": now}, at, now); err != nil {
 		return fmt.Errorf("更新关注者失败: %w", err)
 	}
 	return nil
+}
+
+// setFollower stores the state a subscribe or unsubscribe event sent at
+// at: a new follower is created with it (f); an existing one is updated
+// (update) unless a newer event has set its state already — WeChat does
+// not deliver pushes in order (a subscribe retried after the user's
+// unsubscribe), and the later event is the user's current state.
+func (s *Service) setFollower(ctx context.Context, f model.Follower, update map[string]any, at, now time.Time) error {
+	return s.db.WithTx(ctx, func(ctx context.Context) error {
+		f.StatusEventAt, f.CreatedAt, f.UpdatedAt = &at, now, now
+		tx := s.db.Conn(ctx)
+		if err := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "openid"}}, DoNothing: true}).Create(&f).Error; err != nil {
+			return err
+		}
+		update["status_event_at"], update["updated_at"] = at, now
+		res := tx.Model(&model.Follower{}).
+			Where("openid = ? AND (status_event_at IS NULL OR status_event_at <= ?)", f.OpenID, at).
+			Updates(update)
+		return res.Error
+	})
 }
 
 // templateFinished stores WeChat's delivery report and applies it to the

@@ -329,6 +329,59 @@ func TestHandleFollowers(t *testing.T) {
 	})
 }
 
+// WeChat does not deliver pushes in order: a subscribe that arrives
+// after the user's later unsubscribe (a retry, another instance) must not
+// make them a follower again, nor the reverse.
+func TestHandleFollowerEventsOutOfOrder(t *testing.T) {
+	svEachBackend(t, func(t *testing.T, b svBackend) {
+		s := newSvc(t, b.db, b.store, nil, callback.Options{})
+		ctx := context.Background()
+		created := s.clock.Now().Unix()
+		cases := []struct {
+			name   string
+			events []*message.MixMessage
+			want   bool
+			scene  string
+		}{
+			{"a late subscribe after the unsubscribe", []*message.MixMessage{
+				svEvent("oOrder_user_0000000000000001", message.EventUnsubscribe, "", created+10),
+				svEvent("oOrder_user_0000000000000001", message.EventSubscribe, "qrscene_old", created),
+			}, false, ""},
+			{"a late unsubscribe after the re-subscribe", []*message.MixMessage{
+				svEvent("oOrder_user_0000000000000002", message.EventSubscribe, "qrscene_a", created),
+				svEvent("oOrder_user_0000000000000002", message.EventSubscribe, "qrscene_b", created+20),
+				svEvent("oOrder_user_0000000000000002", message.EventUnsubscribe, "", created+10),
+			}, true, "b"},
+			{"in order", []*message.MixMessage{
+				svEvent("oOrder_user_0000000000000003", message.EventSubscribe, "qrscene_a", created),
+				svEvent("oOrder_user_0000000000000003", message.EventUnsubscribe, "", created+10),
+				svEvent("oOrder_user_0000000000000003", message.EventSubscribe, "", created+20),
+			}, true, "a"},
+			{"the same second: the later delivery wins", []*message.MixMessage{
+				svEvent("oOrder_user_0000000000000004", message.EventSubscribe, "", created),
+				svEvent("oOrder_user_0000000000000004", message.EventUnsubscribe, "", created),
+			}, false, ""},
+		}
+		for _, tc := range cases {
+			t.Run(tc.name, func(t *testing.T) {
+				for _, m := range tc.events {
+					if _, err := s.svc.Handle(ctx, m); err != nil {
+						t.Fatal(err)
+					}
+				}
+				f, ok := svFollower(t, b.db, string(tc.events[0].FromUserName))
+				if !ok || f.Subscribed != tc.want || f.SceneKey != tc.scene {
+					t.Fatalf("follower %+v (found %v), want subscribed=%v scene=%q", f, ok, tc.want, tc.scene)
+				}
+				// Every push is still recorded as an interaction.
+				svEventually(t, "interactions recorded", func() bool {
+					return len(svInteractions(t, b.db, string(tc.events[0].FromUserName))) == len(tc.events)
+				})
+			})
+		}
+	})
+}
+
 func TestHandleRepliesAndRecords(t *testing.T) {
 	svEachBackend(t, func(t *testing.T, b svBackend) {
 		s := newSvc(t, b.db, b.store, nil, callback.Options{})
