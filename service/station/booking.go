@@ -204,8 +204,9 @@ func (s *Service) team(ctx context.Context, stationID uint64) ([]model.StationAd
 // on duty that weekday while the station is open; every member when it is
 // closed or nobody is on duty. Only members bound to WeChat count (alerts
 // reach nobody else); when the station has no such member — no team yet,
-// or nobody bound — the university's admins are alerted instead, so a
-// booking is not left unnoticed until its escalation.
+// or nobody bound — the university's admins are alerted instead (the
+// province admins when it has none either), so a booking is not left
+// unnoticed until its escalation.
 func (s *Service) onDuty(ctx context.Context, st model.Station, cal Calendar, t time.Time) ([]model.User, error) {
 	rows, users, err := s.team(ctx, st.ID)
 	if err != nil {
@@ -237,10 +238,20 @@ func (s *Service) onDuty(ctx context.Context, st model.Station, cal Calendar, t 
 	return out, nil
 }
 
-// universityAdmins are the admins (团委管理员) of university uni.
+// universityAdmins are the admins (团委管理员) of university uni bound to
+// WeChat; when it has none, the province admins, so that an alert about
+// one of its bookings reaches somebody who can act (and appoint a team).
 func (s *Service) universityAdmins(ctx context.Context, uni uint64) ([]model.User, error) {
+	bound := "openid IS NOT NULL AND openid <> ''"
 	var admins []model.User
-	err := s.db.Conn(ctx).Where("role = ? AND university_id = ?", model.RoleUniversityAdm, uni).Order("id").Find(&admins).Error
+	if err := s.db.Conn(ctx).Where("role = ? AND university_id = ?", model.RoleUniversityAdm, uni).Where(bound).
+		Order("id").Find(&admins).Error; err != nil {
+		return nil, err
+	}
+	if len(admins) > 0 {
+		return admins, nil
+	}
+	err := s.db.Conn(ctx).Where("role = ?", model.RoleProvinceAdmin).Where(bound).Order("id").Find(&admins).Error
 	return admins, err
 }
 

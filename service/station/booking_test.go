@@ -1123,6 +1123,36 @@ func TestNoTeamAlertsUniversityAdmins(t *testing.T) {
 	})
 }
 
+// TestNoTeamNoAdminsAlertsProvince: when neither the station's team nor
+// the university's admins can be alerted (none bound to WeChat), a new
+// booking and its missed deadline go to the province admins instead of
+// nobody.
+func TestNoTeamNoAdminsAlertsProvince(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *model.DB) {
+		f := setup(t, db)
+		if err := f.svc.RemoveMember(f.ctx, f.adminB, f.uniB.ID, f.bRow.ID); err != nil {
+			t.Fatal(err)
+		}
+		// The university admin has unbound WeChat.
+		if err := db.Conn(f.ctx).Model(&model.User{}).Where("id = ?", f.adminB.ID).Update("openid", nil).Error; err != nil {
+			t.Fatal(err)
+		}
+		province2 := newUser(t, db, model.RoleProvinceAdmin, nil, true)
+		newUser(t, db, model.RoleProvinceAdmin, nil, false) // cannot be alerted
+
+		b := f.book(t, f.studentB, nil) // Monday 10:00: due 11:00
+		wantRecipients(t, "booking_new", f.alertsFor(t, "booking_new", b.ID), f.province, province2)
+		f.clk.Set(t0.Add(time.Hour))
+		f.sweep(t, station.SweepResult{Reminded: 1, Escalated: 1})
+		wantRecipients(t, "booking_escalated", f.alertsFor(t, "booking_escalated", b.ID), f.province, province2)
+
+		// A university admin who binds again is alerted instead.
+		adminB2 := newUser(t, db, model.RoleUniversityAdm, &f.uniB.ID, true)
+		later := f.book(t, f.studentB, nil)
+		wantRecipients(t, "booking_new", f.alertsFor(t, "booking_new", later.ID), adminB2)
+	})
+}
+
 // TestNoSecondBookingOfASlot: a student cannot hold two places in one slot
 // (a double submit, or going back and submitting again), not even when
 // both submits race; another slot, another student, or the same slot after
