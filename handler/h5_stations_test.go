@@ -934,6 +934,13 @@ func TestStationOverview(t *testing.T) {
 		r = pp.get("/h5/station?uni=" + codeSZU)
 		wantStatus(t, r, http.StatusOK)
 		wantBody(t, r, "已建成", `href="/h5/station/edit?uni=`+codeSZU+`"`)
+		wantNoBody(t, r, `id="missing"`)
+		// A built station that loses its lead stays built, with the loss shown.
+		if err := db.Conn(context.Background()).Where("category = ?", model.CategoryLead).Delete(&model.StationAdmin{}).Error; err != nil {
+			t.Fatal(err)
+		}
+		wantBody(t, pp.get("/h5/admin/stations?status=built"), `data-status="built"`, "建成后缺失：负责人")
+		wantBody(t, pp.get("/h5/station?uni="+codeSZU), "已建成", "不再满足以下要求", `<li>负责人</li>`)
 		r = pp.get("/h5/station/edit?uni=" + codeSCUT)
 		wantStatus(t, r, http.StatusOK)
 		wantBody(t, r, "建立服务站", "华南理工大学青年之家")

@@ -462,6 +462,23 @@ func TestConstructionChecklist(t *testing.T) {
 		}
 		err = f.svc.ConfirmBuilt(f.ctx, f.province, f.uniA.ID)
 		wantErr(t, "confirming twice", err, service.ErrConflict, "already_built")
+		// What a built station loses later is listed; it stays built.
+		var leads []model.StationAdmin
+		if err := db.Conn(f.ctx).Where("category = ?", model.CategoryLead).Find(&leads).Error; err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range leads {
+			if err := f.svc.RemoveMember(f.ctx, f.adminA, f.uniA.ID, l.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if c := status(f.province); c.Status != station.StatusBuilt || !slices.Equal(c.Missing, []string{"负责人"}) || c.BuiltAt == nil {
+			t.Fatalf("built station without a lead: %+v", c)
+		}
+		f.add(t, f.adminA, f.uniA.ID, f.lead, model.CategoryLead)
+		if c := status(f.province); c.Status != station.StatusBuilt || c.Missing != nil {
+			t.Fatalf("built station with its lead back: %+v", c)
+		}
 		// Built stays built after the deadline.
 		f.clk.Set(time.Date(2026, 12, 1, 0, 0, 0, 0, clock.Beijing))
 		if c := status(f.province); c.Status != station.StatusBuilt {

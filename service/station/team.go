@@ -306,7 +306,10 @@ func (s *Service) construction(u model.University, st *model.Station, team []mod
 	late := s.clk.Now().After(c.Deadline)
 	switch {
 	case st != nil && st.BuiltAt != nil:
-		c.Status, c.Missing = StatusBuilt, nil
+		// The province's confirmation stands, but what the station has
+		// lost since (a lead who left, a profile emptied) is still listed,
+		// for the university to restore and the province to see.
+		c.Status = StatusBuilt
 	case len(c.Missing) == 0:
 		// Ready stays ready after the deadline, so the province admin
 		// finds it among those awaiting confirmation; Overdue says it is
