@@ -27,6 +27,22 @@ func (f *fixture) accept(t *testing.T, admin model.User, id uint64, at *time.Tim
 	return b
 }
 
+// left is how many places the slot starting at at has left at uni's station.
+func (f *fixture) left(t *testing.T, uni uint64, at time.Time) int {
+	t.Helper()
+	slots, err := f.svc.Slots(f.ctx, uni)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range slots {
+		if s.Start.Equal(at) {
+			return s.Left
+		}
+	}
+	t.Fatalf("no slot at %v", at)
+	return 0
+}
+
 func (f *fixture) countBookings(t *testing.T) int64 {
 	t.Helper()
 	var n int64
@@ -1231,20 +1247,7 @@ func TestProposalRules(t *testing.T) {
 		p.SlotCapacity = 1
 		p.Closed = []station.Closure{{Date: "2026-03-04", Reason: "校运会"}}
 		f.save(t, f.adminA, f.uniA.ID, p)
-		left := func(at time.Time) int {
-			t.Helper()
-			slots, err := f.svc.Slots(f.ctx, f.uniA.ID)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, s := range slots {
-				if s.Start.Equal(at) {
-					return s.Left
-				}
-			}
-			t.Fatalf("no slot at %v", at)
-			return 0
-		}
+		left := func(at time.Time) int { t.Helper(); return f.left(t, f.uniA.ID, at) }
 		propose := func(id uint64, at time.Time, where string) (model.Booking, error) {
 			return f.svc.Respond(f.ctx, f.duty1, id, station.Response{Action: station.ActionPropose, Time: &at, Place: where})
 		}
@@ -1363,20 +1366,7 @@ func TestAcceptAtAnotherTime(t *testing.T) {
 		p := fullProfile("青年之家甲站")
 		p.SlotCapacity = 1
 		f.save(t, f.adminA, f.uniA.ID, p)
-		left := func(at time.Time) int {
-			t.Helper()
-			slots, err := f.svc.Slots(f.ctx, f.uniA.ID)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, s := range slots {
-				if s.Start.Equal(at) {
-					return s.Left
-				}
-			}
-			t.Fatalf("no slot at %v", at)
-			return 0
-		}
+		left := func(at time.Time) int { t.Helper(); return f.left(t, f.uniA.ID, at) }
 		requested, moved := bj(3, 10, 0), bj(3, 14, 0)
 		b := f.book(t, f.studentA, &requested)
 		acc := f.accept(t, f.duty1, b.ID, &moved)
