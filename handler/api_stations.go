@@ -53,6 +53,10 @@ func (w *Web) registerStationAPI(r gin.IRouter) {
 		_, err := w.stations.Rate(ctx, u, id, r.Rating, r.Comment)
 		return err
 	}))
+	r.POST("/bookings/:id/phone", bookingAction(w, func(ctx context.Context, u model.User, id uint64, r apiPhoneRequest) error {
+		_, err := w.stations.SetPhone(ctx, u, id, r.Phone)
+		return err
+	}))
 	r.POST("/questions/:id/referral", w.apiRefer)
 }
 
@@ -435,6 +439,10 @@ type apiRespondRequest struct {
 type apiServeRequest struct {
 	Result   string `json:"result" binding:"max=2000"`
 	FollowUp bool   `json:"follow_up"`
+}
+
+type apiPhoneRequest struct {
+	Phone string `json:"phone" binding:"max=40"`
 }
 
 type apiRateBookingRequest struct {

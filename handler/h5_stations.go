@@ -35,6 +35,7 @@ func (w *Web) registerStationPages(h gin.IRouter) {
 	h.POST("/bookings/:id/serve", w.serveSubmit)
 	h.POST("/bookings/:id/noshow", w.noShowSubmit)
 	h.POST("/bookings/:id/rate", w.rateSubmit)
+	h.POST("/bookings/:id/phone", w.phoneSubmit)
 	h.GET("/station", w.consolePage)
 	h.GET("/station/edit", w.profileForm)
 	h.POST("/station/edit", w.profileSubmit)
@@ -398,6 +399,8 @@ type bookingView struct {
 	ResponseRecord string
 	// What the viewer may do now.
 	CanRespond, CanFinish, CanCancel, CanAcceptProposal, CanRate bool
+	// CanSetPhone: the student may leave or change the contact phone.
+	CanSetPhone bool
 }
 
 func (w *Web) bookingPage(c *gin.Context) {
@@ -435,6 +438,7 @@ func (w *Web) showBooking(c *gin.Context, u model.User, status int, action strin
 	p.CanRespond = v.Access.Admin && v.Status == model.BookingSubmitted
 	p.CanFinish = v.Access.Admin && v.Status == model.BookingAccepted
 	p.CanCancel = v.Access.Student && active
+	p.CanSetPhone = v.Access.Student && active
 	p.CanAcceptProposal = v.Access.Student && v.Status == model.BookingProposed
 	p.CanRate = v.Access.Student && v.Status == model.BookingServed && v.Rating == 0
 	if v.FirstResponseAt != nil {
@@ -489,6 +493,8 @@ func bookingNotice(key string, v station.BookingView) string {
 		return "已标记为未到场。"
 	case "rated":
 		return "感谢你的评价！"
+	case "phone":
+		return "联系电话已保存，服务站会通过这个号码联系你。"
 	}
 	return ""
 }
@@ -520,6 +526,22 @@ func (r *respondRequest) form() map[string]string {
 	a := r.action()
 	return map[string]string{a + ".time": r.Time, a + ".place": r.Place, a + ".note": r.Note,
 		a + ".reason": r.Reason, a + ".alternatives": r.Alternatives}
+}
+
+type phoneRequest struct {
+	Phone string `form:"phone" binding:"max=40"`
+}
+
+func (r *phoneRequest) action() string { return "phone" }
+
+func (r *phoneRequest) form() map[string]string { return map[string]string{"phone.phone": r.Phone} }
+
+func (w *Web) phoneSubmit(c *gin.Context) {
+	var req phoneRequest
+	w.postBooking(c, &req, func(u model.User, id uint64) (string, error) {
+		_, err := w.stations.SetPhone(c.Request.Context(), u, id, req.Phone)
+		return "phone", err
+	})
 }
 
 type serveRequest struct {

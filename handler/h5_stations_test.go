@@ -874,6 +874,30 @@ func TestReferralFromQuestion(t *testing.T) {
 		wantBody(t, page, "【转介自提问】", "由团学干部从提问转介", `id="cancel-form"`)
 		r = sp.get("/h5/bookings/mine")
 		wantBody(t, r, "心理咨询", "学业辅导")
+
+		// A referred booking has no phone: the student is asked for one.
+		bookingPath := "/h5/bookings/" + m[1]
+		r = sp.get(bookingPath)
+		wantBody(t, r, "请留下联系电话", `id="phone-form"`)
+		wantNoBody(t, r, `id="contact-phone"`)
+		wantNoBody(t, ap.get(bookingPath), `id="phone-form"`) // the admin cannot set it
+		r = sp.post(bookingPath+"/phone", url.Values{"phone": {"020-8718"}})
+		wantStatus(t, r, http.StatusBadRequest)
+		if got := fieldError(r.Body, "phone"); got != "请填写 11 位手机号" {
+			t.Fatalf("phone error %q", got)
+		}
+		if v, _ := inputValue(r.Body, "phone-input"); v != "020-8718" {
+			t.Fatalf("typed phone lost after an error: %q", v)
+		}
+		wantStatus(t, ap.post(bookingPath+"/phone", url.Values{"phone": {"13900139000"}}), http.StatusForbidden)
+		wantRedirect(t, sp.post(bookingPath+"/phone", url.Values{"phone": {"13900139000"}}), http.StatusSeeOther, bookingPath+"?notice=phone")
+		r = sp.get(bookingPath + "?notice=phone")
+		wantBody(t, r, "联系电话已保存", `id="contact-phone">13900139000`, "修改联系电话")
+		wantBody(t, ap.get(bookingPath), `href="tel:13900139000"`)
+		// The same through the API.
+		wantAPIError(t, sp.api(http.MethodPost, "/api/v1/bookings/"+m[1]+"/phone", map[string]any{"phone": "123"}), http.StatusBadRequest, "bad_phone", "")
+		wantStatus(t, sp.api(http.MethodPost, "/api/v1/bookings/"+m[1]+"/phone", map[string]any{"phone": "13700137000"}), http.StatusOK)
+		wantBody(t, ap.get(bookingPath), `href="tel:13700137000"`)
 	})
 }
 

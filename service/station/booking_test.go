@@ -1410,3 +1410,71 @@ func TestAcceptAtAnotherTime(t *testing.T) {
 		}
 	})
 }
+
+// TestSetPhone: a referred booking starts without a contact phone; the
+// student (and only the student) leaves one while the booking is active,
+// and the station is told.
+func TestSetPhone(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *model.DB) {
+		f := setup(t, db)
+		q := f.question(t, f.studentA, model.QuestionOpen)
+		b, err := f.svc.Refer(f.ctx, f.cadreA, q.ID, "心理咨询", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b.ContactPhone != "" {
+			t.Fatalf("referred booking has phone %q", b.ContactPhone)
+		}
+		refusals := []struct {
+			name  string
+			actor model.User
+			phone string
+			kind  error
+			code  string
+		}{
+			{"not a mobile number", f.studentA, "020-87185614", service.ErrInvalid, "bad_phone"},
+			{"too short", f.studentA, "1380013800", service.ErrInvalid, "bad_phone"},
+			{"empty", f.studentA, "  ", service.ErrInvalid, "bad_phone"},
+			{"another student", f.studentA2, "13900139000", service.ErrNotFound, ""},
+			{"a station admin", f.duty1, "13900139000", service.ErrForbidden, ""},
+			{"the referring cadre", f.cadreA, "13900139000", service.ErrForbidden, ""},
+		}
+		for _, tc := range refusals {
+			_, err := f.svc.SetPhone(f.ctx, tc.actor, b.ID, tc.phone)
+			wantErr(t, "set phone: "+tc.name, err, tc.kind, tc.code)
+		}
+		if s := f.booking(t, b.ID); s.ContactPhone != "" {
+			t.Fatalf("refused phone stored: %q", s.ContactPhone)
+		}
+		got, err := f.svc.SetPhone(f.ctx, f.studentA, b.ID, " 13900139000 ")
+		if err != nil || got.ContactPhone != "13900139000" {
+			t.Fatalf("set phone: %+v, %v", got, err)
+		}
+		if s := f.booking(t, b.ID); s.ContactPhone != "13900139000" || s.Status != model.BookingSubmitted {
+			t.Fatalf("stored booking: %+v", s)
+		}
+		// The on-duty admin who got the new booking learns of it; the
+		// station admin sees the phone.
+		changed := f.alertsFor(t, "booking_changed", b.ID)
+		wantRecipients(t, "booking_changed", changed, f.duty1)
+		if d := data(t, changed[0]); d["phrase2"] != "留下电话" || strings.Contains(d["thing3"], "13900139000") {
+			t.Fatalf("booking_changed data %v (the phone is not sent through WeChat)", d)
+		}
+		v, err := f.svc.Get(f.ctx, f.duty1, b.ID)
+		if err != nil || v.ContactPhone != "13900139000" {
+			t.Fatalf("admin view: %+v, %v", v.ContactPhone, err)
+		}
+		// The same number again changes nothing and alerts nobody.
+		if _, err := f.svc.SetPhone(f.ctx, f.studentA, b.ID, "13900139000"); err != nil {
+			t.Fatal(err)
+		}
+		if n := len(f.alertsFor(t, "booking_changed", b.ID)); n != 1 {
+			t.Fatalf("%d booking_changed alerts, want 1", n)
+		}
+		if _, err := f.svc.Cancel(f.ctx, f.studentA, b.ID); err != nil {
+			t.Fatal(err)
+		}
+		_, err = f.svc.SetPhone(f.ctx, f.studentA, b.ID, "13700137000")
+		wantErr(t, "set phone on a cancelled booking", err, service.ErrConflict, "bad_state")
+	})
+}

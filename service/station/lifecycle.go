@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -400,6 +401,44 @@ func (s *Service) tellStation(ctx context.Context, b model.Booking, result, deta
 	return s.notify.Send(ctx, "booking_changed", to, bookingPath(b.ID), map[string]string{
 		"service": b.Service, "result": result, "detail": detail,
 	})
+}
+
+// SetPhone lets the student leave or change the contact phone of an
+// active booking: a booking referred by a cadre starts without one, and
+// the station has no other way to call the student. The station team
+// (whoever handles it, or the on-duty admins if nobody has yet) is told.
+func (s *Service) SetPhone(ctx context.Context, student model.User, id uint64, phone string) (model.Booking, error) {
+	phone = strings.TrimSpace(phone)
+	if !phoneRE.MatchString(phone) {
+		return model.Booking{}, service.Invalid("bad_phone", "请填写 11 位中国大陆手机号，方便站点联系你", map[string]string{"phone": "请填写 11 位手机号"})
+	}
+	var b model.Booking
+	err := s.db.WithTx(ctx, func(ctx context.Context) error {
+		var a Access
+		var err error
+		if b, a, err = s.load(ctx, student, id, true); err != nil {
+			return err
+		}
+		if err := studentOnly(ctx, &b, a); err != nil {
+			return err
+		}
+		if !slices.Contains(activeStatuses, b.Status) {
+			return service.Conflict("bad_state", "预约当前状态为「"+StatusName(b.Status)+"」，不能修改联系电话", nil)
+		}
+		if b.ContactPhone == phone {
+			return nil
+		}
+		if err := s.db.Conn(ctx).Model(&model.Booking{}).Where("id = ?", b.ID).
+			Updates(map[string]any{"contact_phone": phone, "updated_at": s.now()}).Error; err != nil {
+			return err
+		}
+		b.ContactPhone = phone
+		return s.tellStation(ctx, b, "留下电话", "请在预约详情中查看")
+	})
+	if err != nil {
+		return model.Booking{}, service.Wrap("修改联系电话", err)
+	}
+	return b, nil
 }
 
 // transition moves a booking the actor may act on from one of from to
