@@ -763,20 +763,7 @@ func TestSlotCapacityUnderConcurrency(t *testing.T) {
 		if ms := f.alerts(t, "booking_new"); len(ms) != 2 {
 			t.Fatalf("%d booking_new alerts, want 2", len(ms))
 		}
-		left := func(uni uint64, at time.Time) int {
-			t.Helper()
-			slots, err := f.svc.Slots(f.ctx, uni)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, s := range slots {
-				if s.Start.Equal(at) {
-					return s.Left
-				}
-			}
-			t.Fatalf("no slot at %v", at)
-			return 0
-		}
+		left := func(uni uint64, at time.Time) int { t.Helper(); return f.left(t, uni, at) }
 		if l := left(f.uniA.ID, slot); l != 0 {
 			t.Fatalf("full slot shows %d left", l)
 		}

@@ -414,12 +414,8 @@ func (s *Service) SetPhone(ctx context.Context, student model.User, id uint64, p
 	}
 	var b model.Booking
 	err := s.db.WithTx(ctx, func(ctx context.Context) error {
-		var a Access
 		var err error
-		if b, a, err = s.load(ctx, student, id, true); err != nil {
-			return err
-		}
-		if err := studentOnly(ctx, &b, a); err != nil {
+		if b, err = s.loadFor(ctx, student, id, studentOnly); err != nil {
 			return err
 		}
 		if !slices.Contains(activeStatuses, b.Status) {
@@ -441,18 +437,24 @@ func (s *Service) SetPhone(ctx context.Context, student model.User, id uint64, p
 	return b, nil
 }
 
+// loadFor reads booking id locked (inside a transaction) for u, and runs
+// check (studentOnly, adminOnly, …) on it.
+func (s *Service) loadFor(ctx context.Context, u model.User, id uint64, check func(ctx context.Context, b *model.Booking, a Access) error) (model.Booking, error) {
+	b, a, err := s.load(ctx, u, id, true)
+	if err != nil {
+		return b, err
+	}
+	return b, check(ctx, &b, a)
+}
+
 // transition moves a booking the actor may act on from one of from to
 // status `to` with extra updates; check runs on the loaded booking.
 func (s *Service) transition(ctx context.Context, u model.User, id uint64, from []string, to string,
 	check func(ctx context.Context, b *model.Booking, a Access) error, extra map[string]any, after func(ctx context.Context, b model.Booking) error) (model.Booking, error) {
 	var b model.Booking
 	err := s.db.WithTx(ctx, func(ctx context.Context) error {
-		var a Access
 		var err error
-		if b, a, err = s.load(ctx, u, id, true); err != nil {
-			return err
-		}
-		if err := check(ctx, &b, a); err != nil {
+		if b, err = s.loadFor(ctx, u, id, check); err != nil {
 			return err
 		}
 		ok := false
