@@ -14,23 +14,28 @@ import (
 // "other" share says how busy it was.
 
 type meter struct {
-	start           time.Time
-	busy, srv, deps time.Duration
-	self            time.Duration
-	serverPID       int
-	depPIDs         []int
+	start             time.Time
+	busy, srv         time.Duration
+	redis, db         time.Duration
+	self              time.Duration
+	serverPID         int
+	redisPIDs, dbPIDs []int
 }
 
-func startMeter(serverPID int, depPIDs []int) *meter {
-	return &meter{start: time.Now(), busy: benchproc.MachineBusy(), srv: benchproc.ProcCPU(serverPID), deps: benchproc.SumCPU(depPIDs),
-		self: benchproc.SelfCPU(), serverPID: serverPID, depPIDs: depPIDs}
+func startMeter(serverPID int, redisPIDs, dbPIDs []int) *meter {
+	return &meter{start: time.Now(), busy: benchproc.MachineBusy(), srv: benchproc.ProcCPU(serverPID),
+		redis: benchproc.SumCPU(redisPIDs), db: benchproc.SumCPU(dbPIDs),
+		self: benchproc.SelfCPU(), serverPID: serverPID, redisPIDs: redisPIDs, dbPIDs: dbPIDs}
 }
 
 // usage is one run's CPU.
 type usage struct {
-	server, deps, load, other time.Duration
-	wall                      time.Duration
+	server, redis, db, load, other time.Duration
+	wall                           time.Duration
 }
+
+// deps is the CPU of the stores.
+func (u usage) deps() time.Duration { return u.redis + u.db }
 
 // otherShare is the fraction of the machine used by everything else.
 func (u usage) otherShare() float64 {
@@ -43,10 +48,11 @@ func (m *meter) stop(extLoad time.Duration) usage {
 	u := usage{
 		wall:   time.Since(m.start),
 		server: benchproc.ProcCPU(m.serverPID) - m.srv,
-		deps:   benchproc.SumCPU(m.depPIDs) - m.deps,
+		redis:  benchproc.SumCPU(m.redisPIDs) - m.redis,
+		db:     benchproc.SumCPU(m.dbPIDs) - m.db,
 		load:   benchproc.SelfCPU() - m.self + extLoad,
 	}
-	u.other = benchproc.MachineBusy() - m.busy - u.server - u.deps - u.load
+	u.other = benchproc.MachineBusy() - m.busy - u.server - u.deps() - u.load
 	if u.other < 0 {
 		u.other = 0
 	}

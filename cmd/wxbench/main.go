@@ -96,7 +96,8 @@ type row struct {
 	p50, p90, p99, max time.Duration
 	non2xx, errors     int64
 	cpuPerReq          time.Duration // server + its stores
-	storesPerReq       time.Duration // of which redis-server and mariadbd
+	redisPerReq        time.Duration // of which redis-server
+	dbPerReq           time.Duration // and mariadbd
 	other              float64       // share of the machine used by unrelated processes
 	note               string
 }
@@ -104,8 +105,9 @@ type row struct {
 // account fills in the CPU columns of r from u for n completed requests.
 func (r *row) account(u usage, n int64) {
 	if n > 0 {
-		r.cpuPerReq = (u.server + u.deps) / time.Duration(n)
-		r.storesPerReq = u.deps / time.Duration(n)
+		r.cpuPerReq = (u.server + u.deps()) / time.Duration(n)
+		r.redisPerReq = u.redis / time.Duration(n)
+		r.dbPerReq = u.db / time.Duration(n)
 	}
 	r.other = u.otherShare()
 }
@@ -220,10 +222,8 @@ func run(ctx context.Context, o options) error {
 	}
 
 	// The stores' processes, whose CPU counts as the project's.
-	var deps []int
-	for _, ps := range benchproc.PidsByName("redis-server", "mariadbd", "mysqld") {
-		deps = append(deps, ps...)
-	}
+	pids := benchproc.PidsByName("redis-server", "mariadbd", "mysqld")
+	redisPIDs, dbPIDs := pids["redis-server"], append(pids["mariadbd"], pids["mysqld"]...)
 	var rows []row
 	var thr = map[string][]float64{}
 	var lastRateBase int64
@@ -236,7 +236,7 @@ func run(ctx context.Context, o options) error {
 				return err
 			}
 			logf("round %d: wrk -t%d -c%d -d%s against %s", round, o.threads, o.conns, o.duration, s.Name)
-			m := startMeter(s.PID(), deps)
+			m := startMeter(s.PID(), redisPIDs, dbPIDs)
 			r, err := runWrk(ctx, dir, s.URL, wo)
 			if err != nil {
 				return err
@@ -296,7 +296,7 @@ func run(ctx context.Context, o options) error {
 				return err
 			}
 			logf("round %d: %d req/s for %s against %s (open loop)", round, o.rate, o.rateDuration, s.Name)
-			m := startMeter(s.PID(), deps)
+			m := startMeter(s.PID(), redisPIDs, dbPIDs)
 			r := runRate(ctx, s.URL, ro)
 			u := m.stop(0)
 			lastRateBase = r.MsgIDBase
@@ -443,18 +443,18 @@ func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d)/1e6) 
 func printTable(rows []row) {
 	fmt.Println()
 	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "server\tmode\treq/s\tp50\tp90\tp99\tmax\tnon-2xx|bad\terrors\tcpu/req\t(stores)\tother cpu\tcheck\t")
+	fmt.Fprintln(tw, "server\tmode\treq/s\tp50\tp90\tp99\tmax\tnon-2xx|bad\terrors\tcpu/req\t(redis+db)\tother cpu\tcheck\t")
 	busy := false
 	for _, r := range rows {
-		fmt.Fprintf(tw, "%s\t%s\t%.0f\t%s\t%s\t%s\t%s\t%d\t%d\t%.0f µs\t%.0f µs\t%.0f%%\t%s\t\n",
+		fmt.Fprintf(tw, "%s\t%s\t%.0f\t%s\t%s\t%s\t%s\t%d\t%d\t%.0f µs\t%.0f+%.0f µs\t%.0f%%\t%s\t\n",
 			r.server, r.mode, r.rps, ms(r.p50), ms(r.p90), ms(r.p99), ms(r.max), r.non2xx, r.errors,
-			float64(r.cpuPerReq)/1e3, float64(r.storesPerReq)/1e3, 100*r.other, r.note)
+			float64(r.cpuPerReq)/1e3, float64(r.redisPerReq)/1e3, float64(r.dbPerReq)/1e3, 100*r.other, r.note)
 		busy = busy || r.other > 0.10
 	}
 	tw.Flush()
 	fmt.Println()
 	fmt.Println("cpu/req: CPU time of the server and, for the project, of redis-server and mariadbd, per completed request;")
-	fmt.Println("(stores): the part of it used by redis-server and mariadbd.")
+	fmt.Println("(redis+db): the part of it used by redis-server and by mariadbd.")
 	fmt.Println("other cpu: share of the machine's CPUs used meanwhile by unrelated processes.")
 	if busy {
 		fmt.Println("WARNING: other processes used more than 10% of the machine during some runs; req/s and latencies are disturbed (cpu/req much less so).")
