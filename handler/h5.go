@@ -70,7 +70,14 @@ func (w *Web) requireUser(c *gin.Context) (*model.User, bool) {
 // startOAuth sends the browser through WeChat web authorization
 // (snsapi_base) with a single-use state that remembers next.
 func (w *Web) startOAuth(c *gin.Context, next string) {
-	state, err := w.sessions.NewState(c.Request.Context(), safeNext(next))
+	// The state is good only in the browser that asked for it: this
+	// cookie's secret is stored with it and checked on the way back.
+	browser, err := c.Cookie(oauthCookie)
+	if err != nil || len(browser) < 32 || len(browser) > 64 {
+		browser = session.NewToken()
+	}
+	w.setCookie(c, oauthCookie, browser, int(w.sessions.StateTTL().Seconds()))
+	state, err := w.sessions.NewState(c.Request.Context(), safeNext(next), browser)
 	if err != nil {
 		w.fail(c, err)
 		return
@@ -95,7 +102,8 @@ func (w *Web) oauthStart(c *gin.Context) {
 func (w *Web) oauthCallback(c *gin.Context) {
 	ctx := c.Request.Context()
 	retry := func(next string) string { return "/h5/oauth/start?next=" + url.QueryEscape(safeNext(next)) }
-	next, err := w.sessions.ConsumeState(ctx, c.Query("state"))
+	browser, _ := c.Cookie(oauthCookie)
+	next, err := w.sessions.ConsumeState(ctx, c.Query("state"), browser)
 	if err != nil {
 		status, body := describe(c, w.log, err)
 		w.render(c, status, "error", pageData{Title: "授权失败", Error: "微信授权已过期或无效（" + body.Message + "），请重新进入。", Retry: retry("/h5/home")})

@@ -26,6 +26,8 @@ import (
 const (
 	sessionCookie = "yv_sess"
 	csrfCookie    = "yv_csrf"
+	// oauthCookie ties a WeChat authorization to the browser that began it.
+	oauthCookie = "yv_oauth"
 	// sandboxWeChatCookie marks a desktop browser as "inside WeChat" in the
 	// sandbox (set by the sandbox phone page).
 	sandboxWeChatCookie = "yv_sbx_wx"

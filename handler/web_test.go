@@ -521,7 +521,8 @@ func TestH5HomeSendsVisitorsToSignIn(t *testing.T) {
 
 		realMode := newWebStack(t, db, store, webOpts{real: true, publicURL: "https://yv.example.org"})
 		t.Run("WeChat goes to WeChat's authorize page in real mode", func(t *testing.T) {
-			r := realMode.browser(uaWeChat).get("/h5/home")
+			c := realMode.browser(uaWeChat)
+			r := c.get("/h5/home")
 			want := "https://open.weixin.qq.com/connect/oauth2/authorize?appid=" + realMode.appID +
 				"&redirect_uri=" + url.QueryEscape("https://yv.example.org/h5/oauth/callback") +
 				"&response_type=code&scope=snsapi_base&state="
@@ -529,11 +530,42 @@ func TestH5HomeSendsVisitorsToSignIn(t *testing.T) {
 				t.Fatalf("HTTP %d to\n%q\nwant 302 to\n%q…#wechat_redirect", r.Status, r.Location, want)
 			}
 			state := stateOf(t, r)
-			// The state comes back with WeChat's code and is accepted.
-			c := realMode.browser(uaWeChat)
+			// The state comes back with WeChat's code, in the same browser,
+			// and is accepted.
 			code := wxFake.IssueCode(realMode.appID, "oREALUSER0000000000000001")
 			cb := c.get("/h5/oauth/callback?code=" + code + "&state=" + url.QueryEscape(state))
 			wantRedirect(t, cb, http.StatusFound, "/h5/activate?next=%2Fh5%2Fhome")
+		})
+
+		t.Run("an authorization begun in another browser signs nobody in", func(t *testing.T) {
+			// An attacker begins WeChat authorization in their browser, gets a
+			// code for their own WeChat and sends the victim the callback link.
+			// Followed, it would sign the victim's browser in as the
+			// attacker's WeChat, and the victim's next login would bind the
+			// victim's account to it.
+			realMode.activate("victim01", "victim123", codeSZU, "")
+			attacker := realMode.browser(uaWeChat)
+			var link string
+			for _, ua := range []string{uaPlain, uaWeChat} {
+				state := stateOf(t, attacker.get("/h5/oauth/start?next=%2Fh5%2Fhome"))
+				link = "/h5/oauth/callback?code=" + wxFake.IssueCode(realMode.appID, "oATTACKER000000000000000001") + "&state=" + url.QueryEscape(state)
+				victim := realMode.browser(ua)
+				r := victim.get(link)
+				wantStatus(t, r, http.StatusBadRequest)
+				wantBody(t, r, "授权不是在当前浏览器中发起的", "重试")
+				if _, ok := victim.cookies["yv_sess"]; ok {
+					t.Fatalf("%s: the link opened a session", ua)
+				}
+				wantRedirect(t, victim.post("/h5/login", url.Values{"account": {"victim01"}, "password": {"victim123"}, "next": {"/h5/home"}}),
+					http.StatusSeeOther, "/h5/home")
+			}
+			if got := openidOf(realMode.userByAccount("victim01")); got != "" {
+				t.Fatalf("victim01 bound to %q", got)
+			}
+			// The attacker's state was spent by the refused attempt.
+			r := attacker.get(link)
+			wantStatus(t, r, http.StatusBadRequest)
+			wantBody(t, r, "授权已过期或已使用")
 		})
 
 		t.Run("the sandbox cookie means nothing in real mode", func(t *testing.T) {

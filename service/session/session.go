@@ -7,6 +7,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
+	"crypto/subtle"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
@@ -156,18 +157,29 @@ func (s *Store) Delete(ctx context.Context, id string) error {
 	return s.kv.Del(ctx, key(id))
 }
 
-// NewState stores a single-use OAuth state that remembers where to return.
-func (s *Store) NewState(ctx context.Context, returnTo string) (string, error) {
+// NewState stores a single-use OAuth state that remembers where to return
+// and which browser asked for it: browser is a secret the handler keeps in
+// that browser's cookie. Without it, a state (and a code for someone
+// else's WeChat) could be sent to a victim as a link, signing the victim's
+// browser in as the sender's WeChat and binding their account to it.
+func (s *Store) NewState(ctx context.Context, returnTo, browser string) (string, error) {
+	if len(browser) < 32 {
+		return "", errors.New("session.NewState: browser secret too short")
+	}
 	st := NewToken()[:32]
-	if err := s.kv.Set(ctx, "oauth:state:"+st, returnTo, stateTTL); err != nil {
+	if err := s.kv.Set(ctx, "oauth:state:"+st, browserTag(browser)+returnTo, stateTTL); err != nil {
 		return "", fmt.Errorf("保存授权状态失败: %w", err)
 	}
 	return st, nil
 }
 
+// StateTTL is how long an OAuth state lives (the browser cookie's Max-Age).
+func (s *Store) StateTTL() time.Duration { return stateTTL }
+
 // ConsumeState returns the return path of state and forgets it; an
-// unknown, used or expired state is service.ErrInvalid.
-func (s *Store) ConsumeState(ctx context.Context, state string) (string, error) {
+// unknown, used or expired state, or one that another browser asked for,
+// is service.ErrInvalid.
+func (s *Store) ConsumeState(ctx context.Context, state, browser string) (string, error) {
 	if state == "" || len(state) > 64 {
 		return "", service.Invalid("oauth_state", "授权状态无效", nil)
 	}
@@ -178,5 +190,16 @@ func (s *Store) ConsumeState(ctx context.Context, state string) (string, error) 
 	if err != nil {
 		return "", fmt.Errorf("读取授权状态失败: %w", err)
 	}
-	return v, nil
+	tag := browserTag(browser)
+	if len(v) < len(tag) || subtle.ConstantTimeCompare([]byte(v[:len(tag)]), []byte(tag)) != 1 {
+		return "", service.Invalid("oauth_state", "授权不是在当前浏览器中发起的", nil)
+	}
+	return v[len(tag):], nil
+}
+
+// browserTag is the stored form of a browser secret: a fixed-length hash,
+// so the cookie's value is never stored.
+func browserTag(browser string) string {
+	h := sha256.Sum256([]byte("oauth-browser\x00" + browser))
+	return hex.EncodeToString(h[:])
 }

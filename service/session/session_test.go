@@ -214,31 +214,64 @@ func TestAbsoluteExpiry(t *testing.T) {
 func TestOAuthStateSingleUse(t *testing.T) {
 	kvtest.Each(t, func(t *testing.T, s kv.Store) {
 		st := newStore(t, s, clock.Real{})
-		state, err := st.NewState(ctx, "/activate?entry=gaoxiao")
+		state, err := st.NewState(ctx, "/activate?entry=gaoxiao", browserA)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if len(state) < 32 {
 			t.Fatalf("state %q is short", state)
 		}
-		other, _ := st.NewState(ctx, "/me")
+		other, _ := st.NewState(ctx, "/me", browserA)
 		if other == state {
 			t.Fatal("states repeat")
 		}
-		got, err := st.ConsumeState(ctx, state)
+		got, err := st.ConsumeState(ctx, state, browserA)
 		if err != nil || got != "/activate?entry=gaoxiao" {
 			t.Fatalf("ConsumeState: %q, %v", got, err)
 		}
-		if _, err := st.ConsumeState(ctx, state); !errors.Is(err, service.ErrInvalid) {
+		if _, err := st.ConsumeState(ctx, state, browserA); !errors.Is(err, service.ErrInvalid) {
 			t.Fatalf("second ConsumeState: %v, want ErrInvalid", err)
 		}
 		for _, bad := range []string{"", "unknown", strings.Repeat("a", 65)} {
-			if _, err := st.ConsumeState(ctx, bad); !errors.Is(err, service.ErrInvalid) {
+			if _, err := st.ConsumeState(ctx, bad, browserA); !errors.Is(err, service.ErrInvalid) {
 				t.Errorf("ConsumeState(%q): %v", bad, err)
 			}
 		}
-		if got, err := st.ConsumeState(ctx, other); err != nil || got != "/me" {
+		if got, err := st.ConsumeState(ctx, other, browserA); err != nil || got != "/me" {
 			t.Fatalf("other state: %q, %v", got, err)
+		}
+	})
+}
+
+// Browser secrets, as kept in the OAuth cookie of two browsers.
+var (
+	browserA = strings.Repeat("a", 43)
+	browserB = strings.Repeat("b", 43)
+)
+
+// A state is good only in the browser that asked for it: a state sent to
+// someone else as a link signs nobody in, and is spent.
+func TestOAuthStateBoundToBrowser(t *testing.T) {
+	kvtest.Each(t, func(t *testing.T, s kv.Store) {
+		st := newStore(t, s, clock.Real{})
+		if _, err := st.NewState(ctx, "/h5/home", ""); err == nil {
+			t.Fatal("a state without a browser secret was issued")
+		}
+		state, err := st.NewState(ctx, "/h5/home", browserA)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, other := range []string{browserB, "", browserA[:42]} {
+			state2, _ := st.NewState(ctx, "/h5/home", browserA)
+			if _, err := st.ConsumeState(ctx, state2, other); !errors.Is(err, service.ErrInvalid) {
+				t.Errorf("state consumed by browser %q: %v, want ErrInvalid", other, err)
+			}
+			if _, err := st.ConsumeState(ctx, state2, browserA); !errors.Is(err, service.ErrInvalid) {
+				t.Errorf("state refused to another browser still usable: %v", err)
+			}
+		}
+		if got, err := st.ConsumeState(ctx, state, browserA); err != nil || got != "/h5/home" {
+			t.Fatalf("own browser: %q, %v", got, err)
 		}
 	})
 }
@@ -246,14 +279,14 @@ func TestOAuthStateSingleUse(t *testing.T) {
 func TestOAuthStateExpires(t *testing.T) {
 	clk := clock.NewFake(start())
 	st := newStore(t, kvtest.Memory(t, clk), clk)
-	fresh, _ := st.NewState(ctx, "/a")
-	stale, _ := st.NewState(ctx, "/b")
+	fresh, _ := st.NewState(ctx, "/a", browserA)
+	stale, _ := st.NewState(ctx, "/b", browserA)
 	clk.Advance(9 * time.Minute)
-	if got, err := st.ConsumeState(ctx, fresh); err != nil || got != "/a" {
+	if got, err := st.ConsumeState(ctx, fresh, browserA); err != nil || got != "/a" {
 		t.Fatalf("after 9 minutes: %q, %v", got, err)
 	}
 	clk.Advance(time.Minute + time.Second)
-	if _, err := st.ConsumeState(ctx, stale); !errors.Is(err, service.ErrInvalid) {
+	if _, err := st.ConsumeState(ctx, stale, browserA); !errors.Is(err, service.ErrInvalid) {
 		t.Fatalf("after 10 minutes: %v, want ErrInvalid", err)
 	}
 }
