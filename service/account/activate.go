@@ -287,7 +287,14 @@ func (s *Service) Login(ctx context.Context, account, password, clientIP string)
 		return model.User{}, err
 	}
 	var u model.User
-	err = s.db.Conn(ctx).Where("account_key = ?", key).Take(&u).Error
+	if credentialRE.MatchString(account) {
+		err = s.db.Conn(ctx).Where("account_key = ?", key).Take(&u).Error
+	} else {
+		// No account has such a name. It is not even looked up: MySQL's
+		// collation would match "víctim01" or a full-width "ｖictim01" to
+		// victim01, each variant with a throttle count of its own.
+		err = gorm.ErrRecordNotFound
+	}
 	switch {
 	case errors.Is(err, gorm.ErrRecordNotFound):
 		// Spend the same time as a real check so timing does not reveal
@@ -309,7 +316,16 @@ func (s *Service) Login(ctx context.Context, account, password, clientIP string)
 		s.release(ctx, failKeyIP(clientIP))
 	}
 	now := s.clock.Now().UTC()
-	if err := s.db.Conn(ctx).Model(&model.User{}).Where("id = ?", u.ID).Update("last_login_at", now).Error; err != nil {
+	updates := map[string]any{"last_login_at": now}
+	// A hash weaker than today's cost (an imported one) is replaced now
+	// that the password is at hand.
+	if cost, err := bcrypt.Cost([]byte(u.PasswordHash)); err == nil && cost < s.cost {
+		if h, err := s.hash(password); err == nil {
+			updates["password_hash"] = h
+			u.PasswordHash = h
+		}
+	}
+	if err := s.db.Conn(ctx).Model(&model.User{}).Where("id = ?", u.ID).Updates(updates).Error; err != nil {
 		return model.User{}, service.Wrap("记录登录时间", err)
 	}
 	u.LastLoginAt = &now

@@ -10,7 +10,11 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/gdyouth/youthvoice/model"
 	"github.com/gdyouth/youthvoice/service"
+	"github.com/gdyouth/youthvoice/service/account"
 )
 
 func TestLoginSameAnswerForUnknownAccountAndWrongPassword(t *testing.T) {
@@ -264,6 +268,68 @@ func TestSuccessfulLoginsDoNotCountAgainstTheIP(t *testing.T) {
 		for range 4 {
 			_, err := e.svc.Login(ctx, "student00", "wrong01", ip)
 			svcErr(t, err, service.ErrUnauthorized)
+		}
+	})
+}
+
+// On MySQL the account lookup's collation ignores accents and width; the
+// throttle counts the name as typed. Lookalike spellings of a throttled
+// account must not reach its password check, on either database.
+func TestLoginLookalikeSpellingsNeverReachTheAccount(t *testing.T) {
+	t.Parallel()
+	each(t, envOpt{}, func(t *testing.T, e *env) {
+		e.newUser(t, "victim01", "right01", "")
+		for i := 1; i <= 5; i++ {
+			_, _ = e.svc.Login(ctx, "victim01", "wrong01", fmt.Sprintf("10.9.0.%d", i))
+		}
+		throttled(t, func() error { _, err := e.svc.Login(ctx, "victim01", "right01", "10.9.1.1"); return err }())
+		for i, v := range []string{"víctim01", "vìctim01", "ｖictim01", "victím01", "vīctim01", "ab\xff\xfecdef"} {
+			_, err := e.svc.Login(ctx, v, "right01", fmt.Sprintf("10.9.2.%d", i))
+			if !errors.Is(err, service.ErrUnauthorized) {
+				t.Errorf("%q: %v, want the unknown-account answer", v, err)
+			}
+		}
+	})
+}
+
+// A hash weaker than the configured cost (imported from the old system) is
+// upgraded at the next successful login, and the password still works.
+func TestLoginUpgradesWeakHash(t *testing.T) {
+	t.Parallel()
+	each(t, envOpt{opts: account.Options{BcryptCost: 5}}, func(t *testing.T, e *env) {
+		u := e.newUser(t, "oldhash01", "right01", "")
+		weak, err := bcrypt.GenerateFromPassword([]byte("right01"), 4)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := e.db.Conn(ctx).Model(&model.User{}).Where("id = ?", u.ID).Update("password_hash", string(weak)).Error; err != nil {
+			t.Fatal(err)
+		}
+		cost := func() int {
+			var got model.User
+			if err := e.db.Conn(ctx).Take(&got, u.ID).Error; err != nil {
+				t.Fatal(err)
+			}
+			c, err := bcrypt.Cost([]byte(got.PasswordHash))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return c
+		}
+		if _, err := e.svc.Login(ctx, "oldhash01", "wrong01", "10.7.0.1"); !errors.Is(err, service.ErrUnauthorized) {
+			t.Fatalf("wrong password: %v", err)
+		}
+		if c := cost(); c != 4 {
+			t.Fatalf("a failed login changed the hash (cost %d)", c)
+		}
+		if _, err := e.svc.Login(ctx, "oldhash01", "right01", "10.7.0.1"); err != nil {
+			t.Fatal(err)
+		}
+		if c := cost(); c != 5 {
+			t.Fatalf("hash cost %d after login, want 5", c)
+		}
+		if _, err := e.svc.Login(ctx, "oldhash01", "right01", "10.7.0.2"); err != nil {
+			t.Fatalf("login with the upgraded hash: %v", err)
 		}
 	})
 }
