@@ -79,7 +79,9 @@ func ErrCode(err error) (int, bool) {
 
 var errcodeRE = regexp.MustCompile(`errcode\s*[=:]\s*(-?\d+)`)
 
-// wrap turns library errors with an errcode into *Error.
+// wrap turns library errors with an errcode into *Error. Either way the
+// text loses the secrets the library puts in its URLs (AppSecret, access
+// token, OAuth code): callers log these errors.
 func wrap(api string, err error) error {
 	if err == nil {
 		return nil
@@ -89,10 +91,22 @@ func wrap(api string, err error) error {
 		if errors.As(err, &e) {
 			return err
 		}
-		return &Error{API: api, Code: code, Msg: err.Error()}
+		return &Error{API: api, Code: code, Msg: redactURLSecrets(err.Error())}
 	}
-	return fmt.Errorf("微信接口 %s 调用失败: %w", api, err)
+	return fmt.Errorf("微信接口 %s 调用失败: %w", api, redacted{err})
 }
+
+// urlSecretRE finds query parameters that carry credentials.
+var urlSecretRE = regexp.MustCompile(`(?i)\b(secret|appsecret|access_token|refresh_token|code)=[^&\s"'<>]*`)
+
+func redactURLSecrets(s string) string { return urlSecretRE.ReplaceAllString(s, "$1=***") }
+
+// redacted is err with the secrets of its text masked; errors.Is and As
+// still see err.
+type redacted struct{ err error }
+
+func (r redacted) Error() string { return redactURLSecrets(r.err.Error()) }
+func (r redacted) Unwrap() error { return r.err }
 
 // Configure points silenceper's process-wide HTTP layer at apiBase and gives
 // it a timeout. Call it once at start (the library keeps these globally).

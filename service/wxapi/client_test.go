@@ -34,6 +34,9 @@ var (
 	// before, when set, runs before the fake sees a request (a test's
 	// "another instance" acting in the middle of a call).
 	before atomic.Pointer[func(r *http.Request)]
+	// failHTTP, when set, is a path answered 502 Bad Gateway (an egress
+	// proxy's failure) instead of by the fake.
+	failHTTP atomic.Pointer[string]
 
 	templatesMu sync.Mutex
 	templates   []wxfake.TemplateCall
@@ -56,6 +59,10 @@ func TestMain(m *testing.M) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if fn := before.Load(); fn != nil {
 			(*fn)(r)
+		}
+		if p := failHTTP.Load(); p != nil && *p == r.URL.Path {
+			http.Error(w, "bad gateway", http.StatusBadGateway)
+			return
 		}
 		fake.ServeHTTP(w, r)
 	}))
@@ -492,6 +499,46 @@ func TestOAuthOpenID(t *testing.T) {
 	_, err = c.OAuthOpenID(ctx, fake.IssueCode(other.AppID, "oX"))
 	if got, _ := wxapi.ErrCode(err); got != wxapi.CodeInvalidOAuthCode {
 		t.Fatalf("code of another app: err %v, want 40029", err)
+	}
+}
+
+// Errors are logged by their callers: none may carry the AppSecret, the
+// access token or the OAuth code that silenceper puts in its URLs.
+func TestErrorsCarryNoSecrets(t *testing.T) {
+	cred := newApp(t)
+	c := newClient(t, cred, kvtest.Memory(t, nil))
+	ctx := context.Background()
+	token, err := c.AccessToken(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	code := fake.IssueCode(cred.AppID, "oStudent1")
+	calls := []struct {
+		path, api string
+		call      func() error
+		secrets   []string
+	}{
+		{pathOAuth, "sns/oauth2/access_token", func() error { _, err := c.OAuthOpenID(ctx, code); return err }, []string{cred.Secret, code}},
+		{pathTemplate, "message/template/send", func() error { _, err := sendOne(t, c); return err }, []string{token}},
+	}
+	for _, tc := range calls {
+		t.Run(tc.api, func(t *testing.T) {
+			failHTTP.Store(&tc.path)
+			defer failHTTP.Store(nil)
+			err := tc.call()
+			if err == nil {
+				t.Fatal("a 502 from the API was not an error")
+			}
+			msg := err.Error()
+			if !strings.Contains(msg, tc.api) || !strings.Contains(msg, "=***") {
+				t.Fatalf("error %q does not name the API with its secrets masked", msg)
+			}
+			for _, s := range tc.secrets {
+				if strings.Contains(msg, s) {
+					t.Fatalf("error carries a secret %q: %s", s, msg)
+				}
+			}
+		})
 	}
 }
 
