@@ -1,6 +1,7 @@
 package station_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"slices"
@@ -1463,5 +1464,68 @@ func TestSetPhone(t *testing.T) {
 		}
 		_, err = f.svc.SetPhone(f.ctx, f.studentA, b.ID, "13700137000")
 		wantErr(t, "set phone on a cancelled booking", err, service.ErrConflict, "bad_state")
+	})
+}
+
+// TestMoveIntoSlotSeesLatestBookings: a booking moved into a slot (the
+// student accepting a proposed time, or an admin accepting at another
+// time) must count the slot's bookings as committed now, not as of an
+// earlier plain read in the same transaction — MySQL's repeatable read
+// would otherwise miss a booking committed meanwhile and overfill the slot.
+// SQLite runs one transaction at a time, so there is no earlier snapshot.
+func TestMoveIntoSlotSeesLatestBookings(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *model.DB) {
+		if db.Dialect() != model.MySQL {
+			t.Skip("SQLite serialises transactions: no transaction can read before another commits")
+		}
+		f := setup(t, db)
+		p := fullProfile("青年之家甲站")
+		p.SlotCapacity = 1
+		f.save(t, f.adminA, f.uniA.ID, p)
+		requested, target := bj(3, 10, 0), bj(3, 14, 0)
+		moves := []struct {
+			name string
+			prep func(b model.Booking)
+			move func(ctx context.Context, b model.Booking) error
+		}{
+			{"student accepts a proposed time", func(b model.Booking) {
+				if _, err := f.svc.Respond(f.ctx, f.duty1, b.ID, station.Response{Action: station.ActionPropose, Time: &target, Place: place}); err != nil {
+					t.Fatal(err)
+				}
+			}, func(ctx context.Context, b model.Booking) error {
+				_, err := f.svc.AcceptProposal(ctx, f.studentA, b.ID)
+				return err
+			}},
+			{"admin accepts at another time", func(model.Booking) {}, func(ctx context.Context, b model.Booking) error {
+				_, err := f.svc.Respond(ctx, f.duty1, b.ID, station.Response{Action: station.ActionAccept, Time: &target, Place: place})
+				return err
+			}},
+		}
+		for _, m := range moves {
+			t.Run(m.name, func(t *testing.T) {
+				b := f.book(t, f.studentA, &requested)
+				m.prep(b)
+				var other model.Booking
+				err := db.WithTx(f.ctx, func(ctx context.Context) error {
+					var n int64 // a plain read: the transaction's snapshot
+					if err := db.Conn(ctx).Model(&model.StationAdmin{}).Count(&n).Error; err != nil {
+						return err
+					}
+					// Another student takes the last place, committed meanwhile.
+					other = f.book(t, f.studentA2, &target)
+					return m.move(ctx, b)
+				})
+				wantErr(t, "moving into the slot just filled", err, service.ErrConflict, "slot_full")
+				if l := f.left(t, f.uniA.ID, target); l != 0 {
+					t.Fatalf("slot shows %d left, want 0", l)
+				}
+				if _, err := f.svc.Cancel(f.ctx, f.studentA, b.ID); err != nil {
+					t.Fatal(err)
+				}
+				if _, err := f.svc.Cancel(f.ctx, f.studentA2, other.ID); err != nil {
+					t.Fatal(err)
+				}
+			})
+		}
 	})
 }

@@ -328,7 +328,11 @@ func (s *Service) moveSlot(ctx context.Context, b model.Booking, at time.Time, f
 		return nil, nil, nil
 	}
 	var mine int64
-	if err := s.db.Conn(ctx).Model(&model.Booking{}).
+	// Locking reads (MySQL): they see what is committed now. A plain read
+	// would see the transaction's snapshot, taken at its first plain read
+	// (access checks run before the station lock), and miss a booking
+	// committed while this waited for the lock.
+	if err := s.db.ForUpdate(ctx).Model(&model.Booking{}).
 		Where("station_id = ? AND student_id = ? AND slot_start = ? AND status IN ? AND id <> ?", st.ID, b.StudentID, at, activeStatuses, b.ID).
 		Count(&mine).Error; err != nil {
 		return nil, nil, err
@@ -350,13 +354,14 @@ func (s *Service) moveSlot(ctx context.Context, b model.Booking, at time.Time, f
 
 // slotFull reports whether the slot starting at start has no place left
 // for booking id: the other active bookings holding it fill the station's
-// capacity (0: no limit).
+// capacity (0: no limit). It counts with a locking read, which sees every
+// committed booking whatever the transaction read before.
 func (s *Service) slotFull(ctx context.Context, st model.Station, start time.Time, id uint64) (bool, error) {
 	if st.SlotCapacity <= 0 {
 		return false, nil
 	}
 	var n int64
-	err := s.db.Conn(ctx).Model(&model.Booking{}).
+	err := s.db.ForUpdate(ctx).Model(&model.Booking{}).
 		Where("station_id = ? AND slot_start = ? AND status IN ? AND id <> ?", st.ID, start.UTC(), activeStatuses, id).Count(&n).Error
 	return n >= int64(st.SlotCapacity), err
 }
