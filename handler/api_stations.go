@@ -129,7 +129,7 @@ func apiViewBooking(v station.BookingView) apiBookingJSON {
 		Description: b.Description, QuestionID: b.QuestionID, ConfirmedAt: b.ConfirmedAt, Place: b.Place, Note: b.Note,
 		DeclineReason: b.DeclineReason, Alternatives: b.Alternatives, ProposedAt: b.ProposedAt, Result: b.Result,
 		FollowUp: b.FollowUp, Rating: b.Rating, RatingComment: b.RatingComment, InHours: b.InHours, DueAt: b.DueAt,
-		FirstResponseS: b.FirstResponseS, PromiseKept: b.PromiseKept, Overdue: v.Overdue, CanAdmin: v.Access.Admin, CreatedAt: b.CreatedAt}
+		FirstResponseS: b.FirstResponseS, PromiseKept: b.PromiseKept, Overdue: v.Overdue, CanAdmin: v.Access.Handle, CreatedAt: b.CreatedAt}
 }
 
 // stationScope is the signed-in user and the university of :code; it

@@ -435,8 +435,8 @@ func (w *Web) showBooking(c *gin.Context, u model.User, status int, action strin
 		p.Back = questionURL(*v.QuestionID)
 	}
 	active := v.Status == model.BookingSubmitted || v.Status == model.BookingAccepted || v.Status == model.BookingProposed
-	p.CanRespond = v.Access.Admin && v.Status == model.BookingSubmitted
-	p.CanFinish = v.Access.Admin && v.Status == model.BookingAccepted
+	p.CanRespond = v.Access.Handle && v.Status == model.BookingSubmitted
+	p.CanFinish = v.Access.Handle && v.Status == model.BookingAccepted
 	p.CanCancel = v.Access.Student && active
 	p.CanSetPhone = v.Access.Student && active
 	p.CanAcceptProposal = v.Access.Student && v.Status == model.BookingProposed

@@ -1529,3 +1529,38 @@ func TestMoveIntoSlotSeesLatestBookings(t *testing.T) {
 		}
 	})
 }
+
+// TestAdminCannotHandleOwnBooking: a station admin who books at their own
+// station is its student there: another admin must respond and record the
+// outcome, or the admin would rate their own station's service.
+func TestAdminCannotHandleOwnBooking(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *model.DB) {
+		f := setup(t, db)
+		slot := bj(3, 10, 0)
+		b := f.book(t, f.duty1, &slot)
+		_, err := f.svc.Respond(f.ctx, f.duty1, b.ID, station.Response{Action: station.ActionAccept, Place: place})
+		wantErr(t, "accepting one's own booking", err, service.ErrForbidden, "own_booking")
+		v, err := f.svc.Get(f.ctx, f.duty1, b.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !v.Access.Student || v.Access.Handle {
+			t.Fatalf("own booking access %+v, want student without handle", v.Access)
+		}
+		if v, err := f.svc.Get(f.ctx, f.duty2, b.ID); err != nil || !v.Access.Handle {
+			t.Fatalf("another admin: %+v, %v", v.Access, err)
+		}
+		f.accept(t, f.duty2, b.ID, nil)
+		f.clk.Set(slot.Add(time.Minute))
+		_, err = f.svc.Serve(f.ctx, f.duty1, b.ID, "已服务", false)
+		wantErr(t, "serving one's own booking", err, service.ErrForbidden, "own_booking")
+		_, err = f.svc.NoShow(f.ctx, f.duty1, b.ID)
+		wantErr(t, "marking oneself absent", err, service.ErrForbidden, "own_booking")
+		if _, err := f.svc.Serve(f.ctx, f.duty2, b.ID, "已服务", false); err != nil {
+			t.Fatalf("another admin records the service: %v", err)
+		}
+		if _, err := f.svc.Rate(f.ctx, f.duty1, b.ID, 5, "好"); err != nil {
+			t.Fatalf("the student (an admin) rates the service: %v", err)
+		}
+	})
+}

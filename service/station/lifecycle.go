@@ -22,6 +22,10 @@ type Access struct {
 	Admin   bool `json:"admin"`   // station team, university admin or province admin
 	// Referrer: the cadre who referred the question may follow the booking.
 	Referrer bool `json:"referrer"`
+	// Handle: may respond to it and record its outcome — an admin, but not
+	// for their own booking (its response time and service count in the
+	// station's assessment).
+	Handle bool `json:"handle"`
 }
 
 // BookingView is a booking as a viewer sees it.
@@ -48,8 +52,12 @@ func (s *Service) access(ctx context.Context, u model.User, b model.Booking) (Ac
 		}
 		a.Admin = member
 	}
+	a.Handle = a.Admin && !a.Student
 	return a, nil
 }
+
+// errOwnBooking refuses an admin handling their own booking.
+var errOwnBooking = service.Forbidden("own_booking", "不能处理自己的预约，请由本站其他管理员处理")
 
 // load reads a booking for u (locked for update inside a transaction on
 // MySQL); bookings u may not see are NotFound.
@@ -188,6 +196,9 @@ func (s *Service) Respond(ctx context.Context, admin model.User, id uint64, r Re
 		}
 		if !a.Admin {
 			return service.Forbidden("not_station_admin", "只有服务站管理员可以处理预约")
+		}
+		if !a.Handle {
+			return errOwnBooking
 		}
 		if b.Status != model.BookingSubmitted {
 			return service.Conflict("already_handled", "该预约已处理（"+StatusName(b.Status)+"）", nil)
@@ -499,6 +510,9 @@ func studentOnly(_ context.Context, _ *model.Booking, a Access) error {
 func adminOnly(_ context.Context, _ *model.Booking, a Access) error {
 	if !a.Admin {
 		return service.Forbidden("not_station_admin", "只有服务站管理员可以进行此操作")
+	}
+	if !a.Handle {
+		return errOwnBooking
 	}
 	return nil
 }
