@@ -75,7 +75,9 @@ func answerable(q model.Question) error {
 func (s *Service) published(ctx context.Context, q model.Question, a model.Answer, author model.User) error {
 	now := s.now()
 	if q.FirstAnsweredAt == nil {
-		secs := int64(now.Sub(q.CreatedAt).Seconds())
+		// Timed from the start of its current 24 hours: its creation, or
+		// when it was restored after being hidden unanswered.
+		secs := int64(now.Sub(q.DueAt.Add(-AnswerWithin)).Seconds())
 		kept := !now.After(q.DueAt)
 		// q was read locked (load), so the conditions hold; they are
 		// checked all the same, so that no answer ever turns a hidden or

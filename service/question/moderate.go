@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 	"unicode/utf8"
 
 	"gorm.io/gorm"
@@ -107,8 +108,14 @@ func (s *Service) Hide(ctx context.Context, admin model.User, kind string, id ui
 			if t.q.Status == model.QuestionReview {
 				result = "未通过审核"
 			}
+			upd := map[string]any{"status": model.QuestionHidden, "hidden_reason": reason, "updated_at": now}
+			if t.q.Status == model.QuestionOpen && t.q.FirstAnsweredAt == nil && now.After(t.q.DueAt) {
+				// Already past its 24 hours unanswered: it stays late in the
+				// statistics, or hiding would erase the broken promise.
+				upd["promise_kept"] = false
+			}
 			if err := claimed(s.db.Conn(ctx).Model(&model.Question{}).Where("id = ? AND status = ?", t.q.ID, t.q.Status).
-				Updates(map[string]any{"status": model.QuestionHidden, "hidden_reason": reason, "updated_at": now})); err != nil {
+				Updates(upd)); err != nil {
 				return err
 			}
 		} else {
@@ -121,6 +128,11 @@ func (s *Service) Hide(ctx context.Context, admin model.User, kind string, id ui
 			if err := claimed(s.db.Conn(ctx).Model(&model.Answer{}).Where("id = ? AND status = ?", t.a.ID, t.a.Status).
 				Updates(map[string]any{"status": model.AnswerHidden, "hidden_reason": reason, "updated_at": now})); err != nil {
 				return err
+			}
+			if t.a.Kind == model.AnswerKindAnswer && t.a.Status == model.AnswerPublished {
+				if err := s.unanswerIfLast(ctx, t.q, now); err != nil {
+					return err
+				}
 			}
 		}
 		return s.alertModerated(ctx, t, result, reason)
@@ -147,10 +159,16 @@ func (s *Service) Reopen(ctx context.Context, admin model.User, kind string, id 
 				status = model.QuestionAnswered
 			}
 			upd := map[string]any{"status": status, "hidden_reason": "", "updated_at": now}
-			if status == model.QuestionOpen {
+			switch {
+			case status == model.QuestionOpen && t.q.PromiseKept != nil && !*t.q.PromiseKept:
+				// It was already late when hidden: it comes back late, with
+				// its deadline, and stays counted late until answered.
+				upd["promise_kept"] = nil
+			case status == model.QuestionOpen:
 				// Still unanswered (perhaps never published: rejected in
 				// review): the time it spent hidden does not count against
-				// the cadres, who are told of it now.
+				// the cadres, who are told of it now. Its first response is
+				// timed from now too (see published).
 				t.q.DueAt = now.Add(AnswerWithin)
 				upd["due_at"], upd["reminded_at"], upd["overdue_at"] = t.q.DueAt, nil, nil
 			}
@@ -187,6 +205,29 @@ func (s *Service) Reopen(ctx context.Context, admin model.User, kind string, id 
 		}
 		return s.alertModerated(ctx, t, "已恢复显示", "管理员已恢复")
 	}))
+}
+
+// unanswerIfLast undoes q's first answer when the cadre answer just hidden
+// was its last published one: the question is unanswered again, back with
+// the cadres under its original deadline (overdue at once if that has
+// passed), instead of counting as answered on time with nothing to read.
+// A question the asker has marked resolved stays resolved.
+func (s *Service) unanswerIfLast(ctx context.Context, q model.Question, now time.Time) error {
+	if q.FirstAnsweredAt == nil || q.Status != model.QuestionAnswered {
+		return nil
+	}
+	var left int64
+	if err := s.db.Conn(ctx).Model(&model.Answer{}).
+		Where("question_id = ? AND kind = ? AND status = ?", q.ID, model.AnswerKindAnswer, model.AnswerPublished).
+		Count(&left).Error; err != nil {
+		return err
+	}
+	if left > 0 {
+		return nil
+	}
+	return claimed(s.db.Conn(ctx).Model(&model.Question{}).Where("id = ? AND status = ?", q.ID, model.QuestionAnswered).
+		Updates(map[string]any{"status": model.QuestionOpen, "first_answered_at": nil, "first_response_seconds": nil,
+			"promise_kept": nil, "updated_at": now}))
 }
 
 // Approve publishes a question or answer held for review. An approved
