@@ -118,6 +118,36 @@ func TestClaimEachFailureRollsBack(t *testing.T) {
 	})
 }
 
+// Rows that keep failing stay first in the scan order; a call whose page
+// they fill reads on past them, so the healthy rows behind are claimed.
+func TestClaimEachReadsPastFailingRows(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *model.DB) {
+		ctx := context.Background()
+		seedFollowers(t, db, 8, func(int) bool { return false })
+		broken := map[string]bool{"o000": true, "o001": true, "o002": true, "o004": true}
+		var tried []string
+		fn := func(_ context.Context, f model.Follower) error {
+			tried = append(tried, f.OpenID)
+			if broken[f.OpenID] {
+				return fmt.Errorf("%s cannot be alerted", f.OpenID)
+			}
+			return nil
+		}
+		n, err := model.ClaimEach(ctx, db, followerClaim(3), claimNow, followerID, fn)
+		if err == nil || n != 4 {
+			t.Fatalf("n=%d err=%v, want the 4 healthy rows claimed and the failures returned", n, err)
+		}
+		if want := "[o000 o001 o002 o003 o004 o005 o006 o007]"; fmt.Sprint(tried) != want {
+			t.Fatalf("tried %v, want %s: each row once, in order", tried, want)
+		}
+		// Next time only the broken rows are left, each tried once.
+		tried = nil
+		if n, _ := model.ClaimEach(ctx, db, followerClaim(3), claimNow, followerID, fn); n != 0 || fmt.Sprint(tried) != "[o000 o001 o002 o004]" {
+			t.Fatalf("second call: n=%d tried %v", n, tried)
+		}
+	})
+}
+
 // Several sweepers over the same rows (as several instances would) run
 // fn once per row between them.
 func TestClaimEachConcurrent(t *testing.T) {

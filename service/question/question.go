@@ -175,6 +175,21 @@ func (s *Service) boardByID(ctx context.Context, id uint64) (model.Board, error)
 	return b, err
 }
 
+// deletedBoardName stands for a board an operator deleted from the table.
+const deletedBoardName = "（版区已删除）"
+
+// boardOf returns q's board. When an operator has deleted it from the
+// table, a stand-in keeps the question readable, answerable and alerted:
+// it counts as the asker's university's board, the narrowest scope.
+func (s *Service) boardOf(ctx context.Context, q model.Question) (model.Board, error) {
+	b, err := s.boardByID(ctx, q.BoardID)
+	if errors.Is(err, service.ErrNotFound) {
+		uni := q.UniversityID
+		return model.Board{ID: q.BoardID, Name: deletedBoardName, Kind: model.BoardUniversity, UniversityID: &uni}, nil
+	}
+	return b, err
+}
+
 // universityBoard returns the university's board, creating it for a
 // university added after the migrations seeded the boards.
 func (s *Service) universityBoard(ctx context.Context, uni uint64) (model.Board, error) {

@@ -1251,37 +1251,50 @@ func TestSweepCountsPerUniversity(t *testing.T) {
 	})
 }
 
-// A question whose alert cannot be built (here: its board was deleted)
-// is retried at every sweep, and holds up neither the other questions nor
-// the overdue pass.
-func TestSweepSkipsBrokenQuestion(t *testing.T) {
+// A question whose provincial board was deleted from the table (by an
+// operator) is still reminded and alerted, and holds up nothing. (A row
+// whose alert fails is retried without holding up the others: model's
+// TestClaimEachReadsPastFailingRows.)
+func TestSweepQuestionOnDeletedBoard(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *model.DB) {
 		f := setup(t, db)
 		ctx := context.Background()
-		broken := f.ask(t, f.studentA, "province-3", "版区被删的问题", "", false)
+		orphan := f.ask(t, f.studentA, "province-3", "版区被删的问题", "", false)
 		f.clk.Advance(time.Minute)
 		fine := f.ask(t, f.studentB, "", "乙校的问题", "", false)
-		if err := db.Conn(ctx).Where("id = ?", broken.BoardID).Delete(&model.Board{}).Error; err != nil {
+		if err := db.Conn(ctx).Where("id = ?", orphan.BoardID).Delete(&model.Board{}).Error; err != nil {
 			t.Fatal(err)
 		}
 
 		f.clk.Set(t0.Add(20*time.Hour + time.Minute))
 		r, o, err := f.svc.Sweep(ctx)
-		if !errors.Is(err, service.ErrNotFound) || r != 1 || o != 0 {
-			t.Fatalf("sweep at 20h: %d reminders, %d overdue, err %v; want B's reminder and the broken one's error", r, o, err)
+		if err != nil || r != 2 || o != 0 {
+			t.Fatalf("sweep at 20h: %d reminders, %d overdue, err %v; want both reminders", r, o, err)
 		}
 		wantRecipients(t, "reminder of the fine question", f.alertsFor(t, "reminder", fine.ID), f.cadreB, f.adminB)
-		if got := f.reload(t, broken.ID); got.RemindedAt != nil {
-			t.Fatal("the question whose reminder failed was marked reminded")
+		rem := f.alertsFor(t, "reminder", orphan.ID)
+		wantRecipients(t, "reminder of the question on the deleted board", rem, f.cadreA1, f.cadreA2, f.adminA)
+		if got := data(t, rem[0])["thing2"]; got != "（版区已删除）" {
+			t.Fatalf("reminder names board %q", got)
 		}
 
 		f.clk.Set(t0.Add(24*time.Hour + 2*time.Minute))
 		r, o, err = f.svc.Sweep(ctx)
-		if !errors.Is(err, service.ErrNotFound) || r != 0 || o != 2 {
-			t.Fatalf("sweep at 24h: %d reminders, %d overdue, err %v; want both overdue alerts despite the failing reminder", r, o, err)
+		if err != nil || r != 0 || o != 2 {
+			t.Fatalf("sweep at 24h: %d reminders, %d overdue, err %v; want both overdue alerts", r, o, err)
 		}
-		wantRecipients(t, "overdue of the broken question", f.alertsFor(t, "overdue", broken.ID), f.adminA, f.province, f.province2)
+		wantRecipients(t, "overdue of the question on the deleted board", f.alertsFor(t, "overdue", orphan.ID), f.adminA, f.province, f.province2)
 		wantRecipients(t, "overdue of the fine question", f.alertsFor(t, "overdue", fine.ID), f.adminB, f.province, f.province2)
+
+		// Still readable, and answerable by the asker's university's cadres.
+		v, err := f.svc.Get(ctx, f.studentA, orphan.ID)
+		if err != nil || v.Board.Name != "（版区已删除）" {
+			t.Fatalf("question on the deleted board: %v, board %q", err, v.Board.Name)
+		}
+		if _, err := f.svc.Answer(ctx, f.cadreB, orphan.ID, "乙校干部的答复"); !errors.Is(err, service.ErrForbidden) {
+			t.Fatalf("another university's cadre answered: %v", err)
+		}
+		f.answer(t, f.cadreA1, orphan.ID, "甲校干部的答复")
 	})
 }
 

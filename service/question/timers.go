@@ -25,7 +25,7 @@ func (s *Service) Sweep(ctx context.Context) (reminded, overdue int, err error) 
 		if err != nil {
 			return err
 		}
-		b, err := s.boardByID(ctx, q.BoardID)
+		b, err := s.boardOf(ctx, q)
 		if err != nil {
 			return err
 		}

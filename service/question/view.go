@@ -67,7 +67,7 @@ func (s *Service) load(ctx context.Context, viewer model.User, id uint64) (model
 		viewer.ID != q.AskerID && !canModerate(viewer, q.UniversityID) {
 		return q, model.Board{}, service.NotFound("question_not_found", "问题不存在或已被删除")
 	}
-	b, err := s.boardByID(ctx, q.BoardID)
+	b, err := s.boardOf(ctx, q)
 	return q, b, err
 }
 
