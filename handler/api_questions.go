@@ -227,7 +227,7 @@ type apiResolveRequest struct {
 
 type apiModerateRequest struct {
 	Target string `json:"target" binding:"max=20"`
-	ID     uint64 `json:"id" binding:"required"`
+	ID     uint64 `json:"id" binding:"required,max=9223372036854775807"`
 	Action string `json:"action" binding:"max=20"`
 	Reason string `json:"reason" binding:"max=400"`
 }
@@ -247,7 +247,7 @@ type apiDecideRequest struct {
 }
 
 type apiAppointRequest struct {
-	UserID uint64 `json:"user_id" binding:"required"`
+	UserID uint64 `json:"user_id" binding:"required,max=9223372036854775807"`
 }
 
 // apiBind decodes a size-limited JSON body into req (a pointer to one of

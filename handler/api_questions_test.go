@@ -375,7 +375,7 @@ func TestAPIQuestionErrors(t *testing.T) {
 
 		// Ids.
 		wantAPIError(t, student.api(http.MethodGet, "/api/v1/questions/999999", nil), http.StatusNotFound, "question_not_found", "")
-		for _, bad := range []string{"abc", "0", "-1", "1.5", "99999999999999999999999"} {
+		for _, bad := range []string{"abc", "0", "-1", "1.5", "99999999999999999999999", "9223372036854775808", "18446744073709551615"} {
 			e := wantAPIError(t, student.api(http.MethodGet, "/api/v1/questions/"+bad, nil), http.StatusBadRequest, "bad_id", "id")
 			if !strings.Contains(e.Message, "编号") {
 				t.Fatalf("message %q", e.Message)

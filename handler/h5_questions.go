@@ -349,7 +349,7 @@ func (w *Web) resolveSubmit(c *gin.Context) {
 
 type moderateRequest struct {
 	Target string `form:"target" json:"target" binding:"max=10"`
-	ID     uint64 `form:"id" json:"id"`
+	ID     uint64 `form:"id" json:"id" binding:"max=9223372036854775807"`
 	Action string `form:"action" json:"action" binding:"max=10"`
 	Reason string `form:"reason" json:"reason" binding:"max=1000"`
 	Back   string `form:"back" json:"-" binding:"max=200"`

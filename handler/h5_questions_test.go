@@ -401,6 +401,7 @@ func TestPageFormBindErrors(t *testing.T) {
 			{"ask: anonymous not a yes/no", student, "/h5/ask", url.Values{"title": {"标题"}, "anonymous": {"maybe"}}, "提交的内容格式不正确"},
 			{"ask: title over the form's limit", student, "/h5/ask", url.Values{"title": {strings.Repeat("长", 401)}}, "输入内容过长"},
 			{"moderate: id not a number", admin, "/h5/moderate", url.Values{"target": {"question"}, "id": {"abc"}, "action": {"hide"}, "reason": {"违规"}}, "提交的内容格式不正确"},
+			{"moderate: id past the largest", admin, "/h5/moderate", url.Values{"target": {"question"}, "id": {"18446744073709551615"}, "action": {"hide"}, "reason": {"违规"}}, "提交的内容格式不正确"},
 		}
 		for _, tc := range cases {
 			t.Run(tc.name, func(t *testing.T) {

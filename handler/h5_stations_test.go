@@ -516,6 +516,8 @@ func TestBookingEndToEnd(t *testing.T) {
 		wantStatus(t, sp.post("/h5/admin/stations/"+codeSZU+"/confirm", nil), http.StatusForbidden)
 		wantStatus(t, sp.get("/h5/bookings/999999"), http.StatusNotFound)
 		wantStatus(t, sp.get("/h5/bookings/abc"), http.StatusNotFound)
+		wantStatus(t, sp.get("/h5/bookings/18446744073709551615"), http.StatusNotFound)
+		wantStatus(t, sp.get("/h5/questions/9223372036854775808"), http.StatusNotFound)
 
 		// The station console lists it, waiting first.
 		r = dp.get("/h5/station")

@@ -2,6 +2,7 @@ package handler
 
 import (
 	"errors"
+	"reflect"
 	"strconv"
 
 	"github.com/gin-gonic/gin"
@@ -12,9 +13,11 @@ import (
 )
 
 // paramID reads the positive integer path parameter name; anything else
-// is answered with bad (a NotFound on pages, an Invalid on the API).
+// is answered with bad (a NotFound on pages, an Invalid on the API). Ids
+// are at most 2^63-1: the databases' signed BIGINT, and the most the
+// SQLite driver takes.
 func paramID(c *gin.Context, name string, bad error) (uint64, error) {
-	id, err := strconv.ParseUint(c.Param(name), 10, 64)
+	id, err := strconv.ParseUint(c.Param(name), 10, 63)
 	if err != nil || id == 0 {
 		return 0, bad
 	}
@@ -64,7 +67,9 @@ func bindError(err error) error {
 		return errBadForm
 	}
 	for _, fe := range ve {
-		if fe.Tag() != "max" {
+		// max on a number (an id past the largest) is a bad value, not a
+		// long one.
+		if fe.Tag() != "max" || fe.Kind() != reflect.String {
 			return errBadForm
 		}
 	}
