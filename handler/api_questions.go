@@ -567,7 +567,7 @@ func (w *Web) apiOverdue(c *gin.Context) {
 	if by == nil {
 		by = []question.UniversityCount{}
 	}
-	ok(c, http.StatusOK, gin.H{"questions": apiViewSummaries(o.Questions, u), "by_university": by})
+	ok(c, http.StatusOK, gin.H{"total": o.Total, "questions": apiViewSummaries(o.Questions, u), "by_university": by})
 }
 
 // apiAlertProblems lists templates WeChat rejected as misconfigured.

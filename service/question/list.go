@@ -207,9 +207,13 @@ type UniversityCount struct {
 // 24 hours in the admin's scope, and for the province the count per
 // university.
 type Overdue struct {
-	Questions    []Summary         `json:"questions"`
+	Total        int64             `json:"total"`     // all overdue questions in scope
+	Questions    []Summary         `json:"questions"` // the longest overdue first, at most overdueListed
 	ByUniversity []UniversityCount `json:"by_university,omitempty"`
 }
+
+// overdueListed is how many overdue questions OverdueFor lists.
+const overdueListed = 200
 
 // OverdueFor lists overdue questions for a university or province admin.
 func (s *Service) OverdueFor(ctx context.Context, admin model.User) (Overdue, error) {
@@ -226,10 +230,16 @@ func (s *Service) OverdueFor(ctx context.Context, admin model.User) (Overdue, er
 		return q
 	}
 	var qs []model.Question
-	if err := base().Order("due_at").Order("id").Limit(200).Find(&qs).Error; err != nil {
+	if err := base().Order("due_at").Order("id").Limit(overdueListed).Find(&qs).Error; err != nil {
 		return Overdue{}, service.Wrap("读取超时问题", err)
 	}
 	var out Overdue
+	out.Total = int64(len(qs))
+	if len(qs) == overdueListed {
+		if err := base().Count(&out.Total).Error; err != nil {
+			return Overdue{}, service.Wrap("统计超时问题", err)
+		}
+	}
 	if out.Questions, err = s.summarize(ctx, admin, qs); err != nil {
 		return Overdue{}, service.Wrap("读取超时问题", err)
 	}

@@ -1205,8 +1205,8 @@ func TestSweepReminderAndOverdue(t *testing.T) {
 				t.Fatalf("province: %v, %v", ids(got.Questions), err)
 			}
 			want := []question.UniversityCount{{UniversityID: f.uniA.ID, Name: f.uniA.Name, Count: 1}}
-			if !slices.Equal(got.ByUniversity, want) {
-				t.Fatalf("by university = %+v, want %+v", got.ByUniversity, want)
+			if !slices.Equal(got.ByUniversity, want) || got.Total != 1 {
+				t.Fatalf("by university = %+v (total %d), want %+v (total 1)", got.ByUniversity, got.Total, want)
 			}
 			for _, who := range []model.User{f.studentA, f.cadreA1} {
 				_, err := f.svc.OverdueFor(ctx, who)
@@ -1504,6 +1504,37 @@ func TestConcurrentModerationAlertsOnce(t *testing.T) {
 					wantRecipients(t, key, f.alertsFor(t, key, q.ID), to...)
 				}
 			})
+		}
+	})
+}
+
+// The overdue list shows the 200 longest overdue; its total counts all.
+func TestOverdueTotalBeyondTheList(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *model.DB) {
+		f := setup(t, db)
+		ctx := context.Background()
+		q := f.ask(t, f.studentA, "", "第一个超时的问题", "", false)
+		rows := make([]model.Question, 250)
+		for i := range rows {
+			r := q
+			r.ID = 0
+			r.Title = fmt.Sprintf("超时 %03d", i)
+			r.CreatedAt = q.CreatedAt.Add(time.Duration(i+1) * time.Second)
+			r.DueAt = r.CreatedAt.Add(question.AnswerWithin)
+			rows[i] = r
+		}
+		if err := db.Conn(ctx).CreateInBatches(rows, 100).Error; err != nil {
+			t.Fatal(err)
+		}
+		f.clk.Advance(48 * time.Hour)
+		for _, admin := range []model.User{f.adminA, f.province} {
+			got, err := f.svc.OverdueFor(ctx, admin)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Total != 251 || len(got.Questions) != 200 || got.Questions[0].ID != q.ID {
+				t.Fatalf("%s: total %d, listed %d, first %d; want 251, 200, %d", admin.Role, got.Total, len(got.Questions), got.Questions[0].ID, q.ID)
+			}
 		}
 	})
 }
