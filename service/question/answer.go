@@ -172,6 +172,13 @@ func (s *Service) Resolve(ctx context.Context, asker model.User, questionID uint
 		msg := fmt.Sprintf("评价内容不能超过 %d 个字", MaxComment)
 		return model.Question{}, service.Invalid("comment_too_long", msg, map[string]string{"comment": msg})
 	}
+	// The comment is shown to everyone at once and has no review of its
+	// own: words that would hold a question or answer for review are
+	// refused here instead.
+	if s.words.Match(comment) != "" {
+		msg := "评价留言包含需要审核的词语，请修改后再提交"
+		return model.Question{}, service.Invalid("comment_needs_review", msg, map[string]string{"comment": msg})
+	}
 	var q model.Question
 	err := s.db.WithTx(ctx, func(ctx context.Context) error {
 		var err error

@@ -766,6 +766,13 @@ func TestResolve(t *testing.T) {
 		}
 		_, err = f.svc.Resolve(ctx, f.studentA, q.ID, "满意", runes("评", 201))
 		wantErr(t, "201-character comment", err, service.ErrInvalid)
+		// The comment is public at once: words that would hold a question
+		// for review are refused, with the field named.
+		_, err = f.svc.Resolve(ctx, f.studentA, q.ID, "满意", "推荐一个赌博网站")
+		wantErr(t, "comment with a sensitive word", err, service.ErrInvalid)
+		if code(err) != "comment_needs_review" {
+			t.Fatalf("comment with a sensitive word: code %q", code(err))
+		}
 		_, err = f.svc.Resolve(ctx, f.studentA2, q.ID, "满意", "")
 		wantErr(t, "resolve by another student", err, service.ErrForbidden)
 		if got := f.reload(t, q.ID); got.Status != model.QuestionAnswered || got.Rating != "" {
