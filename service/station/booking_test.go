@@ -704,10 +704,20 @@ func TestQueueOrder(t *testing.T) {
 		f.accept(t, f.duty1, accepted.ID, nil)
 		f.clk.Advance(30 * time.Minute)
 		later := f.book(t, f.studentA, nil) // due 11:30
+		// Accepted after the other, for an earlier appointment.
+		sooner := f.book(t, f.studentA2, ptr(bj(2, 14, 0)))
+		f.accept(t, f.duty1, sooner.ID, nil)
 		f.clk.Set(bj(2, 9, 0).Add(-time.Hour))
 		earlier := f.book(t, f.studentA2, nil) // 08:00, off hours: due 20:00
 		f.clk.Set(t0.Add(5 * time.Minute))
 		first := f.book(t, f.studentA2, nil) // due 11:05
+		// The newest closed booking comes first among the closed.
+		f.clk.Set(t0.Add(6 * time.Minute))
+		studentA3 := newUser(t, db, model.RoleStudent, &f.uniA.ID, true)
+		closedLast := f.book(t, studentA3, nil)
+		if _, err := f.svc.Cancel(f.ctx, studentA3, closedLast.ID); err != nil {
+			t.Fatal(err)
+		}
 		q, err := f.svc.Queue(f.ctx, f.duty1, f.uniA.ID)
 		if err != nil {
 			t.Fatal(err)
@@ -716,9 +726,9 @@ func TestQueueOrder(t *testing.T) {
 		for _, v := range q {
 			got = append(got, v.ID)
 		}
-		want := []uint64{first.ID, later.ID, earlier.ID, accepted.ID, cancelled.ID}
+		want := []uint64{first.ID, later.ID, earlier.ID, sooner.ID, accepted.ID, closedLast.ID, cancelled.ID}
 		if !slices.Equal(got, want) {
-			t.Fatalf("queue %v, want %v (waiting by deadline, then accepted, then closed)", got, want)
+			t.Fatalf("queue %v, want %v (waiting by deadline, then accepted by appointment, then closed newest first)", got, want)
 		}
 	})
 }

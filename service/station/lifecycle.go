@@ -681,9 +681,13 @@ func (s *Service) Mine(ctx context.Context, student model.User) ([]BookingView, 
 	return out, service.Wrap("读取我的预约", err)
 }
 
+// queueListed is how many bookings Queue lists.
+const queueListed = 200
+
 // Queue lists the bookings of university uni's station for its admins:
-// waiting for a response first (earliest deadline first), then the rest,
-// newest first.
+// waiting for a response first (earliest deadline first), then the
+// accepted and proposed ones (earliest appointment first), then the closed
+// ones, newest first; at most queueListed in all.
 func (s *Service) Queue(ctx context.Context, admin model.User, uni uint64) ([]BookingView, error) {
 	st, err := s.stationOf(ctx, uni, false)
 	if err != nil {
@@ -700,7 +704,9 @@ func (s *Service) Queue(ctx context.Context, admin model.User, uni uint64) ([]Bo
 	if err := s.db.Conn(ctx).Where("station_id = ?", st.ID).
 		// Order ignores a gorm.Expr's arguments; the statuses are constants.
 		Order("CASE WHEN status = '" + model.BookingSubmitted + "' THEN 0 WHEN status IN ('" + model.BookingAccepted + "', '" + model.BookingProposed + "') THEN 1 ELSE 2 END").
-		Order("due_at").Order("id DESC").Limit(200).Find(&rows).Error; err != nil {
+		Order("CASE WHEN status = '" + model.BookingSubmitted + "' THEN due_at END").
+		Order("CASE WHEN status IN ('" + model.BookingAccepted + "', '" + model.BookingProposed + "') THEN COALESCE(confirmed_at, proposed_at, slot_start, due_at) END").
+		Order("id DESC").Limit(queueListed).Find(&rows).Error; err != nil {
 		return nil, service.Wrap("读取预约", err)
 	}
 	out, err := s.describeAll(ctx, rows, a)
