@@ -25,6 +25,7 @@ var migrations = []migration{
 	{4, "stations, station admins, bookings, service kinds", migrate0004},
 	{5, "interactions: one index (created_at, openid)", migrate0005},
 	{6, "followers: time of the event that set the state", migrate0006},
+	{7, "bookings: indexes for the reminder sweeps", migrate0007},
 }
 
 // schemaMigration records an applied step.

@@ -75,8 +75,8 @@ type Booking struct {
 	Description           string     `gorm:"size:1000;not null;default:''"`
 	QuestionID            *uint64    `gorm:"index"` // referral (转介) from a question
 	ReferredBy            *uint64    `gorm:""`
-	Status                string     `gorm:"size:16;not null;index:idx_booking_station_status,priority:2"`
-	ConfirmedAt           *time.Time `gorm:""` // the appointment's time once accepted
+	Status                string     `gorm:"size:16;not null;index:idx_booking_station_status,priority:2;index:idx_booking_status_remind,priority:1;index:idx_booking_status_confirmed,priority:1"`
+	ConfirmedAt           *time.Time `gorm:"index:idx_booking_status_confirmed,priority:2"` // the appointment's time once accepted
 	Place                 string     `gorm:"size:100;not null;default:''"`
 	Note                  string     `gorm:"size:300;not null;default:''"`
 	DeclineReason         string     `gorm:"size:200;not null;default:''"`
@@ -89,7 +89,7 @@ type Booking struct {
 	RatingComment         string     `gorm:"size:200;not null;default:''"`
 	InHours               bool       `gorm:"not null"` // submitted within working hours
 	DueAt                 time.Time  `gorm:"not null;index"`
-	RemindAt              time.Time  `gorm:"not null"`
+	RemindAt              time.Time  `gorm:"not null;index:idx_booking_status_remind,priority:2"`
 	FirstResponseAt       *time.Time `gorm:""`
 	FirstResponseS        *int64     `gorm:"column:first_response_seconds"`
 	PromiseKept           *bool      `gorm:""`
