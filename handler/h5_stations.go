@@ -242,8 +242,15 @@ type bookPage struct {
 	Days           []slotDay
 	Service        string
 	Slot           string
+	// SlotLost: the time the student chose is no longer offered (it
+	// filled up): they must choose again rather than fall back silently
+	// to "any time".
+	SlotLost       bool
 	MaxDescription int
 }
+
+// slotChooseAgain is the slot value of the "choose again" placeholder.
+const slotChooseAgain = "choose"
 
 type bookRequest struct {
 	Service     string `form:"service" binding:"max=60"`
@@ -287,6 +294,7 @@ func (w *Web) showBookForm(c *gin.Context, u model.User, status int, req bookReq
 		return
 	}
 	p := bookPage{Station: v, State: openState(v), Service: req.Service, Slot: req.Slot, MaxDescription: station.MaxDescription}
+	kept := false
 	for _, s := range slots {
 		label := bjDay(s.Start)
 		if len(p.Days) == 0 || p.Days[len(p.Days)-1].Label != label {
@@ -303,7 +311,11 @@ func (w *Web) showBookForm(c *gin.Context, u model.User, status int, req bookReq
 		o.Selected = o.Value == req.Slot && !o.Full
 		day := &p.Days[len(p.Days)-1]
 		day.Slots = append(day.Slots, o)
+		if o.Selected {
+			kept = true
+		}
 	}
+	p.SlotLost = req.Slot != "" && !kept
 	d := pageData{Title: "预约服务", Form: map[string]string{"phone": req.Phone, "description": req.Description}, Extra: p}
 	if err != nil {
 		status = w.formError(c, &d, err)
@@ -319,6 +331,10 @@ func (w *Web) bookSubmit(c *gin.Context) {
 	var req bookRequest
 	if err := c.ShouldBind(&req); err != nil {
 		w.showBookForm(c, *u, http.StatusBadRequest, req, bindError(err))
+		return
+	}
+	if req.Slot == slotChooseAgain {
+		w.showBookForm(c, *u, 0, req, service.Invalid("slot_required", "请重新选择时间", map[string]string{"slot": "请重新选择时间"}))
 		return
 	}
 	start, err := parseBeijing(req.Slot, "slot")

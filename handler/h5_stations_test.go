@@ -750,6 +750,18 @@ func TestBookingCapacity(t *testing.T) {
 		if v, _ := inputValue(r.Body, "phone"); v != "13812345678" {
 			t.Fatalf("phone shows %q", v)
 		}
+		// The time select does not fall back to "any time": it asks A to
+		// choose again, and sending the form unchanged is refused.
+		wantBody(t, r, `<option value="choose" selected>请重新选择时间</option>`)
+		if strings.Contains(r.Body, `<option value="" selected>`) {
+			t.Fatal("the refused form preselects 任意时间")
+		}
+		r = a.post("/h5/bookings/new", url.Values{"service": {"心理咨询"}, "slot": {"choose"}, "phone": {"13812345678"}})
+		wantStatus(t, r, http.StatusBadRequest)
+		if got := fieldError(r.Body, "slot"); got != "请重新选择时间" {
+			t.Fatalf("slot error %q", got)
+		}
+		wantBody(t, r, `<option value="choose" selected>请重新选择时间</option>`)
 
 		// Several students at once for the same place: exactly one gets it.
 		two := slotValue(clk.Now().Add(4 * time.Hour)) // 14:00
