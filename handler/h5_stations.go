@@ -237,11 +237,11 @@ type slotDay struct {
 
 // bookPage is the booking form's data.
 type bookPage struct {
-	Station        station.View
-	State          string
-	Days           []slotDay
-	Service        string
-	Slot           string
+	Station station.View
+	State   string
+	Days    []slotDay
+	Service string
+	Slot    string
 	// SlotLost: the time the student chose is no longer offered (it
 	// filled up): they must choose again rather than fall back silently
 	// to "any time".
