@@ -204,6 +204,18 @@ func clean(s string, limit int, field, label string) (string, error) {
 	return s, nil
 }
 
+// upcoming drops the closed dates already past (Beijing): they no longer
+// matter, and kept year after year they would reach the limit on closed
+// dates and block every save of the profile. Malformed dates are kept,
+// for NewCalendar to refuse.
+func (s *Service) upcoming(closed []Closure) []Closure {
+	today := s.now().In(clock.Beijing).Format("2006-01-02")
+	return slices.DeleteFunc(slices.Clone(closed), func(c Closure) bool {
+		_, err := time.ParseInLocation("2006-01-02", c.Date, clock.Beijing)
+		return err == nil && c.Date < today
+	})
+}
+
 // SaveProfile creates or updates the station of university uni.
 func (s *Service) SaveProfile(ctx context.Context, actor model.User, uni uint64, p Profile) (View, error) {
 	ok, err := s.canManage(ctx, actor, uni)
@@ -245,7 +257,7 @@ func (s *Service) SaveProfile(ctx context.Context, actor model.User, uni uint64,
 	if services == nil {
 		services = []string{}
 	}
-	cal, err := NewCalendar(p.Weekly, p.Closed)
+	cal, err := NewCalendar(p.Weekly, s.upcoming(p.Closed))
 	if err != nil {
 		return View{}, err
 	}

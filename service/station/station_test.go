@@ -1,6 +1,7 @@
 package station_test
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -645,5 +646,34 @@ func TestConcurrentFirstSaves(t *testing.T) {
 		if ok.Load() < 1 || ok.Load()+conflict.Load() != int32(len(actors)) {
 			t.Fatalf("%d saved, %d conflicts", ok.Load(), conflict.Load())
 		}
+	})
+}
+
+// Closed dates already past are dropped when the profile is saved, so
+// holidays piling up year after year never reach the limit of 366.
+func TestSaveProfileDropsPastClosures(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *model.DB) {
+		f := bare(t, db)
+		p := fullProfile("青年之家")
+		today := f.clk.Now().In(clock.Beijing)
+		for d := -30; d < 366; d++ {
+			p.Closed = append(p.Closed, station.Closure{Date: today.AddDate(0, 0, d).Format("2006-01-02"), Reason: "假期"})
+		}
+		f.save(t, f.adminA, f.uniA.ID, p)
+		var st model.Station
+		if err := db.Conn(f.ctx).Where("university_id = ?", f.uniA.ID).Take(&st).Error; err != nil {
+			t.Fatal(err)
+		}
+		var stored []station.Closure
+		if err := json.Unmarshal([]byte(st.ClosedDates), &stored); err != nil {
+			t.Fatal(err)
+		}
+		if len(stored) != 366 || stored[0].Date != today.Format("2006-01-02") {
+			t.Fatalf("stored %d closed dates from %v, want 366 from today", len(stored), stored[0])
+		}
+		// More than 366 upcoming dates are still refused.
+		p.Closed = append(p.Closed, station.Closure{Date: today.AddDate(0, 0, 400).Format("2006-01-02")})
+		_, err := f.svc.SaveProfile(f.ctx, f.adminA, f.uniA.ID, p)
+		wantErr(t, "367 upcoming closed dates", err, service.ErrInvalid, "bad_closures")
 	})
 }
