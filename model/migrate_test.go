@@ -2,6 +2,7 @@ package model_test
 
 import (
 	"context"
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -395,21 +396,27 @@ func TestOpenSQLiteCreatesDataDir(t *testing.T) {
 // statistics' (created_at, openid). Step 5 replaces the two of step 1 and
 // resumes when it was interrupted between building the new one and
 // dropping the old ones.
+// secondaryIndexes maps table's secondary indexes to their columns.
+func secondaryIndexes(t *testing.T, db *model.DB, table string) map[string][]string {
+	t.Helper()
+	idx, err := db.Conn(context.Background()).Migrator().GetIndexes(table)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string][]string{}
+	for _, ix := range idx {
+		if pk, _ := ix.PrimaryKey(); pk || ix.Name() == "PRIMARY" {
+			continue
+		}
+		got[ix.Name()] = ix.Columns()
+	}
+	return got
+}
+
 func TestInteractionsIndexes(t *testing.T) {
 	secondary := func(t *testing.T, db *model.DB) map[string][]string {
 		t.Helper()
-		idx, err := db.Conn(context.Background()).Migrator().GetIndexes("interactions")
-		if err != nil {
-			t.Fatal(err)
-		}
-		got := map[string][]string{}
-		for _, ix := range idx {
-			if pk, _ := ix.PrimaryKey(); pk || ix.Name() == "PRIMARY" {
-				continue
-			}
-			got[ix.Name()] = ix.Columns()
-		}
-		return got
+		return secondaryIndexes(t, db, "interactions")
 	}
 	want := map[string][]string{"idx_interactions_created_openid": {"created_at", "openid"}}
 	eachFresh(t, func(t *testing.T, db *model.DB) {
@@ -450,16 +457,8 @@ func TestBookingSweepIndexes(t *testing.T) {
 	}
 	check := func(t *testing.T, db *model.DB) {
 		t.Helper()
-		idx, err := db.Conn(context.Background()).Migrator().GetIndexes("bookings")
-		if err != nil {
-			t.Fatal(err)
-		}
-		got := map[string][]string{}
-		for _, ix := range idx {
-			if _, ok := want[ix.Name()]; ok {
-				got[ix.Name()] = ix.Columns()
-			}
-		}
+		got := secondaryIndexes(t, db, "bookings")
+		maps.DeleteFunc(got, func(name string, _ []string) bool { _, ok := want[name]; return !ok })
 		if !reflect.DeepEqual(got, want) {
 			t.Fatalf("bookings sweep indexes = %v, want %v", got, want)
 		}
