@@ -8,7 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
-	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -59,17 +59,17 @@ func NewRouter(log *slog.Logger, reg prometheus.Registerer, trustedProxies []str
 	}
 	r.ContextWithFallback = true
 	r.HandleMethodNotAllowed = true
-	var untrustedProxy sync.Once
+	var warnedProxy atomic.Bool
 	r.Use(recovery(log), func(c *gin.Context) {
 		start := time.Now()
-		if c.GetHeader("X-Forwarded-For") != "" && c.ClientIP() == c.RemoteIP() {
-			// A proxy forwards requests but is not trusted: every client
-			// looks like the proxy, and per-IP login throttling would lock
-			// everyone out together. Said once, so the log stays readable.
-			untrustedProxy.Do(func() {
-				log.WarnContext(c.Request.Context(), "X-Forwarded-For from an address not in YV_TRUSTED_PROXIES: every client is seen as this proxy and shares its login throttle; add the proxy's address to YV_TRUSTED_PROXIES",
-					"remote", c.RemoteIP())
-			})
+		// A proxy forwards requests but is not trusted: every client looks
+		// like the proxy, and per-IP login throttling would lock everyone
+		// out together. Said once (and checked only until then), so the
+		// log stays readable and proxied requests pay nothing after.
+		if !warnedProxy.Load() && c.GetHeader("X-Forwarded-For") != "" && c.ClientIP() == c.RemoteIP() &&
+			warnedProxy.CompareAndSwap(false, true) {
+			log.WarnContext(c.Request.Context(), "X-Forwarded-For from an address not in YV_TRUSTED_PROXIES: every client is seen as this proxy and shares its login throttle; add the proxy's address to YV_TRUSTED_PROXIES",
+				"remote", c.RemoteIP())
 		}
 		c.Next()
 		route := c.FullPath()
