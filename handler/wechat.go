@@ -175,6 +175,7 @@ func (h *WeChat) push(c *gin.Context) {
 		invalid  bool
 		procErr  error
 		reply    callback.Reply
+		pushed   *message.MixMessage
 		answered bool
 	)
 	srv.SetMessageHandler(func(m *message.MixMessage) *message.Reply {
@@ -183,11 +184,11 @@ func (h *WeChat) push(c *gin.Context) {
 			invalid = true
 			return nil
 		}
+		pushed = m
 		reply, procErr = h.svc.Handle(ctx, m)
-		if procErr != nil || reply.Text == "" {
-			return nil
-		}
-		return &message.Reply{MsgType: message.MsgTypeText, MsgData: message.NewText(reply.Text)}
+		// The reply is built below rather than by the library (see
+		// textReplyXML); told nothing, it leaves the response alone.
+		return nil
 	})
 	serveErr := srv.Serve()
 	switch {
@@ -213,23 +214,14 @@ func (h *WeChat) push(c *gin.Context) {
 		c.String(http.StatusOK, "success")
 		return
 	}
-	// The library stamps the reply with the wall clock; stamp it with ours
-	// so replies follow the service's clock like everything else. The XML
-	// it built is rebuilt only when the two differ (a test clock, or a
-	// second boundary in between).
-	if txt, ok := srv.ResponseMsg.(*message.Text); ok {
-		if now := h.clock.Now().Unix(); txt.CreateTime != now {
-			txt.CreateTime = now
-			if raw, err := xml.Marshal(txt); err == nil {
-				srv.ResponseRawXMLMsg = raw
-			}
-		}
-	}
+	// Stamped with the service's clock, like everything else it records.
+	raw := textReplyXML(string(pushed.FromUserName), string(pushed.ToUserName), h.clock.Now().Unix(), reply.Text)
 	if !safeMode {
-		// What Send would write, without marshalling ResponseMsg again.
-		c.Data(http.StatusOK, "application/xml; charset=utf-8", srv.ResponseRawXMLMsg)
+		c.Data(http.StatusOK, "application/xml; charset=utf-8", raw)
 		return
 	}
+	// Send encrypts ResponseRawXMLMsg with the push's random and signs it.
+	srv.ResponseRawXMLMsg = raw
 	if err := srv.Send(); err != nil {
 		h.log.ErrorContext(ctx, "encrypting the reply failed", "err", err)
 		c.String(http.StatusOK, "success")
