@@ -12,7 +12,7 @@ import (
 // as much as parsing the push; TestTextReplyXMLMatchesSilenceper and its
 // fuzz target hold the two outputs equal.
 func textReplyXML(user, account string, createTime int64, content string) []byte {
-	b := make([]byte, 0, 160+len(user)+len(account)+len(content))
+	b := make([]byte, 0, 200+len(user)+len(account)+len(content))
 	b = append(b, "<xml><ToUserName>"...)
 	b = appendCDATA(b, user)
 	b = append(b, "</ToUserName><FromUserName>"...)

@@ -77,6 +77,54 @@ func TestRecorder(t *testing.T) {
 			svEventually(t, "the batch of 4", func() bool { return rcCount(t, b.db, user) == 4 })
 		})
 
+		t.Run("every field survives each way of inserting", func(t *testing.T) {
+			// BatchSize 4: a full batch goes through the prepared statement,
+			// a backlog of 5 rows in one transaction, 4 through it and 1 as
+			// text. The statement cannot be
+			// prepared while the table is away (text is tried instead), and
+			// once prepared it outlives the table going away and back.
+			rec := callback.NewRecorder(b.db, svDiscard, prometheus.NewRegistry(), callback.RecorderOptions{FlushEvery: time.Hour, BatchSize: 4})
+			defer rec.Close()
+			const user = "oRec_shapes_000000000000001"
+			row := func(i int) model.Interaction {
+				it := rcRow(user, i)
+				it.MsgType, it.Event, it.EventKey = "event", "CLICK", fmt.Sprintf("KEY_%d'\"\\", i)
+				it.Content = fmt.Sprintf("第%d条 '); DROP TABLE interactions; -- 😀", i)
+				it.MsgID = 9_000_000_000_000_000_000 + int64(i)
+				it.SentAt = svEpoch.Add(time.Duration(i)*time.Hour + 123*time.Millisecond)
+				return it
+			}
+			mend := rcBreak(t, b.db)
+			for i := range 4 {
+				rec.Record(ctx, row(i))
+			}
+			time.Sleep(50 * time.Millisecond) // let the flush at 4 rows fail
+			mend()
+			for i := 4; i < 9; i++ { // the backlog at 5 rows, a full batch at 9
+				rec.Record(ctx, row(i))
+			}
+			svEventually(t, "9 rows", func() bool { return rcCount(t, b.db, user) == 9 })
+			mend = rcBreak(t, b.db)
+			for i := 9; i < 14; i++ { // written at Close
+				rec.Record(ctx, row(i))
+			}
+			time.Sleep(50 * time.Millisecond)
+			mend()
+			rec.Close()
+			its := svInteractions(t, b.db, user)
+			if len(its) != 14 {
+				t.Fatalf("%d rows, want 14", len(its))
+			}
+			for i, got := range its {
+				want := row(i)
+				if got.MsgType != want.MsgType || got.Event != want.Event || got.EventKey != want.EventKey ||
+					got.Content != want.Content || got.MsgID != want.MsgID ||
+					!got.SentAt.Equal(want.SentAt) || !got.CreatedAt.Equal(want.CreatedAt) {
+					t.Fatalf("row %d stored as %+v, want %+v", i, got, want)
+				}
+			}
+		})
+
 		t.Run("Close writes what is queued", func(t *testing.T) {
 			reg := prometheus.NewRegistry()
 			rec := callback.NewRecorder(b.db, svDiscard, reg, callback.RecorderOptions{FlushEvery: time.Hour, BatchSize: 1000})
