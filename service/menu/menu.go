@@ -147,8 +147,10 @@ func Parse(raw []byte, publicURL string) (*Menu, error) {
 		default:
 			v.add("%s: match 只能是 exact 或 contains，当前 %q", where, k.Match)
 		}
-		for _, w := range k.Words {
+		words := make([]string, len(k.Words))
+		for j, w := range k.Words {
 			w = normalize(w)
+			words[j] = w // matched in this form (TextReply)
 			if w == "" {
 				v.add("%s: 关键词不能为空白", where)
 			}
@@ -161,6 +163,7 @@ func Parse(raw []byte, publicURL string) (*Menu, error) {
 			v.add("%s: reply 不能为空", where)
 		}
 		k.Reply = render(where, k.Reply)
+		k.Words = words
 		m.keywords = append(m.keywords, k)
 	}
 	if len(v.problems) > 0 {
@@ -273,8 +276,7 @@ func (m *Menu) Welcome() string { return m.welcome }
 func (m *Menu) TextReply(text string) string {
 	t := normalize(text)
 	for _, k := range m.keywords {
-		for _, w := range k.Words {
-			w = normalize(w)
+		for _, w := range k.Words { // normalized when loaded
 			if t == w || (k.Match == "contains" && strings.Contains(t, w)) {
 				return k.Reply
 			}

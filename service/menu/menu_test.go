@@ -141,13 +141,14 @@ func TestTextReplyContainsMatch(t *testing.T) {
 		"welcome": "w", "default_reply": "d",
 		"keywords": [
 			{"words": ["Exact"], "reply": "exact"},
-			{"words": ["退订"], "match": "contains", "reply": "unsub"}
+			{"words": ["退订", " VIP "], "match": "contains", "reply": "unsub"}
 		]}`), publicURL)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for in, want := range map[string]string{
 		"exact": "exact", "exactly": "d", "我想退订了": "unsub", "退订": "unsub", "订阅": "d",
+		"取消Vip会员": "unsub", "vi p": "d",
 	} {
 		if got := m.TextReply(in); got != want {
 			t.Errorf("TextReply(%q) = %q, want %q", in, got, want)
