@@ -55,8 +55,19 @@ func parseDay(field, v string) (time.Time, error) {
 		msg := "日期格式应为 YYYY-MM-DD，如 2026-03-01"
 		return t, service.Invalid("bad_date", msg, map[string]string{field: msg})
 	}
+	if t.Year() < minYear || t.Year() > maxYear {
+		// Year 1 would become year 0 in UTC, which MySQL cannot take.
+		msg := fmt.Sprintf("日期应在 %d 年到 %d 年之间", minYear, maxYear)
+		return t, service.Invalid("bad_date", msg, map[string]string{field: msg})
+	}
 	return t, nil
 }
+
+// The years a period may name: the service's records start in the 2020s.
+const (
+	minYear = 2000
+	maxYear = 2100
+)
 
 // ParsePeriod reads a period from YYYY-MM-DD dates; an empty from or to
 // takes the default: the last DefaultDays days including today.

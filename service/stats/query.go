@@ -25,7 +25,11 @@ GROUP BY university_id`
 
 // activitySQL counts, per university, the distinct accounts that did
 // anything in the period (active) and the WeChat pushes of its bound
-// accounts (interactions), in one pass over the period's interactions:
+// accounts (interactions). Only the period's users count: an account
+// registered after the period ends is not among its registered users, so
+// its owner's earlier pushes (following, tapping the menu before
+// activating) would push the active rate past 100%. One pass over the
+// period's interactions:
 // they are grouped by openid before meeting users, so each WeChat user is
 // looked up once, not once per push.
 const activitySQL = `SELECT u.university_id AS university_id, COUNT(*) AS active, SUM(x.n) AS interactions
@@ -40,7 +44,7 @@ FROM (
     UNION ALL SELECT handled_by, 0 FROM bookings WHERE handled_by IS NOT NULL AND first_response_at >= ? AND first_response_at < ?
   ) y GROUP BY user_id
 ) x JOIN users u ON u.id = x.user_id
-WHERE u.university_id IS NOT NULL AND (? = 0 OR u.university_id = ?)
+WHERE u.university_id IS NOT NULL AND u.created_at < ? AND (? = 0 OR u.university_id = ?)
 GROUP BY u.university_id`
 
 const questionsSQL = `SELECT university_id,
@@ -167,7 +171,7 @@ func (s *Service) collect(ctx context.Context, scope uint64, p Period, now time.
 		args []any
 	}{
 		{usersSQL, []any{end, start, end, model.RoleStudent, end, end, model.RoleCadre, end}},
-		{activitySQL, []any{start, end, start, end, start, end, start, end, start, end}},
+		{activitySQL, []any{start, end, start, end, start, end, start, end, start, end, end}},
 		{questionsSQL, []any{true, false, model.QuestionOpen, now, "满意", "一般", "不满意", start, end, model.QuestionReview}},
 		{overdueSQL, []any{model.QuestionOpen, now}},
 		{answersSQL, []any{model.AnswerKindAnswer, model.AnswerPublished, start, end}},

@@ -162,6 +162,11 @@ func setup(t *testing.T, db *model.DB) *fixture {
 	f.interaction(t, f.a2.OpenID, bj(12, 9, 0, 0))
 	f.interaction(t, f.b1.OpenID, bj(16, 9, 0, 0))
 	f.interaction(t, f.b1.OpenID, bj(16, 9, 5, 0))
+	// a4 followed and used the menu before registering (its account dates
+	// from after the period): not one of the period's users, so neither
+	// active nor counted.
+	f.interaction(t, f.a4.OpenID, bj(18, 9, 0, 0))
+	f.interaction(t, f.a4.OpenID, bj(19, 9, 0, 0))
 	stranger := "oStrangerNotBoundToAnyAccount"
 	f.interaction(t, &stranger, bj(16, 9, 0, 0))
 
@@ -391,14 +396,24 @@ func TestReportPeriods(t *testing.T) {
 		{stats.Query{From: "2026/03/10", To: "2026-03-19"}, "bad_date", "from"},
 		{stats.Query{From: "2026-03-10", To: "2026-02-30"}, "bad_date", "to"},
 		{stats.Query{From: "2025-03-19", To: "2026-03-20"}, "period_too_long", "from"},
+		// Year 1 is year 0 in UTC, which MySQL refuses (a 500 before).
+		{stats.Query{From: "0001-01-01", To: "0001-01-02"}, "bad_date", "to"},
+		{stats.Query{From: "2026-03-10", To: "9999-12-31"}, "bad_date", "to"},
+		{stats.Query{From: "1999-12-31", To: "2026-03-19"}, "bad_date", "from"},
 	}
-	for _, c := range bad {
-		_, err := svc.Report(context.Background(), prov, c.q)
-		var se *service.Error
-		if !errors.Is(err, service.ErrInvalid) || !errors.As(err, &se) || se.Code != c.code || se.Fields[c.field] == "" {
-			t.Errorf("%+v: %v, want %s on %s", c.q, err, c.code, c.field)
+	dbtest.Each(t, func(t *testing.T, db *model.DB) {
+		svc, err := stats.New(db, clock.NewFake(now))
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
+		for _, c := range bad {
+			_, err := svc.Report(context.Background(), prov, c.q)
+			var se *service.Error
+			if !errors.Is(err, service.ErrInvalid) || !errors.As(err, &se) || se.Code != c.code || se.Fields[c.field] == "" {
+				t.Errorf("%+v: %v, want %s on %s", c.q, err, c.code, c.field)
+			}
+		}
+	})
 	quick := stats.QuickRanges(now)
 	want := map[string]string{"近7天": "2026-03-14", "近30天": "2026-02-19", "本月": "2026-03-01", "本学期": "2026-02-01", "今年": "2026-01-01"}
 	for _, q := range quick {
