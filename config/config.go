@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -213,6 +214,22 @@ func Load(file string, getenv func(string) string) (Config, error) {
 		dec.KnownFields(true)
 		if err := dec.Decode(&cfg); err != nil && !errors.Is(err, io.EOF) {
 			return cfg, fmt.Errorf("配置文件 %s 格式错误: %w", file, err)
+		}
+		// Decoding merges a template's fields into the default mapping;
+		// a mapping given in the file replaces it, as its environment
+		// variable does (a leftover default would map a second field to
+		// the same keyword).
+		var given struct {
+			Alerts struct {
+				Templates Templates `yaml:"templates"`
+			} `yaml:"alerts"`
+		}
+		if err := yaml.Unmarshal(raw, &given); err == nil {
+			for _, key := range TemplateKeys {
+				if f := given.Alerts.Templates.ByKey(key).Fields; f != nil {
+					cfg.Alerts.Templates.ByKey(key).Fields = f
+				}
+			}
 		}
 	}
 	if err := cfg.applyEnv(getenv); err != nil {
@@ -433,10 +450,21 @@ func (c *Config) Validate() error {
 		if len(t.Fields) == 0 {
 			return fmt.Errorf("模板 %s 缺少字段映射（alerts.templates.%s.fields 或 YV_TEMPLATE_%s_FIELDS）", key, key, strings.ToUpper(key))
 		}
-		for k, kw := range t.Fields {
+		fields := make([]string, 0, len(t.Fields))
+		for k := range t.Fields {
+			fields = append(fields, k)
+		}
+		sort.Strings(fields) // the same message for the same mistake
+		seen := make(map[string]string, len(fields))
+		for _, k := range fields {
+			kw := t.Fields[k]
 			if !templateKeywordRE.MatchString(kw) {
 				return fmt.Errorf("模板 %s 的字段 %s 对应的关键词 %q 无效（应形如 thing1、time3）", key, k, kw)
 			}
+			if other, dup := seen[kw]; dup {
+				return fmt.Errorf("模板 %s 的字段 %s 和 %s 对应同一个关键词 %s", key, other, k, kw)
+			}
+			seen[kw] = k
 		}
 	}
 	return nil

@@ -213,6 +213,29 @@ func TestEveryEnvName(t *testing.T) {
 	}
 }
 
+// TestYAMLTemplateFieldsReplaceTheDefault: a template's fields given in
+// the file are its whole mapping, as with YV_TEMPLATE_*_FIELDS; the
+// default's other fields do not linger (they could claim a keyword the
+// operator gave to another field).
+func TestYAMLTemplateFieldsReplaceTheDefault(t *testing.T) {
+	file := writeFile(t, `
+alerts:
+  templates:
+    answered:
+      fields: {title: thing2, time: time4}
+`)
+	cfg, err := config.Load(file, env(nil))
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	if got, want := cfg.Alerts.Templates.Answered.Fields, map[string]string{"title": "thing2", "time": "time4"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("answered fields = %v, want exactly %v", got, want)
+	}
+	if got := cfg.Alerts.Templates.Overdue.Fields; !reflect.DeepEqual(got, config.Default().Alerts.Templates.Overdue.Fields) {
+		t.Errorf("overdue fields = %v, want the default (not in the file)", got)
+	}
+}
+
 func TestBadValuesNameTheSetting(t *testing.T) {
 	cases := []struct {
 		name string
@@ -227,6 +250,8 @@ func TestBadValuesNameTheSetting(t *testing.T) {
 		{"YV_ALERT_BATCH not a number", map[string]string{"YV_ALERT_BATCH": "many"}, "", []string{"YV_ALERT_BATCH", "整数"}},
 		{"YV_TEMPLATE_ANSWERED_FIELDS without =", map[string]string{"YV_TEMPLATE_ANSWERED_FIELDS": "title"}, "", []string{"YV_TEMPLATE_ANSWERED_FIELDS", "字段=关键词"}},
 		{"template keyword with a space", map[string]string{"YV_TEMPLATE_ANSWERED_FIELDS": "title=thing 1"}, "", []string{"answered", "thing 1"}},
+		{"two fields on one keyword", map[string]string{"YV_TEMPLATE_ANSWERED_FIELDS": "title=thing2,answerer=thing2,time=time3"}, "", []string{"answered", "answerer", "title", "thing2"}},
+		{"two fields on one keyword in YAML", nil, "alerts:\n  templates:\n    overdue:\n      fields: {title: thing1, university: thing1, due: time3}\n", []string{"overdue", "thing1"}},
 		{"YV_WECHAT_AES_KEY of 10 chars", with(creds, "YV_WECHAT_AES_KEY", "0123456789"), "", []string{"YV_WECHAT_AES_KEY", "43", "10"}},
 		{"YV_WECHAT_AES_KEY of 44 chars", with(creds, "YV_WECHAT_AES_KEY", strings.Repeat("a", 44)), "", []string{"YV_WECHAT_AES_KEY", "43"}},
 		{"YV_WECHAT_AES_KEY with symbols", with(creds, "YV_WECHAT_AES_KEY", strings.Repeat("a", 42)+"="), "", []string{"YV_WECHAT_AES_KEY"}},
