@@ -357,6 +357,7 @@ func TestFinalErrors(t *testing.T) {
 	}{
 		{43004, model.TemplateUndeliverable, false},
 		{40003, model.TemplateUndeliverable, false},
+		{43101, model.TemplateUndeliverable, false}, // the user refuses the account's messages
 		{40037, model.TemplateFailed, true},
 		{47003, model.TemplateFailed, true},
 	}

@@ -491,7 +491,7 @@ func classify(code int, hasCode bool) outcome {
 		return retry
 	}
 	switch code {
-	case wxapi.CodeNotFollowing, wxapi.CodeInvalidOpenID:
+	case wxapi.CodeNotFollowing, wxapi.CodeInvalidOpenID, wxapi.CodeUserRefused:
 		return undeliverable
 	case wxapi.CodeInvalidTemplate, wxapi.CodeInvalidArgs:
 		return configError

@@ -38,6 +38,7 @@ const (
 	CodeInvalidTemplate  = 40037
 	CodeTokenExpired     = 42001
 	CodeNotFollowing     = 43004
+	CodeUserRefused      = 43101
 	CodeQuotaExceeded    = 45009
 	CodeInvalidArgs      = 47003
 	CodeInvalidOAuthCode = 40029

@@ -172,6 +172,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			ForceRefresh bool   `json:"force_refresh"`
 		}
 		if json.Unmarshal(body, &req) != nil {
+			s.mu.Lock() // answer appends to the call log
+			defer s.mu.Unlock()
 			s.answer(w, Call{Path: r.URL.Path, Body: string(body)}, 47001, "data format error", nil)
 			return
 		}
@@ -218,7 +220,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// answer records the call and writes the JSON reply; errcode 0 merges extra.
+// answer records the call and writes the JSON reply; errcode 0 merges
+// extra. The caller holds s.mu.
 func (s *Server) answer(w http.ResponseWriter, c Call, code int, msg string, extra map[string]any) {
 	c.ErrCode = code
 	if len(s.calls) >= maxCalls {

@@ -216,3 +216,27 @@ func TestUnknownPathIs404(t *testing.T) {
 		t.Fatalf("unknown path: HTTP %d, want 404", rec.Code)
 	}
 }
+
+// TestConcurrentCallsAreAllRecorded: the fake serves the public sandbox,
+// so malformed and valid requests arrive together; each is logged once
+// (run with -race: the malformed-body branch appended to the log unlocked).
+func TestConcurrentCallsAreAllRecorded(t *testing.T) {
+	s := New()
+	s.AddApp("wxa", "sec")
+	var wg sync.WaitGroup
+	for i := range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if i%2 == 0 {
+				do(t, s, http.MethodPost, "/cgi-bin/stable_token", "not json")
+				return
+			}
+			stable(t, s, "wxa", "sec", false)
+		}()
+	}
+	wg.Wait()
+	if n := len(s.Calls()); n != 16 {
+		t.Fatalf("%d calls recorded, want 16", n)
+	}
+}
