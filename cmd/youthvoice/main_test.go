@@ -341,7 +341,7 @@ func (s *slowStore) Ping(ctx context.Context) error {
 	if s.slow.Load() {
 		s.entered <- struct{}{}
 		select {
-		case <-time.After(300 * time.Millisecond):
+		case <-time.After(time.Second):
 		case <-ctx.Done():
 			return ctx.Err()
 		}
@@ -423,6 +423,19 @@ func TestGracefulShutdownFinishesInFlightRequest(t *testing.T) {
 		t.Fatal("the /readyz request never reached the store")
 	}
 	cancel() // SIGTERM while /readyz is in flight
+
+	// The alert sender and the timers stop at once, not after the drain.
+	for deadline := time.Now().Add(800 * time.Millisecond); !strings.Contains(stderr.String(), "background work stopped"); {
+		if time.Now().After(deadline) {
+			t.Fatalf("background work still running 800 ms after the signal:\n%s", stderr.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	select {
+	case r := <-got:
+		t.Fatalf("the in-flight request ended (%+v) before the check; it should still be held", r)
+	default:
+	}
 
 	r := <-got
 	if r.err != nil {

@@ -188,11 +188,21 @@ func serveOn(ctx context.Context, b *base, ln net.Listener) error {
 	case <-ctx.Done():
 	}
 	b.log.Info("shutting down; finishing in-flight requests", "timeout", b.cfg.HTTP.ShutdownTimeout)
+	// No new background work while requests drain: the sender hands back
+	// what it has not sent, the timers stop claiming.
+	bgStopped := make(chan struct{})
+	go func() {
+		stopBG()
+		wg.Wait()
+		b.log.Info("background work stopped")
+		close(bgStopped)
+	}()
 	sctx, cancel := context.WithTimeout(context.Background(), b.cfg.HTTP.ShutdownTimeout)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {
 		return fmt.Errorf("优雅停机超时: %w", err)
 	}
+	<-bgStopped
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
