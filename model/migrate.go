@@ -26,6 +26,7 @@ var migrations = []migration{
 	{5, "interactions: one index (created_at, openid)", migrate0005},
 	{6, "followers: time of the event that set the state", migrate0006},
 	{7, "bookings: indexes for the reminder sweeps", migrate0007},
+	{8, "template_messages: index for the recent configuration errors", migrate0008},
 }
 
 // schemaMigration records an applied step.

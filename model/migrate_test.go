@@ -2,6 +2,7 @@ package model_test
 
 import (
 	"context"
+	"fmt"
 	"maps"
 	"os"
 	"path/filepath"
@@ -483,5 +484,31 @@ func TestBookingSweepIndexes(t *testing.T) {
 			t.Fatalf("resuming step 7: applied %v, %v", applied, err)
 		}
 		check(t, db)
+	})
+}
+
+// The outbox's configuration-error index exists after migrating, and the
+// admin page's query uses it on MySQL (it read the whole table before).
+func TestTemplateConfigErrorIndex(t *testing.T) {
+	want := []string{"config_error", "updated_at"}
+	eachFresh(t, func(t *testing.T, db *model.DB) {
+		ctx := context.Background()
+		if _, err := db.Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if got := secondaryIndexes(t, db, "template_messages")["idx_template_config_error"]; !slices.Equal(got, want) {
+			t.Fatalf("idx_template_config_error = %v, want %v", got, want)
+		}
+		if db.Dialect() != model.MySQL {
+			return
+		}
+		var plan []map[string]any
+		if err := db.Conn(ctx).Raw("EXPLAIN SELECT template_key, COUNT(*) FROM template_messages WHERE config_error = ? AND updated_at >= ? GROUP BY template_key",
+			true, time.Now().UTC()).Scan(&plan).Error; err != nil {
+			t.Fatal(err)
+		}
+		if len(plan) != 1 || plan[0]["key"] == nil || fmt.Sprint(plan[0]["type"]) == "ALL" {
+			t.Fatalf("EXPLAIN: %v, want the query to use an index", plan)
+		}
 	})
 }

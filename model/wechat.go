@@ -60,9 +60,9 @@ type TemplateMessage struct {
 	ClaimedBy    string     `gorm:"size:64;not null;default:''"`
 	ClaimedUntil *time.Time `gorm:""`
 	// ConfigError flags 40037/47003: a template id or field mapping is wrong.
-	ConfigError bool      `gorm:"not null;default:false"`
+	ConfigError bool      `gorm:"not null;default:false;index:idx_template_config_error,priority:1"`
 	CreatedAt   time.Time `gorm:"not null"`
-	UpdatedAt   time.Time `gorm:"not null"`
+	UpdatedAt   time.Time `gorm:"not null;index:idx_template_config_error,priority:2"`
 }
 
 // TemplateSendReport is WeChat's TEMPLATESENDJOBFINISH push, kept by MsgID
