@@ -469,3 +469,21 @@ func TestTrustedProxies(t *testing.T) {
 		t.Fatalf("bad proxy accepted or not named: %v", err)
 	}
 }
+
+// TestDeployExamplesListEveryTemplate: an operator following deploy/
+// configures every template; one left out of the examples silently
+// sends nothing for its alert.
+func TestDeployExamplesListEveryTemplate(t *testing.T) {
+	for _, file := range []string{"../deploy/.env.example", "../deploy/docker-compose.yml", "../deploy/README.md"} {
+		raw, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, key := range config.TemplateKeys {
+			name := "YV_TEMPLATE_" + strings.ToUpper(key) + "_ID"
+			if !strings.Contains(string(raw), name) {
+				t.Errorf("%s does not mention %s", file, name)
+			}
+		}
+	}
+}
