@@ -273,7 +273,7 @@ func TestDeliveryReportBeforeSendResult(t *testing.T) {
 }
 
 func TestRetryableErrors(t *testing.T) {
-	for _, codes := range [][]int{{-1}, {45009}, {40001, 40001}, {42001, 42001}} {
+	for _, codes := range [][]int{{-1}, {40001, 40001}, {42001, 42001}} { // 45009: TestQuotaWaitsForMidnight
 		t.Run(fmt.Sprint(codes[0]), func(t *testing.T) {
 			dbtest.Each(t, func(t *testing.T, db *model.DB) {
 				e := setup(t, db)
@@ -329,7 +329,7 @@ func TestRetriesGiveUp(t *testing.T) {
 		}
 		codes := make([]int, alert.MaxAttempts)
 		for i := range codes {
-			codes[i] = 45009
+			codes[i] = -1 // system busy
 		}
 		fake.FailNext(pathTemplate, codes...)
 		for i := 0; i < alert.MaxAttempts; i++ {
@@ -347,6 +347,39 @@ func TestRetriesGiveUp(t *testing.T) {
 	if alert.Backoff(1) != 30*time.Second || alert.Backoff(2) != time.Minute || alert.Backoff(8) != time.Hour {
 		t.Errorf("backoff: %v %v %v", alert.Backoff(1), alert.Backoff(2), alert.Backoff(8))
 	}
+}
+
+// TestQuotaWaitsForMidnight: 45009 (today's quota used up) does not burn
+// the retries, which would fail the message within the hour; it waits for
+// midnight Beijing time and is sent then.
+func TestQuotaWaitsForMidnight(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *model.DB) {
+		e := setup(t, db) // 16:00 Beijing time
+		if err := e.outbox.Enqueue(context.Background(), sample("o_quota")); err != nil {
+			t.Fatal(err)
+		}
+		midnight := time.Date(2026, 3, 2, 0, 0, 0, 0, clock.Beijing)
+		fake.FailNext(pathTemplate, 45009)
+		e.runOnce(t)
+		r := e.row(t)
+		if r.Status != model.TemplatePending || r.Attempts != 0 || r.LastErrCode != 45009 ||
+			r.NextAttemptAt.Before(midnight) || r.NextAttemptAt.After(midnight.Add(10*time.Minute)) {
+			t.Fatalf("after 45009: %+v, want pending with no attempt spent, due within 10 minutes of %v", r, midnight)
+		}
+		for range 7 { // the old backoff would have spent every attempt by now
+			e.clk.Advance(time.Hour)
+			if n := e.runOnce(t); n != 0 {
+				t.Fatalf("sent %d at %v, before midnight", n, e.clk.Now().In(clock.Beijing))
+			}
+		}
+		e.clk.Set(midnight.Add(10 * time.Minute))
+		if n := e.runOnce(t); n != 1 {
+			t.Fatalf("sent %d after midnight, want 1", n)
+		}
+		if r := e.row(t); r.Status != model.TemplateSent {
+			t.Fatalf("after midnight: %+v", r)
+		}
+	})
 }
 
 func TestFinalErrors(t *testing.T) {

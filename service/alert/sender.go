@@ -484,6 +484,9 @@ const (
 	retry outcome = iota
 	undeliverable
 	configError
+	// quotaSpent: the account's daily quota (45009) is used up until
+	// midnight Beijing time.
+	quotaSpent
 )
 
 func classify(code int, hasCode bool) outcome {
@@ -495,10 +498,20 @@ func classify(code int, hasCode bool) outcome {
 		return undeliverable
 	case wxapi.CodeInvalidTemplate, wxapi.CodeInvalidArgs:
 		return configError
+	case wxapi.CodeQuotaExceeded:
+		return quotaSpent
 	}
-	// -1, 45009, a token error left after the client's own retry, and
+	// -1, a token error left after the client's own retry, and
 	// anything unknown: try again later, a bounded number of times.
 	return retry
+}
+
+// nextBeijingMidnight is the first instant of the Beijing day after t's,
+// when WeChat resets the daily quotas (stored in UTC like every time:
+// SQLite compares the text).
+func nextBeijingMidnight(t time.Time) time.Time {
+	b := t.In(clock.Beijing)
+	return time.Date(b.Year(), b.Month(), b.Day()+1, 0, 0, 0, 0, clock.Beijing)
 }
 
 // Backoff is the wait after the n-th failed attempt (n from 1).
@@ -570,6 +583,15 @@ func (s *Sender) send(ctx context.Context, m *model.TemplateMessage) (ok *sentRo
 		upd["config_error"] = true
 		s.log.ErrorContext(ctx, "template message rejected: check the template id and its fields",
 			"template_key", m.TemplateKey, "template_id", m.TemplateID, "id", m.ID, "errcode", code)
+	case quotaSpent:
+		// Retrying by backoff would fail every message within the hour
+		// while the quota stays spent until midnight: wait for midnight,
+		// without spending an attempt, spread over ten minutes.
+		upd["status"] = model.TemplatePending
+		upd["attempts"] = m.Attempts
+		upd["next_attempt_at"] = nextBeijingMidnight(s.now()).Add(time.Duration(m.ID%600) * time.Second).UTC()
+		s.log.WarnContext(ctx, "template quota for today used up (45009); message waits for midnight Beijing time",
+			"id", m.ID, "template_key", m.TemplateKey)
 	default:
 		if attempts >= MaxAttempts {
 			upd["status"] = model.TemplateFailed
