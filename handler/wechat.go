@@ -175,7 +175,6 @@ func (h *WeChat) push(c *gin.Context) {
 		invalid  bool
 		procErr  error
 		reply    callback.Reply
-		pushed   *message.MixMessage
 		answered bool
 	)
 	srv.SetMessageHandler(func(m *message.MixMessage) *message.Reply {
@@ -184,7 +183,6 @@ func (h *WeChat) push(c *gin.Context) {
 			invalid = true
 			return nil
 		}
-		pushed = m
 		reply, procErr = h.svc.Handle(ctx, m)
 		// The reply is built below rather than by the library (see
 		// textReplyXML); told nothing, it leaves the response alone.
@@ -215,7 +213,9 @@ func (h *WeChat) push(c *gin.Context) {
 		return
 	}
 	// Stamped with the service's clock, like everything else it records.
-	raw := textReplyXML(string(pushed.FromUserName), string(pushed.ToUserName), h.clock.Now().Unix(), reply.Text)
+	// srv.RequestMsg is the push the handler above answered.
+	m := srv.RequestMsg
+	raw := textReplyXML(string(m.FromUserName), string(m.ToUserName), h.clock.Now().Unix(), reply.Text)
 	if !safeMode {
 		c.Data(http.StatusOK, "application/xml; charset=utf-8", raw)
 		return
