@@ -15,6 +15,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -32,10 +33,6 @@ const MaxCallbackBody = 64 << 10
 // maxOpenIDBytes is the longest FromUserName accepted: the openid column's
 // size. Real openids are 28 bytes; a longer one could not be stored.
 const maxOpenIDBytes = 64
-
-// callbackBudget bounds the work between WeChat and its answer; WeChat
-// gives up after 5 seconds.
-const callbackBudget = 4 * time.Second
 
 // WeChat serves /wechat/callback: it authenticates every request itself
 // (signature, timestamp window, size) before silenceper's server parses,
@@ -86,17 +83,16 @@ func (h *WeChat) reject(c *gin.Context, status int, reason, msg string) {
 
 // authenticate checks the signature and the timestamp window; it answers
 // and returns false when the request is not from WeChat.
-func (h *WeChat) authenticate(c *gin.Context, q url.Values) bool {
-	ts, nonce, sig := q.Get("timestamp"), q.Get("nonce"), q.Get("signature")
-	if ts == "" || nonce == "" || sig == "" {
+func (h *WeChat) authenticate(c *gin.Context, q *callbackQuery) bool {
+	if q.timestamp == "" || q.nonce == "" || q.signature == "" {
 		h.reject(c, http.StatusBadRequest, "missing_params", "缺少 signature/timestamp/nonce 参数")
 		return false
 	}
-	if !equalSig(Signature(h.token, ts, nonce), sig) {
+	if !signatureOK(q.signature, h.token, q.timestamp, q.nonce) {
 		h.reject(c, http.StatusForbidden, "bad_signature", "签名校验失败")
 		return false
 	}
-	sec, err := strconv.ParseInt(ts, 10, 64)
+	sec, err := strconv.ParseInt(q.timestamp, 10, 64)
 	if err != nil {
 		h.reject(c, http.StatusBadRequest, "bad_timestamp", "timestamp 不是有效的整数")
 		return false
@@ -110,94 +106,92 @@ func (h *WeChat) authenticate(c *gin.Context, q url.Values) bool {
 
 // verify answers WeChat's URL verification by echoing echostr.
 func (h *WeChat) verify(c *gin.Context) {
-	q := c.Request.URL.Query()
-	if !h.authenticate(c, q) {
+	q := parseCallbackQuery(c.Request.URL.RawQuery)
+	if !h.authenticate(c, &q) {
 		return
 	}
-	echo := q.Get("echostr")
-	if echo == "" {
+	if q.echostr == "" {
 		h.reject(c, http.StatusBadRequest, "missing_echostr", "缺少 echostr 参数")
 		return
 	}
-	c.Data(http.StatusOK, "text/plain; charset=utf-8", []byte(echo))
+	c.Data(http.StatusOK, "text/plain; charset=utf-8", []byte(q.echostr))
 }
 
 // push handles a message or event in plaintext, compatible or safe mode.
+//
+// It is the service's busiest path, so it allocates little: everything
+// it leaves behind is garbage the collector must chase (see the
+// performance section of the README).
 func (h *WeChat) push(c *gin.Context) {
-	if c.Request.ContentLength > MaxCallbackBody {
+	req := c.Request
+	if req.ContentLength > MaxCallbackBody {
 		h.reject(c, http.StatusRequestEntityTooLarge, "too_large", "请求体过大")
 		return
 	}
-	q := c.Request.URL.Query()
-	if !h.authenticate(c, q) {
+	q := parseCallbackQuery(req.URL.RawQuery)
+	if !h.authenticate(c, &q) {
 		return
 	}
-	body, err := readBody(c.Request)
-	if err != nil {
-		h.reject(c, http.StatusBadRequest, "read_error", "读取请求体失败")
-		return
-	}
-	if len(body) > MaxCallbackBody {
-		h.reject(c, http.StatusRequestEntityTooLarge, "too_large", "请求体过大")
-		return
-	}
-	safeMode := q.Get("encrypt_type") == "aes"
+	safeMode := q.encryptType == "aes"
+	var plainBody *limitedBody
 	if safeMode {
+		body, err := readBody(req)
+		if err != nil {
+			h.reject(c, http.StatusBadRequest, "read_error", "读取请求体失败")
+			return
+		}
+		if len(body) > MaxCallbackBody {
+			h.reject(c, http.StatusRequestEntityTooLarge, "too_large", "请求体过大")
+			return
+		}
 		var env message.EncryptedXMLMsg
 		if xml.Unmarshal(body, &env) != nil || env.EncryptedMsg == "" {
 			h.reject(c, http.StatusBadRequest, "malformed", "XML 格式错误或缺少 Encrypt")
 			return
 		}
-		if !equalSig(Signature(h.token, q.Get("timestamp"), q.Get("nonce"), env.EncryptedMsg), q.Get("msg_signature")) {
+		if !signatureOK(q.msgSignature, h.token, q.timestamp, q.nonce, env.EncryptedMsg) {
 			h.reject(c, http.StatusForbidden, "bad_msg_signature", "msg_signature 校验失败")
 			return
 		}
+		// silenceper reads the body we have read already.
+		req.Body = io.NopCloser(bytes.NewReader(body))
+	} else {
+		// silenceper reads the body itself, at most MaxCallbackBody of it.
+		plainBody = &limitedBody{r: req.Body, left: MaxCallbackBody}
+		req.Body = plainBody
 	}
-
-	ctx, cancel := context.WithTimeout(c.Request.Context(), callbackBudget)
-	defer cancel()
-	// silenceper reads the body we have read already, and it does no I/O
-	// of its own: ctx reaches the service through the handler below.
-	c.Request.Body = io.NopCloser(bytes.NewReader(body))
-	// It also parses the whole query string again for every parameter it
-	// looks up (three times a push); it is shown only the parameters it
-	// uses, all of which were checked above.
-	u := *c.Request.URL
-	u.RawQuery = serverQuery(q, safeMode)
-	sreq := c.Request.WithContext(ctx)
-	sreq.URL = &u
-	buf := newBufferedWriter()
-	srv := h.oa.GetServer(sreq, buf)
+	// silenceper parses the whole query string again for every parameter
+	// it looks up (three times a push); it is shown only the parameters it
+	// uses, all of which were checked above. It does no I/O of its own, so
+	// it is handed the request itself: the request's context reaches the
+	// service through the handler below.
+	rawQuery := req.URL.RawQuery
+	req.URL.RawQuery = q.serverQuery(safeMode)
+	defer func() { req.URL.RawQuery = rawQuery }()
+	call := getPushCall(h, req.Context())
+	defer putPushCall(call)
+	w := &call.w
+	srv := h.oa.GetServer(req, w)
 	// The signature was checked above (constant time, with the replay window).
 	srv.SkipValidate(true)
-
-	var (
-		invalid  bool
-		procErr  error
-		reply    callback.Reply
-		answered bool
-	)
-	srv.SetMessageHandler(func(m *message.MixMessage) *message.Reply {
-		answered = true
-		if m.FromUserName == "" || m.MsgType == "" || len(m.FromUserName) > maxOpenIDBytes {
-			invalid = true
-			return nil
-		}
-		reply, procErr = h.svc.Handle(ctx, m)
-		// The reply is built below rather than by the library (see
-		// textReplyXML); told nothing, it leaves the response alone.
-		return nil
-	})
+	srv.SetMessageHandler(call.handle)
 	serveErr := srv.Serve()
+	ctx := call.ctx
 	switch {
-	case procErr != nil:
-		h.log.ErrorContext(ctx, "wechat push not processed; WeChat will retry", "err", procErr)
+	case plainBody != nil && plainBody.tooLarge:
+		h.reject(c, http.StatusRequestEntityTooLarge, "too_large", "请求体过大")
+		return
+	case plainBody != nil && plainBody.err != nil:
+		h.reject(c, http.StatusBadRequest, "read_error", "读取请求体失败")
+		return
+	case call.err != nil:
+		h.log.ErrorContext(ctx, "wechat push not processed; WeChat will retry", "err", call.err)
 		c.String(http.StatusServiceUnavailable, "暂时无法处理，请稍后重试")
 		return
-	case invalid:
+	case call.invalid:
 		h.reject(c, http.StatusBadRequest, "malformed", "消息缺少 FromUserName 或 MsgType，或 FromUserName 过长")
 		return
-	case serveErr != nil || !answered:
+	case serveErr != nil || !call.answered:
 		// Undecryptable ciphertext, a foreign app id, or malformed XML.
 		h.rejected.WithLabelValues("malformed").Inc()
 		h.log.WarnContext(ctx, "wechat callback rejected", "reason", "malformed_or_undecryptable",
@@ -205,6 +199,7 @@ func (h *WeChat) push(c *gin.Context) {
 		c.String(http.StatusBadRequest, "消息无法解析或解密")
 		return
 	}
+	reply := call.reply
 	if reply.Text == "" {
 		// Nothing to say: WeChat wants a plain "success" in every mode. In
 		// safe mode the library would encrypt an empty message instead,
@@ -215,50 +210,122 @@ func (h *WeChat) push(c *gin.Context) {
 	// Stamped with the service's clock, like everything else it records.
 	// srv.RequestMsg is the push the handler above answered.
 	m := srv.RequestMsg
-	raw := textReplyXML(string(m.FromUserName), string(m.ToUserName), h.clock.Now().Unix(), reply.Text)
+	w.reply = appendTextReplyXML(w.reply[:0], string(m.FromUserName), string(m.ToUserName), h.clock.Now().Unix(), reply.Text)
 	if !safeMode {
-		c.Data(http.StatusOK, "application/xml; charset=utf-8", raw)
+		writeXML(c, w.reply)
 		return
 	}
-	// Send encrypts ResponseRawXMLMsg with the push's random and signs it.
-	srv.ResponseRawXMLMsg = raw
+	// Send encrypts ResponseRawXMLMsg with the push's random and signs it;
+	// it writes the result to w (empty so far: in safe mode the server
+	// writes nothing for a handler that returned nil).
+	srv.ResponseRawXMLMsg = w.reply
 	if err := srv.Send(); err != nil {
 		h.log.ErrorContext(ctx, "encrypting the reply failed", "err", err)
 		c.String(http.StatusOK, "success")
 		return
 	}
-	buf.copyTo(c)
+	writeXML(c, w.body.Bytes())
 }
 
-// The query parameters silenceper's server reads when it does not validate
-// the signature itself: openid always; encrypt_type, the message signature
-// and what it covers in safe mode. (echostr is never passed on a push: it
-// would make the server echo it instead of handling the message.)
-var (
-	serverParamsPlain = []string{"openid"}
-	serverParamsSafe  = []string{"encrypt_type", "msg_signature", "nonce", "openid", "timestamp"}
-)
+// xmlContentType is the Content-Type of every XML answer; set as a shared
+// value, it costs no allocation per response (net/http copies it).
+var xmlContentType = []string{"application/xml; charset=utf-8"}
 
-// serverQuery is the query string handed to silenceper's server.
-func serverQuery(q url.Values, safeMode bool) string {
-	keys := serverParamsPlain
-	if safeMode {
-		keys = serverParamsSafe
-	}
-	var b strings.Builder
-	for _, k := range keys {
-		v, ok := q[k]
-		if !ok || len(v) == 0 {
+// writeXML answers 200 with an XML body.
+func writeXML(c *gin.Context, body []byte) {
+	c.Writer.Header()["Content-Type"] = xmlContentType
+	c.Status(http.StatusOK)
+	_, _ = c.Writer.Write(body)
+}
+
+// callbackQuery holds the query parameters of a callback request. The
+// first value of each counts, as with url.Values.Get.
+type callbackQuery struct {
+	signature, timestamp, nonce, echostr string
+	encryptType, msgSignature, openid    string
+}
+
+// parseCallbackQuery reads the parameters WeChat sends from a raw query
+// string without building a url.Values map (one map and a string per
+// parameter on every push). Like url.ParseQuery it skips pairs whose key
+// contains a semicolon or that do not unescape.
+func parseCallbackQuery(raw string) callbackQuery {
+	var (
+		q    callbackQuery
+		seen uint8 // a bit per field: its first value was taken
+	)
+	for raw != "" {
+		var pair string
+		pair, raw, _ = strings.Cut(raw, "&")
+		if pair == "" || strings.Contains(pair, ";") {
 			continue
 		}
-		if b.Len() > 0 {
-			b.WriteByte('&')
+		k, v, _ := strings.Cut(pair, "=")
+		k, err := queryUnescape(k)
+		if err != nil {
+			continue
 		}
-		b.WriteString(k)
-		b.WriteByte('=')
-		b.WriteString(url.QueryEscape(v[0]))
+		var (
+			dst *string
+			bit uint8
+		)
+		switch k {
+		case "signature":
+			dst, bit = &q.signature, 1<<0
+		case "timestamp":
+			dst, bit = &q.timestamp, 1<<1
+		case "nonce":
+			dst, bit = &q.nonce, 1<<2
+		case "echostr":
+			dst, bit = &q.echostr, 1<<3
+		case "encrypt_type":
+			dst, bit = &q.encryptType, 1<<4
+		case "msg_signature":
+			dst, bit = &q.msgSignature, 1<<5
+		case "openid":
+			dst, bit = &q.openid, 1<<6
+		default:
+			continue
+		}
+		if seen&bit != 0 {
+			continue
+		}
+		if v, err = queryUnescape(v); err != nil {
+			continue
+		}
+		*dst, seen = v, seen|bit
 	}
-	return b.String()
+	return q
+}
+
+// queryUnescape is url.QueryUnescape without its copy when there is
+// nothing to unescape (WeChat's parameters are plain digits and letters).
+func queryUnescape(s string) (string, error) {
+	if !strings.ContainsAny(s, "%+") {
+		return s, nil
+	}
+	return url.QueryUnescape(s)
+}
+
+// serverQuery is the query string handed to silenceper's server: the
+// parameters it reads when it does not validate the signature itself. In
+// plaintext mode that is only openid, which the service takes from the
+// message instead, so nothing; in safe mode encrypt_type, the message
+// signature and what it covers, and openid. (echostr is never passed on
+// a push: it would make the server echo it instead of handling the
+// message.)
+func (q *callbackQuery) serverQuery(safeMode bool) string {
+	if !safeMode {
+		return ""
+	}
+	v := url.Values{
+		"encrypt_type": {q.encryptType}, "msg_signature": {q.msgSignature},
+		"nonce": {q.nonce}, "timestamp": {q.timestamp},
+	}
+	if q.openid != "" {
+		v["openid"] = []string{q.openid}
+	}
+	return v.Encode()
 }
 
 // readBody reads at most MaxCallbackBody+1 bytes, into a buffer sized from
@@ -285,6 +352,40 @@ func readBody(r *http.Request) ([]byte, error) {
 	}
 }
 
+// errBodyTooLarge ends a read past MaxCallbackBody.
+var errBodyTooLarge = errors.New("callback body over the size limit")
+
+// limitedBody is a request body that fails once more than left bytes
+// have been read from it, and remembers why it failed, for the handler to
+// answer 413 or 400 after silenceper gave up on it.
+type limitedBody struct {
+	r        io.ReadCloser
+	left     int64
+	tooLarge bool
+	err      error
+}
+
+func (b *limitedBody) Read(p []byte) (int, error) {
+	if b.tooLarge {
+		return 0, errBodyTooLarge
+	}
+	if int64(len(p)) > b.left+1 {
+		p = p[:b.left+1]
+	}
+	n, err := b.r.Read(p)
+	b.left -= int64(n)
+	if b.left < 0 {
+		b.tooLarge = true
+		return 0, errBodyTooLarge
+	}
+	if err != nil && !errors.Is(err, io.EOF) {
+		b.err = err
+	}
+	return n, err
+}
+
+func (b *limitedBody) Close() error { return b.r.Close() }
+
 // Signature is WeChat's SHA1 over the sorted strings.
 func Signature(parts ...string) string {
 	p := append([]string(nil), parts...)
@@ -296,30 +397,98 @@ func Signature(parts ...string) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
+// signatureOK reports whether sig is Signature(parts...), comparing in
+// constant time. It allocates nothing for the callback's usual inputs (up
+// to four parts, 512 bytes in all).
+func signatureOK(sig string, parts ...string) bool {
+	if len(sig) != 2*sha1.Size || len(parts) > 4 {
+		return equalSig(Signature(parts...), sig)
+	}
+	var (
+		sorted [4]string
+		buf    [512]byte
+	)
+	p := sorted[:len(parts)]
+	copy(p, parts)
+	sort.Strings(p)
+	msg := buf[:0]
+	for _, s := range p {
+		msg = append(msg, s...)
+	}
+	sum := sha1.Sum(msg)
+	var want [2 * sha1.Size]byte
+	hex.Encode(want[:], sum[:])
+	var diff byte
+	for i := range want {
+		diff |= want[i] ^ sig[i]
+	}
+	return diff == 0
+}
+
 func equalSig(want, got string) bool {
 	return subtle.ConstantTimeCompare([]byte(want), []byte(got)) == 1
 }
 
-// bufferedWriter holds silenceper's answer until the handler knows the
-// push was processed, so a failure can still become an error status.
-type bufferedWriter struct {
-	header http.Header
-	status int
-	body   bytes.Buffer
+// pushCall is the scratch state of one push, pooled: every push needs
+// one. w is the http.ResponseWriter handed to silenceper's server; it
+// holds what the server writes (the encrypted reply in safe mode, an
+// unused "success" in plaintext mode) until the handler knows the push
+// was processed, so that a failure can still become an error status.
+type pushCall struct {
+	h   *WeChat
+	ctx context.Context
+	w   replyWriter
+
+	// Set by handle.
+	answered, invalid bool
+	reply             callback.Reply
+	err               error
 }
 
-func newBufferedWriter() *bufferedWriter {
-	return &bufferedWriter{header: http.Header{}, status: http.StatusOK}
-}
-
-func (b *bufferedWriter) Header() http.Header         { return b.header }
-func (b *bufferedWriter) Write(p []byte) (int, error) { return b.body.Write(p) }
-func (b *bufferedWriter) WriteHeader(status int)      { b.status = status }
-
-func (b *bufferedWriter) copyTo(c *gin.Context) {
-	ct := b.header.Get("Content-Type")
-	if ct == "" {
-		ct = "text/plain; charset=utf-8"
+// handle is the server's message handler: it processes the parsed push.
+// The reply is built by the caller rather than by the library (see
+// appendTextReplyXML); told nothing, the library leaves the response alone.
+func (p *pushCall) handle(m *message.MixMessage) *message.Reply {
+	p.answered = true
+	if m.FromUserName == "" || m.MsgType == "" || len(m.FromUserName) > maxOpenIDBytes {
+		p.invalid = true
+		return nil
 	}
-	c.Data(b.status, ct, b.body.Bytes())
+	p.reply, p.err = p.h.svc.Handle(p.ctx, m)
+	return nil
+}
+
+type replyWriter struct {
+	header http.Header
+	body   bytes.Buffer
+	reply  []byte // scratch space for the reply the handler builds
+}
+
+func (w *replyWriter) Header() http.Header         { return w.header }
+func (w *replyWriter) Write(p []byte) (int, error) { return w.body.Write(p) }
+func (w *replyWriter) WriteHeader(int)             {}
+
+var pushCalls = sync.Pool{New: func() any { return &pushCall{w: replyWriter{header: make(http.Header, 1)}} }}
+
+func getPushCall(h *WeChat, ctx context.Context) *pushCall {
+	p := pushCalls.Get().(*pushCall) //nolint:errcheck // the pool holds nothing else
+	p.h, p.ctx = h, ctx
+	clear(p.w.header)
+	// Set already, so that the server does not allocate it for every
+	// answer; nothing reads it (writeXML sets the response's own).
+	p.w.header["Content-Type"] = xmlContentType
+	p.w.body.Reset()
+	return p
+}
+
+// maxPooledReply bounds the buffers kept for the next push.
+const maxPooledReply = 16 << 10
+
+func putPushCall(p *pushCall) {
+	if p.w.body.Cap() > maxPooledReply || cap(p.w.reply) > maxPooledReply {
+		return
+	}
+	p.h, p.ctx = nil, nil
+	p.answered, p.invalid, p.reply, p.err = false, false, callback.Reply{}, nil
+	pushCalls.Put(p)
 }

@@ -5,14 +5,13 @@ import (
 	"strings"
 )
 
-// textReplyXML is the passive text reply to a push from user to account:
-// byte for byte what silenceper's server builds for a message.Text reply
+// appendTextReplyXML appends to b the passive text reply to a push from
+// user to account: byte for byte what silenceper's server builds for a message.Text reply
 // (xml.Marshal of the struct after its reflective setters), without the
 // reflection and the encoder. On the callback's hot path that build cost
 // as much as parsing the push; TestTextReplyXMLMatchesSilenceper and its
 // fuzz target hold the two outputs equal.
-func textReplyXML(user, account string, createTime int64, content string) []byte {
-	b := make([]byte, 0, 200+len(user)+len(account)+len(content))
+func appendTextReplyXML(b []byte, user, account string, createTime int64, content string) []byte {
 	b = append(b, "<xml><ToUserName>"...)
 	b = appendCDATA(b, user)
 	b = append(b, "</ToUserName><FromUserName>"...)

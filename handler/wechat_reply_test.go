@@ -38,7 +38,7 @@ func TestTextReplyXMLMatchesSilenceper(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			want := silenceperTextReply(t, tc.user, tc.account, tc.ts, tc.content)
-			if got := textReplyXML(tc.user, tc.account, tc.ts, tc.content); string(got) != string(want) {
+			if got := appendTextReplyXML(nil, tc.user, tc.account, tc.ts, tc.content); string(got) != string(want) {
 				t.Fatalf("reply XML differs from silenceper's\n got: %s\nwant: %s", got, want)
 			}
 		})
@@ -52,7 +52,7 @@ func FuzzTextReplyXML(f *testing.F) {
 	f.Add("", "", int64(0), "")
 	f.Fuzz(func(t *testing.T, user, account string, ts int64, content string) {
 		want := silenceperTextReply(t, user, account, ts, content)
-		if got := textReplyXML(user, account, ts, content); string(got) != string(want) {
+		if got := appendTextReplyXML(nil, user, account, ts, content); string(got) != string(want) {
 			t.Fatalf("reply XML differs from silenceper's\n got: %q\nwant: %q", got, want)
 		}
 	})

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/iotest"
 	"time"
 	"unicode/utf8"
 
@@ -505,6 +506,26 @@ func TestCallbackRejections(t *testing.T) {
 				r.ContentLength = -1
 				return r
 			}, http.StatusRequestEntityTooLarge, "too_large"},
+			{"body that fails mid-read", func() *http.Request {
+				r := cbPostReq(s.signedQuery(), "")
+				r.Body = io.NopCloser(io.MultiReader(strings.NewReader(subscribe[:40]), iotest.ErrReader(errors.New("connection reset"))))
+				r.ContentLength = -1
+				return r
+			}, http.StatusBadRequest, "read_error"},
+			{"safe-mode body that fails mid-read", func() *http.Request {
+				enc := cbEncrypt(t, []byte(subscribe), cbAppID, cbAESKey)
+				r := cbPostReq(safeQuery(enc), "")
+				r.Body = io.NopCloser(io.MultiReader(strings.NewReader(cbEnvelope(cbOfficial, enc)[:40]), iotest.ErrReader(errors.New("connection reset"))))
+				r.ContentLength = -1
+				return r
+			}, http.StatusBadRequest, "read_error"},
+			{"a second, right signature after a wrong one", func() *http.Request {
+				q := s.signedQuery()
+				raw := "signature=" + strings.Repeat("0", 40) + "&" + q.Encode()
+				r := cbPostReq(nil, subscribe)
+				r.URL.RawQuery = raw
+				return r
+			}, http.StatusForbidden, "bad_signature"},
 			{"malformed XML", func() *http.Request {
 				return cbPostReq(s.signedQuery(), `<xml><ToUserName><![CDATA[gh_x]]></ToUserName><FromUserName>`)
 			}, http.StatusBadRequest, "malformed"},

@@ -40,6 +40,10 @@ type Recorder struct {
 	failed  prometheus.Counter
 }
 
+// directInsertTimeout bounds the insert Record makes itself when the
+// queue is full.
+const directInsertTimeout = 2 * time.Second
+
 // RecorderOptions tunes a Recorder; zero values take defaults.
 type RecorderOptions struct {
 	FlushEvery time.Duration // default 200ms
@@ -99,7 +103,11 @@ func (r *Recorder) Record(ctx context.Context, it model.Interaction) {
 	if queued {
 		return
 	}
-	if err := r.db.Conn(ctx).Create(&it).Error; err != nil {
+	// Bounded: the caller may be a request with WeChat waiting for it.
+	ctx, cancel := context.WithTimeout(ctx, directInsertTimeout)
+	defer cancel()
+	row := it // only this path needs the row on the heap
+	if err := r.db.Conn(ctx).Create(&row).Error; err != nil {
 		r.failed.Inc()
 		r.dropped.Inc()
 		r.log.ErrorContext(ctx, "interaction not queued and direct insert failed; interaction lost", "openid", it.OpenID, "err", err)
@@ -275,7 +283,11 @@ func (r *Recorder) flushOneByOne(ctx context.Context, pending []model.Interactio
 	for i := range pending {
 		it := pending[i]
 		it.ID = 0
-		if err := r.db.Conn(ctx).Create(&it).Error; err != nil {
+		// Bounded: the caller may be a request with WeChat waiting for it.
+	ctx, cancel := context.WithTimeout(ctx, directInsertTimeout)
+	defer cancel()
+	row := it // only this path needs the row on the heap
+	if err := r.db.Conn(ctx).Create(&row).Error; err != nil {
 			failed = append(failed, pending[i])
 			lastErr = err
 			if good == 0 && len(failed) >= 3 {

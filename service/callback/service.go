@@ -42,6 +42,7 @@ type Service struct {
 	recorder *Recorder
 	log      *slog.Logger
 
+	budget    time.Duration
 	dedupeTTL time.Duration
 	claimTTL  time.Duration
 	waitFor   time.Duration
@@ -59,6 +60,9 @@ type Options struct {
 	// holding it dies mid-processing, WeChat's later retry processes the
 	// push instead of being answered empty for the whole DedupeTTL.
 	ClaimTTL time.Duration
+	// Budget bounds the work for one push that changes state or waits for
+	// another delivery's reply, default 4s: WeChat gives up after 5.
+	Budget time.Duration
 }
 
 // New builds the service. All dependencies are required.
@@ -75,9 +79,12 @@ func New(db *model.DB, store kv.Store, m *menu.Menu, clk clock.Clock, rec *Recor
 	if o.ClaimTTL <= 0 {
 		o.ClaimTTL = 10 * time.Second
 	}
+	if o.Budget <= 0 {
+		o.Budget = 4 * time.Second
+	}
 	s := &Service{
 		db: db, store: store, menu: m, clock: clk, recorder: rec, log: log,
-		dedupeTTL: o.DedupeTTL, claimTTL: o.ClaimTTL, waitFor: o.WaitFor, pollEvery: 20 * time.Millisecond,
+		budget: o.Budget, dedupeTTL: o.DedupeTTL, claimTTL: o.ClaimTTL, waitFor: o.WaitFor, pollEvery: 20 * time.Millisecond,
 		callbacks: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "youthvoice_wechat_callbacks_total",
 			Help: "Authenticated WeChat pushes processed, by message type and event.",
@@ -114,31 +121,60 @@ func DedupeKey(m *message.MixMessage) string {
 // means nothing was processed and WeChat should retry.
 func (s *Service) Handle(ctx context.Context, m *message.MixMessage) (Reply, error) {
 	key := DedupeKey(m)
+	first := stateless(m)
+	if first {
+		// Most pushes: a first delivery of a message or menu event. The
+		// store bounds its own call (see kv.Store), so this path needs no
+		// timer of its own.
+		reply, won, err := s.claimStateless(ctx, key, m)
+		if err != nil || won {
+			return reply, err
+		}
+	}
+	ctx, cancel := context.WithTimeout(ctx, s.budget)
+	defer cancel()
+	return s.handleContended(ctx, key, m, first)
+}
+
+// claimStateless computes the reply of a push whose only effect is the
+// reply and the interaction record, and claims the push with it in one
+// round trip; it records the push when the claim is won.
+func (s *Service) claimStateless(ctx context.Context, key string, m *message.MixMessage) (Reply, bool, error) {
+	now := s.clock.Now().UTC()
+	reply, _ := s.respond(ctx, m, now)
+	won, err := s.store.SetNX(ctx, key, replyPrefix+reply.Text, s.dedupeTTL)
+	if err != nil {
+		return Reply{}, false, fmt.Errorf("dedupe claim: %w", err)
+	}
+	if won {
+		s.record(ctx, m, now)
+	}
+	return reply, won, nil
+}
+
+// handleContended processes a push that changes state, or answers a retry
+// with the first delivery's reply. lost: a stateless claim was just lost.
+func (s *Service) handleContended(ctx context.Context, key string, m *message.MixMessage, lost bool) (Reply, error) {
 	deadline := time.Now().Add(s.waitFor)
 	counted := false
 	for {
-		if stateless(m) {
-			// Nothing to change but the interaction log: compute the reply
-			// and claim the push with it in one round trip.
-			now := s.clock.Now().UTC()
-			reply, _ := s.respond(ctx, m, now)
-			won, err := s.store.SetNX(ctx, key, replyPrefix+reply.Text, s.dedupeTTL)
-			if err != nil {
-				return Reply{}, fmt.Errorf("dedupe claim: %w", err)
-			}
-			if won {
-				s.record(ctx, m, now)
-				return reply, nil
-			}
-		} else {
-			won, err := s.store.SetNX(ctx, key, pendingMark, s.claimTTL)
-			if err != nil {
-				return Reply{}, fmt.Errorf("dedupe claim: %w", err)
-			}
-			if won {
-				return s.processClaimed(ctx, key, m)
+		if !lost {
+			if stateless(m) {
+				reply, won, err := s.claimStateless(ctx, key, m)
+				if err != nil || won {
+					return reply, err
+				}
+			} else {
+				won, err := s.store.SetNX(ctx, key, pendingMark, s.claimTTL)
+				if err != nil {
+					return Reply{}, fmt.Errorf("dedupe claim: %w", err)
+				}
+				if won {
+					return s.processClaimed(ctx, key, m)
+				}
 			}
 		}
+		lost = false
 		if !counted {
 			counted = true
 			s.duplicates.Inc()

@@ -577,6 +577,24 @@ func TestHandleDedupe(t *testing.T) {
 			}
 		})
 
+		t.Run("a retry waits no longer than the budget", func(t *testing.T) {
+			// The request's context has no deadline (net/http gives it none):
+			// the service's budget ends the wait before WeChat's 5 s do.
+			s := newSvc(t, b.db, b.store, nil, callback.Options{WaitFor: time.Minute, Budget: 300 * time.Millisecond})
+			m := svText("oDup_budget_000000000000001", "帮助", 880002, s.clock.Now().Unix())
+			if won, err := b.store.SetNX(ctx, callback.DedupeKey(m), "p", time.Minute); err != nil || !won {
+				t.Fatalf("claim: %v %v", won, err)
+			}
+			start := time.Now()
+			r, err := s.svc.Handle(ctx, m)
+			if !errors.Is(err, context.DeadlineExceeded) {
+				t.Fatalf("got %+v, %v; want the budget's context.DeadlineExceeded", r, err)
+			}
+			if took := time.Since(start); took > 3*time.Second {
+				t.Fatalf("returned after %s with a 300ms budget", took)
+			}
+		})
+
 		t.Run("a retry takes over when the first delivery fails", func(t *testing.T) {
 			s := newSvc(t, b.db, b.store, nil, callback.Options{WaitFor: 5 * time.Second})
 			const user = "oDup_takeover_0000000000001"

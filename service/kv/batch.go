@@ -3,6 +3,7 @@ package kv
 import (
 	"context"
 	"errors"
+	"fmt"
 	"runtime"
 	"sync"
 	"time"
@@ -63,7 +64,9 @@ func newSetNXBatcher(client *redis.Client, key func(string) string, flushers, ma
 	return b
 }
 
-// setNX queues one call and waits for its answer or for ctx.
+// setNX queues one call and waits for its answer. Waiting for room in a
+// full queue ends with ctx or after the batcher's timeout; a queued call is
+// answered within the timeout.
 func (b *setNXBatcher) setNX(ctx context.Context, key, val string, ttl time.Duration) (bool, error) {
 	if err := ctx.Err(); err != nil {
 		return false, err
@@ -74,12 +77,17 @@ func (b *setNXBatcher) setNX(ctx context.Context, key, val string, ttl time.Dura
 		b.mu.RUnlock()
 		return false, errClosed
 	}
+	// Room in the queue is the usual case, and needs neither ctx.Done
+	// (which makes the request's context allocate its channel) nor a timer.
 	select {
 	case b.queue <- c:
 		b.mu.RUnlock()
-	case <-ctx.Done():
+	default:
+		err := b.enqueueWait(ctx, c)
 		b.mu.RUnlock()
-		return false, ctx.Err()
+		if err != nil {
+			return false, err
+		}
 	}
 	// Once queued, the call is answered within the batcher's timeout. It
 	// is waited for even if ctx ends meanwhile: a key claimed for a caller
@@ -87,6 +95,20 @@ func (b *setNXBatcher) setNX(ctx context.Context, key, val string, ttl time.Dura
 	// A call whose ctx has ended before it is sent is not sent at all.
 	<-c.done
 	return c.won, c.err
+}
+
+// enqueueWait waits for room in the queue, for ctx or for the timeout.
+func (b *setNXBatcher) enqueueWait(ctx context.Context, c *setNXCall) error {
+	t := time.NewTimer(b.timeout)
+	defer t.Stop()
+	select {
+	case b.queue <- c:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return fmt.Errorf("kv: Redis SET NX queue still full after %s: %w", b.timeout, context.DeadlineExceeded)
+	}
 }
 
 func (b *setNXBatcher) run() {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"sync"
@@ -161,4 +162,66 @@ func TestSetNXBatcherServerDown(t *testing.T) {
 	if _, err := b.setNX(context.Background(), "late", "v", time.Minute); !errors.Is(err, errClosed) {
 		t.Fatalf("after close: err = %v, want errClosed", err)
 	}
+}
+
+// Without Redis: a server that accepts connections and never answers.
+// Callers whose context has no deadline (a WeChat push's has none) are
+// still answered within about the batcher's timeout: those queued behind a
+// stuck pipeline, and those that found the queue full.
+func TestSetNXBatcherStuckServerBoundsEveryCall(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = ln.Close() }()
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() { _, _ = io.Copy(io.Discard, conn) }() // reads, never answers
+		}
+	}()
+	const timeout = 300 * time.Millisecond
+	c := redis.NewClient(&redis.Options{Addr: ln.Addr().String(), ReadTimeout: timeout, MaxRetries: -1, PoolSize: 1})
+	defer func() { _ = c.Close() }()
+	// One flusher, one call per pipeline: a queue of four.
+	b := newSetNXBatcher(c, func(k string) string { return k }, 1, 1, timeout)
+	defer b.close()
+
+	const calls = 30
+	var (
+		wg       sync.WaitGroup
+		failed   atomic.Int32
+		deadline atomic.Int32
+	)
+	start := time.Now()
+	for i := range calls {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ok, err := b.setNX(context.Background(), fmt.Sprint("k", i), "v", time.Minute)
+			if err != nil && !ok {
+				failed.Add(1)
+			}
+			if errors.Is(err, context.DeadlineExceeded) {
+				deadline.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	took := time.Since(start)
+	if failed.Load() != calls {
+		t.Fatalf("%d of %d calls failed against a server that never answers", failed.Load(), calls)
+	}
+	// Sent one by one, the calls would take calls × timeout (9 s); the
+	// queue holds four, so about five timeouts at most.
+	if took > 12*timeout {
+		t.Fatalf("the calls took %s with a %s timeout", took, timeout)
+	}
+	if deadline.Load() == 0 {
+		t.Fatal("no call was turned away from the full queue")
+	}
+	t.Logf("%d calls answered in %s, %d turned away from the full queue", calls, took, deadline.Load())
 }

@@ -20,6 +20,7 @@ type Store interface {
 	// Set stores val under key; ttl 0 means no expiry.
 	Set(ctx context.Context, key, val string, ttl time.Duration) error
 	// SetNX stores val only when key is absent and reports whether it did.
+	// It returns within a few seconds even when ctx has no deadline.
 	SetNX(ctx context.Context, key, val string, ttl time.Duration) (bool, error)
 	// SetXX replaces the value of key only while key exists (and has not
 	// expired), with the new ttl, and reports whether it did: a key
