@@ -283,11 +283,7 @@ func (r *Recorder) flushOneByOne(ctx context.Context, pending []model.Interactio
 	for i := range pending {
 		it := pending[i]
 		it.ID = 0
-		// Bounded: the caller may be a request with WeChat waiting for it.
-		ctx, cancel := context.WithTimeout(ctx, directInsertTimeout)
-		defer cancel()
-		row := it // only this path needs the row on the heap
-		if err := r.db.Conn(ctx).Create(&row).Error; err != nil {
+		if err := r.db.Conn(ctx).Create(&it).Error; err != nil {
 			failed = append(failed, pending[i])
 			lastErr = err
 			if good == 0 && len(failed) >= 3 {
