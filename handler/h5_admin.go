@@ -3,6 +3,7 @@ package handler
 import (
 	"errors"
 	"net/http"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -101,7 +102,9 @@ type adminPage struct {
 	Applications []model.CadreApplication
 	Review       []question.ReviewItem
 	Overdue      question.Overdue
-	Problems     []alert.ConfigProblem
+	Problems     []alert.ConfigProblem // templates WeChat rejected
+	Credentials  []alert.ConfigProblem // the account's credentials refused
+	RetryMinutes int                   // the sender's pause after refused credentials
 	Province     bool
 }
 
@@ -131,10 +134,19 @@ func (w *Web) showAdmin(c *gin.Context, u model.User, status int, form map[strin
 		w.fail(c, err)
 		return
 	}
-	if p.Problems, err = w.outbox.ConfigProblemsFor(ctx, u); err != nil {
+	problems, err := w.outbox.ConfigProblemsFor(ctx, u)
+	if err != nil {
 		w.fail(c, err)
 		return
 	}
+	for _, pr := range problems {
+		if pr.Credentials {
+			p.Credentials = append(p.Credentials, pr)
+		} else {
+			p.Problems = append(p.Problems, pr)
+		}
+	}
+	p.RetryMinutes = int(alert.CredentialPause / time.Minute)
 	p.Province = u.Role == model.RoleProvinceAdmin
 	d := pageData{Title: "管理", Notice: adminNotice(c.Query("notice")), Form: form, Extra: p}
 	if formErr != nil {

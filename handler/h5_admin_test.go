@@ -1,10 +1,12 @@
 package handler_test
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gdyouth/youthvoice/model"
 	"github.com/gdyouth/youthvoice/service/kv"
@@ -61,5 +63,37 @@ func TestAppointUniversityAdminPage(t *testing.T) {
 		r = cp.get("/h5/admin")
 		wantStatus(t, r, http.StatusOK)
 		wantBody(t, r, "本校管理")
+	})
+}
+
+// Templates WeChat rejected and a refused AppSecret or IP address are
+// told apart on the admin page: each names what to fix.
+func TestAdminPageShowsAlertProblems(t *testing.T) {
+	webEach(t, func(t *testing.T, db *model.DB, store kv.Store) {
+		s := newWebStack(t, db, store, webOpts{})
+		admin := s.phone(s.member("uadm", codeSZU, model.RoleUniversityAdm))
+		r := admin.get("/h5/admin")
+		wantStatus(t, r, http.StatusOK)
+		wantNoBody(t, r, `id="alert-problems"`)
+		wantNoBody(t, r, `id="alert-credentials"`)
+
+		now := time.Now().UTC()
+		for _, m := range []model.TemplateMessage{
+			{TemplateKey: "question_new", TemplateID: "TPL_NEW", LastErrCode: 40037},
+			{TemplateKey: "reply_notice", TemplateID: "TPL_REPLY", LastErrCode: 40164},
+		} {
+			m.OpenID, m.Data, m.Status, m.ConfigError = "o_admin_page", "{}", model.TemplateFailed, true
+			m.NextAttemptAt, m.CreatedAt, m.UpdatedAt = now, now, now
+			if err := db.Conn(context.Background()).Create(&m).Error; err != nil {
+				t.Fatal(err)
+			}
+		}
+		r = admin.get("/h5/admin")
+		wantStatus(t, r, http.StatusOK)
+		wantBody(t, r, `id="alert-credentials"`, "errcode 40164", "IP 白名单", "YV_WECHAT_SECRET", "每 2 分钟自动重试")
+		wantBody(t, r, `id="alert-problems"`, "question_new（TPL_NEW）errcode 40037")
+		if strings.Contains(r.Body, "reply_notice") {
+			t.Fatal("the refused credentials are listed as a template problem")
+		}
 	})
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/gdyouth/youthvoice/model"
 	"github.com/gdyouth/youthvoice/service"
 	"github.com/gdyouth/youthvoice/service/clock"
+	"github.com/gdyouth/youthvoice/service/wxapi"
 )
 
 // StatusSending marks a row a sender has claimed (see ClaimedBy and
@@ -108,13 +109,18 @@ func CleanValue(v string) string {
 }
 
 // ConfigProblem is a template WeChat rejected as misconfigured (40037
-// invalid template id, 47003 arguments not matching the template).
+// invalid template id, 47003 arguments not matching the template), or,
+// with Credentials set, messages held back because WeChat refused the
+// account's AppID, AppSecret or IP address when asked for an access
+// token (Hint says which; see wxapi.CredentialHint).
 type ConfigProblem struct {
 	TemplateKey string `json:"template_key"`
 	TemplateID  string `json:"template_id"`
 	LastErrCode int    `json:"last_errcode"`
 	Count       int64  `json:"count"`
 	LastID      uint64 `json:"last_id"`
+	Credentials bool   `json:"credentials"`
+	Hint        string `json:"hint,omitempty"`
 }
 
 // ProblemWindow is how far back the admin view looks for configuration
@@ -134,15 +140,36 @@ func (o *Outbox) ConfigProblemsFor(ctx context.Context, viewer model.User) ([]Co
 	return ps, err
 }
 
-// ConfigProblems lists templates with configuration errors since since.
+// ConfigProblems lists configuration errors since since: a credential
+// problem first (one entry per errcode), then each template WeChat
+// rejected, by key.
 func (o *Outbox) ConfigProblems(ctx context.Context, since time.Time) ([]ConfigProblem, error) {
-	var out []ConfigProblem
+	var rows []ConfigProblem
 	err := o.db.Conn(ctx).Model(&model.TemplateMessage{}).
-		Select("template_key, template_id, MAX(last_err_code) AS last_err_code, COUNT(*) AS count, MAX(id) AS last_id").
+		Select("template_key, template_id, last_err_code, COUNT(*) AS count, MAX(id) AS last_id").
 		Where("config_error = ? AND updated_at >= ?", true, since.UTC()).
-		Group("template_key, template_id").Order("template_key").Scan(&out).Error
+		Group("template_key, template_id, last_err_code").Order("template_key").Order("template_id").Order("last_err_code").
+		Scan(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("读取模板配置错误: %w", err)
 	}
-	return out, nil
+	var creds, templates []ConfigProblem
+	byCode := map[int]int{} // credential errcode → index in creds
+	for _, r := range rows {
+		hint, ok := wxapi.CredentialHint(r.LastErrCode)
+		if !ok {
+			templates = append(templates, r)
+			continue
+		}
+		// Not a template's fault: one entry for all templates.
+		i, seen := byCode[r.LastErrCode]
+		if !seen {
+			byCode[r.LastErrCode] = len(creds)
+			creds = append(creds, ConfigProblem{LastErrCode: r.LastErrCode, Credentials: true, Hint: hint})
+			i = len(creds) - 1
+		}
+		creds[i].Count += r.Count
+		creds[i].LastID = max(creds[i].LastID, r.LastID)
+	}
+	return append(creds, templates...), nil
 }

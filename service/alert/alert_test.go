@@ -929,3 +929,85 @@ func TestLongBatchKeepsItsClaims(t *testing.T) {
 		}
 	})
 }
+
+// A wrong AppSecret or a server missing from the IP whitelist fails the
+// token fetch for every message: the sender spends no attempts on it,
+// pauses, tells the admin page, and sends everything once WeChat issues a
+// token again.
+func TestCredentialsRefusedPauseSending(t *testing.T) {
+	const pathStable = "/cgi-bin/stable_token"
+	dbtest.Each(t, func(t *testing.T, db *model.DB) {
+		e := setup(t, db)
+		ctx := context.Background()
+		for _, o := range []string{"o_cred_1", "o_cred_2", "o_cred_3"} {
+			if err := e.outbox.Enqueue(ctx, sample(o)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		fetches := len(fake.CallsTo(pathStable))
+		fake.FailNext(pathStable, 40164)
+		if n := e.runOnce(t); n != 0 {
+			t.Fatalf("sent %d without a token", n)
+		}
+		var rows []model.TemplateMessage
+		if err := db.Conn(ctx).Order("id").Find(&rows).Error; err != nil {
+			t.Fatal(err)
+		}
+		for i, r := range rows {
+			flagged := i == 0 // the message that met the refusal
+			if r.Status != model.TemplatePending || r.Attempts != 0 || r.ClaimedBy != "" || r.ConfigError != flagged ||
+				(flagged && (r.LastErrCode != 40164 || !r.NextAttemptAt.Equal(e.clk.Now().Add(alert.CredentialPause)))) {
+				t.Fatalf("row %d after the refusal: %+v", i, r)
+			}
+		}
+		if got := len(fake.CallsTo(pathStable)) - fetches; got != 1 {
+			t.Fatalf("%d token fetches for one batch, want 1: the others were held back", got)
+		}
+		if logs := e.logs.String(); strings.Count(logs, "level=ERROR") != 1 || !strings.Contains(logs, "errcode=40164") {
+			t.Fatalf("want one ERROR naming errcode 40164, logs:\n%s", logs)
+		}
+		if v := metric(t, e.reg, "youthvoice_alerts_paused", ""); v != 1 {
+			t.Fatalf("youthvoice_alerts_paused = %v", v)
+		}
+		probs, err := e.outbox.ConfigProblems(ctx, e.clk.Now().Add(-time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(probs) != 1 || !probs[0].Credentials || probs[0].LastErrCode != 40164 ||
+			!strings.Contains(probs[0].Hint, "IP 白名单") || probs[0].TemplateKey != "" {
+			t.Fatalf("ConfigProblems = %+v, want the credential problem alone", probs)
+		}
+
+		// Paused: nothing is claimed, WeChat is not asked.
+		e.clk.Advance(alert.CredentialPause - time.Second)
+		if n := e.runOnce(t); n != 0 {
+			t.Fatalf("sent %d while paused", n)
+		}
+		if got := len(fake.CallsTo(pathStable)) - fetches; got != 1 {
+			t.Fatalf("%d token fetches while paused", got)
+		}
+
+		// Fixed: everything goes out, once, and the admin page clears.
+		e.clk.Advance(time.Second)
+		if n := e.runOnce(t); n != 3 {
+			t.Fatalf("sent %d after the pause, want 3", n)
+		}
+		if err := db.Conn(ctx).Order("id").Find(&rows).Error; err != nil {
+			t.Fatal(err)
+		}
+		for i, r := range rows {
+			if r.Status != model.TemplateSent || r.Attempts != 1 || r.ConfigError {
+				t.Fatalf("row %d after the pause: %+v", i, r)
+			}
+		}
+		if got := len(e.sentTo()); got != 3 {
+			t.Fatalf("fake accepted %d, want 3", got)
+		}
+		if v := metric(t, e.reg, "youthvoice_alerts_paused", ""); v != 0 {
+			t.Fatalf("youthvoice_alerts_paused = %v after a send", v)
+		}
+		if probs, err := e.outbox.ConfigProblems(ctx, e.clk.Now().Add(-time.Hour)); err != nil || len(probs) != 0 {
+			t.Fatalf("ConfigProblems after the fix = %+v, %v", probs, err)
+		}
+	})
+}

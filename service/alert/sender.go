@@ -45,6 +45,11 @@ const (
 	// gaugeEvery spaces the queue gauges' two queries while Run drains
 	// full batches (they scan every pending row).
 	gaugeEvery = 10 * time.Second
+	// CredentialPause is how long a sender stops sending after WeChat
+	// refused to issue an access token for the account's credentials
+	// (wxapi.CredentialProblem): every message would fail the same way
+	// until the configuration or the IP whitelist is fixed.
+	CredentialPause = 2 * time.Minute
 )
 
 // TemplateSender sends one template message; *wxapi.Client is one.
@@ -76,7 +81,11 @@ type Sender struct {
 	failed     *prometheus.CounterVec
 	queueDepth prometheus.Gauge
 	oldestAge  prometheus.Gauge
+	paused     prometheus.Gauge
 	gaugesAt   time.Time // last updateGauges, for Run
+
+	pauseMu     sync.Mutex
+	pausedUntil time.Time // zero when not paused
 }
 
 // NewSender builds a worker and registers its metrics on reg. All
@@ -118,8 +127,12 @@ func NewSender(db *model.DB, api TemplateSender, clk clock.Clock, log *slog.Logg
 			Name: "youthvoice_alerts_oldest_pending_age_seconds",
 			Help: "Age of the oldest template message pending or being sent (0 when none).",
 		}),
+		paused: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "youthvoice_alerts_paused",
+			Help: "1 while this instance sends no template messages because WeChat refused the account's AppID, AppSecret or IP address at the access-token fetch (see the log).",
+		}),
 	}
-	reg.MustRegister(s.sentTotal, s.failed, s.queueDepth, s.oldestAge)
+	reg.MustRegister(s.sentTotal, s.failed, s.queueDepth, s.oldestAge, s.paused)
 	return s, nil
 }
 
@@ -162,6 +175,9 @@ func (s *Sender) runOnce(ctx context.Context, gauges bool) (int, error) {
 }
 
 func (s *Sender) run(ctx context.Context, gauges bool) (sent, claimed int, err error) {
+	if s.isPaused() {
+		return 0, 0, nil
+	}
 	rows, err := s.claim(ctx)
 	if err != nil {
 		return 0, 0, err
@@ -187,7 +203,12 @@ func (s *Sender) run(ctx context.Context, gauges bool) (sent, claimed int, err e
 					ok      *sentRow
 					notSent = err != nil // nothing sent without a claim
 				)
-				if ours {
+				switch {
+				case ours && s.isPaused():
+					// Another message of the batch found the credentials
+					// refused: this one would fail the same way.
+					notSent = true
+				case ours:
 					ok, notSent, err = s.send(ctx, m)
 				}
 				if ok != nil {
@@ -555,6 +576,7 @@ func (s *Sender) send(ctx context.Context, m *model.TemplateMessage) (ok *sentRo
 	attempts := m.Attempts + 1
 	if sendErr == nil {
 		s.sentTotal.Inc()
+		s.resume(ctx)
 		return &sentRow{id: m.ID, msgID: msgID}, false, nil
 	}
 	if errors.Is(sendErr, wxapi.ErrNotSent) {
@@ -573,7 +595,19 @@ func (s *Sender) send(ctx context.Context, m *model.TemplateMessage) (ok *sentRo
 		label = strconv.Itoa(code)
 	}
 	s.failed.WithLabelValues(label).Inc()
-	upd := map[string]any{"attempts": attempts, "last_err_code": code, "last_error": clip(redact(sendErr.Error()), 500)}
+	upd := map[string]any{
+		"attempts": attempts, "last_err_code": code, "last_error": clip(redact(sendErr.Error()), 500), "config_error": false,
+	}
+	if code, ok := wxapi.CredentialProblem(sendErr); ok {
+		// Nothing was posted (no token): wait out the pause without
+		// spending an attempt, flagged for the admin page meanwhile.
+		s.pause(ctx, code)
+		upd["status"] = model.TemplatePending
+		upd["attempts"] = m.Attempts
+		upd["next_attempt_at"] = s.now().Add(CredentialPause)
+		upd["config_error"] = true
+		return nil, false, s.finish(ctx, m, upd)
+	}
 	switch classify(code, hasCode) {
 	case undeliverable:
 		upd["status"] = model.TemplateUndeliverable
@@ -603,6 +637,41 @@ func (s *Sender) send(ctx context.Context, m *model.TemplateMessage) (ok *sentRo
 		}
 	}
 	return nil, false, s.finish(ctx, m, upd)
+}
+
+// isPaused reports whether sending is paused after a credential problem.
+func (s *Sender) isPaused() bool {
+	s.pauseMu.Lock()
+	defer s.pauseMu.Unlock()
+	return !s.pausedUntil.IsZero() && s.clk.Now().Before(s.pausedUntil)
+}
+
+// pause stops sending for CredentialPause; said once per pause.
+func (s *Sender) pause(ctx context.Context, code int) {
+	s.pauseMu.Lock()
+	defer s.pauseMu.Unlock()
+	now := s.clk.Now()
+	already := !s.pausedUntil.IsZero() && now.Before(s.pausedUntil)
+	s.pausedUntil = now.Add(CredentialPause)
+	s.paused.Set(1)
+	if already {
+		return
+	}
+	hint, _ := wxapi.CredentialHint(code)
+	s.log.ErrorContext(ctx, "WeChat refused the account's credentials at the access-token fetch; template messages paused: check YV_WECHAT_APPID, YV_WECHAT_SECRET and the IP whitelist in the WeChat console",
+		"errcode", code, "hint", hint, "retry_in", CredentialPause)
+}
+
+// resume ends a pause once a message went out.
+func (s *Sender) resume(ctx context.Context) {
+	s.pauseMu.Lock()
+	defer s.pauseMu.Unlock()
+	if s.pausedUntil.IsZero() {
+		return
+	}
+	s.pausedUntil = time.Time{}
+	s.paused.Set(0)
+	s.log.InfoContext(ctx, "WeChat accepted a template message again; sending resumed")
 }
 
 // storeSent stores the msgids of a group of accepted messages in one
@@ -643,7 +712,7 @@ func (s *Sender) storeSent(ctx context.Context, done []sentRow) error {
 				ids, StatusSending, s.worker, model.TemplatePending, "").
 			Updates(map[string]any{
 				"status": model.TemplateSent, "msg_id": gorm.Expr(cases.String(), args...),
-				"attempts": gorm.Expr("attempts + 1"), "last_err_code": 0, "last_error": "",
+				"attempts": gorm.Expr("attempts + 1"), "last_err_code": 0, "last_error": "", "config_error": false,
 				"claimed_by": "", "claimed_until": nil, "updated_at": now,
 			})
 		if res.Error != nil {

@@ -45,6 +45,43 @@ const (
 	CodeOAuthCodeUsed    = 40163
 )
 
+// apiStableToken names the access-token fetch in errors (Error.API).
+const apiStableToken = "stable_token"
+
+// credentialHints explains the errcodes of the access-token fetch that no
+// retry will fix: the AppID, the AppSecret or the server's IP address is
+// wrong for the account.
+var credentialHints = map[int]string{
+	40001: "AppSecret 错误或不属于该公众号",
+	40013: "AppID 无效",
+	40125: "AppSecret 无效",
+	40164: "服务器 IP 不在公众号的 IP 白名单中",
+	40243: "AppSecret 已被冻结",
+	41002: "缺少 AppID",
+	41004: "缺少 AppSecret",
+	89503: "服务器 IP 调用接口需要公众号管理员确认",
+}
+
+// CredentialHint explains code when it is one of the access-token
+// fetch's credential errcodes.
+func CredentialHint(code int) (string, bool) {
+	h, ok := credentialHints[code]
+	return h, ok
+}
+
+// CredentialProblem reports whether err is WeChat refusing to issue an
+// access token for the account's credentials (see CredentialHint), and
+// the errcode. Every call needing a token fails the same way until the
+// configuration or the IP whitelist is fixed.
+func CredentialProblem(err error) (int, bool) {
+	var e *Error
+	if !errors.As(err, &e) || e.API != apiStableToken {
+		return 0, false
+	}
+	_, ok := credentialHints[e.Code]
+	return e.Code, ok
+}
+
 // Error is an errcode answer from WeChat.
 type Error struct {
 	API  string
@@ -181,7 +218,7 @@ func (c *Client) OfficialAccount() *officialaccount.OfficialAccount { return c.o
 // AccessToken returns the shared access token, fetching one if needed.
 func (c *Client) AccessToken(ctx context.Context) (string, error) {
 	tok, err := c.oa.GetAccessTokenContext(ctx)
-	return tok, wrap("stable_token", err)
+	return tok, wrap(apiStableToken, err)
 }
 
 // withToken runs call with the shared access token; when WeChat rejects the

@@ -595,6 +595,44 @@ func TestWrongSecretIsReported(t *testing.T) {
 	if code, _ := wxapi.ErrCode(err); code != 40125 {
 		t.Fatalf("send with a wrong secret: %v, want errcode 40125", err)
 	}
+	if code, ok := wxapi.CredentialProblem(err); !ok || code != 40125 {
+		t.Fatalf("CredentialProblem(%v) = %d, %v; want 40125, true", err, code, ok)
+	}
+}
+
+// The token fetch's refusals that mean the setup is wrong are told apart
+// from the same codes answered by other calls, and from passing trouble.
+func TestCredentialProblems(t *testing.T) {
+	t.Run("IP not whitelisted at the token fetch", func(t *testing.T) {
+		c := newClient(t, newApp(t), kvtest.Memory(t, nil))
+		fake.FailNext(pathStable, 40164)
+		_, err := sendOne(t, c)
+		if code, ok := wxapi.CredentialProblem(err); !ok || code != 40164 {
+			t.Fatalf("CredentialProblem(%v) = %d, %v; want 40164, true", err, code, ok)
+		}
+		if hint, ok := wxapi.CredentialHint(40164); !ok || !strings.Contains(hint, "IP 白名单") {
+			t.Fatalf("hint for 40164: %q", hint)
+		}
+	})
+	t.Run("token fetch busy", func(t *testing.T) {
+		c := newClient(t, newApp(t), kvtest.Memory(t, nil))
+		fake.FailNext(pathStable, wxapi.CodeSystemBusy)
+		_, err := sendOne(t, c)
+		if code, ok := wxapi.ErrCode(err); !ok || code != wxapi.CodeSystemBusy {
+			t.Fatalf("ErrCode(%v) = %d, %v; want -1", err, code, ok)
+		}
+		if _, ok := wxapi.CredentialProblem(err); ok {
+			t.Fatalf("a busy token endpoint (%v) taken for a credential problem", err)
+		}
+	})
+	t.Run("40001 from the send itself", func(t *testing.T) {
+		c := newClient(t, newApp(t), kvtest.Memory(t, nil))
+		fake.FailNext(pathTemplate, wxapi.CodeInvalidToken, wxapi.CodeInvalidToken)
+		_, err := sendOne(t, c)
+		if _, ok := wxapi.CredentialProblem(err); ok {
+			t.Fatalf("a rejected token (%v) taken for a credential problem", err)
+		}
+	})
 }
 
 func TestErrCodeExtraction(t *testing.T) {
