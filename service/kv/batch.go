@@ -45,7 +45,18 @@ type setNXCall struct {
 	ttl  time.Duration
 	won  bool
 	err  error
-	done chan struct{}
+	done chan struct{} // receives once, when won and err are set
+}
+
+// setNXCalls recycles calls (and their channels): every WeChat push makes
+// one. A call goes back only after its answer was received, when the
+// batcher no longer touches it.
+var setNXCalls = sync.Pool{New: func() any { return &setNXCall{done: make(chan struct{}, 1)} }}
+
+// answer hands the result to the waiting caller.
+func (c *setNXCall) answer(won bool, err error) {
+	c.won, c.err = won, err
+	c.done <- struct{}{}
 }
 
 func newSetNXBatcher(client *redis.Client, key func(string) string, flushers, maxBatch int, timeout time.Duration) *setNXBatcher {
@@ -71,10 +82,12 @@ func (b *setNXBatcher) setNX(ctx context.Context, key, val string, ttl time.Dura
 	if err := ctx.Err(); err != nil {
 		return false, err
 	}
-	c := &setNXCall{ctx: ctx, key: key, val: val, ttl: ttl, done: make(chan struct{})}
+	c := setNXCalls.Get().(*setNXCall) //nolint:errcheck // the pool holds nothing else
+	c.ctx, c.key, c.val, c.ttl = ctx, key, val, ttl
 	b.mu.RLock()
 	if b.closed {
 		b.mu.RUnlock()
+		setNXCalls.Put(c.reset())
 		return false, errClosed
 	}
 	// Room in the queue is the usual case, and needs neither ctx.Done
@@ -86,6 +99,7 @@ func (b *setNXBatcher) setNX(ctx context.Context, key, val string, ttl time.Dura
 		err := b.enqueueWait(ctx, c)
 		b.mu.RUnlock()
 		if err != nil {
+			setNXCalls.Put(c.reset())
 			return false, err
 		}
 	}
@@ -94,7 +108,15 @@ func (b *setNXBatcher) setNX(ctx context.Context, key, val string, ttl time.Dura
 	// that had stopped listening would be held with nobody processing it.
 	// A call whose ctx has ended before it is sent is not sent at all.
 	<-c.done
-	return c.won, c.err
+	won, err := c.won, c.err
+	setNXCalls.Put(c.reset())
+	return won, err
+}
+
+// reset clears a call for reuse; its channel is empty.
+func (c *setNXCall) reset() *setNXCall {
+	c.ctx, c.key, c.val, c.won, c.err = nil, "", "", false, nil
+	return c
 }
 
 // enqueueWait waits for room in the queue, for ctx or for the timeout.
@@ -157,8 +179,7 @@ func (b *setNXBatcher) exec(batch []*setNXCall) {
 	for _, c := range batch {
 		if err := c.ctx.Err(); err != nil {
 			// Its caller has gone: do not claim a key nobody will process.
-			c.err = err
-			close(c.done)
+			c.answer(false, err)
 			continue
 		}
 		live = append(live, c)
@@ -173,8 +194,7 @@ func (b *setNXBatcher) exec(batch []*setNXCall) {
 	defer cancel()
 	if len(live) == 1 {
 		c := live[0]
-		c.won, c.err = setNXResult(b.client.SetArgs(ctx, b.key(c.key), c.val, redis.SetArgs{Mode: "NX", TTL: c.ttl}))
-		close(c.done)
+		c.answer(setNXResult(b.client.SetArgs(ctx, b.key(c.key), c.val, redis.SetArgs{Mode: "NX", TTL: c.ttl})))
 		return
 	}
 	pipe := b.client.Pipeline()
@@ -185,8 +205,7 @@ func (b *setNXBatcher) exec(batch []*setNXCall) {
 	// Exec's error is the first command's; each command carries its own.
 	_, _ = pipe.Exec(ctx)
 	for i, c := range live {
-		c.won, c.err = setNXResult(cmds[i])
-		close(c.done)
+		c.answer(setNXResult(cmds[i]))
 	}
 }
 
