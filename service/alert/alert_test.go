@@ -1011,3 +1011,58 @@ func TestCredentialsRefusedPauseSending(t *testing.T) {
 		}
 	})
 }
+
+// Each send must reach its POST while its claim still has 15 s to run
+// (the POST and storing its outcome). When the token fetch is slow (a
+// hanging stable_token endpoint, eight workers queued on silenceper's
+// token lock), the message is handed back unsent instead of being sent
+// after its claim expired, when another sender may send it too.
+func TestSendStopsBeforeItsClaimRunsShort(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *model.DB) {
+		e := setup(t, db)
+		ctx := context.Background()
+		if err := e.outbox.Enqueue(ctx, sample("o_claim_short")); err != nil {
+			t.Fatal(err)
+		}
+		var left time.Duration // of the send's context, less the claim's
+		api := apiFunc(func(sctx context.Context, tpl wxapi.Template) (int64, error) {
+			dl, ok := sctx.Deadline()
+			if !ok {
+				t.Error("the send's context has no deadline")
+				return 0, errors.New("no deadline")
+			}
+			var r model.TemplateMessage
+			if err := db.Conn(ctx).Where("openid = ?", "o_claim_short").Take(&r).Error; err != nil || r.ClaimedUntil == nil {
+				t.Errorf("row during the send: %+v, %v", r, err)
+				return 0, errors.New("no claim")
+			}
+			left = time.Until(dl) - r.ClaimedUntil.Sub(e.clk.Now())
+			// The token lock is held until that deadline has passed (not
+			// waited for here: it is 45 s away).
+			late, cancel := context.WithDeadline(sctx, time.Now())
+			defer cancel()
+			return e.api.SendTemplate(late, tpl)
+		})
+		s, _, logs := e.senderFor(t, api, alert.Options{WorkerID: "slow-token", Batch: 20})
+		n, err := s.RunOnce(ctx)
+		if n != 0 || err != nil {
+			t.Fatalf("RunOnce = %d, %v", n, err)
+		}
+		if left > 0 || left < -sendTailForTest-time.Second {
+			t.Fatalf("send deadline is %s off the claim's end, want about -%s", left, sendTailForTest)
+		}
+		r := e.row(t)
+		if r.Status != model.TemplatePending || r.ClaimedBy != "" || r.Attempts != 0 {
+			t.Fatalf("row after the slow token fetch: %+v; want pending, unclaimed, no attempt", r)
+		}
+		if !strings.Contains(logs.String(), "claim ran short") {
+			t.Fatalf("no warning, logs:\n%s", logs)
+		}
+		if n := e.runOnce(t); n != 1 || len(e.sentTo()) != 1 {
+			t.Fatalf("next run sent %d (fake has %d), want 1", n, len(e.sentTo()))
+		}
+	})
+}
+
+// sendTailForTest is the sender's sendTail.
+const sendTailForTest = 15 * time.Second

@@ -42,6 +42,13 @@ const (
 	// second POST: four HTTP timeouts, 20 s with wxapi.Configure's 5 s)
 	// and storing its outcome.
 	renewBefore = claimFor / 2
+	// sendTail is the part of a claim kept for the end of a send: a POST
+	// under way (wxapi.Configure's HTTP timeout, 5 s) and storing its
+	// outcome. What comes before the POST — waiting for silenceper's
+	// process-wide token lock, the token fetch — must end by claim end
+	// minus sendTail, or the message is handed back unsent: a send that
+	// outlasted its claim could be sent a second time by another sender.
+	sendTail = 15 * time.Second
 	// gaugeEvery spaces the queue gauges' two queries while Run drains
 	// full batches (they scan every pending row).
 	gaugeEvery = 10 * time.Second
@@ -198,7 +205,7 @@ func (s *Sender) run(ctx context.Context, gauges bool) (sent, claimed int, err e
 			defer wg.Done()
 			for i := range next {
 				m := &rows[i]
-				ours, err := held.check(ctx, m.ID)
+				ours, until, err := held.check(ctx, m.ID)
 				var (
 					ok      *sentRow
 					notSent = err != nil // nothing sent without a claim
@@ -209,7 +216,7 @@ func (s *Sender) run(ctx context.Context, gauges bool) (sent, claimed int, err e
 					// refused: this one would fail the same way.
 					notSent = true
 				case ours:
-					ok, notSent, err = s.send(ctx, m)
+					ok, notSent, err = s.send(ctx, m, until)
 				}
 				if ok != nil {
 					st.add(*ok)
@@ -289,22 +296,22 @@ func (s *Sender) held(rows []model.TemplateMessage) *heldClaims {
 }
 
 // check reports whether row id may be sent now: it is still claimed by
-// us, for at least renewBefore more.
-func (h *heldClaims) check(ctx context.Context, id uint64) (bool, error) {
+// us, for at least renewBefore more, until the time it returns.
+func (h *heldClaims) check(ctx context.Context, id uint64) (bool, time.Time, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if _, ok := h.ids[id]; !ok {
-		return false, nil
+		return false, time.Time{}, nil
 	}
 	now := h.s.now()
 	if h.until.Sub(now) >= renewBefore {
-		return true, nil
+		return true, h.until, nil
 	}
 	if err := h.renew(ctx, now); err != nil {
-		return false, err
+		return false, time.Time{}, err
 	}
 	_, ok := h.ids[id]
-	return ok, nil
+	return ok, h.until, nil
 }
 
 // renew extends, in one statement, the claims of the batch's rows that
@@ -553,11 +560,12 @@ type sentRow struct {
 	msgID int64
 }
 
-// send sends one claimed row. When WeChat accepts it, it returns the row
-// for storeSent; when the message was certainly not sent because ctx is
-// done, notSent, for release; any other outcome it stores itself. err is
-// a database error.
-func (s *Sender) send(ctx context.Context, m *model.TemplateMessage) (ok *sentRow, notSent bool, err error) {
+// send sends one row claimed until claimedUntil. When WeChat accepts it,
+// it returns the row for storeSent; when the message was certainly not
+// sent, because ctx is done or the claim ran short first (see sendTail),
+// notSent, for release; any other outcome it stores itself. err is a
+// database error.
+func (s *Sender) send(ctx context.Context, m *model.TemplateMessage, claimedUntil time.Time) (ok *sentRow, notSent bool, err error) {
 	var data map[string]string
 	if err := json.Unmarshal([]byte(m.Data), &data); err != nil {
 		// Cannot happen for rows Enqueue wrote; do not retry it forever.
@@ -566,13 +574,16 @@ func (s *Sender) send(ctx context.Context, m *model.TemplateMessage) (ok *sentRo
 			"last_error": clip("invalid data JSON: "+err.Error(), 500), "config_error": true,
 		})
 	}
-	msgID, sendErr := s.api.SendTemplate(ctx, wxapi.Template{
+	// The claim is on the service's clock, the context on the machine's.
+	sctx, cancel := context.WithDeadline(ctx, time.Now().Add(claimedUntil.Sub(s.now())-sendTail))
+	msgID, sendErr := s.api.SendTemplate(sctx, wxapi.Template{
 		ToUser:      m.OpenID,
 		TemplateID:  m.TemplateID,
 		URL:         m.URL,
 		Data:        data,
 		ClientMsgID: strconv.FormatUint(m.ID, 10),
 	})
+	cancel()
 	attempts := m.Attempts + 1
 	if sendErr == nil {
 		s.sentTotal.Inc()
@@ -581,6 +592,10 @@ func (s *Sender) send(ctx context.Context, m *model.TemplateMessage) (ok *sentRo
 	}
 	if errors.Is(sendErr, wxapi.ErrNotSent) {
 		// Stopped before anything could reach WeChat: hand it back.
+		if ctx.Err() == nil {
+			s.log.WarnContext(ctx, "template message not sent before its claim ran short (slow access-token fetch?); handed back",
+				"id", m.ID, "template_key", m.TemplateKey, "err", sendErr)
+		}
 		return nil, true, nil
 	}
 	if ctx.Err() != nil && (errors.Is(sendErr, context.Canceled) || errors.Is(sendErr, context.DeadlineExceeded)) {
