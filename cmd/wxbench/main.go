@@ -53,6 +53,7 @@ type options struct {
 	warmup       time.Duration
 	mysqlDSN     string
 	redisAddr    string
+	redisDB      int
 	projectBin   string
 	baselineBin  string
 	strict       bool
@@ -74,6 +75,7 @@ func main() {
 	flag.DurationVar(&o.warmup, "warmup", 3*time.Second, "unmeasured wrk run against each server first")
 	flag.StringVar(&o.mysqlDSN, "mysql", benchproc.EnvOr("YV_BENCH_MYSQL_DSN", "root@tcp(127.0.0.1:3306)/"), "admin DSN; a fresh database is created and dropped")
 	flag.StringVar(&o.redisAddr, "redis", benchproc.EnvOr("YV_BENCH_REDIS_ADDR", "127.0.0.1:6379"), "Redis for the project")
+	flag.IntVar(&o.redisDB, "redis-db", 12, "Redis database of the project, emptied before and after the run")
 	flag.StringVar(&o.projectBin, "project-bin", "", "use this youthvoice binary instead of building ./cmd/youthvoice")
 	flag.StringVar(&o.baselineBin, "baseline-bin", "", "use this baseline binary instead of building ./cmd/wxbaseline")
 	flag.StringVar(&o.projectEnv, "project-env", "", "extra environment of the project, space-separated NAME=value (e.g. GOGC=200)")
@@ -130,12 +132,18 @@ func run(ctx context.Context, o options) error {
 	defer os.RemoveAll(dir)
 
 	// Facts first, so that every pasted table says what it ran on.
-	rdb := redis.NewClient(&redis.Options{Addr: o.redisAddr})
+	rdb := redis.NewClient(&redis.Options{Addr: o.redisAddr, DB: o.redisDB})
 	defer rdb.Close()
 	redisVersion, err := redisInfo(ctx, rdb)
 	if err != nil {
 		return fmt.Errorf("redis at %s does not answer (is it running? see .ci/run): %w", o.redisAddr, err)
 	}
+	// The project's dedupe keys live 10 minutes: left by an earlier run,
+	// they would expire during this one and bill it for their expiry.
+	if err := rdb.FlushDB(ctx).Err(); err != nil {
+		return fmt.Errorf("emptying redis database %d: %w", o.redisDB, err)
+	}
+	defer func() { _ = rdb.FlushDB(context.WithoutCancel(ctx)).Err() }()
 	db, err := createBenchDB(ctx, o.mysqlDSN)
 	if err != nil {
 		return err
@@ -174,6 +182,7 @@ func run(ctx context.Context, o options) error {
 		"YV_ADDR=127.0.0.1:" + fmt.Sprint(pport),
 		"YV_MYSQL_DSN=" + db.dsn,
 		"YV_REDIS_ADDR=" + o.redisAddr,
+		"YV_REDIS_DB=" + fmt.Sprint(o.redisDB),
 		"YV_LOG_LEVEL=warn",
 		"YV_DATA_DIR=" + dir + "/data",
 	}, strings.Fields(o.projectEnv)...), "serve")
@@ -194,7 +203,7 @@ func run(ctx context.Context, o options) error {
 		}
 		return err
 	}
-	logf("baseline on %s, project on %s (database %s, redis %s)", baseline.URL, project.URL, db.name, o.redisAddr)
+	logf("baseline on %s, project on %s (database %s, redis %s db %d)", baseline.URL, project.URL, db.name, o.redisAddr, o.redisDB)
 
 	wo := wrkOptions{threads: o.threads, conns: o.conns, duration: o.duration, senders: o.senders, token: sandboxToken, verbose: o.verbose}
 	ro := rateOptions{rate: o.rate, duration: o.rateDuration, workers: o.workers, senders: o.senders, token: sandboxToken}
