@@ -168,7 +168,7 @@ func (h *WeChat) push(c *gin.Context) {
 	rawQuery := req.URL.RawQuery
 	req.URL.RawQuery = q.serverQuery(safeMode)
 	defer func() { req.URL.RawQuery = rawQuery }()
-	call := getPushCall(h, req.Context())
+	call := getPushCall(req.Context(), h)
 	defer putPushCall(call)
 	w := &call.w
 	srv := h.oa.GetServer(req, w)
@@ -470,7 +470,7 @@ func (w *replyWriter) WriteHeader(int)             {}
 
 var pushCalls = sync.Pool{New: func() any { return &pushCall{w: replyWriter{header: make(http.Header, 1)}} }}
 
-func getPushCall(h *WeChat, ctx context.Context) *pushCall {
+func getPushCall(ctx context.Context, h *WeChat) *pushCall {
 	p := pushCalls.Get().(*pushCall) //nolint:errcheck // the pool holds nothing else
 	p.h, p.ctx = h, ctx
 	clear(p.w.header)
