@@ -121,8 +121,8 @@ func DedupeKey(m *message.MixMessage) string {
 // means nothing was processed and WeChat should retry.
 func (s *Service) Handle(ctx context.Context, m *message.MixMessage) (Reply, error) {
 	key := DedupeKey(m)
-	first := stateless(m)
-	if first {
+	tried := stateless(m)
+	if tried {
 		// Most pushes: a first delivery of a message or menu event. The
 		// store bounds its own call (see kv.Store), so this path needs no
 		// timer of its own.
@@ -133,7 +133,7 @@ func (s *Service) Handle(ctx context.Context, m *message.MixMessage) (Reply, err
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.budget)
 	defer cancel()
-	return s.handleContended(ctx, key, m, first)
+	return s.handleContended(ctx, key, m, tried)
 }
 
 // claimStateless computes the reply of a push whose only effect is the
