@@ -658,7 +658,7 @@ func (s *Sender) send(ctx context.Context, m *model.TemplateMessage, claimedUnti
 func (s *Sender) isPaused() bool {
 	s.pauseMu.Lock()
 	defer s.pauseMu.Unlock()
-	return !s.pausedUntil.IsZero() && s.clk.Now().Before(s.pausedUntil)
+	return s.clk.Now().Before(s.pausedUntil) // never for the zero time
 }
 
 // pause stops sending for CredentialPause; said once per pause.
@@ -666,7 +666,7 @@ func (s *Sender) pause(ctx context.Context, code int) {
 	s.pauseMu.Lock()
 	defer s.pauseMu.Unlock()
 	now := s.clk.Now()
-	already := !s.pausedUntil.IsZero() && now.Before(s.pausedUntil)
+	already := now.Before(s.pausedUntil)
 	s.pausedUntil = now.Add(CredentialPause)
 	s.paused.Set(1)
 	if already {
