@@ -58,15 +58,6 @@ func apiViewBoard(b model.Board) apiBoardView {
 	return apiBoardView{ID: b.ID, Key: b.Key, Name: b.Name, Kind: b.Kind}
 }
 
-// apiStatusNames are the Chinese names of question statuses.
-var apiStatusNames = map[string]string{
-	model.QuestionReview:   "审核中",
-	model.QuestionOpen:     "待答复",
-	model.QuestionAnswered: "已答复",
-	model.QuestionResolved: "已解决",
-	model.QuestionHidden:   "已隐藏",
-}
-
 // apiQuestionView is a question. The asker is only named (possibly as
 // 匿名同学), never identified by id.
 type apiQuestionView struct {
@@ -94,7 +85,7 @@ type apiQuestionView struct {
 func apiViewQuestion(q model.Question, viewer *model.User) apiQuestionView {
 	return apiQuestionView{
 		ID: q.ID, BoardID: q.BoardID, Title: q.Title, Body: q.Body, Anonymous: q.Anonymous,
-		Mine: viewer != nil && viewer.ID == q.AskerID, Status: q.Status, StatusName: apiStatusNames[q.Status],
+		Mine: viewer != nil && viewer.ID == q.AskerID, Status: q.Status, StatusName: question.StatusName(q),
 		DueAt: q.DueAt, FirstAnsweredAt: q.FirstAnsweredAt, PromiseKept: q.PromiseKept,
 		Rating: q.Rating, RatingComment: q.RatingComment, HiddenReason: q.HiddenReason,
 		CreatedAt: q.CreatedAt, UpdatedAt: q.UpdatedAt,

@@ -537,6 +537,25 @@ func TestAPIModeration(t *testing.T) {
 		if d.Status != model.QuestionHidden || d.HiddenReason != "重复提问" || d.CanFollowUp {
 			t.Fatalf("asker's view of the hidden question %+v", d)
 		}
+		if d.StatusName != "已隐藏" {
+			t.Fatalf("a question hidden after publication is named %q, want 已隐藏", d.StatusName)
+		}
+
+		// Rejecting a held question: the asker reads it as not passing
+		// review, on the API and on the page.
+		var held qaQuestion
+		qaData(t, student.api(http.MethodPost, "/api/v1/questions", map[string]string{"title": "代考的事还能问吗", "body": "再问一次"}), http.StatusCreated, &held)
+		qaData(t, moderate(admin, "question", held.ID, "hide", "涉及违规内容"), http.StatusOK, &done)
+		qaData(t, student.api(http.MethodGet, qaPath(held.ID, ""), nil), http.StatusOK, &d)
+		if d.Status != model.QuestionHidden || d.StatusName != "未通过审核" || d.HiddenReason != "涉及违规内容" {
+			t.Fatalf("asker's view of the rejected question %+v", d)
+		}
+		page := student.get("/h5/questions/" + strconv.FormatUint(held.ID, 10))
+		wantStatus(t, page, http.StatusOK)
+		wantBody(t, page, "未通过审核：涉及违规内容")
+		if strings.Contains(page.Body, "已被管理员隐藏") {
+			t.Fatal("the rejected question's page says it was hidden by an admin")
+		}
 	})
 }
 

@@ -16,6 +16,7 @@ import (
 	"github.com/gdyouth/youthvoice/model"
 	"github.com/gdyouth/youthvoice/service/account"
 	"github.com/gdyouth/youthvoice/service/clock"
+	"github.com/gdyouth/youthvoice/service/question"
 	"github.com/gdyouth/youthvoice/service/station"
 )
 
@@ -63,21 +64,7 @@ var funcs = template.FuncMap{
 	},
 	"beijing":           func(t time.Time) string { return t.In(clock.Beijing).Format("2006-01-02 15:04") },
 	"bookingStatusName": station.StatusName,
-	"statusName": func(status string) string {
-		switch status {
-		case model.QuestionOpen:
-			return "待答复"
-		case model.QuestionAnswered:
-			return "已答复"
-		case model.QuestionResolved:
-			return "已解决"
-		case model.QuestionReview:
-			return "审核中"
-		case model.QuestionHidden:
-			return "已隐藏"
-		}
-		return status
-	},
+	"statusName":        question.StatusName,
 	"dict": func(kv ...any) (map[string]any, error) {
 		if len(kv)%2 != 0 {
 			return nil, errors.New("dict: odd number of arguments")

@@ -27,6 +27,7 @@ var migrations = []migration{
 	{6, "followers: time of the event that set the state", migrate0006},
 	{7, "bookings: indexes for the reminder sweeps", migrate0007},
 	{8, "template_messages: index for the recent configuration errors", migrate0008},
+	{9, "questions: time a question held for review was rejected", migrate0009},
 }
 
 // schemaMigration records an applied step.

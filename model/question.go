@@ -57,6 +57,9 @@ const (
 
 // Question is a student's question on a board. DueAt is the 24-hour
 // promise; FirstAnsweredAt and PromiseKept feed the statistics.
+// RejectedAt is set when the question was hidden while held for review:
+// it was never published, so until an admin restores it, it is not one of
+// the questions asked.
 type Question struct {
 	ID              uint64     `gorm:"primaryKey"`
 	BoardID         uint64     `gorm:"not null;index:idx_question_board_status,priority:1"`
@@ -75,6 +78,7 @@ type Question struct {
 	Rating          string     `gorm:"size:8;not null;default:''"` // 满意 / 一般 / 不满意
 	RatingComment   string     `gorm:"size:200;not null;default:''"`
 	HiddenReason    string     `gorm:"size:200;not null;default:''"`
+	RejectedAt      *time.Time `gorm:""`
 	CreatedAt       time.Time  `gorm:"not null;index"`
 	UpdatedAt       time.Time  `gorm:"not null"`
 }

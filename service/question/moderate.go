@@ -105,10 +105,12 @@ func (s *Service) Hide(ctx context.Context, admin model.User, kind string, id ui
 			if t.q.Status == model.QuestionHidden {
 				return service.Conflict("already_hidden", "该问题已被隐藏", nil)
 			}
-			if t.q.Status == model.QuestionReview {
-				result = "未通过审核"
-			}
 			upd := map[string]any{"status": model.QuestionHidden, "hidden_reason": reason, "updated_at": now}
+			if t.q.Status == model.QuestionReview {
+				// Rejected: never published, so never one of the questions
+				// asked.
+				result, upd["rejected_at"] = "未通过审核", now
+			}
 			if t.q.Status == model.QuestionOpen && t.q.FirstAnsweredAt == nil && now.After(t.q.DueAt) {
 				// Already past its 24 hours unanswered: it stays late in the
 				// statistics, or hiding would erase the broken promise.
@@ -171,6 +173,13 @@ func (s *Service) Reopen(ctx context.Context, admin model.User, kind string, id 
 				// timed from now too (see published).
 				t.q.DueAt = now.Add(AnswerWithin)
 				upd["due_at"], upd["reminded_at"], upd["overdue_at"] = t.q.DueAt, nil, nil
+			}
+			if t.q.RejectedAt != nil {
+				// Rejected in review and restored: published now, as if
+				// approved now (see Approve), and asked now for the
+				// statistics.
+				t.q.CreatedAt = now
+				upd["rejected_at"], upd["created_at"] = nil, now
 			}
 			if err := claimed(s.db.Conn(ctx).Model(&model.Question{}).Where("id = ? AND status = ?", t.q.ID, model.QuestionHidden).
 				Updates(upd)); err != nil {

@@ -865,6 +865,9 @@ func TestHideQuestion(t *testing.T) {
 		if err != nil || v.Question.Status != model.QuestionHidden || v.Question.HiddenReason != "含广告内容" || v.CanFollowUp {
 			t.Fatalf("asker's view = %+v, %v", v.Question, err)
 		}
+		if name := question.StatusName(v.Question); name != "已隐藏" || v.Question.RejectedAt != nil {
+			t.Fatalf("a question hidden after publication shows %q (rejected_at %v), want 已隐藏", name, v.Question.RejectedAt)
+		}
 		if mine, err := f.svc.Mine(ctx, f.studentA, 1); err != nil || len(mine) != 1 || mine[0].Status != model.QuestionHidden {
 			t.Fatalf("Mine = %+v, %v", mine, err)
 		}

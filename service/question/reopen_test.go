@@ -24,13 +24,27 @@ func TestReopenAfterRejectedReview(t *testing.T) {
 		if err := f.svc.Hide(ctx, f.adminA, question.TargetQuestion, q.ID, "请勿发布此类内容"); err != nil {
 			t.Fatal(err)
 		}
+		// The asker sees it as rejected, not as hidden after publication;
+		// it was never asked, for the statistics.
+		v, err := f.svc.Get(ctx, f.studentA, q.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if name := question.StatusName(v.Question); name != "未通过审核" || v.Question.RejectedAt == nil {
+			t.Fatalf("rejected question shows %q (rejected_at %v), want 未通过审核", name, v.Question.RejectedAt)
+		}
 		f.clk.Advance(30 * time.Hour)
 		if err := f.svc.Reopen(ctx, f.adminA, question.TargetQuestion, q.ID); err != nil {
 			t.Fatal(err)
 		}
 		got := f.reload(t, q.ID)
-		if got.Status != model.QuestionOpen || !got.DueAt.Equal(f.clk.Now().UTC().Truncate(time.Second).Add(24*time.Hour)) {
+		now := f.clk.Now().UTC().Truncate(time.Second)
+		if got.Status != model.QuestionOpen || !got.DueAt.Equal(now.Add(24*time.Hour)) {
 			t.Fatalf("restored question: status %q due %v, want open and due 24h from now", got.Status, got.DueAt)
+		}
+		// Published now: asked now for the statistics, as when approved.
+		if got.RejectedAt != nil || !got.CreatedAt.Equal(now) {
+			t.Fatalf("restored question: rejected_at %v created %v, want none and %v", got.RejectedAt, got.CreatedAt, now)
 		}
 		if n := len(f.alertsFor(t, "question_new", q.ID)); n == 0 {
 			t.Fatal("the cadres were not told of the restored question")

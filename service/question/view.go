@@ -71,6 +71,27 @@ func (s *Service) load(ctx context.Context, viewer model.User, id uint64) (model
 	return q, b, err
 }
 
+// StatusName is the Chinese name of q's status; a question rejected in
+// review is 未通过审核 rather than 已隐藏.
+func StatusName(q model.Question) string {
+	switch q.Status {
+	case model.QuestionReview:
+		return "审核中"
+	case model.QuestionOpen:
+		return "待答复"
+	case model.QuestionAnswered:
+		return "已答复"
+	case model.QuestionResolved:
+		return "已解决"
+	case model.QuestionHidden:
+		if q.RejectedAt != nil {
+			return "未通过审核"
+		}
+		return "已隐藏"
+	}
+	return q.Status
+}
+
 func displayName(u model.User) string {
 	if u.Name != "" {
 		return u.Name

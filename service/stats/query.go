@@ -57,7 +57,7 @@ const questionsSQL = `SELECT university_id,
   SUM(CASE WHEN rating = ? THEN 1 ELSE 0 END) AS rated_fair,
   SUM(CASE WHEN rating = ? THEN 1 ELSE 0 END) AS rated_bad
 FROM questions
-WHERE created_at >= ? AND created_at < ? AND status <> ? AND (? = 0 OR university_id = ?)
+WHERE created_at >= ? AND created_at < ? AND status <> ? AND rejected_at IS NULL AND (? = 0 OR university_id = ?)
 GROUP BY university_id`
 
 const overdueSQL = `SELECT university_id, COUNT(*) AS overdue_now

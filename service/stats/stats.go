@@ -24,7 +24,7 @@
 //     bound to the university's accounts.
 //   - Questions: questions asked in the period by the university's
 //     students on any board (held for review ones excluded until
-//     published). Answered: with a cadre answer; OnTime: first answer
+//     published, rejected ones unless restored). Answered: with a cadre answer; OnTime: first answer
 //     within 24 hours; Late: first answer after 24 hours or still
 //     unanswered past 24 hours. OnTimeRate = OnTime / (OnTime + Late):
 //     questions still inside their 24 hours do not count yet. AvgFirstResponse

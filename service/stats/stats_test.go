@@ -177,6 +177,11 @@ func setup(t *testing.T, db *model.DB) *fixture {
 	q4 := f.question(t, f.a1, bj(15, 10, 0, 0), model.QuestionOpen, 0, "") // overdue
 	f.question(t, f.a2, bj(5, 10, 0, 0), model.QuestionOpen, 0, "")        // before the period, overdue
 	f.question(t, f.a1, bj(13, 10, 0, 0), model.QuestionReview, 0, "")     // held for review
+	f.question(t, f.a2, bj(17, 10, 0, 0), model.QuestionHidden, 0, "")     // published, then hidden: it was asked
+	rejected := f.question(t, f.a1, bj(17, 11, 0, 0), model.QuestionHidden, 0, "")
+	if err := f.db.Conn(f.ctx).Model(&rejected).Update("rejected_at", bj(17, 12, 0, 0).UTC()).Error; err != nil {
+		t.Fatal(err) // rejected in review: never published, never asked
+	}
 	q7 := f.question(t, f.a1, bj(14, 10, 0, 0), model.QuestionAnswered, time.Hour, "")
 	q8 := f.question(t, f.b1, bj(16, 10, 0, 0), model.QuestionAnswered, time.Hour, "")
 
@@ -277,7 +282,7 @@ func TestReportFigures(t *testing.T) {
 		wantInts(t, "A", counts(a), map[string]int64{
 			"users": 5, "new": 2, "activated": 2, "bound": 4, "cadres": 1,
 			"active": 4, "interactions": 4,
-			"questions": 5, "answered": 3, "onTime": 2, "late": 2, "overdueNow": 2,
+			"questions": 6, "answered": 3, "onTime": 2, "late": 2, "overdueNow": 2,
 			"good": 1, "fair": 0, "bad": 1,
 			"cadreAnswers": 3, "answeringCadres": 1,
 			"bookings": 5, "responded": 3, "bkOnTime": 2, "bkLate": 2,
@@ -314,7 +319,7 @@ func TestReportFigures(t *testing.T) {
 
 		wantInts(t, "total", counts(r.Total), map[string]int64{
 			"users": 7, "new": 2, "activated": 3, "bound": 6, "cadres": 2, "active": 6, "interactions": 6,
-			"questions": 6, "answered": 4, "onTime": 3, "late": 2, "overdueNow": 2,
+			"questions": 7, "answered": 4, "onTime": 3, "late": 2, "overdueNow": 2,
 			"good": 1, "bad": 1, "cadreAnswers": 5, "answeringCadres": 2,
 			"bookings": 5, "served": 2, "noShow": 1,
 		})
@@ -358,7 +363,7 @@ func TestReportScope(t *testing.T) {
 		if r.Province || len(r.Rows) != 1 || r.Rows[0].University.Code != f.uniA.Code {
 			t.Fatalf("university admin of A sees province=%v, %d rows", r.Province, len(r.Rows))
 		}
-		if r.Total.Users != 5 || r.Total.Questions != 5 || r.Total.Interactions != 4 || r.Total.Bookings != 5 {
+		if r.Total.Users != 5 || r.Total.Questions != 6 || r.Total.Interactions != 4 || r.Total.Bookings != 5 {
 			t.Fatalf("A's own total %+v", r.Total)
 		}
 		for _, who := range []model.User{f.a1, f.ca, f.adminNoUni} {
