@@ -31,6 +31,10 @@ type Config struct {
 	// TrustedProxies are the addresses (IPs or CIDRs) of reverse proxies
 	// whose X-Forwarded-For is believed, for client IPs in login throttles.
 	TrustedProxies []string `yaml:"trusted_proxies"`
+	// LoginIPFailures is how many failed logins one client IP may make in
+	// 15 minutes. A campus network reaches us from a few NAT addresses, so
+	// it is far above the per-account limit (5).
+	LoginIPFailures int `yaml:"login_ip_failures"`
 
 	MySQLDSN string `yaml:"mysql_dsn"`
 
@@ -181,11 +185,12 @@ const DefaultAPIBase = "https://api.weixin.qq.com"
 // Default returns the embedded-default configuration.
 func Default() Config {
 	return Config{
-		Addr:           ":8080",
-		DataDir:        "./data",
-		PublicURL:      "http://localhost:8080",
-		LogLevel:       "info",
-		TrustedProxies: []string{"127.0.0.1", "::1"},
+		Addr:            ":8080",
+		DataDir:         "./data",
+		PublicURL:       "http://localhost:8080",
+		LogLevel:        "info",
+		TrustedProxies:  []string{"127.0.0.1", "::1"},
+		LoginIPFailures: 100,
 		WeChat: WeChat{
 			APIBase:      DefaultAPIBase,
 			DedupeTTL:    10 * time.Minute,
@@ -299,6 +304,7 @@ var envVars = []envVar{
 	{"YV_HTTP_SHUTDOWN_TIMEOUT", dur("YV_HTTP_SHUTDOWN_TIMEOUT", func(c *Config) *time.Duration { return &c.HTTP.ShutdownTimeout })},
 	{"YV_SENSITIVE_WORDS_FILE", str(func(c *Config) *string { return &c.SensitiveWordsFile })},
 	{"YV_STATION_YEAR", num("YV_STATION_YEAR", func(c *Config) *int { return &c.StationYear })},
+	{"YV_LOGIN_IP_FAILURES", num("YV_LOGIN_IP_FAILURES", func(c *Config) *int { return &c.LoginIPFailures })},
 	{"YV_ALERT_WORKERS", num("YV_ALERT_WORKERS", func(c *Config) *int { return &c.Alerts.Workers })},
 	{"YV_ALERT_BATCH", num("YV_ALERT_BATCH", func(c *Config) *int { return &c.Alerts.Batch })},
 	{"YV_ALERT_POLL_INTERVAL", dur("YV_ALERT_POLL_INTERVAL", func(c *Config) *time.Duration { return &c.Alerts.PollInterval })},
@@ -435,6 +441,9 @@ func (c *Config) Validate() error {
 	}
 	if c.StationYear != 0 && (c.StationYear < 2016 || c.StationYear > 2100) {
 		return fmt.Errorf("YV_STATION_YEAR 必须是 2016–2100 之间的年份（或 0 表示当年），当前值 %d", c.StationYear)
+	}
+	if c.LoginIPFailures < 5 || c.LoginIPFailures > 100000 {
+		return fmt.Errorf("YV_LOGIN_IP_FAILURES 必须在 5–100000 之间，当前值 %d", c.LoginIPFailures)
 	}
 	if c.Alerts.Workers < 1 || c.Alerts.Workers > 64 {
 		return fmt.Errorf("YV_ALERT_WORKERS 必须在 1–64 之间，当前值 %d", c.Alerts.Workers)

@@ -54,11 +54,12 @@ func TestDefaults(t *testing.T) {
 		t.Fatalf("Load with nothing set: %v", err)
 	}
 	want := config.Config{
-		Addr:           ":8080",
-		DataDir:        "./data",
-		PublicURL:      "http://localhost:8080",
-		LogLevel:       "info",
-		TrustedProxies: []string{"127.0.0.1", "::1"},
+		Addr:            ":8080",
+		DataDir:         "./data",
+		PublicURL:       "http://localhost:8080",
+		LogLevel:        "info",
+		TrustedProxies:  []string{"127.0.0.1", "::1"},
+		LoginIPFailures: 100,
 		WeChat: config.WeChat{
 			APIBase:      "https://api.weixin.qq.com",
 			DedupeTTL:    10 * time.Minute,
@@ -183,6 +184,7 @@ func TestEveryEnvName(t *testing.T) {
 		{"YV_HTTP_SHUTDOWN_TIMEOUT", "4s", func(c config.Config) any { return c.HTTP.ShutdownTimeout }, 4 * time.Second},
 		{"YV_SENSITIVE_WORDS_FILE", "/etc/yv/words.txt", func(c config.Config) any { return c.SensitiveWordsFile }, "/etc/yv/words.txt"},
 		{"YV_STATION_YEAR", "2026", func(c config.Config) any { return c.StationYear }, 2026},
+		{"YV_LOGIN_IP_FAILURES", "300", func(c config.Config) any { return c.LoginIPFailures }, 300},
 		{"YV_ALERT_WORKERS", "3", func(c config.Config) any { return c.Alerts.Workers }, 3},
 		{"YV_ALERT_BATCH", "20", func(c config.Config) any { return c.Alerts.Batch }, 20},
 		{"YV_ALERT_POLL_INTERVAL", "250ms", func(c config.Config) any { return c.Alerts.PollInterval }, 250 * time.Millisecond},
@@ -246,6 +248,7 @@ func TestBadValuesNameTheSetting(t *testing.T) {
 		{"unparsable YV_MYSQL_DSN", map[string]string{"YV_MYSQL_DSN": "not a dsn"}, "", []string{"YV_MYSQL_DSN", "无法解析"}},
 		{"YV_MYSQL_DSN without database", map[string]string{"YV_MYSQL_DSN": "yv:pw@tcp(db:3306)/"}, "", []string{"YV_MYSQL_DSN", "数据库名"}},
 		{"YV_STATION_YEAR of 1999", map[string]string{"YV_STATION_YEAR": "1999"}, "", []string{"YV_STATION_YEAR", "2016–2100"}},
+		{"YV_LOGIN_IP_FAILURES of 4", map[string]string{"YV_LOGIN_IP_FAILURES": "4"}, "", []string{"YV_LOGIN_IP_FAILURES", "5–100000"}},
 		{"YV_ALERT_WORKERS of 0", map[string]string{"YV_ALERT_WORKERS": "0"}, "", []string{"YV_ALERT_WORKERS", "1–64"}},
 		{"YV_ALERT_BATCH not a number", map[string]string{"YV_ALERT_BATCH": "many"}, "", []string{"YV_ALERT_BATCH", "整数"}},
 		{"YV_TEMPLATE_ANSWERED_FIELDS without =", map[string]string{"YV_TEMPLATE_ANSWERED_FIELDS": "title"}, "", []string{"YV_TEMPLATE_ANSWERED_FIELDS", "字段=关键词"}},

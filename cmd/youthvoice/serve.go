@@ -85,7 +85,7 @@ func serveOn(ctx context.Context, b *base, ln net.Listener) error {
 	if err != nil {
 		return err
 	}
-	accounts, err := account.New(b.db, b.store, clk, b.log, account.Options{})
+	accounts, err := account.New(b.db, b.store, clk, b.log, account.Options{Throttle: account.Throttle{MaxIPFailures: b.cfg.LoginIPFailures}})
 	if err != nil {
 		return err
 	}

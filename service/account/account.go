@@ -25,8 +25,12 @@ var credentialRE = regexp.MustCompile(`^[A-Za-z0-9]{6,32}$`)
 
 // Throttle limits failed logins per account and per client IP.
 type Throttle struct {
-	MaxFailures int           // per window, default 5
-	Window      time.Duration // default 15m
+	MaxFailures int // per account and window, default 5
+	// MaxIPFailures is per client IP and window, default 100: students of
+	// one campus share its few NAT addresses, and 5 mistyped passwords
+	// among them must not lock the whole campus out.
+	MaxIPFailures int
+	Window        time.Duration // default 15m
 }
 
 // Service is the account service.
@@ -57,6 +61,9 @@ func New(db *model.DB, store kv.Store, clk clock.Clock, log *slog.Logger, o Opti
 	}
 	if o.Throttle.MaxFailures <= 0 {
 		o.Throttle.MaxFailures = 5
+	}
+	if o.Throttle.MaxIPFailures <= 0 {
+		o.Throttle.MaxIPFailures = 100
 	}
 	if o.Throttle.Window <= 0 {
 		o.Throttle.Window = 15 * time.Minute

@@ -280,8 +280,8 @@ func (s *Service) Login(ctx context.Context, account, password, clientIP string)
 	}
 	key := AccountKey(account)
 	// The attempt is counted before the password is checked: concurrent
-	// attempts each take a place under the limit, so no more than
-	// MaxFailures of them ever reach the password check.
+	// attempts each take a place under the limits, so no more than
+	// MaxFailures of them ever reach the password check of one account.
 	at, err := s.reserve(ctx, key, clientIP)
 	if err != nil {
 		return model.User{}, err
@@ -338,25 +338,29 @@ func failKeyAccount(key string) string { return "login:fail:a:" + key }
 func failKeyIP(ip string) string       { return "login:fail:ip:" + ip }
 
 // attempt is a login attempt counted under its throttle keys: counts[i]
-// is the value of keys[i] once this attempt was added.
+// is the value of keys[i] once this attempt was added, limits[i] the
+// failures keys[i] allows.
 type attempt struct {
 	keys   []string
 	counts []int64
+	limits []int64
 }
 
 // reserve counts a login attempt under the account's and the IP's keys
 // before its password is checked. An attempt that finds a key already
-// holding MaxFailures is refused, and its count taken back, so refused
+// holding its limit is refused, and its count taken back, so refused
 // attempts neither reach the password check nor count as failures (a
 // locked account does not also lock the IP it is attacked from).
 func (s *Service) reserve(ctx context.Context, key, ip string) (attempt, error) {
 	keys := []string{failKeyAccount(key)}
+	limits := []int64{int64(s.throttle.MaxFailures)}
 	if ip != "" {
 		keys = append(keys, failKeyIP(ip))
+		limits = append(limits, int64(s.throttle.MaxIPFailures))
 	}
 	// Count under every key before answering: stopping at the first
 	// exhausted key would leave the others short of the attempt.
-	var at attempt
+	at := attempt{limits: limits}
 	for _, k := range keys {
 		n, err := s.kv.Incr(ctx, k, s.throttle.Window)
 		if err != nil {
@@ -366,7 +370,7 @@ func (s *Service) reserve(ctx context.Context, key, ip string) (attempt, error) 
 		at.keys, at.counts = append(at.keys, k), append(at.counts, n)
 	}
 	for i, k := range at.keys {
-		if at.counts[i] > int64(s.throttle.MaxFailures) {
+		if at.counts[i] > at.limits[i] {
 			s.release(ctx, at.keys...)
 			return attempt{}, s.throttled(ctx, k)
 		}
@@ -399,7 +403,7 @@ func (s *Service) throttled(ctx context.Context, k string) error {
 // has already counted: the throttle's when it used up the last place.
 func (s *Service) failed(ctx context.Context, at attempt) error {
 	for i, k := range at.keys {
-		if at.counts[i] >= int64(s.throttle.MaxFailures) {
+		if at.counts[i] >= at.limits[i] {
 			s.log.WarnContext(ctx, "login throttled", "scope", strings.SplitN(k, ":", 4)[2], "failures", at.counts[i])
 			return s.throttled(ctx, k)
 		}

@@ -97,26 +97,60 @@ func TestLoginThrottlePerAccount(t *testing.T) {
 	})
 }
 
+// One IP spraying passwords over many accounts (each below its own
+// limit) is stopped at the IP's limit, 100 failures by default.
 func TestLoginThrottlePerIP(t *testing.T) {
 	t.Parallel()
+	for _, tc := range []struct {
+		name  string
+		limit int // 0: the default
+		want  int
+	}{{"default", 0, 100}, {"configured", 12, 12}} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			opt := envOpt{opts: account.Options{Throttle: account.Throttle{MaxIPFailures: tc.limit}}}
+			each(t, opt, func(t *testing.T, e *env) {
+				// Each account is failed at most 4 times: none reaches its
+				// own limit of 5.
+				accounts := (tc.want + 3) / 4
+				for i := range accounts {
+					e.newUser(t, fmt.Sprintf("spray%03d", i), "right01", "")
+				}
+				e.newUser(t, "sprayok1", "right01", "")
+				const ip = "203.0.113.7"
+				for i := range tc.want {
+					_, err := e.svc.Login(ctx, fmt.Sprintf("spray%03d", i%accounts), "wrong01", ip)
+					if i < tc.want-1 && !errors.Is(err, service.ErrUnauthorized) {
+						t.Fatalf("failure %d of %d from one IP: %v, want a plain failure", i+1, tc.want, err)
+					}
+				}
+				_, err := e.svc.Login(ctx, "sprayok1", "right01", ip)
+				if mins := throttled(t, err); mins != 15 {
+					t.Fatalf("wait %d minutes, want 15", mins)
+				}
+				// The same account from another IP is fine.
+				if _, err := e.svc.Login(ctx, "sprayok1", "right01", "203.0.113.8"); err != nil {
+					t.Fatalf("other IP: %v", err)
+				}
+			})
+		})
+	}
+}
+
+// A campus reaches the service from a few NAT addresses: students
+// mistyping their passwords there do not lock out the others.
+func TestLoginThrottleSharedCampusIP(t *testing.T) {
+	t.Parallel()
 	each(t, envOpt{}, func(t *testing.T, e *env) {
-		for i := range 6 {
-			e.newUser(t, fmt.Sprintf("spray%03d", i), "right01", "")
+		const ip = "10.7.0.1"
+		for i := range 30 {
+			e.newUser(t, fmt.Sprintf("campus%03d", i), "right01", "")
+			_, err := e.svc.Login(ctx, fmt.Sprintf("campus%03d", i), "typo001", ip)
+			svcErr(t, err, service.ErrUnauthorized)
 		}
-		const ip = "203.0.113.7"
-		for i := range 5 {
-			_, err := e.svc.Login(ctx, fmt.Sprintf("spray%03d", i), "wrong01", ip)
-			if i < 4 {
-				svcErr(t, err, service.ErrUnauthorized)
-			}
-		}
-		_, err := e.svc.Login(ctx, "spray005", "right01", ip)
-		if mins := throttled(t, err); mins != 15 {
-			t.Fatalf("wait %d minutes, want 15", mins)
-		}
-		// The same account from another IP is fine.
-		if _, err := e.svc.Login(ctx, "spray005", "right01", "203.0.113.8"); err != nil {
-			t.Fatalf("other IP: %v", err)
+		e.newUser(t, "campusok1", "right01", "")
+		if _, err := e.svc.Login(ctx, "campusok1", "right01", ip); err != nil {
+			t.Fatalf("after 30 students' typos from one campus IP: %v", err)
 		}
 	})
 }
@@ -125,7 +159,7 @@ func TestLoginThrottlePerIP(t *testing.T) {
 // that locks the account.
 func TestLoginThrottleCountsEveryFailureForTheIP(t *testing.T) {
 	t.Parallel()
-	each(t, envOpt{}, func(t *testing.T, e *env) {
+	each(t, envOpt{opts: account.Options{Throttle: account.Throttle{MaxIPFailures: 5}}}, func(t *testing.T, e *env) {
 		e.newUser(t, "target01", "right01", "")
 		e.newUser(t, "target02", "right01", "")
 		const ip = "203.0.113.9"
@@ -185,10 +219,10 @@ func TestSuccessfulLoginResetsAccountCounter(t *testing.T) {
 
 // Attempts made at the same moment each take a place under the limit
 // before their password is checked: however many arrive at once, no more
-// than MaxFailures are checked, and then even the right password waits.
+// than the limit are checked, and then even the right password waits.
 func TestConcurrentLoginsCannotOutrunTheThrottle(t *testing.T) {
 	t.Parallel()
-	const n, maxFailures = 40, 5
+	const n, maxFailures, maxIPFailures = 40, 5, 10
 	race := func(t *testing.T, login func(i int) error) {
 		t.Helper()
 		var wg sync.WaitGroup
@@ -231,7 +265,8 @@ func TestConcurrentLoginsCannotOutrunTheThrottle(t *testing.T) {
 	})
 	t.Run("one IP", func(t *testing.T) {
 		t.Parallel()
-		each(t, envOpt{}, func(t *testing.T, e *env) {
+		opt := envOpt{opts: account.Options{Throttle: account.Throttle{MaxIPFailures: maxIPFailures}}}
+		each(t, opt, func(t *testing.T, e *env) {
 			e.newUser(t, "crowded2", "right01", "")
 			checks := e.svc.CountPasswordChecks(20 * time.Millisecond)
 			const ip = "198.51.100.7"
@@ -239,8 +274,8 @@ func TestConcurrentLoginsCannotOutrunTheThrottle(t *testing.T) {
 				_, err := e.svc.Login(ctx, fmt.Sprintf("sprayed%02d", i), "wrong01", ip)
 				return err
 			})
-			if got := checks.Load(); got != maxFailures {
-				t.Fatalf("%d of %d concurrent wrong passwords were checked, want %d", got, n, maxFailures)
+			if got := checks.Load(); got != maxIPFailures {
+				t.Fatalf("%d of %d concurrent wrong passwords were checked, want %d", got, n, maxIPFailures)
 			}
 			_, err := e.svc.Login(ctx, "crowded2", "right01", ip)
 			throttled(t, err)
