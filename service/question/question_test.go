@@ -1234,6 +1234,26 @@ func TestSweepReminderAndOverdue(t *testing.T) {
 	})
 }
 
+// A sweep catching up after the deadline (no instance ran at the 20-hour
+// mark) reminds the cadres and alerts the admins as overdue; the
+// university's admin gets the overdue alert only, not both at once.
+func TestSweepCatchingUpPastTheDeadline(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *model.DB) {
+		f := setup(t, db)
+		ctx := context.Background()
+		q := f.ask(t, f.studentA, "", "宿舍断网怎么办", "", false)
+		f.clk.Set(t0.Add(30 * time.Hour))
+		if r, o, err := f.svc.Sweep(ctx); err != nil || r != 1 || o != 1 {
+			t.Fatalf("catch-up sweep: %d reminders, %d overdue, %v; want 1, 1", r, o, err)
+		}
+		wantRecipients(t, "reminder", f.alerts(t, "reminder"), f.cadreA1, f.cadreA2)
+		wantRecipients(t, "overdue", f.alerts(t, "overdue"), f.adminA, f.province, f.province2)
+		if got := f.reload(t, q.ID); got.RemindedAt == nil || got.OverdueAt == nil {
+			t.Fatalf("after the catch-up: reminded %v overdue %v", got.RemindedAt, got.OverdueAt)
+		}
+	})
+}
+
 func TestSweepCountsPerUniversity(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *model.DB) {
 		f := setup(t, db)
@@ -1242,13 +1262,18 @@ func TestSweepCountsPerUniversity(t *testing.T) {
 		f.ask(t, f.studentB, "", "乙二", "", false)
 		f.ask(t, f.studentC, "", "丙一", "", false)
 		f.clk.Advance(25 * time.Hour)
-		// Nobody swept between 20h and 24h: both alerts go out now.
+		// Nobody swept between 20h and 24h: both alerts go out now, the
+		// reminder to the cadres only (the admins get the overdue alert).
 		if r, o, err := f.svc.Sweep(ctx); err != nil || r != 3 || o != 3 {
 			t.Fatalf("sweep: %d reminders, %d overdue, %v; want 3, 3", r, o, err)
 		}
-		// C has no cadre: its reminder goes to its bound admin only.
-		if n := len(f.alerts(t, "reminder")); n != 2*2+1 {
-			t.Fatalf("%d reminders, want 2 for each of B's questions (cadre, admin) and 1 for C's", n)
+		// C has no cadre: nobody gets its reminder; its admin gets the
+		// overdue alert.
+		if n := len(f.alerts(t, "reminder")); n != 2 {
+			t.Fatalf("%d reminders, want 1 for each of B's questions (its cadre) and none for C's", n)
+		}
+		if n := len(f.alerts(t, "overdue")); n != 3*3 {
+			t.Fatalf("%d overdue alerts, want 3 for each question (its admin, 2 provincial admins)", n)
 		}
 		got, err := f.svc.OverdueFor(ctx, f.province)
 		if err != nil || len(got.Questions) != 3 {

@@ -21,7 +21,15 @@ const timerBatch = 100
 func (s *Service) Sweep(ctx context.Context) (reminded, overdue int, err error) {
 	now := s.now()
 	reminded, errRemind := s.sweep(ctx, "reminded_at", now.Add(AnswerWithin-RemindAfter), func(ctx context.Context, q model.Question) error {
-		to, err := s.usersWith(ctx, &q.UniversityID, model.RoleCadre, model.RoleUniversityAdm)
+		roles := []string{model.RoleCadre, model.RoleUniversityAdm}
+		if !now.Before(q.DueAt) {
+			// Caught up after its deadline (no instance ran at the 20-hour
+			// mark): the overdue alert of this same sweep tells the
+			// university's admins, so the reminder goes to the cadres
+			// alone rather than giving the admins two alerts at once.
+			roles = roles[:1]
+		}
+		to, err := s.usersWith(ctx, &q.UniversityID, roles...)
 		if err != nil {
 			return err
 		}
