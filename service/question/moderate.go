@@ -107,8 +107,8 @@ func (s *Service) Hide(ctx context.Context, admin model.User, kind string, id ui
 			}
 			upd := map[string]any{"status": model.QuestionHidden, "hidden_reason": reason, "updated_at": now}
 			if t.q.Status == model.QuestionReview {
-				// Rejected: never published, so never one of the questions
-				// asked.
+				// Rejected: never published, so not one of the questions
+				// asked unless an admin restores it (Reopen).
 				result, upd["rejected_at"] = "未通过审核", now
 			}
 			if t.q.Status == model.QuestionOpen && t.q.FirstAnsweredAt == nil && now.After(t.q.DueAt) {
