@@ -708,9 +708,11 @@ func TestAPIAdminViews(t *testing.T) {
 
 		// Template configuration problems: none yet, then one WeChat refused.
 		var problems []struct {
-			TemplateKey string `json:"template_key"`
-			LastErrCode int    `json:"last_errcode"`
-			Count       int64  `json:"count"`
+			TemplateKey string     `json:"template_key"`
+			LastErrCode int        `json:"last_errcode"`
+			Count       int64      `json:"count"`
+			Quota       bool       `json:"quota"`
+			Until       *time.Time `json:"until"`
 		}
 		r = province.api(http.MethodGet, "/api/v1/admin/alert-problems", nil)
 		qaData(t, r, http.StatusOK, &problems)
@@ -724,6 +726,24 @@ func TestAPIAdminViews(t *testing.T) {
 		qaData(t, admin.api(http.MethodGet, "/api/v1/admin/alert-problems", nil), http.StatusOK, &problems)
 		if len(problems) != 1 || problems[0].TemplateKey != "question_new" || problems[0].LastErrCode != 40037 {
 			t.Fatalf("problems %+v", problems)
+		}
+
+		// The day's quota spent: listed before the templates, with when
+		// the held-back messages go out.
+		until := clk.Now().Add(3 * time.Hour).UTC().Truncate(time.Second)
+		held := model.TemplateMessage{OpenID: "o_api_quota", TemplateKey: "answered", Data: "{}", Status: model.TemplatePending,
+			LastErrCode: 45009, NextAttemptAt: until, CreatedAt: clk.Now().UTC(), UpdatedAt: clk.Now().UTC()}
+		if err := db.Conn(context.Background()).Create(&held).Error; err != nil {
+			t.Fatal(err)
+		}
+		var waiting int64 // everything queued waits for midnight with it
+		if err := db.Conn(context.Background()).Model(&model.TemplateMessage{}).Where("status = ?", model.TemplatePending).Count(&waiting).Error; err != nil || waiting < 2 {
+			t.Fatalf("pending messages: %d, %v", waiting, err)
+		}
+		qaData(t, admin.api(http.MethodGet, "/api/v1/admin/alert-problems", nil), http.StatusOK, &problems)
+		if len(problems) != 2 || !problems[0].Quota || problems[0].LastErrCode != 45009 || problems[0].Count != waiting ||
+			problems[0].Until == nil || !problems[0].Until.Equal(until) || problems[1].Quota {
+			t.Fatalf("problems with the quota spent %+v", problems)
 		}
 	})
 }

@@ -104,6 +104,7 @@ type adminPage struct {
 	Overdue      question.Overdue
 	Problems     []alert.ConfigProblem // templates WeChat rejected
 	Credentials  []alert.ConfigProblem // the account's credentials refused
+	Quota        *alert.ConfigProblem  // the day's quota spent (45009)
 	RetryMinutes int                   // the sender's pause after refused credentials
 	Province     bool
 }
@@ -140,9 +141,12 @@ func (w *Web) showAdmin(c *gin.Context, u model.User, status int, form map[strin
 		return
 	}
 	for _, pr := range problems {
-		if pr.Credentials {
+		switch {
+		case pr.Credentials:
 			p.Credentials = append(p.Credentials, pr)
-		} else {
+		case pr.Quota:
+			p.Quota = &pr
+		default:
 			p.Problems = append(p.Problems, pr)
 		}
 	}

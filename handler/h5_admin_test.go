@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gdyouth/youthvoice/model"
+	"github.com/gdyouth/youthvoice/service/clock"
 	"github.com/gdyouth/youthvoice/service/kv"
 )
 
@@ -66,8 +67,9 @@ func TestAppointUniversityAdminPage(t *testing.T) {
 	})
 }
 
-// Templates WeChat rejected and a refused AppSecret or IP address are
-// told apart on the admin page: each names what to fix.
+// Templates WeChat rejected, a refused AppSecret or IP address and a spent
+// daily quota are told apart on the admin page: each names what to fix or
+// when the held-back reminders go out.
 func TestAdminPageShowsAlertProblems(t *testing.T) {
 	webEach(t, func(t *testing.T, db *model.DB, store kv.Store) {
 		s := newWebStack(t, db, store, webOpts{})
@@ -76,6 +78,7 @@ func TestAdminPageShowsAlertProblems(t *testing.T) {
 		wantStatus(t, r, http.StatusOK)
 		wantNoBody(t, r, `id="alert-problems"`)
 		wantNoBody(t, r, `id="alert-credentials"`)
+		wantNoBody(t, r, `id="alert-quota"`)
 
 		now := time.Now().UTC()
 		for _, m := range []model.TemplateMessage{
@@ -94,6 +97,29 @@ func TestAdminPageShowsAlertProblems(t *testing.T) {
 		wantBody(t, r, `id="alert-problems"`, "question_new（TPL_NEW）errcode 40037")
 		if strings.Contains(r.Body, "reply_notice") {
 			t.Fatal("the refused credentials are listed as a template problem")
+		}
+		wantNoBody(t, r, `id="alert-quota"`)
+
+		// 45009: one message met it and waits for midnight, one more is
+		// queued behind it; neither is a configuration error.
+		b := now.In(clock.Beijing)
+		midnight := time.Date(b.Year(), b.Month(), b.Day()+1, 0, 0, 0, 0, clock.Beijing)
+		for _, m := range []model.TemplateMessage{
+			{TemplateKey: "answered", TemplateID: "TPL_ANS", LastErrCode: 45009, NextAttemptAt: midnight.UTC()},
+			{TemplateKey: "answered", TemplateID: "TPL_ANS", NextAttemptAt: now},
+		} {
+			m.OpenID, m.Data, m.Status = "o_admin_quota", "{}", model.TemplatePending
+			m.CreatedAt, m.UpdatedAt = now, now
+			if err := db.Conn(context.Background()).Create(&m).Error; err != nil {
+				t.Fatal(err)
+			}
+		}
+		r = admin.get("/h5/admin")
+		wantStatus(t, r, http.StatusOK)
+		wantBody(t, r, `id="alert-quota"`, "今日模板消息额度已用完", "errcode 45009", "2 条提醒暂缓发送",
+			"北京时间 "+midnight.Format("2006-01-02 15:04")+" 起自动补发")
+		if strings.Contains(r.Body, "TPL_ANS") {
+			t.Fatal("the spent quota is listed as a template problem")
 		}
 	})
 }

@@ -13,6 +13,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"gorm.io/gorm"
+
 	"github.com/gdyouth/youthvoice/model"
 	"github.com/gdyouth/youthvoice/service"
 	"github.com/gdyouth/youthvoice/service/clock"
@@ -112,16 +114,23 @@ func CleanValue(v string) string {
 // invalid template id, 47003 arguments not matching the template), or,
 // with Credentials set, messages held back because WeChat refused the
 // account's AppID, AppSecret or IP address when asked for an access
-// token (Hint says which; see wxapi.CredentialHint).
+// token (Hint says which; see wxapi.CredentialHint), or, with Quota set,
+// messages held back until Until because WeChat answered 45009: the
+// account's daily quota is used up.
 type ConfigProblem struct {
-	TemplateKey string `json:"template_key"`
-	TemplateID  string `json:"template_id"`
-	LastErrCode int    `json:"last_errcode"`
-	Count       int64  `json:"count"`
-	LastID      uint64 `json:"last_id"`
-	Credentials bool   `json:"credentials"`
-	Hint        string `json:"hint,omitempty"`
+	TemplateKey string     `json:"template_key"`
+	TemplateID  string     `json:"template_id"`
+	LastErrCode int        `json:"last_errcode"`
+	Count       int64      `json:"count"`
+	LastID      uint64     `json:"last_id"`
+	Credentials bool       `json:"credentials"`
+	Quota       bool       `json:"quota"`
+	Until       *time.Time `json:"until,omitempty"`
+	Hint        string     `json:"hint,omitempty"`
 }
+
+// quotaHint explains a Quota problem.
+const quotaHint = "今日模板消息调用额度已用完，北京时间零点后自动补发"
 
 // ProblemWindow is how far back the admin view looks for configuration
 // errors.
@@ -141,8 +150,8 @@ func (o *Outbox) ConfigProblemsFor(ctx context.Context, viewer model.User) ([]Co
 }
 
 // ConfigProblems lists configuration errors since since: a credential
-// problem first (one entry per errcode), then each template WeChat
-// rejected, by key.
+// problem first (one entry per errcode), then a spent daily quota, then
+// each template WeChat rejected, by key.
 func (o *Outbox) ConfigProblems(ctx context.Context, since time.Time) ([]ConfigProblem, error) {
 	var rows []ConfigProblem
 	err := o.db.Conn(ctx).Model(&model.TemplateMessage{}).
@@ -171,5 +180,39 @@ func (o *Outbox) ConfigProblems(ctx context.Context, since time.Time) ([]ConfigP
 		creds[i].Count += r.Count
 		creds[i].LastID = max(creds[i].LastID, r.LastID)
 	}
+	quota, err := o.quotaProblem(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if quota != nil {
+		creds = append(creds, *quota)
+	}
 	return append(creds, templates...), nil
+}
+
+// quotaProblem reports a spent daily quota: a message that met 45009 and
+// waits for midnight, with how many messages wait in all; nil when none
+// does.
+func (o *Outbox) quotaProblem(ctx context.Context) (*ConfigProblem, error) {
+	conn := o.db.Conn(ctx)
+	var held model.TemplateMessage
+	err := conn.Select("id", "next_attempt_at").
+		Where("status = ? AND last_err_code = ? AND next_attempt_at > ?", model.TemplatePending, wxapi.CodeQuotaExceeded, o.clk.Now().UTC()).
+		Order("next_attempt_at DESC").Order("id DESC").Take(&held).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("读取模板消息额度状态失败: %w", err)
+	}
+	var waiting int64
+	if err := conn.Model(&model.TemplateMessage{}).
+		Where("status IN ?", []string{model.TemplatePending, StatusSending}).Count(&waiting).Error; err != nil {
+		return nil, fmt.Errorf("统计待发送的模板消息失败: %w", err)
+	}
+	until := held.NextAttemptAt
+	return &ConfigProblem{
+		LastErrCode: wxapi.CodeQuotaExceeded, Count: waiting, LastID: held.ID,
+		Quota: true, Until: &until, Hint: quotaHint,
+	}, nil
 }

@@ -350,21 +350,56 @@ func TestRetriesGiveUp(t *testing.T) {
 }
 
 // TestQuotaWaitsForMidnight: 45009 (today's quota used up) does not burn
-// the retries, which would fail the message within the hour; it waits for
-// midnight Beijing time and is sent then.
+// the retries, which would fail the message within the hour. Every other
+// message would meet 45009 too, so the sender stops posting until
+// midnight Beijing time: one post, one WARN, a gauge and a notice for the
+// admins, whatever is queued meanwhile; at midnight everything goes out.
 func TestQuotaWaitsForMidnight(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *model.DB) {
 		e := setup(t, db) // 16:00 Beijing time
-		if err := e.outbox.Enqueue(context.Background(), sample("o_quota")); err != nil {
-			t.Fatal(err)
+		ctx := context.Background()
+		for _, o := range []string{"o_quota_1", "o_quota_2", "o_quota_3"} {
+			if err := e.outbox.Enqueue(ctx, sample(o)); err != nil {
+				t.Fatal(err)
+			}
 		}
+		posts := func() int { return len(fake.CallsTo(pathTemplate)) }
+		before := posts()
 		midnight := time.Date(2026, 3, 2, 0, 0, 0, 0, clock.Beijing)
 		fake.FailNext(pathTemplate, 45009)
-		e.runOnce(t)
-		r := e.row(t)
-		if r.Status != model.TemplatePending || r.Attempts != 0 || r.LastErrCode != 45009 ||
-			r.NextAttemptAt.Before(midnight) || r.NextAttemptAt.After(midnight.Add(10*time.Minute)) {
-			t.Fatalf("after 45009: %+v, want pending with no attempt spent, due within 10 minutes of %v", r, midnight)
+		if n := e.runOnce(t); n != 0 {
+			t.Fatalf("sent %d with the quota spent", n)
+		}
+		if got := posts() - before; got != 1 {
+			t.Fatalf("%d posts to WeChat, want 1: the rest of the batch would meet 45009 too", got)
+		}
+		var rows []model.TemplateMessage
+		if err := db.Conn(ctx).Order("id").Find(&rows).Error; err != nil {
+			t.Fatal(err)
+		}
+		for i, r := range rows {
+			met := i == 0 // the message that met 45009
+			if r.Status != model.TemplatePending || r.Attempts != 0 || r.ClaimedBy != "" ||
+				(met && (r.LastErrCode != 45009 || !r.NextAttemptAt.Equal(midnight))) ||
+				(!met && r.LastErrCode != 0) {
+				t.Fatalf("row %d after 45009: %+v, want pending, unclaimed, no attempt spent", i, r)
+			}
+		}
+		if v := metric(t, e.reg, "youthvoice_alerts_quota_exhausted", ""); v != 1 {
+			t.Fatalf("youthvoice_alerts_quota_exhausted = %v", v)
+		}
+		probs, err := e.outbox.ConfigProblems(ctx, e.clk.Now().Add(-time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(probs) != 1 || !probs[0].Quota || probs[0].Credentials || probs[0].LastErrCode != 45009 ||
+			probs[0].Count != 3 || probs[0].Until == nil || !probs[0].Until.Equal(midnight) {
+			t.Fatalf("ConfigProblems = %+v, want the quota alone, 3 waiting until %v", probs, midnight)
+		}
+
+		// Queued during the evening: waits too, without asking WeChat.
+		if err := e.outbox.Enqueue(ctx, sample("o_quota_4")); err != nil {
+			t.Fatal(err)
 		}
 		for range 7 { // the old backoff would have spent every attempt by now
 			e.clk.Advance(time.Hour)
@@ -372,12 +407,36 @@ func TestQuotaWaitsForMidnight(t *testing.T) {
 				t.Fatalf("sent %d at %v, before midnight", n, e.clk.Now().In(clock.Beijing))
 			}
 		}
-		e.clk.Set(midnight.Add(10 * time.Minute))
-		if n := e.runOnce(t); n != 1 {
-			t.Fatalf("sent %d after midnight, want 1", n)
+		if got := posts() - before; got != 1 {
+			t.Fatalf("%d posts to WeChat before midnight, want 1", got)
 		}
-		if r := e.row(t); r.Status != model.TemplateSent {
-			t.Fatalf("after midnight: %+v", r)
+		if v := metric(t, e.reg, "youthvoice_alerts_queue_depth", ""); v != 4 {
+			t.Fatalf("youthvoice_alerts_queue_depth = %v while paused, want 4", v)
+		}
+		if logs := e.logs.String(); strings.Count(logs, "level=WARN") != 1 || !strings.Contains(logs, "45009") {
+			t.Fatalf("want one WARN naming 45009 for the whole evening, logs:\n%s", logs)
+		}
+
+		e.clk.Set(midnight)
+		if n := e.runOnce(t); n != 4 {
+			t.Fatalf("sent %d at midnight, want 4", n)
+		}
+		if err := db.Conn(ctx).Order("id").Find(&rows).Error; err != nil {
+			t.Fatal(err)
+		}
+		for i, r := range rows {
+			if r.Status != model.TemplateSent || r.Attempts != 1 {
+				t.Fatalf("row %d after midnight: %+v", i, r)
+			}
+		}
+		if v := metric(t, e.reg, "youthvoice_alerts_quota_exhausted", ""); v != 0 {
+			t.Fatalf("youthvoice_alerts_quota_exhausted = %v after midnight", v)
+		}
+		if !strings.Contains(e.logs.String(), "quota renewed") {
+			t.Fatalf("no log line for the resumption, logs:\n%s", e.logs)
+		}
+		if probs, err := e.outbox.ConfigProblems(ctx, e.clk.Now().Add(-time.Hour)); err != nil || len(probs) != 0 {
+			t.Fatalf("ConfigProblems after midnight = %+v, %v", probs, err)
 		}
 	})
 }

@@ -89,10 +89,12 @@ type Sender struct {
 	queueDepth prometheus.Gauge
 	oldestAge  prometheus.Gauge
 	paused     prometheus.Gauge
+	quotaGauge prometheus.Gauge
 	gaugesAt   time.Time // last updateGauges, for Run
 
 	pauseMu     sync.Mutex
-	pausedUntil time.Time // zero when not paused
+	pausedUntil time.Time // credentials refused; zero when not paused
+	quotaUntil  time.Time // 45009: the day's quota is spent until this midnight; zero when not
 }
 
 // NewSender builds a worker and registers its metrics on reg. All
@@ -138,8 +140,12 @@ func NewSender(db *model.DB, api TemplateSender, clk clock.Clock, log *slog.Logg
 			Name: "youthvoice_alerts_paused",
 			Help: "1 while this instance sends no template messages because WeChat refused the account's AppID, AppSecret or IP address at the access-token fetch (see the log).",
 		}),
+		quotaGauge: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "youthvoice_alerts_quota_exhausted",
+			Help: "1 while this instance sends no template messages because WeChat answered 45009 (the account's daily quota is used up); sending resumes at midnight Beijing time.",
+		}),
 	}
-	reg.MustRegister(s.sentTotal, s.failed, s.queueDepth, s.oldestAge, s.paused)
+	reg.MustRegister(s.sentTotal, s.failed, s.queueDepth, s.oldestAge, s.paused, s.quotaGauge)
 	return s, nil
 }
 
@@ -182,8 +188,13 @@ func (s *Sender) runOnce(ctx context.Context, gauges bool) (int, error) {
 }
 
 func (s *Sender) run(ctx context.Context, gauges bool) (sent, claimed int, err error) {
-	if s.isPaused() {
-		return 0, 0, nil
+	if s.isPaused(ctx) {
+		// Nothing is claimed; the gauges still show the queue growing.
+		if gauges || s.clk.Now().Sub(s.gaugesAt) >= gaugeEvery {
+			err = s.updateGauges(ctx)
+			s.gaugesAt = s.clk.Now()
+		}
+		return 0, 0, err
 	}
 	rows, err := s.claim(ctx)
 	if err != nil {
@@ -211,9 +222,10 @@ func (s *Sender) run(ctx context.Context, gauges bool) (sent, claimed int, err e
 					notSent = err != nil // nothing sent without a claim
 				)
 				switch {
-				case ours && s.isPaused():
+				case ours && s.isPaused(ctx):
 					// Another message of the batch found the credentials
-					// refused: this one would fail the same way.
+					// refused or the day's quota spent: this one would
+					// fail the same way.
 					notSent = true
 				case ours:
 					ok, notSent, err = s.send(ctx, m, until)
@@ -634,13 +646,12 @@ func (s *Sender) send(ctx context.Context, m *model.TemplateMessage, claimedUnti
 			"template_key", m.TemplateKey, "template_id", m.TemplateID, "id", m.ID, "errcode", code)
 	case quotaSpent:
 		// Retrying by backoff would fail every message within the hour
-		// while the quota stays spent until midnight: wait for midnight,
-		// without spending an attempt, spread over ten minutes.
+		// while the quota stays spent until midnight, and so would
+		// every other message: this one waits for midnight without
+		// spending an attempt, and the sender stops claiming until then.
 		upd["status"] = model.TemplatePending
 		upd["attempts"] = m.Attempts
-		upd["next_attempt_at"] = nextBeijingMidnight(s.now()).Add(time.Duration(m.ID%600) * time.Second).UTC()
-		s.log.WarnContext(ctx, "template quota for today used up (45009); message waits for midnight Beijing time",
-			"id", m.ID, "template_key", m.TemplateKey)
+		upd["next_attempt_at"] = s.pauseForQuota(ctx).UTC()
 	default:
 		if attempts >= MaxAttempts {
 			upd["status"] = model.TemplateFailed
@@ -654,11 +665,37 @@ func (s *Sender) send(ctx context.Context, m *model.TemplateMessage, claimedUnti
 	return nil, false, s.finish(ctx, m, upd)
 }
 
-// isPaused reports whether sending is paused after a credential problem.
-func (s *Sender) isPaused() bool {
+// isPaused reports whether sending is paused after a credential problem
+// or because the day's quota is spent. The first call after midnight
+// ends a quota pause and says so.
+func (s *Sender) isPaused(ctx context.Context) bool {
 	s.pauseMu.Lock()
 	defer s.pauseMu.Unlock()
-	return s.clk.Now().Before(s.pausedUntil) // never for the zero time
+	now := s.clk.Now()
+	if !s.quotaUntil.IsZero() && !now.Before(s.quotaUntil) {
+		s.quotaUntil = time.Time{}
+		s.quotaGauge.Set(0)
+		s.log.InfoContext(ctx, "new day in Beijing: template message quota renewed; sending resumed")
+	}
+	return now.Before(s.pausedUntil) || now.Before(s.quotaUntil) // never for the zero time
+}
+
+// pauseForQuota stops sending until the next midnight Beijing time, when
+// WeChat renews the daily quota, and returns that instant; said once per
+// day. Other instances find out from their own next send (one 45009
+// each).
+func (s *Sender) pauseForQuota(ctx context.Context) time.Time {
+	s.pauseMu.Lock()
+	defer s.pauseMu.Unlock()
+	until := nextBeijingMidnight(s.now())
+	if s.quotaUntil.Equal(until) {
+		return until
+	}
+	s.quotaUntil = until
+	s.quotaGauge.Set(1)
+	s.log.WarnContext(ctx, "WeChat answered 45009: today's template message quota is used up; sending paused until midnight Beijing time, queued messages wait and go out then",
+		"until", until.UTC())
+	return until
 }
 
 // pause stops sending for CredentialPause; said once per pause.
