@@ -2,7 +2,9 @@ package handler
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"embed"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"html/template"
@@ -63,6 +65,7 @@ var funcs = template.FuncMap{
 		return (*s)[:4] + "…" + (*s)[len(*s)-4:]
 	},
 	"beijing":           func(t time.Time) string { return t.In(clock.Beijing).Format("2006-01-02 15:04") },
+	"asset":             assetURL,
 	"bookingStatusName": station.StatusName,
 	"statusName":        question.StatusName,
 	"dict": func(kv ...any) (map[string]any, error) {
@@ -200,12 +203,45 @@ func (w *Web) render(c *gin.Context, status int, name string, d pageData) {
 	c.Data(status, "text/html; charset=utf-8", buf.Bytes())
 }
 
-// staticHandler serves the embedded CSS and JS.
+// assetVersions maps each embedded static file to a hash of its content:
+// pages link /static/NAME?v=HASH, so a deploy that changes a file changes
+// its URL, and WeChat's webview, which caches hard, cannot pair new pages
+// with an old script or stylesheet.
+var assetVersions = func() map[string]string {
+	v := map[string]string{}
+	entries, _ := staticFS.ReadDir("static")
+	for _, e := range entries {
+		b, err := staticFS.ReadFile("static/" + e.Name())
+		if err != nil {
+			continue
+		}
+		sum := sha256.Sum256(b)
+		v[e.Name()] = hex.EncodeToString(sum[:6])
+	}
+	return v
+}()
+
+// assetURL is the versioned URL of an embedded static file.
+func assetURL(name string) string {
+	if v, ok := assetVersions[name]; ok {
+		return "/static/" + name + "?v=" + v
+	}
+	return "/static/" + name
+}
+
+// staticHandler serves the embedded CSS and JS: for a year when asked by
+// the current version's URL, which changes with the content; otherwise
+// revalidated each time.
 func staticHandler() http.Handler {
 	sub, _ := fs.Sub(staticFS, "static")
 	fsrv := http.StripPrefix("/static/", http.FileServer(http.FS(sub)))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Cache-Control", "public, max-age=3600")
+		name := strings.TrimPrefix(r.URL.Path, "/static/")
+		if v, ok := assetVersions[name]; ok && r.URL.Query().Get("v") == v {
+			w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+		} else {
+			w.Header().Set("Cache-Control", "no-cache")
+		}
 		fsrv.ServeHTTP(w, r)
 	})
 }

@@ -6,6 +6,8 @@ package handler_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"html"
@@ -1313,5 +1315,42 @@ func TestUnmatchedRoutes(t *testing.T) {
 				}
 			})
 		}
+	})
+}
+
+// Pages link the stylesheet and script by a hash of their content, so a
+// phone that cached the old ones gets the new ones with the new pages;
+// such a URL is cached for a year, any other revalidated.
+func TestStaticAssetsAreVersioned(t *testing.T) {
+	webEach(t, func(t *testing.T, db *model.DB, store kv.Store) {
+		s := newWebStack(t, db, store, webOpts{})
+		c := s.browser(uaPlain)
+		page := c.get("/h5/login")
+		wantStatus(t, page, http.StatusOK)
+		for _, name := range []string{"app.css", "app.js"} {
+			t.Run(name, func(t *testing.T) {
+				m := regexp.MustCompile(`"(/static/` + regexp.QuoteMeta(name) + `\?v=([0-9a-f]+))"`).FindStringSubmatch(page.Body)
+				if m == nil {
+					t.Fatalf("the page does not link a versioned %s:\n%s", name, page.Body)
+				}
+				r := c.get(m[1])
+				wantStatus(t, r, http.StatusOK)
+				sum := sha256.Sum256([]byte(r.Body))
+				if !strings.HasPrefix(hex.EncodeToString(sum[:]), m[2]) || len(m[2]) < 8 {
+					t.Fatalf("version %q is not the content's hash", m[2])
+				}
+				if cc := r.Header.Get("Cache-Control"); !strings.Contains(cc, "immutable") || !strings.Contains(cc, "max-age=31536000") {
+					t.Fatalf("current version: Cache-Control %q", cc)
+				}
+				for _, other := range []string{"/static/" + name, "/static/" + name + "?v=0123456789ab"} {
+					o := c.get(other)
+					wantStatus(t, o, http.StatusOK)
+					if cc := o.Header.Get("Cache-Control"); cc != "no-cache" || o.Body != r.Body {
+						t.Fatalf("%s: Cache-Control %q (want no-cache), same body %v", other, cc, o.Body == r.Body)
+					}
+				}
+			})
+		}
+		wantStatus(t, c.get("/static/nosuch.css"), http.StatusNotFound)
 	})
 }
