@@ -892,6 +892,24 @@ func TestSweepOffHours(t *testing.T) {
 	})
 }
 
+// A sweep catching up after the deadline (no instance ran at the
+// reminder's time) reminds the team and escalates to the lead and the
+// university's admin; the lead gets the escalation only, not both at
+// once.
+func TestSweepCatchingUpPastTheDeadline(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *model.DB) {
+		f := setup(t, db)
+		booked := bj(2, 18, 0) // off hours: remind at 04:00, due at 06:00
+		f.clk.Set(booked)
+		b := f.book(t, f.studentA, nil)
+		f.clk.Set(booked.Add(13 * time.Hour)) // 07:00, the station still closed
+		f.sweep(t, station.SweepResult{Reminded: 1, Escalated: 1})
+		wantRecipients(t, "booking_reminder", f.alertsFor(t, "booking_reminder", b.ID), f.duty1, f.duty2)
+		wantRecipients(t, "booking_escalated", f.alertsFor(t, "booking_escalated", b.ID), f.lead, f.adminA)
+		f.sweep(t, station.SweepResult{})
+	})
+}
+
 func TestSweepSkipsAnsweredBookings(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *model.DB) {
 		f := setup(t, db)

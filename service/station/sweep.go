@@ -3,6 +3,7 @@ package station
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/gdyouth/youthvoice/model"
@@ -36,26 +37,28 @@ func (s *Service) Sweep(ctx context.Context) (SweepResult, error) {
 			if err != nil {
 				return err
 			}
+			if !now.Before(b.DueAt) {
+				// Caught up after its deadline (no instance ran at the
+				// reminder's time): the escalation of this same sweep
+				// tells the lead and the university's admins, so they are
+				// left out of the reminder rather than alerted twice.
+				_, esc, err := s.escalationRecipients(ctx, b)
+				if err != nil {
+					return err
+				}
+				to = withoutUsers(to, esc)
+			}
 			return s.notify.Send(ctx, "booking_reminder", to, bookingPath(b.ID), map[string]string{
 				"service": b.Service, "slot": slotText(b), "due": notify.Time(b.DueAt),
 			})
 		})
 	r.Escalated, errEscalate = s.sweep(ctx, "escalated_at", "status = ? AND due_at <= ?", []any{model.BookingSubmitted, now},
 		func(ctx context.Context, b model.Booking) error {
-			var st model.Station
-			if err := s.db.Conn(ctx).Take(&st, b.StationID).Error; err != nil {
-				return err
-			}
-			var leads []model.User
-			if err := s.db.Conn(ctx).Where("id IN (?)", s.db.Conn(ctx).Model(&model.StationAdmin{}).Select("user_id").
-				Where("station_id = ? AND category = ?", st.ID, model.CategoryLead)).Find(&leads).Error; err != nil {
-				return err
-			}
-			admins, err := s.universityAdmins(ctx, b.UniversityID)
+			st, to, err := s.escalationRecipients(ctx, b)
 			if err != nil {
 				return err
 			}
-			return s.notify.Send(ctx, "booking_escalated", append(leads, admins...), bookingPath(b.ID), map[string]string{
+			return s.notify.Send(ctx, "booking_escalated", to, bookingPath(b.ID), map[string]string{
 				"station": st.Name, "service": b.Service, "due": notify.Time(b.DueAt),
 			})
 		})
@@ -71,6 +74,36 @@ func (s *Service) Sweep(ctx context.Context) (SweepResult, error) {
 			})
 		})
 	return r, errors.Join(errRemind, errEscalate, errAppointment)
+}
+
+// escalationRecipients are the people a missed deadline is escalated to:
+// the station's lead and the university's admins.
+func (s *Service) escalationRecipients(ctx context.Context, b model.Booking) (model.Station, []model.User, error) {
+	var st model.Station
+	if err := s.db.Conn(ctx).Take(&st, b.StationID).Error; err != nil {
+		return st, nil, err
+	}
+	var leads []model.User
+	if err := s.db.Conn(ctx).Where("id IN (?)", s.db.Conn(ctx).Model(&model.StationAdmin{}).Select("user_id").
+		Where("station_id = ? AND category = ?", st.ID, model.CategoryLead)).Find(&leads).Error; err != nil {
+		return st, nil, err
+	}
+	admins, err := s.universityAdmins(ctx, b.UniversityID)
+	if err != nil {
+		return st, nil, err
+	}
+	return st, append(leads, admins...), nil
+}
+
+// withoutUsers is users less those in drop.
+func withoutUsers(users, drop []model.User) []model.User {
+	out := users[:0:0]
+	for _, u := range users {
+		if !slices.ContainsFunc(drop, func(d model.User) bool { return d.ID == u.ID }) {
+			out = append(out, u)
+		}
+	}
+	return out
 }
 
 func derefID(p *uint64) uint64 {
