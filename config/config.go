@@ -165,6 +165,9 @@ type WeChat struct {
 	Token   string `yaml:"token"`
 	AESKey  string `yaml:"aes_key"`
 	APIBase string `yaml:"api_base"`
+	// RequireAES refuses plaintext pushes: once the console is in safe
+	// mode, a forged push then needs the AES key as well as the token.
+	RequireAES bool `yaml:"require_aes"`
 	// DedupeTTL is how long a callback's dedupe key and reply are kept.
 	DedupeTTL time.Duration `yaml:"dedupe_ttl"`
 	// MaxClockSkew rejects callbacks whose timestamp is further from now.
@@ -296,6 +299,7 @@ var envVars = []envVar{
 	{"YV_WECHAT_TOKEN", str(func(c *Config) *string { return &c.WeChat.Token })},
 	{"YV_WECHAT_AES_KEY", str(func(c *Config) *string { return &c.WeChat.AESKey })},
 	{"YV_WECHAT_API_BASE", str(func(c *Config) *string { return &c.WeChat.APIBase })},
+	{"YV_WECHAT_REQUIRE_AES", boolean("YV_WECHAT_REQUIRE_AES", func(c *Config) *bool { return &c.WeChat.RequireAES })},
 	{"YV_WECHAT_DEDUPE_TTL", dur("YV_WECHAT_DEDUPE_TTL", func(c *Config) *time.Duration { return &c.WeChat.DedupeTTL })},
 	{"YV_WECHAT_MAX_CLOCK_SKEW", dur("YV_WECHAT_MAX_CLOCK_SKEW", func(c *Config) *time.Duration { return &c.WeChat.MaxClockSkew })},
 	{"YV_HTTP_READ_TIMEOUT", dur("YV_HTTP_READ_TIMEOUT", func(c *Config) *time.Duration { return &c.HTTP.ReadTimeout })},
@@ -317,6 +321,17 @@ func num(name string, p func(c *Config) *int) func(*Config, string) error {
 			return fmt.Errorf("%s 必须是整数，当前值 %q", name, v)
 		}
 		*p(c) = n
+		return nil
+	}
+}
+
+func boolean(name string, p func(c *Config) *bool) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return fmt.Errorf("%s 必须是 true 或 false，当前值 %q", name, v)
+		}
+		*p(c) = b
 		return nil
 	}
 }
@@ -407,6 +422,9 @@ func (c *Config) Validate() error {
 	}
 	if w.AESKey != "" && !isBase64Key(w.AESKey) {
 		return errors.New("YV_WECHAT_AES_KEY（EncodingAESKey）只能包含字母和数字")
+	}
+	if w.RequireAES && w.AESKey == "" {
+		return errors.New("YV_WECHAT_REQUIRE_AES 要求安全模式，但没有配置 YV_WECHAT_AES_KEY（EncodingAESKey）")
 	}
 	if c.Real() {
 		for _, need := range []struct{ name, v string }{
@@ -520,6 +538,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("wechat_secret", setOrNot(c.WeChat.Secret)),
 		slog.String("wechat_token", setOrNot(c.WeChat.Token)),
 		slog.String("wechat_aes_key", setOrNot(c.WeChat.AESKey)),
+		slog.Bool("wechat_require_aes", c.WeChat.RequireAES),
 		slog.String("wechat_api_base", c.WeChat.APIBase),
 		slog.Bool("sandbox", !c.Real()),
 	)

@@ -138,6 +138,8 @@ type cbStackOpts struct {
 	creds   *cbCreds
 	clock   *clock.Fake
 	waitFor time.Duration
+	// requireAES refuses plaintext pushes (YV_WECHAT_REQUIRE_AES).
+	requireAES bool
 }
 
 func cbTestMenu(t testing.TB) *menu.Menu {
@@ -173,7 +175,7 @@ func newCBStack(t testing.TB, db *model.DB, store kv.Store, o cbStackOpts) *cbSt
 	if err != nil {
 		t.Fatalf("callback.New: %v", err)
 	}
-	wc, err := handler.NewWeChat(client.OfficialAccount(), creds.Token, svc, clk, cbMaxSkew, log, reg)
+	wc, err := handler.NewWeChat(client.OfficialAccount(), creds.Token, svc, clk, log, reg, handler.WeChatOptions{MaxSkew: cbMaxSkew, RequireAES: o.requireAES})
 	if err != nil {
 		t.Fatalf("handler.NewWeChat: %v", err)
 	}

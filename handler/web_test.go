@@ -157,7 +157,7 @@ func newWebStack(t *testing.T, db *model.DB, store kv.Store, o webOpts) *webStac
 	if err != nil {
 		t.Fatalf("callback.New: %v", err)
 	}
-	wechat, err := handler.NewWeChat(s.wx.OfficialAccount(), webToken, cb, clock.Real{}, 5*time.Minute, log, reg)
+	wechat, err := handler.NewWeChat(s.wx.OfficialAccount(), webToken, cb, clock.Real{}, log, reg, handler.WeChatOptions{MaxSkew: 5 * time.Minute})
 	if err != nil {
 		t.Fatalf("NewWeChat: %v", err)
 	}

@@ -43,12 +43,24 @@ type WeChat struct {
 	svc      *callback.Service
 	clock    clock.Clock
 	maxSkew  time.Duration
+	aesOnly  bool
 	log      *slog.Logger
 	rejected *prometheus.CounterVec
 }
 
+// WeChatOptions tune the callback handler.
+type WeChatOptions struct {
+	// MaxSkew is the replay window: a push whose timestamp is further
+	// from now is refused.
+	MaxSkew time.Duration
+	// RequireAES refuses plaintext pushes (no encrypt_type=aes), once the
+	// console is in safe mode: a forger then needs the AES key as well as
+	// the token.
+	RequireAES bool
+}
+
 // NewWeChat builds the callback handler.
-func NewWeChat(oa *officialaccount.OfficialAccount, token string, svc *callback.Service, clk clock.Clock, maxSkew time.Duration, log *slog.Logger, reg prometheus.Registerer) (*WeChat, error) {
+func NewWeChat(oa *officialaccount.OfficialAccount, token string, svc *callback.Service, clk clock.Clock, log *slog.Logger, reg prometheus.Registerer, o WeChatOptions) (*WeChat, error) {
 	if oa == nil || svc == nil || clk == nil || log == nil || reg == nil {
 		return nil, errNilDependency("NewWeChat")
 	}
@@ -56,7 +68,7 @@ func NewWeChat(oa *officialaccount.OfficialAccount, token string, svc *callback.
 		return nil, errNilDependency("NewWeChat: token")
 	}
 	h := &WeChat{
-		oa: oa, token: token, svc: svc, clock: clk, maxSkew: maxSkew, log: log,
+		oa: oa, token: token, svc: svc, clock: clk, maxSkew: o.MaxSkew, aesOnly: o.RequireAES, log: log,
 		rejected: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "youthvoice_wechat_rejected_total",
 			Help: "Requests to the WeChat callback rejected before processing, by reason.",
@@ -133,6 +145,10 @@ func (h *WeChat) push(c *gin.Context) {
 		return
 	}
 	safeMode := q.encryptType == "aes"
+	if h.aesOnly && !safeMode {
+		h.reject(c, http.StatusForbidden, "plaintext_refused", "只接受加密推送（YV_WECHAT_REQUIRE_AES），请在公众号后台使用安全模式")
+		return
+	}
 	var plainBody *limitedBody
 	if safeMode {
 		body, err := readBody(req)

@@ -443,6 +443,47 @@ func TestCallbackCompatibleMode(t *testing.T) {
 	})
 }
 
+// With YV_WECHAT_REQUIRE_AES, a push signed with the token alone is
+// refused: only compatible and safe mode (signed ciphertext) get through.
+func TestCallbackRequireAES(t *testing.T) {
+	cbEachBackend(t, func(t *testing.T, b cbBackend) {
+		s := newCBStack(t, b.db, b.store, cbStackOpts{requireAES: true})
+		const forged = "oPlain_forged_000000000000001"
+		w := s.postPlain(cbEventXML(forged, "subscribe", "", s.clock.Now().Unix()))
+		if w.Code != http.StatusForbidden || !strings.Contains(w.Body.String(), "只接受加密推送") {
+			t.Fatalf("plaintext push: %d %q, want 403 naming the setting", w.Code, w.Body)
+		}
+		if _, ok := cbFollower(t, s.db, forged); ok {
+			t.Fatal("the refused plaintext subscribe created a follower")
+		}
+
+		const user = "oAES_only_user_0000000000001"
+		w, q := s.postSafe(cbEventXML(user, "subscribe", "", s.clock.Now().Unix()), cbAppID)
+		if r := cbParseReply(t, checkEncryptedReply(t, w, s.creds, q)); r.ToUserName != user || r.Content != s.menu.Welcome() {
+			t.Fatalf("safe-mode reply %+v, want the welcome", r)
+		}
+		plain := cbTextXML(user, "帮助", 9200, s.clock.Now().Unix())
+		enc := cbEncrypt(t, []byte(plain), cbAppID, cbAESKey)
+		q = s.signedQuery()
+		q.Set("encrypt_type", "aes")
+		q.Set("msg_signature", cbSHA1Sorted(cbToken, q.Get("timestamp"), q.Get("nonce"), enc))
+		compat := strings.Replace(plain, "</xml>", "<Encrypt><![CDATA["+enc+"]]></Encrypt></xml>", 1)
+		if r := cbParseReply(t, checkEncryptedReply(t, s.post(q, compat), s.creds, q)); r.Content != s.menu.TextReply("帮助") {
+			t.Fatalf("compatible-mode reply %+v", r)
+		}
+		s.rec.Close()
+		if its := cbInteractions(t, s.db, forged); len(its) != 0 {
+			t.Fatalf("the refused push was recorded: %+v", its)
+		}
+		if its := cbInteractions(t, s.db, user); len(its) != 2 {
+			t.Fatalf("%d interactions of the encrypted pushes, want 2", len(its))
+		}
+		if v := cbRejected(t, s, "plaintext_refused"); v != 1 {
+			t.Fatalf("rejected{plaintext_refused} = %v", v)
+		}
+	})
+}
+
 // --- rejections ------------------------------------------------------------
 
 // cbChunkedReader hides its length so the request is sent without

@@ -77,7 +77,8 @@ func serveOn(ctx context.Context, b *base, ln net.Listener) error {
 	if err != nil {
 		return err
 	}
-	wechat, err := handler.NewWeChat(client.OfficialAccount(), b.cred.Token, cb, clk, b.cfg.WeChat.MaxClockSkew, b.log, reg)
+	wechat, err := handler.NewWeChat(client.OfficialAccount(), b.cred.Token, cb, clk, b.log, reg,
+		handler.WeChatOptions{MaxSkew: b.cfg.WeChat.MaxClockSkew, RequireAES: b.cfg.WeChat.RequireAES})
 	if err != nil {
 		return err
 	}
