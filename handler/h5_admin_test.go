@@ -116,7 +116,7 @@ func TestAdminPageShowsAlertProblems(t *testing.T) {
 		}
 		r = admin.get("/h5/admin")
 		wantStatus(t, r, http.StatusOK)
-		wantBody(t, r, `id="alert-quota"`, "今日模板消息额度已用完", "errcode 45009", "2 条提醒暂缓发送",
+		wantBody(t, r, `id="alert-quota"`, "今日微信接口调用额度已用完", "errcode 45009", "全省共 2 条提醒等待发送",
 			"北京时间 "+midnight.Format("2006-01-02 15:04")+" 起自动补发")
 		if strings.Contains(r.Body, "TPL_ANS") {
 			t.Fatal("the spent quota is listed as a template problem")

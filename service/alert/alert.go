@@ -130,7 +130,7 @@ type ConfigProblem struct {
 }
 
 // quotaHint explains a Quota problem.
-const quotaHint = "今日模板消息调用额度已用完，北京时间零点后自动补发"
+const quotaHint = "今日微信接口调用额度已用完，模板消息暂停发送，北京时间零点后自动补发；在此之前每小时试发一条"
 
 // ProblemWindow is how far back the admin view looks for configuration
 // errors.
@@ -191,8 +191,8 @@ func (o *Outbox) ConfigProblems(ctx context.Context, since time.Time) ([]ConfigP
 }
 
 // quotaProblem reports a spent daily quota: a message that met 45009 and
-// waits for midnight, with how many messages wait in all; nil when none
-// does.
+// waits for midnight, with how many messages of the whole province wait
+// in all; nil when none does.
 func (o *Outbox) quotaProblem(ctx context.Context) (*ConfigProblem, error) {
 	conn := o.db.Conn(ctx)
 	var held model.TemplateMessage

@@ -128,6 +128,16 @@ func (e *env) sentTo() []wxfake.TemplateCall {
 	return out
 }
 
+// rows lists the outbox in id order.
+func (e *env) rows(t *testing.T) []model.TemplateMessage {
+	t.Helper()
+	var rows []model.TemplateMessage
+	if err := e.db.Conn(context.Background()).Order("id").Find(&rows).Error; err != nil {
+		t.Fatal(err)
+	}
+	return rows
+}
+
 func (e *env) row(t *testing.T) model.TemplateMessage {
 	t.Helper()
 	var rows []model.TemplateMessage
@@ -351,9 +361,10 @@ func TestRetriesGiveUp(t *testing.T) {
 
 // TestQuotaWaitsForMidnight: 45009 (today's quota used up) does not burn
 // the retries, which would fail the message within the hour. Every other
-// message would meet 45009 too, so the sender stops posting until
-// midnight Beijing time: one post, one WARN, a gauge and a notice for the
-// admins, whatever is queued meanwhile; at midnight everything goes out.
+// message would meet 45009 too, so the sender stops posting until just
+// after midnight Beijing time, trying one message an hour meanwhile: one
+// WARN, a gauge and a notice for the admins, whatever is queued; after
+// midnight everything goes out.
 func TestQuotaWaitsForMidnight(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *model.DB) {
 		e := setup(t, db) // 16:00 Beijing time
@@ -365,7 +376,7 @@ func TestQuotaWaitsForMidnight(t *testing.T) {
 		}
 		posts := func() int { return len(fake.CallsTo(pathTemplate)) }
 		before := posts()
-		midnight := time.Date(2026, 3, 2, 0, 0, 0, 0, clock.Beijing)
+		resume := time.Date(2026, 3, 2, 0, 0, 0, 0, clock.Beijing).Add(alert.QuotaResumeAfter)
 		fake.FailNext(pathTemplate, 45009)
 		if n := e.runOnce(t); n != 0 {
 			t.Fatalf("sent %d with the quota spent", n)
@@ -373,14 +384,11 @@ func TestQuotaWaitsForMidnight(t *testing.T) {
 		if got := posts() - before; got != 1 {
 			t.Fatalf("%d posts to WeChat, want 1: the rest of the batch would meet 45009 too", got)
 		}
-		var rows []model.TemplateMessage
-		if err := db.Conn(ctx).Order("id").Find(&rows).Error; err != nil {
-			t.Fatal(err)
-		}
+		rows := e.rows(t)
 		for i, r := range rows {
 			met := i == 0 // the message that met 45009
 			if r.Status != model.TemplatePending || r.Attempts != 0 || r.ClaimedBy != "" ||
-				(met && (r.LastErrCode != 45009 || !r.NextAttemptAt.Equal(midnight))) ||
+				(met && (r.LastErrCode != 45009 || !r.NextAttemptAt.Equal(resume))) ||
 				(!met && r.LastErrCode != 0) {
 				t.Fatalf("row %d after 45009: %+v, want pending, unclaimed, no attempt spent", i, r)
 			}
@@ -393,38 +401,48 @@ func TestQuotaWaitsForMidnight(t *testing.T) {
 			t.Fatal(err)
 		}
 		if len(probs) != 1 || !probs[0].Quota || probs[0].Credentials || probs[0].LastErrCode != 45009 ||
-			probs[0].Count != 3 || probs[0].Until == nil || !probs[0].Until.Equal(midnight) {
-			t.Fatalf("ConfigProblems = %+v, want the quota alone, 3 waiting until %v", probs, midnight)
+			probs[0].Count != 3 || probs[0].Until == nil || !probs[0].Until.Equal(resume) {
+			t.Fatalf("ConfigProblems = %+v, want the quota alone, 3 waiting until %v", probs, resume)
 		}
 
-		// Queued during the evening: waits too, without asking WeChat.
+		// Queued during the evening: waits too, without asking WeChat,
+		// and nothing is claimed meanwhile.
 		if err := e.outbox.Enqueue(ctx, sample("o_quota_4")); err != nil {
 			t.Fatal(err)
 		}
-		for range 7 { // the old backoff would have spent every attempt by now
-			e.clk.Advance(time.Hour)
-			if n := e.runOnce(t); n != 0 {
-				t.Fatalf("sent %d at %v, before midnight", n, e.clk.Now().In(clock.Beijing))
-			}
+		e.clk.Advance(alert.QuotaProbeEvery - time.Minute)
+		if n := e.runOnce(t); n != 0 || posts()-before != 1 {
+			t.Fatalf("sent %d, %d posts in all, before the hour's try", n, posts()-before)
 		}
-		if got := posts() - before; got != 1 {
-			t.Fatalf("%d posts to WeChat before midnight, want 1", got)
+		for i, r := range e.rows(t) {
+			if r.Status != model.TemplatePending || r.ClaimedBy != "" {
+				t.Fatalf("row %d claimed while paused: %+v", i, r)
+			}
 		}
 		if v := metric(t, e.reg, "youthvoice_alerts_queue_depth", ""); v != 4 {
 			t.Fatalf("youthvoice_alerts_queue_depth = %v while paused, want 4", v)
 		}
-		if logs := e.logs.String(); strings.Count(logs, "level=WARN") != 1 || !strings.Contains(logs, "45009") {
-			t.Fatalf("want one WARN naming 45009 for the whole evening, logs:\n%s", logs)
+		// After an hour, one message is tried: still 45009.
+		e.clk.Advance(time.Minute)
+		fake.FailNext(pathTemplate, 45009)
+		if n := e.runOnce(t); n != 0 || posts()-before != 2 {
+			t.Fatalf("the hour's try: sent %d, %d posts in all, want 0 and 2", n, posts()-before)
+		}
+		if n := e.runOnce(t); n != 0 || posts()-before != 2 {
+			t.Fatalf("a second try within the hour: sent %d, %d posts", n, posts()-before)
+		}
+		if logs := e.logs.String(); strings.Count(logs, "level=WARN") != 1 || !strings.Contains(logs, "45009") ||
+			!strings.Contains(logs, "template message quota") {
+			t.Fatalf("want one WARN naming 45009 and the template quota for the whole evening, logs:\n%s", logs)
 		}
 
-		e.clk.Set(midnight)
+		// Midnight has passed, and a margin for a clock ahead of WeChat's
+		// (no hourly try came in between: it would have ended the pause).
+		e.clk.Set(resume)
 		if n := e.runOnce(t); n != 4 {
-			t.Fatalf("sent %d at midnight, want 4", n)
+			t.Fatalf("sent %d after midnight, want 4", n)
 		}
-		if err := db.Conn(ctx).Order("id").Find(&rows).Error; err != nil {
-			t.Fatal(err)
-		}
-		for i, r := range rows {
+		for i, r := range e.rows(t) {
 			if r.Status != model.TemplateSent || r.Attempts != 1 {
 				t.Fatalf("row %d after midnight: %+v", i, r)
 			}
@@ -432,11 +450,96 @@ func TestQuotaWaitsForMidnight(t *testing.T) {
 		if v := metric(t, e.reg, "youthvoice_alerts_quota_exhausted", ""); v != 0 {
 			t.Fatalf("youthvoice_alerts_quota_exhausted = %v after midnight", v)
 		}
-		if !strings.Contains(e.logs.String(), "quota renewed") {
+		if !strings.Contains(e.logs.String(), "sending resumed") {
 			t.Fatalf("no log line for the resumption, logs:\n%s", e.logs)
 		}
 		if probs, err := e.outbox.ConfigProblems(ctx, e.clk.Now().Add(-time.Hour)); err != nil || len(probs) != 0 {
 			t.Fatalf("ConfigProblems after midnight = %+v, %v", probs, err)
+		}
+	})
+}
+
+// A quota reset or raised in the WeChat console ends the pause at the
+// next hourly try, not at midnight; the message that met 45009 goes too.
+func TestQuotaResetEndsThePauseEarly(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *model.DB) {
+		e := setup(t, db) // 16:00 Beijing time
+		ctx := context.Background()
+		for _, o := range []string{"o_reset_1", "o_reset_2", "o_reset_3"} {
+			if err := e.outbox.Enqueue(ctx, sample(o)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		fake.FailNext(pathTemplate, 45009)
+		if n := e.runOnce(t); n != 0 {
+			t.Fatalf("sent %d with the quota spent", n)
+		}
+		e.clk.Advance(alert.QuotaProbeEvery) // the admin reset the quota meanwhile
+		if n := e.runOnce(t); n != 1 {
+			t.Fatalf("the hour's try sent %d, want 1", n)
+		}
+		if v := metric(t, e.reg, "youthvoice_alerts_quota_exhausted", ""); v != 0 {
+			t.Fatalf("youthvoice_alerts_quota_exhausted = %v after the quota came back", v)
+		}
+		if probs, err := e.outbox.ConfigProblems(ctx, e.clk.Now().Add(-time.Hour)); err != nil || len(probs) != 0 {
+			t.Fatalf("ConfigProblems after the reset = %+v, %v", probs, err)
+		}
+		if n := e.runOnce(t); n != 2 {
+			t.Fatalf("next run sent %d, want the other 2 (the one that met 45009 included)", n)
+		}
+		if !strings.Contains(e.logs.String(), "quota reset or raised") {
+			t.Fatalf("no log line for the early resumption, logs:\n%s", e.logs)
+		}
+	})
+}
+
+// A 45009 just after midnight (a clock ahead of WeChat's, a day that has
+// not turned at WeChat yet) pauses for minutes, not for another day.
+func TestQuotaJustAfterMidnightRetriesSoon(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *model.DB) {
+		e := setup(t, db)
+		ctx := context.Background()
+		e.clk.Set(time.Date(2026, 3, 2, 0, 0, 30, 0, clock.Beijing))
+		if err := e.outbox.Enqueue(ctx, sample("o_early")); err != nil {
+			t.Fatal(err)
+		}
+		fake.FailNext(pathTemplate, 45009)
+		if n := e.runOnce(t); n != 0 {
+			t.Fatalf("sent %d", n)
+		}
+		if r := e.row(t); !r.NextAttemptAt.Equal(e.clk.Now().Add(alert.QuotaRecheck)) {
+			t.Fatalf("after a 45009 at 00:00:30: due %v, want %v later", r.NextAttemptAt, alert.QuotaRecheck)
+		}
+		e.clk.Advance(alert.QuotaRecheck)
+		if n := e.runOnce(t); n != 1 {
+			t.Fatalf("sent %d %v after the 45009, want 1", n, alert.QuotaRecheck)
+		}
+	})
+}
+
+// 45009 from the access-token fetch is that endpoint's own daily quota:
+// the pause is the same, the log says which quota.
+func TestTokenQuotaPausesToo(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *model.DB) {
+		e := setup(t, db)
+		ctx := context.Background()
+		for _, o := range []string{"o_tokq_1", "o_tokq_2"} {
+			if err := e.outbox.Enqueue(ctx, sample(o)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		fake.FailNext("/cgi-bin/stable_token", 45009)
+		if n := e.runOnce(t); n != 0 {
+			t.Fatalf("sent %d without a token", n)
+		}
+		if v := metric(t, e.reg, "youthvoice_alerts_quota_exhausted", ""); v != 1 {
+			t.Fatalf("youthvoice_alerts_quota_exhausted = %v", v)
+		}
+		if logs := e.logs.String(); !strings.Contains(logs, "access-token quota") || strings.Count(logs, "level=WARN") != 1 {
+			t.Fatalf("want one WARN naming the access-token quota, logs:\n%s", logs)
+		}
+		if got := len(e.sentTo()); got != 0 {
+			t.Fatalf("%d sent", got)
 		}
 	})
 }

@@ -57,6 +57,19 @@ const (
 	// (wxapi.CredentialProblem): every message would fail the same way
 	// until the configuration or the IP whitelist is fixed.
 	CredentialPause = 2 * time.Minute
+	// QuotaResumeAfter is how long after midnight Beijing time a sender
+	// paused by 45009 (the day's quota used up) starts sending again: a
+	// margin for a clock a little ahead of WeChat's.
+	QuotaResumeAfter = 5 * time.Minute
+	// QuotaRecheck is the pause after a 45009 met within an hour after
+	// midnight, when the quota has just been renewed: WeChat's day may
+	// not have turned yet, so the sender tries again soon rather than
+	// waiting for the next midnight.
+	QuotaRecheck = 10 * time.Minute
+	// QuotaProbeEvery: while paused by 45009, one message is tried this
+	// often, so a quota reset or raised in the WeChat console ends the
+	// pause before midnight.
+	QuotaProbeEvery = time.Hour
 )
 
 // TemplateSender sends one template message; *wxapi.Client is one.
@@ -92,9 +105,10 @@ type Sender struct {
 	quotaGauge prometheus.Gauge
 	gaugesAt   time.Time // last updateGauges, for Run
 
-	pauseMu     sync.Mutex
-	pausedUntil time.Time // credentials refused; zero when not paused
-	quotaUntil  time.Time // 45009: the day's quota is spent until this midnight; zero when not
+	pauseMu      sync.Mutex
+	pausedUntil  time.Time // credentials refused; zero when not paused
+	quotaUntil   time.Time // 45009: the day's quota is spent until then; zero when not
+	quotaProbeAt time.Time // while quotaUntil holds: when one message is tried
 }
 
 // NewSender builds a worker and registers its metrics on reg. All
@@ -188,15 +202,20 @@ func (s *Sender) runOnce(ctx context.Context, gauges bool) (int, error) {
 }
 
 func (s *Sender) run(ctx context.Context, gauges bool) (sent, claimed int, err error) {
+	limit := s.batch
+	probe := false
 	if s.isPaused(ctx) {
-		// Nothing is claimed; the gauges still show the queue growing.
-		if gauges || s.clk.Now().Sub(s.gaugesAt) >= gaugeEvery {
-			err = s.updateGauges(ctx)
-			s.gaugesAt = s.clk.Now()
+		if probe = s.quotaProbe(); !probe {
+			// Nothing is claimed; the gauges still show the queue growing.
+			if gauges || s.clk.Now().Sub(s.gaugesAt) >= gaugeEvery {
+				err = s.updateGauges(ctx)
+				s.gaugesAt = s.clk.Now()
+			}
+			return 0, 0, err
 		}
-		return 0, 0, err
+		limit = 1 // is the quota back?
 	}
-	rows, err := s.claim(ctx)
+	rows, err := s.claim(ctx, limit)
 	if err != nil {
 		return 0, 0, err
 	}
@@ -222,7 +241,7 @@ func (s *Sender) run(ctx context.Context, gauges bool) (sent, claimed int, err e
 					notSent = err != nil // nothing sent without a claim
 				)
 				switch {
-				case ours && s.isPaused(ctx):
+				case ours && !probe && s.isPaused(ctx):
 					// Another message of the batch found the credentials
 					// refused or the day's quota spent: this one would
 					// fail the same way.
@@ -267,6 +286,13 @@ feed:
 	sent, serr := st.close()
 	if serr != nil {
 		errs = append(errs, serr)
+	}
+	if probe && sent > 0 {
+		// The quota is back before midnight: the messages that met
+		// 45009 need not wait for it either.
+		if err := s.releaseQuotaHeld(ctx); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	if err := s.release(ctx, unsent); err != nil {
 		errs = append(errs, err)
@@ -437,7 +463,7 @@ const claimExpiredCode = "claim_expired"
 // fails after MaxAttempts), so a message that kills or hangs every
 // sender is not retried forever, and a sender that is merely slow gets
 // to store its result before anyone sends the message again.
-func (s *Sender) claim(ctx context.Context) ([]model.TemplateMessage, error) {
+func (s *Sender) claim(ctx context.Context, limit int) ([]model.TemplateMessage, error) {
 	now := s.now()
 	var rows, expired []model.TemplateMessage
 	err := s.db.WithTx(ctx, func(ctx context.Context) error {
@@ -453,7 +479,7 @@ func (s *Sender) claim(ctx context.Context) ([]model.TemplateMessage, error) {
 		expired = expired[:0]
 		var stale []uint64
 		if err := s.db.Conn(ctx).Model(&model.TemplateMessage{}).Where("status = ? AND claimed_until <= ?", StatusSending, now).
-			Order("id").Limit(s.batch).Pluck("id", &stale).Error; err != nil {
+			Order("id").Limit(limit).Pluck("id", &stale).Error; err != nil {
 			return err
 		}
 		if len(stale) > 0 {
@@ -483,7 +509,7 @@ func (s *Sender) claim(ctx context.Context) ([]model.TemplateMessage, error) {
 			}
 		}
 		q := s.db.Conn(ctx).Where("status = ? AND next_attempt_at <= ?", model.TemplatePending, now).
-			Order("next_attempt_at").Order("id").Limit(s.batch)
+			Order("next_attempt_at").Order("id").Limit(limit)
 		if err := lock(q).Find(&rows).Error; err != nil {
 			return err
 		}
@@ -546,12 +572,17 @@ func classify(code int, hasCode bool) outcome {
 	return retry
 }
 
-// nextBeijingMidnight is the first instant of the Beijing day after t's,
-// when WeChat resets the daily quotas (stored in UTC like every time:
-// SQLite compares the text).
-func nextBeijingMidnight(t time.Time) time.Time {
+// quotaResumeAt is when sending resumes after a 45009 met at t: shortly
+// after the next midnight Beijing time, when WeChat renews the daily
+// quotas, or, within the hour after a midnight, QuotaRecheck later (see
+// there). It is stored in UTC like every time: SQLite compares the text.
+func quotaResumeAt(t time.Time) time.Time {
 	b := t.In(clock.Beijing)
-	return time.Date(b.Year(), b.Month(), b.Day()+1, 0, 0, 0, 0, clock.Beijing)
+	midnight := time.Date(b.Year(), b.Month(), b.Day(), 0, 0, 0, 0, clock.Beijing)
+	if t.Sub(midnight) < time.Hour {
+		return t.Add(QuotaRecheck).UTC()
+	}
+	return midnight.AddDate(0, 0, 1).Add(QuotaResumeAfter).UTC()
 }
 
 // Backoff is the wait after the n-th failed attempt (n from 1).
@@ -651,7 +682,7 @@ func (s *Sender) send(ctx context.Context, m *model.TemplateMessage, claimedUnti
 		// spending an attempt, and the sender stops claiming until then.
 		upd["status"] = model.TemplatePending
 		upd["attempts"] = m.Attempts
-		upd["next_attempt_at"] = s.pauseForQuota(ctx).UTC()
+		upd["next_attempt_at"] = s.pauseForQuota(ctx, wxapi.TokenQuota(sendErr))
 	default:
 		if attempts >= MaxAttempts {
 			upd["status"] = model.TemplateFailed
@@ -666,36 +697,60 @@ func (s *Sender) send(ctx context.Context, m *model.TemplateMessage, claimedUnti
 }
 
 // isPaused reports whether sending is paused after a credential problem
-// or because the day's quota is spent. The first call after midnight
-// ends a quota pause and says so.
+// or because the day's quota is spent. The first call after the quota
+// pause's end ends it and says so.
 func (s *Sender) isPaused(ctx context.Context) bool {
 	s.pauseMu.Lock()
 	defer s.pauseMu.Unlock()
 	now := s.clk.Now()
 	if !s.quotaUntil.IsZero() && !now.Before(s.quotaUntil) {
-		s.quotaUntil = time.Time{}
-		s.quotaGauge.Set(0)
-		s.log.InfoContext(ctx, "new day in Beijing: template message quota renewed; sending resumed")
+		s.endQuotaPause(ctx, "the quota pause is over (the day's quota renewed); sending resumed")
 	}
 	return now.Before(s.pausedUntil) || now.Before(s.quotaUntil) // never for the zero time
 }
 
-// pauseForQuota stops sending until the next midnight Beijing time, when
-// WeChat renews the daily quota, and returns that instant; said once per
-// day. Other instances find out from their own next send (one 45009
-// each).
-func (s *Sender) pauseForQuota(ctx context.Context) time.Time {
+// quotaProbe reports whether a run paused by the quota alone may try one
+// message now (see QuotaProbeEvery); it grants one try per period.
+func (s *Sender) quotaProbe() bool {
 	s.pauseMu.Lock()
 	defer s.pauseMu.Unlock()
-	until := nextBeijingMidnight(s.now())
-	if s.quotaUntil.Equal(until) {
-		return until
+	now := s.clk.Now()
+	if s.quotaUntil.IsZero() || now.Before(s.pausedUntil) || now.Before(s.quotaProbeAt) {
+		return false
+	}
+	s.quotaProbeAt = now.Add(QuotaProbeEvery)
+	return true
+}
+
+// pauseForQuota stops sending until quotaResumeAt and returns that
+// instant; said once per pause. tokenAPI: it was the access-token fetch's
+// own quota. Other instances find out from their own next send (one 45009
+// each).
+func (s *Sender) pauseForQuota(ctx context.Context, tokenAPI bool) time.Time {
+	s.pauseMu.Lock()
+	defer s.pauseMu.Unlock()
+	now := s.clk.Now()
+	until := quotaResumeAt(s.now())
+	s.quotaProbeAt = now.Add(QuotaProbeEvery)
+	if now.Before(s.quotaUntil) {
+		return until // a probe, or another worker of the same batch
 	}
 	s.quotaUntil = until
 	s.quotaGauge.Set(1)
-	s.log.WarnContext(ctx, "WeChat answered 45009: today's template message quota is used up; sending paused until midnight Beijing time, queued messages wait and go out then",
-		"until", until.UTC())
+	which := "today's template message quota (message/template/send)"
+	if tokenAPI {
+		which = "today's access-token quota (stable_token)"
+	}
+	s.log.WarnContext(ctx, "WeChat answered 45009: "+which+" is used up; template messages paused until the quota is renewed at midnight Beijing time (one is tried every hour meanwhile, in case the quota is reset in the WeChat console); queued messages wait and go out then",
+		"until", until)
 	return until
+}
+
+// endQuotaPause ends a quota pause; pauseMu is held.
+func (s *Sender) endQuotaPause(ctx context.Context, msg string) {
+	s.quotaUntil, s.quotaProbeAt = time.Time{}, time.Time{}
+	s.quotaGauge.Set(0)
+	s.log.InfoContext(ctx, msg)
 }
 
 // pause stops sending for CredentialPause; said once per pause.
@@ -718,6 +773,9 @@ func (s *Sender) pause(ctx context.Context, code int) {
 func (s *Sender) resume(ctx context.Context) {
 	s.pauseMu.Lock()
 	defer s.pauseMu.Unlock()
+	if !s.quotaUntil.IsZero() {
+		s.endQuotaPause(ctx, "WeChat accepted a template message before the quota pause ended (quota reset or raised); sending resumed")
+	}
 	if s.pausedUntil.IsZero() {
 		return
 	}
@@ -783,6 +841,19 @@ func (s *Sender) storeSent(ctx context.Context, done []sentRow) error {
 	})
 	if err != nil {
 		return fmt.Errorf("保存 %d 条模板消息的发送结果失败: %w", len(done), err)
+	}
+	return nil
+}
+
+// releaseQuotaHeld makes the messages waiting for midnight after a 45009
+// due now.
+func (s *Sender) releaseQuotaHeld(ctx context.Context) error {
+	now := s.now()
+	err := s.db.Conn(ctx).Model(&model.TemplateMessage{}).
+		Where("status = ? AND last_err_code = ? AND next_attempt_at > ?", model.TemplatePending, wxapi.CodeQuotaExceeded, now).
+		Updates(map[string]any{"next_attempt_at": now, "updated_at": now}).Error
+	if err != nil {
+		return fmt.Errorf("恢复因额度用完而暂缓的模板消息失败: %w", err)
 	}
 	return nil
 }

@@ -55,6 +55,10 @@ func (n *Notifier) Unconfigured() []string {
 	return out
 }
 
+// Configured reports whether alert key has a template id, so Send sends
+// it.
+func (n *Notifier) Configured(key string) bool { return n.templates[key].ID != "" }
+
 // Link is the OAuth entry that lands on path (an /h5 page) signed in.
 func (n *Notifier) Link(path string) string {
 	return n.publicURL + "/h5/oauth/start?next=" + url.QueryEscape(path)

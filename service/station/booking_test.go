@@ -11,9 +11,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gdyouth/youthvoice/config"
 	"github.com/gdyouth/youthvoice/model"
 	"github.com/gdyouth/youthvoice/model/dbtest"
 	"github.com/gdyouth/youthvoice/service"
+	"github.com/gdyouth/youthvoice/service/alert"
+	"github.com/gdyouth/youthvoice/service/notify"
 	"github.com/gdyouth/youthvoice/service/station"
 )
 
@@ -907,6 +910,33 @@ func TestSweepCatchingUpPastTheDeadline(t *testing.T) {
 		wantRecipients(t, "booking_reminder", f.alertsFor(t, "booking_reminder", b.ID), f.duty1, f.duty2)
 		wantRecipients(t, "booking_escalated", f.alertsFor(t, "booking_escalated", b.ID), f.lead, f.adminA)
 		f.sweep(t, station.SweepResult{})
+	})
+}
+
+// Without a template for escalations, nobody is told of the missed
+// deadline by one, so the catch-up reminder still reaches the lead.
+func TestSweepCatchingUpWithoutEscalationTemplate(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *model.DB) {
+		f := setup(t, db)
+		outbox, err := alert.NewOutbox(db, f.clk)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tpls := notify.FromConfig(config.Default().Alerts.Templates, true)
+		tpls["booking_escalated"] = notify.Template{}
+		if f.n, err = notify.New(outbox, tpls, "https://yv.example.org"); err != nil {
+			t.Fatal(err)
+		}
+		f.svc = f.newService(t, 2026)
+		booked := bj(2, 18, 0)
+		f.clk.Set(booked)
+		b := f.book(t, f.studentA, nil)
+		f.clk.Set(booked.Add(13 * time.Hour))
+		f.sweep(t, station.SweepResult{Reminded: 1, Escalated: 1})
+		wantRecipients(t, "booking_reminder", f.alertsFor(t, "booking_reminder", b.ID), f.lead, f.duty1, f.duty2)
+		if n := len(f.alertsFor(t, "booking_escalated", b.ID)); n != 0 {
+			t.Fatalf("%d escalations sent without a template", n)
+		}
 	})
 }
 

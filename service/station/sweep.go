@@ -37,7 +37,7 @@ func (s *Service) Sweep(ctx context.Context) (SweepResult, error) {
 			if err != nil {
 				return err
 			}
-			if !now.Before(b.DueAt) {
+			if !now.Before(b.DueAt) && s.notify.Configured("booking_escalated") {
 				// Caught up after its deadline (no instance ran at the
 				// reminder's time): the escalation of this same sweep
 				// tells the lead and the university's admins, so they are

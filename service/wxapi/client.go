@@ -69,6 +69,14 @@ func CredentialHint(code int) (string, bool) {
 	return h, ok
 }
 
+// TokenQuota reports whether err is the access-token fetch's own daily
+// quota (45009 from the stable-token endpoint) rather than the quota of
+// the call that needed the token.
+func TokenQuota(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && e.API == apiStableToken && e.Code == CodeQuotaExceeded
+}
+
 // CredentialProblem reports whether err is WeChat refusing to issue an
 // access token for the account's credentials (see CredentialHint), and
 // the errcode. Every call needing a token fails the same way until the
