@@ -459,6 +459,63 @@ func TestQuotaWaitsForMidnight(t *testing.T) {
 	})
 }
 
+// With several workers, a send that was under way when another met 45009
+// and was accepted (WeChat counted it before the quota ran out) does not
+// end the pause: the rest of the batch is handed back unsent.
+func TestQuotaPauseSurvivesASendUnderWay(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *model.DB) {
+		e := setup(t, db)
+		ctx := context.Background()
+		for _, o := range []string{"o_race_1", "o_race_2", "o_race_3", "o_race_4"} {
+			if err := e.outbox.Enqueue(ctx, sample(o)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var (
+			reg    *prometheus.Registry
+			regSet = make(chan struct{})
+			posts  atomic.Int32
+		)
+		api := apiFunc(func(sctx context.Context, tpl wxapi.Template) (int64, error) {
+			posts.Add(1)
+			switch tpl.ToUser {
+			case "o_race_1": // under way until the pause has begun
+				<-regSet
+				for deadline := time.Now().Add(5 * time.Second); metric(t, reg, "youthvoice_alerts_quota_exhausted", "") != 1; {
+					if time.Now().After(deadline) {
+						return 0, errors.New("no pause within 5 s")
+					}
+					time.Sleep(time.Millisecond)
+				}
+				return 1001, nil
+			case "o_race_2":
+				return 0, &wxapi.Error{API: "message/template/send", Code: 45009, Msg: "reach max api daily quota limit"}
+			}
+			return 1002, nil
+		})
+		var s *alert.Sender
+		var logs *logBuf
+		s, reg, logs = e.senderFor(t, api, alert.Options{WorkerID: "w-race", Batch: 20, Workers: 2})
+		defer func() { t.Log(logs.String()) }()
+		close(regSet)
+		n, err := s.RunOnce(ctx)
+		if err != nil || n != 1 {
+			t.Fatalf("RunOnce = %d, %v; want the one under way sent", n, err)
+		}
+		if got := posts.Load(); got != 2 {
+			t.Fatalf("%d posts, want 2: the rest of the batch waits for the quota", got)
+		}
+		if v := metric(t, reg, "youthvoice_alerts_quota_exhausted", ""); v != 1 {
+			t.Fatalf("youthvoice_alerts_quota_exhausted = %v: the send under way ended the pause", v)
+		}
+		for _, r := range e.rows(t)[2:] {
+			if r.Status != model.TemplatePending || r.ClaimedBy != "" || r.Attempts != 0 {
+				t.Fatalf("row %d after the batch: %+v, want pending and unclaimed", r.ID, r)
+			}
+		}
+	})
+}
+
 // A quota reset or raised in the WeChat console ends the pause at the
 // next hourly try, not at midnight; the message that met 45009 goes too.
 func TestQuotaResetEndsThePauseEarly(t *testing.T) {

@@ -109,6 +109,7 @@ type Sender struct {
 	pausedUntil  time.Time // credentials refused; zero when not paused
 	quotaUntil   time.Time // 45009: the day's quota is spent until then; zero when not
 	quotaProbeAt time.Time // while quotaUntil holds: when one message is tried
+	quotaPauses  uint64    // quota pauses begun so far
 }
 
 // NewSender builds a worker and registers its metrics on reg. All
@@ -240,14 +241,16 @@ func (s *Sender) run(ctx context.Context, gauges bool) (sent, claimed int, err e
 					ok      *sentRow
 					notSent = err != nil // nothing sent without a claim
 				)
-				switch {
-				case ours && !probe && s.isPaused(ctx):
-					// Another message of the batch found the credentials
-					// refused or the day's quota spent: this one would
-					// fail the same way.
-					notSent = true
-				case ours:
-					ok, notSent, err = s.send(ctx, m, until)
+				if ours {
+					paused, quotaPauses := s.pauseState(ctx)
+					if paused && !probe {
+						// Another message of the batch found the
+						// credentials refused or the day's quota spent:
+						// this one would fail the same way.
+						notSent = true
+					} else {
+						ok, notSent, err = s.send(ctx, m, until, quotaPauses)
+					}
 				}
 				if ok != nil {
 					st.add(*ok)
@@ -603,12 +606,13 @@ type sentRow struct {
 	msgID int64
 }
 
-// send sends one row claimed until claimedUntil. When WeChat accepts it,
+// send sends one row claimed until claimedUntil; quotaPauses is what
+// pauseState said before it (see resume). When WeChat accepts it,
 // it returns the row for storeSent; when the message was certainly not
 // sent, because ctx is done or the claim ran short first (see sendTail),
 // notSent, for release; any other outcome it stores itself. err is a
 // database error.
-func (s *Sender) send(ctx context.Context, m *model.TemplateMessage, claimedUntil time.Time) (ok *sentRow, notSent bool, err error) {
+func (s *Sender) send(ctx context.Context, m *model.TemplateMessage, claimedUntil time.Time, quotaPauses uint64) (ok *sentRow, notSent bool, err error) {
 	var data map[string]string
 	if err := json.Unmarshal([]byte(m.Data), &data); err != nil {
 		// Cannot happen for rows Enqueue wrote; do not retry it forever.
@@ -630,7 +634,7 @@ func (s *Sender) send(ctx context.Context, m *model.TemplateMessage, claimedUnti
 	attempts := m.Attempts + 1
 	if sendErr == nil {
 		s.sentTotal.Inc()
-		s.resume(ctx)
+		s.resume(ctx, quotaPauses)
 		return &sentRow{id: m.ID, msgID: msgID}, false, nil
 	}
 	if errors.Is(sendErr, wxapi.ErrNotSent) {
@@ -697,16 +701,24 @@ func (s *Sender) send(ctx context.Context, m *model.TemplateMessage, claimedUnti
 }
 
 // isPaused reports whether sending is paused after a credential problem
-// or because the day's quota is spent. The first call after the quota
-// pause's end ends it and says so.
+// or because the day's quota is spent.
 func (s *Sender) isPaused(ctx context.Context) bool {
+	paused, _ := s.pauseState(ctx)
+	return paused
+}
+
+// pauseState is isPaused, and how many quota pauses have begun so far: a
+// send that was checked before the latest pause began says nothing, when
+// it succeeds, about the quota since (see resume). The first call after
+// the quota pause's end ends it and says so.
+func (s *Sender) pauseState(ctx context.Context) (bool, uint64) {
 	s.pauseMu.Lock()
 	defer s.pauseMu.Unlock()
 	now := s.clk.Now()
 	if !s.quotaUntil.IsZero() && !now.Before(s.quotaUntil) {
 		s.endQuotaPause(ctx, "the quota pause is over (the day's quota renewed); sending resumed")
 	}
-	return now.Before(s.pausedUntil) || now.Before(s.quotaUntil) // never for the zero time
+	return now.Before(s.pausedUntil) || now.Before(s.quotaUntil), s.quotaPauses // never for the zero time
 }
 
 // quotaProbe reports whether a run paused by the quota alone may try one
@@ -736,6 +748,7 @@ func (s *Sender) pauseForQuota(ctx context.Context, tokenAPI bool) time.Time {
 		return until // a probe, or another worker of the same batch
 	}
 	s.quotaUntil = until
+	s.quotaPauses++
 	s.quotaGauge.Set(1)
 	which := "today's template message quota (message/template/send)"
 	if tokenAPI {
@@ -769,11 +782,13 @@ func (s *Sender) pause(ctx context.Context, code int) {
 		"errcode", code, "hint", hint, "retry_in", CredentialPause)
 }
 
-// resume ends a pause once a message went out.
-func (s *Sender) resume(ctx context.Context) {
+// resume ends a pause once a message went out; a quota pause only when
+// the message was checked after it began (quotaPauses, see pauseState),
+// not by a worker whose send was under way when another met 45009.
+func (s *Sender) resume(ctx context.Context, quotaPauses uint64) {
 	s.pauseMu.Lock()
 	defer s.pauseMu.Unlock()
-	if !s.quotaUntil.IsZero() {
+	if !s.quotaUntil.IsZero() && quotaPauses == s.quotaPauses {
 		s.endQuotaPause(ctx, "WeChat accepted a template message before the quota pause ended (quota reset or raised); sending resumed")
 	}
 	if s.pausedUntil.IsZero() {
