@@ -190,14 +190,19 @@ func (o *Outbox) ConfigProblems(ctx context.Context, since time.Time) ([]ConfigP
 	return append(creds, templates...), nil
 }
 
+// quotaHeld narrows q to the messages that met 45009 and wait, after
+// now, for the quota to be renewed.
+func quotaHeld(q *gorm.DB, now time.Time) *gorm.DB {
+	return q.Where("status = ? AND last_err_code = ? AND next_attempt_at > ?", model.TemplatePending, wxapi.CodeQuotaExceeded, now)
+}
+
 // quotaProblem reports a spent daily quota: a message that met 45009 and
 // waits for midnight, with how many messages of the whole province wait
 // in all; nil when none does.
 func (o *Outbox) quotaProblem(ctx context.Context) (*ConfigProblem, error) {
 	conn := o.db.Conn(ctx)
 	var held model.TemplateMessage
-	err := conn.Select("id", "next_attempt_at").
-		Where("status = ? AND last_err_code = ? AND next_attempt_at > ?", model.TemplatePending, wxapi.CodeQuotaExceeded, o.clk.Now().UTC()).
+	err := quotaHeld(conn.Select("id", "next_attempt_at"), o.clk.Now().UTC()).
 		Order("next_attempt_at DESC").Order("id DESC").Take(&held).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return nil, nil

@@ -864,8 +864,7 @@ func (s *Sender) storeSent(ctx context.Context, done []sentRow) error {
 // due now.
 func (s *Sender) releaseQuotaHeld(ctx context.Context) error {
 	now := s.now()
-	err := s.db.Conn(ctx).Model(&model.TemplateMessage{}).
-		Where("status = ? AND last_err_code = ? AND next_attempt_at > ?", model.TemplatePending, wxapi.CodeQuotaExceeded, now).
+	err := quotaHeld(s.db.Conn(ctx).Model(&model.TemplateMessage{}), now).
 		Updates(map[string]any{"next_attempt_at": now, "updated_at": now}).Error
 	if err != nil {
 		return fmt.Errorf("恢复因额度用完而暂缓的模板消息失败: %w", err)
