@@ -366,6 +366,7 @@ func run(ctx context.Context, o options) error {
 	if o.verbose {
 		logf("project log:\n%s", project.LogTail(40))
 	}
+	peakProject, peakBaseline := benchproc.PeakRSS(project.PID()), benchproc.PeakRSS(baseline.PID())
 	if err := project.Stop(30 * time.Second); err != nil {
 		fail("project did not stop cleanly: %v\n%s", err, project.LogTail(10))
 	}
@@ -374,6 +375,7 @@ func run(ctx context.Context, o options) error {
 	for _, n := range stopNotes {
 		fmt.Println("note:", n)
 	}
+	fmt.Printf("peak resident memory (VmHWM): project %.0f MiB, baseline %.0f MiB\n", float64(peakProject)/(1<<20), float64(peakBaseline)/(1<<20))
 	met := verdicts(rows, thr, o)
 	fmt.Printf("correctness: %s (%d interactions recorded by the project)\n", okOr(len(problems) == 0), total)
 	if len(problems) > 0 {

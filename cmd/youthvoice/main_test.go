@@ -13,6 +13,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -477,6 +478,8 @@ func freePort(t *testing.T) string {
 }
 
 func TestServeRunsUntilCancelled(t *testing.T) {
+	gc := debug.SetGCPercent(100) // serve sets it; put it back after
+	t.Cleanup(func() { debug.SetGCPercent(gc) })
 	addr := freePort(t)
 	e := sandboxEnv(t).with(env{"YV_ADDR": addr, "YV_LOG_LEVEL": "info"})
 	ctx, cancel := context.WithCancel(context.Background())
@@ -518,9 +521,9 @@ func TestServeRunsUntilCancelled(t *testing.T) {
 		t.Fatal("serve did not stop after cancellation")
 	}
 	logs := stderr.String()
-	for _, want := range []string{"youthvoice starting", "沙箱模式", "stopped"} {
+	for _, want := range []string{"youthvoice starting", "沙箱模式", `"gc_percent":400`, "stopped"} {
 		if !strings.Contains(logs, want) {
-			t.Errorf("logs lack %q", want)
+			t.Errorf("logs lack %q:\n%s", want, logs)
 		}
 	}
 	if _, err := os.Stat(filepath.Join(e["YV_DATA_DIR"], "youthvoice.db")); err != nil {

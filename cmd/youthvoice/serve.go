@@ -51,6 +51,8 @@ func serve(ctx context.Context, configFile string, getenv func(string) string, s
 	if err := b.migrate(ctx); err != nil {
 		return err
 	}
+	gc, from := tuneGC(b.cfg.GCPercent, getenv)
+	b.log.Info("garbage collector target", "gc_percent", gc, "from", from)
 	ln, err := net.Listen("tcp", b.cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("无法监听 YV_ADDR=%s: %w", b.cfg.Addr, err)

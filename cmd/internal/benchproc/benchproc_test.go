@@ -131,6 +131,17 @@ func TestCPUAccounting(t *testing.T) {
 	if ProcCPU(-1) != 0 {
 		t.Fatal("ProcCPU of no process must be 0")
 	}
+	// This process has touched a 32 MiB buffer: its peak is at least that.
+	buf := make([]byte, 32<<20)
+	for i := range buf {
+		buf[i] = 1
+	}
+	if peak := PeakRSS(os.Getpid()); peak < int64(len(buf)) {
+		t.Fatalf("PeakRSS(self) = %d after touching %d bytes", peak, len(buf))
+	}
+	if PeakRSS(-1) != 0 {
+		t.Fatal("PeakRSS of no process must be 0")
+	}
 	comm, err := os.ReadFile("/proc/self/comm")
 	if err != nil {
 		t.Fatal(err)

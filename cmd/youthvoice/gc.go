@@ -1,0 +1,20 @@
+package main
+
+import (
+	"runtime/debug"
+)
+
+// tuneGC sets the garbage collector's target for serve to percent
+// (YV_GC_PERCENT) unless the operator set Go's own GOGC, which the
+// runtime has applied already and which wins. It returns the target in
+// force and where it came from, for the startup log.
+func tuneGC(percent int, getenv func(string) string) (int, string) {
+	if getenv("GOGC") != "" {
+		// SetGCPercent returns the old value; setting it back reads it.
+		cur := debug.SetGCPercent(100)
+		debug.SetGCPercent(cur)
+		return cur, "GOGC"
+	}
+	debug.SetGCPercent(percent)
+	return percent, "YV_GC_PERCENT"
+}
