@@ -10,11 +10,16 @@ import (
 // force and where it came from, for the startup log.
 func tuneGC(percent int, getenv func(string) string) (int, string) {
 	if getenv("GOGC") != "" {
-		// SetGCPercent returns the old value; setting it back reads it.
-		cur := debug.SetGCPercent(100)
-		debug.SetGCPercent(cur)
-		return cur, "GOGC"
+		return currentGCPercent(), "GOGC"
 	}
 	debug.SetGCPercent(percent)
 	return percent, "YV_GC_PERCENT"
+}
+
+// currentGCPercent reads the runtime's target (-1 when GOGC=off): the
+// runtime offers no getter, but SetGCPercent returns the old value.
+func currentGCPercent() int {
+	cur := debug.SetGCPercent(-1)
+	debug.SetGCPercent(cur)
+	return cur
 }

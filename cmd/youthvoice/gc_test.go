@@ -8,11 +8,6 @@ import (
 func TestTuneGC(t *testing.T) {
 	orig := debug.SetGCPercent(100)
 	t.Cleanup(func() { debug.SetGCPercent(orig) })
-	current := func() int {
-		v := debug.SetGCPercent(100)
-		debug.SetGCPercent(v)
-		return v
-	}
 	cases := []struct {
 		name      string
 		gogc      string
@@ -23,6 +18,7 @@ func TestTuneGC(t *testing.T) {
 	}{
 		{"YV_GC_PERCENT applies", "", 300, 300, "YV_GC_PERCENT", 100},
 		{"GOGC wins", "150", 300, 150, "GOGC", 150},
+		{"GOGC=off wins", "off", 300, -1, "GOGC", -1},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -31,7 +27,7 @@ func TestTuneGC(t *testing.T) {
 			if gc != tc.wantGC || from != tc.wantFrom {
 				t.Errorf("tuneGC = %d from %s, want %d from %s", gc, from, tc.wantGC, tc.wantFrom)
 			}
-			if got := current(); got != tc.wantGC {
+			if got := currentGCPercent(); got != tc.wantGC {
 				t.Errorf("runtime target = %d after tuneGC, want %d", got, tc.wantGC)
 			}
 		})

@@ -111,8 +111,12 @@ func PeakRSS(pid int) int64 {
 		return 0
 	}
 	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok { // "   81234 kB"
+			f := strings.Fields(v)
+			if len(f) != 2 || f[1] != "kB" {
+				return 0
+			}
+			kb, err := strconv.ParseInt(f[0], 10, 64)
 			if err != nil {
 				return 0
 			}
