@@ -30,7 +30,7 @@ help:
 	@echo "make lint      go vet, gofmt check, golangci-lint $(GOLANGCI_LINT_VERSION) if installed"
 	@echo "make bench     load /wechat/callback of the project and of the baseline (wrk, MariaDB, Redis)"
 	@echo "make bench-alerts  drain 10,000 queued alerts to the fake WeChat API with 1 and 2 instances (MariaDB, Redis)"
-	@echo "make fuzz      fuzz the callback handler for 60s"
+	@echo "make fuzz      run every fuzz target for FUZZTIME (60s) each"
 	@echo "make run       go run ./cmd/youthvoice"
 
 build:
@@ -73,8 +73,19 @@ bench-alerts:
 	YV_TEST_MYSQL_DSN='$(YV_TEST_MYSQL_DSN)' YV_TEST_REDIS_ADDR='$(YV_TEST_REDIS_ADDR)' \
 		$(GO) run ./cmd/alertbench $(ALERTBENCH_FLAGS)
 
+# Every fuzz target, one after another, FUZZTIME each (go test -fuzz takes
+# one target at a time).
+FUZZTIME ?= 60s
+FUZZ_TARGETS := \
+	./handler/:FuzzCallback ./handler/:FuzzParseCallbackQuery ./handler/:FuzzTextReplyXML \
+	./service/menu/:FuzzParse ./service/account/:FuzzParseImport ./service/stats/:FuzzParsePeriod \
+	./service/question/:FuzzWordsMatch ./service/station/:FuzzParseCalendar ./service/station/:FuzzCalendarDeadline
+
 fuzz:
-	$(GO) test -run='^$$' -fuzz=FuzzCallback -fuzztime=60s ./handler/
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		echo "== $${t#*:} ($${t%%:*}, $(FUZZTIME))"; \
+		$(GO) test -run='^$$' -fuzz="^$${t#*:}$$" -fuzztime=$(FUZZTIME) "$${t%%:*}"; \
+	done
 
 run:
 	$(GO) run ./cmd/youthvoice

@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"strings"
 	"text/template"
+	"text/template/parse"
 
 	wxmenu "github.com/silenceper/wechat/v2/officialaccount/menu"
 )
@@ -238,6 +239,11 @@ func (v *validator) name(where, name string, limit int) {
 	}
 }
 
+// renderText renders a reply: plain text with {{url "/path"}} links.
+// Nothing else of Go's template language is allowed: a loop
+// ({{range 1000000000}}), a recursive {{template}} or a {{printf}} with a
+// huge width would make rendering run or grow without bound, and serve
+// renders every reply at start.
 func renderText(text, base string) (string, error) {
 	t, err := template.New("reply").Funcs(template.FuncMap{
 		"url": func(path string) (string, error) {
@@ -250,11 +256,49 @@ func renderText(text, base string) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	if len(t.Templates()) > 1 {
+		return "", errUnsupportedTemplate
+	}
+	if t.Tree != nil && !onlyLinks(t.Root) {
+		return "", errUnsupportedTemplate
+	}
 	var b strings.Builder
 	if err := t.Execute(&b, nil); err != nil {
 		return "", err
 	}
 	return b.String(), nil
+}
+
+var errUnsupportedTemplate = errors.New(`只支持 {{url "/路径"}} 形式的链接，不支持其他模板语法（range、template、define、printf 等）`)
+
+// onlyLinks reports whether a parsed reply holds nothing but text,
+// comments and {{url "..."}} actions.
+func onlyLinks(list *parse.ListNode) bool {
+	for _, n := range list.Nodes {
+		switch n := n.(type) {
+		case *parse.TextNode, *parse.CommentNode:
+		case *parse.ActionNode:
+			if !isURLCall(n.Pipe) {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// isURLCall: a pipeline of one command, url with one string argument.
+func isURLCall(p *parse.PipeNode) bool {
+	if p == nil || len(p.Decl) > 0 || len(p.Cmds) != 1 || len(p.Cmds[0].Args) != 2 {
+		return false
+	}
+	fn, ok := p.Cmds[0].Args[0].(*parse.IdentifierNode)
+	if !ok || fn.Ident != "url" {
+		return false
+	}
+	_, ok = p.Cmds[0].Args[1].(*parse.StringNode)
+	return ok
 }
 
 func normalize(s string) string { return strings.ToLower(strings.TrimSpace(s)) }

@@ -270,6 +270,15 @@ func TestValidationErrors(t *testing.T) {
 			expect: []string{"default_reply（默认回复）不能为空"}},
 		{name: "bad template", edit: func(f map[string]any) { f["welcome"] = `{{url "h5"}}` },
 			expect: []string{"welcome", "模板错误", "url 的参数必须以 / 开头"}},
+		{name: "template loop", edit: func(f map[string]any) { f["default_reply"] = `{{range 1000000000}}长{{end}}` },
+			expect: []string{"default_reply", "模板错误", "只支持 {{url"}},
+		{name: "recursive template", edit: func(f map[string]any) {
+			f["welcome"] = `{{define "a"}}{{template "a" .}}{{template "a" .}}{{end}}{{template "a" .}}`
+		}, expect: []string{"welcome", "只支持 {{url"}},
+		{name: "printf", edit: func(f map[string]any) { sub(f, 1)["reply"] = `{{printf "%0999999999d" 1}}` },
+			expect: []string{"「帮助」", "只支持 {{url"}},
+		{name: "url of a computed path", edit: func(f map[string]any) { f["welcome"] = `{{url (print "/h5" "/home")}}` },
+			expect: []string{"welcome", "只支持 {{url"}},
 		{name: "reply over 2048 bytes", edit: func(f map[string]any) { sub(f, 1)["reply"] = strings.Repeat("长", 700) },
 			expect: []string{"「帮助」", "回复超过 2048 字节"}},
 		{name: "keyword without words", edit: func(f map[string]any) {
