@@ -169,6 +169,7 @@ type statsView struct {
 	HeadTitle string
 	CSVURL    string
 	Generated string
+	AsOf      string // the figures include every change before this time
 }
 
 func (w *Web) statsPage(c *gin.Context) {
@@ -199,7 +200,8 @@ func (w *Web) statsPage(c *gin.Context) {
 		return
 	}
 	v := statsView{Report: r, Req: req, Groups: metricGroups(), Columns: briefMetrics(), Sorts: stats.SortOptions,
-		Head: r.Total, HeadTitle: "全省合计", Generated: r.GeneratedAt.In(clock.Beijing).Format("2006-01-02 15:04")}
+		Head: r.Total, HeadTitle: "全省合计", Generated: r.GeneratedAt.In(clock.Beijing).Format("2006-01-02 15:04"),
+		AsOf: r.AsOf.In(clock.Beijing).Format("2006-01-02 15:04:05")}
 	if !r.Province && len(r.Rows) == 1 {
 		v.Head, v.HeadTitle = r.Rows[0], r.Rows[0].University.Name
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -14,9 +15,11 @@ import (
 
 	"github.com/gdyouth/youthvoice/config"
 	"github.com/gdyouth/youthvoice/model"
+	"github.com/gdyouth/youthvoice/service/clock"
 	"github.com/gdyouth/youthvoice/service/kv"
 	"github.com/gdyouth/youthvoice/service/menu"
 	"github.com/gdyouth/youthvoice/service/question"
+	"github.com/gdyouth/youthvoice/service/stats"
 	"github.com/gdyouth/youthvoice/service/wxapi"
 )
 
@@ -171,4 +174,41 @@ func menuSync(ctx context.Context, configFile string, getenv func(string) string
 	}
 	fmt.Fprintln(stdout, "菜单已推送到微信，约 5 分钟内对用户生效。")
 	return nil
+}
+
+// statsRebuild recomputes the statistics roll-ups from the base tables:
+// needed after data was written into them directly (a bulk load), which
+// the builder's passes do not see. Reports read the base tables while it
+// runs; a running server's builder waits for its lease.
+func statsRebuild(ctx context.Context, configFile string, getenv func(string) string, stdout, stderr io.Writer) error {
+	b, err := open(ctx, configFile, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	defer b.close()
+	if err := b.migrate(ctx); err != nil {
+		return err
+	}
+	svc, err := stats.New(b.db, clock.Real{})
+	if err != nil {
+		return err
+	}
+	began := time.Now()
+	for {
+		days, err := svc.Rebuild(ctx)
+		if errors.Is(err, stats.ErrBusy) {
+			fmt.Fprintln(stderr, "另一个实例正在更新统计汇总，等待 5 秒后重试…")
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(5 * time.Second):
+			}
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("重算统计汇总失败: %w", err)
+		}
+		fmt.Fprintf(stdout, "统计汇总已重算：%d 天，用时 %s\n", days, time.Since(began).Round(time.Millisecond))
+		return nil
+	}
 }

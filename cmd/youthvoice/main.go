@@ -5,6 +5,7 @@
 //	youthvoice menu sync    validate config/menu.json and push it to WeChat
 //	youthvoice account import FILE.csv   import accounts from the old platform
 //	youthvoice campus import FILE.csv    add or update universities by code
+//	youthvoice stats-rebuild             recompute the statistics roll-ups
 //	youthvoice version      print the version
 //
 // Every subcommand accepts --config FILE; YV_* environment variables
@@ -46,6 +47,7 @@ const usage = `用法: youthvoice [--config FILE] <命令>
   account import FILE.csv   从原平台导入账号（账号,密码或 bcrypt 哈希,学校代码[,姓名]）
   admin create ACCOUNT      创建首个省级管理员（密码取自环境变量 YV_ADMIN_PASSWORD）
   campus import FILE.csv    按学校标识码更新或新增高校（格式同教育部名单）
+  stats-rebuild  从业务数据重算考核统计汇总表（直接向数据库批量导入数据后执行）
   version      显示版本
 
 配置: 可选的 YAML 配置文件（见 config/config.example.yaml），YV_* 环境变量优先。
@@ -93,6 +95,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return serve(ctx, *configFile, getenv, stderr)
 	case "migrate":
 		return migrate(ctx, *configFile, getenv, stdout, stderr)
+	case "stats-rebuild":
+		return statsRebuild(ctx, *configFile, getenv, stdout, stderr)
 	case "menu":
 		if len(rest) != 1 || rest[0] != "sync" {
 			return errors.New("用法: youthvoice menu sync")

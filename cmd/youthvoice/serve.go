@@ -42,6 +42,10 @@ func loopback(a net.Addr) string {
 
 // serve runs the HTTP server until ctx is cancelled (SIGINT/SIGTERM), then
 // stops accepting connections, finishes in-flight requests and flushes.
+// rollupEvery is how often the statistics roll-ups catch up with the
+// changes: the reports' figures are at most this old (数据截至 on the page).
+const rollupEvery = 15 * time.Second
+
 func serve(ctx context.Context, configFile string, getenv func(string) string, stderr io.Writer) error {
 	b, err := open(ctx, configFile, getenv, stderr)
 	if err != nil {
@@ -171,14 +175,16 @@ func serveOn(ctx context.Context, b *base, ln net.Listener) error {
 		MaxHeaderBytes:    64 << 10,
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
-	// Background work: the alert outbox and the 24-hour timers. Both are
-	// safe with several instances (row claims), so every instance runs them.
+	// Background work: the alert outbox, the 24-hour timers and the
+	// statistics roll-ups. All are safe with several instances (row claims,
+	// a lease), so every instance runs them.
 	bg, stopBG := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
-	wg.Add(3)
+	wg.Add(4)
 	go func() { defer wg.Done(); sender.Run(bg, b.cfg.Alerts.PollInterval) }()
 	go func() { defer wg.Done(); questions.RunTimers(bg, 30*time.Second) }()
 	go func() { defer wg.Done(); stations.RunTimers(bg, 30*time.Second) }()
+	go func() { defer wg.Done(); statistics.RunRollups(bg, rollupEvery, b.log) }()
 	defer func() { stopBG(); wg.Wait() }()
 
 	errc := make(chan error, 1)

@@ -101,7 +101,7 @@ func ParsePeriod(from, to string, now time.Time) (Period, error) {
 
 // QuickRanges are the periods the page offers as one-tap choices: the
 // last 7 and 30 days, this month, this semester (spring from 1 February,
-// autumn from 1 August) and this year.
+// autumn from 1 August), this year and the last 366 days (近一年).
 func QuickRanges(now time.Time) []QuickRange {
 	today := day(now)
 	semester := time.Date(today.Year(), time.August, 1, 0, 0, 0, 0, clock.Beijing)
@@ -120,5 +120,6 @@ func QuickRanges(now time.Time) []QuickRange {
 		r("本月", time.Date(today.Year(), today.Month(), 1, 0, 0, 0, 0, clock.Beijing)),
 		r("本学期", semester),
 		r("今年", time.Date(today.Year(), time.January, 1, 0, 0, 0, 0, clock.Beijing)),
+		r("近一年", today.AddDate(0, 0, -(MaxDays-1))),
 	}
 }

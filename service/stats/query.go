@@ -2,6 +2,9 @@ package stats
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"strings"
 	"time"
 
 	"github.com/gdyouth/youthvoice/model"
@@ -62,7 +65,7 @@ GROUP BY university_id`
 
 const overdueSQL = `SELECT university_id, COUNT(*) AS overdue_now
 FROM questions
-WHERE status = ? AND due_at < ? AND (? = 0 OR university_id = ?)
+WHERE status = ? AND due_at < ? AND (? = 0 OR university_id = ?)%s
 GROUP BY university_id`
 
 const answersSQL = `SELECT u.university_id AS university_id, COUNT(*) AS cadre_answers, COUNT(DISTINCT a.author_id) AS answering_cadres
@@ -148,15 +151,36 @@ func (r *Row) merge(c counts) {
 }
 
 // collect returns one row per university in scope (0: all), in code
-// order, zeros included.
-func (s *Service) collect(ctx context.Context, scope uint64, p Period, now time.Time) ([]Row, error) {
+// order, zeros included, and the time the figures are exact as of: from
+// the roll-ups once they are built (see rollup.go), from the base tables
+// until then.
+func (s *Service) collect(ctx context.Context, scope uint64, p Period, now time.Time) ([]Row, time.Time, error) {
+	built, err := s.stateTime(ctx, stateBuilt)
+	if err != nil {
+		return nil, now, err
+	}
+	if built == nil {
+		rows, err := s.collectPlain(ctx, scope, p, now)
+		return rows, now, err
+	}
+	asOf, err := s.stateTime(ctx, stateScanned)
+	if err != nil || asOf == nil {
+		return nil, now, errors.Join(err, errors.New("roll-ups built but never scanned"))
+	}
+	rows, err := s.collectRolled(ctx, scope, p, now)
+	return rows, *asOf, err
+}
+
+// universities returns one empty row per university in scope, in code
+// order, and where each one's row is.
+func (s *Service) universities(ctx context.Context, scope uint64) ([]Row, map[uint64]int, error) {
 	var unis []model.University
 	q := s.db.Conn(ctx).Order("code")
 	if scope != 0 {
 		q = q.Where("id = ?", scope)
 	}
 	if err := q.Find(&unis).Error; err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	rows := make([]Row, len(unis))
 	at := make(map[uint64]int, len(unis))
@@ -164,6 +188,121 @@ func (s *Service) collect(ctx context.Context, scope uint64, p Period, now time.
 		rows[i].University = &UniversityRef{ID: u.ID, Code: u.Code, Name: u.Name, City: u.City,
 			Level: u.Level, Ownership: u.Ownership, Batch: u.Batch}
 		at[u.ID] = i
+	}
+	return rows, at, nil
+}
+
+// sumSQL adds up the days of stats_daily: the running totals (users,
+// activated …: every day before the period's end) and the period's.
+const sumSQL = `SELECT university_id,
+  SUM(new_users) AS users,
+  SUM(CASE WHEN day >= ? THEN new_users ELSE 0 END) AS new_users,
+  SUM(activated_new) AS activated,
+  SUM(bound_new) AS bound,
+  SUM(cadres_new) AS cadres,
+  SUM(CASE WHEN day >= ? THEN %s ELSE 0 END) AS interactions,
+  SUM(CASE WHEN day >= ? THEN questions ELSE 0 END) AS questions,
+  SUM(CASE WHEN day >= ? THEN answered ELSE 0 END) AS answered,
+  SUM(CASE WHEN day >= ? THEN on_time ELSE 0 END) AS on_time,
+  SUM(CASE WHEN day >= ? THEN late ELSE 0 END) AS late,
+  SUM(CASE WHEN day >= ? THEN first_response_seconds ELSE 0 END) AS first_response_seconds,
+  SUM(CASE WHEN day >= ? THEN rated_good ELSE 0 END) AS rated_good,
+  SUM(CASE WHEN day >= ? THEN rated_fair ELSE 0 END) AS rated_fair,
+  SUM(CASE WHEN day >= ? THEN rated_bad ELSE 0 END) AS rated_bad,
+  SUM(CASE WHEN day >= ? THEN cadre_answers ELSE 0 END) AS cadre_answers,
+  SUM(CASE WHEN day >= ? THEN bookings ELSE 0 END) AS bookings,
+  SUM(CASE WHEN day >= ? THEN bookings_responded ELSE 0 END) AS bookings_responded,
+  SUM(CASE WHEN day >= ? THEN bookings_on_time ELSE 0 END) AS bookings_on_time,
+  SUM(CASE WHEN day >= ? THEN bookings_late ELSE 0 END) AS bookings_late,
+  SUM(CASE WHEN day >= ? THEN served ELSE 0 END) AS served,
+  SUM(CASE WHEN day >= ? THEN no_show ELSE 0 END) AS no_show,
+  SUM(CASE WHEN day >= ? THEN service_rated ELSE 0 END) AS service_rated,
+  SUM(CASE WHEN day >= ? THEN service_stars ELSE 0 END) AS service_stars,
+  SUM(CASE WHEN day >= ? THEN service_satisfied ELSE 0 END) AS service_satisfied
+FROM stats_daily WHERE day < ?%s
+GROUP BY university_id`
+
+// A period that reaches today: the active (answering) accounts are those
+// whose last active (answering) day is in it.
+const (
+	lastActiveSQL    = `SELECT university_id, COUNT(*) AS active FROM stats_user_last WHERE last_active_day >= ?%s GROUP BY university_id`
+	lastAnsweringSQL = `SELECT university_id, COUNT(*) AS answering_cadres FROM stats_user_last WHERE last_answer_day >= ?%s GROUP BY university_id`
+)
+
+// An earlier period: distinct accounts over its days; its pushes only of
+// the accounts registered by its end (see activitySQL).
+const periodUsersSQL = `SELECT university_id, COUNT(DISTINCT CASE WHEN user_created_at < ? THEN user_id END) AS active,
+  COALESCE(SUM(CASE WHEN user_created_at < ? THEN pushes ELSE 0 END), 0) AS interactions,
+  COUNT(DISTINCT CASE WHEN answers > 0 THEN user_id END) AS answering_cadres
+FROM stats_user_days WHERE day >= ? AND day < ?%s
+GROUP BY university_id`
+
+// collectRolled is collect from the roll-ups.
+func (s *Service) collectRolled(ctx context.Context, scope uint64, p Period, now time.Time) ([]Row, error) {
+	rows, at, err := s.universities(ctx, scope)
+	if err != nil {
+		return nil, err
+	}
+	from, to := dayNum(p.Start), dayNum(p.End)
+	f, fa := "", []any{}
+	if scope != 0 {
+		f, fa = " AND university_id = ?", []any{scope}
+	}
+	reachesToday := to > dayNum(now)
+	pushes := "0"
+	if reachesToday {
+		pushes = "interactions"
+	}
+	sum := fmt.Sprintf(sumSQL, pushes, f)
+	args := make([]any, 0, 24)
+	for range strings.Count(sumSQL, "?") - 1 { // every day >= ?, then day < ?
+		args = append(args, from)
+	}
+	args = append(args, to)
+	queries := []struct {
+		sql  string
+		args []any
+	}{
+		{sum, append(args, fa...)},
+		{fmt.Sprintf(overdueSQL, ""), []any{model.QuestionOpen, now, scope, scope}},
+	}
+	if reachesToday {
+		queries = append(queries,
+			struct {
+				sql  string
+				args []any
+			}{fmt.Sprintf(lastActiveSQL, f), append([]any{from}, fa...)},
+			struct {
+				sql  string
+				args []any
+			}{fmt.Sprintf(lastAnsweringSQL, f), append([]any{from}, fa...)})
+	} else {
+		queries = append(queries, struct {
+			sql  string
+			args []any
+		}{fmt.Sprintf(periodUsersSQL, f), append([]any{p.End, p.End, from, to}, fa...)})
+	}
+	for _, qq := range queries {
+		var got []counts
+		if err := s.db.Conn(ctx).Raw(qq.sql, qq.args...).Scan(&got).Error; err != nil {
+			return nil, err
+		}
+		for _, c := range got {
+			if i, ok := at[c.UniversityID]; ok {
+				rows[i].merge(c)
+			}
+		}
+	}
+	return rows, nil
+}
+
+// collectPlain computes the figures straight from the base tables: the
+// definition the roll-ups must match (the tests compare the two), and
+// the path until the roll-ups are first built.
+func (s *Service) collectPlain(ctx context.Context, scope uint64, p Period, now time.Time) ([]Row, error) {
+	rows, at, err := s.universities(ctx, scope)
+	if err != nil {
+		return nil, err
 	}
 	start, end := p.Start, p.End
 	queries := []struct {
@@ -173,7 +312,7 @@ func (s *Service) collect(ctx context.Context, scope uint64, p Period, now time.
 		{usersSQL, []any{end, start, end, model.RoleStudent, end, end, model.RoleCadre, end}},
 		{activitySQL, []any{start, end, start, end, start, end, start, end, start, end, end}},
 		{questionsSQL, []any{true, false, model.QuestionOpen, now, "满意", "一般", "不满意", start, end, model.QuestionReview}},
-		{overdueSQL, []any{model.QuestionOpen, now}},
+		{fmt.Sprintf(overdueSQL, ""), []any{model.QuestionOpen, now}},
 		{answersSQL, []any{model.AnswerKindAnswer, model.AnswerPublished, start, end}},
 		{bookingsSQL, []any{true, false, model.BookingSubmitted, now, model.BookingServed, model.BookingNoShow, start, end}},
 	}

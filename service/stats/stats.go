@@ -52,8 +52,9 @@ import (
 
 // Service computes the statistics.
 type Service struct {
-	db  *model.DB
-	clk clock.Clock
+	db     *model.DB
+	clk    clock.Clock
+	holder string // this instance's name on the roll-up lease
 }
 
 // New builds the service. All dependencies are required.
@@ -61,7 +62,7 @@ func New(db *model.DB, clk clock.Clock) (*Service, error) {
 	if db == nil || clk == nil {
 		return nil, errors.New("stats.New: nil dependency")
 	}
-	return &Service{db: db, clk: clk}, nil
+	return &Service{db: db, clk: clk, holder: newHolder()}, nil
 }
 
 func (s *Service) now() time.Time { return s.clk.Now().UTC().Truncate(time.Second) }
@@ -125,6 +126,7 @@ type Row struct {
 type Report struct {
 	Period      Period       `json:"period"`
 	GeneratedAt time.Time    `json:"generated_at"`
+	AsOf        time.Time    `json:"as_of"`    // the figures include every change made before this time
 	Province    bool         `json:"province"` // all universities; false: the viewer's own
 	Sort        string       `json:"sort"`
 	Total       Row          `json:"total"`
@@ -162,11 +164,11 @@ func (s *Service) Report(ctx context.Context, viewer model.User, q Query) (Repor
 	if _, ok := sorts[sortKey]; !ok {
 		sortKey = SortCode
 	}
-	rows, err := s.collect(ctx, scope, p, now)
+	rows, asOf, err := s.collect(ctx, scope, p, now)
 	if err != nil {
 		return Report{}, service.Wrap("统计", err)
 	}
-	r := Report{Period: p, GeneratedAt: now, Province: scope == 0, Sort: sortKey, Rows: rows, Quick: QuickRanges(now)}
+	r := Report{Period: p, GeneratedAt: now, AsOf: asOf, Province: scope == 0, Sort: sortKey, Rows: rows, Quick: QuickRanges(now)}
 	for i := range r.Rows {
 		r.Total.add(r.Rows[i])
 		r.Rows[i].derive()

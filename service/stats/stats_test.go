@@ -205,6 +205,29 @@ func setup(t *testing.T, db *model.DB) *fixture {
 
 func ptr[T any](v T) *T { return &v }
 
+// eachPath runs fn on every backend with the fixture, once reading the
+// base tables (before the roll-ups are first built) and once the roll-ups:
+// the same figures either way.
+func eachPath(t *testing.T, fn func(t *testing.T, db *model.DB, f *fixture)) {
+	for _, rolled := range []bool{false, true} {
+		name := "plain"
+		if rolled {
+			name = "rolled"
+		}
+		t.Run(name, func(t *testing.T) {
+			dbtest.Each(t, func(t *testing.T, db *model.DB) {
+				f := setup(t, db)
+				if rolled {
+					if _, err := f.svc.Rebuild(f.ctx); err != nil {
+						t.Fatalf("Rebuild: %v", err)
+					}
+				}
+				fn(t, db, f)
+			})
+		})
+	}
+}
+
 func report(t *testing.T, f *fixture, viewer model.User, q stats.Query) stats.Report {
 	t.Helper()
 	r, err := f.svc.Report(f.ctx, viewer, q)
@@ -260,8 +283,7 @@ func counts(r stats.Row) map[string]int64 {
 var march = stats.Query{From: "2026-03-10", To: "2026-03-19"}
 
 func TestReportFigures(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, db *model.DB) {
-		f := setup(t, db)
+	eachPath(t, func(t *testing.T, db *model.DB, f *fixture) {
 		r := report(t, f, f.province, march)
 		if !r.Province || r.Period.From != "2026-03-10" || r.Period.To != "2026-03-19" || r.Period.Days != 10 ||
 			!r.Period.Start.Equal(periodStart) || !r.Period.End.Equal(periodEnd) {
@@ -334,8 +356,7 @@ func TestReportFigures(t *testing.T) {
 // TestReportPeriodBoundaries: a day is a Beijing day, from its midnight
 // (included) to the next (excluded).
 func TestReportPeriodBoundaries(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, db *model.DB) {
-		f := setup(t, db)
+	eachPath(t, func(t *testing.T, db *model.DB, f *fixture) {
 		cases := []struct {
 			from, to                     string
 			interactions, users, newUser int64
@@ -357,8 +378,7 @@ func TestReportPeriodBoundaries(t *testing.T) {
 }
 
 func TestReportScope(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, db *model.DB) {
-		f := setup(t, db)
+	eachPath(t, func(t *testing.T, db *model.DB, f *fixture) {
 		r := report(t, f, f.adminA, march)
 		if r.Province || len(r.Rows) != 1 || r.Rows[0].University.Code != f.uniA.Code {
 			t.Fatalf("university admin of A sees province=%v, %d rows", r.Province, len(r.Rows))
@@ -420,7 +440,11 @@ func TestReportPeriods(t *testing.T) {
 		}
 	})
 	quick := stats.QuickRanges(now)
-	want := map[string]string{"近7天": "2026-03-14", "近30天": "2026-02-19", "本月": "2026-03-01", "本学期": "2026-02-01", "今年": "2026-01-01"}
+	want := map[string]string{"近7天": "2026-03-14", "近30天": "2026-02-19", "本月": "2026-03-01", "本学期": "2026-02-01", "今年": "2026-01-01",
+		"近一年": "2025-03-20"}
+	if len(quick) != len(want) {
+		t.Errorf("%d quick ranges, want %d", len(quick), len(want))
+	}
 	for _, q := range quick {
 		if want[q.Label] != q.From || q.To != "2026-03-20" {
 			t.Errorf("quick range %+v", q)
@@ -432,8 +456,7 @@ func TestReportPeriods(t *testing.T) {
 }
 
 func TestReportSort(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, db *model.DB) {
-		f := setup(t, db)
+	eachPath(t, func(t *testing.T, db *model.DB, f *fixture) {
 		q := march
 		q.Sort = stats.SortQuestions
 		r := report(t, f, f.province, q)

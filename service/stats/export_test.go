@@ -1,0 +1,18 @@
+package stats
+
+import (
+	"context"
+	"time"
+)
+
+// Plain and Rolled expose the two ways of computing a report's rows, for
+// the tests that hold one against the other.
+func (s *Service) Plain(ctx context.Context, scope uint64, p Period, now time.Time) ([]Row, error) {
+	return s.collectPlain(ctx, scope, p, now)
+}
+
+func (s *Service) Rolled(ctx context.Context, scope uint64, p Period, now time.Time) ([]Row, error) {
+	return s.collectRolled(ctx, scope, p, now)
+}
+
+func DayNum(t time.Time) int { return dayNum(t) }
