@@ -22,7 +22,9 @@ import (
 
 	"github.com/gdyouth/youthvoice/config"
 	"github.com/gdyouth/youthvoice/model"
+	"github.com/gdyouth/youthvoice/service/clock"
 	"github.com/gdyouth/youthvoice/service/kv"
+	"github.com/gdyouth/youthvoice/service/stats"
 	"github.com/gdyouth/youthvoice/service/wxapi/wxfake"
 )
 
@@ -549,5 +551,58 @@ func TestServeLogDoesNotLeakSecrets(t *testing.T) {
 		if strings.Contains(stderr, testCreds[k]) {
 			t.Errorf("startup log contains %s", k)
 		}
+	}
+}
+
+// TestStatsRebuildCommand: after rows are written straight into the
+// database (a bulk load the builder's passes do not see), stats-rebuild
+// makes the reports count them.
+func TestStatsRebuildCommand(t *testing.T) {
+	e := sandboxEnv(t)
+	if _, _, err := runCmd(t, e, "migrate"); err != nil {
+		t.Fatalf("migrate: %v", err)
+	}
+	db, err := model.OpenSQLite(filepath.Join(e["YV_DATA_DIR"], "youthvoice.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ctx := context.Background()
+	svc, err := stats.New(db, clock.Real{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Refresh(ctx); err != nil { // built, as a running server would
+		t.Fatal(err)
+	}
+	var uni model.University
+	if err := db.Conn(ctx).Order("code").Take(&uni).Error; err != nil {
+		t.Fatal(err)
+	}
+	old := time.Now().UTC().AddDate(0, 0, -3)
+	for i := range 3 {
+		u := model.User{Account: fmt.Sprintf("bulk%d", i), AccountKey: fmt.Sprintf("bulk%d", i), PasswordHash: "x",
+			Role: model.RoleStudent, UniversityID: &uni.ID, CreatedAt: old, UpdatedAt: old}
+		if err := db.Conn(ctx).Create(&u).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+	prov := model.User{Role: model.RoleProvinceAdmin}
+	users := func() int64 {
+		r, err := svc.Report(ctx, prov, stats.Query{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r.Total.Users
+	}
+	if n := users(); n != 0 {
+		t.Fatalf("before the rebuild the report counts %d bulk-loaded users; the builder should not see them", n)
+	}
+	out, _, err := runCmd(t, e, "stats-rebuild")
+	if err != nil || !strings.Contains(out, "统计汇总已重算") {
+		t.Fatalf("stats-rebuild: %q %v", out, err)
+	}
+	if n := users(); n != 3 {
+		t.Fatalf("after stats-rebuild the report counts %d users, want 3", n)
 	}
 }

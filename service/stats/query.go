@@ -65,7 +65,13 @@ GROUP BY university_id`
 
 const overdueSQL = `SELECT university_id, COUNT(*) AS overdue_now
 FROM questions
-WHERE status = ? AND due_at < ? AND (? = 0 OR university_id = ?)%s
+WHERE status = ? AND due_at < ? AND (? = 0 OR university_id = ?)
+GROUP BY university_id`
+
+// overdueNowSQL is overdueSQL for the roll-up path, with the scope as a
+// plain condition an index can use.
+const overdueNowSQL = `SELECT university_id, COUNT(*) AS overdue_now
+FROM questions WHERE status = ? AND due_at < ?%s
 GROUP BY university_id`
 
 const answersSQL = `SELECT u.university_id AS university_id, COUNT(*) AS cadre_answers, COUNT(DISTINCT a.author_id) AS answering_cadres
@@ -264,7 +270,7 @@ func (s *Service) collectRolled(ctx context.Context, scope uint64, p Period, now
 		args []any
 	}{
 		{sum, append(args, fa...)},
-		{fmt.Sprintf(overdueSQL, ""), []any{model.QuestionOpen, now, scope, scope}},
+		{fmt.Sprintf(overdueNowSQL, f), append([]any{model.QuestionOpen, now}, fa...)},
 	}
 	if reachesToday {
 		queries = append(queries,
@@ -312,7 +318,7 @@ func (s *Service) collectPlain(ctx context.Context, scope uint64, p Period, now 
 		{usersSQL, []any{end, start, end, model.RoleStudent, end, end, model.RoleCadre, end}},
 		{activitySQL, []any{start, end, start, end, start, end, start, end, start, end, end}},
 		{questionsSQL, []any{true, false, model.QuestionOpen, now, "满意", "一般", "不满意", start, end, model.QuestionReview}},
-		{fmt.Sprintf(overdueSQL, ""), []any{model.QuestionOpen, now}},
+		{overdueSQL, []any{model.QuestionOpen, now}},
 		{answersSQL, []any{model.AnswerKindAnswer, model.AnswerPublished, start, end}},
 		{bookingsSQL, []any{true, false, model.BookingSubmitted, now, model.BookingServed, model.BookingNoShow, start, end}},
 	}
