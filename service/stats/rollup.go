@@ -190,7 +190,13 @@ func (s *Service) rebuild(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	for _, table := range []string{"stats_daily", "stats_user_days", "stats_user_last", "stats_openid_days"} {
-		if err := s.db.Conn(ctx).Exec("DELETE FROM " + table).Error; err != nil {
+		// TRUNCATE on MySQL: deleting millions of rows one by one took
+		// minutes. SQLite's unqualified DELETE truncates by itself.
+		stmt := "DELETE FROM " + table
+		if s.db.Dialect() == model.MySQL {
+			stmt = "TRUNCATE TABLE " + table
+		}
+		if err := s.db.Conn(ctx).Exec(stmt).Error; err != nil {
 			return 0, fmt.Errorf("清空 %s: %w", table, err)
 		}
 	}
@@ -594,20 +600,6 @@ func uniFilter(col string, unis []uint64) (string, []any) {
 	return " AND " + col + " IN ?", []any{unis}
 }
 
-// The days' activity per account (see activitySQL for the definition).
-const userDaySQL = `SELECT u.university_id AS university_id, u.id AS user_id, x.day AS day, u.created_at AS user_created_at,
-  SUM(x.pushes) AS pushes, SUM(x.events) AS events, SUM(x.answers) AS answers
-FROM (
-  SELECT bu.id AS user_id, o.day AS day, o.n AS pushes, 0 AS events, 0 AS answers
-    FROM stats_openid_days o JOIN users bu ON bu.openid = o.openid WHERE o.day >= ? AND o.day < ?
-  UNION ALL SELECT asker_id, %s, 0, 1, 0 FROM questions WHERE created_at >= ? AND created_at < ?
-  UNION ALL SELECT author_id, %s, 0, 1, CASE WHEN kind = ? AND status = ? THEN 1 ELSE 0 END FROM answers WHERE created_at >= ? AND created_at < ?
-  UNION ALL SELECT student_id, %s, 0, 1, 0 FROM bookings WHERE created_at >= ? AND created_at < ?
-  UNION ALL SELECT handled_by, %s, 0, 1, 0 FROM bookings WHERE handled_by IS NOT NULL AND first_response_at >= ? AND first_response_at < ?
-) x JOIN users u ON u.id = x.user_id
-WHERE u.university_id IS NOT NULL%s
-GROUP BY u.university_id, u.id, x.day, u.created_at`
-
 const usersDaySQL = `SELECT university_id, %s AS day, COUNT(*) AS new_users,
   SUM(CASE WHEN openid IS NOT NULL THEN 1 ELSE 0 END) AS bound_new,
   SUM(CASE WHEN role = ? THEN 1 ELSE 0 END) AS cadres_new
@@ -669,13 +661,11 @@ func (s *Service) recomputeDays(ctx context.Context, from, to int, unis []uint64
 
 	// The base tables are read before the transaction, without locks;
 	// the transaction only replaces roll-up rows.
-	fu, fua := uniFilter("u.university_id", unis)
-	var active []model.StatsUserDay
-	if err := conn().Raw(s.sqlf(userDaySQL, fu, "created_at", "created_at", "created_at", "first_response_at"),
-		append([]any{from, to, a, b, model.AnswerKindAnswer, model.AnswerPublished, a, b, a, b, a, b}, fua...)...).
-		Scan(&active).Error; err != nil {
+	active, err := s.activeDays(ctx, from, to, unis)
+	if err != nil {
 		return err
 	}
+	fu, fua := uniFilter("u.university_id", unis)
 	type key struct {
 		uni uint64
 		day int
@@ -784,6 +774,132 @@ func (s *Service) recomputeDays(ctx context.Context, from, to int, unis []uint64
 		}
 		return s.updateLast(ctx, before, active)
 	})
+}
+
+// activeDays lists who was active on the days [from, to), accounts of
+// unis only (nil: all); see activitySQL for the definition. The rows are
+// read by index ranges and put together here: a join of pushes, events
+// and accounts grouped by account and day made MariaDB walk every
+// account for each chunk of days.
+func (s *Service) activeDays(ctx context.Context, from, to int, unis []uint64) ([]model.StatsUserDay, error) {
+	a, b := dayStart(from).UTC(), dayStart(to).UTC()
+	conn := func() *gorm.DB { return s.db.Conn(ctx) }
+	type key struct {
+		user uint64
+		day  int
+	}
+	acts := map[key]*model.StatsUserDay{}
+	add := func(user uint64, day int, pushes, events, answers int64) {
+		r := acts[key{user, day}]
+		if r == nil {
+			r = &model.StatsUserDay{UserID: user, Day: day}
+			acts[key{user, day}] = r
+		}
+		r.Pushes += pushes
+		r.Events += events
+		r.Answers += answers
+	}
+
+	// Pushes, through the accounts their openids are bound to now.
+	var pushes []model.StatsOpenIDDay
+	if err := conn().Where("day >= ? AND day < ?", from, to).Find(&pushes).Error; err != nil {
+		return nil, err
+	}
+	byOpenID := map[string][]model.StatsOpenIDDay{}
+	for _, p := range pushes {
+		byOpenID[p.OpenID] = append(byOpenID[p.OpenID], p)
+	}
+	openids := make([]string, 0, len(byOpenID))
+	for o := range byOpenID {
+		openids = append(openids, o)
+	}
+	slices.Sort(openids)
+	for chunk := range slices.Chunk(openids, 1000) {
+		var bound []struct {
+			ID     uint64
+			OpenID string `gorm:"column:openid"`
+		}
+		if err := conn().Raw("SELECT id, openid FROM users WHERE openid IN ?", chunk).Scan(&bound).Error; err != nil {
+			return nil, err
+		}
+		for _, u := range bound {
+			for _, p := range byOpenID[u.OpenID] {
+				add(u.ID, p.Day, p.N, 0, 0)
+			}
+		}
+	}
+
+	// Questions, answers, bookings and responses to them.
+	type event struct {
+		UserID  uint64
+		At      time.Time
+		Answers int64
+	}
+	for _, q := range []struct {
+		sql  string
+		args []any
+	}{
+		{"SELECT asker_id AS user_id, created_at AS at FROM questions WHERE created_at >= ? AND created_at < ?", []any{a, b}},
+		{"SELECT author_id AS user_id, created_at AS at, CASE WHEN kind = ? AND status = ? THEN 1 ELSE 0 END AS answers " +
+			"FROM answers WHERE created_at >= ? AND created_at < ?", []any{model.AnswerKindAnswer, model.AnswerPublished, a, b}},
+		{"SELECT student_id AS user_id, created_at AS at FROM bookings WHERE created_at >= ? AND created_at < ?", []any{a, b}},
+		{"SELECT handled_by AS user_id, first_response_at AS at FROM bookings " +
+			"WHERE handled_by IS NOT NULL AND first_response_at >= ? AND first_response_at < ?", []any{a, b}},
+	} {
+		var evs []event
+		if err := conn().Raw(q.sql, q.args...).Scan(&evs).Error; err != nil {
+			return nil, err
+		}
+		for _, e := range evs {
+			add(e.UserID, dayNum(e.At), 0, 1, e.Answers)
+		}
+	}
+
+	// The accounts: their university and registration time.
+	ids := make([]uint64, 0, len(acts))
+	seen := map[uint64]bool{}
+	for k := range acts {
+		if !seen[k.user] {
+			seen[k.user] = true
+			ids = append(ids, k.user)
+		}
+	}
+	slices.Sort(ids)
+	type account struct {
+		ID           uint64
+		UniversityID *uint64
+		CreatedAt    time.Time
+	}
+	accounts := make(map[uint64]account, len(ids))
+	for chunk := range slices.Chunk(ids, 1000) {
+		var got []account
+		if err := conn().Raw("SELECT id, university_id, created_at FROM users WHERE id IN ?", chunk).Scan(&got).Error; err != nil {
+			return nil, err
+		}
+		for _, u := range got {
+			accounts[u.ID] = u
+		}
+	}
+	var in map[uint64]bool
+	if unis != nil {
+		in = map[uint64]bool{}
+		for _, u := range unis {
+			in[u] = true
+		}
+	}
+	out := make([]model.StatsUserDay, 0, len(acts))
+	for k, r := range acts {
+		u, ok := accounts[k.user]
+		if !ok || u.UniversityID == nil || (in != nil && !in[*u.UniversityID]) {
+			continue
+		}
+		r.UniversityID, r.UserCreatedAt = *u.UniversityID, u.CreatedAt.UTC()
+		out = append(out, *r)
+	}
+	slices.SortFunc(out, func(x, y model.StatsUserDay) int {
+		return cmp.Or(cmp.Compare(x.UniversityID, y.UniversityID), cmp.Compare(x.UserID, y.UserID), cmp.Compare(x.Day, y.Day))
+	})
+	return out, nil
 }
 
 // addDaily adds the figures of o to r (each query fills some columns).
