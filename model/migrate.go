@@ -28,6 +28,7 @@ var migrations = []migration{
 	{7, "bookings: indexes for the reminder sweeps", migrate0007},
 	{8, "template_messages: index for the recent configuration errors", migrate0008},
 	{9, "questions: time a question held for review was rejected", migrate0009},
+	{11, "report_heartbeats: how fresh a read replica is", migrate0011},
 }
 
 // schemaMigration records an applied step.
