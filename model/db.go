@@ -164,7 +164,7 @@ func OpenMySQLWith(ctx context.Context, dsn string, o Options) (*DB, error) {
 		_ = db.Close()
 		return nil, fmt.Errorf("MySQL 无法使用（YV_MYSQL_DSN）: %w", err)
 	}
-	if db.rep, err = openMySQLReports(ctx, dsn, mariadb, o); err != nil {
+	if db.rep, err = openMySQLReports(dsn, mariadb, o); err != nil {
 		_ = db.Close()
 		return nil, err
 	}

@@ -263,7 +263,7 @@ func openSQLiteReports(pool *sql.DB, o Options) (*reports, error) {
 // openMySQLReports opens the report pools: on the primary, and on the
 // replica when o.ReplicaDSN is set. mariadb tells which engine's time
 // limit to set.
-func openMySQLReports(ctx context.Context, primaryDSN string, mariadb bool, o Options) (*reports, error) {
+func openMySQLReports(primaryDSN string, mariadb bool, o Options) (*reports, error) {
 	r := &reports{timeout: o.ReportTimeout, grace: reportGrace, every: o.HeartbeatEvery, log: o.Log}
 	primary, err := openReportPool(primaryDSN, mariadb, o, 0)
 	if err != nil {
@@ -301,7 +301,9 @@ func openMySQLReports(ctx context.Context, primaryDSN string, mariadb bool, o Op
 		r.close()
 		return nil, fmt.Errorf("YV_MYSQL_REPLICA_DSN: %w", err)
 	}
-	r.replica.check(ctx) // says at start-up whether reports use it
+	// Not checked here: before the migrations the heartbeat may not exist
+	// yet. The first report, or RunReportsHeartbeat a period after
+	// start-up, checks it.
 	return r, nil
 }
 
@@ -436,12 +438,15 @@ func (r *replica) observe(beat time.Time, err error) bool {
 }
 
 // RunReportsHeartbeat writes the heartbeat every HeartbeatEvery until ctx
-// ends; without a replica it returns at once. Every instance runs it;
-// the conditional update lets one write per period, whichever comes
-// first (the claim idiom of claim.go), so the binary log gets a beat a
-// period however many instances there are.
+// ends, and checks the replica after each period, so that its state is
+// known (and logged) without waiting for a report; without a replica it
+// returns at once. Every instance runs it: the conditional update lets
+// one write per period, whichever comes first (the claim idiom of
+// claim.go), so the binary log gets a beat a period however many
+// instances there are.
 func (d *DB) RunReportsHeartbeat(ctx context.Context) {
-	if d.rep.replica == nil {
+	r := d.rep.replica
+	if r == nil {
 		return
 	}
 	t := time.NewTicker(d.rep.every)
@@ -455,6 +460,7 @@ func (d *DB) RunReportsHeartbeat(ctx context.Context) {
 			return
 		case <-t.C:
 		}
+		r.check(ctx)
 	}
 }
 

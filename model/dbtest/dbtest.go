@@ -16,6 +16,7 @@ import (
 	"github.com/go-sql-driver/mysql"
 	gmysql "gorm.io/driver/mysql"
 	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
 
 	"github.com/gdyouth/youthvoice/model"
 )
@@ -160,7 +161,7 @@ func ReplicaPair(t testing.TB) (primary, replica string) {
 // adminConn opens dsn for the test's duration.
 func adminConn(t testing.TB, dsn, env string) *gorm.DB {
 	t.Helper()
-	g, err := gorm.Open(gmysql.Open(dsn), &gorm.Config{})
+	g, err := gorm.Open(gmysql.Open(dsn), &gorm.Config{Logger: logger.Discard})
 	if err != nil {
 		t.Fatalf("connect %s: %v", env, err)
 	}
