@@ -23,9 +23,9 @@ import (
 // KILL names a server connection, not a statement, so it must never reach
 // a connection that has moved on to another statement. A statement arms
 // the kill when it starts and disarms it when it ends (its rows closed),
-// under one lock; a kill that fires in between marks the connection
-// spent, and the pool discards it rather than reuse it (IsValid,
-// ResetSession).
+// before database/sql may hand the connection to anyone else; a kill
+// that fired in between has marked the connection spent by then, and the
+// pool discards it rather than reuse it (IsValid, ResetSession).
 
 // killConnector makes connections that stop their statement on the
 // server when its context ends.
@@ -107,35 +107,48 @@ type killConn struct {
 	connector *killConnector
 
 	mu     sync.Mutex
-	busy   bool // a statement is running (its rows are open)
 	killed bool // a KILL QUERY was sent: never reuse
 }
 
 // watch arms the kill for a statement running under ctx; the returned
-// func disarms it and must be called once the statement is over.
+// func disarms it and must be called once the statement is over (rows
+// closed), before the connection can go back to the pool.
 func (c *killConn) watch(ctx context.Context) (done func()) {
 	if ctx.Done() == nil {
 		return func() {}
 	}
-	c.mu.Lock()
-	c.busy = true
-	c.mu.Unlock()
+	decided := make(chan struct{})
 	stop := context.AfterFunc(ctx, func() {
 		c.mu.Lock()
-		fire := c.busy && !c.killed
-		c.killed = c.killed || fire
+		kill := !c.killed
+		c.killed = true
 		c.mu.Unlock()
-		if fire {
+		close(decided)
+		if kill {
 			c.connector.kill(c.id)
 		}
 	})
 	var once sync.Once
 	return func() {
 		once.Do(func() {
-			stop()
-			c.mu.Lock()
-			c.busy = false
-			c.mu.Unlock()
+			if !stop() {
+				// The kill has fired: wait until the connection is
+				// marked spent, so that the pool discards it.
+				<-decided
+				return
+			}
+			// The driver notices the cancellation too, closes the
+			// connection and ends the statement, often before the
+			// AfterFunc has run: then the kill is sent from here.
+			if ctx.Err() != nil {
+				c.mu.Lock()
+				kill := !c.killed
+				c.killed = true
+				c.mu.Unlock()
+				if kill {
+					go c.connector.kill(c.id)
+				}
+			}
 		})
 	}
 }

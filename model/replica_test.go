@@ -213,7 +213,7 @@ func TestReportsReadTheReplica(t *testing.T) {
 			t.Fatalf("cancelled report: %v", err)
 		}
 		if !gone(t, s.replica, marker, time.Second) {
-			t.Fatal("the cancelled report is still running on the replica 1 s later")
+			t.Fatalf("the cancelled report is still running on the replica 1 s later; log:\n%s", s.log)
 		}
 	})
 
