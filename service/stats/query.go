@@ -151,7 +151,7 @@ func (r *Row) merge(c counts) {
 // order, zeros included.
 func (s *Service) collect(ctx context.Context, scope uint64, p Period, now time.Time) ([]Row, error) {
 	var unis []model.University
-	q := s.db.Conn(ctx).Order("code")
+	q := s.db.Reports(ctx).Order("code")
 	if scope != 0 {
 		q = q.Where("id = ?", scope)
 	}
@@ -180,7 +180,7 @@ func (s *Service) collect(ctx context.Context, scope uint64, p Period, now time.
 	for _, qq := range queries {
 		var got []counts
 		args := append(qq.args, scope, scope)
-		if err := s.db.Conn(ctx).Raw(qq.sql, args...).Scan(&got).Error; err != nil {
+		if err := s.db.Reports(ctx).Raw(qq.sql, args...).Scan(&got).Error; err != nil {
 			return nil, err
 		}
 		for _, c := range got {

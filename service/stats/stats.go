@@ -123,13 +123,17 @@ type Row struct {
 
 // Report is the statistics a viewer may see for a period.
 type Report struct {
-	Period      Period       `json:"period"`
-	GeneratedAt time.Time    `json:"generated_at"`
-	Province    bool         `json:"province"` // all universities; false: the viewer's own
-	Sort        string       `json:"sort"`
-	Total       Row          `json:"total"`
-	Rows        []Row        `json:"universities"`
-	Quick       []QuickRange `json:"quick_ranges"`
+	Period      Period    `json:"period"`
+	GeneratedAt time.Time `json:"generated_at"`
+	// AsOf: the figures include every change made before it. It is
+	// GeneratedAt when they come from the primary, and the replica's
+	// last heartbeat when they come from a read replica (数据截至).
+	AsOf     time.Time    `json:"as_of"`
+	Province bool         `json:"province"` // all universities; false: the viewer's own
+	Sort     string       `json:"sort"`
+	Total    Row          `json:"total"`
+	Rows     []Row        `json:"universities"`
+	Quick    []QuickRange `json:"quick_ranges"`
 }
 
 // Query is what the viewer asks for: dates (YYYY-MM-DD, empty for the
@@ -162,11 +166,16 @@ func (s *Service) Report(ctx context.Context, viewer model.User, q Query) (Repor
 	if _, ok := sorts[sortKey]; !ok {
 		sortKey = SortCode
 	}
-	rows, err := s.collect(ctx, scope, p, now)
+	// Before the queries: they see at least what it promises.
+	asOf, err := s.asOf(ctx, now)
 	if err != nil {
 		return Report{}, service.Wrap("统计", err)
 	}
-	r := Report{Period: p, GeneratedAt: now, Province: scope == 0, Sort: sortKey, Rows: rows, Quick: QuickRanges(now)}
+	rows, err := s.collect(ctx, scope, p, now)
+	if err != nil {
+		return Report{}, service.Wrap("统计", reportError(err))
+	}
+	r := Report{Period: p, GeneratedAt: now, AsOf: asOf, Province: scope == 0, Sort: sortKey, Rows: rows, Quick: QuickRanges(now)}
 	for i := range r.Rows {
 		r.Total.add(r.Rows[i])
 		r.Rows[i].derive()

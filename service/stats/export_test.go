@@ -1,0 +1,4 @@
+package stats
+
+// reportError for the external tests.
+var ReportErrorForTest = reportError
