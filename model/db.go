@@ -108,13 +108,16 @@ func OpenSQLiteWith(path string, o Options) (*DB, error) {
 		return nil, fmt.Errorf("创建数据目录失败（YV_DATA_DIR）: %w", err)
 	}
 	dsn := path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate"
-	g, err := gorm.Open(sqlite.Open(dsn), gormConfig())
+	// Through killConnector, so that a report statement past its deadline
+	// is interrupted (the driver alone does not while it steps).
+	sqlDB, err := openSQLitePool(dsn, o.Log)
 	if err != nil {
 		return nil, fmt.Errorf("打开 SQLite 数据库 %s 失败: %w", path, err)
 	}
-	sqlDB, err := g.DB()
+	g, err := gorm.Open(&sqlite.Dialector{Conn: sqlDB}, gormConfig())
 	if err != nil {
-		return nil, err
+		_ = sqlDB.Close()
+		return nil, fmt.Errorf("打开 SQLite 数据库 %s 失败: %w", path, err)
 	}
 	// SQLite has one writer; a single connection serialises all access and
 	// avoids SQLITE_BUSY on lock upgrades.

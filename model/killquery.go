@@ -2,14 +2,20 @@ package model
 
 import (
 	"context"
+	"database/sql"
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"reflect"
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/glebarez/sqlite"
+	"modernc.org/libc"
+	sqlite3 "modernc.org/sqlite/lib"
 )
 
 // go-sql-driver/mysql answers a cancelled context by closing the
@@ -27,11 +33,20 @@ import (
 // that fired in between has marked the connection spent by then, and the
 // pool discards it rather than reuse it (IsValid, ResetSession).
 
+// SQLite has the same gap: its driver (glebarez/go-sqlite) interrupts a
+// statement whose context ends only while preparing it, not while it
+// steps through the rows, where the work is. Wrapped the same way, a
+// report statement on SQLite is stopped with sqlite3_interrupt.
+
 // killConnector makes connections that stop their statement on the
 // server when its context ends.
 type killConnector struct {
 	inner driver.Connector
 	log   *slog.Logger
+	// sqlite: interrupt in process instead of KILL QUERY, and only report
+	// statements (the pool is the application's only one).
+	sqlite bool
+	warned sync.Once
 }
 
 func (c *killConnector) Driver() driver.Driver { return c.inner.Driver() }
@@ -41,6 +56,14 @@ func (c *killConnector) Connect(ctx context.Context) (driver.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
+	if c.sqlite {
+		if _, ok := sqliteHandle(conn); !ok {
+			c.warned.Do(func() {
+				c.log.Warn("SQLite 驱动与预期不同：报表语句超过时限或被取消时无法中途停止", "driver", fmt.Sprintf("%T", conn))
+			})
+		}
+		return &killConn{inner: conn, connector: c}, nil
+	}
 	id, err := connectionID(ctx, conn)
 	if err != nil {
 		_ = conn.Close()
@@ -49,11 +72,23 @@ func (c *killConnector) Connect(ctx context.Context) (driver.Conn, error) {
 	return &killConn{inner: conn, id: id, connector: c}, nil
 }
 
+// reportKey marks the context of a report statement (DB.Reports).
+type reportKey struct{}
+
 // killTimeout bounds sending one KILL QUERY (connecting included).
 const killTimeout = 5 * time.Second
 
-// kill stops the statement the server connection id is running.
-func (c *killConnector) kill(id uint64) {
+// kill stops the statement conn is running.
+func (c *killConnector) kill(conn *killConn) {
+	if c.sqlite {
+		conn.interrupt()
+		return
+	}
+	c.killQuery(conn.id)
+}
+
+// killQuery stops the statement the server connection id is running.
+func (c *killConnector) killQuery(id uint64) {
 	ctx, cancel := context.WithTimeout(context.Background(), killTimeout)
 	defer cancel()
 	err := func() error {
@@ -108,13 +143,47 @@ type killConn struct {
 
 	mu     sync.Mutex
 	killed bool // a KILL QUERY was sent: never reuse
+	closed bool
+}
+
+// sqliteHandle is the sqlite3* of a glebarez/go-sqlite connection, which
+// the driver keeps to itself: read through reflection, which fails
+// closed (false) if the driver's connection is not what it was.
+func sqliteHandle(conn driver.Conn) (uintptr, bool) {
+	v := reflect.ValueOf(conn)
+	if v.Kind() != reflect.Pointer || v.Elem().Kind() != reflect.Struct || v.Elem().Type().PkgPath() != "github.com/glebarez/go-sqlite" {
+		return 0, false
+	}
+	f := v.Elem().FieldByName("db")
+	if !f.IsValid() || f.Kind() != reflect.Uintptr || f.Uint() == 0 {
+		return 0, false
+	}
+	return uintptr(f.Uint()), true
+}
+
+// interrupt stops the SQLite statement running on c. sqlite3_interrupt is
+// meant to be called from another thread; the lock keeps it off a
+// connection being closed.
+func (c *killConn) interrupt() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return
+	}
+	db, ok := sqliteHandle(c.inner)
+	if !ok {
+		return
+	}
+	tls := libc.NewTLS()
+	defer tls.Close()
+	sqlite3.Xsqlite3_interrupt(tls, db)
 }
 
 // watch arms the kill for a statement running under ctx; the returned
 // func disarms it and must be called once the statement is over (rows
 // closed), before the connection can go back to the pool.
 func (c *killConn) watch(ctx context.Context) (done func()) {
-	if ctx.Done() == nil {
+	if ctx.Done() == nil || (c.connector.sqlite && ctx.Value(reportKey{}) == nil) {
 		return func() {}
 	}
 	decided := make(chan struct{})
@@ -125,7 +194,7 @@ func (c *killConn) watch(ctx context.Context) (done func()) {
 		c.mu.Unlock()
 		close(decided)
 		if kill {
-			c.connector.kill(c.id)
+			c.connector.kill(c)
 		}
 	})
 	var once sync.Once
@@ -146,7 +215,7 @@ func (c *killConn) watch(ctx context.Context) (done func()) {
 				c.killed = true
 				c.mu.Unlock()
 				if kill {
-					go c.connector.kill(c.id)
+					go c.connector.kill(c)
 				}
 			}
 		})
@@ -179,7 +248,12 @@ func (c *killConn) PrepareContext(ctx context.Context, query string) (driver.Stm
 	return &killStmt{inner: st, conn: c}, nil
 }
 
-func (c *killConn) Close() error { return c.inner.Close() }
+func (c *killConn) Close() error {
+	c.mu.Lock()
+	c.closed = true
+	c.mu.Unlock()
+	return c.inner.Close()
+}
 
 func (c *killConn) Begin() (driver.Tx, error) {
 	return c.BeginTx(context.Background(), driver.TxOptions{})
@@ -203,7 +277,7 @@ func (c *killConn) QueryContext(ctx context.Context, query string, args []driver
 		done()
 		return nil, err
 	}
-	return &killRows{inner: rows, done: done}, nil
+	return &killRows{inner: rows, done: done, ctx: ctx}, nil
 }
 
 func (c *killConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
@@ -287,7 +361,7 @@ func (s *killStmt) QueryContext(ctx context.Context, args []driver.NamedValue) (
 		done()
 		return nil, err
 	}
-	return &killRows{inner: rows, done: done}, nil
+	return &killRows{inner: rows, done: done, ctx: ctx}, nil
 }
 
 func (s *killStmt) ExecContext(ctx context.Context, args []driver.NamedValue) (driver.Result, error) {
@@ -312,10 +386,20 @@ func (s *killStmt) CheckNamedValue(nv *driver.NamedValue) error {
 type killRows struct {
 	inner driver.Rows
 	done  func()
+	ctx   context.Context
 }
 
-func (r *killRows) Columns() []string              { return r.inner.Columns() }
-func (r *killRows) Next(dest []driver.Value) error { return r.inner.Next(dest) }
+func (r *killRows) Columns() []string { return r.inner.Columns() }
+
+func (r *killRows) Next(dest []driver.Value) error {
+	err := r.inner.Next(dest)
+	if err != nil && !errors.Is(err, io.EOF) && r.ctx.Err() != nil {
+		// Stopped because the context ended (SQLite says "interrupted"):
+		// say why.
+		return fmt.Errorf("%w (%v)", r.ctx.Err(), err)
+	}
+	return err
+}
 
 func (r *killRows) Close() error {
 	err := r.inner.Close()
@@ -371,3 +455,24 @@ func (r *killRows) ColumnTypePrecisionScale(i int) (precision, scale int64, ok b
 	}
 	return 0, 0, false
 }
+
+// openSQLitePool opens the SQLite driver's pool through a killConnector.
+func openSQLitePool(dsn string, log *slog.Logger) (*sql.DB, error) {
+	// The driver registered under "sqlite", with its functions.
+	reg, err := sql.Open(sqlite.DriverName, "")
+	if err != nil {
+		return nil, err
+	}
+	d := reg.Driver()
+	_ = reg.Close()
+	return sql.OpenDB(&killConnector{inner: dsnConnector{d: d, dsn: dsn}, log: log, sqlite: true}), nil
+}
+
+// dsnConnector is a driver and a DSN as a driver.Connector.
+type dsnConnector struct {
+	d   driver.Driver
+	dsn string
+}
+
+func (c dsnConnector) Connect(context.Context) (driver.Conn, error) { return c.d.Open(c.dsn) }
+func (c dsnConnector) Driver() driver.Driver                        { return c.d }

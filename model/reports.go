@@ -30,7 +30,7 @@ import (
 //     own; SQLite: the context's deadline), and fails with
 //     ErrReportTimeout when it trips;
 //   - stops a statement on the server when its context is cancelled (the
-//     admin closed the page): see killquery.go;
+//     admin closed the page) or its deadline passes: see killquery.go;
 //   - caps how many such statements run at once (reportConns);
 //   - reads from a replica when one is configured, through
 //     gorm.io/plugin/dbresolver, and falls back to the primary while the
@@ -176,7 +176,7 @@ func (d *DB) ReportTimeout() time.Duration { return d.rep.timeout }
 // limit gives ctx the report deadline. The server's own limit (MySQL)
 // normally trips first; this one is the backstop.
 func (r *reports) limit(ctx context.Context) context.Context {
-	c, cancel := context.WithTimeout(ctx, r.timeout+r.grace)
+	c, cancel := context.WithTimeout(context.WithValue(ctx, reportKey{}, true), r.timeout+r.grace)
 	// The caller has no cancel to call: the timer goes when its context
 	// ends or at the deadline, whichever comes first.
 	context.AfterFunc(c, cancel)
@@ -249,7 +249,7 @@ func isConnError(err error) bool {
 }
 
 // openSQLiteReports shares SQLite's single connection: the time limit is
-// the context's deadline, which the driver turns into sqlite3_interrupt.
+// the context's deadline, turned into sqlite3_interrupt (killquery.go).
 func openSQLiteReports(pool *sql.DB, o Options) (*reports, error) {
 	r := &reports{timeout: o.ReportTimeout, every: o.HeartbeatEvery, log: o.Log}
 	g, err := openReportsGorm(r, &sqlite.Dialector{Conn: pool})
