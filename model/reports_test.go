@@ -308,3 +308,30 @@ func TestReportsHeartbeat(t *testing.T) {
 		}
 	})
 }
+
+// BenchmarkReportsOverhead is what Reports adds to a statement (the
+// deadline, the kill watch, dbresolver's callback) over Conn, on a
+// one-row primary-key read:
+// go test -run '^$' -bench ReportsOverhead ./model/
+func BenchmarkReportsOverhead(b *testing.B) {
+	run := func(b *testing.B, db *model.DB) {
+		ctx := context.Background()
+		for _, h := range []struct {
+			name string
+			g    func() *gorm.DB
+		}{{"conn", func() *gorm.DB { return db.Conn(ctx) }}, {"reports", func() *gorm.DB { return db.Reports(ctx) }}} {
+			b.Run(h.name, func(b *testing.B) {
+				var n int64
+				for b.Loop() {
+					if err := h.g().Raw("SELECT COUNT(*) FROM universities WHERE id = ?", 7).Scan(&n).Error; err != nil || n != 1 {
+						b.Fatal(n, err)
+					}
+				}
+			})
+		}
+	}
+	b.Run("sqlite", func(b *testing.B) { run(b, dbtest.SQLite(b)) })
+	if os.Getenv(dbtest.EnvMySQL) != "" {
+		b.Run("mysql", func(b *testing.B) { run(b, dbtest.MySQL(b)) })
+	}
+}
