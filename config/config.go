@@ -37,6 +37,12 @@ type Config struct {
 	LoginIPFailures int `yaml:"login_ip_failures"`
 
 	MySQLDSN string `yaml:"mysql_dsn"`
+	// MySQLReplicaDSN is a read replica of MySQLDSN for the statistics
+	// and other heavy reads (YV_MYSQL_REPLICA_DSN); empty for none.
+	MySQLReplicaDSN string `yaml:"mysql_replica_dsn"`
+	// ReportTimeout limits each statement of a report (YV_REPORT_TIMEOUT).
+	// Below the HTTP write timeout, so that the page can say it tripped.
+	ReportTimeout time.Duration `yaml:"report_timeout"`
 
 	RedisAddr     string `yaml:"redis_addr"`
 	RedisPassword string `yaml:"redis_password"`
@@ -192,6 +198,9 @@ type HTTP struct {
 // DefaultGCPercent is the default of GCPercent (YV_GC_PERCENT).
 const DefaultGCPercent = 400
 
+// DefaultReportTimeout is the default of ReportTimeout (YV_REPORT_TIMEOUT).
+const DefaultReportTimeout = 10 * time.Second
+
 // DefaultAPIBase is WeChat's API origin.
 const DefaultAPIBase = "https://api.weixin.qq.com"
 
@@ -205,6 +214,7 @@ func Default() Config {
 		TrustedProxies:  []string{"127.0.0.1", "::1"},
 		LoginIPFailures: 100,
 		GCPercent:       DefaultGCPercent,
+		ReportTimeout:   DefaultReportTimeout,
 		WeChat: WeChat{
 			APIBase:      DefaultAPIBase,
 			DedupeTTL:    10 * time.Minute,
@@ -295,6 +305,8 @@ var envVars = []envVar{
 		return nil
 	}},
 	{"YV_MYSQL_DSN", str(func(c *Config) *string { return &c.MySQLDSN })},
+	{"YV_MYSQL_REPLICA_DSN", str(func(c *Config) *string { return &c.MySQLReplicaDSN })},
+	{"YV_REPORT_TIMEOUT", dur("YV_REPORT_TIMEOUT", func(c *Config) *time.Duration { return &c.ReportTimeout })},
 	{"YV_REDIS_ADDR", str(func(c *Config) *string { return &c.RedisAddr })},
 	{"YV_REDIS_PASSWORD", str(func(c *Config) *string { return &c.RedisPassword })},
 	{"YV_REDIS_DB", func(c *Config, v string) error {
@@ -421,7 +433,15 @@ func (c *Config) Validate() error {
 		}
 	}
 	if c.MySQLDSN != "" {
-		if err := checkMySQLDSN(c.MySQLDSN); err != nil {
+		if err := checkMySQLDSN("YV_MYSQL_DSN", c.MySQLDSN); err != nil {
+			return err
+		}
+	}
+	if c.MySQLReplicaDSN != "" {
+		if c.MySQLDSN == "" {
+			return errors.New("YV_MYSQL_REPLICA_DSN 是 MySQL/MariaDB 主库的只读副本，需要同时配置 YV_MYSQL_DSN")
+		}
+		if err := checkMySQLDSN("YV_MYSQL_REPLICA_DSN", c.MySQLReplicaDSN); err != nil {
 			return err
 		}
 	}
@@ -468,6 +488,12 @@ func (c *Config) Validate() error {
 		if t.d <= 0 {
 			return fmt.Errorf("%s 必须大于 0", t.name)
 		}
+	}
+	if c.ReportTimeout < time.Second || c.ReportTimeout > 10*time.Minute {
+		return fmt.Errorf("YV_REPORT_TIMEOUT 必须在 1s–10m 之间，当前值 %s", c.ReportTimeout)
+	}
+	if c.ReportTimeout >= c.HTTP.WriteTimeout {
+		return fmt.Errorf("YV_REPORT_TIMEOUT（%s）必须小于 YV_HTTP_WRITE_TIMEOUT（%s）：否则统计超时时，页面已经无法告诉管理员原因", c.ReportTimeout, c.HTTP.WriteTimeout)
 	}
 	if c.StationYear != 0 && (c.StationYear < 2016 || c.StationYear > 2100) {
 		return fmt.Errorf("YV_STATION_YEAR 必须是 2016–2100 之间的年份（或 0 表示当年），当前值 %d", c.StationYear)
@@ -540,6 +566,10 @@ func (c Config) LogValue() slog.Value {
 	if c.MySQLDSN != "" {
 		mysql = "mysql " + redactDSN(c.MySQLDSN)
 	}
+	replica := "(未设置)"
+	if c.MySQLReplicaDSN != "" {
+		replica = "mysql " + redactDSN(c.MySQLReplicaDSN)
+	}
 	redis := "in-process"
 	if c.RedisAddr != "" {
 		redis = fmt.Sprintf("redis %s db=%d password=%s", c.RedisAddr, c.RedisDB, setOrNot(c.RedisPassword))
@@ -548,6 +578,8 @@ func (c Config) LogValue() slog.Value {
 		slog.String("addr", c.Addr),
 		slog.String("public_url", c.PublicURL),
 		slog.String("database", mysql),
+		slog.String("reports_replica", replica),
+		slog.Duration("report_timeout", c.ReportTimeout),
 		slog.String("kv", redis),
 		slog.String("wechat_appid", c.WeChat.AppID),
 		slog.String("wechat_secret", setOrNot(c.WeChat.Secret)),
@@ -566,13 +598,13 @@ func setOrNot(s string) string {
 	return "(已设置)"
 }
 
-func checkMySQLDSN(dsn string) error {
+func checkMySQLDSN(name, dsn string) error {
 	cfg, err := mysql.ParseDSN(dsn)
 	if err != nil {
-		return fmt.Errorf("YV_MYSQL_DSN 无法解析（格式如 user:pass@tcp(127.0.0.1:3306)/youthvoice?parseTime=true）: %s", redactErr(err, dsn))
+		return fmt.Errorf("%s 无法解析（格式如 user:pass@tcp(127.0.0.1:3306)/youthvoice?parseTime=true）: %s", name, redactErr(err, dsn))
 	}
 	if cfg.DBName == "" {
-		return errors.New("YV_MYSQL_DSN 缺少数据库名（…/youthvoice?parseTime=true）")
+		return fmt.Errorf("%s 缺少数据库名（…/youthvoice?parseTime=true）", name)
 	}
 	return nil
 }

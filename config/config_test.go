@@ -61,6 +61,7 @@ func TestDefaults(t *testing.T) {
 		TrustedProxies:  []string{"127.0.0.1", "::1"},
 		LoginIPFailures: 100,
 		GCPercent:       400,
+		ReportTimeout:   10 * time.Second,
 		WeChat: config.WeChat{
 			APIBase:      "https://api.weixin.qq.com",
 			DedupeTTL:    10 * time.Minute,
@@ -166,6 +167,7 @@ func TestEveryEnvName(t *testing.T) {
 		{"YV_ADDR", "127.0.0.1:9999", func(c config.Config) any { return c.Addr }, "127.0.0.1:9999"},
 		{"YV_DATA_DIR", "/srv/yv", func(c config.Config) any { return c.DataDir }, "/srv/yv"},
 		{"YV_MYSQL_DSN", "yv:pw@tcp(db:3306)/youthvoice?parseTime=true", func(c config.Config) any { return c.MySQLDSN }, "yv:pw@tcp(db:3306)/youthvoice?parseTime=true"},
+		{"YV_REPORT_TIMEOUT", "5s", func(c config.Config) any { return c.ReportTimeout }, 5 * time.Second},
 		{"YV_REDIS_ADDR", "redis:6379", func(c config.Config) any { return c.RedisAddr }, "redis:6379"},
 		{"YV_REDIS_PASSWORD", "rpw", func(c config.Config) any { return c.RedisPassword }, "rpw"},
 		{"YV_REDIS_DB", "15", func(c config.Config) any { return c.RedisDB }, 15},
@@ -181,7 +183,7 @@ func TestEveryEnvName(t *testing.T) {
 		{"YV_WECHAT_DEDUPE_TTL", "30m", func(c config.Config) any { return c.WeChat.DedupeTTL }, 30 * time.Minute},
 		{"YV_WECHAT_MAX_CLOCK_SKEW", "90s", func(c config.Config) any { return c.WeChat.MaxClockSkew }, 90 * time.Second},
 		{"YV_HTTP_READ_TIMEOUT", "1s", func(c config.Config) any { return c.HTTP.ReadTimeout }, time.Second},
-		{"YV_HTTP_WRITE_TIMEOUT", "2s", func(c config.Config) any { return c.HTTP.WriteTimeout }, 2 * time.Second},
+		{"YV_HTTP_WRITE_TIMEOUT", "20s", func(c config.Config) any { return c.HTTP.WriteTimeout }, 20 * time.Second},
 		{"YV_HTTP_IDLE_TIMEOUT", "3s", func(c config.Config) any { return c.HTTP.IdleTimeout }, 3 * time.Second},
 		{"YV_HTTP_SHUTDOWN_TIMEOUT", "4s", func(c config.Config) any { return c.HTTP.ShutdownTimeout }, 4 * time.Second},
 		{"YV_SENSITIVE_WORDS_FILE", "/etc/yv/words.txt", func(c config.Config) any { return c.SensitiveWordsFile }, "/etc/yv/words.txt"},
@@ -250,6 +252,13 @@ func TestBadValuesNameTheSetting(t *testing.T) {
 	}{
 		{"unparsable YV_MYSQL_DSN", map[string]string{"YV_MYSQL_DSN": "not a dsn"}, "", []string{"YV_MYSQL_DSN", "无法解析"}},
 		{"YV_MYSQL_DSN without database", map[string]string{"YV_MYSQL_DSN": "yv:pw@tcp(db:3306)/"}, "", []string{"YV_MYSQL_DSN", "数据库名"}},
+		{"YV_MYSQL_REPLICA_DSN without YV_MYSQL_DSN", map[string]string{"YV_MYSQL_REPLICA_DSN": "yv:pw@tcp(replica:3306)/youthvoice"}, "", []string{"YV_MYSQL_REPLICA_DSN", "YV_MYSQL_DSN"}},
+		{"unparsable YV_MYSQL_REPLICA_DSN", map[string]string{"YV_MYSQL_DSN": "yv:pw@tcp(db:3306)/youthvoice", "YV_MYSQL_REPLICA_DSN": "not a dsn"}, "", []string{"YV_MYSQL_REPLICA_DSN", "无法解析"}},
+		{"YV_MYSQL_REPLICA_DSN without database", map[string]string{"YV_MYSQL_DSN": "yv:pw@tcp(db:3306)/youthvoice", "YV_MYSQL_REPLICA_DSN": "yv:pw@tcp(replica:3306)/"}, "", []string{"YV_MYSQL_REPLICA_DSN", "数据库名"}},
+		{"YV_REPORT_TIMEOUT unparsable", map[string]string{"YV_REPORT_TIMEOUT": "ten seconds"}, "", []string{"YV_REPORT_TIMEOUT", "ten seconds"}},
+		{"YV_REPORT_TIMEOUT under a second", map[string]string{"YV_REPORT_TIMEOUT": "500ms"}, "", []string{"YV_REPORT_TIMEOUT", "1s–10m"}},
+		{"YV_REPORT_TIMEOUT not under the write timeout", map[string]string{"YV_REPORT_TIMEOUT": "30s"}, "", []string{"YV_REPORT_TIMEOUT", "YV_HTTP_WRITE_TIMEOUT", "15s"}},
+		{"report_timeout over 10m in YAML", nil, "report_timeout: 1h\nhttp:\n  write_timeout: 2h\n", []string{"YV_REPORT_TIMEOUT", "1h0m0s"}},
 		{"YV_STATION_YEAR of 1999", map[string]string{"YV_STATION_YEAR": "1999"}, "", []string{"YV_STATION_YEAR", "2016–2100"}},
 		{"YV_LOGIN_IP_FAILURES of 4", map[string]string{"YV_LOGIN_IP_FAILURES": "4"}, "", []string{"YV_LOGIN_IP_FAILURES", "5–100000"}},
 		{"YV_GC_PERCENT of -1", map[string]string{"YV_GC_PERCENT": "-1"}, "", []string{"YV_GC_PERCENT", "50–2000", "GOGC=off"}},
@@ -320,15 +329,20 @@ func TestMySQLDSNErrorHidesPassword(t *testing.T) {
 		"yv:Sup3rSecretPw@tcp(db:3306)/yv?timeout=forever",
 		"yv:Sup3rSecretPw@tcp(db:3306/yv",
 	} {
-		_, err := config.Load("", env(map[string]string{"YV_MYSQL_DSN": dsn}))
-		if err == nil {
-			t.Fatalf("DSN %q accepted", dsn)
-		}
-		if strings.Contains(err.Error(), "Sup3rSecretPw") {
-			t.Errorf("error for %q shows the password: %v", dsn, err)
-		}
-		if !strings.Contains(err.Error(), "YV_MYSQL_DSN") {
-			t.Errorf("error for %q does not name YV_MYSQL_DSN: %v", dsn, err)
+		for _, e := range []struct{ name, primary, replica string }{
+			{"YV_MYSQL_DSN", dsn, ""},
+			{"YV_MYSQL_REPLICA_DSN", "yv:pw@tcp(db:3306)/yv", dsn},
+		} {
+			_, err := config.Load("", env(map[string]string{"YV_MYSQL_DSN": e.primary, "YV_MYSQL_REPLICA_DSN": e.replica}))
+			if err == nil {
+				t.Fatalf("%s %q accepted", e.name, dsn)
+			}
+			if strings.Contains(err.Error(), "Sup3rSecretPw") {
+				t.Errorf("error for %s %q shows the password: %v", e.name, dsn, err)
+			}
+			if !strings.Contains(err.Error(), e.name) {
+				t.Errorf("error for %q does not name %s: %v", dsn, e.name, err)
+			}
 		}
 	}
 }
@@ -368,11 +382,12 @@ func TestPartialWeChatCredentials(t *testing.T) {
 
 func TestLogValueHidesSecrets(t *testing.T) {
 	secrets := map[string]string{
-		"YV_WECHAT_SECRET":  "wxSecretValue123",
-		"YV_WECHAT_TOKEN":   "wxTokenValue456",
-		"YV_WECHAT_AES_KEY": "AESKEYabcdefghijklmnopqrstuvwxyz0123456789A",
-		"YV_REDIS_PASSWORD": "redisPassword789",
-		"YV_MYSQL_DSN":      "youthvoice:mysqlPassw0rd@tcp(db.internal:3306)/youthvoice?parseTime=true",
+		"YV_WECHAT_SECRET":     "wxSecretValue123",
+		"YV_WECHAT_TOKEN":      "wxTokenValue456",
+		"YV_WECHAT_AES_KEY":    "AESKEYabcdefghijklmnopqrstuvwxyz0123456789A",
+		"YV_REDIS_PASSWORD":    "redisPassword789",
+		"YV_MYSQL_DSN":         "youthvoice:mysqlPassw0rd@tcp(db.internal:3306)/youthvoice?parseTime=true",
+		"YV_MYSQL_REPLICA_DSN": "reports:replicaPassw0rd@tcp(replica.internal:3306)/youthvoice?parseTime=true",
 	}
 	e := with(secrets, "YV_WECHAT_APPID", "wxVisibleAppID", "YV_REDIS_ADDR", "redis.internal:6379")
 	cfg, err := config.Load("", env(e))
@@ -382,13 +397,14 @@ func TestLogValueHidesSecrets(t *testing.T) {
 	var buf bytes.Buffer
 	slog.New(slog.NewJSONHandler(&buf, nil)).Info("youthvoice starting", "config", cfg)
 	out := buf.String()
-	for _, s := range []string{"wxSecretValue123", "wxTokenValue456", secrets["YV_WECHAT_AES_KEY"], "redisPassword789", "mysqlPassw0rd"} {
+	for _, s := range []string{"wxSecretValue123", "wxTokenValue456", secrets["YV_WECHAT_AES_KEY"], "redisPassword789", "mysqlPassw0rd", "replicaPassw0rd"} {
 		if strings.Contains(out, s) {
 			t.Errorf("log line contains the secret %q:\n%s", s, out)
 		}
 	}
 	// Useful, non-secret facts are still there.
-	for _, s := range []string{"wxVisibleAppID", "youthvoice@tcp(db.internal:3306)/youthvoice", "redis.internal:6379", "(已设置)", `"sandbox":false`} {
+	for _, s := range []string{"wxVisibleAppID", "youthvoice@tcp(db.internal:3306)/youthvoice", "reports@tcp(replica.internal:3306)/youthvoice",
+		"redis.internal:6379", "(已设置)", `"sandbox":false`, `"report_timeout":10000000000`} {
 		if !strings.Contains(out, s) {
 			t.Errorf("log line lacks %q:\n%s", s, out)
 		}
@@ -495,5 +511,21 @@ func TestDeployExamplesListEveryTemplate(t *testing.T) {
 				t.Errorf("%s does not mention %s", file, name)
 			}
 		}
+	}
+}
+
+func TestMySQLReplicaDSN(t *testing.T) {
+	const primary, replica = "yv:pw@tcp(db:3306)/youthvoice", "reports:pw@tcp(replica:3306)/youthvoice"
+	cfg, err := config.Load("", env(map[string]string{"YV_MYSQL_DSN": primary, "YV_MYSQL_REPLICA_DSN": replica}))
+	if err != nil || cfg.MySQLReplicaDSN != replica {
+		t.Fatalf("YV_MYSQL_REPLICA_DSN: %q, %v", cfg.MySQLReplicaDSN, err)
+	}
+	// From the file, and the environment wins.
+	file := writeFile(t, "mysql_dsn: \""+primary+"\"\nmysql_replica_dsn: \"file:pw@tcp(r1:3306)/youthvoice\"\n")
+	if cfg, err = config.Load(file, env(nil)); err != nil || cfg.MySQLReplicaDSN != "file:pw@tcp(r1:3306)/youthvoice" {
+		t.Fatalf("mysql_replica_dsn in the file: %q, %v", cfg.MySQLReplicaDSN, err)
+	}
+	if cfg, err = config.Load(file, env(map[string]string{"YV_MYSQL_REPLICA_DSN": replica})); err != nil || cfg.MySQLReplicaDSN != replica {
+		t.Fatalf("YV_MYSQL_REPLICA_DSN over the file: %q, %v", cfg.MySQLReplicaDSN, err)
 	}
 }

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"encoding/csv"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -169,7 +171,10 @@ type statsView struct {
 	HeadTitle string
 	CSVURL    string
 	Generated string
-	AsOf      string // the figures include every change before this time
+	// AsOf (Beijing time): the figures include every change made before
+	// it; Lag says by how much it trails Generated (a read replica).
+	AsOf string
+	Lag  string
 }
 
 func (w *Web) statsPage(c *gin.Context) {
@@ -201,7 +206,7 @@ func (w *Web) statsPage(c *gin.Context) {
 	}
 	v := statsView{Report: r, Req: req, Groups: metricGroups(), Columns: briefMetrics(), Sorts: stats.SortOptions,
 		Head: r.Total, HeadTitle: "全省合计", Generated: r.GeneratedAt.In(clock.Beijing).Format("2006-01-02 15:04"),
-		AsOf: r.AsOf.In(clock.Beijing).Format("2006-01-02 15:04:05")}
+		AsOf: r.AsOf.In(clock.Beijing).Format("2006-01-02 15:04:05"), Lag: lagText(r.GeneratedAt.Sub(r.AsOf))}
 	if !r.Province && len(r.Rows) == 1 {
 		v.Head, v.HeadTitle = r.Rows[0], r.Rows[0].University.Name
 	}
@@ -213,6 +218,19 @@ func (w *Web) statsPage(c *gin.Context) {
 		status = w.formError(c, &d, periodErr)
 	}
 	w.render(c, status, "stats", d)
+}
+
+// lagText says how far the figures trail the report's time, from a
+// minute on ("" below: the replica is as good as live).
+func lagText(d time.Duration) string {
+	switch {
+	case d < time.Minute:
+		return ""
+	case d < time.Hour:
+		return fmt.Sprintf("约 %d 分钟", int(d/time.Minute))
+	default:
+		return fmt.Sprintf("约 %.1f 小时", d.Hours())
+	}
 }
 
 // utf8BOM makes Excel read the CSV as UTF-8 (it assumes GBK otherwise).

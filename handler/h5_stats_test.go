@@ -109,6 +109,12 @@ func TestStatsPage(t *testing.T) {
 		if n := strings.Count(r.Body, `<tr data-code="`); n != 166 {
 			t.Fatalf("table has %d universities, want all 166", n)
 		}
+		// Read from the primary: the figures are as of the report's time.
+		asOf := regexp.MustCompile(`生成于 (\S+ \S+) · <span id="as-of">数据截至 (\S+ \S+)</span>`).FindStringSubmatch(r.Body)
+		if asOf == nil || !strings.HasPrefix(asOf[2], asOf[1]+":") {
+			t.Fatalf("no 数据截至 matching 生成于 in the page: %v", asOf)
+		}
+		wantNoBody(t, r, `id="as-of-lag"`)
 		szu, scut, total := tableRow(t, r, codeSZU), tableRow(t, r, codeSCUT), tableRowTotal(t, r)
 		want := func(name string, row []string, label, value string) {
 			t.Helper()
@@ -254,12 +260,17 @@ func TestStatsAPI(t *testing.T) {
 				From, To string
 				Days     int
 			} `json:"period"`
-			Province bool  `json:"province"`
-			Total    row   `json:"total"`
-			Rows     []row `json:"universities"`
+			Province    bool      `json:"province"`
+			Total       row       `json:"total"`
+			Rows        []row     `json:"universities"`
+			GeneratedAt time.Time `json:"generated_at"`
+			AsOf        time.Time `json:"as_of"`
 		}
 		r := w.province.api(http.MethodGet, "/api/v1/admin/stats", nil)
 		qaData(t, r, http.StatusOK, &rep)
+		if rep.AsOf.IsZero() || !rep.AsOf.Equal(rep.GeneratedAt) {
+			t.Fatalf("as_of %v, generated_at %v: from the primary they are the same", rep.AsOf, rep.GeneratedAt)
+		}
 		if !rep.Province || len(rep.Rows) != 166 || rep.Period.Days != 30 || rep.Total.University != nil {
 			t.Fatalf("province report: province %v, %d rows, %+v", rep.Province, len(rep.Rows), rep.Period)
 		}

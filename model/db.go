@@ -5,6 +5,7 @@ package model
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -30,6 +31,7 @@ const (
 type DB struct {
 	gorm    *gorm.DB
 	dialect Dialect
+	rep     *reports // the handle for heavy reads (reports.go)
 }
 
 type txKey struct{}
@@ -81,8 +83,11 @@ func (d *DB) Ping(ctx context.Context) error {
 	return sqlDB.PingContext(ctx)
 }
 
-// Close releases the pool.
+// Close releases the pools.
 func (d *DB) Close() error {
+	if d.rep != nil {
+		d.rep.close()
+	}
 	sqlDB, err := d.gorm.DB()
 	if err != nil {
 		return err
@@ -91,18 +96,28 @@ func (d *DB) Close() error {
 }
 
 // OpenSQLite opens (creating if needed) the embedded database file.
-func OpenSQLite(path string) (*DB, error) {
+func OpenSQLite(path string) (*DB, error) { return OpenSQLiteWith(path, Options{}) }
+
+// OpenSQLiteWith is OpenSQLite with options (the report time limit).
+func OpenSQLiteWith(path string, o Options) (*DB, error) {
+	o = o.withDefaults()
+	if o.ReplicaDSN != "" {
+		return nil, errors.New("只读副本（YV_MYSQL_REPLICA_DSN）需要 MySQL 主库（YV_MYSQL_DSN）")
+	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
 		return nil, fmt.Errorf("创建数据目录失败（YV_DATA_DIR）: %w", err)
 	}
 	dsn := path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate"
-	g, err := gorm.Open(sqlite.Open(dsn), gormConfig())
+	// Through killConnector, so that a report statement past its deadline
+	// is interrupted (the driver alone does not while it steps).
+	sqlDB, err := openSQLitePool(dsn, o.Log)
 	if err != nil {
 		return nil, fmt.Errorf("打开 SQLite 数据库 %s 失败: %w", path, err)
 	}
-	sqlDB, err := g.DB()
+	g, err := gorm.Open(&sqlite.Dialector{Conn: sqlDB}, gormConfig())
 	if err != nil {
-		return nil, err
+		_ = sqlDB.Close()
+		return nil, fmt.Errorf("打开 SQLite 数据库 %s 失败: %w", path, err)
 	}
 	// SQLite has one writer; a single connection serialises all access and
 	// avoids SQLITE_BUSY on lock upgrades.
@@ -111,11 +126,23 @@ func OpenSQLite(path string) (*DB, error) {
 	if err := db.Ping(context.Background()); err != nil {
 		return nil, fmt.Errorf("SQLite 数据库 %s 无法使用: %w", path, err)
 	}
+	if db.rep, err = openSQLiteReports(sqlDB, o); err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("SQLite 数据库 %s 无法使用: %w", path, err)
+	}
 	return db, nil
 }
 
 // OpenMySQL connects to MySQL or MariaDB and checks that it answers.
 func OpenMySQL(ctx context.Context, dsn string) (*DB, error) {
+	return OpenMySQLWith(ctx, dsn, Options{})
+}
+
+// OpenMySQLWith is OpenMySQL with options: the report time limit and the
+// read replica. A replica that does not answer does not stop it: reports
+// use the primary until the replica is up (one WARN).
+func OpenMySQLWith(ctx context.Context, dsn string, o Options) (*DB, error) {
+	o = o.withDefaults()
 	cfg := mysql.Config{DSN: withMySQLDefaults(dsn)}
 	g, err := gorm.Open(mysql.New(cfg), gormConfig())
 	if err != nil {
@@ -134,6 +161,15 @@ func OpenMySQL(ctx context.Context, dsn string) (*DB, error) {
 	if err := db.Ping(pctx); err != nil {
 		_ = db.Close()
 		return nil, fmt.Errorf("MySQL 无法连接（YV_MYSQL_DSN）: %w", err)
+	}
+	mariadb, err := isMariaDB(pctx, g)
+	if err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("MySQL 无法使用（YV_MYSQL_DSN）: %w", err)
+	}
+	if db.rep, err = openMySQLReports(dsn, mariadb, o); err != nil {
+		_ = db.Close()
+		return nil, err
 	}
 	return db, nil
 }

@@ -29,6 +29,7 @@ var migrations = []migration{
 	{8, "template_messages: index for the recent configuration errors", migrate0008},
 	{9, "questions: time a question held for review was rejected", migrate0009},
 	{10, "statistics roll-ups and the indexes their builder reads", migrate0010},
+	{11, "report_heartbeats: how fresh a read replica is", migrate0011},
 }
 
 // schemaMigration records an applied step.

@@ -62,10 +62,11 @@ func open(ctx context.Context, configFile string, getenv func(string) string, st
 	logrus.SetLevel(logrus.WarnLevel)
 
 	b := &base{cfg: cfg, log: log}
+	opts := model.Options{ReplicaDSN: cfg.MySQLReplicaDSN, ReportTimeout: cfg.ReportTimeout, Log: log}
 	if cfg.MySQLDSN != "" {
-		b.db, err = model.OpenMySQL(ctx, cfg.MySQLDSN)
+		b.db, err = model.OpenMySQLWith(ctx, cfg.MySQLDSN, opts)
 	} else {
-		b.db, err = model.OpenSQLite(filepath.Join(cfg.DataDir, "youthvoice.db"))
+		b.db, err = model.OpenSQLiteWith(filepath.Join(cfg.DataDir, "youthvoice.db"), opts)
 	}
 	if err != nil {
 		return nil, err

@@ -185,6 +185,9 @@ func serveOn(ctx context.Context, b *base, ln net.Listener) error {
 	go func() { defer wg.Done(); questions.RunTimers(bg, 30*time.Second) }()
 	go func() { defer wg.Done(); stations.RunTimers(bg, 30*time.Second) }()
 	go func() { defer wg.Done(); statistics.RunRollups(bg, rollupEvery, b.log) }()
+	// The read replica's freshness (数据截至); returns at once without one.
+	wg.Add(1)
+	go func() { defer wg.Done(); b.db.RunReportsHeartbeat(bg) }()
 	defer func() { stopBG(); wg.Wait() }()
 
 	errc := make(chan error, 1)

@@ -16,3 +16,6 @@ func (s *Service) Rolled(ctx context.Context, scope uint64, p Period, now time.T
 }
 
 func DayNum(t time.Time) int { return dayNum(t) }
+
+// reportError for the external tests.
+var ReportErrorForTest = reportError

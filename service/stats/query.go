@@ -161,7 +161,7 @@ func (r *Row) merge(c counts) {
 // the roll-ups once they are built (see rollup.go), from the base tables
 // until then.
 func (s *Service) collect(ctx context.Context, scope uint64, p Period, now time.Time) ([]Row, time.Time, error) {
-	built, err := s.stateTime(ctx, stateBuilt)
+	built, err := s.stateTimeOn(s.db.Reports(ctx), stateBuilt)
 	if err != nil {
 		return nil, now, err
 	}
@@ -169,7 +169,7 @@ func (s *Service) collect(ctx context.Context, scope uint64, p Period, now time.
 		rows, err := s.collectPlain(ctx, scope, p, now)
 		return rows, now, err
 	}
-	asOf, err := s.stateTime(ctx, stateScanned)
+	asOf, err := s.stateTimeOn(s.db.Reports(ctx), stateScanned)
 	if err != nil || asOf == nil {
 		return nil, now, errors.Join(err, errors.New("roll-ups built but never scanned"))
 	}
@@ -181,7 +181,7 @@ func (s *Service) collect(ctx context.Context, scope uint64, p Period, now time.
 // order, and where each one's row is.
 func (s *Service) universities(ctx context.Context, scope uint64) ([]Row, map[uint64]int, error) {
 	var unis []model.University
-	q := s.db.Conn(ctx).Order("code")
+	q := s.db.Reports(ctx).Order("code")
 	if scope != 0 {
 		q = q.Where("id = ?", scope)
 	}
@@ -290,7 +290,7 @@ func (s *Service) collectRolled(ctx context.Context, scope uint64, p Period, now
 	}
 	for _, qq := range queries {
 		var got []counts
-		if err := s.db.Conn(ctx).Raw(qq.sql, qq.args...).Scan(&got).Error; err != nil {
+		if err := s.db.Reports(ctx).Raw(qq.sql, qq.args...).Scan(&got).Error; err != nil {
 			return nil, err
 		}
 		for _, c := range got {
@@ -325,7 +325,7 @@ func (s *Service) collectPlain(ctx context.Context, scope uint64, p Period, now 
 	for _, qq := range queries {
 		var got []counts
 		args := append(qq.args, scope, scope)
-		if err := s.db.Conn(ctx).Raw(qq.sql, args...).Scan(&got).Error; err != nil {
+		if err := s.db.Reports(ctx).Raw(qq.sql, args...).Scan(&got).Error; err != nil {
 			return nil, err
 		}
 		for _, c := range got {

@@ -322,8 +322,14 @@ func (s *Service) acquire(ctx context.Context) (release func(), err error) {
 }
 
 func (s *Service) stateTime(ctx context.Context, name string) (*time.Time, error) {
+	return s.stateTimeOn(s.db.Conn(ctx), name)
+}
+
+// stateTimeOn reads a state's time through conn (the reports' handle for
+// a report: the replica's copy goes with the replica's roll-ups).
+func (s *Service) stateTimeOn(conn *gorm.DB, name string) (*time.Time, error) {
 	var st model.StatsState
-	err := s.db.Conn(ctx).Where("name = ?", name).Take(&st).Error
+	err := conn.Where("name = ?", name).Take(&st).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return nil, nil
 	}

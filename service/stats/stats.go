@@ -124,14 +124,18 @@ type Row struct {
 
 // Report is the statistics a viewer may see for a period.
 type Report struct {
-	Period      Period       `json:"period"`
-	GeneratedAt time.Time    `json:"generated_at"`
-	AsOf        time.Time    `json:"as_of"`    // the figures include every change made before this time
-	Province    bool         `json:"province"` // all universities; false: the viewer's own
-	Sort        string       `json:"sort"`
-	Total       Row          `json:"total"`
-	Rows        []Row        `json:"universities"`
-	Quick       []QuickRange `json:"quick_ranges"`
+	Period      Period    `json:"period"`
+	GeneratedAt time.Time `json:"generated_at"`
+	// AsOf: the figures include every change made before it (数据截至):
+	// the roll-ups' last pass (at most a pass old), or the replica's last
+	// heartbeat when that is earlier; GeneratedAt before the roll-ups are
+	// first built.
+	AsOf     time.Time    `json:"as_of"`
+	Province bool         `json:"province"` // all universities; false: the viewer's own
+	Sort     string       `json:"sort"`
+	Total    Row          `json:"total"`
+	Rows     []Row        `json:"universities"`
+	Quick    []QuickRange `json:"quick_ranges"`
 }
 
 // Query is what the viewer asks for: dates (YYYY-MM-DD, empty for the
@@ -164,9 +168,17 @@ func (s *Service) Report(ctx context.Context, viewer model.User, q Query) (Repor
 	if _, ok := sorts[sortKey]; !ok {
 		sortKey = SortCode
 	}
-	rows, asOf, err := s.collect(ctx, scope, p, now)
+	// Before the queries: they see at least what it promises.
+	asOf, err := s.asOf(ctx, now)
 	if err != nil {
 		return Report{}, service.Wrap("统计", err)
+	}
+	rows, rolledAsOf, err := s.collect(ctx, scope, p, now)
+	if err != nil {
+		return Report{}, service.Wrap("统计", reportError(err))
+	}
+	if rolledAsOf.Before(asOf) {
+		asOf = rolledAsOf // the roll-ups' last pass
 	}
 	r := Report{Period: p, GeneratedAt: now, AsOf: asOf, Province: scope == 0, Sort: sortKey, Rows: rows, Quick: QuickRanges(now)}
 	for i := range r.Rows {
