@@ -19,6 +19,9 @@ import (
 //   - stats_user_last: each account's last active and last answering day:
 //     the active users of a period ending today are those whose last day
 //     is in it, a count over an index.
+//   - stats_last_days: how many accounts of a university have each day as
+//     their last active (answering) day, so those counts are a sum of at
+//     most 166 × 400 small rows.
 //   - stats_openid_days: WeChat pushes per openid and day, so a binding
 //     made or undone later re-attributes that openid's past pushes
 //     without an index on interactions.openid (the callback's hot table).
@@ -52,6 +55,7 @@ func migrate0010(tx *gorm.DB, _ Dialect) error {
 		ServiceRated         int64      `gorm:"not null;default:0"`
 		ServiceStars         int64      `gorm:"not null;default:0"`
 		ServiceSatisfied     int64      `gorm:"not null;default:0"`
+		OpenOverdue          int64      `gorm:"not null;default:0"`
 		RecheckAt            *time.Time `gorm:"index:idx_stats_daily_recheck"`
 		ComputedAt           time.Time  `gorm:"not null"`
 	}
@@ -71,6 +75,12 @@ func migrate0010(tx *gorm.DB, _ Dialect) error {
 		LastActiveDay *int    `gorm:"index:idx_stats_user_last_uni,priority:2;index:idx_stats_user_last_active,priority:1"`
 		LastAnswerDay *int    `gorm:"index:idx_stats_user_last_answer,priority:1"`
 	}
+	type StatsLastDay struct {
+		UniversityID uint64 `gorm:"primaryKey;autoIncrement:false"`
+		Day          int    `gorm:"primaryKey;autoIncrement:false"`
+		Active       int64  `gorm:"not null;default:0"`
+		Answering    int64  `gorm:"not null;default:0"`
+	}
 	type StatsOpenIDDay struct {
 		OpenID string `gorm:"column:openid;size:64;primaryKey;index:idx_stats_openid_days_day,priority:2"`
 		Day    int    `gorm:"primaryKey;autoIncrement:false;index:idx_stats_openid_days_day,priority:1"`
@@ -88,6 +98,7 @@ func migrate0010(tx *gorm.DB, _ Dialect) error {
 		{"stats_daily", &StatsDaily{}},
 		{"stats_user_days", &StatsUserDay{}},
 		{"stats_user_last", &StatsUserLast{}},
+		{"stats_last_days", &StatsLastDay{}},
 		{"stats_openid_days", &StatsOpenIDDay{}},
 		{"stats_state", &StatsState{}},
 	} {

@@ -33,8 +33,10 @@ type StatsDaily struct {
 	ServiceRated         int64
 	ServiceStars         int64
 	ServiceSatisfied     int64
+	OpenOverdue          int64 // asked that day, open and past due at ComputedAt
 	// RecheckAt is the earliest deadline still ahead at ComputedAt: when
-	// it passes, Late or BookingsLate may grow, so the day is recomputed.
+	// it passes, Late, BookingsLate or OpenOverdue may grow, so the day is
+	// recomputed.
 	RecheckAt  *time.Time
 	ComputedAt time.Time
 }
@@ -67,6 +69,18 @@ type StatsUserLast struct {
 
 // TableName: gorm would write stats_user_lasts.
 func (StatsUserLast) TableName() string { return "stats_user_last" }
+
+// StatsLastDay counts the accounts of a university whose last active
+// (answering) day is Day.
+type StatsLastDay struct {
+	UniversityID uint64 `gorm:"primaryKey;autoIncrement:false"`
+	Day          int    `gorm:"primaryKey;autoIncrement:false"`
+	Active       int64
+	Answering    int64
+}
+
+// TableName: gorm would write stats_last_days (kept explicit).
+func (StatsLastDay) TableName() string { return "stats_last_days" }
 
 // StatsOpenIDDay is how many pushes one openid sent on one day.
 type StatsOpenIDDay struct {

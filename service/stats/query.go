@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/gdyouth/youthvoice/model"
@@ -68,11 +67,6 @@ FROM questions
 WHERE status = ? AND due_at < ? AND (? = 0 OR university_id = ?)
 GROUP BY university_id`
 
-// overdueNowSQL is overdueSQL for the roll-up path, with the scope as a
-// plain condition an index can use.
-const overdueNowSQL = `SELECT university_id, COUNT(*) AS overdue_now
-FROM questions WHERE status = ? AND due_at < ?%s
-GROUP BY university_id`
 
 const answersSQL = `SELECT u.university_id AS university_id, COUNT(*) AS cadre_answers, COUNT(DISTINCT a.author_id) AS answering_cadres
 FROM answers a JOIN users u ON u.id = a.author_id
@@ -198,42 +192,47 @@ func (s *Service) universities(ctx context.Context, scope uint64) ([]Row, map[ui
 	return rows, at, nil
 }
 
-// sumSQL adds up the days of stats_daily: the running totals (users,
-// activated …: every day before the period's end) and the period's.
+// totalsSQL adds up every day of stats_daily before the period's end (the
+// running totals: registered, activated …) and every day at all (the
+// questions overdue now, whenever asked).
+const totalsSQL = `SELECT university_id,
+  SUM(CASE WHEN day < ? THEN new_users ELSE 0 END) AS users,
+  SUM(CASE WHEN day < ? THEN activated_new ELSE 0 END) AS activated,
+  SUM(CASE WHEN day < ? THEN bound_new ELSE 0 END) AS bound,
+  SUM(CASE WHEN day < ? THEN cadres_new ELSE 0 END) AS cadres,
+  SUM(open_overdue) AS overdue_now
+FROM stats_daily%s
+GROUP BY university_id`
+
+// sumSQL adds up the period's days of stats_daily.
 const sumSQL = `SELECT university_id,
-  SUM(new_users) AS users,
-  SUM(CASE WHEN day >= ? THEN new_users ELSE 0 END) AS new_users,
-  SUM(activated_new) AS activated,
-  SUM(bound_new) AS bound,
-  SUM(cadres_new) AS cadres,
-  SUM(CASE WHEN day >= ? THEN %s ELSE 0 END) AS interactions,
-  SUM(CASE WHEN day >= ? THEN questions ELSE 0 END) AS questions,
-  SUM(CASE WHEN day >= ? THEN answered ELSE 0 END) AS answered,
-  SUM(CASE WHEN day >= ? THEN on_time ELSE 0 END) AS on_time,
-  SUM(CASE WHEN day >= ? THEN late ELSE 0 END) AS late,
-  SUM(CASE WHEN day >= ? THEN first_response_seconds ELSE 0 END) AS first_response_seconds,
-  SUM(CASE WHEN day >= ? THEN rated_good ELSE 0 END) AS rated_good,
-  SUM(CASE WHEN day >= ? THEN rated_fair ELSE 0 END) AS rated_fair,
-  SUM(CASE WHEN day >= ? THEN rated_bad ELSE 0 END) AS rated_bad,
-  SUM(CASE WHEN day >= ? THEN cadre_answers ELSE 0 END) AS cadre_answers,
-  SUM(CASE WHEN day >= ? THEN bookings ELSE 0 END) AS bookings,
-  SUM(CASE WHEN day >= ? THEN bookings_responded ELSE 0 END) AS bookings_responded,
-  SUM(CASE WHEN day >= ? THEN bookings_on_time ELSE 0 END) AS bookings_on_time,
-  SUM(CASE WHEN day >= ? THEN bookings_late ELSE 0 END) AS bookings_late,
-  SUM(CASE WHEN day >= ? THEN served ELSE 0 END) AS served,
-  SUM(CASE WHEN day >= ? THEN no_show ELSE 0 END) AS no_show,
-  SUM(CASE WHEN day >= ? THEN service_rated ELSE 0 END) AS service_rated,
-  SUM(CASE WHEN day >= ? THEN service_stars ELSE 0 END) AS service_stars,
-  SUM(CASE WHEN day >= ? THEN service_satisfied ELSE 0 END) AS service_satisfied
-FROM stats_daily WHERE day < ?%s
+  SUM(new_users) AS new_users,
+  SUM(%s) AS interactions,
+  SUM(questions) AS questions,
+  SUM(answered) AS answered,
+  SUM(on_time) AS on_time,
+  SUM(late) AS late,
+  SUM(first_response_seconds) AS first_response_seconds,
+  SUM(rated_good) AS rated_good,
+  SUM(rated_fair) AS rated_fair,
+  SUM(rated_bad) AS rated_bad,
+  SUM(cadre_answers) AS cadre_answers,
+  SUM(bookings) AS bookings,
+  SUM(bookings_responded) AS bookings_responded,
+  SUM(bookings_on_time) AS bookings_on_time,
+  SUM(bookings_late) AS bookings_late,
+  SUM(served) AS served,
+  SUM(no_show) AS no_show,
+  SUM(service_rated) AS service_rated,
+  SUM(service_stars) AS service_stars,
+  SUM(service_satisfied) AS service_satisfied
+FROM stats_daily WHERE day >= ? AND day < ?%s
 GROUP BY university_id`
 
 // A period that reaches today: the active (answering) accounts are those
 // whose last active (answering) day is in it.
-const (
-	lastActiveSQL    = `SELECT university_id, COUNT(*) AS active FROM stats_user_last WHERE last_active_day >= ?%s GROUP BY university_id`
-	lastAnsweringSQL = `SELECT university_id, COUNT(*) AS answering_cadres FROM stats_user_last WHERE last_answer_day >= ?%s GROUP BY university_id`
-)
+const lastDaysSQL = `SELECT university_id, SUM(active) AS active, SUM(answering) AS answering_cadres
+FROM stats_last_days WHERE day >= ?%s GROUP BY university_id`
 
 // An earlier period: distinct accounts over its days; its pushes only of
 // the accounts registered by its end (see activitySQL).
@@ -259,34 +258,22 @@ func (s *Service) collectRolled(ctx context.Context, scope uint64, p Period, now
 	if reachesToday {
 		pushes = "interactions"
 	}
-	sum := fmt.Sprintf(sumSQL, pushes, f)
-	args := make([]any, 0, 24)
-	for range strings.Count(sumSQL, "?") - 1 { // every day >= ?, then day < ?
-		args = append(args, from)
+	where := ""
+	if scope != 0 {
+		where = " WHERE university_id = ?"
 	}
-	args = append(args, to)
-	queries := []struct {
+	type query struct {
 		sql  string
 		args []any
-	}{
-		{sum, append(args, fa...)},
-		{fmt.Sprintf(overdueNowSQL, f), append([]any{model.QuestionOpen, now}, fa...)},
+	}
+	queries := []query{
+		{fmt.Sprintf(totalsSQL, where), append([]any{to, to, to, to}, fa...)},
+		{fmt.Sprintf(sumSQL, pushes, f), append([]any{from, to}, fa...)},
 	}
 	if reachesToday {
-		queries = append(queries,
-			struct {
-				sql  string
-				args []any
-			}{fmt.Sprintf(lastActiveSQL, f), append([]any{from}, fa...)},
-			struct {
-				sql  string
-				args []any
-			}{fmt.Sprintf(lastAnsweringSQL, f), append([]any{from}, fa...)})
+		queries = append(queries, query{fmt.Sprintf(lastDaysSQL, f), append([]any{from}, fa...)})
 	} else {
-		queries = append(queries, struct {
-			sql  string
-			args []any
-		}{fmt.Sprintf(periodUsersSQL, f), append([]any{p.End, p.End, from, to}, fa...)})
+		queries = append(queries, query{fmt.Sprintf(periodUsersSQL, f), append([]any{p.End, p.End, from, to}, fa...)})
 	}
 	for _, qq := range queries {
 		var got []counts

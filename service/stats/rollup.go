@@ -189,7 +189,7 @@ func (s *Service) rebuild(ctx context.Context) (int, error) {
 	if err := s.setState(ctx, stateBuilt, "", nil); err != nil {
 		return 0, err
 	}
-	for _, table := range []string{"stats_daily", "stats_user_days", "stats_user_last", "stats_openid_days"} {
+	for _, table := range []string{"stats_daily", "stats_user_days", "stats_user_last", "stats_last_days", "stats_openid_days"} {
 		// TRUNCATE on MySQL: deleting millions of rows one by one took
 		// minutes. SQLite's unqualified DELETE truncates by itself.
 		stmt := "DELETE FROM " + table
@@ -631,8 +631,15 @@ GROUP BY university_id, day`
 
 // The questions whose deadline is still ahead: when it passes, they turn
 // late unless answered.
+// The open questions whose deadline is still ahead: when it passes they
+// turn late (unless answered) and overdue.
 const questionsPendingSQL = `SELECT university_id, %s AS day, due_at FROM questions
-WHERE created_at >= ? AND created_at < ? AND status = ? AND first_answered_at IS NULL AND rejected_at IS NULL AND due_at >= ?%s`
+WHERE created_at >= ? AND created_at < ? AND status = ? AND due_at >= ?%s`
+
+// The day's questions open and past due now (overdueSQL, by day asked).
+const openOverdueDaySQL = `SELECT university_id, %s AS day, COUNT(*) AS open_overdue FROM questions
+WHERE created_at >= ? AND created_at < ? AND status = ? AND due_at < ?%s
+GROUP BY university_id, day`
 
 const answersDaySQL = `SELECT u.university_id AS university_id, %s AS day, COUNT(*) AS cadre_answers
 FROM answers a JOIN users u ON u.id = a.author_id
@@ -698,6 +705,7 @@ func (s *Service) recomputeDays(ctx context.Context, from, to int, unis []uint64
 		{s.sqlf(activatedDaySQL, f, "activated_at"), append([]any{model.RoleStudent, a, b}, fa...)},
 		{s.sqlf(questionsDaySQL, f, "created_at"), append([]any{true, false, model.QuestionOpen, now, "满意", "一般", "不满意",
 			a, b, model.QuestionReview}, fa...)},
+		{s.sqlf(openOverdueDaySQL, f, "created_at"), append([]any{a, b, model.QuestionOpen, now}, fa...)},
 		{s.sqlf(answersDaySQL, fu, "a.created_at"), append([]any{model.AnswerKindAnswer, model.AnswerPublished, a, b}, fua...)},
 		{s.sqlf(bookingsDaySQL, f, "created_at"), append([]any{true, false, model.BookingSubmitted, now,
 			model.BookingServed, model.BookingNoShow, a, b}, fa...)},
@@ -933,6 +941,7 @@ func addDaily(r *model.StatsDaily, o model.StatsDaily) {
 	r.ServiceRated += o.ServiceRated
 	r.ServiceStars += o.ServiceStars
 	r.ServiceSatisfied += o.ServiceSatisfied
+	r.OpenOverdue += o.OpenOverdue
 }
 
 // ---- last days ---------------------------------------------------------------
@@ -978,11 +987,26 @@ const lastSQL = `SELECT user_id, university_id, MAX(day) AS last_active_day,
 FROM stats_user_days WHERE university_id = ?%s GROUP BY user_id, university_id`
 
 // recomputeLast rewrites the last days of users (all of uni's when nil)
-// from stats_user_days, keeping their recorded openid.
+// from stats_user_days, keeping their recorded openid, and recounts the
+// days of stats_last_days they left or reached.
 func (s *Service) recomputeLast(ctx context.Context, uni uint64, users []uint64) error {
 	f, fa := "", []any{}
 	if users != nil {
 		f, fa = " AND user_id IN ?", []any{users}
+	}
+	days := map[int]bool{}
+	if users != nil {
+		var old []model.StatsUserLast
+		if err := s.db.Conn(ctx).Where("user_id IN ?", users).Find(&old).Error; err != nil {
+			return err
+		}
+		for _, o := range old {
+			for _, d := range []*int{o.LastActiveDay, o.LastAnswerDay} {
+				if d != nil {
+					days[*d] = true
+				}
+			}
+		}
 	}
 	var got []model.StatsUserLast
 	if err := s.db.Conn(ctx).Raw(fmt.Sprintf(lastSQL, f), append([]any{uni}, fa...)...).Scan(&got).Error; err != nil {
@@ -991,6 +1015,11 @@ func (s *Service) recomputeLast(ctx context.Context, uni uint64, users []uint64)
 	seen := map[uint64]bool{}
 	for _, g := range got {
 		seen[g.UserID] = true
+		for _, d := range []*int{g.LastActiveDay, g.LastAnswerDay} {
+			if d != nil {
+				days[*d] = true
+			}
+		}
 	}
 	for _, u := range users {
 		if !seen[u] { // no activity left
@@ -1002,6 +1031,66 @@ func (s *Service) recomputeLast(ctx context.Context, uni uint64, users []uint64)
 			Columns:   []clause.Column{{Name: "user_id"}},
 			DoUpdates: clause.AssignmentColumns([]string{"university_id", "last_active_day", "last_answer_day"}),
 		}).Create(&chunk).Error; err != nil {
+			return err
+		}
+	}
+	if users == nil {
+		return s.recountLastDays(ctx, uni, nil)
+	}
+	list := make([]int, 0, len(days))
+	for d := range days {
+		list = append(list, d)
+	}
+	slices.Sort(list)
+	return s.recountLastDays(ctx, uni, list)
+}
+
+// recountLastDays recounts stats_last_days of uni for days (nil: all).
+func (s *Service) recountLastDays(ctx context.Context, uni uint64, days []int) error {
+	if days != nil && len(days) == 0 {
+		return nil
+	}
+	counts := map[int]*model.StatsLastDay{}
+	for _, c := range []struct{ col, into string }{{"last_active_day", "active"}, {"last_answer_day", "answering"}} {
+		q := s.db.Conn(ctx).Model(&model.StatsUserLast{}).
+			Select(c.col+" AS day, COUNT(*) AS n").Where("university_id = ? AND "+c.col+" IS NOT NULL", uni)
+		if days != nil {
+			q = q.Where(c.col+" IN ?", days)
+		}
+		var got []struct {
+			Day int
+			N   int64
+		}
+		if err := q.Group(c.col).Scan(&got).Error; err != nil {
+			return err
+		}
+		for _, g := range got {
+			r := counts[g.Day]
+			if r == nil {
+				r = &model.StatsLastDay{UniversityID: uni, Day: g.Day}
+				counts[g.Day] = r
+			}
+			if c.into == "active" {
+				r.Active = g.N
+			} else {
+				r.Answering = g.N
+			}
+		}
+	}
+	del := s.db.Conn(ctx).Where("university_id = ?", uni)
+	if days != nil {
+		del = del.Where("day IN ?", days)
+	}
+	if err := del.Delete(&model.StatsLastDay{}).Error; err != nil {
+		return err
+	}
+	rows := make([]model.StatsLastDay, 0, len(counts))
+	for _, r := range counts {
+		rows = append(rows, *r)
+	}
+	slices.SortFunc(rows, func(x, y model.StatsLastDay) int { return cmp.Compare(x.Day, y.Day) })
+	for chunk := range slices.Chunk(rows, writeBatch) {
+		if err := s.db.Conn(ctx).Create(&chunk).Error; err != nil {
 			return err
 		}
 	}
