@@ -67,7 +67,6 @@ FROM questions
 WHERE status = ? AND due_at < ? AND (? = 0 OR university_id = ?)
 GROUP BY university_id`
 
-
 const answersSQL = `SELECT u.university_id AS university_id, COUNT(*) AS cadre_answers, COUNT(DISTINCT a.author_id) AS answering_cadres
 FROM answers a JOIN users u ON u.id = a.author_id
 WHERE a.kind = ? AND a.status = ? AND a.created_at >= ? AND a.created_at < ?
