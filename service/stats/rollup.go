@@ -90,21 +90,33 @@ func dayStart(n int) time.Time {
 
 func nextDay(n int) int { return dayNum(dayStart(n).AddDate(0, 0, 1)) }
 
-// dirty collects the (day, university) pairs a pass recomputes.
-type dirty map[int]map[uint64]bool
+// dirty collects the (day, university) pairs a pass recomputes, and how:
+// most late changes (a question answered, rated or hidden, a booking
+// served) change only the figures of stats_daily; new rows, answers and
+// bindings also change who was active (stats_user_days), which costs more
+// to recompute.
+type dirty map[int]map[uint64]recompute
 
-func (d dirty) mark(uni uint64, t time.Time) {
+type recompute uint8
+
+const (
+	figures   recompute = 1 << iota // stats_daily
+	activity                        // stats_user_days and the last days, then stats_daily
+	lastLater                       // (a rebuild) the last days are done at the end
+)
+
+func (d dirty) mark(uni uint64, t time.Time, what recompute) {
 	if uni == 0 || t.IsZero() {
 		return
 	}
-	d.markDay(uni, dayNum(t))
+	d.markDay(uni, dayNum(t), what)
 }
 
-func (d dirty) markDay(uni uint64, day int) {
+func (d dirty) markDay(uni uint64, day int, what recompute) {
 	if d[day] == nil {
-		d[day] = map[uint64]bool{}
+		d[day] = map[uint64]recompute{}
 	}
-	d[day][uni] = true
+	d[day][uni] |= what
 }
 
 // RefreshResult says what a pass did.
@@ -153,17 +165,30 @@ func (s *Service) Refresh(ctx context.Context) (RefreshResult, error) {
 	}
 	slices.Sort(days)
 	for _, day := range days {
-		unis := make([]uint64, 0, len(d[day]))
-		for u := range d[day] {
-			unis = append(unis, u)
+		var acts, figs []uint64
+		for u, what := range d[day] {
+			if what&activity != 0 {
+				acts = append(acts, u)
+			} else {
+				figs = append(figs, u)
+			}
 		}
-		slices.Sort(unis)
-		res.Pairs += len(unis)
-		if len(unis) > allUniversities {
-			unis = nil
-		}
-		if err := s.recomputeDays(ctx, day, nextDay(day), unis, start, true); err != nil {
-			return res, fmt.Errorf("统计汇总 %d: %w", day, err)
+		for _, set := range []struct {
+			unis []uint64
+			what recompute
+		}{{acts, activity}, {figs, figures}} {
+			if len(set.unis) == 0 {
+				continue
+			}
+			slices.Sort(set.unis)
+			res.Pairs += len(set.unis)
+			unis := set.unis
+			if len(unis) > allUniversities {
+				unis = nil
+			}
+			if err := s.recomputeDays(ctx, day, nextDay(day), unis, start, set.what); err != nil {
+				return res, fmt.Errorf("统计汇总 %d: %w", day, err)
+			}
 		}
 		res.Days++
 	}
@@ -222,7 +247,7 @@ func (s *Service) rebuild(ctx context.Context) (int, error) {
 		if err := s.countPushes(ctx, day, to, nil); err != nil {
 			return n, fmt.Errorf("统计汇总 %d–%d: %w", day, to, err)
 		}
-		if err := s.recomputeDays(ctx, day, to, nil, start, false); err != nil {
+		if err := s.recomputeDays(ctx, day, to, nil, start, rebuilding); err != nil {
 			return n, fmt.Errorf("统计汇总 %d–%d: %w", day, to, err)
 		}
 		for ; day < to; day = nextDay(day) {
@@ -386,7 +411,7 @@ func (s *Service) findChanges(ctx context.Context, d dirty, since, now time.Time
 				return nil, err
 			}
 			for _, u := range unis {
-				d.markDay(u, day)
+				d.markDay(u, day, activity)
 			}
 		}
 	}
@@ -423,9 +448,9 @@ func (s *Service) findChanges(ctx context.Context, d dirty, since, now time.Time
 				continue
 			}
 			uni := *u.UniversityID
-			d.mark(uni, u.CreatedAt)
+			d.mark(uni, u.CreatedAt, figures)
 			if u.ActivatedAt != nil {
-				d.mark(uni, *u.ActivatedAt)
+				d.mark(uni, *u.ActivatedAt, figures)
 			}
 			if ptrEq(was[u.ID], u.OpenID) {
 				continue
@@ -449,18 +474,28 @@ func (s *Service) findChanges(ctx context.Context, d dirty, since, now time.Time
 				return nil, err
 			}
 			for _, day := range append(days, ds...) {
-				d.markDay(uni, day)
+				d.markDay(uni, day, activity)
 			}
 			bindings = append(bindings, binding{UserID: u.ID, UniversityID: uni, OpenID: u.OpenID})
 		}
 	}
 
-	// Questions: the day asked, of the asker's university.
+	// Rows changed since the last pass: the day each belongs to, and
+	// whether the change can alter who was active that day (a new row, an
+	// answer published or hidden) or only the figures.
 	type at struct {
 		UniversityID *uint64
-		At           time.Time
+		At           *time.Time
+		ActA         bool
 		UniversityB  *uint64
 		AtB          *time.Time
+		ActB         bool
+	}
+	kind := func(act bool) recompute {
+		if act {
+			return activity
+		}
+		return figures
 	}
 	scanMark := func(sql string, args ...any) error {
 		var rows []at
@@ -468,33 +503,40 @@ func (s *Service) findChanges(ctx context.Context, d dirty, since, now time.Time
 			return err
 		}
 		for _, r := range rows {
-			if r.UniversityID != nil {
-				d.mark(*r.UniversityID, r.At)
+			if r.UniversityID != nil && r.At != nil {
+				d.mark(*r.UniversityID, *r.At, kind(r.ActA))
 			}
 			if r.UniversityB != nil && r.AtB != nil {
-				d.mark(*r.UniversityB, *r.AtB)
+				d.mark(*r.UniversityB, *r.AtB, kind(r.ActB))
 			}
 		}
 		return nil
 	}
-	if err := scanMark("SELECT q.university_id AS university_id, q.created_at AS at, u.university_id AS university_b, q.created_at AS at_b "+
-		"FROM questions q LEFT JOIN users u ON u.id = q.asker_id WHERE q.updated_at >= ?", since.UTC()); err != nil {
+	t := since.UTC()
+	// Questions: the day asked, of the asker's university; a new one is
+	// its asker's activity.
+	if err := scanMark("SELECT u.university_id AS university_id, q.created_at AS at, q.created_at >= ? AS act_a, "+
+		"q.university_id AS university_b, q.created_at AS at_b "+
+		"FROM questions q LEFT JOIN users u ON u.id = q.asker_id WHERE q.updated_at >= ?", t, t); err != nil {
 		return nil, err
 	}
-	// Answers: the day answered (the author's figures) and the day the
-	// question was asked (its answered and on-time figures).
-	if err := scanMark("SELECT u.university_id AS university_id, a.created_at AS at, q.university_id AS university_b, q.created_at AS at_b "+
-		"FROM answers a LEFT JOIN users u ON u.id = a.author_id LEFT JOIN questions q ON q.id = a.question_id WHERE a.updated_at >= ?", since.UTC()); err != nil {
+	// Answers: the day answered (the author's activity and answers) and
+	// the day the question was asked (its answered and on-time figures).
+	if err := scanMark("SELECT u.university_id AS university_id, a.created_at AS at, 1 AS act_a, "+
+		"q.university_id AS university_b, q.created_at AS at_b "+
+		"FROM answers a LEFT JOIN users u ON u.id = a.author_id LEFT JOIN questions q ON q.id = a.question_id WHERE a.updated_at >= ?", t); err != nil {
 		return nil, err
 	}
-	// Bookings: the day made (the station's and the student's figures)
-	// and the day of the first response (the handler's activity).
-	if err := scanMark("SELECT b.university_id AS university_id, b.created_at AS at, su.university_id AS university_b, b.created_at AS at_b "+
-		"FROM bookings b LEFT JOIN users su ON su.id = b.student_id WHERE b.updated_at >= ?", since.UTC()); err != nil {
+	// Bookings: the day made (the station's figures; a new one is the
+	// student's activity) and the day of a new first response (the
+	// handler's activity).
+	if err := scanMark("SELECT su.university_id AS university_id, b.created_at AS at, b.created_at >= ? AS act_a, "+
+		"b.university_id AS university_b, b.created_at AS at_b "+
+		"FROM bookings b LEFT JOIN users su ON su.id = b.student_id WHERE b.updated_at >= ?", t, t); err != nil {
 		return nil, err
 	}
-	if err := scanMark("SELECT hu.university_id AS university_id, b.first_response_at AS at "+
-		"FROM bookings b JOIN users hu ON hu.id = b.handled_by WHERE b.updated_at >= ? AND b.first_response_at IS NOT NULL", since.UTC()); err != nil {
+	if err := scanMark("SELECT hu.university_id AS university_id, b.first_response_at AS at, 1 AS act_a "+
+		"FROM bookings b JOIN users hu ON hu.id = b.handled_by WHERE b.updated_at >= ? AND b.first_response_at >= ?", t, t); err != nil {
 		return nil, err
 	}
 	// Deadlines that have passed since a day was computed.
@@ -503,7 +545,7 @@ func (s *Service) findChanges(ctx context.Context, d dirty, since, now time.Time
 		return nil, err
 	}
 	for _, r := range due {
-		d.markDay(r.UniversityID, r.Day)
+		d.markDay(r.UniversityID, r.Day, figures)
 	}
 	return bindings, nil
 }
@@ -663,18 +705,35 @@ GROUP BY university_id, day`
 const bookingsPendingSQL = `SELECT university_id, %s AS day, due_at FROM bookings
 WHERE created_at >= ? AND created_at < ? AND status = ? AND first_response_at IS NULL AND due_at >= ?%s`
 
+// rebuilding is how a rebuild recomputes: everything, the accounts' last
+// days at the end.
+const rebuilding = activity | lastLater
+
 // recomputeDays rewrites the roll-ups of the days [from, to) for unis
-// (nil: all). With trackLast, the accounts whose activity (or answering)
-// on those days appeared or went away get their last days recomputed (a
-// rebuild does them all at the end instead).
-func (s *Service) recomputeDays(ctx context.Context, from, to int, unis []uint64, now time.Time, trackLast bool) error {
+// (nil: all): the figures only, or (activity) who was active too, and
+// then the last days of the accounts whose activity (or answering) on
+// those days appeared or went away.
+func (s *Service) recomputeDays(ctx context.Context, from, to int, unis []uint64, now time.Time, what recompute) error {
+	trackLast := what&activity != 0 && what&lastLater == 0
 	a, b := dayStart(from).UTC(), dayStart(to).UTC()
 	conn := func() *gorm.DB { return s.db.Conn(ctx) }
 	now = now.UTC()
 
 	// The base tables are read before the transaction, without locks;
 	// the transaction only replaces roll-up rows.
-	active, err := s.activeDays(ctx, from, to, unis)
+	var active []model.StatsUserDay
+	var err error
+	if what&activity != 0 {
+		active, err = s.activeDays(ctx, from, to, unis)
+	} else {
+		// Who was active is unchanged: the pushes come from its rows.
+		q := conn().Model(&model.StatsUserDay{}).Select("university_id, day, SUM(pushes) AS pushes").
+			Where("day >= ? AND day < ?", from, to)
+		if unis != nil {
+			q = q.Where("university_id IN ?", unis)
+		}
+		err = q.Group("university_id, day").Scan(&active).Error
+	}
 	if err != nil {
 		return err
 	}
@@ -760,12 +819,14 @@ func (s *Service) recomputeDays(ctx context.Context, from, to int, unis []uint64
 				return err
 			}
 		}
-		if err := scope().Delete(&model.StatsUserDay{}).Error; err != nil {
-			return err
-		}
-		for chunk := range slices.Chunk(active, writeBatch) {
-			if err := conn().Create(&chunk).Error; err != nil {
+		if what&activity != 0 {
+			if err := scope().Delete(&model.StatsUserDay{}).Error; err != nil {
 				return err
+			}
+			for chunk := range slices.Chunk(active, writeBatch) {
+				if err := conn().Create(&chunk).Error; err != nil {
+					return err
+				}
 			}
 		}
 		if err := scope().Delete(&model.StatsDaily{}).Error; err != nil {
