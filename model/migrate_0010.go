@@ -14,8 +14,10 @@ import (
 //     additive figures of that day, so a period's report sums at most
 //     166 × 400 small rows instead of scanning a year of questions.
 //   - stats_user_days: who was active on a day (distinct counts are not
-//     additive, so they cannot live in stats_daily); a custom period's
-//     active users are a COUNT(DISTINCT) over it.
+//     additive, so they cannot live in stats_daily), with the account's
+//     previous active (answering) day: a custom period's active users are
+//     its rows whose previous day is before it, one per account, counted
+//     without the cost of a COUNT(DISTINCT).
 //   - stats_user_last: each account's last active and last answering day:
 //     the active users of a period ending today are those whose last day
 //     is in it, a count over an index.
@@ -67,6 +69,8 @@ func migrate0010(tx *gorm.DB, _ Dialect) error {
 		Pushes        int64     `gorm:"not null;default:0"`
 		Events        int64     `gorm:"not null;default:0"`
 		Answers       int64     `gorm:"not null;default:0"`
+		PrevDay       *int      `gorm:""`
+		PrevAnswerDay *int      `gorm:""`
 	}
 	type StatsUserLast struct {
 		UserID        uint64  `gorm:"primaryKey;autoIncrement:false"`

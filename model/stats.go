@@ -46,7 +46,8 @@ func (StatsDaily) TableName() string { return "stats_daily" }
 
 // StatsUserDay says that an account did something on a day: pushes sent
 // through its bound WeChat, events (questions, answers, bookings, booking
-// responses) and published cadre answers.
+// responses) and published cadre answers. PrevDay and PrevAnswerDay are
+// the account's previous day with a row (with answers), nil for none.
 type StatsUserDay struct {
 	UniversityID  uint64 `gorm:"primaryKey;autoIncrement:false"`
 	UserID        uint64 `gorm:"primaryKey;autoIncrement:false"`
@@ -55,6 +56,8 @@ type StatsUserDay struct {
 	Pushes        int64
 	Events        int64
 	Answers       int64
+	PrevDay       *int
+	PrevAnswerDay *int
 }
 
 // StatsUserLast is an account's last active and last answering day, and

@@ -233,11 +233,13 @@ GROUP BY university_id`
 const lastDaysSQL = `SELECT university_id, SUM(active) AS active, SUM(answering) AS answering_cadres
 FROM stats_last_days WHERE day >= ?%s GROUP BY university_id`
 
-// An earlier period: distinct accounts over its days; its pushes only of
-// the accounts registered by its end (see activitySQL).
-const periodUsersSQL = `SELECT university_id, COUNT(DISTINCT CASE WHEN user_created_at < ? THEN user_id END) AS active,
+// An earlier period: its accounts are counted by their first row in it,
+// the one whose previous day is before it; its pushes only those of the
+// accounts registered by its end (see activitySQL).
+const periodUsersSQL = `SELECT university_id,
+  SUM(CASE WHEN user_created_at < ? AND (prev_day IS NULL OR prev_day < ?) THEN 1 ELSE 0 END) AS active,
   COALESCE(SUM(CASE WHEN user_created_at < ? THEN pushes ELSE 0 END), 0) AS interactions,
-  COUNT(DISTINCT CASE WHEN answers > 0 THEN user_id END) AS answering_cadres
+  SUM(CASE WHEN answers > 0 AND (prev_answer_day IS NULL OR prev_answer_day < ?) THEN 1 ELSE 0 END) AS answering_cadres
 FROM stats_user_days WHERE day >= ? AND day < ?%s
 GROUP BY university_id`
 
@@ -272,7 +274,7 @@ func (s *Service) collectRolled(ctx context.Context, scope uint64, p Period, now
 	if reachesToday {
 		queries = append(queries, query{fmt.Sprintf(lastDaysSQL, f), append([]any{from}, fa...)})
 	} else {
-		queries = append(queries, query{fmt.Sprintf(periodUsersSQL, f), append([]any{p.End, p.End, from, to}, fa...)})
+		queries = append(queries, query{fmt.Sprintf(periodUsersSQL, f), append([]any{p.End, from, p.End, from, from, to}, fa...)})
 	}
 	for _, qq := range queries {
 		var got []counts

@@ -186,7 +186,7 @@ func (s *Service) Refresh(ctx context.Context) (RefreshResult, error) {
 			if len(unis) > allUniversities {
 				unis = nil
 			}
-			if err := s.recomputeDays(ctx, day, nextDay(day), unis, start, set.what); err != nil {
+			if err := s.recomputeDays(ctx, day, nextDay(day), unis, start, set.what, nil); err != nil {
 				return res, fmt.Errorf("统计汇总 %d: %w", day, err)
 			}
 		}
@@ -236,6 +236,7 @@ func (s *Service) rebuild(ctx context.Context) (int, error) {
 	}
 	last = max(last, dayNum(start))
 	n := 0
+	ch := newChains() // chunks go forward in time
 	for day := first; first != 0 && day <= last; {
 		if err := ctx.Err(); err != nil {
 			return n, err
@@ -247,7 +248,7 @@ func (s *Service) rebuild(ctx context.Context) (int, error) {
 		if err := s.countPushes(ctx, day, to, nil); err != nil {
 			return n, fmt.Errorf("统计汇总 %d–%d: %w", day, to, err)
 		}
-		if err := s.recomputeDays(ctx, day, to, nil, start, rebuilding); err != nil {
+		if err := s.recomputeDays(ctx, day, to, nil, start, rebuilding, ch); err != nil {
 			return n, fmt.Errorf("统计汇总 %d–%d: %w", day, to, err)
 		}
 		for ; day < to; day = nextDay(day) {
@@ -713,7 +714,7 @@ const rebuilding = activity | lastLater
 // (nil: all): the figures only, or (activity) who was active too, and
 // then the last days of the accounts whose activity (or answering) on
 // those days appeared or went away.
-func (s *Service) recomputeDays(ctx context.Context, from, to int, unis []uint64, now time.Time, what recompute) error {
+func (s *Service) recomputeDays(ctx context.Context, from, to int, unis []uint64, now time.Time, what recompute, ch *chains) error {
 	trackLast := what&activity != 0 && what&lastLater == 0
 	a, b := dayStart(from).UTC(), dayStart(to).UTC()
 	conn := func() *gorm.DB { return s.db.Conn(ctx) }
@@ -815,9 +816,27 @@ func (s *Service) recomputeDays(ctx context.Context, from, to int, unis []uint64
 		}
 		var before []model.StatsUserDay
 		if trackLast {
-			if err := scope().Select("university_id", "user_id", "answers").Find(&before).Error; err != nil {
+			if err := scope().Select("university_id", "user_id", "day", "answers", "prev_day", "prev_answer_day").Find(&before).Error; err != nil {
 				return err
 			}
+			// Accounts whose days stay as they were keep their links;
+			// updateAccounts relinks the others.
+			type key struct {
+				user uint64
+				day  int
+			}
+			was := make(map[key]model.StatsUserDay, len(before))
+			for _, b := range before {
+				was[key{b.UserID, b.Day}] = b
+			}
+			for i := range active {
+				if b, ok := was[key{active[i].UserID, active[i].Day}]; ok {
+					active[i].PrevDay, active[i].PrevAnswerDay = b.PrevDay, b.PrevAnswerDay
+				}
+			}
+		}
+		if ch != nil {
+			ch.link(active)
 		}
 		if what&activity != 0 {
 			if err := scope().Delete(&model.StatsUserDay{}).Error; err != nil {
@@ -847,7 +866,7 @@ func (s *Service) recomputeDays(ctx context.Context, from, to int, unis []uint64
 		if !trackLast {
 			return nil
 		}
-		return s.updateLast(ctx, before, active)
+		return s.updateAccounts(ctx, before, active)
 	})
 }
 
@@ -1007,9 +1026,66 @@ func addDaily(r *model.StatsDaily, o model.StatsDaily) {
 
 // ---- last days ---------------------------------------------------------------
 
-// updateLast recomputes the last days of the accounts whose activity (or
-// answering) on a day appeared or went away between before and after.
-func (s *Service) updateLast(ctx context.Context, before, after []model.StatsUserDay) error {
+// chains links a rebuild's rows to each account's previous days as the
+// rebuild goes forward in time.
+type chains struct {
+	last, lastAnswer map[uint64]int
+}
+
+func newChains() *chains { return &chains{last: map[uint64]int{}, lastAnswer: map[uint64]int{}} }
+
+// link sets the previous days of rows, which are in day order per account
+// and later than any linked before.
+func (c *chains) link(rows []model.StatsUserDay) {
+	for i := range rows {
+		r := &rows[i]
+		r.PrevDay, r.PrevAnswerDay = nil, nil
+		if d, ok := c.last[r.UserID]; ok {
+			r.PrevDay = &d
+		}
+		if d, ok := c.lastAnswer[r.UserID]; ok {
+			r.PrevAnswerDay = &d
+		}
+		c.last[r.UserID] = r.Day
+		if r.Answers > 0 {
+			c.lastAnswer[r.UserID] = r.Day
+		}
+	}
+}
+
+// relink recomputes the previous days of every row of users.
+func (s *Service) relink(ctx context.Context, uni uint64, users []uint64) error {
+	var rows []model.StatsUserDay
+	if err := s.db.Conn(ctx).Where("university_id = ? AND user_id IN ?", uni, users).
+		Order("user_id").Order("day").Find(&rows).Error; err != nil {
+		return err
+	}
+	want := slices.Clone(rows)
+	newChains().link(want)
+	for i := range rows {
+		if ptrIntEq(rows[i].PrevDay, want[i].PrevDay) && ptrIntEq(rows[i].PrevAnswerDay, want[i].PrevAnswerDay) {
+			continue
+		}
+		if err := s.db.Conn(ctx).Model(&model.StatsUserDay{}).
+			Where("university_id = ? AND user_id = ? AND day = ?", uni, rows[i].UserID, rows[i].Day).
+			Updates(map[string]any{"prev_day": want[i].PrevDay, "prev_answer_day": want[i].PrevAnswerDay}).Error; err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func ptrIntEq(a, b *int) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	return *a == *b
+}
+
+// updateAccounts relinks the days and recomputes the last days of the
+// accounts whose activity (or answering) on a day appeared or went away
+// between before and after.
+func (s *Service) updateAccounts(ctx context.Context, before, after []model.StatsUserDay) error {
 	type key struct{ uni, user uint64 }
 	state := map[key]int{} // bit 1: active before, 2: answered before, 4: active after, 8: answered after
 	for _, r := range before {
@@ -1035,6 +1111,9 @@ func (s *Service) updateLast(ctx context.Context, before, after []model.StatsUse
 	for uni, users := range byUni {
 		slices.Sort(users)
 		for chunk := range slices.Chunk(users, writeBatch) {
+			if err := s.relink(ctx, uni, chunk); err != nil {
+				return err
+			}
 			if err := s.recomputeLast(ctx, uni, chunk); err != nil {
 				return err
 			}
