@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 
 	"github.com/glebarez/sqlite"
@@ -30,6 +31,7 @@ const (
 type DB struct {
 	gorm    *gorm.DB
 	dialect Dialect
+	engine  atomic.Int32 // searchEngine, found on first use (search.go)
 }
 
 type txKey struct{}

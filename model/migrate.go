@@ -28,6 +28,7 @@ var migrations = []migration{
 	{7, "bookings: indexes for the reminder sweeps", migrate0007},
 	{8, "template_messages: index for the recent configuration errors", migrate0008},
 	{9, "questions: time a question held for review was rejected", migrate0009},
+	{10, "question_search: full-text index (Mroonga on MariaDB, FTS5 on SQLite)", migrate0010},
 }
 
 // schemaMigration records an applied step.

@@ -1,0 +1,317 @@
+package model
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"unicode"
+)
+
+// Question search. The index holds the published questions only: a
+// question enters it when it is published (asked without sensitive words,
+// approved, restored) and leaves it when it is hidden, so the statuses
+// in between (open, answered, resolved) need no index writes. The engine
+// depends on the backend (see migrate0010):
+//
+//   - MariaDB: the Mroonga table question_search. Mroonga is not
+//     transactional: a write there stays even when the transaction that
+//     made it rolls back, and it is seen before that transaction commits.
+//     So the index is a list of candidates, and callers must check each
+//     question's status in the questions table before showing it.
+//   - MySQL 8: the FULLTEXT ngram index of the questions table itself.
+//   - SQLite: the FTS5 table question_search, written in the caller's
+//     transaction.
+
+// The SQLite index holds terms as migration 10 cut them, and queries must
+// be cut the same way. Another format needs a migration that rebuilds it.
+var (
+	ftsNormalize = fts0010Normalize
+	ftsClass     = fts0010Class
+	ftsTokens    = fts0010Tokens
+)
+
+type searchEngine int32
+
+const (
+	engineUnknown searchEngine = iota
+	engineFTS5                 // SQLite
+	engineMroonga              // MariaDB
+	engineNgram                // MySQL 8
+)
+
+// searchEngine tells MariaDB from MySQL 8 once, on first use.
+func (d *DB) searchEngine(ctx context.Context) (searchEngine, error) {
+	if d.dialect == SQLite {
+		return engineFTS5, nil
+	}
+	if e := searchEngine(d.engine.Load()); e != engineUnknown {
+		return e, nil
+	}
+	var version string
+	if err := d.Conn(ctx).Raw("SELECT VERSION()").Scan(&version).Error; err != nil {
+		return engineUnknown, fmt.Errorf("读取数据库版本: %w", err)
+	}
+	e := engineNgram
+	if strings.Contains(strings.ToLower(version), "mariadb") {
+		e = engineMroonga
+	}
+	d.engine.Store(int32(e))
+	return e, nil
+}
+
+// SearchPieces cuts a query into the pieces a search looks for: runs of
+// letters and digits, folded as the index folds text (full-width forms,
+// case). Spaces, punctuation and symbols separate pieces and are not
+// searched. "CET-4，奖学金" gives cet, 4 and 奖学金.
+func SearchPieces(query string) []string {
+	var out []string
+	var cur []rune
+	flush := func() {
+		if len(cur) > 0 {
+			out = append(out, string(cur))
+			cur = cur[:0]
+		}
+	}
+	for _, r := range ftsNormalize(query) {
+		if c := ftsClass(r); (c == fts0010Alpha || c == fts0010Digit || c == fts0010Ngram) &&
+			(unicode.IsLetter(r) || unicode.IsDigit(r)) {
+			cur = append(cur, r)
+			continue
+		}
+		flush()
+	}
+	flush()
+	return out
+}
+
+// QuestionSearch is a search of the published questions.
+type QuestionSearch struct {
+	// Pieces must come from SearchPieces, each of two characters or
+	// more; a question matches when it holds every piece in its title or
+	// its body. Chinese matches anywhere ("学金" finds 奖学金); a run of
+	// letters or of digits matches whole ("cet" finds CET4, "ce" does
+	// not).
+	Pieces []string
+	// BoardID limits the search to one board; 0 searches them all.
+	BoardID uint64
+	// Statuses are the published statuses (MySQL 8 reads the questions
+	// table, where the others are too).
+	Statuses      []string
+	Offset, Limit int
+}
+
+// SearchQuestions returns the ids of the questions found, the most
+// relevant first, then the newest. On MariaDB some may no longer be
+// published (see the top of this file): check before showing them.
+func (d *DB) SearchQuestions(ctx context.Context, s QuestionSearch) ([]uint64, error) {
+	if len(s.Pieces) == 0 || s.Limit <= 0 {
+		return nil, nil
+	}
+	for _, p := range s.Pieces {
+		if len([]rune(p)) < 2 || len(SearchPieces(p)) != 1 || SearchPieces(p)[0] != p {
+			return nil, fmt.Errorf("搜索词 %q 不是 SearchPieces 给出的两个字以上的片段", p)
+		}
+	}
+	e, err := d.searchEngine(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var ids []uint64
+	switch e {
+	case engineFTS5:
+		phrases := make([]string, len(s.Pieces))
+		for i, p := range s.Pieces {
+			phrases[i] = ftsPhrase(p)
+		}
+		q := d.Conn(ctx).Table("question_search").Where("question_search MATCH ?", strings.Join(phrases, " AND "))
+		if s.BoardID != 0 {
+			q = q.Where("board_id = ?", s.BoardID)
+		}
+		err = q.Order("bm25(question_search)").Order("created_at DESC").Order("rowid DESC").
+			Offset(s.Offset).Limit(s.Limit).Pluck("rowid", &ids).Error
+	case engineMroonga:
+		against := booleanQuery(s.Pieces)
+		where, args := "", []any{against}
+		if s.BoardID != 0 {
+			where, args = " AND board_id = ?", append(args, s.BoardID)
+		}
+		// Without escalation: when a word has no exact hit, Groonga would
+		// look for it as a prefix and then inside every term of the
+		// lexicon, which makes a search with no hits the slowest of all.
+		err = d.Conn(ctx).Raw("SET STATEMENT mroonga_match_escalation_threshold = -1 FOR "+
+			"SELECT question_id FROM question_search WHERE MATCH(title, body) AGAINST(? IN BOOLEAN MODE)"+where+
+			" ORDER BY MATCH(title, body) AGAINST(? IN BOOLEAN MODE) DESC, created_at DESC, question_id DESC LIMIT ? OFFSET ?",
+			append(args, against, s.Limit, s.Offset)...).Scan(&ids).Error
+	case engineNgram:
+		against := booleanQuery(s.Pieces)
+		where, args := "", []any{against, s.Statuses}
+		if s.BoardID != 0 {
+			where, args = " AND board_id = ?", append(args, s.BoardID)
+		}
+		err = d.Conn(ctx).Raw("SELECT id FROM questions WHERE MATCH(title, body) AGAINST(? IN BOOLEAN MODE) AND status IN ?"+where+
+			" ORDER BY MATCH(title, body) AGAINST(? IN BOOLEAN MODE) DESC, created_at DESC, id DESC LIMIT ? OFFSET ?",
+			append(args, against, s.Limit, s.Offset)...).Scan(&ids).Error
+	}
+	return ids, err
+}
+
+// booleanQuery requires every piece as a phrase. Pieces are letters and
+// digits only, so nothing in them needs escaping.
+func booleanQuery(pieces []string) string {
+	terms := make([]string, len(pieces))
+	for i, p := range pieces {
+		terms[i] = `+"` + p + `"`
+	}
+	return strings.Join(terms, " ")
+}
+
+// ftsPhrase is the FTS5 phrase that finds piece where TokenBigram would:
+// its terms in a row. When the piece ends in Chinese, the text may go on
+// where the piece stops, so the last character alone (indexed only at the
+// end of a run) is left out, or, when it is the only Chinese character
+// there, matched as the start of a term ("cet考" finds "CET考试").
+func ftsPhrase(piece string) string {
+	toks := ftsTokens(piece)
+	rs := []rune(piece)
+	run := 0
+	for i := len(rs) - 1; i >= 0 && ftsClass(rs[i]) == fts0010Ngram; i-- {
+		run++
+	}
+	prefix := ""
+	switch {
+	case run >= 2:
+		toks = toks[:len(toks)-1]
+	case run == 1:
+		prefix = "*"
+	}
+	return `"` + strings.Join(toks, " ") + `"` + prefix
+}
+
+// ftsText is a title or body as the SQLite index holds it.
+func ftsText(s string) string { return strings.Join(ftsTokens(s), " ") }
+
+// IndexQuestion puts q into the search index, or refreshes it there. Call
+// it when q is published; on SQLite it joins the transaction of ctx.
+func (d *DB) IndexQuestion(ctx context.Context, q Question) error {
+	e, err := d.searchEngine(ctx)
+	if err != nil {
+		return err
+	}
+	switch e {
+	case engineFTS5:
+		return d.WithTx(ctx, func(ctx context.Context) error {
+			if err := d.Conn(ctx).Exec("DELETE FROM question_search WHERE rowid = ?", q.ID).Error; err != nil {
+				return err
+			}
+			return d.Conn(ctx).Exec("INSERT INTO question_search (rowid, title, body, board_id, created_at) VALUES (?, ?, ?, ?, ?)",
+				q.ID, ftsText(q.Title), ftsText(q.Body), q.BoardID, q.CreatedAt.Unix()).Error
+		})
+	case engineMroonga:
+		return d.Conn(ctx).Exec("REPLACE INTO question_search (question_id, board_id, created_at, title, body) VALUES (?, ?, ?, ?, ?)",
+			q.ID, q.BoardID, q.CreatedAt.UTC(), q.Title, q.Body).Error
+	}
+	return nil // MySQL 8 indexes the questions table itself
+}
+
+// UnindexQuestion takes question id out of the search index. Call it when
+// the question is hidden.
+func (d *DB) UnindexQuestion(ctx context.Context, id uint64) error {
+	e, err := d.searchEngine(ctx)
+	if err != nil {
+		return err
+	}
+	switch e {
+	case engineFTS5:
+		return d.Conn(ctx).Exec("DELETE FROM question_search WHERE rowid = ?", id).Error
+	case engineMroonga:
+		return d.Conn(ctx).Exec("DELETE FROM question_search WHERE question_id = ?", id).Error
+	}
+	return nil
+}
+
+// rebuildBatch is how many question ids RebuildQuestionSearch handles per
+// statement (MariaDB) or transaction (SQLite).
+const rebuildBatch = 5000
+
+// RebuildQuestionSearch makes the search index hold exactly the questions
+// whose status is one of statuses, as they are now, and returns how many
+// that is. It is for questions written without the question service (a
+// restored backup, data loaded straight into the database) and for an
+// index that missed changes (on MariaDB, a transaction that failed after
+// its index write). It works through the questions in ranges of ids while
+// the service runs; a question changed while its range is being rebuilt
+// may come out stale, so run it again when in doubt. MySQL 8 needs none.
+func (d *DB) RebuildQuestionSearch(ctx context.Context, statuses []string) (int64, error) {
+	e, err := d.searchEngine(ctx)
+	if err != nil || e == engineNgram {
+		return 0, err
+	}
+	var last uint64
+	if err := d.Conn(ctx).Raw("SELECT COALESCE(MAX(id), 0) FROM questions").Scan(&last).Error; err != nil {
+		return 0, err
+	}
+	var total int64
+	for from := uint64(0); from < last; from += rebuildBatch {
+		to := from + rebuildBatch
+		var n int64
+		if e == engineFTS5 {
+			n, err = d.rebuildFTS5(ctx, statuses, from, to)
+		} else {
+			n, err = d.rebuildMroonga(ctx, statuses, from, to)
+		}
+		if err != nil {
+			return total, fmt.Errorf("重建搜索索引（问题 %d–%d）: %w", from+1, to, err)
+		}
+		total += n
+	}
+	// Questions deleted from the end of the table.
+	idCol := "question_id"
+	if e == engineFTS5 {
+		idCol = "rowid"
+	}
+	if err := d.Conn(ctx).Exec("DELETE FROM question_search WHERE "+idCol+" > ?", last).Error; err != nil {
+		return total, fmt.Errorf("重建搜索索引: %w", err)
+	}
+	return total, nil
+}
+
+func (d *DB) rebuildFTS5(ctx context.Context, statuses []string, from, to uint64) (int64, error) {
+	var qs []Question
+	err := d.WithTx(ctx, func(ctx context.Context) error {
+		c := d.Conn(ctx)
+		if err := c.Where("id > ? AND id <= ? AND status IN ?", from, to, statuses).
+			Select("id", "board_id", "title", "body", "created_at").Find(&qs).Error; err != nil {
+			return err
+		}
+		if err := c.Exec("DELETE FROM question_search WHERE rowid > ? AND rowid <= ?", from, to).Error; err != nil {
+			return err
+		}
+		for _, q := range qs {
+			if err := c.Exec("INSERT INTO question_search (rowid, title, body, board_id, created_at) VALUES (?, ?, ?, ?, ?)",
+				q.ID, ftsText(q.Title), ftsText(q.Body), q.BoardID, q.CreatedAt.Unix()).Error; err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return int64(len(qs)), err
+}
+
+// rebuildMroonga replaces the range's rows rather than emptying it first,
+// so that searches meanwhile still find its questions.
+func (d *DB) rebuildMroonga(ctx context.Context, statuses []string, from, to uint64) (int64, error) {
+	c := d.Conn(ctx)
+	var n int64
+	if err := c.Raw("SELECT COUNT(*) FROM questions WHERE id > ? AND id <= ? AND status IN ?", from, to, statuses).
+		Scan(&n).Error; err != nil {
+		return 0, err
+	}
+	if err := c.Exec("REPLACE INTO question_search (question_id, board_id, created_at, title, body) "+
+		"SELECT id, board_id, created_at, title, body FROM questions WHERE id > ? AND id <= ? AND status IN ?",
+		from, to, statuses).Error; err != nil {
+		return 0, err
+	}
+	err := c.Exec("DELETE FROM question_search WHERE question_id > ? AND question_id <= ? AND question_id NOT IN "+
+		"(SELECT id FROM questions WHERE id > ? AND id <= ? AND status IN ?)", from, to, from, to, statuses).Error
+	return n, err
+}
