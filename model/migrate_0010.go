@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
 	"gorm.io/gorm"
@@ -74,10 +75,8 @@ func migrate0010(tx *gorm.DB, d Dialect) error {
 	if err := tx.Raw("SELECT SUPPORT FROM information_schema.ENGINES WHERE ENGINE = 'Mroonga'").Scan(&support).Error; err != nil {
 		return err
 	}
-	if support != "YES" && support != "DEFAULT" {
-		return fmt.Errorf("MariaDB 未启用 Mroonga 全文检索引擎，问题搜索需要它：" +
-			"请在数据库服务器上安装插件（Debian/Ubuntu：apt-get install mariadb-plugin-mroonga），" +
-			"再以数据库管理员执行 INSTALL SONAME 'ha_mroonga'; 然后重新启动本程序")
+	if err := fts0010RequireMroonga(support); err != nil {
+		return err
 	}
 	if err := tx.Exec("CREATE TABLE IF NOT EXISTS question_search (" +
 		"question_id BIGINT UNSIGNED NOT NULL PRIMARY KEY, " +
@@ -112,6 +111,17 @@ func migrate0010(tx *gorm.DB, d Dialect) error {
 	return nil
 }
 
+// fts0010RequireMroonga: support is the engine's SUPPORT column in
+// information_schema.ENGINES ("" when the plugin is not installed).
+func fts0010RequireMroonga(support string) error {
+	if support == "YES" || support == "DEFAULT" {
+		return nil
+	}
+	return fmt.Errorf("MariaDB 未启用 Mroonga 全文检索引擎，问题搜索需要它：" +
+		"请在数据库服务器上安装插件（Debian/Ubuntu：apt-get install mariadb-plugin-mroonga），" +
+		"再以数据库管理员执行 INSTALL SONAME 'ha_mroonga'; 然后重新启动本程序")
+}
+
 // fts0010Batches calls next with the last id done until it returns 0.
 func fts0010Batches(next func(after uint64) (uint64, error)) error {
 	var after uint64
@@ -141,8 +151,16 @@ const (
 const fts0010SymbolTerm = "\ue000"
 
 // fts0010Normalize folds full-width forms and compatibility characters
-// (NFKC) and case, as NormalizerAuto does.
-func fts0010Normalize(s string) string { return strings.ToLower(norm.NFKC.String(s)) }
+// (NFKC) and the case of Latin letters, as NormalizerAuto does (Groonga
+// 7 leaves Greek and Cyrillic capitals as they are).
+func fts0010Normalize(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < utf8.RuneSelf || unicode.Is(unicode.Latin, r) {
+			return unicode.ToLower(r)
+		}
+		return r
+	}, norm.NFKC.String(s))
+}
 
 func fts0010Class(r rune) int {
 	switch {

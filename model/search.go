@@ -166,25 +166,36 @@ func booleanQuery(pieces []string) string {
 }
 
 // ftsPhrase is the FTS5 phrase that finds piece where TokenBigram would:
-// its terms in a row. When the piece ends in Chinese, the text may go on
+// its terms in a row (ftsPhraseTerms).
+func ftsPhrase(piece string) string {
+	terms, prefix := ftsPhraseTerms(piece)
+	p := `"` + strings.Join(terms, " ") + `"`
+	if prefix {
+		p += "*"
+	}
+	return p
+}
+
+// ftsPhraseTerms are the terms of piece as they follow one another in a
+// text that holds it. When the piece ends in Chinese, the text may go on
 // where the piece stops, so the last character alone (indexed only at the
 // end of a run) is left out, or, when it is the only Chinese character
-// there, matched as the start of a term ("cet考" finds "CET考试").
-func ftsPhrase(piece string) string {
-	toks := ftsTokens(piece)
+// there, it is matched as the start of a term (prefix): "cet考" finds
+// "CET考试".
+func ftsPhraseTerms(piece string) (terms []string, prefix bool) {
+	terms = ftsTokens(piece)
 	rs := []rune(piece)
 	run := 0
 	for i := len(rs) - 1; i >= 0 && ftsClass(rs[i]) == fts0010Ngram; i-- {
 		run++
 	}
-	prefix := ""
 	switch {
 	case run >= 2:
-		toks = toks[:len(toks)-1]
+		terms = terms[:len(terms)-1]
 	case run == 1:
-		prefix = "*"
+		prefix = true
 	}
-	return `"` + strings.Join(toks, " ") + `"` + prefix
+	return terms, prefix
 }
 
 // ftsText is a title or body as the SQLite index holds it.
