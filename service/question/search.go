@@ -167,12 +167,16 @@ func RebuildSearch(ctx context.Context, db *model.DB) (int64, error) {
 //   - is used as it is for searchCacheFresh, unless this instance changed
 //     the index meanwhile (other instances' changes show after at most
 //     searchCacheFresh);
-//   - when older, or after such a change, is still used if it was broad,
-//     for up to searchCacheStale, while one search in the background
-//     brings it up to date; a narrow one is searched again at once.
+//   - when older, is still used for up to searchCacheStale while one
+//     search in the background brings it up to date, so that a popular
+//     search never waits for the database once it is kept;
+//   - after this instance changed the index, likewise if it was broad;
+//     a narrow one (few hits, but slow) is searched again at once, so
+//     that whoever just asked or restored a question finds it.
 //
 // Hidden questions never show: Search checks every question's status.
-// Questions published meanwhile show up to searchCacheFresh late.
+// Questions published meanwhile show up to searchCacheFresh late in
+// broad searches.
 const (
 	searchCacheDepth   = 10 * PageSize
 	searchCacheFresh   = 30 * time.Second
@@ -236,7 +240,7 @@ func (s *Service) searchTop(ctx context.Context, q model.QuestionSearch) ([]uint
 		return e.ids, nil
 	}
 	run := func() (any, error) { return s.searchAndKeep(context.WithoutCancel(ctx), key, q) }
-	if ok && e.broad && now.Sub(e.at) < searchCacheStale {
+	if ok && (e.broad || e.gen == gen) && now.Sub(e.at) < searchCacheStale {
 		s.search.flight.DoChan(key, run) // its result is kept; nobody waits
 		return e.ids, nil
 	}
