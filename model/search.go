@@ -2,9 +2,14 @@ package model
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
+	"time"
 	"unicode"
+
+	"gorm.io/gorm"
 )
 
 // Question search. The index holds the published questions only: a
@@ -240,7 +245,7 @@ func (d *DB) UnindexQuestion(ctx context.Context, id uint64) error {
 	return nil
 }
 
-// rebuildBatch is how many question ids RebuildQuestionSearch handles per
+// rebuildBatch is how many question ids RebuildQuestionSearch copies per
 // statement (MariaDB) or transaction (SQLite).
 const rebuildBatch = 5000
 
@@ -249,13 +254,18 @@ const rebuildBatch = 5000
 // that is. It is for questions written without the question service (a
 // restored backup, data loaded straight into the database) and for an
 // index that missed changes (on MariaDB, a transaction that failed after
-// its index write). It works through the questions in ranges of ids while
-// the service runs; a question changed while its range is being rebuilt
-// may come out stale, so run it again when in doubt. MySQL 8 needs none.
+// its index write). The service may keep running: on MariaDB a new index
+// is built beside the old one and swapped in; on SQLite the index is
+// rewritten in ranges of ids, each in a transaction. A question changed
+// at the very moment its part is rebuilt may come out stale: run it
+// again when in doubt. MySQL 8 needs none.
 func (d *DB) RebuildQuestionSearch(ctx context.Context, statuses []string) (int64, error) {
 	e, err := d.searchEngine(ctx)
 	if err != nil || e == engineNgram {
 		return 0, err
+	}
+	if e == engineMroonga {
+		return d.rebuildMroonga(ctx, statuses)
 	}
 	var last uint64
 	if err := d.Conn(ctx).Raw("SELECT COALESCE(MAX(id), 0) FROM questions").Scan(&last).Error; err != nil {
@@ -263,24 +273,14 @@ func (d *DB) RebuildQuestionSearch(ctx context.Context, statuses []string) (int6
 	}
 	var total int64
 	for from := uint64(0); from < last; from += rebuildBatch {
-		to := from + rebuildBatch
-		var n int64
-		if e == engineFTS5 {
-			n, err = d.rebuildFTS5(ctx, statuses, from, to)
-		} else {
-			n, err = d.rebuildMroonga(ctx, statuses, from, to)
-		}
+		n, err := d.rebuildFTS5(ctx, statuses, from, from+rebuildBatch)
 		if err != nil {
-			return total, fmt.Errorf("重建搜索索引（问题 %d–%d）: %w", from+1, to, err)
+			return total, fmt.Errorf("重建搜索索引（问题 %d–%d）: %w", from+1, from+rebuildBatch, err)
 		}
 		total += n
 	}
 	// Questions deleted from the end of the table.
-	idCol := "question_id"
-	if e == engineFTS5 {
-		idCol = "rowid"
-	}
-	if err := d.Conn(ctx).Exec("DELETE FROM question_search WHERE "+idCol+" > ?", last).Error; err != nil {
+	if err := d.Conn(ctx).Exec("DELETE FROM question_search WHERE rowid > ?", last).Error; err != nil {
 		return total, fmt.Errorf("重建搜索索引: %w", err)
 	}
 	return total, nil
@@ -308,21 +308,84 @@ func (d *DB) rebuildFTS5(ctx context.Context, statuses []string, from, to uint64
 	return int64(len(qs)), err
 }
 
-// rebuildMroonga replaces the range's rows rather than emptying it first,
-// so that searches meanwhile still find its questions.
-func (d *DB) rebuildMroonga(ctx context.Context, statuses []string, from, to uint64) (int64, error) {
-	c := d.Conn(ctx)
-	var n int64
-	if err := c.Raw("SELECT COUNT(*) FROM questions WHERE id > ? AND id <= ? AND status IN ?", from, to, statuses).
-		Scan(&n).Error; err != nil {
-		return 0, err
+// question_search as migration 10 made it, for RebuildQuestionSearch to
+// build a new one beside it: without its full-text index, added once the
+// rows are in (Groonga builds it over a filled table about ten times
+// faster than row by row). A migration that changes the table changes
+// these too.
+const (
+	mroongaSearchTable = "(question_id BIGINT UNSIGNED NOT NULL PRIMARY KEY, " +
+		"board_id BIGINT UNSIGNED NOT NULL, " +
+		"created_at DATETIME NOT NULL, " +
+		"title VARCHAR(200) NOT NULL, " +
+		"body TEXT NOT NULL, " +
+		"KEY idx_question_search_board (board_id)" +
+		") ENGINE=Mroonga DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci"
+	mroongaSearchIndex = "ADD FULLTEXT INDEX ft_question_search (title, body) " +
+		`COMMENT 'tokenizer "TokenBigram", normalizer "NormalizerAuto"'`
+	// rebuildCatchUp: questions changed this long before a rebuild
+	// started are written again once it is done (instances' clocks may
+	// differ a little from the rebuild's).
+	rebuildCatchUp = 10 * time.Minute
+)
+
+// rebuildMroonga builds a new question_search beside the one in use and
+// swaps them (RENAME TABLE, atomic), so that searches meanwhile use the
+// old one. Changes the service made meanwhile went to the old table; the
+// questions changed since the rebuild started (updated_at) are written
+// again into the new one after the swap.
+func (d *DB) rebuildMroonga(ctx context.Context, statuses []string) (int64, error) {
+	var total int64
+	err := d.gorm.WithContext(ctx).Connection(func(pinned *gorm.DB) error {
+		c := pinned.Session(&gorm.Session{NewDB: true})
+		// One rebuild per database at a time (the lock is the server's).
+		lock := "CONCAT('youthvoice_search_rebuild.', DATABASE())"
+		var got sql.NullInt64
+		if err := c.Raw("SELECT GET_LOCK(" + lock + ", 0)").Scan(&got).Error; err != nil {
+			return err
+		}
+		if !got.Valid || got.Int64 != 1 {
+			return errors.New("另一个搜索索引重建正在进行，请等它结束")
+		}
+		defer c.WithContext(context.WithoutCancel(ctx)).Exec("SELECT RELEASE_LOCK(" + lock + ")")
+		started := time.Now().UTC()
+		for _, stmt := range []string{"DROP TABLE IF EXISTS question_search_new", "CREATE TABLE question_search_new " + mroongaSearchTable} {
+			if err := c.Exec(stmt).Error; err != nil {
+				return err
+			}
+		}
+		var last uint64
+		if err := c.Raw("SELECT COALESCE(MAX(id), 0) FROM questions").Scan(&last).Error; err != nil {
+			return err
+		}
+		for from := uint64(0); from < last; from += rebuildBatch {
+			res := c.Exec("INSERT INTO question_search_new (question_id, board_id, created_at, title, body) "+
+				"SELECT id, board_id, created_at, title, body FROM questions WHERE id > ? AND id <= ? AND status IN ?",
+				from, from+rebuildBatch, statuses)
+			if res.Error != nil {
+				return fmt.Errorf("问题 %d–%d: %w", from+1, from+rebuildBatch, res.Error)
+			}
+			total += res.RowsAffected
+		}
+		for _, stmt := range []string{
+			"ALTER TABLE question_search_new " + mroongaSearchIndex,
+			"RENAME TABLE question_search TO question_search_old, question_search_new TO question_search",
+			"DROP TABLE question_search_old",
+		} {
+			if err := c.Exec(stmt).Error; err != nil {
+				return err
+			}
+		}
+		since := started.Add(-rebuildCatchUp)
+		if err := c.Exec("REPLACE INTO question_search (question_id, board_id, created_at, title, body) "+
+			"SELECT id, board_id, created_at, title, body FROM questions WHERE updated_at >= ? AND status IN ?", since, statuses).Error; err != nil {
+			return err
+		}
+		return c.Exec("DELETE FROM question_search WHERE question_id IN "+
+			"(SELECT id FROM questions WHERE updated_at >= ? AND status NOT IN ?)", since, statuses).Error
+	})
+	if err != nil {
+		return total, fmt.Errorf("重建搜索索引: %w", err)
 	}
-	if err := c.Exec("REPLACE INTO question_search (question_id, board_id, created_at, title, body) "+
-		"SELECT id, board_id, created_at, title, body FROM questions WHERE id > ? AND id <= ? AND status IN ?",
-		from, to, statuses).Error; err != nil {
-		return 0, err
-	}
-	err := c.Exec("DELETE FROM question_search WHERE question_id > ? AND question_id <= ? AND question_id NOT IN "+
-		"(SELECT id FROM questions WHERE id > ? AND id <= ? AND status IN ?)", from, to, from, to, statuses).Error
-	return n, err
+	return total, nil
 }

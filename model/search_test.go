@@ -4,10 +4,13 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"gorm.io/gorm"
 
 	"github.com/gdyouth/youthvoice/model"
 	"github.com/gdyouth/youthvoice/model/dbtest"
@@ -238,5 +241,54 @@ func TestMigrationIndexesExistingQuestions(t *testing.T) {
 		if got := search(t, db, 0, "宿舍", "空调"); got[0] != want[len(want)-1] {
 			t.Fatalf("order %v, want the newest (%d) first", got, want[len(want)-1])
 		}
+		if db.Dialect() == model.MySQL && isMariaDB(t, db) {
+			m := c.Migrator()
+			if m.HasIndex("questions", "ft_questions_title_body") || !m.HasIndex("question_search", "ft_question_search") {
+				t.Fatal("want the InnoDB FULLTEXT index of questions dropped and question_search's full-text index built")
+			}
+		}
 	})
+}
+
+func isMariaDB(t *testing.T, db *model.DB) bool {
+	var v string
+	if err := db.Conn(context.Background()).Raw("SELECT VERSION()").Scan(&v).Error; err != nil {
+		t.Fatal(err)
+	}
+	return strings.Contains(strings.ToLower(v), "mariadb")
+}
+
+// On MariaDB one rebuild runs at a time per database; the index in use
+// answers while a rebuild builds the new one.
+func TestRebuildOneAtATime(t *testing.T) {
+	if os.Getenv(dbtest.EnvMySQL) == "" {
+		t.Skipf("%s not set", dbtest.EnvMySQL)
+	}
+	db := dbtest.MySQL(t)
+	ctx := context.Background()
+	q := insertQuestion(t, db, 1, model.QuestionOpen, "奖学金", "", time.Now().UTC())
+	if err := db.IndexQuestion(ctx, q); err != nil {
+		t.Fatal(err)
+	}
+	// Another rebuild holds the lock, on its own connection.
+	err := db.Conn(ctx).Connection(func(other *gorm.DB) error {
+		var got int
+		if err := other.Raw("SELECT GET_LOCK(CONCAT('youthvoice_search_rebuild.', DATABASE()), 0)").Scan(&got).Error; err != nil || got != 1 {
+			t.Fatalf("GET_LOCK = %d, %v", got, err)
+		}
+		defer other.Exec("SELECT RELEASE_LOCK(CONCAT('youthvoice_search_rebuild.', DATABASE()))")
+		if _, err := db.RebuildQuestionSearch(ctx, published); err == nil || !strings.Contains(err.Error(), "正在进行") {
+			t.Fatalf("a second rebuild: %v, want refused", err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := search(t, db, 0, "奖学金"); !slices.Equal(got, []uint64{q.ID}) {
+		t.Fatalf("after the refused rebuild: %v", got)
+	}
+	if n, err := db.RebuildQuestionSearch(ctx, published); err != nil || n != 1 {
+		t.Fatalf("rebuild once the lock is free: %d, %v", n, err)
+	}
 }
