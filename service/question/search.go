@@ -179,7 +179,7 @@ func RebuildSearch(ctx context.Context, db *model.DB) (int64, error) {
 // broad searches.
 const (
 	searchCacheDepth   = 10 * PageSize
-	searchCacheFresh   = 30 * time.Second
+	searchCacheFresh   = time.Minute
 	searchCacheStale   = 10 * time.Minute
 	searchCacheSlow    = 50 * time.Millisecond
 	searchCacheEntries = 1000
