@@ -35,7 +35,11 @@ func migrate0010(tx *gorm.DB, d Dialect) error {
 			"title, body, board_id UNINDEXED, created_at UNINDEXED, tokenize = 'ascii')").Error; err != nil {
 			return fmt.Errorf("question_search: %w", err)
 		}
-		// The step runs in one transaction: the table is empty here.
+		// Emptied first: a step run again (its record deleted by hand)
+		// rebuilds the index rather than failing on rows it holds.
+		if err := tx.Exec("DELETE FROM question_search").Error; err != nil {
+			return fmt.Errorf("question_search: %w", err)
+		}
 		type row struct {
 			ID        uint64
 			BoardID   uint64
