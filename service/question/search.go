@@ -68,8 +68,8 @@ func contains(list []string, s string) bool {
 // their title or body, in one board (boardKey) or in all, the most
 // relevant first, then the newest. Chinese words of two characters or
 // more match anywhere in the text; words of Latin letters or of digits
-// match whole ("CET4" finds "cet4" and "CET-4" does not, "Pyth" does not
-// find "Python"); punctuation separates words.
+// match whole ("CET4" finds "cet4" but not "CET-4"; "Pyth" does not find
+// "Python"); punctuation separates words.
 func (s *Service) Search(ctx context.Context, viewer model.User, boardKey, query string, page int) ([]Summary, error) {
 	pieces, err := parseQuery(query)
 	if err != nil {
