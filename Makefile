@@ -79,7 +79,8 @@ FUZZTIME ?= 60s
 FUZZ_TARGETS := \
 	./handler/:FuzzCallback ./handler/:FuzzParseCallbackQuery ./handler/:FuzzTextReplyXML \
 	./service/menu/:FuzzParse ./service/account/:FuzzParseImport ./service/stats/:FuzzParsePeriod \
-	./service/question/:FuzzWordsMatch ./service/station/:FuzzParseCalendar ./service/station/:FuzzCalendarDeadline
+	./service/question/:FuzzWordsMatch ./service/station/:FuzzParseCalendar ./service/station/:FuzzCalendarDeadline \
+	./service/question/:FuzzParseSearchQuery ./model/:FuzzSearchPhrase
 
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \

@@ -353,6 +353,8 @@ func TestAPIQuestionFlow(t *testing.T) {
 			t.Fatalf("search in another board %+v", qs)
 		}
 		wantAPIError(t, peerC.api(http.MethodGet, "/api/v1/questions/search?q=", nil), http.StatusBadRequest, "empty_query", "q")
+		wantAPIError(t, peerC.api(http.MethodGet, "/api/v1/questions/search?q="+url.QueryEscape("图 书"), nil),
+			http.StatusBadRequest, "query_too_short", "q")
 		wantAPIError(t, peerC.api(http.MethodGet, "/api/v1/questions/search?q="+url.QueryEscape(strings.Repeat("图", 101)), nil),
 			http.StatusBadRequest, "query_too_long", "q")
 	})

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 
 	"github.com/glebarez/sqlite"
@@ -31,7 +32,8 @@ const (
 type DB struct {
 	gorm    *gorm.DB
 	dialect Dialect
-	rep     *reports // the handle for heavy reads (reports.go)
+	rep     *reports     // the handle for heavy reads (reports.go)
+	engine  atomic.Int32 // searchEngine, found on first use (search.go)
 }
 
 type txKey struct{}

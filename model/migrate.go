@@ -30,6 +30,7 @@ var migrations = []migration{
 	{9, "questions: time a question held for review was rejected", migrate0009},
 	{10, "statistics roll-ups and the indexes their builder reads", migrate0010},
 	{11, "report_heartbeats: how fresh a read replica is", migrate0011},
+	{12, "question_search: full-text index (Mroonga on MariaDB, FTS5 on SQLite)", migrate0012},
 }
 
 // schemaMigration records an applied step.

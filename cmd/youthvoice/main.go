@@ -6,6 +6,7 @@
 //	youthvoice account import FILE.csv   import accounts from the old platform
 //	youthvoice campus import FILE.csv    add or update universities by code
 //	youthvoice stats-rebuild             recompute the statistics roll-ups
+//	youthvoice search rebuild            rebuild the question search index
 //	youthvoice version      print the version
 //
 // Every subcommand accepts --config FILE; YV_* environment variables
@@ -48,6 +49,7 @@ const usage = `用法: youthvoice [--config FILE] <命令>
   admin create ACCOUNT      创建首个省级管理员（密码取自环境变量 YV_ADMIN_PASSWORD）
   campus import FILE.csv    按学校标识码更新或新增高校（格式同教育部名单）
   stats-rebuild  从业务数据重算考核统计汇总表（直接向数据库批量导入数据后执行）
+  search rebuild            按问题表重建搜索索引（直接向数据库导入问题或恢复备份后运行）
   version      显示版本
 
 配置: 可选的 YAML 配置文件（见 config/config.example.yaml），YV_* 环境变量优先。
@@ -107,6 +109,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return errors.New("用法: YV_ADMIN_PASSWORD=… youthvoice admin create ACCOUNT")
 		}
 		return adminCreate(ctx, *configFile, getenv, rest[1], stdout, stderr)
+	case "search":
+		if len(rest) != 1 || rest[0] != "rebuild" {
+			return errors.New("用法: youthvoice search rebuild")
+		}
+		return searchRebuild(ctx, *configFile, getenv, stdout, stderr)
 	case "account", "campus":
 		if len(rest) != 2 || rest[0] != "import" {
 			return fmt.Errorf("用法: youthvoice %s import FILE.csv", cmd)

@@ -2,8 +2,6 @@ package question
 
 import (
 	"context"
-	"strings"
-	"unicode/utf8"
 
 	"gorm.io/gorm"
 
@@ -113,87 +111,6 @@ func (s *Service) List(ctx context.Context, viewer model.User, boardKey string, 
 	}
 	out, err := s.summarize(ctx, viewer, qs)
 	return b, out, service.Wrap("读取版区问题", err)
-}
-
-// MaxSearchWords bounds a search query.
-const MaxSearchWords = 5
-
-// Search finds published questions whose title or body contain every word
-// of query, in one board (boardKey) or across all. MySQL 8 uses the
-// FULLTEXT ngram index; MariaDB (no ngram parser) and SQLite use LIKE.
-func (s *Service) Search(ctx context.Context, viewer model.User, boardKey, query string, page int) ([]Summary, error) {
-	words := strings.Fields(service.CleanText(query))
-	if len(words) == 0 {
-		return nil, service.Invalid("empty_query", "请输入要搜索的词", map[string]string{"q": "请输入要搜索的词"})
-	}
-	if len(words) > MaxSearchWords {
-		words = words[:MaxSearchWords]
-	}
-	for i, w := range words {
-		if utf8.RuneCountInString(w) > 20 {
-			words[i] = string([]rune(w)[:20])
-		}
-	}
-	q := s.db.Conn(ctx).Where("status IN ?", publicStatuses)
-	if boardKey != "" {
-		b, err := s.boardByKey(ctx, boardKey)
-		if err != nil {
-			return nil, err
-		}
-		q = q.Where("board_id = ?", b.ID)
-	}
-	if s.ngram(ctx) && allNgramSized(words) {
-		terms := make([]string, len(words))
-		for i, w := range words {
-			terms[i] = `+"` + strings.NewReplacer(`"`, ``, `\`, ``).Replace(w) + `"`
-		}
-		q = q.Where("MATCH(title, body) AGAINST(? IN BOOLEAN MODE)", strings.Join(terms, " "))
-	} else {
-		for _, w := range words {
-			like := "%" + escapeLike(w) + "%"
-			q = q.Where("(title LIKE ? ESCAPE '!' OR body LIKE ? ESCAPE '!')", like, like)
-		}
-	}
-	var qs []model.Question
-	if err := q.Order("created_at DESC").Order("id DESC").Offset(offset(page)).Limit(PageSize).Find(&qs).Error; err != nil {
-		return nil, service.Wrap("搜索", err)
-	}
-	out, err := s.summarize(ctx, viewer, qs)
-	return out, service.Wrap("搜索", err)
-}
-
-// allNgramSized: the ngram parser (token size 2) cannot find 1-character
-// words, so those searches use LIKE.
-func allNgramSized(words []string) bool {
-	for _, w := range words {
-		if utf8.RuneCountInString(w) < 2 {
-			return false
-		}
-	}
-	return true
-}
-
-// escapeLike escapes LIKE wildcards with '!' (a backslash would itself
-// need escaping in MySQL string literals).
-func escapeLike(s string) string {
-	return strings.NewReplacer(`!`, `!!`, `%`, `!%`, `_`, `!_`).Replace(s)
-}
-
-// ngram reports whether the database is MySQL with the ngram FULLTEXT
-// index (MySQL 8, not MariaDB); checked once per database.
-func (s *Service) ngram(ctx context.Context) bool {
-	if s.db.Dialect() != model.MySQL {
-		return false
-	}
-	s.ngramOnce.Do(func() {
-		var version string
-		if err := s.db.Conn(context.WithoutCancel(ctx)).Raw("SELECT VERSION()").Scan(&version).Error; err != nil {
-			s.log.WarnContext(ctx, "reading the database version failed; search uses LIKE", "err", err)
-			return
-		}
-		s.ngramYes = !strings.Contains(strings.ToLower(version), "mariadb")
-	})
-	return s.ngramYes
 }
 
 // UniversityCount is how many questions of one university are overdue.

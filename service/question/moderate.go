@@ -137,7 +137,13 @@ func (s *Service) Hide(ctx context.Context, admin model.User, kind string, id ui
 				}
 			}
 		}
-		return s.alertModerated(ctx, t, result, reason)
+		if err := s.alertModerated(ctx, t, result, reason); err != nil {
+			return err
+		}
+		if t.a == nil {
+			return s.unindex(ctx, t.q.ID)
+		}
+		return nil
 	}))
 }
 
@@ -212,7 +218,13 @@ func (s *Service) Reopen(ctx context.Context, admin model.User, kind string, id 
 				}
 			}
 		}
-		return s.alertModerated(ctx, t, "已恢复显示", "管理员已恢复")
+		if err := s.alertModerated(ctx, t, "已恢复显示", "管理员已恢复"); err != nil {
+			return err
+		}
+		if t.a == nil {
+			return s.index(ctx, t.q)
+		}
+		return nil
 	}))
 }
 
@@ -284,7 +296,13 @@ func (s *Service) Approve(ctx context.Context, admin model.User, kind string, id
 				return err
 			}
 		}
-		return s.alertModerated(ctx, t, "审核通过", "内容已发布")
+		if err := s.alertModerated(ctx, t, "审核通过", "内容已发布"); err != nil {
+			return err
+		}
+		if t.a == nil {
+			return s.index(ctx, t.q)
+		}
+		return nil
 	}))
 }
 

@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -42,9 +41,7 @@ type Service struct {
 	notify *notify.Notifier
 	words  *Words
 	log    *slog.Logger
-
-	ngramOnce sync.Once
-	ngramYes  bool
+	search searchCache
 }
 
 // New builds the service. All dependencies are required; words may be
@@ -130,10 +127,13 @@ func (s *Service) Ask(ctx context.Context, u model.User, in AskInput) (model.Que
 		if err := s.db.Conn(ctx).Create(&q).Error; err != nil {
 			return err
 		}
-		if q.Status == model.QuestionOpen {
-			return s.alertNewQuestion(ctx, q, board)
+		if q.Status != model.QuestionOpen {
+			return nil // not searchable until approved
 		}
-		return nil
+		if err := s.alertNewQuestion(ctx, q, board); err != nil {
+			return err
+		}
+		return s.index(ctx, q)
 	})
 	if err != nil {
 		return model.Question{}, service.Wrap("提问", err)

@@ -1101,16 +1101,14 @@ func TestSearch(t *testing.T) {
 			{"words are ANDed", "", "奖学金 励志", []uint64{inspire.ID}},
 			{"words are ANDed across title and body", "", "关于  条件", []uint64{inspire.ID}},
 			{"no common match", "", "奖学金 宿舍", nil},
-			{"% is literal", "", "50%", []uint64{percent.ID}},
-			{"lone % is literal", "", "%", []uint64{percent.ID}},
-			{"_ is literal", "", "第_章", []uint64{percent.ID}},
-			{"lone _ is literal", "", "_", []uint64{percent.ID}},
-			{"backslash is literal", "", `\`, nil},
-			{"! is literal", "", "知!", []uint64{bang.ID}},
-			{"! before % is literal", "", "!%", nil},
-			{"! before _ is literal", "", "!_", nil},
+			// Full-text search (issue 19): punctuation is not searched
+			// but separates words, numbers match whole, and a character
+			// alone is not searched (LIKE matched all of these literally).
+			{"a number matches whole, % is not searched", "", "50%", []uint64{percent.ID}},
+			{"punctuation separates words", "", "看不懂!!打折", []uint64{wild.ID, percent.ID}},
+			{"a character alone beside a word is ignored", "", "调 宿舍", []uint64{dorm.ID}},
 			{"plain text still matches both", "", "看不懂", []uint64{wild.ID, percent.ID}},
-			{"single character", "", "调", []uint64{dorm.ID}},
+			{"a word before punctuation", "", "通知", []uint64{bang.ID}},
 			{"other board", "province-1", "宿舍", nil},
 		}
 		for _, tc := range cases {
@@ -1129,6 +1127,13 @@ func TestSearch(t *testing.T) {
 		for _, q := range []string{"", "   ", "\n\t"} {
 			_, err := f.svc.Search(ctx, f.studentA, "", q, 1)
 			wantErr(t, fmt.Sprintf("query %q", q), err, service.ErrInvalid)
+		}
+		for _, q := range []string{"调", "知!", "第_章", "%", "_", `\`, "!%", "a", "4", "C++"} {
+			_, err := f.svc.Search(ctx, f.studentA, "", q, 1)
+			wantErr(t, fmt.Sprintf("query %q", q), err, service.ErrInvalid)
+			if code(err) != "query_too_short" || !strings.Contains(err.Error(), "至少两个字") {
+				t.Fatalf("query %q: %v, want query_too_short saying 至少两个字", q, err)
+			}
 		}
 		_, err := f.svc.Search(ctx, f.studentA, "province-99", "奖学金", 1)
 		wantErr(t, "unknown board", err, service.ErrNotFound)
