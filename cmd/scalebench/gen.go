@@ -392,14 +392,19 @@ func (g *generator) genQuestions(s sink) (int, error) {
 			}
 			return question.AnswerWithin + time.Duration(1+rng.IntN(6*86400))*time.Second
 		}
-		// timers sets what the sweeps would have set by moment end for a
-		// question unanswered until then.
+		// timers sets what the sweeps (every 30 s) would have set by moment
+		// end for a question unanswered until then. At the reference time
+		// a sweep has just run: nothing is left due for the next one.
 		timers := func(end time.Time) {
-			if !end.Before(remindAt.Add(30 * time.Second)) {
-				reminded = remindAt.Add(jitter(rng))
+			slack := 30 * time.Second
+			if end.Equal(now) {
+				slack = 0
 			}
-			if !end.Before(due.Add(30 * time.Second)) {
-				overdue = due.Add(jitter(rng))
+			if !end.Before(remindAt.Add(slack)) {
+				reminded = remindAt.Add(min(jitter(rng), end.Sub(remindAt)))
+			}
+			if !end.Before(due.Add(slack)) {
+				overdue = due.Add(min(jitter(rng), end.Sub(due)))
 			}
 		}
 		answerBy := func(end time.Time) bool {

@@ -154,10 +154,10 @@ func load(ctx context.Context, o options) error {
 	fmt.Print(formatLoad(results))
 
 	// The statistics roll-ups, when this binary's youthvoice has them.
-	if err := statsRebuild(ctx, o); err != nil {
-		return err
+	if o.noRebuild {
+		return nil
 	}
-	return nil
+	return statsRebuild(ctx, o)
 }
 
 func since(t time.Time) string { return time.Since(t).Round(100 * time.Millisecond).String() }

@@ -43,6 +43,7 @@ type options struct {
 	root       string
 	dir        string
 	noSettings bool
+	noRebuild  bool // tests: no youthvoice build for stats-rebuild
 
 	tries        int
 	statsTimeout time.Duration

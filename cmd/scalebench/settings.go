@@ -106,7 +106,12 @@ func applySettings(ctx context.Context, db *sql.DB, root string, skip bool) erro
 	if err != nil {
 		return fmt.Errorf("reading %s: %w", settingsFile, err)
 	}
-	for _, s := range parseCnf(string(raw)) {
+	return applyCnf(ctx, db, string(raw))
+}
+
+// applyCnf is applySettings for the text of an option file.
+func applyCnf(ctx context.Context, db *sql.DB, raw string) error {
+	for _, s := range parseCnf(raw) {
 		want := sizeValue(s.value)
 		var cur string
 		if err := db.QueryRowContext(ctx, "SELECT @@GLOBAL."+s.name).Scan(&cur); err != nil {
@@ -129,6 +134,12 @@ func applySettings(ctx context.Context, db *sql.DB, root string, skip bool) erro
 
 func normalize(v string) string {
 	v = strings.ToUpper(strings.TrimSpace(v))
+	switch v {
+	case "ON", "TRUE":
+		v = "1"
+	case "OFF", "FALSE":
+		v = "0"
+	}
 	if f, err := strconv.ParseFloat(v, 64); err == nil {
 		return strconv.FormatFloat(f, 'f', -1, 64)
 	}
