@@ -27,12 +27,13 @@ import (
 // benchPassword (one bcrypt hash, computed once).
 const (
 	benchPassword   = "scale-bench-2025"
-	provinceAccount = "scale_province"
+	provinceAccount = "scaleprovince"
 )
 
-func uniAdminAccount(code string) string       { return "uadm_" + code }
-func cadreAccount(code string, i int) string   { return fmt.Sprintf("cadre_%s_%02d", code, i) }
-func stationAccount(code string, i int) string { return fmt.Sprintf("station_%s_%d", code, i) }
+// Account names are what sign-in accepts: 6–32 letters and digits.
+func uniAdminAccount(code string) string       { return "uadm" + code }
+func cadreAccount(code string, i int) string   { return fmt.Sprintf("cadre%sc%02d", code, i) }
+func stationAccount(code string, i int) string { return fmt.Sprintf("station%sm%d", code, i) }
 func studentAccount(id uint64) string          { return fmt.Sprintf("s%08d", id) }
 func openID(id uint64) string                  { return fmt.Sprintf("oSCL%024d", id) }
 func unboundOpenID(i int) string               { return fmt.Sprintf("oSCLx%023d", i) }

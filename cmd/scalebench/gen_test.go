@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -147,7 +148,11 @@ func TestGeneratorVolumesAndShapes(t *testing.T) {
 		t.Fatalf("bookings %d of %d", len(bs), v.Bookings)
 	}
 	students, bound := 0, 0
+	signIn := regexp.MustCompile(`^[A-Za-z0-9]{6,32}$`) // service/account's credentialRE
 	for _, u := range s.tables["users"] {
+		if !signIn.MatchString(*u["account"]) || *u["account_key"] != strings.ToLower(*u["account"]) {
+			t.Fatalf("account %q (key %q) cannot sign in", *u["account"], *u["account_key"])
+		}
 		if *u["role"] == model.RoleStudent {
 			students++
 			if u["openid"] != nil {
