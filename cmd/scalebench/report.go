@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"runtime"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -77,7 +78,11 @@ func (r *report) format() string {
 	}
 	fmt.Fprintf(&b, "rows:     %s\n", strings.Join(counts, ", "))
 	fmt.Fprintf(&b, "subject:  %s\n", r.subject)
-	fmt.Fprintf(&b, "load avg: %s before, %s after (1, 5, 15 min; the machine is shared)\n\n", r.loadBefore, r.loadAfter)
+	fmt.Fprintf(&b, "load avg: %s before, %s after (1, 5, 15 min; the machine is shared)\n", r.loadBefore, r.loadAfter)
+	if busy(r.loadBefore) || busy(r.loadAfter) {
+		fmt.Fprintf(&b, "WARNING:  the machine was busy with other work (load average above twice its %d CPUs): the figures below are pessimistic\n", runtime.NumCPU())
+	}
+	b.WriteString("\n")
 
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "#\twhat\tfigure\ttarget\tmet")
@@ -102,6 +107,15 @@ func (r *report) format() string {
 		}
 	}
 	return b.String()
+}
+
+// busy: a 1-minute load average above twice the CPUs.
+func busy(loadavg string) bool {
+	var one float64
+	if _, err := fmt.Sscan(loadavg, &one); err != nil {
+		return false
+	}
+	return one > 2*float64(runtime.NumCPU())
 }
 
 // fmtDur rounds a duration for the table: 3 significant figures.

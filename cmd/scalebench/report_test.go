@@ -111,3 +111,12 @@ func readRepoFile(rel string) (string, error) {
 	b, err := os.ReadFile(filepath.Join("..", "..", rel))
 	return string(b), err
 }
+
+func TestQuickRangesIncludeTheYear(t *testing.T) {
+	now := time.Date(2026, 3, 15, 4, 0, 0, 0, time.UTC)
+	q := quickRanges(now)
+	last := q[len(q)-1]
+	if len(q) < 6 || q[0].Label != "近7天" || last.Label != "近一年" || periodDays(last.From, last.To) != 366 || last.To != "2026-03-15" {
+		t.Fatalf("quick ranges %+v", q)
+	}
+}

@@ -144,11 +144,7 @@ func measure(ctx context.Context, o options) error {
 
 	// 1. Statistics: every period the page offers, then a custom range and
 	// a university admin's own year.
-	quick, err := m.quickRanges(ctx, sess[provinceAccount])
-	if err != nil {
-		return err
-	}
-	for _, q := range quick {
+	for _, q := range quickRanges(time.Now()) {
 		days := periodDays(q.From, q.To)
 		t := target{200 * time.Millisecond, "median"}
 		if days > 31 {
@@ -190,7 +186,7 @@ func measure(ctx context.Context, o options) error {
 	if errs := server.LogLines("ERROR"); len(errs) > 0 {
 		var lines []string
 		for _, l := range errs {
-			lines = append(lines, l.String())
+			lines = append(lines, strings.Join(strings.Fields(l.String()), " "))
 		}
 		rep.serverErrors = benchproc.CountLines(lines)
 	}
@@ -255,29 +251,17 @@ func (m *meter) get(ctx context.Context, path, cookie string, timeout time.Durat
 	return took, body, err
 }
 
-func (m *meter) quickRanges(ctx context.Context, cookie string) ([]stats.QuickRange, error) {
-	// The default period (the last 30 days) carries the page's quick ranges.
-	logf("statistics: the page's quick ranges (one request, the default 30 days)")
-	_, body, err := m.get(ctx, "/api/v1/admin/stats?from=2000-01-01&to=2000-01-01", cookie, m.o.statsTimeout)
-	if err != nil {
-		return nil, fmt.Errorf("GET /api/v1/admin/stats: %w", err)
-	}
-	var r struct {
-		Data struct {
-			Quick []stats.QuickRange `json:"quick_ranges"`
-		} `json:"data"`
-	}
-	if err := json.Unmarshal(body, &r); err != nil {
-		return nil, err
-	}
-	quick := r.Data.Quick
+// quickRanges are the periods the statistics page offers (the project's
+// own stats.QuickRanges), with 近一年 (366 days ending today) added if the
+// page does not offer it yet.
+func quickRanges(now time.Time) []stats.QuickRange {
+	quick := stats.QuickRanges(now)
 	if !slices.ContainsFunc(quick, func(q stats.QuickRange) bool { return q.Label == "近一年" }) {
-		// Being added (issue 19): 366 days ending today.
-		today := time.Now().In(clock.Beijing)
+		today := now.In(clock.Beijing)
 		quick = append(quick, stats.QuickRange{Label: "近一年", From: today.AddDate(0, 0, -365).Format(stats.DateLayout),
 			To: today.Format(stats.DateLayout)})
 	}
-	return quick, nil
+	return quick
 }
 
 func periodDays(from, to string) int {
@@ -299,6 +283,7 @@ func (m *meter) stats(ctx context.Context, what, cookie, from, to string, t targ
 	cold, _, err := m.get(ctx, path, cookie, m.o.statsTimeout)
 	if err != nil {
 		r.figure = fmt.Sprintf("failed after %s: %s", fmtDur(cold), shortErr(err))
+		r.setMet(false)
 		if k := m.killLeftovers(ctx); k > 0 {
 			r.how += fmt.Sprintf("; %d statement(s) left running were killed", k)
 		}
@@ -317,6 +302,7 @@ func (m *meter) stats(ctx context.Context, what, cookie, from, to string, t targ
 		d, _, err := m.get(ctx, path, cookie, m.o.statsTimeout)
 		if err != nil {
 			r.figure = fmt.Sprintf("cold %s; then failed: %s", fmtDur(cold), shortErr(err))
+			r.setMet(false)
 			m.killLeftovers(ctx)
 			m.rep.add(r)
 			return
@@ -343,6 +329,7 @@ func (m *meter) rate(ctx context.Context, what, path, cookie string, rate int, t
 		d, _, err := m.get(ctx, path, cookie, 30*time.Second)
 		if err != nil {
 			r.figure, r.how = "failed: "+shortErr(err), "GET "+path
+			r.setMet(false)
 			m.killLeftovers(ctx)
 			m.rep.add(r)
 			return
@@ -461,6 +448,7 @@ func (m *meter) timed(ctx context.Context, what string, t target, how string, fn
 		cancel()
 		if err != nil {
 			r.figure = "failed: " + shortErr(err)
+			r.setMet(false)
 			m.rep.add(r)
 			return
 		}
