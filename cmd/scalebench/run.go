@@ -620,8 +620,11 @@ func memTotal() string {
 
 func shortErr(err error) string {
 	s := err.Error()
-	if errors.Is(err, context.DeadlineExceeded) {
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
 		s = "timed out"
+	case errors.Is(err, io.EOF), strings.HasSuffix(s, ": EOF"):
+		s = "the server closed the connection (its write timeout)"
 	}
 	if len(s) > 160 {
 		s = s[:160] + "…"
