@@ -95,7 +95,7 @@ func load(ctx context.Context, o options) error {
 	if _, err := admin.ExecContext(ctx, "CREATE DATABASE `"+name+"` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"); err != nil {
 		return fmt.Errorf("creating %s: %w", name, err)
 	}
-	if err := applySettings(ctx, admin, o.root, o.noSettings); err != nil {
+	if _, err := applySettings(ctx, admin, o.root, o.noSettings); err != nil {
 		return err
 	}
 

@@ -27,6 +27,7 @@ type tableCount struct {
 type report struct {
 	machine      string
 	settings     []setting
+	applied      []string // SET GLOBAL before measuring
 	counts       []tableCount
 	subject      string
 	loadBefore   string
@@ -72,6 +73,12 @@ func (r *report) format() string {
 		set = append(set, s.name+"="+human(s.name, s.value))
 	}
 	fmt.Fprintf(&b, "mariadb:  %s\n", strings.Join(set, ", "))
+	switch {
+	case len(r.applied) == 0:
+		fmt.Fprintf(&b, "set:      nothing: the dynamic settings were already as in %s\n", settingsFile)
+	default:
+		fmt.Fprintf(&b, "set:      SET GLOBAL %s (as in %s)\n", strings.Join(r.applied, ", "), settingsFile)
+	}
 	var counts []string
 	for _, c := range r.counts {
 		counts = append(counts, fmt.Sprintf("%s %s", c.table, thousands(c.rows)))

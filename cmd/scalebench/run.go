@@ -61,10 +61,10 @@ func measure(ctx context.Context, o options) error {
 		return err
 	}
 	defer admin.Close()
-	if err := applySettings(ctx, admin, o.root, o.noSettings); err != nil {
+	var rep report
+	if rep.applied, err = applySettings(ctx, admin, o.root, o.noSettings); err != nil {
 		return err
 	}
-	var rep report
 	rep.loadBefore = loadAvg()
 	rep.machine = benchproc.Machine() + ", " + memTotal()
 	rep.settings = serverSettings(ctx, admin)

@@ -97,20 +97,21 @@ func sizeValue(v string) string {
 
 // applySettings SETs GLOBAL the dynamic settings of deploy/mariadb.cnf
 // that differ from the server's, and prints what it changed.
-func applySettings(ctx context.Context, db *sql.DB, root string, skip bool) error {
+func applySettings(ctx context.Context, db *sql.DB, root string, skip bool) ([]string, error) {
 	if skip {
 		logf("settings: -no-settings, the server's settings are measured as they are")
-		return nil
+		return []string{"none (-no-settings)"}, nil
 	}
 	raw, err := os.ReadFile(filepath.Join(root, settingsFile))
 	if err != nil {
-		return fmt.Errorf("reading %s: %w", settingsFile, err)
+		return nil, fmt.Errorf("reading %s: %w", settingsFile, err)
 	}
 	return applyCnf(ctx, db, string(raw))
 }
 
 // applyCnf is applySettings for the text of an option file.
-func applyCnf(ctx context.Context, db *sql.DB, raw string) error {
+func applyCnf(ctx context.Context, db *sql.DB, raw string) ([]string, error) {
+	var changed []string
 	for _, s := range parseCnf(raw) {
 		want := sizeValue(s.value)
 		var cur string
@@ -125,11 +126,12 @@ func applyCnf(ctx context.Context, db *sql.DB, raw string) error {
 			continue
 		}
 		if _, err := db.ExecContext(ctx, "SET GLOBAL "+s.name+" = "+sqlValue(want)); err != nil {
-			return fmt.Errorf("SET GLOBAL %s = %s: %w", s.name, want, err)
+			return changed, fmt.Errorf("SET GLOBAL %s = %s: %w", s.name, want, err)
 		}
 		logf("settings: SET GLOBAL %s = %s (was %s), as in %s", s.name, s.value, cur, settingsFile)
+		changed = append(changed, fmt.Sprintf("%s %s → %s", s.name, human(s.name, cur), s.value))
 	}
-	return nil
+	return changed, nil
 }
 
 func normalize(v string) string {
