@@ -15,7 +15,7 @@ func TestReportFormat(t *testing.T) {
 		counts:     []tableCount{{"questions", 1000000}, {"answers", 1600000}},
 		subject:    "largest board u-1 (一所大学, 34,000 questions)",
 		loadBefore: "0.50 0.40 0.30", loadAfter: "1.50 1.00 0.50",
-		applied:    []string{"innodb_buffer_pool_size 128M → 4G"},
+		applied: []string{"innodb_buffer_pool_size 128M → 4G"},
 	}
 	met := result{what: "stats, province, 近7天 (7 days)", figure: "median 120 ms", target: "< 200 ms (median)", how: "API"}
 	met.setMet(true)
