@@ -16,6 +16,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -337,14 +338,17 @@ func (m *meter) rate(ctx context.Context, what, path, cookie string, rate int, t
 		probes = append(probes, d)
 	}
 	slices.Sort(probes)
-	if probes[1] > 10*t.limit {
+	// A request that alone takes d needs about rate×d seconds of the
+	// machine every second: past twice its CPUs the run could only pile up
+	// requests (and stall everyone else on a shared machine).
+	if demand := probes[1].Seconds() * float64(rate); probes[1] > 10*t.limit || demand > 2*float64(runtime.NumCPU()) {
 		r.figure = fmt.Sprintf("one request %s (median of 3)", fmtDur(probes[1]))
-		r.how = "GET " + path + "; open loop skipped: a single request is over 10× the target"
+		r.how = fmt.Sprintf("GET %s; open loop skipped: at %d req/s that is %.0f s of work a second on %d CPUs", path, rate, demand, runtime.NumCPU())
 		r.setMet(false)
 		m.rep.add(r)
 		return
 	}
-	res := openloop.Run(ctx, openloop.Options{Rate: rate, Duration: m.o.rateDuration, Workers: m.o.workers},
+	res := openloop.Run(ctx, openloop.Options{Rate: rate, Duration: m.o.rateDuration, Workers: m.o.workers, Grace: 10 * time.Second},
 		func(ctx context.Context, _ int, _ *rand.Rand) (*http.Request, openloop.Check, error) {
 			req, err := http.NewRequestWithContext(ctx, http.MethodGet, m.base+path, nil)
 			if err == nil {
@@ -356,7 +360,7 @@ func (m *meter) rate(ctx context.Context, what, path, cookie string, rate int, t
 	r.figure = fmt.Sprintf("p99 %s (p50 %s, max %s)", fmtDur(res.Percentile(99)), fmtDur(res.Percentile(50)), fmtDur(res.Max()))
 	r.how = fmt.Sprintf("GET %s; %d sent in %s, %.0f done/s", path, res.Sent, m.o.rateDuration, float64(done)/res.Elapsed.Seconds())
 	if f := res.Failed(); f > 0 {
-		r.how += fmt.Sprintf(", %d failed (%s)", f, res.FirstErr)
+		r.how += fmt.Sprintf(", %d failed or not sent within 10 s after the run (%s)", f, res.FirstErr)
 	}
 	r.setMet(res.Failed() == 0 && res.Sent == int(float64(rate)*m.o.rateDuration.Seconds()) && res.Percentile(99) < t.limit)
 	if k := m.killLeftovers(ctx); k > 0 {

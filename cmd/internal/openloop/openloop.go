@@ -22,12 +22,15 @@ import (
 )
 
 // Options of a run. Workers bounds the requests in flight (and the
-// connections); Timeout bounds one request (5 s when 0).
+// connections); Timeout bounds one request (5 s when 0); Grace bounds the
+// whole run to Duration+Grace (0: no bound beyond the count): requests
+// still queued then are not sent and count as Unsent.
 type Options struct {
 	Rate     int
 	Duration time.Duration
 	Workers  int
 	Timeout  time.Duration
+	Grace    time.Duration
 }
 
 // Check judges a 2xx response; a non-nil error counts it as bad.
@@ -44,6 +47,7 @@ type Result struct {
 	Non2xx    int
 	Bad       int // 2xx that failed the check
 	Errors    int // transport errors and timeouts
+	Unsent    int // still queued when the run's time was up (Grace)
 	Elapsed   time.Duration
 	Latencies []time.Duration // of every completed request, sorted
 	FirstErr  string
@@ -70,7 +74,7 @@ func (r Result) Max() time.Duration {
 }
 
 // Failed is how many requests did not succeed.
-func (r Result) Failed() int { return r.Non2xx + r.Bad + r.Errors }
+func (r Result) Failed() int { return r.Non2xx + r.Bad + r.Errors + r.Unsent }
 
 // Run sends o.Rate requests per second for o.Duration, built by next, and
 // stops by itself: at most Rate×Duration requests, and none after ctx is
@@ -97,6 +101,10 @@ func Run(ctx context.Context, o Options, next Next) Result {
 	total := int(float64(o.Rate) * o.Duration.Seconds())
 	interval := time.Second / time.Duration(max(o.Rate, 1))
 	start := time.Now().Add(20 * time.Millisecond)
+	var stopAt time.Time // zero: no bound
+	if o.Grace > 0 {
+		stopAt = start.Add(o.Duration + o.Grace)
+	}
 
 	due := make(chan int, total)
 	dispatched := 0 // read after the workers are done (due is closed first)
@@ -117,9 +125,9 @@ func Run(ctx context.Context, o Options, next Next) Result {
 	}()
 
 	type workerResult struct {
-		lat                     []time.Duration
-		ok, non2xx, bad, errors int
-		firstErr                string
+		lat                             []time.Duration
+		ok, non2xx, bad, errors, unsent int
+		firstErr                        string
 	}
 	results := make([]workerResult, o.Workers)
 	var wg sync.WaitGroup
@@ -135,6 +143,10 @@ func Run(ctx context.Context, o Options, next Next) Result {
 			}
 			for i := range due {
 				at := start.Add(time.Duration(i) * interval)
+				if !stopAt.IsZero() && time.Now().After(stopAt) {
+					res.unsent++
+					continue
+				}
 				req, check, err := next(ctx, i, rng)
 				if err != nil {
 					res.errors++
@@ -181,6 +193,7 @@ func Run(ctx context.Context, o Options, next Next) Result {
 		out.Non2xx += r.non2xx
 		out.Bad += r.bad
 		out.Errors += r.errors
+		out.Unsent += r.unsent
 		if out.FirstErr == "" {
 			out.FirstErr = r.firstErr
 		}
