@@ -337,7 +337,7 @@ func (g *generator) stationAdmins(s sink) (int, error) {
 	for i := range g.unis {
 		for m, uid := range g.team[i] {
 			id++
-			cat, pos, duty := model.CategoryAdmin, "值班干事", 0b0101010<<0
+			cat, pos, duty := model.CategoryAdmin, "值班干事", 0b0101010 // Mon, Wed, Fri
 			if m == 0 {
 				cat, pos, duty = model.CategoryLead, "站长", 0b0111110
 			} else if m%2 == 0 {

@@ -339,9 +339,9 @@ func (m *meter) rate(ctx context.Context, what, path, cookie string, rate int, t
 	}
 	slices.Sort(probes)
 	// A request that alone takes d needs about rate×d seconds of the
-	// machine every second: past twice its CPUs the run could only pile up
+	// machine every second: past four times its CPUs the run could only pile up
 	// requests (and stall everyone else on a shared machine).
-	if demand := probes[1].Seconds() * float64(rate); probes[1] > 10*t.limit || demand > 2*float64(runtime.NumCPU()) {
+	if demand := probes[1].Seconds() * float64(rate); probes[1] > 10*t.limit || demand > 4*float64(runtime.NumCPU()) {
 		r.figure = fmt.Sprintf("one request %s (median of 3)", fmtDur(probes[1]))
 		r.how = fmt.Sprintf("GET %s; open loop skipped: at %d req/s that is %.0f s of work a second on %d CPUs", path, rate, demand, runtime.NumCPU())
 		r.setMet(false)
