@@ -122,3 +122,26 @@ func TestQuickRangesIncludeTheYear(t *testing.T) {
 		t.Fatalf("quick ranges %+v", q)
 	}
 }
+
+// A row's fields come back from LOAD DATA's format as they went in.
+func TestTSVRoundTrip(t *testing.T) {
+	var r row
+	r.begin()
+	at := time.Date(2026, 3, 1, 8, 0, 5, 0, time.FixedZone("CST", 8*3600))
+	r.str("a\tb\nc\\d").null().int(-5).uint(7).bool(true).bool(false).time(at).timeOrNull(time.Time{}).uintOrNull(0)
+	r.end()
+	line := strings.TrimSuffix(string(r.buf), "\n")
+	if strings.Count(string(r.buf), "\n") != 1 {
+		t.Fatalf("one row is one line: %q", r.buf)
+	}
+	f := parseTSVLine(line)
+	want := []string{"a\tb\nc\\d", "", "-5", "7", "1", "0", "2026-03-01 00:00:05", "", ""}
+	for i, w := range want {
+		switch {
+		case w == "" && f[i] != nil:
+			t.Errorf("field %d = %q, want NULL", i, *f[i])
+		case w != "" && (f[i] == nil || *f[i] != w):
+			t.Errorf("field %d = %v, want %q", i, f[i], w)
+		}
+	}
+}

@@ -108,8 +108,12 @@ func parseTSVLine(line string) []*string {
 			out = append(out, nil)
 			continue
 		}
-		v := strings.NewReplacer(`\t`, "\t", `\n`, "\n", `\\`, `\`, `\0`, "\x00").Replace(f)
-		out = append(out, &v)
+		if strings.Contains(f, `\`) {
+			f = unescapeTSV.Replace(f)
+		}
+		out = append(out, &f)
 	}
 	return out
 }
+
+var unescapeTSV = strings.NewReplacer(`\t`, "\t", `\n`, "\n", `\\`, `\`, `\0`, "\x00")
