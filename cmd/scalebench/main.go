@@ -55,6 +55,7 @@ type options struct {
 	rssDuration  time.Duration
 	strict       bool
 	verbose      bool
+	only         string
 }
 
 const defaultDSN = "root@tcp(127.0.0.1:3306)/yv_scale?parseTime=true"
@@ -79,6 +80,7 @@ func main() {
 	flag.IntVar(&o.conns, "conns", 1000, "keep-alive connections of the memory row (wrk -c)")
 	flag.DurationVar(&o.rssDuration, "rss-duration", 15*time.Second, "length of the memory row's wrk run")
 	flag.BoolVar(&o.strict, "strict", false, "exit 1 when a target is missed")
+	flag.StringVar(&o.only, "only", "", "measure only the rows whose name contains one of these comma-separated words (e.g. board,search,sweep)")
 	flag.BoolVar(&o.verbose, "v", false, "print the server's log tail and each measurement as it is made")
 	flag.Usage = func() {
 		fmt.Fprintf(os.Stderr, "usage: scalebench [flags] load|run|all\n\n")

@@ -145,3 +145,13 @@ func TestTSVRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+func TestOnlySelectsRows(t *testing.T) {
+	m := &meter{o: options{only: "Board, sweep"}}
+	if !m.want("board page (student), page 1") || !m.want(sweepRow) || m.want("stats, province, 近7天 (7 days)") {
+		t.Fatal("-only board,sweep")
+	}
+	if !(&meter{}).want("anything") {
+		t.Fatal("without -only every row is measured")
+	}
+}

@@ -206,6 +206,26 @@ type meter struct {
 	rep   *report
 }
 
+// want: the row is one -only asks for (every row without -only).
+func (m *meter) want(what string) bool {
+	if m.o.only == "" {
+		return true
+	}
+	for _, w := range strings.Split(m.o.only, ",") {
+		if w = strings.TrimSpace(w); w != "" && strings.Contains(strings.ToLower(what), strings.ToLower(w)) {
+			return true
+		}
+	}
+	return false
+}
+
+// amend adds to the how of the last row when it is what.
+func (m *meter) amend(what, note string) {
+	if n := len(m.rep.results); n > 0 && m.rep.results[n-1].what == what {
+		m.rep.results[n-1].how += note
+	}
+}
+
 // killLeftovers ends the statements the server left running on the scale
 // database when the bench gave up on a request (a cancelled request does
 // not stop its query yet, issue 19), so that the next row is not measured
@@ -278,6 +298,9 @@ func periodDays(from, to string) int {
 // apart, then o.tries more (median and max) unless the cold one was far
 // over the target.
 func (m *meter) stats(ctx context.Context, what, cookie, from, to string, t target) {
+	if !m.want(what) {
+		return
+	}
 	path := "/api/v1/admin/stats?from=" + from + "&to=" + to
 	logf("measuring: %s", what)
 	r := result{what: what, target: "< " + fmtDur(t.limit) + " (" + t.what + ")", how: "API, " + from + " – " + to}
@@ -323,6 +346,9 @@ func (m *meter) stats(ctx context.Context, what, cookie, from, to string, t targ
 // open-loop run is skipped (it would only pile up requests on a machine
 // shared with others) and the probes are the figure.
 func (m *meter) rate(ctx context.Context, what, path, cookie string, rate int, t target) {
+	if !m.want(what) {
+		return
+	}
 	logf("measuring: %s", what)
 	r := result{what: what, target: fmt.Sprintf("< %s (%s at %d req/s)", fmtDur(t.limit), t.what, rate)}
 	var probes []time.Duration
@@ -373,6 +399,9 @@ func (m *meter) rate(ctx context.Context, what, path, cookie string, rate int, t
 // lookup the escalations make and the overdue list, calling the project's
 // code on the scale database as a server instance would.
 func (m *meter) inProcess(ctx context.Context, uniID uint64) error {
+	if !m.want(sweepRow) && !m.want(lookupRow) && !m.want(overdueRow) && !m.want(overdueUniRow) {
+		return nil
+	}
 	db, err := model.OpenMySQL(ctx, m.o.dsn)
 	if err != nil {
 		return err
@@ -383,7 +412,9 @@ func (m *meter) inProcess(ctx context.Context, uniID uint64) error {
 	if err != nil {
 		return err
 	}
-	n, err := notify.New(outbox, nil, "http://127.0.0.1")
+	// The sandbox's templates, as the server here runs: a question that
+	// comes due meanwhile is alerted as the server would alert it.
+	n, err := notify.New(outbox, notify.FromConfig(config.Templates{}, true), "http://127.0.0.1")
 	if err != nil {
 		return err
 	}
@@ -403,43 +434,66 @@ func (m *meter) inProcess(ctx context.Context, uniID uint64) error {
 	if err != nil {
 		return fmt.Errorf("question sweep: %w", err)
 	}
-	m.timed(ctx, "question reminder/overdue sweep, nothing due", target{10 * time.Millisecond, "median"},
+	// A question passes its 20-hour mark every half minute or so at this
+	// volume: a sweep that found one is followed at once by another, and
+	// only sweeps that found nothing are timed.
+	claimed := 0
+	m.timed(ctx, sweepRow, target{10 * time.Millisecond, "median"},
 		fmt.Sprintf("question.Service.Sweep in-process (a first sweep enqueued %d reminders, %d overdue alerts)", r0, o0),
-		func(ctx context.Context) error {
-			r, o, err := qs.Sweep(ctx)
-			if err == nil && r+o > 0 {
-				err = fmt.Errorf("the sweep found %d reminders and %d overdue alerts due", r, o)
+		func(ctx context.Context) (time.Duration, error) {
+			for range 3 {
+				start := time.Now()
+				r, o, err := qs.Sweep(ctx)
+				if err != nil || r+o == 0 {
+					return time.Since(start), err
+				}
+				claimed += r + o
 			}
-			return err
+			return 0, errors.New("every sweep found something due")
 		})
-	m.timed(ctx, "province-admin lookup for escalations", target{5 * time.Millisecond, "median"},
+	if claimed > 0 {
+		m.amend(sweepRow, fmt.Sprintf("; %d came due meanwhile, their sweeps not timed", claimed))
+	}
+	m.timed(ctx, lookupRow, target{5 * time.Millisecond, "median"},
 		"in-process, the statement of question.usersWith(nil, province_admin) and station.universityAdmins' fallback",
-		func(ctx context.Context) error {
+		func(ctx context.Context) (time.Duration, error) {
 			var us []model.User
-			return db.Conn(ctx).Where("role IN ? AND openid IS NOT NULL", []string{model.RoleProvinceAdmin}).Order("id").Find(&us).Error
+			return 0, db.Conn(ctx).Where("role IN ? AND openid IS NOT NULL", []string{model.RoleProvinceAdmin}).Order("id").Find(&us).Error
 		})
 	var total int64
-	m.timed(ctx, "overdue list and count, province", target{50 * time.Millisecond, "median"},
+	m.timed(ctx, overdueRow, target{50 * time.Millisecond, "median"},
 		"question.Service.OverdueFor(province admin) in-process: 200 listed, total, per university",
-		func(ctx context.Context) error {
+		func(ctx context.Context) (time.Duration, error) {
 			o, err := qs.OverdueFor(ctx, prov)
 			total = o.Total
-			return err
+			return 0, err
 		})
-	m.rep.results[len(m.rep.results)-1].how += fmt.Sprintf(" (%d overdue)", total)
+	m.amend(overdueRow, fmt.Sprintf(" (%d overdue)", total))
 	uid := uniID
 	uadm := model.User{ID: 0, Role: model.RoleUniversityAdm, UniversityID: &uid}
-	m.timed(ctx, "overdue list and count, largest university", target{50 * time.Millisecond, "median"},
+	m.timed(ctx, overdueUniRow, target{50 * time.Millisecond, "median"},
 		"question.Service.OverdueFor(university admin) in-process",
-		func(ctx context.Context) error {
+		func(ctx context.Context) (time.Duration, error) {
 			_, err := qs.OverdueFor(ctx, uadm)
-			return err
+			return 0, err
 		})
 	return nil
 }
 
-// timed runs fn once cold and then up to 5 more times within a minute.
-func (m *meter) timed(ctx context.Context, what string, t target, how string, fn func(context.Context) error) {
+// The in-process rows.
+const (
+	sweepRow      = "question reminder/overdue sweep, nothing due"
+	lookupRow     = "province-admin lookup for escalations"
+	overdueRow    = "overdue list and count, province"
+	overdueUniRow = "overdue list and count, largest university"
+)
+
+// timed runs fn once cold and then up to 5 more times within a minute;
+// fn returns the time to count (0: the time of the whole call).
+func (m *meter) timed(ctx context.Context, what string, t target, how string, fn func(context.Context) (time.Duration, error)) {
+	if !m.want(what) {
+		return
+	}
 	logf("measuring: %s", what)
 	r := result{what: what, target: "< " + fmtDur(t.limit) + " (" + t.what + ")", how: how}
 	var ds []time.Duration
@@ -447,8 +501,10 @@ func (m *meter) timed(ctx context.Context, what string, t target, how string, fn
 	for i := 0; i < 6 && time.Now().Before(deadline); i++ {
 		cctx, cancel := context.WithTimeout(ctx, m.o.statsTimeout)
 		start := time.Now()
-		err := fn(cctx)
-		d := time.Since(start)
+		d, err := fn(cctx)
+		if d == 0 {
+			d = time.Since(start)
+		}
 		cancel()
 		if err != nil {
 			r.figure = "failed: " + shortErr(err)
@@ -473,6 +529,9 @@ func (m *meter) timed(ctx context.Context, what string, t target, how string, fn
 // reads the server's resident memory meanwhile.
 func (m *meter) memory(ctx context.Context, server *benchproc.Process, cookie string) {
 	what := fmt.Sprintf("server memory, %d keep-alive connections on /h5/home", m.o.conns)
+	if !m.want(what) {
+		return
+	}
 	logf("measuring: %s", what)
 	r := result{what: what, target: "< 150 MB (peak RSS)"}
 	if _, err := exec.LookPath("wrk"); err != nil {
