@@ -385,8 +385,11 @@ func (m *meter) rate(ctx context.Context, what, path, cookie string, rate int, t
 	done := len(res.Latencies)
 	r.figure = fmt.Sprintf("p99 %s (p50 %s, max %s)", fmtDur(res.Percentile(99)), fmtDur(res.Percentile(50)), fmtDur(res.Max()))
 	r.how = fmt.Sprintf("GET %s; %d sent in %s, %.0f done/s", path, res.Sent, m.o.rateDuration, float64(done)/res.Elapsed.Seconds())
-	if f := res.Failed(); f > 0 {
-		r.how += fmt.Sprintf(", %d failed or not sent within 10 s after the run (%s)", f, res.FirstErr)
+	if f := res.Failed() - res.Unsent; f > 0 {
+		r.how += fmt.Sprintf(", %d failed (first: %s)", f, res.FirstErr)
+	}
+	if res.Unsent > 0 {
+		r.how += fmt.Sprintf(", %d still queued 10 s after the run's end, not sent", res.Unsent)
 	}
 	r.setMet(res.Failed() == 0 && res.Sent == int(float64(rate)*m.o.rateDuration.Seconds()) && res.Percentile(99) < t.limit)
 	if k := m.killLeftovers(ctx); k > 0 {
