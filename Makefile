@@ -21,6 +21,9 @@ BENCH_FLAGS ?=
 # Flags for cmd/alertbench, e.g. make bench-alerts ALERTBENCH_FLAGS="-rounds 3 -latency 1ms".
 ALERTBENCH_FLAGS ?=
 
+# Flags for cmd/scalebench, e.g. make bench-scale SCALE_FLAGS="-tries 3 -rate-duration 10s".
+SCALE_FLAGS ?=
+
 .PHONY: help build test test-all lint fmt bench fuzz run clean
 
 help:
@@ -30,6 +33,7 @@ help:
 	@echo "make lint      go vet, gofmt check, golangci-lint $(GOLANGCI_LINT_VERSION) if installed"
 	@echo "make bench     load /wechat/callback of the project and of the baseline (wrk, MariaDB, Redis)"
 	@echo "make bench-alerts  drain 10,000 queued alerts to the fake WeChat API with 1 and 2 instances (MariaDB, Redis)"
+	@echo "make bench-scale  load province volume into MariaDB yv_scale if empty (~5 min), run the server on it, print issue 19's table"
 	@echo "make fuzz      run every fuzz target for FUZZTIME (60s) each"
 	@echo "make run       go run ./cmd/youthvoice"
 
@@ -72,6 +76,15 @@ bench:
 bench-alerts:
 	YV_TEST_MYSQL_DSN='$(YV_TEST_MYSQL_DSN)' YV_TEST_REDIS_ADDR='$(YV_TEST_REDIS_ADDR)' \
 		$(GO) run ./cmd/alertbench $(ALERTBENCH_FLAGS)
+
+# Needs MariaDB and Redis on their local ports (see .ci/run) and wrk. Loads
+# the province's volume into yv_scale when it is missing or empty
+# (`go run ./cmd/scalebench load` reloads it), then measures; see README
+# 「省级规模测试」.
+.PHONY: bench-scale
+bench-scale:
+	@command -v wrk >/dev/null || apt-get install -y wrk
+	$(GO) run ./cmd/scalebench $(SCALE_FLAGS) all
 
 # Every fuzz target, one after another, FUZZTIME each (go test -fuzz takes
 # one target at a time).
