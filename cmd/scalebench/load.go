@@ -7,8 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"os/exec"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -18,6 +16,9 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/gdyouth/youthvoice/model"
+	"github.com/gdyouth/youthvoice/service/clock"
+	"github.com/gdyouth/youthvoice/service/question"
+	"github.com/gdyouth/youthvoice/service/stats"
 )
 
 // The loader: drop and recreate the database, run the project's own
@@ -153,7 +154,7 @@ func load(ctx context.Context, o options) error {
 		name, since(total), o.seed, g.now.Format(time.RFC3339), u.Code, u.Name, u.Code)
 	fmt.Print(formatLoad(results))
 
-	// The statistics roll-ups, when this binary's youthvoice has them.
+	// The search index and the statistics roll-ups.
 	if o.noRebuild {
 		return nil
 	}
@@ -303,26 +304,31 @@ func (w *mysqlTable) close() (int, error) {
 	return w.rows, w.err
 }
 
-// statsRebuild runs `youthvoice stats-rebuild` on the database when the
-// binary has that subcommand (it rebuilds the statistics roll-ups from
-// the base tables), and says so when it does not.
+// statsRebuild builds what the server keeps beside the loaded tables:
+// the question search index and the statistics roll-ups (what youthvoice
+// search rebuild and youthvoice stats-rebuild do). Rows written straight
+// into the tables reach neither on their own.
 func statsRebuild(ctx context.Context, o options) error {
-	bin, err := buildServer(o)
+	db, err := model.OpenMySQL(ctx, o.dsn)
 	if err != nil {
 		return err
 	}
-	help, _ := exec.CommandContext(ctx, bin, "help").CombinedOutput()
-	if !bytes.Contains(help, []byte("stats-rebuild")) {
-		fmt.Println("stats-rebuild: skipped (this youthvoice has no such subcommand)")
-		return nil
-	}
+	defer db.Close()
 	t := time.Now()
-	cmd := exec.CommandContext(ctx, bin, "stats-rebuild")
-	cmd.Env = append(withoutYV(os.Environ()), "YV_MYSQL_DSN="+o.dsn, "YV_LOG_LEVEL=warn")
-	out, err := cmd.CombinedOutput()
+	n, err := question.RebuildSearch(ctx, db)
 	if err != nil {
-		return fmt.Errorf("youthvoice stats-rebuild: %w\n%s", err, out)
+		return fmt.Errorf("search rebuild: %w", err)
 	}
-	fmt.Printf("stats-rebuild: %s\n", since(t))
+	fmt.Printf("search rebuild: %d questions in %s\n", n, since(t))
+	st, err := stats.New(db, clock.Real{})
+	if err != nil {
+		return err
+	}
+	t = time.Now()
+	days, err := st.Rebuild(ctx)
+	if err != nil {
+		return fmt.Errorf("stats rebuild: %w", err)
+	}
+	fmt.Printf("stats rebuild: %d days in %s\n", days, since(t))
 	return nil
 }

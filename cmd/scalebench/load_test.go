@@ -63,7 +63,7 @@ func TestLoadIntoMariaDB(t *testing.T) {
 	v := fullVolume().scaled(0.002)
 	v.CadresPerUni = 2
 	root, _ := filepath.Abs("../..")
-	o := options{dsn: dsn, seed: 1, volume: v, root: root, noSettings: true, noRebuild: true}
+	o := options{dsn: dsn, seed: 1, volume: v, root: root, noSettings: true}
 	if err := load(ctx, o); err != nil {
 		t.Fatal(err)
 	}

@@ -43,7 +43,7 @@ type options struct {
 	root       string
 	dir        string
 	noSettings bool
-	noRebuild  bool // tests: no youthvoice build for stats-rebuild
+	noRebuild  bool // skip building the search index and the statistics roll-ups
 
 	tries        int
 	statsTimeout time.Duration
