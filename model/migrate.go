@@ -28,6 +28,7 @@ var migrations = []migration{
 	{7, "bookings: indexes for the reminder sweeps", migrate0007},
 	{8, "template_messages: index for the recent configuration errors", migrate0008},
 	{9, "questions: time a question held for review was rejected", migrate0009},
+	{12, "indexes for board pages, sweeps, the overdue view and alert recipients", migrate0012},
 }
 
 // schemaMigration records an applied step.
