@@ -109,6 +109,27 @@ type listPage struct {
 	CanAnswer  bool
 }
 
+// listItem is a question as a list page shows it. Flat on purpose: the
+// template engine looks up a field promoted from an embedded struct (a
+// Summary's model.Question) by a slow, allocating search, and a page of
+// 20 questions did that a few hundred times.
+type listItem struct {
+	ID                                  uint64
+	Title, BoardName, AskerName, Status string
+	StatusName, Created                 string
+	Overdue                             bool
+}
+
+// Rows are the page's questions for the template.
+func (l listPage) Rows() []listItem {
+	out := make([]listItem, len(l.Items))
+	for i, s := range l.Items {
+		out[i] = listItem{ID: s.ID, Title: s.Title, BoardName: s.BoardName, AskerName: s.AskerName, Status: s.Status,
+			StatusName: question.StatusName(s.Question), Created: beijingTime(s.CreatedAt), Overdue: s.Overdue}
+	}
+	return out
+}
+
 // pager fills the previous/next links of a list page.
 func (l *listPage) pager(base url.Values, path string) {
 	link := func(p int) string {

@@ -65,7 +65,7 @@ var funcs = template.FuncMap{
 		}
 		return (*s)[:4] + "…" + (*s)[len(*s)-4:]
 	},
-	"beijing":           func(t time.Time) string { return t.In(clock.Beijing).Format("2006-01-02 15:04") },
+	"beijing":           beijingTime,
 	"asset":             assetURL,
 	"bookingStatusName": station.StatusName,
 	"statusName":        question.StatusName,
@@ -179,6 +179,9 @@ func (w *Web) formError(c *gin.Context, d *pageData, err error) int {
 }
 
 // render writes a page; a template failure becomes a plain 500 (logged).
+// beijingTime is how pages show a time.
+func beijingTime(t time.Time) string { return t.In(clock.Beijing).Format("2006-01-02 15:04") }
+
 // renderBuffers hold pages while they render: a page is written whole
 // or not at all (a template error becomes a 500, not half a page). Pooled,
 // because a fresh buffer grew by doubling to each page's 2–20 KB, and

@@ -11,12 +11,14 @@ import (
 // overdue view and the alert recipients look up, measured at province
 // volume (a million questions, half a million users):
 //
-//   - board pages read one status of one board newest first, up to a
-//     cursor: (board_id, status, created_at, id) serves each such read in
-//     order, 20 index entries at any depth, where (board_id, status) made
-//     MariaDB sort the whole board; it replaces that index. A walk through
-//     an answerer's open-first list also looks up the questions of the
-//     board answered since the walk began: (board_id, first_answered_at).
+//   - board pages read a board newest first from a cursor on, 20 index
+//     entries at any depth, where (board_id, status) made MariaDB sort the
+//     whole board: its public questions from (board_id, created_at, id,
+//     status), the status checked in the index; its open ones, which may
+//     be few and far apart, from (board_id, status, created_at, id), which
+//     replaces (board_id, status). A walk through an answerer's open-first
+//     list also looks up the questions of the board answered since the
+//     walk began: (board_id, first_answered_at).
 //   - "my questions" the same way by asker: (asker_id, created_at, id)
 //     replaces (asker_id).
 //   - the question sweeps look for open questions whose reminder or
@@ -44,6 +46,7 @@ func migrate0012(tx *gorm.DB, d Dialect) error {
 		drop  []string
 	}{
 		{"questions", []index{
+			{"idx_question_board_created", "board_id, created_at, id, status"},
 			{"idx_question_board_list", "board_id, status, created_at, id"},
 			{"idx_question_board_answered", "board_id, first_answered_at"},
 			{"idx_question_asker_list", "asker_id, created_at, id"},

@@ -525,6 +525,7 @@ func TestTemplateConfigErrorIndex(t *testing.T) {
 func TestListAndSweepIndexes(t *testing.T) {
 	want := map[string]map[string][]string{
 		"questions": {
+			"idx_question_board_created":  {"board_id", "created_at", "id", "status"},
 			"idx_question_board_list":     {"board_id", "status", "created_at", "id"},
 			"idx_question_board_answered": {"board_id", "first_answered_at"},
 			"idx_question_asker_list":     {"asker_id", "created_at", "id"},

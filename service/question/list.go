@@ -3,6 +3,7 @@ package question
 import (
 	"cmp"
 	"context"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -31,33 +32,64 @@ var publicStatuses = []string{model.QuestionOpen, model.QuestionAnswered, model.
 
 // summarize adds board names and (possibly anonymised) asker names.
 func (s *Service) summarize(ctx context.Context, viewer model.User, qs []model.Question) ([]Summary, error) {
+	users, err := s.askers(ctx, qs)
+	if err != nil {
+		return nil, err
+	}
+	return s.summaries(ctx, viewer, qs, users)
+}
+
+// askers reads the names of the askers of qs.
+func (s *Service) askers(ctx context.Context, qs []model.Question) (map[uint64]model.User, error) {
+	if len(qs) == 0 {
+		return nil, nil
+	}
+	ids := make([]uint64, 0, len(qs))
+	for _, q := range qs {
+		ids = append(ids, q.AskerID)
+	}
+	var users []model.User
+	if err := s.db.Conn(ctx).Select("id", "account", "name").Where("id IN ?", ids).Find(&users).Error; err != nil {
+		return nil, err
+	}
+	us := make(map[uint64]model.User, len(users))
+	for _, u := range users {
+		us[u.ID] = u
+	}
+	return us, nil
+}
+
+// summaries shows qs, asked by askers, to viewer.
+func (s *Service) summaries(ctx context.Context, viewer model.User, qs []model.Question, askers map[uint64]model.User) ([]Summary, error) {
 	if len(qs) == 0 {
 		return []Summary{}, nil
 	}
-	boardIDs, userIDs := []uint64{}, []uint64{}
+	cached, _, err := s.cachedBoards(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var boardIDs []uint64 // of boards the cache does not know yet
 	for _, q := range qs {
-		boardIDs, userIDs = append(boardIDs, q.BoardID), append(userIDs, q.AskerID)
+		if _, ok := cached[q.BoardID]; !ok {
+			boardIDs = append(boardIDs, q.BoardID)
+		}
 	}
-	var boards []model.Board
-	if err := s.db.Conn(ctx).Where("id IN ?", boardIDs).Find(&boards).Error; err != nil {
-		return nil, err
-	}
-	var users []model.User
-	if err := s.db.Conn(ctx).Select("id", "account", "name").Where("id IN ?", userIDs).Find(&users).Error; err != nil {
-		return nil, err
-	}
-	bs, us := map[uint64]model.Board{}, map[uint64]model.User{}
-	for _, b := range boards {
-		bs[b.ID] = b
-	}
-	for _, u := range users {
-		us[u.ID] = u
+	bs := cached
+	if len(boardIDs) > 0 {
+		var boards []model.Board
+		if err := s.db.Conn(ctx).Where("id IN ?", boardIDs).Find(&boards).Error; err != nil {
+			return nil, err
+		}
+		bs = maps.Clone(cached)
+		for _, b := range boards {
+			bs[b.ID] = b
+		}
 	}
 	now := s.now()
 	out := make([]Summary, 0, len(qs))
 	for _, q := range qs {
 		b := bs[q.BoardID]
-		name := displayName(us[q.AskerID])
+		name := displayName(askers[q.AskerID])
 		if q.Anonymous && !canSeeAsker(viewer, q) {
 			name = AnonymousName
 		}
@@ -69,7 +101,7 @@ func (s *Service) summarize(ctx context.Context, viewer model.User, qs []model.Q
 
 // Mine lists u's own questions, newest first, whatever their status.
 func (s *Service) Mine(ctx context.Context, u model.User, o PageOptions) (ListPage, error) {
-	l := list{where: "asker_id = ?", args: []any{u.ID}, parts: func(time.Time) [][]arm { return [][]arm{{{}}} }}
+	l := list{where: "asker_id = ?", args: []any{u.ID}, parts: func(time.Time) [][]arm { return [][]arm{{{index: indexAskerList}}} }}
 	p, err := s.page(ctx, u, l, o)
 	return p, service.Wrap("读取我的提问", err)
 }
@@ -101,38 +133,53 @@ type ListOptions struct {
 // page (times are in seconds: in a later second) stays in the first part,
 // and shows there with its new status.
 func (s *Service) List(ctx context.Context, viewer model.User, boardKey string, o ListOptions) (model.Board, ListPage, error) {
-	b, err := s.boardByKey(ctx, boardKey)
+	b, err := s.listBoard(ctx, boardKey)
 	if err != nil {
 		return b, ListPage{}, err
 	}
 	l := list{where: "board_id = ?", args: []any{b.ID}}
-	statusArm := func(status string) arm { return arm{where: "status = ?", args: []any{status}} }
+	order := listPublic
+	// A board's questions newest first, of some statuses, are read from
+	// (board_id, created_at, id, status), the status checked in the index:
+	// hidden ones and those held for review are few. Its open questions,
+	// which may be few and far apart, from (board_id, status, created_at, id).
+	byStatus := func(where string, args ...any) arm {
+		return arm{where: where, args: args, index: indexBoardCreated}
+	}
+	open := arm{where: "status = ?", args: []any{model.QuestionOpen}, index: indexBoardList}
 	switch {
 	case o.Unanswered:
-		l.parts = func(time.Time) [][]arm { return [][]arm{{statusArm(model.QuestionOpen)}} }
+		order = listUnanswered
+		l.parts = func(time.Time) [][]arm { return [][]arm{{open}} }
 	case canAnswer(viewer, model.Question{}, b):
+		order = listOpenFirst
 		l.parts = func(since time.Time) [][]arm {
-			answeredSince := arm{where: "first_answered_at > ? AND status IN ?", args: []any{since, []string{model.QuestionAnswered, model.QuestionResolved}}}
-			before := func(status string) arm {
-				return arm{where: "status = ? AND (first_answered_at IS NULL OR first_answered_at <= ?)", args: []any{status, since}}
-			}
+			answered := []string{model.QuestionAnswered, model.QuestionResolved}
+			answeredSince := arm{where: "first_answered_at > ? AND status IN ?", args: []any{since, answered}, index: indexBoardAnswered}
 			return [][]arm{
-				{statusArm(model.QuestionOpen), answeredSince},
-				{before(model.QuestionAnswered), before(model.QuestionResolved)},
+				{open, answeredSince},
+				{byStatus("status IN ? AND (first_answered_at IS NULL OR first_answered_at <= ?)", answered, since)},
 			}
 		}
 	default:
-		l.parts = func(time.Time) [][]arm {
-			arms := make([]arm, len(publicStatuses))
-			for i, st := range publicStatuses {
-				arms[i] = statusArm(st)
-			}
-			return [][]arm{arms}
-		}
+		l.parts = func(time.Time) [][]arm { return [][]arm{{byStatus("status IN ?", publicStatuses)}} }
 	}
-	p, err := s.page(ctx, viewer, l, o.PageOptions)
+	rows, err := s.lists.get(ctx, pageKey{board: b.ID, order: order, opts: o.PageOptions}, func(ctx context.Context) (pageRows, error) {
+		return s.readPage(ctx, l, o.PageOptions)
+	})
+	if err != nil {
+		return b, ListPage{}, service.Wrap("读取版区问题", err)
+	}
+	p, err := s.show(ctx, viewer, rows)
 	return b, p, service.Wrap("读取版区问题", err)
 }
+
+// The orders of a board list.
+const (
+	listPublic     = iota // newest first
+	listOpenFirst         // for those who answer: open questions first
+	listUnanswered        // open questions only
+)
 
 // MaxSearchWords bounds a search query.
 const MaxSearchWords = 5
@@ -258,7 +305,7 @@ func (s *Service) OverdueFor(ctx context.Context, admin model.User) (Overdue, er
 	}
 	var rows []listRow
 	if len(ids) > 0 {
-		if err := s.db.Conn(ctx).Raw("SELECT "+listColumns+" FROM questions WHERE id IN ?", ids).Scan(&rows).Error; err != nil {
+		if rows, err = s.listRows(ctx, len(ids), "SELECT "+listColumns+" FROM questions WHERE id IN ?", ids); err != nil {
 			return Overdue{}, service.Wrap("读取超时问题", err)
 		}
 	}

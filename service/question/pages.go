@@ -1,12 +1,12 @@
 package question
 
 import (
+	"cmp"
 	"context"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/gdyouth/youthvoice/model"
 	"github.com/gdyouth/youthvoice/service"
@@ -22,8 +22,8 @@ import (
 //
 // A list is a sequence of parts (an answerer's board list: the open
 // questions, then the others), each the union of arms: sets of questions
-// one index reads in list order (one status of one board). A part's page
-// merges its arms' reads.
+// one index reads in list order (a board's public questions, a board's
+// open ones). A part's page merges its arms' reads.
 
 // excerptRunes is how much of the body a list item carries.
 const excerptRunes = 60
@@ -37,16 +37,42 @@ var listColumns = "id, board_id, university_id, asker_id, title, anonymous, stat
 
 // listRow is a question read for a list.
 type listRow struct {
-	model.Question `gorm:"embedded"`
-	Excerpt        string
+	model.Question
+	Excerpt string
+}
+
+// listRows runs a query for listColumns. It scans by hand: through gorm's
+// reflection a page of 20 cost about 80 KB of garbage, most of the page's.
+func (s *Service) listRows(ctx context.Context, size int, query string, args ...any) ([]listRow, error) {
+	rows, err := s.db.Conn(ctx).Raw(query, args...).Rows()
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := make([]listRow, 0, size)
+	for rows.Next() {
+		var r listRow
+		q := &r.Question
+		if err := rows.Scan(&q.ID, &q.BoardID, &q.UniversityID, &q.AskerID, &q.Title, &q.Anonymous, &q.Status, &q.DueAt,
+			&q.FirstAnsweredAt, &q.FirstResponseS, &q.PromiseKept, &q.RemindedAt, &q.OverdueAt, &q.Rating, &q.RatingComment,
+			&q.HiddenReason, &q.RejectedAt, &q.CreatedAt, &q.UpdatedAt, &r.Excerpt); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
 }
 
 // excerpt shortens a body to excerptRunes characters.
 func excerpt(body string) string {
-	if utf8.RuneCountInString(body) <= excerptRunes {
-		return body
+	n := 0
+	for i := range body {
+		if n == excerptRunes {
+			return body[:i] + "…"
+		}
+		n++
 	}
-	return string([]rune(body)[:excerptRunes]) + "…"
+	return body
 }
 
 // PageOptions place a page: after or before a cursor from an earlier
@@ -103,22 +129,46 @@ func parseCursor(s, field string, parts int) (cursor, error) {
 type arm struct {
 	where string
 	args  []any
+	index string // the index to read: see armSQL
 }
 
 // list describes a list: the condition all its questions meet and its
 // parts for a walk begun at since.
 type list struct {
-	where string
-	args  []any
-	parts func(since time.Time) [][]arm
+	where   string
+	args    []any
+	parts   func(since time.Time) [][]arm
+	dialect model.Dialect
 }
+
+// The indexes of the list reads (migration 12).
+const (
+	indexBoardCreated  = "idx_question_board_created" // (board_id, created_at, id, status)
+	indexBoardList     = "idx_question_board_list"    // (board_id, status, created_at, id)
+	indexBoardAnswered = "idx_question_board_answered"
+	indexAskerList     = "idx_question_asker_list"
+)
 
 // armSQL selects cols of the questions of a in list order (or reversed),
 // after (or before) c when c is set, at most limit.
+//
+// Each arm names its index: ordered by created_at with a LIMIT, MariaDB
+// otherwise at times walked idx_questions_created_at down from the cursor
+// through the whole table (it expects to meet the arm's rows soon; for
+// the arm of questions answered since a walk began, often none), seconds
+// per page.
 func (l list) armSQL(a arm, cols string, c *cursor, forward bool, limit int) (string, []any) {
 	var b strings.Builder
 	args := slices.Clone(l.args)
-	b.WriteString("SELECT " + cols + " FROM questions WHERE " + l.where)
+	b.WriteString("SELECT " + cols + " FROM questions")
+	if a.index != "" {
+		if l.dialect == model.MySQL {
+			b.WriteString(" FORCE INDEX (" + a.index + ")")
+		} else {
+			b.WriteString(" INDEXED BY " + a.index)
+		}
+	}
+	b.WriteString(" WHERE " + l.where)
 	if a.where != "" {
 		b.WriteString(" AND " + a.where)
 		args = append(args, a.args...)
@@ -167,12 +217,29 @@ type placed struct {
 // read collects up to n questions from cursor c on: forward (older) from
 // c's part to the last, or backward (newer, nearest first) to the first.
 func (s *Service) read(ctx context.Context, l list, parts [][]arm, c cursor, from *cursor, forward bool, n int) ([]placed, error) {
-	var out []placed
+	out := make([]placed, 0, n)
 	for p := c.part; p >= 0 && p < len(parts) && len(out) < n; {
+		// Each arm on its own (a UNION of ordered reads cost MariaDB a
+		// temporary table per arm), merged here.
+		want := n - len(out)
 		var rows []listRow
-		q, args := l.unionSQL(parts[p], listColumns, from, forward, n-len(out))
-		if err := s.db.Conn(ctx).Raw(q, args...).Scan(&rows).Error; err != nil {
-			return nil, err
+		for _, a := range parts[p] {
+			q, args := l.armSQL(a, listColumns, from, forward, want)
+			got, err := s.listRows(ctx, want, q, args...)
+			if err != nil {
+				return nil, err
+			}
+			rows = append(rows, got...)
+		}
+		if len(parts[p]) > 1 {
+			slices.SortFunc(rows, func(a, b listRow) int {
+				c := cmp.Or(a.CreatedAt.Compare(b.CreatedAt), cmp.Compare(a.ID, b.ID))
+				if forward {
+					return -c
+				}
+				return c
+			})
+			rows = rows[:min(len(rows), want)]
 		}
 		for _, r := range rows {
 			out = append(out, placed{r, p})
@@ -214,9 +281,41 @@ func (s *Service) seek(ctx context.Context, l list, parts [][]arm, since time.Ti
 	return c, false, nil
 }
 
-// page reads the page of l that o asks for.
+// pageRows is a page as read from the database, before it is shown to
+// a viewer: its questions, their excerpts, the cursors of its neighbours
+// and the askers (to be named or anonymised per viewer).
+type pageRows struct {
+	qs         []model.Question
+	excerpts   []string
+	prev, next string
+	askers     map[uint64]model.User
+}
+
+// page reads the page of l that o asks for and shows it to viewer.
 func (s *Service) page(ctx context.Context, viewer model.User, l list, o PageOptions) (ListPage, error) {
-	var out ListPage
+	r, err := s.readPage(ctx, l, o)
+	if err != nil {
+		return ListPage{}, err
+	}
+	return s.show(ctx, viewer, r)
+}
+
+// show turns a page's rows into what viewer sees.
+func (s *Service) show(ctx context.Context, viewer model.User, r pageRows) (ListPage, error) {
+	items, err := s.summaries(ctx, viewer, r.qs, r.askers)
+	if err != nil {
+		return ListPage{}, err
+	}
+	for i := range items {
+		items[i].Excerpt = r.excerpts[i]
+	}
+	return ListPage{Items: items, Prev: r.prev, Next: r.next}, nil
+}
+
+// readPage reads the rows of the page of l that o asks for.
+func (s *Service) readPage(ctx context.Context, l list, o PageOptions) (pageRows, error) {
+	l.dialect = s.db.Dialect()
+	var out pageRows
 	var got []placed
 	var from cursor
 	var err error
@@ -231,11 +330,11 @@ func (s *Service) page(ctx context.Context, viewer model.User, l list, o PageOpt
 		}
 		if len(got) <= PageSize {
 			// Back at the top: the first page as it is now, full.
-			return s.page(ctx, viewer, l, PageOptions{})
+			return s.readPage(ctx, l, PageOptions{})
 		}
 		got = got[:PageSize]
 		slices.Reverse(got)
-		out.Next = cursorOf(got[len(got)-1], from.since).String()
+		out.next = cursorOf(got[len(got)-1], from.since).String()
 	default:
 		start := (*cursor)(nil)
 		if o.After != "" {
@@ -243,13 +342,13 @@ func (s *Service) page(ctx context.Context, viewer model.User, l list, o PageOpt
 				return out, err
 			}
 			start = &from
-			out.Prev = from.String() // if nothing is left after it
+			out.prev = from.String() // if nothing is left after it
 		} else {
 			from = cursor{since: s.now()}
 			if o.Page > 1 {
 				c, ok, err := s.seek(ctx, l, l.parts(from.since), from.since, (min(o.Page, maxPage)-1)*PageSize)
 				if err != nil || !ok {
-					return ListPage{Items: []Summary{}}, err
+					return out, err
 				}
 				from, start = c, &c
 			}
@@ -259,23 +358,18 @@ func (s *Service) page(ctx context.Context, viewer model.User, l list, o PageOpt
 		}
 		if len(got) > PageSize {
 			got = got[:PageSize]
-			out.Next = cursorOf(got[len(got)-1], from.since).String()
+			out.next = cursorOf(got[len(got)-1], from.since).String()
 		}
 	}
 	if len(got) > 0 && (o.After != "" || o.Before != "" || o.Page > 1) {
-		out.Prev = cursorOf(got[0], from.since).String()
+		out.prev = cursorOf(got[0], from.since).String()
 	}
-	qs := make([]model.Question, len(got))
+	out.qs, out.excerpts = make([]model.Question, len(got)), make([]string, len(got))
 	for i, g := range got {
-		qs[i] = g.row.Question
+		out.qs[i], out.excerpts[i] = g.row.Question, excerpt(g.row.Excerpt)
 	}
-	if out.Items, err = s.summarize(ctx, viewer, qs); err != nil {
-		return out, err
-	}
-	for i, g := range got {
-		out.Items[i].Excerpt = excerpt(g.row.Excerpt)
-	}
-	return out, nil
+	out.askers, err = s.askers(ctx, out.qs)
+	return out, err
 }
 
 func cursorOf(p placed, since time.Time) cursor {
