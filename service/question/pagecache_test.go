@@ -36,14 +36,41 @@ func TestPageCache(t *testing.T) {
 	if r, _ := c.get(ctx, k, read("c")); r.next != "c" || reads.Load() != 3 {
 		t.Fatalf("after a change: %+v, %d reads", r, reads.Load())
 	}
-	// After the TTL the page is read again.
-	c.mu.Lock()
-	for _, e := range c.entries {
-		e.at = e.at.Add(-pageCacheTTL)
+	age := func(d time.Duration) {
+		c.mu.Lock()
+		for _, e := range c.entries {
+			e.at = e.at.Add(-d)
+		}
+		c.mu.Unlock()
 	}
-	c.mu.Unlock()
-	if r, _ := c.get(ctx, k, read("d")); r.next != "d" {
-		t.Fatalf("after the TTL: %+v", r)
+	// After the TTL one request reads the page again; meanwhile the
+	// others are shown the old rows rather than wait.
+	age(pageCacheTTL)
+	reading, release := make(chan struct{}), make(chan struct{})
+	refreshed := make(chan pageRows)
+	go func() {
+		r, _ := c.get(ctx, k, func(context.Context) (pageRows, error) {
+			close(reading)
+			<-release
+			return pageRows{next: "d"}, nil
+		})
+		refreshed <- r
+	}()
+	<-reading
+	if r, _ := c.get(ctx, k, read("not read")); r.next != "c" {
+		t.Fatalf("during the refresh: %+v, want the old page", r)
+	}
+	close(release)
+	if r := <-refreshed; r.next != "d" {
+		t.Fatalf("the refreshing request got %+v", r)
+	}
+	if r, _ := c.get(ctx, k, read("not read")); r.next != "d" {
+		t.Fatalf("after the refresh: %+v", r)
+	}
+	// Older than pageCacheStale: read again before anybody is shown it.
+	age(pageCacheStale)
+	if r, _ := c.get(ctx, k, read("e")); r.next != "e" {
+		t.Fatalf("a stale page: %+v", r)
 	}
 
 	// A failed read is not kept.
@@ -52,12 +79,12 @@ func TestPageCache(t *testing.T) {
 	if _, err := c.get(ctx, k2, func(context.Context) (pageRows, error) { return pageRows{}, boom }); !errors.Is(err, boom) {
 		t.Fatalf("err = %v", err)
 	}
-	if r, err := c.get(ctx, k2, read("e")); err != nil || r.next != "e" {
+	if r, err := c.get(ctx, k2, read("f")); err != nil || r.next != "f" {
 		t.Fatalf("after a failed read: %+v, %v", r, err)
 	}
 
 	// Concurrent requests for a page being read wait for that read.
-	release := make(chan struct{})
+	release = make(chan struct{})
 	k3 := pageKey{board: 9}
 	var slowReads atomic.Int32
 	slow := func(context.Context) (pageRows, error) {
