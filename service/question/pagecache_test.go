@@ -120,7 +120,7 @@ func TestPageCache(t *testing.T) {
 
 	// Full: pages read once are not kept, the cache stays bounded.
 	for i := range pageCacheEntries + 50 {
-		c.get(ctx, pageKey{board: 100, opts: PageOptions{After: string(rune('a' + i%26)) + time.Now().String()}}, read("x"))
+		c.get(ctx, pageKey{board: 100, opts: PageOptions{After: string(rune('a'+i%26)) + time.Now().String()}}, read("x"))
 	}
 	c.mu.Lock()
 	n := len(c.entries)
