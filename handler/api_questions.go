@@ -3,6 +3,7 @@ package handler
 import (
 	"errors"
 	"net/http"
+	"net/url"
 	"reflect"
 	"strings"
 	"time"
@@ -92,14 +93,22 @@ func apiViewQuestion(q model.Question, viewer *model.User) apiQuestionView {
 	}
 }
 
-func apiViewSummary(s question.Summary, viewer *model.User) apiQuestionView {
-	v := apiViewQuestion(s.Question, viewer)
-	v.BoardName, v.AskerName, v.Overdue = s.BoardName, s.AskerName, s.Overdue
-	return v
+// apiSummaryView is a question in a list: the body's beginning instead of
+// the body, which lists do not read.
+type apiSummaryView struct {
+	apiQuestionView
+	Body    *string `json:"body,omitempty"` // always nil: hides the embedded body
+	Excerpt string  `json:"excerpt"`
 }
 
-func apiViewSummaries(ss []question.Summary, viewer *model.User) []apiQuestionView {
-	return viewAll(ss, func(s question.Summary) apiQuestionView { return apiViewSummary(s, viewer) })
+func apiViewSummary(s question.Summary, viewer *model.User) apiSummaryView {
+	v := apiViewQuestion(s.Question, viewer)
+	v.BoardName, v.AskerName, v.Overdue = s.BoardName, s.AskerName, s.Overdue
+	return apiSummaryView{apiQuestionView: v, Excerpt: s.Excerpt}
+}
+
+func apiViewSummaries(ss []question.Summary, viewer *model.User) []apiSummaryView {
+	return viewAll(ss, func(s question.Summary) apiSummaryView { return apiViewSummary(s, viewer) })
 }
 
 // apiAnswerView is an answer or a follow-up.
@@ -338,13 +347,20 @@ func (w *Web) apiBoardQuestions(c *gin.Context) {
 		return
 	}
 	page := pageParam(c)
-	b, qs, err := w.questions.List(c.Request.Context(), *u, c.Param("key"),
-		question.ListOptions{Unanswered: apiFlag(c, "unanswered"), Page: page})
+	b, p, err := w.questions.List(c.Request.Context(), *u, c.Param("key"),
+		question.ListOptions{Unanswered: apiFlag(c, "unanswered"), PageOptions: pageOptions(c)})
 	if err != nil {
 		w.fail(c, err)
 		return
 	}
-	ok(c, http.StatusOK, gin.H{"board": apiViewBoard(b), "page": page, "questions": apiViewSummaries(qs, u)})
+	out := gin.H{"board": apiViewBoard(b), "page": page, "questions": apiViewSummaries(p.Items, u)}
+	if p.Next != "" {
+		out["next_cursor"] = p.Next
+	}
+	if p.Prev != "" {
+		out["prev_cursor"] = p.Prev
+	}
+	ok(c, http.StatusOK, out)
 }
 
 func (w *Web) apiSearchQuestions(c *gin.Context) {
@@ -370,12 +386,22 @@ func (w *Web) apiMyQuestions(c *gin.Context) {
 	if !signedIn {
 		return
 	}
-	qs, err := w.questions.Mine(c.Request.Context(), *u, pageParam(c))
+	p, err := w.questions.Mine(c.Request.Context(), *u, pageOptions(c))
 	if err != nil {
 		w.fail(c, err)
 		return
 	}
-	ok(c, http.StatusOK, apiViewSummaries(qs, u))
+	// The list stays an array; the neighbouring pages are in Link (RFC 8288).
+	var links []string
+	for _, l := range []struct{ rel, key, cursor string }{{"prev", "before", p.Prev}, {"next", "after", p.Next}} {
+		if l.cursor != "" {
+			links = append(links, "</api/v1/questions/mine?"+url.Values{l.key: {l.cursor}}.Encode()+`>; rel="`+l.rel+`"`)
+		}
+	}
+	if len(links) > 0 {
+		c.Header("Link", strings.Join(links, ", "))
+	}
+	ok(c, http.StatusOK, apiViewSummaries(p.Items, u))
 }
 
 func (w *Web) apiAsk(c *gin.Context) {

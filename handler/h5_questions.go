@@ -109,6 +109,27 @@ type listPage struct {
 	CanAnswer  bool
 }
 
+// listItem is a question as a list page shows it. Flat on purpose: the
+// template engine looks up a field promoted from an embedded struct (a
+// Summary's model.Question) by a slow, allocating search, and a page of
+// 20 questions did that a few hundred times.
+type listItem struct {
+	ID                                  uint64
+	Title, BoardName, AskerName, Status string
+	StatusName, Created                 string
+	Overdue                             bool
+}
+
+// Rows are the page's questions for the template.
+func (l listPage) Rows() []listItem {
+	out := make([]listItem, len(l.Items))
+	for i, s := range l.Items {
+		out[i] = listItem{ID: s.ID, Title: s.Title, BoardName: s.BoardName, AskerName: s.AskerName, Status: s.Status,
+			StatusName: question.StatusName(s.Question), Created: beijingTime(s.CreatedAt), Overdue: s.Overdue}
+	}
+	return out
+}
+
 // pager fills the previous/next links of a list page.
 func (l *listPage) pager(base url.Values, path string) {
 	link := func(p int) string {
@@ -127,18 +148,61 @@ func (l *listPage) pager(base url.Values, path string) {
 	}
 }
 
+// cursorPager fills the previous/next links of a list read by cursor.
+// The page number only labels the page: the links carry it along.
+func (l *listPage) cursorPager(base url.Values, path string, p question.ListPage) {
+	link := func(key, cursor string, page int) string {
+		v := url.Values{}
+		for k, vs := range base {
+			v[k] = vs
+		}
+		v.Set(key, cursor)
+		v.Set("page", strconv.Itoa(page))
+		return path + "?" + v.Encode()
+	}
+	if p.Prev == "" {
+		l.Page = 1 // the top, whatever the link said
+	} else {
+		l.PrevURL = link("before", p.Prev, max(l.Page-1, 1))
+	}
+	if p.Next != "" {
+		l.NextURL = link("after", p.Next, l.Page+1)
+	}
+}
+
+// badCursor: a mangled or outdated page link opens the list's first page.
+func badCursor(c *gin.Context, err error, first string) bool {
+	if (c.Query("after") == "" && c.Query("before") == "") || !errors.Is(err, service.ErrInvalid) {
+		return false
+	}
+	c.Redirect(http.StatusSeeOther, first)
+	return true
+}
+
+// pageLabel is ?page= as the label of a page reached by cursor.
+func pageLabel(c *gin.Context) int {
+	p, err := strconv.Atoi(c.Query("page"))
+	if err != nil || p < 1 || p > 1_000_000 {
+		return 1
+	}
+	return p
+}
+
 func (w *Web) myQuestions(c *gin.Context) {
 	u, ok := w.requireUser(c)
 	if !ok {
 		return
 	}
-	l := listPage{Kind: "mine", Page: pageParam(c)}
-	var err error
-	if l.Items, err = w.questions.Mine(c.Request.Context(), *u, l.Page); err != nil {
-		w.fail(c, err)
+	l := listPage{Kind: "mine", Page: pageLabel(c)}
+	p, err := w.questions.Mine(c.Request.Context(), *u, pageOptions(c))
+	if err != nil {
+		if !badCursor(c, err, "/h5/questions/mine") {
+			w.fail(c, err)
+		}
 		return
 	}
-	l.pager(url.Values{}, "/h5/questions/mine")
+	l.Items = p.Items
+	l.cursorPager(url.Values{}, "/h5/questions/mine", p)
 	w.render(c, http.StatusOK, "questions", pageData{Title: "我的提问", Extra: l})
 }
 
@@ -160,18 +224,25 @@ func (w *Web) boardPage(c *gin.Context) {
 	if !ok {
 		return
 	}
-	l := listPage{Kind: "board", Page: pageParam(c), Unanswered: c.Query("unanswered") == "1"}
-	b, items, err := w.questions.List(c.Request.Context(), *u, c.Param("key"), question.ListOptions{Unanswered: l.Unanswered, Page: l.Page})
-	if err != nil {
-		w.fail(c, err)
-		return
-	}
-	l.Board, l.Items = &b, items
+	l := listPage{Kind: "board", Page: pageLabel(c), Unanswered: c.Query("unanswered") == "1"}
 	base := url.Values{}
 	if l.Unanswered {
 		base.Set("unanswered", "1")
 	}
-	l.pager(base, "/h5/boards/"+url.PathEscape(b.Key))
+	path := "/h5/boards/" + url.PathEscape(c.Param("key"))
+	b, p, err := w.questions.List(c.Request.Context(), *u, c.Param("key"), question.ListOptions{Unanswered: l.Unanswered, PageOptions: pageOptions(c)})
+	if err != nil {
+		first := path
+		if len(base) > 0 {
+			first += "?" + base.Encode()
+		}
+		if !badCursor(c, err, first) {
+			w.fail(c, err)
+		}
+		return
+	}
+	l.Board, l.Items = &b, p.Items
+	l.cursorPager(base, path, p)
 	w.render(c, http.StatusOK, "questions", pageData{Title: b.Name, Extra: l})
 }
 

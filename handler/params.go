@@ -10,6 +10,7 @@ import (
 
 	"github.com/gdyouth/youthvoice/model"
 	"github.com/gdyouth/youthvoice/service"
+	"github.com/gdyouth/youthvoice/service/question"
 )
 
 // paramID reads the positive integer path parameter name; anything else
@@ -32,6 +33,12 @@ func pageParam(c *gin.Context) int {
 		return 1
 	}
 	return min(p, 500)
+}
+
+// pageOptions reads where a list page is: ?after= or ?before= (cursors
+// from a neighbouring page), else ?page= (old links, by number).
+func pageOptions(c *gin.Context) question.PageOptions {
+	return question.PageOptions{Page: pageParam(c), After: c.Query("after"), Before: c.Query("before")}
 }
 
 // userAndID is the signed-in user and the :id of an API route; it

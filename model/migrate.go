@@ -31,6 +31,7 @@ var migrations = []migration{
 	{10, "statistics roll-ups and the indexes their builder reads", migrate0010},
 	{11, "report_heartbeats: how fresh a read replica is", migrate0011},
 	{12, "question_search: full-text index (Mroonga on MariaDB, FTS5 on SQLite)", migrate0012},
+	{13, "indexes for board pages, sweeps, the overdue view and alert recipients", migrate0013},
 }
 
 // schemaMigration records an applied step.

@@ -454,15 +454,20 @@ func TestInteractionsIndexes(t *testing.T) {
 }
 
 // The booking sweeps' indexes exist after migrating, and an interrupted
-// step 7 (one index built, the step unrecorded) resumes.
+// step 7 (one index built, the step unrecorded) resumes. Step 13 replaced
+// step 7's (status, remind_at).
 func TestBookingSweepIndexes(t *testing.T) {
 	want := map[string][]string{
-		"idx_booking_status_remind":    {"status", "remind_at"},
 		"idx_booking_status_confirmed": {"status", "confirmed_at"},
+		"idx_booking_remind_sweep":     {"status", "reminded_at", "remind_at"},
+		"idx_booking_escalate_sweep":   {"status", "escalated_at", "due_at"},
 	}
 	check := func(t *testing.T, db *model.DB) {
 		t.Helper()
 		got := secondaryIndexes(t, db, "bookings")
+		if _, ok := got["idx_booking_status_remind"]; ok {
+			t.Fatalf("bookings still have step 7's idx_booking_status_remind: %v", got)
+		}
 		maps.DeleteFunc(got, func(name string, _ []string) bool { _, ok := want[name]; return !ok })
 		if !reflect.DeepEqual(got, want) {
 			t.Fatalf("bookings sweep indexes = %v, want %v", got, want)
@@ -478,14 +483,14 @@ func TestBookingSweepIndexes(t *testing.T) {
 		if db.Dialect() == model.MySQL {
 			drop += " ON bookings"
 		}
-		for _, ddl := range []string{drop, "DELETE FROM schema_migrations WHERE version = 7"} {
+		for _, ddl := range []string{drop, "DELETE FROM schema_migrations WHERE version IN (7, 13)"} {
 			if err := db.Conn(ctx).Exec(ddl).Error; err != nil {
 				t.Fatal(err)
 			}
 		}
 		applied, err := db.Migrate(ctx)
-		if err != nil || !slices.Equal(applied, []int{7}) {
-			t.Fatalf("resuming step 7: applied %v, %v", applied, err)
+		if err != nil || !slices.Equal(applied, []int{7, 13}) {
+			t.Fatalf("resuming steps 7 and 13: applied %v, %v", applied, err)
 		}
 		check(t, db)
 	})
@@ -513,6 +518,85 @@ func TestTemplateConfigErrorIndex(t *testing.T) {
 		}
 		if len(plan) != 1 || plan[0]["key"] == nil || fmt.Sprint(plan[0]["type"]) == "ALL" {
 			t.Fatalf("EXPLAIN: %v, want the query to use an index", plan)
+		}
+	})
+}
+
+// Step 13's indexes: the lists, sweeps, overdue view and role lookups
+// each have theirs, the indexes they replace are gone, an interrupted
+// step resumes, and on MySQL the sweeps use theirs even on empty tables
+// (the lists and role lookups only pick theirs once the tables hold rows).
+func TestListAndSweepIndexes(t *testing.T) {
+	want := map[string]map[string][]string{
+		"questions": {
+			"idx_question_board_created":  {"board_id", "created_at", "id", "status"},
+			"idx_question_board_list":     {"board_id", "status", "created_at", "id"},
+			"idx_question_board_answered": {"board_id", "first_answered_at"},
+			"idx_question_asker_list":     {"asker_id", "created_at", "id"},
+			"idx_question_remind_sweep":   {"status", "reminded_at", "due_at"},
+			"idx_question_overdue_sweep":  {"status", "overdue_at", "due_at"},
+			"idx_question_status_due":     {"status", "due_at", "id", "university_id"},
+			"idx_question_university_due": {"university_id", "status", "due_at", "id"},
+		},
+		"users": {"idx_user_role": {"role", "university_id"}},
+	}
+	gone := map[string][]string{"questions": {"idx_question_board_status", "idx_questions_asker_id"}}
+	check := func(t *testing.T, db *model.DB) {
+		t.Helper()
+		for table, ixs := range want {
+			got := secondaryIndexes(t, db, table)
+			for name, cols := range ixs {
+				if !slices.Equal(got[name], cols) {
+					t.Errorf("%s.%s = %v, want %v", table, name, got[name], cols)
+				}
+			}
+			for _, name := range gone[table] {
+				if _, ok := got[name]; ok {
+					t.Errorf("%s still has %s", table, name)
+				}
+			}
+		}
+	}
+	eachFresh(t, func(t *testing.T, db *model.DB) {
+		ctx := context.Background()
+		if _, err := db.Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
+		check(t, db)
+		// Interrupted on SQLite's terms (MySQL's ALTER TABLE is atomic):
+		// the old index back, one new one missing, the step unrecorded.
+		c := db.Conn(ctx)
+		drop := "DROP INDEX idx_question_remind_sweep"
+		if db.Dialect() == model.MySQL {
+			drop += " ON questions"
+		}
+		for _, ddl := range []string{drop, "CREATE INDEX idx_question_board_status ON questions (board_id, status)",
+			"DELETE FROM schema_migrations WHERE version = 13"} {
+			if err := c.Exec(ddl).Error; err != nil {
+				t.Fatal(err)
+			}
+		}
+		if applied, err := db.Migrate(ctx); err != nil || !slices.Equal(applied, []int{13}) {
+			t.Fatalf("resuming step 13: applied %v, %v", applied, err)
+		}
+		check(t, db)
+		if db.Dialect() != model.MySQL {
+			return
+		}
+		now := time.Now().UTC()
+		for query, index := range map[string]string{
+			"SELECT id FROM questions WHERE reminded_at IS NULL AND status = 'open' AND due_at <= ? ORDER BY due_at, id LIMIT 100":           "idx_question_remind_sweep",
+			"SELECT id FROM questions WHERE overdue_at IS NULL AND status = 'open' AND due_at <= ? ORDER BY due_at, id LIMIT 100":            "idx_question_overdue_sweep",
+			"SELECT id FROM bookings WHERE reminded_at IS NULL AND status = 'submitted' AND remind_at <= ? ORDER BY remind_at, id LIMIT 100": "idx_booking_remind_sweep",
+			"SELECT id FROM bookings WHERE escalated_at IS NULL AND status = 'submitted' AND due_at <= ? ORDER BY due_at, id LIMIT 100":      "idx_booking_escalate_sweep",
+		} {
+			var plan []map[string]any
+			if err := c.Raw("EXPLAIN "+query, now).Scan(&plan).Error; err != nil {
+				t.Fatal(err)
+			}
+			if len(plan) != 1 || fmt.Sprint(plan[0]["key"]) != index {
+				t.Errorf("EXPLAIN %s: %v, want %s", query, plan, index)
+			}
 		}
 	})
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"math"
 	"runtime/debug"
 )
 
@@ -22,4 +23,20 @@ func currentGCPercent() int {
 	cur := debug.SetGCPercent(-1)
 	debug.SetGCPercent(cur)
 	return cur
+}
+
+// tuneMemoryLimit sets the runtime's soft memory limit for serve to mib
+// MiB (YV_MEMORY_LIMIT_MIB, 0 for none) unless the operator set Go's own
+// GOMEMLIMIT, which wins. It returns the limit in force in bytes
+// (math.MaxInt64 for none) and where it came from.
+func tuneMemoryLimit(mib int, getenv func(string) string) (int64, string) {
+	if getenv("GOMEMLIMIT") != "" {
+		return debug.SetMemoryLimit(-1), "GOMEMLIMIT"
+	}
+	limit := int64(math.MaxInt64)
+	if mib > 0 {
+		limit = int64(mib) << 20
+	}
+	debug.SetMemoryLimit(limit)
+	return limit, "YV_MEMORY_LIMIT_MIB"
 }

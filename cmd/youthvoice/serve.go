@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"net/http"
+	"strconv"
 	"sync"
 	"time"
 
@@ -56,7 +58,12 @@ func serve(ctx context.Context, configFile string, getenv func(string) string, s
 		return err
 	}
 	gc, from := tuneGC(b.cfg.GCPercent, getenv)
-	b.log.Info("garbage collector target", "gc_percent", gc, "from", from)
+	limit, limitFrom := tuneMemoryLimit(b.cfg.MemoryLimitMiB, getenv)
+	limitMiB := "none"
+	if limit != math.MaxInt64 {
+		limitMiB = strconv.FormatInt(limit>>20, 10)
+	}
+	b.log.Info("garbage collector target", "gc_percent", gc, "from", from, "memory_limit_mib", limitMiB, "memory_limit_from", limitFrom)
 	ln, err := net.Listen("tcp", b.cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("无法监听 YV_ADDR=%s: %w", b.cfg.Addr, err)

@@ -16,6 +16,7 @@ import (
 // first-response time and whether the 24-hour promise was kept, and the
 // asker is alerted. An answer with a sensitive word waits for review.
 func (s *Service) Answer(ctx context.Context, cadre model.User, questionID uint64, body string) (model.Answer, error) {
+	defer s.lists.changed() // the board pages show it at once
 	body = service.CleanText(body)
 	if err := checkBody("body", body, true); err != nil {
 		return model.Answer{}, err
@@ -163,6 +164,7 @@ func (s *Service) alertFollowUp(ctx context.Context, q model.Question, a model.A
 
 // Resolve marks an answered question resolved and rates the answers.
 func (s *Service) Resolve(ctx context.Context, asker model.User, questionID uint64, rating, comment string) (model.Question, error) {
+	defer s.lists.changed() // the board pages show it at once
 	rating = strings.TrimSpace(rating)
 	comment = service.CleanLine(comment)
 	if !slices.Contains(Ratings, rating) {

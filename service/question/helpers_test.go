@@ -254,6 +254,18 @@ func maxRunes(d map[string]string) int {
 	return m
 }
 
+// list is the first page of a board's list.
+func (f *fixture) list(ctx context.Context, viewer model.User, key string, o question.ListOptions) ([]question.Summary, error) {
+	_, p, err := f.svc.List(ctx, viewer, key, o)
+	return p.Items, err
+}
+
+// mine is the first page of u's questions.
+func (f *fixture) mine(ctx context.Context, u model.User) ([]question.Summary, error) {
+	p, err := f.svc.Mine(ctx, u, question.PageOptions{})
+	return p.Items, err
+}
+
 // ids lists the question ids of summaries in order.
 func ids(ss []question.Summary) []uint64 {
 	out := make([]uint64, 0, len(ss))

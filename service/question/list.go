@@ -1,7 +1,11 @@
 package question
 
 import (
+	"cmp"
 	"context"
+	"maps"
+	"slices"
+	"time"
 
 	"gorm.io/gorm"
 
@@ -15,6 +19,7 @@ const PageSize = 20
 // Summary is a question in a list.
 type Summary struct {
 	model.Question
+	Excerpt   string `json:"excerpt"` // the body's beginning (lists do not read the body)
 	BoardName string `json:"board_name"`
 	AskerName string `json:"asker_name"`
 	Overdue   bool   `json:"overdue"`
@@ -25,51 +30,78 @@ var publicStatuses = []string{model.QuestionOpen, model.QuestionAnswered, model.
 
 // summarize adds board names and (possibly anonymised) asker names.
 func (s *Service) summarize(ctx context.Context, viewer model.User, qs []model.Question) ([]Summary, error) {
+	users, err := s.askers(ctx, qs)
+	if err != nil {
+		return nil, err
+	}
+	return s.summaries(ctx, viewer, qs, users)
+}
+
+// askers reads the names of the askers of qs.
+func (s *Service) askers(ctx context.Context, qs []model.Question) (map[uint64]model.User, error) {
+	if len(qs) == 0 {
+		return nil, nil
+	}
+	ids := make([]uint64, 0, len(qs))
+	for _, q := range qs {
+		ids = append(ids, q.AskerID)
+	}
+	var users []model.User
+	if err := s.db.Conn(ctx).Select("id", "account", "name").Where("id IN ?", ids).Find(&users).Error; err != nil {
+		return nil, err
+	}
+	us := make(map[uint64]model.User, len(users))
+	for _, u := range users {
+		us[u.ID] = u
+	}
+	return us, nil
+}
+
+// summaries shows qs, asked by askers, to viewer.
+func (s *Service) summaries(ctx context.Context, viewer model.User, qs []model.Question, askers map[uint64]model.User) ([]Summary, error) {
 	if len(qs) == 0 {
 		return []Summary{}, nil
 	}
-	boardIDs, userIDs := []uint64{}, []uint64{}
+	cached, _, err := s.cachedBoards(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var boardIDs []uint64 // of boards the cache does not know yet
 	for _, q := range qs {
-		boardIDs, userIDs = append(boardIDs, q.BoardID), append(userIDs, q.AskerID)
+		if _, ok := cached[q.BoardID]; !ok {
+			boardIDs = append(boardIDs, q.BoardID)
+		}
 	}
-	var boards []model.Board
-	if err := s.db.Conn(ctx).Where("id IN ?", boardIDs).Find(&boards).Error; err != nil {
-		return nil, err
-	}
-	var users []model.User
-	if err := s.db.Conn(ctx).Select("id", "account", "name").Where("id IN ?", userIDs).Find(&users).Error; err != nil {
-		return nil, err
-	}
-	bs, us := map[uint64]model.Board{}, map[uint64]model.User{}
-	for _, b := range boards {
-		bs[b.ID] = b
-	}
-	for _, u := range users {
-		us[u.ID] = u
+	bs := cached
+	if len(boardIDs) > 0 {
+		var boards []model.Board
+		if err := s.db.Conn(ctx).Where("id IN ?", boardIDs).Find(&boards).Error; err != nil {
+			return nil, err
+		}
+		bs = maps.Clone(cached)
+		for _, b := range boards {
+			bs[b.ID] = b
+		}
 	}
 	now := s.now()
 	out := make([]Summary, 0, len(qs))
 	for _, q := range qs {
 		b := bs[q.BoardID]
-		name := displayName(us[q.AskerID])
+		name := displayName(askers[q.AskerID])
 		if q.Anonymous && !canSeeAsker(viewer, q) {
 			name = AnonymousName
 		}
-		out = append(out, Summary{Question: q, BoardName: b.Name, AskerName: name,
+		out = append(out, Summary{Question: q, Excerpt: excerpt(q.Body), BoardName: b.Name, AskerName: name,
 			Overdue: q.Status == model.QuestionOpen && now.After(q.DueAt)})
 	}
 	return out, nil
 }
 
 // Mine lists u's own questions, newest first, whatever their status.
-func (s *Service) Mine(ctx context.Context, u model.User, page int) ([]Summary, error) {
-	var qs []model.Question
-	if err := s.db.Conn(ctx).Where("asker_id = ?", u.ID).Order("created_at DESC").Order("id DESC").
-		Offset(offset(page)).Limit(PageSize).Find(&qs).Error; err != nil {
-		return nil, service.Wrap("读取我的提问", err)
-	}
-	out, err := s.summarize(ctx, u, qs)
-	return out, service.Wrap("读取我的提问", err)
+func (s *Service) Mine(ctx context.Context, u model.User, o PageOptions) (ListPage, error) {
+	l := list{where: "asker_id = ?", args: []any{u.ID}, parts: func(time.Time) [][]arm { return [][]arm{{{index: indexAskerList}}} }}
+	p, err := s.page(ctx, u, l, o)
+	return p, service.Wrap("读取我的提问", err)
 }
 
 func offset(page int) int {
@@ -82,36 +114,70 @@ func offset(page int) int {
 	return (page - 1) * PageSize
 }
 
-// ListOptions filter a board list.
+// ListOptions filter a board list and place the page.
 type ListOptions struct {
 	Unanswered bool
-	Page       int
+	PageOptions
 }
 
 // List shows a board's published questions: newest first, and for those
 // who answer there, unanswered ones first.
-func (s *Service) List(ctx context.Context, viewer model.User, boardKey string, o ListOptions) (model.Board, []Summary, error) {
-	b, err := s.boardByKey(ctx, boardKey)
+//
+// For them the list has two parts, the open questions and then the
+// others, each read in order from its own index. A question answered
+// while someone pages through would move from the first part, where they
+// may have seen it already, to the second, where they would see it again:
+// so for the length of a walk a question first answered after its first
+// page (times are in seconds: in a later second) stays in the first part,
+// and shows there with its new status.
+func (s *Service) List(ctx context.Context, viewer model.User, boardKey string, o ListOptions) (model.Board, ListPage, error) {
+	b, err := s.listBoard(ctx, boardKey)
 	if err != nil {
-		return b, nil, err
+		return b, ListPage{}, err
 	}
-	q := s.db.Conn(ctx).Where("board_id = ?", b.ID)
-	if o.Unanswered {
-		q = q.Where("status = ?", model.QuestionOpen)
-	} else {
-		q = q.Where("status IN ?", publicStatuses)
+	l := list{where: "board_id = ?", args: []any{b.ID}}
+	order := listPublic
+	// A board's questions newest first, of some statuses, are read from
+	// (board_id, created_at, id, status), the status checked in the index:
+	// hidden ones and those held for review are few. Its open questions,
+	// which may be few and far apart, from (board_id, status, created_at, id).
+	byStatus := func(where string, args ...any) arm {
+		return arm{where: where, args: args, index: indexBoardCreated}
 	}
-	if canAnswer(viewer, model.Question{}, b) {
-		// Order ignores a gorm.Expr; the status is a constant, so inline it.
-		q = q.Order("CASE WHEN status = '" + model.QuestionOpen + "' THEN 0 ELSE 1 END")
+	open := arm{where: "status = ?", args: []any{model.QuestionOpen}, index: indexBoardList}
+	switch {
+	case o.Unanswered:
+		order = listUnanswered
+		l.parts = func(time.Time) [][]arm { return [][]arm{{open}} }
+	case canAnswer(viewer, model.Question{}, b):
+		order = listOpenFirst
+		l.parts = func(since time.Time) [][]arm {
+			answered := []string{model.QuestionAnswered, model.QuestionResolved}
+			answeredSince := arm{where: "first_answered_at > ? AND status IN ?", args: []any{since, answered}, index: indexBoardAnswered}
+			return [][]arm{
+				{open, answeredSince},
+				{byStatus("status IN ? AND (first_answered_at IS NULL OR first_answered_at <= ?)", answered, since)},
+			}
+		}
+	default:
+		l.parts = func(time.Time) [][]arm { return [][]arm{{byStatus("status IN ?", publicStatuses)}} }
 	}
-	var qs []model.Question
-	if err := q.Order("created_at DESC").Order("id DESC").Offset(offset(o.Page)).Limit(PageSize).Find(&qs).Error; err != nil {
-		return b, nil, service.Wrap("读取版区问题", err)
+	rows, err := s.lists.get(ctx, pageKey{board: b.ID, order: order, opts: o.PageOptions}, func(ctx context.Context) (pageRows, error) {
+		return s.readPage(ctx, l, o.PageOptions)
+	})
+	if err != nil {
+		return b, ListPage{}, service.Wrap("读取版区问题", err)
 	}
-	out, err := s.summarize(ctx, viewer, qs)
-	return b, out, service.Wrap("读取版区问题", err)
+	p, err := s.show(ctx, viewer, rows)
+	return b, p, service.Wrap("读取版区问题", err)
 }
+
+// The orders of a board list.
+const (
+	listPublic     = iota // newest first
+	listOpenFirst         // for those who answer: open questions first
+	listUnanswered        // open questions only
+)
 
 // UniversityCount is how many questions of one university are overdue.
 type UniversityCount struct {
@@ -133,6 +199,10 @@ type Overdue struct {
 const overdueListed = 200
 
 // OverdueFor lists overdue questions for a university or province admin.
+// Every read is a range of an index on (status, due_at) – for a university
+// (university_id, status, due_at) – that also holds id and university_id,
+// so the counts read no rows, and only the listed questions are read
+// (without their bodies).
 func (s *Service) OverdueFor(ctx context.Context, admin model.User) (Overdue, error) {
 	scope, err := moderationScope(admin)
 	if err != nil {
@@ -146,27 +216,73 @@ func (s *Service) OverdueFor(ctx context.Context, admin model.User) (Overdue, er
 		}
 		return q
 	}
-	var qs []model.Question
-	if err := base().Order("due_at").Order("id").Limit(overdueListed).Find(&qs).Error; err != nil {
+	var ids []uint64
+	if err := base().Order("due_at").Order("id").Limit(overdueListed).Pluck("id", &ids).Error; err != nil {
 		return Overdue{}, service.Wrap("读取超时问题", err)
 	}
-	var out Overdue
-	out.Total = int64(len(qs))
-	if len(qs) == overdueListed {
-		if err := base().Count(&out.Total).Error; err != nil {
-			return Overdue{}, service.Wrap("统计超时问题", err)
+	var rows []listRow
+	if len(ids) > 0 {
+		if rows, err = s.listRows(ctx, len(ids), "SELECT "+listColumns+" FROM questions WHERE id IN ?", ids); err != nil {
+			return Overdue{}, service.Wrap("读取超时问题", err)
 		}
 	}
+	pos := make(map[uint64]int, len(ids))
+	for i, id := range ids {
+		pos[id] = i
+	}
+	slices.SortFunc(rows, func(a, b listRow) int { return pos[a.ID] - pos[b.ID] })
+	qs := make([]model.Question, len(rows))
+	for i, r := range rows {
+		qs[i] = r.Question
+	}
+	var out Overdue
 	if out.Questions, err = s.summarize(ctx, admin, qs); err != nil {
 		return Overdue{}, service.Wrap("读取超时问题", err)
 	}
-	if scope == nil {
-		if err := base().Select("questions.university_id AS university_id, universities.name AS name, COUNT(*) AS count").
-			Joins("JOIN universities ON universities.id = questions.university_id").
-			Group("questions.university_id, universities.name").Order("count DESC").Order("questions.university_id").
-			Scan(&out.ByUniversity).Error; err != nil {
+	for i, r := range rows {
+		out.Questions[i].Excerpt = excerpt(r.Excerpt)
+	}
+	out.Total = int64(len(ids))
+	if scope != nil {
+		if len(ids) == overdueListed {
+			if err := base().Count(&out.Total).Error; err != nil {
+				return Overdue{}, service.Wrap("统计超时问题", err)
+			}
+		}
+		return out, nil
+	}
+	// The province: the count per university, and the total their sum.
+	var counts []UniversityCount
+	if err := base().Select("university_id, COUNT(*) AS count").Group("university_id").Scan(&counts).Error; err != nil {
+		return Overdue{}, service.Wrap("统计超时问题", err)
+	}
+	uniIDs := make([]uint64, 0, len(counts))
+	out.Total = 0
+	for _, c := range counts {
+		out.Total += c.Count
+		uniIDs = append(uniIDs, c.UniversityID)
+	}
+	names := map[uint64]string{}
+	if len(uniIDs) > 0 {
+		var unis []model.University
+		if err := s.db.Conn(ctx).Select("id", "name").Where("id IN ?", uniIDs).Find(&unis).Error; err != nil {
 			return Overdue{}, service.Wrap("统计超时问题", err)
 		}
+		for _, u := range unis {
+			names[u.ID] = u.Name
+		}
 	}
+	for _, c := range counts {
+		if name, ok := names[c.UniversityID]; ok { // as before: universities that exist
+			c.Name = name
+			out.ByUniversity = append(out.ByUniversity, c)
+		}
+	}
+	slices.SortFunc(out.ByUniversity, func(a, b UniversityCount) int {
+		if a.Count != b.Count {
+			return cmp.Compare(b.Count, a.Count)
+		}
+		return cmp.Compare(a.UniversityID, b.UniversityID)
+	})
 	return out, nil
 }

@@ -90,6 +90,7 @@ func checkReason(reason string) (string, error) {
 // Hide hides a question or answer (also: rejects one held for review);
 // the author is told why.
 func (s *Service) Hide(ctx context.Context, admin model.User, kind string, id uint64, reason string) error {
+	defer s.lists.changed() // the board pages show it at once
 	reason, err := checkReason(reason)
 	if err != nil {
 		return err
@@ -149,6 +150,7 @@ func (s *Service) Hide(ctx context.Context, admin model.User, kind string, id ui
 
 // Reopen restores a hidden question or answer.
 func (s *Service) Reopen(ctx context.Context, admin model.User, kind string, id uint64) error {
+	defer s.lists.changed() // the board pages show it at once
 	return service.Wrap("恢复内容", s.db.WithTx(ctx, func(ctx context.Context) error {
 		t, err := s.loadTarget(ctx, admin, kind, id)
 		if err != nil {
@@ -254,6 +256,7 @@ func (s *Service) unanswerIfLast(ctx context.Context, q model.Question, now time
 // Approve publishes a question or answer held for review. An approved
 // question starts its 24-hour clock now and goes to the cadres.
 func (s *Service) Approve(ctx context.Context, admin model.User, kind string, id uint64) error {
+	defer s.lists.changed() // the board pages show it at once
 	return service.Wrap("审核通过", s.db.WithTx(ctx, func(ctx context.Context) error {
 		t, err := s.loadTarget(ctx, admin, kind, id)
 		if err != nil {

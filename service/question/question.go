@@ -42,6 +42,8 @@ type Service struct {
 	words  *Words
 	log    *slog.Logger
 	search searchCache
+	boards boardCache // for the list pages
+	lists  pageCache
 }
 
 // New builds the service. All dependencies are required; words may be
@@ -78,6 +80,7 @@ func checkBody(field, body string, required bool) error {
 // Ask publishes a question, or holds it for review when it contains a
 // sensitive word. The asker's university cadres are alerted.
 func (s *Service) Ask(ctx context.Context, u model.User, in AskInput) (model.Question, error) {
+	defer s.lists.changed() // the board pages show it at once
 	if u.UniversityID == nil {
 		return model.Question{}, service.Forbidden("no_university", "请先完成激活并选择学校，再提问")
 	}

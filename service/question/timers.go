@@ -69,7 +69,7 @@ func (s *Service) Sweep(ctx context.Context) (reminded, overdue int, err error) 
 func (s *Service) sweep(ctx context.Context, column string, cutoff time.Time, alert func(context.Context, model.Question) error) (int, error) {
 	n, err := model.ClaimEach(ctx, s.db, model.Claim{
 		Column: column, Where: "status = ? AND due_at <= ?", Args: []any{model.QuestionOpen, cutoff},
-		Order: "due_at", Limit: timerBatch,
+		Order: "due_at, id", Limit: timerBatch, // the order of (status, column, due_at)
 	}, s.now, func(q model.Question) uint64 { return q.ID }, alert)
 	if err != nil {
 		return n, service.Wrap("发送超时提醒", err)
