@@ -4,14 +4,12 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
-	"net/http/cookiejar"
 	"net/url"
 	"os"
 	"os/exec"
@@ -616,58 +614,12 @@ func raiseFileLimit() {
 	}
 }
 
-// login signs in through the API (CSRF double submit) and returns the
-// Cookie header of the session.
+// login signs in as account with the bench password.
 func login(ctx context.Context, base, account string) (string, error) {
-	jar, _ := cookiejar.New(nil)
-	c := &http.Client{Jar: jar, Timeout: 30 * time.Second}
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+"/api/v1/session", nil)
-	resp, err := c.Do(req)
-	if err != nil {
-		return "", err
-	}
-	var s struct {
-		Data struct {
-			CSRF string `json:"csrf_token"`
-		} `json:"data"`
-	}
-	err = json.NewDecoder(resp.Body).Decode(&s)
-	resp.Body.Close()
-	if err != nil {
-		return "", fmt.Errorf("GET /api/v1/session: %w", err)
-	}
-	body, _ := json.Marshal(map[string]string{"account": account, "password": benchPassword})
-	req, _ = http.NewRequestWithContext(ctx, http.MethodPost, base+"/api/v1/session", bytes.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("X-CSRF-Token", s.Data.CSRF)
-	resp, err = c.Do(req)
-	if err != nil {
-		return "", err
-	}
-	out, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return "", fmt.Errorf("POST /api/v1/session: %s %s", resp.Status, out)
-	}
-	u, _ := url.Parse(base)
-	var parts []string
-	for _, ck := range jar.Cookies(u) {
-		parts = append(parts, ck.Name+"="+ck.Value)
-	}
-	return strings.Join(parts, "; "), nil
+	return benchproc.Login(ctx, base, account, benchPassword)
 }
 
-func loadAvg() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "?"
-	}
-	f := strings.Fields(string(b))
-	if len(f) < 3 {
-		return "?"
-	}
-	return strings.Join(f[:3], " ")
-}
+func loadAvg() string { return benchproc.LoadAvg() }
 
 func memTotal() string {
 	b, err := os.ReadFile("/proc/meminfo")
