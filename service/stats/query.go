@@ -49,7 +49,9 @@ FROM (
 WHERE u.university_id IS NOT NULL AND u.created_at < ? AND (? = 0 OR u.university_id = ?)
 GROUP BY u.university_id`
 
-const questionsSQL = `SELECT university_id,
+// questionFigures are the question figures of a group of questions (the
+// plain report and the day roll-ups share them, and so the definitions).
+const questionFigures = `
   COUNT(*) AS questions,
   SUM(CASE WHEN first_answered_at IS NOT NULL THEN 1 ELSE 0 END) AS answered,
   SUM(CASE WHEN promise_kept = ? THEN 1 ELSE 0 END) AS on_time,
@@ -58,7 +60,9 @@ const questionsSQL = `SELECT university_id,
   SUM(CASE WHEN rating = ? THEN 1 ELSE 0 END) AS rated_good,
   SUM(CASE WHEN rating = ? THEN 1 ELSE 0 END) AS rated_fair,
   SUM(CASE WHEN rating = ? THEN 1 ELSE 0 END) AS rated_bad
-FROM questions
+`
+
+const questionsSQL = `SELECT university_id,` + questionFigures + `FROM questions
 WHERE created_at >= ? AND created_at < ? AND status <> ? AND rejected_at IS NULL AND (? = 0 OR university_id = ?)
 GROUP BY university_id`
 
@@ -73,7 +77,9 @@ WHERE a.kind = ? AND a.status = ? AND a.created_at >= ? AND a.created_at < ?
   AND u.university_id IS NOT NULL AND (? = 0 OR u.university_id = ?)
 GROUP BY u.university_id`
 
-const bookingsSQL = `SELECT university_id,
+// bookingFigures are the booking figures of a group of bookings (shared
+// like questionFigures).
+const bookingFigures = `
   COUNT(*) AS bookings,
   SUM(CASE WHEN first_response_at IS NOT NULL THEN 1 ELSE 0 END) AS bookings_responded,
   SUM(CASE WHEN promise_kept = ? THEN 1 ELSE 0 END) AS bookings_on_time,
@@ -81,73 +87,20 @@ const bookingsSQL = `SELECT university_id,
   SUM(CASE WHEN status = ? THEN 1 ELSE 0 END) AS served,
   SUM(CASE WHEN status = ? THEN 1 ELSE 0 END) AS no_show,
   SUM(CASE WHEN rating > 0 THEN 1 ELSE 0 END) AS service_rated,
-  SUM(rating) AS service_stars,
+  COALESCE(SUM(rating), 0) AS service_stars,
   SUM(CASE WHEN rating >= 4 THEN 1 ELSE 0 END) AS service_satisfied
-FROM bookings
+`
+
+const bookingsSQL = `SELECT university_id,` + bookingFigures + `FROM bookings
 WHERE created_at >= ? AND created_at < ? AND (? = 0 OR university_id = ?)
 GROUP BY university_id`
 
 // counts is a row of any of the queries; the columns a query lacks stay 0.
 type counts struct {
-	UniversityID         uint64
-	Users                int64
-	NewUsers             int64
-	Activated            int64
-	Bound                int64
-	Cadres               int64
-	Active               int64
-	Interactions         int64
-	Questions            int64
-	Answered             int64
-	OnTime               int64
-	Late                 int64
-	FirstResponseSeconds int64
-	RatedGood            int64
-	RatedFair            int64
-	RatedBad             int64
-	OverdueNow           int64
-	CadreAnswers         int64
-	AnsweringCadres      int64
-	Bookings             int64
-	BookingsResponded    int64
-	BookingsOnTime       int64
-	BookingsLate         int64
-	Served               int64
-	NoShow               int64
-	ServiceRated         int64
-	ServiceStars         int64
-	ServiceSatisfied     int64
+	UniversityID uint64
+	Row
 }
 
-func (r *Row) merge(c counts) {
-	r.Users += c.Users
-	r.NewUsers += c.NewUsers
-	r.Activated += c.Activated
-	r.Bound += c.Bound
-	r.Cadres += c.Cadres
-	r.Active += c.Active
-	r.Interactions += c.Interactions
-	r.Questions += c.Questions
-	r.Answered += c.Answered
-	r.OnTime += c.OnTime
-	r.Late += c.Late
-	r.FirstResponseSeconds += c.FirstResponseSeconds
-	r.RatedGood += c.RatedGood
-	r.RatedFair += c.RatedFair
-	r.RatedBad += c.RatedBad
-	r.OverdueNow += c.OverdueNow
-	r.CadreAnswers += c.CadreAnswers
-	r.AnsweringCadres += c.AnsweringCadres
-	r.Bookings += c.Bookings
-	r.BookingsResponded += c.BookingsResponded
-	r.BookingsOnTime += c.BookingsOnTime
-	r.BookingsLate += c.BookingsLate
-	r.Served += c.Served
-	r.NoShow += c.NoShow
-	r.ServiceRated += c.ServiceRated
-	r.ServiceStars += c.ServiceStars
-	r.ServiceSatisfied += c.ServiceSatisfied
-}
 
 // collect returns one row per university in scope (0: all), in code
 // order, zeros included, and the time the figures are exact as of: from
@@ -283,7 +236,7 @@ func (s *Service) collectRolled(ctx context.Context, scope uint64, p Period, now
 		}
 		for _, c := range got {
 			if i, ok := at[c.UniversityID]; ok {
-				rows[i].merge(c)
+				rows[i].add(c.Row)
 			}
 		}
 	}
@@ -318,7 +271,7 @@ func (s *Service) collectPlain(ctx context.Context, scope uint64, p Period, now 
 		}
 		for _, c := range got {
 			if i, ok := at[c.UniversityID]; ok {
-				rows[i].merge(c)
+				rows[i].add(c.Row)
 			}
 		}
 	}

@@ -659,16 +659,7 @@ const activatedDaySQL = `SELECT university_id, %s AS day, COUNT(*) AS activated_
 FROM users WHERE role = ? AND activated_at >= ? AND activated_at < ? AND university_id IS NOT NULL%s
 GROUP BY university_id, day`
 
-const questionsDaySQL = `SELECT university_id, %s AS day,
-  COUNT(*) AS questions,
-  SUM(CASE WHEN first_answered_at IS NOT NULL THEN 1 ELSE 0 END) AS answered,
-  SUM(CASE WHEN promise_kept = ? THEN 1 ELSE 0 END) AS on_time,
-  SUM(CASE WHEN promise_kept = ? OR (first_answered_at IS NULL AND status = ? AND due_at < ?) THEN 1 ELSE 0 END) AS late,
-  COALESCE(SUM(CASE WHEN first_answered_at IS NOT NULL THEN first_response_seconds ELSE 0 END), 0) AS first_response_seconds,
-  SUM(CASE WHEN rating = ? THEN 1 ELSE 0 END) AS rated_good,
-  SUM(CASE WHEN rating = ? THEN 1 ELSE 0 END) AS rated_fair,
-  SUM(CASE WHEN rating = ? THEN 1 ELSE 0 END) AS rated_bad
-FROM questions
+const questionsDaySQL = `SELECT university_id, %s AS day,` + questionFigures + `FROM questions
 WHERE created_at >= ? AND created_at < ? AND status <> ? AND rejected_at IS NULL%s
 GROUP BY university_id, day`
 
@@ -689,17 +680,7 @@ FROM answers a JOIN users u ON u.id = a.author_id
 WHERE a.kind = ? AND a.status = ? AND a.created_at >= ? AND a.created_at < ? AND u.university_id IS NOT NULL%s
 GROUP BY u.university_id, day`
 
-const bookingsDaySQL = `SELECT university_id, %s AS day,
-  COUNT(*) AS bookings,
-  SUM(CASE WHEN first_response_at IS NOT NULL THEN 1 ELSE 0 END) AS bookings_responded,
-  SUM(CASE WHEN promise_kept = ? THEN 1 ELSE 0 END) AS bookings_on_time,
-  SUM(CASE WHEN promise_kept = ? OR (first_response_at IS NULL AND status = ? AND due_at < ?) THEN 1 ELSE 0 END) AS bookings_late,
-  SUM(CASE WHEN status = ? THEN 1 ELSE 0 END) AS served,
-  SUM(CASE WHEN status = ? THEN 1 ELSE 0 END) AS no_show,
-  SUM(CASE WHEN rating > 0 THEN 1 ELSE 0 END) AS service_rated,
-  COALESCE(SUM(rating), 0) AS service_stars,
-  SUM(CASE WHEN rating >= 4 THEN 1 ELSE 0 END) AS service_satisfied
-FROM bookings
+const bookingsDaySQL = `SELECT university_id, %s AS day,` + bookingFigures + `FROM bookings
 WHERE created_at >= ? AND created_at < ?%s
 GROUP BY university_id, day`
 

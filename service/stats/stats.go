@@ -80,7 +80,7 @@ type UniversityRef struct {
 
 // Row is one university's figures (or the province's total).
 type Row struct {
-	University *UniversityRef `json:"university,omitempty"` // nil for the total
+	University *UniversityRef `json:"university,omitempty" gorm:"-"` // nil for the total
 
 	Users      int64    `json:"users"`
 	NewUsers   int64    `json:"new_users"`
