@@ -101,7 +101,6 @@ type counts struct {
 	Row
 }
 
-
 // collect returns one row per university in scope (0: all), in code
 // order, zeros included, and the time the figures are exact as of: from
 // the roll-ups once they are built (see rollup.go), from the base tables
