@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -38,13 +39,51 @@ type DB struct {
 
 type txKey struct{}
 
+// txState is the transaction a context carries. failed is the error of
+// the first nested WithTx whose fn failed: the transaction was rolled
+// back then, so nothing the outer fn does afterwards can commit.
+type txState struct {
+	tx     *gorm.DB
+	mu     sync.Mutex
+	failed error
+}
+
+// abort rolls the transaction back at once (gitea's db.WithTx does the
+// same): an outer fn that swallows err must not commit what came before.
+func (st *txState) abort(err error) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.failed != nil {
+		return
+	}
+	st.failed = err
+	if c, ok := st.tx.Statement.ConnPool.(gorm.TxCommitter); ok && c != nil {
+		_ = c.Rollback() // the outer Transaction's own rollback then finds it done
+	}
+}
+
+// err is the rollback's cause, wrapped, or nil while the transaction holds.
+func (st *txState) err() error {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.failed == nil {
+		return nil
+	}
+	return fmt.Errorf("%w: %w", ErrTxRolledBack, st.failed)
+}
+
+// ErrTxRolledBack is returned by a WithTx whose transaction a nested
+// WithTx rolled back (its fn failed), even though the outer fn ignored
+// that failure; it wraps the nested error.
+var ErrTxRolledBack = errors.New("事务已回滚：其中一步失败")
+
 // Dialect reports the engine.
 func (d *DB) Dialect() Dialect { return d.dialect }
 
 // Conn returns the transaction bound to ctx, or the pool bound to ctx.
 func (d *DB) Conn(ctx context.Context) *gorm.DB {
-	if tx, ok := ctx.Value(txKey{}).(*gorm.DB); ok {
-		return tx
+	if st, ok := ctx.Value(txKey{}).(*txState); ok {
+		return st.tx
 	}
 	return d.gorm.WithContext(ctx)
 }
@@ -55,24 +94,39 @@ func (d *DB) Conn(ctx context.Context) *gorm.DB {
 // snapshot. SQLite needs no lock: its single connection runs one
 // transaction at a time. Outside a transaction it is Conn.
 func (d *DB) ForUpdate(ctx context.Context) *gorm.DB {
-	tx, ok := ctx.Value(txKey{}).(*gorm.DB)
+	st, ok := ctx.Value(txKey{}).(*txState)
 	if !ok {
 		return d.gorm.WithContext(ctx)
 	}
 	if d.dialect == MySQL {
-		return tx.Clauses(clause.Locking{Strength: clause.LockingStrengthUpdate})
+		return st.tx.Clauses(clause.Locking{Strength: clause.LockingStrengthUpdate})
 	}
-	return tx
+	return st.tx
 }
 
 // WithTx runs fn in a transaction. When ctx already carries a transaction,
-// fn joins it, so services compose without nesting transactions.
+// fn joins it, so services compose without nesting transactions; if the
+// joined fn fails, the whole transaction is rolled back there and then,
+// and the outermost WithTx returns an error (ErrTxRolledBack) even when
+// the code between ignored the failure. A WithTx joining a transaction
+// already rolled back does not run fn.
 func (d *DB) WithTx(ctx context.Context, fn func(ctx context.Context) error) error {
-	if _, ok := ctx.Value(txKey{}).(*gorm.DB); ok {
-		return fn(ctx)
+	if st, ok := ctx.Value(txKey{}).(*txState); ok {
+		if err := st.err(); err != nil {
+			return err
+		}
+		if err := fn(ctx); err != nil {
+			st.abort(err)
+			return err
+		}
+		return nil
 	}
 	return d.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		return fn(context.WithValue(ctx, txKey{}, tx))
+		st := &txState{tx: tx}
+		if err := fn(context.WithValue(ctx, txKey{}, st)); err != nil {
+			return err
+		}
+		return st.err()
 	})
 }
 
