@@ -12,6 +12,7 @@ import (
 	"github.com/gdyouth/youthvoice/model"
 	"github.com/gdyouth/youthvoice/service"
 	"github.com/gdyouth/youthvoice/service/account"
+	"github.com/gdyouth/youthvoice/service/servicetest"
 )
 
 func newInput(acct, password string) account.ActivateInput {
@@ -50,7 +51,7 @@ func TestActivateNewValidation(t *testing.T) {
 				in := newInput("abc123", "abc123")
 				c.mod(&in)
 				_, err := e.svc.Activate(ctx, in)
-				se := svcErr(t, err, service.ErrInvalid)
+				se := servicetest.WantErr(t, "", err, service.ErrInvalid, "")
 				if !strings.Contains(se.Fields[c.field], c.substr) {
 					t.Fatalf("fields %v: want %s ~ %q", se.Fields, c.field, c.substr)
 				}
@@ -65,14 +66,14 @@ func TestActivateNewValidation(t *testing.T) {
 
 		// Several problems are reported at once, field by field.
 		_, err := e.svc.Activate(ctx, account.ActivateInput{Entry: "gaoxiao", Mode: account.ModeNew, Account: "ab", Password: "x", Confirm: "x"})
-		se := svcErr(t, err, service.ErrInvalid)
+		se := servicetest.WantErr(t, "", err, service.ErrInvalid, "")
 		for _, f := range []string{"account", "password", "university"} {
 			if se.Fields[f] == "" {
 				t.Errorf("no %s message in %v", f, se.Fields)
 			}
 		}
 		_, err = e.svc.Activate(ctx, account.ActivateInput{Entry: "gaoxiao", Mode: "whatever"})
-		svcErr(t, err, service.ErrInvalid)
+		servicetest.WantErr(t, "", err, service.ErrInvalid, "")
 
 		// Exactly 6 (and exactly 32) letters and digits are fine.
 		for _, acct := range []string{"Ab3456", strings.Repeat("Z9", 16)} {
@@ -138,7 +139,7 @@ func TestAccountUniqueIgnoringCase(t *testing.T) {
 		e.newUser(t, "Abc123", "pass123", "")
 		for _, acct := range []string{"abc123", "ABC123", "Abc123", " abc123 "} {
 			_, err := e.svc.Activate(ctx, newInput(acct, "other123"))
-			se := svcErr(t, err, service.ErrConflict)
+			se := servicetest.WantErr(t, "", err, service.ErrConflict, "")
 			if se.Message != "账号已被占用" || se.Fields["account"] != "账号已被占用" {
 				t.Fatalf("%q: %+v", acct, se)
 			}
@@ -172,12 +173,12 @@ func TestActivateTwiceIsHarmless(t *testing.T) {
 		// A different password is not the same activation: the name is taken.
 		in.Password, in.Confirm = "twice02", "twice02"
 		_, err = e.svc.Activate(ctx, in)
-		svcErr(t, err, service.ErrConflict)
+		servicetest.WantErr(t, "", err, service.ErrConflict, "")
 		// Nor is the same account from another WeChat.
 		in = newInput("twice01", "twice01")
 		in.OpenID = "oid-other"
 		_, err = e.svc.Activate(ctx, in)
-		svcErr(t, err, service.ErrConflict)
+		servicetest.WantErr(t, "", err, service.ErrConflict, "")
 		if got := e.reload(t, first.ID); strOrNil(got.OpenID) != "oid-twice" {
 			t.Fatalf("binding changed to %s", strOrNil(got.OpenID))
 		}
@@ -322,7 +323,7 @@ func TestBindingIsOneToOne(t *testing.T) {
 			t.Fatalf("empty openid: %v, want ErrNotFound", err)
 		}
 		err = e.svc.Unbind(ctx, a.ID)
-		if se := svcErr(t, err, service.ErrInvalid); se.Message != "当前账号没有绑定微信" {
+		if se := servicetest.WantErr(t, "", err, service.ErrInvalid, ""); se.Message != "当前账号没有绑定微信" {
 			t.Fatalf("second unbind: %q", se.Message)
 		}
 
@@ -342,14 +343,14 @@ func TestBindingIsOneToOne(t *testing.T) {
 		if got := e.reload(t, a.ID); strOrNil(got.OpenID) != "oid-3" {
 			t.Fatalf("alpha bound to %s after Bind to bravo, want oid-3", strOrNil(got.OpenID))
 		}
-		svcErr(t, e.svc.Bind(ctx, b.ID, ""), service.ErrInvalid)
+		servicetest.WantErr(t, "", e.svc.Bind(ctx, b.ID, ""), service.ErrInvalid, "")
 	})
 }
 
 // wantWeChatBound asserts the refusal to bind a WeChat bound to account.
 func wantWeChatBound(t *testing.T, err error, account string) {
 	t.Helper()
-	se := svcErr(t, err, service.ErrConflict)
+	se := servicetest.WantErr(t, "", err, service.ErrConflict, "")
 	if se.Code != "wechat_bound" || !strings.Contains(se.Message, "该微信已绑定账号 "+account) || !strings.Contains(se.Message, "解除绑定") {
 		t.Fatalf("refusal %s %q, want wechat_bound naming %s and how to unbind", se.Code, se.Message, account)
 	}
@@ -368,12 +369,12 @@ func TestActivateOldUser(t *testing.T) {
 
 		in := account.ActivateInput{Entry: "gaoxiao", Mode: account.ModeOld, Account: "legacy01", Password: "legacy01", OpenID: "oid-legacy", ClientIP: "10.0.0.9"}
 		_, err := e.svc.Activate(ctx, in)
-		if se := svcErr(t, err, service.ErrInvalid); se.Fields["university"] != "请选择学校" {
+		if se := servicetest.WantErr(t, "", err, service.ErrInvalid, ""); se.Fields["university"] != "请选择学校" {
 			t.Fatalf("fields %v", se.Fields)
 		}
 		in.UniversityCode = codeUnknown
 		_, err = e.svc.Activate(ctx, in)
-		svcErr(t, err, service.ErrInvalid)
+		servicetest.WantErr(t, "", err, service.ErrInvalid, "")
 		if got := e.reload(t, legacy.ID); got.ActivatedAt != nil || got.OpenID != nil {
 			t.Fatalf("refused activation changed the user: %+v", got)
 		}
@@ -392,7 +393,7 @@ func TestActivateOldUser(t *testing.T) {
 		in.Password = "wrong99"
 		in.OpenID = "oid-else"
 		_, err = e.svc.Activate(ctx, in)
-		svcErr(t, err, service.ErrUnauthorized)
+		servicetest.WantErr(t, "", err, service.ErrUnauthorized, "")
 		if got := e.reload(t, legacy.ID); strOrNil(got.OpenID) != "oid-legacy" {
 			t.Fatalf("binding moved after a wrong password: %s", strOrNil(got.OpenID))
 		}

@@ -2,20 +2,15 @@ package account_test
 
 import (
 	"context"
-	"errors"
-	"io"
-	"log/slog"
-	"os"
 	"testing"
 	"time"
 
 	"github.com/gdyouth/youthvoice/model"
-	"github.com/gdyouth/youthvoice/model/dbtest"
-	"github.com/gdyouth/youthvoice/service"
 	"github.com/gdyouth/youthvoice/service/account"
 	"github.com/gdyouth/youthvoice/service/clock"
 	"github.com/gdyouth/youthvoice/service/kv"
 	"github.com/gdyouth/youthvoice/service/kv/kvtest"
+	"github.com/gdyouth/youthvoice/service/servicetest"
 )
 
 // Codes from model/seed/gd_universities_2025.csv.
@@ -46,8 +41,6 @@ type envOpt struct {
 	prodCost bool // leave BcryptCost at its default
 }
 
-func quietLog() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
-
 func startTime() time.Time {
 	t, err := time.Parse(time.RFC3339, testStartTime)
 	if err != nil {
@@ -56,24 +49,25 @@ func startTime() time.Time {
 	return t
 }
 
-// each runs fn on every database backend with a matching kv store: the
-// in-process one on a fake clock for SQLite; Redis for MySQL when
-// YV_TEST_REDIS_ADDR is set (unless o.memoryKV).
+// each runs fn on every backend pair (servicetest.Each); the in-process
+// store runs on the test's fake clock, and o.memoryKV keeps it even where
+// the matrix has Redis.
 func each(t *testing.T, o envOpt, fn func(t *testing.T, e *env)) {
 	t.Helper()
-	dbtest.Each(t, func(t *testing.T, db *model.DB) {
+	servicetest.Each(t, func(t *testing.T, b *servicetest.Backend) {
 		clk := clock.NewFake(startTime())
 		var store kv.Store
-		if db.Dialect() == model.MySQL && os.Getenv(kvtest.EnvRedis) != "" && !o.memoryKV {
-			store = kvtest.Redis(t)
-		} else {
+		if o.memoryKV && b.Redis() {
 			store = kvtest.Memory(t, clk)
+		} else {
+			store = b.KVOn(clk)
 		}
 		opts := o.opts
 		if opts.BcryptCost == 0 && !o.prodCost {
 			opts.BcryptCost = 4
 		}
-		svc, err := account.New(db, store, clk, quietLog(), opts)
+		db := b.DB()
+		svc, err := account.New(db, store, clk, servicetest.DiscardLog(), opts)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -120,22 +114,6 @@ func (e *env) reload(t *testing.T, id uint64) model.User {
 		t.Fatalf("reload user %d: %v", id, err)
 	}
 	return u
-}
-
-// svcErr asserts err is a *service.Error of kind and returns it.
-func svcErr(t *testing.T, err, kind error) *service.Error {
-	t.Helper()
-	if err == nil {
-		t.Fatalf("got no error, want %v", kind)
-	}
-	if !errors.Is(err, kind) {
-		t.Fatalf("error %v is not %v", err, kind)
-	}
-	var se *service.Error
-	if !errors.As(err, &se) {
-		t.Fatalf("error %v is not a *service.Error", err)
-	}
-	return se
 }
 
 func strOrNil(p *string) string {

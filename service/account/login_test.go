@@ -15,6 +15,7 @@ import (
 	"github.com/gdyouth/youthvoice/model"
 	"github.com/gdyouth/youthvoice/service"
 	"github.com/gdyouth/youthvoice/service/account"
+	"github.com/gdyouth/youthvoice/service/servicetest"
 )
 
 func TestLoginSameAnswerForUnknownAccountAndWrongPassword(t *testing.T) {
@@ -31,8 +32,8 @@ func TestLoginSameAnswerForUnknownAccountAndWrongPassword(t *testing.T) {
 
 		_, errWrong := e.svc.Login(ctx, "login01", "wrong01", "10.1.0.2")
 		_, errUnknown := e.svc.Login(ctx, "nobody01", "right01", "10.1.0.3")
-		wrong := svcErr(t, errWrong, service.ErrUnauthorized)
-		unknown := svcErr(t, errUnknown, service.ErrUnauthorized)
+		wrong := servicetest.WantErr(t, "", errWrong, service.ErrUnauthorized, "")
+		unknown := servicetest.WantErr(t, "", errUnknown, service.ErrUnauthorized, "")
 		if wrong.Message != "账号或密码错误" {
 			t.Errorf("wrong password message %q", wrong.Message)
 		}
@@ -42,11 +43,11 @@ func TestLoginSameAnswerForUnknownAccountAndWrongPassword(t *testing.T) {
 
 		// Missing input is a form error, not a failed login.
 		_, err = e.svc.Login(ctx, "", "x", "10.1.0.4")
-		if se := svcErr(t, err, service.ErrInvalid); se.Fields["account"] == "" {
+		if se := servicetest.WantErr(t, "", err, service.ErrInvalid, ""); se.Fields["account"] == "" {
 			t.Errorf("fields %v", se.Fields)
 		}
 		_, err = e.svc.Login(ctx, "login01", "", "10.1.0.4")
-		if se := svcErr(t, err, service.ErrInvalid); se.Fields["password"] == "" {
+		if se := servicetest.WantErr(t, "", err, service.ErrInvalid, ""); se.Fields["password"] == "" {
 			t.Errorf("fields %v", se.Fields)
 		}
 	})
@@ -58,7 +59,7 @@ var waitRE = regexp.MustCompile(`请 (\d+) 分钟后再试`)
 // its message gives.
 func throttled(t *testing.T, err error) int {
 	t.Helper()
-	se := svcErr(t, err, service.ErrTooMany)
+	se := servicetest.WantErr(t, "", err, service.ErrTooMany, "")
 	m := waitRE.FindStringSubmatch(se.Message)
 	if !strings.Contains(se.Message, "登录失败次数过多") || m == nil {
 		t.Fatalf("throttle message %q", se.Message)
@@ -73,7 +74,7 @@ func TestLoginThrottlePerAccount(t *testing.T) {
 		e.newUser(t, "victim01", "right01", "")
 		for i := 1; i <= 4; i++ {
 			_, err := e.svc.Login(ctx, "victim01", "wrong01", fmt.Sprintf("10.2.0.%d", i))
-			svcErr(t, err, service.ErrUnauthorized)
+			servicetest.WantErr(t, "", err, service.ErrUnauthorized, "")
 		}
 		// The fifth failure is still a failure (it may already say to wait).
 		_, err := e.svc.Login(ctx, "VICTIM01", "wrong01", "10.2.0.5")
@@ -146,7 +147,7 @@ func TestLoginThrottleSharedCampusIP(t *testing.T) {
 		for i := range 30 {
 			e.newUser(t, fmt.Sprintf("campus%03d", i), "right01", "")
 			_, err := e.svc.Login(ctx, fmt.Sprintf("campus%03d", i), "typo001", ip)
-			svcErr(t, err, service.ErrUnauthorized)
+			servicetest.WantErr(t, "", err, service.ErrUnauthorized, "")
 		}
 		e.newUser(t, "campusok1", "right01", "")
 		if _, err := e.svc.Login(ctx, "campusok1", "right01", ip); err != nil {
@@ -202,14 +203,14 @@ func TestSuccessfulLoginResetsAccountCounter(t *testing.T) {
 		nextIP := func() string { ip++; return fmt.Sprintf("10.4.0.%d", ip) }
 		for range 4 {
 			_, err := e.svc.Login(ctx, "forgetful", "wrong01", nextIP())
-			svcErr(t, err, service.ErrUnauthorized)
+			servicetest.WantErr(t, "", err, service.ErrUnauthorized, "")
 		}
 		if _, err := e.svc.Login(ctx, "forgetful", "right01", nextIP()); err != nil {
 			t.Fatal(err)
 		}
 		for range 4 {
 			_, err := e.svc.Login(ctx, "forgetful", "wrong01", nextIP())
-			svcErr(t, err, service.ErrUnauthorized)
+			servicetest.WantErr(t, "", err, service.ErrUnauthorized, "")
 		}
 		if _, err := e.svc.Login(ctx, "forgetful", "right01", nextIP()); err != nil {
 			t.Fatalf("counter was not reset by the successful login: %v", err)
@@ -302,7 +303,7 @@ func TestSuccessfulLoginsDoNotCountAgainstTheIP(t *testing.T) {
 		}
 		for range 4 {
 			_, err := e.svc.Login(ctx, "student00", "wrong01", ip)
-			svcErr(t, err, service.ErrUnauthorized)
+			servicetest.WantErr(t, "", err, service.ErrUnauthorized, "")
 		}
 	})
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/gdyouth/youthvoice/model"
 	"github.com/gdyouth/youthvoice/service"
 	"github.com/gdyouth/youthvoice/service/account"
+	"github.com/gdyouth/youthvoice/service/servicetest"
 )
 
 func TestUniversitiesSeededWithNoticeBatches(t *testing.T) {
@@ -180,7 +181,7 @@ func TestSearchUniversities(t *testing.T) {
 			t.Errorf("100 characters: %v, %v", names(got), err)
 		}
 		_, err := e.svc.SearchUniversities(ctx, strings.Repeat("广", 101), 0)
-		se := svcErr(t, err, service.ErrInvalid)
+		se := servicetest.WantErr(t, "", err, service.ErrInvalid, "")
 		if !strings.Contains(se.Message, "太长") {
 			t.Errorf("overlong message %q", se.Message)
 		}
@@ -203,20 +204,20 @@ func TestEntries(t *testing.T) {
 		}
 
 		_, err = e.svc.Entry(ctx, "dishi")
-		se := svcErr(t, err, service.ErrInvalid)
+		se := servicetest.WantErr(t, "", err, service.ErrInvalid, "")
 		if !strings.Contains(se.Message, "地市") || !strings.Contains(se.Message, "暂未开放") {
 			t.Errorf("disabled entry message %q", se.Message)
 		}
 		_, err = e.svc.Entry(ctx, "nope")
-		svcErr(t, err, service.ErrNotFound)
+		servicetest.WantErr(t, "", err, service.ErrNotFound, "")
 
 		// Activation through a disabled entry is refused before anything else.
 		_, err = e.svc.Activate(ctx, account.ActivateInput{
 			Entry: "dishi", Mode: account.ModeNew, Account: "abcdef1", Password: "abcdef1", Confirm: "abcdef1", UniversityCode: codeSYSU,
 		})
-		svcErr(t, err, service.ErrInvalid)
+		servicetest.WantErr(t, "", err, service.ErrInvalid, "")
 		_, err = e.svc.Activate(ctx, account.ActivateInput{Entry: "", Mode: account.ModeNew})
-		svcErr(t, err, service.ErrNotFound)
+		servicetest.WantErr(t, "", err, service.ErrNotFound, "")
 		if n := e.userCount(t); n != 0 {
 			t.Fatalf("%d users after refused activations", n)
 		}

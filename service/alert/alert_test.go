@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http/httptest"
 	"os"
@@ -22,6 +21,7 @@ import (
 	"github.com/gdyouth/youthvoice/service/alert"
 	"github.com/gdyouth/youthvoice/service/clock"
 	"github.com/gdyouth/youthvoice/service/kv/kvtest"
+	"github.com/gdyouth/youthvoice/service/servicetest"
 	"github.com/gdyouth/youthvoice/service/wxapi"
 	"github.com/gdyouth/youthvoice/service/wxapi/wxfake"
 )
@@ -86,7 +86,7 @@ func setup(t *testing.T, db *model.DB) *env {
 	n := appSeq.Add(1)
 	cred := wxapi.Credentials{AppID: fmt.Sprintf("wxalert%011d", n), Secret: fmt.Sprintf("s-%d", n), Token: "tok"}
 	fake.AddApp(cred.AppID, cred.Secret)
-	api, err := wxapi.New(cred, kvtest.Memory(t, nil), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	api, err := wxapi.New(cred, kvtest.Memory(t, nil), servicetest.DiscardLog())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -896,7 +896,7 @@ func TestShutdownMidBatch(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
 		stopper := &cancelAfter{api: e.api, n: 3, cancel: cancel}
-		s, err := alert.NewSender(db, stopper, e.clk, slog.New(slog.NewTextHandler(io.Discard, nil)), prometheus.NewRegistry(),
+		s, err := alert.NewSender(db, stopper, e.clk, servicetest.DiscardLog(), prometheus.NewRegistry(),
 			alert.Options{WorkerID: "stopping", Batch: total, Workers: 1})
 		if err != nil {
 			t.Fatal(err)

@@ -3,21 +3,18 @@ package cadre_test
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/gdyouth/youthvoice/config"
 	"github.com/gdyouth/youthvoice/model"
 	"github.com/gdyouth/youthvoice/model/dbtest"
 	"github.com/gdyouth/youthvoice/service"
-	"github.com/gdyouth/youthvoice/service/alert"
 	"github.com/gdyouth/youthvoice/service/cadre"
 	"github.com/gdyouth/youthvoice/service/clock"
-	"github.com/gdyouth/youthvoice/service/notify"
+	"github.com/gdyouth/youthvoice/service/servicetest"
 )
 
 type fixture struct {
@@ -31,36 +28,10 @@ type fixture struct {
 	student  model.User
 }
 
-var seq atomic.Int64
-
-func newUser(t *testing.T, db *model.DB, role string, uni *uint64, bound bool) model.User {
-	t.Helper()
-	n := seq.Add(1)
-	now := time.Now().UTC()
-	u := model.User{Account: fmt.Sprintf("user%06d", n), AccountKey: fmt.Sprintf("user%06d", n), PasswordHash: "x",
-		Role: role, UniversityID: uni, CreatedAt: now, UpdatedAt: now}
-	if bound {
-		oid := fmt.Sprintf("oCadreTest%018d", n)
-		u.OpenID = &oid
-	}
-	if err := db.Conn(context.Background()).Create(&u).Error; err != nil {
-		t.Fatal(err)
-	}
-	return u
-}
-
 func setup(t *testing.T, db *model.DB) fixture {
 	t.Helper()
 	clk := clock.NewFake(time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC))
-	outbox, err := alert.NewOutbox(db, clk)
-	if err != nil {
-		t.Fatal(err)
-	}
-	n, err := notify.New(outbox, notify.FromConfig(config.Default().Alerts.Templates, true), "https://yv.example.org")
-	if err != nil {
-		t.Fatal(err)
-	}
-	svc, err := cadre.New(db, clk, n)
+	svc, err := cadre.New(db, clk, servicetest.Notifier(t, db, clk))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,22 +40,14 @@ func setup(t *testing.T, db *model.DB) fixture {
 		t.Fatalf("universities: %v", err)
 	}
 	f := fixture{db: db, svc: svc, uniA: unis[0].ID, uniB: unis[1].ID}
-	f.province = newUser(t, db, model.RoleProvinceAdmin, nil, true)
-	f.adminA = newUser(t, db, model.RoleUniversityAdm, &f.uniA, true)
-	f.adminB = newUser(t, db, model.RoleUniversityAdm, &f.uniB, true)
-	f.student = newUser(t, db, model.RoleStudent, &f.uniA, true)
+	f.province = servicetest.NewUser(t, db, model.RoleProvinceAdmin, nil, true)
+	f.adminA = servicetest.NewUser(t, db, model.RoleUniversityAdm, &f.uniA, true)
+	f.adminB = servicetest.NewUser(t, db, model.RoleUniversityAdm, &f.uniB, true)
+	f.student = servicetest.NewUser(t, db, model.RoleStudent, &f.uniA, true)
 	return f
 }
 
 var good = cadre.Application{Position: "校学生会主席", RealName: "张三", Phone: "13812345678", Email: "zs@example.edu.cn", QQ: "12345678", WeChatID: "zhangsan_01"}
-
-func code(err error) string {
-	var se *service.Error
-	if errors.As(err, &se) {
-		return se.Code
-	}
-	return ""
-}
 
 func TestApplyValidation(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *model.DB) {
@@ -117,17 +80,17 @@ func TestApplyValidation(t *testing.T) {
 			})
 		}
 		t.Run("unbound user", func(t *testing.T) {
-			u := newUser(t, db, model.RoleStudent, &f.uniA, false)
+			u := servicetest.NewUser(t, db, model.RoleStudent, &f.uniA, false)
 			if _, err := f.svc.Apply(ctx, u, good); !errors.Is(err, service.ErrForbidden) {
 				t.Fatalf("err = %v, want ErrForbidden", err)
 			}
 		})
 		t.Run("one pending application at a time", func(t *testing.T) {
-			u := newUser(t, db, model.RoleStudent, &f.uniA, true)
+			u := servicetest.NewUser(t, db, model.RoleStudent, &f.uniA, true)
 			if _, err := f.svc.Apply(ctx, u, good); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := f.svc.Apply(ctx, u, good); code(err) != "pending_exists" {
+			if _, err := f.svc.Apply(ctx, u, good); servicetest.Code(err) != "pending_exists" {
 				t.Fatalf("second application: %v", err)
 			}
 		})
@@ -156,7 +119,7 @@ func TestDecideScopingAndEffects(t *testing.T) {
 		if err != nil || len(list) != 1 || list[0].Phone != "138****5678" {
 			t.Fatalf("own admin's list = %+v, %v (phone must be masked)", list, err)
 		}
-		if _, err := f.svc.Decide(ctx, f.adminA, app.ID, false, ""); code(err) != "reason_required" {
+		if _, err := f.svc.Decide(ctx, f.adminA, app.ID, false, ""); servicetest.Code(err) != "reason_required" {
 			t.Fatalf("rejection without reason: %v", err)
 		}
 		got, err := f.svc.Decide(ctx, f.adminA, app.ID, true, "")
@@ -167,15 +130,15 @@ func TestDecideScopingAndEffects(t *testing.T) {
 		if err := db.Conn(ctx).Take(&u, f.student.ID).Error; err != nil || u.Role != model.RoleCadre || u.Name != "张三" {
 			t.Fatalf("after approval user = role %q name %q, %v", u.Role, u.Name, err)
 		}
-		if _, err := f.svc.Decide(ctx, f.province, app.ID, false, "重复"); code(err) != "already_decided" {
+		if _, err := f.svc.Decide(ctx, f.province, app.ID, false, "重复"); servicetest.Code(err) != "already_decided" {
 			t.Fatalf("deciding twice: %v", err)
 		}
-		if _, err := f.svc.Apply(ctx, u, good); code(err) != "already_cadre" {
+		if _, err := f.svc.Apply(ctx, u, good); servicetest.Code(err) != "already_cadre" {
 			t.Fatalf("cadre applying again: %v", err)
 		}
 
 		// The province admin decides anywhere; a rejection keeps the role.
-		other := newUser(t, db, model.RoleStudent, &f.uniB, true)
+		other := servicetest.NewUser(t, db, model.RoleStudent, &f.uniB, true)
 		app2, err := f.svc.Apply(ctx, other, good)
 		if err != nil {
 			t.Fatal(err)
@@ -222,7 +185,7 @@ func TestApproveRefusedWhenApplicantRoleChanged(t *testing.T) {
 			{model.RoleUniversityAdm, "高校团委管理员"},
 		} {
 			t.Run(tc.role, func(t *testing.T) {
-				u := newUser(t, db, model.RoleStudent, &f.uniA, true)
+				u := servicetest.NewUser(t, db, model.RoleStudent, &f.uniA, true)
 				app, err := f.svc.Apply(ctx, u, good)
 				if err != nil {
 					t.Fatal(err)
@@ -267,7 +230,7 @@ func TestConcurrentApplicationsFileOne(t *testing.T) {
 		const users, tries = 10, 6
 		applicants := make([]model.User, users)
 		for i := range applicants {
-			applicants[i] = newUser(t, db, model.RoleStudent, &f.uniA, true)
+			applicants[i] = servicetest.NewUser(t, db, model.RoleStudent, &f.uniA, true)
 		}
 		var wg sync.WaitGroup
 		errs := make([][tries]error, users)
@@ -290,7 +253,7 @@ func TestConcurrentApplicationsFileOne(t *testing.T) {
 				switch {
 				case err == nil:
 					ok++
-				case !errors.Is(err, service.ErrConflict) || code(err) != "pending_exists":
+				case !errors.Is(err, service.ErrConflict) || servicetest.Code(err) != "pending_exists":
 					t.Errorf("applicant %d, try %d: %v, want Conflict pending_exists", u, i, err)
 				}
 			}
@@ -345,7 +308,7 @@ func TestConcurrentDecisionsApplyOnce(t *testing.T) {
 				switch {
 				case err == nil:
 					ok.Add(1)
-				case code(err) == "already_decided":
+				case servicetest.Code(err) == "already_decided":
 					conflict.Add(1)
 				default:
 					t.Error(err)

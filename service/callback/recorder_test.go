@@ -12,6 +12,7 @@ import (
 
 	"github.com/gdyouth/youthvoice/model"
 	"github.com/gdyouth/youthvoice/service/callback"
+	"github.com/gdyouth/youthvoice/service/servicetest"
 )
 
 func rcRow(openID string, i int) model.Interaction {
@@ -45,18 +46,18 @@ func rcBreak(t *testing.T, db *model.DB) (mend func()) {
 }
 
 func TestRecorder(t *testing.T) {
-	svEachBackend(t, func(t *testing.T, b svBackend) {
+	servicetest.Each(t, func(t *testing.T, b *servicetest.Backend) {
 		ctx := context.Background()
 
 		t.Run("rows reach the database without Close", func(t *testing.T) {
 			reg := prometheus.NewRegistry()
-			rec := callback.NewRecorder(b.db, svDiscard, reg, callback.RecorderOptions{FlushEvery: 10 * time.Millisecond})
+			rec := callback.NewRecorder(b.DB(), svDiscard, reg, callback.RecorderOptions{FlushEvery: 10 * time.Millisecond})
 			defer rec.Close()
 			const user = "oRec_background_00000000001"
 			for i := range 3 {
 				rec.Record(ctx, rcRow(user, i))
 			}
-			svEventually(t, "3 rows", func() bool { return rcCount(t, b.db, user) == 3 })
+			svEventually(t, "3 rows", func() bool { return rcCount(t, b.DB(), user) == 3 })
 			// The counter moves right after the insert commits.
 			svEventually(t, "written_total 3", func() bool {
 				return svMetric(t, reg, "youthvoice_interactions_written_total", nil) == 3
@@ -68,13 +69,13 @@ func TestRecorder(t *testing.T) {
 		})
 
 		t.Run("a full batch is written before the tick", func(t *testing.T) {
-			rec := callback.NewRecorder(b.db, svDiscard, prometheus.NewRegistry(), callback.RecorderOptions{FlushEvery: time.Hour, BatchSize: 4})
+			rec := callback.NewRecorder(b.DB(), svDiscard, prometheus.NewRegistry(), callback.RecorderOptions{FlushEvery: time.Hour, BatchSize: 4})
 			defer rec.Close()
 			const user = "oRec_batch_0000000000000001"
 			for i := range 4 {
 				rec.Record(ctx, rcRow(user, i))
 			}
-			svEventually(t, "the batch of 4", func() bool { return rcCount(t, b.db, user) == 4 })
+			svEventually(t, "the batch of 4", func() bool { return rcCount(t, b.DB(), user) == 4 })
 		})
 
 		t.Run("every field survives each way of inserting", func(t *testing.T) {
@@ -83,7 +84,7 @@ func TestRecorder(t *testing.T) {
 			// text. The statement cannot be
 			// prepared while the table is away (text is tried instead), and
 			// once prepared it outlives the table going away and back.
-			rec := callback.NewRecorder(b.db, svDiscard, prometheus.NewRegistry(), callback.RecorderOptions{FlushEvery: time.Hour, BatchSize: 4})
+			rec := callback.NewRecorder(b.DB(), svDiscard, prometheus.NewRegistry(), callback.RecorderOptions{FlushEvery: time.Hour, BatchSize: 4})
 			defer rec.Close()
 			const user = "oRec_shapes_000000000000001"
 			row := func(i int) model.Interaction {
@@ -94,7 +95,7 @@ func TestRecorder(t *testing.T) {
 				it.SentAt = svEpoch.Add(time.Duration(i)*time.Hour + 123*time.Millisecond)
 				return it
 			}
-			mend := rcBreak(t, b.db)
+			mend := rcBreak(t, b.DB())
 			for i := range 4 {
 				rec.Record(ctx, row(i))
 			}
@@ -103,15 +104,15 @@ func TestRecorder(t *testing.T) {
 			for i := 4; i < 9; i++ { // the backlog at 5 rows, a full batch at 9
 				rec.Record(ctx, row(i))
 			}
-			svEventually(t, "9 rows", func() bool { return rcCount(t, b.db, user) == 9 })
-			mend = rcBreak(t, b.db)
+			svEventually(t, "9 rows", func() bool { return rcCount(t, b.DB(), user) == 9 })
+			mend = rcBreak(t, b.DB())
 			for i := 9; i < 14; i++ { // written at Close
 				rec.Record(ctx, row(i))
 			}
 			time.Sleep(50 * time.Millisecond)
 			mend()
 			rec.Close()
-			its := svInteractions(t, b.db, user)
+			its := svInteractions(t, b.DB(), user)
 			if len(its) != 14 {
 				t.Fatalf("%d rows, want 14", len(its))
 			}
@@ -127,16 +128,16 @@ func TestRecorder(t *testing.T) {
 
 		t.Run("Close writes what is queued", func(t *testing.T) {
 			reg := prometheus.NewRegistry()
-			rec := callback.NewRecorder(b.db, svDiscard, reg, callback.RecorderOptions{FlushEvery: time.Hour, BatchSize: 1000})
+			rec := callback.NewRecorder(b.DB(), svDiscard, reg, callback.RecorderOptions{FlushEvery: time.Hour, BatchSize: 1000})
 			const user = "oRec_close_0000000000000001"
 			for i := range 25 {
 				rec.Record(ctx, rcRow(user, i))
 			}
-			if n := rcCount(t, b.db, user); n != 0 {
+			if n := rcCount(t, b.DB(), user); n != 0 {
 				t.Fatalf("%d rows before the first flush; the test needs them queued", n)
 			}
 			rec.Close()
-			its := svInteractions(t, b.db, user)
+			its := svInteractions(t, b.DB(), user)
 			if len(its) != 25 || its[0].Content != "消息 0" || its[24].Content != "消息 24" || !its[3].SentAt.Equal(svEpoch.Add(3*time.Second)) {
 				t.Fatalf("%d rows after Close, want all 25 as recorded", len(its))
 			}
@@ -145,17 +146,17 @@ func TestRecorder(t *testing.T) {
 
 		t.Run("a row recorded after Close is still stored", func(t *testing.T) {
 			reg := prometheus.NewRegistry()
-			rec := callback.NewRecorder(b.db, svDiscard, reg, callback.RecorderOptions{})
+			rec := callback.NewRecorder(b.DB(), svDiscard, reg, callback.RecorderOptions{})
 			rec.Close()
 			const user = "oRec_late_00000000000000001"
 			rec.Record(ctx, rcRow(user, 1)) // a request that outlived the shutdown
-			if n := rcCount(t, b.db, user); n != 1 {
+			if n := rcCount(t, b.DB(), user); n != 1 {
 				t.Fatalf("%d rows, want the late row stored", n)
 			}
 		})
 
 		t.Run("concurrent callers lose nothing", func(t *testing.T) {
-			rec := callback.NewRecorder(b.db, svDiscard, prometheus.NewRegistry(), callback.RecorderOptions{FlushEvery: 5 * time.Millisecond, BatchSize: 7, Buffer: 4})
+			rec := callback.NewRecorder(b.DB(), svDiscard, prometheus.NewRegistry(), callback.RecorderOptions{FlushEvery: 5 * time.Millisecond, BatchSize: 7, Buffer: 4})
 			const user = "oRec_concurrent_00000000001"
 			var wg sync.WaitGroup
 			for g := range 8 {
@@ -169,17 +170,17 @@ func TestRecorder(t *testing.T) {
 			}
 			wg.Wait()
 			rec.Close()
-			if n := rcCount(t, b.db, user); n != 200 {
+			if n := rcCount(t, b.DB(), user); n != 200 {
 				t.Fatalf("%d rows, want 200", n)
 			}
 		})
 
 		t.Run("a failed flush is retried", func(t *testing.T) {
 			reg := prometheus.NewRegistry()
-			rec := callback.NewRecorder(b.db, svDiscard, reg, callback.RecorderOptions{FlushEvery: 10 * time.Millisecond})
+			rec := callback.NewRecorder(b.DB(), svDiscard, reg, callback.RecorderOptions{FlushEvery: 10 * time.Millisecond})
 			defer rec.Close()
 			const user = "oRec_retry_0000000000000001"
-			mend := rcBreak(t, b.db)
+			mend := rcBreak(t, b.DB())
 			for i := range 3 {
 				rec.Record(ctx, rcRow(user, i))
 			}
@@ -187,7 +188,7 @@ func TestRecorder(t *testing.T) {
 				return svMetric(t, reg, "youthvoice_interactions_flush_failures_total", nil) >= 2
 			})
 			mend()
-			svEventually(t, "the rows after the database is back", func() bool { return rcCount(t, b.db, user) == 3 })
+			svEventually(t, "the rows after the database is back", func() bool { return rcCount(t, b.DB(), user) == 3 })
 			if n := svMetric(t, reg, "youthvoice_interactions_dropped_total", nil); n != 0 {
 				t.Fatalf("dropped_total = %v", n)
 			}
@@ -195,10 +196,10 @@ func TestRecorder(t *testing.T) {
 
 		t.Run("a backlog over MaxPending drops the oldest", func(t *testing.T) {
 			reg := prometheus.NewRegistry()
-			rec := callback.NewRecorder(b.db, svDiscard, reg, callback.RecorderOptions{FlushEvery: 10 * time.Millisecond, MaxPending: 2})
+			rec := callback.NewRecorder(b.DB(), svDiscard, reg, callback.RecorderOptions{FlushEvery: 10 * time.Millisecond, MaxPending: 2})
 			defer rec.Close()
 			const user = "oRec_backlog_00000000000001"
-			mend := rcBreak(t, b.db)
+			mend := rcBreak(t, b.DB())
 			for i := range 5 {
 				rec.Record(ctx, rcRow(user, i))
 			}
@@ -206,8 +207,8 @@ func TestRecorder(t *testing.T) {
 				return svMetric(t, reg, "youthvoice_interactions_dropped_total", nil) == 3
 			})
 			mend()
-			svEventually(t, "the 2 newest rows", func() bool { return rcCount(t, b.db, user) == 2 })
-			its := svInteractions(t, b.db, user)
+			svEventually(t, "the 2 newest rows", func() bool { return rcCount(t, b.DB(), user) == 2 })
+			its := svInteractions(t, b.DB(), user)
 			if its[0].MsgID != 3 || its[1].MsgID != 4 {
 				t.Fatalf("kept rows %d and %d, want the newest (3 and 4)", its[0].MsgID, its[1].MsgID)
 			}
@@ -215,7 +216,7 @@ func TestRecorder(t *testing.T) {
 
 		t.Run("one refused row does not block the others", func(t *testing.T) {
 			reg := prometheus.NewRegistry()
-			rec := callback.NewRecorder(b.db, svDiscard, reg, callback.RecorderOptions{FlushEvery: time.Hour})
+			rec := callback.NewRecorder(b.DB(), svDiscard, reg, callback.RecorderOptions{FlushEvery: time.Hour})
 			const user = "oRec_badrow_000000000000001"
 			for i := range 4 {
 				rec.Record(ctx, rcRow(user, i))
@@ -223,10 +224,10 @@ func TestRecorder(t *testing.T) {
 			bad := rcRow(strings.Repeat("x", 100), 99) // longer than the column
 			rec.Record(ctx, bad)
 			rec.Close()
-			if n := rcCount(t, b.db, user); n != 4 {
+			if n := rcCount(t, b.DB(), user); n != 4 {
 				t.Fatalf("%d good rows stored, want 4", n)
 			}
-			if b.db.Dialect() == model.MySQL {
+			if b.DB().Dialect() == model.MySQL {
 				if d := svMetric(t, reg, "youthvoice_interactions_dropped_total", nil); d != 1 {
 					t.Fatalf("dropped_total = %v, want 1 (the oversized row)", d)
 				}

@@ -3,9 +3,6 @@ package callback_test
 import (
 	"context"
 	"errors"
-	"io"
-	"log/slog"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -22,57 +19,14 @@ import (
 	"github.com/gdyouth/youthvoice/service/kv"
 	"github.com/gdyouth/youthvoice/service/kv/kvtest"
 	"github.com/gdyouth/youthvoice/service/menu"
+	"github.com/gdyouth/youthvoice/service/servicetest"
 )
 
 const svPublicURL = "https://yv.example.org"
 
 var svEpoch = time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
 
-var svDiscard = slog.New(slog.NewTextHandler(io.Discard, nil))
-
-// svBackend is one database + kv store pair.
-type svBackend struct {
-	db        *model.DB
-	store     kv.Store
-	peerStore func(t testing.TB) kv.Store // the same keys, as another instance sees them
-	newDB     func(t testing.TB) *model.DB
-}
-
-// svEachBackend runs fn on SQLite + the in-process store always, and on
-// MariaDB/MySQL and/or Redis when YV_TEST_MYSQL_DSN / YV_TEST_REDIS_ADDR
-// are set.
-func svEachBackend(t *testing.T, fn func(t *testing.T, b svBackend)) {
-	t.Helper()
-	t.Run("sqlite+memory", func(t *testing.T) {
-		mem := kvtest.Memory(t, nil)
-		fn(t, svBackend{db: dbtest.SQLite(t), store: mem, peerStore: func(testing.TB) kv.Store { return mem }, newDB: dbtest.SQLite})
-	})
-	useMySQL, useRedis := os.Getenv(dbtest.EnvMySQL) != "", os.Getenv(kvtest.EnvRedis) != ""
-	if !useMySQL && !useRedis {
-		return
-	}
-	name, newDB := "sqlite", dbtest.SQLite
-	if useMySQL {
-		name, newDB = "mysql", dbtest.MySQL
-	}
-	if useRedis {
-		name += "+redis"
-	} else {
-		name += "+memory"
-	}
-	t.Run(name, func(t *testing.T) {
-		b := svBackend{db: newDB(t), newDB: newDB}
-		if useRedis {
-			prefix := kvtest.NewPrefix()
-			b.store = kvtest.RedisWithPrefix(t, prefix)
-			b.peerStore = func(t testing.TB) kv.Store { return kvtest.RedisWithPrefix(t, prefix) }
-		} else {
-			mem := kvtest.Memory(t, nil)
-			b.store, b.peerStore = mem, func(testing.TB) kv.Store { return mem }
-		}
-		fn(t, b)
-	})
-}
+var svDiscard = servicetest.DiscardLog()
 
 type svInstance struct {
 	svc   *callback.Service
@@ -254,8 +208,8 @@ func TestDedupeKey(t *testing.T) {
 }
 
 func TestHandleFollowers(t *testing.T) {
-	svEachBackend(t, func(t *testing.T, b svBackend) {
-		s := newSvc(t, b.db, b.store, nil, callback.Options{})
+	servicetest.Each(t, func(t *testing.T, b *servicetest.Backend) {
+		s := newSvc(t, b.DB(), b.KV(), nil, callback.Options{})
 		ctx := context.Background()
 		const user = "oFollow_user_000000000000001"
 		created := s.clock.Now().Unix()
@@ -293,7 +247,7 @@ func TestHandleFollowers(t *testing.T) {
 				if st.wantReply != (r.Text == s.menu.Welcome()) {
 					t.Fatalf("reply %q (welcome expected: %v)", r.Text, st.wantReply)
 				}
-				f, ok := svFollower(t, b.db, user)
+				f, ok := svFollower(t, b.DB(), user)
 				if !ok || f.Subscribed != st.want.Subscribed || f.SceneKey != st.want.SceneKey {
 					t.Fatalf("follower %+v (found %v), want subscribed=%v scene=%q", f, ok, st.want.Subscribed, st.want.SceneKey)
 				}
@@ -314,14 +268,14 @@ func TestHandleFollowers(t *testing.T) {
 			if r := handle(t, svEvent(stranger, message.EventUnsubscribe, "", created)); r.Text != "" {
 				t.Fatalf("reply %q, want none", r.Text)
 			}
-			if f, ok := svFollower(t, b.db, stranger); !ok || f.Subscribed {
+			if f, ok := svFollower(t, b.DB(), stranger); !ok || f.Subscribed {
 				t.Fatalf("follower %+v (found %v)", f, ok)
 			}
 		})
 		t.Run("a scene key is cut to the column size", func(t *testing.T) {
 			const long = "oFollow_longscene_0000000001"
 			handle(t, svEvent(long, message.EventSubscribe, "qrscene_"+strings.Repeat("场", 100), created))
-			f, _ := svFollower(t, b.db, long)
+			f, _ := svFollower(t, b.DB(), long)
 			if len(f.SceneKey) > 128 || !utf8.ValidString(f.SceneKey) || !strings.HasPrefix(f.SceneKey, "场场") {
 				t.Fatalf("scene key %q (%d bytes)", f.SceneKey, len(f.SceneKey))
 			}
@@ -333,8 +287,8 @@ func TestHandleFollowers(t *testing.T) {
 // after the user's later unsubscribe (a retry, another instance) must not
 // make them a follower again, nor the reverse.
 func TestHandleFollowerEventsOutOfOrder(t *testing.T) {
-	svEachBackend(t, func(t *testing.T, b svBackend) {
-		s := newSvc(t, b.db, b.store, nil, callback.Options{})
+	servicetest.Each(t, func(t *testing.T, b *servicetest.Backend) {
+		s := newSvc(t, b.DB(), b.KV(), nil, callback.Options{})
 		ctx := context.Background()
 		created := s.clock.Now().Unix()
 		cases := []struct {
@@ -369,13 +323,13 @@ func TestHandleFollowerEventsOutOfOrder(t *testing.T) {
 						t.Fatal(err)
 					}
 				}
-				f, ok := svFollower(t, b.db, string(tc.events[0].FromUserName))
+				f, ok := svFollower(t, b.DB(), string(tc.events[0].FromUserName))
 				if !ok || f.Subscribed != tc.want || f.SceneKey != tc.scene {
 					t.Fatalf("follower %+v (found %v), want subscribed=%v scene=%q", f, ok, tc.want, tc.scene)
 				}
 				// Every push is still recorded as an interaction.
 				svEventually(t, "interactions recorded", func() bool {
-					return len(svInteractions(t, b.db, string(tc.events[0].FromUserName))) == len(tc.events)
+					return len(svInteractions(t, b.DB(), string(tc.events[0].FromUserName))) == len(tc.events)
 				})
 			})
 		}
@@ -383,8 +337,8 @@ func TestHandleFollowerEventsOutOfOrder(t *testing.T) {
 }
 
 func TestHandleRepliesAndRecords(t *testing.T) {
-	svEachBackend(t, func(t *testing.T, b svBackend) {
-		s := newSvc(t, b.db, b.store, nil, callback.Options{})
+	servicetest.Each(t, func(t *testing.T, b *servicetest.Backend) {
+		s := newSvc(t, b.DB(), b.KV(), nil, callback.Options{})
 		ctx := context.Background()
 		const user = "oReply_user_0000000000000001"
 		created := s.clock.Now().Unix() - 1
@@ -414,7 +368,7 @@ func TestHandleRepliesAndRecords(t *testing.T) {
 			t.Fatal("config/menu.json lost HELP_GUIDE or the 激活 keyword")
 		}
 		s.rec.Close()
-		its := svInteractions(t, b.db, user)
+		its := svInteractions(t, b.DB(), user)
 		if len(its) != len(tests) {
 			t.Fatalf("%d interactions, want %d", len(its), len(tests))
 		}
@@ -436,8 +390,8 @@ func TestHandleRepliesAndRecords(t *testing.T) {
 }
 
 func TestHandleTemplateReports(t *testing.T) {
-	svEachBackend(t, func(t *testing.T, b svBackend) {
-		s := newSvc(t, b.db, b.store, nil, callback.Options{})
+	servicetest.Each(t, func(t *testing.T, b *servicetest.Backend) {
+		s := newSvc(t, b.DB(), b.KV(), nil, callback.Options{})
 		ctx := context.Background()
 		const user = "oTpl_user_000000000000000001"
 		finish := func(msgID int64, status string, created int64) *message.MixMessage {
@@ -448,7 +402,7 @@ func TestHandleTemplateReports(t *testing.T) {
 		now := s.clock.Now()
 		tm := model.TemplateMessage{OpenID: user, TemplateKey: "k", TemplateID: "t", Data: "{}", Status: model.TemplateSent,
 			MsgID: 31337, NextAttemptAt: now, CreatedAt: now, UpdatedAt: now}
-		if err := b.db.Conn(ctx).Create(&tm).Error; err != nil {
+		if err := b.DB().Conn(ctx).Create(&tm).Error; err != nil {
 			t.Fatal(err)
 		}
 
@@ -458,7 +412,7 @@ func TestHandleTemplateReports(t *testing.T) {
 				t.Fatalf("%q, %v", r.Text, err)
 			}
 			var got model.TemplateMessage
-			if err := b.db.Conn(ctx).First(&got, tm.ID).Error; err != nil {
+			if err := b.DB().Conn(ctx).First(&got, tm.ID).Error; err != nil {
 				t.Fatal(err)
 			}
 			if got.DeliveryStatus != "success" || got.DeliveredAt == nil || !got.DeliveredAt.Equal(s.clock.Now()) || got.Status != model.TemplateSent {
@@ -489,7 +443,7 @@ func TestHandleTemplateReports(t *testing.T) {
 				t.Fatal(err)
 			}
 			var n int64
-			b.db.Conn(ctx).Model(&model.TemplateSendReport{}).Count(&n)
+			b.DB().Conn(ctx).Model(&model.TemplateSendReport{}).Count(&n)
 			if n != 2 {
 				t.Fatalf("%d reports, want 2", n)
 			}
@@ -503,11 +457,11 @@ func TestHandleTemplateReports(t *testing.T) {
 }
 
 func TestHandleDedupe(t *testing.T) {
-	svEachBackend(t, func(t *testing.T, b svBackend) {
+	servicetest.Each(t, func(t *testing.T, b *servicetest.Backend) {
 		ctx := context.Background()
 
 		t.Run("a retry gets the stored reply and is not processed", func(t *testing.T) {
-			s := newSvc(t, b.db, b.store, nil, callback.Options{})
+			s := newSvc(t, b.DB(), b.KV(), nil, callback.Options{})
 			const user = "oDup_seq_000000000000000001"
 			m := svEvent(user, message.EventSubscribe, "qrscene_a", s.clock.Now().Unix())
 			first, err := s.svc.Handle(ctx, m)
@@ -515,7 +469,7 @@ func TestHandleDedupe(t *testing.T) {
 				t.Fatalf("%q %v", first.Text, err)
 			}
 			// A retry lands on another instance, after the user unsubscribed.
-			other := newSvc(t, b.db, b.peerStore(t), s.clock, callback.Options{})
+			other := newSvc(t, b.DB(), b.Peer(t), s.clock, callback.Options{})
 			if _, err := s.svc.Handle(ctx, svEvent(user, message.EventUnsubscribe, "", s.clock.Now().Unix()+5)); err != nil {
 				t.Fatal(err)
 			}
@@ -523,7 +477,7 @@ func TestHandleDedupe(t *testing.T) {
 			if err != nil || again != first {
 				t.Fatalf("retry got %q %v, want the first reply", again.Text, err)
 			}
-			if f, _ := svFollower(t, b.db, user); f.Subscribed {
+			if f, _ := svFollower(t, b.DB(), user); f.Subscribed {
 				t.Fatal("the retried subscribe was processed again")
 			}
 			if n := svMetric(t, other.reg, "youthvoice_wechat_duplicates_total", nil); n != 1 {
@@ -531,17 +485,17 @@ func TestHandleDedupe(t *testing.T) {
 			}
 			s.rec.Close()
 			other.rec.Close()
-			if n := len(svInteractions(t, b.db, user)); n != 2 {
+			if n := len(svInteractions(t, b.DB(), user)); n != 2 {
 				t.Fatalf("%d interactions, want 2 (subscribe, unsubscribe)", n)
 			}
 		})
 
 		t.Run("a retry waits for the delivery in progress", func(t *testing.T) {
-			s := newSvc(t, b.db, b.store, nil, callback.Options{WaitFor: 5 * time.Second})
+			s := newSvc(t, b.DB(), b.KV(), nil, callback.Options{WaitFor: 5 * time.Second})
 			const user = "oDup_wait_00000000000000001"
 			m := svText(user, "帮助", 880001, s.clock.Now().Unix())
 			key := callback.DedupeKey(m)
-			if won, err := b.store.SetNX(ctx, key, "p", time.Minute); err != nil || !won {
+			if won, err := b.KV().SetNX(ctx, key, "p", time.Minute); err != nil || !won {
 				t.Fatalf("claim: %v %v", won, err)
 			}
 			type result struct {
@@ -561,7 +515,7 @@ func TestHandleDedupe(t *testing.T) {
 				t.Fatalf("returned %+v before the first delivery finished", res)
 			default:
 			}
-			peer := b.peerStore(t)
+			peer := b.Peer(t)
 			go func() { _ = peer.Set(ctx, key, "r:the first reply", time.Minute) }()
 			select {
 			case res := <-done:
@@ -572,7 +526,7 @@ func TestHandleDedupe(t *testing.T) {
 				t.Fatal("the retry never returned")
 			}
 			s.rec.Close()
-			if n := len(svInteractions(t, b.db, user)); n != 0 {
+			if n := len(svInteractions(t, b.DB(), user)); n != 0 {
 				t.Fatalf("the waiting retry processed the message (%d interactions)", n)
 			}
 		})
@@ -580,9 +534,9 @@ func TestHandleDedupe(t *testing.T) {
 		t.Run("a retry waits no longer than the budget", func(t *testing.T) {
 			// The request's context has no deadline (net/http gives it none):
 			// the service's budget ends the wait before WeChat's 5 s do.
-			s := newSvc(t, b.db, b.store, nil, callback.Options{WaitFor: time.Minute, Budget: 300 * time.Millisecond})
+			s := newSvc(t, b.DB(), b.KV(), nil, callback.Options{WaitFor: time.Minute, Budget: 300 * time.Millisecond})
 			m := svText("oDup_budget_000000000000001", "帮助", 880002, s.clock.Now().Unix())
-			if won, err := b.store.SetNX(ctx, callback.DedupeKey(m), "p", time.Minute); err != nil || !won {
+			if won, err := b.KV().SetNX(ctx, callback.DedupeKey(m), "p", time.Minute); err != nil || !won {
 				t.Fatalf("claim: %v %v", won, err)
 			}
 			start := time.Now()
@@ -596,11 +550,11 @@ func TestHandleDedupe(t *testing.T) {
 		})
 
 		t.Run("a retry takes over when the first delivery fails", func(t *testing.T) {
-			s := newSvc(t, b.db, b.store, nil, callback.Options{WaitFor: 5 * time.Second})
+			s := newSvc(t, b.DB(), b.KV(), nil, callback.Options{WaitFor: 5 * time.Second})
 			const user = "oDup_takeover_0000000000001"
 			m := svEvent(user, message.EventSubscribe, "", s.clock.Now().Unix())
 			key := callback.DedupeKey(m)
-			if won, err := b.store.SetNX(ctx, key, "p", time.Minute); err != nil || !won {
+			if won, err := b.KV().SetNX(ctx, key, "p", time.Minute); err != nil || !won {
 				t.Fatalf("claim: %v %v", won, err)
 			}
 			done := make(chan callback.Reply, 1)
@@ -615,26 +569,26 @@ func TestHandleDedupe(t *testing.T) {
 				return svMetric(t, s.reg, "youthvoice_wechat_duplicates_total", nil) == 1
 			})
 			// The first attempt fails and releases its claim.
-			if err := b.store.Del(ctx, key); err != nil {
+			if err := b.KV().Del(ctx, key); err != nil {
 				t.Fatal(err)
 			}
 			if r := <-done; r.Text != s.menu.Welcome() {
 				t.Fatalf("reply %q, want the welcome", r.Text)
 			}
-			if f, ok := svFollower(t, b.db, user); !ok || !f.Subscribed {
+			if f, ok := svFollower(t, b.DB(), user); !ok || !f.Subscribed {
 				t.Fatalf("follower %+v (found %v)", f, ok)
 			}
-			if v, err := b.store.Get(ctx, key); err != nil || v != "r:"+s.menu.Welcome() {
+			if v, err := b.KV().Get(ctx, key); err != nil || v != "r:"+s.menu.Welcome() {
 				t.Fatalf("stored %q %v, want the reply kept for further retries", v, err)
 			}
 		})
 
 		t.Run("a retry gives up waiting without processing", func(t *testing.T) {
-			s := newSvc(t, b.db, b.store, nil, callback.Options{WaitFor: 100 * time.Millisecond})
+			s := newSvc(t, b.DB(), b.KV(), nil, callback.Options{WaitFor: 100 * time.Millisecond})
 			const user = "oDup_stuck_0000000000000001"
 			m := svText(user, "帮助", 880002, s.clock.Now().Unix())
 			key := callback.DedupeKey(m)
-			if _, err := b.store.SetNX(ctx, key, "p", time.Minute); err != nil {
+			if _, err := b.KV().SetNX(ctx, key, "p", time.Minute); err != nil {
 				t.Fatal(err)
 			}
 			start := time.Now()
@@ -645,19 +599,19 @@ func TestHandleDedupe(t *testing.T) {
 			if d := time.Since(start); d < 100*time.Millisecond || d > 3*time.Second {
 				t.Fatalf("gave up after %v, want about WaitFor", d)
 			}
-			if v, _ := b.store.Get(ctx, key); v != "p" {
+			if v, _ := b.KV().Get(ctx, key); v != "p" {
 				t.Fatalf("claim now %q; the stuck delivery's claim must stay", v)
 			}
 			s.rec.Close()
-			if n := len(svInteractions(t, b.db, user)); n != 0 {
+			if n := len(svInteractions(t, b.DB(), user)); n != 0 {
 				t.Fatalf("%d interactions", n)
 			}
 		})
 
 		t.Run("a waiting retry stops when its request ends", func(t *testing.T) {
-			s := newSvc(t, b.db, b.store, nil, callback.Options{WaitFor: 5 * time.Second})
+			s := newSvc(t, b.DB(), b.KV(), nil, callback.Options{WaitFor: 5 * time.Second})
 			m := svText("oDup_cancel_000000000000001", "x", 880003, s.clock.Now().Unix())
-			if _, err := b.store.SetNX(ctx, callback.DedupeKey(m), "p", time.Minute); err != nil {
+			if _, err := b.KV().SetNX(ctx, callback.DedupeKey(m), "p", time.Minute); err != nil {
 				t.Fatal(err)
 			}
 			cctx, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
@@ -668,30 +622,30 @@ func TestHandleDedupe(t *testing.T) {
 		})
 
 		t.Run("a failure releases the claim and the retry succeeds", func(t *testing.T) {
-			broken := b.newDB(t)
+			broken := b.NewDB(t)
 			if err := broken.Close(); err != nil {
 				t.Fatal(err)
 			}
-			down := newSvc(t, broken, b.store, nil, callback.Options{})
+			down := newSvc(t, broken, b.KV(), nil, callback.Options{})
 			const user = "oDup_failure_00000000000001"
 			m := svEvent(user, message.EventSubscribe, "qrscene_r", down.clock.Now().Unix())
 			if _, err := down.svc.Handle(ctx, m); err == nil {
 				t.Fatal("Handle on a closed database succeeded")
 			}
-			if _, err := b.store.Get(ctx, callback.DedupeKey(m)); !errors.Is(err, kv.ErrMiss) {
+			if _, err := b.KV().Get(ctx, callback.DedupeKey(m)); !errors.Is(err, kv.ErrMiss) {
 				t.Fatalf("claim still held: %v", err)
 			}
-			up := newSvc(t, b.db, b.peerStore(t), nil, callback.Options{})
+			up := newSvc(t, b.DB(), b.Peer(t), nil, callback.Options{})
 			r, err := up.svc.Handle(ctx, m)
 			if err != nil || r.Text != up.menu.Welcome() {
 				t.Fatalf("retry: %q %v", r.Text, err)
 			}
-			if f, ok := svFollower(t, b.db, user); !ok || f.SceneKey != "r" {
+			if f, ok := svFollower(t, b.DB(), user); !ok || f.SceneKey != "r" {
 				t.Fatalf("follower %+v (found %v)", f, ok)
 			}
 			down.rec.Close()
 			up.rec.Close()
-			if n := len(svInteractions(t, b.db, user)); n != 1 {
+			if n := len(svInteractions(t, b.DB(), user)); n != 1 {
 				t.Fatalf("%d interactions, want 1", n)
 			}
 		})
@@ -701,20 +655,20 @@ func TestHandleDedupe(t *testing.T) {
 // An instance that dies while holding a claim must not swallow the push:
 // once the short claim TTL passes, WeChat's next retry processes it.
 func TestHandleStaleClaimIsTakenOver(t *testing.T) {
-	svEachBackend(t, func(t *testing.T, b svBackend) {
+	servicetest.Each(t, func(t *testing.T, b *servicetest.Backend) {
 		ctx := context.Background()
-		s := newSvc(t, b.db, b.store, nil, callback.Options{ClaimTTL: 100 * time.Millisecond, WaitFor: 50 * time.Millisecond})
+		s := newSvc(t, b.DB(), b.KV(), nil, callback.Options{ClaimTTL: 100 * time.Millisecond, WaitFor: 50 * time.Millisecond})
 		const user = "oStale_claim_0000000000000001"
 		m := svEvent(user, message.EventSubscribe, "", s.clock.Now().Unix())
 		// The crashed instance's claim, as it would have written it.
-		if ok, err := b.store.SetNX(ctx, callback.DedupeKey(m), "p", 100*time.Millisecond); err != nil || !ok {
+		if ok, err := b.KV().SetNX(ctx, callback.DedupeKey(m), "p", 100*time.Millisecond); err != nil || !ok {
 			t.Fatalf("seeding claim: %v %v", ok, err)
 		}
 		// A retry while the claim is fresh waits, then answers empty.
 		if r, err := s.svc.Handle(ctx, m); err != nil || r.Text != "" {
 			t.Fatalf("retry during claim: %q, %v", r.Text, err)
 		}
-		if _, ok := svFollower(t, b.db, user); ok {
+		if _, ok := svFollower(t, b.DB(), user); ok {
 			t.Fatal("push processed while another instance held the claim")
 		}
 		time.Sleep(150 * time.Millisecond)
@@ -722,7 +676,7 @@ func TestHandleStaleClaimIsTakenOver(t *testing.T) {
 		if err != nil || r.Text != s.menu.Welcome() {
 			t.Fatalf("retry after the claim expired: %q, %v; want the welcome", r.Text, err)
 		}
-		if f, ok := svFollower(t, b.db, user); !ok || !f.Subscribed {
+		if f, ok := svFollower(t, b.DB(), user); !ok || !f.Subscribed {
 			t.Fatal("follower not stored after takeover")
 		}
 		// The reply is now kept for the full dedupe TTL.

@@ -2,24 +2,18 @@ package question_test
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
-	"log/slog"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 	"unicode/utf8"
 
 	"github.com/gdyouth/youthvoice/config"
 	"github.com/gdyouth/youthvoice/model"
-	"github.com/gdyouth/youthvoice/service"
-	"github.com/gdyouth/youthvoice/service/alert"
 	"github.com/gdyouth/youthvoice/service/clock"
 	"github.com/gdyouth/youthvoice/service/notify"
 	"github.com/gdyouth/youthvoice/service/question"
+	"github.com/gdyouth/youthvoice/service/servicetest"
 )
 
 // t0 is when every fixture's clock starts (17:00 Beijing time).
@@ -50,37 +44,11 @@ type fixture struct {
 	studentB, studentC, noUniversity model.User
 }
 
-var seq atomic.Int64
-
-func newUser(t *testing.T, db *model.DB, role string, uni *uint64, bound bool, name string) model.User {
-	t.Helper()
-	n := seq.Add(1)
-	now := time.Now().UTC()
-	u := model.User{Account: fmt.Sprintf("quser%06d", n), AccountKey: fmt.Sprintf("quser%06d", n), PasswordHash: "x",
-		Name: name, Role: role, UniversityID: uni, CreatedAt: now, UpdatedAt: now}
-	if bound {
-		oid := fmt.Sprintf("oQuestionTest%015d", n)
-		u.OpenID = &oid
-	}
-	if err := db.Conn(context.Background()).Create(&u).Error; err != nil {
-		t.Fatal(err)
-	}
-	return u
-}
-
-func discardLog() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
-
 func setup(t *testing.T, db *model.DB) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	f := &fixture{db: db, clk: clock.NewFake(t0)}
-	outbox, err := alert.NewOutbox(db, f.clk)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if f.n, err = notify.New(outbox, notify.FromConfig(config.Default().Alerts.Templates, true), "https://yv.example.org"); err != nil {
-		t.Fatal(err)
-	}
+	f.n = servicetest.Notifier(t, db, f.clk)
 	f.words = question.ParseWords(config.DefaultSensitiveWords)
 	f.svc = f.newService(t)
 
@@ -91,29 +59,29 @@ func setup(t *testing.T, db *model.DB) *fixture {
 	f.uniA, f.uniB, f.uniC = unis[0], unis[1], unis[2]
 	a, b, c := &f.uniA.ID, &f.uniB.ID, &f.uniC.ID
 
-	f.province = newUser(t, db, model.RoleProvinceAdmin, nil, true, "省团委")
-	f.province2 = newUser(t, db, model.RoleProvinceAdmin, nil, true, "")
-	f.adminA = newUser(t, db, model.RoleUniversityAdm, a, true, "甲校团委")
-	f.adminB = newUser(t, db, model.RoleUniversityAdm, b, true, "乙校团委")
-	f.adminC = newUser(t, db, model.RoleUniversityAdm, c, true, "丙校团委")
-	f.adminCUnbound = newUser(t, db, model.RoleUniversityAdm, c, false, "")
-	f.cadreA1 = newUser(t, db, model.RoleCadre, a, true, "王老师")
-	f.cadreA2 = newUser(t, db, model.RoleCadre, a, true, "赵干部")
-	f.cadreAUnbound = newUser(t, db, model.RoleCadre, a, false, "")
-	f.cadreB = newUser(t, db, model.RoleCadre, b, true, "乙校干部")
-	f.studentA = newUser(t, db, model.RoleStudent, a, true, "李四")
-	f.studentA2 = newUser(t, db, model.RoleStudent, a, true, "")
-	f.studentA3 = newUser(t, db, model.RoleStudent, a, true, "")
-	f.studentB = newUser(t, db, model.RoleStudent, b, true, "")
-	f.studentC = newUser(t, db, model.RoleStudent, c, true, "")
-	f.noUniversity = newUser(t, db, model.RoleStudent, nil, true, "")
+	f.province = servicetest.NewNamedUser(t, db, model.RoleProvinceAdmin, nil, true, "省团委")
+	f.province2 = servicetest.NewNamedUser(t, db, model.RoleProvinceAdmin, nil, true, "")
+	f.adminA = servicetest.NewNamedUser(t, db, model.RoleUniversityAdm, a, true, "甲校团委")
+	f.adminB = servicetest.NewNamedUser(t, db, model.RoleUniversityAdm, b, true, "乙校团委")
+	f.adminC = servicetest.NewNamedUser(t, db, model.RoleUniversityAdm, c, true, "丙校团委")
+	f.adminCUnbound = servicetest.NewNamedUser(t, db, model.RoleUniversityAdm, c, false, "")
+	f.cadreA1 = servicetest.NewNamedUser(t, db, model.RoleCadre, a, true, "王老师")
+	f.cadreA2 = servicetest.NewNamedUser(t, db, model.RoleCadre, a, true, "赵干部")
+	f.cadreAUnbound = servicetest.NewNamedUser(t, db, model.RoleCadre, a, false, "")
+	f.cadreB = servicetest.NewNamedUser(t, db, model.RoleCadre, b, true, "乙校干部")
+	f.studentA = servicetest.NewNamedUser(t, db, model.RoleStudent, a, true, "李四")
+	f.studentA2 = servicetest.NewNamedUser(t, db, model.RoleStudent, a, true, "")
+	f.studentA3 = servicetest.NewNamedUser(t, db, model.RoleStudent, a, true, "")
+	f.studentB = servicetest.NewNamedUser(t, db, model.RoleStudent, b, true, "")
+	f.studentC = servicetest.NewNamedUser(t, db, model.RoleStudent, c, true, "")
+	f.noUniversity = servicetest.NewNamedUser(t, db, model.RoleStudent, nil, true, "")
 	return f
 }
 
 // newService is another instance sharing the database, clock and outbox.
 func (f *fixture) newService(t *testing.T) *question.Service {
 	t.Helper()
-	svc, err := question.New(f.db, f.clk, f.n, f.words, discardLog())
+	svc, err := question.New(f.db, f.clk, f.n, f.words, servicetest.DiscardLog())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,11 +118,7 @@ func (f *fixture) reload(t *testing.T, id uint64) model.Question {
 // alerts are the outbox rows of one template, oldest first.
 func (f *fixture) alerts(t *testing.T, key string) []model.TemplateMessage {
 	t.Helper()
-	var ms []model.TemplateMessage
-	if err := f.db.Conn(context.Background()).Where("template_key = ?", key).Order("id").Find(&ms).Error; err != nil {
-		t.Fatal(err)
-	}
-	return ms
+	return servicetest.Alerts(t, f.db, key)
 }
 
 // alertsFor are the outbox rows of one template about question id.
@@ -171,78 +135,6 @@ func (f *fixture) alertsFor(t *testing.T, key string, id uint64) []model.Templat
 
 // questionNext is how the alert URL names question id's page.
 func questionNext(id uint64) string { return fmt.Sprintf("next=%%2Fh5%%2Fquestions%%2F%d", id) }
-
-func openid(u model.User) string {
-	if u.OpenID == nil {
-		return ""
-	}
-	return *u.OpenID
-}
-
-// recipients counts rows per openid.
-func recipients(ms []model.TemplateMessage) map[string]int {
-	out := map[string]int{}
-	for _, m := range ms {
-		out[m.OpenID]++
-	}
-	return out
-}
-
-// wantRecipients checks that ms went exactly once to each of want and to
-// nobody else.
-func wantRecipients(t *testing.T, what string, ms []model.TemplateMessage, want ...model.User) {
-	t.Helper()
-	got := recipients(ms)
-	exp := map[string]int{}
-	for _, u := range want {
-		exp[openid(u)]++
-	}
-	if len(got) != len(exp) {
-		t.Fatalf("%s went to %v, want exactly %v", what, got, exp)
-	}
-	for k, v := range exp {
-		if got[k] != v {
-			t.Fatalf("%s went to %v, want exactly %v", what, got, exp)
-		}
-	}
-}
-
-func data(t *testing.T, m model.TemplateMessage) map[string]string {
-	t.Helper()
-	var d map[string]string
-	if err := json.Unmarshal([]byte(m.Data), &d); err != nil {
-		t.Fatalf("alert data %q: %v", m.Data, err)
-	}
-	return d
-}
-
-func code(err error) string {
-	var se *service.Error
-	if errors.As(err, &se) {
-		return se.Code
-	}
-	return ""
-}
-
-func wantErr(t *testing.T, what string, err, kind error) {
-	t.Helper()
-	if !errors.Is(err, kind) {
-		t.Fatalf("%s: err = %v, want %v", what, err, kind)
-	}
-	var se *service.Error
-	if !errors.As(err, &se) || !hasHan(se.Message) {
-		t.Fatalf("%s: err = %v, want a service.Error with a Chinese message", what, err)
-	}
-}
-
-func hasHan(s string) bool {
-	for _, r := range s {
-		if r >= 0x4e00 && r <= 0x9fff {
-			return true
-		}
-	}
-	return false
-}
 
 func runes(s string, n int) string { return strings.Repeat(s, n) }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/gdyouth/youthvoice/model/dbtest"
 	"github.com/gdyouth/youthvoice/service"
 	"github.com/gdyouth/youthvoice/service/question"
+	"github.com/gdyouth/youthvoice/service/servicetest"
 )
 
 // boardFill puts n questions on board key straight into the table, three
@@ -184,7 +185,7 @@ func TestListPagesWalkEveryQuestionOnce(t *testing.T) {
 		t.Run("a bad cursor", func(t *testing.T) {
 			for _, o := range []question.PageOptions{{After: "x"}, {Before: "1.2.3"}, {After: "7.a.b.c"}, {After: "0.-5.1.1"}} {
 				_, _, err := f.svc.List(ctx, f.studentA, boardA, question.ListOptions{PageOptions: o})
-				if !errors.Is(err, service.ErrInvalid) || code(err) != "bad_cursor" {
+				if !errors.Is(err, service.ErrInvalid) || servicetest.Code(err) != "bad_cursor" {
 					t.Fatalf("%+v: %v", o, err)
 				}
 			}
@@ -192,7 +193,7 @@ func TestListPagesWalkEveryQuestionOnce(t *testing.T) {
 			_, p, _ := f.svc.List(ctx, f.cadreA1, boardA, question.ListOptions{Unanswered: false})
 			_, p, _ = f.svc.List(ctx, f.cadreA1, boardA, question.ListOptions{PageOptions: question.PageOptions{After: p.Next}})
 			_, p, _ = f.svc.List(ctx, f.cadreA1, boardA, question.ListOptions{PageOptions: question.PageOptions{After: p.Next}})
-			if _, _, err := f.svc.List(ctx, f.studentA, boardA, question.ListOptions{PageOptions: question.PageOptions{After: p.Next}}); code(err) != "bad_cursor" {
+			if _, _, err := f.svc.List(ctx, f.studentA, boardA, question.ListOptions{PageOptions: question.PageOptions{After: p.Next}}); servicetest.Code(err) != "bad_cursor" {
 				t.Fatalf("a cadre's second-part cursor on a student's list: %v", err)
 			}
 		})

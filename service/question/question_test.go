@@ -16,6 +16,7 @@ import (
 	"github.com/gdyouth/youthvoice/service"
 	"github.com/gdyouth/youthvoice/service/notify"
 	"github.com/gdyouth/youthvoice/service/question"
+	"github.com/gdyouth/youthvoice/service/servicetest"
 )
 
 func TestNewRequiresDependencies(t *testing.T) {
@@ -44,7 +45,7 @@ func TestAskValidation(t *testing.T) {
 		for _, tc := range cases {
 			t.Run(tc.name, func(t *testing.T) {
 				_, err := f.svc.Ask(ctx, f.studentA, question.AskInput{Title: tc.title, Body: tc.body})
-				wantErr(t, tc.name, err, service.ErrInvalid)
+				servicetest.WantErr(t, tc.name, err, service.ErrInvalid, "")
 				var se *service.Error
 				errors.As(err, &se)
 				if se.Code != tc.code || se.Fields[tc.field] == "" || !strings.Contains(se.Message, tc.msg) {
@@ -133,7 +134,7 @@ func TestAskBoards(t *testing.T) {
 			for _, tc := range cases {
 				t.Run(tc.name, func(t *testing.T) {
 					_, err := f.svc.Ask(ctx, tc.who, question.AskInput{BoardKey: tc.board, Title: "标题"})
-					wantErr(t, tc.name, err, tc.kind)
+					servicetest.WantErr(t, tc.name, err, tc.kind, "")
 				})
 			}
 			var n int64
@@ -171,7 +172,7 @@ func TestAskDailyLimit(t *testing.T) {
 			f.clk.Advance(time.Minute)
 		}
 		_, err := f.svc.Ask(ctx, f.studentA, question.AskInput{Title: "第 21 个问题"})
-		wantErr(t, "21st question in 24 hours", err, service.ErrTooMany)
+		servicetest.WantErr(t, "21st question in 24 hours", err, service.ErrTooMany, "")
 		if !strings.Contains(err.Error(), "24 小时内最多提问 20 次") {
 			t.Fatalf("message = %v", err)
 		}
@@ -181,7 +182,7 @@ func TestAskDailyLimit(t *testing.T) {
 		f.clk.Set(t0.Add(24*time.Hour + time.Second))
 		f.ask(t, f.studentA, "", "第二天的问题", "", false)
 		_, err = f.svc.Ask(ctx, f.studentA, question.AskInput{Title: "又一个"})
-		wantErr(t, "second question next day", err, service.ErrTooMany)
+		servicetest.WantErr(t, "second question next day", err, service.ErrTooMany, "")
 	})
 }
 
@@ -247,7 +248,7 @@ func TestAskConcurrentFirstQuestionsOfNewUniversity(t *testing.T) {
 			const askers = 6
 			var students []model.User
 			for range askers {
-				students = append(students, newUser(t, db, model.RoleStudent, &uni.ID, true, ""))
+				students = append(students, servicetest.NewNamedUser(t, db, model.RoleStudent, &uni.ID, true, ""))
 			}
 			var wg sync.WaitGroup
 			start := make(chan struct{})
@@ -289,7 +290,7 @@ func TestAskAlertsCadres(t *testing.T) {
 		ms := f.alerts(t, "question_new")
 		// The bound cadres of A only: not the unbound cadre, not B's cadre,
 		// not A's admin (A has cadres), not the asker.
-		wantRecipients(t, "question_new", ms, f.cadreA1, f.cadreA2)
+		servicetest.WantRecipients(t, "question_new", ms, f.cadreA1, f.cadreA2)
 		for _, m := range ms {
 			if !strings.HasPrefix(m.URL, "https://yv.example.org/h5/oauth/start?") || !strings.HasSuffix(m.URL, questionNext(q.ID)) {
 				t.Fatalf("url = %q, want the OAuth link to question %d", m.URL, q.ID)
@@ -297,7 +298,7 @@ func TestAskAlertsCadres(t *testing.T) {
 			if m.Status != model.TemplatePending || m.TemplateID != "sandbox-question_new" {
 				t.Fatalf("row = %+v", m)
 			}
-			d := data(t, m)
+			d := servicetest.AlertData(t, m)
 			board, err := f.svc.Board(context.Background(), "u-"+f.uniA.Code)
 			if err != nil {
 				t.Fatal(err)
@@ -321,11 +322,11 @@ func TestAskAlertsCadres(t *testing.T) {
 
 		t.Run("university without cadres alerts its bound admins", func(t *testing.T) {
 			qc := f.ask(t, f.studentC, "province-3", "压力很大怎么办", "", true)
-			wantRecipients(t, "question_new to C", f.alertsFor(t, "question_new", qc.ID), f.adminC)
+			servicetest.WantRecipients(t, "question_new to C", f.alertsFor(t, "question_new", qc.ID), f.adminC)
 		})
 		t.Run("provincial question goes to the asker's university", func(t *testing.T) {
 			qb := f.ask(t, f.studentB, "province-1", "转专业", "", false)
-			wantRecipients(t, "question_new to B", f.alertsFor(t, "question_new", qb.ID), f.cadreB)
+			servicetest.WantRecipients(t, "question_new to B", f.alertsFor(t, "question_new", qb.ID), f.cadreB)
 		})
 	})
 }
@@ -352,13 +353,13 @@ func TestSensitiveQuestionHeldForReview(t *testing.T) {
 		}
 		for _, who := range []model.User{f.studentA2, f.studentB, f.cadreA1, f.adminB} {
 			_, err := f.svc.Get(ctx, who, q.ID)
-			wantErr(t, "held question seen by "+who.Account, err, service.ErrNotFound)
+			servicetest.WantErr(t, "held question seen by "+who.Account, err, service.ErrNotFound, "")
 		}
 		if v, err := f.svc.Get(ctx, f.adminA, q.ID); err != nil || !v.CanModerate {
 			t.Fatalf("A's admin view = %+v, %v", v, err)
 		}
 		_, err := f.svc.Answer(ctx, f.adminA, q.ID, "不能答复待审核的问题")
-		wantErr(t, "answer a held question", err, service.ErrConflict)
+		servicetest.WantErr(t, "answer a held question", err, service.ErrConflict, "")
 		list, err := f.list(ctx, f.studentA, "u-"+f.uniA.Code, question.ListOptions{})
 		if err != nil || len(list) != 0 {
 			t.Fatalf("held question listed: %v, %v", ids(list), err)
@@ -376,9 +377,9 @@ func TestSensitiveQuestionHeldForReview(t *testing.T) {
 		}
 		for _, who := range []model.User{f.studentA, f.cadreA1} {
 			_, err := f.svc.ReviewQueue(ctx, who)
-			wantErr(t, "review queue of "+who.Role, err, service.ErrForbidden)
+			servicetest.WantErr(t, "review queue of "+who.Role, err, service.ErrForbidden, "")
 		}
-		wantErr(t, "B's admin approving", f.svc.Approve(ctx, f.adminB, question.TargetQuestion, q.ID), service.ErrNotFound)
+		servicetest.WantErr(t, "B's admin approving", f.svc.Approve(ctx, f.adminB, question.TargetQuestion, q.ID), service.ErrNotFound, "")
 
 		f.clk.Advance(3 * time.Hour)
 		if err := f.svc.Approve(ctx, f.adminA, question.TargetQuestion, q.ID); err != nil {
@@ -389,13 +390,13 @@ func TestSensitiveQuestionHeldForReview(t *testing.T) {
 		if got.Status != model.QuestionOpen || !got.DueAt.Equal(approved.Add(24*time.Hour)) || !got.CreatedAt.Equal(approved) {
 			t.Fatalf("after approval status %q created %v due %v; want open, due 24h after %v", got.Status, got.CreatedAt, got.DueAt, approved)
 		}
-		wantRecipients(t, "question_new after approval", f.alertsFor(t, "question_new", q.ID), f.cadreA1, f.cadreA2)
+		servicetest.WantRecipients(t, "question_new after approval", f.alertsFor(t, "question_new", q.ID), f.cadreA1, f.cadreA2)
 		mod := f.alertsFor(t, "moderated", q.ID)
-		wantRecipients(t, "moderated", mod, f.studentA)
-		if d := data(t, mod[0]); d["phrase2"] != "审核通过" {
+		servicetest.WantRecipients(t, "moderated", mod, f.studentA)
+		if d := servicetest.AlertData(t, mod[0]); d["phrase2"] != "审核通过" {
 			t.Fatalf("moderated data = %v", d)
 		}
-		wantErr(t, "approving twice", f.svc.Approve(ctx, f.adminA, question.TargetQuestion, q.ID), service.ErrConflict)
+		servicetest.WantErr(t, "approving twice", f.svc.Approve(ctx, f.adminA, question.TargetQuestion, q.ID), service.ErrConflict, "")
 		if _, err := f.svc.Get(ctx, f.studentB, q.ID); err != nil {
 			t.Fatalf("approved question hidden from others: %v", err)
 		}
@@ -452,7 +453,7 @@ func TestSensitiveAnswerHeldForReview(t *testing.T) {
 		if queue, err := f.svc.ReviewQueue(ctx, f.adminB); err != nil || len(queue) != 0 {
 			t.Fatalf("B's queue = %+v, %v", queue, err)
 		}
-		wantErr(t, "B's admin approving", f.svc.Approve(ctx, f.adminB, question.TargetAnswer, a.ID), service.ErrNotFound)
+		servicetest.WantErr(t, "B's admin approving", f.svc.Approve(ctx, f.adminB, question.TargetAnswer, a.ID), service.ErrNotFound, "")
 
 		// Still unanswered as far as the 24-hour promise goes.
 		f.clk.Set(t0.Add(20 * time.Hour))
@@ -469,8 +470,8 @@ func TestSensitiveAnswerHeldForReview(t *testing.T) {
 			got.FirstResponseS == nil || *got.FirstResponseS != 21*3600 || got.PromiseKept == nil || !*got.PromiseKept {
 			t.Fatalf("after approving the answer: %+v", got)
 		}
-		wantRecipients(t, "answered", f.alerts(t, "answered"), f.studentA)
-		wantRecipients(t, "moderated", f.alerts(t, "moderated"), f.cadreA1)
+		servicetest.WantRecipients(t, "answered", f.alerts(t, "answered"), f.studentA)
+		servicetest.WantRecipients(t, "moderated", f.alerts(t, "moderated"), f.cadreA1)
 		if v, err := f.svc.Get(ctx, f.studentA2, q.ID); err != nil || len(v.Answers) != 1 || v.Answers[0].AuthorName != "王老师" {
 			t.Fatalf("approved answer seen by others: %+v, %v", v.Answers, err)
 		}
@@ -614,7 +615,7 @@ func TestAnswerPermissions(t *testing.T) {
 				}
 				a, err := f.svc.Answer(ctx, tc.who, tc.q.ID, "这是答复")
 				if tc.kind != nil {
-					wantErr(t, tc.name, err, tc.kind)
+					servicetest.WantErr(t, tc.name, err, tc.kind, "")
 					return
 				}
 				if err != nil || a.ID == 0 || a.Status != model.AnswerPublished || a.AuthorID != tc.who.ID {
@@ -627,14 +628,14 @@ func TestAnswerPermissions(t *testing.T) {
 			t.Fatalf("%d answers stored, want the 5 allowed ones (%v)", n, err)
 		}
 		_, err := f.svc.Answer(ctx, f.cadreA1, onA.ID, " \n ")
-		wantErr(t, "empty answer", err, service.ErrInvalid)
+		servicetest.WantErr(t, "empty answer", err, service.ErrInvalid, "")
 		// An invisible answer would stop the 24-hour clock without saying anything.
 		_, err = f.svc.Answer(ctx, f.cadreA1, onA.ID, "\u200b")
-		wantErr(t, "zero-width answer", err, service.ErrInvalid)
+		servicetest.WantErr(t, "zero-width answer", err, service.ErrInvalid, "")
 		_, err = f.svc.Answer(ctx, f.cadreA1, onA.ID, runes("答", 2001))
-		wantErr(t, "2001-character answer", err, service.ErrInvalid)
+		servicetest.WantErr(t, "2001-character answer", err, service.ErrInvalid, "")
 		_, err = f.svc.Answer(ctx, f.cadreA1, 987654, "答复")
-		wantErr(t, "unknown question", err, service.ErrNotFound)
+		servicetest.WantErr(t, "unknown question", err, service.ErrNotFound, "")
 	})
 }
 
@@ -668,8 +669,8 @@ func TestFirstAnswerPromise(t *testing.T) {
 					t.Fatalf("promise kept = %s, want %v", boolPtr(got.PromiseKept), tc.kept)
 				}
 				ms := f.alerts(t, "answered")
-				wantRecipients(t, "answered", ms, f.studentA)
-				if d := data(t, ms[0]); d["thing1"] != "选课系统打不开" || d["thing2"] != "王老师" || d["time3"] != notify.Time(at) {
+				servicetest.WantRecipients(t, "answered", ms, f.studentA)
+				if d := servicetest.AlertData(t, ms[0]); d["thing1"] != "选课系统打不开" || d["thing2"] != "王老师" || d["time3"] != notify.Time(at) {
 					t.Fatalf("answered data = %v", d)
 				}
 				if v, err := f.svc.Get(ctx, f.studentA, q.ID); err != nil || !v.CanResolve || !v.CanFollowUp || v.CanAnswer {
@@ -705,7 +706,7 @@ func TestFollowUp(t *testing.T) {
 			if _, err := f.svc.FollowUp(ctx, f.studentA, q.ID, "有人吗"); err != nil {
 				t.Fatal(err)
 			}
-			wantRecipients(t, "followup", f.alerts(t, "followup"), f.cadreA1, f.cadreA2)
+			servicetest.WantRecipients(t, "followup", f.alerts(t, "followup"), f.cadreA1, f.cadreA2)
 			if got := f.reload(t, q.ID); got.Status != model.QuestionOpen || got.FirstAnsweredAt != nil {
 				t.Fatalf("a follow-up answered the question: %+v", got)
 			}
@@ -715,10 +716,10 @@ func TestFollowUp(t *testing.T) {
 
 		for _, who := range []model.User{f.studentA2, f.cadreA1, f.adminA} {
 			_, err := f.svc.FollowUp(ctx, who, q.ID, "我也想问")
-			wantErr(t, "follow-up by "+who.Role, err, service.ErrForbidden)
+			servicetest.WantErr(t, "follow-up by "+who.Role, err, service.ErrForbidden, "")
 		}
 		_, err := f.svc.FollowUp(ctx, f.studentA, q.ID, "")
-		wantErr(t, "empty follow-up", err, service.ErrInvalid)
+		servicetest.WantErr(t, "empty follow-up", err, service.ErrInvalid, "")
 
 		fu, err := f.svc.FollowUp(ctx, f.studentA, q.ID, "那研究生呢？")
 		if err != nil || fu.Kind != model.AnswerKindFollowUp || fu.Status != model.AnswerPublished {
@@ -726,8 +727,8 @@ func TestFollowUp(t *testing.T) {
 		}
 		ms := f.alerts(t, "followup")[before:]
 		// Only the cadre who answered, not the other cadre of A.
-		wantRecipients(t, "followup after an answer", ms, f.cadreA1)
-		if d := data(t, ms[0]); d["thing2"] != "那研究生呢？" || !strings.HasSuffix(ms[0].URL, questionNext(q.ID)) {
+		servicetest.WantRecipients(t, "followup after an answer", ms, f.cadreA1)
+		if d := servicetest.AlertData(t, ms[0]); d["thing2"] != "那研究生呢？" || !strings.HasSuffix(ms[0].URL, questionNext(q.ID)) {
 			t.Fatalf("followup alert = %+v", ms[0])
 		}
 		if got := f.reload(t, q.ID); got.Status != model.QuestionAnswered {
@@ -754,27 +755,27 @@ func TestResolve(t *testing.T) {
 		q := f.ask(t, f.studentA, "", "食堂太贵", "", false)
 
 		_, err := f.svc.Resolve(ctx, f.studentA, q.ID, "满意", "")
-		wantErr(t, "resolve before an answer", err, service.ErrConflict)
-		if code(err) != "not_answered" {
-			t.Fatalf("resolve before an answer: code %q", code(err))
+		servicetest.WantErr(t, "resolve before an answer", err, service.ErrConflict, "")
+		if servicetest.Code(err) != "not_answered" {
+			t.Fatalf("resolve before an answer: code %q", servicetest.Code(err))
 		}
 
 		f.answer(t, f.cadreA1, q.ID, "已反馈后勤")
 		for _, rating := range []string{"", "好", "非常满意", "satisfied"} {
 			_, err := f.svc.Resolve(ctx, f.studentA, q.ID, rating, "")
-			wantErr(t, fmt.Sprintf("rating %q", rating), err, service.ErrInvalid)
+			servicetest.WantErr(t, fmt.Sprintf("rating %q", rating), err, service.ErrInvalid, "")
 		}
 		_, err = f.svc.Resolve(ctx, f.studentA, q.ID, "满意", runes("评", 201))
-		wantErr(t, "201-character comment", err, service.ErrInvalid)
+		servicetest.WantErr(t, "201-character comment", err, service.ErrInvalid, "")
 		// The comment is public at once: words that would hold a question
 		// for review are refused, with the field named.
 		_, err = f.svc.Resolve(ctx, f.studentA, q.ID, "满意", "推荐一个赌博网站")
-		wantErr(t, "comment with a sensitive word", err, service.ErrInvalid)
-		if code(err) != "comment_needs_review" {
-			t.Fatalf("comment with a sensitive word: code %q", code(err))
+		servicetest.WantErr(t, "comment with a sensitive word", err, service.ErrInvalid, "")
+		if servicetest.Code(err) != "comment_needs_review" {
+			t.Fatalf("comment with a sensitive word: code %q", servicetest.Code(err))
 		}
 		_, err = f.svc.Resolve(ctx, f.studentA2, q.ID, "满意", "")
-		wantErr(t, "resolve by another student", err, service.ErrForbidden)
+		servicetest.WantErr(t, "resolve by another student", err, service.ErrForbidden, "")
 		if got := f.reload(t, q.ID); got.Status != model.QuestionAnswered || got.Rating != "" {
 			t.Fatalf("refused resolves changed the question: %+v", got)
 		}
@@ -789,20 +790,20 @@ func TestResolve(t *testing.T) {
 			t.Fatalf("stored = %+v", got)
 		}
 		_, err = f.svc.Resolve(ctx, f.studentA, q.ID, "满意", "")
-		wantErr(t, "second resolve", err, service.ErrConflict)
-		if code(err) != "already_resolved" {
-			t.Fatalf("second resolve: code %q", code(err))
+		servicetest.WantErr(t, "second resolve", err, service.ErrConflict, "")
+		if servicetest.Code(err) != "already_resolved" {
+			t.Fatalf("second resolve: code %q", servicetest.Code(err))
 		}
 		if got := f.reload(t, q.ID); got.Rating != "一般" {
 			t.Fatalf("second resolve changed the rating to %q", got.Rating)
 		}
 		_, err = f.svc.Answer(ctx, f.cadreA2, q.ID, "还有补充")
-		wantErr(t, "answer after resolve", err, service.ErrConflict)
-		if code(err) != "resolved" {
-			t.Fatalf("answer after resolve: code %q", code(err))
+		servicetest.WantErr(t, "answer after resolve", err, service.ErrConflict, "")
+		if servicetest.Code(err) != "resolved" {
+			t.Fatalf("answer after resolve: code %q", servicetest.Code(err))
 		}
 		_, err = f.svc.FollowUp(ctx, f.studentA, q.ID, "还有问题")
-		wantErr(t, "follow-up after resolve", err, service.ErrConflict)
+		servicetest.WantErr(t, "follow-up after resolve", err, service.ErrConflict, "")
 		if v, err := f.svc.Get(ctx, f.studentA, q.ID); err != nil || v.CanResolve || v.CanFollowUp {
 			t.Fatalf("view after resolve = %+v, %v", v, err)
 		}
@@ -831,11 +832,11 @@ func TestHideQuestion(t *testing.T) {
 		q := f.ask(t, f.studentA, "", "奖学金黑幕", "广告内容", false)
 		keep := f.ask(t, f.studentA2, "", "奖学金评定", "正常问题", false)
 
-		wantErr(t, "hide without reason", f.svc.Hide(ctx, f.adminA, question.TargetQuestion, q.ID, "  "), service.ErrInvalid)
-		wantErr(t, "hide with a 101-character reason", f.svc.Hide(ctx, f.adminA, question.TargetQuestion, q.ID, runes("因", 101)), service.ErrInvalid)
-		wantErr(t, "unknown target kind", f.svc.Hide(ctx, f.adminA, "user", q.ID, "原因"), service.ErrInvalid)
+		servicetest.WantErr(t, "hide without reason", f.svc.Hide(ctx, f.adminA, question.TargetQuestion, q.ID, "  "), service.ErrInvalid, "")
+		servicetest.WantErr(t, "hide with a 101-character reason", f.svc.Hide(ctx, f.adminA, question.TargetQuestion, q.ID, runes("因", 101)), service.ErrInvalid, "")
+		servicetest.WantErr(t, "unknown target kind", f.svc.Hide(ctx, f.adminA, "user", q.ID, "原因"), service.ErrInvalid, "")
 		for _, who := range []model.User{f.adminB, f.cadreA1, f.studentA2, f.studentA} {
-			wantErr(t, "hide by "+who.Role, f.svc.Hide(ctx, who, question.TargetQuestion, q.ID, "原因"), service.ErrForbidden)
+			servicetest.WantErr(t, "hide by "+who.Role, f.svc.Hide(ctx, who, question.TargetQuestion, q.ID, "原因"), service.ErrForbidden, "")
 		}
 		if got := f.reload(t, q.ID); got.Status != model.QuestionOpen {
 			t.Fatalf("refused hides changed the status to %q", got.Status)
@@ -845,8 +846,8 @@ func TestHideQuestion(t *testing.T) {
 			t.Fatal(err)
 		}
 		mod := f.alerts(t, "moderated")
-		wantRecipients(t, "moderated", mod, f.studentA)
-		if d := data(t, mod[0]); d["phrase2"] != "已被隐藏" || d["thing3"] != "含广告内容" {
+		servicetest.WantRecipients(t, "moderated", mod, f.studentA)
+		if d := servicetest.AlertData(t, mod[0]); d["phrase2"] != "已被隐藏" || d["thing3"] != "含广告内容" {
 			t.Fatalf("moderated data = %v", d)
 		}
 		for _, viewer := range []model.User{f.studentA2, f.cadreA1, f.province} {
@@ -859,7 +860,7 @@ func TestHideQuestion(t *testing.T) {
 		}
 		for _, viewer := range []model.User{f.studentA2, f.cadreA1, f.adminB} {
 			_, err := f.svc.Get(ctx, viewer, q.ID)
-			wantErr(t, "hidden question seen by "+viewer.Role, err, service.ErrNotFound)
+			servicetest.WantErr(t, "hidden question seen by "+viewer.Role, err, service.ErrNotFound, "")
 		}
 		v, err := f.svc.Get(ctx, f.studentA, q.ID)
 		if err != nil || v.Question.Status != model.QuestionHidden || v.Question.HiddenReason != "含广告内容" || v.CanFollowUp {
@@ -871,11 +872,11 @@ func TestHideQuestion(t *testing.T) {
 		if mine, err := f.mine(ctx, f.studentA); err != nil || len(mine) != 1 || mine[0].Status != model.QuestionHidden {
 			t.Fatalf("Mine = %+v, %v", mine, err)
 		}
-		wantErr(t, "hide twice", f.svc.Hide(ctx, f.adminA, question.TargetQuestion, q.ID, "再次"), service.ErrConflict)
+		servicetest.WantErr(t, "hide twice", f.svc.Hide(ctx, f.adminA, question.TargetQuestion, q.ID, "再次"), service.ErrConflict, "")
 		_, err = f.svc.Answer(ctx, f.adminA, q.ID, "答复")
-		wantErr(t, "answer a hidden question", err, service.ErrConflict)
-		wantErr(t, "reopen by B's admin", f.svc.Reopen(ctx, f.adminB, question.TargetQuestion, q.ID), service.ErrNotFound)
-		wantErr(t, "reopen a visible question", f.svc.Reopen(ctx, f.adminA, question.TargetQuestion, keep.ID), service.ErrConflict)
+		servicetest.WantErr(t, "answer a hidden question", err, service.ErrConflict, "")
+		servicetest.WantErr(t, "reopen by B's admin", f.svc.Reopen(ctx, f.adminB, question.TargetQuestion, q.ID), service.ErrNotFound, "")
+		servicetest.WantErr(t, "reopen a visible question", f.svc.Reopen(ctx, f.adminA, question.TargetQuestion, keep.ID), service.ErrConflict, "")
 
 		if err := f.svc.Reopen(ctx, f.adminA, question.TargetQuestion, q.ID); err != nil {
 			t.Fatal(err)
@@ -931,13 +932,13 @@ func TestHideAnswer(t *testing.T) {
 		a := f.answer(t, f.cadreA1, q.ID, "不当答复")
 		ok := f.answer(t, f.cadreA2, q.ID, "正常答复")
 
-		wantErr(t, "cadre hiding an answer", f.svc.Hide(ctx, f.cadreA2, question.TargetAnswer, a.ID, "原因"), service.ErrNotFound)
-		wantErr(t, "B's admin hiding an answer", f.svc.Hide(ctx, f.adminB, question.TargetAnswer, a.ID, "原因"), service.ErrNotFound)
-		wantErr(t, "unknown answer", f.svc.Hide(ctx, f.adminA, question.TargetAnswer, 987654, "原因"), service.ErrNotFound)
+		servicetest.WantErr(t, "cadre hiding an answer", f.svc.Hide(ctx, f.cadreA2, question.TargetAnswer, a.ID, "原因"), service.ErrNotFound, "")
+		servicetest.WantErr(t, "B's admin hiding an answer", f.svc.Hide(ctx, f.adminB, question.TargetAnswer, a.ID, "原因"), service.ErrNotFound, "")
+		servicetest.WantErr(t, "unknown answer", f.svc.Hide(ctx, f.adminA, question.TargetAnswer, 987654, "原因"), service.ErrNotFound, "")
 		if err := f.svc.Hide(ctx, f.adminA, question.TargetAnswer, a.ID, "答复不当"); err != nil {
 			t.Fatal(err)
 		}
-		wantRecipients(t, "moderated", f.alerts(t, "moderated"), f.cadreA1)
+		servicetest.WantRecipients(t, "moderated", f.alerts(t, "moderated"), f.cadreA1)
 		for _, viewer := range []model.User{f.studentA, f.studentA2, f.cadreA2} {
 			v, err := f.svc.Get(ctx, viewer, q.ID)
 			if err != nil || len(v.Answers) != 1 || v.Answers[0].ID != ok.ID {
@@ -966,7 +967,7 @@ func TestHideAnswer(t *testing.T) {
 			}
 			ms := f.alerts(t, "moderated")
 			last := ms[len(ms)-1]
-			if last.OpenID != openid(f.cadreA2) || data(t, last)["phrase2"] != "未通过审核" {
+			if last.OpenID != servicetest.OpenID(f.cadreA2) || servicetest.AlertData(t, last)["phrase2"] != "未通过审核" {
 				t.Fatalf("last moderated alert = %+v", last)
 			}
 			if queue, err := f.svc.ReviewQueue(ctx, f.adminA); err != nil || len(queue) != 0 {
@@ -1036,7 +1037,7 @@ func TestListOrderAndPages(t *testing.T) {
 
 		t.Run("pages of 20", func(t *testing.T) {
 			var all []uint64
-			askers := []model.User{f.studentB, newUser(t, db, model.RoleStudent, &f.uniB.ID, true, "")}
+			askers := []model.User{f.studentB, servicetest.NewNamedUser(t, db, model.RoleStudent, &f.uniB.ID, true, "")}
 			for i := range 25 {
 				f.clk.Advance(time.Minute)
 				q := f.ask(t, askers[i%2], "province-5", fmt.Sprintf("分页 %02d", i), "", false)
@@ -1121,17 +1122,17 @@ func TestSearch(t *testing.T) {
 		}
 		for _, q := range []string{"", "   ", "\n\t"} {
 			_, err := f.svc.Search(ctx, f.studentA, "", q, 1)
-			wantErr(t, fmt.Sprintf("query %q", q), err, service.ErrInvalid)
+			servicetest.WantErr(t, fmt.Sprintf("query %q", q), err, service.ErrInvalid, "")
 		}
 		for _, q := range []string{"调", "知!", "第_章", "%", "_", `\`, "!%", "a", "4", "C++"} {
 			_, err := f.svc.Search(ctx, f.studentA, "", q, 1)
-			wantErr(t, fmt.Sprintf("query %q", q), err, service.ErrInvalid)
-			if code(err) != "query_too_short" || !strings.Contains(err.Error(), "至少两个字") {
+			servicetest.WantErr(t, fmt.Sprintf("query %q", q), err, service.ErrInvalid, "")
+			if servicetest.Code(err) != "query_too_short" || !strings.Contains(err.Error(), "至少两个字") {
 				t.Fatalf("query %q: %v, want query_too_short saying 至少两个字", q, err)
 			}
 		}
 		_, err := f.svc.Search(ctx, f.studentA, "province-99", "奖学金", 1)
-		wantErr(t, "unknown board", err, service.ErrNotFound)
+		servicetest.WantErr(t, "unknown board", err, service.ErrNotFound, "")
 		if got, err := f.svc.Search(ctx, f.studentA, "", "奖学金", 2); err != nil || len(got) != 0 {
 			t.Fatalf("page 2 = %v, %v", ids(got), err)
 		}
@@ -1160,9 +1161,9 @@ func TestSweepReminderAndOverdue(t *testing.T) {
 			t.Fatalf("sweep at 20h: %d reminders, %d overdue, %v; want 1, 0", r, o, err)
 		}
 		rem := f.alerts(t, "reminder")
-		wantRecipients(t, "reminder", rem, f.cadreA1, f.cadreA2, f.adminA)
+		servicetest.WantRecipients(t, "reminder", rem, f.cadreA1, f.cadreA2, f.adminA)
 		for _, m := range rem {
-			d := data(t, m)
+			d := servicetest.AlertData(t, m)
 			if !strings.HasSuffix(m.URL, questionNext(q.ID)) || d["thing1"] != "失眠怎么办" || d["thing2"] != "心理健康" || d["time3"] != "2026-11-26 17:00" {
 				t.Fatalf("reminder = %+v / %v", m, d)
 			}
@@ -1190,8 +1191,8 @@ func TestSweepReminderAndOverdue(t *testing.T) {
 			t.Fatalf("sweep at 24h+1s: %d reminders, %d overdue, %v; want 0, 1", r, o, err)
 		}
 		ov := f.alerts(t, "overdue")
-		wantRecipients(t, "overdue", ov, f.adminA, f.province, f.province2)
-		if d := data(t, ov[0]); d["thing1"] != "失眠怎么办" || !strings.HasPrefix(f.uniA.Name, strings.TrimSuffix(d["thing2"], "…")) || d["time3"] != "2026-11-26 17:00" {
+		servicetest.WantRecipients(t, "overdue", ov, f.adminA, f.province, f.province2)
+		if d := servicetest.AlertData(t, ov[0]); d["thing1"] != "失眠怎么办" || !strings.HasPrefix(f.uniA.Name, strings.TrimSuffix(d["thing2"], "…")) || d["time3"] != "2026-11-26 17:00" {
 			t.Fatalf("overdue data = %v", d)
 		}
 		if got := f.reload(t, q.ID); got.OverdueAt == nil {
@@ -1220,7 +1221,7 @@ func TestSweepReminderAndOverdue(t *testing.T) {
 			}
 			for _, who := range []model.User{f.studentA, f.cadreA1} {
 				_, err := f.svc.OverdueFor(ctx, who)
-				wantErr(t, "OverdueFor by "+who.Role, err, service.ErrForbidden)
+				servicetest.WantErr(t, "OverdueFor by "+who.Role, err, service.ErrForbidden, "")
 			}
 			// Answering late takes it off the list.
 			f.answer(t, f.cadreA2, q.ID, "抱歉回复晚了")
@@ -1246,8 +1247,8 @@ func TestSweepCatchingUpPastTheDeadline(t *testing.T) {
 		if r, o, err := f.svc.Sweep(ctx); err != nil || r != 1 || o != 1 {
 			t.Fatalf("catch-up sweep: %d reminders, %d overdue, %v; want 1, 1", r, o, err)
 		}
-		wantRecipients(t, "reminder", f.alerts(t, "reminder"), f.cadreA1, f.cadreA2)
-		wantRecipients(t, "overdue", f.alerts(t, "overdue"), f.adminA, f.province, f.province2)
+		servicetest.WantRecipients(t, "reminder", f.alerts(t, "reminder"), f.cadreA1, f.cadreA2)
+		servicetest.WantRecipients(t, "overdue", f.alerts(t, "overdue"), f.adminA, f.province, f.province2)
 		if got := f.reload(t, q.ID); got.RemindedAt == nil || got.OverdueAt == nil {
 			t.Fatalf("after the catch-up: reminded %v overdue %v", got.RemindedAt, got.OverdueAt)
 		}
@@ -1306,10 +1307,10 @@ func TestSweepQuestionOnDeletedBoard(t *testing.T) {
 		if err != nil || r != 2 || o != 0 {
 			t.Fatalf("sweep at 20h: %d reminders, %d overdue, err %v; want both reminders", r, o, err)
 		}
-		wantRecipients(t, "reminder of the fine question", f.alertsFor(t, "reminder", fine.ID), f.cadreB, f.adminB)
+		servicetest.WantRecipients(t, "reminder of the fine question", f.alertsFor(t, "reminder", fine.ID), f.cadreB, f.adminB)
 		rem := f.alertsFor(t, "reminder", orphan.ID)
-		wantRecipients(t, "reminder of the question on the deleted board", rem, f.cadreA1, f.cadreA2, f.adminA)
-		if got := data(t, rem[0])["thing2"]; got != "（版区已删除）" {
+		servicetest.WantRecipients(t, "reminder of the question on the deleted board", rem, f.cadreA1, f.cadreA2, f.adminA)
+		if got := servicetest.AlertData(t, rem[0])["thing2"]; got != "（版区已删除）" {
 			t.Fatalf("reminder names board %q", got)
 		}
 
@@ -1318,8 +1319,8 @@ func TestSweepQuestionOnDeletedBoard(t *testing.T) {
 		if err != nil || r != 0 || o != 2 {
 			t.Fatalf("sweep at 24h: %d reminders, %d overdue, err %v; want both overdue alerts", r, o, err)
 		}
-		wantRecipients(t, "overdue of the question on the deleted board", f.alertsFor(t, "overdue", orphan.ID), f.adminA, f.province, f.province2)
-		wantRecipients(t, "overdue of the fine question", f.alertsFor(t, "overdue", fine.ID), f.adminB, f.province, f.province2)
+		servicetest.WantRecipients(t, "overdue of the question on the deleted board", f.alertsFor(t, "overdue", orphan.ID), f.adminA, f.province, f.province2)
+		servicetest.WantRecipients(t, "overdue of the fine question", f.alertsFor(t, "overdue", fine.ID), f.adminB, f.province, f.province2)
 
 		// Still readable, and answerable by the asker's university's cadres.
 		v, err := f.svc.Get(ctx, f.studentA, orphan.ID)
@@ -1370,8 +1371,8 @@ func TestSweepConcurrentInstances(t *testing.T) {
 			t.Fatalf("concurrent sweeps at 24h+1s claimed %d reminders and %d overdue, want 0 and 30", r, o)
 		}
 		for _, q := range qs {
-			wantRecipients(t, fmt.Sprintf("reminder for %d", q.ID), f.alertsFor(t, "reminder", q.ID), f.cadreA1, f.cadreA2, f.adminA)
-			wantRecipients(t, fmt.Sprintf("overdue for %d", q.ID), f.alertsFor(t, "overdue", q.ID), f.adminA, f.province, f.province2)
+			servicetest.WantRecipients(t, fmt.Sprintf("reminder for %d", q.ID), f.alertsFor(t, "reminder", q.ID), f.cadreA1, f.cadreA2, f.adminA)
+			servicetest.WantRecipients(t, fmt.Sprintf("overdue for %d", q.ID), f.alertsFor(t, "overdue", q.ID), f.adminA, f.province, f.province2)
 		}
 		if n := len(f.alerts(t, "reminder")); n != 90 {
 			t.Fatalf("%d reminder rows, want 90", n)
@@ -1421,7 +1422,7 @@ func TestWriteDuringHideIsRefused(t *testing.T) {
 				if err := <-hideErr; err != nil {
 					t.Fatalf("hide: %v", err)
 				}
-				wantErr(t, tc.name, <-actErr, tc.want)
+				servicetest.WantErr(t, tc.name, <-actErr, tc.want, "")
 				got := f.reload(t, q.ID)
 				if got.Status != model.QuestionHidden || got.FirstAnsweredAt != nil {
 					t.Fatalf("after the race: status %q, first answered %v; want hidden and unanswered", got.Status, got.FirstAnsweredAt)
@@ -1536,7 +1537,7 @@ func TestConcurrentModerationAlertsOnce(t *testing.T) {
 					t.Fatalf("%d succeeded, %d conflicted; want 1 and 5", ok, conflict)
 				}
 				for key, to := range tc.want {
-					wantRecipients(t, key, f.alertsFor(t, key, q.ID), to...)
+					servicetest.WantRecipients(t, key, f.alertsFor(t, key, q.ID), to...)
 				}
 			})
 		}

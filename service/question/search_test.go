@@ -10,6 +10,7 @@ import (
 	"github.com/gdyouth/youthvoice/model/dbtest"
 	"github.com/gdyouth/youthvoice/service"
 	"github.com/gdyouth/youthvoice/service/question"
+	"github.com/gdyouth/youthvoice/service/servicetest"
 )
 
 // search searches as a student and returns the ids found, in order.
@@ -174,9 +175,9 @@ func TestSearchRefusesOneCharacter(t *testing.T) {
 		f := setup(t, db)
 		for _, q := range []string{"奖", "a", "5", "奖 a 5", "《奖》", "C++"} {
 			_, err := f.svc.Search(context.Background(), f.studentA, "", q, 1)
-			wantErr(t, q, err, service.ErrInvalid)
-			if code(err) != "query_too_short" {
-				t.Fatalf("%q: code %q", q, code(err))
+			servicetest.WantErr(t, q, err, service.ErrInvalid, "")
+			if servicetest.Code(err) != "query_too_short" {
+				t.Fatalf("%q: code %q", q, servicetest.Code(err))
 			}
 		}
 	})

@@ -17,6 +17,7 @@ import (
 	"github.com/gdyouth/youthvoice/service"
 	"github.com/gdyouth/youthvoice/service/alert"
 	"github.com/gdyouth/youthvoice/service/notify"
+	"github.com/gdyouth/youthvoice/service/servicetest"
 	"github.com/gdyouth/youthvoice/service/station"
 )
 
@@ -90,7 +91,7 @@ func TestBookValidation(t *testing.T) {
 		for _, tc := range cases {
 			t.Run(tc.name, func(t *testing.T) {
 				_, err := f.svc.Book(f.ctx, tc.student, tc.in)
-				wantErr(t, "book", err, tc.kind, tc.code)
+				servicetest.WantErr(t, "book", err, tc.kind, tc.code)
 			})
 		}
 		if n := f.countBookings(t); n != 0 {
@@ -127,7 +128,7 @@ func TestBookValidation(t *testing.T) {
 				last = f.book(t, f.studentA2, nil)
 			}
 			_, err := f.svc.Book(f.ctx, f.studentA2, station.BookInput{Service: "心理咨询", Phone: "13800138000"})
-			wantErr(t, "sixth booking", err, service.ErrTooMany, "too_many_bookings")
+			servicetest.WantErr(t, "sixth booking", err, service.ErrTooMany, "too_many_bookings")
 			if _, err := f.svc.Cancel(f.ctx, f.studentA2, last.ID); err != nil {
 				t.Fatal(err)
 			}
@@ -156,14 +157,14 @@ func TestBookAlertsOnDutyAdmins(t *testing.T) {
 		for _, tc := range cases {
 			t.Run(tc.name, func(t *testing.T) {
 				f.clk.Set(tc.at)
-				student := newUser(t, db, model.RoleStudent, &f.uniA.ID, true)
+				student := servicetest.NewUser(t, db, model.RoleStudent, &f.uniA.ID, true)
 				b := f.book(t, student, nil)
 				ms := f.alertsFor(t, "booking_new", b.ID)
-				wantRecipients(t, "booking_new", ms, tc.want...)
+				servicetest.WantRecipients(t, "booking_new", ms, tc.want...)
 				if !b.DueAt.Equal(tc.due) {
 					t.Fatalf("due %v, want %v", b.DueAt, tc.due)
 				}
-				d := data(t, ms[0])
+				d := servicetest.AlertData(t, ms[0])
 				if d["thing1"] != "心理咨询" || d["thing2"] != "任意时间，请联系我" || d["time3"] != tc.due.Format("2006-01-02 15:04") {
 					t.Fatalf("booking_new data = %v (due %v)", d, tc.due)
 				}
@@ -176,7 +177,7 @@ func TestBookAlertsOnDutyAdmins(t *testing.T) {
 			f.clk.Set(t0)
 			b := f.book(t, f.studentA, ptr(bj(3, 10, 0)))
 			ms := f.alertsFor(t, "booking_new", b.ID)
-			if len(ms) != 1 || data(t, ms[0])["thing2"] != "03-03 10:00 起" || data(t, ms[0])["time3"] != "2026-03-02 11:00" {
+			if len(ms) != 1 || servicetest.AlertData(t, ms[0])["thing2"] != "03-03 10:00 起" || servicetest.AlertData(t, ms[0])["time3"] != "2026-03-02 11:00" {
 				t.Fatalf("alerts %+v", ms)
 			}
 		})
@@ -184,7 +185,7 @@ func TestBookAlertsOnDutyAdmins(t *testing.T) {
 		// get booking_new.
 		for _, u := range []model.User{f.memberB, f.studentA, f.adminA, f.adminB} {
 			var n int64
-			if err := db.Conn(f.ctx).Model(&model.TemplateMessage{}).Where("openid = ? AND template_key = ?", openid(u), "booking_new").Count(&n).Error; err != nil || n != 0 {
+			if err := db.Conn(f.ctx).Model(&model.TemplateMessage{}).Where("openid = ? AND template_key = ?", servicetest.OpenID(u), "booking_new").Count(&n).Error; err != nil || n != 0 {
 				t.Fatalf("%s got %d booking_new alerts", u.Account, n)
 			}
 		}
@@ -199,13 +200,13 @@ func TestBookingAcceptServeRate(t *testing.T) {
 		f.clk.Advance(20 * time.Minute)
 
 		_, err := f.svc.Respond(f.ctx, f.duty1, b.ID, station.Response{Action: station.ActionAccept})
-		wantErr(t, "accept without place", err, service.ErrInvalid, "place_required")
+		servicetest.WantErr(t, "accept without place", err, service.ErrInvalid, "place_required")
 		_, err = f.svc.Respond(f.ctx, f.duty1, b.ID, station.Response{Action: "maybe", Place: place})
-		wantErr(t, "unknown action", err, service.ErrInvalid, "bad_action")
+		servicetest.WantErr(t, "unknown action", err, service.ErrInvalid, "bad_action")
 		_, err = f.svc.Respond(f.ctx, f.duty1, b.ID, station.Response{Action: station.ActionAccept, Place: strings.Repeat("地", 51)})
-		wantErr(t, "place too long", err, service.ErrInvalid, "too_long")
+		servicetest.WantErr(t, "place too long", err, service.ErrInvalid, "too_long")
 		_, err = f.svc.Respond(f.ctx, f.studentA, b.ID, station.Response{Action: station.ActionAccept, Place: place})
-		wantErr(t, "student accepting own booking", err, service.ErrForbidden, "not_station_admin")
+		servicetest.WantErr(t, "student accepting own booking", err, service.ErrForbidden, "not_station_admin")
 		if got := f.booking(t, b.ID); got.Status != model.BookingSubmitted || got.FirstResponseAt != nil {
 			t.Fatalf("refused responses changed the booking: %+v", got)
 		}
@@ -226,36 +227,36 @@ func TestBookingAcceptServeRate(t *testing.T) {
 			t.Fatalf("handled by %v note %q", stored.HandledBy, stored.Note)
 		}
 		replies := f.alertsFor(t, "booking_reply", b.ID)
-		wantRecipients(t, "booking_reply", replies, f.studentA)
-		if d := data(t, replies[0]); d["thing1"] != "心理咨询" || d["phrase2"] != "已确认" || d["thing3"] != "03-03 10:00 "+place {
+		servicetest.WantRecipients(t, "booking_reply", replies, f.studentA)
+		if d := servicetest.AlertData(t, replies[0]); d["thing1"] != "心理咨询" || d["phrase2"] != "已确认" || d["thing3"] != "03-03 10:00 "+place {
 			t.Fatalf("booking_reply data %v", d)
 		}
 
 		_, err = f.svc.Respond(f.ctx, f.duty2, b.ID, station.Response{Action: station.ActionDecline, Reason: "改主意了"})
-		wantErr(t, "responding twice", err, service.ErrConflict, "already_handled")
+		servicetest.WantErr(t, "responding twice", err, service.ErrConflict, "already_handled")
 		_, err = f.svc.Rate(f.ctx, f.studentA, b.ID, 5, "")
-		wantErr(t, "rating before the service", err, service.ErrConflict, "not_served")
+		servicetest.WantErr(t, "rating before the service", err, service.ErrConflict, "not_served")
 
 		_, err = f.svc.Serve(f.ctx, f.studentA, b.ID, "已完成", false)
-		wantErr(t, "student serving", err, service.ErrForbidden, "not_station_admin")
+		servicetest.WantErr(t, "student serving", err, service.ErrForbidden, "not_station_admin")
 		_, err = f.svc.Serve(f.ctx, f.duty1, b.ID, "   ", false)
-		wantErr(t, "serving without result", err, service.ErrInvalid, "result_required")
+		servicetest.WantErr(t, "serving without result", err, service.ErrInvalid, "result_required")
 		_, err = f.svc.Serve(f.ctx, f.duty1, b.ID, "\u200b\u200b", false)
-		wantErr(t, "serving with an invisible result", err, service.ErrInvalid, "result_required")
+		servicetest.WantErr(t, "serving with an invisible result", err, service.ErrInvalid, "result_required")
 		_, err = f.svc.Serve(f.ctx, f.duty1, b.ID, strings.Repeat("果", 501), false)
-		wantErr(t, "result too long", err, service.ErrInvalid, "too_long")
+		servicetest.WantErr(t, "result too long", err, service.ErrInvalid, "too_long")
 		_, err = f.svc.Serve(f.ctx, f.memberB, b.ID, "已完成", false)
-		wantErr(t, "another station serving", err, service.ErrNotFound, "booking_not_found")
+		servicetest.WantErr(t, "another station serving", err, service.ErrNotFound, "booking_not_found")
 
 		// Not before the appointment (Tuesday 10:00) starts.
 		_, err = f.svc.Serve(f.ctx, f.duty1, b.ID, "已完成", false)
-		wantErr(t, "serving before the appointment", err, service.ErrConflict, "not_started")
+		servicetest.WantErr(t, "serving before the appointment", err, service.ErrConflict, "not_started")
 		if !strings.Contains(err.Error(), "03-03 10:00 还没到") {
 			t.Fatalf("serving before the appointment: %v", err)
 		}
 		f.clk.Set(bj(3, 9, 59))
 		_, err = f.svc.Serve(f.ctx, f.duty1, b.ID, "已完成", false)
-		wantErr(t, "serving a minute before the appointment", err, service.ErrConflict, "not_started")
+		servicetest.WantErr(t, "serving a minute before the appointment", err, service.ErrConflict, "not_started")
 		if got := f.booking(t, b.ID); got.Status != model.BookingAccepted || got.ServedAt != nil {
 			t.Fatalf("refused serves changed the booking: %+v", got)
 		}
@@ -271,28 +272,28 @@ func TestBookingAcceptServeRate(t *testing.T) {
 			t.Fatalf("served booking = %+v", stored)
 		}
 		servedAlerts := f.alertsFor(t, "booking_served", b.ID)
-		wantRecipients(t, "booking_served", servedAlerts, f.studentA)
-		if d := data(t, servedAlerts[0]); d["thing1"] != "心理咨询" || d["thing2"] != "完成面谈，建议两周后复诊" {
+		servicetest.WantRecipients(t, "booking_served", servedAlerts, f.studentA)
+		if d := servicetest.AlertData(t, servedAlerts[0]); d["thing1"] != "心理咨询" || d["thing2"] != "完成面谈，建议两周后复诊" {
 			t.Fatalf("booking_served data %v", d)
 		}
 
 		_, err = f.svc.Cancel(f.ctx, f.studentA, b.ID)
-		wantErr(t, "cancelling after the service", err, service.ErrConflict, "bad_state")
+		servicetest.WantErr(t, "cancelling after the service", err, service.ErrConflict, "bad_state")
 		_, err = f.svc.NoShow(f.ctx, f.duty1, b.ID)
-		wantErr(t, "no-show after the service", err, service.ErrConflict, "bad_state")
+		servicetest.WantErr(t, "no-show after the service", err, service.ErrConflict, "bad_state")
 		_, err = f.svc.Serve(f.ctx, f.duty1, b.ID, "再来一次", false)
-		wantErr(t, "serving twice", err, service.ErrConflict, "bad_state")
+		servicetest.WantErr(t, "serving twice", err, service.ErrConflict, "bad_state")
 
 		for _, stars := range []int{0, 6, -1} {
 			_, err = f.svc.Rate(f.ctx, f.studentA, b.ID, stars, "")
-			wantErr(t, fmt.Sprintf("%d stars", stars), err, service.ErrInvalid, "bad_rating")
+			servicetest.WantErr(t, fmt.Sprintf("%d stars", stars), err, service.ErrInvalid, "bad_rating")
 		}
 		_, err = f.svc.Rate(f.ctx, f.studentA, b.ID, 5, strings.Repeat("好", 201))
-		wantErr(t, "comment too long", err, service.ErrInvalid, "too_long")
+		servicetest.WantErr(t, "comment too long", err, service.ErrInvalid, "too_long")
 		_, err = f.svc.Rate(f.ctx, f.studentA2, b.ID, 5, "")
-		wantErr(t, "another student rating", err, service.ErrNotFound, "booking_not_found")
+		servicetest.WantErr(t, "another student rating", err, service.ErrNotFound, "booking_not_found")
 		_, err = f.svc.Rate(f.ctx, f.duty1, b.ID, 5, "")
-		wantErr(t, "admin rating", err, service.ErrForbidden, "not_yours")
+		servicetest.WantErr(t, "admin rating", err, service.ErrForbidden, "not_yours")
 		rated, err := f.svc.Rate(f.ctx, f.studentA, b.ID, 4, "  老师 很耐心 ")
 		if err != nil || rated.Rating != 4 {
 			t.Fatalf("rate: %+v, %v", rated, err)
@@ -301,7 +302,7 @@ func TestBookingAcceptServeRate(t *testing.T) {
 			t.Fatalf("stored rating %d %q", s.Rating, s.RatingComment)
 		}
 		_, err = f.svc.Rate(f.ctx, f.studentA, b.ID, 5, "")
-		wantErr(t, "rating twice", err, service.ErrConflict, "already_rated")
+		servicetest.WantErr(t, "rating twice", err, service.ErrConflict, "already_rated")
 		if s := f.booking(t, b.ID); s.Rating != 4 {
 			t.Fatalf("second rating overwrote the first: %d", s.Rating)
 		}
@@ -309,9 +310,9 @@ func TestBookingAcceptServeRate(t *testing.T) {
 		// An any-time booking needs the confirmed time.
 		anyTime := f.book(t, f.studentA, nil)
 		_, err = f.svc.Respond(f.ctx, f.duty1, anyTime.ID, station.Response{Action: station.ActionAccept, Place: place})
-		wantErr(t, "any-time booking accepted without time", err, service.ErrInvalid, "time_required")
+		servicetest.WantErr(t, "any-time booking accepted without time", err, service.ErrInvalid, "time_required")
 		_, err = f.svc.Respond(f.ctx, f.duty1, anyTime.ID, station.Response{Action: station.ActionAccept, Place: place, Time: ptr(bj(3, 10, 0))})
-		wantErr(t, "accepted for a past time", err, service.ErrInvalid, "time_past")
+		servicetest.WantErr(t, "accepted for a past time", err, service.ErrInvalid, "time_past")
 		acc := f.accept(t, f.duty1, anyTime.ID, ptr(bj(4, 15, 0).Add(30*time.Second)))
 		if acc.ConfirmedAt == nil || !acc.ConfirmedAt.Equal(bj(4, 15, 0)) {
 			t.Fatalf("confirmed at %v, want Wednesday 15:00 (truncated to the minute)", acc.ConfirmedAt)
@@ -325,7 +326,7 @@ func TestBookingDeclineProposeCancelNoShow(t *testing.T) {
 		t.Run("decline needs a reason", func(t *testing.T) {
 			b := f.book(t, f.studentA, ptr(bj(3, 10, 0)))
 			_, err := f.svc.Respond(f.ctx, f.duty1, b.ID, station.Response{Action: station.ActionDecline, Reason: "  "})
-			wantErr(t, "decline without reason", err, service.ErrInvalid, "reason_required")
+			servicetest.WantErr(t, "decline without reason", err, service.ErrInvalid, "reason_required")
 			got, err := f.svc.Respond(f.ctx, f.duty1, b.ID, station.Response{Action: station.ActionDecline, Reason: "心理老师外出培训", Alternatives: "可改约周三"})
 			if err != nil || got.Status != model.BookingDeclined {
 				t.Fatalf("decline: %+v, %v", got, err)
@@ -335,33 +336,33 @@ func TestBookingDeclineProposeCancelNoShow(t *testing.T) {
 				t.Fatalf("declined booking = %+v", s)
 			}
 			ms := f.alertsFor(t, "booking_reply", b.ID)
-			wantRecipients(t, "booking_reply", ms, f.studentA)
-			if d := data(t, ms[0]); d["phrase2"] != "未能安排" || d["thing3"] != "心理老师外出培训" {
+			servicetest.WantRecipients(t, "booking_reply", ms, f.studentA)
+			if d := servicetest.AlertData(t, ms[0]); d["phrase2"] != "未能安排" || d["thing3"] != "心理老师外出培训" {
 				t.Fatalf("decline alert %v", d)
 			}
 			_, err = f.svc.Cancel(f.ctx, f.studentA, b.ID)
-			wantErr(t, "cancelling a declined booking", err, service.ErrConflict, "bad_state")
+			servicetest.WantErr(t, "cancelling a declined booking", err, service.ErrConflict, "bad_state")
 		})
 		t.Run("propose, then the student accepts", func(t *testing.T) {
 			b := f.book(t, f.studentA, ptr(bj(3, 10, 0)))
 			_, err := f.svc.Respond(f.ctx, f.duty1, b.ID, station.Response{Action: station.ActionPropose})
-			wantErr(t, "propose without time", err, service.ErrInvalid, "time_required")
+			servicetest.WantErr(t, "propose without time", err, service.ErrInvalid, "time_required")
 			_, err = f.svc.Respond(f.ctx, f.duty1, b.ID, station.Response{Action: station.ActionPropose, Time: ptr(bj(2, 9, 0)), Place: place})
-			wantErr(t, "propose a past time", err, service.ErrInvalid, "time_past")
+			servicetest.WantErr(t, "propose a past time", err, service.ErrInvalid, "time_past")
 			proposed := bj(4, 15, 0)
 			got, err := f.svc.Respond(f.ctx, f.duty1, b.ID, station.Response{Action: station.ActionPropose, Time: &proposed, Place: "图书馆305"})
 			if err != nil || got.Status != model.BookingProposed || got.ProposedAt == nil || !got.ProposedAt.Equal(proposed) {
 				t.Fatalf("propose: %+v, %v", got, err)
 			}
 			ms := f.alertsFor(t, "booking_reply", b.ID)
-			wantRecipients(t, "booking_reply", ms, f.studentA)
-			if d := data(t, ms[0]); d["phrase2"] != "建议改期" || d["thing3"] != "新时间 03-04 15:00" {
+			servicetest.WantRecipients(t, "booking_reply", ms, f.studentA)
+			if d := servicetest.AlertData(t, ms[0]); d["phrase2"] != "建议改期" || d["thing3"] != "新时间 03-04 15:00" {
 				t.Fatalf("propose alert %v", d)
 			}
 			_, err = f.svc.AcceptProposal(f.ctx, f.studentA2, b.ID)
-			wantErr(t, "another student accepting", err, service.ErrNotFound, "booking_not_found")
+			servicetest.WantErr(t, "another student accepting", err, service.ErrNotFound, "booking_not_found")
 			_, err = f.svc.AcceptProposal(f.ctx, f.duty1, b.ID)
-			wantErr(t, "admin accepting for the student", err, service.ErrForbidden, "not_yours")
+			servicetest.WantErr(t, "admin accepting for the student", err, service.ErrForbidden, "not_yours")
 			acc, err := f.svc.AcceptProposal(f.ctx, f.studentA, b.ID)
 			if err != nil || acc.Status != model.BookingAccepted || acc.ConfirmedAt == nil || !acc.ConfirmedAt.Equal(proposed) {
 				t.Fatalf("accept proposal: %+v, %v", acc, err)
@@ -372,12 +373,12 @@ func TestBookingDeclineProposeCancelNoShow(t *testing.T) {
 			}
 			// The admin who proposed the time is told it was taken.
 			ch := f.alertsFor(t, "booking_changed", b.ID)
-			wantRecipients(t, "booking_changed", ch, f.duty1)
-			if d := data(t, ch[0]); d["thing1"] != "心理咨询" || d["phrase2"] != "接受新时间" || d["thing3"] != "03-04 15:00 图书馆305" {
+			servicetest.WantRecipients(t, "booking_changed", ch, f.duty1)
+			if d := servicetest.AlertData(t, ch[0]); d["thing1"] != "心理咨询" || d["phrase2"] != "接受新时间" || d["thing3"] != "03-04 15:00 图书馆305" {
 				t.Fatalf("booking_changed data %v", d)
 			}
 			_, err = f.svc.AcceptProposal(f.ctx, f.studentA, b.ID)
-			wantErr(t, "accepting twice", err, service.ErrConflict, "bad_state")
+			servicetest.WantErr(t, "accepting twice", err, service.ErrConflict, "bad_state")
 			if ch := f.alertsFor(t, "booking_changed", b.ID); len(ch) != 1 {
 				t.Fatalf("a refused second accept alerted again: %d alerts", len(ch))
 			}
@@ -390,7 +391,7 @@ func TestBookingDeclineProposeCancelNoShow(t *testing.T) {
 			}
 			f.clk.Set(bj(2, 15, 0))
 			_, err := f.svc.AcceptProposal(f.ctx, f.studentA2, b.ID)
-			wantErr(t, "accepting a passed proposal", err, service.ErrConflict, "proposal_expired")
+			servicetest.WantErr(t, "accepting a passed proposal", err, service.ErrConflict, "proposal_expired")
 			if s := f.booking(t, b.ID); s.Status != model.BookingProposed || s.ConfirmedAt != nil {
 				t.Fatalf("expired proposal changed the booking: %+v", s)
 			}
@@ -402,9 +403,9 @@ func TestBookingDeclineProposeCancelNoShow(t *testing.T) {
 			f.clk.Set(t0)
 			sub := f.book(t, f.studentA, nil)
 			_, err := f.svc.Cancel(f.ctx, f.duty1, sub.ID)
-			wantErr(t, "admin cancelling for the student", err, service.ErrForbidden, "not_yours")
+			servicetest.WantErr(t, "admin cancelling for the student", err, service.ErrForbidden, "not_yours")
 			_, err = f.svc.Cancel(f.ctx, f.studentA2, sub.ID)
-			wantErr(t, "another student cancelling", err, service.ErrNotFound, "booking_not_found")
+			servicetest.WantErr(t, "another student cancelling", err, service.ErrNotFound, "booking_not_found")
 			if c, err := f.svc.Cancel(f.ctx, f.studentA, sub.ID); err != nil || c.Status != model.BookingCancelled {
 				t.Fatalf("cancel submitted: %+v, %v", c, err)
 			}
@@ -414,17 +415,17 @@ func TestBookingDeclineProposeCancelNoShow(t *testing.T) {
 			// Nobody has answered it yet: the admin on duty when it came
 			// (Monday's) is told, so nobody works on a booking that is gone.
 			ch := f.alertsFor(t, "booking_changed", sub.ID)
-			wantRecipients(t, "booking_changed", ch, f.duty1)
-			if d := data(t, ch[0]); d["phrase2"] != "学生已取消" || d["thing3"] != "未指定时段" {
+			servicetest.WantRecipients(t, "booking_changed", ch, f.duty1)
+			if d := servicetest.AlertData(t, ch[0]); d["phrase2"] != "学生已取消" || d["thing3"] != "未指定时段" {
 				t.Fatalf("cancel alert %v", d)
 			}
 			_, err = f.svc.Cancel(f.ctx, f.studentA, sub.ID)
-			wantErr(t, "cancelling twice", err, service.ErrConflict, "bad_state")
+			servicetest.WantErr(t, "cancelling twice", err, service.ErrConflict, "bad_state")
 			if ch := f.alertsFor(t, "booking_changed", sub.ID); len(ch) != 1 {
 				t.Fatalf("a refused second cancel alerted again: %d alerts", len(ch))
 			}
 			_, err = f.svc.Respond(f.ctx, f.duty1, sub.ID, station.Response{Action: station.ActionDecline, Reason: "x"})
-			wantErr(t, "responding to a cancelled booking", err, service.ErrConflict, "already_handled")
+			servicetest.WantErr(t, "responding to a cancelled booking", err, service.ErrConflict, "already_handled")
 			acc := f.book(t, f.studentA, ptr(bj(3, 11, 0)))
 			f.accept(t, f.duty1, acc.ID, nil)
 			// Tuesday, when duty1 is off: the admin who accepted it is
@@ -434,8 +435,8 @@ func TestBookingDeclineProposeCancelNoShow(t *testing.T) {
 				t.Fatalf("cancel accepted: %+v, %v", c, err)
 			}
 			ch = f.alertsFor(t, "booking_changed", acc.ID)
-			wantRecipients(t, "booking_changed", ch, f.duty1)
-			if d := data(t, ch[0]); d["phrase2"] != "学生已取消" || d["thing3"] != "原定 03-03 11:00" {
+			servicetest.WantRecipients(t, "booking_changed", ch, f.duty1)
+			if d := servicetest.AlertData(t, ch[0]); d["phrase2"] != "学生已取消" || d["thing3"] != "原定 03-03 11:00" {
 				t.Fatalf("cancel alert %v", d)
 			}
 		})
@@ -451,7 +452,7 @@ func TestBookingDeclineProposeCancelNoShow(t *testing.T) {
 			}
 			// duty2 may no longer act on it; Monday's duty, who was alerted
 			// of it, is told instead.
-			wantRecipients(t, "booking_changed", f.alertsFor(t, "booking_changed", b.ID), f.duty1)
+			servicetest.WantRecipients(t, "booking_changed", f.alertsFor(t, "booking_changed", b.ID), f.duty1)
 		})
 		t.Run("a weekend cancel of a weekday booking tells who was alerted of it", func(t *testing.T) {
 			f.clk.Set(bj(4, 10, 0)) // Wednesday: duty1
@@ -460,22 +461,22 @@ func TestBookingDeclineProposeCancelNoShow(t *testing.T) {
 			if _, err := f.svc.Cancel(f.ctx, f.studentA, b.ID); err != nil {
 				t.Fatal(err)
 			}
-			wantRecipients(t, "booking_changed", f.alertsFor(t, "booking_changed", b.ID), f.duty1)
+			servicetest.WantRecipients(t, "booking_changed", f.alertsFor(t, "booking_changed", b.ID), f.duty1)
 		})
 		t.Run("no-show", func(t *testing.T) {
 			f.clk.Set(t0)
 			b := f.book(t, f.studentA, ptr(bj(3, 15, 0)))
 			_, err := f.svc.NoShow(f.ctx, f.duty1, b.ID)
-			wantErr(t, "no-show before acceptance", err, service.ErrConflict, "bad_state")
+			servicetest.WantErr(t, "no-show before acceptance", err, service.ErrConflict, "bad_state")
 			f.accept(t, f.duty1, b.ID, nil)
 			_, err = f.svc.NoShow(f.ctx, f.studentA, b.ID)
-			wantErr(t, "student marking no-show", err, service.ErrForbidden, "not_station_admin")
+			servicetest.WantErr(t, "student marking no-show", err, service.ErrForbidden, "not_station_admin")
 			// Not before the appointment (Tuesday 15:00) starts.
 			_, err = f.svc.NoShow(f.ctx, f.lead, b.ID)
-			wantErr(t, "no-show the day before", err, service.ErrConflict, "not_started")
+			servicetest.WantErr(t, "no-show the day before", err, service.ErrConflict, "not_started")
 			f.clk.Set(bj(3, 14, 59))
 			_, err = f.svc.NoShow(f.ctx, f.lead, b.ID)
-			wantErr(t, "no-show a minute before", err, service.ErrConflict, "not_started")
+			servicetest.WantErr(t, "no-show a minute before", err, service.ErrConflict, "not_started")
 			if s := f.booking(t, b.ID); s.Status != model.BookingAccepted {
 				t.Fatalf("refused no-shows changed the booking: %s", s.Status)
 			}
@@ -484,9 +485,9 @@ func TestBookingDeclineProposeCancelNoShow(t *testing.T) {
 				t.Fatalf("no-show: %+v, %v", got, err)
 			}
 			_, err = f.svc.Rate(f.ctx, f.studentA, b.ID, 1, "")
-			wantErr(t, "rating a no-show", err, service.ErrConflict, "not_served")
+			servicetest.WantErr(t, "rating a no-show", err, service.ErrConflict, "not_served")
 			_, err = f.svc.Cancel(f.ctx, f.studentA, b.ID)
-			wantErr(t, "cancelling a no-show", err, service.ErrConflict, "bad_state")
+			servicetest.WantErr(t, "cancelling a no-show", err, service.ErrConflict, "bad_state")
 		})
 	})
 }
@@ -511,7 +512,7 @@ func TestFirstResponsePromise(t *testing.T) {
 		for _, tc := range cases {
 			t.Run(tc.name, func(t *testing.T) {
 				f.clk.Set(tc.booked)
-				student := newUser(t, db, model.RoleStudent, &f.uniA.ID, true)
+				student := servicetest.NewUser(t, db, model.RoleStudent, &f.uniA.ID, true)
 				b := f.book(t, student, nil)
 				f.clk.Advance(tc.after)
 				if _, err := f.svc.Respond(f.ctx, f.duty2, b.ID, tc.action); err != nil {
@@ -578,7 +579,7 @@ func TestRefer(t *testing.T) {
 		for _, tc := range refusals {
 			t.Run(tc.name, func(t *testing.T) {
 				_, err := f.svc.Refer(f.ctx, tc.actor, tc.qid, tc.svc, tc.note)
-				wantErr(t, "refer", err, tc.kind, tc.code)
+				servicetest.WantErr(t, "refer", err, tc.kind, tc.code)
 			})
 		}
 		if n := f.countBookings(t); n != 0 {
@@ -596,17 +597,17 @@ func TestRefer(t *testing.T) {
 			t.Fatalf("referred booking = %+v", s)
 		}
 		ref := f.alertsFor(t, "booking_referral", b.ID)
-		wantRecipients(t, "booking_referral", ref, f.studentA)
-		if d := data(t, ref[0]); d["thing1"] != "考研焦虑睡不着怎么办" || d["thing2"] != "心理咨询" || d["thing3"] != "青年之家甲站" {
+		servicetest.WantRecipients(t, "booking_referral", ref, f.studentA)
+		if d := servicetest.AlertData(t, ref[0]); d["thing1"] != "考研焦虑睡不着怎么办" || d["thing2"] != "心理咨询" || d["thing3"] != "青年之家甲站" {
 			t.Fatalf("booking_referral data %v", d)
 		}
-		wantRecipients(t, "booking_new", f.alertsFor(t, "booking_new", b.ID), f.duty1)
+		servicetest.WantRecipients(t, "booking_new", f.alertsFor(t, "booking_new", b.ID), f.duty1)
 		if ms := f.alerts(t, "booking_referral"); len(ms) != 1 {
 			t.Fatalf("%d referral alerts, want 1", len(ms))
 		}
 
 		_, err = f.svc.Refer(f.ctx, f.adminA, q.ID, "学业辅导", "")
-		wantErr(t, "second referral", err, service.ErrConflict, "already_referred")
+		servicetest.WantErr(t, "second referral", err, service.ErrConflict, "already_referred")
 
 		// The student sees and handles it as their own booking.
 		if v, err := f.svc.Get(f.ctx, f.studentA, b.ID); err != nil || !v.Access.Student {
@@ -623,7 +624,7 @@ func TestRefer(t *testing.T) {
 		for _, st := range []string{model.QuestionHidden, model.QuestionReview} {
 			hq := f.question(t, f.studentA2, st)
 			_, err := f.svc.Refer(f.ctx, f.cadreA, hq.ID, "心理咨询", "")
-			wantErr(t, st+" question", err, service.ErrConflict, "question_unavailable")
+			servicetest.WantErr(t, st+" question", err, service.ErrConflict, "question_unavailable")
 		}
 		// The province refers anywhere; a university without station has
 		// nowhere to refer to.
@@ -633,7 +634,7 @@ func TestRefer(t *testing.T) {
 		}
 		qc := f.question(t, f.studentC, model.QuestionOpen)
 		_, err = f.svc.Refer(f.ctx, f.province, qc.ID, "学业辅导", "")
-		wantErr(t, "no station", err, service.ErrNotFound, "station_not_found")
+		servicetest.WantErr(t, "no station", err, service.ErrNotFound, "station_not_found")
 	})
 }
 
@@ -645,15 +646,15 @@ func TestBookingScoping(t *testing.T) {
 
 		for _, u := range []model.User{f.adminB, f.memberB} {
 			_, err := f.svc.Get(f.ctx, u, bA.ID)
-			wantErr(t, u.Account+" reading A's booking", err, service.ErrNotFound, "booking_not_found")
+			servicetest.WantErr(t, u.Account+" reading A's booking", err, service.ErrNotFound, "booking_not_found")
 			_, err = f.svc.Respond(f.ctx, u, bA.ID, station.Response{Action: station.ActionDecline, Reason: "x"})
-			wantErr(t, u.Account+" answering A's booking", err, service.ErrNotFound, "booking_not_found")
+			servicetest.WantErr(t, u.Account+" answering A's booking", err, service.ErrNotFound, "booking_not_found")
 			_, err = f.svc.Queue(f.ctx, u, f.uniA.ID)
-			wantErr(t, u.Account+" listing A's queue", err, service.ErrForbidden, "not_station_admin")
+			servicetest.WantErr(t, u.Account+" listing A's queue", err, service.ErrForbidden, "not_station_admin")
 		}
 		for _, u := range []model.User{f.cadreA, f.studentA} {
 			_, err := f.svc.Queue(f.ctx, u, f.uniA.ID)
-			wantErr(t, u.Role+" listing the queue", err, service.ErrForbidden, "not_station_admin")
+			servicetest.WantErr(t, u.Role+" listing the queue", err, service.ErrForbidden, "not_station_admin")
 		}
 		if s := f.booking(t, bA.ID); s.Status != model.BookingSubmitted {
 			t.Fatalf("another station's admin changed the booking: %s", s.Status)
@@ -673,18 +674,18 @@ func TestBookingScoping(t *testing.T) {
 			t.Fatalf("B's queue: %d, %v", len(q), err)
 		}
 		_, err := f.svc.Queue(f.ctx, f.province, f.uniC.ID)
-		wantErr(t, "queue of a university without station", err, service.ErrNotFound, "")
+		servicetest.WantErr(t, "queue of a university without station", err, service.ErrNotFound, "")
 
 		for _, u := range []model.User{f.studentA2, f.studentB, f.cadreA} {
 			_, err := f.svc.Get(f.ctx, u, bA.ID)
-			wantErr(t, u.Account+" reading another's booking", err, service.ErrNotFound, "booking_not_found")
+			servicetest.WantErr(t, u.Account+" reading another's booking", err, service.ErrNotFound, "booking_not_found")
 		}
 		v, err := f.svc.Get(f.ctx, f.studentA, bA.ID)
 		if err != nil || !v.Access.Student || v.Access.Admin {
 			t.Fatalf("own booking: %+v, %v", v.Access, err)
 		}
 		_, err = f.svc.Get(f.ctx, f.province, 999999)
-		wantErr(t, "unknown booking", err, service.ErrNotFound, "booking_not_found")
+		servicetest.WantErr(t, "unknown booking", err, service.ErrNotFound, "booking_not_found")
 
 		mine, err := f.svc.Mine(f.ctx, f.studentA)
 		if err != nil || len(mine) != 1 || mine[0].ID != bA.ID || !mine[0].Access.Student {
@@ -716,7 +717,7 @@ func TestQueueOrder(t *testing.T) {
 		first := f.book(t, f.studentA2, nil) // due 11:05
 		// The newest closed booking comes first among the closed.
 		f.clk.Set(t0.Add(6 * time.Minute))
-		studentA3 := newUser(t, db, model.RoleStudent, &f.uniA.ID, true)
+		studentA3 := servicetest.NewUser(t, db, model.RoleStudent, &f.uniA.ID, true)
 		closedLast := f.book(t, studentA3, nil)
 		if _, err := f.svc.Cancel(f.ctx, studentA3, closedLast.ID); err != nil {
 			t.Fatal(err)
@@ -745,7 +746,7 @@ func TestSlotCapacityUnderConcurrency(t *testing.T) {
 		slot := bj(3, 10, 0)
 		students := make([]model.User, 8)
 		for i := range students {
-			students[i] = newUser(t, db, model.RoleStudent, &f.uniA.ID, true)
+			students[i] = servicetest.NewUser(t, db, model.RoleStudent, &f.uniA.ID, true)
 		}
 		var wg sync.WaitGroup
 		var ok, full atomic.Int32
@@ -758,7 +759,7 @@ func TestSlotCapacityUnderConcurrency(t *testing.T) {
 				switch {
 				case err == nil:
 					ok.Add(1)
-				case errors.Is(err, service.ErrConflict) && code(err) == "slot_full":
+				case errors.Is(err, service.ErrConflict) && servicetest.Code(err) == "slot_full":
 					full.Add(1)
 				default:
 					t.Errorf("book: %v", err)
@@ -804,14 +805,14 @@ func TestSlotCapacityUnderConcurrency(t *testing.T) {
 		}
 		f.book(t, f.studentA, &slot)
 		_, err := f.svc.Book(f.ctx, f.studentA2, station.BookInput{Service: "心理咨询", SlotStart: &slot, Phone: "13800138000"})
-		wantErr(t, "booking the full slot again", err, service.ErrConflict, "slot_full")
+		servicetest.WantErr(t, "booking the full slot again", err, service.ErrConflict, "slot_full")
 		// Slots never lists times already begun.
 		slots, err := f.svc.Slots(f.ctx, f.uniA.ID)
 		if err != nil || len(slots) == 0 || !slots[0].Start.Equal(bj(2, 11, 0)) {
 			t.Fatalf("first slot %v, %v", slots, err)
 		}
 		_, err = f.svc.Slots(f.ctx, f.uniC.ID)
-		wantErr(t, "slots without station", err, service.ErrNotFound, "")
+		servicetest.WantErr(t, "slots without station", err, service.ErrNotFound, "")
 	})
 }
 
@@ -840,8 +841,8 @@ func TestSweepInHours(t *testing.T) {
 		f.clk.Set(t0.Add(45 * time.Minute))
 		f.sweep(t, station.SweepResult{Reminded: 1})
 		rem := f.alertsFor(t, "booking_reminder", b.ID)
-		wantRecipients(t, "booking_reminder", rem, f.duty1)
-		if d := data(t, rem[0]); d["thing1"] != "心理咨询" || d["time3"] != "2026-03-02 11:00" {
+		servicetest.WantRecipients(t, "booking_reminder", rem, f.duty1)
+		if d := servicetest.AlertData(t, rem[0]); d["thing1"] != "心理咨询" || d["time3"] != "2026-03-02 11:00" {
 			t.Fatalf("reminder data %v", d)
 		}
 		f.sweep(t, none)
@@ -850,8 +851,8 @@ func TestSweepInHours(t *testing.T) {
 		f.clk.Set(t0.Add(time.Hour))
 		f.sweep(t, station.SweepResult{Escalated: 1})
 		esc := f.alertsFor(t, "booking_escalated", b.ID)
-		wantRecipients(t, "booking_escalated", esc, f.lead, f.adminA)
-		if d := data(t, esc[0]); d["thing1"] != "青年之家甲站" || d["thing2"] != "心理咨询" || d["time3"] != "2026-03-02 11:00" {
+		servicetest.WantRecipients(t, "booking_escalated", esc, f.lead, f.adminA)
+		if d := servicetest.AlertData(t, esc[0]); d["thing1"] != "青年之家甲站" || d["thing2"] != "心理咨询" || d["time3"] != "2026-03-02 11:00" {
 			t.Fatalf("escalation data %v", d)
 		}
 		f.sweep(t, none)
@@ -885,12 +886,12 @@ func TestSweepOffHours(t *testing.T) {
 		f.clk.Set(booked.Add(10 * time.Hour))
 		f.sweep(t, station.SweepResult{Reminded: 1})
 		// At 04:00 the station is closed: the whole team is reminded.
-		wantRecipients(t, "booking_reminder", f.alertsFor(t, "booking_reminder", b.ID), f.lead, f.duty1, f.duty2)
+		servicetest.WantRecipients(t, "booking_reminder", f.alertsFor(t, "booking_reminder", b.ID), f.lead, f.duty1, f.duty2)
 		f.clk.Set(booked.Add(12*time.Hour - time.Second))
 		f.sweep(t, none)
 		f.clk.Set(booked.Add(12 * time.Hour))
 		f.sweep(t, station.SweepResult{Escalated: 1})
-		wantRecipients(t, "booking_escalated", f.alertsFor(t, "booking_escalated", b.ID), f.lead, f.adminA)
+		servicetest.WantRecipients(t, "booking_escalated", f.alertsFor(t, "booking_escalated", b.ID), f.lead, f.adminA)
 		f.sweep(t, none)
 	})
 }
@@ -907,8 +908,8 @@ func TestSweepCatchingUpPastTheDeadline(t *testing.T) {
 		b := f.book(t, f.studentA, nil)
 		f.clk.Set(booked.Add(13 * time.Hour)) // 07:00, the station still closed
 		f.sweep(t, station.SweepResult{Reminded: 1, Escalated: 1})
-		wantRecipients(t, "booking_reminder", f.alertsFor(t, "booking_reminder", b.ID), f.duty1, f.duty2)
-		wantRecipients(t, "booking_escalated", f.alertsFor(t, "booking_escalated", b.ID), f.lead, f.adminA)
+		servicetest.WantRecipients(t, "booking_reminder", f.alertsFor(t, "booking_reminder", b.ID), f.duty1, f.duty2)
+		servicetest.WantRecipients(t, "booking_escalated", f.alertsFor(t, "booking_escalated", b.ID), f.lead, f.adminA)
 		f.sweep(t, station.SweepResult{})
 	})
 }
@@ -933,7 +934,7 @@ func TestSweepCatchingUpWithoutEscalationTemplate(t *testing.T) {
 		b := f.book(t, f.studentA, nil)
 		f.clk.Set(booked.Add(13 * time.Hour))
 		f.sweep(t, station.SweepResult{Reminded: 1, Escalated: 1})
-		wantRecipients(t, "booking_reminder", f.alertsFor(t, "booking_reminder", b.ID), f.lead, f.duty1, f.duty2)
+		servicetest.WantRecipients(t, "booking_reminder", f.alertsFor(t, "booking_reminder", b.ID), f.lead, f.duty1, f.duty2)
 		if n := len(f.alertsFor(t, "booking_escalated", b.ID)); n != 0 {
 			t.Fatalf("%d escalations sent without a template", n)
 		}
@@ -994,8 +995,8 @@ func TestSweepAppointments(t *testing.T) {
 		f.clk.Set(slot.Add(-2 * time.Hour))
 		f.sweep(t, station.SweepResult{Appointments: 1})
 		ms := f.alertsFor(t, "appointment", b.ID)
-		wantRecipients(t, "appointment", ms, f.studentA, f.duty2)
-		if d := data(t, ms[0]); d["thing1"] != "心理咨询" || d["time2"] != "2026-03-03 10:00" || d["thing3"] != place {
+		servicetest.WantRecipients(t, "appointment", ms, f.studentA, f.duty2)
+		if d := servicetest.AlertData(t, ms[0]); d["thing1"] != "心理咨询" || d["time2"] != "2026-03-03 10:00" || d["thing3"] != place {
 			t.Fatalf("appointment data %v", d)
 		}
 		f.sweep(t, none)
@@ -1003,7 +1004,7 @@ func TestSweepAppointments(t *testing.T) {
 		f.sweep(t, none)
 		f.clk.Set(bj(4, 13, 0))
 		f.sweep(t, station.SweepResult{Appointments: 1})
-		wantRecipients(t, "appointment", f.alertsFor(t, "appointment", prop.ID), f.studentA2, f.duty1)
+		servicetest.WantRecipients(t, "appointment", f.alertsFor(t, "appointment", prop.ID), f.studentA2, f.duty1)
 		if n := len(f.alertsFor(t, "appointment", passed.ID)); n != 0 {
 			t.Fatalf("%d alerts for an appointment already begun", n)
 		}
@@ -1018,7 +1019,7 @@ func TestConcurrentSweepsAlertOnce(t *testing.T) {
 		f := setup(t, db)
 		var ids []uint64
 		for range 4 {
-			s := newUser(t, db, model.RoleStudent, &f.uniA.ID, true)
+			s := servicetest.NewUser(t, db, model.RoleStudent, &f.uniA.ID, true)
 			for range 5 {
 				ids = append(ids, f.book(t, s, nil).ID)
 			}
@@ -1026,7 +1027,7 @@ func TestConcurrentSweepsAlertOnce(t *testing.T) {
 		// Five accepted appointments in two hours' time as well.
 		var appts []uint64
 		for i := range 5 {
-			s := newUser(t, db, model.RoleStudent, &f.uniA.ID, true)
+			s := servicetest.NewUser(t, db, model.RoleStudent, &f.uniA.ID, true)
 			b := f.book(t, s, ptr(bj(2, 13+i%2, 0)))
 			f.accept(t, f.duty1, b.ID, nil)
 			appts = append(appts, b.ID)
@@ -1055,8 +1056,8 @@ func TestConcurrentSweepsAlertOnce(t *testing.T) {
 				total[0].Load(), total[1].Load(), total[2].Load())
 		}
 		for _, id := range ids {
-			wantRecipients(t, fmt.Sprintf("reminder of %d", id), f.alertsFor(t, "booking_reminder", id), f.duty1)
-			wantRecipients(t, fmt.Sprintf("escalation of %d", id), f.alertsFor(t, "booking_escalated", id), f.lead, f.adminA)
+			servicetest.WantRecipients(t, fmt.Sprintf("reminder of %d", id), f.alertsFor(t, "booking_reminder", id), f.duty1)
+			servicetest.WantRecipients(t, fmt.Sprintf("escalation of %d", id), f.alertsFor(t, "booking_escalated", id), f.lead, f.adminA)
 		}
 		for _, id := range appts {
 			ms := f.alertsFor(t, "appointment", id)
@@ -1077,7 +1078,7 @@ func TestConcurrentReferralsOfOneQuestion(t *testing.T) {
 		q := f.question(t, f.studentA, model.QuestionOpen)
 		cadres := []model.User{f.cadreA, f.adminA, f.province}
 		for range 3 {
-			cadres = append(cadres, newUser(t, db, model.RoleCadre, &f.uniA.ID, true))
+			cadres = append(cadres, servicetest.NewUser(t, db, model.RoleCadre, &f.uniA.ID, true))
 		}
 		var wg sync.WaitGroup
 		var ok, dup atomic.Int32
@@ -1092,7 +1093,7 @@ func TestConcurrentReferralsOfOneQuestion(t *testing.T) {
 				switch {
 				case err == nil:
 					ok.Add(1)
-				case code(err) == "already_referred":
+				case servicetest.Code(err) == "already_referred":
 					dup.Add(1)
 				default:
 					t.Errorf("refer: %v", err)
@@ -1132,7 +1133,7 @@ func TestConcurrentResponsesApplyOnce(t *testing.T) {
 				switch {
 				case err == nil:
 					ok.Add(1)
-				case code(err) == "already_handled":
+				case servicetest.Code(err) == "already_handled":
 					handled.Add(1)
 				default:
 					t.Errorf("respond: %v", err)
@@ -1144,7 +1145,7 @@ func TestConcurrentResponsesApplyOnce(t *testing.T) {
 		if ok.Load() != 1 || handled.Load() != int32(len(admins)-1) {
 			t.Fatalf("%d responses applied, %d refused; want 1 and %d", ok.Load(), handled.Load(), len(admins)-1)
 		}
-		wantRecipients(t, "booking_reply", f.alertsFor(t, "booking_reply", b.ID), f.studentA)
+		servicetest.WantRecipients(t, "booking_reply", f.alertsFor(t, "booking_reply", b.ID), f.studentA)
 	})
 }
 
@@ -1155,33 +1156,33 @@ func TestConcurrentResponsesApplyOnce(t *testing.T) {
 func TestNoTeamAlertsUniversityAdmins(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *model.DB) {
 		f := setup(t, db)
-		adminB2 := newUser(t, db, model.RoleUniversityAdm, &f.uniB.ID, true)
+		adminB2 := servicetest.NewUser(t, db, model.RoleUniversityAdm, &f.uniB.ID, true)
 		if err := f.svc.RemoveMember(f.ctx, f.adminB, f.uniB.ID, f.bRow.ID); err != nil {
 			t.Fatal(err)
 		}
 
 		b := f.book(t, f.studentB, nil) // Monday 10:00: due 11:00
-		wantRecipients(t, "booking_new", f.alertsFor(t, "booking_new", b.ID), f.adminB, adminB2)
+		servicetest.WantRecipients(t, "booking_new", f.alertsFor(t, "booking_new", b.ID), f.adminB, adminB2)
 		f.clk.Set(t0.Add(45 * time.Minute))
 		f.sweep(t, station.SweepResult{Reminded: 1})
-		wantRecipients(t, "booking_reminder", f.alertsFor(t, "booking_reminder", b.ID), f.adminB, adminB2)
+		servicetest.WantRecipients(t, "booking_reminder", f.alertsFor(t, "booking_reminder", b.ID), f.adminB, adminB2)
 		if _, err := f.svc.Cancel(f.ctx, f.studentB, b.ID); err != nil {
 			t.Fatal(err)
 		}
-		wantRecipients(t, "booking_changed", f.alertsFor(t, "booking_changed", b.ID), f.adminB, adminB2)
+		servicetest.WantRecipients(t, "booking_changed", f.alertsFor(t, "booking_changed", b.ID), f.adminB, adminB2)
 
 		// A member who never bound WeChat cannot be alerted either.
-		unbound := newUser(t, db, model.RoleStudent, &f.uniB.ID, false)
+		unbound := servicetest.NewUser(t, db, model.RoleStudent, &f.uniB.ID, false)
 		f.add(t, f.adminB, f.uniB.ID, unbound, model.CategoryAdmin, time.Monday)
 		f.clk.Set(bj(2, 18, 0)) // after closing
 		late := f.book(t, f.studentB, nil)
-		wantRecipients(t, "booking_new", f.alertsFor(t, "booking_new", late.ID), f.adminB, adminB2)
+		servicetest.WantRecipients(t, "booking_new", f.alertsFor(t, "booking_new", late.ID), f.adminB, adminB2)
 
 		// Once a bound member joins, the admins are no longer alerted.
 		f.add(t, f.adminB, f.uniB.ID, f.memberB, model.CategoryAdmin)
 		f.clk.Set(bj(3, 10, 0))
 		third := f.book(t, f.studentB, nil)
-		wantRecipients(t, "booking_new", f.alertsFor(t, "booking_new", third.ID), f.memberB)
+		servicetest.WantRecipients(t, "booking_new", f.alertsFor(t, "booking_new", third.ID), f.memberB)
 	})
 }
 
@@ -1199,19 +1200,19 @@ func TestNoTeamNoAdminsAlertsProvince(t *testing.T) {
 		if err := db.Conn(f.ctx).Model(&model.User{}).Where("id = ?", f.adminB.ID).Update("openid", nil).Error; err != nil {
 			t.Fatal(err)
 		}
-		province2 := newUser(t, db, model.RoleProvinceAdmin, nil, true)
-		newUser(t, db, model.RoleProvinceAdmin, nil, false) // cannot be alerted
+		province2 := servicetest.NewUser(t, db, model.RoleProvinceAdmin, nil, true)
+		servicetest.NewUser(t, db, model.RoleProvinceAdmin, nil, false) // cannot be alerted
 
 		b := f.book(t, f.studentB, nil) // Monday 10:00: due 11:00
-		wantRecipients(t, "booking_new", f.alertsFor(t, "booking_new", b.ID), f.province, province2)
+		servicetest.WantRecipients(t, "booking_new", f.alertsFor(t, "booking_new", b.ID), f.province, province2)
 		f.clk.Set(t0.Add(time.Hour))
 		f.sweep(t, station.SweepResult{Reminded: 1, Escalated: 1})
-		wantRecipients(t, "booking_escalated", f.alertsFor(t, "booking_escalated", b.ID), f.province, province2)
+		servicetest.WantRecipients(t, "booking_escalated", f.alertsFor(t, "booking_escalated", b.ID), f.province, province2)
 
 		// A university admin who binds again is alerted instead.
-		adminB2 := newUser(t, db, model.RoleUniversityAdm, &f.uniB.ID, true)
+		adminB2 := servicetest.NewUser(t, db, model.RoleUniversityAdm, &f.uniB.ID, true)
 		later := f.book(t, f.studentB, nil)
-		wantRecipients(t, "booking_new", f.alertsFor(t, "booking_new", later.ID), adminB2)
+		servicetest.WantRecipients(t, "booking_new", f.alertsFor(t, "booking_new", later.ID), adminB2)
 	})
 }
 
@@ -1228,7 +1229,7 @@ func TestNoSecondBookingOfASlot(t *testing.T) {
 		slot := bj(3, 10, 0)
 		first := f.book(t, f.studentA, &slot)
 		_, err := f.svc.Book(f.ctx, f.studentA, station.BookInput{Service: "学业辅导", SlotStart: &slot, Phone: "13800138000"})
-		wantErr(t, "booking the same slot again", err, service.ErrConflict, "already_booked")
+		servicetest.WantErr(t, "booking the same slot again", err, service.ErrConflict, "already_booked")
 		if !strings.Contains(err.Error(), "你已预约该时段") {
 			t.Fatalf("second booking: %v", err)
 		}
@@ -1238,7 +1239,7 @@ func TestNoSecondBookingOfASlot(t *testing.T) {
 		// Accepted (or proposed) bookings still hold the slot.
 		f.accept(t, f.duty1, first.ID, nil)
 		_, err = f.svc.Book(f.ctx, f.studentA, station.BookInput{Service: "心理咨询", SlotStart: &slot, Phone: "13800138000"})
-		wantErr(t, "booking an accepted slot again", err, service.ErrConflict, "already_booked")
+		servicetest.WantErr(t, "booking an accepted slot again", err, service.ErrConflict, "already_booked")
 
 		f.book(t, f.studentA, ptr(bj(3, 11, 0)))
 		f.book(t, f.studentA2, &slot)
@@ -1251,7 +1252,7 @@ func TestNoSecondBookingOfASlot(t *testing.T) {
 		f.book(t, f.studentA, &slot)
 
 		// Two submits at once: one booking.
-		racer := newUser(t, db, model.RoleStudent, &f.uniA.ID, true)
+		racer := servicetest.NewUser(t, db, model.RoleStudent, &f.uniA.ID, true)
 		later := bj(4, 14, 0)
 		var wg sync.WaitGroup
 		var ok, dup atomic.Int32
@@ -1264,7 +1265,7 @@ func TestNoSecondBookingOfASlot(t *testing.T) {
 				switch {
 				case err == nil:
 					ok.Add(1)
-				case code(err) == "already_booked":
+				case servicetest.Code(err) == "already_booked":
 					dup.Add(1)
 				default:
 					t.Errorf("book: %v", err)
@@ -1300,7 +1301,7 @@ func TestProposalRules(t *testing.T) {
 
 		requested := bj(3, 10, 0)
 		b := f.book(t, f.studentA, &requested)
-		other := newUser(t, db, model.RoleStudent, &f.uniA.ID, true)
+		other := servicetest.NewUser(t, db, model.RoleStudent, &f.uniA.ID, true)
 		f.book(t, other, ptr(bj(5, 14, 0)))
 		cases := []struct {
 			name  string
@@ -1323,7 +1324,7 @@ func TestProposalRules(t *testing.T) {
 		}
 		for _, tc := range cases {
 			_, err := propose(b.ID, tc.at, tc.place)
-			wantErr(t, "proposing "+tc.name, err, tc.kind, tc.code)
+			servicetest.WantErr(t, "proposing "+tc.name, err, tc.kind, tc.code)
 		}
 		if s := f.booking(t, b.ID); s.Status != model.BookingSubmitted || s.ProposedAt != nil || s.FirstResponseAt != nil {
 			t.Fatalf("refused proposals changed the booking: %+v", s)
@@ -1360,7 +1361,7 @@ func TestProposalRules(t *testing.T) {
 			t.Fatalf("requested slot shows %d left after the move, want 1", l)
 		}
 		_, err = f.svc.Book(f.ctx, f.studentA2, station.BookInput{Service: "心理咨询", SlotStart: &moved, Phone: "13800138000"})
-		wantErr(t, "booking the slot the proposal took", err, service.ErrConflict, "slot_full")
+		servicetest.WantErr(t, "booking the slot the proposal took", err, service.ErrConflict, "slot_full")
 		f.book(t, f.studentA2, &requested)
 
 		// An any-time booking accepted at a proposed time holds that slot.
@@ -1370,10 +1371,10 @@ func TestProposalRules(t *testing.T) {
 		}
 		// The proposed slot is not held until accepted: if it fills up in
 		// the meantime, accepting is refused and changes nothing.
-		filler := newUser(t, db, model.RoleStudent, &f.uniA.ID, true)
+		filler := servicetest.NewUser(t, db, model.RoleStudent, &f.uniA.ID, true)
 		fill := f.book(t, filler, ptr(bj(5, 15, 0)))
 		_, err = f.svc.AcceptProposal(f.ctx, f.studentA, anyTime.ID)
-		wantErr(t, "accepting a proposal whose slot filled up", err, service.ErrConflict, "slot_full")
+		servicetest.WantErr(t, "accepting a proposal whose slot filled up", err, service.ErrConflict, "slot_full")
 		if s := f.booking(t, anyTime.ID); s.Status != model.BookingProposed || s.SlotStart != nil || s.ConfirmedAt != nil {
 			t.Fatalf("refused accept changed the booking: %+v", s)
 		}
@@ -1398,7 +1399,7 @@ func TestProposalRules(t *testing.T) {
 			t.Fatal(err)
 		}
 		_, err = f.svc.AcceptProposal(f.ctx, f.studentB, first.ID)
-		wantErr(t, "accepting a proposal of a slot already booked", err, service.ErrConflict, "already_booked")
+		servicetest.WantErr(t, "accepting a proposal of a slot already booked", err, service.ErrConflict, "already_booked")
 	})
 }
 
@@ -1430,12 +1431,12 @@ func TestAcceptAtAnotherTime(t *testing.T) {
 			t.Fatalf("slot moved to shows %d left, want 0", l)
 		}
 		_, err := f.svc.Book(f.ctx, f.studentA2, station.BookInput{Service: "心理咨询", SlotStart: &moved, Phone: "13800138000"})
-		wantErr(t, "booking the slot taken by the move", err, service.ErrConflict, "slot_full")
+		servicetest.WantErr(t, "booking the slot taken by the move", err, service.ErrConflict, "slot_full")
 
 		// Moving another booking into the full slot is refused and changes nothing.
 		second := f.book(t, f.studentA2, &requested)
 		_, err = f.svc.Respond(f.ctx, f.duty1, second.ID, station.Response{Action: station.ActionAccept, Time: &moved, Place: place})
-		wantErr(t, "accepting into a full slot", err, service.ErrConflict, "slot_full")
+		servicetest.WantErr(t, "accepting into a full slot", err, service.ErrConflict, "slot_full")
 		if s := f.booking(t, second.ID); s.Status != model.BookingSubmitted || !s.SlotStart.Equal(requested) || s.ConfirmedAt != nil {
 			t.Fatalf("refused accept changed the booking: %+v", s)
 		}
@@ -1449,7 +1450,7 @@ func TestAcceptAtAnotherTime(t *testing.T) {
 			t.Fatalf("requested slot shows %d left after an off-grid accept, want 1", l)
 		}
 		// Accepted at its own slot, a booking keeps it.
-		own := f.book(t, newUser(t, db, model.RoleStudent, &f.uniA.ID, true), &requested)
+		own := f.book(t, servicetest.NewUser(t, db, model.RoleStudent, &f.uniA.ID, true), &requested)
 		f.accept(t, f.duty1, own.ID, &requested)
 		if s := f.booking(t, own.ID); s.SlotStart == nil || !s.SlotStart.Equal(requested) || left(requested) != 0 {
 			t.Fatalf("booking accepted at its own slot: %+v", s)
@@ -1487,7 +1488,7 @@ func TestSetPhone(t *testing.T) {
 		}
 		for _, tc := range refusals {
 			_, err := f.svc.SetPhone(f.ctx, tc.actor, b.ID, tc.phone)
-			wantErr(t, "set phone: "+tc.name, err, tc.kind, tc.code)
+			servicetest.WantErr(t, "set phone: "+tc.name, err, tc.kind, tc.code)
 		}
 		if s := f.booking(t, b.ID); s.ContactPhone != "" {
 			t.Fatalf("refused phone stored: %q", s.ContactPhone)
@@ -1502,8 +1503,8 @@ func TestSetPhone(t *testing.T) {
 		// The on-duty admin who got the new booking learns of it; the
 		// station admin sees the phone.
 		changed := f.alertsFor(t, "booking_changed", b.ID)
-		wantRecipients(t, "booking_changed", changed, f.duty1)
-		if d := data(t, changed[0]); d["phrase2"] != "留下电话" || strings.Contains(d["thing3"], "13900139000") {
+		servicetest.WantRecipients(t, "booking_changed", changed, f.duty1)
+		if d := servicetest.AlertData(t, changed[0]); d["phrase2"] != "留下电话" || strings.Contains(d["thing3"], "13900139000") {
 			t.Fatalf("booking_changed data %v (the phone is not sent through WeChat)", d)
 		}
 		v, err := f.svc.Get(f.ctx, f.duty1, b.ID)
@@ -1521,7 +1522,7 @@ func TestSetPhone(t *testing.T) {
 			t.Fatal(err)
 		}
 		_, err = f.svc.SetPhone(f.ctx, f.studentA, b.ID, "13700137000")
-		wantErr(t, "set phone on a cancelled booking", err, service.ErrConflict, "bad_state")
+		servicetest.WantErr(t, "set phone on a cancelled booking", err, service.ErrConflict, "bad_state")
 	})
 }
 
@@ -1573,7 +1574,7 @@ func TestMoveIntoSlotSeesLatestBookings(t *testing.T) {
 					other = f.book(t, f.studentA2, &target)
 					return m.move(ctx, b)
 				})
-				wantErr(t, "moving into the slot just filled", err, service.ErrConflict, "slot_full")
+				servicetest.WantErr(t, "moving into the slot just filled", err, service.ErrConflict, "slot_full")
 				if l := f.left(t, f.uniA.ID, target); l != 0 {
 					t.Fatalf("slot shows %d left, want 0", l)
 				}
@@ -1597,7 +1598,7 @@ func TestAdminCannotHandleOwnBooking(t *testing.T) {
 		slot := bj(3, 10, 0)
 		b := f.book(t, f.duty1, &slot)
 		_, err := f.svc.Respond(f.ctx, f.duty1, b.ID, station.Response{Action: station.ActionAccept, Place: place})
-		wantErr(t, "accepting one's own booking", err, service.ErrForbidden, "own_booking")
+		servicetest.WantErr(t, "accepting one's own booking", err, service.ErrForbidden, "own_booking")
 		v, err := f.svc.Get(f.ctx, f.duty1, b.ID)
 		if err != nil {
 			t.Fatal(err)
@@ -1611,9 +1612,9 @@ func TestAdminCannotHandleOwnBooking(t *testing.T) {
 		f.accept(t, f.duty2, b.ID, nil)
 		f.clk.Set(slot.Add(time.Minute))
 		_, err = f.svc.Serve(f.ctx, f.duty1, b.ID, "已服务", false)
-		wantErr(t, "serving one's own booking", err, service.ErrForbidden, "own_booking")
+		servicetest.WantErr(t, "serving one's own booking", err, service.ErrForbidden, "own_booking")
 		_, err = f.svc.NoShow(f.ctx, f.duty1, b.ID)
-		wantErr(t, "marking oneself absent", err, service.ErrForbidden, "own_booking")
+		servicetest.WantErr(t, "marking oneself absent", err, service.ErrForbidden, "own_booking")
 		if _, err := f.svc.Serve(f.ctx, f.duty2, b.ID, "已服务", false); err != nil {
 			t.Fatalf("another admin records the service: %v", err)
 		}

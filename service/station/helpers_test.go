@@ -2,25 +2,18 @@ package station_test
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/gdyouth/youthvoice/config"
 	"github.com/gdyouth/youthvoice/model"
-	"github.com/gdyouth/youthvoice/service"
-	"github.com/gdyouth/youthvoice/service/alert"
 	"github.com/gdyouth/youthvoice/service/clock"
 	"github.com/gdyouth/youthvoice/service/notify"
+	"github.com/gdyouth/youthvoice/service/servicetest"
 	"github.com/gdyouth/youthvoice/service/station"
 )
 
@@ -64,26 +57,6 @@ func fullProfile(name string) station.Profile {
 	}
 }
 
-var seq atomic.Int64
-
-func newUser(t *testing.T, db *model.DB, role string, uni *uint64, bound bool) model.User {
-	t.Helper()
-	n := seq.Add(1)
-	now := time.Now().UTC()
-	u := model.User{Account: fmt.Sprintf("suser%06d", n), AccountKey: fmt.Sprintf("suser%06d", n), PasswordHash: "x",
-		Role: role, UniversityID: uni, CreatedAt: now, UpdatedAt: now}
-	if bound {
-		oid := fmt.Sprintf("oStationTest%016d", n)
-		u.OpenID = &oid
-	}
-	if err := db.Conn(context.Background()).Create(&u).Error; err != nil {
-		t.Fatal(err)
-	}
-	return u
-}
-
-func discardLog() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
-
 // fixture is three universities:
 //
 //	A: a station (Mon–Fri 09:00–17:30, 心理咨询 and 学业辅导, 60-minute
@@ -115,13 +88,7 @@ type fixture struct {
 func bare(t *testing.T, db *model.DB) *fixture {
 	t.Helper()
 	f := &fixture{db: db, clk: clock.NewFake(t0), ctx: context.Background()}
-	outbox, err := alert.NewOutbox(db, f.clk)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if f.n, err = notify.New(outbox, notify.FromConfig(config.Default().Alerts.Templates, true), "https://yv.example.org"); err != nil {
-		t.Fatal(err)
-	}
+	f.n = servicetest.Notifier(t, db, f.clk)
 	f.svc = f.newService(t, 2026)
 	var unis []model.University
 	if err := db.Conn(f.ctx).Order("id").Limit(3).Find(&unis).Error; err != nil || len(unis) != 3 {
@@ -129,20 +96,20 @@ func bare(t *testing.T, db *model.DB) *fixture {
 	}
 	f.uniA, f.uniB, f.uniC = unis[0], unis[1], unis[2]
 	a, b, c := &f.uniA.ID, &f.uniB.ID, &f.uniC.ID
-	f.province = newUser(t, db, model.RoleProvinceAdmin, nil, true)
-	f.adminA = newUser(t, db, model.RoleUniversityAdm, a, true)
-	f.adminB = newUser(t, db, model.RoleUniversityAdm, b, true)
-	f.cadreA = newUser(t, db, model.RoleCadre, a, true)
-	f.cadreB = newUser(t, db, model.RoleCadre, b, true)
-	f.lead = newUser(t, db, model.RoleStudent, a, true)
-	f.duty1 = newUser(t, db, model.RoleStudent, a, true)
-	f.duty2 = newUser(t, db, model.RoleStudent, a, true)
-	f.memberB = newUser(t, db, model.RoleStudent, b, true)
-	f.studentA = newUser(t, db, model.RoleStudent, a, true)
-	f.studentA2 = newUser(t, db, model.RoleStudent, a, true)
-	f.studentB = newUser(t, db, model.RoleStudent, b, true)
-	f.studentC = newUser(t, db, model.RoleStudent, c, true)
-	f.noUniversity = newUser(t, db, model.RoleStudent, nil, true)
+	f.province = servicetest.NewUser(t, db, model.RoleProvinceAdmin, nil, true)
+	f.adminA = servicetest.NewUser(t, db, model.RoleUniversityAdm, a, true)
+	f.adminB = servicetest.NewUser(t, db, model.RoleUniversityAdm, b, true)
+	f.cadreA = servicetest.NewUser(t, db, model.RoleCadre, a, true)
+	f.cadreB = servicetest.NewUser(t, db, model.RoleCadre, b, true)
+	f.lead = servicetest.NewUser(t, db, model.RoleStudent, a, true)
+	f.duty1 = servicetest.NewUser(t, db, model.RoleStudent, a, true)
+	f.duty2 = servicetest.NewUser(t, db, model.RoleStudent, a, true)
+	f.memberB = servicetest.NewUser(t, db, model.RoleStudent, b, true)
+	f.studentA = servicetest.NewUser(t, db, model.RoleStudent, a, true)
+	f.studentA2 = servicetest.NewUser(t, db, model.RoleStudent, a, true)
+	f.studentB = servicetest.NewUser(t, db, model.RoleStudent, b, true)
+	f.studentC = servicetest.NewUser(t, db, model.RoleStudent, c, true)
+	f.noUniversity = servicetest.NewUser(t, db, model.RoleStudent, nil, true)
 	return f
 }
 
@@ -163,7 +130,7 @@ func setup(t *testing.T, db *model.DB) *fixture {
 // newService is another instance on the same database, clock and outbox.
 func (f *fixture) newService(t *testing.T, year int) *station.Service {
 	t.Helper()
-	svc, err := station.New(f.db, f.clk, f.n, discardLog(), year)
+	svc, err := station.New(f.db, f.clk, f.n, servicetest.DiscardLog(), year)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -227,11 +194,7 @@ func ptr[T any](v T) *T { return &v }
 // alerts are the outbox rows of one template, oldest first.
 func (f *fixture) alerts(t *testing.T, key string) []model.TemplateMessage {
 	t.Helper()
-	var ms []model.TemplateMessage
-	if err := f.db.Conn(f.ctx).Where("template_key = ?", key).Order("id").Find(&ms).Error; err != nil {
-		t.Fatal(err)
-	}
-	return ms
+	return servicetest.Alerts(t, f.db, key)
 }
 
 // alertsFor are the outbox rows of one template linking to booking id.
@@ -244,55 +207,4 @@ func (f *fixture) alertsFor(t *testing.T, key string, id uint64) []model.Templat
 		}
 	}
 	return out
-}
-
-func openid(u model.User) string {
-	if u.OpenID == nil {
-		return ""
-	}
-	return *u.OpenID
-}
-
-// wantRecipients checks that ms went exactly once to each of want and to
-// nobody else.
-func wantRecipients(t *testing.T, what string, ms []model.TemplateMessage, want ...model.User) {
-	t.Helper()
-	var got, exp []string
-	for _, m := range ms {
-		got = append(got, m.OpenID)
-	}
-	for _, u := range want {
-		exp = append(exp, openid(u))
-	}
-	slices.Sort(got)
-	slices.Sort(exp)
-	if !slices.Equal(got, exp) {
-		t.Fatalf("%s went to %v, want %v", what, got, exp)
-	}
-}
-
-// data decodes an outbox row's template data.
-func data(t *testing.T, m model.TemplateMessage) map[string]string {
-	t.Helper()
-	var d map[string]string
-	if err := json.Unmarshal([]byte(m.Data), &d); err != nil {
-		t.Fatalf("template data %q: %v", m.Data, err)
-	}
-	return d
-}
-
-func code(err error) string {
-	var se *service.Error
-	if errors.As(err, &se) {
-		return se.Code
-	}
-	return ""
-}
-
-// wantErr checks err is kind with the given code ("" for any code).
-func wantErr(t *testing.T, what string, err, kind error, wantCode string) {
-	t.Helper()
-	if !errors.Is(err, kind) || (wantCode != "" && code(err) != wantCode) {
-		t.Fatalf("%s: err = %v, want %v with code %q", what, err, kind, wantCode)
-	}
 }

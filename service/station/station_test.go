@@ -15,11 +15,12 @@ import (
 	"github.com/gdyouth/youthvoice/model/dbtest"
 	"github.com/gdyouth/youthvoice/service"
 	"github.com/gdyouth/youthvoice/service/clock"
+	"github.com/gdyouth/youthvoice/service/servicetest"
 	"github.com/gdyouth/youthvoice/service/station"
 )
 
 func TestNewRejectsNilDependencies(t *testing.T) {
-	if _, err := station.New(nil, clock.NewFake(t0), nil, discardLog(), 0); err == nil {
+	if _, err := station.New(nil, clock.NewFake(t0), nil, servicetest.DiscardLog(), 0); err == nil {
 		t.Fatal("New accepted nil dependencies")
 	}
 }
@@ -42,7 +43,7 @@ func TestSaveProfilePermissions(t *testing.T) {
 		// province) can create it.
 		for _, u := range []model.User{f.adminB, f.cadreA, f.studentA, f.lead} {
 			_, err := f.svc.SaveProfile(f.ctx, u, f.uniA.ID, fullProfile("抢先建站"))
-			wantErr(t, "creating another's station as "+u.Role, err, service.ErrForbidden, "not_station_manager")
+			servicetest.WantErr(t, "creating another's station as "+u.Role, err, service.ErrForbidden, "not_station_manager")
 		}
 		if _, err := f.svc.ByUniversity(f.ctx, f.uniA.ID); !errors.Is(err, service.ErrNotFound) {
 			t.Fatalf("station created by a forbidden actor: %v", err)
@@ -83,7 +84,7 @@ func TestSaveProfilePermissions(t *testing.T) {
 					}
 					return
 				}
-				wantErr(t, "save", err, service.ErrForbidden, "not_station_manager")
+				servicetest.WantErr(t, "save", err, service.ErrForbidden, "not_station_manager")
 				if v.Name == name {
 					t.Fatal("forbidden save changed the station")
 				}
@@ -219,13 +220,13 @@ func TestAddMember(t *testing.T) {
 					m := member
 					tc.edit(&m)
 					_, err := f.svc.AddMember(f.ctx, f.adminA, f.uniA.ID, m)
-					wantErr(t, "add", err, service.ErrInvalid, tc.code)
+					servicetest.WantErr(t, "add", err, service.ErrInvalid, tc.code)
 				})
 			}
 			m := member
 			m.Account = "nobody-here"
 			_, err := f.svc.AddMember(f.ctx, f.adminA, f.uniA.ID, m)
-			wantErr(t, "unknown account", err, service.ErrNotFound, "user_not_found")
+			servicetest.WantErr(t, "unknown account", err, service.ErrNotFound, "user_not_found")
 			var n int64
 			if err := db.Conn(f.ctx).Model(&model.StationAdmin{}).Count(&n).Error; err != nil || n != 0 {
 				t.Fatalf("%d members after failed adds", n)
@@ -235,7 +236,7 @@ func TestAddMember(t *testing.T) {
 		t.Run("permissions", func(t *testing.T) {
 			for _, u := range []model.User{f.adminB, f.cadreA, f.studentA} {
 				_, err := f.svc.AddMember(f.ctx, u, f.uniA.ID, member)
-				wantErr(t, u.Role+" adding", err, service.ErrForbidden, "not_station_manager")
+				servicetest.WantErr(t, u.Role+" adding", err, service.ErrForbidden, "not_station_manager")
 			}
 		})
 
@@ -264,7 +265,7 @@ func TestAddMember(t *testing.T) {
 		m2 := member
 		m2.Account = f.duty1.Account
 		_, err = f.svc.AddMember(f.ctx, f.adminA, f.uniA.ID, m2)
-		wantErr(t, "second lead", err, service.ErrConflict, "lead_exists")
+		servicetest.WantErr(t, "second lead", err, service.ErrConflict, "lead_exists")
 		if u := f.user(t, f.duty1); u.Role != model.RoleStudent {
 			t.Fatalf("refused lead's role changed to %q", u.Role)
 		}
@@ -278,7 +279,7 @@ func TestAddMember(t *testing.T) {
 		m3 := member
 		m3.Account, m3.Category = f.duty2.Account, model.CategoryAdmin
 		_, err = f.svc.AddMember(f.ctx, duty1, f.uniA.ID, m3)
-		wantErr(t, "plain member adding", err, service.ErrForbidden, "not_station_manager")
+		servicetest.WantErr(t, "plain member adding", err, service.ErrForbidden, "not_station_manager")
 		// A cadre member keeps the cadre role.
 		m3.Account = f.cadreA.Account
 		cadreRow, err := f.svc.AddMember(f.ctx, f.adminA, f.uniA.ID, m3)
@@ -293,11 +294,11 @@ func TestAddMember(t *testing.T) {
 		// station's member or a stranger's request is refused.
 		bRow := f.add(t, f.adminB, f.uniB.ID, f.memberB, model.CategoryAdmin)
 		err = f.svc.RemoveMember(f.ctx, f.adminA, f.uniA.ID, bRow.ID)
-		wantErr(t, "removing another station's member", err, service.ErrNotFound, "member_not_found")
+		servicetest.WantErr(t, "removing another station's member", err, service.ErrNotFound, "member_not_found")
 		err = f.svc.RemoveMember(f.ctx, f.studentA, f.uniA.ID, row.ID)
-		wantErr(t, "student removing", err, service.ErrForbidden, "not_station_manager")
+		servicetest.WantErr(t, "student removing", err, service.ErrForbidden, "not_station_manager")
 		err = f.svc.RemoveMember(f.ctx, f.adminB, f.uniA.ID, row.ID)
-		wantErr(t, "other admin removing", err, service.ErrForbidden, "not_station_manager")
+		servicetest.WantErr(t, "other admin removing", err, service.ErrForbidden, "not_station_manager")
 		if err := f.svc.RemoveMember(f.ctx, f.adminA, f.uniA.ID, row.ID); err != nil {
 			t.Fatal(err)
 		}
@@ -400,7 +401,7 @@ func TestConstructionChecklist(t *testing.T) {
 			t.Fatalf("no station: %+v", c)
 		}
 		_, err := f.svc.ConstructionOf(f.ctx, f.adminB, f.uniA.ID)
-		wantErr(t, "another university's admin", err, service.ErrForbidden, "")
+		servicetest.WantErr(t, "another university's admin", err, service.ErrForbidden, "")
 		if err := f.svc.ConfirmBuilt(f.ctx, f.province, f.uniA.ID); !errors.Is(err, service.ErrNotFound) {
 			t.Fatalf("confirming a missing station: %v", err)
 		}
@@ -436,7 +437,7 @@ func TestConstructionChecklist(t *testing.T) {
 					t.Fatalf("after %s: status %s, want pending", s.name, c.Status)
 				}
 				err := f.svc.ConfirmBuilt(f.ctx, f.province, f.uniA.ID)
-				wantErr(t, "confirming after "+s.name, err, service.ErrConflict, "requirements_unmet")
+				servicetest.WantErr(t, "confirming after "+s.name, err, service.ErrConflict, "requirements_unmet")
 				if !strings.Contains(err.Error(), s.missing[0]) {
 					t.Fatalf("refusal does not name %q: %v", s.missing[0], err)
 				}
@@ -448,7 +449,7 @@ func TestConstructionChecklist(t *testing.T) {
 		}
 		for _, u := range []model.User{f.adminA, f.user(t, f.lead), f.studentA} {
 			err := f.svc.ConfirmBuilt(f.ctx, u, f.uniA.ID)
-			wantErr(t, u.Role+" confirming", err, service.ErrForbidden, "")
+			servicetest.WantErr(t, u.Role+" confirming", err, service.ErrForbidden, "")
 		}
 		if status(f.adminA).Status != station.StatusReady {
 			t.Fatal("a forbidden confirmation changed the status")
@@ -462,7 +463,7 @@ func TestConstructionChecklist(t *testing.T) {
 			t.Fatalf("after confirmation: %+v", c)
 		}
 		err = f.svc.ConfirmBuilt(f.ctx, f.province, f.uniA.ID)
-		wantErr(t, "confirming twice", err, service.ErrConflict, "already_built")
+		servicetest.WantErr(t, "confirming twice", err, service.ErrConflict, "already_built")
 		// What a built station loses later is listed; it stays built.
 		var leads []model.StationAdmin
 		if err := db.Conn(f.ctx).Where("category = ?", model.CategoryLead).Find(&leads).Error; err != nil {
@@ -494,8 +495,8 @@ func TestConstructionDeadlines(t *testing.T) {
 		u1, u2, u3 := universityOfBatch(t, f, 1), universityOfBatch(t, f, 2), universityOfBatch(t, f, 3)
 		// u1 gets a complete station that is not confirmed.
 		f.save(t, f.province, u1.ID, fullProfile("青年之家"))
-		lead := newUser(t, db, model.RoleStudent, &u1.ID, true)
-		admin := newUser(t, db, model.RoleStudent, &u1.ID, true)
+		lead := servicetest.NewUser(t, db, model.RoleStudent, &u1.ID, true)
+		admin := servicetest.NewUser(t, db, model.RoleStudent, &u1.ID, true)
 		f.add(t, f.province, u1.ID, lead, model.CategoryLead)
 		f.add(t, f.province, u1.ID, admin, model.CategoryAdmin)
 
@@ -557,7 +558,7 @@ func TestOverview(t *testing.T) {
 		f := setup(t, db)
 		for _, u := range []model.User{f.adminA, f.lead, f.studentA, f.cadreA} {
 			_, err := f.svc.Overview(f.ctx, u)
-			wantErr(t, u.Role+" overview", err, service.ErrForbidden, "")
+			servicetest.WantErr(t, u.Role+" overview", err, service.ErrForbidden, "")
 		}
 		if err := f.svc.ConfirmBuilt(f.ctx, f.province, f.uniA.ID); err != nil {
 			t.Fatal(err)
@@ -616,7 +617,7 @@ func TestOverview(t *testing.T) {
 func TestConcurrentFirstSaves(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *model.DB) {
 		f := bare(t, db)
-		actors := []model.User{f.adminA, f.province, newUser(t, db, model.RoleUniversityAdm, &f.uniA.ID, true), f.adminA}
+		actors := []model.User{f.adminA, f.province, servicetest.NewUser(t, db, model.RoleUniversityAdm, &f.uniA.ID, true), f.adminA}
 		var wg sync.WaitGroup
 		var ok, conflict atomic.Int32
 		start := make(chan struct{})
@@ -630,7 +631,7 @@ func TestConcurrentFirstSaves(t *testing.T) {
 				switch {
 				case err == nil:
 					ok.Add(1)
-				case code(err) == "station_exists":
+				case servicetest.Code(err) == "station_exists":
 					conflict.Add(1)
 				default:
 					t.Errorf("save: %v", err)
@@ -674,6 +675,6 @@ func TestSaveProfileDropsPastClosures(t *testing.T) {
 		// More than 366 upcoming dates are still refused.
 		p.Closed = append(p.Closed, station.Closure{Date: today.AddDate(0, 0, 400).Format("2006-01-02")})
 		_, err := f.svc.SaveProfile(f.ctx, f.adminA, f.uniA.ID, p)
-		wantErr(t, "367 upcoming closed dates", err, service.ErrInvalid, "bad_closures")
+		servicetest.WantErr(t, "367 upcoming closed dates", err, service.ErrInvalid, "bad_closures")
 	})
 }

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -22,6 +21,7 @@ import (
 
 	"github.com/gdyouth/youthvoice/service/kv"
 	"github.com/gdyouth/youthvoice/service/kv/kvtest"
+	"github.com/gdyouth/youthvoice/service/servicetest"
 	"github.com/gdyouth/youthvoice/service/wxapi"
 	"github.com/gdyouth/youthvoice/service/wxapi/wxfake"
 )
@@ -88,11 +88,9 @@ func newApp(t *testing.T) wxapi.Credentials {
 	return cred
 }
 
-func discard() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
-
 func newClient(t *testing.T, cred wxapi.Credentials, store kv.Store) *wxapi.Client {
 	t.Helper()
-	c, err := wxapi.New(cred, store, discard())
+	c, err := wxapi.New(cred, store, servicetest.DiscardLog())
 	if err != nil {
 		t.Fatalf("wxapi.New: %v", err)
 	}
@@ -128,19 +126,12 @@ func stableCallsFor(calls []wxfake.Call, appID string) int {
 	return n
 }
 
-// eachShared runs fn per kv backend with two stores that share keys, as
+// eachShared runs fn per backend with two stores that share keys, as
 // two service instances sharing one Redis do.
 func eachShared(t *testing.T, fn func(t *testing.T, a, b kv.Store)) {
-	t.Run("memory", func(t *testing.T) {
-		m := kvtest.Memory(t, nil)
-		fn(t, m, m)
+	servicetest.Each(t, func(t *testing.T, be *servicetest.Backend) {
+		fn(t, be.KV(), be.Peer(t))
 	})
-	if os.Getenv(kvtest.EnvRedis) != "" {
-		t.Run("redis", func(t *testing.T) {
-			p := kvtest.NewPrefix()
-			fn(t, kvtest.RedisWithPrefix(t, p), kvtest.RedisWithPrefix(t, p))
-		})
-	}
 }
 
 func sendOne(t *testing.T, c *wxapi.Client) (int64, error) {
@@ -655,10 +646,10 @@ func TestErrCodeExtraction(t *testing.T) {
 }
 
 func TestNewRequiresDependencies(t *testing.T) {
-	if _, err := wxapi.New(wxapi.Credentials{AppID: "x"}, nil, discard()); err == nil {
+	if _, err := wxapi.New(wxapi.Credentials{AppID: "x"}, nil, servicetest.DiscardLog()); err == nil {
 		t.Error("New without a store succeeded")
 	}
-	if _, err := wxapi.New(wxapi.Credentials{}, kvtest.Memory(t, nil), discard()); err == nil {
+	if _, err := wxapi.New(wxapi.Credentials{}, kvtest.Memory(t, nil), servicetest.DiscardLog()); err == nil {
 		t.Error("New without an AppID succeeded")
 	}
 }
