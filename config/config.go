@@ -18,6 +18,8 @@ import (
 
 	"github.com/go-sql-driver/mysql"
 	"gopkg.in/yaml.v3"
+
+	"github.com/gdyouth/youthvoice/service/alertkind"
 )
 
 // Config is the whole runtime configuration. Secrets are tagged so that
@@ -97,86 +99,69 @@ type Template struct {
 	Fields map[string]string `yaml:"fields"`
 }
 
-// Templates lists every alert the service sends.
-type Templates struct {
-	QuestionNew        Template `yaml:"question_new"`
-	Answered           Template `yaml:"answered"`
-	FollowUp           Template `yaml:"followup"`
-	Reminder           Template `yaml:"reminder"`
-	Overdue            Template `yaml:"overdue"`
-	ApplicationDecided Template `yaml:"application_decided"`
-	Moderated          Template `yaml:"moderated"`
-	BookingNew         Template `yaml:"booking_new"`
-	BookingReply       Template `yaml:"booking_reply"`
-	BookingReminder    Template `yaml:"booking_reminder"`
-	BookingEscalated   Template `yaml:"booking_escalated"`
-	Appointment        Template `yaml:"appointment"`
-	BookingServed      Template `yaml:"booking_served"`
-	BookingReferral    Template `yaml:"booking_referral"`
-	BookingChanged     Template `yaml:"booking_changed"`
+// Templates configures every alert the service sends (alertkind.All), by
+// kind; in YAML, by the kind's key (alerts.templates.answered).
+type Templates map[alertkind.Kind]Template
+
+// defaultTemplates are the registry's field mappings (the 公众平台 library
+// templates the deployment guide recommends); ids are per account and
+// start empty.
+func defaultTemplates() Templates {
+	t := make(Templates, len(alertkind.All()))
+	for _, k := range alertkind.All() {
+		t[k] = Template{Fields: k.DefaultFields()}
+	}
+	return t
 }
 
-// TemplateKeys names the templates in configuration and environment order.
-var TemplateKeys = []string{"question_new", "answered", "followup", "reminder", "overdue", "application_decided", "moderated",
-	"booking_new", "booking_reply", "booking_reminder", "booking_escalated", "appointment", "booking_served", "booking_referral", "booking_changed"}
-
-// ByKey returns the template configured for key.
-func (t *Templates) ByKey(key string) *Template {
-	switch key {
-	case "question_new":
-		return &t.QuestionNew
-	case "answered":
-		return &t.Answered
-	case "followup":
-		return &t.FollowUp
-	case "reminder":
-		return &t.Reminder
-	case "overdue":
-		return &t.Overdue
-	case "application_decided":
-		return &t.ApplicationDecided
-	case "moderated":
-		return &t.Moderated
-	case "booking_new":
-		return &t.BookingNew
-	case "booking_reply":
-		return &t.BookingReply
-	case "booking_reminder":
-		return &t.BookingReminder
-	case "booking_escalated":
-		return &t.BookingEscalated
-	case "appointment":
-		return &t.Appointment
-	case "booking_served":
-		return &t.BookingServed
-	case "booking_referral":
-		return &t.BookingReferral
-	case "booking_changed":
-		return &t.BookingChanged
+// UnmarshalYAML reads alerts.templates: each key names a kind, and its id
+// and fields, where given, replace the default (a mapping is not merged
+// with the default one: a leftover default would map a second field to
+// the same keyword). Unknown kinds and settings are refused, as the rest
+// of the file's are.
+func (t *Templates) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
+		return nil // "templates:" with nothing under it
+	}
+	if n.Kind != yaml.MappingNode {
+		return fmt.Errorf("第 %d 行：alerts.templates 应为「提醒名称: {id, fields}」的映射", n.Line)
+	}
+	if *t == nil {
+		*t = defaultTemplates()
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		key, val := n.Content[i], n.Content[i+1]
+		k, ok := alertkind.Parse(key.Value)
+		if !ok {
+			return fmt.Errorf("第 %d 行：alerts.templates 中没有提醒 %q（可用：%s）", key.Line, key.Value, strings.Join(alertkind.Keys(), "、"))
+		}
+		if val.Kind != yaml.MappingNode {
+			return fmt.Errorf("第 %d 行：alerts.templates.%s 应包含 id 和 fields", val.Line, key.Value)
+		}
+		tpl := (*t)[k]
+		for j := 0; j+1 < len(val.Content); j += 2 {
+			field, v := val.Content[j], val.Content[j+1]
+			switch field.Value {
+			case "id":
+				if err := v.Decode(&tpl.ID); err != nil {
+					return err
+				}
+			case "fields":
+				var m map[string]string
+				if err := v.Decode(&m); err != nil {
+					return err
+				}
+				if m == nil {
+					m = map[string]string{}
+				}
+				tpl.Fields = m
+			default:
+				return fmt.Errorf("第 %d 行：alerts.templates.%s 中没有设置项 %q（只有 id 和 fields）", field.Line, key.Value, field.Value)
+			}
+		}
+		(*t)[k] = tpl
 	}
 	return nil
-}
-
-// defaultTemplates are the field mappings of the 公众平台 library templates
-// the deployment guide recommends; ids are per account and start empty.
-func defaultTemplates() Templates {
-	return Templates{
-		QuestionNew:        Template{Fields: map[string]string{"title": "thing1", "board": "thing2", "time": "time3"}},
-		Answered:           Template{Fields: map[string]string{"title": "thing1", "answerer": "thing2", "time": "time3"}},
-		FollowUp:           Template{Fields: map[string]string{"title": "thing1", "content": "thing2", "time": "time3"}},
-		Reminder:           Template{Fields: map[string]string{"title": "thing1", "board": "thing2", "due": "time3"}},
-		Overdue:            Template{Fields: map[string]string{"title": "thing1", "university": "thing2", "due": "time3"}},
-		ApplicationDecided: Template{Fields: map[string]string{"result": "phrase1", "reason": "thing2", "time": "time3"}},
-		Moderated:          Template{Fields: map[string]string{"title": "thing1", "result": "phrase2", "reason": "thing3"}},
-		BookingNew:         Template{Fields: map[string]string{"service": "thing1", "slot": "thing2", "due": "time3"}},
-		BookingReply:       Template{Fields: map[string]string{"service": "thing1", "result": "phrase2", "detail": "thing3"}},
-		BookingReminder:    Template{Fields: map[string]string{"service": "thing1", "slot": "thing2", "due": "time3"}},
-		BookingEscalated:   Template{Fields: map[string]string{"station": "thing1", "service": "thing2", "due": "time3"}},
-		Appointment:        Template{Fields: map[string]string{"service": "thing1", "time": "time2", "place": "thing3"}},
-		BookingServed:      Template{Fields: map[string]string{"service": "thing1", "result": "thing2"}},
-		BookingReferral:    Template{Fields: map[string]string{"title": "thing1", "service": "thing2", "station": "thing3"}},
-		BookingChanged:     Template{Fields: map[string]string{"service": "thing1", "result": "phrase2", "detail": "thing3"}},
-	}
 }
 
 // WeChat holds the official-account credentials and endpoints.
@@ -255,22 +240,6 @@ func Load(file string, getenv func(string) string) (Config, error) {
 		dec.KnownFields(true)
 		if err := dec.Decode(&cfg); err != nil && !errors.Is(err, io.EOF) {
 			return cfg, fmt.Errorf("配置文件 %s 格式错误: %w", file, err)
-		}
-		// Decoding merges a template's fields into the default mapping;
-		// a mapping given in the file replaces it, as its environment
-		// variable does (a leftover default would map a second field to
-		// the same keyword).
-		var given struct {
-			Alerts struct {
-				Templates Templates `yaml:"templates"`
-			} `yaml:"alerts"`
-		}
-		if err := yaml.Unmarshal(raw, &given); err == nil {
-			for _, key := range TemplateKeys {
-				if f := given.Alerts.Templates.ByKey(key).Fields; f != nil {
-					cfg.Alerts.Templates.ByKey(key).Fields = f
-				}
-			}
 		}
 	}
 	if err := cfg.applyEnv(getenv); err != nil {
@@ -374,23 +343,30 @@ func boolean(name string, p func(c *Config) *bool) func(*Config, string) error {
 }
 
 // templateEnv adds YV_TEMPLATE_<KEY>_ID and YV_TEMPLATE_<KEY>_FIELDS
-// ("title=thing1,time=time3") for every template.
+// ("title=thing1,time=time3") for every alert kind.
 func templateEnv() []envVar {
 	var out []envVar
-	for _, key := range TemplateKeys {
-		up := "YV_TEMPLATE_" + strings.ToUpper(key)
+	for _, k := range alertkind.All() {
+		up := k.EnvPrefix()
 		out = append(out,
-			envVar{up + "_ID", func(c *Config, v string) error { c.Alerts.Templates.ByKey(key).ID = v; return nil }},
+			envVar{up + "_ID", func(c *Config, v string) error {
+				t := c.Alerts.Templates[k]
+				t.ID = v
+				c.Alerts.Templates[k] = t
+				return nil
+			}},
 			envVar{up + "_FIELDS", func(c *Config, v string) error {
 				m := map[string]string{}
 				for _, pair := range strings.Split(v, ",") {
-					k, kw, ok := strings.Cut(strings.TrimSpace(pair), "=")
-					if !ok || strings.TrimSpace(k) == "" || strings.TrimSpace(kw) == "" {
+					f, kw, ok := strings.Cut(strings.TrimSpace(pair), "=")
+					if !ok || strings.TrimSpace(f) == "" || strings.TrimSpace(kw) == "" {
 						return fmt.Errorf("%s_FIELDS 格式应为 字段=关键词,…（如 title=thing1,time=time3），当前值 %q", up, v)
 					}
-					m[strings.TrimSpace(k)] = strings.TrimSpace(kw)
+					m[strings.TrimSpace(f)] = strings.TrimSpace(kw)
 				}
-				c.Alerts.Templates.ByKey(key).Fields = m
+				t := c.Alerts.Templates[k]
+				t.Fields = m
+				c.Alerts.Templates[k] = t
 				return nil
 			}})
 	}
@@ -529,26 +505,27 @@ func (c *Config) Validate() error {
 	if c.Alerts.PollInterval < 10*time.Millisecond {
 		return fmt.Errorf("YV_ALERT_POLL_INTERVAL 不能小于 10ms")
 	}
-	for _, key := range TemplateKeys {
-		t := c.Alerts.Templates.ByKey(key)
+	for _, k := range alertkind.All() {
+		t := c.Alerts.Templates[k]
+		key := k.Key()
 		if len(t.Fields) == 0 {
-			return fmt.Errorf("模板 %s 缺少字段映射（alerts.templates.%s.fields 或 YV_TEMPLATE_%s_FIELDS）", key, key, strings.ToUpper(key))
+			return fmt.Errorf("模板 %s 缺少字段映射（alerts.templates.%s.fields 或 %s_FIELDS）", key, key, k.EnvPrefix())
 		}
 		fields := make([]string, 0, len(t.Fields))
-		for k := range t.Fields {
-			fields = append(fields, k)
+		for f := range t.Fields {
+			fields = append(fields, f)
 		}
 		sort.Strings(fields) // the same message for the same mistake
 		seen := make(map[string]string, len(fields))
-		for _, k := range fields {
-			kw := t.Fields[k]
+		for _, f := range fields {
+			kw := t.Fields[f]
 			if !templateKeywordRE.MatchString(kw) {
-				return fmt.Errorf("模板 %s 的字段 %s 对应的关键词 %q 无效（应形如 thing1、time3）", key, k, kw)
+				return fmt.Errorf("模板 %s 的字段 %s 对应的关键词 %q 无效（应形如 thing1、time3）", key, f, kw)
 			}
 			if other, dup := seen[kw]; dup {
-				return fmt.Errorf("模板 %s 的字段 %s 和 %s 对应同一个关键词 %s", key, other, k, kw)
+				return fmt.Errorf("模板 %s 的字段 %s 和 %s 对应同一个关键词 %s", key, other, f, kw)
 			}
-			seen[kw] = k
+			seen[kw] = f
 		}
 	}
 	return nil

@@ -13,6 +13,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/gdyouth/youthvoice/config"
+	"github.com/gdyouth/youthvoice/service/alertkind"
 )
 
 // env builds a getenv from a map.
@@ -75,21 +76,21 @@ func TestDefaults(t *testing.T) {
 			ShutdownTimeout: 20 * time.Second,
 		},
 		Alerts: config.Alerts{Workers: 32, Batch: 100, PollInterval: time.Second, Templates: config.Templates{
-			QuestionNew:        config.Template{Fields: map[string]string{"title": "thing1", "board": "thing2", "time": "time3"}},
-			Answered:           config.Template{Fields: map[string]string{"title": "thing1", "answerer": "thing2", "time": "time3"}},
-			FollowUp:           config.Template{Fields: map[string]string{"title": "thing1", "content": "thing2", "time": "time3"}},
-			Reminder:           config.Template{Fields: map[string]string{"title": "thing1", "board": "thing2", "due": "time3"}},
-			Overdue:            config.Template{Fields: map[string]string{"title": "thing1", "university": "thing2", "due": "time3"}},
-			ApplicationDecided: config.Template{Fields: map[string]string{"result": "phrase1", "reason": "thing2", "time": "time3"}},
-			Moderated:          config.Template{Fields: map[string]string{"title": "thing1", "result": "phrase2", "reason": "thing3"}},
-			BookingNew:         config.Template{Fields: map[string]string{"service": "thing1", "slot": "thing2", "due": "time3"}},
-			BookingReply:       config.Template{Fields: map[string]string{"service": "thing1", "result": "phrase2", "detail": "thing3"}},
-			BookingReminder:    config.Template{Fields: map[string]string{"service": "thing1", "slot": "thing2", "due": "time3"}},
-			BookingEscalated:   config.Template{Fields: map[string]string{"station": "thing1", "service": "thing2", "due": "time3"}},
-			Appointment:        config.Template{Fields: map[string]string{"service": "thing1", "time": "time2", "place": "thing3"}},
-			BookingServed:      config.Template{Fields: map[string]string{"service": "thing1", "result": "thing2"}},
-			BookingReferral:    config.Template{Fields: map[string]string{"title": "thing1", "service": "thing2", "station": "thing3"}},
-			BookingChanged:     config.Template{Fields: map[string]string{"service": "thing1", "result": "phrase2", "detail": "thing3"}},
+			alertkind.QuestionNew:        {Fields: map[string]string{"title": "thing1", "board": "thing2", "time": "time3"}},
+			alertkind.Answered:           {Fields: map[string]string{"title": "thing1", "answerer": "thing2", "time": "time3"}},
+			alertkind.FollowUp:           {Fields: map[string]string{"title": "thing1", "content": "thing2", "time": "time3"}},
+			alertkind.Reminder:           {Fields: map[string]string{"title": "thing1", "board": "thing2", "due": "time3"}},
+			alertkind.Overdue:            {Fields: map[string]string{"title": "thing1", "university": "thing2", "due": "time3"}},
+			alertkind.ApplicationDecided: {Fields: map[string]string{"result": "phrase1", "reason": "thing2", "time": "time3"}},
+			alertkind.Moderated:          {Fields: map[string]string{"title": "thing1", "result": "phrase2", "reason": "thing3"}},
+			alertkind.BookingNew:         {Fields: map[string]string{"service": "thing1", "slot": "thing2", "due": "time3"}},
+			alertkind.BookingReply:       {Fields: map[string]string{"service": "thing1", "result": "phrase2", "detail": "thing3"}},
+			alertkind.BookingReminder:    {Fields: map[string]string{"service": "thing1", "slot": "thing2", "due": "time3"}},
+			alertkind.BookingEscalated:   {Fields: map[string]string{"station": "thing1", "service": "thing2", "due": "time3"}},
+			alertkind.Appointment:        {Fields: map[string]string{"service": "thing1", "time": "time2", "place": "thing3"}},
+			alertkind.BookingServed:      {Fields: map[string]string{"service": "thing1", "result": "thing2"}},
+			alertkind.BookingReferral:    {Fields: map[string]string{"title": "thing1", "service": "thing2", "station": "thing3"}},
+			alertkind.BookingChanged:     {Fields: map[string]string{"service": "thing1", "result": "phrase2", "detail": "thing3"}},
 		}},
 	}
 	if !reflect.DeepEqual(cfg, want) {
@@ -196,8 +197,8 @@ func TestEveryEnvName(t *testing.T) {
 		{"YV_ALERT_WORKERS", "3", func(c config.Config) any { return c.Alerts.Workers }, 3},
 		{"YV_ALERT_BATCH", "20", func(c config.Config) any { return c.Alerts.Batch }, 20},
 		{"YV_ALERT_POLL_INTERVAL", "250ms", func(c config.Config) any { return c.Alerts.PollInterval }, 250 * time.Millisecond},
-		{"YV_TEMPLATE_ANSWERED_ID", "tmplAnswered", func(c config.Config) any { return c.Alerts.Templates.Answered.ID }, "tmplAnswered"},
-		{"YV_TEMPLATE_OVERDUE_FIELDS", "title=thing4, due=time5", func(c config.Config) any { return c.Alerts.Templates.Overdue.Fields },
+		{"YV_TEMPLATE_ANSWERED_ID", "tmplAnswered", func(c config.Config) any { return c.Alerts.Templates[alertkind.Answered].ID }, "tmplAnswered"},
+		{"YV_TEMPLATE_OVERDUE_FIELDS", "title=thing4, due=time5", func(c config.Config) any { return c.Alerts.Templates[alertkind.Overdue].Fields },
 			map[string]string{"title": "thing4", "due": "time5"}},
 	}
 	for _, tc := range cases {
@@ -233,16 +234,18 @@ alerts:
   templates:
     answered:
       fields: {title: thing2, time: time4}
+    overdue:
+      id: T_OVERDUE
 `)
 	cfg, err := config.Load(file, env(nil))
 	if err != nil {
 		t.Fatalf("Load: %v", err)
 	}
-	if got, want := cfg.Alerts.Templates.Answered.Fields, map[string]string{"title": "thing2", "time": "time4"}; !reflect.DeepEqual(got, want) {
+	if got, want := cfg.Alerts.Templates[alertkind.Answered].Fields, map[string]string{"title": "thing2", "time": "time4"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("answered fields = %v, want exactly %v", got, want)
 	}
-	if got := cfg.Alerts.Templates.Overdue.Fields; !reflect.DeepEqual(got, config.Default().Alerts.Templates.Overdue.Fields) {
-		t.Errorf("overdue fields = %v, want the default (not in the file)", got)
+	if got := cfg.Alerts.Templates[alertkind.Overdue]; got.ID != "T_OVERDUE" || !reflect.DeepEqual(got.Fields, config.Default().Alerts.Templates[alertkind.Overdue].Fields) {
+		t.Errorf("overdue = %+v, want id T_OVERDUE with the default fields (not in the file)", got)
 	}
 }
 
@@ -293,6 +296,8 @@ func TestBadValuesNameTheSetting(t *testing.T) {
 		{"YV_ADDR blank", map[string]string{"YV_ADDR": " "}, "", []string{"YV_ADDR"}},
 		{"unknown YAML key", nil, "addr: \":8080\"\nlisten_port: 80\n", []string{"listen_port", "格式错误"}},
 		{"unknown nested YAML key", nil, "wechat:\n  app_id: wx1\n", []string{"app_id"}},
+		{"unknown alert in YAML", nil, "alerts:\n  templates:\n    answerd:\n      id: T1\n", []string{"answerd", "answered", "格式错误"}},
+		{"unknown template setting in YAML", nil, "alerts:\n  templates:\n    answered:\n      template_id: T1\n", []string{"answered", "template_id", "id 和 fields"}},
 		{"YAML type error", nil, "redis_db: abc\n", []string{"格式错误", "abc"}},
 	}
 	for _, tc := range cases {
@@ -447,6 +452,13 @@ func TestExampleFileLoadsAndDocumentsEveryKey(t *testing.T) {
 			t.Errorf("%s does not document %q", example, key)
 		}
 	}
+	for _, k := range alertkind.All() {
+		for _, setting := range []string{"id", "fields"} {
+			if !hasKey(doc, []string{"alerts", "templates", k.Key(), setting}) {
+				t.Errorf("%s does not document alerts.templates.%s.%s", example, k.Key(), setting)
+			}
+		}
+	}
 	// Comments are in Chinese.
 	for _, line := range strings.Split(string(raw), "\n") {
 		if strings.HasPrefix(strings.TrimSpace(line), "# 公众号 AppID") {
@@ -509,8 +521,8 @@ func TestDeployExamplesListEveryTemplate(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, key := range config.TemplateKeys {
-			name := "YV_TEMPLATE_" + strings.ToUpper(key) + "_ID"
+		for _, k := range alertkind.All() {
+			name := k.EnvPrefix() + "_ID"
 			if !strings.Contains(string(raw), name) {
 				t.Errorf("%s does not mention %s", file, name)
 			}

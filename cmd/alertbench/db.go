@@ -15,6 +15,7 @@ import (
 
 	"github.com/gdyouth/youthvoice/cmd/internal/benchproc"
 	"github.com/gdyouth/youthvoice/model"
+	"github.com/gdyouth/youthvoice/service/alertkind"
 )
 
 const defaultDBName = "yv_alertbench"
@@ -109,7 +110,7 @@ func (b *benchDB) reset(ctx context.Context, n int, bin, dataDir string) ([]uint
 	for i := range rows {
 		rows[i] = model.TemplateMessage{
 			OpenID:        fmt.Sprintf("o-alertbench-%06d", i),
-			TemplateKey:   "answered",
+			TemplateKey:   alertkind.Answered.Key(),
 			TemplateID:    "TPL_ALERTBENCH",
 			URL:           "https://example.org/q/1",
 			Data:          data,

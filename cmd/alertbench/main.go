@@ -53,7 +53,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/gdyouth/youthvoice/cmd/internal/benchproc"
-	"github.com/gdyouth/youthvoice/config"
+	"github.com/gdyouth/youthvoice/service/alertkind"
 )
 
 // target is the throughput goal, alerts per second in total.
@@ -389,8 +389,8 @@ func runScenario(ctx context.Context, o options, db *benchDB, rdb *redis.Client,
 // the instances' logs).
 func templateEnv() []string {
 	var env []string
-	for _, k := range config.TemplateKeys {
-		env = append(env, "YV_TEMPLATE_"+strings.ToUpper(k)+"_ID=TPL_ALERTBENCH")
+	for _, k := range alertkind.All() {
+		env = append(env, k.EnvPrefix()+"_ID=TPL_ALERTBENCH")
 	}
 	return env
 }

@@ -110,7 +110,7 @@ func TestLoadIntoMariaDB(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	n, err := notify.New(outbox, nil, "http://127.0.0.1")
+	n, err := notify.New(outbox, notify.FromConfig(config.Default().Alerts.Templates, false), "http://127.0.0.1")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/gdyouth/youthvoice/model"
 	"github.com/gdyouth/youthvoice/service"
+	"github.com/gdyouth/youthvoice/service/alertkind"
 	"github.com/gdyouth/youthvoice/service/clock"
 	"github.com/gdyouth/youthvoice/service/notify"
 )
@@ -206,7 +207,7 @@ func (s *Service) Decide(ctx context.Context, actor model.User, appID uint64, ap
 		if approve {
 			result, why = "已通过", "你已成为团学干部"
 		}
-		return s.notify.Send(ctx, "application_decided", []model.User{applicant}, "/h5/cadre/apply",
+		return s.notify.Send(ctx, alertkind.ApplicationDecided, []model.User{applicant}, "/h5/cadre/apply",
 			map[string]string{"result": result, "reason": why, "time": notify.Time(now)})
 	})
 	if err != nil {

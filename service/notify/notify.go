@@ -9,12 +9,13 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"sort"
+	"strings"
 	"time"
 
 	"github.com/gdyouth/youthvoice/config"
 	"github.com/gdyouth/youthvoice/model"
 	"github.com/gdyouth/youthvoice/service/alert"
+	"github.com/gdyouth/youthvoice/service/alertkind"
 	"github.com/gdyouth/youthvoice/service/clock"
 )
 
@@ -27,50 +28,56 @@ type Template struct {
 // Notifier enqueues alerts.
 type Notifier struct {
 	outbox    *alert.Outbox
-	templates map[string]Template
+	templates map[alertkind.Kind]Template
 	publicURL string
 }
 
-// New builds a notifier. Templates without an id are not sent.
-func New(outbox *alert.Outbox, templates map[string]Template, publicURL string) (*Notifier, error) {
+// New builds a notifier with a template for every alert kind; those
+// without an id are not sent.
+func New(outbox *alert.Outbox, templates map[alertkind.Kind]Template, publicURL string) (*Notifier, error) {
 	if outbox == nil {
 		return nil, errors.New("notify.New: nil outbox")
 	}
 	if publicURL == "" {
 		return nil, errors.New("notify.New: empty public URL")
 	}
+	for _, k := range alertkind.All() {
+		if _, ok := templates[k]; !ok {
+			return nil, fmt.Errorf("notify.New: no template for alert %s", k)
+		}
+	}
 	return &Notifier{outbox: outbox, templates: templates, publicURL: publicURL}, nil
 }
 
-// Unconfigured lists the template keys that have no id (their alerts are
-// skipped), sorted.
+// Unconfigured lists the keys of the alert kinds that have no template id
+// (their alerts are skipped), in registry order.
 func (n *Notifier) Unconfigured() []string {
 	var out []string
-	for k, t := range n.templates {
-		if t.ID == "" {
-			out = append(out, k)
+	for _, k := range alertkind.All() {
+		if n.templates[k].ID == "" {
+			out = append(out, k.Key())
 		}
 	}
-	sort.Strings(out)
 	return out
 }
 
-// Configured reports whether alert key has a template id, so Send sends
-// it.
-func (n *Notifier) Configured(key string) bool { return n.templates[key].ID != "" }
+// Configured reports whether alert kind k has a template id, so Send
+// sends it.
+func (n *Notifier) Configured(k alertkind.Kind) bool { return n.templates[k].ID != "" }
 
 // Link is the OAuth entry that lands on path (an /h5 page) signed in.
 func (n *Notifier) Link(path string) string {
 	return n.publicURL + "/h5/oauth/start?next=" + url.QueryEscape(path)
 }
 
-// Send enqueues the alert key to every bound user in to (once per
-// openid), linking to path, with vals keyed by our field names. It runs on
-// the caller's transaction (see alert.Outbox.Enqueue).
-func (n *Notifier) Send(ctx context.Context, key string, to []model.User, path string, vals map[string]string) error {
-	t, ok := n.templates[key]
+// Send enqueues alert kind k to every bound user in to (once per openid),
+// linking to path, with vals keyed by our field names. It runs on the
+// caller's transaction (see alert.Outbox.Enqueue); the outbox row names
+// the kind by its key.
+func (n *Notifier) Send(ctx context.Context, k alertkind.Kind, to []model.User, path string, vals map[string]string) error {
+	t, ok := n.templates[k]
 	if !ok {
-		return fmt.Errorf("notify: unknown template %q", key)
+		return fmt.Errorf("notify: unknown alert kind %s", k)
 	}
 	if t.ID == "" {
 		return nil // not configured: logged once at startup
@@ -89,7 +96,7 @@ func (n *Notifier) Send(ctx context.Context, key string, to []model.User, path s
 		}
 		seen[*u.OpenID] = true
 		if err := n.outbox.Enqueue(ctx, alert.Alert{
-			OpenID: *u.OpenID, TemplateKey: key, TemplateID: t.ID, URL: link, Data: data,
+			OpenID: *u.OpenID, TemplateKey: k.Key(), TemplateID: t.ID, URL: link, Data: data,
 		}); err != nil {
 			return err
 		}
@@ -100,17 +107,32 @@ func (n *Notifier) Send(ctx context.Context, key string, to []model.User, path s
 // Time formats t for a template time field in Beijing time.
 func Time(t time.Time) string { return t.In(clock.Beijing).Format("2006-01-02 15:04") }
 
-// FromConfig converts the configured templates. In the sandbox, templates
-// without an id get "sandbox-<key>" so every alert reaches the fake API.
-func FromConfig(t config.Templates, sandbox bool) map[string]Template {
-	out := make(map[string]Template, len(config.TemplateKeys))
-	for _, key := range config.TemplateKeys {
-		c := t.ByKey(key)
+// SandboxPrefix starts the stand-in template id the sandbox gives an
+// alert without one ("sandbox-answered"): the sandbox inbox names the
+// alert from it (SandboxKind).
+const SandboxPrefix = "sandbox-"
+
+// FromConfig converts the configured templates, one per alert kind. In the
+// sandbox, templates without an id get SandboxPrefix + key so every alert
+// reaches the fake API.
+func FromConfig(t config.Templates, sandbox bool) map[alertkind.Kind]Template {
+	out := make(map[alertkind.Kind]Template, len(alertkind.All()))
+	for _, k := range alertkind.All() {
+		c := t[k]
 		id := c.ID
 		if id == "" && sandbox {
-			id = "sandbox-" + key
+			id = SandboxPrefix + k.Key()
 		}
-		out[key] = Template{ID: id, Fields: c.Fields}
+		out[k] = Template{ID: id, Fields: c.Fields}
 	}
 	return out
+}
+
+// SandboxKind is the alert kind a sandbox stand-in template id names.
+func SandboxKind(templateID string) (alertkind.Kind, bool) {
+	key, ok := strings.CutPrefix(templateID, SandboxPrefix)
+	if !ok {
+		return 0, false
+	}
+	return alertkind.Parse(key)
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/gdyouth/youthvoice/model"
 	"github.com/gdyouth/youthvoice/service"
+	"github.com/gdyouth/youthvoice/service/alertkind"
 	"github.com/gdyouth/youthvoice/service/notify"
 )
 
@@ -99,7 +100,7 @@ func (s *Service) published(ctx context.Context, q model.Question, a model.Answe
 	if err := s.db.Conn(ctx).Take(&asker, q.AskerID).Error; err != nil {
 		return fmt.Errorf("读取提问者: %w", err)
 	}
-	return s.notify.Send(ctx, "answered", []model.User{asker}, questionPath(q.ID), map[string]string{
+	return s.notify.Send(ctx, alertkind.Answered, []model.User{asker}, questionPath(q.ID), map[string]string{
 		"title": q.Title, "answerer": displayName(author), "time": notify.Time(a.CreatedAt),
 	})
 }
@@ -157,7 +158,7 @@ func (s *Service) alertFollowUp(ctx context.Context, q model.Question, a model.A
 			return err
 		}
 	}
-	return s.notify.Send(ctx, "followup", to, questionPath(q.ID), map[string]string{
+	return s.notify.Send(ctx, alertkind.FollowUp, to, questionPath(q.ID), map[string]string{
 		"title": q.Title, "content": a.Body, "time": notify.Time(a.CreatedAt),
 	})
 }

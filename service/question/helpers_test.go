@@ -10,6 +10,7 @@ import (
 
 	"github.com/gdyouth/youthvoice/config"
 	"github.com/gdyouth/youthvoice/model"
+	"github.com/gdyouth/youthvoice/service/alertkind"
 	"github.com/gdyouth/youthvoice/service/clock"
 	"github.com/gdyouth/youthvoice/service/notify"
 	"github.com/gdyouth/youthvoice/service/question"
@@ -116,13 +117,13 @@ func (f *fixture) reload(t *testing.T, id uint64) model.Question {
 }
 
 // alerts are the outbox rows of one template, oldest first.
-func (f *fixture) alerts(t *testing.T, key string) []model.TemplateMessage {
+func (f *fixture) alerts(t *testing.T, key alertkind.Kind) []model.TemplateMessage {
 	t.Helper()
 	return servicetest.Alerts(t, f.db, key)
 }
 
 // alertsFor are the outbox rows of one template about question id.
-func (f *fixture) alertsFor(t *testing.T, key string, id uint64) []model.TemplateMessage {
+func (f *fixture) alertsFor(t *testing.T, key alertkind.Kind, id uint64) []model.TemplateMessage {
 	t.Helper()
 	var out []model.TemplateMessage
 	for _, m := range f.alerts(t, key) {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/gdyouth/youthvoice/model"
 	"github.com/gdyouth/youthvoice/service"
+	"github.com/gdyouth/youthvoice/service/alertkind"
 )
 
 // Moderation targets.
@@ -327,7 +328,7 @@ func (s *Service) alertModerated(ctx context.Context, t target, result, reason s
 	if err := s.db.Conn(ctx).Take(&author, t.author).Error; err != nil {
 		return fmt.Errorf("读取作者: %w", err)
 	}
-	return s.notify.Send(ctx, "moderated", []model.User{author}, questionPath(t.q.ID), map[string]string{
+	return s.notify.Send(ctx, alertkind.Moderated, []model.User{author}, questionPath(t.q.ID), map[string]string{
 		"title": t.q.Title, "result": result, "reason": reason,
 	})
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/gdyouth/youthvoice/model"
 	"github.com/gdyouth/youthvoice/model/dbtest"
+	"github.com/gdyouth/youthvoice/service/alertkind"
 	"github.com/gdyouth/youthvoice/service/question"
 	"github.com/gdyouth/youthvoice/service/stats"
 )
@@ -110,10 +111,10 @@ func TestHidingTheOnlyAnswerRestartsTheQuestion(t *testing.T) {
 		if _, _, err := f.svc.Sweep(ctx); err != nil {
 			t.Fatal(err)
 		}
-		if n := len(f.alertsFor(t, "reminder", q.ID)); n == 0 {
+		if n := len(f.alertsFor(t, alertkind.Reminder, q.ID)); n == 0 {
 			t.Fatal("no reminder for the question whose answer was hidden")
 		}
-		if n := len(f.alertsFor(t, "overdue", q.ID)); n == 0 {
+		if n := len(f.alertsFor(t, alertkind.Overdue, q.ID)); n == 0 {
 			t.Fatal("no overdue alert for the question whose answer was hidden")
 		}
 		if r := f.statsRow(t); r.Late != 1 || r.OnTime != 1 {

@@ -14,6 +14,7 @@ import (
 	"github.com/gdyouth/youthvoice/model"
 	"github.com/gdyouth/youthvoice/model/dbtest"
 	"github.com/gdyouth/youthvoice/service"
+	"github.com/gdyouth/youthvoice/service/alertkind"
 	"github.com/gdyouth/youthvoice/service/notify"
 	"github.com/gdyouth/youthvoice/service/question"
 	"github.com/gdyouth/youthvoice/service/servicetest"
@@ -57,7 +58,7 @@ func TestAskValidation(t *testing.T) {
 		if err := db.Conn(ctx).Model(&model.Question{}).Count(&n).Error; err != nil || n != 0 {
 			t.Fatalf("%d questions stored after rejected asks, %v", n, err)
 		}
-		if got := f.alerts(t, "question_new"); len(got) != 0 {
+		if got := f.alerts(t, alertkind.QuestionNew); len(got) != 0 {
 			t.Fatalf("rejected asks enqueued %d alerts", len(got))
 		}
 
@@ -287,7 +288,7 @@ func TestAskAlertsCadres(t *testing.T) {
 		title := "关于国家奖学金评定细则与材料提交截止时间的疑问" // 23 characters
 		q := f.ask(t, f.studentA, "", title, "请问今年什么时候交材料？", false)
 
-		ms := f.alerts(t, "question_new")
+		ms := f.alerts(t, alertkind.QuestionNew)
 		// The bound cadres of A only: not the unbound cadre, not B's cadre,
 		// not A's admin (A has cadres), not the asker.
 		servicetest.WantRecipients(t, "question_new", ms, f.cadreA1, f.cadreA2)
@@ -322,11 +323,11 @@ func TestAskAlertsCadres(t *testing.T) {
 
 		t.Run("university without cadres alerts its bound admins", func(t *testing.T) {
 			qc := f.ask(t, f.studentC, "province-3", "压力很大怎么办", "", true)
-			servicetest.WantRecipients(t, "question_new to C", f.alertsFor(t, "question_new", qc.ID), f.adminC)
+			servicetest.WantRecipients(t, "question_new to C", f.alertsFor(t, alertkind.QuestionNew, qc.ID), f.adminC)
 		})
 		t.Run("provincial question goes to the asker's university", func(t *testing.T) {
 			qb := f.ask(t, f.studentB, "province-1", "转专业", "", false)
-			servicetest.WantRecipients(t, "question_new to B", f.alertsFor(t, "question_new", qb.ID), f.cadreB)
+			servicetest.WantRecipients(t, "question_new to B", f.alertsFor(t, alertkind.QuestionNew, qb.ID), f.cadreB)
 		})
 	})
 }
@@ -339,7 +340,7 @@ func TestSensitiveQuestionHeldForReview(t *testing.T) {
 		if q.Status != model.QuestionReview {
 			t.Fatalf("status = %q, want review", q.Status)
 		}
-		if got := f.alerts(t, "question_new"); len(got) != 0 {
+		if got := f.alerts(t, alertkind.QuestionNew); len(got) != 0 {
 			t.Fatalf("held question alerted %d cadres", len(got))
 		}
 		// Held in the title too, with punctuation in between.
@@ -390,8 +391,8 @@ func TestSensitiveQuestionHeldForReview(t *testing.T) {
 		if got.Status != model.QuestionOpen || !got.DueAt.Equal(approved.Add(24*time.Hour)) || !got.CreatedAt.Equal(approved) {
 			t.Fatalf("after approval status %q created %v due %v; want open, due 24h after %v", got.Status, got.CreatedAt, got.DueAt, approved)
 		}
-		servicetest.WantRecipients(t, "question_new after approval", f.alertsFor(t, "question_new", q.ID), f.cadreA1, f.cadreA2)
-		mod := f.alertsFor(t, "moderated", q.ID)
+		servicetest.WantRecipients(t, "question_new after approval", f.alertsFor(t, alertkind.QuestionNew, q.ID), f.cadreA1, f.cadreA2)
+		mod := f.alertsFor(t, alertkind.Moderated, q.ID)
 		servicetest.WantRecipients(t, "moderated", mod, f.studentA)
 		if d := servicetest.AlertData(t, mod[0]); d["phrase2"] != "审核通过" {
 			t.Fatalf("moderated data = %v", d)
@@ -431,7 +432,7 @@ func TestSensitiveAnswerHeldForReview(t *testing.T) {
 		if got.Status != model.QuestionOpen || got.FirstAnsweredAt != nil || got.PromiseKept != nil {
 			t.Fatalf("held answer counted: %+v", got)
 		}
-		if n := len(f.alerts(t, "answered")); n != 0 {
+		if n := len(f.alerts(t, alertkind.Answered)); n != 0 {
 			t.Fatalf("held answer alerted the asker (%d rows)", n)
 		}
 		for _, who := range []model.User{f.studentA, f.studentA2, f.cadreA2} {
@@ -470,8 +471,8 @@ func TestSensitiveAnswerHeldForReview(t *testing.T) {
 			got.FirstResponseS == nil || *got.FirstResponseS != 21*3600 || got.PromiseKept == nil || !*got.PromiseKept {
 			t.Fatalf("after approving the answer: %+v", got)
 		}
-		servicetest.WantRecipients(t, "answered", f.alerts(t, "answered"), f.studentA)
-		servicetest.WantRecipients(t, "moderated", f.alerts(t, "moderated"), f.cadreA1)
+		servicetest.WantRecipients(t, "answered", f.alerts(t, alertkind.Answered), f.studentA)
+		servicetest.WantRecipients(t, "moderated", f.alerts(t, alertkind.Moderated), f.cadreA1)
 		if v, err := f.svc.Get(ctx, f.studentA2, q.ID); err != nil || len(v.Answers) != 1 || v.Answers[0].AuthorName != "王老师" {
 			t.Fatalf("approved answer seen by others: %+v, %v", v.Answers, err)
 		}
@@ -668,7 +669,7 @@ func TestFirstAnswerPromise(t *testing.T) {
 				if got.PromiseKept == nil || *got.PromiseKept != tc.kept {
 					t.Fatalf("promise kept = %s, want %v", boolPtr(got.PromiseKept), tc.kept)
 				}
-				ms := f.alerts(t, "answered")
+				ms := f.alerts(t, alertkind.Answered)
 				servicetest.WantRecipients(t, "answered", ms, f.studentA)
 				if d := servicetest.AlertData(t, ms[0]); d["thing1"] != "选课系统打不开" || d["thing2"] != "王老师" || d["time3"] != notify.Time(at) {
 					t.Fatalf("answered data = %v", d)
@@ -684,7 +685,7 @@ func TestFirstAnswerPromise(t *testing.T) {
 					again.Status != model.QuestionAnswered {
 					t.Fatalf("second answer changed the first response: %+v", again)
 				}
-				if n := len(f.alerts(t, "answered")); n != 2 {
+				if n := len(f.alerts(t, alertkind.Answered)); n != 2 {
 					t.Fatalf("%d answered alerts after two answers, want 2", n)
 				}
 				v, err := f.svc.Get(ctx, f.studentA2, q.ID)
@@ -706,13 +707,13 @@ func TestFollowUp(t *testing.T) {
 			if _, err := f.svc.FollowUp(ctx, f.studentA, q.ID, "有人吗"); err != nil {
 				t.Fatal(err)
 			}
-			servicetest.WantRecipients(t, "followup", f.alerts(t, "followup"), f.cadreA1, f.cadreA2)
+			servicetest.WantRecipients(t, "followup", f.alerts(t, alertkind.FollowUp), f.cadreA1, f.cadreA2)
 			if got := f.reload(t, q.ID); got.Status != model.QuestionOpen || got.FirstAnsweredAt != nil {
 				t.Fatalf("a follow-up answered the question: %+v", got)
 			}
 		})
 		f.answer(t, f.cadreA1, q.ID, "每班两个")
-		before := len(f.alerts(t, "followup"))
+		before := len(f.alerts(t, alertkind.FollowUp))
 
 		for _, who := range []model.User{f.studentA2, f.cadreA1, f.adminA} {
 			_, err := f.svc.FollowUp(ctx, who, q.ID, "我也想问")
@@ -725,7 +726,7 @@ func TestFollowUp(t *testing.T) {
 		if err != nil || fu.Kind != model.AnswerKindFollowUp || fu.Status != model.AnswerPublished {
 			t.Fatalf("follow-up = %+v, %v", fu, err)
 		}
-		ms := f.alerts(t, "followup")[before:]
+		ms := f.alerts(t, alertkind.FollowUp)[before:]
 		// Only the cadre who answered, not the other cadre of A.
 		servicetest.WantRecipients(t, "followup after an answer", ms, f.cadreA1)
 		if d := servicetest.AlertData(t, ms[0]); d["thing2"] != "那研究生呢？" || !strings.HasSuffix(ms[0].URL, questionNext(q.ID)) {
@@ -736,12 +737,12 @@ func TestFollowUp(t *testing.T) {
 		}
 
 		t.Run("a follow-up with a sensitive word is held and alerts nobody", func(t *testing.T) {
-			n := len(f.alerts(t, "followup"))
+			n := len(f.alerts(t, alertkind.FollowUp))
 			held, err := f.svc.FollowUp(ctx, f.studentA, q.ID, "能代考吗")
 			if err != nil || held.Status != model.AnswerReview {
 				t.Fatalf("follow-up = %+v, %v", held, err)
 			}
-			if got := len(f.alerts(t, "followup")); got != n {
+			if got := len(f.alerts(t, alertkind.FollowUp)); got != n {
 				t.Fatalf("held follow-up alerted %d", got-n)
 			}
 		})
@@ -845,7 +846,7 @@ func TestHideQuestion(t *testing.T) {
 		if err := f.svc.Hide(ctx, f.adminA, question.TargetQuestion, q.ID, "含广告内容"); err != nil {
 			t.Fatal(err)
 		}
-		mod := f.alerts(t, "moderated")
+		mod := f.alerts(t, alertkind.Moderated)
 		servicetest.WantRecipients(t, "moderated", mod, f.studentA)
 		if d := servicetest.AlertData(t, mod[0]); d["phrase2"] != "已被隐藏" || d["thing3"] != "含广告内容" {
 			t.Fatalf("moderated data = %v", d)
@@ -887,7 +888,7 @@ func TestHideQuestion(t *testing.T) {
 		if _, err := f.svc.Get(ctx, f.studentA2, q.ID); err != nil {
 			t.Fatalf("reopened question still hidden: %v", err)
 		}
-		if n := len(f.alerts(t, "moderated")); n != 2 {
+		if n := len(f.alerts(t, alertkind.Moderated)); n != 2 {
 			t.Fatalf("%d moderated alerts, want hide + reopen", n)
 		}
 
@@ -938,7 +939,7 @@ func TestHideAnswer(t *testing.T) {
 		if err := f.svc.Hide(ctx, f.adminA, question.TargetAnswer, a.ID, "答复不当"); err != nil {
 			t.Fatal(err)
 		}
-		servicetest.WantRecipients(t, "moderated", f.alerts(t, "moderated"), f.cadreA1)
+		servicetest.WantRecipients(t, "moderated", f.alerts(t, alertkind.Moderated), f.cadreA1)
 		for _, viewer := range []model.User{f.studentA, f.studentA2, f.cadreA2} {
 			v, err := f.svc.Get(ctx, viewer, q.ID)
 			if err != nil || len(v.Answers) != 1 || v.Answers[0].ID != ok.ID {
@@ -965,7 +966,7 @@ func TestHideAnswer(t *testing.T) {
 			if err := f.svc.Hide(ctx, f.adminA, question.TargetAnswer, held.ID, "含敏感词"); err != nil {
 				t.Fatal(err)
 			}
-			ms := f.alerts(t, "moderated")
+			ms := f.alerts(t, alertkind.Moderated)
 			last := ms[len(ms)-1]
 			if last.OpenID != servicetest.OpenID(f.cadreA2) || servicetest.AlertData(t, last)["phrase2"] != "未通过审核" {
 				t.Fatalf("last moderated alert = %+v", last)
@@ -1152,7 +1153,7 @@ func TestSweepReminderAndOverdue(t *testing.T) {
 		if r, o, err := f.svc.Sweep(ctx); err != nil || r != 0 || o != 0 {
 			t.Fatalf("sweep at 19h59m: %d, %d, %v", r, o, err)
 		}
-		if n := len(f.alerts(t, "reminder")); n != 0 {
+		if n := len(f.alerts(t, alertkind.Reminder)); n != 0 {
 			t.Fatalf("%d reminders at 19h59m", n)
 		}
 
@@ -1160,7 +1161,7 @@ func TestSweepReminderAndOverdue(t *testing.T) {
 		if r, o, err := f.svc.Sweep(ctx); err != nil || r != 1 || o != 0 {
 			t.Fatalf("sweep at 20h: %d reminders, %d overdue, %v; want 1, 0", r, o, err)
 		}
-		rem := f.alerts(t, "reminder")
+		rem := f.alerts(t, alertkind.Reminder)
 		servicetest.WantRecipients(t, "reminder", rem, f.cadreA1, f.cadreA2, f.adminA)
 		for _, m := range rem {
 			d := servicetest.AlertData(t, m)
@@ -1179,7 +1180,7 @@ func TestSweepReminderAndOverdue(t *testing.T) {
 		if r, o, err := f.svc.Sweep(ctx); err != nil || r != 0 || o != 0 {
 			t.Fatalf("second sweep: %d, %d, %v", r, o, err)
 		}
-		if n := len(f.alerts(t, "reminder")); n != 3 {
+		if n := len(f.alerts(t, alertkind.Reminder)); n != 3 {
 			t.Fatalf("%d reminders after a second sweep, want still 3", n)
 		}
 		if ov, err := f.svc.OverdueFor(ctx, f.adminA); err != nil || len(ov.Questions) != 0 {
@@ -1190,7 +1191,7 @@ func TestSweepReminderAndOverdue(t *testing.T) {
 		if r, o, err := f.svc.Sweep(ctx); err != nil || r != 0 || o != 1 {
 			t.Fatalf("sweep at 24h+1s: %d reminders, %d overdue, %v; want 0, 1", r, o, err)
 		}
-		ov := f.alerts(t, "overdue")
+		ov := f.alerts(t, alertkind.Overdue)
 		servicetest.WantRecipients(t, "overdue", ov, f.adminA, f.province, f.province2)
 		if d := servicetest.AlertData(t, ov[0]); d["thing1"] != "失眠怎么办" || !strings.HasPrefix(f.uniA.Name, strings.TrimSuffix(d["thing2"], "…")) || d["time3"] != "2026-11-26 17:00" {
 			t.Fatalf("overdue data = %v", d)
@@ -1247,8 +1248,8 @@ func TestSweepCatchingUpPastTheDeadline(t *testing.T) {
 		if r, o, err := f.svc.Sweep(ctx); err != nil || r != 1 || o != 1 {
 			t.Fatalf("catch-up sweep: %d reminders, %d overdue, %v; want 1, 1", r, o, err)
 		}
-		servicetest.WantRecipients(t, "reminder", f.alerts(t, "reminder"), f.cadreA1, f.cadreA2)
-		servicetest.WantRecipients(t, "overdue", f.alerts(t, "overdue"), f.adminA, f.province, f.province2)
+		servicetest.WantRecipients(t, "reminder", f.alerts(t, alertkind.Reminder), f.cadreA1, f.cadreA2)
+		servicetest.WantRecipients(t, "overdue", f.alerts(t, alertkind.Overdue), f.adminA, f.province, f.province2)
 		if got := f.reload(t, q.ID); got.RemindedAt == nil || got.OverdueAt == nil {
 			t.Fatalf("after the catch-up: reminded %v overdue %v", got.RemindedAt, got.OverdueAt)
 		}
@@ -1270,10 +1271,10 @@ func TestSweepCountsPerUniversity(t *testing.T) {
 		}
 		// C has no cadre: nobody gets its reminder; its admin gets the
 		// overdue alert.
-		if n := len(f.alerts(t, "reminder")); n != 2 {
+		if n := len(f.alerts(t, alertkind.Reminder)); n != 2 {
 			t.Fatalf("%d reminders, want 1 for each of B's questions (its cadre) and none for C's", n)
 		}
-		if n := len(f.alerts(t, "overdue")); n != 3*3 {
+		if n := len(f.alerts(t, alertkind.Overdue)); n != 3*3 {
 			t.Fatalf("%d overdue alerts, want 3 for each question (its admin, 2 provincial admins)", n)
 		}
 		got, err := f.svc.OverdueFor(ctx, f.province)
@@ -1307,8 +1308,8 @@ func TestSweepQuestionOnDeletedBoard(t *testing.T) {
 		if err != nil || r != 2 || o != 0 {
 			t.Fatalf("sweep at 20h: %d reminders, %d overdue, err %v; want both reminders", r, o, err)
 		}
-		servicetest.WantRecipients(t, "reminder of the fine question", f.alertsFor(t, "reminder", fine.ID), f.cadreB, f.adminB)
-		rem := f.alertsFor(t, "reminder", orphan.ID)
+		servicetest.WantRecipients(t, "reminder of the fine question", f.alertsFor(t, alertkind.Reminder, fine.ID), f.cadreB, f.adminB)
+		rem := f.alertsFor(t, alertkind.Reminder, orphan.ID)
 		servicetest.WantRecipients(t, "reminder of the question on the deleted board", rem, f.cadreA1, f.cadreA2, f.adminA)
 		if got := servicetest.AlertData(t, rem[0])["thing2"]; got != "（版区已删除）" {
 			t.Fatalf("reminder names board %q", got)
@@ -1319,8 +1320,8 @@ func TestSweepQuestionOnDeletedBoard(t *testing.T) {
 		if err != nil || r != 0 || o != 2 {
 			t.Fatalf("sweep at 24h: %d reminders, %d overdue, err %v; want both overdue alerts", r, o, err)
 		}
-		servicetest.WantRecipients(t, "overdue of the question on the deleted board", f.alertsFor(t, "overdue", orphan.ID), f.adminA, f.province, f.province2)
-		servicetest.WantRecipients(t, "overdue of the fine question", f.alertsFor(t, "overdue", fine.ID), f.adminB, f.province, f.province2)
+		servicetest.WantRecipients(t, "overdue of the question on the deleted board", f.alertsFor(t, alertkind.Overdue, orphan.ID), f.adminA, f.province, f.province2)
+		servicetest.WantRecipients(t, "overdue of the fine question", f.alertsFor(t, alertkind.Overdue, fine.ID), f.adminB, f.province, f.province2)
 
 		// Still readable, and answerable by the asker's university's cadres.
 		v, err := f.svc.Get(ctx, f.studentA, orphan.ID)
@@ -1371,10 +1372,10 @@ func TestSweepConcurrentInstances(t *testing.T) {
 			t.Fatalf("concurrent sweeps at 24h+1s claimed %d reminders and %d overdue, want 0 and 30", r, o)
 		}
 		for _, q := range qs {
-			servicetest.WantRecipients(t, fmt.Sprintf("reminder for %d", q.ID), f.alertsFor(t, "reminder", q.ID), f.cadreA1, f.cadreA2, f.adminA)
-			servicetest.WantRecipients(t, fmt.Sprintf("overdue for %d", q.ID), f.alertsFor(t, "overdue", q.ID), f.adminA, f.province, f.province2)
+			servicetest.WantRecipients(t, fmt.Sprintf("reminder for %d", q.ID), f.alertsFor(t, alertkind.Reminder, q.ID), f.cadreA1, f.cadreA2, f.adminA)
+			servicetest.WantRecipients(t, fmt.Sprintf("overdue for %d", q.ID), f.alertsFor(t, alertkind.Overdue, q.ID), f.adminA, f.province, f.province2)
 		}
-		if n := len(f.alerts(t, "reminder")); n != 90 {
+		if n := len(f.alerts(t, alertkind.Reminder)); n != 90 {
 			t.Fatalf("%d reminder rows, want 90", n)
 		}
 	})
@@ -1431,7 +1432,7 @@ func TestWriteDuringHideIsRefused(t *testing.T) {
 				if err := db.Conn(ctx).Model(&model.Answer{}).Where("question_id = ?", q.ID).Count(&n).Error; err != nil || n != 0 {
 					t.Fatalf("%d answers stored on the hidden question (%v)", n, err)
 				}
-				if a := f.alerts(t, "answered"); len(a) != 0 {
+				if a := f.alerts(t, alertkind.Answered); len(a) != 0 {
 					t.Fatalf("%d answered alerts", len(a))
 				}
 			})
@@ -1451,7 +1452,7 @@ func TestConcurrentModerationAlertsOnce(t *testing.T) {
 			prepare func(t *testing.T) (q model.Question, kind string, id uint64)
 			act     func(svc *question.Service, admin model.User, kind string, id uint64) error
 			// alerts about the question after the race, per template.
-			want map[string][]model.User
+			want map[alertkind.Kind][]model.User
 		}{
 			{"approve a held question",
 				func(t *testing.T) (model.Question, string, uint64) {
@@ -1461,7 +1462,7 @@ func TestConcurrentModerationAlertsOnce(t *testing.T) {
 				func(svc *question.Service, admin model.User, kind string, id uint64) error {
 					return svc.Approve(ctx, admin, kind, id)
 				},
-				map[string][]model.User{"question_new": {f.cadreA1, f.cadreA2}, "moderated": {f.studentA}}},
+				map[alertkind.Kind][]model.User{alertkind.QuestionNew: {f.cadreA1, f.cadreA2}, alertkind.Moderated: {f.studentA}}},
 			{"approve a held answer",
 				func(t *testing.T) (model.Question, string, uint64) {
 					q := f.ask(t, f.studentA, "", "答复待审", "", false)
@@ -1471,7 +1472,7 @@ func TestConcurrentModerationAlertsOnce(t *testing.T) {
 				func(svc *question.Service, admin model.User, kind string, id uint64) error {
 					return svc.Approve(ctx, admin, kind, id)
 				},
-				map[string][]model.User{"answered": {f.studentA}, "moderated": {f.cadreA1}}},
+				map[alertkind.Kind][]model.User{alertkind.Answered: {f.studentA}, alertkind.Moderated: {f.cadreA1}}},
 			{"hide a question",
 				func(t *testing.T) (model.Question, string, uint64) {
 					q := f.ask(t, f.studentA, "", "要被隐藏", "", false)
@@ -1480,7 +1481,7 @@ func TestConcurrentModerationAlertsOnce(t *testing.T) {
 				func(svc *question.Service, admin model.User, kind string, id uint64) error {
 					return svc.Hide(ctx, admin, kind, id, "广告")
 				},
-				map[string][]model.User{"moderated": {f.studentA}}},
+				map[alertkind.Kind][]model.User{alertkind.Moderated: {f.studentA}}},
 			{"reopen a question",
 				func(t *testing.T) (model.Question, string, uint64) {
 					q := f.ask(t, f.studentA, "", "要被恢复", "", false)
@@ -1492,7 +1493,7 @@ func TestConcurrentModerationAlertsOnce(t *testing.T) {
 				func(svc *question.Service, admin model.User, kind string, id uint64) error {
 					return svc.Reopen(ctx, admin, kind, id)
 				},
-				map[string][]model.User{"moderated": {f.studentA, f.studentA}}}, // hide, then one reopen
+				map[alertkind.Kind][]model.User{alertkind.Moderated: {f.studentA, f.studentA}}}, // hide, then one reopen
 			{"hide an answer",
 				func(t *testing.T) (model.Question, string, uint64) {
 					q := f.ask(t, f.studentA, "", "答复要被隐藏", "", false)
@@ -1502,7 +1503,7 @@ func TestConcurrentModerationAlertsOnce(t *testing.T) {
 				func(svc *question.Service, admin model.User, kind string, id uint64) error {
 					return svc.Hide(ctx, admin, kind, id, "不当")
 				},
-				map[string][]model.User{"answered": {f.studentA}, "moderated": {f.cadreA2}}},
+				map[alertkind.Kind][]model.User{alertkind.Answered: {f.studentA}, alertkind.Moderated: {f.cadreA2}}},
 		}
 		for _, tc := range cases {
 			t.Run(tc.name, func(t *testing.T) {
@@ -1537,7 +1538,7 @@ func TestConcurrentModerationAlertsOnce(t *testing.T) {
 					t.Fatalf("%d succeeded, %d conflicted; want 1 and 5", ok, conflict)
 				}
 				for key, to := range tc.want {
-					servicetest.WantRecipients(t, key, f.alertsFor(t, key, q.ID), to...)
+					servicetest.WantRecipients(t, key.Key(), f.alertsFor(t, key, q.ID), to...)
 				}
 			})
 		}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/gdyouth/youthvoice/model"
 	"github.com/gdyouth/youthvoice/model/dbtest"
+	"github.com/gdyouth/youthvoice/service/alertkind"
 	"github.com/gdyouth/youthvoice/service/question"
 )
 
@@ -46,7 +47,7 @@ func TestReopenAfterRejectedReview(t *testing.T) {
 		if got.RejectedAt != nil || !got.CreatedAt.Equal(now) {
 			t.Fatalf("restored question: rejected_at %v created %v, want none and %v", got.RejectedAt, got.CreatedAt, now)
 		}
-		if n := len(f.alertsFor(t, "question_new", q.ID)); n == 0 {
+		if n := len(f.alertsFor(t, alertkind.QuestionNew, q.ID)); n == 0 {
 			t.Fatal("the cadres were not told of the restored question")
 		}
 		if r, o, err := f.svc.Sweep(ctx); err != nil || r+o != 0 {
@@ -60,7 +61,7 @@ func TestReopenAfterRejectedReview(t *testing.T) {
 		if err := f.svc.Hide(ctx, f.adminA, question.TargetAnswer, a.ID, "措辞需调整"); err != nil {
 			t.Fatal(err)
 		}
-		before := len(f.alertsFor(t, "answered", q.ID))
+		before := len(f.alertsFor(t, alertkind.Answered, q.ID))
 		if err := f.svc.Reopen(ctx, f.adminA, question.TargetAnswer, a.ID); err != nil {
 			t.Fatal(err)
 		}
@@ -68,7 +69,7 @@ func TestReopenAfterRejectedReview(t *testing.T) {
 		if got.Status != model.QuestionAnswered || got.FirstAnsweredAt == nil || got.PromiseKept == nil || !*got.PromiseKept {
 			t.Fatalf("after restoring the answer: status %q first %v kept %v", got.Status, got.FirstAnsweredAt, got.PromiseKept)
 		}
-		if n := len(f.alertsFor(t, "answered", q.ID)); n != before+1 {
+		if n := len(f.alertsFor(t, alertkind.Answered, q.ID)); n != before+1 {
 			t.Fatalf("asker got %d new answered alerts, want 1", n-before)
 		}
 	})

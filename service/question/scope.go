@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/gdyouth/youthvoice/model"
+	"github.com/gdyouth/youthvoice/service/alertkind"
 	"github.com/gdyouth/youthvoice/service/notify"
 )
 
@@ -80,7 +81,7 @@ func (s *Service) alertNewQuestion(ctx context.Context, q model.Question, b mode
 	if err != nil {
 		return fmt.Errorf("查找本校团学干部: %w", err)
 	}
-	return s.notify.Send(ctx, "question_new", to, questionPath(q.ID), map[string]string{
+	return s.notify.Send(ctx, alertkind.QuestionNew, to, questionPath(q.ID), map[string]string{
 		"title": q.Title, "board": b.Name, "time": notify.Time(q.CreatedAt),
 	})
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/gdyouth/youthvoice/model"
 	"github.com/gdyouth/youthvoice/service"
+	"github.com/gdyouth/youthvoice/service/alertkind"
 	"github.com/gdyouth/youthvoice/service/notify"
 )
 
@@ -37,7 +38,7 @@ func (s *Service) Sweep(ctx context.Context) (reminded, overdue int, err error) 
 		if err != nil {
 			return err
 		}
-		return s.notify.Send(ctx, "reminder", to, questionPath(q.ID), map[string]string{
+		return s.notify.Send(ctx, alertkind.Reminder, to, questionPath(q.ID), map[string]string{
 			"title": q.Title, "board": b.Name, "due": notify.Time(q.DueAt),
 		})
 	})
@@ -55,7 +56,7 @@ func (s *Service) Sweep(ctx context.Context) (reminded, overdue int, err error) 
 		if err := s.db.Conn(ctx).Select("id", "name").Take(&uni, q.UniversityID).Error; err != nil {
 			return err
 		}
-		return s.notify.Send(ctx, "overdue", append(admins, prov...), questionPath(q.ID), map[string]string{
+		return s.notify.Send(ctx, alertkind.Overdue, append(admins, prov...), questionPath(q.ID), map[string]string{
 			"title": q.Title, "university": uni.Name, "due": notify.Time(q.DueAt),
 		})
 	})

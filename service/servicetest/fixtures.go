@@ -17,6 +17,7 @@ import (
 	"github.com/gdyouth/youthvoice/model"
 	"github.com/gdyouth/youthvoice/service"
 	"github.com/gdyouth/youthvoice/service/alert"
+	"github.com/gdyouth/youthvoice/service/alertkind"
 	"github.com/gdyouth/youthvoice/service/clock"
 	"github.com/gdyouth/youthvoice/service/notify"
 )
@@ -89,11 +90,11 @@ func Notifier(t testing.TB, db *model.DB, clk clock.Clock) *notify.Notifier {
 	return n
 }
 
-// Alerts are the outbox rows of one template, oldest first.
-func Alerts(t testing.TB, db *model.DB, key string) []model.TemplateMessage {
+// Alerts are the outbox rows of alert kind k, oldest first.
+func Alerts(t testing.TB, db *model.DB, k alertkind.Kind) []model.TemplateMessage {
 	t.Helper()
 	var ms []model.TemplateMessage
-	if err := db.Conn(context.Background()).Where("template_key = ?", key).Order("id").Find(&ms).Error; err != nil {
+	if err := db.Conn(context.Background()).Where("template_key = ?", k.Key()).Order("id").Find(&ms).Error; err != nil {
 		t.Fatal(err)
 	}
 	return ms

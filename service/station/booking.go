@@ -14,6 +14,7 @@ import (
 
 	"github.com/gdyouth/youthvoice/model"
 	"github.com/gdyouth/youthvoice/service"
+	"github.com/gdyouth/youthvoice/service/alertkind"
 	"github.com/gdyouth/youthvoice/service/clock"
 	"github.com/gdyouth/youthvoice/service/notify"
 )
@@ -273,7 +274,7 @@ func (s *Service) alertNew(ctx context.Context, st model.Station, cal Calendar, 
 	if err != nil {
 		return err
 	}
-	return s.notify.Send(ctx, "booking_new", to, bookingPath(b.ID), map[string]string{
+	return s.notify.Send(ctx, alertkind.BookingNew, to, bookingPath(b.ID), map[string]string{
 		"service": b.Service, "slot": slotText(b), "due": notify.Time(b.DueAt),
 	})
 }
@@ -348,7 +349,7 @@ func (s *Service) Refer(ctx context.Context, cadre model.User, questionID uint64
 		if err := s.alertNew(ctx, st, v.Calendar, b); err != nil {
 			return err
 		}
-		return s.notify.Send(ctx, "booking_referral", []model.User{asker}, bookingPath(b.ID), map[string]string{
+		return s.notify.Send(ctx, alertkind.BookingReferral, []model.User{asker}, bookingPath(b.ID), map[string]string{
 			"title": q.Title, "service": serviceName, "station": st.Name,
 		})
 	})

@@ -16,6 +16,7 @@ import (
 	"github.com/gdyouth/youthvoice/model/dbtest"
 	"github.com/gdyouth/youthvoice/service"
 	"github.com/gdyouth/youthvoice/service/alert"
+	"github.com/gdyouth/youthvoice/service/alertkind"
 	"github.com/gdyouth/youthvoice/service/notify"
 	"github.com/gdyouth/youthvoice/service/servicetest"
 	"github.com/gdyouth/youthvoice/service/station"
@@ -97,7 +98,7 @@ func TestBookValidation(t *testing.T) {
 		if n := f.countBookings(t); n != 0 {
 			t.Fatalf("%d bookings stored by refused requests", n)
 		}
-		if ms := f.alerts(t, "booking_new"); len(ms) != 0 {
+		if ms := f.alerts(t, alertkind.BookingNew); len(ms) != 0 {
 			t.Fatalf("%d alerts for refused bookings", len(ms))
 		}
 
@@ -159,7 +160,7 @@ func TestBookAlertsOnDutyAdmins(t *testing.T) {
 				f.clk.Set(tc.at)
 				student := servicetest.NewUser(t, db, model.RoleStudent, &f.uniA.ID, true)
 				b := f.book(t, student, nil)
-				ms := f.alertsFor(t, "booking_new", b.ID)
+				ms := f.alertsFor(t, alertkind.BookingNew, b.ID)
 				servicetest.WantRecipients(t, "booking_new", ms, tc.want...)
 				if !b.DueAt.Equal(tc.due) {
 					t.Fatalf("due %v, want %v", b.DueAt, tc.due)
@@ -176,7 +177,7 @@ func TestBookAlertsOnDutyAdmins(t *testing.T) {
 		t.Run("slot in the alert", func(t *testing.T) {
 			f.clk.Set(t0)
 			b := f.book(t, f.studentA, ptr(bj(3, 10, 0)))
-			ms := f.alertsFor(t, "booking_new", b.ID)
+			ms := f.alertsFor(t, alertkind.BookingNew, b.ID)
 			if len(ms) != 1 || servicetest.AlertData(t, ms[0])["thing2"] != "03-03 10:00 起" || servicetest.AlertData(t, ms[0])["time3"] != "2026-03-02 11:00" {
 				t.Fatalf("alerts %+v", ms)
 			}
@@ -226,7 +227,7 @@ func TestBookingAcceptServeRate(t *testing.T) {
 		if stored.HandledBy == nil || *stored.HandledBy != f.duty1.ID || stored.Note != "带上学生证" {
 			t.Fatalf("handled by %v note %q", stored.HandledBy, stored.Note)
 		}
-		replies := f.alertsFor(t, "booking_reply", b.ID)
+		replies := f.alertsFor(t, alertkind.BookingReply, b.ID)
 		servicetest.WantRecipients(t, "booking_reply", replies, f.studentA)
 		if d := servicetest.AlertData(t, replies[0]); d["thing1"] != "心理咨询" || d["phrase2"] != "已确认" || d["thing3"] != "03-03 10:00 "+place {
 			t.Fatalf("booking_reply data %v", d)
@@ -271,7 +272,7 @@ func TestBookingAcceptServeRate(t *testing.T) {
 			stored.ServedAt == nil || !stored.ServedAt.Equal(bj(3, 11, 0)) {
 			t.Fatalf("served booking = %+v", stored)
 		}
-		servedAlerts := f.alertsFor(t, "booking_served", b.ID)
+		servedAlerts := f.alertsFor(t, alertkind.BookingServed, b.ID)
 		servicetest.WantRecipients(t, "booking_served", servedAlerts, f.studentA)
 		if d := servicetest.AlertData(t, servedAlerts[0]); d["thing1"] != "心理咨询" || d["thing2"] != "完成面谈，建议两周后复诊" {
 			t.Fatalf("booking_served data %v", d)
@@ -335,7 +336,7 @@ func TestBookingDeclineProposeCancelNoShow(t *testing.T) {
 			if s.DeclineReason != "心理老师外出培训" || s.Alternatives != "可改约周三" || s.PromiseKept == nil || !*s.PromiseKept {
 				t.Fatalf("declined booking = %+v", s)
 			}
-			ms := f.alertsFor(t, "booking_reply", b.ID)
+			ms := f.alertsFor(t, alertkind.BookingReply, b.ID)
 			servicetest.WantRecipients(t, "booking_reply", ms, f.studentA)
 			if d := servicetest.AlertData(t, ms[0]); d["phrase2"] != "未能安排" || d["thing3"] != "心理老师外出培训" {
 				t.Fatalf("decline alert %v", d)
@@ -354,7 +355,7 @@ func TestBookingDeclineProposeCancelNoShow(t *testing.T) {
 			if err != nil || got.Status != model.BookingProposed || got.ProposedAt == nil || !got.ProposedAt.Equal(proposed) {
 				t.Fatalf("propose: %+v, %v", got, err)
 			}
-			ms := f.alertsFor(t, "booking_reply", b.ID)
+			ms := f.alertsFor(t, alertkind.BookingReply, b.ID)
 			servicetest.WantRecipients(t, "booking_reply", ms, f.studentA)
 			if d := servicetest.AlertData(t, ms[0]); d["phrase2"] != "建议改期" || d["thing3"] != "新时间 03-04 15:00" {
 				t.Fatalf("propose alert %v", d)
@@ -372,14 +373,14 @@ func TestBookingDeclineProposeCancelNoShow(t *testing.T) {
 				t.Fatalf("stored after accepting the proposal: %+v", s)
 			}
 			// The admin who proposed the time is told it was taken.
-			ch := f.alertsFor(t, "booking_changed", b.ID)
+			ch := f.alertsFor(t, alertkind.BookingChanged, b.ID)
 			servicetest.WantRecipients(t, "booking_changed", ch, f.duty1)
 			if d := servicetest.AlertData(t, ch[0]); d["thing1"] != "心理咨询" || d["phrase2"] != "接受新时间" || d["thing3"] != "03-04 15:00 图书馆305" {
 				t.Fatalf("booking_changed data %v", d)
 			}
 			_, err = f.svc.AcceptProposal(f.ctx, f.studentA, b.ID)
 			servicetest.WantErr(t, "accepting twice", err, service.ErrConflict, "bad_state")
-			if ch := f.alertsFor(t, "booking_changed", b.ID); len(ch) != 1 {
+			if ch := f.alertsFor(t, alertkind.BookingChanged, b.ID); len(ch) != 1 {
 				t.Fatalf("a refused second accept alerted again: %d alerts", len(ch))
 			}
 		})
@@ -414,14 +415,14 @@ func TestBookingDeclineProposeCancelNoShow(t *testing.T) {
 			}
 			// Nobody has answered it yet: the admin on duty when it came
 			// (Monday's) is told, so nobody works on a booking that is gone.
-			ch := f.alertsFor(t, "booking_changed", sub.ID)
+			ch := f.alertsFor(t, alertkind.BookingChanged, sub.ID)
 			servicetest.WantRecipients(t, "booking_changed", ch, f.duty1)
 			if d := servicetest.AlertData(t, ch[0]); d["phrase2"] != "学生已取消" || d["thing3"] != "未指定时段" {
 				t.Fatalf("cancel alert %v", d)
 			}
 			_, err = f.svc.Cancel(f.ctx, f.studentA, sub.ID)
 			servicetest.WantErr(t, "cancelling twice", err, service.ErrConflict, "bad_state")
-			if ch := f.alertsFor(t, "booking_changed", sub.ID); len(ch) != 1 {
+			if ch := f.alertsFor(t, alertkind.BookingChanged, sub.ID); len(ch) != 1 {
 				t.Fatalf("a refused second cancel alerted again: %d alerts", len(ch))
 			}
 			_, err = f.svc.Respond(f.ctx, f.duty1, sub.ID, station.Response{Action: station.ActionDecline, Reason: "x"})
@@ -434,7 +435,7 @@ func TestBookingDeclineProposeCancelNoShow(t *testing.T) {
 			if c, err := f.svc.Cancel(f.ctx, f.studentA, acc.ID); err != nil || c.Status != model.BookingCancelled {
 				t.Fatalf("cancel accepted: %+v, %v", c, err)
 			}
-			ch = f.alertsFor(t, "booking_changed", acc.ID)
+			ch = f.alertsFor(t, alertkind.BookingChanged, acc.ID)
 			servicetest.WantRecipients(t, "booking_changed", ch, f.duty1)
 			if d := servicetest.AlertData(t, ch[0]); d["phrase2"] != "学生已取消" || d["thing3"] != "原定 03-03 11:00" {
 				t.Fatalf("cancel alert %v", d)
@@ -452,7 +453,7 @@ func TestBookingDeclineProposeCancelNoShow(t *testing.T) {
 			}
 			// duty2 may no longer act on it; Monday's duty, who was alerted
 			// of it, is told instead.
-			servicetest.WantRecipients(t, "booking_changed", f.alertsFor(t, "booking_changed", b.ID), f.duty1)
+			servicetest.WantRecipients(t, "booking_changed", f.alertsFor(t, alertkind.BookingChanged, b.ID), f.duty1)
 		})
 		t.Run("a weekend cancel of a weekday booking tells who was alerted of it", func(t *testing.T) {
 			f.clk.Set(bj(4, 10, 0)) // Wednesday: duty1
@@ -461,7 +462,7 @@ func TestBookingDeclineProposeCancelNoShow(t *testing.T) {
 			if _, err := f.svc.Cancel(f.ctx, f.studentA, b.ID); err != nil {
 				t.Fatal(err)
 			}
-			servicetest.WantRecipients(t, "booking_changed", f.alertsFor(t, "booking_changed", b.ID), f.duty1)
+			servicetest.WantRecipients(t, "booking_changed", f.alertsFor(t, alertkind.BookingChanged, b.ID), f.duty1)
 		})
 		t.Run("no-show", func(t *testing.T) {
 			f.clk.Set(t0)
@@ -596,13 +597,13 @@ func TestRefer(t *testing.T) {
 			s.StationID == 0 || s.UniversityID != f.uniA.ID || !s.InHours || !s.DueAt.Equal(t0.Add(time.Hour)) {
 			t.Fatalf("referred booking = %+v", s)
 		}
-		ref := f.alertsFor(t, "booking_referral", b.ID)
+		ref := f.alertsFor(t, alertkind.BookingReferral, b.ID)
 		servicetest.WantRecipients(t, "booking_referral", ref, f.studentA)
 		if d := servicetest.AlertData(t, ref[0]); d["thing1"] != "考研焦虑睡不着怎么办" || d["thing2"] != "心理咨询" || d["thing3"] != "青年之家甲站" {
 			t.Fatalf("booking_referral data %v", d)
 		}
-		servicetest.WantRecipients(t, "booking_new", f.alertsFor(t, "booking_new", b.ID), f.duty1)
-		if ms := f.alerts(t, "booking_referral"); len(ms) != 1 {
+		servicetest.WantRecipients(t, "booking_new", f.alertsFor(t, alertkind.BookingNew, b.ID), f.duty1)
+		if ms := f.alerts(t, alertkind.BookingReferral); len(ms) != 1 {
 			t.Fatalf("%d referral alerts, want 1", len(ms))
 		}
 
@@ -775,7 +776,7 @@ func TestSlotCapacityUnderConcurrency(t *testing.T) {
 			t.Fatalf("%d bookings stored for the slot, %v", n, err)
 		}
 		// The refused bookings left no alerts behind.
-		if ms := f.alerts(t, "booking_new"); len(ms) != 2 {
+		if ms := f.alerts(t, alertkind.BookingNew); len(ms) != 2 {
 			t.Fatalf("%d booking_new alerts, want 2", len(ms))
 		}
 		left := func(uni uint64, at time.Time) int { t.Helper(); return f.left(t, uni, at) }
@@ -835,12 +836,12 @@ func TestSweepInHours(t *testing.T) {
 		none := station.SweepResult{}
 		f.clk.Set(t0.Add(44*time.Minute + 59*time.Second))
 		f.sweep(t, none)
-		if ms := f.alerts(t, "booking_reminder"); len(ms) != 0 {
+		if ms := f.alerts(t, alertkind.BookingReminder); len(ms) != 0 {
 			t.Fatalf("reminded before 45 minutes: %d", len(ms))
 		}
 		f.clk.Set(t0.Add(45 * time.Minute))
 		f.sweep(t, station.SweepResult{Reminded: 1})
-		rem := f.alertsFor(t, "booking_reminder", b.ID)
+		rem := f.alertsFor(t, alertkind.BookingReminder, b.ID)
 		servicetest.WantRecipients(t, "booking_reminder", rem, f.duty1)
 		if d := servicetest.AlertData(t, rem[0]); d["thing1"] != "心理咨询" || d["time3"] != "2026-03-02 11:00" {
 			t.Fatalf("reminder data %v", d)
@@ -850,7 +851,7 @@ func TestSweepInHours(t *testing.T) {
 		f.sweep(t, none)
 		f.clk.Set(t0.Add(time.Hour))
 		f.sweep(t, station.SweepResult{Escalated: 1})
-		esc := f.alertsFor(t, "booking_escalated", b.ID)
+		esc := f.alertsFor(t, alertkind.BookingEscalated, b.ID)
 		servicetest.WantRecipients(t, "booking_escalated", esc, f.lead, f.adminA)
 		if d := servicetest.AlertData(t, esc[0]); d["thing1"] != "青年之家甲站" || d["thing2"] != "心理咨询" || d["time3"] != "2026-03-02 11:00" {
 			t.Fatalf("escalation data %v", d)
@@ -858,7 +859,7 @@ func TestSweepInHours(t *testing.T) {
 		f.sweep(t, none)
 		f.clk.Advance(48 * time.Hour)
 		f.sweep(t, none)
-		if n := len(f.alertsFor(t, "booking_reminder", b.ID)) + len(f.alertsFor(t, "booking_escalated", b.ID)); n != 3 {
+		if n := len(f.alertsFor(t, alertkind.BookingReminder, b.ID)) + len(f.alertsFor(t, alertkind.BookingEscalated, b.ID)); n != 3 {
 			t.Fatalf("%d reminder and escalation rows, want 3", n)
 		}
 		// Answering after the escalation still records the broken promise.
@@ -886,12 +887,12 @@ func TestSweepOffHours(t *testing.T) {
 		f.clk.Set(booked.Add(10 * time.Hour))
 		f.sweep(t, station.SweepResult{Reminded: 1})
 		// At 04:00 the station is closed: the whole team is reminded.
-		servicetest.WantRecipients(t, "booking_reminder", f.alertsFor(t, "booking_reminder", b.ID), f.lead, f.duty1, f.duty2)
+		servicetest.WantRecipients(t, "booking_reminder", f.alertsFor(t, alertkind.BookingReminder, b.ID), f.lead, f.duty1, f.duty2)
 		f.clk.Set(booked.Add(12*time.Hour - time.Second))
 		f.sweep(t, none)
 		f.clk.Set(booked.Add(12 * time.Hour))
 		f.sweep(t, station.SweepResult{Escalated: 1})
-		servicetest.WantRecipients(t, "booking_escalated", f.alertsFor(t, "booking_escalated", b.ID), f.lead, f.adminA)
+		servicetest.WantRecipients(t, "booking_escalated", f.alertsFor(t, alertkind.BookingEscalated, b.ID), f.lead, f.adminA)
 		f.sweep(t, none)
 	})
 }
@@ -908,8 +909,8 @@ func TestSweepCatchingUpPastTheDeadline(t *testing.T) {
 		b := f.book(t, f.studentA, nil)
 		f.clk.Set(booked.Add(13 * time.Hour)) // 07:00, the station still closed
 		f.sweep(t, station.SweepResult{Reminded: 1, Escalated: 1})
-		servicetest.WantRecipients(t, "booking_reminder", f.alertsFor(t, "booking_reminder", b.ID), f.duty1, f.duty2)
-		servicetest.WantRecipients(t, "booking_escalated", f.alertsFor(t, "booking_escalated", b.ID), f.lead, f.adminA)
+		servicetest.WantRecipients(t, "booking_reminder", f.alertsFor(t, alertkind.BookingReminder, b.ID), f.duty1, f.duty2)
+		servicetest.WantRecipients(t, "booking_escalated", f.alertsFor(t, alertkind.BookingEscalated, b.ID), f.lead, f.adminA)
 		f.sweep(t, station.SweepResult{})
 	})
 }
@@ -924,7 +925,7 @@ func TestSweepCatchingUpWithoutEscalationTemplate(t *testing.T) {
 			t.Fatal(err)
 		}
 		tpls := notify.FromConfig(config.Default().Alerts.Templates, true)
-		tpls["booking_escalated"] = notify.Template{}
+		tpls[alertkind.BookingEscalated] = notify.Template{}
 		if f.n, err = notify.New(outbox, tpls, "https://yv.example.org"); err != nil {
 			t.Fatal(err)
 		}
@@ -934,8 +935,8 @@ func TestSweepCatchingUpWithoutEscalationTemplate(t *testing.T) {
 		b := f.book(t, f.studentA, nil)
 		f.clk.Set(booked.Add(13 * time.Hour))
 		f.sweep(t, station.SweepResult{Reminded: 1, Escalated: 1})
-		servicetest.WantRecipients(t, "booking_reminder", f.alertsFor(t, "booking_reminder", b.ID), f.lead, f.duty1, f.duty2)
-		if n := len(f.alertsFor(t, "booking_escalated", b.ID)); n != 0 {
+		servicetest.WantRecipients(t, "booking_reminder", f.alertsFor(t, alertkind.BookingReminder, b.ID), f.lead, f.duty1, f.duty2)
+		if n := len(f.alertsFor(t, alertkind.BookingEscalated, b.ID)); n != 0 {
 			t.Fatalf("%d escalations sent without a template", n)
 		}
 	})
@@ -961,7 +962,7 @@ func TestSweepSkipsAnsweredBookings(t *testing.T) {
 			f.clk.Set(t0.Add(d))
 			f.sweep(t, station.SweepResult{})
 		}
-		if n := len(f.alerts(t, "booking_reminder")) + len(f.alerts(t, "booking_escalated")) + len(f.alerts(t, "appointment")); n != 0 {
+		if n := len(f.alerts(t, alertkind.BookingReminder)) + len(f.alerts(t, alertkind.BookingEscalated)) + len(f.alerts(t, alertkind.Appointment)); n != 0 {
 			t.Fatalf("%d reminders for answered bookings", n)
 		}
 	})
@@ -994,7 +995,7 @@ func TestSweepAppointments(t *testing.T) {
 		f.sweep(t, none)
 		f.clk.Set(slot.Add(-2 * time.Hour))
 		f.sweep(t, station.SweepResult{Appointments: 1})
-		ms := f.alertsFor(t, "appointment", b.ID)
+		ms := f.alertsFor(t, alertkind.Appointment, b.ID)
 		servicetest.WantRecipients(t, "appointment", ms, f.studentA, f.duty2)
 		if d := servicetest.AlertData(t, ms[0]); d["thing1"] != "心理咨询" || d["time2"] != "2026-03-03 10:00" || d["thing3"] != place {
 			t.Fatalf("appointment data %v", d)
@@ -1004,11 +1005,11 @@ func TestSweepAppointments(t *testing.T) {
 		f.sweep(t, none)
 		f.clk.Set(bj(4, 13, 0))
 		f.sweep(t, station.SweepResult{Appointments: 1})
-		servicetest.WantRecipients(t, "appointment", f.alertsFor(t, "appointment", prop.ID), f.studentA2, f.duty1)
-		if n := len(f.alertsFor(t, "appointment", passed.ID)); n != 0 {
+		servicetest.WantRecipients(t, "appointment", f.alertsFor(t, alertkind.Appointment, prop.ID), f.studentA2, f.duty1)
+		if n := len(f.alertsFor(t, alertkind.Appointment, passed.ID)); n != 0 {
 			t.Fatalf("%d alerts for an appointment already begun", n)
 		}
-		if n := len(f.alerts(t, "booking_reminder")); n != 0 {
+		if n := len(f.alerts(t, alertkind.BookingReminder)); n != 0 {
 			t.Fatalf("%d reminders for answered bookings", n)
 		}
 	})
@@ -1056,16 +1057,16 @@ func TestConcurrentSweepsAlertOnce(t *testing.T) {
 				total[0].Load(), total[1].Load(), total[2].Load())
 		}
 		for _, id := range ids {
-			servicetest.WantRecipients(t, fmt.Sprintf("reminder of %d", id), f.alertsFor(t, "booking_reminder", id), f.duty1)
-			servicetest.WantRecipients(t, fmt.Sprintf("escalation of %d", id), f.alertsFor(t, "booking_escalated", id), f.lead, f.adminA)
+			servicetest.WantRecipients(t, fmt.Sprintf("reminder of %d", id), f.alertsFor(t, alertkind.BookingReminder, id), f.duty1)
+			servicetest.WantRecipients(t, fmt.Sprintf("escalation of %d", id), f.alertsFor(t, alertkind.BookingEscalated, id), f.lead, f.adminA)
 		}
 		for _, id := range appts {
-			ms := f.alertsFor(t, "appointment", id)
+			ms := f.alertsFor(t, alertkind.Appointment, id)
 			if len(ms) != 2 {
 				t.Fatalf("appointment %d: %d alerts, want 2", id, len(ms))
 			}
 		}
-		if n := len(f.alerts(t, "booking_reminder")) + len(f.alerts(t, "booking_escalated")) + len(f.alerts(t, "appointment")); n != 20+40+10 {
+		if n := len(f.alerts(t, alertkind.BookingReminder)) + len(f.alerts(t, alertkind.BookingEscalated)) + len(f.alerts(t, alertkind.Appointment)); n != 20+40+10 {
 			t.Fatalf("%d alert rows, want 70", n)
 		}
 		f.sweep(t, station.SweepResult{})
@@ -1105,7 +1106,7 @@ func TestConcurrentReferralsOfOneQuestion(t *testing.T) {
 		if ok.Load() != 1 || dup.Load() != int32(len(cadres)-1) {
 			t.Fatalf("%d referrals made, %d refused; want 1 and %d", ok.Load(), dup.Load(), len(cadres)-1)
 		}
-		if ms := f.alerts(t, "booking_referral"); len(ms) != 1 {
+		if ms := f.alerts(t, alertkind.BookingReferral); len(ms) != 1 {
 			t.Fatalf("the student got %d referral alerts, want 1", len(ms))
 		}
 	})
@@ -1145,7 +1146,7 @@ func TestConcurrentResponsesApplyOnce(t *testing.T) {
 		if ok.Load() != 1 || handled.Load() != int32(len(admins)-1) {
 			t.Fatalf("%d responses applied, %d refused; want 1 and %d", ok.Load(), handled.Load(), len(admins)-1)
 		}
-		servicetest.WantRecipients(t, "booking_reply", f.alertsFor(t, "booking_reply", b.ID), f.studentA)
+		servicetest.WantRecipients(t, "booking_reply", f.alertsFor(t, alertkind.BookingReply, b.ID), f.studentA)
 	})
 }
 
@@ -1162,27 +1163,27 @@ func TestNoTeamAlertsUniversityAdmins(t *testing.T) {
 		}
 
 		b := f.book(t, f.studentB, nil) // Monday 10:00: due 11:00
-		servicetest.WantRecipients(t, "booking_new", f.alertsFor(t, "booking_new", b.ID), f.adminB, adminB2)
+		servicetest.WantRecipients(t, "booking_new", f.alertsFor(t, alertkind.BookingNew, b.ID), f.adminB, adminB2)
 		f.clk.Set(t0.Add(45 * time.Minute))
 		f.sweep(t, station.SweepResult{Reminded: 1})
-		servicetest.WantRecipients(t, "booking_reminder", f.alertsFor(t, "booking_reminder", b.ID), f.adminB, adminB2)
+		servicetest.WantRecipients(t, "booking_reminder", f.alertsFor(t, alertkind.BookingReminder, b.ID), f.adminB, adminB2)
 		if _, err := f.svc.Cancel(f.ctx, f.studentB, b.ID); err != nil {
 			t.Fatal(err)
 		}
-		servicetest.WantRecipients(t, "booking_changed", f.alertsFor(t, "booking_changed", b.ID), f.adminB, adminB2)
+		servicetest.WantRecipients(t, "booking_changed", f.alertsFor(t, alertkind.BookingChanged, b.ID), f.adminB, adminB2)
 
 		// A member who never bound WeChat cannot be alerted either.
 		unbound := servicetest.NewUser(t, db, model.RoleStudent, &f.uniB.ID, false)
 		f.add(t, f.adminB, f.uniB.ID, unbound, model.CategoryAdmin, time.Monday)
 		f.clk.Set(bj(2, 18, 0)) // after closing
 		late := f.book(t, f.studentB, nil)
-		servicetest.WantRecipients(t, "booking_new", f.alertsFor(t, "booking_new", late.ID), f.adminB, adminB2)
+		servicetest.WantRecipients(t, "booking_new", f.alertsFor(t, alertkind.BookingNew, late.ID), f.adminB, adminB2)
 
 		// Once a bound member joins, the admins are no longer alerted.
 		f.add(t, f.adminB, f.uniB.ID, f.memberB, model.CategoryAdmin)
 		f.clk.Set(bj(3, 10, 0))
 		third := f.book(t, f.studentB, nil)
-		servicetest.WantRecipients(t, "booking_new", f.alertsFor(t, "booking_new", third.ID), f.memberB)
+		servicetest.WantRecipients(t, "booking_new", f.alertsFor(t, alertkind.BookingNew, third.ID), f.memberB)
 	})
 }
 
@@ -1204,15 +1205,15 @@ func TestNoTeamNoAdminsAlertsProvince(t *testing.T) {
 		servicetest.NewUser(t, db, model.RoleProvinceAdmin, nil, false) // cannot be alerted
 
 		b := f.book(t, f.studentB, nil) // Monday 10:00: due 11:00
-		servicetest.WantRecipients(t, "booking_new", f.alertsFor(t, "booking_new", b.ID), f.province, province2)
+		servicetest.WantRecipients(t, "booking_new", f.alertsFor(t, alertkind.BookingNew, b.ID), f.province, province2)
 		f.clk.Set(t0.Add(time.Hour))
 		f.sweep(t, station.SweepResult{Reminded: 1, Escalated: 1})
-		servicetest.WantRecipients(t, "booking_escalated", f.alertsFor(t, "booking_escalated", b.ID), f.province, province2)
+		servicetest.WantRecipients(t, "booking_escalated", f.alertsFor(t, alertkind.BookingEscalated, b.ID), f.province, province2)
 
 		// A university admin who binds again is alerted instead.
 		adminB2 := servicetest.NewUser(t, db, model.RoleUniversityAdm, &f.uniB.ID, true)
 		later := f.book(t, f.studentB, nil)
-		servicetest.WantRecipients(t, "booking_new", f.alertsFor(t, "booking_new", later.ID), adminB2)
+		servicetest.WantRecipients(t, "booking_new", f.alertsFor(t, alertkind.BookingNew, later.ID), adminB2)
 	})
 }
 
@@ -1329,7 +1330,7 @@ func TestProposalRules(t *testing.T) {
 		if s := f.booking(t, b.ID); s.Status != model.BookingSubmitted || s.ProposedAt != nil || s.FirstResponseAt != nil {
 			t.Fatalf("refused proposals changed the booking: %+v", s)
 		}
-		if ms := f.alertsFor(t, "booking_reply", b.ID); len(ms) != 0 {
+		if ms := f.alertsFor(t, alertkind.BookingReply, b.ID); len(ms) != 0 {
 			t.Fatalf("refused proposals alerted the student %d times", len(ms))
 		}
 
@@ -1502,7 +1503,7 @@ func TestSetPhone(t *testing.T) {
 		}
 		// The on-duty admin who got the new booking learns of it; the
 		// station admin sees the phone.
-		changed := f.alertsFor(t, "booking_changed", b.ID)
+		changed := f.alertsFor(t, alertkind.BookingChanged, b.ID)
 		servicetest.WantRecipients(t, "booking_changed", changed, f.duty1)
 		if d := servicetest.AlertData(t, changed[0]); d["phrase2"] != "留下电话" || strings.Contains(d["thing3"], "13900139000") {
 			t.Fatalf("booking_changed data %v (the phone is not sent through WeChat)", d)
@@ -1515,7 +1516,7 @@ func TestSetPhone(t *testing.T) {
 		if _, err := f.svc.SetPhone(f.ctx, f.studentA, b.ID, "13900139000"); err != nil {
 			t.Fatal(err)
 		}
-		if n := len(f.alertsFor(t, "booking_changed", b.ID)); n != 1 {
+		if n := len(f.alertsFor(t, alertkind.BookingChanged, b.ID)); n != 1 {
 			t.Fatalf("%d booking_changed alerts, want 1", n)
 		}
 		if _, err := f.svc.Cancel(f.ctx, f.studentA, b.ID); err != nil {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gdyouth/youthvoice/model"
+	"github.com/gdyouth/youthvoice/service/alertkind"
 	"github.com/gdyouth/youthvoice/service/clock"
 	"github.com/gdyouth/youthvoice/service/notify"
 	"github.com/gdyouth/youthvoice/service/servicetest"
@@ -192,13 +193,13 @@ func (f *fixture) book(t *testing.T, u model.User, slot *time.Time) model.Bookin
 func ptr[T any](v T) *T { return &v }
 
 // alerts are the outbox rows of one template, oldest first.
-func (f *fixture) alerts(t *testing.T, key string) []model.TemplateMessage {
+func (f *fixture) alerts(t *testing.T, key alertkind.Kind) []model.TemplateMessage {
 	t.Helper()
 	return servicetest.Alerts(t, f.db, key)
 }
 
 // alertsFor are the outbox rows of one template linking to booking id.
-func (f *fixture) alertsFor(t *testing.T, key string, id uint64) []model.TemplateMessage {
+func (f *fixture) alertsFor(t *testing.T, key alertkind.Kind, id uint64) []model.TemplateMessage {
 	t.Helper()
 	var out []model.TemplateMessage
 	for _, m := range f.alerts(t, key) {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/gdyouth/youthvoice/model"
 	"github.com/gdyouth/youthvoice/service"
+	"github.com/gdyouth/youthvoice/service/alertkind"
 	"github.com/gdyouth/youthvoice/service/clock"
 )
 
@@ -382,7 +383,7 @@ func (s *Service) tellStudent(ctx context.Context, b model.Booking, result, deta
 	if err := s.db.Conn(ctx).Take(&st, b.StudentID).Error; err != nil {
 		return err
 	}
-	return s.notify.Send(ctx, "booking_reply", []model.User{st}, bookingPath(b.ID), map[string]string{
+	return s.notify.Send(ctx, alertkind.BookingReply, []model.User{st}, bookingPath(b.ID), map[string]string{
 		"service": b.Service, "result": result, "detail": detail,
 	})
 }
@@ -414,7 +415,7 @@ func (s *Service) tellStation(ctx context.Context, b model.Booking, result, deta
 			return err
 		}
 	}
-	return s.notify.Send(ctx, "booking_changed", to, bookingPath(b.ID), map[string]string{
+	return s.notify.Send(ctx, alertkind.BookingChanged, to, bookingPath(b.ID), map[string]string{
 		"service": b.Service, "result": result, "detail": detail,
 	})
 }
@@ -612,7 +613,7 @@ func (s *Service) Serve(ctx context.Context, admin model.User, id uint64, result
 			if err := s.db.Conn(ctx).Take(&st, b.StudentID).Error; err != nil {
 				return err
 			}
-			return s.notify.Send(ctx, "booking_served", []model.User{st}, bookingPath(b.ID), map[string]string{
+			return s.notify.Send(ctx, alertkind.BookingServed, []model.User{st}, bookingPath(b.ID), map[string]string{
 				"service": b.Service, "result": result,
 			})
 		})

@@ -8,6 +8,7 @@ import (
 
 	"github.com/gdyouth/youthvoice/model"
 	"github.com/gdyouth/youthvoice/service"
+	"github.com/gdyouth/youthvoice/service/alertkind"
 	"github.com/gdyouth/youthvoice/service/notify"
 )
 
@@ -37,7 +38,7 @@ func (s *Service) Sweep(ctx context.Context) (SweepResult, error) {
 			if err != nil {
 				return err
 			}
-			if !now.Before(b.DueAt) && s.notify.Configured("booking_escalated") {
+			if !now.Before(b.DueAt) && s.notify.Configured(alertkind.BookingEscalated) {
 				// Caught up after its deadline (no instance ran at the
 				// reminder's time): the escalation of this same sweep
 				// tells the lead and the university's admins, so they are
@@ -48,7 +49,7 @@ func (s *Service) Sweep(ctx context.Context) (SweepResult, error) {
 				}
 				to = withoutUsers(to, esc)
 			}
-			return s.notify.Send(ctx, "booking_reminder", to, bookingPath(b.ID), map[string]string{
+			return s.notify.Send(ctx, alertkind.BookingReminder, to, bookingPath(b.ID), map[string]string{
 				"service": b.Service, "slot": slotText(b), "due": notify.Time(b.DueAt),
 			})
 		})
@@ -58,7 +59,7 @@ func (s *Service) Sweep(ctx context.Context) (SweepResult, error) {
 			if err != nil {
 				return err
 			}
-			return s.notify.Send(ctx, "booking_escalated", to, bookingPath(b.ID), map[string]string{
+			return s.notify.Send(ctx, alertkind.BookingEscalated, to, bookingPath(b.ID), map[string]string{
 				"station": st.Name, "service": b.Service, "due": notify.Time(b.DueAt),
 			})
 		})
@@ -69,7 +70,7 @@ func (s *Service) Sweep(ctx context.Context) (SweepResult, error) {
 			if err := s.db.Conn(ctx).Where("id = ? OR id = ?", b.StudentID, derefID(b.HandledBy)).Order("id").Find(&to).Error; err != nil {
 				return err
 			}
-			return s.notify.Send(ctx, "appointment", to, bookingPath(b.ID), map[string]string{
+			return s.notify.Send(ctx, alertkind.Appointment, to, bookingPath(b.ID), map[string]string{
 				"service": b.Service, "time": notify.Time(*b.ConfirmedAt), "place": b.Place,
 			})
 		})
