@@ -169,7 +169,10 @@ func newCBStack(t testing.TB, db *model.DB, store kv.Store, o cbStackOpts) *cbSt
 	if err != nil {
 		t.Fatalf("wxapi.New: %v", err)
 	}
-	rec := callback.NewRecorder(db, log, reg, callback.RecorderOptions{FlushEvery: 10 * time.Millisecond})
+	rec, err := callback.NewRecorder(db, log, reg, callback.RecorderOptions{FlushEvery: 10 * time.Millisecond})
+	if err != nil {
+		t.Fatalf("callback.NewRecorder: %v", err)
+	}
 	t.Cleanup(rec.Close)
 	svc, err := callback.New(db, store, m, clk, rec, log, reg, callback.Options{WaitFor: o.waitFor})
 	if err != nil {

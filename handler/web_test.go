@@ -151,7 +151,10 @@ func newWebStack(t *testing.T, db *model.DB, store kv.Store, o webOpts) *webStac
 	if err != nil {
 		t.Fatalf("wxapi.New: %v", err)
 	}
-	rec := callback.NewRecorder(db, log, reg, callback.RecorderOptions{FlushEvery: 10 * time.Millisecond})
+	rec, err := callback.NewRecorder(db, log, reg, callback.RecorderOptions{FlushEvery: 10 * time.Millisecond})
+	if err != nil {
+		t.Fatalf("callback.NewRecorder: %v", err)
+	}
 	t.Cleanup(rec.Close)
 	cb, err := callback.New(db, store, m, clock.Real{}, rec, log, reg, callback.Options{})
 	if err != nil {

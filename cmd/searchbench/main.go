@@ -180,7 +180,12 @@ func recreate(ctx context.Context, admin string) error {
 // load writes n questions and an admin to sign in with, then builds the
 // search index.
 func load(ctx context.Context, db *model.DB, n int, log *slog.Logger) error {
-	accounts, err := account.New(db, kv.NewMemory(nil), clock.Real{}, log, account.Options{})
+	store, err := kv.NewMemory(clock.Real{})
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	accounts, err := account.New(db, store, clock.Real{}, log, account.Options{})
 	if err != nil {
 		return err
 	}

@@ -79,8 +79,9 @@ func open(ctx context.Context, configFile string, getenv func(string) string, st
 			_ = b.db.Close()
 			return nil, err
 		}
-	} else {
-		b.store = kv.NewMemory(nil)
+	} else if b.store, err = kv.NewMemory(clock.Real{}); err != nil {
+		_ = b.db.Close()
+		return nil, err
 	}
 	if cfg.Real() {
 		b.cred = wxapi.Credentials{AppID: cfg.WeChat.AppID, Secret: cfg.WeChat.Secret, Token: cfg.WeChat.Token, AESKey: cfg.WeChat.AESKey}

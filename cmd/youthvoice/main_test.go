@@ -24,6 +24,7 @@ import (
 	"github.com/gdyouth/youthvoice/model"
 	"github.com/gdyouth/youthvoice/service/clock"
 	"github.com/gdyouth/youthvoice/service/kv"
+	"github.com/gdyouth/youthvoice/service/kv/kvtest"
 	"github.com/gdyouth/youthvoice/service/stats"
 	"github.com/gdyouth/youthvoice/service/wxapi/wxfake"
 )
@@ -383,7 +384,7 @@ func TestGracefulShutdownFinishesInFlightRequest(t *testing.T) {
 	if _, err := db.Migrate(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	store := &slowStore{Store: kv.NewMemory(nil), entered: make(chan struct{}, 1)}
+	store := &slowStore{Store: kvtest.Memory(t, nil), entered: make(chan struct{}, 1)}
 	b := &base{cfg: cfg, log: newLogger(&stderr, "info"), db: db, store: store, cred: sandboxCredentials}
 	defer b.close()
 

@@ -84,7 +84,10 @@ func serveOn(ctx context.Context, b *base, ln net.Listener) error {
 	if err != nil {
 		return err
 	}
-	recorder := callback.NewRecorder(b.db, b.log, reg, callback.RecorderOptions{})
+	recorder, err := callback.NewRecorder(b.db, b.log, reg, callback.RecorderOptions{})
+	if err != nil {
+		return err
+	}
 	defer recorder.Close()
 	cb, err := callback.New(b.db, b.store, m, clk, recorder, b.log, reg, callback.Options{DedupeTTL: b.cfg.WeChat.DedupeTTL})
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/gdyouth/youthvoice/model"
+	"github.com/gdyouth/youthvoice/model/dbtest"
 	"github.com/gdyouth/youthvoice/service/account"
 	"github.com/gdyouth/youthvoice/service/clock"
 	"github.com/gdyouth/youthvoice/service/kv"
@@ -121,4 +122,21 @@ func strOrNil(p *string) string {
 		return "<nil>"
 	}
 	return *p
+}
+
+func TestNewRejectsNilDependencies(t *testing.T) {
+	db := dbtest.SQLite(t)
+	clk := clock.NewFake(startTime())
+	store := kvtest.Memory(t, clk)
+	log := servicetest.DiscardLog()
+	for name, build := range map[string]func() (*account.Service, error){
+		"db":    func() (*account.Service, error) { return account.New(nil, store, clk, log, account.Options{}) },
+		"store": func() (*account.Service, error) { return account.New(db, nil, clk, log, account.Options{}) },
+		"clock": func() (*account.Service, error) { return account.New(db, store, nil, log, account.Options{}) },
+		"log":   func() (*account.Service, error) { return account.New(db, store, clk, nil, account.Options{}) },
+	} {
+		if s, err := build(); err == nil || s != nil {
+			t.Errorf("New without %s: %v, %v; want an error", name, s, err)
+		}
+	}
 }

@@ -344,3 +344,18 @@ func TestAppointUniversityAdmin(t *testing.T) {
 		}
 	})
 }
+
+func TestNewRejectsNilDependencies(t *testing.T) {
+	db := dbtest.SQLite(t)
+	clk := clock.NewFake(time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC))
+	n := servicetest.Notifier(t, db, clk)
+	for name, build := range map[string]func() (*cadre.Service, error){
+		"db":       func() (*cadre.Service, error) { return cadre.New(nil, clk, n) },
+		"clock":    func() (*cadre.Service, error) { return cadre.New(db, nil, n) },
+		"notifier": func() (*cadre.Service, error) { return cadre.New(db, clk, nil) },
+	} {
+		if s, err := build(); err == nil || s != nil {
+			t.Errorf("New without %s: %v, %v; want an error", name, s, err)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package callback
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -52,8 +53,12 @@ type RecorderOptions struct {
 	MaxPending int           // rows kept across failed flushes, default 100000
 }
 
-// NewRecorder starts the background writer.
-func NewRecorder(db *model.DB, log *slog.Logger, reg prometheus.Registerer, o RecorderOptions) *Recorder {
+// NewRecorder starts the background writer. All dependencies are
+// required.
+func NewRecorder(db *model.DB, log *slog.Logger, reg prometheus.Registerer, o RecorderOptions) (*Recorder, error) {
+	if db == nil || log == nil || reg == nil {
+		return nil, errors.New("callback.NewRecorder: nil dependency")
+	}
 	if o.FlushEvery <= 0 {
 		o.FlushEvery = 200 * time.Millisecond
 	}
@@ -83,7 +88,7 @@ func NewRecorder(db *model.DB, log *slog.Logger, reg prometheus.Registerer, o Re
 	}
 	reg.MustRegister(r.written, r.dropped, r.failed)
 	go r.run()
-	return r
+	return r, nil
 }
 
 // Record queues one interaction. When the queue is full, or the recorder

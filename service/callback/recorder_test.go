@@ -51,7 +51,7 @@ func TestRecorder(t *testing.T) {
 
 		t.Run("rows reach the database without Close", func(t *testing.T) {
 			reg := prometheus.NewRegistry()
-			rec := callback.NewRecorder(b.DB(), svDiscard, reg, callback.RecorderOptions{FlushEvery: 10 * time.Millisecond})
+			rec := newRecorder(t, b.DB(), svDiscard, reg, callback.RecorderOptions{FlushEvery: 10 * time.Millisecond})
 			defer rec.Close()
 			const user = "oRec_background_00000000001"
 			for i := range 3 {
@@ -69,7 +69,7 @@ func TestRecorder(t *testing.T) {
 		})
 
 		t.Run("a full batch is written before the tick", func(t *testing.T) {
-			rec := callback.NewRecorder(b.DB(), svDiscard, prometheus.NewRegistry(), callback.RecorderOptions{FlushEvery: time.Hour, BatchSize: 4})
+			rec := newRecorder(t, b.DB(), svDiscard, prometheus.NewRegistry(), callback.RecorderOptions{FlushEvery: time.Hour, BatchSize: 4})
 			defer rec.Close()
 			const user = "oRec_batch_0000000000000001"
 			for i := range 4 {
@@ -84,7 +84,7 @@ func TestRecorder(t *testing.T) {
 			// text. The statement cannot be
 			// prepared while the table is away (text is tried instead), and
 			// once prepared it outlives the table going away and back.
-			rec := callback.NewRecorder(b.DB(), svDiscard, prometheus.NewRegistry(), callback.RecorderOptions{FlushEvery: time.Hour, BatchSize: 4})
+			rec := newRecorder(t, b.DB(), svDiscard, prometheus.NewRegistry(), callback.RecorderOptions{FlushEvery: time.Hour, BatchSize: 4})
 			defer rec.Close()
 			const user = "oRec_shapes_000000000000001"
 			row := func(i int) model.Interaction {
@@ -128,7 +128,7 @@ func TestRecorder(t *testing.T) {
 
 		t.Run("Close writes what is queued", func(t *testing.T) {
 			reg := prometheus.NewRegistry()
-			rec := callback.NewRecorder(b.DB(), svDiscard, reg, callback.RecorderOptions{FlushEvery: time.Hour, BatchSize: 1000})
+			rec := newRecorder(t, b.DB(), svDiscard, reg, callback.RecorderOptions{FlushEvery: time.Hour, BatchSize: 1000})
 			const user = "oRec_close_0000000000000001"
 			for i := range 25 {
 				rec.Record(ctx, rcRow(user, i))
@@ -146,7 +146,7 @@ func TestRecorder(t *testing.T) {
 
 		t.Run("a row recorded after Close is still stored", func(t *testing.T) {
 			reg := prometheus.NewRegistry()
-			rec := callback.NewRecorder(b.DB(), svDiscard, reg, callback.RecorderOptions{})
+			rec := newRecorder(t, b.DB(), svDiscard, reg, callback.RecorderOptions{})
 			rec.Close()
 			const user = "oRec_late_00000000000000001"
 			rec.Record(ctx, rcRow(user, 1)) // a request that outlived the shutdown
@@ -156,7 +156,7 @@ func TestRecorder(t *testing.T) {
 		})
 
 		t.Run("concurrent callers lose nothing", func(t *testing.T) {
-			rec := callback.NewRecorder(b.DB(), svDiscard, prometheus.NewRegistry(), callback.RecorderOptions{FlushEvery: 5 * time.Millisecond, BatchSize: 7, Buffer: 4})
+			rec := newRecorder(t, b.DB(), svDiscard, prometheus.NewRegistry(), callback.RecorderOptions{FlushEvery: 5 * time.Millisecond, BatchSize: 7, Buffer: 4})
 			const user = "oRec_concurrent_00000000001"
 			var wg sync.WaitGroup
 			for g := range 8 {
@@ -177,7 +177,7 @@ func TestRecorder(t *testing.T) {
 
 		t.Run("a failed flush is retried", func(t *testing.T) {
 			reg := prometheus.NewRegistry()
-			rec := callback.NewRecorder(b.DB(), svDiscard, reg, callback.RecorderOptions{FlushEvery: 10 * time.Millisecond})
+			rec := newRecorder(t, b.DB(), svDiscard, reg, callback.RecorderOptions{FlushEvery: 10 * time.Millisecond})
 			defer rec.Close()
 			const user = "oRec_retry_0000000000000001"
 			mend := rcBreak(t, b.DB())
@@ -196,7 +196,7 @@ func TestRecorder(t *testing.T) {
 
 		t.Run("a backlog over MaxPending drops the oldest", func(t *testing.T) {
 			reg := prometheus.NewRegistry()
-			rec := callback.NewRecorder(b.DB(), svDiscard, reg, callback.RecorderOptions{FlushEvery: 10 * time.Millisecond, MaxPending: 2})
+			rec := newRecorder(t, b.DB(), svDiscard, reg, callback.RecorderOptions{FlushEvery: 10 * time.Millisecond, MaxPending: 2})
 			defer rec.Close()
 			const user = "oRec_backlog_00000000000001"
 			mend := rcBreak(t, b.DB())
@@ -216,7 +216,7 @@ func TestRecorder(t *testing.T) {
 
 		t.Run("one refused row does not block the others", func(t *testing.T) {
 			reg := prometheus.NewRegistry()
-			rec := callback.NewRecorder(b.DB(), svDiscard, reg, callback.RecorderOptions{FlushEvery: time.Hour})
+			rec := newRecorder(t, b.DB(), svDiscard, reg, callback.RecorderOptions{FlushEvery: time.Hour})
 			const user = "oRec_badrow_000000000000001"
 			for i := range 4 {
 				rec.Record(ctx, rcRow(user, i))

@@ -3,6 +3,7 @@ package callback_test
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -46,8 +47,7 @@ func newSvc(t testing.TB, db *model.DB, store kv.Store, clk *clock.Fake, o callb
 		t.Fatal(err)
 	}
 	reg := prometheus.NewRegistry()
-	rec := callback.NewRecorder(db, svDiscard, reg, callback.RecorderOptions{FlushEvery: 10 * time.Millisecond})
-	t.Cleanup(rec.Close)
+	rec := newRecorder(t, db, svDiscard, reg, callback.RecorderOptions{FlushEvery: 10 * time.Millisecond})
 	svc, err := callback.New(db, store, m, clk, rec, svDiscard, reg, o)
 	if err != nil {
 		t.Fatal(err)
@@ -131,12 +131,41 @@ func svEventually(t testing.TB, what string, cond func() bool) {
 	}
 }
 
+// newRecorder starts a recorder stopped when t ends.
+func newRecorder(t testing.TB, db *model.DB, log *slog.Logger, reg prometheus.Registerer, o callback.RecorderOptions) *callback.Recorder {
+	t.Helper()
+	rec, err := callback.NewRecorder(db, log, reg, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(rec.Close)
+	return rec
+}
+
+func TestNewRecorderRequiresDependencies(t *testing.T) {
+	db := dbtest.SQLite(t)
+	for name, build := range map[string]func() (*callback.Recorder, error){
+		"db": func() (*callback.Recorder, error) {
+			return callback.NewRecorder(nil, svDiscard, prometheus.NewRegistry(), callback.RecorderOptions{})
+		},
+		"log": func() (*callback.Recorder, error) {
+			return callback.NewRecorder(db, nil, prometheus.NewRegistry(), callback.RecorderOptions{})
+		},
+		"registry": func() (*callback.Recorder, error) {
+			return callback.NewRecorder(db, svDiscard, nil, callback.RecorderOptions{})
+		},
+	} {
+		if r, err := build(); err == nil || r != nil {
+			t.Errorf("NewRecorder without %s: %v, %v; want an error", name, r, err)
+		}
+	}
+}
+
 func TestNewRequiresDependencies(t *testing.T) {
 	db := dbtest.SQLite(t)
 	store := kvtest.Memory(t, nil)
 	m, _ := menu.Parse(config.DefaultMenu, svPublicURL)
-	rec := callback.NewRecorder(db, svDiscard, prometheus.NewRegistry(), callback.RecorderOptions{})
-	t.Cleanup(rec.Close)
+	rec := newRecorder(t, db, svDiscard, prometheus.NewRegistry(), callback.RecorderOptions{})
 	clk := clock.NewFake(svEpoch)
 	reg := prometheus.NewRegistry()
 	for name, build := range map[string]func() (*callback.Service, error){

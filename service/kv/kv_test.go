@@ -290,3 +290,15 @@ func TestRedisPrefixIsolatesInstances(t *testing.T) {
 		}
 	})
 }
+
+// The constructors refuse a missing dependency instead of running on a
+// default the caller did not choose.
+func TestConstructorsRejectNil(t *testing.T) {
+	if m, err := kv.NewMemory(nil); err == nil || m != nil {
+		t.Errorf("NewMemory(nil): %v, %v; want an error", m, err)
+	}
+	//nolint:staticcheck // a nil context is the point
+	if r, err := kv.NewRedis(nil, kv.RedisOptions{Addr: "127.0.0.1:1"}); err == nil || r != nil {
+		t.Errorf("NewRedis(nil, …): %v, %v; want an error", r, err)
+	}
+}

@@ -2,6 +2,7 @@ package kv
 
 import (
 	"context"
+	"errors"
 	"strconv"
 	"sync"
 	"time"
@@ -23,15 +24,16 @@ type memItem struct {
 	expires time.Time // zero: never
 }
 
-// NewMemory returns an empty store. A background sweep drops expired keys
-// every minute until Close.
-func NewMemory(c clock.Clock) *Memory {
+// NewMemory returns an empty store on clock c (clock.Real{} in service),
+// which is required. A background sweep drops expired keys every minute
+// until Close.
+func NewMemory(c clock.Clock) (*Memory, error) {
 	if c == nil {
-		c = clock.Real{}
+		return nil, errors.New("kv.NewMemory: nil clock")
 	}
 	m := &Memory{clock: c, items: map[string]memItem{}, stop: make(chan struct{})}
 	go m.sweep(time.Minute)
-	return m
+	return m, nil
 }
 
 func (m *Memory) sweep(every time.Duration) {

@@ -31,6 +31,9 @@ type RedisOptions struct {
 
 // NewRedis connects and checks that the server answers.
 func NewRedis(ctx context.Context, o RedisOptions) (*Redis, error) {
+	if ctx == nil {
+		return nil, errors.New("kv.NewRedis: nil context")
+	}
 	c := redis.NewClient(&redis.Options{
 		Addr:         o.Addr,
 		Password:     o.Password,

@@ -2,6 +2,7 @@ package wxapi
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -18,8 +19,13 @@ type Cache struct {
 
 var _ cache.ContextCache = (*Cache)(nil)
 
-// NewCache wraps store.
-func NewCache(store kv.Store) *Cache { return &Cache{store: store} }
+// NewCache wraps store, which is required.
+func NewCache(store kv.Store) (*Cache, error) {
+	if store == nil {
+		return nil, errors.New("wxapi.NewCache: nil store")
+	}
+	return &Cache{store: store}, nil
+}
 
 // opTimeout bounds calls made without a context.
 const opTimeout = 3 * time.Second

@@ -202,12 +202,16 @@ func New(cred Credentials, store kv.Store, log *slog.Logger) (*Client, error) {
 	if cred.AppID == "" {
 		return nil, errors.New("wxapi.New: AppID is required")
 	}
+	cache, err := NewCache(store)
+	if err != nil {
+		return nil, err
+	}
 	oa := officialaccount.NewOfficialAccount(&oaconfig.Config{
 		AppID:          cred.AppID,
 		AppSecret:      cred.Secret,
 		Token:          cred.Token,
 		EncodingAESKey: cred.AESKey,
-		Cache:          NewCache(store),
+		Cache:          cache,
 		UseStableAK:    true,
 	})
 	return &Client{

@@ -652,11 +652,17 @@ func TestNewRequiresDependencies(t *testing.T) {
 	if _, err := wxapi.New(wxapi.Credentials{}, kvtest.Memory(t, nil), servicetest.DiscardLog()); err == nil {
 		t.Error("New without an AppID succeeded")
 	}
+	if c, err := wxapi.NewCache(nil); err == nil || c != nil {
+		t.Errorf("NewCache without a store: %v, %v; want an error", c, err)
+	}
 }
 
 func TestCacheAdapter(t *testing.T) {
 	kvtest.Each(t, func(t *testing.T, store kv.Store) {
-		c := wxapi.NewCache(store)
+		c, err := wxapi.NewCache(store)
+		if err != nil {
+			t.Fatal(err)
+		}
 		if v := c.Get("missing"); v != nil {
 			t.Fatalf("Get on a miss = %#v, want nil", v)
 		}

@@ -30,7 +30,14 @@ func Each(t *testing.T, fn func(t *testing.T, s kv.Store)) {
 
 // Memory returns an in-process store on clk (nil: the real clock).
 func Memory(t testing.TB, clk clock.Clock) *kv.Memory {
-	m := kv.NewMemory(clk)
+	t.Helper()
+	if clk == nil {
+		clk = clock.Real{}
+	}
+	m, err := kv.NewMemory(clk)
+	if err != nil {
+		t.Fatal(err)
+	}
 	t.Cleanup(func() { _ = m.Close() })
 	return m
 }
