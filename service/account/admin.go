@@ -25,9 +25,7 @@ func (s *Service) CreateProvinceAdmin(ctx context.Context, account, password, na
 		if _, err := s.Login(ctx, account, password, ""); err != nil {
 			return model.User{}, service.Conflict("account_taken", "账号已存在且密码不匹配，无法设为省级管理员", nil)
 		}
-		now := s.clock.Now().UTC()
-		if err := s.db.Conn(ctx).Model(&model.User{}).Where("id = ?", existing.ID).
-			Updates(map[string]any{"role": model.RoleProvinceAdmin, "updated_at": now}).Error; err != nil {
+		if _, err := GrantRole(ctx, s.db, existing.ID, model.RoleProvinceAdmin, s.clock.Now().UTC()); err != nil {
 			return model.User{}, service.Wrap("设置省级管理员", err)
 		}
 		return s.UserByID(ctx, existing.ID)

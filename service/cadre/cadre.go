@@ -14,6 +14,7 @@ import (
 
 	"github.com/gdyouth/youthvoice/model"
 	"github.com/gdyouth/youthvoice/service"
+	"github.com/gdyouth/youthvoice/service/account"
 	"github.com/gdyouth/youthvoice/service/alertkind"
 	"github.com/gdyouth/youthvoice/service/clock"
 	"github.com/gdyouth/youthvoice/service/notify"
@@ -185,17 +186,20 @@ func (s *Service) Decide(ctx context.Context, actor model.User, appID uint64, ap
 			return service.Conflict("already_decided", "该申请已处理", nil)
 		}
 		if approve {
-			res := s.db.Conn(ctx).Model(&model.User{}).Where("id = ? AND role = ?", app.UserID, model.RoleStudent).
-				Updates(map[string]any{"role": model.RoleCadre, "name": app.RealName, "updated_at": now})
-			if res.Error != nil {
-				return res.Error
+			// The applicant may have gained another identity since
+			// applying (added to a station team, appointed university
+			// admin): approving would then say 你已成为团学干部 and change
+			// nothing. Refused and rolled back; the admin rejects instead.
+			if _, err := account.GrantRole(ctx, s.db, app.UserID, model.RoleCadre, now); err != nil {
+				var se *service.Error
+				if errors.As(err, &se) && se.Code == account.CodeOneIdentity {
+					return service.Conflict("applicant_role_changed", "无法通过："+se.Message+"。如不再需要，请驳回该申请", nil)
+				}
+				return err
 			}
-			if res.RowsAffected == 0 {
-				// The applicant is no longer a student (appointed station
-				// admin or university admin since applying): a user has one
-				// role, so approving would say 你已成为团学干部 and change
-				// nothing. Roll back and let the admin decide again.
-				return s.roleChanged(ctx, app.UserID)
+			if err := s.db.Conn(ctx).Model(&model.User{}).Where("id = ?", app.UserID).
+				Updates(map[string]any{"name": app.RealName, "updated_at": now}).Error; err != nil {
+				return err
 			}
 		}
 		app.Status, app.Reason, app.DecidedBy, app.DecidedAt = status, reason, &actor.ID, &now
@@ -214,20 +218,6 @@ func (s *Service) Decide(ctx context.Context, actor model.User, appID uint64, ap
 		return model.CadreApplication{}, service.Wrap("处理申请", err)
 	}
 	return app, nil
-}
-
-// roleChanged is the refusal to approve the application of a user who is
-// no longer a student.
-func (s *Service) roleChanged(ctx context.Context, userID uint64) error {
-	var u model.User
-	if err := s.db.Conn(ctx).Select("id", "role").Take(&u, userID).Error; err != nil {
-		return err
-	}
-	msg := "申请人的身份已变为「" + model.RoleName(u.Role) + "」，无需再设为团学干部，请驳回该申请"
-	if u.Role == model.RoleStationAdmin {
-		msg = "申请人已被添加为「站点管理员」，一个账号只能有一种身份；如需改任团学干部，请先将其移出服务站团队再通过，否则请驳回该申请"
-	}
-	return service.Conflict("applicant_role_changed", msg, nil)
 }
 
 // Pending lists the applications actor may decide, oldest first, with
@@ -287,15 +277,12 @@ func (s *Service) appoint(ctx context.Context, actor model.User, where string, a
 	if u.UniversityID == nil {
 		return u, service.Invalid("no_university", "该账号没有所属学校，请让其先完成激活并选择学校", nil)
 	}
-	if u.Role == model.RoleProvinceAdmin {
-		return u, service.Conflict("is_province_admin", "该账号是省级管理员", nil)
+	// One identity per account, as for cadre approval: a station admin
+	// leaves the station team first, other roles are refused.
+	u, err = account.GrantRole(ctx, s.db, u.ID, model.RoleUniversityAdm, s.clock.Now().UTC())
+	if err != nil {
+		return model.User{}, service.Wrap("任命高校管理员", err)
 	}
-	now := s.clock.Now().UTC()
-	if err := s.db.Conn(ctx).Model(&model.User{}).Where("id = ?", u.ID).
-		Updates(map[string]any{"role": model.RoleUniversityAdm, "updated_at": now}).Error; err != nil {
-		return u, service.Wrap("任命高校管理员", err)
-	}
-	u.Role, u.UpdatedAt = model.RoleUniversityAdm, now
 	return u, nil
 }
 

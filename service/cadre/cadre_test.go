@@ -15,6 +15,7 @@ import (
 	"github.com/gdyouth/youthvoice/service/cadre"
 	"github.com/gdyouth/youthvoice/service/clock"
 	"github.com/gdyouth/youthvoice/service/servicetest"
+	"github.com/gdyouth/youthvoice/service/station"
 )
 
 type fixture struct {
@@ -358,4 +359,68 @@ func TestNewRejectsNilDependencies(t *testing.T) {
 			t.Errorf("New without %s: %v, %v; want an error", name, s, err)
 		}
 	}
+}
+
+// One identity per account, the rule of cadre approval, holds for the
+// appointment of university admins too: a station lead (or a cadre) is
+// not made university admin on top of what it is; the province admin is
+// told why and, for the lead, what to do. Once off the team, the lead can
+// be appointed.
+func TestAppointmentKeepsOneIdentity(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *model.DB) {
+		f := setup(t, db)
+		ctx := context.Background()
+		clk := clock.NewFake(time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC))
+		stations, err := station.New(db, clk, servicetest.Notifier(t, db, clk), servicetest.DiscardLog(), 2026)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := stations.SaveProfile(ctx, f.adminA, f.uniA, station.Profile{Name: "青年之家"}); err != nil {
+			t.Fatal(err)
+		}
+		lead := servicetest.NewUser(t, db, model.RoleStudent, &f.uniA, true)
+		row, err := stations.AddMember(ctx, f.adminA, f.uniA, station.Member{
+			Account: lead.Account, Category: model.CategoryLead, RealName: "王五", Phone: "13912345678"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r := servicetest.Reload(t, db, lead.ID).Role; r != model.RoleStationAdmin {
+			t.Fatalf("lead's role = %q, want station_admin", r)
+		}
+
+		_, err = f.svc.AppointUniversityAdminByAccount(ctx, f.province, lead.Account)
+		se := servicetest.WantErr(t, "appointing the station lead", err, service.ErrConflict, "one_identity")
+		if !strings.Contains(se.Message, "站点管理员") || !strings.Contains(se.Message, "移出服务站团队") {
+			t.Fatalf("refusal %q does not name 站点管理员 and how to leave the team", se.Message)
+		}
+		if r := servicetest.Reload(t, db, lead.ID).Role; r != model.RoleStationAdmin {
+			t.Fatalf("refused lead's role = %q, want station_admin still", r)
+		}
+		team, err := stations.Team(ctx, f.adminA, f.uniA)
+		if err != nil || len(team) != 1 || team[0].UserID != lead.ID {
+			t.Fatalf("team after the refusal: %+v, %v; want the lead still on it", team, err)
+		}
+
+		cadreA := servicetest.NewUser(t, db, model.RoleCadre, &f.uniA, true)
+		err = f.svc.AppointUniversityAdmin(ctx, f.province, cadreA.ID)
+		se = servicetest.WantErr(t, "appointing a cadre", err, service.ErrConflict, "one_identity")
+		if !strings.Contains(se.Message, "团学干部") {
+			t.Fatalf("refusal %q does not name 团学干部", se.Message)
+		}
+
+		// Off the team, the lead is a student again and can be appointed;
+		// appointing again changes nothing.
+		if err := stations.RemoveMember(ctx, f.adminA, f.uniA, row.ID); err != nil {
+			t.Fatal(err)
+		}
+		for range 2 {
+			u, err := f.svc.AppointUniversityAdminByAccount(ctx, f.province, lead.Account)
+			if err != nil || u.Role != model.RoleUniversityAdm {
+				t.Fatalf("appointing the former lead: %+v, %v", u, err)
+			}
+		}
+		if r := servicetest.Reload(t, db, lead.ID).Role; r != model.RoleUniversityAdm {
+			t.Fatalf("appointed role = %q", r)
+		}
+	})
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/gdyouth/youthvoice/model"
 	"github.com/gdyouth/youthvoice/service"
+	"github.com/gdyouth/youthvoice/service/account"
 	"github.com/gdyouth/youthvoice/service/clock"
 )
 
@@ -88,7 +89,7 @@ func (s *Service) AddMember(ctx context.Context, actor model.User, uni uint64, m
 			return err
 		}
 		var u model.User
-		err = s.db.Conn(ctx).Where("account_key = ?", strings.ToLower(strings.TrimSpace(m.Account))).Take(&u).Error
+		err = s.db.ForUpdate(ctx).Where("account_key = ?", strings.ToLower(strings.TrimSpace(m.Account))).Take(&u).Error
 		if errors.Is(err, gorm.ErrRecordNotFound) {
 			return service.NotFound("user_not_found", "账号不存在，请先让对方激活账号")
 		}
@@ -121,9 +122,12 @@ func (s *Service) AddMember(ctx context.Context, actor model.User, uni uint64, m
 		if err := s.db.Conn(ctx).Save(&row).Error; err != nil {
 			return err
 		}
+		// A student becomes a 站点管理员 (one identity per account, see
+		// account.GrantRole); a cadre or an admin on the team keeps the
+		// identity it has.
 		if u.Role == model.RoleStudent {
-			return s.db.Conn(ctx).Model(&model.User{}).Where("id = ?", u.ID).
-				Updates(map[string]any{"role": model.RoleStationAdmin, "updated_at": now}).Error
+			_, err := account.GrantRole(ctx, s.db, u.ID, model.RoleStationAdmin, now)
+			return err
 		}
 		return nil
 	})
