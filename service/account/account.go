@@ -5,6 +5,7 @@ package account
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"regexp"
 	"strings"
@@ -20,8 +21,18 @@ import (
 	"github.com/gdyouth/youthvoice/service/kv"
 )
 
+// Field limits, in characters; the pages' maxlength and the API's
+// documentation take them from here.
+const (
+	// MaxCredential bounds an account name and a password; the notice
+	// asks for six or more letters and digits.
+	MaxCredential = 32
+	// MaxName bounds the name a user may give when activating (姓名).
+	MaxName = 20
+)
+
 // credentialRE is the notice's rule: six or more letters and digits.
-var credentialRE = regexp.MustCompile(`^[A-Za-z0-9]{6,32}$`)
+var credentialRE = regexp.MustCompile(fmt.Sprintf(`^[A-Za-z0-9]{6,%d}$`, MaxCredential))
 
 // Throttle limits failed logins per account and per client IP.
 type Throttle struct {
@@ -89,7 +100,7 @@ func checkAccount(fields map[string]string, account string) {
 	case account == "":
 		fields["account"] = "请输入账号"
 	case !credentialRE.MatchString(account):
-		fields["account"] = "账号须为 6–32 位英文字母或数字"
+		fields["account"] = fmt.Sprintf("账号须为 6–%d 位英文字母或数字", MaxCredential)
 	}
 }
 
@@ -98,7 +109,7 @@ func checkPassword(fields map[string]string, field, password string) {
 	case password == "":
 		fields[field] = "请输入密码"
 	case !credentialRE.MatchString(password):
-		fields[field] = "密码须为 6–32 位英文字母或数字"
+		fields[field] = fmt.Sprintf("密码须为 6–%d 位英文字母或数字", MaxCredential)
 	}
 }
 

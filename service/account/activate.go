@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"golang.org/x/crypto/bcrypt"
 	"gorm.io/gorm"
@@ -63,8 +64,8 @@ func (s *Service) activateNew(ctx context.Context, entry model.Entry, in Activat
 	if fields["password"] == "" && in.Confirm != in.Password {
 		fields["confirm"] = "两次输入的密码不一致"
 	}
-	if len([]rune(in.Name)) > 20 {
-		fields["name"] = "姓名不能超过 20 个字"
+	if utf8.RuneCountInString(in.Name) > MaxName {
+		fields["name"] = fmt.Sprintf("姓名不能超过 %d 个字", MaxName)
 	}
 	var uni model.University
 	if in.UniversityCode == "" {

@@ -1,6 +1,7 @@
 package account_test
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 
@@ -62,5 +63,39 @@ func TestGrantRole(t *testing.T) {
 		}
 		_, err = account.GrantRole(ctx, e.db, 999999, model.RoleCadre, now)
 		servicetest.WantErr(t, "granting a missing account", err, service.ErrNotFound, "user_not_found")
+	})
+}
+
+// The activation form's fields are taken up to their exported limits and
+// refused one character past them, with a message on the field naming it
+// and the limit.
+func TestFieldLimits(t *testing.T) {
+	each(t, envOpt{}, func(t *testing.T, e *env) {
+		long := strings.Repeat("a", account.MaxCredential)
+		if _, err := e.svc.Activate(ctx, account.ActivateInput{Entry: "gaoxiao", Mode: account.ModeNew, Account: long,
+			Password: long, Confirm: long, UniversityCode: codeSYSU, Name: strings.Repeat("名", account.MaxName)}); err != nil {
+			t.Fatalf("activation at the limits: %v", err)
+		}
+		over := strings.Repeat("b", account.MaxCredential+1)
+		for _, tc := range []struct {
+			name, field, label string
+			limit              int
+			in                 account.ActivateInput
+		}{
+			{"account", "account", "账号", account.MaxCredential, account.ActivateInput{Account: over, Password: "pass1234", Confirm: "pass1234"}},
+			{"password", "password", "密码", account.MaxCredential, account.ActivateInput{Account: "acct0001", Password: over, Confirm: over}},
+			{"name", "name", "姓名", account.MaxName, account.ActivateInput{Account: "acct0002", Password: "pass1234", Confirm: "pass1234",
+				Name: strings.Repeat("名", account.MaxName+1)}},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				in := tc.in
+				in.Entry, in.Mode, in.UniversityCode = "gaoxiao", account.ModeNew, codeSYSU
+				_, err := e.svc.Activate(ctx, in)
+				se := servicetest.WantErr(t, tc.name, err, service.ErrInvalid, "")
+				if m := se.Fields[tc.field]; !strings.Contains(m, tc.label) || !strings.Contains(m, strconv.Itoa(tc.limit)) {
+					t.Fatalf("field %s says %q, want it to name %s and %d", tc.field, m, tc.label, tc.limit)
+				}
+			})
+		}
 	})
 }

@@ -299,8 +299,8 @@ func (s *Service) ImportAccounts(ctx context.Context, r io.Reader) (ImportReport
 			}
 			uid = id
 		}
-		if utf8.RuneCountInString(name) > 20 {
-			fail("姓名不能超过 20 个字")
+		if utf8.RuneCountInString(name) > MaxName {
+			fail(fmt.Sprintf("姓名不能超过 %d 个字", MaxName))
 		}
 		if !ok {
 			continue

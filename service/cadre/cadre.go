@@ -6,6 +6,7 @@ package cadre
 import (
 	"context"
 	"errors"
+	"fmt"
 	"regexp"
 	"strings"
 	"unicode/utf8"
@@ -35,11 +36,25 @@ func New(db *model.DB, clk clock.Clock, n *notify.Notifier) (*Service, error) {
 	return &Service{db: db, clock: clk, notify: n}, nil
 }
 
+// Field limits of the application (附件1) and of a decision, in
+// characters. The service refuses longer text with a field error naming
+// the field and its limit; the pages' maxlength and the API's
+// documentation take them from here.
+const (
+	MaxPosition = 30  // 职务
+	MaxRealName = 20  // 姓名 (at least 2)
+	MaxPhone    = 11  // 手机号: exactly 11 digits
+	MaxEmail    = 100 // 邮箱
+	MaxQQ       = 12  // QQ号: 5–12 digits
+	MaxWeChatID = 20  // 微信号: 6–20
+	MaxReason   = 100 // why an application was rejected (驳回原因), told to the applicant
+)
+
 var (
 	phoneRE  = regexp.MustCompile(`^1[3-9][0-9]{9}$`)
 	emailRE  = regexp.MustCompile(`^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$`)
-	qqRE     = regexp.MustCompile(`^[1-9][0-9]{4,11}$`)
-	wechatRE = regexp.MustCompile(`^[A-Za-z][-_A-Za-z0-9]{5,19}$`)
+	qqRE     = regexp.MustCompile(fmt.Sprintf(`^[1-9][0-9]{4,%d}$`, MaxQQ-1))
+	wechatRE = regexp.MustCompile(fmt.Sprintf(`^[A-Za-z][-_A-Za-z0-9]{5,%d}$`, MaxWeChatID-1))
 )
 
 // Application is what an applicant fills in (附件1).
@@ -57,23 +72,26 @@ func (a *Application) validate() error {
 	a.Phone, a.Email = strings.TrimSpace(a.Phone), strings.TrimSpace(a.Email)
 	a.QQ, a.WeChatID = strings.TrimSpace(a.QQ), strings.TrimSpace(a.WeChatID)
 	f := map[string]string{}
-	if n := utf8.RuneCountInString(a.Position); n == 0 || n > 30 {
-		f["position"] = "请填写职务（不超过 30 个字）"
+	if n := utf8.RuneCountInString(a.Position); n == 0 || n > MaxPosition {
+		f["position"] = fmt.Sprintf("请填写职务（不超过 %d 个字）", MaxPosition)
 	}
-	if n := utf8.RuneCountInString(a.RealName); n < 2 || n > 20 {
-		f["real_name"] = "请填写真实姓名（2–20 个字）"
+	if n := utf8.RuneCountInString(a.RealName); n < 2 || n > MaxRealName {
+		f["real_name"] = fmt.Sprintf("请填写真实姓名（2–%d 个字）", MaxRealName)
 	}
 	if !phoneRE.MatchString(a.Phone) {
 		f["phone"] = "请填写 11 位中国大陆手机号"
 	}
-	if a.Email != "" && (!emailRE.MatchString(a.Email) || len(a.Email) > 100) {
+	switch {
+	case utf8.RuneCountInString(a.Email) > MaxEmail:
+		f["email"] = fmt.Sprintf("邮箱不能超过 %d 个字符", MaxEmail)
+	case a.Email != "" && !emailRE.MatchString(a.Email):
 		f["email"] = "邮箱格式不正确"
 	}
 	if a.QQ != "" && !qqRE.MatchString(a.QQ) {
-		f["qq"] = "QQ 号应为 5–12 位数字"
+		f["qq"] = fmt.Sprintf("QQ 号应为 5–%d 位数字", MaxQQ)
 	}
 	if a.WeChatID != "" && !wechatRE.MatchString(a.WeChatID) {
-		f["wechat_id"] = "微信号应为 6–20 位，以字母开头，可含字母、数字、下划线和减号"
+		f["wechat_id"] = fmt.Sprintf("微信号应为 6–%d 位，以字母开头，可含字母、数字、下划线和减号", MaxWeChatID)
 	}
 	if len(f) > 0 {
 		for _, k := range []string{"position", "real_name", "phone", "email", "qq", "wechat_id"} {
@@ -152,8 +170,9 @@ func (s *Service) Decide(ctx context.Context, actor model.User, appID uint64, ap
 	if !approve && reason == "" {
 		return model.CadreApplication{}, service.Invalid("reason_required", "驳回时请填写原因", map[string]string{"reason": "请填写驳回原因"})
 	}
-	if utf8.RuneCountInString(reason) > 100 {
-		return model.CadreApplication{}, service.Invalid("reason_too_long", "原因不能超过 100 个字", map[string]string{"reason": "原因不能超过 100 个字"})
+	if utf8.RuneCountInString(reason) > MaxReason {
+		msg := fmt.Sprintf("驳回原因不能超过 %d 个字", MaxReason)
+		return model.CadreApplication{}, service.Invalid("reason_too_long", msg, map[string]string{"reason": msg})
 	}
 	var app model.CadreApplication
 	err := s.db.WithTx(ctx, func(ctx context.Context) error {

@@ -3,6 +3,7 @@ package cadre_test
 import (
 	"context"
 	"errors"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -421,6 +422,54 @@ func TestAppointmentKeepsOneIdentity(t *testing.T) {
 		}
 		if r := servicetest.Reload(t, db, lead.ID).Role; r != model.RoleUniversityAdm {
 			t.Fatalf("appointed role = %q", r)
+		}
+	})
+}
+
+// Each text field is taken up to its exported limit and refused one
+// character past it, with a message on the field naming it and the
+// limit: the pages and the API show what the service enforces.
+func TestFieldLimits(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *model.DB) {
+		f := setup(t, db)
+		ctx := context.Background()
+		at := func(n int) string { return strings.Repeat("字", n) }
+		full := good
+		full.Position, full.RealName = at(cadre.MaxPosition), at(cadre.MaxRealName)
+		full.Email = strings.Repeat("a", 64) + "@" + strings.Repeat("b", cadre.MaxEmail-64-len("@.cn")) + ".cn"
+		full.QQ, full.WeChatID = "1"+strings.Repeat("2", cadre.MaxQQ-1), "w"+strings.Repeat("x", cadre.MaxWeChatID-1)
+		app, err := f.svc.Apply(ctx, f.student, full)
+		if err != nil {
+			t.Fatalf("application at the limits: %v", err)
+		}
+		apply := func(edit func(a *cadre.Application, v string)) func(string) error {
+			return func(v string) error {
+				a := good
+				edit(&a, v)
+				_, err := f.svc.Apply(ctx, servicetest.NewUser(t, db, model.RoleStudent, &f.uniA, true), a)
+				return err
+			}
+		}
+		cases := []struct {
+			name, field, label string
+			limit              int
+			over               string
+			try                func(over string) error
+		}{
+			{"position", "position", "职务", cadre.MaxPosition, at(cadre.MaxPosition + 1), apply(func(a *cadre.Application, v string) { a.Position = v })},
+			{"real name", "real_name", "姓名", cadre.MaxRealName, at(cadre.MaxRealName + 1), apply(func(a *cadre.Application, v string) { a.RealName = v })},
+			{"email", "email", "邮箱", cadre.MaxEmail, strings.Repeat("a", cadre.MaxEmail) + "@b.cn", apply(func(a *cadre.Application, v string) { a.Email = v })},
+			{"QQ", "qq", "QQ", cadre.MaxQQ, "1" + strings.Repeat("2", cadre.MaxQQ), apply(func(a *cadre.Application, v string) { a.QQ = v })},
+			{"WeChat id", "wechat_id", "微信号", cadre.MaxWeChatID, "w" + strings.Repeat("x", cadre.MaxWeChatID), apply(func(a *cadre.Application, v string) { a.WeChatID = v })},
+			{"rejection reason", "reason", "驳回原因", cadre.MaxReason, at(cadre.MaxReason + 1), func(v string) error {
+				_, err := f.svc.Decide(ctx, f.adminA, app.ID, false, v)
+				return err
+			}},
+		}
+		for _, tc := range cases {
+			t.Run(tc.name, func(t *testing.T) {
+				servicetest.WantFieldError(t, tc.name, tc.try(tc.over), tc.field, tc.label, strconv.Itoa(tc.limit))
+			})
 		}
 	})
 }

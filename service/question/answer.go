@@ -19,7 +19,7 @@ import (
 func (s *Service) Answer(ctx context.Context, cadre model.User, questionID uint64, body string) (model.Answer, error) {
 	defer s.lists.changed() // the board pages show it at once
 	body = service.CleanText(body)
-	if err := checkBody("body", body, true); err != nil {
+	if err := checkBody("body", "答复", body, MaxAnswer, true); err != nil {
 		return model.Answer{}, err
 	}
 	var a model.Answer
@@ -109,7 +109,7 @@ func (s *Service) published(ctx context.Context, q model.Question, a model.Answe
 // alerted (the university's cadres when nobody has answered yet).
 func (s *Service) FollowUp(ctx context.Context, asker model.User, questionID uint64, body string) (model.Answer, error) {
 	body = service.CleanText(body)
-	if err := checkBody("body", body, true); err != nil {
+	if err := checkBody("body", "追问", body, MaxFollowUp, true); err != nil {
 		return model.Answer{}, err
 	}
 	var a model.Answer

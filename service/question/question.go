@@ -20,12 +20,20 @@ import (
 	"github.com/gdyouth/youthvoice/service/notify"
 )
 
-// Limits.
+// Field limits, in characters. The service refuses longer text with a
+// field error naming the field and its limit; the pages' maxlength and
+// the API's documentation take them from here.
 const (
-	MaxTitle      = 50
-	MaxBody       = 2000
-	MaxReason     = 100
-	MaxComment    = 200
+	MaxTitle    = 50   // question title (标题)
+	MaxBody     = 2000 // question body (补充说明)
+	MaxAnswer   = 2000 // a cadre's answer (答复)
+	MaxFollowUp = 2000 // the asker's follow-up (追问)
+	MaxReason   = 100  // why content was hidden or rejected, told to the author (原因)
+	MaxComment  = 200  // the asker's comment with the rating (评价)
+)
+
+// The promise and its limits.
+const (
 	AnswerWithin  = 24 * time.Hour
 	RemindAfter   = 20 * time.Hour
 	maxAsksPerDay = 20
@@ -65,13 +73,15 @@ type AskInput struct {
 	Anonymous bool
 }
 
-func checkBody(field, body string, required bool) error {
+// checkBody checks the text of form field field, called label on the
+// page, against its limit.
+func checkBody(field, label, body string, limit int, required bool) error {
 	n := utf8.RuneCountInString(body)
 	if required && n == 0 {
-		return service.Invalid("empty", "内容不能为空", map[string]string{field: "请填写内容"})
+		return service.Invalid("empty", label+"不能为空", map[string]string{field: "请填写" + label})
 	}
-	if n > MaxBody {
-		msg := fmt.Sprintf("内容不能超过 %d 个字（当前 %d 个字）", MaxBody, n)
+	if n > limit {
+		msg := fmt.Sprintf("%s不能超过 %d 个字（当前 %d 个字）", label, limit, n)
 		return service.Invalid("too_long", msg, map[string]string{field: msg})
 	}
 	return nil
@@ -93,7 +103,7 @@ func (s *Service) Ask(ctx context.Context, u model.User, in AskInput) (model.Que
 		msg := fmt.Sprintf("标题不能超过 %d 个字（当前 %d 个字）", MaxTitle, n)
 		return model.Question{}, service.Invalid("title_too_long", msg, map[string]string{"title": msg})
 	}
-	if err := checkBody("body", in.Body, false); err != nil {
+	if err := checkBody("body", "补充说明", in.Body, MaxBody, false); err != nil {
 		return model.Question{}, err
 	}
 	now := s.now()

@@ -41,7 +41,7 @@ func TestAskValidation(t *testing.T) {
 			{"control characters only", "\x00\x07\x1b", "正文", "title_required", "title", "请填写问题标题"},
 			{"zero-width and bidi characters only", "\u200b\u200b\u202e\ufeff", "正文", "title_required", "title", "请填写问题标题"},
 			{"51-character title", runes("问", 51), "", "title_too_long", "title", "标题不能超过 50 个字（当前 51 个字）"},
-			{"2001-character body", "正常标题", runes("字", 2001), "too_long", "body", "内容不能超过 2000 个字（当前 2001 个字）"},
+			{"2001-character body", "正常标题", runes("字", 2001), "too_long", "body", "补充说明不能超过 2000 个字（当前 2001 个字）"},
 		}
 		for _, tc := range cases {
 			t.Run(tc.name, func(t *testing.T) {

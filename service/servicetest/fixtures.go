@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"slices"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -162,4 +163,21 @@ func HasHan(s string) bool {
 		}
 	}
 	return false
+}
+
+// WantFieldError checks that err refuses input on form field field with
+// a Chinese message, on the field and as the error's, containing each of
+// parts (the field's name, its limit …).
+func WantFieldError(t testing.TB, what string, err error, field string, parts ...string) {
+	t.Helper()
+	se := WantErr(t, what, err, service.ErrInvalid, "")
+	msg := se.Fields[field]
+	if msg == "" {
+		t.Fatalf("%s: %v has no message on field %q (fields %v)", what, err, field, se.Fields)
+	}
+	for _, p := range parts {
+		if !strings.Contains(msg, p) || !strings.Contains(se.Message, p) {
+			t.Fatalf("%s: message %q / field message %q does not say %q", what, se.Message, msg, p)
+		}
+	}
 }

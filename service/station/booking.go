@@ -19,9 +19,8 @@ import (
 	"github.com/gdyouth/youthvoice/service/notify"
 )
 
-// Booking limits.
+// Booking limits (the field limits are in limits.go).
 const (
-	MaxDescription   = 500
 	BookAheadDays    = 14
 	maxOpenBookings  = 5 // per student, not yet served or closed
 	appointmentAhead = 2 * time.Hour
@@ -288,8 +287,9 @@ func (s *Service) Refer(ctx context.Context, cadre model.User, questionID uint64
 		return model.Booking{}, service.Forbidden("not_cadre", "只有团学干部可以转介")
 	}
 	note = service.CleanText(note)
-	if utf8.RuneCountInString(note) > MaxDescription {
-		return model.Booking{}, service.Invalid("too_long", fmt.Sprintf("说明不能超过 %d 个字", MaxDescription), map[string]string{"note": "说明过长"})
+	if utf8.RuneCountInString(note) > MaxReferNote {
+		msg := fmt.Sprintf("说明不能超过 %d 个字", MaxReferNote)
+		return model.Booking{}, service.Invalid("too_long", msg, map[string]string{"note": msg})
 	}
 	var b model.Booking
 	err := s.db.WithTx(ctx, func(ctx context.Context) error {
@@ -337,8 +337,8 @@ func (s *Service) Refer(ctx context.Context, cadre model.User, questionID uint64
 		if note != "" {
 			desc += "\n" + note
 		}
-		if utf8.RuneCountInString(desc) > 1000 {
-			desc = string([]rune(desc)[:1000])
+		if utf8.RuneCountInString(desc) > maxReferralDescription {
+			desc = string([]rune(desc)[:maxReferralDescription])
 		}
 		b = model.Booking{StationID: st.ID, UniversityID: st.UniversityID, StudentID: q.AskerID, Service: serviceName,
 			Description: desc, QuestionID: &q.ID, ReferredBy: &cadre.ID, Status: model.BookingSubmitted,

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gdyouth/youthvoice/service"
 	"github.com/gdyouth/youthvoice/service/clock"
@@ -92,6 +93,10 @@ func NewCalendar(weekly [7][]Range, closed []Closure) (Calendar, error) {
 	for _, cd := range closed {
 		if _, err := time.ParseInLocation("2006-01-02", cd.Date, clock.Beijing); err != nil {
 			return c, service.Invalid("bad_closures", fmt.Sprintf("闭站日期 %q 格式应为 2006-01-02", cd.Date), nil)
+		}
+		if utf8.RuneCountInString(cd.Reason) > MaxClosureReason {
+			msg := fmt.Sprintf("%s 的闭站原因不能超过 %d 个字", cd.Date, MaxClosureReason)
+			return c, service.Invalid("too_long", msg, map[string]string{"closed": msg})
 		}
 		c.closed[cd.Date] = true
 	}

@@ -176,16 +176,16 @@ func limit(v string, n int, field, label string) (string, error) {
 // promise was kept; the student is alerted.
 func (s *Service) Respond(ctx context.Context, admin model.User, id uint64, r Response) (model.Booking, error) {
 	var err error
-	if r.Place, err = limit(r.Place, 50, "place", "地点"); err != nil {
+	if r.Place, err = limit(r.Place, MaxPlace, "place", "地点"); err != nil {
 		return model.Booking{}, err
 	}
-	if r.Note, err = limit(r.Note, 150, "note", "备注"); err != nil {
+	if r.Note, err = limit(r.Note, MaxNote, "note", "备注"); err != nil {
 		return model.Booking{}, err
 	}
-	if r.Reason, err = limit(r.Reason, 100, "reason", "原因"); err != nil {
+	if r.Reason, err = limit(r.Reason, MaxDeclineReason, "reason", "原因"); err != nil {
 		return model.Booking{}, err
 	}
-	if r.Alternatives, err = limit(r.Alternatives, 100, "alternatives", "替代建议"); err != nil {
+	if r.Alternatives, err = limit(r.Alternatives, MaxAlternatives, "alternatives", "替代建议"); err != nil {
 		return model.Booking{}, err
 	}
 	var b model.Booking
@@ -597,8 +597,9 @@ func (s *Service) Serve(ctx context.Context, admin model.User, id uint64, result
 	if result == "" {
 		return model.Booking{}, service.Invalid("result_required", "请填写服务结果", map[string]string{"result": "请填写服务结果"})
 	}
-	if utf8.RuneCountInString(result) > 500 {
-		return model.Booking{}, service.Invalid("too_long", "服务结果不能超过 500 个字", map[string]string{"result": "不能超过 500 个字"})
+	if utf8.RuneCountInString(result) > MaxResult {
+		msg := fmt.Sprintf("服务结果不能超过 %d 个字", MaxResult)
+		return model.Booking{}, service.Invalid("too_long", msg, map[string]string{"result": msg})
 	}
 	b, err := s.transition(ctx, admin, id, []string{model.BookingAccepted}, model.BookingServed,
 		func(ctx context.Context, b *model.Booking, a Access) error {
@@ -639,8 +640,9 @@ func (s *Service) Rate(ctx context.Context, student model.User, id uint64, stars
 		return model.Booking{}, service.Invalid("bad_rating", "请选择 1–5 星", map[string]string{"rating": "请选择 1–5 星"})
 	}
 	comment = strings.Join(strings.Fields(comment), " ")
-	if utf8.RuneCountInString(comment) > 200 {
-		return model.Booking{}, service.Invalid("too_long", "评价不能超过 200 个字", map[string]string{"comment": "不能超过 200 个字"})
+	if utf8.RuneCountInString(comment) > MaxRatingComment {
+		msg := fmt.Sprintf("评价不能超过 %d 个字", MaxRatingComment)
+		return model.Booking{}, service.Invalid("too_long", msg, map[string]string{"comment": msg})
 	}
 	var b model.Booking
 	err := s.db.WithTx(ctx, func(ctx context.Context) error {

@@ -230,8 +230,8 @@ func (s *Service) SaveProfile(ctx context.Context, actor model.User, uni uint64,
 		max        int
 		name, text string
 	}{
-		{&p.Name, 30, "name", "站点名称"}, {&p.Building, 30, "building", "楼宇"}, {&p.Room, 20, "room", "房间"},
-		{&p.Address, 60, "address", "地址"}, {&p.Directions, 150, "directions", "到达方式"},
+		{&p.Name, MaxName, "name", "站点名称"}, {&p.Building, MaxBuilding, "building", "楼宇"}, {&p.Room, MaxRoom, "room", "房间"},
+		{&p.Address, MaxAddress, "address", "地址"}, {&p.Directions, MaxDirections, "directions", "到达方式"},
 	}
 	for _, f := range fields {
 		if *f.v, err = clean(*f.v, f.max, f.name, f.text); err != nil {

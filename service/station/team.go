@@ -67,16 +67,19 @@ func (s *Service) AddMember(ctx context.Context, actor model.User, uni uint64, m
 	switch {
 	case m.Category != model.CategoryLead && m.Category != model.CategoryAdmin:
 		return model.StationAdmin{}, service.Invalid("bad_category", "类别只能是负责人或管理员", map[string]string{"category": "请选择类别"})
-	case utf8.RuneCountInString(m.RealName) < 2 || utf8.RuneCountInString(m.RealName) > 20:
-		return model.StationAdmin{}, service.Invalid("bad_name", "请填写真实姓名（2–20 个字）", map[string]string{"real_name": "请填写真实姓名"})
-	case utf8.RuneCountInString(m.Position) > 30:
-		return model.StationAdmin{}, service.Invalid("bad_position", "职务不能超过 30 个字", map[string]string{"position": "职务过长"})
+	case utf8.RuneCountInString(m.RealName) < 2 || utf8.RuneCountInString(m.RealName) > MaxMemberName:
+		msg := fmt.Sprintf("请填写真实姓名（2–%d 个字）", MaxMemberName)
+		return model.StationAdmin{}, service.Invalid("bad_name", msg, map[string]string{"real_name": msg})
+	case utf8.RuneCountInString(m.Position) > MaxMemberPosition:
+		msg := fmt.Sprintf("职务不能超过 %d 个字", MaxMemberPosition)
+		return model.StationAdmin{}, service.Invalid("bad_position", msg, map[string]string{"position": msg})
 	case !phoneRE.MatchString(m.Phone):
 		return model.StationAdmin{}, service.Invalid("bad_phone", "请填写 11 位中国大陆手机号", map[string]string{"phone": "请填写 11 位手机号"})
 	case m.QQ != "" && (len(m.QQ) < 5 || len(m.QQ) > 12 || strings.Trim(m.QQ, "0123456789") != ""):
 		return model.StationAdmin{}, service.Invalid("bad_qq", "QQ 号应为 5–12 位数字", map[string]string{"qq": "QQ 号应为 5–12 位数字"})
-	case len(m.WeChatID) > 20:
-		return model.StationAdmin{}, service.Invalid("bad_wechat", "微信号不能超过 20 个字符", map[string]string{"wechat_id": "微信号过长"})
+	case utf8.RuneCountInString(m.WeChatID) > MaxMemberWeChatID:
+		msg := fmt.Sprintf("微信号不能超过 %d 个字符", MaxMemberWeChatID)
+		return model.StationAdmin{}, service.Invalid("bad_wechat", msg, map[string]string{"wechat_id": msg})
 	}
 	bits, err := dutyBits(m.DutyDays)
 	if err != nil {
