@@ -37,6 +37,10 @@ const (
 	TemplateSent          = "sent"
 	TemplateFailed        = "failed"
 	TemplateUndeliverable = "undeliverable"
+	// TemplateUnknown (状态未知): an attempt may have reached WeChat, but
+	// its outcome was never stored, and WeChat would no longer drop a
+	// repeat: sending it again could deliver it twice, so it is not sent.
+	TemplateUnknown = "unknown"
 )
 
 // TemplateMessage is one template message we send (or will send).
@@ -59,6 +63,11 @@ type TemplateMessage struct {
 	// ClaimedBy and ClaimedUntil mark a row a sender is working on.
 	ClaimedBy    string     `gorm:"size:64;not null;default:''"`
 	ClaimedUntil *time.Time `gorm:""`
+	// AttemptStartedAt is when the POST of the first attempt whose outcome
+	// is unknown began (set before the POST; NULL when every attempt so far
+	// got WeChat's answer or never left): while it is set, the message may
+	// have been delivered already.
+	AttemptStartedAt *time.Time `gorm:""`
 	// ConfigError flags 40037/47003: a template id or field mapping is wrong.
 	ConfigError bool      `gorm:"not null;default:false;index:idx_template_config_error,priority:1"`
 	CreatedAt   time.Time `gorm:"not null"`

@@ -17,6 +17,7 @@ import (
 
 	"github.com/gdyouth/youthvoice/model"
 	"github.com/gdyouth/youthvoice/service"
+	"github.com/gdyouth/youthvoice/service/alertkind"
 	"github.com/gdyouth/youthvoice/service/clock"
 	"github.com/gdyouth/youthvoice/service/wxapi"
 )
@@ -24,6 +25,25 @@ import (
 // StatusSending marks a row a sender has claimed (see ClaimedBy and
 // ClaimedUntil); it is reclaimable once ClaimedUntil has passed.
 const StatusSending = "sending"
+
+// statusNames are the outbox statuses as the admin page shows them.
+var statusNames = map[string]string{
+	model.TemplatePending:       "待发送",
+	StatusSending:               "发送中",
+	model.TemplateSent:          "已发送",
+	model.TemplateFailed:        "发送失败",
+	model.TemplateUndeliverable: "无法送达",
+	model.TemplateUnknown:       "状态未知",
+}
+
+// StatusName is the Chinese label of an outbox status (状态未知 for
+// model.TemplateUnknown); the status itself when unknown to us.
+func StatusName(status string) string {
+	if n, ok := statusNames[status]; ok {
+		return n
+	}
+	return status
+}
 
 // maxValueRunes is WeChat's 2023 limit on a template value.
 const maxValueRunes = 20
@@ -220,4 +240,68 @@ func (o *Outbox) quotaProblem(ctx context.Context) (*ConfigProblem, error) {
 		LastErrCode: wxapi.CodeQuotaExceeded, Count: waiting, LastID: held.ID,
 		Quota: true, Until: &until, Hint: quotaHint,
 	}, nil
+}
+
+// UnknownMessage is a message in 状态未知 (model.TemplateUnknown): an
+// attempt to send it may have reached WeChat, but its outcome was never
+// stored, and it was not sent again lest the user get it twice.
+type UnknownMessage struct {
+	ID          uint64 `json:"id"`
+	TemplateKey string `json:"template_key"`
+	// Name is the alert's Chinese name (alertkind), or the key.
+	Name string `json:"name"`
+	// Status and StatusName: "unknown", 状态未知.
+	Status     string `json:"status"`
+	StatusName string `json:"status_name"`
+	// URL is the page the alert links to.
+	URL              string    `json:"url"`
+	CreatedAt        time.Time `json:"created_at"`
+	AttemptStartedAt time.Time `json:"attempt_started_at"`
+}
+
+// UnknownReport lists the messages in 状态未知 of the last ProblemWindow.
+type UnknownReport struct {
+	Count    int64            `json:"count"`
+	Messages []UnknownMessage `json:"messages"` // newest first, at most MaxUnknownListed
+	Hint     string           `json:"hint"`
+}
+
+// MaxUnknownListed bounds UnknownReport.Messages.
+const MaxUnknownListed = 100
+
+// unknownHint explains 状态未知 on the admin page.
+const unknownHint = "发送这些提醒时实例意外中止（如被强制结束），提醒可能已送达，也可能没有；微信只在 10 分钟内按消息编号去除重复，之后再发可能让用户收到两条，所以不再自动重发。如有必要，请通过其他方式确认或告知对方"
+
+// UnknownFor lists the messages marked 状态未知 in the last ProblemWindow
+// for a university or province admin (as ConfigProblemsFor); others are
+// refused. Recipients are not shown.
+func (o *Outbox) UnknownFor(ctx context.Context, viewer model.User) (UnknownReport, error) {
+	if viewer.Role != model.RoleUniversityAdm && viewer.Role != model.RoleProvinceAdmin {
+		return UnknownReport{}, service.Forbidden("not_admin", "只有高校团委或省级管理员可以查看")
+	}
+	since := o.clk.Now().Add(-ProblemWindow).UTC()
+	q := func() *gorm.DB {
+		return o.db.Conn(ctx).Model(&model.TemplateMessage{}).Where("status = ? AND updated_at >= ?", model.TemplateUnknown, since)
+	}
+	r := UnknownReport{Messages: []UnknownMessage{}, Hint: unknownHint}
+	if err := q().Count(&r.Count).Error; err != nil {
+		return UnknownReport{}, fmt.Errorf("统计状态未知的模板消息失败: %w", err)
+	}
+	var rows []model.TemplateMessage
+	if err := q().Select("id", "template_key", "url", "created_at", "attempt_started_at", "updated_at").
+		Order("updated_at DESC").Order("id DESC").Limit(MaxUnknownListed).Find(&rows).Error; err != nil {
+		return UnknownReport{}, fmt.Errorf("读取状态未知的模板消息失败: %w", err)
+	}
+	for _, m := range rows {
+		u := UnknownMessage{ID: m.ID, TemplateKey: m.TemplateKey, Name: m.TemplateKey, Status: model.TemplateUnknown,
+			StatusName: StatusName(model.TemplateUnknown), URL: m.URL, CreatedAt: m.CreatedAt}
+		if k, ok := alertkind.Parse(m.TemplateKey); ok {
+			u.Name = k.Name()
+		}
+		if m.AttemptStartedAt != nil {
+			u.AttemptStartedAt = *m.AttemptStartedAt
+		}
+		r.Messages = append(r.Messages, u)
+	}
+	return r, nil
 }

@@ -709,45 +709,95 @@ func TestExpiredClaimIsResent(t *testing.T) {
 }
 
 // A message that hangs its sender every time (the sender is stopped or
-// dies mid-request and never stores an outcome) is not retried forever:
-// each expired claim counts as an attempt, and after MaxAttempts the
-// message fails like any other, with the usual log and metric.
+// dies mid-request and never stores an outcome) is not retried forever.
+// Once its POST has begun, each expired claim counts as an attempt and
+// the message is sent again, with the same client_msg_id, only while
+// WeChat would drop the repeat (alert.ResendWindow); then it is marked
+// 状态未知, with a log line and a metric. A sender that dies every time
+// before its POST leaves a message that certainly never reached WeChat:
+// it fails after MaxAttempts like any other.
 func TestHangingMessageGivesUp(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, db *model.DB) {
-		e := setup(t, db)
-		if err := e.outbox.Enqueue(context.Background(), sample("o_hang")); err != nil {
-			t.Fatal(err)
-		}
-		var calls int
-		hang := apiFunc(func(ctx context.Context, _ wxapi.Template) (int64, error) {
-			calls++
-			<-ctx.Done() // until the instance is stopped
-			return 0, ctx.Err()
-		})
-		s, reg, logs := e.senderFor(t, hang, alert.Options{WorkerID: "hangs"})
-		for range 4 * alert.MaxAttempts {
-			ctx, cancel := context.WithCancel(context.Background())
-			stop := time.AfterFunc(20*time.Millisecond, cancel)
-			if _, err := s.RunOnce(ctx); err != nil && !errors.Is(err, context.Canceled) {
-				t.Fatalf("RunOnce: %v", err)
+	t.Run("mid-request", func(t *testing.T) {
+		dbtest.Each(t, func(t *testing.T, db *model.DB) {
+			e := setup(t, db)
+			if err := e.outbox.Enqueue(context.Background(), sample("o_hang")); err != nil {
+				t.Fatal(err)
 			}
-			stop.Stop()
-			cancel()
-			e.clk.Advance(2 * time.Hour) // past the claim and any backoff
-		}
-		r := e.row(t)
-		if r.Status != model.TemplateFailed || r.Attempts != alert.MaxAttempts || r.ClaimedBy != "" || r.ConfigError {
-			t.Fatalf("row: %+v; want failed after %d attempts", r, alert.MaxAttempts)
-		}
-		if calls != alert.MaxAttempts {
-			t.Errorf("%d sends, want %d", calls, alert.MaxAttempts)
-		}
-		if v := metric(t, reg, "youthvoice_alerts_failed_total", "claim_expired"); v != alert.MaxAttempts {
-			t.Errorf("failed_total{claim_expired} = %v, want %d", v, alert.MaxAttempts)
-		}
-		if l := logs.String(); !strings.Contains(l, "template message failed after retries") || !strings.Contains(l, "errcode=claim_expired") {
-			t.Errorf("no give-up log: %s", l)
-		}
+			var ids []string
+			hang := apiFunc(func(ctx context.Context, tpl wxapi.Template) (int64, error) {
+				ids = append(ids, tpl.ClientMsgID)
+				<-ctx.Done() // until the instance is stopped
+				return 0, ctx.Err()
+			})
+			s, reg, logs := e.senderFor(t, hang, alert.Options{WorkerID: "hangs"})
+			for range 4 * alert.MaxAttempts {
+				ctx, cancel := context.WithCancel(context.Background())
+				stop := time.AfterFunc(20*time.Millisecond, cancel)
+				if _, err := s.RunOnce(ctx); err != nil && !errors.Is(err, context.Canceled) {
+					t.Fatalf("RunOnce: %v", err)
+				}
+				stop.Stop()
+				cancel()
+				e.clk.Advance(time.Minute + time.Second) // past the claim
+			}
+			r := e.row(t)
+			if r.Status != model.TemplateUnknown || r.ClaimedBy != "" || r.AttemptStartedAt == nil {
+				t.Fatalf("row: %+v; want 状态未知", r)
+			}
+			if len(ids) < 2 || len(ids) > int(alert.ResendWindow/time.Minute) {
+				t.Errorf("%d sends, want a few, all within the %v window", len(ids), alert.ResendWindow)
+			}
+			for _, id := range ids {
+				if id != strconv.FormatUint(r.ID, 10) {
+					t.Errorf("sent with client_msg_id %s, want %d every time", id, r.ID)
+				}
+			}
+			if v := metric(t, reg, "youthvoice_alerts_unknown_total", ""); v != 1 {
+				t.Errorf("unknown_total = %v, want 1", v)
+			}
+			if l := logs.String(); !strings.Contains(l, "状态未知") {
+				t.Errorf("no 状态未知 log: %s", l)
+			}
+		})
+	})
+	t.Run("before the request", func(t *testing.T) {
+		dbtest.Each(t, func(t *testing.T, db *model.DB) {
+			e := setup(t, db)
+			if err := e.outbox.Enqueue(context.Background(), sample("o_die")); err != nil {
+				t.Fatal(err)
+			}
+			var calls atomic.Int32
+			api := apiFunc(func(ctx context.Context, tpl wxapi.Template) (int64, error) {
+				calls.Add(1)
+				return e.api.SendTemplate(ctx, tpl)
+			})
+			s, reg, logs := e.senderFor(t, api, alert.Options{WorkerID: "restarted"})
+			for range alert.MaxAttempts {
+				// A sender claimed the row and died before its POST.
+				until := e.clk.Now().UTC()
+				if err := db.Conn(context.Background()).Model(&model.TemplateMessage{}).Where("1 = 1").
+					Updates(map[string]any{"status": alert.StatusSending, "claimed_by": "dead", "claimed_until": until}).Error; err != nil {
+					t.Fatal(err)
+				}
+				e.clk.Advance(time.Second)
+				if _, err := s.RunOnce(context.Background()); err != nil {
+					t.Fatalf("RunOnce: %v", err)
+				}
+			}
+			r := e.row(t)
+			if r.Status != model.TemplateFailed || r.Attempts != alert.MaxAttempts || r.ClaimedBy != "" || r.ConfigError || r.AttemptStartedAt != nil {
+				t.Fatalf("row: %+v; want failed after %d attempts", r, alert.MaxAttempts)
+			}
+			if calls.Load() != 0 {
+				t.Errorf("%d sends, want none (each waited its backoff)", calls.Load())
+			}
+			if v := metric(t, reg, "youthvoice_alerts_failed_total", "claim_expired"); v != alert.MaxAttempts {
+				t.Errorf("failed_total{claim_expired} = %v, want %d", v, alert.MaxAttempts)
+			}
+			if l := logs.String(); !strings.Contains(l, "template message failed after retries") || !strings.Contains(l, "errcode=claim_expired") {
+				t.Errorf("no give-up log: %s", l)
+			}
+		})
 	})
 }
 

@@ -70,6 +70,21 @@ const (
 	// often, so a quota reset or raised in the WeChat console ends the
 	// pause before midnight.
 	QuotaProbeEvery = time.Hour
+	// ResendWindow bounds the re-sending of a message whose earlier
+	// attempt may have reached WeChat without its outcome being stored
+	// (its sender was killed between the POST and storing the msgid, or
+	// the POST got no answer): it is sent again, with the same
+	// client_msg_id, only while its first such attempt began less than
+	// this long ago; later it is marked 状态未知 (model.TemplateUnknown)
+	// and not sent. WeChat drops a repeat of a client_msg_id for the same
+	// openid: "对于同一个openid + client_msg_id, 只发送一条消息, 10分钟
+	// 有效, 超过10分钟不保证效果" (the 发送模板消息 API reference,
+	// parameter client_msg_id; subscription messages have no such
+	// parameter). Half of those 10 minutes: the window is measured from
+	// before the first POST, on the clocks of two instances that may
+	// differ, and the repeat's own token fetch and POST take time (no
+	// POST begins after the window, see send).
+	ResendWindow = 5 * time.Minute
 )
 
 // TemplateSender sends one template message; *wxapi.Client is one.
@@ -98,6 +113,7 @@ type Sender struct {
 	workers int
 
 	sentTotal  prometheus.Counter
+	unknown    prometheus.Counter
 	failed     *prometheus.CounterVec
 	queueDepth prometheus.Gauge
 	oldestAge  prometheus.Gauge
@@ -139,6 +155,10 @@ func NewSender(db *model.DB, api TemplateSender, clk clock.Clock, log *slog.Logg
 			Name: "youthvoice_alerts_sent_total",
 			Help: "Template messages WeChat accepted.",
 		}),
+		unknown: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "youthvoice_alerts_unknown_total",
+			Help: "Template messages marked 状态未知: an attempt may have reached WeChat but its outcome was never stored, and a repeat would no longer be dropped by WeChat, so they were not sent again.",
+		}),
 		failed: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "youthvoice_alerts_failed_total",
 			Help: "Failed template message send attempts (retried or not), by WeChat errcode (\"network\" when there was none, \"claim_expired\" when the sender's claim expired before it stored an outcome).",
@@ -160,7 +180,7 @@ func NewSender(db *model.DB, api TemplateSender, clk clock.Clock, log *slog.Logg
 			Help: "1 while this instance sends no template messages because WeChat answered 45009 (the account's daily quota is used up); sending resumes at midnight Beijing time.",
 		}),
 	}
-	reg.MustRegister(s.sentTotal, s.failed, s.queueDepth, s.oldestAge, s.paused, s.quotaGauge)
+	reg.MustRegister(s.sentTotal, s.unknown, s.failed, s.queueDepth, s.oldestAge, s.paused, s.quotaGauge)
 	return s, nil
 }
 
@@ -461,11 +481,15 @@ const claimExpiredCode = "claim_expired"
 // instead of walking every row ever sent.
 //
 // First, rows whose claim expired (status sending, claimed_until passed:
-// their sender died, hung or stopped mid-request) are settled like a
-// failed attempt: attempts goes up and the row waits its backoff (or
-// fails after MaxAttempts), so a message that kills or hangs every
-// sender is not retried forever, and a sender that is merely slow gets
-// to store its result before anyone sends the message again.
+// their sender died, hung or stopped mid-request) are settled as an
+// attempt, so a message that kills or hangs every sender is not retried
+// forever: attempts goes up and the row waits its backoff, so a sender
+// that is merely slow gets to store its result before anyone sends the
+// message again. One that was never POSTed (no attempt_started_at) fails
+// after MaxAttempts. One whose POST may have reached WeChat is sent again
+// after its backoff only if that is still within its ResendWindow (the
+// repeat, with the same client_msg_id, is then dropped by WeChat if the
+// first arrived); otherwise, or after MaxAttempts, it is marked 状态未知.
 func (s *Sender) claim(ctx context.Context, limit int) ([]model.TemplateMessage, error) {
 	now := s.now()
 	var rows, expired []model.TemplateMessage
@@ -499,11 +523,19 @@ func (s *Sender) claim(ctx context.Context, limit int) ([]model.TemplateMessage,
 				"last_error": clip(fmt.Sprintf("claim of %s expired before a result was stored", m.ClaimedBy), 500),
 				"claimed_by": "", "claimed_until": nil, "updated_at": now,
 			}
-			if m.Attempts >= MaxAttempts {
-				m.Status = model.TemplateFailed
-			} else {
+			next := now.Add(Backoff(m.Attempts))
+			switch {
+			case m.AttemptStartedAt != nil && (!inWindow(m, next) || m.Attempts >= MaxAttempts):
+				m.Status = model.TemplateUnknown
+				upd["last_error"] = clip(unknownReason(m), 500)
+			case m.AttemptStartedAt != nil:
 				m.Status = model.TemplatePending
-				upd["next_attempt_at"] = now.Add(Backoff(m.Attempts))
+				upd["next_attempt_at"] = next
+			case m.Attempts >= MaxAttempts:
+				m.Status = model.TemplateFailed
+			default:
+				m.Status = model.TemplatePending
+				upd["next_attempt_at"] = next
 			}
 			upd["status"] = m.Status
 			if err := s.db.Conn(ctx).Model(&model.TemplateMessage{}).
@@ -535,10 +567,16 @@ func (s *Sender) claim(ctx context.Context, limit int) ([]model.TemplateMessage,
 	}
 	for _, m := range expired {
 		s.failed.WithLabelValues(claimExpiredCode).Inc()
-		if m.Status == model.TemplateFailed {
+		switch {
+		case m.Status == model.TemplateUnknown:
+			s.markedUnknown(ctx, &m)
+		case m.Status == model.TemplateFailed:
 			s.log.WarnContext(ctx, "template message failed after retries",
 				"id", m.ID, "template_key", m.TemplateKey, "attempts", m.Attempts, "errcode", claimExpiredCode)
-		} else {
+		case m.AttemptStartedAt != nil:
+			s.log.WarnContext(ctx, "template message claim expired after its POST began (the sender died before storing the outcome?); sending it again after the backoff, with the same client_msg_id, which WeChat drops if the first arrived",
+				"id", m.ID, "template_key", m.TemplateKey, "claimed_by", m.ClaimedBy, "attempt_started_at", *m.AttemptStartedAt, "attempts", m.Attempts)
+		default:
 			s.log.WarnContext(ctx, "template message claim expired before its result was stored; retrying later",
 				"id", m.ID, "template_key", m.TemplateKey, "claimed_by", m.ClaimedBy, "attempts", m.Attempts)
 		}
@@ -612,6 +650,14 @@ type sentRow struct {
 // sent, because ctx is done or the claim ran short first (see sendTail),
 // notSent, for release; any other outcome it stores itself. err is a
 // database error.
+//
+// Before the POST it records when the attempt began (attempt_started_at),
+// unless an earlier attempt that may have reached WeChat did: a sender
+// killed between the POST and storing the outcome leaves it behind, and
+// the next one re-sends the message only within ResendWindow of it (see
+// claim); past the window, here or there, the message is marked 状态未知
+// instead of being sent. It is cleared again when this attempt certainly
+// delivered nothing (WeChat answered an errcode, or nothing was posted).
 func (s *Sender) send(ctx context.Context, m *model.TemplateMessage, claimedUntil time.Time, quotaPauses uint64) (ok *sentRow, notSent bool, err error) {
 	var data map[string]string
 	if err := json.Unmarshal([]byte(m.Data), &data); err != nil {
@@ -621,8 +667,33 @@ func (s *Sender) send(ctx context.Context, m *model.TemplateMessage, claimedUnti
 			"last_error": clip("invalid data JSON: "+err.Error(), 500), "config_error": true,
 		})
 	}
+	now := s.now()
+	earlier := m.AttemptStartedAt // an earlier attempt that may have reached WeChat
+	if earlier != nil && !inWindow(m, now) {
+		return nil, false, s.finishUnknown(ctx, m)
+	}
+	started := now
+	if earlier == nil {
+		res := s.db.Conn(context.WithoutCancel(ctx)).Model(&model.TemplateMessage{}).
+			Where("id = ? AND status = ? AND claimed_by = ? AND attempt_started_at IS NULL", m.ID, StatusSending, s.worker).
+			Update("attempt_started_at", now)
+		if res.Error != nil {
+			return nil, true, fmt.Errorf("记录模板消息 %d 的发送开始时间失败: %w", m.ID, res.Error)
+		}
+		if res.RowsAffected == 0 {
+			return nil, true, nil // the claim was lost: another sender has the row
+		}
+	} else {
+		started = *earlier
+	}
 	// The claim is on the service's clock, the context on the machine's.
-	sctx, cancel := context.WithDeadline(ctx, time.Now().Add(claimedUntil.Sub(s.now())-sendTail))
+	// No POST begins past the claim's tail, nor past the window of the
+	// earliest attempt that may have reached WeChat.
+	deadline := claimedUntil.Add(-sendTail)
+	if end := started.Add(ResendWindow); end.Before(deadline) {
+		deadline = end
+	}
+	sctx, cancel := context.WithDeadline(ctx, time.Now().Add(deadline.Sub(now)))
 	msgID, sendErr := s.api.SendTemplate(sctx, wxapi.Template{
 		ToUser:      m.OpenID,
 		TemplateID:  m.TemplateID,
@@ -643,6 +714,11 @@ func (s *Sender) send(ctx context.Context, m *model.TemplateMessage, claimedUnti
 			s.log.WarnContext(ctx, "template message not sent before its claim ran short (slow access-token fetch?); handed back",
 				"id", m.ID, "template_key", m.TemplateKey, "err", sendErr)
 		}
+		if earlier == nil {
+			if err := s.clearAttempt(ctx, m); err != nil {
+				return nil, true, err
+			}
+		}
 		return nil, true, nil
 	}
 	if ctx.Err() != nil && (errors.Is(sendErr, context.Canceled) || errors.Is(sendErr, context.DeadlineExceeded)) {
@@ -651,6 +727,7 @@ func (s *Sender) send(ctx context.Context, m *model.TemplateMessage, claimedUnti
 		// immediate resend; the claim expires (see claim).
 		return nil, false, nil
 	}
+	unanswered := errors.Is(sendErr, wxapi.ErrUnanswered)
 	code, hasCode := wxapi.ErrCode(sendErr)
 	label := "network"
 	if hasCode {
@@ -659,6 +736,11 @@ func (s *Sender) send(ctx context.Context, m *model.TemplateMessage, claimedUnti
 	s.failed.WithLabelValues(label).Inc()
 	upd := map[string]any{
 		"attempts": attempts, "last_err_code": code, "last_error": clip(redact(sendErr.Error()), 500), "config_error": false,
+	}
+	if !unanswered {
+		// WeChat answered, or nothing was posted: this attempt delivered
+		// nothing, whatever an earlier one may have.
+		upd["attempt_started_at"] = earlier
 	}
 	if code, ok := wxapi.CredentialProblem(sendErr); ok {
 		// Nothing was posted (no token): wait out the pause without
@@ -688,16 +770,64 @@ func (s *Sender) send(ctx context.Context, m *model.TemplateMessage, claimedUnti
 		upd["attempts"] = m.Attempts
 		upd["next_attempt_at"] = s.pauseForQuota(ctx, wxapi.TokenQuota(sendErr))
 	default:
-		if attempts >= MaxAttempts {
+		switch {
+		case attempts >= MaxAttempts && (unanswered || earlier != nil):
+			// It may have been delivered: not "failed".
+			m.Attempts, m.AttemptStartedAt = attempts, &started
+			return nil, false, s.finishUnknown(ctx, m)
+		case attempts >= MaxAttempts:
 			upd["status"] = model.TemplateFailed
 			s.log.WarnContext(ctx, "template message failed after retries",
 				"id", m.ID, "template_key", m.TemplateKey, "attempts", attempts, "errcode", label)
-		} else {
+		default:
+			// A retry of an unanswered attempt past its window is marked
+			// 状态未知 instead of being sent (see above).
 			upd["status"] = model.TemplatePending
 			upd["next_attempt_at"] = s.now().Add(Backoff(attempts))
 		}
 	}
 	return nil, false, s.finish(ctx, m, upd)
+}
+
+// inWindow reports whether m, whose earlier attempt may have reached
+// WeChat, may still be sent again at now (see ResendWindow).
+func inWindow(m *model.TemplateMessage, now time.Time) bool {
+	return m.AttemptStartedAt != nil && now.Before(m.AttemptStartedAt.Add(ResendWindow))
+}
+
+// unknownReason is the last_error of a message marked 状态未知.
+func unknownReason(m *model.TemplateMessage) string {
+	return fmt.Sprintf("状态未知: the attempt that began at %s may have reached WeChat, but its outcome was never stored; past the %s in which WeChat drops a repeat of its client_msg_id, so it is not sent again",
+		m.AttemptStartedAt.UTC().Format(time.RFC3339), ResendWindow)
+}
+
+// finishUnknown marks the claimed message m 状态未知 without sending it.
+func (s *Sender) finishUnknown(ctx context.Context, m *model.TemplateMessage) error {
+	err := s.finish(ctx, m, map[string]any{
+		"status": model.TemplateUnknown, "attempts": m.Attempts, "last_error": clip(unknownReason(m), 500),
+	})
+	if err == nil {
+		s.markedUnknown(ctx, m)
+	}
+	return err
+}
+
+// markedUnknown counts and logs a message marked 状态未知.
+func (s *Sender) markedUnknown(ctx context.Context, m *model.TemplateMessage) {
+	s.unknown.Inc()
+	s.log.WarnContext(ctx, "template message marked 状态未知 (unknown) and not sent again: an attempt may have reached WeChat, its outcome was never stored, and WeChat would no longer drop a repeat",
+		"id", m.ID, "template_key", m.TemplateKey, "attempt_started_at", *m.AttemptStartedAt, "resend_window", ResendWindow)
+}
+
+// clearAttempt forgets the start of m's attempt, which delivered nothing.
+func (s *Sender) clearAttempt(ctx context.Context, m *model.TemplateMessage) error {
+	err := s.db.Conn(context.WithoutCancel(ctx)).Model(&model.TemplateMessage{}).
+		Where("id = ? AND status = ? AND claimed_by = ?", m.ID, StatusSending, s.worker).
+		Update("attempt_started_at", nil).Error
+	if err != nil {
+		return fmt.Errorf("清除模板消息 %d 的发送开始时间失败: %w", m.ID, err)
+	}
+	return nil
 }
 
 // isPaused reports whether sending is paused after a credential problem
@@ -805,7 +935,8 @@ func (s *Sender) resume(ctx context.Context, quotaPauses uint64) {
 // concurrently either is seen here or finds our msgid. A row is stored
 // while we still claim it, or when our claim expired and was settled back
 // to pending (see claim) but nobody has claimed it since: nobody else is
-// sending it, and storing it now keeps it from being sent again. A row
+// sending it, and storing it now keeps it from being sent again; or when
+// it was marked 状态未知 meanwhile: now its state is known. A row
 // another sender has claimed or sent since is left alone (and logged: it
 // has been or will be sent twice). It runs even when ctx is cancelled:
 // the messages were sent.
@@ -833,8 +964,8 @@ func (s *Sender) storeSent(ctx context.Context, done []sentRow) error {
 			return fmt.Errorf("读取模板消息送达结果失败: %w", err)
 		}
 		res := conn.Model(&model.TemplateMessage{}).
-			Where("id IN ? AND ((status = ? AND claimed_by = ?) OR (status = ? AND claimed_by = ?))",
-				ids, StatusSending, s.worker, model.TemplatePending, "").
+			Where("id IN ? AND ((status = ? AND claimed_by = ?) OR (status = ? AND claimed_by = ?) OR status = ?)",
+				ids, StatusSending, s.worker, model.TemplatePending, "", model.TemplateUnknown).
 			Updates(map[string]any{
 				"status": model.TemplateSent, "msg_id": gorm.Expr(cases.String(), args...),
 				"attempts": gorm.Expr("attempts + 1"), "last_err_code": 0, "last_error": "", "config_error": false,

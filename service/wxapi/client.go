@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -282,6 +283,14 @@ type Template struct {
 // caller may hand the message to someone else at once.
 var ErrNotSent = errors.New("模板消息未发送")
 
+// ErrUnanswered marks a SendTemplate error after a request that may have
+// delivered the message: it was sent, or may have been, but WeChat's
+// answer was not read (a timeout, a reset connection, a proxy's error
+// page). Sending the message again may deliver it twice, unless WeChat
+// drops the repeat: same openid and client_msg_id, within 10 minutes.
+// A request that never connected is not unanswered.
+var ErrUnanswered = errors.New("模板消息请求已发出，但没有收到微信的应答")
+
 // templateSendURL is silenceper's message.templateSendURL.
 const templateSendURL = officialBase + "/cgi-bin/message/template/send"
 
@@ -324,10 +333,23 @@ func (c *Client) SendTemplate(ctx context.Context, t Template) (int64, error) {
 		maybeSent = !answered
 		return err
 	})
-	if err != nil && !maybeSent && ctx.Err() != nil {
+	if err != nil && maybeSent && neverConnected(err) {
+		maybeSent = false // nothing left this machine
+	}
+	switch {
+	case err != nil && maybeSent:
+		return 0, fmt.Errorf("%w: %w", ErrUnanswered, err)
+	case err != nil && ctx.Err() != nil:
 		return 0, fmt.Errorf("%w: %w", ErrNotSent, err)
 	}
 	return id, err
+}
+
+// neverConnected reports whether err is a request's failure to connect
+// (a refused connection, an unknown host): nothing of it reached WeChat.
+func neverConnected(err error) bool {
+	var op *net.OpError
+	return errors.As(err, &op) && op.Op == "dial"
 }
 
 // postTemplate is silenceper's (*message.Template).Send with a context and

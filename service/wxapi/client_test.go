@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -792,4 +793,53 @@ func TestSendTemplateFinishesPostWhenCancelled(t *testing.T) {
 	if sends := calls(pathTemplate); len(sends) != 1 || sends[0].ErrCode != 0 {
 		t.Fatalf("template calls = %+v, want one accepted", sends)
 	}
+}
+
+// SendTemplate says when its request may have delivered the message
+// without WeChat's answer being read (ErrUnanswered), and only then: an
+// errcode answer, a token fetch that failed before any POST, or a POST
+// that never connected delivered nothing.
+func TestSendTemplateUnanswered(t *testing.T) {
+	cred := newApp(t)
+	store := kvtest.Memory(t, nil)
+	c := newClient(t, cred, store)
+	t.Run("502 from a proxy", func(t *testing.T) {
+		p := pathTemplate
+		failHTTP.Store(&p)
+		defer failHTTP.Store(nil)
+		if _, err := sendOne(t, c); !errors.Is(err, wxapi.ErrUnanswered) {
+			t.Fatalf("SendTemplate answered 502: %v, want ErrUnanswered", err)
+		}
+	})
+	t.Run("errcode", func(t *testing.T) {
+		fake.FailNext(pathTemplate, wxapi.CodeInvalidTemplate)
+		if _, err := sendOne(t, c); err == nil || errors.Is(err, wxapi.ErrUnanswered) {
+			t.Fatalf("SendTemplate answered 40037: %v, want an error that is not ErrUnanswered", err)
+		}
+	})
+	t.Run("token fetch failed", func(t *testing.T) {
+		p := pathStable
+		failHTTP.Store(&p)
+		defer failHTTP.Store(nil)
+		fresh := newClient(t, newApp(t), kvtest.Memory(t, nil))
+		if _, err := sendOne(t, fresh); err == nil || errors.Is(err, wxapi.ErrUnanswered) {
+			t.Fatalf("SendTemplate without a token: %v, want an error that is not ErrUnanswered", err)
+		}
+	})
+	t.Run("never connected", func(t *testing.T) {
+		if _, err := c.AccessToken(context.Background()); err != nil {
+			t.Fatal(err) // cached: the send below needs no token fetch
+		}
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		closed := "http://" + ln.Addr().String()
+		ln.Close()
+		wxapi.Configure(closed, 5*time.Second)
+		defer wxapi.Configure(fakeURL, 5*time.Second)
+		if _, err := sendOne(t, c); err == nil || errors.Is(err, wxapi.ErrUnanswered) {
+			t.Fatalf("SendTemplate to a closed port: %v, want an error that is not ErrUnanswered", err)
+		}
+	})
 }
