@@ -669,11 +669,7 @@ func TestExpiredClaimIsResent(t *testing.T) {
 			t.Fatal(err)
 		}
 		// A sender claimed the row and was killed before sending.
-		until := e.clk.Now().UTC().Add(time.Minute)
-		if err := db.Conn(context.Background()).Model(&model.TemplateMessage{}).Where("1 = 1").
-			Updates(map[string]any{"status": alert.StatusSending, "claimed_by": "dead", "claimed_until": until}).Error; err != nil {
-			t.Fatal(err)
-		}
+		e.diedBeforePost(t, e.clk.Now().UTC().Add(time.Minute))
 		e.sender, e.reg, e.logs = e.newSender(t, "restarted")
 		if n := e.runOnce(t); n != 0 {
 			t.Fatalf("stole a live claim: sent %d", n)
@@ -719,10 +715,7 @@ func TestExpiredClaimIsResent(t *testing.T) {
 func TestHangingMessageGivesUp(t *testing.T) {
 	t.Run("mid-request", func(t *testing.T) {
 		dbtest.Each(t, func(t *testing.T, db *model.DB) {
-			e := setup(t, db)
-			if err := e.outbox.Enqueue(context.Background(), sample("o_hang")); err != nil {
-				t.Fatal(err)
-			}
+			e := setupWith(t, db, sample("o_hang"))
 			var ids []string
 			hang := apiFunc(func(ctx context.Context, tpl wxapi.Template) (int64, error) {
 				ids = append(ids, tpl.ClientMsgID)
@@ -762,10 +755,7 @@ func TestHangingMessageGivesUp(t *testing.T) {
 	})
 	t.Run("before the request", func(t *testing.T) {
 		dbtest.Each(t, func(t *testing.T, db *model.DB) {
-			e := setup(t, db)
-			if err := e.outbox.Enqueue(context.Background(), sample("o_die")); err != nil {
-				t.Fatal(err)
-			}
+			e := setupWith(t, db, sample("o_die"))
 			var calls atomic.Int32
 			api := apiFunc(func(ctx context.Context, tpl wxapi.Template) (int64, error) {
 				calls.Add(1)
@@ -773,12 +763,7 @@ func TestHangingMessageGivesUp(t *testing.T) {
 			})
 			s, reg, logs := e.senderFor(t, api, alert.Options{WorkerID: "restarted"})
 			for range alert.MaxAttempts {
-				// A sender claimed the row and died before its POST.
-				until := e.clk.Now().UTC()
-				if err := db.Conn(context.Background()).Model(&model.TemplateMessage{}).Where("1 = 1").
-					Updates(map[string]any{"status": alert.StatusSending, "claimed_by": "dead", "claimed_until": until}).Error; err != nil {
-					t.Fatal(err)
-				}
+				e.diedBeforePost(t, e.clk.Now().UTC())
 				e.clk.Advance(time.Second)
 				if _, err := s.RunOnce(context.Background()); err != nil {
 					t.Fatalf("RunOnce: %v", err)

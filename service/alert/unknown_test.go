@@ -50,6 +50,26 @@ func (e *env) killAfterAccept(t *testing.T) {
 	}
 }
 
+// diedBeforePost leaves the outbox's rows as a sender that claimed them
+// until until and died before its POST leaves them (no attempt begun).
+func (e *env) diedBeforePost(t *testing.T, until time.Time) {
+	t.Helper()
+	if err := e.db.Conn(context.Background()).Model(&model.TemplateMessage{}).Where("1 = 1").
+		Updates(map[string]any{"status": alert.StatusSending, "claimed_by": "dead", "claimed_until": until}).Error; err != nil {
+		t.Fatal(err)
+	}
+}
+
+// setupWith is setup with alert a queued.
+func setupWith(t *testing.T, db *model.DB, a alert.Alert) *env {
+	t.Helper()
+	e := setup(t, db)
+	if err := e.outbox.Enqueue(context.Background(), a); err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
 func answeredAlert(openID string) alert.Alert {
 	a := sample(openID)
 	a.TemplateKey = alertkind.Answered.Key()
@@ -66,10 +86,7 @@ func answeredAlert(openID string) alert.Alert {
 func TestKilledAfterPost(t *testing.T) {
 	t.Run("within the window: resent with the same client_msg_id", func(t *testing.T) {
 		dbtest.Each(t, func(t *testing.T, db *model.DB) {
-			e := setup(t, db)
-			if err := e.outbox.Enqueue(context.Background(), answeredAlert("o_killed")); err != nil {
-				t.Fatal(err)
-			}
+			e := setupWith(t, db, answeredAlert("o_killed"))
 			e.killAfterAccept(t)
 			started := *e.row(t).AttemptStartedAt
 			w2, _, _ := e.newSender(t, "w2")
@@ -94,10 +111,7 @@ func TestKilledAfterPost(t *testing.T) {
 	})
 	t.Run("after the window: 状态未知, not sent again", func(t *testing.T) {
 		dbtest.Each(t, func(t *testing.T, db *model.DB) {
-			e := setup(t, db)
-			if err := e.outbox.Enqueue(context.Background(), answeredAlert("o_killed")); err != nil {
-				t.Fatal(err)
-			}
+			e := setupWith(t, db, answeredAlert("o_killed"))
 			e.killAfterAccept(t)
 			// Every instance was down until the window had passed.
 			e.clk.Advance(alert.ResendWindow + time.Second)
@@ -147,15 +161,8 @@ func TestKilledAfterPost(t *testing.T) {
 	})
 	t.Run("killed before the POST: sent whenever it is found", func(t *testing.T) {
 		dbtest.Each(t, func(t *testing.T, db *model.DB) {
-			e := setup(t, db)
-			if err := e.outbox.Enqueue(context.Background(), sample("o_early")); err != nil {
-				t.Fatal(err)
-			}
-			// Claimed, then killed before the attempt began.
-			if err := db.Conn(context.Background()).Model(&model.TemplateMessage{}).Where("1 = 1").
-				Updates(map[string]any{"status": alert.StatusSending, "claimed_by": "dead", "claimed_until": e.clk.Now().UTC()}).Error; err != nil {
-				t.Fatal(err)
-			}
+			e := setupWith(t, db, sample("o_early"))
+			e.diedBeforePost(t, e.clk.Now().UTC())
 			e.clk.Advance(2 * alert.ResendWindow)
 			for range 2 {
 				e.runOnce(t)
@@ -174,10 +181,7 @@ func TestKilledAfterPost(t *testing.T) {
 // 状态未知 after it, not retried until MaxAttempts.
 func TestUnansweredSendRetriedOnlyWithinWindow(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *model.DB) {
-		e := setup(t, db)
-		if err := e.outbox.Enqueue(context.Background(), sample("o_timeout")); err != nil {
-			t.Fatal(err)
-		}
+		e := setupWith(t, db, sample("o_timeout"))
 		start := e.clk.Now()
 		var sends []time.Time
 		var ids []string
@@ -213,10 +217,7 @@ func TestUnansweredSendRetriedOnlyWithinWindow(t *testing.T) {
 // known again.
 func TestLateResultResolvesUnknown(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *model.DB) {
-		e := setup(t, db)
-		if err := e.outbox.Enqueue(context.Background(), sample("o_late")); err != nil {
-			t.Fatal(err)
-		}
+		e := setupWith(t, db, sample("o_late"))
 		other, _, _ := e.newSender(t, "w2")
 		slow := apiFunc(func(ctx context.Context, tpl wxapi.Template) (int64, error) {
 			e.clk.Advance(alert.ResendWindow + time.Minute) // stalled past the claim and the window
