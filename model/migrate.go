@@ -32,7 +32,8 @@ var migrations = []migration{
 	{11, "report_heartbeats: how fresh a read replica is", migrate0011},
 	{12, "question_search: full-text index (Mroonga on MariaDB, FTS5 on SQLite)", migrate0012},
 	{13, "indexes for board pages, sweeps, the overdue view and alert recipients", migrate0013},
-	{14, "template_messages: when the attempt that may have reached WeChat began", migrate0014},
+	{14, "question_open_counts: open questions per university, for the overdue view", migrate0014},
+	{15, "template_messages: when the attempt that may have reached WeChat began", migrate0015},
 }
 
 // schemaMigration records an applied step.

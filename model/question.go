@@ -104,3 +104,13 @@ type Answer struct {
 	CreatedAt    time.Time `gorm:"not null"`
 	UpdatedAt    time.Time `gorm:"not null"`
 }
+
+// QuestionOpenCount is how many questions of a university are open,
+// kept in the same transaction as every change of a question's status
+// (service/question), so that the province's overdue view reads 166 rows
+// instead of counting every overdue question: overdue = open − open and
+// not yet due, and the latter is at most a day of questions.
+type QuestionOpenCount struct {
+	UniversityID uint64 `gorm:"primaryKey;autoIncrement:false"`
+	OpenCount    int64  `gorm:"not null;default:0"`
+}

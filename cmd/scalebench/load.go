@@ -305,8 +305,8 @@ func (w *mysqlTable) close() (int, error) {
 }
 
 // statsRebuild builds what the server keeps beside the loaded tables:
-// the question search index and the statistics roll-ups (what youthvoice
-// search rebuild and youthvoice stats-rebuild do). Rows written straight
+// the question search index, the open-question counts and the statistics
+// roll-ups (what youthvoice search rebuild and stats-rebuild do). Rows written straight
 // into the tables reach neither on their own.
 func statsRebuild(ctx context.Context, o options) error {
 	db, err := model.OpenMySQL(ctx, o.dsn)
@@ -320,6 +320,11 @@ func statsRebuild(ctx context.Context, o options) error {
 		return fmt.Errorf("search rebuild: %w", err)
 	}
 	fmt.Printf("search rebuild: %d questions in %s\n", n, since(t))
+	t = time.Now()
+	if err := question.RecountOpen(ctx, db); err != nil {
+		return fmt.Errorf("open-question counts: %w", err)
+	}
+	fmt.Printf("open-question counts: %s\n", since(t))
 	st, err := stats.New(db, clock.Real{})
 	if err != nil {
 		return err

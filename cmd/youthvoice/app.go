@@ -196,6 +196,11 @@ func statsRebuild(ctx context.Context, configFile string, getenv func(string) st
 		return err
 	}
 	began := time.Now()
+	// The open-question counts of the overdue view are rebuilt with the
+	// roll-ups: both are what a bulk import or a repair must redo.
+	if err := question.RecountOpen(ctx, b.db); err != nil {
+		return fmt.Errorf("重算未答复问题计数失败: %w", err)
+	}
 	for {
 		days, err := svc.Rebuild(ctx)
 		if errors.Is(err, stats.ErrBusy) {

@@ -83,16 +83,23 @@ func (s *Service) published(ctx context.Context, q model.Question, a model.Answe
 		kept := !now.After(q.DueAt)
 		// q was read locked (load), so the conditions hold; they are
 		// checked all the same, so that no answer ever turns a hidden or
-		// resolved question back into an answered one.
+		// resolved question back into an answered one, and so that the
+		// open count moves from the status the row really had.
 		if err := claimed(s.db.Conn(ctx).Model(&model.Question{}).
-			Where("id = ? AND first_answered_at IS NULL AND status IN ?", q.ID, answerableStatuses).
+			Where("id = ? AND first_answered_at IS NULL AND status IN ? AND status = ?", q.ID, answerableStatuses, q.Status).
 			Updates(map[string]any{"first_answered_at": now, "first_response_seconds": secs, "promise_kept": kept,
 				"status": model.QuestionAnswered, "updated_at": now})); err != nil {
+			return err
+		}
+		if err := s.statusChanged(ctx, q.UniversityID, q.Status, model.QuestionAnswered); err != nil {
 			return err
 		}
 	} else if q.Status == model.QuestionOpen {
 		if err := claimed(s.db.Conn(ctx).Model(&model.Question{}).Where("id = ? AND status = ?", q.ID, model.QuestionOpen).
 			Updates(map[string]any{"status": model.QuestionAnswered, "updated_at": now})); err != nil {
+			return err
+		}
+		if err := s.statusChanged(ctx, q.UniversityID, model.QuestionOpen, model.QuestionAnswered); err != nil {
 			return err
 		}
 	}

@@ -122,6 +122,9 @@ func (s *Service) Hide(ctx context.Context, admin model.User, kind string, id ui
 				Updates(upd)); err != nil {
 				return err
 			}
+			if err := s.statusChanged(ctx, t.q.UniversityID, t.q.Status, model.QuestionHidden); err != nil {
+				return err
+			}
 		} else {
 			if t.a.Status == model.AnswerHidden {
 				return service.Conflict("already_hidden", "该答复已被隐藏", nil)
@@ -194,6 +197,9 @@ func (s *Service) Reopen(ctx context.Context, admin model.User, kind string, id 
 				Updates(upd)); err != nil {
 				return err
 			}
+			if err := s.statusChanged(ctx, t.q.UniversityID, model.QuestionHidden, status); err != nil {
+				return err
+			}
 			if status == model.QuestionOpen {
 				t.q.Status = status
 				if err := s.alertNewQuestion(ctx, t.q, t.b); err != nil {
@@ -249,9 +255,12 @@ func (s *Service) unanswerIfLast(ctx context.Context, q model.Question, now time
 	if left > 0 {
 		return nil
 	}
-	return claimed(s.db.Conn(ctx).Model(&model.Question{}).Where("id = ? AND status = ?", q.ID, model.QuestionAnswered).
+	if err := claimed(s.db.Conn(ctx).Model(&model.Question{}).Where("id = ? AND status = ?", q.ID, model.QuestionAnswered).
 		Updates(map[string]any{"status": model.QuestionOpen, "first_answered_at": nil, "first_response_seconds": nil,
-			"promise_kept": nil, "updated_at": now}))
+			"promise_kept": nil, "updated_at": now})); err != nil {
+		return err
+	}
+	return s.statusChanged(ctx, q.UniversityID, model.QuestionAnswered, model.QuestionOpen)
 }
 
 // Approve publishes a question or answer held for review. An approved
@@ -271,6 +280,9 @@ func (s *Service) Approve(ctx context.Context, admin model.User, kind string, id
 			t.q.Status, t.q.DueAt, t.q.CreatedAt = model.QuestionOpen, now.Add(AnswerWithin), now
 			if err := claimed(s.db.Conn(ctx).Model(&model.Question{}).Where("id = ? AND status = ?", t.q.ID, model.QuestionReview).
 				Updates(map[string]any{"status": model.QuestionOpen, "due_at": t.q.DueAt, "created_at": now, "updated_at": now})); err != nil {
+				return err
+			}
+			if err := s.statusChanged(ctx, t.q.UniversityID, model.QuestionReview, model.QuestionOpen); err != nil {
 				return err
 			}
 			if err := s.alertNewQuestion(ctx, t.q, t.b); err != nil {

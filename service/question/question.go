@@ -140,6 +140,9 @@ func (s *Service) Ask(ctx context.Context, u model.User, in AskInput) (model.Que
 		if err := s.db.Conn(ctx).Create(&q).Error; err != nil {
 			return err
 		}
+		if err := s.statusChanged(ctx, q.UniversityID, "", q.Status); err != nil {
+			return err
+		}
 		if q.Status != model.QuestionOpen {
 			return nil // not searchable until approved
 		}

@@ -323,7 +323,10 @@ func TestAddMember(t *testing.T) {
 	})
 }
 
-func TestTeamMasksPhones(t *testing.T) {
+// Only the station's managers see its members' accounts and contacts;
+// anyone else sees 类别 and 姓名 (an account name shown to all lets anyone
+// lock the member out with wrong passwords).
+func TestTeamContactsOnlyForManagers(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *model.DB) {
 		f := setup(t, db)
 		for _, tc := range []struct {
@@ -344,18 +347,21 @@ func TestTeamMasksPhones(t *testing.T) {
 					t.Fatal(err)
 				}
 				if len(team) != 3 || team[0].UserID != f.lead.ID || team[0].Category != model.CategoryLead ||
-					team[1].UserID != f.duty1.ID || team[2].UserID != f.duty2.ID || team[0].Account != f.lead.Account {
+					team[1].UserID != f.duty1.ID || team[2].UserID != f.duty2.ID {
 					t.Fatalf("team order: %+v", team)
 				}
 				rows := map[uint64]model.StationAdmin{f.lead.ID: f.leadRow, f.duty1.ID: f.duty1Row, f.duty2.ID: f.duty2Row}
+				accounts := map[uint64]string{f.lead.ID: f.lead.Account, f.duty1.ID: f.duty1.Account, f.duty2.ID: f.duty2.Account}
 				for _, m := range team {
-					phone := rows[m.UserID].Phone
-					masked := phone[:3] + "****" + phone[7:]
+					row := rows[m.UserID]
+					if m.RealName != row.RealName || m.Category != row.Category {
+						t.Fatalf("%s sees name %q category %q, want %q %q", tc.name, m.RealName, m.Category, row.RealName, row.Category)
+					}
 					switch {
-					case tc.full && (m.Phone != phone || m.QQ != "123456" || m.WeChatID != "wx_member"):
-						t.Fatalf("manager sees %q %q %q", m.Phone, m.QQ, m.WeChatID)
-					case !tc.full && (m.Phone != masked || m.QQ != "" || m.WeChatID != ""):
-						t.Fatalf("non-manager sees %q %q %q, want %q", m.Phone, m.QQ, m.WeChatID, masked)
+					case tc.full && (m.Account != accounts[m.UserID] || m.Phone != row.Phone || m.QQ != "123456" || m.WeChatID != "wx_member"):
+						t.Fatalf("manager sees %q %q %q %q", m.Account, m.Phone, m.QQ, m.WeChatID)
+					case !tc.full && (m.Account != "" || m.Phone != "" || m.QQ != "" || m.WeChatID != "" || m.Position != "" || m.DutyDays != 0):
+						t.Fatalf("%s sees account %q phone %q qq %q wechat %q position %q duty %b", tc.name, m.Account, m.Phone, m.QQ, m.WeChatID, m.Position, m.DutyDays)
 					}
 				}
 			})

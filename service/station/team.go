@@ -178,8 +178,9 @@ func (s *Service) RemoveMember(ctx context.Context, actor model.User, uni uint64
 	}))
 }
 
-// Team lists a station's team, lead first. Phones are masked unless
-// viewer manages the station.
+// Team lists a station's team, lead first. Only the station's managers
+// (its lead, the university's admin, the province) see the members'
+// accounts, positions, contacts and duty days; others see 类别 and 姓名.
 func (s *Service) Team(ctx context.Context, viewer model.User, uni uint64) ([]TeamMember, error) {
 	st, err := s.stationOf(ctx, uni, false)
 	if err != nil {
@@ -210,8 +211,12 @@ func (s *Service) Team(ctx context.Context, viewer model.User, uni uint64) ([]Te
 	out := make([]TeamMember, 0, len(rows))
 	for _, r := range rows {
 		if !manage {
-			r.Phone = maskPhone(r.Phone)
-			r.QQ, r.WeChatID = "", ""
+			// Only who runs the station sees how to reach or sign in as
+			// its members: a login name shown to everyone lets anyone lock
+			// a member out with wrong passwords.
+			out = append(out, TeamMember{StationAdmin: model.StationAdmin{ID: r.ID, StationID: r.StationID,
+				UserID: r.UserID, Category: r.Category, RealName: r.RealName}})
+			continue
 		}
 		out = append(out, TeamMember{StationAdmin: r, Account: accounts[r.UserID]})
 	}
@@ -226,13 +231,6 @@ func boolRank(b bool) int {
 		return 1
 	}
 	return 0
-}
-
-func maskPhone(p string) string {
-	if len(p) != 11 {
-		return "****"
-	}
-	return p[:3] + "****" + p[7:]
 }
 
 // Construction statuses.

@@ -28,36 +28,31 @@ type SortOption struct {
 	Key, Label string
 }
 
-// SortOptions lists the orders, in the page's order.
-var SortOptions = []SortOption{
-	{SortCode, "学校标识码"},
-	{SortUsers, "注册用户"},
-	{SortActive, "活跃用户"},
-	{SortActiveRate, "活跃率"},
-	{SortInteractions, "微信互动"},
-	{SortQuestions, "提问数"},
-	{SortOnTime, "24小时按时答复率"},
-	{SortOverdue, "当前超时未答复"},
-	{SortAnswers, "干部答复数"},
-	{SortSatisfaction, "答复满意率"},
-	{SortBookings, "预约数"},
-	{SortBookingTime, "预约按时反馈率"},
+// SortOptions lists the orders, in the page's order: the code, then the
+// metrics that can be sorted on, labelled by their names.
+var SortOptions = sortOptions()
+
+func sortOptions() []SortOption {
+	out := []SortOption{{SortCode, "学校标识码"}}
+	for _, m := range Metrics {
+		if m.Sort != "" {
+			out = append(out, SortOption{m.Sort, m.Name})
+		}
+	}
+	return out
 }
 
 // sorts maps a key to the figure it orders by (nil: no figure).
-var sorts = map[string]func(Row) *float64{
-	SortCode:         nil,
-	SortUsers:        func(r Row) *float64 { return num(r.Users) },
-	SortActive:       func(r Row) *float64 { return num(r.Active) },
-	SortActiveRate:   func(r Row) *float64 { return r.ActiveRate },
-	SortInteractions: func(r Row) *float64 { return num(r.Interactions) },
-	SortQuestions:    func(r Row) *float64 { return num(r.Questions) },
-	SortOnTime:       func(r Row) *float64 { return r.OnTimeRate },
-	SortOverdue:      func(r Row) *float64 { return num(r.OverdueNow) },
-	SortAnswers:      func(r Row) *float64 { return num(r.CadreAnswers) },
-	SortSatisfaction: func(r Row) *float64 { return r.Satisfaction },
-	SortBookings:     func(r Row) *float64 { return num(r.Bookings) },
-	SortBookingTime:  func(r Row) *float64 { return r.BookingOnTimeRate },
+var sorts = sortFigures()
+
+func sortFigures() map[string]func(Row) *float64 {
+	out := map[string]func(Row) *float64{SortCode: nil}
+	for _, m := range Metrics {
+		if m.Sort != "" {
+			out[m.Sort] = m.fig.get
+		}
+	}
+	return out
 }
 
 func num(n int64) *float64 {

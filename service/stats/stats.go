@@ -7,37 +7,9 @@
 // (never one query per university), and a university admin's report is
 // restricted to their own university here, not in the pages.
 //
-// Definitions (see also the page's 指标说明):
-//
-//   - Users: accounts of the university created before the period ends
-//     (imported accounts included); NewUsers: created in the period;
-//     Activated: students who have activated (activated_at before the
-//     period ends); Bound: accounts bound to a WeChat now; Cadres: accounts
-//     with the cadre role now. Bindings and roles have no history, so
-//     those two are today's figures whatever the period.
-//   - Active: distinct accounts of the university that in the period sent
-//     the service account anything (a message, a menu click, a follow …:
-//     every WeChat push is an interaction), asked a question, posted an
-//     answer or follow-up, made a booking or responded to one as station
-//     admin.
-//   - Interactions: WeChat pushes in the period from the WeChat users now
-//     bound to the university's accounts.
-//   - Questions: questions asked in the period by the university's
-//     students on any board (held for review ones excluded until
-//     published, rejected ones unless restored). Answered: with a cadre answer; OnTime: first answer
-//     within 24 hours; Late: first answer after 24 hours or still
-//     unanswered past 24 hours. OnTimeRate = OnTime / (OnTime + Late):
-//     questions still inside their 24 hours do not count yet. AvgFirstResponse
-//     is the mean time to the first answer of the answered ones.
-//     OverdueNow: the university's questions unanswered past 24 hours now,
-//     whenever asked. Satisfaction = 满意 / rated.
-//   - CadreAnswers: answers published in the period by the university's
-//     cadres and admins (on any board); AnsweringCadres: how many of them.
-//   - Bookings: bookings of the university's station made in the period.
-//     OnTime / Late as for questions, with the booking's own deadline (1
-//     hour in working hours, 12 hours otherwise); Served and NoShow: of
-//     those bookings, the ones now served / marked no-show; service
-//     satisfaction: rated 4–5 stars / rated, and the mean of the stars.
+// The definitions of the figures are written once, in Metrics
+// (metrics.go): the page's 指标说明 and the README's 考核统计 show them
+// from there.
 package stats
 
 import (
