@@ -24,6 +24,7 @@ import (
 	"github.com/gin-gonic/gin"
 	wxmenu "github.com/silenceper/wechat/v2/officialaccount/menu"
 
+	"github.com/gdyouth/youthvoice/handler/wechat"
 	"github.com/gdyouth/youthvoice/service"
 	"github.com/gdyouth/youthvoice/service/session"
 	"github.com/gdyouth/youthvoice/service/wxapi/wxfake"
@@ -274,7 +275,7 @@ func (s *Sandbox) push(ctx context.Context, msg pushXML) (string, error) {
 		return "", err
 	}
 	ts, nonce := strconv.FormatInt(time.Now().Unix(), 10), strconv.FormatInt(rand.Int64N(1<<40), 10) //nolint:gosec // a sandbox nonce, not a secret
-	q := url.Values{"signature": {Signature(s.token, ts, nonce)}, "timestamp": {ts}, "nonce": {nonce}, "openid": {msg.FromUserName}}
+	q := url.Values{"signature": {wechat.Signature(s.token, ts, nonce)}, "timestamp": {ts}, "nonce": {nonce}, "openid": {msg.FromUserName}}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.callback+"?"+q.Encode(), bytes.NewReader(body))
 	if err != nil {
 		return "", err

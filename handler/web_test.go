@@ -28,6 +28,7 @@ import (
 
 	"github.com/gdyouth/youthvoice/config"
 	"github.com/gdyouth/youthvoice/handler"
+	"github.com/gdyouth/youthvoice/handler/wechat"
 	"github.com/gdyouth/youthvoice/model"
 	"github.com/gdyouth/youthvoice/model/dbtest"
 	"github.com/gdyouth/youthvoice/service/account"
@@ -77,7 +78,10 @@ const (
 	codeSCUT = "4144010561" // 华南理工大学, 广州市
 )
 
-const webToken = "yv-web-test-token"
+const (
+	webToken  = "yv-web-test-token"
+	webAESKey = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
+)
 
 // webEach runs fn on SQLite + the in-process store, and on MariaDB/MySQL
 // (with Redis when YV_TEST_REDIS_ADDR is set) when YV_TEST_MYSQL_DSN is.
@@ -147,7 +151,7 @@ func newWebStack(t *testing.T, db *model.DB, store kv.Store, o webOpts) *webStac
 	if err != nil {
 		t.Fatalf("menu: %v", err)
 	}
-	s.wx, err = wxapi.New(wxapi.Credentials{AppID: s.appID, Secret: secret, Token: webToken, AESKey: cbAESKey}, store, log)
+	s.wx, err = wxapi.New(wxapi.Credentials{AppID: s.appID, Secret: secret, Token: webToken, AESKey: webAESKey}, store, log)
 	if err != nil {
 		t.Fatalf("wxapi.New: %v", err)
 	}
@@ -157,9 +161,9 @@ func newWebStack(t *testing.T, db *model.DB, store kv.Store, o webOpts) *webStac
 	if err != nil {
 		t.Fatalf("callback.New: %v", err)
 	}
-	wechat, err := handler.NewWeChat(s.wx.OfficialAccount(), webToken, cb, clock.Real{}, log, reg, handler.WeChatOptions{MaxSkew: 5 * time.Minute})
+	wxCallback, err := wechat.New(s.wx.OfficialAccount(), webToken, cb, clock.Real{}, log, reg, wechat.Options{MaxSkew: 5 * time.Minute})
 	if err != nil {
-		t.Fatalf("NewWeChat: %v", err)
+		t.Fatalf("wechat.New: %v", err)
 	}
 	ops, err := handler.NewOps(map[string]handler.Pinger{"database": db, "kv": store}, reg)
 	if err != nil {
@@ -205,7 +209,7 @@ func newWebStack(t *testing.T, db *model.DB, store kv.Store, o webOpts) *webStac
 	if err != nil {
 		t.Fatalf("NewWeb: %v", err)
 	}
-	groups := []handler.Registrar{ops, wechat, web}
+	groups := []handler.Registrar{ops, wxCallback, web}
 	if !o.real {
 		// NewSandbox sets the fake's OnTemplate hook; the fake's mutex
 		// (taken by Calls) orders that write with the fake's readers.

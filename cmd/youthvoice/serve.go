@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/gdyouth/youthvoice/handler"
+	"github.com/gdyouth/youthvoice/handler/wechat"
 	"github.com/gdyouth/youthvoice/service/account"
 	"github.com/gdyouth/youthvoice/service/alert"
 	"github.com/gdyouth/youthvoice/service/cadre"
@@ -90,8 +91,8 @@ func serveOn(ctx context.Context, b *base, ln net.Listener) error {
 	if err != nil {
 		return err
 	}
-	wechat, err := handler.NewWeChat(client.OfficialAccount(), b.cred.Token, cb, clk, b.log, reg,
-		handler.WeChatOptions{MaxSkew: b.cfg.WeChat.MaxClockSkew, RequireAES: b.cfg.WeChat.RequireAES})
+	wxCallback, err := wechat.New(client.OfficialAccount(), b.cred.Token, cb, clk, b.log, reg,
+		wechat.Options{MaxSkew: b.cfg.WeChat.MaxClockSkew, RequireAES: b.cfg.WeChat.RequireAES})
 	if err != nil {
 		return err
 	}
@@ -149,7 +150,7 @@ func serveOn(ctx context.Context, b *base, ln net.Listener) error {
 	if err != nil {
 		return err
 	}
-	groups := []handler.Registrar{ops, wechat, web}
+	groups := []handler.Registrar{ops, wxCallback, web}
 	if !b.cfg.Real() {
 		// Sandbox: WeChat's API is the built-in fake, served by this
 		// process, so every call takes the same path as in production.

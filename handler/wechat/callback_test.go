@@ -1,4 +1,4 @@
-package handler_test
+package wechat_test
 
 import (
 	"bytes"
@@ -21,7 +21,7 @@ import (
 	"github.com/silenceper/wechat/v2/officialaccount/message"
 	"github.com/silenceper/wechat/v2/util"
 
-	"github.com/gdyouth/youthvoice/handler"
+	"github.com/gdyouth/youthvoice/handler/wechat"
 	"github.com/gdyouth/youthvoice/model"
 	"github.com/gdyouth/youthvoice/service/callback"
 	"github.com/gdyouth/youthvoice/service/clock"
@@ -304,8 +304,8 @@ func TestCallbackCryptoKnownAnswer(t *testing.T) {
 		if got := cbSHA1Sorted(tencentToken, tencentTimestamp, tencentNonce, tencentEncrypt); got != tencentMsgSig {
 			t.Fatalf("got %s, want %s", got, tencentMsgSig)
 		}
-		if got := handler.Signature(tencentToken, tencentTimestamp, tencentNonce, tencentEncrypt); got != tencentMsgSig {
-			t.Fatalf("handler.Signature = %s, want %s", got, tencentMsgSig)
+		if got := wechat.Signature(tencentToken, tencentTimestamp, tencentNonce, tencentEncrypt); got != tencentMsgSig {
+			t.Fatalf("wechat.Signature = %s, want %s", got, tencentMsgSig)
 		}
 	})
 	t.Run("sample ciphertext decrypts to the sample message", func(t *testing.T) {
@@ -505,7 +505,7 @@ func TestCallbackRejections(t *testing.T) {
 			return q
 		}
 		skew := int64(cbMaxSkew / time.Second)
-		huge := cbTextXML(user, strings.Repeat("长", handler.MaxCallbackBody/3+10), 1, now)
+		huge := cbTextXML(user, strings.Repeat("长", wechat.MaxBody/3+10), 1, now)
 		otherKey := "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcdefg"
 
 		tests := []struct {
@@ -686,8 +686,8 @@ func TestCallbackLimits(t *testing.T) {
 		skew := int64(cbMaxSkew / time.Second)
 		t.Run("a body of exactly 64 KiB is accepted", func(t *testing.T) {
 			body := cbTextXML("oLimit_user_00000000000000001", "hi", 8801, now)
-			body = strings.Replace(body, "</xml>", strings.Repeat(" ", handler.MaxCallbackBody-len(body))+"</xml>", 1)
-			if len(body) != handler.MaxCallbackBody {
+			body = strings.Replace(body, "</xml>", strings.Repeat(" ", wechat.MaxBody-len(body))+"</xml>", 1)
+			if len(body) != wechat.MaxBody {
 				t.Fatalf("body is %d bytes", len(body))
 			}
 			if w := s.postPlain(body); w.Code != http.StatusOK {

@@ -1,4 +1,7 @@
-package handler
+// Package wechat is the WeChat callback (/wechat/callback): URL
+// verification and the pushes of messages and events in plaintext,
+// compatible and safe mode. It shares nothing with the pages and the API.
+package wechat
 
 import (
 	"bytes"
@@ -27,17 +30,17 @@ import (
 	"github.com/gdyouth/youthvoice/service/clock"
 )
 
-// MaxCallbackBody is the largest push accepted (WeChat's are a few KiB).
-const MaxCallbackBody = 64 << 10
+// MaxBody is the largest push accepted (WeChat's are a few KiB).
+const MaxBody = 64 << 10
 
 // maxOpenIDBytes is the longest FromUserName accepted: the openid column's
 // size. Real openids are 28 bytes; a longer one could not be stored.
 const maxOpenIDBytes = 64
 
-// WeChat serves /wechat/callback: it authenticates every request itself
+// Callback serves /wechat/callback: it authenticates every request itself
 // (signature, timestamp window, size) before silenceper's server parses,
 // decrypts and answers it.
-type WeChat struct {
+type Callback struct {
 	oa       *officialaccount.OfficialAccount
 	token    string
 	svc      *callback.Service
@@ -46,10 +49,12 @@ type WeChat struct {
 	aesOnly  bool
 	log      *slog.Logger
 	rejected *prometheus.CounterVec
+	// calls pools the scratch state of a push (see pushCall).
+	calls sync.Pool
 }
 
-// WeChatOptions tune the callback handler.
-type WeChatOptions struct {
+// Options tune the callback handler.
+type Options struct {
 	// MaxSkew is the replay window: a push whose timestamp is further
 	// from now is refused.
 	MaxSkew time.Duration
@@ -59,32 +64,33 @@ type WeChatOptions struct {
 	RequireAES bool
 }
 
-// NewWeChat builds the callback handler.
-func NewWeChat(oa *officialaccount.OfficialAccount, token string, svc *callback.Service, clk clock.Clock, log *slog.Logger, reg prometheus.Registerer, o WeChatOptions) (*WeChat, error) {
+// New builds the callback handler.
+func New(oa *officialaccount.OfficialAccount, token string, svc *callback.Service, clk clock.Clock, log *slog.Logger, reg prometheus.Registerer, o Options) (*Callback, error) {
 	if oa == nil || svc == nil || clk == nil || log == nil || reg == nil {
-		return nil, errNilDependency("NewWeChat")
+		return nil, errors.New("wechat.New: nil dependency")
 	}
 	if token == "" {
-		return nil, errNilDependency("NewWeChat: token")
+		return nil, errors.New("wechat.New: nil dependency: token")
 	}
-	h := &WeChat{
+	h := &Callback{
 		oa: oa, token: token, svc: svc, clock: clk, maxSkew: o.MaxSkew, aesOnly: o.RequireAES, log: log,
 		rejected: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "youthvoice_wechat_rejected_total",
 			Help: "Requests to the WeChat callback rejected before processing, by reason.",
 		}, []string{"reason"}),
 	}
+	h.calls.New = func() any { return &pushCall{w: replyWriter{header: make(http.Header, 1)}} }
 	reg.MustRegister(h.rejected)
 	return h, nil
 }
 
 // Register mounts the callback routes.
-func (h *WeChat) Register(r gin.IRouter) {
+func (h *Callback) Register(r gin.IRouter) {
 	r.GET("/wechat/callback", h.verify)
 	r.POST("/wechat/callback", h.push)
 }
 
-func (h *WeChat) reject(c *gin.Context, status int, reason, msg string) {
+func (h *Callback) reject(c *gin.Context, status int, reason, msg string) {
 	h.rejected.WithLabelValues(reason).Inc()
 	h.log.WarnContext(c.Request.Context(), "wechat callback rejected",
 		"reason", reason, "status", status, "remote", c.ClientIP(), "method", c.Request.Method)
@@ -95,7 +101,7 @@ func (h *WeChat) reject(c *gin.Context, status int, reason, msg string) {
 
 // authenticate checks the signature and the timestamp window; it answers
 // and returns false when the request is not from WeChat.
-func (h *WeChat) authenticate(c *gin.Context, q *callbackQuery) bool {
+func (h *Callback) authenticate(c *gin.Context, q *callbackQuery) bool {
 	if q.timestamp == "" || q.nonce == "" || q.signature == "" {
 		h.reject(c, http.StatusBadRequest, "missing_params", "缺少 signature/timestamp/nonce 参数")
 		return false
@@ -117,7 +123,7 @@ func (h *WeChat) authenticate(c *gin.Context, q *callbackQuery) bool {
 }
 
 // verify answers WeChat's URL verification by echoing echostr.
-func (h *WeChat) verify(c *gin.Context) {
+func (h *Callback) verify(c *gin.Context) {
 	q := parseCallbackQuery(c.Request.URL.RawQuery)
 	if !h.authenticate(c, &q) {
 		return
@@ -134,9 +140,9 @@ func (h *WeChat) verify(c *gin.Context) {
 // It is the service's busiest path, so it allocates little: everything
 // it leaves behind is garbage the collector must chase (see the
 // performance section of the README).
-func (h *WeChat) push(c *gin.Context) {
+func (h *Callback) push(c *gin.Context) {
 	req := c.Request
-	if req.ContentLength > MaxCallbackBody {
+	if req.ContentLength > MaxBody {
 		h.reject(c, http.StatusRequestEntityTooLarge, "too_large", "请求体过大")
 		return
 	}
@@ -156,7 +162,7 @@ func (h *WeChat) push(c *gin.Context) {
 			h.reject(c, http.StatusBadRequest, "read_error", "读取请求体失败")
 			return
 		}
-		if len(body) > MaxCallbackBody {
+		if len(body) > MaxBody {
 			h.reject(c, http.StatusRequestEntityTooLarge, "too_large", "请求体过大")
 			return
 		}
@@ -172,8 +178,8 @@ func (h *WeChat) push(c *gin.Context) {
 		// silenceper reads the body we have read already.
 		req.Body = io.NopCloser(bytes.NewReader(body))
 	} else {
-		// silenceper reads the body itself, at most MaxCallbackBody of it.
-		plainBody = &limitedBody{r: req.Body, left: MaxCallbackBody}
+		// silenceper reads the body itself, at most MaxBody of it.
+		plainBody = &limitedBody{r: req.Body, left: MaxBody}
 		req.Body = plainBody
 	}
 	// silenceper parses the whole query string again for every parameter
@@ -344,14 +350,14 @@ func (q *callbackQuery) serverQuery(safeMode bool) string {
 	return v.Encode()
 }
 
-// readBody reads at most MaxCallbackBody+1 bytes, into a buffer sized from
+// readBody reads at most MaxBody+1 bytes, into a buffer sized from
 // Content-Length when the client sent one.
 func readBody(r *http.Request) ([]byte, error) {
 	size := int64(512)
-	if r.ContentLength > 0 && r.ContentLength <= MaxCallbackBody {
+	if r.ContentLength > 0 && r.ContentLength <= MaxBody {
 		size = r.ContentLength + 1 // +1: the read that sees EOF needs room
 	}
-	lr := io.LimitReader(r.Body, MaxCallbackBody+1)
+	lr := io.LimitReader(r.Body, MaxBody+1)
 	buf := make([]byte, 0, size)
 	for {
 		if len(buf) == cap(buf) {
@@ -368,7 +374,7 @@ func readBody(r *http.Request) ([]byte, error) {
 	}
 }
 
-// errBodyTooLarge ends a read past MaxCallbackBody.
+// errBodyTooLarge ends a read past MaxBody.
 var errBodyTooLarge = errors.New("callback body over the size limit")
 
 // limitedBody is a request body that fails once more than left bytes
@@ -451,7 +457,7 @@ func equalSig(want, got string) bool {
 // unused "success" in plaintext mode) until the handler knows the push
 // was processed, so that a failure can still become an error status.
 type pushCall struct {
-	h   *WeChat
+	h   *Callback
 	ctx context.Context
 	w   replyWriter
 
@@ -484,10 +490,8 @@ func (w *replyWriter) Header() http.Header         { return w.header }
 func (w *replyWriter) Write(p []byte) (int, error) { return w.body.Write(p) }
 func (w *replyWriter) WriteHeader(int)             {}
 
-var pushCalls = sync.Pool{New: func() any { return &pushCall{w: replyWriter{header: make(http.Header, 1)}} }}
-
-func getPushCall(ctx context.Context, h *WeChat) *pushCall {
-	p := pushCalls.Get().(*pushCall) //nolint:errcheck // the pool holds nothing else
+func getPushCall(ctx context.Context, h *Callback) *pushCall {
+	p := h.calls.Get().(*pushCall) //nolint:errcheck // the pool holds nothing else
 	p.h, p.ctx = h, ctx
 	clear(p.w.header)
 	// Set already, so that the server does not allocate it for every
@@ -504,7 +508,8 @@ func putPushCall(p *pushCall) {
 	if p.w.body.Cap() > maxPooledReply || cap(p.w.reply) > maxPooledReply {
 		return
 	}
+	h := p.h
 	p.h, p.ctx = nil, nil
 	p.answered, p.invalid, p.reply, p.err = false, false, callback.Reply{}, nil
-	pushCalls.Put(p)
+	h.calls.Put(p)
 }

@@ -1,4 +1,4 @@
-package handler_test
+package wechat_test
 
 // Shared fixtures for the /wechat/callback tests: the handler stack built
 // the way cmd/youthvoice/serve.go builds it, on every configured backend
@@ -35,6 +35,7 @@ import (
 
 	"github.com/gdyouth/youthvoice/config"
 	"github.com/gdyouth/youthvoice/handler"
+	"github.com/gdyouth/youthvoice/handler/wechat"
 	"github.com/gdyouth/youthvoice/model"
 	"github.com/gdyouth/youthvoice/model/dbtest"
 	"github.com/gdyouth/youthvoice/service/callback"
@@ -175,9 +176,9 @@ func newCBStack(t testing.TB, db *model.DB, store kv.Store, o cbStackOpts) *cbSt
 	if err != nil {
 		t.Fatalf("callback.New: %v", err)
 	}
-	wc, err := handler.NewWeChat(client.OfficialAccount(), creds.Token, svc, clk, log, reg, handler.WeChatOptions{MaxSkew: cbMaxSkew, RequireAES: o.requireAES})
+	wc, err := wechat.New(client.OfficialAccount(), creds.Token, svc, clk, log, reg, wechat.Options{MaxSkew: cbMaxSkew, RequireAES: o.requireAES})
 	if err != nil {
-		t.Fatalf("handler.NewWeChat: %v", err)
+		t.Fatalf("wechat.New: %v", err)
 	}
 	ops, err := handler.NewOps(map[string]handler.Pinger{"database": db, "kv": store}, reg)
 	if err != nil {

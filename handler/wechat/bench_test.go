@@ -1,4 +1,4 @@
-package handler_test
+package wechat_test
 
 import (
 	"net/http"
