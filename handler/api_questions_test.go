@@ -79,41 +79,41 @@ type qaApplication struct {
 	Reason   string `json:"reason"`
 }
 
-// qaData decodes {"data": v} after checking the status.
-func qaData(t *testing.T, r *webResp, status int, v any) {
+// WantData decodes {"data": v} after checking the status.
+func WantData(t *testing.T, r *Resp, status int, v any) {
 	t.Helper()
-	wantStatus(t, r, status)
+	WantStatus(t, r, status)
 	out := struct{ Data any }{Data: v}
-	r.decode(t, &out)
+	r.Decode(t, &out)
 }
 
-// qaUser activates a bound account of university uni with role.
-func (s *webStack) qaUser(acct, uni, openid, role string) model.User {
-	s.t.Helper()
-	u := s.activate(acct, "pass2026", uni, openid)
+// Account activates a bound account of university uni with role.
+func (s *Stack) Account(acct, uni, openid, role string) model.User {
+	s.T.Helper()
+	u := s.Activate(acct, "pass2026", uni, openid)
 	if role != model.RoleStudent {
-		if err := s.db.Conn(context.Background()).Model(&model.User{}).Where("id = ?", u.ID).
+		if err := s.DB.Conn(context.Background()).Model(&model.User{}).Where("id = ?", u.ID).
 			Update("role", role).Error; err != nil {
-			s.t.Fatalf("role of %s: %v", acct, err)
+			s.T.Fatalf("role of %s: %v", acct, err)
 		}
 		u.Role = role
 	}
 	return u
 }
 
-// qaSignIn opens a WeChat browser signed in as u (through OAuth).
-func (s *webStack) qaSignIn(u model.User) *webClient {
-	s.t.Helper()
-	c := s.browser(uaWeChat)
-	wantRedirect(s.t, c.oauth(openidOf(u), "/h5/home"), http.StatusFound, "/h5/home")
+// SignIn opens a WeChat browser signed in as u (through OAuth).
+func (s *Stack) SignIn(u model.User) *Client {
+	s.T.Helper()
+	c := s.Browser(UAWeChat)
+	WantRedirect(s.T, c.OAuth(OpenIDOf(u), "/h5/home"), http.StatusFound, "/h5/home")
 	return c
 }
 
 // qaDeliver runs the outbox sender once.
-func (s *webStack) qaDeliver() {
-	s.t.Helper()
-	if _, err := s.sender.RunOnce(context.Background()); err != nil {
-		s.t.Fatalf("RunOnce: %v", err)
+func (s *Stack) qaDeliver() {
+	s.T.Helper()
+	if _, err := s.Sender.RunOnce(context.Background()); err != nil {
+		s.T.Fatalf("RunOnce: %v", err)
 	}
 }
 
@@ -125,16 +125,16 @@ type qaTemplate struct {
 
 // qaTemplatesTo lists the template messages the fake accepted from this
 // stack's app for openid, oldest first.
-func (s *webStack) qaTemplatesTo(openid string) []qaTemplate {
-	s.t.Helper()
+func (s *Stack) qaTemplatesTo(openid string) []qaTemplate {
+	s.T.Helper()
 	var out []qaTemplate
 	for _, c := range wxFake.CallsTo("/cgi-bin/message/template/send") {
-		if c.AppID != s.appID || c.ErrCode != 0 {
+		if c.AppID != s.AppID || c.ErrCode != 0 {
 			continue
 		}
 		var m qaTemplate
 		if err := json.Unmarshal([]byte(c.Body), &m); err != nil {
-			s.t.Fatalf("template body %q: %v", c.Body, err)
+			s.T.Fatalf("template body %q: %v", c.Body, err)
 		}
 		if m.ToUser == openid {
 			out = append(out, m)
@@ -144,12 +144,12 @@ func (s *webStack) qaTemplatesTo(openid string) []qaTemplate {
 }
 
 // qaQuestionLink is the link a template message carries to a question.
-func (s *webStack) qaQuestionLink(id uint64) string {
-	return s.publicURL + "/h5/oauth/start?next=%2Fh5%2Fquestions%2F" + strconv.FormatUint(id, 10)
+func (s *Stack) qaQuestionLink(id uint64) string {
+	return s.PublicURL + "/h5/oauth/start?next=%2Fh5%2Fquestions%2F" + strconv.FormatUint(id, 10)
 }
 
 // qaNoSecrets fails when a response carries what must stay private.
-func qaNoSecrets(t *testing.T, r *webResp, users ...model.User) {
+func qaNoSecrets(t *testing.T, r *Resp, users ...model.User) {
 	t.Helper()
 	for _, bad := range []string{"openid", "OpenID", "PasswordHash", "password", "$2a$", "asker_id", "AskerID", "author_id"} {
 		if strings.Contains(r.Body, bad) {
@@ -157,7 +157,7 @@ func qaNoSecrets(t *testing.T, r *webResp, users ...model.User) {
 		}
 	}
 	for _, u := range users {
-		if o := openidOf(u); o != "" && strings.Contains(r.Body, o) {
+		if o := OpenIDOf(u); o != "" && strings.Contains(r.Body, o) {
 			t.Fatalf("%s leaks the openid of %s", r.URL, u.Account)
 		}
 	}
@@ -168,28 +168,28 @@ func qaPath(id uint64, rest string) string {
 }
 
 func TestAPIQuestionFlow(t *testing.T) {
-	webEach(t, func(t *testing.T, db *model.DB, store kv.Store) {
-		s := newWebStack(t, db, store, webOpts{})
-		stu := s.qaUser("qaStudent01", codeSZU, "oQAFLOWSTUDENT000000000001", model.RoleStudent)
-		peer := s.qaUser("qaPeer00001", codeSZU, "oQAFLOWPEER000000000000001", model.RoleStudent)
-		cad := s.qaUser("qaCadre0001", codeSZU, "oQAFLOWCADRE00000000000001", model.RoleCadre)
-		far := s.qaUser("qaFarCadre1", codeSCUT, "oQAFLOWFARCADRE00000000001", model.RoleCadre)
-		student, peerC, cadreC, farC := s.qaSignIn(stu), s.qaSignIn(peer), s.qaSignIn(cad), s.qaSignIn(far)
+	Each(t, func(t *testing.T, db *model.DB, store kv.Store) {
+		s := New(t, db, store, Opts{})
+		stu := s.Account("qaStudent01", CodeSZU, "oQAFLOWSTUDENT000000000001", model.RoleStudent)
+		peer := s.Account("qaPeer00001", CodeSZU, "oQAFLOWPEER000000000000001", model.RoleStudent)
+		cad := s.Account("qaCadre0001", CodeSZU, "oQAFLOWCADRE00000000000001", model.RoleCadre)
+		far := s.Account("qaFarCadre1", CodeSCUT, "oQAFLOWFARCADRE00000000001", model.RoleCadre)
+		student, peerC, cadreC, farC := s.SignIn(stu), s.SignIn(peer), s.SignIn(cad), s.SignIn(far)
 
 		// The student's boards: their university's first, then the province's.
 		var boards []qaBoard
-		r := student.api(http.MethodGet, "/api/v1/boards", nil)
-		qaData(t, r, http.StatusOK, &boards)
-		if len(boards) < 2 || boards[0].Key != "u-"+codeSZU || boards[0].Kind != "university" ||
+		r := student.API(http.MethodGet, "/api/v1/boards", nil)
+		WantData(t, r, http.StatusOK, &boards)
+		if len(boards) < 2 || boards[0].Key != "u-"+CodeSZU || boards[0].Kind != "university" ||
 			boards[0].Name != "深圳大学版区" || boards[1].Kind != "province" {
 			t.Fatalf("boards %+v", boards)
 		}
 
 		// Ask (anonymously) on the university's board.
 		var q qaQuestion
-		r = student.api(http.MethodPost, "/api/v1/questions",
+		r = student.API(http.MethodPost, "/api/v1/questions",
 			map[string]any{"title": "图书馆周末几点开门", "body": "周六周日的开放时间是？", "anonymous": true})
-		qaData(t, r, http.StatusCreated, &q)
+		WantData(t, r, http.StatusCreated, &q)
 		if q.ID == 0 || q.Status != model.QuestionOpen || q.StatusName != "待答复" || !q.Mine || !q.Anonymous ||
 			q.Notice != "" || q.Title != "图书馆周末几点开门" || q.BoardID != boards[0].ID || q.AskerName != "qaStudent01" {
 			t.Fatalf("asked %+v", q)
@@ -203,10 +203,10 @@ func TestAPIQuestionFlow(t *testing.T) {
 		// through OAuth and lands on the question; other cadres are not.
 		s.qaDeliver()
 		link := s.qaQuestionLink(q.ID)
-		if got := s.qaTemplatesTo(openidOf(cad)); len(got) != 1 || got[0].TemplateID != "sandbox-question_new" || got[0].URL != link {
+		if got := s.qaTemplatesTo(OpenIDOf(cad)); len(got) != 1 || got[0].TemplateID != "sandbox-question_new" || got[0].URL != link {
 			t.Fatalf("cadre got %+v, want one question_new linking %s", got, link)
 		}
-		if got := s.qaTemplatesTo(openidOf(far)); len(got) != 0 {
+		if got := s.qaTemplatesTo(OpenIDOf(far)); len(got) != 0 {
 			t.Fatalf("the other university's cadre got %+v", got)
 		}
 		if u, err := url.Parse(link); err != nil || u.Query().Get("next") != "/h5/questions/"+strconv.FormatUint(q.ID, 10) {
@@ -215,78 +215,78 @@ func TestAPIQuestionFlow(t *testing.T) {
 
 		// Another student sees 匿名同学; the cadre sees who asked.
 		var d qaDetail
-		r = peerC.api(http.MethodGet, qaPath(q.ID, ""), nil)
-		qaData(t, r, http.StatusOK, &d)
-		if d.AskerName != "匿名同学" || d.Mine || d.CanAnswer || d.CanFollowUp || d.Board.Key != "u-"+codeSZU {
+		r = peerC.API(http.MethodGet, qaPath(q.ID, ""), nil)
+		WantData(t, r, http.StatusOK, &d)
+		if d.AskerName != "匿名同学" || d.Mine || d.CanAnswer || d.CanFollowUp || d.Board.Key != "u-"+CodeSZU {
 			t.Fatalf("peer view %+v", d)
 		}
 		if strings.Contains(r.Body, "qaStudent01") {
 			t.Fatal("the anonymous asker's account reaches another student")
 		}
 		qaNoSecrets(t, r, stu)
-		r = cadreC.api(http.MethodGet, qaPath(q.ID, ""), nil)
-		qaData(t, r, http.StatusOK, &d)
+		r = cadreC.API(http.MethodGet, qaPath(q.ID, ""), nil)
+		WantData(t, r, http.StatusOK, &d)
 		if d.AskerName != "qaStudent01" || !d.CanAnswer || d.CanModerate {
 			t.Fatalf("cadre view %+v", d)
 		}
 
 		// Answering is the university's cadres' job.
-		e := wantAPIError(t, farC.api(http.MethodPost, qaPath(q.ID, "/answers"), map[string]string{"body": "我来答"}),
+		e := WantAPIError(t, farC.API(http.MethodPost, qaPath(q.ID, "/answers"), map[string]string{"body": "我来答"}),
 			http.StatusForbidden, "other_university", "")
 		if !strings.Contains(e.Message, "本校") {
 			t.Fatalf("message %q", e.Message)
 		}
-		wantAPIError(t, peerC.api(http.MethodPost, qaPath(q.ID, "/answers"), map[string]string{"body": "我来答"}),
+		WantAPIError(t, peerC.API(http.MethodPost, qaPath(q.ID, "/answers"), map[string]string{"body": "我来答"}),
 			http.StatusForbidden, "not_cadre", "")
-		wantAPIError(t, cadreC.api(http.MethodPost, qaPath(q.ID, "/answers"), map[string]string{"body": "  "}),
+		WantAPIError(t, cadreC.API(http.MethodPost, qaPath(q.ID, "/answers"), map[string]string{"body": "  "}),
 			http.StatusBadRequest, "empty", "body")
 		// Only the asker rates, and only once answered.
-		wantAPIError(t, student.api(http.MethodPost, qaPath(q.ID, "/resolve"), map[string]string{"rating": "满意"}),
+		WantAPIError(t, student.API(http.MethodPost, qaPath(q.ID, "/resolve"), map[string]string{"rating": "满意"}),
 			http.StatusConflict, "not_answered", "")
 
 		var a qaAnswer
-		r = cadreC.api(http.MethodPost, qaPath(q.ID, "/answers"), map[string]string{"body": "周末 9:00–21:00 开放。"})
-		qaData(t, r, http.StatusCreated, &a)
+		r = cadreC.API(http.MethodPost, qaPath(q.ID, "/answers"), map[string]string{"body": "周末 9:00–21:00 开放。"})
+		WantData(t, r, http.StatusCreated, &a)
 		if a.ID == 0 || a.QuestionID != q.ID || a.Kind != "answer" || a.Status != "published" || !a.Mine ||
 			a.AuthorRole != "团学干部" || a.AuthorName != "qaCadre0001" || a.Notice != "" {
 			t.Fatalf("answer %+v", a)
 		}
 		qaNoSecrets(t, r, cad)
 		s.qaDeliver()
-		if got := s.qaTemplatesTo(openidOf(stu)); len(got) != 1 || got[0].TemplateID != "sandbox-answered" || got[0].URL != link {
+		if got := s.qaTemplatesTo(OpenIDOf(stu)); len(got) != 1 || got[0].TemplateID != "sandbox-answered" || got[0].URL != link {
 			t.Fatalf("asker got %+v, want one answered linking %s", got, link)
 		}
 
 		// The asker follows up; the cadre who answered hears of it.
-		wantAPIError(t, peerC.api(http.MethodPost, qaPath(q.ID, "/followups"), map[string]string{"body": "我也想问"}),
+		WantAPIError(t, peerC.API(http.MethodPost, qaPath(q.ID, "/followups"), map[string]string{"body": "我也想问"}),
 			http.StatusForbidden, "not_asker", "")
-		r = student.api(http.MethodPost, qaPath(q.ID, "/followups"), map[string]string{"body": "节假日也一样吗？"})
-		qaData(t, r, http.StatusCreated, &a)
+		r = student.API(http.MethodPost, qaPath(q.ID, "/followups"), map[string]string{"body": "节假日也一样吗？"})
+		WantData(t, r, http.StatusCreated, &a)
 		if a.Kind != "followup" || a.AuthorRole != "提问者" || !a.Mine {
 			t.Fatalf("follow-up %+v", a)
 		}
 		s.qaDeliver()
-		if got := s.qaTemplatesTo(openidOf(cad)); len(got) != 2 || got[1].TemplateID != "sandbox-followup" || got[1].URL != link {
+		if got := s.qaTemplatesTo(OpenIDOf(cad)); len(got) != 2 || got[1].TemplateID != "sandbox-followup" || got[1].URL != link {
 			t.Fatalf("cadre got %+v, want question_new then followup", got)
 		}
 
 		// Resolve with 满意.
-		wantAPIError(t, cadreC.api(http.MethodPost, qaPath(q.ID, "/resolve"), map[string]string{"rating": "满意"}),
+		WantAPIError(t, cadreC.API(http.MethodPost, qaPath(q.ID, "/resolve"), map[string]string{"rating": "满意"}),
 			http.StatusForbidden, "not_asker", "")
-		wantAPIError(t, student.api(http.MethodPost, qaPath(q.ID, "/resolve"), map[string]string{"rating": "很好"}),
+		WantAPIError(t, student.API(http.MethodPost, qaPath(q.ID, "/resolve"), map[string]string{"rating": "很好"}),
 			http.StatusBadRequest, "bad_rating", "rating")
-		r = student.api(http.MethodPost, qaPath(q.ID, "/resolve"), map[string]string{"rating": "满意", "comment": "谢谢！"})
-		qaData(t, r, http.StatusOK, &q)
+		r = student.API(http.MethodPost, qaPath(q.ID, "/resolve"), map[string]string{"rating": "满意", "comment": "谢谢！"})
+		WantData(t, r, http.StatusOK, &q)
 		if q.Status != model.QuestionResolved || q.StatusName != "已解决" || q.Rating != "满意" || q.RatingComment != "谢谢！" {
 			t.Fatalf("resolved %+v", q)
 		}
-		wantAPIError(t, student.api(http.MethodPost, qaPath(q.ID, "/resolve"), map[string]string{"rating": "一般"}),
+		WantAPIError(t, student.API(http.MethodPost, qaPath(q.ID, "/resolve"), map[string]string{"rating": "一般"}),
 			http.StatusConflict, "already_resolved", "")
-		wantAPIError(t, cadreC.api(http.MethodPost, qaPath(q.ID, "/answers"), map[string]string{"body": "补充"}),
+		WantAPIError(t, cadreC.API(http.MethodPost, qaPath(q.ID, "/answers"), map[string]string{"body": "补充"}),
 			http.StatusConflict, "resolved", "")
 
-		r = student.api(http.MethodGet, qaPath(q.ID, ""), nil)
-		qaData(t, r, http.StatusOK, &d)
+		r = student.API(http.MethodGet, qaPath(q.ID, ""), nil)
+		WantData(t, r, http.StatusOK, &d)
 		if d.Status != model.QuestionResolved || !d.Mine || d.CanResolve || d.CanFollowUp || len(d.Answers) != 2 ||
 			d.Answers[0].Kind != "answer" || d.Answers[0].AuthorName != "qaCadre0001" || d.Answers[0].Mine ||
 			d.Answers[1].Kind != "followup" || !d.Answers[1].Mine || d.FirstAnswered == nil || d.PromiseKept == nil || !*d.PromiseKept {
@@ -300,28 +300,28 @@ func TestAPIQuestionFlow(t *testing.T) {
 			Page      int          `json:"page"`
 			Questions []qaQuestion `json:"questions"`
 		}
-		r = peerC.api(http.MethodGet, "/api/v1/boards/u-"+codeSZU+"/questions", nil)
-		qaData(t, r, http.StatusOK, &list)
-		if list.Board.Key != "u-"+codeSZU || list.Page != 1 || len(list.Questions) != 1 || list.Questions[0].ID != q.ID ||
+		r = peerC.API(http.MethodGet, "/api/v1/boards/u-"+CodeSZU+"/questions", nil)
+		WantData(t, r, http.StatusOK, &list)
+		if list.Board.Key != "u-"+CodeSZU || list.Page != 1 || len(list.Questions) != 1 || list.Questions[0].ID != q.ID ||
 			list.Questions[0].AskerName != "匿名同学" || list.Questions[0].BoardName != "深圳大学版区" || list.Questions[0].Mine {
 			t.Fatalf("board list %+v", list)
 		}
 		qaNoSecrets(t, r, stu)
-		qaData(t, cadreC.api(http.MethodGet, "/api/v1/boards/u-"+codeSZU+"/questions?unanswered=1&page=1", nil), http.StatusOK, &list)
+		WantData(t, cadreC.API(http.MethodGet, "/api/v1/boards/u-"+CodeSZU+"/questions?unanswered=1&page=1", nil), http.StatusOK, &list)
 		if len(list.Questions) != 0 {
 			t.Fatalf("unanswered list %+v", list.Questions)
 		}
-		wantAPIError(t, peerC.api(http.MethodGet, "/api/v1/boards/nosuch/questions", nil), http.StatusNotFound, "board_not_found", "")
+		WantAPIError(t, peerC.API(http.MethodGet, "/api/v1/boards/nosuch/questions", nil), http.StatusNotFound, "board_not_found", "")
 
 		// Those who answer on a board see its unanswered questions first;
 		// everybody else sees the newest first.
 		var older, newer qaQuestion
-		qaData(t, peerC.api(http.MethodPost, "/api/v1/questions", map[string]string{"title": "食堂几点关门"}), http.StatusCreated, &older)
-		qaData(t, peerC.api(http.MethodPost, "/api/v1/questions", map[string]string{"title": "校车时刻表在哪看"}), http.StatusCreated, &newer)
-		qaData(t, cadreC.api(http.MethodPost, qaPath(newer.ID, "/answers"), map[string]string{"body": "见校园网。"}), http.StatusCreated, &a)
-		order := func(c *webClient) []uint64 {
+		WantData(t, peerC.API(http.MethodPost, "/api/v1/questions", map[string]string{"title": "食堂几点关门"}), http.StatusCreated, &older)
+		WantData(t, peerC.API(http.MethodPost, "/api/v1/questions", map[string]string{"title": "校车时刻表在哪看"}), http.StatusCreated, &newer)
+		WantData(t, cadreC.API(http.MethodPost, qaPath(newer.ID, "/answers"), map[string]string{"body": "见校园网。"}), http.StatusCreated, &a)
+		order := func(c *Client) []uint64 {
 			t.Helper()
-			qaData(t, c.api(http.MethodGet, "/api/v1/boards/u-"+codeSZU+"/questions", nil), http.StatusOK, &list)
+			WantData(t, c.API(http.MethodGet, "/api/v1/boards/u-"+CodeSZU+"/questions", nil), http.StatusOK, &list)
 			var ids []uint64
 			for _, x := range list.Questions {
 				ids = append(ids, x.ID)
@@ -336,113 +336,113 @@ func TestAPIQuestionFlow(t *testing.T) {
 		}
 
 		var qs []qaQuestion
-		qaData(t, student.api(http.MethodGet, "/api/v1/questions/mine?page=1", nil), http.StatusOK, &qs)
+		WantData(t, student.API(http.MethodGet, "/api/v1/questions/mine?page=1", nil), http.StatusOK, &qs)
 		if len(qs) != 1 || qs[0].ID != q.ID || !qs[0].Mine {
 			t.Fatalf("mine %+v", qs)
 		}
-		qaData(t, peerC.api(http.MethodGet, "/api/v1/questions/mine", nil), http.StatusOK, &qs)
+		WantData(t, peerC.API(http.MethodGet, "/api/v1/questions/mine", nil), http.StatusOK, &qs)
 		if len(qs) != 2 || qs[0].ID != newer.ID || qs[1].ID != older.ID || !qs[0].Mine {
 			t.Fatalf("peer's mine %+v", qs)
 		}
-		qaData(t, peerC.api(http.MethodGet, "/api/v1/questions/search?q="+url.QueryEscape("图书馆 开门"), nil), http.StatusOK, &qs)
+		WantData(t, peerC.API(http.MethodGet, "/api/v1/questions/search?q="+url.QueryEscape("图书馆 开门"), nil), http.StatusOK, &qs)
 		if len(qs) != 1 || qs[0].ID != q.ID || qs[0].AskerName != "匿名同学" {
 			t.Fatalf("search %+v", qs)
 		}
-		qaData(t, peerC.api(http.MethodGet, "/api/v1/questions/search?board=province-1&q="+url.QueryEscape("图书馆"), nil), http.StatusOK, &qs)
+		WantData(t, peerC.API(http.MethodGet, "/api/v1/questions/search?board=province-1&q="+url.QueryEscape("图书馆"), nil), http.StatusOK, &qs)
 		if len(qs) != 0 {
 			t.Fatalf("search in another board %+v", qs)
 		}
-		wantAPIError(t, peerC.api(http.MethodGet, "/api/v1/questions/search?q=", nil), http.StatusBadRequest, "empty_query", "q")
-		wantAPIError(t, peerC.api(http.MethodGet, "/api/v1/questions/search?q="+url.QueryEscape("图 书"), nil),
+		WantAPIError(t, peerC.API(http.MethodGet, "/api/v1/questions/search?q=", nil), http.StatusBadRequest, "empty_query", "q")
+		WantAPIError(t, peerC.API(http.MethodGet, "/api/v1/questions/search?q="+url.QueryEscape("图 书"), nil),
 			http.StatusBadRequest, "query_too_short", "q")
-		wantAPIError(t, peerC.api(http.MethodGet, "/api/v1/questions/search?q="+url.QueryEscape(strings.Repeat("图", 101)), nil),
+		WantAPIError(t, peerC.API(http.MethodGet, "/api/v1/questions/search?q="+url.QueryEscape(strings.Repeat("图", 101)), nil),
 			http.StatusBadRequest, "query_too_long", "q")
 	})
 }
 
 func TestAPIQuestionErrors(t *testing.T) {
-	webEach(t, func(t *testing.T, db *model.DB, store kv.Store) {
-		s := newWebStack(t, db, store, webOpts{})
-		stu := s.qaUser("qaErrStu001", codeSZU, "oQAERRSTUDENT0000000000001", model.RoleStudent)
-		student := s.qaSignIn(stu)
+	Each(t, func(t *testing.T, db *model.DB, store kv.Store) {
+		s := New(t, db, store, Opts{})
+		stu := s.Account("qaErrStu001", CodeSZU, "oQAERRSTUDENT0000000000001", model.RoleStudent)
+		student := s.SignIn(stu)
 
 		// Signed out: JSON 401 everywhere, also from WeChat.
-		anon := s.browser(uaWeChat)
+		anon := s.Browser(UAWeChat)
 		for _, p := range []string{"/api/v1/boards", "/api/v1/questions/1", "/api/v1/questions/mine", "/api/v1/moderation/queue",
 			"/api/v1/admin/overdue", "/api/v1/cadre/applications"} {
-			wantAPIError(t, anon.api(http.MethodGet, p, nil), http.StatusUnauthorized, "login_required", "")
+			WantAPIError(t, anon.API(http.MethodGet, p, nil), http.StatusUnauthorized, "login_required", "")
 		}
-		wantAPIError(t, anon.api(http.MethodPost, "/api/v1/questions", map[string]string{"title": "x"}),
+		WantAPIError(t, anon.API(http.MethodPost, "/api/v1/questions", map[string]string{"title": "x"}),
 			http.StatusUnauthorized, "login_required", "")
 
 		// Ids.
-		wantAPIError(t, student.api(http.MethodGet, "/api/v1/questions/999999", nil), http.StatusNotFound, "question_not_found", "")
+		WantAPIError(t, student.API(http.MethodGet, "/api/v1/questions/999999", nil), http.StatusNotFound, "question_not_found", "")
 		for _, bad := range []string{"abc", "0", "-1", "1.5", "99999999999999999999999", "9223372036854775808", "18446744073709551615"} {
-			e := wantAPIError(t, student.api(http.MethodGet, "/api/v1/questions/"+bad, nil), http.StatusBadRequest, "bad_id", "id")
+			e := WantAPIError(t, student.API(http.MethodGet, "/api/v1/questions/"+bad, nil), http.StatusBadRequest, "bad_id", "id")
 			if !strings.Contains(e.Message, "编号") {
 				t.Fatalf("message %q", e.Message)
 			}
 		}
-		wantAPIError(t, student.api(http.MethodPost, "/api/v1/questions/abc/answers", map[string]string{"body": "x"}),
+		WantAPIError(t, student.API(http.MethodPost, "/api/v1/questions/abc/answers", map[string]string{"body": "x"}),
 			http.StatusBadRequest, "bad_id", "id")
-		wantAPIError(t, student.api(http.MethodPost, "/api/v1/cadre/applications/abc/decision", map[string]any{"approve": true}),
+		WantAPIError(t, student.API(http.MethodPost, "/api/v1/cadre/applications/abc/decision", map[string]any{"approve": true}),
 			http.StatusBadRequest, "bad_id", "id")
 
 		// Roles.
-		e := wantAPIError(t, student.api(http.MethodGet, "/api/v1/moderation/queue", nil), http.StatusForbidden, "not_admin", "")
+		e := WantAPIError(t, student.API(http.MethodGet, "/api/v1/moderation/queue", nil), http.StatusForbidden, "not_admin", "")
 		if !strings.Contains(e.Message, "管理员") {
 			t.Fatalf("message %q", e.Message)
 		}
-		wantAPIError(t, student.api(http.MethodGet, "/api/v1/admin/overdue", nil), http.StatusForbidden, "not_admin", "")
-		wantAPIError(t, student.api(http.MethodGet, "/api/v1/admin/alert-problems", nil), http.StatusForbidden, "not_admin", "")
-		wantAPIError(t, student.api(http.MethodGet, "/api/v1/cadre/applications", nil), http.StatusForbidden, "forbidden", "")
-		wantAPIError(t, student.api(http.MethodPost, "/api/v1/admin/university-admins", map[string]any{"user_id": stu.ID}),
+		WantAPIError(t, student.API(http.MethodGet, "/api/v1/admin/overdue", nil), http.StatusForbidden, "not_admin", "")
+		WantAPIError(t, student.API(http.MethodGet, "/api/v1/admin/alert-problems", nil), http.StatusForbidden, "not_admin", "")
+		WantAPIError(t, student.API(http.MethodGet, "/api/v1/cadre/applications", nil), http.StatusForbidden, "forbidden", "")
+		WantAPIError(t, student.API(http.MethodPost, "/api/v1/admin/university-admins", map[string]any{"user_id": stu.ID}),
 			http.StatusForbidden, "forbidden", "")
-		wantAPIError(t, student.api(http.MethodPost, "/api/v1/moderation",
+		WantAPIError(t, student.API(http.MethodPost, "/api/v1/moderation",
 			map[string]any{"target": "question", "id": 1, "action": "hide", "reason": "广告"}), http.StatusNotFound, "question_not_found", "")
 
 		// CSRF: a state-changing request without the header.
-		r := student.do(http.MethodPost, "/api/v1/questions", strings.NewReader(`{"title":"没有令牌"}`),
+		r := student.Do(http.MethodPost, "/api/v1/questions", strings.NewReader(`{"title":"没有令牌"}`),
 			http.Header{"Content-Type": {"application/json"}})
-		wantAPIError(t, r, http.StatusForbidden, "csrf", "")
-		r = student.do(http.MethodPost, "/api/v1/questions", strings.NewReader(`{"title":"错误令牌"}`),
+		WantAPIError(t, r, http.StatusForbidden, "csrf", "")
+		r = student.Do(http.MethodPost, "/api/v1/questions", strings.NewReader(`{"title":"错误令牌"}`),
 			http.Header{"Content-Type": {"application/json"}, "X-CSRF-Token": {strings.Repeat("x", 43)}})
-		wantAPIError(t, r, http.StatusForbidden, "csrf", "")
+		WantAPIError(t, r, http.StatusForbidden, "csrf", "")
 
 		// Bodies.
 		for _, bad := range []string{"{title:", "[]", "", `{"title": 5}`, `{"anonymous": "yes"}`} {
-			e := wantAPIError(t, student.api(http.MethodPost, "/api/v1/questions", bad), http.StatusBadRequest, "bad_json", "")
+			e := WantAPIError(t, student.API(http.MethodPost, "/api/v1/questions", bad), http.StatusBadRequest, "bad_json", "")
 			if !strings.Contains(e.Message, "JSON") {
 				t.Fatalf("%q: message %q", bad, e.Message)
 			}
 		}
-		wantAPIError(t, student.api(http.MethodPost, "/api/v1/questions", `{"title":"`+strings.Repeat("长", 70<<10)+`"}`),
+		WantAPIError(t, student.API(http.MethodPost, "/api/v1/questions", `{"title":"`+strings.Repeat("长", 70<<10)+`"}`),
 			http.StatusBadRequest, "body_too_large", "")
 		// Over the service's limit, and over the binding's.
-		e = wantAPIError(t, student.api(http.MethodPost, "/api/v1/questions", map[string]string{"title": strings.Repeat("长", 51)}),
+		e = WantAPIError(t, student.API(http.MethodPost, "/api/v1/questions", map[string]string{"title": strings.Repeat("长", 51)}),
 			http.StatusBadRequest, "title_too_long", "title")
 		if !strings.Contains(e.Fields["title"], "50") {
 			t.Fatalf("fields %v", e.Fields)
 		}
-		wantAPIError(t, student.api(http.MethodPost, "/api/v1/questions", map[string]string{"title": strings.Repeat("长", 201)}),
+		WantAPIError(t, student.API(http.MethodPost, "/api/v1/questions", map[string]string{"title": strings.Repeat("长", 201)}),
 			http.StatusBadRequest, "invalid_input", "title")
-		wantAPIError(t, student.api(http.MethodPost, "/api/v1/questions", map[string]string{"title": " "}),
+		WantAPIError(t, student.API(http.MethodPost, "/api/v1/questions", map[string]string{"title": " "}),
 			http.StatusBadRequest, "title_required", "title")
-		wantAPIError(t, student.api(http.MethodPost, "/api/v1/questions", map[string]string{"title": "问题", "body": strings.Repeat("长", 2001)}),
+		WantAPIError(t, student.API(http.MethodPost, "/api/v1/questions", map[string]string{"title": "问题", "body": strings.Repeat("长", 2001)}),
 			http.StatusBadRequest, "too_long", "body")
-		wantAPIError(t, student.api(http.MethodPost, "/api/v1/questions", map[string]string{"title": "问题", "board": "u-" + codeSCUT}),
+		WantAPIError(t, student.API(http.MethodPost, "/api/v1/questions", map[string]string{"title": "问题", "board": "u-" + CodeSCUT}),
 			http.StatusForbidden, "other_university_board", "")
-		wantAPIError(t, student.api(http.MethodPost, "/api/v1/questions", map[string]string{"title": "问题", "board": "nosuch"}),
+		WantAPIError(t, student.API(http.MethodPost, "/api/v1/questions", map[string]string{"title": "问题", "board": "nosuch"}),
 			http.StatusNotFound, "board_not_found", "")
-		wantAPIError(t, student.api(http.MethodPost, "/api/v1/moderation", map[string]any{"target": "question", "action": "hide"}),
+		WantAPIError(t, student.API(http.MethodPost, "/api/v1/moderation", map[string]any{"target": "question", "action": "hide"}),
 			http.StatusBadRequest, "invalid_input", "id")
 
 		// A provincial board works; nothing was created by the failures.
 		var q qaQuestion
-		qaData(t, student.api(http.MethodPost, "/api/v1/questions", map[string]any{"board": "province-2", "title": "实习证明怎么开"}),
+		WantData(t, student.API(http.MethodPost, "/api/v1/questions", map[string]any{"board": "province-2", "title": "实习证明怎么开"}),
 			http.StatusCreated, &q)
 		var qs []qaQuestion
-		qaData(t, student.api(http.MethodGet, "/api/v1/questions/mine", nil), http.StatusOK, &qs)
+		WantData(t, student.API(http.MethodGet, "/api/v1/questions/mine", nil), http.StatusOK, &qs)
 		if len(qs) != 1 || qs[0].ID != q.ID || qs[0].BoardName != "就业创业" {
 			t.Fatalf("mine %+v", qs)
 		}
@@ -450,27 +450,27 @@ func TestAPIQuestionErrors(t *testing.T) {
 }
 
 func TestAPIModeration(t *testing.T) {
-	webEach(t, func(t *testing.T, db *model.DB, store kv.Store) {
-		s := newWebStack(t, db, store, webOpts{})
-		stu := s.qaUser("qaModStu001", codeSZU, "oQAMODSTUDENT0000000000001", model.RoleStudent)
-		cad := s.qaUser("qaModCadre1", codeSZU, "oQAMODCADRE000000000000001", model.RoleCadre)
-		adm := s.qaUser("qaModAdmin1", codeSZU, "oQAMODADMIN000000000000001", model.RoleUniversityAdm)
-		farAdm := s.qaUser("qaFarAdmin1", codeSCUT, "oQAMODFARADMIN000000000001", model.RoleUniversityAdm)
-		student, cadreC, admin, farAdmin := s.qaSignIn(stu), s.qaSignIn(cad), s.qaSignIn(adm), s.qaSignIn(farAdm)
+	Each(t, func(t *testing.T, db *model.DB, store kv.Store) {
+		s := New(t, db, store, Opts{})
+		stu := s.Account("qaModStu001", CodeSZU, "oQAMODSTUDENT0000000000001", model.RoleStudent)
+		cad := s.Account("qaModCadre1", CodeSZU, "oQAMODCADRE000000000000001", model.RoleCadre)
+		adm := s.Account("qaModAdmin1", CodeSZU, "oQAMODADMIN000000000000001", model.RoleUniversityAdm)
+		farAdm := s.Account("qaFarAdmin1", CodeSCUT, "oQAMODFARADMIN000000000001", model.RoleUniversityAdm)
+		student, cadreC, admin, farAdmin := s.SignIn(stu), s.SignIn(cad), s.SignIn(adm), s.SignIn(farAdm)
 
 		// A sensitive word holds the question for review, and says so.
 		var q qaQuestion
-		r := student.api(http.MethodPost, "/api/v1/questions", map[string]string{"title": "有人找我代考怎么办", "body": "怎么举报？"})
-		qaData(t, r, http.StatusCreated, &q)
+		r := student.API(http.MethodPost, "/api/v1/questions", map[string]string{"title": "有人找我代考怎么办", "body": "怎么举报？"})
+		WantData(t, r, http.StatusCreated, &q)
 		if q.Status != model.QuestionReview || q.StatusName != "审核中" || !strings.Contains(q.Notice, "审核") {
 			t.Fatalf("held question %+v", q)
 		}
 		s.qaDeliver()
-		if got := s.qaTemplatesTo(openidOf(cad)); len(got) != 0 {
+		if got := s.qaTemplatesTo(OpenIDOf(cad)); len(got) != 0 {
 			t.Fatalf("a held question alerted the cadre: %+v", got)
 		}
-		wantAPIError(t, cadreC.api(http.MethodGet, qaPath(q.ID, ""), nil), http.StatusNotFound, "question_not_found", "")
-		wantAPIError(t, cadreC.api(http.MethodGet, "/api/v1/moderation/queue", nil), http.StatusForbidden, "not_admin", "")
+		WantAPIError(t, cadreC.API(http.MethodGet, qaPath(q.ID, ""), nil), http.StatusNotFound, "question_not_found", "")
+		WantAPIError(t, cadreC.API(http.MethodGet, "/api/v1/moderation/queue", nil), http.StatusForbidden, "not_admin", "")
 
 		// The university admin sees it in the queue; another university's does not.
 		type item struct {
@@ -480,62 +480,62 @@ func TestAPIModeration(t *testing.T) {
 			Question qaQuestion `json:"question"`
 		}
 		var queue []item
-		r = admin.api(http.MethodGet, "/api/v1/moderation/queue", nil)
-		qaData(t, r, http.StatusOK, &queue)
+		r = admin.API(http.MethodGet, "/api/v1/moderation/queue", nil)
+		WantData(t, r, http.StatusOK, &queue)
 		if len(queue) != 1 || queue[0].Kind != "question" || queue[0].ID != q.ID || queue[0].Question.Title != q.Title {
 			t.Fatalf("queue %+v", queue)
 		}
 		qaNoSecrets(t, r, stu)
-		qaData(t, farAdmin.api(http.MethodGet, "/api/v1/moderation/queue", nil), http.StatusOK, &queue)
+		WantData(t, farAdmin.API(http.MethodGet, "/api/v1/moderation/queue", nil), http.StatusOK, &queue)
 		if len(queue) != 0 {
 			t.Fatalf("other university's queue %+v", queue)
 		}
-		moderate := func(c *webClient, target string, id uint64, action, reason string) *webResp {
-			return c.api(http.MethodPost, "/api/v1/moderation", map[string]any{"target": target, "id": id, "action": action, "reason": reason})
+		moderate := func(c *Client, target string, id uint64, action, reason string) *Resp {
+			return c.API(http.MethodPost, "/api/v1/moderation", map[string]any{"target": target, "id": id, "action": action, "reason": reason})
 		}
-		wantAPIError(t, moderate(farAdmin, "question", q.ID, "approve", ""), http.StatusNotFound, "question_not_found", "")
-		wantAPIError(t, moderate(admin, "question", q.ID, "delete", ""), http.StatusBadRequest, "bad_action", "action")
-		wantAPIError(t, moderate(admin, "post", q.ID, "approve", ""), http.StatusBadRequest, "bad_target", "")
+		WantAPIError(t, moderate(farAdmin, "question", q.ID, "approve", ""), http.StatusNotFound, "question_not_found", "")
+		WantAPIError(t, moderate(admin, "question", q.ID, "delete", ""), http.StatusBadRequest, "bad_action", "action")
+		WantAPIError(t, moderate(admin, "post", q.ID, "approve", ""), http.StatusBadRequest, "bad_target", "")
 
 		// Approving publishes it and alerts the cadre now.
 		var done map[string]any
-		qaData(t, moderate(admin, "question", q.ID, "approve", ""), http.StatusOK, &done)
+		WantData(t, moderate(admin, "question", q.ID, "approve", ""), http.StatusOK, &done)
 		if done["action"] != "approve" || done["target"] != "question" {
 			t.Fatalf("moderation result %v", done)
 		}
-		wantAPIError(t, moderate(admin, "question", q.ID, "approve", ""), http.StatusConflict, "not_in_review", "")
+		WantAPIError(t, moderate(admin, "question", q.ID, "approve", ""), http.StatusConflict, "not_in_review", "")
 		s.qaDeliver()
-		if got := s.qaTemplatesTo(openidOf(cad)); len(got) != 1 || got[0].TemplateID != "sandbox-question_new" || got[0].URL != s.qaQuestionLink(q.ID) {
+		if got := s.qaTemplatesTo(OpenIDOf(cad)); len(got) != 1 || got[0].TemplateID != "sandbox-question_new" || got[0].URL != s.qaQuestionLink(q.ID) {
 			t.Fatalf("cadre got %+v", got)
 		}
-		if got := s.qaTemplatesTo(openidOf(stu)); len(got) != 1 || got[0].TemplateID != "sandbox-moderated" {
+		if got := s.qaTemplatesTo(OpenIDOf(stu)); len(got) != 1 || got[0].TemplateID != "sandbox-moderated" {
 			t.Fatalf("asker got %+v", got)
 		}
 
 		// An answer: hide it (with a reason), then restore it.
 		var a qaAnswer
-		qaData(t, cadreC.api(http.MethodPost, qaPath(q.ID, "/answers"), map[string]string{"body": "请向学校教务处举报。"}), http.StatusCreated, &a)
-		wantAPIError(t, moderate(admin, "answer", a.ID, "hide", ""), http.StatusBadRequest, "reason_required", "reason")
-		qaData(t, moderate(admin, "answer", a.ID, "hide", "信息不准确"), http.StatusOK, &done)
+		WantData(t, cadreC.API(http.MethodPost, qaPath(q.ID, "/answers"), map[string]string{"body": "请向学校教务处举报。"}), http.StatusCreated, &a)
+		WantAPIError(t, moderate(admin, "answer", a.ID, "hide", ""), http.StatusBadRequest, "reason_required", "reason")
+		WantData(t, moderate(admin, "answer", a.ID, "hide", "信息不准确"), http.StatusOK, &done)
 		var d qaDetail
-		qaData(t, student.api(http.MethodGet, qaPath(q.ID, ""), nil), http.StatusOK, &d)
+		WantData(t, student.API(http.MethodGet, qaPath(q.ID, ""), nil), http.StatusOK, &d)
 		if len(d.Answers) != 0 {
 			t.Fatalf("a hidden answer is shown to the asker: %+v", d.Answers)
 		}
-		qaData(t, admin.api(http.MethodGet, qaPath(q.ID, ""), nil), http.StatusOK, &d)
+		WantData(t, admin.API(http.MethodGet, qaPath(q.ID, ""), nil), http.StatusOK, &d)
 		if len(d.Answers) != 1 || d.Answers[0].Status != "hidden" || !d.CanModerate {
 			t.Fatalf("admin view %+v", d)
 		}
-		qaData(t, moderate(admin, "answer", a.ID, "reopen", ""), http.StatusOK, &done)
-		qaData(t, student.api(http.MethodGet, qaPath(q.ID, ""), nil), http.StatusOK, &d)
+		WantData(t, moderate(admin, "answer", a.ID, "reopen", ""), http.StatusOK, &done)
+		WantData(t, student.API(http.MethodGet, qaPath(q.ID, ""), nil), http.StatusOK, &d)
 		if len(d.Answers) != 1 || d.Answers[0].Status != "published" {
 			t.Fatalf("after reopen %+v", d.Answers)
 		}
 
 		// Hide the question: gone for others, still the asker's.
-		qaData(t, moderate(admin, "question", q.ID, "hide", "重复提问"), http.StatusOK, &done)
-		wantAPIError(t, cadreC.api(http.MethodGet, qaPath(q.ID, ""), nil), http.StatusNotFound, "question_not_found", "")
-		qaData(t, student.api(http.MethodGet, qaPath(q.ID, ""), nil), http.StatusOK, &d)
+		WantData(t, moderate(admin, "question", q.ID, "hide", "重复提问"), http.StatusOK, &done)
+		WantAPIError(t, cadreC.API(http.MethodGet, qaPath(q.ID, ""), nil), http.StatusNotFound, "question_not_found", "")
+		WantData(t, student.API(http.MethodGet, qaPath(q.ID, ""), nil), http.StatusOK, &d)
 		if d.Status != model.QuestionHidden || d.HiddenReason != "重复提问" || d.CanFollowUp {
 			t.Fatalf("asker's view of the hidden question %+v", d)
 		}
@@ -546,15 +546,15 @@ func TestAPIModeration(t *testing.T) {
 		// Rejecting a held question: the asker reads it as not passing
 		// review, on the API and on the page.
 		var held qaQuestion
-		qaData(t, student.api(http.MethodPost, "/api/v1/questions", map[string]string{"title": "代考的事还能问吗", "body": "再问一次"}), http.StatusCreated, &held)
-		qaData(t, moderate(admin, "question", held.ID, "hide", "涉及违规内容"), http.StatusOK, &done)
-		qaData(t, student.api(http.MethodGet, qaPath(held.ID, ""), nil), http.StatusOK, &d)
+		WantData(t, student.API(http.MethodPost, "/api/v1/questions", map[string]string{"title": "代考的事还能问吗", "body": "再问一次"}), http.StatusCreated, &held)
+		WantData(t, moderate(admin, "question", held.ID, "hide", "涉及违规内容"), http.StatusOK, &done)
+		WantData(t, student.API(http.MethodGet, qaPath(held.ID, ""), nil), http.StatusOK, &d)
 		if d.Status != model.QuestionHidden || d.StatusName != "未通过审核" || d.HiddenReason != "涉及违规内容" {
 			t.Fatalf("asker's view of the rejected question %+v", d)
 		}
-		page := student.get("/h5/questions/" + strconv.FormatUint(held.ID, 10))
-		wantStatus(t, page, http.StatusOK)
-		wantBody(t, page, "未通过审核：涉及违规内容")
+		page := student.Get("/h5/questions/" + strconv.FormatUint(held.ID, 10))
+		WantStatus(t, page, http.StatusOK)
+		WantBody(t, page, "未通过审核：涉及违规内容")
 		if strings.Contains(page.Body, "已被管理员隐藏") {
 			t.Fatal("the rejected question's page says it was hidden by an admin")
 		}
@@ -562,126 +562,126 @@ func TestAPIModeration(t *testing.T) {
 }
 
 func TestAPICadreApplication(t *testing.T) {
-	webEach(t, func(t *testing.T, db *model.DB, store kv.Store) {
-		s := newWebStack(t, db, store, webOpts{})
-		stu := s.qaUser("qaApplicant", codeSZU, "oQAAPPSTUDENT0000000000001", model.RoleStudent)
-		other := s.qaUser("qaApplican2", codeSZU, "oQAAPPSTUDENT0000000000002", model.RoleStudent)
-		prov := s.qaUser("qaProvince1", codeSCUT, "oQAAPPPROVINCE000000000001", model.RoleProvinceAdmin)
-		adm := s.qaUser("qaAppAdmin1", codeSZU, "oQAAPPADMIN000000000000001", model.RoleStudent)
-		farAdm := s.qaUser("qaAppFarAdm", codeSCUT, "oQAAPPFARADMIN000000000001", model.RoleUniversityAdm)
-		student, otherC, province, admin, farAdmin := s.qaSignIn(stu), s.qaSignIn(other), s.qaSignIn(prov), s.qaSignIn(adm), s.qaSignIn(farAdm)
+	Each(t, func(t *testing.T, db *model.DB, store kv.Store) {
+		s := New(t, db, store, Opts{})
+		stu := s.Account("qaApplicant", CodeSZU, "oQAAPPSTUDENT0000000000001", model.RoleStudent)
+		other := s.Account("qaApplican2", CodeSZU, "oQAAPPSTUDENT0000000000002", model.RoleStudent)
+		prov := s.Account("qaProvince1", CodeSCUT, "oQAAPPPROVINCE000000000001", model.RoleProvinceAdmin)
+		adm := s.Account("qaAppAdmin1", CodeSZU, "oQAAPPADMIN000000000000001", model.RoleStudent)
+		farAdm := s.Account("qaAppFarAdm", CodeSCUT, "oQAAPPFARADMIN000000000001", model.RoleUniversityAdm)
+		student, otherC, province, admin, farAdmin := s.SignIn(stu), s.SignIn(other), s.SignIn(prov), s.SignIn(adm), s.SignIn(farAdm)
 
 		// The province admin appoints the university's admin.
-		wantAPIError(t, farAdmin.api(http.MethodPost, "/api/v1/admin/university-admins", map[string]any{"user_id": adm.ID}),
+		WantAPIError(t, farAdmin.API(http.MethodPost, "/api/v1/admin/university-admins", map[string]any{"user_id": adm.ID}),
 			http.StatusForbidden, "forbidden", "")
-		wantAPIError(t, province.api(http.MethodPost, "/api/v1/admin/university-admins", map[string]any{"user_id": 99999999}),
+		WantAPIError(t, province.API(http.MethodPost, "/api/v1/admin/university-admins", map[string]any{"user_id": 99999999}),
 			http.StatusNotFound, "user_not_found", "")
-		wantAPIError(t, province.api(http.MethodPost, "/api/v1/admin/university-admins", map[string]any{}),
+		WantAPIError(t, province.API(http.MethodPost, "/api/v1/admin/university-admins", map[string]any{}),
 			http.StatusBadRequest, "invalid_input", "user_id")
 		var appointed struct {
 			UserID uint64 `json:"user_id"`
 			Role   string `json:"role"`
 		}
-		qaData(t, province.api(http.MethodPost, "/api/v1/admin/university-admins", map[string]any{"user_id": adm.ID}), http.StatusOK, &appointed)
-		if appointed.UserID != adm.ID || appointed.Role != model.RoleUniversityAdm || s.userByAccount("qaAppAdmin1").Role != model.RoleUniversityAdm {
+		WantData(t, province.API(http.MethodPost, "/api/v1/admin/university-admins", map[string]any{"user_id": adm.ID}), http.StatusOK, &appointed)
+		if appointed.UserID != adm.ID || appointed.Role != model.RoleUniversityAdm || s.UserByAccount("qaAppAdmin1").Role != model.RoleUniversityAdm {
 			t.Fatalf("appointed %+v", appointed)
 		}
 
 		// Apply (附件1 fields are checked by the service).
-		e := wantAPIError(t, student.api(http.MethodPost, "/api/v1/cadre/applications",
+		e := WantAPIError(t, student.API(http.MethodPost, "/api/v1/cadre/applications",
 			map[string]string{"position": "学生会主席", "real_name": "李青", "phone": "12345"}), http.StatusBadRequest, "invalid_input", "phone")
 		if !strings.Contains(e.Fields["phone"], "手机号") {
 			t.Fatalf("fields %v", e.Fields)
 		}
-		wantAPIError(t, student.api(http.MethodPost, "/api/v1/cadre/applications",
+		WantAPIError(t, student.API(http.MethodPost, "/api/v1/cadre/applications",
 			map[string]string{"position": "学生会主席", "real_name": "李青", "phone": strings.Repeat("1", 31)}), http.StatusBadRequest, "invalid_input", "phone")
 		body := map[string]string{"position": "学生会主席", "real_name": "李青", "phone": "13800138000",
 			"email": "liqing@example.com", "qq": "123456", "wechat_id": "liqing2026"}
 		var app qaApplication
-		r := student.api(http.MethodPost, "/api/v1/cadre/applications", body)
-		qaData(t, r, http.StatusCreated, &app)
+		r := student.API(http.MethodPost, "/api/v1/cadre/applications", body)
+		WantData(t, r, http.StatusCreated, &app)
 		if app.ID == 0 || app.UserID != stu.ID || app.Status != model.ApplicationPending || app.Phone != "138****8000" || app.RealName != "李青" {
 			t.Fatalf("application %+v", app)
 		}
 		if strings.Contains(r.Body, "13800138000") {
 			t.Fatal("the phone number is shown unmasked")
 		}
-		wantAPIError(t, student.api(http.MethodPost, "/api/v1/cadre/applications", body), http.StatusConflict, "pending_exists", "")
+		WantAPIError(t, student.API(http.MethodPost, "/api/v1/cadre/applications", body), http.StatusConflict, "pending_exists", "")
 		var app2 qaApplication
-		qaData(t, otherC.api(http.MethodPost, "/api/v1/cadre/applications",
+		WantData(t, otherC.API(http.MethodPost, "/api/v1/cadre/applications",
 			map[string]string{"position": "班长", "real_name": "王青", "phone": "13900139000"}), http.StatusCreated, &app2)
 
 		// The university admin (and the province admin) see them; another university's admin does not.
 		var apps []qaApplication
-		qaData(t, admin.api(http.MethodGet, "/api/v1/cadre/applications", nil), http.StatusOK, &apps)
+		WantData(t, admin.API(http.MethodGet, "/api/v1/cadre/applications", nil), http.StatusOK, &apps)
 		if len(apps) != 2 || apps[0].ID != app.ID || apps[0].Phone != "138****8000" {
 			t.Fatalf("pending %+v", apps)
 		}
-		qaData(t, province.api(http.MethodGet, "/api/v1/cadre/applications", nil), http.StatusOK, &apps)
+		WantData(t, province.API(http.MethodGet, "/api/v1/cadre/applications", nil), http.StatusOK, &apps)
 		if len(apps) != 2 {
 			t.Fatalf("province pending %+v", apps)
 		}
-		qaData(t, farAdmin.api(http.MethodGet, "/api/v1/cadre/applications", nil), http.StatusOK, &apps)
+		WantData(t, farAdmin.API(http.MethodGet, "/api/v1/cadre/applications", nil), http.StatusOK, &apps)
 		if len(apps) != 0 {
 			t.Fatalf("other university's pending %+v", apps)
 		}
-		decide := func(c *webClient, id uint64, body any) *webResp {
-			return c.api(http.MethodPost, "/api/v1/cadre/applications/"+strconv.FormatUint(id, 10)+"/decision", body)
+		decide := func(c *Client, id uint64, body any) *Resp {
+			return c.API(http.MethodPost, "/api/v1/cadre/applications/"+strconv.FormatUint(id, 10)+"/decision", body)
 		}
-		wantAPIError(t, decide(farAdmin, app.ID, map[string]any{"approve": true}), http.StatusNotFound, "application_not_found", "")
-		wantAPIError(t, decide(student, app.ID, map[string]any{"approve": true}), http.StatusNotFound, "application_not_found", "")
-		wantAPIError(t, decide(admin, app.ID, map[string]any{"reason": "x"}), http.StatusBadRequest, "invalid_input", "approve")
-		wantAPIError(t, decide(admin, app.ID, map[string]any{"approve": false}), http.StatusBadRequest, "reason_required", "reason")
-		wantAPIError(t, decide(admin, 99999999, map[string]any{"approve": true}), http.StatusNotFound, "application_not_found", "")
+		WantAPIError(t, decide(farAdmin, app.ID, map[string]any{"approve": true}), http.StatusNotFound, "application_not_found", "")
+		WantAPIError(t, decide(student, app.ID, map[string]any{"approve": true}), http.StatusNotFound, "application_not_found", "")
+		WantAPIError(t, decide(admin, app.ID, map[string]any{"reason": "x"}), http.StatusBadRequest, "invalid_input", "approve")
+		WantAPIError(t, decide(admin, app.ID, map[string]any{"approve": false}), http.StatusBadRequest, "reason_required", "reason")
+		WantAPIError(t, decide(admin, 99999999, map[string]any{"approve": true}), http.StatusNotFound, "application_not_found", "")
 
 		// Approve one, reject the other; both applicants are told.
 		r = decide(admin, app.ID, map[string]any{"approve": true})
-		qaData(t, r, http.StatusOK, &app)
+		WantData(t, r, http.StatusOK, &app)
 		if app.Status != model.ApplicationApproved || app.Phone != "138****8000" {
 			t.Fatalf("decided %+v", app)
 		}
 		if strings.Contains(r.Body, "13800138000") {
 			t.Fatal("the decision shows the phone number unmasked")
 		}
-		wantAPIError(t, decide(admin, app.ID, map[string]any{"approve": false, "reason": "重复"}), http.StatusConflict, "already_decided", "")
-		qaData(t, decide(province, app2.ID, map[string]any{"approve": false, "reason": "请先完成班级备案"}), http.StatusOK, &app2)
+		WantAPIError(t, decide(admin, app.ID, map[string]any{"approve": false, "reason": "重复"}), http.StatusConflict, "already_decided", "")
+		WantData(t, decide(province, app2.ID, map[string]any{"approve": false, "reason": "请先完成班级备案"}), http.StatusOK, &app2)
 		if app2.Status != model.ApplicationRejected || app2.Reason != "请先完成班级备案" {
 			t.Fatalf("rejected %+v", app2)
 		}
 
 		var me apiUser
-		qaData(t, student.api(http.MethodGet, "/api/v1/me", nil), http.StatusOK, &me)
+		WantData(t, student.API(http.MethodGet, "/api/v1/me", nil), http.StatusOK, &me)
 		if me.Role != model.RoleCadre || me.RoleName != "团学干部" || me.Name != "李青" {
 			t.Fatalf("applicant after approval %+v", me)
 		}
-		qaData(t, otherC.api(http.MethodGet, "/api/v1/me", nil), http.StatusOK, &me)
+		WantData(t, otherC.API(http.MethodGet, "/api/v1/me", nil), http.StatusOK, &me)
 		if me.Role != model.RoleStudent {
 			t.Fatalf("rejected applicant %+v", me)
 		}
 		s.qaDeliver()
 		for _, u := range []model.User{stu, other} {
-			if got := s.qaTemplatesTo(openidOf(u)); len(got) != 1 || got[0].TemplateID != "sandbox-application_decided" {
+			if got := s.qaTemplatesTo(OpenIDOf(u)); len(got) != 1 || got[0].TemplateID != "sandbox-application_decided" {
 				t.Fatalf("%s got %+v", u.Account, got)
 			}
 		}
 		// A cadre no longer applies.
-		wantAPIError(t, student.api(http.MethodPost, "/api/v1/cadre/applications", body), http.StatusConflict, "already_cadre", "")
+		WantAPIError(t, student.API(http.MethodPost, "/api/v1/cadre/applications", body), http.StatusConflict, "already_cadre", "")
 	})
 }
 
 func TestAPIAdminViews(t *testing.T) {
-	webEach(t, func(t *testing.T, db *model.DB, store kv.Store) {
+	Each(t, func(t *testing.T, db *model.DB, store kv.Store) {
 		clk := clock.NewFake(time.Now().UTC().Truncate(time.Second))
-		s := newWebStack(t, db, store, webOpts{clock: clk})
-		stu := s.qaUser("qaOverStu01", codeSZU, "oQAOVERSTUDENT000000000001", model.RoleStudent)
-		farStu := s.qaUser("qaOverStu02", codeSCUT, "oQAOVERSTUDENT000000000002", model.RoleStudent)
-		adm := s.qaUser("qaOverAdmin", codeSZU, "oQAOVERADMIN00000000000001", model.RoleUniversityAdm)
-		prov := s.qaUser("qaOverProv1", codeSCUT, "oQAOVERPROVINCE00000000001", model.RoleProvinceAdmin)
-		student, farStudent, admin, province := s.qaSignIn(stu), s.qaSignIn(farStu), s.qaSignIn(adm), s.qaSignIn(prov)
+		s := New(t, db, store, Opts{Clock: clk})
+		stu := s.Account("qaOverStu01", CodeSZU, "oQAOVERSTUDENT000000000001", model.RoleStudent)
+		farStu := s.Account("qaOverStu02", CodeSCUT, "oQAOVERSTUDENT000000000002", model.RoleStudent)
+		adm := s.Account("qaOverAdmin", CodeSZU, "oQAOVERADMIN00000000000001", model.RoleUniversityAdm)
+		prov := s.Account("qaOverProv1", CodeSCUT, "oQAOVERPROVINCE00000000001", model.RoleProvinceAdmin)
+		student, farStudent, admin, province := s.SignIn(stu), s.SignIn(farStu), s.SignIn(adm), s.SignIn(prov)
 
 		var q1, q2 qaQuestion
-		qaData(t, student.api(http.MethodPost, "/api/v1/questions", map[string]string{"title": "奖学金什么时候发"}), http.StatusCreated, &q1)
-		qaData(t, farStudent.api(http.MethodPost, "/api/v1/questions", map[string]string{"title": "宿舍空调报修"}), http.StatusCreated, &q2)
+		WantData(t, student.API(http.MethodPost, "/api/v1/questions", map[string]string{"title": "奖学金什么时候发"}), http.StatusCreated, &q1)
+		WantData(t, farStudent.API(http.MethodPost, "/api/v1/questions", map[string]string{"title": "宿舍空调报修"}), http.StatusCreated, &q2)
 
 		type overdue struct {
 			Questions    []qaQuestion `json:"questions"`
@@ -692,18 +692,18 @@ func TestAPIAdminViews(t *testing.T) {
 			} `json:"by_university"`
 		}
 		var o overdue
-		qaData(t, admin.api(http.MethodGet, "/api/v1/admin/overdue", nil), http.StatusOK, &o)
+		WantData(t, admin.API(http.MethodGet, "/api/v1/admin/overdue", nil), http.StatusOK, &o)
 		if len(o.Questions) != 0 {
 			t.Fatalf("overdue before 24 hours %+v", o)
 		}
 		clk.Advance(25 * time.Hour)
-		r := admin.api(http.MethodGet, "/api/v1/admin/overdue", nil)
-		qaData(t, r, http.StatusOK, &o)
+		r := admin.API(http.MethodGet, "/api/v1/admin/overdue", nil)
+		WantData(t, r, http.StatusOK, &o)
 		if len(o.Questions) != 1 || o.Questions[0].ID != q1.ID || !o.Questions[0].Overdue || len(o.ByUniversity) != 0 {
 			t.Fatalf("university admin's overdue %+v", o)
 		}
 		qaNoSecrets(t, r, stu)
-		qaData(t, province.api(http.MethodGet, "/api/v1/admin/overdue", nil), http.StatusOK, &o)
+		WantData(t, province.API(http.MethodGet, "/api/v1/admin/overdue", nil), http.StatusOK, &o)
 		if len(o.Questions) != 2 || len(o.ByUniversity) != 2 || o.ByUniversity[0].Count != 1 {
 			t.Fatalf("province overdue %+v", o)
 		}
@@ -716,8 +716,8 @@ func TestAPIAdminViews(t *testing.T) {
 			Quota       bool       `json:"quota"`
 			Until       *time.Time `json:"until"`
 		}
-		r = province.api(http.MethodGet, "/api/v1/admin/alert-problems", nil)
-		qaData(t, r, http.StatusOK, &problems)
+		r = province.API(http.MethodGet, "/api/v1/admin/alert-problems", nil)
+		WantData(t, r, http.StatusOK, &problems)
 		if len(problems) != 0 || !strings.Contains(r.Body, `"data":[]`) {
 			t.Fatalf("problems %s", r.Body)
 		}
@@ -725,7 +725,7 @@ func TestAPIAdminViews(t *testing.T) {
 			Updates(map[string]any{"config_error": true, "last_err_code": 40037, "updated_at": clk.Now().UTC()}).Error; err != nil {
 			t.Fatal(err)
 		}
-		qaData(t, admin.api(http.MethodGet, "/api/v1/admin/alert-problems", nil), http.StatusOK, &problems)
+		WantData(t, admin.API(http.MethodGet, "/api/v1/admin/alert-problems", nil), http.StatusOK, &problems)
 		if len(problems) != 1 || problems[0].TemplateKey != "question_new" || problems[0].LastErrCode != 40037 {
 			t.Fatalf("problems %+v", problems)
 		}
@@ -742,7 +742,7 @@ func TestAPIAdminViews(t *testing.T) {
 		if err := db.Conn(context.Background()).Model(&model.TemplateMessage{}).Where("status = ?", model.TemplatePending).Count(&waiting).Error; err != nil || waiting < 2 {
 			t.Fatalf("pending messages: %d, %v", waiting, err)
 		}
-		qaData(t, admin.api(http.MethodGet, "/api/v1/admin/alert-problems", nil), http.StatusOK, &problems)
+		WantData(t, admin.API(http.MethodGet, "/api/v1/admin/alert-problems", nil), http.StatusOK, &problems)
 		if len(problems) != 2 || !problems[0].Quota || problems[0].LastErrCode != 45009 || problems[0].Count != waiting ||
 			problems[0].Until == nil || !problems[0].Until.Equal(until) || problems[1].Quota {
 			t.Fatalf("problems with the quota spent %+v", problems)

@@ -27,19 +27,19 @@ type apiBooking struct {
 }
 
 func TestAPIStationsAndBookings(t *testing.T) {
-	webEach(t, func(t *testing.T, db *model.DB, store kv.Store) {
+	Each(t, func(t *testing.T, db *model.DB, store kv.Store) {
 		// Wednesday 2026-11-25 10:00 in Beijing.
 		clk := clock.NewFake(time.Date(2026, 11, 25, 10, 0, 0, 0, clock.Beijing))
-		s := newWebStack(t, db, store, webOpts{clock: clk})
-		admin := s.member("adm", codeSZU, model.RoleUniversityAdm)
-		otherAdmin := s.member("oadm", codeSCUT, model.RoleUniversityAdm)
-		keeper := s.member("keep", codeSZU, model.RoleStudent)
-		student := s.member("stu", codeSZU, model.RoleStudent)
-		other := s.member("oth", codeSZU, model.RoleStudent)
-		a, o := s.phone(admin), s.phone(otherAdmin)
+		s := New(t, db, store, Opts{Clock: clk})
+		admin := s.Member("adm", CodeSZU, model.RoleUniversityAdm)
+		otherAdmin := s.Member("oadm", CodeSCUT, model.RoleUniversityAdm)
+		keeper := s.Member("keep", CodeSZU, model.RoleStudent)
+		student := s.Member("stu", CodeSZU, model.RoleStudent)
+		other := s.Member("oth", CodeSZU, model.RoleStudent)
+		a, o := s.Phone(admin), s.Phone(otherAdmin)
 
 		var kinds struct{ Data []string }
-		a.api(http.MethodGet, "/api/v1/service-kinds", nil).decode(t, &kinds)
+		a.API(http.MethodGet, "/api/v1/service-kinds", nil).Decode(t, &kinds)
 		if len(kinds.Data) != 6 || kinds.Data[0] != "心理咨询" {
 			t.Fatalf("service kinds %v", kinds.Data)
 		}
@@ -53,89 +53,89 @@ func TestAPIStationsAndBookings(t *testing.T) {
 			"slot_minutes": 60, "slot_capacity": 1,
 		}
 		// Another university's admin cannot set up this station; bad hours are refused.
-		wantAPIError(t, o.api(http.MethodPut, "/api/v1/stations/"+codeSZU, profile), http.StatusForbidden, "not_station_manager", "")
+		WantAPIError(t, o.API(http.MethodPut, "/api/v1/stations/"+CodeSZU, profile), http.StatusForbidden, "not_station_manager", "")
 		bad := map[string]any{"name": "x", "weekly_hours": []any{[]any{}, []map[string]string{{"open": "18:00", "close": "09:00"}}, []any{}, []any{}, []any{}, []any{}, []any{}}}
-		wantAPIError(t, a.api(http.MethodPut, "/api/v1/stations/"+codeSZU, bad), http.StatusBadRequest, "bad_hours", "")
-		r := a.api(http.MethodPut, "/api/v1/stations/"+codeSZU, profile)
-		wantStatus(t, r, http.StatusOK)
+		WantAPIError(t, a.API(http.MethodPut, "/api/v1/stations/"+CodeSZU, bad), http.StatusBadRequest, "bad_hours", "")
+		r := a.API(http.MethodPut, "/api/v1/stations/"+CodeSZU, profile)
+		WantStatus(t, r, http.StatusOK)
 		var st struct {
 			Data struct {
 				Name    string `json:"name"`
 				OpenNow bool   `json:"open_now"`
 			}
 		}
-		r.decode(t, &st)
+		r.Decode(t, &st)
 		if st.Data.Name != "深圳大学青年之家" || !st.Data.OpenNow {
 			t.Fatalf("station %+v (Wednesday 10:00 must be open)", st.Data)
 		}
 
 		// Team: a lead on duty on Wednesdays.
-		r = a.api(http.MethodPost, "/api/v1/stations/"+codeSZU+"/team", map[string]any{"account": keeper.user.Account,
+		r = a.API(http.MethodPost, "/api/v1/stations/"+CodeSZU+"/team", map[string]any{"account": keeper.User.Account,
 			"category": "负责人", "real_name": "陈站长", "phone": "13900001111", "duty_days": []int{3}})
-		wantStatus(t, r, http.StatusCreated)
-		wantAPIError(t, a.api(http.MethodPost, "/api/v1/stations/"+codeSZU+"/team", map[string]any{"account": otherAdmin.user.Account,
+		WantStatus(t, r, http.StatusCreated)
+		WantAPIError(t, a.API(http.MethodPost, "/api/v1/stations/"+CodeSZU+"/team", map[string]any{"account": otherAdmin.User.Account,
 			"category": "管理员", "real_name": "外校人", "phone": "13900002222"}), http.StatusBadRequest, "other_university", "account")
 
 		// The student books the 11:00 slot; the lead on duty is alerted.
 		slot := time.Date(2026, 11, 25, 11, 0, 0, 0, clock.Beijing)
-		sp := s.phone(student)
-		wantAPIError(t, sp.api(http.MethodPost, "/api/v1/bookings", map[string]any{"service": "心理咨询", "phone": "123"}),
+		sp := s.Phone(student)
+		WantAPIError(t, sp.API(http.MethodPost, "/api/v1/bookings", map[string]any{"service": "心理咨询", "phone": "123"}),
 			http.StatusBadRequest, "bad_phone", "phone")
-		r = sp.api(http.MethodPost, "/api/v1/bookings", map[string]any{"service": "心理咨询", "slot_start": slot, "phone": "13800138000", "description": "考前焦虑"})
-		wantStatus(t, r, http.StatusCreated)
+		r = sp.API(http.MethodPost, "/api/v1/bookings", map[string]any{"service": "心理咨询", "slot_start": slot, "phone": "13800138000", "description": "考前焦虑"})
+		WantStatus(t, r, http.StatusCreated)
 		var bk struct{ Data apiBooking }
-		r.decode(t, &bk)
+		r.Decode(t, &bk)
 		if bk.Data.Status != "submitted" || !bk.Data.InHours || !bk.Data.DueAt.Equal(clk.Now().Add(time.Hour)) {
 			t.Fatalf("booking %+v: want submitted in hours, due in 1 hour", bk.Data)
 		}
 		// The slot holds one: the next student gets a clear conflict.
-		wantAPIError(t, s.phone(other).api(http.MethodPost, "/api/v1/bookings", map[string]any{"service": "学业辅导", "slot_start": slot, "phone": "13800138001"}),
+		WantAPIError(t, s.Phone(other).API(http.MethodPost, "/api/v1/bookings", map[string]any{"service": "学业辅导", "slot_start": slot, "phone": "13800138001"}),
 			http.StatusConflict, "slot_full", "slot")
-		s.deliver()
-		if n := len(withTemplate(inbox(t, keeper.openid), "sandbox-booking_new")); n != 1 {
+		s.Deliver()
+		if n := len(WithTemplate(Inbox(t, keeper.OpenID), "sandbox-booking_new")); n != 1 {
 			t.Fatalf("lead on duty got %d new-booking alerts", n)
 		}
 		id := itoa(bk.Data.ID)
 
 		// Scoping: the other student and the other university's admin see nothing.
-		wantAPIError(t, s.phone(other).api(http.MethodGet, "/api/v1/bookings/"+id, nil), http.StatusNotFound, "booking_not_found", "")
-		wantAPIError(t, o.api(http.MethodGet, "/api/v1/bookings/"+id, nil), http.StatusNotFound, "booking_not_found", "")
-		wantAPIError(t, o.api(http.MethodGet, "/api/v1/stations/"+codeSZU+"/bookings", nil), http.StatusForbidden, "not_station_admin", "")
-		wantAPIError(t, sp.api(http.MethodPost, "/api/v1/bookings/"+id+"/respond", map[string]any{"action": "accept", "place": "201"}),
+		WantAPIError(t, s.Phone(other).API(http.MethodGet, "/api/v1/bookings/"+id, nil), http.StatusNotFound, "booking_not_found", "")
+		WantAPIError(t, o.API(http.MethodGet, "/api/v1/bookings/"+id, nil), http.StatusNotFound, "booking_not_found", "")
+		WantAPIError(t, o.API(http.MethodGet, "/api/v1/stations/"+CodeSZU+"/bookings", nil), http.StatusForbidden, "not_station_admin", "")
+		WantAPIError(t, sp.API(http.MethodPost, "/api/v1/bookings/"+id+"/respond", map[string]any{"action": "accept", "place": "201"}),
 			http.StatusForbidden, "not_station_admin", "")
 
 		// The lead accepts 20 minutes later: promise kept; the student is told.
 		clk.Advance(20 * time.Minute)
-		kp := s.phone(keeper)
-		wantAPIError(t, kp.api(http.MethodPost, "/api/v1/bookings/"+id+"/respond", map[string]any{"action": "accept"}),
+		kp := s.Phone(keeper)
+		WantAPIError(t, kp.API(http.MethodPost, "/api/v1/bookings/"+id+"/respond", map[string]any{"action": "accept"}),
 			http.StatusBadRequest, "place_required", "place")
-		r = kp.api(http.MethodPost, "/api/v1/bookings/"+id+"/respond", map[string]any{"action": "accept", "place": "学生活动中心201"})
-		wantStatus(t, r, http.StatusOK)
-		r.decode(t, &bk)
+		r = kp.API(http.MethodPost, "/api/v1/bookings/"+id+"/respond", map[string]any{"action": "accept", "place": "学生活动中心201"})
+		WantStatus(t, r, http.StatusOK)
+		r.Decode(t, &bk)
 		if bk.Data.Status != "accepted" || bk.Data.ConfirmedAt == nil || !bk.Data.ConfirmedAt.Equal(slot) || bk.Data.PromiseKept == nil || !*bk.Data.PromiseKept {
 			t.Fatalf("accepted booking %+v", bk.Data)
 		}
-		s.deliver()
-		if m := withTemplate(inbox(t, student.openid), "sandbox-booking_reply"); len(m) != 1 || m[0].Data["phrase2"].Value != "已确认" {
+		s.Deliver()
+		if m := WithTemplate(Inbox(t, student.OpenID), "sandbox-booking_reply"); len(m) != 1 || m[0].Data["phrase2"].Value != "已确认" {
 			t.Fatalf("student's reply alerts %+v", m)
 		}
 
 		// Served → the student rates once.
-		wantAPIError(t, sp.api(http.MethodPost, "/api/v1/bookings/"+id+"/rate", map[string]any{"rating": 5}), http.StatusConflict, "not_served", "")
-		wantAPIError(t, kp.api(http.MethodPost, "/api/v1/bookings/"+id+"/serve", map[string]any{"result": "已进行一次咨询"}),
+		WantAPIError(t, sp.API(http.MethodPost, "/api/v1/bookings/"+id+"/rate", map[string]any{"rating": 5}), http.StatusConflict, "not_served", "")
+		WantAPIError(t, kp.API(http.MethodPost, "/api/v1/bookings/"+id+"/serve", map[string]any{"result": "已进行一次咨询"}),
 			http.StatusConflict, "not_started", "")
 		clk.Set(slot)
-		wantStatus(t, kp.api(http.MethodPost, "/api/v1/bookings/"+id+"/serve", map[string]any{"result": "已进行一次咨询", "follow_up": true}), http.StatusOK)
-		wantAPIError(t, sp.api(http.MethodPost, "/api/v1/bookings/"+id+"/rate", map[string]any{"rating": 6}), http.StatusBadRequest, "bad_rating", "rating")
-		r = sp.api(http.MethodPost, "/api/v1/bookings/"+id+"/rate", map[string]any{"rating": 5, "comment": "很有帮助"})
-		wantStatus(t, r, http.StatusOK)
-		r.decode(t, &bk)
+		WantStatus(t, kp.API(http.MethodPost, "/api/v1/bookings/"+id+"/serve", map[string]any{"result": "已进行一次咨询", "follow_up": true}), http.StatusOK)
+		WantAPIError(t, sp.API(http.MethodPost, "/api/v1/bookings/"+id+"/rate", map[string]any{"rating": 6}), http.StatusBadRequest, "bad_rating", "rating")
+		r = sp.API(http.MethodPost, "/api/v1/bookings/"+id+"/rate", map[string]any{"rating": 5, "comment": "很有帮助"})
+		WantStatus(t, r, http.StatusOK)
+		r.Decode(t, &bk)
 		if bk.Data.Rating != 5 {
 			t.Fatalf("rating %d", bk.Data.Rating)
 		}
-		wantAPIError(t, sp.api(http.MethodPost, "/api/v1/bookings/"+id+"/rate", map[string]any{"rating": 4}), http.StatusConflict, "already_rated", "")
-		s.deliver()
-		if n := len(withTemplate(inbox(t, student.openid), "sandbox-booking_served")); n != 1 {
+		WantAPIError(t, sp.API(http.MethodPost, "/api/v1/bookings/"+id+"/rate", map[string]any{"rating": 4}), http.StatusConflict, "already_rated", "")
+		s.Deliver()
+		if n := len(WithTemplate(Inbox(t, student.OpenID), "sandbox-booking_served")); n != 1 {
 			t.Fatalf("student got %d served alerts", n)
 		}
 
@@ -146,19 +146,19 @@ func TestAPIStationsAndBookings(t *testing.T) {
 				Missing []string `json:"missing"`
 			}
 		}
-		a.api(http.MethodGet, "/api/v1/stations/"+codeSZU+"/construction", nil).decode(t, &con)
+		a.API(http.MethodGet, "/api/v1/stations/"+CodeSZU+"/construction", nil).Decode(t, &con)
 		if len(con.Data.Missing) != 1 || con.Data.Missing[0] != "至少一名管理员" {
 			t.Fatalf("construction %+v", con.Data)
 		}
-		wantAPIError(t, a.api(http.MethodGet, "/api/v1/admin/stations", nil), http.StatusForbidden, "forbidden", "")
-		prov := s.phone(s.member("prov", codeSZU, model.RoleProvinceAdmin))
+		WantAPIError(t, a.API(http.MethodGet, "/api/v1/admin/stations", nil), http.StatusForbidden, "forbidden", "")
+		prov := s.Phone(s.Member("prov", CodeSZU, model.RoleProvinceAdmin))
 		var all struct{ Data []map[string]any }
-		prov.api(http.MethodGet, "/api/v1/admin/stations", nil).decode(t, &all)
+		prov.API(http.MethodGet, "/api/v1/admin/stations", nil).Decode(t, &all)
 		if len(all.Data) != 166 {
 			t.Fatalf("overview has %d universities", len(all.Data))
 		}
-		wantAPIError(t, prov.api(http.MethodPost, "/api/v1/stations/"+codeSZU+"/built", nil), http.StatusConflict, "requirements_unmet", "")
-		wantAPIError(t, a.api(http.MethodGet, "/api/v1/bookings/abc", nil), http.StatusBadRequest, "bad_id", "")
+		WantAPIError(t, prov.API(http.MethodPost, "/api/v1/stations/"+CodeSZU+"/built", nil), http.StatusConflict, "requirements_unmet", "")
+		WantAPIError(t, a.API(http.MethodGet, "/api/v1/bookings/abc", nil), http.StatusBadRequest, "bad_id", "")
 	})
 }
 

@@ -21,15 +21,15 @@ import (
 	"github.com/gdyouth/youthvoice/service/kv/kvtest"
 )
 
-// api sends a JSON request with the browser's CSRF token in the header.
-func (c *webClient) api(method, path string, body any) *webResp {
-	c.t.Helper()
-	h := http.Header{"X-CSRF-Token": {c.csrf()}, "Accept": {"application/json"}}
+// API sends a JSON request with the browser's CSRF token in the header.
+func (c *Client) API(method, path string, body any) *Resp {
+	c.T.Helper()
+	h := http.Header{"X-CSRF-Token": {c.CSRF()}, "Accept": {"application/json"}}
 	var rd *strings.Reader
 	if body != nil {
 		raw, err := json.Marshal(body)
 		if err != nil {
-			c.t.Fatal(err)
+			c.T.Fatal(err)
 		}
 		if s, ok := body.(string); ok {
 			raw = []byte(s)
@@ -38,9 +38,9 @@ func (c *webClient) api(method, path string, body any) *webResp {
 		h.Set("Content-Type", "application/json")
 	}
 	if rd == nil {
-		return c.do(method, path, nil, h)
+		return c.Do(method, path, nil, h)
 	}
-	return c.do(method, path, rd, h)
+	return c.Do(method, path, rd, h)
 }
 
 type apiUser struct {
@@ -57,9 +57,9 @@ type apiUser struct {
 	} `json:"university"`
 }
 
-// wantAPIError checks an error response: status, code and, when given,
+// WantAPIError checks an error response: status, code and, when given,
 // the field the message is attached to.
-func wantAPIError(t *testing.T, r *webResp, status int, code, field string) handler.APIError {
+func WantAPIError(t *testing.T, r *Resp, status int, code, field string) handler.APIError {
 	t.Helper()
 	if r.Status != status {
 		t.Fatalf("%s: HTTP %d, want %d\n%s", r.URL, r.Status, status, r.Body)
@@ -68,7 +68,7 @@ func wantAPIError(t *testing.T, r *webResp, status int, code, field string) hand
 		t.Fatalf("%s: Content-Type %q, want JSON", r.URL, ct)
 	}
 	var e handler.APIError
-	r.decode(t, &e)
+	r.Decode(t, &e)
 	if e.Code != code || e.Message == "" {
 		t.Fatalf("%s: error %+v, want code %q with a message", r.URL, e, code)
 	}
@@ -79,11 +79,11 @@ func wantAPIError(t *testing.T, r *webResp, status int, code, field string) hand
 }
 
 func TestAPISession(t *testing.T) {
-	webEach(t, func(t *testing.T, db *model.DB, store kv.Store) {
-		s := newWebStack(t, db, store, webOpts{})
-		c := s.browser("")
-		r := c.get("/api/v1/session")
-		wantStatus(t, r, http.StatusOK)
+	Each(t, func(t *testing.T, db *model.DB, store kv.Store) {
+		s := New(t, db, store, Opts{})
+		c := s.Browser("")
+		r := c.Get("/api/v1/session")
+		WantStatus(t, r, http.StatusOK)
 		var out struct {
 			Data struct {
 				CSRF   string   `json:"csrf_token"`
@@ -91,21 +91,21 @@ func TestAPISession(t *testing.T) {
 				User   *apiUser `json:"user"`
 			} `json:"data"`
 		}
-		r.decode(t, &out)
-		if len(out.Data.CSRF) < 32 || out.Data.CSRF != r.cookie("yv_csrf").Value || out.Data.User != nil || out.Data.WeChat {
-			t.Fatalf("anonymous session %+v (cookie %v)", out.Data, r.cookie("yv_csrf"))
+		r.Decode(t, &out)
+		if len(out.Data.CSRF) < 32 || out.Data.CSRF != r.Cookie("yv_csrf").Value || out.Data.User != nil || out.Data.WeChat {
+			t.Fatalf("anonymous session %+v (cookie %v)", out.Data, r.Cookie("yv_csrf"))
 		}
 		// The token stays the same for the browser.
-		again := c.get("/api/v1/session")
-		again.decode(t, &out)
-		if out.Data.CSRF != c.cookies["yv_csrf"] || again.cookie("yv_csrf") != nil {
+		again := c.Get("/api/v1/session")
+		again.Decode(t, &out)
+		if out.Data.CSRF != c.Cookies["yv_csrf"] || again.Cookie("yv_csrf") != nil {
 			t.Fatal("the CSRF token changed between requests")
 		}
 
 		// After WeChat authorization the session knows the WeChat.
-		w := s.browser(uaWeChat)
-		w.oauth("oAPISESSION000000000000001", "/h5/home")
-		w.get("/api/v1/session").decode(t, &out)
+		w := s.Browser(UAWeChat)
+		w.OAuth("oAPISESSION000000000000001", "/h5/home")
+		w.Get("/api/v1/session").Decode(t, &out)
 		if !out.Data.WeChat || out.Data.User != nil {
 			t.Fatalf("after OAuth: %+v", out.Data)
 		}
@@ -113,18 +113,18 @@ func TestAPISession(t *testing.T) {
 }
 
 func TestAPIActivate(t *testing.T) {
-	webEach(t, func(t *testing.T, db *model.DB, store kv.Store) {
-		s := newWebStack(t, db, store, webOpts{})
+	Each(t, func(t *testing.T, db *model.DB, store kv.Store) {
+		s := New(t, db, store, Opts{})
 		const openid = "oAPIACTIVATE00000000000001"
-		c := s.browser(uaWeChat)
-		c.oauth(openid, "/h5/home")
+		c := s.Browser(UAWeChat)
+		c.OAuth(openid, "/h5/home")
 
 		body := map[string]string{"mode": "new", "account": "apiUser2026", "password": "pass2026", "confirm": "pass2026",
-			"university_code": codeSZU, "name": "张青"}
-		r := c.api(http.MethodPost, "/api/v1/entries/gaoxiao/activate", body)
-		wantStatus(t, r, http.StatusOK)
+			"university_code": CodeSZU, "name": "张青"}
+		r := c.API(http.MethodPost, "/api/v1/entries/gaoxiao/activate", body)
+		WantStatus(t, r, http.StatusOK)
 		var out struct{ Data apiUser }
-		r.decode(t, &out)
+		r.Decode(t, &out)
 		u := out.Data
 		if u.Account != "apiUser2026" || u.Name != "张青" || !u.WeChat || u.Entry != "gaoxiao" || u.Role != model.RoleStudent ||
 			u.RoleName != "青年学生" || u.University == nil || u.University.Name != "深圳大学" || u.University.City != "深圳市" || u.University.Batch != 1 {
@@ -133,22 +133,22 @@ func TestAPIActivate(t *testing.T) {
 		if strings.Contains(r.Body, "pass2026") || strings.Contains(r.Body, "$2a$") {
 			t.Fatal("the response carries the password or its hash")
 		}
-		if r.cookie("yv_sess") == nil {
+		if r.Cookie("yv_sess") == nil {
 			t.Fatal("no session after activation")
 		}
-		me := c.api(http.MethodGet, "/api/v1/me", nil)
-		wantStatus(t, me, http.StatusOK)
-		me.decode(t, &out)
+		me := c.API(http.MethodGet, "/api/v1/me", nil)
+		WantStatus(t, me, http.StatusOK)
+		me.Decode(t, &out)
 		if out.Data.Account != "apiUser2026" || !out.Data.WeChat {
 			t.Fatalf("/me %+v", out.Data)
 		}
-		if got := s.userByAccount("apiuser2026"); openidOf(got) != openid {
-			t.Fatalf("bound to %q", openidOf(got))
+		if got := s.UserByAccount("apiuser2026"); OpenIDOf(got) != openid {
+			t.Fatalf("bound to %q", OpenIDOf(got))
 		}
 		// Sending the same activation again (a retry) is harmless.
-		wantStatus(t, c.api(http.MethodPost, "/api/v1/entries/gaoxiao/activate", body), http.StatusOK)
+		WantStatus(t, c.API(http.MethodPost, "/api/v1/entries/gaoxiao/activate", body), http.StatusOK)
 
-		other := s.browser("")
+		other := s.Browser("")
 		cases := []struct {
 			name         string
 			entry        string
@@ -157,11 +157,11 @@ func TestAPIActivate(t *testing.T) {
 			code, field  string
 			wantInFields string
 		}{
-			{"short account", "gaoxiao", map[string]string{"mode": "new", "account": "abc12", "password": "pass2026", "confirm": "pass2026", "university_code": codeSZU},
+			{"short account", "gaoxiao", map[string]string{"mode": "new", "account": "abc12", "password": "pass2026", "confirm": "pass2026", "university_code": CodeSZU},
 				400, "invalid_input", "account", "账号须为 6–32 位英文字母或数字"},
 			{"no university", "gaoxiao", map[string]string{"mode": "new", "account": "goodacct1", "password": "pass2026", "confirm": "pass2026"},
 				400, "invalid_input", "university", "请选择学校"},
-			{"confirm differs", "gaoxiao", map[string]string{"mode": "new", "account": "goodacct1", "password": "pass2026", "confirm": "nope2026", "university_code": codeSZU},
+			{"confirm differs", "gaoxiao", map[string]string{"mode": "new", "account": "goodacct1", "password": "pass2026", "confirm": "nope2026", "university_code": CodeSZU},
 				400, "invalid_input", "confirm", "两次输入的密码不一致"},
 			{"no mode", "gaoxiao", map[string]string{"account": "goodacct1", "password": "pass2026"},
 				400, "mode", "mode", ""},
@@ -169,129 +169,129 @@ func TestAPIActivate(t *testing.T) {
 			{"field too long", "gaoxiao", map[string]string{"mode": "new", "account": strings.Repeat("a", 65)}, 400, "bad_json", "", ""},
 			{"disabled entry", "dishi", map[string]string{"mode": "new"}, 400, "entry_disabled", "entry", ""},
 			{"unknown entry", "nosuch", map[string]string{"mode": "new"}, 404, "entry_not_found", "", ""},
-			{"taken account", "gaoxiao", map[string]string{"mode": "new", "account": "APIUSER2026", "password": "pass2026", "confirm": "pass2026", "university_code": codeSCUT},
+			{"taken account", "gaoxiao", map[string]string{"mode": "new", "account": "APIUSER2026", "password": "pass2026", "confirm": "pass2026", "university_code": CodeSCUT},
 				409, "account_taken", "account", "账号已被占用"},
 			{"wrong password", "gaoxiao", map[string]string{"mode": "old", "account": "apiUser2026", "password": "wrong2026"},
 				401, "bad_credentials", "password", "账号或密码错误"},
 		}
 		for _, tc := range cases {
 			t.Run(tc.name, func(t *testing.T) {
-				e := wantAPIError(t, other.api(http.MethodPost, "/api/v1/entries/"+tc.entry+"/activate", tc.body), tc.status, tc.code, tc.field)
+				e := WantAPIError(t, other.API(http.MethodPost, "/api/v1/entries/"+tc.entry+"/activate", tc.body), tc.status, tc.code, tc.field)
 				if tc.wantInFields != "" && e.Fields[tc.field] != tc.wantInFields {
 					t.Fatalf("fields %v, want %s: %s", e.Fields, tc.field, tc.wantInFields)
 				}
 			})
 		}
 		t.Run("CSRF", func(t *testing.T) {
-			n := s.browser("")
-			n.csrf()
-			r := n.do(http.MethodPost, "/api/v1/entries/gaoxiao/activate", strings.NewReader(`{"mode":"new"}`), http.Header{"Content-Type": {"application/json"}})
-			wantAPIError(t, r, http.StatusForbidden, "csrf", "")
+			n := s.Browser("")
+			n.CSRF()
+			r := n.Do(http.MethodPost, "/api/v1/entries/gaoxiao/activate", strings.NewReader(`{"mode":"new"}`), http.Header{"Content-Type": {"application/json"}})
+			WantAPIError(t, r, http.StatusForbidden, "csrf", "")
 		})
 		t.Run("throttled", func(t *testing.T) {
-			n := s.browser("")
-			var last *webResp
+			n := s.Browser("")
+			var last *Resp
 			for i := 0; i < 6; i++ {
-				last = n.api(http.MethodPost, "/api/v1/entries/gaoxiao/activate",
+				last = n.API(http.MethodPost, "/api/v1/entries/gaoxiao/activate",
 					map[string]string{"mode": "old", "account": "apiUser2026", "password": "wrong2026"})
 			}
-			e := wantAPIError(t, last, http.StatusTooManyRequests, "login_throttled", "")
+			e := WantAPIError(t, last, http.StatusTooManyRequests, "login_throttled", "")
 			if !strings.Contains(e.Message, "分钟后再试") {
 				t.Fatalf("throttle message %q", e.Message)
 			}
-			wantAPIError(t, n.api(http.MethodPost, "/api/v1/session", map[string]string{"account": "apiUser2026", "password": "pass2026"}),
+			WantAPIError(t, n.API(http.MethodPost, "/api/v1/session", map[string]string{"account": "apiUser2026", "password": "pass2026"}),
 				http.StatusTooManyRequests, "login_throttled", "")
 		})
 	})
 }
 
 func TestAPIOldUserAndLogout(t *testing.T) {
-	webEach(t, func(t *testing.T, db *model.DB, store kv.Store) {
-		s := newWebStack(t, db, store, webOpts{})
-		s.activate("apiVeteran1", "oldpass1", codeSCUT, "oAPIFIRST000000000000000001")
+	Each(t, func(t *testing.T, db *model.DB, store kv.Store) {
+		s := New(t, db, store, Opts{})
+		s.Activate("apiVeteran1", "oldpass1", CodeSCUT, "oAPIFIRST000000000000000001")
 
-		w := s.browser(uaWeChat)
-		w.oauth("oAPISECOND00000000000000001", "/h5/home")
-		r := w.api(http.MethodPost, "/api/v1/entries/gaoxiao/activate", map[string]string{"mode": "old", "account": "apiveteran1", "password": "oldpass1"})
-		wantStatus(t, r, http.StatusOK)
+		w := s.Browser(UAWeChat)
+		w.OAuth("oAPISECOND00000000000000001", "/h5/home")
+		r := w.API(http.MethodPost, "/api/v1/entries/gaoxiao/activate", map[string]string{"mode": "old", "account": "apiveteran1", "password": "oldpass1"})
+		WantStatus(t, r, http.StatusOK)
 		var out struct{ Data apiUser }
-		r.decode(t, &out)
-		if out.Data.Account != "apiVeteran1" || !out.Data.WeChat || out.Data.University == nil || out.Data.University.Code != codeSCUT {
+		r.Decode(t, &out)
+		if out.Data.Account != "apiVeteran1" || !out.Data.WeChat || out.Data.University == nil || out.Data.University.Code != CodeSCUT {
 			t.Fatalf("old user %+v", out.Data)
 		}
-		if got := openidOf(s.userByAccount("apiVeteran1")); got != "oAPISECOND00000000000000001" {
+		if got := OpenIDOf(s.UserByAccount("apiVeteran1")); got != "oAPISECOND00000000000000001" {
 			t.Fatalf("bound to %q", got)
 		}
 
 		// Password login outside WeChat, then logout.
-		d := s.browser("")
-		wantAPIError(t, d.api(http.MethodPost, "/api/v1/session", map[string]string{"account": "apiVeteran1", "password": "nope"}),
+		d := s.Browser("")
+		WantAPIError(t, d.API(http.MethodPost, "/api/v1/session", map[string]string{"account": "apiVeteran1", "password": "nope"}),
 			http.StatusUnauthorized, "bad_credentials", "password")
-		wantAPIError(t, d.api(http.MethodPost, "/api/v1/session", "[]"), http.StatusBadRequest, "bad_json", "")
-		login := d.api(http.MethodPost, "/api/v1/session", map[string]string{"account": "apiVeteran1", "password": "oldpass1"})
-		wantStatus(t, login, http.StatusOK)
-		login.decode(t, &out)
+		WantAPIError(t, d.API(http.MethodPost, "/api/v1/session", "[]"), http.StatusBadRequest, "bad_json", "")
+		login := d.API(http.MethodPost, "/api/v1/session", map[string]string{"account": "apiVeteran1", "password": "oldpass1"})
+		WantStatus(t, login, http.StatusOK)
+		login.Decode(t, &out)
 		if out.Data.Account != "apiVeteran1" || !out.Data.WeChat {
 			t.Fatalf("login %+v (a password login outside WeChat keeps the binding)", out.Data)
 		}
-		wantStatus(t, d.api(http.MethodGet, "/api/v1/me", nil), http.StatusOK)
-		sess := d.cookies["yv_sess"]
-		out204 := d.api(http.MethodDelete, "/api/v1/session", nil)
-		wantStatus(t, out204, http.StatusNoContent)
-		wantAPIError(t, d.api(http.MethodGet, "/api/v1/me", nil), http.StatusUnauthorized, "login_required", "")
-		replay := s.browser("")
-		replay.cookies["yv_sess"] = sess
-		wantAPIError(t, replay.api(http.MethodGet, "/api/v1/me", nil), http.StatusUnauthorized, "login_required", "")
+		WantStatus(t, d.API(http.MethodGet, "/api/v1/me", nil), http.StatusOK)
+		sess := d.Cookies["yv_sess"]
+		out204 := d.API(http.MethodDelete, "/api/v1/session", nil)
+		WantStatus(t, out204, http.StatusNoContent)
+		WantAPIError(t, d.API(http.MethodGet, "/api/v1/me", nil), http.StatusUnauthorized, "login_required", "")
+		replay := s.Browser("")
+		replay.Cookies["yv_sess"] = sess
+		WantAPIError(t, replay.API(http.MethodGet, "/api/v1/me", nil), http.StatusUnauthorized, "login_required", "")
 	})
 }
 
 func TestAPIMeAndUnbind(t *testing.T) {
-	webEach(t, func(t *testing.T, db *model.DB, store kv.Store) {
-		s := newWebStack(t, db, store, webOpts{})
-		anon := s.browser("")
-		e := wantAPIError(t, anon.api(http.MethodGet, "/api/v1/me", nil), http.StatusUnauthorized, "login_required", "")
+	Each(t, func(t *testing.T, db *model.DB, store kv.Store) {
+		s := New(t, db, store, Opts{})
+		anon := s.Browser("")
+		e := WantAPIError(t, anon.API(http.MethodGet, "/api/v1/me", nil), http.StatusUnauthorized, "login_required", "")
 		if e.Message != "请先登录或激活账号" {
 			t.Fatalf("message %q", e.Message)
 		}
 		// An API call never redirects to OAuth, even from WeChat.
-		wantAPIError(t, s.browser(uaWeChat).api(http.MethodGet, "/api/v1/me", nil), http.StatusUnauthorized, "login_required", "")
-		wantAPIError(t, anon.api(http.MethodDelete, "/api/v1/me/wechat", nil), http.StatusUnauthorized, "login_required", "")
+		WantAPIError(t, s.Browser(UAWeChat).API(http.MethodGet, "/api/v1/me", nil), http.StatusUnauthorized, "login_required", "")
+		WantAPIError(t, anon.API(http.MethodDelete, "/api/v1/me/wechat", nil), http.StatusUnauthorized, "login_required", "")
 
 		const openid = "oAPIUNBIND0000000000000001"
-		s.activate("apiUnbind01", "pass2026", codeSZU, openid)
-		w := s.browser(uaWeChat)
-		wantRedirect(t, w.oauth(openid, "/h5/home"), http.StatusFound, "/h5/home")
-		before := w.cookies["yv_sess"]
-		wantStatus(t, w.api(http.MethodDelete, "/api/v1/me/wechat", nil), http.StatusNoContent)
-		if w.cookies["yv_sess"] == before {
+		s.Activate("apiUnbind01", "pass2026", CodeSZU, openid)
+		w := s.Browser(UAWeChat)
+		WantRedirect(t, w.OAuth(openid, "/h5/home"), http.StatusFound, "/h5/home")
+		before := w.Cookies["yv_sess"]
+		WantStatus(t, w.API(http.MethodDelete, "/api/v1/me/wechat", nil), http.StatusNoContent)
+		if w.Cookies["yv_sess"] == before {
 			t.Fatal("unbinding kept the session id")
 		}
 		var out struct{ Data apiUser }
-		me := w.api(http.MethodGet, "/api/v1/me", nil)
-		wantStatus(t, me, http.StatusOK)
-		me.decode(t, &out)
+		me := w.API(http.MethodGet, "/api/v1/me", nil)
+		WantStatus(t, me, http.StatusOK)
+		me.Decode(t, &out)
 		if out.Data.WeChat || out.Data.Account != "apiUnbind01" {
 			t.Fatalf("after unbinding: %+v", out.Data)
 		}
-		wantAPIError(t, w.api(http.MethodDelete, "/api/v1/me/wechat", nil), http.StatusBadRequest, "not_bound", "")
-		wantRedirect(t, s.browser(uaWeChat).oauth(openid, "/h5/home"), http.StatusFound, "/h5/activate?next=%2Fh5%2Fhome")
+		WantAPIError(t, w.API(http.MethodDelete, "/api/v1/me/wechat", nil), http.StatusBadRequest, "not_bound", "")
+		WantRedirect(t, s.Browser(UAWeChat).OAuth(openid, "/h5/home"), http.StatusFound, "/h5/activate?next=%2Fh5%2Fhome")
 	})
 }
 
 func TestAPIUniversities(t *testing.T) {
-	webEach(t, func(t *testing.T, db *model.DB, store kv.Store) {
-		s := newWebStack(t, db, store, webOpts{})
-		c := s.browser("")
+	Each(t, func(t *testing.T, db *model.DB, store kv.Store) {
+		s := New(t, db, store, Opts{})
+		c := s.Browser("")
 		type uni struct {
 			Code, Name, City, Level, Ownership string
 			Batch                              int
 		}
 		search := func(q string) []uni {
 			t.Helper()
-			r := c.get("/api/v1/universities?" + q)
-			wantStatus(t, r, http.StatusOK)
+			r := c.Get("/api/v1/universities?" + q)
+			WantStatus(t, r, http.StatusOK)
 			var out struct{ Data []uni }
-			r.decode(t, &out)
+			r.Decode(t, &out)
 			return out.Data
 		}
 
@@ -308,7 +308,7 @@ func TestAPIUniversities(t *testing.T) {
 			if u.City != "深圳市" {
 				t.Errorf("深圳 matched %s in %s", u.Name, u.City)
 			}
-			if u.Code == codeSZU && u.Name == "深圳大学" && u.Level == "本科" && u.Ownership == "公办" && u.Batch == 1 {
+			if u.Code == CodeSZU && u.Name == "深圳大学" && u.Level == "本科" && u.Ownership == "公办" && u.Batch == 1 {
 				found = true
 			}
 		}
@@ -325,10 +325,10 @@ func TestAPIUniversities(t *testing.T) {
 				t.Errorf("深圳 职业 matched %s (%s)", u.Name, u.City)
 			}
 		}
-		if got := search("q=" + url.QueryEscape("华南理工")); len(got) != 1 || got[0].Code != codeSCUT {
+		if got := search("q=" + url.QueryEscape("华南理工")); len(got) != 1 || got[0].Code != CodeSCUT {
 			t.Fatalf("华南理工: %v", got)
 		}
-		if got := search("q=" + codeSZU); len(got) != 1 || got[0].Name != "深圳大学" {
+		if got := search("q=" + CodeSZU); len(got) != 1 || got[0].Name != "深圳大学" {
 			t.Fatalf("by code: %v", got)
 		}
 		if got := search("q=" + url.QueryEscape("深圳") + "&limit=3"); len(got) != 3 {
@@ -337,20 +337,20 @@ func TestAPIUniversities(t *testing.T) {
 		if got := search("q=nowhere"); len(got) != 0 {
 			t.Fatalf("nowhere: %v", got)
 		}
-		if r := c.get("/api/v1/universities?q=nowhere"); !strings.Contains(r.Body, `"data":[]`) {
+		if r := c.Get("/api/v1/universities?q=nowhere"); !strings.Contains(r.Body, `"data":[]`) {
 			t.Fatalf("no match should be an empty list: %s", r.Body)
 		}
-		wantAPIError(t, c.get("/api/v1/universities?q="+url.QueryEscape(strings.Repeat("深", 101))), http.StatusBadRequest, "query_too_long", "q")
+		WantAPIError(t, c.Get("/api/v1/universities?q="+url.QueryEscape(strings.Repeat("深", 101))), http.StatusBadRequest, "query_too_long", "q")
 
-		entries := c.get("/api/v1/entries")
-		wantStatus(t, entries, http.StatusOK)
+		entries := c.Get("/api/v1/entries")
+		WantStatus(t, entries, http.StatusOK)
 		var es struct {
 			Data []struct {
 				Key, Name, Kind string
 				Enabled         bool
 			}
 		}
-		entries.decode(t, &es)
+		entries.Decode(t, &es)
 		if len(es.Data) != 3 || es.Data[0].Key != "gaoxiao" || !es.Data[0].Enabled || es.Data[1].Enabled {
 			t.Fatalf("entries %+v", es.Data)
 		}
@@ -358,23 +358,23 @@ func TestAPIUniversities(t *testing.T) {
 }
 
 func TestAPIUnknownRoutesAreJSON(t *testing.T) {
-	s := newWebStack(t, dbtest.SQLite(t), kvtest.Memory(t, nil), webOpts{})
-	c := s.browser("")
-	r := c.get("/api/v1/nosuch")
-	wantStatus(t, r, http.StatusNotFound)
+	s := New(t, dbtest.SQLite(t), kvtest.Memory(t, nil), Opts{})
+	c := s.Browser("")
+	r := c.Get("/api/v1/nosuch")
+	WantStatus(t, r, http.StatusNotFound)
 	if !strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
 		t.Fatalf("404 Content-Type %q", r.Header.Get("Content-Type"))
 	}
-	wantStatus(t, c.api(http.MethodPut, "/api/v1/me", nil), http.StatusMethodNotAllowed)
+	WantStatus(t, c.API(http.MethodPut, "/api/v1/me", nil), http.StatusMethodNotAllowed)
 }
 
 // TestOpenAPIListsEveryRoute keeps the published document honest: every
 // route under /api/v1 is documented with its method, and the document
 // describes no route that does not exist.
 func TestOpenAPIListsEveryRoute(t *testing.T) {
-	s := newWebStack(t, dbtest.SQLite(t), kvtest.Memory(t, nil), webOpts{})
-	r := s.browser("").get("/api/v1/openapi.yaml")
-	wantStatus(t, r, http.StatusOK)
+	s := New(t, dbtest.SQLite(t), kvtest.Memory(t, nil), Opts{})
+	r := s.Browser("").Get("/api/v1/openapi.yaml")
+	WantStatus(t, r, http.StatusOK)
 	if ct := r.Header.Get("Content-Type"); !strings.Contains(ct, "yaml") {
 		t.Fatalf("Content-Type %q", ct)
 	}
@@ -396,7 +396,7 @@ func TestOpenAPIListsEveryRoute(t *testing.T) {
 	}
 
 	registered := map[string]bool{}
-	for _, rt := range s.router.Routes() {
+	for _, rt := range s.Router.Routes() {
 		p, ok := strings.CutPrefix(rt.Path, "/api/v1")
 		if !ok || (p != "" && !strings.HasPrefix(p, "/")) {
 			continue

@@ -17,17 +17,17 @@ import (
 // were told, on the admin page; nobody else may, and mistakes are shown
 // next to the field.
 func TestAppointUniversityAdminPage(t *testing.T) {
-	webEach(t, func(t *testing.T, db *model.DB, store kv.Store) {
-		s := newWebStack(t, db, store, webOpts{})
-		province := s.member("prov", codeSZU, model.RoleProvinceAdmin)
-		uniAdmin := s.member("uadm", codeSZU, model.RoleUniversityAdm)
-		candidate := s.member("cand", codeSCUT, model.RoleStudent)
-		pp := s.phone(province)
+	Each(t, func(t *testing.T, db *model.DB, store kv.Store) {
+		s := New(t, db, store, Opts{})
+		province := s.Member("prov", CodeSZU, model.RoleProvinceAdmin)
+		uniAdmin := s.Member("uadm", CodeSZU, model.RoleUniversityAdm)
+		candidate := s.Member("cand", CodeSCUT, model.RoleStudent)
+		pp := s.Phone(province)
 
-		r := pp.get("/h5/admin")
-		wantStatus(t, r, http.StatusOK)
-		wantBody(t, r, `id="appoint-form"`)
-		wantNoBody(t, s.phone(uniAdmin).get("/h5/admin"), `id="appoint-form"`)
+		r := pp.Get("/h5/admin")
+		WantStatus(t, r, http.StatusOK)
+		WantBody(t, r, `id="appoint-form"`)
+		WantNoBody(t, s.Phone(uniAdmin).Get("/h5/admin"), `id="appoint-form"`)
 
 		cases := []struct {
 			name, account string
@@ -39,31 +39,31 @@ func TestAppointUniversityAdminPage(t *testing.T) {
 		}
 		for _, tc := range cases {
 			t.Run(tc.name, func(t *testing.T) {
-				r := pp.post("/h5/admin/university-admins", url.Values{"account": {tc.account}})
-				wantStatus(t, r, tc.status)
-				wantBody(t, r, `id="form-error"`, tc.msg, `id="appoint-form"`)
-				if v, _ := inputValue(r.Body, "appoint-account"); v != tc.account {
+				r := pp.Post("/h5/admin/university-admins", url.Values{"account": {tc.account}})
+				WantStatus(t, r, tc.status)
+				WantBody(t, r, `id="form-error"`, tc.msg, `id="appoint-form"`)
+				if v, _ := InputValue(r.Body, "appoint-account"); v != tc.account {
 					t.Fatalf("account field shows %q, want what was typed (%q)", v, tc.account)
 				}
 			})
 		}
 
 		// Another university's admin cannot appoint.
-		r = s.phone(uniAdmin).post("/h5/admin/university-admins", url.Values{"account": {candidate.user.Account}})
-		wantStatus(t, r, http.StatusForbidden)
-		wantBody(t, r, "只有省级管理员可以任命高校管理员")
+		r = s.Phone(uniAdmin).Post("/h5/admin/university-admins", url.Values{"account": {candidate.User.Account}})
+		WantStatus(t, r, http.StatusForbidden)
+		WantBody(t, r, "只有省级管理员可以任命高校管理员")
 
 		// Typed in another letter case, the account is found and appointed.
-		cp := s.phone(candidate)
-		wantStatus(t, cp.get("/h5/admin"), http.StatusForbidden)
-		r = pp.post("/h5/admin/university-admins", url.Values{"account": {strings.ToUpper(candidate.user.Account)}})
+		cp := s.Phone(candidate)
+		WantStatus(t, cp.Get("/h5/admin"), http.StatusForbidden)
+		r = pp.Post("/h5/admin/university-admins", url.Values{"account": {strings.ToUpper(candidate.User.Account)}})
 		if r.Status != http.StatusSeeOther || r.Location != "/h5/admin?notice=appointed" {
 			t.Fatalf("appoint: HTTP %d → %q\n%s", r.Status, r.Location, r.Body)
 		}
-		wantBody(t, pp.get(r.Location), "已任命为高校团委管理员")
-		r = cp.get("/h5/admin")
-		wantStatus(t, r, http.StatusOK)
-		wantBody(t, r, "本校管理")
+		WantBody(t, pp.Get(r.Location), "已任命为高校团委管理员")
+		r = cp.Get("/h5/admin")
+		WantStatus(t, r, http.StatusOK)
+		WantBody(t, r, "本校管理")
 	})
 }
 
@@ -71,14 +71,14 @@ func TestAppointUniversityAdminPage(t *testing.T) {
 // daily quota are told apart on the admin page: each names what to fix or
 // when the held-back reminders go out.
 func TestAdminPageShowsAlertProblems(t *testing.T) {
-	webEach(t, func(t *testing.T, db *model.DB, store kv.Store) {
-		s := newWebStack(t, db, store, webOpts{})
-		admin := s.phone(s.member("uadm", codeSZU, model.RoleUniversityAdm))
-		r := admin.get("/h5/admin")
-		wantStatus(t, r, http.StatusOK)
-		wantNoBody(t, r, `id="alert-problems"`)
-		wantNoBody(t, r, `id="alert-credentials"`)
-		wantNoBody(t, r, `id="alert-quota"`)
+	Each(t, func(t *testing.T, db *model.DB, store kv.Store) {
+		s := New(t, db, store, Opts{})
+		admin := s.Phone(s.Member("uadm", CodeSZU, model.RoleUniversityAdm))
+		r := admin.Get("/h5/admin")
+		WantStatus(t, r, http.StatusOK)
+		WantNoBody(t, r, `id="alert-problems"`)
+		WantNoBody(t, r, `id="alert-credentials"`)
+		WantNoBody(t, r, `id="alert-quota"`)
 
 		now := time.Now().UTC()
 		for _, m := range []model.TemplateMessage{
@@ -91,14 +91,14 @@ func TestAdminPageShowsAlertProblems(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		r = admin.get("/h5/admin")
-		wantStatus(t, r, http.StatusOK)
-		wantBody(t, r, `id="alert-credentials"`, "errcode 40164", "IP 白名单", "YV_WECHAT_SECRET", "每 2 分钟自动重试")
-		wantBody(t, r, `id="alert-problems"`, "question_new（TPL_NEW）errcode 40037")
+		r = admin.Get("/h5/admin")
+		WantStatus(t, r, http.StatusOK)
+		WantBody(t, r, `id="alert-credentials"`, "errcode 40164", "IP 白名单", "YV_WECHAT_SECRET", "每 2 分钟自动重试")
+		WantBody(t, r, `id="alert-problems"`, "question_new（TPL_NEW）errcode 40037")
 		if strings.Contains(r.Body, "reply_notice") {
 			t.Fatal("the refused credentials are listed as a template problem")
 		}
-		wantNoBody(t, r, `id="alert-quota"`)
+		WantNoBody(t, r, `id="alert-quota"`)
 
 		// 45009: one message met it and waits for midnight, one more is
 		// queued behind it; neither is a configuration error.
@@ -114,9 +114,9 @@ func TestAdminPageShowsAlertProblems(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		r = admin.get("/h5/admin")
-		wantStatus(t, r, http.StatusOK)
-		wantBody(t, r, `id="alert-quota"`, "今日微信接口调用额度已用完", "errcode 45009", "全省共 2 条提醒等待发送",
+		r = admin.Get("/h5/admin")
+		WantStatus(t, r, http.StatusOK)
+		WantBody(t, r, `id="alert-quota"`, "今日微信接口调用额度已用完", "errcode 45009", "全省共 2 条提醒等待发送",
 			"北京时间 "+midnight.Format("2006-01-02 15:04")+" 起自动补发")
 		if strings.Contains(r.Body, "TPL_ANS") {
 			t.Fatal("the spent quota is listed as a template problem")

@@ -20,47 +20,47 @@ import (
 
 var openidSeq atomic.Int64
 
-// person is a signed-up user with a WeChat identity.
-type person struct {
-	user   model.User
-	openid string
+// Person is a signed-up user with a WeChat identity.
+type Person struct {
+	User   model.User
+	OpenID string
 }
 
-// member activates an account of university uni bound to a fresh openid
+// Member activates an account of university uni bound to a fresh openid
 // and gives it role (as an admin's decision or appointment would).
-func (s *webStack) member(prefix, uni, role string) person {
-	s.t.Helper()
+func (s *Stack) Member(prefix, uni, role string) Person {
+	s.T.Helper()
 	n := openidSeq.Add(1)
 	openid := strings.ReplaceAll(fmt.Sprintf("o%-5s%022d", prefix, n), " ", "x")
-	u := s.activate(fmt.Sprintf("%s%06d", prefix, n), "secret123", uni, openid)
+	u := s.Activate(fmt.Sprintf("%s%06d", prefix, n), "secret123", uni, openid)
 	if role != model.RoleStudent {
-		if err := s.db.Conn(context.Background()).Model(&model.User{}).Where("id = ?", u.ID).
+		if err := s.DB.Conn(context.Background()).Model(&model.User{}).Where("id = ?", u.ID).
 			Updates(map[string]any{"role": role, "name": prefix + "老师"}).Error; err != nil {
-			s.t.Fatal(err)
+			s.T.Fatal(err)
 		}
 		u.Role = role
 	}
-	return person{user: u, openid: openid}
+	return Person{User: u, OpenID: openid}
 }
 
-// phone is person's WeChat browser, signed in through OAuth.
-func (s *webStack) phone(p person) *webClient {
-	s.t.Helper()
-	c := s.browser(uaWeChat)
-	r := c.oauth(p.openid, "/h5/home")
+// Phone is person's WeChat browser, signed in through OAuth.
+func (s *Stack) Phone(p Person) *Client {
+	s.T.Helper()
+	c := s.Browser(UAWeChat)
+	r := c.OAuth(p.OpenID, "/h5/home")
 	if r.Status != http.StatusFound || r.Location != "/h5/home" {
-		s.t.Fatalf("sign-in of %s: HTTP %d → %q", p.openid, r.Status, r.Location)
+		s.T.Fatalf("sign-in of %s: HTTP %d → %q", p.OpenID, r.Status, r.Location)
 	}
 	return c
 }
 
-// deliver runs the outbox sender until nothing is due.
-func (s *webStack) deliver() {
-	s.t.Helper()
+// Deliver runs the outbox sender until nothing is due.
+func (s *Stack) Deliver() {
+	s.T.Helper()
 	for range 10 {
-		n, err := s.sender.RunOnce(context.Background())
+		n, err := s.Sender.RunOnce(context.Background())
 		if err != nil {
-			s.t.Fatalf("sender: %v", err)
+			s.T.Fatalf("sender: %v", err)
 		}
 		if n == 0 {
 			return
@@ -68,7 +68,7 @@ func (s *webStack) deliver() {
 	}
 }
 
-type sentTemplate struct {
+type SentTemplate struct {
 	ToUser      string `json:"touser"`
 	TemplateID  string `json:"template_id"`
 	URL         string `json:"url"`
@@ -78,15 +78,15 @@ type sentTemplate struct {
 	} `json:"data"`
 }
 
-// inbox lists the template messages the fake WeChat accepted for openid.
-func inbox(t *testing.T, openid string) []sentTemplate {
+// Inbox lists the template messages the fake WeChat accepted for openid.
+func Inbox(t *testing.T, openid string) []SentTemplate {
 	t.Helper()
-	var out []sentTemplate
+	var out []SentTemplate
 	for _, c := range wxFake.CallsTo("/cgi-bin/message/template/send") {
 		if c.ErrCode != 0 {
 			continue
 		}
-		var m sentTemplate
+		var m SentTemplate
 		if err := json.Unmarshal([]byte(c.Body), &m); err != nil {
 			t.Fatalf("template body: %v", err)
 		}
@@ -97,8 +97,8 @@ func inbox(t *testing.T, openid string) []sentTemplate {
 	return out
 }
 
-func withTemplate(ms []sentTemplate, id string) []sentTemplate {
-	var out []sentTemplate
+func WithTemplate(ms []SentTemplate, id string) []SentTemplate {
+	var out []SentTemplate
 	for _, m := range ms {
 		if m.TemplateID == id {
 			out = append(out, m)
@@ -107,35 +107,35 @@ func withTemplate(ms []sentTemplate, id string) []sentTemplate {
 	return out
 }
 
-// localPath turns an alert's link into the path a phone opens.
-func (s *webStack) localPath(link string) string {
-	s.t.Helper()
-	if !strings.HasPrefix(link, s.publicURL+"/h5/") {
-		s.t.Fatalf("alert link %q is not under %s/h5/", link, s.publicURL)
+// LocalPath turns an alert's link into the path a phone opens.
+func (s *Stack) LocalPath(link string) string {
+	s.T.Helper()
+	if !strings.HasPrefix(link, s.PublicURL+"/h5/") {
+		s.T.Fatalf("alert link %q is not under %s/h5/", link, s.PublicURL)
 	}
-	return strings.TrimPrefix(link, s.publicURL)
+	return strings.TrimPrefix(link, s.PublicURL)
 }
 
 // openAlert follows an alert link on a fresh phone of p, through OAuth,
 // and returns the page it lands on.
-func (s *webStack) openAlert(p person, link string) (*webClient, *webResp) {
-	s.t.Helper()
-	c := s.browser(uaWeChat)
-	start := c.get(s.localPath(link))
-	state := stateOf(s.t, start)
-	code := wxFake.IssueCode(s.appID, p.openid)
-	cb := c.get("/h5/oauth/callback?code=" + url.QueryEscape(code) + "&state=" + url.QueryEscape(state))
+func (s *Stack) openAlert(p Person, link string) (*Client, *Resp) {
+	s.T.Helper()
+	c := s.Browser(UAWeChat)
+	start := c.Get(s.LocalPath(link))
+	state := StateOf(s.T, start)
+	code := wxFake.IssueCode(s.AppID, p.OpenID)
+	cb := c.Get("/h5/oauth/callback?code=" + url.QueryEscape(code) + "&state=" + url.QueryEscape(state))
 	if cb.Status != http.StatusFound || !strings.HasPrefix(cb.Location, "/h5/questions/") {
-		s.t.Fatalf("alert link → OAuth callback: HTTP %d → %q", cb.Status, cb.Location)
+		s.T.Fatalf("alert link → OAuth callback: HTTP %d → %q", cb.Status, cb.Location)
 	}
-	return c, c.get(cb.Location)
+	return c, c.Get(cb.Location)
 }
 
 var reQuestionID = regexp.MustCompile(`^/h5/questions/(\d+)\?notice=(\w+)$`)
 
-func askOn(t *testing.T, c *webClient, form url.Values) (string, string) {
+func askOn(t *testing.T, c *Client, form url.Values) (string, string) {
 	t.Helper()
-	r := c.post("/h5/ask", form)
+	r := c.Post("/h5/ask", form)
 	m := reQuestionID.FindStringSubmatch(r.Location)
 	if r.Status != http.StatusSeeOther || m == nil {
 		t.Fatalf("ask: HTTP %d → %q\n%s", r.Status, r.Location, r.Body)
@@ -144,72 +144,72 @@ func askOn(t *testing.T, c *webClient, form url.Values) (string, string) {
 }
 
 func TestQuestionEndToEnd(t *testing.T) {
-	webEach(t, func(t *testing.T, db *model.DB, store kv.Store) {
+	Each(t, func(t *testing.T, db *model.DB, store kv.Store) {
 		clk := clock.NewFake(time.Now().UTC().Truncate(time.Second))
-		s := newWebStack(t, db, store, webOpts{clock: clk})
-		student := s.member("stu", codeSZU, model.RoleStudent)
-		classmate := s.member("mate", codeSZU, model.RoleStudent)
-		cadre := s.member("cad", codeSZU, model.RoleCadre)
-		otherCadre := s.member("oth", codeSCUT, model.RoleCadre)
-		admin := s.member("adm", codeSZU, model.RoleUniversityAdm)
+		s := New(t, db, store, Opts{Clock: clk})
+		student := s.Member("stu", CodeSZU, model.RoleStudent)
+		classmate := s.Member("mate", CodeSZU, model.RoleStudent)
+		cadre := s.Member("cad", CodeSZU, model.RoleCadre)
+		otherCadre := s.Member("oth", CodeSCUT, model.RoleCadre)
+		admin := s.Member("adm", CodeSZU, model.RoleUniversityAdm)
 
 		// The student asks anonymously on their university's board.
-		phone := s.phone(student)
-		form := phone.get("/h5/ask")
-		wantStatus(t, form, http.StatusOK)
-		wantBody(t, form, "深圳大学版区（本校，默认）", "学业发展（省级）")
+		phone := s.Phone(student)
+		form := phone.Get("/h5/ask")
+		WantStatus(t, form, http.StatusOK)
+		WantBody(t, form, "深圳大学版区（本校，默认）", "学业发展（省级）")
 		qid, notice := askOn(t, phone, url.Values{"title": {"奖学金什么时候申请？"}, "body": {"想了解今年国家奖学金的申请时间。"}, "anonymous": {"true"}})
 		if notice != "asked" {
 			t.Fatalf("notice %q, want asked", notice)
 		}
-		page := phone.get("/h5/questions/" + qid + "?notice=asked")
-		wantBody(t, page, "提问成功", "奖学金什么时候申请？", "待答复", "答复时限")
+		page := phone.Get("/h5/questions/" + qid + "?notice=asked")
+		WantBody(t, page, "提问成功", "奖学金什么时候申请？", "待答复", "答复时限")
 
 		// The university's cadre is alerted (not the other university's),
 		// with a link that signs them in on the question page.
-		s.deliver()
-		got := withTemplate(inbox(t, cadre.openid), "sandbox-question_new")
+		s.Deliver()
+		got := WithTemplate(Inbox(t, cadre.OpenID), "sandbox-question_new")
 		if len(got) != 1 {
 			t.Fatalf("cadre got %d new-question alerts, want 1", len(got))
 		}
 		if got[0].Data["thing1"].Value != "奖学金什么时候申请？" || got[0].Data["thing2"].Value != "深圳大学版区" {
 			t.Fatalf("alert data %+v", got[0].Data)
 		}
-		if n := len(inbox(t, otherCadre.openid)); n != 0 {
+		if n := len(Inbox(t, otherCadre.OpenID)); n != 0 {
 			t.Fatalf("another university's cadre got %d alerts", n)
 		}
-		if n := len(inbox(t, student.openid)); n != 0 {
+		if n := len(Inbox(t, student.OpenID)); n != 0 {
 			t.Fatalf("the asker got %d alerts before any answer", n)
 		}
 
 		// Another student sees the question but not who asked; the cadre sees who.
-		mate := s.phone(classmate)
-		wantBody(t, mate.get("/h5/questions/"+qid), "匿名同学")
+		mate := s.Phone(classmate)
+		WantBody(t, mate.Get("/h5/questions/"+qid), "匿名同学")
 		cadrePhone, qpage := s.openAlert(cadre, got[0].URL)
-		wantStatus(t, qpage, http.StatusOK)
-		wantBody(t, qpage, student.user.Account, `id="answer-form"`)
-		if strings.Contains(mate.get("/h5/questions/"+qid).Body, student.user.Account) {
+		WantStatus(t, qpage, http.StatusOK)
+		WantBody(t, qpage, student.User.Account, `id="answer-form"`)
+		if strings.Contains(mate.Get("/h5/questions/"+qid).Body, student.User.Account) {
 			t.Fatal("the anonymous asker's account is shown to another student")
 		}
 
 		// A cadre of another university cannot answer; a student cannot either.
-		other := s.phone(otherCadre)
-		r := other.post("/h5/questions/"+qid+"/answer", url.Values{"body": {"越权答复"}})
-		wantStatus(t, r, http.StatusForbidden)
-		wantBody(t, r, "只能答复本校版区和省级版区的问题")
-		wantStatus(t, mate.post("/h5/questions/"+qid+"/answer", url.Values{"body": {"我也不知道"}}), http.StatusForbidden)
+		other := s.Phone(otherCadre)
+		r := other.Post("/h5/questions/"+qid+"/answer", url.Values{"body": {"越权答复"}})
+		WantStatus(t, r, http.StatusForbidden)
+		WantBody(t, r, "只能答复本校版区和省级版区的问题")
+		WantStatus(t, mate.Post("/h5/questions/"+qid+"/answer", url.Values{"body": {"我也不知道"}}), http.StatusForbidden)
 
 		// An empty answer keeps the page with a message.
-		r = cadrePhone.post("/h5/questions/"+qid+"/answer", url.Values{"body": {"   "}})
-		wantStatus(t, r, http.StatusBadRequest)
-		if fieldError(r.Body, "body") == "" {
+		r = cadrePhone.Post("/h5/questions/"+qid+"/answer", url.Values{"body": {"   "}})
+		WantStatus(t, r, http.StatusBadRequest)
+		if FieldError(r.Body, "body") == "" {
 			t.Fatalf("no field error for an empty answer\n%s", r.Body)
 		}
 
 		// The cadre answers two hours later: the promise is kept.
 		clk.Advance(2 * time.Hour)
-		r = cadrePhone.post("/h5/questions/"+qid+"/answer", url.Values{"body": {"国家奖学金9月开始申请，请关注学院通知。"}})
-		wantRedirect(t, r, http.StatusSeeOther, "/h5/questions/"+qid+"?notice=answered")
+		r = cadrePhone.Post("/h5/questions/"+qid+"/answer", url.Values{"body": {"国家奖学金9月开始申请，请关注学院通知。"}})
+		WantRedirect(t, r, http.StatusSeeOther, "/h5/questions/"+qid+"?notice=answered")
 		var q model.Question
 		if err := db.Conn(context.Background()).Take(&q, qid).Error; err != nil {
 			t.Fatal(err)
@@ -219,110 +219,110 @@ func TestQuestionEndToEnd(t *testing.T) {
 		}
 
 		// The student is alerted and rates the answer.
-		s.deliver()
-		answered := withTemplate(inbox(t, student.openid), "sandbox-answered")
+		s.Deliver()
+		answered := WithTemplate(Inbox(t, student.OpenID), "sandbox-answered")
 		if len(answered) != 1 || answered[0].Data["thing2"].Value != "cad老师" {
 			t.Fatalf("asker's answered alerts: %+v", answered)
 		}
 		_, spage := s.openAlert(student, answered[0].URL)
-		wantBody(t, spage, "国家奖学金9月开始申请", `id="resolve-form"`, `id="followup-form"`)
-		r = phone.post("/h5/questions/"+qid+"/resolve", url.Values{"rating": {"很好"}})
-		wantStatus(t, r, http.StatusBadRequest)
-		wantBody(t, r, "请选择评价")
-		r = phone.post("/h5/questions/"+qid+"/resolve", url.Values{"rating": {"满意"}, "comment": {"谢谢老师"}})
-		wantRedirect(t, r, http.StatusSeeOther, "/h5/questions/"+qid+"?notice=resolved")
-		wantBody(t, phone.get("/h5/questions/"+qid), "已解决", "提问者评价：<strong>满意</strong>", "谢谢老师")
-		wantStatus(t, cadrePhone.post("/h5/questions/"+qid+"/answer", url.Values{"body": {"补充"}}), http.StatusConflict)
+		WantBody(t, spage, "国家奖学金9月开始申请", `id="resolve-form"`, `id="followup-form"`)
+		r = phone.Post("/h5/questions/"+qid+"/resolve", url.Values{"rating": {"很好"}})
+		WantStatus(t, r, http.StatusBadRequest)
+		WantBody(t, r, "请选择评价")
+		r = phone.Post("/h5/questions/"+qid+"/resolve", url.Values{"rating": {"满意"}, "comment": {"谢谢老师"}})
+		WantRedirect(t, r, http.StatusSeeOther, "/h5/questions/"+qid+"?notice=resolved")
+		WantBody(t, phone.Get("/h5/questions/"+qid), "已解决", "提问者评价：<strong>满意</strong>", "谢谢老师")
+		WantStatus(t, cadrePhone.Post("/h5/questions/"+qid+"/answer", url.Values{"body": {"补充"}}), http.StatusConflict)
 
 		// My questions lists it; the board lists it; search finds it.
-		wantBody(t, phone.get("/h5/questions/mine"), "奖学金什么时候申请？", "已解决")
-		wantBody(t, mate.get("/h5/search?q="+url.QueryEscape("国家奖学金")), "奖学金什么时候申请？")
-		if strings.Contains(mate.get("/h5/search?q="+url.QueryEscape("助学贷款")).Body, "question-item") {
+		WantBody(t, phone.Get("/h5/questions/mine"), "奖学金什么时候申请？", "已解决")
+		WantBody(t, mate.Get("/h5/search?q="+url.QueryEscape("国家奖学金")), "奖学金什么时候申请？")
+		if strings.Contains(mate.Get("/h5/search?q="+url.QueryEscape("助学贷款")).Body, "question-item") {
 			t.Fatal("search for an absent word found questions")
 		}
 
 		// The admin hides it with a reason; the author is told and others no longer see it.
-		adminPhone := s.phone(admin)
-		r = adminPhone.post("/h5/moderate", url.Values{"target": {"question"}, "id": {qid}, "action": {"hide"}, "reason": {""}, "back": {"/h5/questions/" + qid}})
-		wantStatus(t, r, http.StatusBadRequest)
-		r = adminPhone.post("/h5/moderate", url.Values{"target": {"question"}, "id": {qid}, "action": {"hide"}, "reason": {"含个人信息"}, "back": {"/h5/questions/" + qid}})
-		wantRedirect(t, r, http.StatusSeeOther, "/h5/questions/"+qid+"?notice=moderated")
-		wantStatus(t, mate.get("/h5/questions/"+qid), http.StatusNotFound)
-		wantBody(t, phone.get("/h5/questions/"+qid), "已被管理员隐藏：含个人信息")
-		s.deliver()
-		if m := withTemplate(inbox(t, student.openid), "sandbox-moderated"); len(m) != 1 || m[0].Data["phrase2"].Value != "已被隐藏" {
+		adminPhone := s.Phone(admin)
+		r = adminPhone.Post("/h5/moderate", url.Values{"target": {"question"}, "id": {qid}, "action": {"hide"}, "reason": {""}, "back": {"/h5/questions/" + qid}})
+		WantStatus(t, r, http.StatusBadRequest)
+		r = adminPhone.Post("/h5/moderate", url.Values{"target": {"question"}, "id": {qid}, "action": {"hide"}, "reason": {"含个人信息"}, "back": {"/h5/questions/" + qid}})
+		WantRedirect(t, r, http.StatusSeeOther, "/h5/questions/"+qid+"?notice=moderated")
+		WantStatus(t, mate.Get("/h5/questions/"+qid), http.StatusNotFound)
+		WantBody(t, phone.Get("/h5/questions/"+qid), "已被管理员隐藏：含个人信息")
+		s.Deliver()
+		if m := WithTemplate(Inbox(t, student.OpenID), "sandbox-moderated"); len(m) != 1 || m[0].Data["phrase2"].Value != "已被隐藏" {
 			t.Fatalf("author's moderation alerts: %+v", m)
 		}
-		r = adminPhone.post("/h5/moderate", url.Values{"target": {"question"}, "id": {qid}, "action": {"reopen"}, "back": {"/h5/admin"}})
-		wantRedirect(t, r, http.StatusSeeOther, "/h5/admin?notice=moderated")
-		wantStatus(t, mate.get("/h5/questions/"+qid), http.StatusOK)
+		r = adminPhone.Post("/h5/moderate", url.Values{"target": {"question"}, "id": {qid}, "action": {"reopen"}, "back": {"/h5/admin"}})
+		WantRedirect(t, r, http.StatusSeeOther, "/h5/admin?notice=moderated")
+		WantStatus(t, mate.Get("/h5/questions/"+qid), http.StatusOK)
 
 		// Students do not reach the admin console.
-		wantStatus(t, mate.get("/h5/admin"), http.StatusForbidden)
+		WantStatus(t, mate.Get("/h5/admin"), http.StatusForbidden)
 	})
 }
 
 func TestQuestionReminderAndOverdue(t *testing.T) {
-	webEach(t, func(t *testing.T, db *model.DB, store kv.Store) {
+	Each(t, func(t *testing.T, db *model.DB, store kv.Store) {
 		clk := clock.NewFake(time.Now().UTC().Truncate(time.Second))
-		s := newWebStack(t, db, store, webOpts{clock: clk})
-		student := s.member("stu", codeSZU, model.RoleStudent)
-		cadre := s.member("cad", codeSZU, model.RoleCadre)
-		admin := s.member("adm", codeSZU, model.RoleUniversityAdm)
-		otherAdmin := s.member("oadm", codeSCUT, model.RoleUniversityAdm)
-		province := s.member("prov", codeSCUT, model.RoleProvinceAdmin)
+		s := New(t, db, store, Opts{Clock: clk})
+		student := s.Member("stu", CodeSZU, model.RoleStudent)
+		cadre := s.Member("cad", CodeSZU, model.RoleCadre)
+		admin := s.Member("adm", CodeSZU, model.RoleUniversityAdm)
+		otherAdmin := s.Member("oadm", CodeSCUT, model.RoleUniversityAdm)
+		province := s.Member("prov", CodeSCUT, model.RoleProvinceAdmin)
 		ctx := context.Background()
 
-		qid, _ := askOn(t, s.phone(student), url.Values{"title": {"宿舍空调坏了找谁？"}})
-		s.deliver()
+		qid, _ := askOn(t, s.Phone(student), url.Values{"title": {"宿舍空调坏了找谁？"}})
+		s.Deliver()
 
 		clk.Advance(20*time.Hour - time.Second)
-		if r, o, err := s.questions.Sweep(ctx); err != nil || r+o != 0 {
+		if r, o, err := s.Questions.Sweep(ctx); err != nil || r+o != 0 {
 			t.Fatalf("sweep at 19:59:59: %d reminders, %d overdue, %v", r, o, err)
 		}
 		clk.Advance(time.Second)
-		if r, o, err := s.questions.Sweep(ctx); err != nil || r != 1 || o != 0 {
+		if r, o, err := s.Questions.Sweep(ctx); err != nil || r != 1 || o != 0 {
 			t.Fatalf("sweep at 20h: %d reminders, %d overdue, %v", r, o, err)
 		}
-		if r, o, err := s.questions.Sweep(ctx); err != nil || r+o != 0 {
+		if r, o, err := s.Questions.Sweep(ctx); err != nil || r+o != 0 {
 			t.Fatalf("second sweep at 20h: %d, %d, %v", r, o, err)
 		}
-		s.deliver()
-		for _, p := range []person{cadre, admin} {
-			m := withTemplate(inbox(t, p.openid), "sandbox-reminder")
+		s.Deliver()
+		for _, p := range []Person{cadre, admin} {
+			m := WithTemplate(Inbox(t, p.OpenID), "sandbox-reminder")
 			if len(m) != 1 || m[0].Data["thing1"].Value != "宿舍空调坏了找谁？" || !strings.Contains(m[0].URL, url.QueryEscape("/h5/questions/"+qid)) {
-				t.Fatalf("reminders to %s: %+v", p.user.Account, m)
+				t.Fatalf("reminders to %s: %+v", p.User.Account, m)
 			}
 		}
-		if n := len(withTemplate(inbox(t, otherAdmin.openid), "sandbox-reminder")); n != 0 {
+		if n := len(WithTemplate(Inbox(t, otherAdmin.OpenID), "sandbox-reminder")); n != 0 {
 			t.Fatalf("another university's admin got %d reminders", n)
 		}
 
 		clk.Advance(4*time.Hour + time.Second)
-		if r, o, err := s.questions.Sweep(ctx); err != nil || r != 0 || o != 1 {
+		if r, o, err := s.Questions.Sweep(ctx); err != nil || r != 0 || o != 1 {
 			t.Fatalf("sweep after 24h: %d reminders, %d overdue, %v", r, o, err)
 		}
-		s.deliver()
-		for _, p := range []person{admin, province} {
-			if m := withTemplate(inbox(t, p.openid), "sandbox-overdue"); len(m) != 1 || m[0].Data["thing2"].Value != "深圳大学" {
-				t.Fatalf("overdue alerts to %s: %+v", p.user.Account, m)
+		s.Deliver()
+		for _, p := range []Person{admin, province} {
+			if m := WithTemplate(Inbox(t, p.OpenID), "sandbox-overdue"); len(m) != 1 || m[0].Data["thing2"].Value != "深圳大学" {
+				t.Fatalf("overdue alerts to %s: %+v", p.User.Account, m)
 			}
 		}
-		if n := len(withTemplate(inbox(t, cadre.openid), "sandbox-overdue")); n != 0 {
+		if n := len(WithTemplate(Inbox(t, cadre.OpenID), "sandbox-overdue")); n != 0 {
 			t.Fatalf("the cadre got %d overdue alerts (admins only)", n)
 		}
-		adminPage := s.phone(admin).get("/h5/admin")
-		wantStatus(t, adminPage, http.StatusOK)
-		wantBody(t, adminPage, `id="overdue-list"`, "宿舍空调坏了找谁？", "已超时")
-		if strings.Contains(s.phone(otherAdmin).get("/h5/admin").Body, "宿舍空调坏了找谁？") {
+		adminPage := s.Phone(admin).Get("/h5/admin")
+		WantStatus(t, adminPage, http.StatusOK)
+		WantBody(t, adminPage, `id="overdue-list"`, "宿舍空调坏了找谁？", "已超时")
+		if strings.Contains(s.Phone(otherAdmin).Get("/h5/admin").Body, "宿舍空调坏了找谁？") {
 			t.Fatal("another university's admin sees the overdue question")
 		}
-		provPage := s.phone(province).get("/h5/admin")
-		wantBody(t, provPage, `id="overdue-by-university"`, "深圳大学", "宿舍空调坏了找谁？")
+		provPage := s.Phone(province).Get("/h5/admin")
+		WantBody(t, provPage, `id="overdue-by-university"`, "深圳大学", "宿舍空调坏了找谁？")
 
 		// Answered late: the promise is recorded as broken.
-		cadrePhone := s.phone(cadre)
-		wantRedirect(t, cadrePhone.post("/h5/questions/"+qid+"/answer", url.Values{"body": {"请联系宿管中心报修。"}}),
+		cadrePhone := s.Phone(cadre)
+		WantRedirect(t, cadrePhone.Post("/h5/questions/"+qid+"/answer", url.Values{"body": {"请联系宿管中心报修。"}}),
 			http.StatusSeeOther, "/h5/questions/"+qid+"?notice=answered")
 		var q model.Question
 		if err := db.Conn(ctx).Take(&q, qid).Error; err != nil {
@@ -331,38 +331,38 @@ func TestQuestionReminderAndOverdue(t *testing.T) {
 		if q.PromiseKept == nil || *q.PromiseKept || q.FirstResponseS == nil || *q.FirstResponseS != int64((24*time.Hour+time.Second)/time.Second) {
 			t.Fatalf("late answer: kept %v, first response %v", q.PromiseKept, q.FirstResponseS)
 		}
-		wantBody(t, s.phone(admin).get("/h5/admin"), "没有超时的问题")
+		WantBody(t, s.Phone(admin).Get("/h5/admin"), "没有超时的问题")
 	})
 }
 
 func TestCadreApplicationPages(t *testing.T) {
-	webEach(t, func(t *testing.T, db *model.DB, store kv.Store) {
-		s := newWebStack(t, db, store, webOpts{})
-		student := s.member("stu", codeSZU, model.RoleStudent)
-		admin := s.member("adm", codeSZU, model.RoleUniversityAdm)
-		otherAdmin := s.member("oadm", codeSCUT, model.RoleUniversityAdm)
-		phone := s.phone(student)
+	Each(t, func(t *testing.T, db *model.DB, store kv.Store) {
+		s := New(t, db, store, Opts{})
+		student := s.Member("stu", CodeSZU, model.RoleStudent)
+		admin := s.Member("adm", CodeSZU, model.RoleUniversityAdm)
+		otherAdmin := s.Member("oadm", CodeSCUT, model.RoleUniversityAdm)
+		phone := s.Phone(student)
 
-		wantBody(t, phone.get("/h5/home"), `id="nav-apply"`)
-		r := phone.post("/h5/cadre/apply", url.Values{"position": {"学生会主席"}, "real_name": {"李四"}, "phone": {"1381234567"}})
-		wantStatus(t, r, http.StatusBadRequest)
-		if fieldError(r.Body, "phone") == "" {
+		WantBody(t, phone.Get("/h5/home"), `id="nav-apply"`)
+		r := phone.Post("/h5/cadre/apply", url.Values{"position": {"学生会主席"}, "real_name": {"李四"}, "phone": {"1381234567"}})
+		WantStatus(t, r, http.StatusBadRequest)
+		if FieldError(r.Body, "phone") == "" {
 			t.Fatalf("no phone error\n%s", r.Body)
 		}
-		if v, _ := inputValue(r.Body, "real_name"); v != "李四" {
+		if v, _ := InputValue(r.Body, "real_name"); v != "李四" {
 			t.Fatalf("typed name not kept: %q", v)
 		}
-		r = phone.post("/h5/cadre/apply", url.Values{"position": {"学生会主席"}, "real_name": {"李四"}, "phone": {"13812345678"}})
-		wantRedirect(t, r, http.StatusSeeOther, "/h5/cadre/apply?notice=applied")
-		wantBody(t, phone.get("/h5/cadre/apply?notice=applied"), "申请已提交", "待审核")
+		r = phone.Post("/h5/cadre/apply", url.Values{"position": {"学生会主席"}, "real_name": {"李四"}, "phone": {"13812345678"}})
+		WantRedirect(t, r, http.StatusSeeOther, "/h5/cadre/apply?notice=applied")
+		WantBody(t, phone.Get("/h5/cadre/apply?notice=applied"), "申请已提交", "待审核")
 
 		// Another university's admin does not see it; the own admin sees a masked phone.
-		if strings.Contains(s.phone(otherAdmin).get("/h5/admin").Body, "李四") {
+		if strings.Contains(s.Phone(otherAdmin).Get("/h5/admin").Body, "李四") {
 			t.Fatal("another university's admin sees the application")
 		}
-		adminPhone := s.phone(admin)
-		page := adminPhone.get("/h5/admin")
-		wantBody(t, page, "李四", "138****5678")
+		adminPhone := s.Phone(admin)
+		page := adminPhone.Get("/h5/admin")
+		WantBody(t, page, "李四", "138****5678")
 		if strings.Contains(page.Body, "13812345678") {
 			t.Fatal("the full phone number is shown in the list")
 		}
@@ -370,30 +370,30 @@ func TestCadreApplicationPages(t *testing.T) {
 		if id == nil {
 			t.Fatalf("no decision form\n%s", page.Body)
 		}
-		wantStatus(t, s.phone(otherAdmin).post("/h5/admin/applications/"+id[1], url.Values{"decision": {"approve"}}), http.StatusNotFound)
-		wantStatus(t, adminPhone.post("/h5/admin/applications/"+id[1], url.Values{"decision": {"reject"}}), http.StatusBadRequest)
-		wantRedirect(t, adminPhone.post("/h5/admin/applications/"+id[1], url.Values{"decision": {"approve"}}),
+		WantStatus(t, s.Phone(otherAdmin).Post("/h5/admin/applications/"+id[1], url.Values{"decision": {"approve"}}), http.StatusNotFound)
+		WantStatus(t, adminPhone.Post("/h5/admin/applications/"+id[1], url.Values{"decision": {"reject"}}), http.StatusBadRequest)
+		WantRedirect(t, adminPhone.Post("/h5/admin/applications/"+id[1], url.Values{"decision": {"approve"}}),
 			http.StatusSeeOther, "/h5/admin?notice=decided")
-		s.deliver()
-		m := withTemplate(inbox(t, student.openid), "sandbox-application_decided")
+		s.Deliver()
+		m := WithTemplate(Inbox(t, student.OpenID), "sandbox-application_decided")
 		if len(m) != 1 || m[0].Data["phrase1"].Value != "已通过" {
 			t.Fatalf("applicant alerts: %+v", m)
 		}
-		wantBody(t, phone.get("/h5/cadre/apply"), "已通过")
-		wantBody(t, phone.get("/h5/home"), "团学干部", `id="nav-workbench"`)
+		WantBody(t, phone.Get("/h5/cadre/apply"), "已通过")
+		WantBody(t, phone.Get("/h5/home"), "团学干部", `id="nav-workbench"`)
 	})
 }
 
 // A form that cannot be read says why: a value too long, or a value of
 // the wrong kind (a yes/no or number field holding something else).
 func TestPageFormBindErrors(t *testing.T) {
-	webEach(t, func(t *testing.T, db *model.DB, store kv.Store) {
-		s := newWebStack(t, db, store, webOpts{})
-		student := s.member("stu", codeSZU, model.RoleStudent)
-		admin := s.member("adm", codeSZU, model.RoleUniversityAdm)
+	Each(t, func(t *testing.T, db *model.DB, store kv.Store) {
+		s := New(t, db, store, Opts{})
+		student := s.Member("stu", CodeSZU, model.RoleStudent)
+		admin := s.Member("adm", CodeSZU, model.RoleUniversityAdm)
 		cases := []struct {
 			name string
-			who  person
+			who  Person
 			path string
 			form url.Values
 			want string
@@ -405,9 +405,9 @@ func TestPageFormBindErrors(t *testing.T) {
 		}
 		for _, tc := range cases {
 			t.Run(tc.name, func(t *testing.T) {
-				r := s.phone(tc.who).post(tc.path, tc.form)
-				wantStatus(t, r, http.StatusBadRequest)
-				wantBody(t, r, tc.want)
+				r := s.Phone(tc.who).Post(tc.path, tc.form)
+				WantStatus(t, r, http.StatusBadRequest)
+				WantBody(t, r, tc.want)
 			})
 		}
 	})
@@ -417,29 +417,29 @@ func TestPageFormBindErrors(t *testing.T) {
 // with a link to the booking, to the university's cadres without one, and
 // not at all to other students.
 func TestQuestionShowsReferral(t *testing.T) {
-	webEach(t, func(t *testing.T, db *model.DB, store kv.Store) {
+	Each(t, func(t *testing.T, db *model.DB, store kv.Store) {
 		s, _ := stationStack(t, db, store)
-		admin := s.member("radm", codeSZU, model.RoleUniversityAdm)
-		cadre := s.member("rcad", codeSZU, model.RoleCadre)
-		student := s.member("rstu", codeSZU, model.RoleStudent)
-		mate := s.member("rmat", codeSZU, model.RoleStudent)
+		admin := s.Member("radm", CodeSZU, model.RoleUniversityAdm)
+		cadre := s.Member("rcad", CodeSZU, model.RoleCadre)
+		student := s.Member("rstu", CodeSZU, model.RoleStudent)
+		mate := s.Member("rmat", CodeSZU, model.RoleStudent)
 		s.openStation(admin, 0)
-		sp, cp, mp := s.phone(student), s.phone(cadre), s.phone(mate)
+		sp, cp, mp := s.Phone(student), s.Phone(cadre), s.Phone(mate)
 		qid, _ := askOn(t, sp, url.Values{"title": {"最近总是失眠怎么办？"}})
-		wantNoBody(t, sp.get("/h5/questions/"+qid), `id="referral"`)
+		WantNoBody(t, sp.Get("/h5/questions/"+qid), `id="referral"`)
 
-		r := cp.post("/h5/questions/"+qid+"/refer", url.Values{"service": {"心理咨询"}})
+		r := cp.Post("/h5/questions/"+qid+"/refer", url.Values{"service": {"心理咨询"}})
 		m := reReferBooking.FindStringSubmatch(r.Location)
 		if r.Status != http.StatusSeeOther || m == nil {
 			t.Fatalf("referral: HTTP %d → %q", r.Status, r.Location)
 		}
-		r = sp.get("/h5/questions/" + qid)
-		wantBody(t, r, `id="referral"`, "已转介到本校「青年之家」线下服务", `<span id="referral-status">待回复</span>`,
+		r = sp.Get("/h5/questions/" + qid)
+		WantBody(t, r, `id="referral"`, "已转介到本校「青年之家」线下服务", `<span id="referral-status">待回复</span>`,
 			`href="/h5/bookings/`+m[1]+`" id="referral-link"`)
-		r = cp.get("/h5/questions/" + qid)
-		wantBody(t, r, `id="referral"`, "待回复")
-		wantNoBody(t, r, `id="referral-link"`)
-		wantNoBody(t, mp.get("/h5/questions/"+qid), `id="referral"`)
+		r = cp.Get("/h5/questions/" + qid)
+		WantBody(t, r, `id="referral"`, "待回复")
+		WantNoBody(t, r, `id="referral-link"`)
+		WantNoBody(t, mp.Get("/h5/questions/"+qid), `id="referral"`)
 
 		var detail struct {
 			Referral *struct {
@@ -448,13 +448,13 @@ func TestQuestionShowsReferral(t *testing.T) {
 				StatusName string `json:"status_name"`
 			} `json:"referral"`
 		}
-		qaData(t, sp.api(http.MethodGet, "/api/v1/questions/"+qid, nil), http.StatusOK, &detail)
+		WantData(t, sp.API(http.MethodGet, "/api/v1/questions/"+qid, nil), http.StatusOK, &detail)
 		if detail.Referral == nil || strconv.FormatUint(detail.Referral.BookingID, 10) != m[1] ||
 			detail.Referral.Status != model.BookingSubmitted || detail.Referral.StatusName != "待回复" {
 			t.Fatalf("API referral = %+v, want booking %s 待回复", detail.Referral, m[1])
 		}
 		detail.Referral = nil
-		qaData(t, mp.api(http.MethodGet, "/api/v1/questions/"+qid, nil), http.StatusOK, &detail)
+		WantData(t, mp.API(http.MethodGet, "/api/v1/questions/"+qid, nil), http.StatusOK, &detail)
 		if detail.Referral != nil {
 			t.Fatalf("another student sees the referral: %+v", detail.Referral)
 		}

@@ -37,10 +37,10 @@ func wednesday10() time.Time {
 }
 
 // stationStack is a web stack whose clock is Wednesday 10:00 Beijing.
-func stationStack(t *testing.T, db *model.DB, store kv.Store) (*webStack, *clock.Fake) {
+func stationStack(t *testing.T, db *model.DB, store kv.Store) (*Stack, *clock.Fake) {
 	t.Helper()
 	clk := clock.NewFake(wednesday10().UTC())
-	return newWebStack(t, db, store, webOpts{clock: clk}), clk
+	return New(t, db, store, Opts{Clock: clk}), clk
 }
 
 // weekdayHours is 09:00–12:00 and 14:00–18:00 Monday to Friday.
@@ -53,50 +53,50 @@ func weekdayHours() [7][]station.Range {
 }
 
 // openStation sets up admin's university station through the service.
-func (s *webStack) openStation(admin person, capacity int) {
-	s.t.Helper()
-	_, err := s.stations.SaveProfile(context.Background(), admin.user, *admin.user.UniversityID, station.Profile{
+func (s *Stack) openStation(admin Person, capacity int) {
+	s.T.Helper()
+	_, err := s.Stations.SaveProfile(context.Background(), admin.User, *admin.User.UniversityID, station.Profile{
 		Name: "深圳大学青年之家", Building: "学生活动中心", Room: "201", Address: "南海大道3688号", Directions: "南门进，右转第二栋",
 		HasOffice: true, HasPlaque: true, HasComputer: true, HasServicePost: true,
 		Services: []string{"心理咨询", "学业辅导"}, Weekly: weekdayHours(), SlotMinutes: 60, SlotCapacity: capacity,
 	})
 	if err != nil {
-		s.t.Fatalf("SaveProfile: %v", err)
+		s.T.Fatalf("SaveProfile: %v", err)
 	}
 }
 
 // addMember puts p on admin's station team.
-func (s *webStack) addMember(admin, p person, category string, days ...time.Weekday) {
-	s.t.Helper()
-	_, err := s.stations.AddMember(context.Background(), admin.user, *admin.user.UniversityID, station.Member{
-		Account: p.user.Account, Category: category, RealName: "成员" + p.user.Account[:3], Phone: "13800138000", DutyDays: days,
+func (s *Stack) addMember(admin, p Person, category string, days ...time.Weekday) {
+	s.T.Helper()
+	_, err := s.Stations.AddMember(context.Background(), admin.User, *admin.User.UniversityID, station.Member{
+		Account: p.User.Account, Category: category, RealName: "成员" + p.User.Account[:3], Phone: "13800138000", DutyDays: days,
 	})
 	if err != nil {
-		s.t.Fatalf("AddMember: %v", err)
+		s.T.Fatalf("AddMember: %v", err)
 	}
 }
 
 // openBookingAlert follows an alert link to a booking on a fresh phone of
 // p, through OAuth, and returns the page it lands on.
-func (s *webStack) openBookingAlert(p person, link string) (*webClient, *webResp) {
-	s.t.Helper()
-	c := s.browser(uaWeChat)
-	start := c.get(s.localPath(link))
-	state := stateOf(s.t, start)
-	code := wxFake.IssueCode(s.appID, p.openid)
-	cb := c.get("/h5/oauth/callback?code=" + url.QueryEscape(code) + "&state=" + url.QueryEscape(state))
+func (s *Stack) openBookingAlert(p Person, link string) (*Client, *Resp) {
+	s.T.Helper()
+	c := s.Browser(UAWeChat)
+	start := c.Get(s.LocalPath(link))
+	state := StateOf(s.T, start)
+	code := wxFake.IssueCode(s.AppID, p.OpenID)
+	cb := c.Get("/h5/oauth/callback?code=" + url.QueryEscape(code) + "&state=" + url.QueryEscape(state))
 	if cb.Status != http.StatusFound || !strings.HasPrefix(cb.Location, "/h5/bookings/") {
-		s.t.Fatalf("alert link → OAuth callback: HTTP %d → %q", cb.Status, cb.Location)
+		s.T.Fatalf("alert link → OAuth callback: HTTP %d → %q", cb.Status, cb.Location)
 	}
-	return c, c.get(cb.Location)
+	return c, c.Get(cb.Location)
 }
 
 var reBookingID = regexp.MustCompile(`^/h5/bookings/(\d+)\?notice=(\w+)$`)
 
 // bookOn submits the booking form and returns the booking's path.
-func bookOn(t *testing.T, c *webClient, form url.Values) string {
+func bookOn(t *testing.T, c *Client, form url.Values) string {
 	t.Helper()
-	r := c.post("/h5/bookings/new", form)
+	r := c.Post("/h5/bookings/new", form)
 	m := reBookingID.FindStringSubmatch(r.Location)
 	if r.Status != http.StatusSeeOther || m == nil || m[2] != "booked" {
 		t.Fatalf("book: HTTP %d → %q\n%s", r.Status, r.Location, r.Body)
@@ -116,7 +116,7 @@ func textareaValue(body, id string) string {
 	return strings.TrimPrefix(m[1], "\n")
 }
 
-func wantNoBody(t *testing.T, r *webResp, parts ...string) {
+func WantNoBody(t *testing.T, r *Resp, parts ...string) {
 	t.Helper()
 	for _, p := range parts {
 		if strings.Contains(r.Body, p) {
@@ -126,33 +126,33 @@ func wantNoBody(t *testing.T, r *webResp, parts ...string) {
 }
 
 func TestStationSetupThroughPages(t *testing.T) {
-	webEach(t, func(t *testing.T, db *model.DB, store kv.Store) {
+	Each(t, func(t *testing.T, db *model.DB, store kv.Store) {
 		s, clk := stationStack(t, db, store)
-		admin := s.member("sadm", codeSZU, model.RoleUniversityAdm)
-		lead := s.member("lead", codeSZU, model.RoleStudent)
-		helper := s.member("help", codeSZU, model.RoleStudent)
-		student := s.member("stu", codeSZU, model.RoleStudent)
-		ap := s.phone(admin)
+		admin := s.Member("sadm", CodeSZU, model.RoleUniversityAdm)
+		lead := s.Member("lead", CodeSZU, model.RoleStudent)
+		helper := s.Member("help", CodeSZU, model.RoleStudent)
+		student := s.Member("stu", CodeSZU, model.RoleStudent)
+		ap := s.Phone(admin)
 
 		// Nothing yet: a friendly page, and the console offers to set up.
-		r := ap.get("/h5/stations")
-		wantStatus(t, r, http.StatusOK)
-		wantBody(t, r, "深圳大学青年之家尚未开通", `id="setup-link"`)
-		r = ap.get("/h5/stations/" + codeSCUT)
-		wantStatus(t, r, http.StatusNotFound)
-		wantBody(t, r, "华南理工大学青年之家尚未开通")
-		r = ap.get("/h5/station")
-		wantStatus(t, r, http.StatusOK)
-		wantBody(t, r, "尚未建立服务站", `id="nav-edit"`)
-		sp := s.phone(student)
-		r = sp.get("/h5/bookings/new")
-		wantStatus(t, r, http.StatusOK)
-		wantBody(t, r, "尚未开通")
-		wantStatus(t, sp.get("/h5/station/edit"), http.StatusForbidden)
+		r := ap.Get("/h5/stations")
+		WantStatus(t, r, http.StatusOK)
+		WantBody(t, r, "深圳大学青年之家尚未开通", `id="setup-link"`)
+		r = ap.Get("/h5/stations/" + CodeSCUT)
+		WantStatus(t, r, http.StatusNotFound)
+		WantBody(t, r, "华南理工大学青年之家尚未开通")
+		r = ap.Get("/h5/station")
+		WantStatus(t, r, http.StatusOK)
+		WantBody(t, r, "尚未建立服务站", `id="nav-edit"`)
+		sp := s.Phone(student)
+		r = sp.Get("/h5/bookings/new")
+		WantStatus(t, r, http.StatusOK)
+		WantBody(t, r, "尚未开通")
+		WantStatus(t, sp.Get("/h5/station/edit"), http.StatusForbidden)
 
-		r = ap.get("/h5/station/edit")
-		wantStatus(t, r, http.StatusOK)
-		if v, _ := inputValue(r.Body, "name"); v != "深圳大学青年之家" {
+		r = ap.Get("/h5/station/edit")
+		WantStatus(t, r, http.StatusOK)
+		if v, _ := InputValue(r.Body, "name"); v != "深圳大学青年之家" {
 			t.Fatalf("new station name %q", v)
 		}
 
@@ -174,16 +174,16 @@ func TestStationSetupThroughPages(t *testing.T) {
 				f[k] = v
 			}
 			f.Set(key, value)
-			r := ap.post("/h5/station/edit", f)
-			wantStatus(t, r, http.StatusBadRequest)
-			if got := fieldError(r.Body, field); !strings.Contains(got, msg) {
+			r := ap.Post("/h5/station/edit", f)
+			WantStatus(t, r, http.StatusBadRequest)
+			if got := FieldError(r.Body, field); !strings.Contains(got, msg) {
 				t.Fatalf("%s=%q: field error %q, want %q\n%s", key, value, got, msg, r.Body)
 			}
-			wantBody(t, r, `id="form-error"`)
-			if v, _ := inputValue(r.Body, "building"); v != "学生活动中心" {
+			WantBody(t, r, `id="form-error"`)
+			if v, _ := InputValue(r.Body, "building"); v != "学生活动中心" {
 				t.Fatalf("building shows %q after an error", v)
 			}
-			if v, _ := inputValue(r.Body, "hours_3_1"); v != "14:00-18:00" {
+			if v, _ := InputValue(r.Body, "hours_3_1"); v != "14:00-18:00" {
 				t.Fatalf("Wednesday afternoon shows %q after an error", v)
 			}
 			if !strings.Contains(r.Body, `value="心理咨询" id="service-0" checked`) || !strings.Contains(r.Body, `id="has_plaque" checked`) {
@@ -193,7 +193,7 @@ func TestStationSetupThroughPages(t *testing.T) {
 				t.Fatalf("closed dates lost after an error")
 			}
 			if key == "hours_1_0" || key == "name" {
-				if v, _ := inputValue(r.Body, key); v != value {
+				if v, _ := InputValue(r.Body, key); v != value {
 					t.Fatalf("%s shows %q, want what was typed %q", key, v, value)
 				}
 			}
@@ -206,109 +206,109 @@ func TestStationSetupThroughPages(t *testing.T) {
 		bad("slot_minutes", "五", "slot_minutes", "应为数字")
 		bad("slot_minutes", "5", "slot_minutes", "15–240")
 
-		r = ap.post("/h5/station/edit", form)
-		wantRedirect(t, r, http.StatusSeeOther, "/h5/station?notice=saved")
-		r = ap.get("/h5/station?notice=saved")
-		wantStatus(t, r, http.StatusOK)
-		wantBody(t, r, "服务站信息已保存", "正在开放", `id="nav-team"`, "负责人", "至少一名管理员")
-		r = ap.get("/h5/station/edit")
-		wantStatus(t, r, http.StatusOK)
-		if v, _ := inputValue(r.Body, "hours_3_1"); v != "14:00–18:00" {
+		r = ap.Post("/h5/station/edit", form)
+		WantRedirect(t, r, http.StatusSeeOther, "/h5/station?notice=saved")
+		r = ap.Get("/h5/station?notice=saved")
+		WantStatus(t, r, http.StatusOK)
+		WantBody(t, r, "服务站信息已保存", "正在开放", `id="nav-team"`, "负责人", "至少一名管理员")
+		r = ap.Get("/h5/station/edit")
+		WantStatus(t, r, http.StatusOK)
+		if v, _ := InputValue(r.Body, "hours_3_1"); v != "14:00–18:00" {
 			t.Fatalf("saved Wednesday afternoon shows %q", v)
 		}
-		wantBody(t, r, "校运会", "编辑服务站")
+		WantBody(t, r, "校运会", "编辑服务站")
 
 		// The public page.
-		r = sp.get("/h5/stations")
-		wantStatus(t, r, http.StatusOK)
-		wantBody(t, r, "深圳大学青年之家", "学生活动中心 201", "南门进，右转第二栋", "正在开放", "09:00–12:00<br>14:00–18:00",
+		r = sp.Get("/h5/stations")
+		WantStatus(t, r, http.StatusOK)
+		WantBody(t, r, "深圳大学青年之家", "学生活动中心 201", "南门进，右转第二栋", "正在开放", "09:00–12:00<br>14:00–18:00",
 			"校运会", "心理咨询", `href="/h5/bookings/new" id="book-link"`)
 		if !regexp.MustCompile(`周六( <small>今天</small>)?</th><td><span class="rest">休息</span>`).MatchString(r.Body) {
 			t.Fatalf("Saturday is not shown as 休息:\n%s", r.Body)
 		}
-		wantNoBody(t, r, `id="console-link"`)
-		r = s.phone(s.member("scut", codeSCUT, model.RoleStudent)).get("/h5/stations/" + codeSZU)
-		wantStatus(t, r, http.StatusOK)
-		wantBody(t, r, "深圳大学青年之家", "仅限本校同学预约")
-		wantNoBody(t, r, `id="book-link"`)
+		WantNoBody(t, r, `id="console-link"`)
+		r = s.Phone(s.Member("scut", CodeSCUT, model.RoleStudent)).Get("/h5/stations/" + CodeSZU)
+		WantStatus(t, r, http.StatusOK)
+		WantBody(t, r, "深圳大学青年之家", "仅限本校同学预约")
+		WantNoBody(t, r, `id="book-link"`)
 
 		// The team: mistakes first.
-		r = ap.get("/h5/station/team")
-		wantStatus(t, r, http.StatusOK)
-		wantBody(t, r, "团队还没有成员")
-		member := url.Values{"account": {lead.user.Account}, "category": {"负责人"}, "real_name": {"李负责"}, "position": {"校团委副书记"},
+		r = ap.Get("/h5/station/team")
+		WantStatus(t, r, http.StatusOK)
+		WantBody(t, r, "团队还没有成员")
+		member := url.Values{"account": {lead.User.Account}, "category": {"负责人"}, "real_name": {"李负责"}, "position": {"校团委副书记"},
 			"phone": {"1380013800"}, "qq": {"123456"}, "wechat_id": {"li_fz"}, "duty": {"1", "2"}}
-		r = ap.post("/h5/station/team", member)
-		wantStatus(t, r, http.StatusBadRequest)
-		if got := fieldError(r.Body, "phone"); got != "请填写 11 位手机号" {
+		r = ap.Post("/h5/station/team", member)
+		WantStatus(t, r, http.StatusBadRequest)
+		if got := FieldError(r.Body, "phone"); got != "请填写 11 位手机号" {
 			t.Fatalf("phone error %q", got)
 		}
-		if v, _ := inputValue(r.Body, "real_name"); v != "李负责" {
+		if v, _ := InputValue(r.Body, "real_name"); v != "李负责" {
 			t.Fatalf("name shows %q after an error", v)
 		}
-		if v, _ := inputValue(r.Body, "phone"); v != "1380013800" {
+		if v, _ := InputValue(r.Body, "phone"); v != "1380013800" {
 			t.Fatalf("phone shows %q after an error", v)
 		}
-		wantBody(t, r, `value="1" id="duty-1" checked`, `<option value="负责人" selected>`)
+		WantBody(t, r, `value="1" id="duty-1" checked`, `<option value="负责人" selected>`)
 		member.Set("phone", "13800138000")
 		member.Set("account", "nobody404")
-		r = ap.post("/h5/station/team", member)
-		wantStatus(t, r, http.StatusNotFound)
-		if got := fieldError(r.Body, "account"); !strings.Contains(got, "账号不存在") {
+		r = ap.Post("/h5/station/team", member)
+		WantStatus(t, r, http.StatusNotFound)
+		if got := FieldError(r.Body, "account"); !strings.Contains(got, "账号不存在") {
 			t.Fatalf("account error %q", got)
 		}
-		member.Set("account", lead.user.Account)
-		r = ap.post("/h5/station/team", member)
-		wantRedirect(t, r, http.StatusSeeOther, "/h5/station/team?notice=added")
-		r = ap.post("/h5/station/team", url.Values{"account": {helper.user.Account}, "category": {"负责人"}, "real_name": {"王同学"},
+		member.Set("account", lead.User.Account)
+		r = ap.Post("/h5/station/team", member)
+		WantRedirect(t, r, http.StatusSeeOther, "/h5/station/team?notice=added")
+		r = ap.Post("/h5/station/team", url.Values{"account": {helper.User.Account}, "category": {"负责人"}, "real_name": {"王同学"},
 			"phone": {"13900139000"}})
-		wantStatus(t, r, http.StatusConflict)
-		wantBody(t, r, "服务站已有负责人")
-		r = ap.post("/h5/station/team", url.Values{"account": {helper.user.Account}, "category": {"管理员"}, "real_name": {"王同学"},
+		WantStatus(t, r, http.StatusConflict)
+		WantBody(t, r, "服务站已有负责人")
+		r = ap.Post("/h5/station/team", url.Values{"account": {helper.User.Account}, "category": {"管理员"}, "real_name": {"王同学"},
 			"phone": {"13900139000"}, "duty": {"3"}})
-		wantRedirect(t, r, http.StatusSeeOther, "/h5/station/team?notice=added")
-		r = ap.get("/h5/station/team?notice=added")
-		wantStatus(t, r, http.StatusOK)
-		wantBody(t, r, "已添加到服务站团队", "李负责", "13800138000", "周一、周二", "王同学", "周三")
+		WantRedirect(t, r, http.StatusSeeOther, "/h5/station/team?notice=added")
+		r = ap.Get("/h5/station/team?notice=added")
+		WantStatus(t, r, http.StatusOK)
+		WantBody(t, r, "已添加到服务站团队", "李负责", "13800138000", "周一、周二", "王同学", "周三")
 
 		// The lead manages too; the other member only handles bookings.
-		lp := s.phone(lead)
-		r = lp.get("/h5/station")
-		wantStatus(t, r, http.StatusOK)
-		wantBody(t, r, `id="nav-edit"`, "已达到全部建设要求")
-		wantStatus(t, lp.get("/h5/station/team"), http.StatusOK)
-		hp := s.phone(helper)
-		r = hp.get("/h5/station")
-		wantStatus(t, r, http.StatusOK)
-		wantNoBody(t, r, `id="nav-edit"`)
-		wantStatus(t, hp.get("/h5/station/edit"), http.StatusForbidden)
-		r = hp.get("/h5/home")
-		wantBody(t, r, `id="nav-station"`, `id="nav-stations"`)
-		wantStatus(t, hp.post("/h5/station/edit", form), http.StatusForbidden)
+		lp := s.Phone(lead)
+		r = lp.Get("/h5/station")
+		WantStatus(t, r, http.StatusOK)
+		WantBody(t, r, `id="nav-edit"`, "已达到全部建设要求")
+		WantStatus(t, lp.Get("/h5/station/team"), http.StatusOK)
+		hp := s.Phone(helper)
+		r = hp.Get("/h5/station")
+		WantStatus(t, r, http.StatusOK)
+		WantNoBody(t, r, `id="nav-edit"`)
+		WantStatus(t, hp.Get("/h5/station/edit"), http.StatusForbidden)
+		r = hp.Get("/h5/home")
+		WantBody(t, r, `id="nav-station"`, `id="nav-stations"`)
+		WantStatus(t, hp.Post("/h5/station/edit", form), http.StatusForbidden)
 
 		// Removing a member.
-		team, err := s.stations.Team(context.Background(), admin.user, *admin.user.UniversityID)
+		team, err := s.Stations.Team(context.Background(), admin.User, *admin.User.UniversityID)
 		if err != nil || len(team) != 2 {
 			t.Fatalf("team %v %v", team, err)
 		}
 		var helperID uint64
 		for _, m := range team {
-			if m.UserID == helper.user.ID {
+			if m.UserID == helper.User.ID {
 				helperID = m.ID
 			}
 		}
-		r = ap.post("/h5/station/team/"+strconv.FormatUint(helperID, 10)+"/remove", nil)
-		wantRedirect(t, r, http.StatusSeeOther, "/h5/station/team?notice=removed")
-		wantNoBody(t, ap.get("/h5/station/team"), "王同学")
-		wantStatus(t, hp.get("/h5/station"), http.StatusForbidden)
-		wantStatus(t, ap.post("/h5/station/team/"+strconv.FormatUint(helperID, 10)+"/remove", nil), http.StatusNotFound)
+		r = ap.Post("/h5/station/team/"+strconv.FormatUint(helperID, 10)+"/remove", nil)
+		WantRedirect(t, r, http.StatusSeeOther, "/h5/station/team?notice=removed")
+		WantNoBody(t, ap.Get("/h5/station/team"), "王同学")
+		WantStatus(t, hp.Get("/h5/station"), http.StatusForbidden)
+		WantStatus(t, ap.Post("/h5/station/team/"+strconv.FormatUint(helperID, 10)+"/remove", nil), http.StatusNotFound)
 
 		// Another university's admin may not touch it.
-		other := s.phone(s.member("oadm", codeSCUT, model.RoleUniversityAdm))
-		wantStatus(t, other.get("/h5/station/edit?uni="+codeSZU), http.StatusForbidden)
-		wantStatus(t, other.get("/h5/station?uni="+codeSZU), http.StatusForbidden)
-		wantStatus(t, other.post("/h5/station/edit?uni="+codeSZU, form), http.StatusForbidden)
-		wantStatus(t, other.post("/h5/station/team?uni="+codeSZU, member), http.StatusForbidden)
+		other := s.Phone(s.Member("oadm", CodeSCUT, model.RoleUniversityAdm))
+		WantStatus(t, other.Get("/h5/station/edit?uni="+CodeSZU), http.StatusForbidden)
+		WantStatus(t, other.Get("/h5/station?uni="+CodeSZU), http.StatusForbidden)
+		WantStatus(t, other.Post("/h5/station/edit?uni="+CodeSZU, form), http.StatusForbidden)
+		WantStatus(t, other.Post("/h5/station/team?uni="+CodeSZU, member), http.StatusForbidden)
 	})
 }
 
@@ -352,16 +352,16 @@ func formValues(t *testing.T, body, id string) url.Values {
 // period the calendar allows (four a day), so saving it unchanged keeps
 // them all, and a day with room left offers an empty input to add one.
 func TestStationEditKeepsEveryPeriod(t *testing.T) {
-	webEach(t, func(t *testing.T, db *model.DB, store kv.Store) {
+	Each(t, func(t *testing.T, db *model.DB, store kv.Store) {
 		s, _ := stationStack(t, db, store)
-		admin := s.member("kadm", codeSZU, model.RoleUniversityAdm)
-		uni := *admin.user.UniversityID
+		admin := s.Member("kadm", CodeSZU, model.RoleUniversityAdm)
+		uni := *admin.User.UniversityID
 		weekly := weekdayHours()
 		monday := []station.Range{{Open: "08:00", Close: "10:00"}, {Open: "10:30", Close: "12:00"},
 			{Open: "14:00", Close: "16:00"}, {Open: "19:00", Close: "21:00"}}
 		weekly[time.Monday] = monday
 		weekly[time.Saturday] = nil
-		_, err := s.stations.SaveProfile(context.Background(), admin.user, uni, station.Profile{
+		_, err := s.Stations.SaveProfile(context.Background(), admin.User, uni, station.Profile{
 			Name: "深圳大学青年之家", Building: "学生活动中心", Room: "201",
 			HasOffice: true, HasPlaque: true, HasComputer: true, HasServicePost: true,
 			Services: []string{"心理咨询"}, Weekly: weekly, SlotMinutes: 30,
@@ -369,11 +369,11 @@ func TestStationEditKeepsEveryPeriod(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		ap := s.phone(admin)
-		r := ap.get("/h5/station/edit")
-		wantStatus(t, r, http.StatusOK)
+		ap := s.Phone(admin)
+		r := ap.Get("/h5/station/edit")
+		WantStatus(t, r, http.StatusOK)
 		for i, want := range []string{"08:00–10:00", "10:30–12:00", "14:00–16:00", "19:00–21:00"} {
-			if v, ok := inputValue(r.Body, "hours_1_"+strconv.Itoa(i)); !ok || v != want {
+			if v, ok := InputValue(r.Body, "hours_1_"+strconv.Itoa(i)); !ok || v != want {
 				t.Fatalf("Monday period %d shows %q (input present: %v), want %q", i+1, v, ok, want)
 			}
 		}
@@ -383,15 +383,15 @@ func TestStationEditKeepsEveryPeriod(t *testing.T) {
 			id   string
 			want bool
 		}{{"hours_2_2", true}, {"hours_2_3", false}, {"hours_6_1", true}, {"hours_6_2", false}, {"hours_1_4", false}} {
-			if v, ok := inputValue(r.Body, c.id); ok != c.want || v != "" {
+			if v, ok := InputValue(r.Body, c.id); ok != c.want || v != "" {
 				t.Fatalf("input %s: present %v with %q, want present %v and empty", c.id, ok, v, c.want)
 			}
 		}
 
 		form := formValues(t, r.Body, "profile-form")
-		r = ap.post("/h5/station/edit", form)
-		wantRedirect(t, r, http.StatusSeeOther, "/h5/station?notice=saved")
-		v, err := s.stations.ByUniversity(context.Background(), uni)
+		r = ap.Post("/h5/station/edit", form)
+		WantRedirect(t, r, http.StatusSeeOther, "/h5/station?notice=saved")
+		v, err := s.Stations.ByUniversity(context.Background(), uni)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -403,38 +403,38 @@ func TestStationEditKeepsEveryPeriod(t *testing.T) {
 
 		// A third Tuesday period added in the empty input is saved.
 		form.Set("hours_2_2", "19:00-21:00")
-		wantRedirect(t, ap.post("/h5/station/edit", form), http.StatusSeeOther, "/h5/station?notice=saved")
-		if v, err = s.stations.ByUniversity(context.Background(), uni); err != nil {
+		WantRedirect(t, ap.Post("/h5/station/edit", form), http.StatusSeeOther, "/h5/station?notice=saved")
+		if v, err = s.Stations.ByUniversity(context.Background(), uni); err != nil {
 			t.Fatal(err)
 		}
 		if got := v.Calendar.Weekly[time.Tuesday]; len(got) != 3 || got[2] != (station.Range{Open: "19:00", Close: "21:00"}) {
 			t.Fatalf("Tuesday after adding a period: %v", got)
 		}
-		r = ap.get("/h5/station/edit")
-		if v, ok := inputValue(r.Body, "hours_2_3"); !ok || v != "" {
+		r = ap.Get("/h5/station/edit")
+		if v, ok := InputValue(r.Body, "hours_2_3"); !ok || v != "" {
 			t.Fatalf("Tuesday's fourth input: present %v with %q, want an empty one", ok, v)
 		}
 	})
 }
 
 func TestBookingEndToEnd(t *testing.T) {
-	webEach(t, func(t *testing.T, db *model.DB, store kv.Store) {
+	Each(t, func(t *testing.T, db *model.DB, store kv.Store) {
 		s, clk := stationStack(t, db, store)
-		admin := s.member("badm", codeSZU, model.RoleUniversityAdm)
-		onDuty := s.member("duty", codeSZU, model.RoleStudent)
-		offDuty := s.member("offd", codeSZU, model.RoleStudent)
-		student := s.member("stu", codeSZU, model.RoleStudent)
-		classmate := s.member("mate", codeSZU, model.RoleStudent)
+		admin := s.Member("badm", CodeSZU, model.RoleUniversityAdm)
+		onDuty := s.Member("duty", CodeSZU, model.RoleStudent)
+		offDuty := s.Member("offd", CodeSZU, model.RoleStudent)
+		student := s.Member("stu", CodeSZU, model.RoleStudent)
+		classmate := s.Member("mate", CodeSZU, model.RoleStudent)
 		s.openStation(admin, 0)
 		s.addMember(admin, onDuty, model.CategoryLead, time.Wednesday)
 		s.addMember(admin, offDuty, model.CategoryAdmin, time.Thursday)
 
-		sp := s.phone(student)
-		r := sp.get("/h5/bookings/new")
-		wantStatus(t, r, http.StatusOK)
+		sp := s.Phone(student)
+		r := sp.Get("/h5/bookings/new")
+		WantStatus(t, r, http.StatusOK)
 		eleven := clk.Now().Add(time.Hour)
-		wantBody(t, r, "任意时间，请联系我", "心理咨询", `value="`+slotValue(eleven)+`"`, "正在开放")
-		wantNoBody(t, r, `value="`+slotValue(clk.Now())+`"`) // 10:00 has begun
+		WantBody(t, r, "任意时间，请联系我", "心理咨询", `value="`+slotValue(eleven)+`"`, "正在开放")
+		WantNoBody(t, r, `value="`+slotValue(clk.Now())+`"`) // 10:00 has begun
 
 		// Bad input: 400 with the message at the field, input kept.
 		good := url.Values{"service": {"心理咨询"}, "slot": {slotValue(eleven)}, "phone": {"13912345678"}, "description": {"最近压力很大，想找老师聊聊。"}}
@@ -453,13 +453,13 @@ func TestBookingEndToEnd(t *testing.T) {
 				f[k] = v
 			}
 			f.Set(tc.key, tc.value)
-			r := sp.post("/h5/bookings/new", f)
-			wantStatus(t, r, http.StatusBadRequest)
-			if got := fieldError(r.Body, tc.field); !strings.Contains(got, tc.msg) {
+			r := sp.Post("/h5/bookings/new", f)
+			WantStatus(t, r, http.StatusBadRequest)
+			if got := FieldError(r.Body, tc.field); !strings.Contains(got, tc.msg) {
 				t.Fatalf("%s=%q: field error %q, want %q", tc.key, tc.value, got, tc.msg)
 			}
 			if tc.key != "phone" {
-				if v, _ := inputValue(r.Body, "phone"); v != "13912345678" {
+				if v, _ := InputValue(r.Body, "phone"); v != "13912345678" {
 					t.Fatalf("phone shows %q after an error", v)
 				}
 			}
@@ -473,194 +473,194 @@ func TestBookingEndToEnd(t *testing.T) {
 
 		// The booking: the promise and its deadline.
 		path := bookOn(t, sp, good)
-		r = sp.get(path + "?notice=booked")
-		wantStatus(t, r, http.StatusOK)
+		r = sp.Get(path + "?notice=booked")
+		WantStatus(t, r, http.StatusOK)
 		due := clk.Now().Add(time.Hour).In(clock.Beijing)
-		wantBody(t, r, "预约已提交", "1 小时内回复你（最晚 "+due.Format("01-02")+" 周三 11:00）", "待回复", "回复时限")
-		wantNoBody(t, r, `id="accept-form"`)
-		wantBody(t, sp.get("/h5/bookings/mine"), path, "心理咨询", "待回复")
+		WantBody(t, r, "预约已提交", "1 小时内回复你（最晚 "+due.Format("01-02")+" 周三 11:00）", "待回复", "回复时限")
+		WantNoBody(t, r, `id="accept-form"`)
+		WantBody(t, sp.Get("/h5/bookings/mine"), path, "心理咨询", "待回复")
 
 		// The member on duty today is alerted; the one on Thursday is not.
-		s.deliver()
-		got := withTemplate(inbox(t, onDuty.openid), "sandbox-booking_new")
+		s.Deliver()
+		got := WithTemplate(Inbox(t, onDuty.OpenID), "sandbox-booking_new")
 		if len(got) != 1 {
 			t.Fatalf("the member on duty got %d booking alerts, want 1", len(got))
 		}
-		if n := len(inbox(t, offDuty.openid)); n != 0 {
+		if n := len(Inbox(t, offDuty.OpenID)); n != 0 {
 			t.Fatalf("the member off duty got %d alerts", n)
 		}
 		dp, page := s.openBookingAlert(onDuty, got[0].URL)
-		wantStatus(t, page, http.StatusOK)
-		wantBody(t, page, `id="accept-form"`, "13912345678", "最近压力很大")
-		if v, _ := inputValue(page.Body, "accept-time"); v != slotValue(eleven) {
+		WantStatus(t, page, http.StatusOK)
+		WantBody(t, page, `id="accept-form"`, "13912345678", "最近压力很大")
+		if v, _ := InputValue(page.Body, "accept-time"); v != slotValue(eleven) {
 			t.Fatalf("accept time defaults to %q, want the slot %q", v, slotValue(eleven))
 		}
-		if v, _ := inputValue(page.Body, "accept-place"); v != "学生活动中心 201" {
+		if v, _ := InputValue(page.Body, "accept-place"); v != "学生活动中心 201" {
 			t.Fatalf("accept place defaults to %q", v)
 		}
 
 		// Scoping.
-		other := s.phone(s.member("oadm", codeSCUT, model.RoleUniversityAdm))
-		wantStatus(t, other.get(path), http.StatusNotFound)
-		wantStatus(t, other.post(path+"/respond", url.Values{"action": {"accept"}, "place": {"x"}}), http.StatusNotFound)
-		mp := s.phone(classmate)
-		wantStatus(t, mp.get(path), http.StatusNotFound)
-		wantStatus(t, mp.post(path+"/cancel", nil), http.StatusNotFound)
-		r = sp.post(path+"/respond", url.Values{"action": {"accept"}, "place": {"x"}})
-		wantStatus(t, r, http.StatusForbidden)
-		wantBody(t, r, "只有服务站管理员可以处理预约")
-		wantStatus(t, sp.get("/h5/station"), http.StatusForbidden)
-		wantStatus(t, sp.get("/h5/station/edit"), http.StatusForbidden)
-		wantStatus(t, sp.get("/h5/station/team"), http.StatusForbidden)
-		wantStatus(t, sp.get("/h5/admin/stations"), http.StatusForbidden)
-		wantStatus(t, sp.post("/h5/admin/stations/"+codeSZU+"/confirm", nil), http.StatusForbidden)
-		wantStatus(t, sp.get("/h5/bookings/999999"), http.StatusNotFound)
-		wantStatus(t, sp.get("/h5/bookings/abc"), http.StatusNotFound)
-		wantStatus(t, sp.get("/h5/bookings/18446744073709551615"), http.StatusNotFound)
-		wantStatus(t, sp.get("/h5/questions/9223372036854775808"), http.StatusNotFound)
+		other := s.Phone(s.Member("oadm", CodeSCUT, model.RoleUniversityAdm))
+		WantStatus(t, other.Get(path), http.StatusNotFound)
+		WantStatus(t, other.Post(path+"/respond", url.Values{"action": {"accept"}, "place": {"x"}}), http.StatusNotFound)
+		mp := s.Phone(classmate)
+		WantStatus(t, mp.Get(path), http.StatusNotFound)
+		WantStatus(t, mp.Post(path+"/cancel", nil), http.StatusNotFound)
+		r = sp.Post(path+"/respond", url.Values{"action": {"accept"}, "place": {"x"}})
+		WantStatus(t, r, http.StatusForbidden)
+		WantBody(t, r, "只有服务站管理员可以处理预约")
+		WantStatus(t, sp.Get("/h5/station"), http.StatusForbidden)
+		WantStatus(t, sp.Get("/h5/station/edit"), http.StatusForbidden)
+		WantStatus(t, sp.Get("/h5/station/team"), http.StatusForbidden)
+		WantStatus(t, sp.Get("/h5/admin/stations"), http.StatusForbidden)
+		WantStatus(t, sp.Post("/h5/admin/stations/"+CodeSZU+"/confirm", nil), http.StatusForbidden)
+		WantStatus(t, sp.Get("/h5/bookings/999999"), http.StatusNotFound)
+		WantStatus(t, sp.Get("/h5/bookings/abc"), http.StatusNotFound)
+		WantStatus(t, sp.Get("/h5/bookings/18446744073709551615"), http.StatusNotFound)
+		WantStatus(t, sp.Get("/h5/questions/9223372036854775808"), http.StatusNotFound)
 
 		// The station console lists it, waiting first.
-		r = dp.get("/h5/station")
-		wantStatus(t, r, http.StatusOK)
-		wantBody(t, r, "待回复 1 个", `href="`+path+`"`)
+		r = dp.Get("/h5/station")
+		WantStatus(t, r, http.StatusOK)
+		WantBody(t, r, "待回复 1 个", `href="`+path+`"`)
 
 		// Accept: the place is required; then accepted.
-		r = dp.post(path+"/respond", url.Values{"action": {"accept"}, "time": {slotValue(eleven)}, "place": {" "}, "note": {"请带学生证"}})
-		wantStatus(t, r, http.StatusBadRequest)
-		if got := fieldError(r.Body, "place"); got != "请填写地点" {
+		r = dp.Post(path+"/respond", url.Values{"action": {"accept"}, "time": {slotValue(eleven)}, "place": {" "}, "note": {"请带学生证"}})
+		WantStatus(t, r, http.StatusBadRequest)
+		if got := FieldError(r.Body, "place"); got != "请填写地点" {
 			t.Fatalf("place error %q", got)
 		}
-		if v, _ := inputValue(r.Body, "accept-note"); v != "请带学生证" {
+		if v, _ := InputValue(r.Body, "accept-note"); v != "请带学生证" {
 			t.Fatalf("note shows %q after an error", v)
 		}
-		r = dp.post(path+"/respond", url.Values{"action": {"accept"}, "time": {slotValue(eleven)}, "place": {"学生活动中心 201"}, "note": {"请带学生证"}})
-		wantRedirect(t, r, http.StatusSeeOther, path+"?notice=responded")
-		r = dp.get(path + "?notice=responded")
-		wantBody(t, r, "已回复", "预约已确认", "按时回复", `id="serve-form"`)
-		r = dp.post(path+"/respond", url.Values{"action": {"decline"}, "reason": {"太忙"}})
-		wantStatus(t, r, http.StatusConflict)
-		wantBody(t, r, "该预约已处理")
+		r = dp.Post(path+"/respond", url.Values{"action": {"accept"}, "time": {slotValue(eleven)}, "place": {"学生活动中心 201"}, "note": {"请带学生证"}})
+		WantRedirect(t, r, http.StatusSeeOther, path+"?notice=responded")
+		r = dp.Get(path + "?notice=responded")
+		WantBody(t, r, "已回复", "预约已确认", "按时回复", `id="serve-form"`)
+		r = dp.Post(path+"/respond", url.Values{"action": {"decline"}, "reason": {"太忙"}})
+		WantStatus(t, r, http.StatusConflict)
+		WantBody(t, r, "该预约已处理")
 
 		// The student is told, and sees the confirmation.
-		s.deliver()
-		reply := withTemplate(inbox(t, student.openid), "sandbox-booking_reply")
+		s.Deliver()
+		reply := WithTemplate(Inbox(t, student.OpenID), "sandbox-booking_reply")
 		if len(reply) != 1 {
 			t.Fatalf("the student got %d reply alerts, want 1", len(reply))
 		}
 		sp2, page := s.openBookingAlert(student, reply[0].URL)
-		wantStatus(t, page, http.StatusOK)
-		wantBody(t, page, "预约已确认", due.Format("01-02")+" 周三 11:00", "学生活动中心 201", "请带学生证", `id="cancel-form"`)
-		wantNoBody(t, page, `id="serve-form"`, `id="rate-form"`)
+		WantStatus(t, page, http.StatusOK)
+		WantBody(t, page, "预约已确认", due.Format("01-02")+" 周三 11:00", "学生活动中心 201", "请带学生证", `id="cancel-form"`)
+		WantNoBody(t, page, `id="serve-form"`, `id="rate-form"`)
 
 		// Served: the result is required.
 		clk.Advance(2 * time.Hour)
-		r = dp.post(path+"/serve", url.Values{"result": {""}, "follow_up": {"true"}})
-		wantStatus(t, r, http.StatusBadRequest)
-		if got := fieldError(r.Body, "result"); got != "请填写服务结果" {
+		r = dp.Post(path+"/serve", url.Values{"result": {""}, "follow_up": {"true"}})
+		WantStatus(t, r, http.StatusBadRequest)
+		if got := FieldError(r.Body, "result"); got != "请填写服务结果" {
 			t.Fatalf("result error %q", got)
 		}
-		wantBody(t, r, `id="serve-followup" checked`)
-		r = dp.post(path+"/serve", url.Values{"result": {"聊了一小时，建议每周来一次。"}, "follow_up": {"true"}})
-		wantRedirect(t, r, http.StatusSeeOther, path+"?notice=served")
-		wantStatus(t, dp.post(path+"/noshow", nil), http.StatusConflict)
-		s.deliver()
-		served := withTemplate(inbox(t, student.openid), "sandbox-booking_served")
+		WantBody(t, r, `id="serve-followup" checked`)
+		r = dp.Post(path+"/serve", url.Values{"result": {"聊了一小时，建议每周来一次。"}, "follow_up": {"true"}})
+		WantRedirect(t, r, http.StatusSeeOther, path+"?notice=served")
+		WantStatus(t, dp.Post(path+"/noshow", nil), http.StatusConflict)
+		s.Deliver()
+		served := WithTemplate(Inbox(t, student.OpenID), "sandbox-booking_served")
 		if len(served) != 1 {
 			t.Fatalf("the student got %d served alerts, want 1", len(served))
 		}
 		_, page = s.openBookingAlert(student, served[0].URL)
-		wantBody(t, page, "服务已完成", "建议每周来一次", "服务站会继续跟进", `id="rate-form"`)
+		WantBody(t, page, "服务已完成", "建议每周来一次", "服务站会继续跟进", `id="rate-form"`)
 
 		// Rating: a star count is required; then five stars.
-		r = sp2.post(path+"/rate", url.Values{"comment": {"很有帮助"}})
-		wantStatus(t, r, http.StatusBadRequest)
-		if got := fieldError(r.Body, "rating"); got != "请选择 1–5 星" {
+		r = sp2.Post(path+"/rate", url.Values{"comment": {"很有帮助"}})
+		WantStatus(t, r, http.StatusBadRequest)
+		if got := FieldError(r.Body, "rating"); got != "请选择 1–5 星" {
 			t.Fatalf("rating error %q", got)
 		}
-		if v, _ := inputValue(r.Body, "rate-comment"); v != "很有帮助" {
+		if v, _ := InputValue(r.Body, "rate-comment"); v != "很有帮助" {
 			t.Fatalf("comment shows %q after an error", v)
 		}
-		r = sp2.post(path+"/rate", url.Values{"rating": {"5"}, "comment": {"很有帮助"}})
-		wantRedirect(t, r, http.StatusSeeOther, path+"?notice=rated")
-		r = sp2.get(path + "?notice=rated")
-		wantBody(t, r, "感谢你的评价", "★★★★★", "很有帮助")
-		wantNoBody(t, r, `id="rate-form"`, `id="cancel-form"`)
-		wantStatus(t, sp2.post(path+"/rate", url.Values{"rating": {"1"}}), http.StatusConflict)
-		r = dp.get("/h5/station")
-		wantBody(t, r, "待回复 0 个", "已服务")
+		r = sp2.Post(path+"/rate", url.Values{"rating": {"5"}, "comment": {"很有帮助"}})
+		WantRedirect(t, r, http.StatusSeeOther, path+"?notice=rated")
+		r = sp2.Get(path + "?notice=rated")
+		WantBody(t, r, "感谢你的评价", "★★★★★", "很有帮助")
+		WantNoBody(t, r, `id="rate-form"`, `id="cancel-form"`)
+		WantStatus(t, sp2.Post(path+"/rate", url.Values{"rating": {"1"}}), http.StatusConflict)
+		r = dp.Get("/h5/station")
+		WantBody(t, r, "待回复 0 个", "已服务")
 	})
 }
 
 func TestBookingDeclineProposeCancel(t *testing.T) {
-	webEach(t, func(t *testing.T, db *model.DB, store kv.Store) {
+	Each(t, func(t *testing.T, db *model.DB, store kv.Store) {
 		s, clk := stationStack(t, db, store)
-		admin := s.member("cadm", codeSZU, model.RoleUniversityAdm)
-		student := s.member("stu", codeSZU, model.RoleStudent)
+		admin := s.Member("cadm", CodeSZU, model.RoleUniversityAdm)
+		student := s.Member("stu", CodeSZU, model.RoleStudent)
 		s.openStation(admin, 0)
-		ap, sp := s.phone(admin), s.phone(student)
+		ap, sp := s.Phone(admin), s.Phone(student)
 
 		// Any time: declined with a reason and alternatives.
 		p1 := bookOn(t, sp, url.Values{"service": {"学业辅导"}, "slot": {""}, "phone": {"13912345678"}})
-		r := ap.get(p1)
-		wantStatus(t, r, http.StatusOK)
-		if v, _ := inputValue(r.Body, "accept-time"); v != "" {
+		r := ap.Get(p1)
+		WantStatus(t, r, http.StatusOK)
+		if v, _ := InputValue(r.Body, "accept-time"); v != "" {
 			t.Fatalf("accept time for any time defaults to %q", v)
 		}
-		r = ap.post(p1+"/respond", url.Values{"action": {"decline"}, "alternatives": {"可改约下周"}})
-		wantStatus(t, r, http.StatusBadRequest)
-		if got := fieldError(r.Body, "reason"); got != "请填写原因" {
+		r = ap.Post(p1+"/respond", url.Values{"action": {"decline"}, "alternatives": {"可改约下周"}})
+		WantStatus(t, r, http.StatusBadRequest)
+		if got := FieldError(r.Body, "reason"); got != "请填写原因" {
 			t.Fatalf("reason error %q", got)
 		}
-		wantBody(t, r, `id="decline-box" open`)
-		if v, _ := inputValue(r.Body, "decline-alternatives-input"); v != "可改约下周" {
+		WantBody(t, r, `id="decline-box" open`)
+		if v, _ := InputValue(r.Body, "decline-alternatives-input"); v != "可改约下周" {
 			t.Fatalf("alternatives show %q after an error", v)
 		}
-		r = ap.post(p1+"/respond", url.Values{"action": {"accept"}, "place": {"201"}})
-		wantStatus(t, r, http.StatusBadRequest)
-		wantBody(t, r, "请填写确认的服务时间")
-		wantRedirect(t, ap.post(p1+"/respond", url.Values{"action": {"decline"}, "reason": {"本周老师外出培训"}, "alternatives": {"可改约下周"}}),
+		r = ap.Post(p1+"/respond", url.Values{"action": {"accept"}, "place": {"201"}})
+		WantStatus(t, r, http.StatusBadRequest)
+		WantBody(t, r, "请填写确认的服务时间")
+		WantRedirect(t, ap.Post(p1+"/respond", url.Values{"action": {"decline"}, "reason": {"本周老师外出培训"}, "alternatives": {"可改约下周"}}),
 			http.StatusSeeOther, p1+"?notice=responded")
-		r = sp.get(p1)
-		wantBody(t, r, "服务站未能安排", "本周老师外出培训", "可改约下周", "重新预约")
-		wantNoBody(t, r, `id="cancel-form"`)
+		r = sp.Get(p1)
+		WantBody(t, r, "服务站未能安排", "本周老师外出培训", "可改约下周", "重新预约")
+		WantNoBody(t, r, `id="cancel-form"`)
 
 		// A proposed time: the student accepts it.
 		p2 := bookOn(t, sp, url.Values{"service": {"学业辅导"}, "slot": {slotValue(clk.Now().Add(time.Hour))}, "phone": {"13912345678"}})
-		r = ap.get(p2)
-		if v, _ := inputValue(r.Body, "propose-place"); v != "学生活动中心 201" {
+		r = ap.Get(p2)
+		if v, _ := InputValue(r.Body, "propose-place"); v != "学生活动中心 201" {
 			t.Fatalf("the proposal's place shows %q, want the station's room", v)
 		}
-		r = ap.post(p2+"/respond", url.Values{"action": {"propose"}, "time": {"2020-01-01T10:00"}, "place": {"学生活动中心 201"}})
-		wantStatus(t, r, http.StatusBadRequest)
-		wantBody(t, r, `id="propose-box" open`)
-		if got := fieldError(r.Body, "time"); got != "时间须晚于现在" {
+		r = ap.Post(p2+"/respond", url.Values{"action": {"propose"}, "time": {"2020-01-01T10:00"}, "place": {"学生活动中心 201"}})
+		WantStatus(t, r, http.StatusBadRequest)
+		WantBody(t, r, `id="propose-box" open`)
+		if got := FieldError(r.Body, "time"); got != "时间须晚于现在" {
 			t.Fatalf("propose time error %q", got)
 		}
-		r = ap.post(p2+"/respond", url.Values{"action": {"propose"}, "time": {slotValue(clk.Now().Add(24*time.Hour + 4*time.Hour))}, "place": {""}})
-		wantStatus(t, r, http.StatusBadRequest)
-		if got := fieldError(r.Body, "place"); got != "请填写地点" {
+		r = ap.Post(p2+"/respond", url.Values{"action": {"propose"}, "time": {slotValue(clk.Now().Add(24*time.Hour + 4*time.Hour))}, "place": {""}})
+		WantStatus(t, r, http.StatusBadRequest)
+		if got := FieldError(r.Body, "place"); got != "请填写地点" {
 			t.Fatalf("propose place error %q", got)
 		}
 		next := clk.Now().Add(24*time.Hour + 4*time.Hour) // Thursday 14:00
-		wantRedirect(t, ap.post(p2+"/respond", url.Values{"action": {"propose"}, "time": {slotValue(next)}, "place": {"学生活动中心 201"}, "note": {"上午有课"}}),
+		WantRedirect(t, ap.Post(p2+"/respond", url.Values{"action": {"propose"}, "time": {slotValue(next)}, "place": {"学生活动中心 201"}, "note": {"上午有课"}}),
 			http.StatusSeeOther, p2+"?notice=responded")
-		r = sp.get(p2)
-		wantBody(t, r, "服务站建议改到其他时间", next.In(clock.Beijing).Format("01-02")+" 周四 14:00", "上午有课", `id="accept-proposal-form"`, `id="cancel-form"`)
-		wantRedirect(t, sp.post(p2+"/accept-proposal", nil), http.StatusSeeOther, p2+"?notice=accepted")
-		r = sp.get(p2 + "?notice=accepted")
-		wantBody(t, r, "已接受新的时间", "预约已确认", " 周四 14:00")
+		r = sp.Get(p2)
+		WantBody(t, r, "服务站建议改到其他时间", next.In(clock.Beijing).Format("01-02")+" 周四 14:00", "上午有课", `id="accept-proposal-form"`, `id="cancel-form"`)
+		WantRedirect(t, sp.Post(p2+"/accept-proposal", nil), http.StatusSeeOther, p2+"?notice=accepted")
+		r = sp.Get(p2 + "?notice=accepted")
+		WantBody(t, r, "已接受新的时间", "预约已确认", " 周四 14:00")
 
 		// Cancelled by the student; the admin marks nothing any more.
-		wantRedirect(t, sp.post(p2+"/cancel", nil), http.StatusSeeOther, p2+"?notice=cancelled")
-		r = ap.get(p2)
-		wantBody(t, r, "已取消")
-		wantNoBody(t, r, `id="serve-form"`)
-		wantStatus(t, ap.post(p2+"/noshow", nil), http.StatusConflict)
+		WantRedirect(t, sp.Post(p2+"/cancel", nil), http.StatusSeeOther, p2+"?notice=cancelled")
+		r = ap.Get(p2)
+		WantBody(t, r, "已取消")
+		WantNoBody(t, r, `id="serve-form"`)
+		WantStatus(t, ap.Post(p2+"/noshow", nil), http.StatusConflict)
 		// The admin who proposed the time was told both changes, and the
 		// alert opens the booking on their phone.
-		s.deliver()
-		changed := map[string]sentTemplate{} // by what changed (the sender delivers in any order)
-		for _, m := range withTemplate(inbox(t, admin.openid), "sandbox-booking_changed") {
+		s.Deliver()
+		changed := map[string]SentTemplate{} // by what changed (the sender delivers in any order)
+		for _, m := range WithTemplate(Inbox(t, admin.OpenID), "sandbox-booking_changed") {
 			changed[m.Data["phrase2"].Value] = m
 		}
 		accepted, cancelled := changed["接受新时间"], changed["学生已取消"]
@@ -673,49 +673,49 @@ func TestBookingDeclineProposeCancel(t *testing.T) {
 			t.Fatalf("times in the alerts: %q, %q", accepted.Data["thing3"].Value, cancelled.Data["thing3"].Value)
 		}
 		_, page := s.openBookingAlert(admin, cancelled.URL)
-		wantBody(t, page, "已取消")
+		WantBody(t, page, "已取消")
 
 		// No-show.
 		p3 := bookOn(t, sp, url.Values{"service": {"心理咨询"}, "slot": {slotValue(clk.Now().Add(time.Hour))}, "phone": {"13912345678"}})
-		wantRedirect(t, ap.post(p3+"/respond", url.Values{"action": {"accept"}, "time": {slotValue(clk.Now().Add(time.Hour))}, "place": {"201"}}),
+		WantRedirect(t, ap.Post(p3+"/respond", url.Values{"action": {"accept"}, "time": {slotValue(clk.Now().Add(time.Hour))}, "place": {"201"}}),
 			http.StatusSeeOther, p3+"?notice=responded")
 		// Not before the appointment starts.
-		r = ap.post(p3+"/noshow", nil)
-		wantStatus(t, r, http.StatusConflict)
-		wantBody(t, r, "还没到，不能标记未到场")
+		r = ap.Post(p3+"/noshow", nil)
+		WantStatus(t, r, http.StatusConflict)
+		WantBody(t, r, "还没到，不能标记未到场")
 		clk.Advance(time.Hour)
-		wantRedirect(t, ap.post(p3+"/noshow", nil), http.StatusSeeOther, p3+"?notice=noshow")
-		wantBody(t, sp.get(p3), "未到场")
+		WantRedirect(t, ap.Post(p3+"/noshow", nil), http.StatusSeeOther, p3+"?notice=noshow")
+		WantBody(t, sp.Get(p3), "未到场")
 
 		// Overdue: past the deadline without a response.
 		p4 := bookOn(t, sp, url.Values{"service": {"心理咨询"}, "phone": {"13912345678"}})
 		clk.Advance(2 * time.Hour)
-		r = ap.get(p4)
-		wantBody(t, r, "已超时")
-		wantBody(t, ap.get("/h5/station"), "已超时")
-		wantRedirect(t, ap.post(p4+"/respond", url.Values{"action": {"accept"}, "time": {slotValue(clk.Now().Add(3 * time.Hour))}, "place": {"201"}}),
+		r = ap.Get(p4)
+		WantBody(t, r, "已超时")
+		WantBody(t, ap.Get("/h5/station"), "已超时")
+		WantRedirect(t, ap.Post(p4+"/respond", url.Values{"action": {"accept"}, "time": {slotValue(clk.Now().Add(3 * time.Hour))}, "place": {"201"}}),
 			http.StatusSeeOther, p4+"?notice=responded")
-		wantBody(t, ap.get(p4), "超时回复")
+		WantBody(t, ap.Get(p4), "超时回复")
 	})
 }
 
 // postStatus posts a form from another goroutine: no t.Fatal there.
-func postStatus(c *webClient, path string, form url.Values, csrf string) (int, string, error) {
+func postStatus(c *Client, path string, form url.Values, csrf string) (int, string, error) {
 	f := url.Values{}
 	for k, v := range form {
 		f[k] = v
 	}
 	f.Set("_csrf", csrf)
-	req, err := http.NewRequest(http.MethodPost, c.s.url+path, strings.NewReader(f.Encode()))
+	req, err := http.NewRequest(http.MethodPost, c.Stack.URL+path, strings.NewReader(f.Encode()))
 	if err != nil {
 		return 0, "", err
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("User-Agent", c.ua)
-	for name, value := range c.cookies {
+	req.Header.Set("User-Agent", c.UA)
+	for name, value := range c.Cookies {
 		req.AddCookie(&http.Cookie{Name: name, Value: value})
 	}
-	resp, err := c.hc.Do(req)
+	resp, err := c.HTTP.Do(req)
 	if err != nil {
 		return 0, "", err
 	}
@@ -725,52 +725,52 @@ func postStatus(c *webClient, path string, form url.Values, csrf string) (int, s
 }
 
 func TestBookingCapacity(t *testing.T) {
-	webEach(t, func(t *testing.T, db *model.DB, store kv.Store) {
+	Each(t, func(t *testing.T, db *model.DB, store kv.Store) {
 		s, clk := stationStack(t, db, store)
-		admin := s.member("kadm", codeSZU, model.RoleUniversityAdm)
+		admin := s.Member("kadm", CodeSZU, model.RoleUniversityAdm)
 		s.openStation(admin, 1)
-		a := s.phone(s.member("aaa", codeSZU, model.RoleStudent))
-		b := s.phone(s.member("bbb", codeSZU, model.RoleStudent))
+		a := s.Phone(s.Member("aaa", CodeSZU, model.RoleStudent))
+		b := s.Phone(s.Member("bbb", CodeSZU, model.RoleStudent))
 		eleven := slotValue(clk.Now().Add(time.Hour))
 
 		// A opens the form; B takes the last place meanwhile.
-		r := a.get("/h5/bookings/new")
-		wantBody(t, r, `<option value="`+eleven+`">`, "（余 1 个名额）")
+		r := a.Get("/h5/bookings/new")
+		WantBody(t, r, `<option value="`+eleven+`">`, "（余 1 个名额）")
 		bookOn(t, b, url.Values{"service": {"心理咨询"}, "slot": {eleven}, "phone": {"13912345678"}})
-		r = a.get("/h5/bookings/new")
-		wantBody(t, r, `<option value="`+eleven+`" disabled class="full">11:00–12:00 已约满</option>`)
+		r = a.Get("/h5/bookings/new")
+		WantBody(t, r, `<option value="`+eleven+`" disabled class="full">11:00–12:00 已约满</option>`)
 
 		// A's stale form: 409 with the message, the form kept.
-		r = a.post("/h5/bookings/new", url.Values{"service": {"心理咨询"}, "slot": {eleven}, "phone": {"13812345678"}, "description": {"想聊聊"}})
-		wantStatus(t, r, http.StatusConflict)
-		wantBody(t, r, "该时段已约满，请选择其他时段")
-		if got := fieldError(r.Body, "slot"); got != "该时段已约满" {
+		r = a.Post("/h5/bookings/new", url.Values{"service": {"心理咨询"}, "slot": {eleven}, "phone": {"13812345678"}, "description": {"想聊聊"}})
+		WantStatus(t, r, http.StatusConflict)
+		WantBody(t, r, "该时段已约满，请选择其他时段")
+		if got := FieldError(r.Body, "slot"); got != "该时段已约满" {
 			t.Fatalf("slot error %q", got)
 		}
-		if v, _ := inputValue(r.Body, "phone"); v != "13812345678" {
+		if v, _ := InputValue(r.Body, "phone"); v != "13812345678" {
 			t.Fatalf("phone shows %q", v)
 		}
 		// The time select does not fall back to "any time": it asks A to
 		// choose again, and sending the form unchanged is refused.
-		wantBody(t, r, `<option value="choose" selected>请重新选择时间</option>`)
+		WantBody(t, r, `<option value="choose" selected>请重新选择时间</option>`)
 		if strings.Contains(r.Body, `<option value="" selected>`) {
 			t.Fatal("the refused form preselects 任意时间")
 		}
-		r = a.post("/h5/bookings/new", url.Values{"service": {"心理咨询"}, "slot": {"choose"}, "phone": {"13812345678"}})
-		wantStatus(t, r, http.StatusBadRequest)
-		if got := fieldError(r.Body, "slot"); got != "请重新选择时间" {
+		r = a.Post("/h5/bookings/new", url.Values{"service": {"心理咨询"}, "slot": {"choose"}, "phone": {"13812345678"}})
+		WantStatus(t, r, http.StatusBadRequest)
+		if got := FieldError(r.Body, "slot"); got != "请重新选择时间" {
 			t.Fatalf("slot error %q", got)
 		}
-		wantBody(t, r, `<option value="choose" selected>请重新选择时间</option>`)
+		WantBody(t, r, `<option value="choose" selected>请重新选择时间</option>`)
 
 		// Several students at once for the same place: exactly one gets it.
 		two := slotValue(clk.Now().Add(4 * time.Hour)) // 14:00
 		const n = 4
-		phones := make([]*webClient, n)
+		phones := make([]*Client, n)
 		tokens := make([]string, n)
 		for i := range phones {
-			phones[i] = s.phone(s.member("con", codeSZU, model.RoleStudent))
-			tokens[i] = phones[i].csrf()
+			phones[i] = s.Phone(s.Member("con", CodeSZU, model.RoleStudent))
+			tokens[i] = phones[i].CSRF()
 		}
 		var wg sync.WaitGroup
 		statuses := make([]int, n)
@@ -810,181 +810,181 @@ func TestBookingCapacity(t *testing.T) {
 var reReferBooking = regexp.MustCompile(`^/h5/bookings/(\d+)\?notice=referred$`)
 
 func TestReferralFromQuestion(t *testing.T) {
-	webEach(t, func(t *testing.T, db *model.DB, store kv.Store) {
+	Each(t, func(t *testing.T, db *model.DB, store kv.Store) {
 		s, _ := stationStack(t, db, store)
-		admin := s.member("radm", codeSZU, model.RoleUniversityAdm)
-		cadre := s.member("rcad", codeSZU, model.RoleCadre)
-		student := s.member("rstu", codeSZU, model.RoleStudent)
-		otherCadre := s.member("ocad", codeSCUT, model.RoleCadre)
-		sp := s.phone(student)
+		admin := s.Member("radm", CodeSZU, model.RoleUniversityAdm)
+		cadre := s.Member("rcad", CodeSZU, model.RoleCadre)
+		student := s.Member("rstu", CodeSZU, model.RoleStudent)
+		otherCadre := s.Member("ocad", CodeSCUT, model.RoleCadre)
+		sp := s.Phone(student)
 		qid, _ := askOn(t, sp, url.Values{"title": {"最近总是失眠怎么办？"}, "body": {"考试周压力很大。"}})
 		qid2, _ := askOn(t, sp, url.Values{"title": {"想找人聊聊学业规划"}})
 
 		// Before the station exists: the referral page says so.
-		cp := s.phone(cadre)
-		r := cp.get("/h5/questions/" + qid)
-		wantBody(t, r, `id="refer-link"`)
-		r = cp.get("/h5/questions/" + qid + "/refer")
-		wantStatus(t, r, http.StatusOK)
-		wantBody(t, r, "青年之家尚未开通")
+		cp := s.Phone(cadre)
+		r := cp.Get("/h5/questions/" + qid)
+		WantBody(t, r, `id="refer-link"`)
+		r = cp.Get("/h5/questions/" + qid + "/refer")
+		WantStatus(t, r, http.StatusOK)
+		WantBody(t, r, "青年之家尚未开通")
 		s.openStation(admin, 0)
 
 		// The asker and another university's cadre cannot refer.
-		wantNoBody(t, sp.get("/h5/questions/"+qid), `id="refer-link"`)
-		wantStatus(t, sp.get("/h5/questions/"+qid+"/refer"), http.StatusForbidden)
-		wantStatus(t, sp.post("/h5/questions/"+qid+"/refer", url.Values{"service": {"心理咨询"}}), http.StatusForbidden)
-		op := s.phone(otherCadre)
-		wantStatus(t, op.get("/h5/questions/"+qid+"/refer"), http.StatusForbidden)
-		wantStatus(t, op.post("/h5/questions/"+qid+"/refer", url.Values{"service": {"心理咨询"}}), http.StatusForbidden)
+		WantNoBody(t, sp.Get("/h5/questions/"+qid), `id="refer-link"`)
+		WantStatus(t, sp.Get("/h5/questions/"+qid+"/refer"), http.StatusForbidden)
+		WantStatus(t, sp.Post("/h5/questions/"+qid+"/refer", url.Values{"service": {"心理咨询"}}), http.StatusForbidden)
+		op := s.Phone(otherCadre)
+		WantStatus(t, op.Get("/h5/questions/"+qid+"/refer"), http.StatusForbidden)
+		WantStatus(t, op.Post("/h5/questions/"+qid+"/refer", url.Values{"service": {"心理咨询"}}), http.StatusForbidden)
 
 		// The cadre refers: a service is required, the note is kept.
-		r = cp.get("/h5/questions/" + qid + "/refer")
-		wantStatus(t, r, http.StatusOK)
-		wantBody(t, r, "最近总是失眠怎么办？", "深圳大学青年之家", `<option value="心理咨询">`)
-		r = cp.post("/h5/questions/"+qid+"/refer", url.Values{"service": {""}, "note": {"建议心理老师跟进"}})
-		wantStatus(t, r, http.StatusBadRequest)
-		if got := fieldError(r.Body, "service"); got != "请选择服务项目" {
+		r = cp.Get("/h5/questions/" + qid + "/refer")
+		WantStatus(t, r, http.StatusOK)
+		WantBody(t, r, "最近总是失眠怎么办？", "深圳大学青年之家", `<option value="心理咨询">`)
+		r = cp.Post("/h5/questions/"+qid+"/refer", url.Values{"service": {""}, "note": {"建议心理老师跟进"}})
+		WantStatus(t, r, http.StatusBadRequest)
+		if got := FieldError(r.Body, "service"); got != "请选择服务项目" {
 			t.Fatalf("service error %q", got)
 		}
 		if textareaValue(r.Body, "refer-note") != "建议心理老师跟进" {
 			t.Fatal("note lost after an error")
 		}
-		r = cp.post("/h5/questions/"+qid+"/refer", url.Values{"service": {"心理咨询"}, "note": {strings.Repeat("长", 501)}})
-		wantStatus(t, r, http.StatusBadRequest)
-		wantBody(t, r, "说明不能超过 500 个字")
-		r = cp.post("/h5/questions/"+qid+"/refer", url.Values{"service": {"心理咨询"}, "note": {"建议心理老师跟进"}})
+		r = cp.Post("/h5/questions/"+qid+"/refer", url.Values{"service": {"心理咨询"}, "note": {strings.Repeat("长", 501)}})
+		WantStatus(t, r, http.StatusBadRequest)
+		WantBody(t, r, "说明不能超过 500 个字")
+		r = cp.Post("/h5/questions/"+qid+"/refer", url.Values{"service": {"心理咨询"}, "note": {"建议心理老师跟进"}})
 		m := reReferBooking.FindStringSubmatch(r.Location)
 		if r.Status != http.StatusSeeOther || m == nil {
 			t.Fatalf("referral by the cadre: HTTP %d → %q\n%s", r.Status, r.Location, r.Body)
 		}
 		// The cadre follows the booking, without acting for the station.
-		r = cp.get(r.Location)
-		wantStatus(t, r, http.StatusOK)
-		wantBody(t, r, "已转介到「深圳大学青年之家」", "【转介自提问】最近总是失眠怎么办？", "建议心理老师跟进", `href="/h5/questions/`+qid+`" class="bar-btn"`)
-		wantNoBody(t, r, `id="accept-form"`, `id="cancel-form"`)
-		wantStatus(t, cp.post("/h5/bookings/"+m[1]+"/respond", url.Values{"action": {"decline"}, "reason": {"x"}}), http.StatusForbidden)
-		r = cp.post("/h5/questions/"+qid+"/refer", url.Values{"service": {"心理咨询"}})
-		wantStatus(t, r, http.StatusConflict)
-		wantBody(t, r, "该问题已转介")
+		r = cp.Get(r.Location)
+		WantStatus(t, r, http.StatusOK)
+		WantBody(t, r, "已转介到「深圳大学青年之家」", "【转介自提问】最近总是失眠怎么办？", "建议心理老师跟进", `href="/h5/questions/`+qid+`" class="bar-btn"`)
+		WantNoBody(t, r, `id="accept-form"`, `id="cancel-form"`)
+		WantStatus(t, cp.Post("/h5/bookings/"+m[1]+"/respond", url.Values{"action": {"decline"}, "reason": {"x"}}), http.StatusForbidden)
+		r = cp.Post("/h5/questions/"+qid+"/refer", url.Values{"service": {"心理咨询"}})
+		WantStatus(t, r, http.StatusConflict)
+		WantBody(t, r, "该问题已转介")
 
 		// The university admin (who runs the station) lands on the booking.
-		ap := s.phone(admin)
-		r = ap.post("/h5/questions/"+qid2+"/refer", url.Values{"service": {"学业辅导"}})
+		ap := s.Phone(admin)
+		r = ap.Post("/h5/questions/"+qid2+"/refer", url.Values{"service": {"学业辅导"}})
 		m = reReferBooking.FindStringSubmatch(r.Location)
 		if r.Status != http.StatusSeeOther || m == nil {
 			t.Fatalf("referral by the admin: HTTP %d → %q\n%s", r.Status, r.Location, r.Body)
 		}
-		r = ap.get(r.Location)
-		wantBody(t, r, "已转介到「深圳大学青年之家」", "【转介自提问】想找人聊聊学业规划", `id="question-link"`, `id="accept-form"`)
+		r = ap.Get(r.Location)
+		WantBody(t, r, "已转介到「深圳大学青年之家」", "【转介自提问】想找人聊聊学业规划", `id="question-link"`, `id="accept-form"`)
 
 		// The student is told of both and finds them among their bookings.
-		s.deliver()
-		got := withTemplate(inbox(t, student.openid), "sandbox-booking_referral")
+		s.Deliver()
+		got := WithTemplate(Inbox(t, student.OpenID), "sandbox-booking_referral")
 		if len(got) != 2 {
 			t.Fatalf("the student got %d referral alerts, want 2", len(got))
 		}
 		_, page := s.openBookingAlert(student, got[0].URL)
-		wantStatus(t, page, http.StatusOK)
-		wantBody(t, page, "【转介自提问】", "由团学干部从提问转介", `id="cancel-form"`)
-		r = sp.get("/h5/bookings/mine")
-		wantBody(t, r, "心理咨询", "学业辅导")
+		WantStatus(t, page, http.StatusOK)
+		WantBody(t, page, "【转介自提问】", "由团学干部从提问转介", `id="cancel-form"`)
+		r = sp.Get("/h5/bookings/mine")
+		WantBody(t, r, "心理咨询", "学业辅导")
 
 		// A referred booking has no phone: the student is asked for one.
 		bookingPath := "/h5/bookings/" + m[1]
-		r = sp.get(bookingPath)
-		wantBody(t, r, "请留下联系电话", `id="phone-form"`)
-		wantNoBody(t, r, `id="contact-phone"`)
-		wantNoBody(t, ap.get(bookingPath), `id="phone-form"`) // the admin cannot set it
-		r = sp.post(bookingPath+"/phone", url.Values{"phone": {"020-8718"}})
-		wantStatus(t, r, http.StatusBadRequest)
-		if got := fieldError(r.Body, "phone"); got != "请填写 11 位手机号" {
+		r = sp.Get(bookingPath)
+		WantBody(t, r, "请留下联系电话", `id="phone-form"`)
+		WantNoBody(t, r, `id="contact-phone"`)
+		WantNoBody(t, ap.Get(bookingPath), `id="phone-form"`) // the admin cannot set it
+		r = sp.Post(bookingPath+"/phone", url.Values{"phone": {"020-8718"}})
+		WantStatus(t, r, http.StatusBadRequest)
+		if got := FieldError(r.Body, "phone"); got != "请填写 11 位手机号" {
 			t.Fatalf("phone error %q", got)
 		}
-		if v, _ := inputValue(r.Body, "phone-input"); v != "020-8718" {
+		if v, _ := InputValue(r.Body, "phone-input"); v != "020-8718" {
 			t.Fatalf("typed phone lost after an error: %q", v)
 		}
-		wantStatus(t, ap.post(bookingPath+"/phone", url.Values{"phone": {"13900139000"}}), http.StatusForbidden)
-		wantRedirect(t, sp.post(bookingPath+"/phone", url.Values{"phone": {"13900139000"}}), http.StatusSeeOther, bookingPath+"?notice=phone")
-		r = sp.get(bookingPath + "?notice=phone")
-		wantBody(t, r, "联系电话已保存", `id="contact-phone">13900139000`, "修改联系电话")
-		wantBody(t, ap.get(bookingPath), `href="tel:13900139000"`)
+		WantStatus(t, ap.Post(bookingPath+"/phone", url.Values{"phone": {"13900139000"}}), http.StatusForbidden)
+		WantRedirect(t, sp.Post(bookingPath+"/phone", url.Values{"phone": {"13900139000"}}), http.StatusSeeOther, bookingPath+"?notice=phone")
+		r = sp.Get(bookingPath + "?notice=phone")
+		WantBody(t, r, "联系电话已保存", `id="contact-phone">13900139000`, "修改联系电话")
+		WantBody(t, ap.Get(bookingPath), `href="tel:13900139000"`)
 		// The same through the API.
-		wantAPIError(t, sp.api(http.MethodPost, "/api/v1/bookings/"+m[1]+"/phone", map[string]any{"phone": "123"}), http.StatusBadRequest, "bad_phone", "")
-		wantStatus(t, sp.api(http.MethodPost, "/api/v1/bookings/"+m[1]+"/phone", map[string]any{"phone": "13700137000"}), http.StatusOK)
-		wantBody(t, ap.get(bookingPath), `href="tel:13700137000"`)
+		WantAPIError(t, sp.API(http.MethodPost, "/api/v1/bookings/"+m[1]+"/phone", map[string]any{"phone": "123"}), http.StatusBadRequest, "bad_phone", "")
+		WantStatus(t, sp.API(http.MethodPost, "/api/v1/bookings/"+m[1]+"/phone", map[string]any{"phone": "13700137000"}), http.StatusOK)
+		WantBody(t, ap.Get(bookingPath), `href="tel:13700137000"`)
 	})
 }
 
 func TestStationOverview(t *testing.T) {
-	webEach(t, func(t *testing.T, db *model.DB, store kv.Store) {
+	Each(t, func(t *testing.T, db *model.DB, store kv.Store) {
 		s, clk := stationStack(t, db, store)
-		prov := s.member("prov", codeSZU, model.RoleProvinceAdmin)
-		admin := s.member("oadm", codeSZU, model.RoleUniversityAdm)
-		lead := s.member("olead", codeSZU, model.RoleStudent)
-		pp := s.phone(prov)
-		wantBody(t, pp.get("/h5/home"), `id="nav-station-overview"`)
-		wantBody(t, s.phone(admin).get("/h5/home"), `id="nav-station"`)
+		prov := s.Member("prov", CodeSZU, model.RoleProvinceAdmin)
+		admin := s.Member("oadm", CodeSZU, model.RoleUniversityAdm)
+		lead := s.Member("olead", CodeSZU, model.RoleStudent)
+		pp := s.Phone(prov)
+		WantBody(t, pp.Get("/h5/home"), `id="nav-station-overview"`)
+		WantBody(t, s.Phone(admin).Get("/h5/home"), `id="nav-station"`)
 
 		// Set up but not ready: 建设中 with what is missing.
 		s.openStation(admin, 0)
-		r := pp.get("/h5/admin/stations")
-		wantStatus(t, r, http.StatusOK)
-		wantBody(t, r, `data-code="`+codeSZU+`"`, "负责人、至少一名管理员", `id="count-late"`)
-		wantNoBody(t, r, `id="confirm-`+codeSZU+`"`)
-		r = pp.post("/h5/admin/stations/"+codeSZU+"/confirm", nil)
-		wantStatus(t, r, http.StatusConflict)
-		wantBody(t, r, "尚未达到建设要求")
+		r := pp.Get("/h5/admin/stations")
+		WantStatus(t, r, http.StatusOK)
+		WantBody(t, r, `data-code="`+CodeSZU+`"`, "负责人、至少一名管理员", `id="count-late"`)
+		WantNoBody(t, r, `id="confirm-`+CodeSZU+`"`)
+		r = pp.Post("/h5/admin/stations/"+CodeSZU+"/confirm", nil)
+		WantStatus(t, r, http.StatusConflict)
+		WantBody(t, r, "尚未达到建设要求")
 
 		// Ready: confirmed by the province.
 		s.addMember(admin, lead, model.CategoryLead, time.Monday)
-		s.addMember(admin, s.member("ohelp", codeSZU, model.RoleStudent), model.CategoryAdmin, time.Tuesday)
-		r = pp.get("/h5/admin/stations")
-		wantBody(t, r, `id="confirm-`+codeSZU+`"`)
+		s.addMember(admin, s.Member("ohelp", CodeSZU, model.RoleStudent), model.CategoryAdmin, time.Tuesday)
+		r = pp.Get("/h5/admin/stations")
+		WantBody(t, r, `id="confirm-`+CodeSZU+`"`)
 
 		// Past its deadline (本科: 30 April) and still unconfirmed, a ready
 		// station waits under 待确认, marked 已逾期, not among the late.
 		was := clk.Now()
 		clk.Set(time.Date(was.In(clock.Beijing).Year(), time.November, 2, 10, 0, 0, 0, clock.Beijing))
-		pp = s.phone(prov)
-		r = pp.get("/h5/admin/stations?status=ready")
-		wantStatus(t, r, http.StatusOK)
-		wantBody(t, r, `data-code="`+codeSZU+`" data-status="ready"`, "待确认（已逾期）", `id="confirm-`+codeSZU+`"`)
+		pp = s.Phone(prov)
+		r = pp.Get("/h5/admin/stations?status=ready")
+		WantStatus(t, r, http.StatusOK)
+		WantBody(t, r, `data-code="`+CodeSZU+`" data-status="ready"`, "待确认（已逾期）", `id="confirm-`+CodeSZU+`"`)
 		if n := strings.Count(r.Body, `class="card construction"`); n != 1 {
 			t.Fatalf("the 待确认 filter lists %d universities after the deadline, want 1", n)
 		}
 		if !regexp.MustCompile(`id="count-ready"><strong>1</strong>待确认<`).MatchString(r.Body) {
 			t.Fatalf("the 待确认 count does not include the overdue ready station:\n%s", r.Body)
 		}
-		wantNoBody(t, pp.get("/h5/admin/stations?status=late"), `data-code="`+codeSZU+`"`)
+		WantNoBody(t, pp.Get("/h5/admin/stations?status=late"), `data-code="`+CodeSZU+`"`)
 		clk.Set(was)
-		pp = s.phone(prov)
-		wantRedirect(t, pp.post("/h5/admin/stations/"+codeSZU+"/confirm", nil), http.StatusSeeOther, "/h5/admin/stations?notice=confirmed")
-		r = pp.get("/h5/admin/stations?notice=confirmed&status=built")
-		wantBody(t, r, "已确认建成", `data-code="`+codeSZU+`" data-status="built"`, "已建成")
+		pp = s.Phone(prov)
+		WantRedirect(t, pp.Post("/h5/admin/stations/"+CodeSZU+"/confirm", nil), http.StatusSeeOther, "/h5/admin/stations?notice=confirmed")
+		r = pp.Get("/h5/admin/stations?notice=confirmed&status=built")
+		WantBody(t, r, "已确认建成", `data-code="`+CodeSZU+`" data-status="built"`, "已建成")
 		if strings.Count(r.Body, `class="card construction"`) != 1 {
 			t.Fatalf("the built filter lists %d universities, want 1", strings.Count(r.Body, `class="card construction"`))
 		}
-		wantStatus(t, pp.post("/h5/admin/stations/"+codeSZU+"/confirm", nil), http.StatusConflict)
-		wantStatus(t, pp.post("/h5/admin/stations/0000000000/confirm", nil), http.StatusNotFound)
+		WantStatus(t, pp.Post("/h5/admin/stations/"+CodeSZU+"/confirm", nil), http.StatusConflict)
+		WantStatus(t, pp.Post("/h5/admin/stations/0000000000/confirm", nil), http.StatusNotFound)
 
 		// The province admin visits a university's console by code.
-		wantRedirect(t, pp.get("/h5/station"), http.StatusFound, "/h5/admin/stations")
-		r = pp.get("/h5/station?uni=" + codeSZU)
-		wantStatus(t, r, http.StatusOK)
-		wantBody(t, r, "已建成", `href="/h5/station/edit?uni=`+codeSZU+`"`)
-		wantNoBody(t, r, `id="missing"`)
+		WantRedirect(t, pp.Get("/h5/station"), http.StatusFound, "/h5/admin/stations")
+		r = pp.Get("/h5/station?uni=" + CodeSZU)
+		WantStatus(t, r, http.StatusOK)
+		WantBody(t, r, "已建成", `href="/h5/station/edit?uni=`+CodeSZU+`"`)
+		WantNoBody(t, r, `id="missing"`)
 		// A built station that loses its lead stays built, with the loss shown.
 		if err := db.Conn(context.Background()).Where("category = ?", model.CategoryLead).Delete(&model.StationAdmin{}).Error; err != nil {
 			t.Fatal(err)
 		}
-		wantBody(t, pp.get("/h5/admin/stations?status=built"), `data-status="built"`, "建成后缺失：负责人")
-		wantBody(t, pp.get("/h5/station?uni="+codeSZU), "已建成", "不再满足以下要求", `<li>负责人</li>`)
-		r = pp.get("/h5/station/edit?uni=" + codeSCUT)
-		wantStatus(t, r, http.StatusOK)
-		wantBody(t, r, "建立服务站", "华南理工大学青年之家")
+		WantBody(t, pp.Get("/h5/admin/stations?status=built"), `data-status="built"`, "建成后缺失：负责人")
+		WantBody(t, pp.Get("/h5/station?uni="+CodeSZU), "已建成", "不再满足以下要求", `<li>负责人</li>`)
+		r = pp.Get("/h5/station/edit?uni=" + CodeSCUT)
+		WantStatus(t, r, http.StatusOK)
+		WantBody(t, r, "建立服务站", "华南理工大学青年之家")
 
 		// A university admin and a lead do not see the province overview.
-		wantStatus(t, s.phone(admin).get("/h5/admin/stations"), http.StatusForbidden)
-		wantStatus(t, s.phone(lead).get("/h5/admin/stations"), http.StatusForbidden)
+		WantStatus(t, s.Phone(admin).Get("/h5/admin/stations"), http.StatusForbidden)
+		WantStatus(t, s.Phone(lead).Get("/h5/admin/stations"), http.StatusForbidden)
 	})
 }

@@ -18,57 +18,57 @@ import (
 	"github.com/gdyouth/youthvoice/service/kv"
 )
 
-// statsWorld is two universities with people, a question answered within
+// StatsWorld is two universities with people, a question answered within
 // the hour at 深圳大学 (rated 满意) and one left unanswered for 25 hours at
 // 华南理工大学, and three WeChat pushes of the 深圳大学 student.
-type statsWorld struct {
-	s                             *webStack
-	province, adminSZU            *webClient
-	student                       *webClient
-	stuSZU, cadreSZU, stuSCUT     person
-	provAdmin, admin              person
-	studentSCUT, cadre, asker     *webClient
-	interactionsSZU, questionsAll int64
+type StatsWorld struct {
+	S                             *Stack
+	Province, AdminSZU            *Client
+	Student                       *Client
+	StuSZU, CadreSZU, StuSCUT     Person
+	ProvAdmin, Admin              Person
+	StudentSCUT, Cadre, Asker     *Client
+	InteractionsSZU, QuestionsAll int64
 }
 
-func newStatsWorld(t *testing.T, db *model.DB, store kv.Store) *statsWorld {
+func NewStatsWorld(t *testing.T, db *model.DB, store kv.Store) *StatsWorld {
 	t.Helper()
 	// Noon Beijing time, so that the 25 hours below stay inside the
 	// default period (the last 30 days to today).
 	bjNow := time.Now().In(clock.Beijing)
 	clk := clock.NewFake(time.Date(bjNow.Year(), bjNow.Month(), bjNow.Day(), 12, 0, 0, 0, clock.Beijing).AddDate(0, 0, -2))
-	w := &statsWorld{s: newWebStack(t, db, store, webOpts{clock: clk})}
-	s := w.s
-	w.stuSZU = s.member("stStu", codeSZU, model.RoleStudent)
-	w.cadreSZU = s.member("stCad", codeSZU, model.RoleCadre)
-	w.admin = s.member("stAdm", codeSZU, model.RoleUniversityAdm)
-	w.stuSCUT = s.member("stFar", codeSCUT, model.RoleStudent)
-	w.provAdmin = s.member("stPrv", codeSCUT, model.RoleProvinceAdmin)
-	w.asker, w.cadre, w.studentSCUT = s.phone(w.stuSZU), s.phone(w.cadreSZU), s.phone(w.stuSCUT)
-	w.province, w.adminSZU, w.student = s.phone(w.provAdmin), s.phone(w.admin), w.asker
+	w := &StatsWorld{S: New(t, db, store, Opts{Clock: clk})}
+	s := w.S
+	w.StuSZU = s.Member("stStu", CodeSZU, model.RoleStudent)
+	w.CadreSZU = s.Member("stCad", CodeSZU, model.RoleCadre)
+	w.Admin = s.Member("stAdm", CodeSZU, model.RoleUniversityAdm)
+	w.StuSCUT = s.Member("stFar", CodeSCUT, model.RoleStudent)
+	w.ProvAdmin = s.Member("stPrv", CodeSCUT, model.RoleProvinceAdmin)
+	w.Asker, w.Cadre, w.StudentSCUT = s.Phone(w.StuSZU), s.Phone(w.CadreSZU), s.Phone(w.StuSCUT)
+	w.Province, w.AdminSZU, w.Student = s.Phone(w.ProvAdmin), s.Phone(w.Admin), w.Asker
 
 	var q, far qaQuestion
-	qaData(t, w.asker.api(http.MethodPost, "/api/v1/questions", map[string]string{"title": "图书馆几点关门"}), http.StatusCreated, &q)
-	qaData(t, w.studentSCUT.api(http.MethodPost, "/api/v1/questions", map[string]string{"title": "宿舍空调报修"}), http.StatusCreated, &far)
+	WantData(t, w.Asker.API(http.MethodPost, "/api/v1/questions", map[string]string{"title": "图书馆几点关门"}), http.StatusCreated, &q)
+	WantData(t, w.StudentSCUT.API(http.MethodPost, "/api/v1/questions", map[string]string{"title": "宿舍空调报修"}), http.StatusCreated, &far)
 	clk.Advance(time.Hour)
-	wantStatus(t, w.cadre.api(http.MethodPost, qaPath(q.ID, "/answers"), map[string]string{"body": "晚上十点"}), http.StatusCreated)
-	wantStatus(t, w.asker.api(http.MethodPost, qaPath(q.ID, "/resolve"), map[string]string{"rating": "满意"}), http.StatusOK)
+	WantStatus(t, w.Cadre.API(http.MethodPost, qaPath(q.ID, "/answers"), map[string]string{"body": "晚上十点"}), http.StatusCreated)
+	WantStatus(t, w.Asker.API(http.MethodPost, qaPath(q.ID, "/resolve"), map[string]string{"rating": "满意"}), http.StatusOK)
 	clk.Advance(24 * time.Hour)
-	w.questionsAll = 2
+	w.QuestionsAll = 2
 
 	for i := range 3 {
 		at := clk.Now().Add(-time.Duration(i) * time.Hour).UTC()
-		if err := db.Conn(context.Background()).Create(&model.Interaction{OpenID: w.stuSZU.openid, MsgType: "text",
+		if err := db.Conn(context.Background()).Create(&model.Interaction{OpenID: w.StuSZU.OpenID, MsgType: "text",
 			Content: "帮助", SentAt: at, CreatedAt: at}).Error; err != nil {
 			t.Fatal(err)
 		}
 	}
-	w.interactionsSZU = 3
+	w.InteractionsSZU = 3
 	return w
 }
 
 // tableRow is the cells of the statistics table's row with data-code.
-func tableRow(t *testing.T, r *webResp, code string) []string {
+func tableRow(t *testing.T, r *Resp, code string) []string {
 	t.Helper()
 	m := regexp.MustCompile(`(?s)<tr data-code="` + code + `"[^>]*>(.*?)</tr>`).FindStringSubmatch(r.Body)
 	if m == nil {
@@ -82,7 +82,7 @@ func tableRow(t *testing.T, r *webResp, code string) []string {
 }
 
 // column is the position of a table header (the first column is 学校).
-func column(t *testing.T, r *webResp, label string) int {
+func column(t *testing.T, r *Resp, label string) int {
 	t.Helper()
 	heads := regexp.MustCompile(`<th scope="col"[^>]*>([^<]*)</th>`).FindAllStringSubmatch(r.Body, -1)
 	for i, h := range heads {
@@ -95,16 +95,16 @@ func column(t *testing.T, r *webResp, label string) int {
 }
 
 func TestStatsPage(t *testing.T) {
-	webEach(t, func(t *testing.T, db *model.DB, store kv.Store) {
-		w := newStatsWorld(t, db, store)
+	Each(t, func(t *testing.T, db *model.DB, store kv.Store) {
+		w := NewStatsWorld(t, db, store)
 
-		admin := w.province.get("/h5/admin")
-		wantStatus(t, admin, http.StatusOK)
-		wantBody(t, admin, `href="/h5/admin/stats" id="nav-stats"`, "考核统计")
+		admin := w.Province.Get("/h5/admin")
+		WantStatus(t, admin, http.StatusOK)
+		WantBody(t, admin, `href="/h5/admin/stats" id="nav-stats"`, "考核统计")
 
-		r := w.province.get("/h5/admin/stats")
-		wantStatus(t, r, http.StatusOK)
-		wantBody(t, r, "全省合计", "深圳大学", "华南理工大学", `id="stats-table"`, "指标说明", "按时答复率",
+		r := w.Province.Get("/h5/admin/stats")
+		WantStatus(t, r, http.StatusOK)
+		WantBody(t, r, "全省合计", "深圳大学", "华南理工大学", `id="stats-table"`, "指标说明", "按时答复率",
 			"24 小时内得到首次答复", `id="csv-link"`, "近7天", "近30天", "本学期", "近一年", `id="as-of">数据截至 `)
 		if n := strings.Count(r.Body, `<tr data-code="`); n != 166 {
 			t.Fatalf("table has %d universities, want all 166", n)
@@ -114,8 +114,8 @@ func TestStatsPage(t *testing.T) {
 		if asOf == nil || !strings.HasPrefix(asOf[2], asOf[1]+":") {
 			t.Fatalf("no 数据截至 matching 生成于 in the page: %v", asOf)
 		}
-		wantNoBody(t, r, `id="as-of-lag"`)
-		szu, scut, total := tableRow(t, r, codeSZU), tableRow(t, r, codeSCUT), tableRowTotal(t, r)
+		WantNoBody(t, r, `id="as-of-lag"`)
+		szu, scut, total := tableRow(t, r, CodeSZU), tableRow(t, r, CodeSCUT), tableRowTotal(t, r)
 		want := func(name string, row []string, label, value string) {
 			t.Helper()
 			if got := row[column(t, r, label)]; got != value {
@@ -140,38 +140,38 @@ func TestStatsPage(t *testing.T) {
 		want("全省合计", total, "注册用户", "5")
 
 		// Sorted by questions, the two universities with one come first.
-		r = w.province.get("/h5/admin/stats?sort=questions")
+		r = w.Province.Get("/h5/admin/stats?sort=questions")
 		codes := regexp.MustCompile(`<tr data-code="(\d+)"`).FindAllStringSubmatch(r.Body, 3)
-		if len(codes) < 3 || codes[0][1] != codeSCUT && codes[0][1] != codeSZU || codes[1][1] != codeSCUT && codes[1][1] != codeSZU {
+		if len(codes) < 3 || codes[0][1] != CodeSCUT && codes[0][1] != CodeSZU || codes[1][1] != CodeSCUT && codes[1][1] != CodeSZU {
 			t.Fatalf("sorted by questions: %v", codes)
 		}
 
 		// A university admin sees their own university only.
-		own := w.adminSZU.get("/h5/admin/stats")
-		wantStatus(t, own, http.StatusOK)
-		wantBody(t, own, `<h2 class="section-title" id="head-title">深圳大学</h2>`, "指标说明")
-		wantNoBody(t, own, "华南理工大学", "全省合计", `id="stats-table"`)
+		own := w.AdminSZU.Get("/h5/admin/stats")
+		WantStatus(t, own, http.StatusOK)
+		WantBody(t, own, `<h2 class="section-title" id="head-title">深圳大学</h2>`, "指标说明")
+		WantNoBody(t, own, "华南理工大学", "全省合计", `id="stats-table"`)
 
 		// A student is refused with a Chinese page.
-		no := w.student.get("/h5/admin/stats")
-		wantStatus(t, no, http.StatusForbidden)
-		wantBody(t, no, "只有高校团委管理员和省级管理员可以查看考核统计")
+		no := w.Student.Get("/h5/admin/stats")
+		WantStatus(t, no, http.StatusForbidden)
+		WantBody(t, no, "只有高校团委管理员和省级管理员可以查看考核统计")
 		if !strings.HasPrefix(no.Header.Get("Content-Type"), "text/html") {
 			t.Fatalf("student gets %s", no.Header.Get("Content-Type"))
 		}
 
-		bad := w.province.get("/h5/admin/stats?from=2026-03-10&to=2026-03-01")
-		wantStatus(t, bad, http.StatusBadRequest)
+		bad := w.Province.Get("/h5/admin/stats?from=2026-03-10&to=2026-03-01")
+		WantStatus(t, bad, http.StatusBadRequest)
 		// Shown above the form, with the default period's report, so it
 		// can be corrected there (not an error page whose 重试 repeats it).
-		wantBody(t, bad, `id="form-error"`, "开始日期不能晚于结束日期", `id="period-form"`, `id="row-total"`)
-		bad = w.province.get("/h5/admin/stats?from=2026-3-1")
-		wantStatus(t, bad, http.StatusBadRequest)
-		wantBody(t, bad, `id="form-error"`, "日期格式应为 YYYY-MM-DD", `id="period-form"`)
+		WantBody(t, bad, `id="form-error"`, "开始日期不能晚于结束日期", `id="period-form"`, `id="row-total"`)
+		bad = w.Province.Get("/h5/admin/stats?from=2026-3-1")
+		WantStatus(t, bad, http.StatusBadRequest)
+		WantBody(t, bad, `id="form-error"`, "日期格式应为 YYYY-MM-DD", `id="period-form"`)
 	})
 }
 
-func tableRowTotal(t *testing.T, r *webResp) []string {
+func tableRowTotal(t *testing.T, r *Resp) []string {
 	t.Helper()
 	m := regexp.MustCompile(`(?s)<tr class="total" id="row-total">(.*?)</tr>`).FindStringSubmatch(r.Body)
 	if m == nil {
@@ -185,10 +185,10 @@ func tableRowTotal(t *testing.T, r *webResp) []string {
 }
 
 func TestStatsCSV(t *testing.T) {
-	webEach(t, func(t *testing.T, db *model.DB, store kv.Store) {
-		w := newStatsWorld(t, db, store)
-		r := w.province.get("/h5/admin/stats.csv")
-		wantStatus(t, r, http.StatusOK)
+	Each(t, func(t *testing.T, db *model.DB, store kv.Store) {
+		w := NewStatsWorld(t, db, store)
+		r := w.Province.Get("/h5/admin/stats.csv")
+		WantStatus(t, r, http.StatusOK)
 		if ct := r.Header.Get("Content-Type"); ct != "text/csv; charset=utf-8" {
 			t.Fatalf("Content-Type %q", ct)
 		}
@@ -221,7 +221,7 @@ func TestStatsCSV(t *testing.T) {
 		}
 		var szu []string
 		for _, rec := range recs[2:] {
-			if rec[col["学校标识码"]] == codeSZU {
+			if rec[col["学校标识码"]] == CodeSZU {
 				szu = rec
 			}
 		}
@@ -230,19 +230,19 @@ func TestStatsCSV(t *testing.T) {
 			t.Fatalf("深圳大学 line %v", szu)
 		}
 
-		own := w.adminSZU.get("/h5/admin/stats.csv")
-		wantStatus(t, own, http.StatusOK)
+		own := w.AdminSZU.Get("/h5/admin/stats.csv")
+		WantStatus(t, own, http.StatusOK)
 		recs, err = csv.NewReader(strings.NewReader(strings.TrimPrefix(own.Body, "\ufeff"))).ReadAll()
-		if err != nil || len(recs) != 2 || recs[1][0] != codeSZU {
+		if err != nil || len(recs) != 2 || recs[1][0] != CodeSZU {
 			t.Fatalf("university admin's CSV: %v %v", recs, err)
 		}
-		wantStatus(t, w.student.get("/h5/admin/stats.csv"), http.StatusForbidden)
+		WantStatus(t, w.Student.Get("/h5/admin/stats.csv"), http.StatusForbidden)
 	})
 }
 
 func TestStatsAPI(t *testing.T) {
-	webEach(t, func(t *testing.T, db *model.DB, store kv.Store) {
-		w := newStatsWorld(t, db, store)
+	Each(t, func(t *testing.T, db *model.DB, store kv.Store) {
+		w := NewStatsWorld(t, db, store)
 		type row struct {
 			University *struct{ Code, Name string } `json:"university"`
 			Users      int64                        `json:"users"`
@@ -266,34 +266,34 @@ func TestStatsAPI(t *testing.T) {
 			GeneratedAt time.Time `json:"generated_at"`
 			AsOf        time.Time `json:"as_of"`
 		}
-		r := w.province.api(http.MethodGet, "/api/v1/admin/stats", nil)
-		qaData(t, r, http.StatusOK, &rep)
+		r := w.Province.API(http.MethodGet, "/api/v1/admin/stats", nil)
+		WantData(t, r, http.StatusOK, &rep)
 		if rep.AsOf.IsZero() || !rep.AsOf.Equal(rep.GeneratedAt) {
 			t.Fatalf("as_of %v, generated_at %v: from the primary they are the same", rep.AsOf, rep.GeneratedAt)
 		}
 		if !rep.Province || len(rep.Rows) != 166 || rep.Period.Days != 30 || rep.Total.University != nil {
 			t.Fatalf("province report: province %v, %d rows, %+v", rep.Province, len(rep.Rows), rep.Period)
 		}
-		if rep.Total.Questions != w.questionsAll || rep.Total.OnTime == nil || *rep.Total.OnTime != 0.5 || rep.Total.Overdue != 1 {
+		if rep.Total.Questions != w.QuestionsAll || rep.Total.OnTime == nil || *rep.Total.OnTime != 0.5 || rep.Total.Overdue != 1 {
 			t.Fatalf("total %+v", rep.Total)
 		}
-		qaNoSecrets(t, r, w.stuSZU.user, w.stuSCUT.user)
+		qaNoSecrets(t, r, w.StuSZU.User, w.StuSCUT.User)
 
 		from := time.Now().In(clock.Beijing).AddDate(0, 0, -6).Format("2006-01-02")
-		r = w.adminSZU.api(http.MethodGet, "/api/v1/admin/stats?from="+from, nil)
-		qaData(t, r, http.StatusOK, &rep)
-		if rep.Province || len(rep.Rows) != 1 || rep.Rows[0].University.Code != codeSZU || rep.Period.From != from {
+		r = w.AdminSZU.API(http.MethodGet, "/api/v1/admin/stats?from="+from, nil)
+		WantData(t, r, http.StatusOK, &rep)
+		if rep.Province || len(rep.Rows) != 1 || rep.Rows[0].University.Code != CodeSZU || rep.Period.From != from {
 			t.Fatalf("university admin's report: %+v", rep)
 		}
 		own := rep.Rows[0]
-		if own.Users != 3 || own.Inter != w.interactionsSZU || own.Questions != 1 || own.Answers != 1 ||
+		if own.Users != 3 || own.Inter != w.InteractionsSZU || own.Questions != 1 || own.Answers != 1 ||
 			own.OnTime == nil || *own.OnTime != 1 || own.Satisfied == nil || *own.Satisfied != 1 || own.Bookings != 0 {
 			t.Fatalf("深圳大学 %+v", own)
 		}
 
-		wantAPIError(t, w.student.api(http.MethodGet, "/api/v1/admin/stats", nil), http.StatusForbidden, "not_admin", "")
-		wantAPIError(t, w.province.api(http.MethodGet, "/api/v1/admin/stats?from=2026-3-1", nil), http.StatusBadRequest, "bad_date", "from")
-		wantAPIError(t, w.province.api(http.MethodGet, "/api/v1/admin/stats?from=2024-01-01&to=2026-01-01", nil), http.StatusBadRequest, "period_too_long", "from")
-		wantAPIError(t, w.s.browser(uaPlain).api(http.MethodGet, "/api/v1/admin/stats", nil), http.StatusUnauthorized, "login_required", "")
+		WantAPIError(t, w.Student.API(http.MethodGet, "/api/v1/admin/stats", nil), http.StatusForbidden, "not_admin", "")
+		WantAPIError(t, w.Province.API(http.MethodGet, "/api/v1/admin/stats?from=2026-3-1", nil), http.StatusBadRequest, "bad_date", "from")
+		WantAPIError(t, w.Province.API(http.MethodGet, "/api/v1/admin/stats?from=2024-01-01&to=2026-01-01", nil), http.StatusBadRequest, "period_too_long", "from")
+		WantAPIError(t, w.S.Browser(UAPlain).API(http.MethodGet, "/api/v1/admin/stats", nil), http.StatusUnauthorized, "login_required", "")
 	})
 }

@@ -16,9 +16,9 @@ import (
 	"github.com/gdyouth/youthvoice/service/kv"
 )
 
-// fillBoard puts n open questions by asker on board key, two to a second,
+// FillBoard puts n open questions by asker on board key, two to a second,
 // and returns their ids newest first.
-func fillBoard(t *testing.T, db *model.DB, key string, asker model.User, n int) []uint64 {
+func FillBoard(t *testing.T, db *model.DB, key string, asker model.User, n int) []uint64 {
 	t.Helper()
 	ctx := context.Background()
 	var b model.Board
@@ -50,9 +50,9 @@ var (
 )
 
 // listed is the question ids of a list page and its links.
-func listed(t *testing.T, r *webResp) (ids []string, prev, next string) {
+func listed(t *testing.T, r *Resp) (ids []string, prev, next string) {
 	t.Helper()
-	wantStatus(t, r, http.StatusOK)
+	WantStatus(t, r, http.StatusOK)
 	for _, m := range reItemID.FindAllStringSubmatch(r.Body, -1) {
 		ids = append(ids, m[1])
 	}
@@ -74,21 +74,21 @@ func idStrings(ids []uint64) []string {
 }
 
 func TestBoardPagesByCursor(t *testing.T) {
-	webEach(t, func(t *testing.T, db *model.DB, store kv.Store) {
-		s := newWebStack(t, db, store, webOpts{})
-		asker := s.member("pga", codeSZU, model.RoleStudent)
-		reader := s.phone(s.member("pgb", codeSZU, model.RoleStudent))
-		board := "/h5/boards/u-" + codeSZU
-		all := idStrings(fillBoard(t, db, "u-"+codeSZU, asker.user, 45))
+	Each(t, func(t *testing.T, db *model.DB, store kv.Store) {
+		s := New(t, db, store, Opts{})
+		asker := s.Member("pga", CodeSZU, model.RoleStudent)
+		reader := s.Phone(s.Member("pgb", CodeSZU, model.RoleStudent))
+		board := "/h5/boards/u-" + CodeSZU
+		all := idStrings(FillBoard(t, db, "u-"+CodeSZU, asker.User, 45))
 
 		// Page by page with the links, and back.
 		var pages [][]string
 		var prevs []string
 		link := board
 		for link != "" {
-			r := reader.get(link)
+			r := reader.Get(link)
 			ids, prev, next := listed(t, r)
-			wantBody(t, r, fmt.Sprintf("第 %d 页", len(pages)+1))
+			WantBody(t, r, fmt.Sprintf("第 %d 页", len(pages)+1))
 			if (len(pages) == 0) != (prev == "") {
 				t.Fatalf("page %d: previous link %q", len(pages)+1, prev)
 			}
@@ -98,28 +98,28 @@ func TestBoardPagesByCursor(t *testing.T) {
 			t.Fatalf("pages %v, want %v in 3 pages", pages, all)
 		}
 		for i := 2; i > 0; i-- {
-			r := reader.get(prevs[i])
+			r := reader.Get(prevs[i])
 			ids, _, _ := listed(t, r)
-			wantBody(t, r, fmt.Sprintf("第 %d 页", i))
+			WantBody(t, r, fmt.Sprintf("第 %d 页", i))
 			if !slices.Equal(ids, pages[i-1]) {
 				t.Fatalf("back to page %d: %v, want %v", i, ids, pages[i-1])
 			}
 		}
 
 		// Old links by number still work, and lead on by cursor.
-		ids, prev, next := listed(t, reader.get(board+"?page=2"))
+		ids, prev, next := listed(t, reader.Get(board+"?page=2"))
 		if !slices.Equal(ids, pages[1]) || prev == "" || !strings.Contains(next, "after=") || !strings.Contains(next, "page=3") {
 			t.Fatalf("?page=2: %v prev %q next %q; want %v", ids, prev, next, pages[1])
 		}
 
 		// A mangled link opens the first page of the same tab.
-		wantRedirect(t, reader.get(board+"?after=garbage&page=4"), http.StatusSeeOther, board)
-		wantRedirect(t, reader.get(board+"?unanswered=1&before=1.2"), http.StatusSeeOther, board+"?unanswered=1")
+		WantRedirect(t, reader.Get(board+"?after=garbage&page=4"), http.StatusSeeOther, board)
+		WantRedirect(t, reader.Get(board+"?unanswered=1&before=1.2"), http.StatusSeeOther, board+"?unanswered=1")
 
 		// My questions page the same way.
-		mine := s.phone(asker)
-		ids, _, next = listed(t, mine.get("/h5/questions/mine"))
-		more, _, last := listed(t, mine.get(next))
+		mine := s.Phone(asker)
+		ids, _, next = listed(t, mine.Get("/h5/questions/mine"))
+		more, _, last := listed(t, mine.Get(next))
 		if !slices.Equal(append(ids, more...), all[:40]) || last == "" {
 			t.Fatalf("mine: %v then %v (next %q)", ids, more, last)
 		}
@@ -127,11 +127,11 @@ func TestBoardPagesByCursor(t *testing.T) {
 }
 
 func TestAPIBoardCursor(t *testing.T) {
-	webEach(t, func(t *testing.T, db *model.DB, store kv.Store) {
-		s := newWebStack(t, db, store, webOpts{})
-		asker := s.qaUser("apipage1", codeSZU, "oAPIPageAsker000000000000001", model.RoleStudent)
-		c := s.qaSignIn(s.qaUser("apipage2", codeSZU, "oAPIPageReader00000000000001", model.RoleStudent))
-		all := fillBoard(t, db, "u-"+codeSZU, asker, 45)
+	Each(t, func(t *testing.T, db *model.DB, store kv.Store) {
+		s := New(t, db, store, Opts{})
+		asker := s.Account("apipage1", CodeSZU, "oAPIPageAsker000000000000001", model.RoleStudent)
+		c := s.SignIn(s.Account("apipage2", CodeSZU, "oAPIPageReader00000000000001", model.RoleStudent))
+		all := FillBoard(t, db, "u-"+CodeSZU, asker, 45)
 
 		type listItem struct {
 			ID      uint64  `json:"id"`
@@ -144,11 +144,11 @@ func TestAPIBoardCursor(t *testing.T) {
 			PrevCursor string     `json:"prev_cursor"`
 		}
 		var got []uint64
-		path := "/api/v1/boards/u-" + codeSZU + "/questions"
+		path := "/api/v1/boards/u-" + CodeSZU + "/questions"
 		q := ""
 		for {
 			list.NextCursor, list.PrevCursor = "", ""
-			qaData(t, c.api(http.MethodGet, path+q, nil), http.StatusOK, &list)
+			WantData(t, c.API(http.MethodGet, path+q, nil), http.StatusOK, &list)
 			for _, it := range list.Questions {
 				if it.Body != nil || it.Excerpt != strings.Repeat("正文", 30)+"…" {
 					t.Fatalf("list item %+v: want the excerpt and no body", it)
@@ -166,21 +166,21 @@ func TestAPIBoardCursor(t *testing.T) {
 		if !slices.Equal(got, all) {
 			t.Fatalf("walk %v, want %v", got, all)
 		}
-		wantAPIError(t, c.api(http.MethodGet, path+"?after=nope", nil), http.StatusBadRequest, "bad_cursor", "after")
+		WantAPIError(t, c.API(http.MethodGet, path+"?after=nope", nil), http.StatusBadRequest, "bad_cursor", "after")
 
 		// Mine: an array, with the neighbouring pages in Link.
-		m := s.qaSignIn(asker)
-		r := m.api(http.MethodGet, "/api/v1/questions/mine", nil)
+		m := s.SignIn(asker)
+		r := m.API(http.MethodGet, "/api/v1/questions/mine", nil)
 		var first []listItem
-		qaData(t, r, http.StatusOK, &first)
+		WantData(t, r, http.StatusOK, &first)
 		links := r.Header.Get("Link")
 		next := regexp.MustCompile(`^<(/api/v1/questions/mine\?after=[^>]+)>; rel="next"$`).FindStringSubmatch(links)
 		if len(first) != 20 || next == nil {
 			t.Fatalf("mine: %d items, Link %q", len(first), links)
 		}
-		r = m.api(http.MethodGet, next[1], nil)
+		r = m.API(http.MethodGet, next[1], nil)
 		var second []listItem
-		qaData(t, r, http.StatusOK, &second)
+		WantData(t, r, http.StatusOK, &second)
 		if len(second) != 20 || second[0].ID != all[20] || !strings.Contains(r.Header.Get("Link"), `rel="prev"`) {
 			t.Fatalf("mine page 2: %d items from %d, Link %q", len(second), second[0].ID, r.Header.Get("Link"))
 		}

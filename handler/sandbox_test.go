@@ -25,58 +25,58 @@ import (
 
 // newIdentity creates a sandbox identity through the console and returns
 // its openid.
-func (c *webClient) newIdentity(nickname string) string {
-	c.t.Helper()
-	r := c.post("/sandbox/identities", url.Values{"nickname": {nickname}})
+func (c *Client) newIdentity(nickname string) string {
+	c.T.Helper()
+	r := c.Post("/sandbox/identities", url.Values{"nickname": {nickname}})
 	if r.Status != http.StatusSeeOther || !strings.HasPrefix(r.Location, "/sandbox/phone?openid=") {
-		c.t.Fatalf("create identity: HTTP %d to %q\n%s", r.Status, r.Location, r.Body)
+		c.T.Fatalf("create identity: HTTP %d to %q\n%s", r.Status, r.Location, r.Body)
 	}
 	u, _ := url.Parse(r.Location)
 	openid := u.Query().Get("openid")
 	if !strings.HasPrefix(openid, "oSBX") || len(openid) != 28 {
-		c.t.Fatalf("identity openid %q", openid)
+		c.T.Fatalf("identity openid %q", openid)
 	}
 	return openid
 }
 
 // phoneSend posts a phone action (关注, a menu tap, a message).
-func (c *webClient) phoneSend(openid string, form url.Values) *webResp {
-	c.t.Helper()
+func (c *Client) phoneSend(openid string, form url.Values) *Resp {
+	c.T.Helper()
 	f := url.Values{"openid": {openid}}
 	for k, v := range form {
 		f[k] = v
 	}
-	return c.post("/sandbox/phone/send", f)
+	return c.Post("/sandbox/phone/send", f)
 }
 
 func TestSandboxFollowAndWelcome(t *testing.T) {
-	webEach(t, func(t *testing.T, db *model.DB, store kv.Store) {
-		s := newWebStack(t, db, store, webOpts{})
-		c := s.browser(uaPlain)
+	Each(t, func(t *testing.T, db *model.DB, store kv.Store) {
+		s := New(t, db, store, Opts{})
+		c := s.Browser(UAPlain)
 
-		console := c.get("/sandbox")
-		wantStatus(t, console, http.StatusOK)
-		wantBody(t, console, "沙箱控制台", "还没有测试身份", `id="create-identity"`, "沙箱模式 · 未连接真实微信")
+		console := c.Get("/sandbox")
+		WantStatus(t, console, http.StatusOK)
+		WantBody(t, console, "沙箱控制台", "还没有测试身份", `id="create-identity"`, "沙箱模式 · 未连接真实微信")
 
 		openid := c.newIdentity("小明")
-		raw, err := os.ReadFile(filepath.Join(s.dataDir, "sandbox_identities.json"))
+		raw, err := os.ReadFile(filepath.Join(s.DataDir, "sandbox_identities.json"))
 		if err != nil || !strings.Contains(string(raw), openid) || !strings.Contains(string(raw), "小明") {
 			t.Fatalf("identity not saved: %v %s", err, raw)
 		}
-		wantBody(t, c.get("/sandbox"), "小明", "/sandbox/phone?openid="+openid, "/sandbox/inbox?openid="+openid)
+		WantBody(t, c.Get("/sandbox"), "小明", "/sandbox/phone?openid="+openid, "/sandbox/inbox?openid="+openid)
 
-		phone := c.get("/sandbox/phone?openid=" + openid)
-		wantStatus(t, phone, http.StatusOK)
-		if ck := phone.cookie("yv_sbx_wx"); ck == nil || ck.Value != "1" || !ck.HttpOnly {
+		phone := c.Get("/sandbox/phone?openid=" + openid)
+		WantStatus(t, phone, http.StatusOK)
+		if ck := phone.Cookie("yv_sbx_wx"); ck == nil || ck.Value != "1" || !ck.HttpOnly {
 			t.Fatalf("the phone page did not mark the browser as inside WeChat: %+v", ck)
 		}
-		wantBody(t, phone, "小明", openid, "点击「关注」开始", `id="follow"`, `data-menu="主页"`, `<summary>青年之声</summary>`)
+		WantBody(t, phone, "小明", openid, "点击「关注」开始", `id="follow"`, `data-menu="主页"`, `<summary>青年之声</summary>`)
 
 		// 关注: a signed subscribe event goes to the real callback; the
 		// welcome reply shows on the phone.
-		wantRedirect(t, c.phoneSend(openid, url.Values{"action": {"subscribe"}}), http.StatusSeeOther, "/sandbox/phone?openid="+url.QueryEscape(openid))
-		phone = c.get("/sandbox/phone?openid=" + openid)
-		wantBody(t, phone, "关注了公众号", "欢迎关注广东青年之声！", "点右上角「激活」", `<a href="/h5/home">立即进入主页</a>`)
+		WantRedirect(t, c.phoneSend(openid, url.Values{"action": {"subscribe"}}), http.StatusSeeOther, "/sandbox/phone?openid="+url.QueryEscape(openid))
+		phone = c.Get("/sandbox/phone?openid=" + openid)
+		WantBody(t, phone, "关注了公众号", "欢迎关注广东青年之声！", "点右上角「激活」", `<a href="/h5/home">立即进入主页</a>`)
 		if strings.Contains(phone.Body, "推送失败") {
 			t.Fatalf("push failed:\n%s", phone.Body)
 		}
@@ -98,21 +98,21 @@ func TestSandboxFollowAndWelcome(t *testing.T) {
 		if m == nil {
 			t.Fatalf("no link in the welcome reply:\n%s", phone.Body)
 		}
-		home := c.get(m[1])
+		home := c.Get(m[1])
 		if home.Status != http.StatusFound || !strings.HasPrefix(home.Location, handler.SandboxOAuthPath+"?") {
 			t.Fatalf("welcome link %s: HTTP %d to %q, want sandbox OAuth", m[1], home.Status, home.Location)
 		}
-		authorize := c.get(home.Location)
-		wantStatus(t, authorize, http.StatusOK)
-		wantBody(t, authorize, "微信授权（沙箱）", "小明", `data-openid="`+openid+`"`)
+		authorize := c.Get(home.Location)
+		WantStatus(t, authorize, http.StatusOK)
+		WantBody(t, authorize, "微信授权（沙箱）", "小明", `data-openid="`+openid+`"`)
 		q, _ := url.Parse(home.Location)
-		cb := c.post(handler.SandboxOAuthPath, url.Values{"openid": {openid},
+		cb := c.Post(handler.SandboxOAuthPath, url.Values{"openid": {openid},
 			"redirect_uri": {q.Query().Get("redirect_uri")}, "state": {q.Query().Get("state")}})
 		if cb.Status != http.StatusFound || !strings.HasPrefix(cb.Location, "/h5/oauth/callback?code=") {
 			t.Fatalf("authorize: HTTP %d to %q", cb.Status, cb.Location)
 		}
-		wantRedirect(t, c.get(cb.Location), http.StatusFound, "/h5/activate?next=%2Fh5%2Fhome")
-		wantBody(t, c.get("/h5/activate?next=%2Fh5%2Fhome"), "选择入口", `data-entry="gaoxiao"`)
+		WantRedirect(t, c.Get(cb.Location), http.StatusFound, "/h5/activate?next=%2Fh5%2Fhome")
+		WantBody(t, c.Get("/h5/activate?next=%2Fh5%2Fhome"), "选择入口", `data-entry="gaoxiao"`)
 
 		// 青年之声 → 主页 (a VIEW button) opens the page.
 		var viewURL string
@@ -121,43 +121,43 @@ func TestSandboxFollowAndWelcome(t *testing.T) {
 				viewURL = b[1]
 			}
 		}
-		if viewURL != s.publicURL+"/h5/home" {
-			t.Fatalf("主页 button links to %q, want %s/h5/home", viewURL, s.publicURL)
+		if viewURL != s.PublicURL+"/h5/home" {
+			t.Fatalf("主页 button links to %q, want %s/h5/home", viewURL, s.PublicURL)
 		}
-		wantRedirect(t, c.phoneSend(openid, url.Values{"action": {"view"}, "key": {viewURL}}), http.StatusSeeOther, "/h5/home")
+		WantRedirect(t, c.phoneSend(openid, url.Values{"action": {"view"}, "key": {viewURL}}), http.StatusSeeOther, "/h5/home")
 
 		// Messages and clicks get their replies.
 		c.phoneSend(openid, url.Values{"action": {"text"}, "text": {"帮助"}})
 		c.phoneSend(openid, url.Values{"action": {"click"}, "key": {"HELP_CONTACT"}})
-		phone = c.get("/sandbox/phone?openid=" + openid)
-		wantBody(t, phone, `<div class="bubble me">帮助</div>`, "回复以下关键词获取指引", "点击菜单 HELP_CONTACT", "020-87185614")
+		phone = c.Get("/sandbox/phone?openid=" + openid)
+		WantBody(t, phone, `<div class="bubble me">帮助</div>`, "回复以下关键词获取指引", "点击菜单 HELP_CONTACT", "020-87185614")
 
 		// 取消关注 is recorded and gets no reply.
 		c.phoneSend(openid, url.Values{"action": {"unsubscribe"}})
-		wantBody(t, c.get("/sandbox/phone?openid="+openid), "取消关注了公众号")
+		WantBody(t, c.Get("/sandbox/phone?openid="+openid), "取消关注了公众号")
 
-		wantStatus(t, c.phoneSend("oSBXnosuchidentity0000000000", url.Values{"action": {"subscribe"}}), http.StatusNotFound)
-		wantStatus(t, c.phoneSend(openid, url.Values{"action": {"dance"}}), http.StatusBadRequest)
-		wantStatus(t, c.get("/sandbox/phone?openid=nosuch"), http.StatusNotFound)
+		WantStatus(t, c.phoneSend("oSBXnosuchidentity0000000000", url.Values{"action": {"subscribe"}}), http.StatusNotFound)
+		WantStatus(t, c.phoneSend(openid, url.Values{"action": {"dance"}}), http.StatusBadRequest)
+		WantStatus(t, c.Get("/sandbox/phone?openid=nosuch"), http.StatusNotFound)
 	})
 }
 
 func TestSandboxOAuthAuthorize(t *testing.T) {
-	webEach(t, func(t *testing.T, db *model.DB, store kv.Store) {
-		s := newWebStack(t, db, store, webOpts{})
-		c := s.browser(uaWeChat)
+	Each(t, func(t *testing.T, db *model.DB, store kv.Store) {
+		s := New(t, db, store, Opts{})
+		c := s.Browser(UAWeChat)
 		first := c.newIdentity("甲")
 		second := c.newIdentity("乙")
 
-		start := c.get("/h5/oauth/start?next=%2Fh5%2Fsettings")
-		state := stateOf(t, start)
-		page := c.get(start.Location)
-		wantStatus(t, page, http.StatusOK)
-		wantBody(t, page, "甲", "乙", `data-openid="`+first+`"`, `data-openid="`+second+`"`, `id="oauth-new"`,
+		start := c.Get("/h5/oauth/start?next=%2Fh5%2Fsettings")
+		state := StateOf(t, start)
+		page := c.Get(start.Location)
+		WantStatus(t, page, http.StatusOK)
+		WantBody(t, page, "甲", "乙", `data-openid="`+first+`"`, `data-openid="`+second+`"`, `id="oauth-new"`,
 			`name="state" value="`+state+`"`, `name="redirect_uri" value="/h5/oauth/callback"`)
 
 		// Picking an identity issues a code for it.
-		r := c.post(handler.SandboxOAuthPath, url.Values{"openid": {second}, "redirect_uri": {"/h5/oauth/callback"}, "state": {state}})
+		r := c.Post(handler.SandboxOAuthPath, url.Values{"openid": {second}, "redirect_uri": {"/h5/oauth/callback"}, "state": {state}})
 		if r.Status != http.StatusFound {
 			t.Fatalf("authorize: HTTP %d\n%s", r.Status, r.Body)
 		}
@@ -165,60 +165,60 @@ func TestSandboxOAuthAuthorize(t *testing.T) {
 		if loc.Path != "/h5/oauth/callback" || loc.Query().Get("state") != state || loc.Query().Get("code") == "" {
 			t.Fatalf("authorize redirects to %q", r.Location)
 		}
-		openid, err := s.wx.OAuthOpenID(context.Background(), loc.Query().Get("code"))
+		openid, err := s.WX.OAuthOpenID(context.Background(), loc.Query().Get("code"))
 		if err != nil || openid != second {
 			t.Fatalf("the code is for %q (%v), want %s", openid, err, second)
 		}
 
 		// A new identity can be made on the spot.
-		st2 := stateOf(t, c.get("/h5/oauth/start?next=%2Fh5%2Fhome"))
-		r = c.post(handler.SandboxOAuthPath, url.Values{"nickname": {"丙"}, "redirect_uri": {"/h5/oauth/callback"}, "state": {st2}})
-		wantStatus(t, r, http.StatusFound)
-		wantRedirect(t, c.get(r.Location), http.StatusFound, "/h5/activate?next=%2Fh5%2Fhome")
-		wantBody(t, c.get("/sandbox"), "丙")
+		st2 := StateOf(t, c.Get("/h5/oauth/start?next=%2Fh5%2Fhome"))
+		r = c.Post(handler.SandboxOAuthPath, url.Values{"nickname": {"丙"}, "redirect_uri": {"/h5/oauth/callback"}, "state": {st2}})
+		WantStatus(t, r, http.StatusFound)
+		WantRedirect(t, c.Get(r.Location), http.StatusFound, "/h5/activate?next=%2Fh5%2Fhome")
+		WantBody(t, c.Get("/sandbox"), "丙")
 
 		// Bad requests.
-		bad := c.get(handler.SandboxOAuthPath + "?appid=wxwrong&redirect_uri=%2Fh5%2Foauth%2Fcallback&state=x")
-		wantStatus(t, bad, http.StatusBadRequest)
-		wantBody(t, bad, "授权参数无效")
-		wantStatus(t, c.get(handler.SandboxOAuthPath+"?appid="+s.appID+"&redirect_uri=https%3A%2F%2Fevil.com%2F&state=x"), http.StatusBadRequest)
+		bad := c.Get(handler.SandboxOAuthPath + "?appid=wxwrong&redirect_uri=%2Fh5%2Foauth%2Fcallback&state=x")
+		WantStatus(t, bad, http.StatusBadRequest)
+		WantBody(t, bad, "授权参数无效")
+		WantStatus(t, c.Get(handler.SandboxOAuthPath+"?appid="+s.AppID+"&redirect_uri=https%3A%2F%2Fevil.com%2F&state=x"), http.StatusBadRequest)
 		for _, redirect := range []string{"https://evil.com/h5/", "//evil.com/h5/", "/sandbox"} {
-			wantStatus(t, c.post(handler.SandboxOAuthPath, url.Values{"openid": {first}, "redirect_uri": {redirect}, "state": {"x"}}), http.StatusBadRequest)
+			WantStatus(t, c.Post(handler.SandboxOAuthPath, url.Values{"openid": {first}, "redirect_uri": {redirect}, "state": {"x"}}), http.StatusBadRequest)
 		}
-		nf := c.post(handler.SandboxOAuthPath, url.Values{"openid": {"oSBXnosuch"}, "redirect_uri": {"/h5/oauth/callback"}, "state": {"x"}})
-		wantStatus(t, nf, http.StatusNotFound)
-		wantBody(t, nf, "测试身份不存在")
-		wantStatus(t, c.post("/sandbox/identities", url.Values{"nickname": {strings.Repeat("长", 21)}}), http.StatusBadRequest)
-		wantStatus(t, c.do(http.MethodPost, "/sandbox/identities", strings.NewReader("nickname=x"),
+		nf := c.Post(handler.SandboxOAuthPath, url.Values{"openid": {"oSBXnosuch"}, "redirect_uri": {"/h5/oauth/callback"}, "state": {"x"}})
+		WantStatus(t, nf, http.StatusNotFound)
+		WantBody(t, nf, "测试身份不存在")
+		WantStatus(t, c.Post("/sandbox/identities", url.Values{"nickname": {strings.Repeat("长", 21)}}), http.StatusBadRequest)
+		WantStatus(t, c.Do(http.MethodPost, "/sandbox/identities", strings.NewReader("nickname=x"),
 			http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}), http.StatusForbidden)
 	})
 }
 
 func TestSandboxInbox(t *testing.T) {
-	webEach(t, func(t *testing.T, db *model.DB, store kv.Store) {
-		s := newWebStack(t, db, store, webOpts{})
-		c := s.browser(uaPlain)
+	Each(t, func(t *testing.T, db *model.DB, store kv.Store) {
+		s := New(t, db, store, Opts{})
+		c := s.Browser(UAPlain)
 		openid := c.newIdentity("收件人")
 		other := c.newIdentity("旁人")
 
-		empty := c.get("/sandbox/inbox?openid=" + openid)
-		wantStatus(t, empty, http.StatusOK)
-		wantBody(t, empty, "收件人 收到的模板消息", "还没有模板消息")
+		empty := c.Get("/sandbox/inbox?openid=" + openid)
+		WantStatus(t, empty, http.StatusOK)
+		WantBody(t, empty, "收件人 收到的模板消息", "还没有模板消息")
 
-		id, err := s.wx.SendTemplate(context.Background(), wxapi.Template{
-			ToUser: openid, TemplateID: "TPL_ANSWERED", URL: s.publicURL + "/h5/questions/mine",
+		id, err := s.WX.SendTemplate(context.Background(), wxapi.Template{
+			ToUser: openid, TemplateID: "TPL_ANSWERED", URL: s.PublicURL + "/h5/questions/mine",
 			Data: map[string]string{"first": "你的提问有了新回复", "keyword1": "如何预约青年之家？"},
 		})
 		if err != nil || id == 0 {
 			t.Fatalf("SendTemplate: %d, %v", id, err)
 		}
-		inbox := c.get("/sandbox/inbox?openid=" + openid)
-		wantStatus(t, inbox, http.StatusOK)
-		wantBody(t, inbox, "TPL_ANSWERED", "你的提问有了新回复", "如何预约青年之家？", `href="/h5/questions/mine"`, "详情 ›")
+		inbox := c.Get("/sandbox/inbox?openid=" + openid)
+		WantStatus(t, inbox, http.StatusOK)
+		WantBody(t, inbox, "TPL_ANSWERED", "你的提问有了新回复", "如何预约青年之家？", `href="/h5/questions/mine"`, "详情 ›")
 		if strings.Contains(inbox.Body, "还没有模板消息") {
 			t.Fatal("the inbox still says it is empty")
 		}
-		wantBody(t, c.get("/sandbox/inbox?openid="+other), "还没有模板消息")
+		WantBody(t, c.Get("/sandbox/inbox?openid="+other), "还没有模板消息")
 
 		var out struct {
 			Data []struct {
@@ -228,21 +228,21 @@ func TestSandboxInbox(t *testing.T) {
 				MsgID      int64
 			}
 		}
-		c.get("/sandbox/inbox.json?openid="+openid).decode(t, &out)
+		c.Get("/sandbox/inbox.json?openid="+openid).Decode(t, &out)
 		if len(out.Data) != 1 || out.Data[0].TemplateID != "TPL_ANSWERED" || out.Data[0].MsgID != id || out.Data[0].ToUser != openid {
 			t.Fatalf("inbox.json %+v", out.Data)
 		}
-		wantStatus(t, c.get("/sandbox/inbox?openid=oSBXnosuch"), http.StatusNotFound)
+		WantStatus(t, c.Get("/sandbox/inbox?openid=oSBXnosuch"), http.StatusNotFound)
 	})
 }
 
 func TestSandboxOnlyInSandboxMode(t *testing.T) {
-	s := newWebStack(t, dbtest.SQLite(t), kvtest.Memory(t, nil), webOpts{real: true, publicURL: "https://yv.example.org"})
-	c := s.browser(uaPlain)
+	s := New(t, dbtest.SQLite(t), kvtest.Memory(t, nil), Opts{Real: true, PublicURL: "https://yv.example.org"})
+	c := s.Browser(UAPlain)
 	for _, p := range []string{"/sandbox", "/sandbox/phone?openid=x", handler.SandboxOAuthPath, handler.SandboxAPIPrefix + "/cgi-bin/token"} {
-		wantStatus(t, c.get(p), http.StatusNotFound)
+		WantStatus(t, c.Get(p), http.StatusNotFound)
 	}
-	if strings.Contains(c.get("/h5/login").Body, "沙箱模式") {
+	if strings.Contains(c.Get("/h5/login").Body, "沙箱模式") {
 		t.Fatal("real mode shows the sandbox banner")
 	}
 }

@@ -68,14 +68,14 @@ func TestMain(m *testing.M) {
 
 // User agents.
 const (
-	uaPlain  = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36"
-	uaWeChat = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 MicroMessenger/8.0.47(0x18002f2f) NetType/WIFI Language/zh_CN"
+	UAPlain  = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36"
+	UAWeChat = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 MicroMessenger/8.0.47(0x18002f2f) NetType/WIFI Language/zh_CN"
 )
 
 // Universities the tests pick (学校标识码 from the seed).
 const (
-	codeSZU  = "4144010590" // 深圳大学, 深圳市
-	codeSCUT = "4144010561" // 华南理工大学, 广州市
+	CodeSZU  = "4144010590" // 深圳大学, 深圳市
+	CodeSCUT = "4144010561" // 华南理工大学, 广州市
 )
 
 const (
@@ -83,9 +83,9 @@ const (
 	webAESKey = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
 )
 
-// webEach runs fn on SQLite + the in-process store, and on MariaDB/MySQL
+// Each runs fn on SQLite + the in-process store, and on MariaDB/MySQL
 // (with Redis when YV_TEST_REDIS_ADDR is set) when YV_TEST_MYSQL_DSN is.
-func webEach(t *testing.T, fn func(t *testing.T, db *model.DB, store kv.Store)) {
+func Each(t *testing.T, fn func(t *testing.T, db *model.DB, store kv.Store)) {
 	t.Helper()
 	dbtest.Each(t, func(t *testing.T, db *model.DB) {
 		var store kv.Store
@@ -98,60 +98,60 @@ func webEach(t *testing.T, fn func(t *testing.T, db *model.DB, store kv.Store)) 
 	})
 }
 
-type webOpts struct {
-	// publicURL defaults to the test server's own URL.
-	publicURL string
-	// real: credentials configured, no sandbox (OAuth goes to WeChat).
-	real bool
-	// clock for sessions and accounts (default: the real clock).
-	clock clock.Clock
+type Opts struct {
+	// PublicURL defaults to the test server's own URL.
+	PublicURL string
+	// Real: credentials configured, no sandbox (OAuth goes to WeChat).
+	Real bool
+	// Clock for sessions and accounts (default: the real clock).
+	Clock clock.Clock
 }
 
-// webStack is one instance of the service wired as serveOn wires it,
+// Stack is one instance of the service wired as serveOn wires it,
 // served by an httptest server (the sandbox calls its own callback).
-type webStack struct {
-	t         *testing.T
-	url       string
-	publicURL string
-	appID     string
-	db        *model.DB
-	store     kv.Store
-	accounts  *account.Service
-	questions *question.Service
-	cadres    *cadre.Service
-	stations  *station.Service
-	sender    *alert.Sender
-	sessions  *session.Store
-	wx        *wxapi.Client
-	router    *gin.Engine
-	dataDir   string
+type Stack struct {
+	T         *testing.T
+	URL       string
+	PublicURL string
+	AppID     string
+	DB        *model.DB
+	Store     kv.Store
+	Accounts  *account.Service
+	Questions *question.Service
+	Cadres    *cadre.Service
+	Stations  *station.Service
+	Sender    *alert.Sender
+	Sessions  *session.Store
+	WX        *wxapi.Client
+	Router    *gin.Engine
+	DataDir   string
 }
 
-func newWebStack(t *testing.T, db *model.DB, store kv.Store, o webOpts) *webStack {
+func New(t *testing.T, db *model.DB, store kv.Store, o Opts) *Stack {
 	t.Helper()
 	srv := httptest.NewUnstartedServer(nil)
 	self := "http://" + srv.Listener.Addr().String()
-	s := &webStack{
-		t: t, url: self, publicURL: o.publicURL, db: db, store: store,
-		appID: fmt.Sprintf("wxweb%013d", appSeq.Add(1)), dataDir: t.TempDir(),
+	s := &Stack{
+		T: t, URL: self, PublicURL: o.PublicURL, DB: db, Store: store,
+		AppID: fmt.Sprintf("wxweb%013d", appSeq.Add(1)), DataDir: t.TempDir(),
 	}
-	if s.publicURL == "" {
-		s.publicURL = self
+	if s.PublicURL == "" {
+		s.PublicURL = self
 	}
-	secret := "secret-" + s.appID
-	wxFake.AddApp(s.appID, secret)
+	secret := "secret-" + s.AppID
+	wxFake.AddApp(s.AppID, secret)
 
-	clk := o.clock
+	clk := o.Clock
 	if clk == nil {
 		clk = clock.Real{}
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	reg := prometheus.NewRegistry()
-	m, err := menu.Parse(config.DefaultMenu, s.publicURL)
+	m, err := menu.Parse(config.DefaultMenu, s.PublicURL)
 	if err != nil {
 		t.Fatalf("menu: %v", err)
 	}
-	s.wx, err = wxapi.New(wxapi.Credentials{AppID: s.appID, Secret: secret, Token: webToken, AESKey: webAESKey}, store, log)
+	s.WX, err = wxapi.New(wxapi.Credentials{AppID: s.AppID, Secret: secret, Token: webToken, AESKey: webAESKey}, store, log)
 	if err != nil {
 		t.Fatalf("wxapi.New: %v", err)
 	}
@@ -161,7 +161,7 @@ func newWebStack(t *testing.T, db *model.DB, store kv.Store, o webOpts) *webStac
 	if err != nil {
 		t.Fatalf("callback.New: %v", err)
 	}
-	wxCallback, err := wechat.New(s.wx.OfficialAccount(), webToken, cb, clock.Real{}, log, reg, wechat.Options{MaxSkew: 5 * time.Minute})
+	wxCallback, err := wechat.New(s.WX.OfficialAccount(), webToken, cb, clock.Real{}, log, reg, wechat.Options{MaxSkew: 5 * time.Minute})
 	if err != nil {
 		t.Fatalf("wechat.New: %v", err)
 	}
@@ -169,11 +169,11 @@ func newWebStack(t *testing.T, db *model.DB, store kv.Store, o webOpts) *webStac
 	if err != nil {
 		t.Fatalf("NewOps: %v", err)
 	}
-	s.accounts, err = account.New(db, store, clk, log, account.Options{BcryptCost: 4})
+	s.Accounts, err = account.New(db, store, clk, log, account.Options{BcryptCost: 4})
 	if err != nil {
 		t.Fatalf("account.New: %v", err)
 	}
-	s.sessions, err = session.New(store, clk, 0, 0)
+	s.Sessions, err = session.New(store, clk, 0, 0)
 	if err != nil {
 		t.Fatalf("session.New: %v", err)
 	}
@@ -181,42 +181,42 @@ func newWebStack(t *testing.T, db *model.DB, store kv.Store, o webOpts) *webStac
 	if err != nil {
 		t.Fatalf("alert.NewOutbox: %v", err)
 	}
-	n, err := notify.New(outbox, notify.FromConfig(config.Default().Alerts.Templates, true), s.publicURL)
+	n, err := notify.New(outbox, notify.FromConfig(config.Default().Alerts.Templates, true), s.PublicURL)
 	if err != nil {
 		t.Fatalf("notify.New: %v", err)
 	}
 	words := question.ParseWords(config.DefaultSensitiveWords)
-	if s.questions, err = question.New(db, clk, n, words, log); err != nil {
+	if s.Questions, err = question.New(db, clk, n, words, log); err != nil {
 		t.Fatalf("question.New: %v", err)
 	}
-	if s.cadres, err = cadre.New(db, clk, n); err != nil {
+	if s.Cadres, err = cadre.New(db, clk, n); err != nil {
 		t.Fatalf("cadre.New: %v", err)
 	}
-	if s.stations, err = station.New(db, clk, n, log, 0); err != nil {
+	if s.Stations, err = station.New(db, clk, n, log, 0); err != nil {
 		t.Fatalf("station.New: %v", err)
 	}
-	if s.sender, err = alert.NewSender(db, s.wx, clk, log, reg, alert.Options{Workers: 4}); err != nil {
+	if s.Sender, err = alert.NewSender(db, s.WX, clk, log, reg, alert.Options{Workers: 4}); err != nil {
 		t.Fatalf("alert.NewSender: %v", err)
 	}
 	statistics, err := stats.New(db, clk)
 	if err != nil {
 		t.Fatalf("stats.New: %v", err)
 	}
-	web, err := handler.NewWeb(handler.Services{Accounts: s.accounts, Questions: s.questions, Cadres: s.cadres, Stations: s.stations, Stats: statistics, Outbox: outbox},
-		s.sessions, s.wx, log, handler.WebOptions{
-			PublicURL: s.publicURL, AppID: s.appID, Sandbox: !o.real,
+	web, err := handler.NewWeb(handler.Services{Accounts: s.Accounts, Questions: s.Questions, Cadres: s.Cadres, Stations: s.Stations, Stats: statistics, Outbox: outbox},
+		s.Sessions, s.WX, log, handler.WebOptions{
+			PublicURL: s.PublicURL, AppID: s.AppID, Sandbox: !o.Real,
 		})
 	if err != nil {
 		t.Fatalf("NewWeb: %v", err)
 	}
 	groups := []handler.Registrar{ops, wxCallback, web}
-	if !o.real {
+	if !o.Real {
 		// NewSandbox sets the fake's OnTemplate hook; the fake's mutex
 		// (taken by Calls) orders that write with the fake's readers.
 		wxFake.Calls()
 		sb, err := handler.NewSandbox(web, wxFake, handler.SandboxOptions{
-			AppID: s.appID, Token: webToken, CallbackURL: self + "/wechat/callback",
-			PublicURL: s.publicURL, DataDir: s.dataDir, Menu: m.Buttons(),
+			AppID: s.AppID, Token: webToken, CallbackURL: self + "/wechat/callback",
+			PublicURL: s.PublicURL, DataDir: s.DataDir, Menu: m.Buttons(),
 		})
 		if err != nil {
 			t.Fatalf("NewSandbox: %v", err)
@@ -224,22 +224,22 @@ func newWebStack(t *testing.T, db *model.DB, store kv.Store, o webOpts) *webStac
 		wxFake.Calls()
 		groups = append(groups, handler.NewSandboxAPI(wxFake), sb)
 	}
-	s.router, err = handler.NewRouter(log, reg, nil, groups...)
+	s.Router, err = handler.NewRouter(log, reg, nil, groups...)
 	if err != nil {
 		t.Fatalf("NewRouter: %v", err)
 	}
-	srv.Config.Handler = s.router
+	srv.Config.Handler = s.Router
 	srv.Start()
 	t.Cleanup(srv.Close)
 	return s
 }
 
-// activate creates an account through the service (no page involved).
-func (s *webStack) activate(account, password, uni, openid string) model.User {
-	s.t.Helper()
-	u, err := s.accounts.Activate(context.Background(), newAccountInput(account, password, uni, openid))
+// Activate creates an account through the service (no page involved).
+func (s *Stack) Activate(account, password, uni, openid string) model.User {
+	s.T.Helper()
+	u, err := s.Accounts.Activate(context.Background(), newAccountInput(account, password, uni, openid))
 	if err != nil {
-		s.t.Fatalf("activate %s: %v", account, err)
+		s.T.Fatalf("activate %s: %v", account, err)
 	}
 	return u
 }
@@ -249,12 +249,12 @@ func newAccountInput(acct, password, uni, openid string) account.ActivateInput {
 		Confirm: password, UniversityCode: uni, OpenID: openid}
 }
 
-// userByAccount reads an account as stored.
-func (s *webStack) userByAccount(acct string) model.User {
-	s.t.Helper()
+// UserByAccount reads an account as stored.
+func (s *Stack) UserByAccount(acct string) model.User {
+	s.T.Helper()
 	var u model.User
-	if err := s.db.Conn(context.Background()).Where("account_key = ?", account.AccountKey(acct)).Take(&u).Error; err != nil {
-		s.t.Fatalf("user %s: %v", acct, err)
+	if err := s.DB.Conn(context.Background()).Where("account_key = ?", account.AccountKey(acct)).Take(&u).Error; err != nil {
+		s.T.Fatalf("user %s: %v", acct, err)
 	}
 	return u
 }
@@ -268,7 +268,7 @@ func countUsers(t *testing.T, db *model.DB) int64 {
 	return n
 }
 
-func openidOf(u model.User) string {
+func OpenIDOf(u model.User) string {
 	if u.OpenID == nil {
 		return ""
 	}
@@ -277,26 +277,26 @@ func openidOf(u model.User) string {
 
 // --- a browser ---------------------------------------------------------------
 
-// webClient is a browser: it keeps cookies (Secure ones too, so https
+// Client is a browser: it keeps cookies (Secure ones too, so https
 // public URLs can be tested against the http test server), follows no
 // redirects by itself, and sends a user agent.
-type webClient struct {
-	t       *testing.T
-	s       *webStack
-	ua      string
-	cookies map[string]string
-	hc      *http.Client
+type Client struct {
+	T       *testing.T
+	Stack   *Stack
+	UA      string
+	Cookies map[string]string
+	HTTP    *http.Client
 }
 
-func (s *webStack) browser(ua string) *webClient {
-	return &webClient{t: s.t, s: s, ua: ua, cookies: map[string]string{}, hc: &http.Client{
+func (s *Stack) Browser(ua string) *Client {
+	return &Client{T: s.T, Stack: s, UA: ua, Cookies: map[string]string{}, HTTP: &http.Client{
 		Timeout:       10 * time.Second,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}}
 }
 
-// webResp is a response with its body read.
-type webResp struct {
+// Resp is a response with its body read.
+type Resp struct {
 	Status   int
 	Header   http.Header
 	Body     string
@@ -305,7 +305,7 @@ type webResp struct {
 	URL      string // the request's path
 }
 
-func (r *webResp) cookie(name string) *http.Cookie {
+func (r *Resp) Cookie(name string) *http.Cookie {
 	for _, c := range r.Cookies {
 		if c.Name == name {
 			return c
@@ -314,92 +314,92 @@ func (r *webResp) cookie(name string) *http.Cookie {
 	return nil
 }
 
-func (r *webResp) decode(t *testing.T, v any) {
+func (r *Resp) Decode(t *testing.T, v any) {
 	t.Helper()
 	if err := json.Unmarshal([]byte(r.Body), v); err != nil {
 		t.Fatalf("%s: body is not JSON: %v\n%s", r.URL, err, r.Body)
 	}
 }
 
-func (c *webClient) do(method, path string, body io.Reader, header http.Header) *webResp {
-	c.t.Helper()
-	req, err := http.NewRequest(method, c.s.url+path, body)
+func (c *Client) Do(method, path string, body io.Reader, header http.Header) *Resp {
+	c.T.Helper()
+	req, err := http.NewRequest(method, c.Stack.URL+path, body)
 	if err != nil {
-		c.t.Fatalf("request %s %s: %v", method, path, err)
+		c.T.Fatalf("request %s %s: %v", method, path, err)
 	}
 	for k, vs := range header {
 		req.Header[k] = vs
 	}
-	if c.ua != "" {
-		req.Header.Set("User-Agent", c.ua)
+	if c.UA != "" {
+		req.Header.Set("User-Agent", c.UA)
 	}
-	for name, value := range c.cookies {
+	for name, value := range c.Cookies {
 		req.AddCookie(&http.Cookie{Name: name, Value: value})
 	}
-	resp, err := c.hc.Do(req)
+	resp, err := c.HTTP.Do(req)
 	if err != nil {
-		c.t.Fatalf("%s %s: %v", method, path, err)
+		c.T.Fatalf("%s %s: %v", method, path, err)
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(resp.Body)
 	if err != nil {
-		c.t.Fatalf("%s %s: reading body: %v", method, path, err)
+		c.T.Fatalf("%s %s: reading body: %v", method, path, err)
 	}
-	r := &webResp{Status: resp.StatusCode, Header: resp.Header, Body: string(raw), Cookies: resp.Cookies(),
+	r := &Resp{Status: resp.StatusCode, Header: resp.Header, Body: string(raw), Cookies: resp.Cookies(),
 		Location: resp.Header.Get("Location"), URL: path}
 	for _, ck := range r.Cookies {
 		if ck.MaxAge < 0 || ck.Value == "" {
-			delete(c.cookies, ck.Name)
+			delete(c.Cookies, ck.Name)
 		} else {
-			c.cookies[ck.Name] = ck.Value
+			c.Cookies[ck.Name] = ck.Value
 		}
 	}
 	return r
 }
 
-func (c *webClient) get(path string) *webResp {
-	c.t.Helper()
-	return c.do(http.MethodGet, path, nil, nil)
+func (c *Client) Get(path string) *Resp {
+	c.T.Helper()
+	return c.Do(http.MethodGet, path, nil, nil)
 }
 
-// csrf returns the browser's CSRF token, fetching a page first if needed.
-func (c *webClient) csrf() string {
-	c.t.Helper()
-	if c.cookies["yv_csrf"] == "" {
-		c.get("/api/v1/session")
+// CSRF returns the browser's CSRF token, fetching a page first if needed.
+func (c *Client) CSRF() string {
+	c.T.Helper()
+	if c.Cookies["yv_csrf"] == "" {
+		c.Get("/api/v1/session")
 	}
-	return c.cookies["yv_csrf"]
+	return c.Cookies["yv_csrf"]
 }
 
-// post submits a form as the page would: with the CSRF token unless the
+// Post submits a form as the page would: with the CSRF token unless the
 // form sets _csrf itself.
-func (c *webClient) post(path string, form url.Values) *webResp {
-	c.t.Helper()
+func (c *Client) Post(path string, form url.Values) *Resp {
+	c.T.Helper()
 	f := url.Values{}
 	for k, v := range form {
 		f[k] = v
 	}
 	if _, ok := f["_csrf"]; !ok {
-		f.Set("_csrf", c.csrf())
+		f.Set("_csrf", c.CSRF())
 	}
-	return c.do(http.MethodPost, path, strings.NewReader(f.Encode()),
+	return c.Do(http.MethodPost, path, strings.NewReader(f.Encode()),
 		http.Header{"Content-Type": {"application/x-www-form-urlencoded"}})
 }
 
-// oauth goes through WeChat web authorization as openid: /h5/oauth/start
+// OAuth goes through WeChat web authorization as openid: /h5/OAuth/start
 // with next, the code WeChat would issue, and the callback. It returns the
 // callback's response.
-func (c *webClient) oauth(openid, next string) *webResp {
-	c.t.Helper()
-	start := c.get("/h5/oauth/start?next=" + url.QueryEscape(next))
-	state := stateOf(c.t, start)
-	code := wxFake.IssueCode(c.s.appID, openid)
-	return c.get("/h5/oauth/callback?code=" + url.QueryEscape(code) + "&state=" + url.QueryEscape(state))
+func (c *Client) OAuth(openid, next string) *Resp {
+	c.T.Helper()
+	start := c.Get("/h5/oauth/start?next=" + url.QueryEscape(next))
+	state := StateOf(c.T, start)
+	code := wxFake.IssueCode(c.Stack.AppID, openid)
+	return c.Get("/h5/oauth/callback?code=" + url.QueryEscape(code) + "&state=" + url.QueryEscape(state))
 }
 
-// stateOf reads the OAuth state from a redirect to the authorize page
+// StateOf reads the OAuth state from a redirect to the authorize page
 // (the sandbox's or WeChat's).
-func stateOf(t *testing.T, r *webResp) string {
+func StateOf(t *testing.T, r *Resp) string {
 	t.Helper()
 	if r.Status != http.StatusFound {
 		t.Fatalf("%s: HTTP %d, want 302 to the authorize page\n%s", r.URL, r.Status, r.Body)
@@ -422,7 +422,7 @@ var (
 	reSelected  = regexp.MustCompile(`<option value="([^"]*)"[^>]*\sselected>`)
 )
 
-func pageCSRF(t *testing.T, r *webResp) string {
+func PageCSRF(t *testing.T, r *Resp) string {
 	t.Helper()
 	m := reCSRFField.FindStringSubmatch(r.Body)
 	if m == nil {
@@ -431,8 +431,8 @@ func pageCSRF(t *testing.T, r *webResp) string {
 	return html.UnescapeString(m[1])
 }
 
-// fieldError is the message shown next to a form field.
-func fieldError(body, field string) string {
+// FieldError is the message shown next to a form field.
+func FieldError(body, field string) string {
 	m := regexp.MustCompile(`<p class="field-error" data-field="` + regexp.QuoteMeta(field) + `">([^<]*)</p>`).FindStringSubmatch(body)
 	if m == nil {
 		return ""
@@ -440,8 +440,8 @@ func fieldError(body, field string) string {
 	return html.UnescapeString(m[1])
 }
 
-// inputValue is the value attribute of the input with id.
-func inputValue(body, id string) (string, bool) {
+// InputValue is the value attribute of the input with id.
+func InputValue(body, id string) (string, bool) {
 	m := regexp.MustCompile(`<input[^>]*\sid="` + regexp.QuoteMeta(id) + `"[^>]*>`).FindString(body)
 	if m == "" {
 		return "", false
@@ -461,21 +461,21 @@ func selectedUniversity(body string) string {
 	return m[1]
 }
 
-func wantStatus(t *testing.T, r *webResp, status int) {
+func WantStatus(t *testing.T, r *Resp, status int) {
 	t.Helper()
 	if r.Status != status {
 		t.Fatalf("%s: HTTP %d, want %d\nLocation: %s\n%s", r.URL, r.Status, status, r.Location, r.Body)
 	}
 }
 
-func wantRedirect(t *testing.T, r *webResp, status int, location string) {
+func WantRedirect(t *testing.T, r *Resp, status int, location string) {
 	t.Helper()
 	if r.Status != status || r.Location != location {
 		t.Fatalf("%s: HTTP %d to %q, want %d to %q\n%s", r.URL, r.Status, r.Location, status, location, r.Body)
 	}
 }
 
-func wantBody(t *testing.T, r *webResp, parts ...string) {
+func WantBody(t *testing.T, r *Resp, parts ...string) {
 	t.Helper()
 	for _, p := range parts {
 		if !strings.Contains(r.Body, p) {
@@ -493,54 +493,54 @@ func activationForm(acct, password, confirm, uni, next string) url.Values {
 // --- tests -----------------------------------------------------------------------
 
 func TestH5HomeSendsVisitorsToSignIn(t *testing.T) {
-	webEach(t, func(t *testing.T, db *model.DB, store kv.Store) {
-		sandbox := newWebStack(t, db, store, webOpts{})
+	Each(t, func(t *testing.T, db *model.DB, store kv.Store) {
+		sandbox := New(t, db, store, Opts{})
 
 		t.Run("plain browser goes to the login page", func(t *testing.T) {
-			r := sandbox.browser(uaPlain).get("/h5/home")
-			wantRedirect(t, r, http.StatusFound, "/h5/login?next=%2Fh5%2Fhome")
-			login := sandbox.browser(uaPlain).get(r.Location)
-			wantStatus(t, login, http.StatusOK)
-			wantBody(t, login, `id="login-submit"`, `name="next" value="/h5/home"`, "激活新账号")
+			r := sandbox.Browser(UAPlain).Get("/h5/home")
+			WantRedirect(t, r, http.StatusFound, "/h5/login?next=%2Fh5%2Fhome")
+			login := sandbox.Browser(UAPlain).Get(r.Location)
+			WantStatus(t, login, http.StatusOK)
+			WantBody(t, login, `id="login-submit"`, `name="next" value="/h5/home"`, "激活新账号")
 		})
 
 		t.Run("WeChat goes through sandbox OAuth", func(t *testing.T) {
-			r := sandbox.browser(uaWeChat).get("/h5/home")
+			r := sandbox.Browser(UAWeChat).Get("/h5/home")
 			if r.Status != http.StatusFound || !strings.HasPrefix(r.Location, handler.SandboxOAuthPath+"?") {
 				t.Fatalf("HTTP %d to %q, want 302 to %s", r.Status, r.Location, handler.SandboxOAuthPath)
 			}
 			u, _ := url.Parse(r.Location)
 			q := u.Query()
-			if q.Get("appid") != sandbox.appID || q.Get("scope") != "snsapi_base" || q.Get("redirect_uri") != "/h5/oauth/callback" || len(q.Get("state")) < 16 {
+			if q.Get("appid") != sandbox.AppID || q.Get("scope") != "snsapi_base" || q.Get("redirect_uri") != "/h5/oauth/callback" || len(q.Get("state")) < 16 {
 				t.Fatalf("authorize query %v", q)
 			}
 		})
 
 		t.Run("the sandbox phone's cookie counts as WeChat", func(t *testing.T) {
-			c := sandbox.browser(uaPlain)
-			c.cookies["yv_sbx_wx"] = "1"
-			r := c.get("/h5/home")
+			c := sandbox.Browser(UAPlain)
+			c.Cookies["yv_sbx_wx"] = "1"
+			r := c.Get("/h5/home")
 			if r.Status != http.StatusFound || !strings.HasPrefix(r.Location, handler.SandboxOAuthPath+"?") {
 				t.Fatalf("HTTP %d to %q, want 302 to sandbox OAuth", r.Status, r.Location)
 			}
 		})
 
-		realMode := newWebStack(t, db, store, webOpts{real: true, publicURL: "https://yv.example.org"})
+		realMode := New(t, db, store, Opts{Real: true, PublicURL: "https://yv.example.org"})
 		t.Run("WeChat goes to WeChat's authorize page in real mode", func(t *testing.T) {
-			c := realMode.browser(uaWeChat)
-			r := c.get("/h5/home")
-			want := "https://open.weixin.qq.com/connect/oauth2/authorize?appid=" + realMode.appID +
+			c := realMode.Browser(UAWeChat)
+			r := c.Get("/h5/home")
+			want := "https://open.weixin.qq.com/connect/oauth2/authorize?appid=" + realMode.AppID +
 				"&redirect_uri=" + url.QueryEscape("https://yv.example.org/h5/oauth/callback") +
 				"&response_type=code&scope=snsapi_base&state="
 			if r.Status != http.StatusFound || !strings.HasPrefix(r.Location, want) || !strings.HasSuffix(r.Location, "#wechat_redirect") {
 				t.Fatalf("HTTP %d to\n%q\nwant 302 to\n%q…#wechat_redirect", r.Status, r.Location, want)
 			}
-			state := stateOf(t, r)
+			state := StateOf(t, r)
 			// The state comes back with WeChat's code, in the same browser,
 			// and is accepted.
-			code := wxFake.IssueCode(realMode.appID, "oREALUSER0000000000000001")
-			cb := c.get("/h5/oauth/callback?code=" + code + "&state=" + url.QueryEscape(state))
-			wantRedirect(t, cb, http.StatusFound, "/h5/activate?next=%2Fh5%2Fhome")
+			code := wxFake.IssueCode(realMode.AppID, "oREALUSER0000000000000001")
+			cb := c.Get("/h5/oauth/callback?code=" + code + "&state=" + url.QueryEscape(state))
+			WantRedirect(t, cb, http.StatusFound, "/h5/activate?next=%2Fh5%2Fhome")
 		})
 
 		t.Run("an authorization begun in another browser signs nobody in", func(t *testing.T) {
@@ -549,140 +549,140 @@ func TestH5HomeSendsVisitorsToSignIn(t *testing.T) {
 			// Followed, it would sign the victim's browser in as the
 			// attacker's WeChat, and the victim's next login would bind the
 			// victim's account to it.
-			realMode.activate("victim01", "victim123", codeSZU, "")
-			attacker := realMode.browser(uaWeChat)
+			realMode.Activate("victim01", "victim123", CodeSZU, "")
+			attacker := realMode.Browser(UAWeChat)
 			var link string
-			for _, ua := range []string{uaPlain, uaWeChat} {
-				state := stateOf(t, attacker.get("/h5/oauth/start?next=%2Fh5%2Fhome"))
-				link = "/h5/oauth/callback?code=" + wxFake.IssueCode(realMode.appID, "oATTACKER000000000000000001") + "&state=" + url.QueryEscape(state)
-				victim := realMode.browser(ua)
-				r := victim.get(link)
-				wantStatus(t, r, http.StatusBadRequest)
-				wantBody(t, r, "授权不是在当前浏览器中发起的", "重试")
-				if _, ok := victim.cookies["yv_sess"]; ok {
+			for _, ua := range []string{UAPlain, UAWeChat} {
+				state := StateOf(t, attacker.Get("/h5/oauth/start?next=%2Fh5%2Fhome"))
+				link = "/h5/oauth/callback?code=" + wxFake.IssueCode(realMode.AppID, "oATTACKER000000000000000001") + "&state=" + url.QueryEscape(state)
+				victim := realMode.Browser(ua)
+				r := victim.Get(link)
+				WantStatus(t, r, http.StatusBadRequest)
+				WantBody(t, r, "授权不是在当前浏览器中发起的", "重试")
+				if _, ok := victim.Cookies["yv_sess"]; ok {
 					t.Fatalf("%s: the link opened a session", ua)
 				}
-				wantRedirect(t, victim.post("/h5/login", url.Values{"account": {"victim01"}, "password": {"victim123"}, "next": {"/h5/home"}}),
+				WantRedirect(t, victim.Post("/h5/login", url.Values{"account": {"victim01"}, "password": {"victim123"}, "next": {"/h5/home"}}),
 					http.StatusSeeOther, "/h5/home")
 			}
-			if got := openidOf(realMode.userByAccount("victim01")); got != "" {
+			if got := OpenIDOf(realMode.UserByAccount("victim01")); got != "" {
 				t.Fatalf("victim01 bound to %q", got)
 			}
 			// The attacker's state was spent by the refused attempt.
-			r := attacker.get(link)
-			wantStatus(t, r, http.StatusBadRequest)
-			wantBody(t, r, "授权已过期或已使用")
+			r := attacker.Get(link)
+			WantStatus(t, r, http.StatusBadRequest)
+			WantBody(t, r, "授权已过期或已使用")
 		})
 
 		t.Run("the sandbox cookie means nothing in real mode", func(t *testing.T) {
-			c := realMode.browser(uaPlain)
-			c.cookies["yv_sbx_wx"] = "1"
-			wantRedirect(t, c.get("/h5/home"), http.StatusFound, "/h5/login?next=%2Fh5%2Fhome")
+			c := realMode.Browser(UAPlain)
+			c.Cookies["yv_sbx_wx"] = "1"
+			WantRedirect(t, c.Get("/h5/home"), http.StatusFound, "/h5/login?next=%2Fh5%2Fhome")
 		})
 
 		t.Run("menu pages not built yet need a user too", func(t *testing.T) {
-			wantRedirect(t, sandbox.browser(uaPlain).get("/h5/ask"), http.StatusFound, "/h5/login?next=%2Fh5%2Fask")
+			WantRedirect(t, sandbox.Browser(UAPlain).Get("/h5/ask"), http.StatusFound, "/h5/login?next=%2Fh5%2Fask")
 		})
 	})
 }
 
 func TestOAuthCallback(t *testing.T) {
-	webEach(t, func(t *testing.T, db *model.DB, store kv.Store) {
-		s := newWebStack(t, db, store, webOpts{})
+	Each(t, func(t *testing.T, db *model.DB, store kv.Store) {
+		s := New(t, db, store, Opts{})
 		ctx := context.Background()
 
 		t.Run("unbound WeChat is sent to activation with next", func(t *testing.T) {
-			c := s.browser(uaWeChat)
-			r := c.oauth("oUNBOUND000000000000000001", "/h5/settings")
-			wantRedirect(t, r, http.StatusFound, "/h5/activate?next=%2Fh5%2Fsettings")
-			sessCookie := r.cookie("yv_sess")
+			c := s.Browser(UAWeChat)
+			r := c.OAuth("oUNBOUND000000000000000001", "/h5/settings")
+			WantRedirect(t, r, http.StatusFound, "/h5/activate?next=%2Fh5%2Fsettings")
+			sessCookie := r.Cookie("yv_sess")
 			if sessCookie == nil {
 				t.Fatal("no session cookie after OAuth")
 			}
-			sess, err := s.sessions.Get(ctx, sessCookie.Value)
+			sess, err := s.Sessions.Get(ctx, sessCookie.Value)
 			if err != nil || sess.OpenID != "oUNBOUND000000000000000001" || sess.UserID != 0 {
 				t.Fatalf("session %+v, %v; want the openid and no user", sess, err)
 			}
 			// The entry page is shown, not another OAuth round.
-			entries := c.get(r.Location)
-			wantStatus(t, entries, http.StatusOK)
-			wantBody(t, entries, `data-entry="gaoxiao"`, `href="/h5/activate/gaoxiao?next=%2fh5%2fsettings"`)
+			entries := c.Get(r.Location)
+			WantStatus(t, entries, http.StatusOK)
+			WantBody(t, entries, `data-entry="gaoxiao"`, `href="/h5/activate/gaoxiao?next=%2fh5%2fsettings"`)
 		})
 
 		t.Run("bound WeChat goes straight to next", func(t *testing.T) {
-			u := s.activate("boundUser01", "secret123", codeSZU, "oBOUND00000000000000000001")
-			c := s.browser(uaWeChat)
-			r := c.oauth("oBOUND00000000000000000001", "/h5/settings")
-			wantRedirect(t, r, http.StatusFound, "/h5/settings")
-			sess, err := s.sessions.Get(ctx, r.cookie("yv_sess").Value)
+			u := s.Activate("boundUser01", "secret123", CodeSZU, "oBOUND00000000000000000001")
+			c := s.Browser(UAWeChat)
+			r := c.OAuth("oBOUND00000000000000000001", "/h5/settings")
+			WantRedirect(t, r, http.StatusFound, "/h5/settings")
+			sess, err := s.Sessions.Get(ctx, r.Cookie("yv_sess").Value)
 			if err != nil || sess.UserID != u.ID {
 				t.Fatalf("session %+v, %v; want user %d", sess, err, u.ID)
 			}
-			page := c.get("/h5/settings")
-			wantStatus(t, page, http.StatusOK)
-			wantBody(t, page, "boundUser01", "深圳大学", "已绑定")
+			page := c.Get("/h5/settings")
+			WantStatus(t, page, http.StatusOK)
+			WantBody(t, page, "boundUser01", "深圳大学", "已绑定")
 		})
 
-		retry := func(t *testing.T, r *webResp, next string) {
+		retry := func(t *testing.T, r *Resp, next string) {
 			t.Helper()
-			wantStatus(t, r, http.StatusBadRequest)
-			wantBody(t, r, "授权失败", `href="/h5/oauth/start?next=`+url.QueryEscape(next), "重试")
-			if r.cookie("yv_sess") != nil {
+			WantStatus(t, r, http.StatusBadRequest)
+			WantBody(t, r, "授权失败", `href="/h5/oauth/start?next=`+url.QueryEscape(next), "重试")
+			if r.Cookie("yv_sess") != nil {
 				t.Fatalf("a failed authorization set a session cookie")
 			}
 		}
 
 		t.Run("a reused code is refused", func(t *testing.T) {
-			c := s.browser(uaWeChat)
-			code := wxFake.IssueCode(s.appID, "oREUSE000000000000000000001")
-			st1 := stateOf(t, c.get("/h5/oauth/start?next=%2Fh5%2Fhome"))
-			wantStatus(t, c.get("/h5/oauth/callback?code="+code+"&state="+st1), http.StatusFound)
-			st2 := stateOf(t, c.get("/h5/oauth/start?next=%2Fh5%2Fsettings"))
-			r := c.get("/h5/oauth/callback?code=" + code + "&state=" + st2)
+			c := s.Browser(UAWeChat)
+			code := wxFake.IssueCode(s.AppID, "oREUSE000000000000000000001")
+			st1 := StateOf(t, c.Get("/h5/oauth/start?next=%2Fh5%2Fhome"))
+			WantStatus(t, c.Get("/h5/oauth/callback?code="+code+"&state="+st1), http.StatusFound)
+			st2 := StateOf(t, c.Get("/h5/oauth/start?next=%2Fh5%2Fsettings"))
+			r := c.Get("/h5/oauth/callback?code=" + code + "&state=" + st2)
 			retry(t, r, "/h5/settings")
-			wantBody(t, r, "微信授权码无效或已使用")
+			WantBody(t, r, "微信授权码无效或已使用")
 		})
 
 		t.Run("an unknown code is refused", func(t *testing.T) {
-			c := s.browser(uaWeChat)
-			st := stateOf(t, c.get("/h5/oauth/start?next=%2Fh5%2Fhome"))
-			retry(t, c.get("/h5/oauth/callback?code=nosuchcode&state="+st), "/h5/home")
+			c := s.Browser(UAWeChat)
+			st := StateOf(t, c.Get("/h5/oauth/start?next=%2Fh5%2Fhome"))
+			retry(t, c.Get("/h5/oauth/callback?code=nosuchcode&state="+st), "/h5/home")
 		})
 
 		t.Run("a missing code is refused", func(t *testing.T) {
-			c := s.browser(uaWeChat)
-			st := stateOf(t, c.get("/h5/oauth/start?next=%2Fh5%2Fhome"))
-			retry(t, c.get("/h5/oauth/callback?state="+st), "/h5/home")
+			c := s.Browser(UAWeChat)
+			st := StateOf(t, c.Get("/h5/oauth/start?next=%2Fh5%2Fhome"))
+			retry(t, c.Get("/h5/oauth/callback?state="+st), "/h5/home")
 		})
 
 		t.Run("a code of another app is refused", func(t *testing.T) {
-			c := s.browser(uaWeChat)
-			st := stateOf(t, c.get("/h5/oauth/start?next=%2Fh5%2Fhome"))
+			c := s.Browser(UAWeChat)
+			st := StateOf(t, c.Get("/h5/oauth/start?next=%2Fh5%2Fhome"))
 			code := wxFake.IssueCode("wxsomeotherapp0000", "oOTHERAPP00000000000000001")
-			retry(t, c.get("/h5/oauth/callback?code="+code+"&state="+st), "/h5/home")
+			retry(t, c.Get("/h5/oauth/callback?code="+code+"&state="+st), "/h5/home")
 		})
 
 		t.Run("a wrong state is refused", func(t *testing.T) {
-			c := s.browser(uaWeChat)
-			code := wxFake.IssueCode(s.appID, "oWRONGSTATE0000000000000001")
-			r := c.get("/h5/oauth/callback?code=" + code + "&state=forgedstate0000000000000000000000")
+			c := s.Browser(UAWeChat)
+			code := wxFake.IssueCode(s.AppID, "oWRONGSTATE0000000000000001")
+			r := c.Get("/h5/oauth/callback?code=" + code + "&state=forgedstate0000000000000000000000")
 			retry(t, r, "/h5/home")
-			wantBody(t, r, "微信授权已过期或无效")
-			retry(t, c.get("/h5/oauth/callback?code="+code), "/h5/home")
-			retry(t, c.get("/h5/oauth/callback?code="+code+"&state="+strings.Repeat("x", 100)), "/h5/home")
+			WantBody(t, r, "微信授权已过期或无效")
+			retry(t, c.Get("/h5/oauth/callback?code="+code), "/h5/home")
+			retry(t, c.Get("/h5/oauth/callback?code="+code+"&state="+strings.Repeat("x", 100)), "/h5/home")
 		})
 
 		t.Run("a used state is refused", func(t *testing.T) {
-			c := s.browser(uaWeChat)
-			st := stateOf(t, c.get("/h5/oauth/start?next=%2Fh5%2Fhome"))
-			code := wxFake.IssueCode(s.appID, "oUSEDSTATE00000000000000001")
-			wantStatus(t, c.get("/h5/oauth/callback?code="+code+"&state="+st), http.StatusFound)
-			code2 := wxFake.IssueCode(s.appID, "oUSEDSTATE00000000000000001")
-			retry(t, s.browser(uaWeChat).get("/h5/oauth/callback?code="+code2+"&state="+st), "/h5/home")
+			c := s.Browser(UAWeChat)
+			st := StateOf(t, c.Get("/h5/oauth/start?next=%2Fh5%2Fhome"))
+			code := wxFake.IssueCode(s.AppID, "oUSEDSTATE00000000000000001")
+			WantStatus(t, c.Get("/h5/oauth/callback?code="+code+"&state="+st), http.StatusFound)
+			code2 := wxFake.IssueCode(s.AppID, "oUSEDSTATE00000000000000001")
+			retry(t, s.Browser(UAWeChat).Get("/h5/oauth/callback?code="+code2+"&state="+st), "/h5/home")
 		})
 
 		t.Run("the retry link starts over", func(t *testing.T) {
-			r := s.browser(uaWeChat).get("/h5/oauth/start?next=%2Fh5%2Fhome")
+			r := s.Browser(UAWeChat).Get("/h5/oauth/start?next=%2Fh5%2Fhome")
 			if r.Status != http.StatusFound || !strings.HasPrefix(r.Location, handler.SandboxOAuthPath) {
 				t.Fatalf("retry: HTTP %d to %q", r.Status, r.Location)
 			}
@@ -694,50 +694,50 @@ func TestOAuthCallback(t *testing.T) {
 // on the in-process store only.
 func TestOAuthStateAndSessionExpire(t *testing.T) {
 	clk := clock.NewFake(time.Date(2026, 3, 24, 9, 0, 0, 0, time.UTC))
-	s := newWebStack(t, dbtest.SQLite(t), kvtest.Memory(t, clk), webOpts{clock: clk})
+	s := New(t, dbtest.SQLite(t), kvtest.Memory(t, clk), Opts{Clock: clk})
 
-	c := s.browser(uaWeChat)
-	st := stateOf(t, c.get("/h5/oauth/start?next=%2Fh5%2Fhome"))
+	c := s.Browser(UAWeChat)
+	st := StateOf(t, c.Get("/h5/oauth/start?next=%2Fh5%2Fhome"))
 	clk.Advance(11 * time.Minute) // states live 10 minutes
-	code := wxFake.IssueCode(s.appID, "oEXPIRED000000000000000001")
-	r := c.get("/h5/oauth/callback?code=" + code + "&state=" + st)
-	wantStatus(t, r, http.StatusBadRequest)
-	wantBody(t, r, "微信授权已过期或无效", `href="/h5/oauth/start?next=%2Fh5%2Fhome"`)
+	code := wxFake.IssueCode(s.AppID, "oEXPIRED000000000000000001")
+	r := c.Get("/h5/oauth/callback?code=" + code + "&state=" + st)
+	WantStatus(t, r, http.StatusBadRequest)
+	WantBody(t, r, "微信授权已过期或无效", `href="/h5/oauth/start?next=%2Fh5%2Fhome"`)
 
 	// A session idle longer than its lifetime is gone.
-	s.activate("idleUser01", "secret123", codeSZU, "")
-	p := s.browser(uaPlain)
-	login := p.post("/h5/login", url.Values{"account": {"idleUser01"}, "password": {"secret123"}, "next": {"/h5/home"}})
-	wantRedirect(t, login, http.StatusSeeOther, "/h5/home")
-	wantStatus(t, p.get("/h5/home"), http.StatusOK)
+	s.Activate("idleUser01", "secret123", CodeSZU, "")
+	p := s.Browser(UAPlain)
+	login := p.Post("/h5/login", url.Values{"account": {"idleUser01"}, "password": {"secret123"}, "next": {"/h5/home"}})
+	WantRedirect(t, login, http.StatusSeeOther, "/h5/home")
+	WantStatus(t, p.Get("/h5/home"), http.StatusOK)
 	clk.Advance(session.DefaultIdle + time.Minute)
-	wantRedirect(t, p.get("/h5/home"), http.StatusFound, "/h5/login?next=%2Fh5%2Fhome")
+	WantRedirect(t, p.Get("/h5/home"), http.StatusFound, "/h5/login?next=%2Fh5%2Fhome")
 }
 
 func TestActivateEntriesPage(t *testing.T) {
-	webEach(t, func(t *testing.T, db *model.DB, store kv.Store) {
-		s := newWebStack(t, db, store, webOpts{})
-		c := s.browser(uaWeChat)
-		wantRedirect(t, c.oauth("oENTRIES00000000000000000001", "/h5/home"), http.StatusFound, "/h5/activate?next=%2Fh5%2Fhome")
-		r := c.get("/h5/activate?next=%2Fh5%2Fhome")
-		wantStatus(t, r, http.StatusOK)
-		wantBody(t, r, "选择入口", ">高校<", ">地市<", "暂未开放", `data-entry="gaoxiao"`)
+	Each(t, func(t *testing.T, db *model.DB, store kv.Store) {
+		s := New(t, db, store, Opts{})
+		c := s.Browser(UAWeChat)
+		WantRedirect(t, c.OAuth("oENTRIES00000000000000000001", "/h5/home"), http.StatusFound, "/h5/activate?next=%2Fh5%2Fhome")
+		r := c.Get("/h5/activate?next=%2Fh5%2Fhome")
+		WantStatus(t, r, http.StatusOK)
+		WantBody(t, r, "选择入口", ">高校<", ">地市<", "暂未开放", `data-entry="gaoxiao"`)
 		if strings.Contains(r.Body, `data-entry="dishi"`) {
 			t.Fatal("a disabled entry is a link")
 		}
 
-		disabled := c.get("/h5/activate/dishi")
-		wantStatus(t, disabled, http.StatusBadRequest)
-		wantBody(t, disabled, "「地市」入口暂未开放")
-		wantStatus(t, c.get("/h5/activate/nosuchentry"), http.StatusNotFound)
+		disabled := c.Get("/h5/activate/dishi")
+		WantStatus(t, disabled, http.StatusBadRequest)
+		WantBody(t, disabled, "「地市」入口暂未开放")
+		WantStatus(t, c.Get("/h5/activate/nosuchentry"), http.StatusNotFound)
 
 		// In WeChat without an authorized session the entry page first
 		// identifies the WeChat.
-		fresh := s.browser(uaWeChat).get("/h5/activate?next=%2Fh5%2Fhome")
+		fresh := s.Browser(UAWeChat).Get("/h5/activate?next=%2Fh5%2Fhome")
 		if fresh.Status != http.StatusFound || !strings.HasPrefix(fresh.Location, handler.SandboxOAuthPath) {
 			t.Fatalf("entry page without OAuth: HTTP %d to %q", fresh.Status, fresh.Location)
 		}
-		form := s.browser(uaWeChat).get("/h5/activate/gaoxiao?next=%2Fh5%2Fhome")
+		form := s.Browser(UAWeChat).Get("/h5/activate/gaoxiao?next=%2Fh5%2Fhome")
 		if form.Status != http.StatusFound || !strings.HasPrefix(form.Location, handler.SandboxOAuthPath) {
 			t.Fatalf("form without OAuth: HTTP %d to %q", form.Status, form.Location)
 		}
@@ -745,95 +745,95 @@ func TestActivateEntriesPage(t *testing.T) {
 }
 
 func TestActivateNewUserThroughForm(t *testing.T) {
-	webEach(t, func(t *testing.T, db *model.DB, store kv.Store) {
-		s := newWebStack(t, db, store, webOpts{})
+	Each(t, func(t *testing.T, db *model.DB, store kv.Store) {
+		s := New(t, db, store, Opts{})
 		const openid = "oNEWUSER000000000000000001"
-		c := s.browser(uaWeChat)
-		wantRedirect(t, c.oauth(openid, "/h5/home"), http.StatusFound, "/h5/activate?next=%2Fh5%2Fhome")
+		c := s.Browser(UAWeChat)
+		WantRedirect(t, c.OAuth(openid, "/h5/home"), http.StatusFound, "/h5/activate?next=%2Fh5%2Fhome")
 
-		form := c.get("/h5/activate/gaoxiao?next=%2Fh5%2Fhome")
-		wantStatus(t, form, http.StatusOK)
-		wantBody(t, form, "高校激活", `id="activate-submit"`, `id="university-search"`, "深圳大学（深圳市）", `name="mode" value="new"`)
-		tok := pageCSRF(t, form)
+		form := c.Get("/h5/activate/gaoxiao?next=%2Fh5%2Fhome")
+		WantStatus(t, form, http.StatusOK)
+		WantBody(t, form, "高校激活", `id="activate-submit"`, `id="university-search"`, "深圳大学（深圳市）", `name="mode" value="new"`)
+		tok := PageCSRF(t, form)
 
-		f := activationForm("Student2026", "pass2026", "pass2026", codeSZU, "/h5/home")
+		f := activationForm("Student2026", "pass2026", "pass2026", CodeSZU, "/h5/home")
 		f.Set("_csrf", tok)
-		r := c.post("/h5/activate/gaoxiao", f)
-		wantRedirect(t, r, http.StatusSeeOther, "/h5/home?notice=activated")
+		r := c.Post("/h5/activate/gaoxiao", f)
+		WantRedirect(t, r, http.StatusSeeOther, "/h5/home?notice=activated")
 
-		home := c.get(r.Location)
-		wantStatus(t, home, http.StatusOK)
-		wantBody(t, home, "激活成功", `id="profile-name">Student2026<`, "深圳大学 · 深圳市", "青年学生")
+		home := c.Get(r.Location)
+		WantStatus(t, home, http.StatusOK)
+		WantBody(t, home, "激活成功", `id="profile-name">Student2026<`, "深圳大学 · 深圳市", "青年学生")
 
-		u := s.userByAccount("student2026")
-		if openidOf(u) != openid || u.EntryKey != "gaoxiao" || u.ActivatedAt == nil || u.BoundAt == nil {
+		u := s.UserByAccount("student2026")
+		if OpenIDOf(u) != openid || u.EntryKey != "gaoxiao" || u.ActivatedAt == nil || u.BoundAt == nil {
 			t.Fatalf("stored user %+v: want bound to %s, entry gaoxiao, activated", u, openid)
 		}
 		// The WeChat now signs in by itself.
-		again := s.browser(uaWeChat)
-		wantRedirect(t, again.oauth(openid, "/h5/home"), http.StatusFound, "/h5/home")
-		wantBody(t, again.get("/h5/home"), "Student2026")
+		again := s.Browser(UAWeChat)
+		WantRedirect(t, again.OAuth(openid, "/h5/home"), http.StatusFound, "/h5/home")
+		WantBody(t, again.Get("/h5/home"), "Student2026")
 
 		// A name, when given, is what the home page greets.
-		c2 := s.browser(uaWeChat)
-		c2.oauth("oNEWUSER000000000000000002", "/h5/home")
-		f = activationForm("named2026", "pass2026", "pass2026", codeSCUT, "/h5/settings")
+		c2 := s.Browser(UAWeChat)
+		c2.OAuth("oNEWUSER000000000000000002", "/h5/home")
+		f = activationForm("named2026", "pass2026", "pass2026", CodeSCUT, "/h5/settings")
 		f.Set("name", "李青")
-		wantRedirect(t, c2.post("/h5/activate/gaoxiao", f), http.StatusSeeOther, "/h5/settings")
-		wantBody(t, c2.get("/h5/home"), `id="profile-name">李青<`, "华南理工大学 · 广州市", "账号 named2026")
+		WantRedirect(t, c2.Post("/h5/activate/gaoxiao", f), http.StatusSeeOther, "/h5/settings")
+		WantBody(t, c2.Get("/h5/home"), `id="profile-name">李青<`, "华南理工大学 · 广州市", "账号 named2026")
 
 		// Outside WeChat the account is created without a binding.
-		p := s.browser(uaPlain)
-		entryPage := p.get("/h5/activate/gaoxiao")
-		wantStatus(t, entryPage, http.StatusOK)
-		wantBody(t, entryPage, "当前不在微信中打开")
-		wantRedirect(t, p.post("/h5/activate/gaoxiao", activationForm("desktop2026", "pass2026", "pass2026", codeSZU, "")),
+		p := s.Browser(UAPlain)
+		entryPage := p.Get("/h5/activate/gaoxiao")
+		WantStatus(t, entryPage, http.StatusOK)
+		WantBody(t, entryPage, "当前不在微信中打开")
+		WantRedirect(t, p.Post("/h5/activate/gaoxiao", activationForm("desktop2026", "pass2026", "pass2026", CodeSZU, "")),
 			http.StatusSeeOther, "/h5/home?notice=activated")
-		if u := s.userByAccount("desktop2026"); u.OpenID != nil {
+		if u := s.UserByAccount("desktop2026"); u.OpenID != nil {
 			t.Fatalf("a desktop activation bound WeChat %s", *u.OpenID)
 		}
-		wantBody(t, p.get("/h5/home"), "desktop2026")
+		WantBody(t, p.Get("/h5/home"), "desktop2026")
 	})
 }
 
 func TestActivateFormErrorsKeepInput(t *testing.T) {
-	webEach(t, func(t *testing.T, db *model.DB, store kv.Store) {
-		s := newWebStack(t, db, store, webOpts{})
-		s.activate("takenAcct1", "secret123", codeSZU, "")
+	Each(t, func(t *testing.T, db *model.DB, store kv.Store) {
+		s := New(t, db, store, Opts{})
+		s.Activate("takenAcct1", "secret123", CodeSZU, "")
 
-		c := s.browser(uaWeChat)
-		c.oauth("oFORMERRORS000000000000001", "/h5/home")
+		c := s.Browser(UAWeChat)
+		c.OAuth("oFORMERRORS000000000000001", "/h5/home")
 
 		cases := []struct {
 			name, acct, password, confirm, uni string
 			status                             int
 			field, msg                         string
 		}{
-			{"five characters", "abc12", "pass2026", "pass2026", codeSZU, 400, "account", "账号须为 6–32 位英文字母或数字"},
-			{"symbols", "abc_12!", "pass2026", "pass2026", codeSZU, 400, "account", "账号须为 6–32 位英文字母或数字"},
-			{"Chinese", "青年之声账号", "pass2026", "pass2026", codeSZU, 400, "account", "账号须为 6–32 位英文字母或数字"},
-			{"empty account", "", "pass2026", "pass2026", codeSZU, 400, "account", "请输入账号"},
-			{"short password", "goodacct1", "pw1", "pw1", codeSZU, 400, "password", "密码须为 6–32 位英文字母或数字"},
-			{"password with symbols", "goodacct1", "pass-2026", "pass-2026", codeSZU, 400, "password", "密码须为 6–32 位英文字母或数字"},
-			{"confirm differs", "goodacct1", "pass2026", "pass2027", codeSZU, 400, "confirm", "两次输入的密码不一致"},
+			{"five characters", "abc12", "pass2026", "pass2026", CodeSZU, 400, "account", "账号须为 6–32 位英文字母或数字"},
+			{"symbols", "abc_12!", "pass2026", "pass2026", CodeSZU, 400, "account", "账号须为 6–32 位英文字母或数字"},
+			{"Chinese", "青年之声账号", "pass2026", "pass2026", CodeSZU, 400, "account", "账号须为 6–32 位英文字母或数字"},
+			{"empty account", "", "pass2026", "pass2026", CodeSZU, 400, "account", "请输入账号"},
+			{"short password", "goodacct1", "pw1", "pw1", CodeSZU, 400, "password", "密码须为 6–32 位英文字母或数字"},
+			{"password with symbols", "goodacct1", "pass-2026", "pass-2026", CodeSZU, 400, "password", "密码须为 6–32 位英文字母或数字"},
+			{"confirm differs", "goodacct1", "pass2026", "pass2027", CodeSZU, 400, "confirm", "两次输入的密码不一致"},
 			{"no university", "goodacct1", "pass2026", "pass2026", "", 400, "university", "请选择学校"},
 			{"unknown university", "goodacct1", "pass2026", "pass2026", "9999999999", 400, "university", "所选学校不存在，请重新选择"},
-			{"taken account", "takenAcct1", "pass2026", "pass2026", codeSCUT, 409, "account", "账号已被占用"},
-			{"taken account in other case", "TAKENACCT1", "pass2026", "pass2026", codeSCUT, 409, "account", "账号已被占用"},
-			{"too long", strings.Repeat("a", 65), "pass2026", "pass2026", codeSZU, 400, "", "输入内容过长"},
+			{"taken account", "takenAcct1", "pass2026", "pass2026", CodeSCUT, 409, "account", "账号已被占用"},
+			{"taken account in other case", "TAKENACCT1", "pass2026", "pass2026", CodeSCUT, 409, "account", "账号已被占用"},
+			{"too long", strings.Repeat("a", 65), "pass2026", "pass2026", CodeSZU, 400, "", "输入内容过长"},
 		}
 		for _, tc := range cases {
 			t.Run(tc.name, func(t *testing.T) {
-				r := c.post("/h5/activate/gaoxiao", activationForm(tc.acct, tc.password, tc.confirm, tc.uni, "/h5/home"))
-				wantStatus(t, r, tc.status)
-				wantBody(t, r, `id="form-error"`, tc.msg, `id="activate-submit"`)
+				r := c.Post("/h5/activate/gaoxiao", activationForm(tc.acct, tc.password, tc.confirm, tc.uni, "/h5/home"))
+				WantStatus(t, r, tc.status)
+				WantBody(t, r, `id="form-error"`, tc.msg, `id="activate-submit"`)
 				if tc.field != "" {
-					if got := fieldError(r.Body, tc.field); got != tc.msg {
+					if got := FieldError(r.Body, tc.field); got != tc.msg {
 						t.Fatalf("error next to %s: %q, want %q\n%s", tc.field, got, tc.msg, r.Body)
 					}
 				}
 				// What the user typed is kept …
-				if v, _ := inputValue(r.Body, "account"); v != tc.acct {
+				if v, _ := InputValue(r.Body, "account"); v != tc.acct {
 					t.Fatalf("account field shows %q, want what was typed (%q)", v, tc.acct)
 				}
 				if got := selectedUniversity(r.Body); got != tc.uni && tc.uni != "9999999999" {
@@ -841,85 +841,85 @@ func TestActivateFormErrorsKeepInput(t *testing.T) {
 				}
 				// … except the passwords.
 				for _, id := range []string{"password", "confirm"} {
-					if v, ok := inputValue(r.Body, id); !ok || v != "" {
+					if v, ok := InputValue(r.Body, id); !ok || v != "" {
 						t.Fatalf("%s field: present %v, value %q; want an empty field", id, ok, v)
 					}
 				}
 				if len(tc.password) >= 6 && strings.Contains(r.Body, tc.password) {
 					t.Fatalf("the page echoes the password")
 				}
-				wantBody(t, r, `name="next" value="/h5/home"`, `name="mode" value="new"`)
+				WantBody(t, r, `name="next" value="/h5/home"`, `name="mode" value="new"`)
 			})
 		}
-		if n := countUsers(t, s.db); n != 1 {
+		if n := countUsers(t, s.DB); n != 1 {
 			t.Fatalf("%d users after only failed activations, want 1", n)
 		}
 	})
 }
 
 func TestActivateOldUserBindsWeChat(t *testing.T) {
-	webEach(t, func(t *testing.T, db *model.DB, store kv.Store) {
-		s := newWebStack(t, db, store, webOpts{})
+	Each(t, func(t *testing.T, db *model.DB, store kv.Store) {
+		s := New(t, db, store, Opts{})
 		const first, second = "oOLDFIRST00000000000000001", "oOLDSECOND0000000000000001"
-		s.activate("veteran01", "oldpass1", codeSZU, first)
+		s.Activate("veteran01", "oldpass1", CodeSZU, first)
 
 		// The first WeChat is signed in.
-		one := s.browser(uaWeChat)
-		wantRedirect(t, one.oauth(first, "/h5/home"), http.StatusFound, "/h5/home")
-		wantBody(t, one.get("/h5/home"), "veteran01")
+		one := s.Browser(UAWeChat)
+		WantRedirect(t, one.OAuth(first, "/h5/home"), http.StatusFound, "/h5/home")
+		WantBody(t, one.Get("/h5/home"), "veteran01")
 
 		// A second WeChat logs in to the account (老用户登录).
-		two := s.browser(uaWeChat)
-		wantRedirect(t, two.oauth(second, "/h5/home"), http.StatusFound, "/h5/activate?next=%2Fh5%2Fhome")
-		form := two.get("/h5/activate/gaoxiao?mode=old&next=%2Fh5%2Fhome")
-		wantStatus(t, form, http.StatusOK)
-		wantBody(t, form, `name="mode" value="old"`, `class="tab active" id="tab-old"`, "原有账号")
+		two := s.Browser(UAWeChat)
+		WantRedirect(t, two.OAuth(second, "/h5/home"), http.StatusFound, "/h5/activate?next=%2Fh5%2Fhome")
+		form := two.Get("/h5/activate/gaoxiao?mode=old&next=%2Fh5%2Fhome")
+		WantStatus(t, form, http.StatusOK)
+		WantBody(t, form, `name="mode" value="old"`, `class="tab active" id="tab-old"`, "原有账号")
 		if strings.Contains(form.Body, `id="confirm"`) {
 			t.Fatal("the old-user form asks to confirm the password")
 		}
 
-		wrong := two.post("/h5/activate/gaoxiao", url.Values{"mode": {"old"}, "account": {"veteran01"}, "password": {"wrongpass1"}, "next": {"/h5/home"}})
-		wantStatus(t, wrong, http.StatusUnauthorized)
-		if got := fieldError(wrong.Body, "password"); got != "账号或密码错误" {
+		wrong := two.Post("/h5/activate/gaoxiao", url.Values{"mode": {"old"}, "account": {"veteran01"}, "password": {"wrongpass1"}, "next": {"/h5/home"}})
+		WantStatus(t, wrong, http.StatusUnauthorized)
+		if got := FieldError(wrong.Body, "password"); got != "账号或密码错误" {
 			t.Fatalf("wrong password: field error %q\n%s", got, wrong.Body)
 		}
-		if v, _ := inputValue(wrong.Body, "account"); v != "veteran01" {
+		if v, _ := InputValue(wrong.Body, "account"); v != "veteran01" {
 			t.Fatalf("account not kept: %q", v)
 		}
-		wantBody(t, wrong, `name="mode" value="old"`)
+		WantBody(t, wrong, `name="mode" value="old"`)
 
-		ok := two.post("/h5/activate/gaoxiao", url.Values{"mode": {"old"}, "account": {"VETERAN01"}, "password": {"oldpass1"}, "next": {"/h5/home"}})
-		wantRedirect(t, ok, http.StatusSeeOther, "/h5/home?notice=activated")
-		wantBody(t, two.get("/h5/home"), "veteran01", "深圳大学")
-		if u := s.userByAccount("veteran01"); openidOf(u) != second {
-			t.Fatalf("account bound to %q, want the second WeChat", openidOf(u))
+		ok := two.Post("/h5/activate/gaoxiao", url.Values{"mode": {"old"}, "account": {"VETERAN01"}, "password": {"oldpass1"}, "next": {"/h5/home"}})
+		WantRedirect(t, ok, http.StatusSeeOther, "/h5/home?notice=activated")
+		WantBody(t, two.Get("/h5/home"), "veteran01", "深圳大学")
+		if u := s.UserByAccount("veteran01"); OpenIDOf(u) != second {
+			t.Fatalf("account bound to %q, want the second WeChat", OpenIDOf(u))
 		}
 
 		// One account, one WeChat: the first WeChat no longer signs in …
-		r := one.get("/h5/home")
-		wantRedirect(t, r, http.StatusFound, "/h5/activate?next=%2Fh5%2Fhome")
-		wantStatus(t, one.get("/api/v1/me"), http.StatusUnauthorized)
+		r := one.Get("/h5/home")
+		WantRedirect(t, r, http.StatusFound, "/h5/activate?next=%2Fh5%2Fhome")
+		WantStatus(t, one.Get("/api/v1/me"), http.StatusUnauthorized)
 		// … and its next authorization leads to activation.
-		wantRedirect(t, s.browser(uaWeChat).oauth(first, "/h5/home"), http.StatusFound, "/h5/activate?next=%2Fh5%2Fhome")
+		WantRedirect(t, s.Browser(UAWeChat).OAuth(first, "/h5/home"), http.StatusFound, "/h5/activate?next=%2Fh5%2Fhome")
 
 		// An imported account without a university picks one when activating.
 		imported := model.User{Account: "import001", AccountKey: "import001", Role: model.RoleStudent, Source: "import",
 			CreatedAt: time.Now(), UpdatedAt: time.Now()}
-		imported.PasswordHash = s.userByAccount("veteran01").PasswordHash // "oldpass1"
-		if err := s.db.Conn(context.Background()).Create(&imported).Error; err != nil {
+		imported.PasswordHash = s.UserByAccount("veteran01").PasswordHash // "oldpass1"
+		if err := s.DB.Conn(context.Background()).Create(&imported).Error; err != nil {
 			t.Fatal(err)
 		}
-		three := s.browser(uaWeChat)
-		three.oauth("oOLDTHIRD00000000000000001", "/h5/home")
-		need := three.post("/h5/activate/gaoxiao", url.Values{"mode": {"old"}, "account": {"import001"}, "password": {"oldpass1"}})
-		wantStatus(t, need, http.StatusBadRequest)
-		if got := fieldError(need.Body, "university"); got != "请选择学校" {
+		three := s.Browser(UAWeChat)
+		three.OAuth("oOLDTHIRD00000000000000001", "/h5/home")
+		need := three.Post("/h5/activate/gaoxiao", url.Values{"mode": {"old"}, "account": {"import001"}, "password": {"oldpass1"}})
+		WantStatus(t, need, http.StatusBadRequest)
+		if got := FieldError(need.Body, "university"); got != "请选择学校" {
 			t.Fatalf("imported account without university: %q", got)
 		}
-		wantRedirect(t, three.post("/h5/activate/gaoxiao", url.Values{"mode": {"old"}, "account": {"import001"}, "password": {"oldpass1"}, "university": {codeSCUT}}),
+		WantRedirect(t, three.Post("/h5/activate/gaoxiao", url.Values{"mode": {"old"}, "account": {"import001"}, "password": {"oldpass1"}, "university": {CodeSCUT}}),
 			http.StatusSeeOther, "/h5/home?notice=activated")
-		got := s.userByAccount("import001")
-		if openidOf(got) != "oOLDTHIRD00000000000000001" || got.UniversityID == nil || got.EntryKey != "gaoxiao" || got.ActivatedAt == nil {
+		got := s.UserByAccount("import001")
+		if OpenIDOf(got) != "oOLDTHIRD00000000000000001" || got.UniversityID == nil || got.EntryKey != "gaoxiao" || got.ActivatedAt == nil {
 			t.Fatalf("imported account after activation: %+v", got)
 		}
 	})
@@ -929,86 +929,86 @@ func TestActivateOldUserBindsWeChat(t *testing.T) {
 // form is not offered (as the entry page is not), and submitting it anyway
 // is refused with what to do, leaving the other account's binding alone.
 func TestBoundWeChatDoesNotTakeOverAnotherAccount(t *testing.T) {
-	webEach(t, func(t *testing.T, db *model.DB, store kv.Store) {
-		s := newWebStack(t, db, store, webOpts{})
+	Each(t, func(t *testing.T, db *model.DB, store kv.Store) {
+		s := New(t, db, store, Opts{})
 		const mine, theirs = "oBOUNDMINE0000000000000001", "oBOUNDTHEIRS00000000000001"
-		s.activate("boundMine01", "mypass01", codeSZU, mine)
-		s.activate("cadreOther1", "herpass1", codeSZU, theirs)
+		s.Activate("boundMine01", "mypass01", CodeSZU, mine)
+		s.Activate("cadreOther1", "herpass1", CodeSZU, theirs)
 
-		c := s.browser(uaWeChat)
-		wantRedirect(t, c.oauth(mine, "/h5/home"), http.StatusFound, "/h5/home")
-		wantRedirect(t, c.get("/h5/activate?next=%2Fh5%2Fhome"), http.StatusFound, "/h5/home")
-		wantRedirect(t, c.get("/h5/activate/gaoxiao?mode=old&next=%2Fh5%2Fhome"), http.StatusFound, "/h5/home")
-		wantRedirect(t, c.get("/h5/activate/gaoxiao?next=%2Fh5%2Fask"), http.StatusFound, "/h5/ask")
+		c := s.Browser(UAWeChat)
+		WantRedirect(t, c.OAuth(mine, "/h5/home"), http.StatusFound, "/h5/home")
+		WantRedirect(t, c.Get("/h5/activate?next=%2Fh5%2Fhome"), http.StatusFound, "/h5/home")
+		WantRedirect(t, c.Get("/h5/activate/gaoxiao?mode=old&next=%2Fh5%2Fhome"), http.StatusFound, "/h5/home")
+		WantRedirect(t, c.Get("/h5/activate/gaoxiao?next=%2Fh5%2Fask"), http.StatusFound, "/h5/ask")
 
 		// Posting the old-user form anyway.
-		r := c.post("/h5/activate/gaoxiao", url.Values{"mode": {"old"}, "account": {"cadreOther1"}, "password": {"herpass1"}, "next": {"/h5/home"}})
-		wantStatus(t, r, http.StatusConflict)
-		wantBody(t, r, `id="form-error"`, "该微信已绑定账号 boundMine01，请先在「设置」中解除绑定")
+		r := c.Post("/h5/activate/gaoxiao", url.Values{"mode": {"old"}, "account": {"cadreOther1"}, "password": {"herpass1"}, "next": {"/h5/home"}})
+		WantStatus(t, r, http.StatusConflict)
+		WantBody(t, r, `id="form-error"`, "该微信已绑定账号 boundMine01，请先在「设置」中解除绑定")
 		// Nor a new account, nor the JSON API, nor the login page.
-		wantStatus(t, c.post("/h5/activate/gaoxiao", activationForm("another01", "pass2026", "pass2026", codeSZU, "/h5/home")), http.StatusConflict)
-		wantAPIError(t, c.api(http.MethodPost, "/api/v1/entries/gaoxiao/activate", map[string]string{"mode": "old", "account": "cadreOther1", "password": "herpass1"}),
+		WantStatus(t, c.Post("/h5/activate/gaoxiao", activationForm("another01", "pass2026", "pass2026", CodeSZU, "/h5/home")), http.StatusConflict)
+		WantAPIError(t, c.API(http.MethodPost, "/api/v1/entries/gaoxiao/activate", map[string]string{"mode": "old", "account": "cadreOther1", "password": "herpass1"}),
 			http.StatusConflict, "wechat_bound", "")
-		wantStatus(t, c.post("/h5/login", url.Values{"account": {"cadreOther1"}, "password": {"herpass1"}, "next": {"/h5/home"}}), http.StatusConflict)
+		WantStatus(t, c.Post("/h5/login", url.Values{"account": {"cadreOther1"}, "password": {"herpass1"}, "next": {"/h5/home"}}), http.StatusConflict)
 
-		if got := openidOf(s.userByAccount("cadreOther1")); got != theirs {
+		if got := OpenIDOf(s.UserByAccount("cadreOther1")); got != theirs {
 			t.Fatalf("the other account is bound to %q, want its own WeChat", got)
 		}
-		if got := openidOf(s.userByAccount("boundMine01")); got != mine {
+		if got := OpenIDOf(s.UserByAccount("boundMine01")); got != mine {
 			t.Fatalf("this WeChat's account is bound to %q", got)
 		}
-		if n := countUsers(t, s.db); n != 2 {
+		if n := countUsers(t, s.DB); n != 2 {
 			t.Fatalf("%d users, want 2", n)
 		}
-		wantBody(t, c.get("/h5/home"), "boundMine01")
+		WantBody(t, c.Get("/h5/home"), "boundMine01")
 
 		// After 设置 → 解除微信绑定 the WeChat may log into the other account
 		// (which moves that account's binding here).
-		settings := c.get("/h5/settings")
-		wantStatus(t, c.post("/h5/settings/unbind", url.Values{"_csrf": {pageCSRF(t, settings)}}), http.StatusSeeOther)
-		again := s.browser(uaWeChat)
-		wantRedirect(t, again.oauth(mine, "/h5/home"), http.StatusFound, "/h5/activate?next=%2Fh5%2Fhome")
-		wantStatus(t, again.get("/h5/activate/gaoxiao?mode=old&next=%2Fh5%2Fhome"), http.StatusOK)
-		wantRedirect(t, again.post("/h5/activate/gaoxiao", url.Values{"mode": {"old"}, "account": {"cadreOther1"}, "password": {"herpass1"}, "next": {"/h5/home"}}),
+		settings := c.Get("/h5/settings")
+		WantStatus(t, c.Post("/h5/settings/unbind", url.Values{"_csrf": {PageCSRF(t, settings)}}), http.StatusSeeOther)
+		again := s.Browser(UAWeChat)
+		WantRedirect(t, again.OAuth(mine, "/h5/home"), http.StatusFound, "/h5/activate?next=%2Fh5%2Fhome")
+		WantStatus(t, again.Get("/h5/activate/gaoxiao?mode=old&next=%2Fh5%2Fhome"), http.StatusOK)
+		WantRedirect(t, again.Post("/h5/activate/gaoxiao", url.Values{"mode": {"old"}, "account": {"cadreOther1"}, "password": {"herpass1"}, "next": {"/h5/home"}}),
 			http.StatusSeeOther, "/h5/home?notice=activated")
-		if got := openidOf(s.userByAccount("cadreOther1")); got != mine {
+		if got := OpenIDOf(s.UserByAccount("cadreOther1")); got != mine {
 			t.Fatalf("after unbinding, the other account is bound to %q, want this WeChat", got)
 		}
 	})
 }
 
 func TestCSRF(t *testing.T) {
-	webEach(t, func(t *testing.T, db *model.DB, store kv.Store) {
-		s := newWebStack(t, db, store, webOpts{})
-		s.activate("csrfUser01", "secret123", codeSZU, "")
+	Each(t, func(t *testing.T, db *model.DB, store kv.Store) {
+		s := New(t, db, store, Opts{})
+		s.Activate("csrfUser01", "secret123", CodeSZU, "")
 		form := url.Values{"account": {"csrfUser01"}, "password": {"secret123"}, "next": {"/h5/home"}}
 
 		for name, tok := range map[string]string{"no token": "", "wrong token": strings.Repeat("A", 43)} {
 			t.Run("page, "+name, func(t *testing.T) {
-				c := s.browser(uaPlain)
-				c.csrf()
+				c := s.Browser(UAPlain)
+				c.CSRF()
 				f := url.Values{"_csrf": {tok}}
 				for k, v := range form {
 					f[k] = v
 				}
-				r := c.post("/h5/login", f)
-				wantStatus(t, r, http.StatusForbidden)
-				wantBody(t, r, "页面已过期或请求来源无效，请刷新页面后重试", "<html")
-				if r.cookie("yv_sess") != nil {
+				r := c.Post("/h5/login", f)
+				WantStatus(t, r, http.StatusForbidden)
+				WantBody(t, r, "页面已过期或请求来源无效，请刷新页面后重试", "<html")
+				if r.Cookie("yv_sess") != nil {
 					t.Fatal("a rejected login set a session")
 				}
 			})
 			t.Run("API, "+name, func(t *testing.T) {
-				c := s.browser("")
-				c.csrf()
+				c := s.Browser("")
+				c.CSRF()
 				h := http.Header{"Content-Type": {"application/json"}}
 				if tok != "" {
 					h.Set("X-CSRF-Token", tok)
 				}
-				r := c.do(http.MethodPost, "/api/v1/session", strings.NewReader(`{"account":"csrfUser01","password":"secret123"}`), h)
-				wantStatus(t, r, http.StatusForbidden)
+				r := c.Do(http.MethodPost, "/api/v1/session", strings.NewReader(`{"account":"csrfUser01","password":"secret123"}`), h)
+				WantStatus(t, r, http.StatusForbidden)
 				var e handler.APIError
-				r.decode(t, &e)
+				r.Decode(t, &e)
 				if e.Code != "csrf" || !strings.Contains(e.Message, "请刷新页面后重试") {
 					t.Fatalf("API CSRF error %+v", e)
 				}
@@ -1016,70 +1016,70 @@ func TestCSRF(t *testing.T) {
 		}
 
 		t.Run("no CSRF cookie at all", func(t *testing.T) {
-			c := s.browser(uaPlain)
-			r := c.do(http.MethodPost, "/h5/logout", strings.NewReader("_csrf="), http.Header{"Content-Type": {"application/x-www-form-urlencoded"}})
-			wantStatus(t, r, http.StatusForbidden)
+			c := s.Browser(UAPlain)
+			r := c.Do(http.MethodPost, "/h5/logout", strings.NewReader("_csrf="), http.Header{"Content-Type": {"application/x-www-form-urlencoded"}})
+			WantStatus(t, r, http.StatusForbidden)
 		})
 
 		t.Run("a token from another browser", func(t *testing.T) {
-			other := s.browser(uaPlain).csrf()
-			c := s.browser(uaPlain)
-			c.csrf()
+			other := s.Browser(UAPlain).CSRF()
+			c := s.Browser(UAPlain)
+			c.CSRF()
 			f := url.Values{"_csrf": {other}}
 			for k, v := range form {
 				f[k] = v
 			}
-			wantStatus(t, c.post("/h5/login", f), http.StatusForbidden)
+			WantStatus(t, c.Post("/h5/login", f), http.StatusForbidden)
 		})
 
 		t.Run("the page's token is accepted", func(t *testing.T) {
-			c := s.browser(uaPlain)
-			page := c.get("/h5/login?next=%2Fh5%2Fhome")
-			f := url.Values{"_csrf": {pageCSRF(t, page)}}
+			c := s.Browser(UAPlain)
+			page := c.Get("/h5/login?next=%2Fh5%2Fhome")
+			f := url.Values{"_csrf": {PageCSRF(t, page)}}
 			for k, v := range form {
 				f[k] = v
 			}
-			wantRedirect(t, c.post("/h5/login", f), http.StatusSeeOther, "/h5/home")
+			WantRedirect(t, c.Post("/h5/login", f), http.StatusSeeOther, "/h5/home")
 		})
 
 		t.Run("the header is accepted", func(t *testing.T) {
-			c := s.browser("")
-			h := http.Header{"Content-Type": {"application/json"}, "X-Csrf-Token": {c.csrf()}}
-			r := c.do(http.MethodPost, "/api/v1/session", strings.NewReader(`{"account":"csrfUser01","password":"secret123"}`), h)
-			wantStatus(t, r, http.StatusOK)
+			c := s.Browser("")
+			h := http.Header{"Content-Type": {"application/json"}, "X-Csrf-Token": {c.CSRF()}}
+			r := c.Do(http.MethodPost, "/api/v1/session", strings.NewReader(`{"account":"csrfUser01","password":"secret123"}`), h)
+			WantStatus(t, r, http.StatusOK)
 			// A form post may carry the header too.
-			p := s.browser(uaPlain)
-			hf := http.Header{"Content-Type": {"application/x-www-form-urlencoded"}, "X-CSRF-Token": {p.csrf()}}
-			wantRedirect(t, p.do(http.MethodPost, "/h5/login", strings.NewReader(form.Encode()), hf), http.StatusSeeOther, "/h5/home")
+			p := s.Browser(UAPlain)
+			hf := http.Header{"Content-Type": {"application/x-www-form-urlencoded"}, "X-CSRF-Token": {p.CSRF()}}
+			WantRedirect(t, p.Do(http.MethodPost, "/h5/login", strings.NewReader(form.Encode()), hf), http.StatusSeeOther, "/h5/home")
 		})
 
 		t.Run("GET needs no token", func(t *testing.T) {
-			wantStatus(t, s.browser(uaPlain).get("/h5/login"), http.StatusOK)
+			WantStatus(t, s.Browser(UAPlain).Get("/h5/login"), http.StatusOK)
 		})
 	})
 }
 
 func TestSessionCookies(t *testing.T) {
-	webEach(t, func(t *testing.T, db *model.DB, store kv.Store) {
+	Each(t, func(t *testing.T, db *model.DB, store kv.Store) {
 		for _, tc := range []struct {
 			publicURL string
 			secure    bool
 		}{{"", false}, {"https://yv.example.org", true}} {
 			t.Run(fmt.Sprintf("secure=%v", tc.secure), func(t *testing.T) {
-				s := newWebStack(t, db, store, webOpts{publicURL: tc.publicURL})
+				s := New(t, db, store, Opts{PublicURL: tc.publicURL})
 				acct := fmt.Sprintf("cookie%v01", tc.secure)
-				s.activate(acct, "secret123", codeSZU, "")
-				c := s.browser(uaPlain)
-				first := c.get("/h5/login")
-				csrf := first.cookie("yv_csrf")
+				s.Activate(acct, "secret123", CodeSZU, "")
+				c := s.Browser(UAPlain)
+				first := c.Get("/h5/login")
+				csrf := first.Cookie("yv_csrf")
 				if csrf == nil || !csrf.HttpOnly || csrf.Secure != tc.secure || csrf.SameSite != http.SameSiteLaxMode || csrf.Path != "/" {
 					t.Fatalf("CSRF cookie %+v", csrf)
 				}
 				// A session id planted before login is worthless.
-				c.cookies["yv_sess"] = "planted-session-id-000000000000000000000000"
-				r := c.post("/h5/login", url.Values{"account": {acct}, "password": {"secret123"}, "next": {"/h5/home"}})
-				wantRedirect(t, r, http.StatusSeeOther, "/h5/home")
-				sc := r.cookie("yv_sess")
+				c.Cookies["yv_sess"] = "planted-session-id-000000000000000000000000"
+				r := c.Post("/h5/login", url.Values{"account": {acct}, "password": {"secret123"}, "next": {"/h5/home"}})
+				WantRedirect(t, r, http.StatusSeeOther, "/h5/home")
+				sc := r.Cookie("yv_sess")
 				if sc == nil {
 					t.Fatal("no session cookie after login")
 				}
@@ -1093,44 +1093,44 @@ func TestSessionCookies(t *testing.T) {
 				if sc.Value == "planted-session-id-000000000000000000000000" || len(sc.Value) < 40 {
 					t.Fatalf("session id %q: want a fresh random id", sc.Value)
 				}
-				wantStatus(t, c.get("/h5/home"), http.StatusOK)
+				WantStatus(t, c.Get("/h5/home"), http.StatusOK)
 
 				// Logging in again issues another id and ends the old one.
 				old := sc.Value
-				r = c.post("/h5/login", url.Values{"account": {acct}, "password": {"secret123"}, "next": {"/h5/settings"}})
-				wantRedirect(t, r, http.StatusSeeOther, "/h5/settings")
-				if r.cookie("yv_sess") == nil || r.cookie("yv_sess").Value == old {
+				r = c.Post("/h5/login", url.Values{"account": {acct}, "password": {"secret123"}, "next": {"/h5/settings"}})
+				WantRedirect(t, r, http.StatusSeeOther, "/h5/settings")
+				if r.Cookie("yv_sess") == nil || r.Cookie("yv_sess").Value == old {
 					t.Fatal("a second login kept the session id")
 				}
-				if _, err := s.sessions.Get(context.Background(), old); err == nil {
+				if _, err := s.Sessions.Get(context.Background(), old); err == nil {
 					t.Fatal("the previous session still exists after a new login")
 				}
 
 				// Logout deletes the session; the old cookie no longer works.
-				current := c.cookies["yv_sess"]
-				out := c.post("/h5/logout", nil)
-				wantRedirect(t, out, http.StatusSeeOther, "/h5/login")
-				if del := out.cookie("yv_sess"); del == nil || del.MaxAge >= 0 {
+				current := c.Cookies["yv_sess"]
+				out := c.Post("/h5/logout", nil)
+				WantRedirect(t, out, http.StatusSeeOther, "/h5/login")
+				if del := out.Cookie("yv_sess"); del == nil || del.MaxAge >= 0 {
 					t.Fatalf("logout did not delete the cookie: %+v", del)
 				}
-				replay := s.browser(uaPlain)
-				replay.cookies["yv_sess"] = current
-				wantRedirect(t, replay.get("/h5/home"), http.StatusFound, "/h5/login?next=%2Fh5%2Fhome")
-				wantRedirect(t, c.get("/h5/home"), http.StatusFound, "/h5/login?next=%2Fh5%2Fhome")
+				replay := s.Browser(UAPlain)
+				replay.Cookies["yv_sess"] = current
+				WantRedirect(t, replay.Get("/h5/home"), http.StatusFound, "/h5/login?next=%2Fh5%2Fhome")
+				WantRedirect(t, c.Get("/h5/home"), http.StatusFound, "/h5/login?next=%2Fh5%2Fhome")
 			})
 		}
 
 		t.Run("a new id after WeChat activation", func(t *testing.T) {
-			s := newWebStack(t, db, store, webOpts{})
-			c := s.browser(uaWeChat)
-			c.oauth("oFIXATION000000000000000001", "/h5/home")
-			anon := c.cookies["yv_sess"]
-			r := c.post("/h5/activate/gaoxiao", activationForm("fixation01", "pass2026", "pass2026", codeSZU, "/h5/home"))
-			wantStatus(t, r, http.StatusSeeOther)
-			if c.cookies["yv_sess"] == anon {
+			s := New(t, db, store, Opts{})
+			c := s.Browser(UAWeChat)
+			c.OAuth("oFIXATION000000000000000001", "/h5/home")
+			anon := c.Cookies["yv_sess"]
+			r := c.Post("/h5/activate/gaoxiao", activationForm("fixation01", "pass2026", "pass2026", CodeSZU, "/h5/home"))
+			WantStatus(t, r, http.StatusSeeOther)
+			if c.Cookies["yv_sess"] == anon {
 				t.Fatal("activation kept the pre-login session id")
 			}
-			if _, err := s.sessions.Get(context.Background(), anon); err == nil {
+			if _, err := s.Sessions.Get(context.Background(), anon); err == nil {
 				t.Fatal("the pre-login session still exists")
 			}
 		})
@@ -1138,97 +1138,97 @@ func TestSessionCookies(t *testing.T) {
 }
 
 func TestLoginPage(t *testing.T) {
-	webEach(t, func(t *testing.T, db *model.DB, store kv.Store) {
-		s := newWebStack(t, db, store, webOpts{})
-		s.activate("loginUser1", "rightpass1", codeSZU, "")
-		c := s.browser(uaPlain)
+	Each(t, func(t *testing.T, db *model.DB, store kv.Store) {
+		s := New(t, db, store, Opts{})
+		s.Activate("loginUser1", "rightpass1", CodeSZU, "")
+		c := s.Browser(UAPlain)
 
-		r := c.post("/h5/login", url.Values{"account": {"loginUser1"}, "password": {"wrongpass1"}, "next": {"/h5/settings"}})
-		wantStatus(t, r, http.StatusUnauthorized)
-		wantBody(t, r, `id="form-error"`, "账号或密码错误", `name="next" value="/h5/settings"`)
-		if v, _ := inputValue(r.Body, "account"); v != "loginUser1" {
+		r := c.Post("/h5/login", url.Values{"account": {"loginUser1"}, "password": {"wrongpass1"}, "next": {"/h5/settings"}})
+		WantStatus(t, r, http.StatusUnauthorized)
+		WantBody(t, r, `id="form-error"`, "账号或密码错误", `name="next" value="/h5/settings"`)
+		if v, _ := InputValue(r.Body, "account"); v != "loginUser1" {
 			t.Fatalf("account not kept: %q", v)
 		}
 		if strings.Contains(r.Body, "wrongpass1") {
 			t.Fatal("the login page echoes the password")
 		}
 		// Unknown accounts get the same answer.
-		r = c.post("/h5/login", url.Values{"account": {"nosuchuser"}, "password": {"wrongpass1"}})
-		wantStatus(t, r, http.StatusUnauthorized)
-		wantBody(t, r, "账号或密码错误")
-		r = c.post("/h5/login", url.Values{"account": {""}, "password": {""}})
-		wantStatus(t, r, http.StatusBadRequest)
-		if fieldError(r.Body, "account") != "请输入账号" || fieldError(r.Body, "password") != "请输入密码" {
+		r = c.Post("/h5/login", url.Values{"account": {"nosuchuser"}, "password": {"wrongpass1"}})
+		WantStatus(t, r, http.StatusUnauthorized)
+		WantBody(t, r, "账号或密码错误")
+		r = c.Post("/h5/login", url.Values{"account": {""}, "password": {""}})
+		WantStatus(t, r, http.StatusBadRequest)
+		if FieldError(r.Body, "account") != "请输入账号" || FieldError(r.Body, "password") != "请输入密码" {
 			t.Fatalf("empty login:\n%s", r.Body)
 		}
 
 		// Throttled after five failures, even with the right password.
-		var last *webResp
+		var last *Resp
 		for i := 0; i < 4; i++ {
-			last = c.post("/h5/login", url.Values{"account": {"loginUser1"}, "password": {"wrongpass1"}})
+			last = c.Post("/h5/login", url.Values{"account": {"loginUser1"}, "password": {"wrongpass1"}})
 		}
-		wantStatus(t, last, http.StatusTooManyRequests)
-		r = c.post("/h5/login", url.Values{"account": {"loginUser1"}, "password": {"rightpass1"}})
-		wantStatus(t, r, http.StatusTooManyRequests)
-		wantBody(t, r, "登录失败次数过多，请 15 分钟后再试")
-		if r.cookie("yv_sess") != nil {
+		WantStatus(t, last, http.StatusTooManyRequests)
+		r = c.Post("/h5/login", url.Values{"account": {"loginUser1"}, "password": {"rightpass1"}})
+		WantStatus(t, r, http.StatusTooManyRequests)
+		WantBody(t, r, "登录失败次数过多，请 15 分钟后再试")
+		if r.Cookie("yv_sess") != nil {
 			t.Fatal("a throttled login set a session")
 		}
 
 		// A signed-in visitor skips the login page. (The test client's IP is
 		// throttled now, so this runs on a stack with a fresh store.)
-		s.activate("loginUser2", "rightpass2", codeSZU, "")
-		s2 := newWebStack(t, db, kvtest.Memory(t, nil), webOpts{})
-		p := s2.browser(uaPlain)
-		wantRedirect(t, p.post("/h5/login", url.Values{"account": {"loginUser2"}, "password": {"rightpass2"}, "next": {"/h5/settings"}}),
+		s.Activate("loginUser2", "rightpass2", CodeSZU, "")
+		s2 := New(t, db, kvtest.Memory(t, nil), Opts{})
+		p := s2.Browser(UAPlain)
+		WantRedirect(t, p.Post("/h5/login", url.Values{"account": {"loginUser2"}, "password": {"rightpass2"}, "next": {"/h5/settings"}}),
 			http.StatusSeeOther, "/h5/settings")
-		wantRedirect(t, p.get("/h5/login?next=%2Fh5%2Fsettings"), http.StatusFound, "/h5/settings")
+		WantRedirect(t, p.Get("/h5/login?next=%2Fh5%2Fsettings"), http.StatusFound, "/h5/settings")
 	})
 }
 
 func TestSettingsUnbind(t *testing.T) {
-	webEach(t, func(t *testing.T, db *model.DB, store kv.Store) {
-		s := newWebStack(t, db, store, webOpts{})
+	Each(t, func(t *testing.T, db *model.DB, store kv.Store) {
+		s := New(t, db, store, Opts{})
 		const openid = "oSETTINGS00000000000000001"
-		c := s.browser(uaWeChat)
-		c.oauth(openid, "/h5/home")
-		wantStatus(t, c.post("/h5/activate/gaoxiao", activationForm("settings01", "pass2026", "pass2026", codeSZU, "/h5/settings")), http.StatusSeeOther)
+		c := s.Browser(UAWeChat)
+		c.OAuth(openid, "/h5/home")
+		WantStatus(t, c.Post("/h5/activate/gaoxiao", activationForm("settings01", "pass2026", "pass2026", CodeSZU, "/h5/settings")), http.StatusSeeOther)
 
-		page := c.get("/h5/settings")
-		wantStatus(t, page, http.StatusOK)
-		wantBody(t, page, "settings01", "深圳大学", "已绑定 oSET…0001", `id="unbind"`, `id="logout"`)
+		page := c.Get("/h5/settings")
+		WantStatus(t, page, http.StatusOK)
+		WantBody(t, page, "settings01", "深圳大学", "已绑定 oSET…0001", `id="unbind"`, `id="logout"`)
 
-		r := c.post("/h5/settings/unbind", nil)
-		wantRedirect(t, r, http.StatusSeeOther, "/h5/settings?notice=unbound")
-		after := c.get(r.Location)
-		wantStatus(t, after, http.StatusOK)
-		wantBody(t, after, "已解除微信绑定", `id="binding">未绑定<`)
+		r := c.Post("/h5/settings/unbind", nil)
+		WantRedirect(t, r, http.StatusSeeOther, "/h5/settings?notice=unbound")
+		after := c.Get(r.Location)
+		WantStatus(t, after, http.StatusOK)
+		WantBody(t, after, "已解除微信绑定", `id="binding">未绑定<`)
 		if strings.Contains(after.Body, `id="unbind"`) {
 			t.Fatal("the unbind button is still offered")
 		}
-		if u := s.userByAccount("settings01"); u.OpenID != nil || u.BoundAt != nil {
+		if u := s.UserByAccount("settings01"); u.OpenID != nil || u.BoundAt != nil {
 			t.Fatalf("still bound: %+v", u)
 		}
 		// Unbinding twice is refused politely.
-		twice := c.post("/h5/settings/unbind", nil)
-		wantStatus(t, twice, http.StatusBadRequest)
-		wantBody(t, twice, "当前账号没有绑定微信")
+		twice := c.Post("/h5/settings/unbind", nil)
+		WantStatus(t, twice, http.StatusBadRequest)
+		WantBody(t, twice, "当前账号没有绑定微信")
 
 		// The next visit from that WeChat goes to activation.
-		wantRedirect(t, s.browser(uaWeChat).oauth(openid, "/h5/home"), http.StatusFound, "/h5/activate?next=%2Fh5%2Fhome")
+		WantRedirect(t, s.Browser(UAWeChat).OAuth(openid, "/h5/home"), http.StatusFound, "/h5/activate?next=%2Fh5%2Fhome")
 
 		// Settings need a user.
-		wantRedirect(t, s.browser(uaPlain).get("/h5/settings"), http.StatusFound, "/h5/login?next=%2Fh5%2Fsettings")
+		WantRedirect(t, s.Browser(UAPlain).Get("/h5/settings"), http.StatusFound, "/h5/login?next=%2Fh5%2Fsettings")
 		// A form post cannot be replayed as a GET after login.
-		wantRedirect(t, s.browser(uaPlain).post("/h5/settings/unbind", nil), http.StatusFound, "/h5/login?next=%2Fh5%2Fhome")
+		WantRedirect(t, s.Browser(UAPlain).Post("/h5/settings/unbind", nil), http.StatusFound, "/h5/login?next=%2Fh5%2Fhome")
 	})
 }
 
 // TestSafeNext: whatever next says, redirects stay on the H5 pages.
 func TestSafeNext(t *testing.T) {
-	webEach(t, func(t *testing.T, db *model.DB, store kv.Store) {
-		s := newWebStack(t, db, store, webOpts{})
-		s.activate("nextUser01", "secret123", codeSZU, "oSAFENEXT00000000000000001")
+	Each(t, func(t *testing.T, db *model.DB, store kv.Store) {
+		s := New(t, db, store, Opts{})
+		s.Activate("nextUser01", "secret123", CodeSZU, "oSAFENEXT00000000000000001")
 		bad := []string{
 			"//evil.com", "//evil.com/h5/home", "https://evil.com", "https://evil.com/h5/home", "http:evil.com",
 			"/h5/../x", "/h5/%2e%2e/x", "/h5/./../../x", "/\\evil.com", "/h5/\\evil.com", "\\\\evil.com",
@@ -1241,7 +1241,7 @@ func TestSafeNext(t *testing.T) {
 		// H5 page.
 		onSite := func(t *testing.T, next, loc string) {
 			t.Helper()
-			base, _ := url.Parse(s.url + "/h5/login")
+			base, _ := url.Parse(s.URL + "/h5/login")
 			u, err := url.Parse(loc)
 			if err != nil {
 				t.Fatalf("next=%q: Location %q does not parse", next, loc)
@@ -1260,23 +1260,23 @@ func TestSafeNext(t *testing.T) {
 			}
 			t.Run(strings.NewReplacer("/", "_", "\r", "", "\n", "").Replace(next), func(t *testing.T) {
 				// The login page of a signed-in visitor.
-				c := s.browser(uaPlain)
-				wantRedirect(t, c.post("/h5/login", url.Values{"account": {"nextUser01"}, "password": {"secret123"}, "next": {next}}), http.StatusSeeOther, want)
-				r := c.get("/h5/login?next=" + url.QueryEscape(next))
+				c := s.Browser(UAPlain)
+				WantRedirect(t, c.Post("/h5/login", url.Values{"account": {"nextUser01"}, "password": {"secret123"}, "next": {next}}), http.StatusSeeOther, want)
+				r := c.Get("/h5/login?next=" + url.QueryEscape(next))
 				onSite(t, next, r.Location)
 				if r.Location != want {
 					t.Fatalf("login page: %q, want %q", r.Location, want)
 				}
 				// Through WeChat authorization (the state remembers next).
-				w := s.browser(uaWeChat)
-				cb := w.oauth("oSAFENEXT00000000000000001", next)
+				w := s.Browser(UAWeChat)
+				cb := w.OAuth("oSAFENEXT00000000000000001", next)
 				onSite(t, next, cb.Location)
 				if cb.Location != want {
 					t.Fatalf("OAuth: %q, want %q", cb.Location, want)
 				}
 				// The activation form.
-				a := s.browser(uaPlain)
-				act := a.post("/h5/activate/gaoxiao", url.Values{"mode": {"old"}, "account": {"nextUser01"}, "password": {"secret123"}, "next": {next}})
+				a := s.Browser(UAPlain)
+				act := a.Post("/h5/activate/gaoxiao", url.Values{"mode": {"old"}, "account": {"nextUser01"}, "password": {"secret123"}, "next": {next}})
 				onSite(t, next, act.Location)
 			})
 		}
@@ -1286,9 +1286,9 @@ func TestSafeNext(t *testing.T) {
 // An unknown page, or a method a page does not take, shows the Chinese
 // error page on a phone; the API and everything else keep the JSON body.
 func TestUnmatchedRoutes(t *testing.T) {
-	webEach(t, func(t *testing.T, db *model.DB, store kv.Store) {
-		s := newWebStack(t, db, store, webOpts{})
-		c := s.browser(uaWeChat)
+	Each(t, func(t *testing.T, db *model.DB, store kv.Store) {
+		s := New(t, db, store, Opts{})
+		c := s.Browser(UAWeChat)
 		cases := []struct {
 			method, path string
 			status       int
@@ -1303,14 +1303,14 @@ func TestUnmatchedRoutes(t *testing.T) {
 		}
 		for _, tc := range cases {
 			t.Run(tc.method+" "+tc.path, func(t *testing.T) {
-				r := c.do(tc.method, tc.path, nil, nil)
-				wantStatus(t, r, tc.status)
+				r := c.Do(tc.method, tc.path, nil, nil)
+				WantStatus(t, r, tc.status)
 				ct := r.Header.Get("Content-Type")
 				if tc.page {
 					if !strings.HasPrefix(ct, "text/html") {
 						t.Fatalf("Content-Type %q, want the HTML error page", ct)
 					}
-					wantBody(t, r, `id="error-message"`, tc.msg, "返回主页")
+					WantBody(t, r, `id="error-message"`, tc.msg, "返回主页")
 					return
 				}
 				var body handler.ErrorBody
@@ -1326,19 +1326,19 @@ func TestUnmatchedRoutes(t *testing.T) {
 // phone that cached the old ones gets the new ones with the new pages;
 // such a URL is cached for a year, any other revalidated.
 func TestStaticAssetsAreVersioned(t *testing.T) {
-	webEach(t, func(t *testing.T, db *model.DB, store kv.Store) {
-		s := newWebStack(t, db, store, webOpts{})
-		c := s.browser(uaPlain)
-		page := c.get("/h5/login")
-		wantStatus(t, page, http.StatusOK)
+	Each(t, func(t *testing.T, db *model.DB, store kv.Store) {
+		s := New(t, db, store, Opts{})
+		c := s.Browser(UAPlain)
+		page := c.Get("/h5/login")
+		WantStatus(t, page, http.StatusOK)
 		for _, name := range []string{"app.css", "app.js"} {
 			t.Run(name, func(t *testing.T) {
 				m := regexp.MustCompile(`"(/static/` + regexp.QuoteMeta(name) + `\?v=([0-9a-f]+))"`).FindStringSubmatch(page.Body)
 				if m == nil {
 					t.Fatalf("the page does not link a versioned %s:\n%s", name, page.Body)
 				}
-				r := c.get(m[1])
-				wantStatus(t, r, http.StatusOK)
+				r := c.Get(m[1])
+				WantStatus(t, r, http.StatusOK)
 				sum := sha256.Sum256([]byte(r.Body))
 				if !strings.HasPrefix(hex.EncodeToString(sum[:]), m[2]) || len(m[2]) < 8 {
 					t.Fatalf("version %q is not the content's hash", m[2])
@@ -1347,14 +1347,14 @@ func TestStaticAssetsAreVersioned(t *testing.T) {
 					t.Fatalf("current version: Cache-Control %q", cc)
 				}
 				for _, other := range []string{"/static/" + name, "/static/" + name + "?v=0123456789ab"} {
-					o := c.get(other)
-					wantStatus(t, o, http.StatusOK)
+					o := c.Get(other)
+					WantStatus(t, o, http.StatusOK)
 					if cc := o.Header.Get("Cache-Control"); cc != "no-cache" || o.Body != r.Body {
 						t.Fatalf("%s: Cache-Control %q (want no-cache), same body %v", other, cc, o.Body == r.Body)
 					}
 				}
 			})
 		}
-		wantStatus(t, c.get("/static/nosuch.css"), http.StatusNotFound)
+		WantStatus(t, c.Get("/static/nosuch.css"), http.StatusNotFound)
 	})
 }
