@@ -9,17 +9,16 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/gdyouth/youthvoice/handler"
 	"github.com/gdyouth/youthvoice/handler/internal/webtest"
 	"github.com/gdyouth/youthvoice/handler/web"
 	"github.com/gdyouth/youthvoice/model"
 	"github.com/gdyouth/youthvoice/model/dbtest"
 	"github.com/gdyouth/youthvoice/service/kv"
 	"github.com/gdyouth/youthvoice/service/kv/kvtest"
-
-	"github.com/gin-gonic/gin"
-	"github.com/prometheus/client_golang/prometheus"
-
-	"github.com/gdyouth/youthvoice/handler"
 )
 
 type clientIPRoute struct{}
@@ -119,4 +118,40 @@ func TestAPIUnknownRoutesAreJSON(t *testing.T) {
 		t.Fatalf("404 Content-Type %q", r.Header.Get("Content-Type"))
 	}
 	webtest.WantStatus(t, c.API(http.MethodPut, "/api/v1/me", nil), http.StatusMethodNotAllowed)
+}
+
+type panicRoute struct{}
+
+func (panicRoute) Register(r gin.IRouter) {
+	r.GET("/panic", func(*gin.Context) { panic("boom") })
+}
+
+// The router's fallbacks and its panic recovery answer with the API's
+// error envelope, {"code","message"} (fields only when there are some).
+func TestRouterErrorsAreTheEnvelope(t *testing.T) {
+	var logs bytes.Buffer
+	r, err := handler.NewRouter(slog.New(slog.NewTextHandler(&logs, nil)), prometheus.NewRegistry(), nil, panicRoute{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for path, want := range map[string]struct {
+		status int
+		body   string
+	}{
+		"/panic":  {http.StatusInternalServerError, `{"code":"internal","message":"服务器内部错误，请稍后重试"}`},
+		"/nosuch": {http.StatusNotFound, `{"code":"not_found","message":"页面不存在"}`},
+	} {
+		w := httptest.NewRecorder()
+		r.ServeHTTP(w, httptest.NewRequest(http.MethodGet, path, nil))
+		if w.Code != want.status || strings.TrimSpace(w.Body.String()) != want.body {
+			t.Errorf("%s: HTTP %d %s, want %d %s", path, w.Code, w.Body.String(), want.status, want.body)
+		}
+		var e web.ErrorBody
+		if err := json.Unmarshal(w.Body.Bytes(), &e); err != nil || e.Code == "" {
+			t.Errorf("%s: not the envelope: %v", path, err)
+		}
+	}
+	if !strings.Contains(logs.String(), "panic in handler") {
+		t.Fatalf("the panic was not logged:\n%s", logs.String())
+	}
 }

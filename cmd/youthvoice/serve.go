@@ -167,7 +167,7 @@ func serveOn(ctx context.Context, b *base, ln net.Listener) error {
 		self := "http://" + loopback(ln.Addr())
 		fake := wxfake.New()
 		fake.AddApp(b.cred.AppID, b.cred.Secret)
-		fakeAPI, err := sandbox.NewAPI(fake)
+		fakeAPI, err := sandbox.NewAPI(kit, fake)
 		if err != nil {
 			return err
 		}

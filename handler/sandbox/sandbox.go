@@ -47,21 +47,23 @@ const APIPrefix = "/sandbox/wxapi"
 
 // API mounts the fake WeChat API.
 type API struct {
+	kit  *web.Kit
 	fake http.Handler
 }
 
 // NewAPI wraps the fake.
-func NewAPI(fake http.Handler) (*API, error) {
-	if fake == nil {
+func NewAPI(kit *web.Kit, fake http.Handler) (*API, error) {
+	if kit == nil || fake == nil {
 		return nil, web.NilDependency("sandbox.NewAPI")
 	}
-	return &API{fake: fake}, nil
+	return &API{kit: kit, fake: fake}, nil
 }
 
-// Register mounts the fake under APIPrefix.
+// Register mounts the fake under APIPrefix; like every route, it refuses
+// a body over web.MaxBody.
 func (s *API) Register(r gin.IRouter) {
 	h := gin.WrapH(http.StripPrefix(APIPrefix, s.fake))
-	r.Any(APIPrefix+"/*path", h)
+	r.Any(APIPrefix+"/*path", s.kit.LimitBody, h)
 }
 
 // Sandbox is the embedded default's stand-in for WeChat itself: test

@@ -102,5 +102,5 @@ func (k *Kit) Log() *slog.Logger { return k.log }
 // MaxBody are refused first (413), then the caller is identified and
 // state-changing requests must carry the CSRF token.
 func (k *Kit) Group(r gin.IRouter, path string) *gin.RouterGroup {
-	return r.Group(path, k.limitBody, k.identify, k.checkCSRF)
+	return r.Group(path, k.LimitBody, k.identify, k.checkCSRF)
 }

@@ -218,7 +218,7 @@ func New(t *testing.T, db *model.DB, store kv.Store, o Opts) *Stack {
 	}
 	groups := []handler.Registrar{ops, wxCallback, pages, jsonAPI}
 	if !o.Real {
-		fakeAPI, err := sandbox.NewAPI(wxFake)
+		fakeAPI, err := sandbox.NewAPI(kit, wxFake)
 		if err != nil {
 			t.Fatalf("sandbox.NewAPI: %v", err)
 		}
