@@ -55,7 +55,7 @@ func TestStatsPage(t *testing.T) {
 		r := w.Province.Get("/h5/admin/stats")
 		webtest.WantStatus(t, r, http.StatusOK)
 		webtest.WantBody(t, r, "全省合计", "深圳大学", "华南理工大学", `id="stats-table"`, "指标说明", "按时答复率",
-			"24 小时内得到首次答复", `id="csv-link"`, "近7天", "近30天", "本学期", "近一年", `id="as-of">数据截至 `)
+			"24 小时内得到首次干部答复", `id="csv-link"`, "近7天", "近30天", "本学期", "近一年", `id="as-of">数据截至 `)
 		if n := strings.Count(r.Body, `<tr data-code="`); n != 166 {
 			t.Fatalf("table has %d universities, want all 166", n)
 		}
