@@ -15,12 +15,7 @@ import (
 
 	"github.com/gdyouth/youthvoice/model"
 	"github.com/gdyouth/youthvoice/service/account"
-	"github.com/gdyouth/youthvoice/service/alert"
-	"github.com/gdyouth/youthvoice/service/cadre"
-	"github.com/gdyouth/youthvoice/service/question"
 	"github.com/gdyouth/youthvoice/service/session"
-	"github.com/gdyouth/youthvoice/service/station"
-	"github.com/gdyouth/youthvoice/service/stats"
 )
 
 //go:embed openapi.yaml
@@ -28,13 +23,8 @@ var openAPISpec []byte
 
 // API serves /api/v1.
 type API struct {
-	kit       *web.Kit
-	accounts  *account.Service
-	questions *question.Service
-	cadres    *cadre.Service
-	stations  *station.Service
-	stats     *stats.Service
-	outbox    *alert.Outbox
+	kit *web.Kit
+	svc web.Services
 }
 
 // New builds the API.
@@ -45,8 +35,7 @@ func New(kit *web.Kit, svc web.Services) (*API, error) {
 	if err := svc.Check("api.New"); err != nil {
 		return nil, err
 	}
-	return &API{kit: kit, accounts: svc.Accounts, questions: svc.Questions, cadres: svc.Cadres, stations: svc.Stations,
-		stats: svc.Stats, outbox: svc.Outbox}, nil
+	return &API{kit: kit, svc: svc}, nil
 }
 
 // Register mounts the API under /api/v1.
@@ -87,7 +76,7 @@ func (w *API) viewUser(c *gin.Context, u model.User) (userView, error) {
 	v := userView{ID: u.ID, Account: u.Account, Name: u.Name, Role: u.Role, RoleName: model.RoleName(u.Role),
 		Entry: u.EntryKey, WeChat: u.OpenID != nil}
 	if u.UniversityID != nil {
-		uni, err := w.accounts.UniversityByID(c.Request.Context(), *u.UniversityID)
+		uni, err := w.svc.Accounts.UniversityByID(c.Request.Context(), *u.UniversityID)
 		if err != nil {
 			return v, err
 		}
@@ -133,7 +122,7 @@ func (w *API) apiLogin(c *gin.Context) {
 		return
 	}
 	cl := web.CallerOf(c)
-	u, err := w.accounts.SignIn(c.Request.Context(), req.Account, req.Password, c.ClientIP(), cl.Session.OpenID)
+	u, err := w.svc.Accounts.SignIn(c.Request.Context(), req.Account, req.Password, c.ClientIP(), cl.Session.OpenID)
 	if err != nil {
 		w.kit.Fail(c, err)
 		return
@@ -166,7 +155,7 @@ func (w *API) apiLogout(c *gin.Context) {
 }
 
 func (w *API) apiEntries(c *gin.Context) {
-	es, err := w.accounts.Entries(c.Request.Context())
+	es, err := w.svc.Accounts.Entries(c.Request.Context())
 	okList(w, c, es, err, func(e model.Entry) gin.H {
 		return gin.H{"key": e.Key, "name": e.Name, "kind": e.Kind, "enabled": e.Enabled}
 	})
@@ -177,7 +166,7 @@ func (w *API) apiUniversities(c *gin.Context) {
 	if limit < 0 || limit > 500 {
 		limit = 0
 	}
-	us, err := w.accounts.SearchUniversities(c.Request.Context(), c.Query("q"), limit)
+	us, err := w.svc.Accounts.SearchUniversities(c.Request.Context(), c.Query("q"), limit)
 	okList(w, c, us, err, viewUniversity)
 }
 
@@ -198,7 +187,7 @@ func (w *API) apiActivate(c *gin.Context) {
 		w.kit.Fail(c, err)
 		return
 	}
-	u, err := w.accounts.Activate(c.Request.Context(), account.ActivateInput{
+	u, err := w.svc.Accounts.Activate(c.Request.Context(), account.ActivateInput{
 		Entry: c.Param("entry"), Mode: req.Mode, Account: req.Account, Password: req.Password, Confirm: req.Confirm,
 		UniversityCode: req.University, Name: req.Name,
 		OpenID: web.CallerOf(c).Session.OpenID, ClientIP: c.ClientIP(),
@@ -228,7 +217,7 @@ func (w *API) apiUnbind(c *gin.Context) {
 	if !okUser {
 		return
 	}
-	if err := w.accounts.Unbind(c.Request.Context(), u.ID); err != nil {
+	if err := w.svc.Accounts.Unbind(c.Request.Context(), u.ID); err != nil {
 		w.kit.Fail(c, err)
 		return
 	}

@@ -247,11 +247,6 @@ type apiAppointRequest struct {
 	UserID uint64 `json:"user_id" binding:"required,max=9223372036854775807"`
 }
 
-// apiPathID reads a positive integer path parameter.
-func apiPathID(c *gin.Context) (uint64, error) {
-	return web.ParamID(c, "id", errBadID)
-}
-
 var errBadID = service.Invalid("bad_id", "编号无效，应为正整数", map[string]string{"id": "编号无效"})
 
 func apiFlag(c *gin.Context, name string) bool {
@@ -272,7 +267,7 @@ func (w *API) apiBoards(c *gin.Context) {
 	if !signedIn {
 		return
 	}
-	bs, err := w.questions.Boards(c.Request.Context(), *u)
+	bs, err := w.svc.Questions.Boards(c.Request.Context(), *u)
 	okList(w, c, bs, err, apiViewBoard)
 }
 
@@ -282,7 +277,7 @@ func (w *API) apiBoardQuestions(c *gin.Context) {
 		return
 	}
 	page := web.PageParam(c)
-	b, p, err := w.questions.List(c.Request.Context(), *u, c.Param("key"),
+	b, p, err := w.svc.Questions.List(c.Request.Context(), *u, c.Param("key"),
 		question.ListOptions{Unanswered: apiFlag(c, "unanswered"), PageOptions: web.PageOptions(c)})
 	if err != nil {
 		w.kit.Fail(c, err)
@@ -308,7 +303,7 @@ func (w *API) apiSearchQuestions(c *gin.Context) {
 		w.kit.Fail(c, service.Invalid("query_too_long", "搜索词过长", map[string]string{"q": "搜索词不能超过 100 个字"}))
 		return
 	}
-	qs, err := w.questions.Search(c.Request.Context(), *u, c.Query("board"), q, web.PageParam(c))
+	qs, err := w.svc.Questions.Search(c.Request.Context(), *u, c.Query("board"), q, web.PageParam(c))
 	if err != nil {
 		w.kit.Fail(c, err)
 		return
@@ -321,7 +316,7 @@ func (w *API) apiMyQuestions(c *gin.Context) {
 	if !signedIn {
 		return
 	}
-	p, err := w.questions.Mine(c.Request.Context(), *u, web.PageOptions(c))
+	p, err := w.svc.Questions.Mine(c.Request.Context(), *u, web.PageOptions(c))
 	if err != nil {
 		w.kit.Fail(c, err)
 		return
@@ -349,7 +344,7 @@ func (w *API) apiAsk(c *gin.Context) {
 		w.kit.Fail(c, err)
 		return
 	}
-	q, err := w.questions.Ask(c.Request.Context(), *u, question.AskInput{
+	q, err := w.svc.Questions.Ask(c.Request.Context(), *u, question.AskInput{
 		BoardKey: req.Board, Title: req.Title, Body: req.Body, Anonymous: req.Anonymous})
 	if err != nil {
 		w.kit.Fail(c, err)
@@ -367,11 +362,11 @@ func (w *API) apiAsk(c *gin.Context) {
 }
 
 func (w *API) apiQuestion(c *gin.Context) {
-	u, id, valid := w.userAndID(c)
+	u, id, valid := w.kit.UserAndID(c, "id", errBadID)
 	if !valid {
 		return
 	}
-	v, err := w.questions.Get(c.Request.Context(), u, id)
+	v, err := w.svc.Questions.Get(c.Request.Context(), u, id)
 	if err != nil {
 		w.kit.Fail(c, err)
 		return
@@ -401,7 +396,7 @@ func (w *API) apiFollowUp(c *gin.Context) {
 
 // apiPost posts a cadre's answer or the asker's follow-up.
 func (w *API) apiPost(c *gin.Context, kind string) {
-	u, id, valid := w.userAndID(c)
+	u, id, valid := w.kit.UserAndID(c, "id", errBadID)
 	if !valid {
 		return
 	}
@@ -415,9 +410,9 @@ func (w *API) apiPost(c *gin.Context, kind string) {
 		err error
 	)
 	if kind == model.AnswerKindFollowUp {
-		a, err = w.questions.FollowUp(c.Request.Context(), u, id, req.Body)
+		a, err = w.svc.Questions.FollowUp(c.Request.Context(), u, id, req.Body)
 	} else {
-		a, err = w.questions.Answer(c.Request.Context(), u, id, req.Body)
+		a, err = w.svc.Questions.Answer(c.Request.Context(), u, id, req.Body)
 	}
 	if err != nil {
 		w.kit.Fail(c, err)
@@ -438,7 +433,7 @@ func (w *API) apiPost(c *gin.Context, kind string) {
 }
 
 func (w *API) apiResolve(c *gin.Context) {
-	u, id, valid := w.userAndID(c)
+	u, id, valid := w.kit.UserAndID(c, "id", errBadID)
 	if !valid {
 		return
 	}
@@ -447,7 +442,7 @@ func (w *API) apiResolve(c *gin.Context) {
 		w.kit.Fail(c, err)
 		return
 	}
-	q, err := w.questions.Resolve(c.Request.Context(), u, id, req.Rating, req.Comment)
+	q, err := w.svc.Questions.Resolve(c.Request.Context(), u, id, req.Rating, req.Comment)
 	if err != nil {
 		w.kit.Fail(c, err)
 		return
@@ -462,7 +457,7 @@ func (w *API) apiReviewQueue(c *gin.Context) {
 	if !signedIn {
 		return
 	}
-	items, err := w.questions.ReviewQueue(c.Request.Context(), *u)
+	items, err := w.svc.Questions.ReviewQueue(c.Request.Context(), *u)
 	okList(w, c, items, err, func(it question.ReviewItem) apiReviewItem {
 		return apiReviewItem{Kind: it.Kind, ID: it.ID, Body: it.Body, Question: apiViewQuestion(it.Question, u)}
 	})
@@ -489,11 +484,11 @@ func (w *API) apiModerate(c *gin.Context) {
 	var err error
 	switch req.Action {
 	case apiActionHide:
-		err = w.questions.Hide(ctx, *u, req.Target, req.ID, req.Reason)
+		err = w.svc.Questions.Hide(ctx, *u, req.Target, req.ID, req.Reason)
 	case apiActionReopen:
-		err = w.questions.Reopen(ctx, *u, req.Target, req.ID)
+		err = w.svc.Questions.Reopen(ctx, *u, req.Target, req.ID)
 	case apiActionApprove:
-		err = w.questions.Approve(ctx, *u, req.Target, req.ID)
+		err = w.svc.Questions.Approve(ctx, *u, req.Target, req.ID)
 	default:
 		err = service.Invalid("bad_action", "操作只能是 hide（隐藏/驳回）、reopen（恢复）或 approve（审核通过）",
 			map[string]string{"action": "请选择操作"})
@@ -510,7 +505,7 @@ func (w *API) apiOverdue(c *gin.Context) {
 	if !signedIn {
 		return
 	}
-	o, err := w.questions.OverdueFor(c.Request.Context(), *u)
+	o, err := w.svc.Questions.OverdueFor(c.Request.Context(), *u)
 	if err != nil {
 		w.kit.Fail(c, err)
 		return
@@ -528,7 +523,7 @@ func (w *API) apiAlertProblems(c *gin.Context) {
 	if !signedIn {
 		return
 	}
-	ps, err := w.outbox.ConfigProblemsFor(c.Request.Context(), *u)
+	ps, err := w.svc.Outbox.ConfigProblemsFor(c.Request.Context(), *u)
 	if err != nil {
 		w.kit.Fail(c, err)
 		return
@@ -546,7 +541,7 @@ func (w *API) apiAppointUniversityAdmin(c *gin.Context) {
 		w.kit.Fail(c, err)
 		return
 	}
-	if err := w.cadres.AppointUniversityAdmin(c.Request.Context(), *u, req.UserID); err != nil {
+	if err := w.svc.Cadres.AppointUniversityAdmin(c.Request.Context(), *u, req.UserID); err != nil {
 		w.kit.Fail(c, err)
 		return
 	}
@@ -566,7 +561,7 @@ func (w *API) apiApply(c *gin.Context) {
 		w.kit.Fail(c, err)
 		return
 	}
-	app, err := w.cadres.Apply(c.Request.Context(), *u, cadre.Application{Position: req.Position,
+	app, err := w.svc.Cadres.Apply(c.Request.Context(), *u, cadre.Application{Position: req.Position,
 		RealName: req.RealName, Phone: req.Phone, Email: req.Email, QQ: req.QQ, WeChatID: req.WeChatID})
 	if err != nil {
 		w.kit.Fail(c, err)
@@ -580,12 +575,12 @@ func (w *API) apiPendingApplications(c *gin.Context) {
 	if !signedIn {
 		return
 	}
-	apps, err := w.cadres.Pending(c.Request.Context(), *u)
+	apps, err := w.svc.Cadres.Pending(c.Request.Context(), *u)
 	okList(w, c, apps, err, apiViewApplication)
 }
 
 func (w *API) apiDecide(c *gin.Context) {
-	u, id, valid := w.userAndID(c)
+	u, id, valid := w.kit.UserAndID(c, "id", errBadID)
 	if !valid {
 		return
 	}
@@ -594,7 +589,7 @@ func (w *API) apiDecide(c *gin.Context) {
 		w.kit.Fail(c, err)
 		return
 	}
-	app, err := w.cadres.Decide(c.Request.Context(), u, id, *req.Approve, req.Reason)
+	app, err := w.svc.Cadres.Decide(c.Request.Context(), u, id, *req.Approve, req.Reason)
 	if err != nil {
 		w.kit.Fail(c, err)
 		return

@@ -4,8 +4,6 @@ import (
 	"net/http"
 
 	"github.com/gin-gonic/gin"
-
-	"github.com/gdyouth/youthvoice/model"
 )
 
 // ok writes the success envelope of /api/v1.
@@ -30,19 +28,4 @@ func viewAll[T, V any](items []T, view func(T) V) []V {
 		out = append(out, view(it))
 	}
 	return out
-}
-
-// userAndID is the signed-in user and the :id of an API route; it
-// responds itself when ok is false.
-func (w *API) userAndID(c *gin.Context) (u model.User, id uint64, ok bool) {
-	user, signedIn := w.kit.RequireUser(c)
-	if !signedIn {
-		return u, 0, false
-	}
-	id, err := apiPathID(c)
-	if err != nil {
-		w.kit.Fail(c, err)
-		return u, 0, false
-	}
-	return *user, id, true
 }

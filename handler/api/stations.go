@@ -31,32 +31,32 @@ func (w *API) registerStationAPI(r gin.IRouter) {
 	r.GET("/bookings/mine", w.apiMyBookings)
 	r.GET("/bookings/:id", w.apiBooking)
 	r.POST("/bookings/:id/respond", bookingAction(w, func(ctx context.Context, u model.User, id uint64, r apiRespondRequest) error {
-		_, err := w.stations.Respond(ctx, u, id, station.Response{Action: r.Action, Time: r.Time,
+		_, err := w.svc.Stations.Respond(ctx, u, id, station.Response{Action: r.Action, Time: r.Time,
 			Place: r.Place, Note: r.Note, Reason: r.Reason, Alternatives: r.Alternatives})
 		return err
 	}))
 	r.POST("/bookings/:id/cancel", bookingAction(w, func(ctx context.Context, u model.User, id uint64, _ noBody) error {
-		_, err := w.stations.Cancel(ctx, u, id)
+		_, err := w.svc.Stations.Cancel(ctx, u, id)
 		return err
 	}))
 	r.POST("/bookings/:id/accept-proposal", bookingAction(w, func(ctx context.Context, u model.User, id uint64, _ noBody) error {
-		_, err := w.stations.AcceptProposal(ctx, u, id)
+		_, err := w.svc.Stations.AcceptProposal(ctx, u, id)
 		return err
 	}))
 	r.POST("/bookings/:id/no-show", bookingAction(w, func(ctx context.Context, u model.User, id uint64, _ noBody) error {
-		_, err := w.stations.NoShow(ctx, u, id)
+		_, err := w.svc.Stations.NoShow(ctx, u, id)
 		return err
 	}))
 	r.POST("/bookings/:id/serve", bookingAction(w, func(ctx context.Context, u model.User, id uint64, r apiServeRequest) error {
-		_, err := w.stations.Serve(ctx, u, id, r.Result, r.FollowUp)
+		_, err := w.svc.Stations.Serve(ctx, u, id, r.Result, r.FollowUp)
 		return err
 	}))
 	r.POST("/bookings/:id/rate", bookingAction(w, func(ctx context.Context, u model.User, id uint64, r apiRateBookingRequest) error {
-		_, err := w.stations.Rate(ctx, u, id, r.Rating, r.Comment)
+		_, err := w.svc.Stations.Rate(ctx, u, id, r.Rating, r.Comment)
 		return err
 	}))
 	r.POST("/bookings/:id/phone", bookingAction(w, func(ctx context.Context, u model.User, id uint64, r apiPhoneRequest) error {
-		_, err := w.stations.SetPhone(ctx, u, id, r.Phone)
+		_, err := w.svc.Stations.SetPhone(ctx, u, id, r.Phone)
 		return err
 	}))
 	r.POST("/questions/:id/referral", w.apiRefer)
@@ -147,7 +147,7 @@ func (w *API) stationScope(c *gin.Context) (model.User, model.University, bool) 
 
 // universityOf resolves the :code parameter.
 func (w *API) universityOf(c *gin.Context) (model.University, bool) {
-	u, err := w.accounts.UniversityByCode(c.Request.Context(), c.Param("code"))
+	u, err := w.svc.Accounts.UniversityByCode(c.Request.Context(), c.Param("code"))
 	if err != nil {
 		w.kit.Fail(c, err)
 		return u, false
@@ -156,7 +156,7 @@ func (w *API) universityOf(c *gin.Context) (model.University, bool) {
 }
 
 func (w *API) apiServiceKinds(c *gin.Context) {
-	kinds, err := w.stations.ServiceKinds(c.Request.Context())
+	kinds, err := w.svc.Stations.ServiceKinds(c.Request.Context())
 	if err != nil {
 		w.kit.Fail(c, err)
 		return
@@ -168,7 +168,7 @@ func (w *API) apiStation(c *gin.Context) {
 	if _, okUser := w.kit.RequireUser(c); !okUser {
 		return
 	}
-	v, err := w.stations.ByCode(c.Request.Context(), c.Param("code"))
+	v, err := w.svc.Stations.ByCode(c.Request.Context(), c.Param("code"))
 	if err != nil {
 		w.kit.Fail(c, err)
 		return
@@ -200,7 +200,7 @@ func (w *API) apiSaveStation(c *gin.Context) {
 		w.kit.Fail(c, err)
 		return
 	}
-	v, err := w.stations.SaveProfile(c.Request.Context(), u, uni.ID, station.Profile{
+	v, err := w.svc.Stations.SaveProfile(c.Request.Context(), u, uni.ID, station.Profile{
 		Name: req.Name, Building: req.Building, Room: req.Room, Address: req.Address, Directions: req.Directions,
 		HasOffice: req.Checklist["office"], HasPlaque: req.Checklist["plaque"], HasComputer: req.Checklist["computer"],
 		HasServicePost: req.Checklist["service_post"], Services: req.Services, Weekly: req.Weekly, Closed: req.Closed,
@@ -221,7 +221,7 @@ func (w *API) apiSlots(c *gin.Context) {
 	if !okUni {
 		return
 	}
-	slots, err := w.stations.Slots(c.Request.Context(), uni.ID)
+	slots, err := w.svc.Stations.Slots(c.Request.Context(), uni.ID)
 	okList(w, c, slots, err, func(s station.SlotView) gin.H {
 		return gin.H{"start": s.Start, "end": s.End, "left": s.Left,
 			"label": s.Start.In(clock.Beijing).Format("01-02 15:04")}
@@ -233,7 +233,7 @@ func (w *API) apiTeam(c *gin.Context) {
 	if !okScope {
 		return
 	}
-	team, err := w.stations.Team(c.Request.Context(), u, uni.ID)
+	team, err := w.svc.Stations.Team(c.Request.Context(), u, uni.ID)
 	okList(w, c, team, err, func(m station.TeamMember) gin.H {
 		var days []int
 		for d := time.Sunday; d <= time.Saturday; d++ {
@@ -271,7 +271,7 @@ func (w *API) apiAddMember(c *gin.Context) {
 	for i, d := range req.DutyDays {
 		days[i] = time.Weekday(d)
 	}
-	m, err := w.stations.AddMember(c.Request.Context(), u, uni.ID, station.Member{Account: req.Account, Category: req.Category,
+	m, err := w.svc.Stations.AddMember(c.Request.Context(), u, uni.ID, station.Member{Account: req.Account, Category: req.Category,
 		RealName: req.RealName, Position: req.Position, Phone: req.Phone, QQ: req.QQ, WeChatID: req.WeChatID, DutyDays: days})
 	if err != nil {
 		w.kit.Fail(c, err)
@@ -285,12 +285,12 @@ func (w *API) apiRemoveMember(c *gin.Context) {
 	if !okScope {
 		return
 	}
-	id, err := apiPathID(c)
+	id, err := web.ParamID(c, "id", errBadID)
 	if err != nil {
 		w.kit.Fail(c, err)
 		return
 	}
-	if err := w.stations.RemoveMember(c.Request.Context(), u, uni.ID, id); err != nil {
+	if err := w.svc.Stations.RemoveMember(c.Request.Context(), u, uni.ID, id); err != nil {
 		w.kit.Fail(c, err)
 		return
 	}
@@ -302,7 +302,7 @@ func (w *API) apiConstruction(c *gin.Context) {
 	if !okScope {
 		return
 	}
-	con, err := w.stations.ConstructionOf(c.Request.Context(), u, uni.ID)
+	con, err := w.svc.Stations.ConstructionOf(c.Request.Context(), u, uni.ID)
 	if err != nil {
 		w.kit.Fail(c, err)
 		return
@@ -324,7 +324,7 @@ func (w *API) apiConfirmBuilt(c *gin.Context) {
 	if !okScope {
 		return
 	}
-	if err := w.stations.ConfirmBuilt(c.Request.Context(), u, uni.ID); err != nil {
+	if err := w.svc.Stations.ConfirmBuilt(c.Request.Context(), u, uni.ID); err != nil {
 		w.kit.Fail(c, err)
 		return
 	}
@@ -336,7 +336,7 @@ func (w *API) apiOverview(c *gin.Context) {
 	if !okUser {
 		return
 	}
-	all, err := w.stations.Overview(c.Request.Context(), *u)
+	all, err := w.svc.Stations.Overview(c.Request.Context(), *u)
 	okList(w, c, all, err, apiConstructionJSON)
 }
 
@@ -345,7 +345,7 @@ func (w *API) apiQueue(c *gin.Context) {
 	if !okScope {
 		return
 	}
-	list, err := w.stations.Queue(c.Request.Context(), u, uni.ID)
+	list, err := w.svc.Stations.Queue(c.Request.Context(), u, uni.ID)
 	okList(w, c, list, err, apiViewBooking)
 }
 
@@ -366,7 +366,7 @@ func (w *API) apiBook(c *gin.Context) {
 		w.kit.Fail(c, err)
 		return
 	}
-	b, err := w.stations.Book(c.Request.Context(), *u, station.BookInput{Service: req.Service, SlotStart: req.SlotStart,
+	b, err := w.svc.Stations.Book(c.Request.Context(), *u, station.BookInput{Service: req.Service, SlotStart: req.SlotStart,
 		Phone: req.Phone, Description: req.Description})
 	if err != nil {
 		w.kit.Fail(c, err)
@@ -377,7 +377,7 @@ func (w *API) apiBook(c *gin.Context) {
 
 // respondBooking answers with the booking as u sees it now.
 func (w *API) respondBooking(c *gin.Context, u model.User, id uint64, status int) {
-	v, err := w.stations.Get(c.Request.Context(), u, id)
+	v, err := w.svc.Stations.Get(c.Request.Context(), u, id)
 	if err != nil {
 		w.kit.Fail(c, err)
 		return
@@ -390,12 +390,12 @@ func (w *API) apiMyBookings(c *gin.Context) {
 	if !okUser {
 		return
 	}
-	list, err := w.stations.Mine(c.Request.Context(), *u)
+	list, err := w.svc.Stations.Mine(c.Request.Context(), *u)
 	okList(w, c, list, err, apiViewBooking)
 }
 
 func (w *API) apiBooking(c *gin.Context) {
-	u, id, valid := w.userAndID(c)
+	u, id, valid := w.kit.UserAndID(c, "id", errBadID)
 	if !valid {
 		return
 	}
@@ -410,7 +410,7 @@ type noBody struct{}
 // booking as the user now sees it.
 func bookingAction[Req any](w *API, do func(ctx context.Context, u model.User, id uint64, req Req) error) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		u, id, valid := w.userAndID(c)
+		u, id, valid := w.kit.UserAndID(c, "id", errBadID)
 		if !valid {
 			return
 		}
@@ -458,7 +458,7 @@ type apiReferRequest struct {
 }
 
 func (w *API) apiRefer(c *gin.Context) {
-	u, id, valid := w.userAndID(c)
+	u, id, valid := w.kit.UserAndID(c, "id", errBadID)
 	if !valid {
 		return
 	}
@@ -467,7 +467,7 @@ func (w *API) apiRefer(c *gin.Context) {
 		w.kit.Fail(c, err)
 		return
 	}
-	b, err := w.stations.Refer(c.Request.Context(), u, id, req.Service, req.Note)
+	b, err := w.svc.Stations.Refer(c.Request.Context(), u, id, req.Service, req.Note)
 	if err != nil {
 		w.kit.Fail(c, err)
 		return

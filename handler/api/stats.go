@@ -32,7 +32,7 @@ func (w *API) apiStats(c *gin.Context) {
 		w.kit.Fail(c, err)
 		return
 	}
-	r, err := w.stats.Report(c.Request.Context(), *u, stats.Query{From: req.From, To: req.To, Sort: req.Sort})
+	r, err := w.svc.Stats.Report(c.Request.Context(), *u, stats.Query{From: req.From, To: req.To, Sort: req.Sort})
 	if err != nil {
 		w.kit.Fail(c, err)
 		return

@@ -56,7 +56,7 @@ func (w *Pages) oauthCallback(c *gin.Context) {
 		return
 	}
 	sess := session.Session{OpenID: openid}
-	u, err := w.accounts.UserByOpenID(ctx, openid)
+	u, err := w.svc.Accounts.UserByOpenID(ctx, openid)
 	switch {
 	case err == nil:
 		sess.UserID = u.ID
@@ -82,14 +82,14 @@ func (w *Pages) home(c *gin.Context) {
 	}
 	var p homePage
 	if u.UniversityID != nil {
-		uni, err := w.accounts.UniversityByID(c.Request.Context(), *u.UniversityID)
+		uni, err := w.svc.Accounts.UniversityByID(c.Request.Context(), *u.UniversityID)
 		if err != nil {
 			w.kit.Fail(c, err)
 			return
 		}
 		p.University = &uni
 	}
-	mine, err := w.stations.MyStations(c.Request.Context(), *u)
+	mine, err := w.svc.Stations.MyStations(c.Request.Context(), *u)
 	if err != nil {
 		w.kit.Fail(c, err)
 		return
@@ -129,7 +129,7 @@ func (w *Pages) activateEntries(c *gin.Context) {
 		c.Redirect(http.StatusFound, next)
 		return
 	}
-	entries, err := w.accounts.Entries(c.Request.Context())
+	entries, err := w.svc.Accounts.Entries(c.Request.Context())
 	if err != nil {
 		w.kit.Fail(c, err)
 		return
@@ -177,12 +177,12 @@ func (w *Pages) activated(c *gin.Context) bool {
 
 func (w *Pages) showActivate(c *gin.Context, status int, entryKey, mode, next string, form map[string]string, err error) {
 	ctx := c.Request.Context()
-	entry, eerr := w.accounts.Entry(ctx, entryKey)
+	entry, eerr := w.svc.Accounts.Entry(ctx, entryKey)
 	if eerr != nil {
 		w.kit.Fail(c, eerr)
 		return
 	}
-	unis, uerr := w.accounts.Universities(ctx)
+	unis, uerr := w.svc.Accounts.Universities(ctx)
 	if uerr != nil {
 		w.kit.Fail(c, uerr)
 		return
@@ -192,10 +192,7 @@ func (w *Pages) showActivate(c *gin.Context, status int, entryKey, mode, next st
 	}
 	d := web.Page{Title: "激活 · " + entry.Name, Next: next, Form: form, Extra: activatePage{Entry: entry, Universities: unis, Mode: mode,
 		InWeChat: w.kit.InWeChat(c) || web.CallerOf(c).Session.OpenID != ""}}
-	if err != nil {
-		status = w.kit.FormError(c, &d, err)
-	}
-	w.pages.Render(c, status, "activate", d)
+	w.pages.RenderForm(c, status, "activate", d, err)
 }
 
 type activateRequest struct {
@@ -227,7 +224,7 @@ func (w *Pages) activateSubmit(c *gin.Context) {
 		w.showActivate(c, http.StatusBadRequest, entry, req.Mode, web.SafeNext(req.Next), form(), err)
 		return
 	}
-	u, err := w.accounts.Activate(c.Request.Context(), req.input(entry, c))
+	u, err := w.svc.Accounts.Activate(c.Request.Context(), req.input(entry, c))
 	if err != nil {
 		w.showActivate(c, 0, entry, req.Mode, web.SafeNext(req.Next), form(), err)
 		return
@@ -266,7 +263,7 @@ func (w *Pages) loginSubmit(c *gin.Context) {
 		return
 	}
 	cl := web.CallerOf(c)
-	u, err := w.accounts.SignIn(c.Request.Context(), req.Account, req.Password, c.ClientIP(), cl.Session.OpenID)
+	u, err := w.svc.Accounts.SignIn(c.Request.Context(), req.Account, req.Password, c.ClientIP(), cl.Session.OpenID)
 	if err != nil {
 		w.showLogin(c, next, req, err)
 		return
@@ -279,9 +276,7 @@ func (w *Pages) loginSubmit(c *gin.Context) {
 }
 
 func (w *Pages) showLogin(c *gin.Context, next string, req loginRequest, err error) {
-	status, body := w.kit.Describe(c, err)
-	w.pages.Render(c, status, "login", web.Page{Title: "登录", Next: next, Error: body.Message, Fields: body.Fields,
-		Form: map[string]string{"account": req.Account}})
+	w.pages.RenderForm(c, 0, "login", web.Page{Title: "登录", Next: next, Form: map[string]string{"account": req.Account}}, err)
 }
 
 func (w *Pages) logout(c *gin.Context) {
@@ -296,7 +291,7 @@ func (w *Pages) settings(c *gin.Context) {
 	}
 	var p settingsPage
 	if u.UniversityID != nil {
-		if uni, err := w.accounts.UniversityByID(c.Request.Context(), *u.UniversityID); err == nil {
+		if uni, err := w.svc.Accounts.UniversityByID(c.Request.Context(), *u.UniversityID); err == nil {
 			p.University = &uni
 		}
 	}
@@ -322,7 +317,7 @@ func (w *Pages) unbindCaller(c *gin.Context) bool {
 	if !ok {
 		return false
 	}
-	if err := w.accounts.Unbind(c.Request.Context(), u.ID); err != nil {
+	if err := w.svc.Accounts.Unbind(c.Request.Context(), u.ID); err != nil {
 		w.kit.Fail(c, err)
 		return false
 	}

@@ -41,7 +41,7 @@ func (w *Pages) applyForm(c *gin.Context) {
 func (w *Pages) showApply(c *gin.Context, status int, form map[string]string, err error) {
 	u := web.CallerOf(c).User
 	p := applyPage{CanApply: u.Role == model.RoleStudent}
-	latest, lerr := w.cadres.Latest(c.Request.Context(), u.ID)
+	latest, lerr := w.svc.Cadres.Latest(c.Request.Context(), u.ID)
 	switch {
 	case lerr == nil:
 		p.Latest = &latest
@@ -53,10 +53,7 @@ func (w *Pages) showApply(c *gin.Context, status int, form map[string]string, er
 		return
 	}
 	d := web.Page{Title: "申请成为团学干部", Form: form, Notice: applyNotice(c.Query("notice")), Extra: p}
-	if err != nil {
-		status = w.kit.FormError(c, &d, err)
-	}
-	w.pages.Render(c, status, "cadre_apply", d)
+	w.pages.RenderForm(c, status, "cadre_apply", d, err)
 }
 
 // applyField is one input of the cadre application (附件1).
@@ -107,7 +104,7 @@ func (w *Pages) applySubmit(c *gin.Context) {
 		w.showApply(c, http.StatusBadRequest, req.form(), err)
 		return
 	}
-	if _, err := w.cadres.Apply(c.Request.Context(), *u, cadre.Application{
+	if _, err := w.svc.Cadres.Apply(c.Request.Context(), *u, cadre.Application{
 		Position: req.Position, RealName: req.RealName, Phone: req.Phone, Email: req.Email, QQ: req.QQ, WeChatID: req.WeChatID,
 	}); err != nil {
 		w.showApply(c, 0, req.form(), err)
@@ -142,19 +139,19 @@ func (w *Pages) showAdmin(c *gin.Context, u model.User, status int, form map[str
 	ctx := c.Request.Context()
 	var p adminPage
 	var err error
-	if p.Review, err = w.questions.ReviewQueue(ctx, u); err != nil {
+	if p.Review, err = w.svc.Questions.ReviewQueue(ctx, u); err != nil {
 		w.kit.Fail(c, err) // refuses everyone but admins
 		return
 	}
-	if p.Applications, err = w.cadres.Pending(ctx, u); err != nil {
+	if p.Applications, err = w.svc.Cadres.Pending(ctx, u); err != nil {
 		w.kit.Fail(c, err)
 		return
 	}
-	if p.Overdue, err = w.questions.OverdueFor(ctx, u); err != nil {
+	if p.Overdue, err = w.svc.Questions.OverdueFor(ctx, u); err != nil {
 		w.kit.Fail(c, err)
 		return
 	}
-	problems, err := w.outbox.ConfigProblemsFor(ctx, u)
+	problems, err := w.svc.Outbox.ConfigProblemsFor(ctx, u)
 	if err != nil {
 		w.kit.Fail(c, err)
 		return
@@ -174,9 +171,8 @@ func (w *Pages) showAdmin(c *gin.Context, u model.User, status int, form map[str
 	d := web.Page{Title: "管理", Notice: adminNotice(c.Query("notice")), Form: form, Extra: p}
 	if formErr != nil {
 		d.Notice = ""
-		status = w.kit.FormError(c, &d, formErr)
 	}
-	w.pages.Render(c, status, "admin", d)
+	w.pages.RenderForm(c, status, "admin", d, formErr)
 }
 
 type appointRequest struct {
@@ -195,7 +191,7 @@ func (w *Pages) appointSubmit(c *gin.Context) {
 		w.showAdmin(c, *u, http.StatusBadRequest, form(), err)
 		return
 	}
-	if _, err := w.cadres.AppointUniversityAdminByAccount(c.Request.Context(), *u, req.Account); err != nil {
+	if _, err := w.svc.Cadres.AppointUniversityAdminByAccount(c.Request.Context(), *u, req.Account); err != nil {
 		if errors.Is(err, service.ErrForbidden) {
 			w.kit.Fail(c, err)
 			return
@@ -224,13 +220,8 @@ type decideRequest struct {
 }
 
 func (w *Pages) decideSubmit(c *gin.Context) {
-	u, ok := w.kit.RequireUser(c)
+	u, id, ok := w.kit.UserAndID(c, "id", service.NotFound("application_not_found", "申请不存在"))
 	if !ok {
-		return
-	}
-	id, err := web.ParamID(c, "id", service.NotFound("application_not_found", "申请不存在"))
-	if err != nil {
-		w.kit.Fail(c, err)
 		return
 	}
 	var req decideRequest
@@ -238,9 +229,8 @@ func (w *Pages) decideSubmit(c *gin.Context) {
 		w.kit.Fail(c, err)
 		return
 	}
-	if _, err := w.cadres.Decide(c.Request.Context(), *u, id, req.Decision == "approve", req.Reason); err != nil {
-		status, body := w.kit.Describe(c, err)
-		w.kit.ErrorPage(c, status, "处理失败", body.Message, "/h5/admin")
+	if _, err := w.svc.Cadres.Decide(c.Request.Context(), u, id, req.Decision == "approve", req.Reason); err != nil {
+		w.kit.FailPage(c, err, "处理失败", "/h5/admin")
 		return
 	}
 	c.Redirect(http.StatusSeeOther, "/h5/admin?notice=decided")

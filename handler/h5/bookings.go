@@ -95,9 +95,9 @@ func (w *Pages) showBookForm(c *gin.Context, u model.User, status int, req bookR
 		w.kit.Fail(c, service.Forbidden("no_university", "请先完成激活并选择学校，再预约"))
 		return
 	}
-	v, verr := w.stations.ByUniversity(ctx, *u.UniversityID)
+	v, verr := w.svc.Stations.ByUniversity(ctx, *u.UniversityID)
 	if errors.Is(verr, service.ErrNotFound) {
-		un, uerr := w.accounts.UniversityByID(ctx, *u.UniversityID)
+		un, uerr := w.svc.Accounts.UniversityByID(ctx, *u.UniversityID)
 		if uerr != nil {
 			w.kit.Fail(c, uerr)
 			return
@@ -110,7 +110,7 @@ func (w *Pages) showBookForm(c *gin.Context, u model.User, status int, req bookR
 		w.kit.Fail(c, verr)
 		return
 	}
-	slots, serr := w.stations.Slots(ctx, *u.UniversityID)
+	slots, serr := w.svc.Stations.Slots(ctx, *u.UniversityID)
 	if serr != nil {
 		w.kit.Fail(c, serr)
 		return
@@ -139,10 +139,7 @@ func (w *Pages) showBookForm(c *gin.Context, u model.User, status int, req bookR
 	}
 	p.SlotLost = req.Slot != "" && !kept
 	d := web.Page{Title: "预约服务", Form: map[string]string{"phone": req.Phone, "description": req.Description}, Extra: p}
-	if err != nil {
-		status = w.kit.FormError(c, &d, err)
-	}
-	w.pages.Render(c, status, "booking_new", d)
+	w.pages.RenderForm(c, status, "booking_new", d, err)
 }
 
 func (w *Pages) bookSubmit(c *gin.Context) {
@@ -164,7 +161,7 @@ func (w *Pages) bookSubmit(c *gin.Context) {
 		w.showBookForm(c, *u, 0, req, err)
 		return
 	}
-	b, err := w.stations.Book(c.Request.Context(), *u, station.BookInput{
+	b, err := w.svc.Stations.Book(c.Request.Context(), *u, station.BookInput{
 		Service: req.Service, SlotStart: start, Phone: req.Phone, Description: req.Description,
 	})
 	if err != nil {
@@ -176,8 +173,11 @@ func (w *Pages) bookSubmit(c *gin.Context) {
 
 func bookingURL(id uint64) string { return "/h5/bookings/" + strconv.FormatUint(id, 10) }
 
+// errNoBooking answers an :id that names no booking.
+var errNoBooking = service.NotFound("booking_not_found", "预约不存在")
+
 func bookingID(c *gin.Context) (uint64, error) {
-	return web.ParamID(c, "id", service.NotFound("booking_not_found", "预约不存在"))
+	return web.ParamID(c, "id", errNoBooking)
 }
 
 func (w *Pages) myBookings(c *gin.Context) {
@@ -185,7 +185,7 @@ func (w *Pages) myBookings(c *gin.Context) {
 	if !ok {
 		return
 	}
-	items, err := w.stations.Mine(c.Request.Context(), *u)
+	items, err := w.svc.Stations.Mine(c.Request.Context(), *u)
 	if err != nil {
 		w.kit.Fail(c, err)
 		return
@@ -258,7 +258,7 @@ func (w *Pages) showBooking(c *gin.Context, u model.User, status int, action str
 		w.kit.Fail(c, ierr)
 		return
 	}
-	v, gerr := w.stations.Get(ctx, u, id)
+	v, gerr := w.svc.Stations.Get(ctx, u, id)
 	if gerr != nil {
 		w.kit.Fail(c, gerr)
 		return
@@ -291,7 +291,7 @@ func (w *Pages) showBooking(c *gin.Context, u model.User, status int, action str
 		if v.SlotStart != nil {
 			p.TimeValue = v.SlotStart.In(clock.Beijing).Format(inputTime)
 		}
-		sv, serr := w.stations.ByUniversity(ctx, v.UniversityID)
+		sv, serr := w.svc.Stations.ByUniversity(ctx, v.UniversityID)
 		if serr != nil {
 			w.kit.Fail(c, serr)
 			return
@@ -377,7 +377,7 @@ func (r *phoneRequest) form() map[string]string { return map[string]string{"phon
 func (w *Pages) phoneSubmit(c *gin.Context) {
 	var req phoneRequest
 	w.postBooking(c, &req, func(u model.User, id uint64) (string, error) {
-		_, err := w.stations.SetPhone(c.Request.Context(), u, id, req.Phone)
+		_, err := w.svc.Stations.SetPhone(c.Request.Context(), u, id, req.Phone)
 		return "phone", err
 	})
 }
@@ -417,22 +417,17 @@ func (r *buttonRequest) form() map[string]string { return nil }
 // postBooking binds req, runs do and redirects to the booking with the
 // notice do returns; errors re-render the booking page.
 func (w *Pages) postBooking(c *gin.Context, req bookingForm, do func(u model.User, id uint64) (string, error)) {
-	u, ok := w.kit.RequireUser(c)
+	u, id, ok := w.kit.UserAndID(c, "id", errNoBooking)
 	if !ok {
 		return
 	}
-	id, err := bookingID(c)
-	if err != nil {
-		w.kit.Fail(c, err)
-		return
-	}
 	if err := web.Bind(c, req); err != nil {
-		w.showBooking(c, *u, http.StatusBadRequest, req.action(), nil, err)
+		w.showBooking(c, u, http.StatusBadRequest, req.action(), nil, err)
 		return
 	}
-	notice, err := do(*u, id)
+	notice, err := do(u, id)
 	if err != nil {
-		w.showBooking(c, *u, 0, req.action(), req.form(), err)
+		w.showBooking(c, u, 0, req.action(), req.form(), err)
 		return
 	}
 	c.Redirect(http.StatusSeeOther, bookingURL(id)+"?notice="+notice)
@@ -445,7 +440,7 @@ func (w *Pages) respondSubmit(c *gin.Context) {
 		if err != nil {
 			return "", err
 		}
-		_, err = w.stations.Respond(c.Request.Context(), u, id, station.Response{Action: req.Action, Time: t,
+		_, err = w.svc.Stations.Respond(c.Request.Context(), u, id, station.Response{Action: req.Action, Time: t,
 			Place: req.Place, Note: req.Note, Reason: req.Reason, Alternatives: req.Alternatives})
 		return "responded", err
 	})
@@ -453,14 +448,14 @@ func (w *Pages) respondSubmit(c *gin.Context) {
 
 func (w *Pages) cancelSubmit(c *gin.Context) {
 	w.postBooking(c, &buttonRequest{name: "cancel"}, func(u model.User, id uint64) (string, error) {
-		_, err := w.stations.Cancel(c.Request.Context(), u, id)
+		_, err := w.svc.Stations.Cancel(c.Request.Context(), u, id)
 		return "cancelled", err
 	})
 }
 
 func (w *Pages) acceptProposalSubmit(c *gin.Context) {
 	w.postBooking(c, &buttonRequest{name: "proposal"}, func(u model.User, id uint64) (string, error) {
-		_, err := w.stations.AcceptProposal(c.Request.Context(), u, id)
+		_, err := w.svc.Stations.AcceptProposal(c.Request.Context(), u, id)
 		return "accepted", err
 	})
 }
@@ -468,14 +463,14 @@ func (w *Pages) acceptProposalSubmit(c *gin.Context) {
 func (w *Pages) serveSubmit(c *gin.Context) {
 	var req serveRequest
 	w.postBooking(c, &req, func(u model.User, id uint64) (string, error) {
-		_, err := w.stations.Serve(c.Request.Context(), u, id, req.Result, req.FollowUp)
+		_, err := w.svc.Stations.Serve(c.Request.Context(), u, id, req.Result, req.FollowUp)
 		return "served", err
 	})
 }
 
 func (w *Pages) noShowSubmit(c *gin.Context) {
 	w.postBooking(c, &buttonRequest{name: "noshow"}, func(u model.User, id uint64) (string, error) {
-		_, err := w.stations.NoShow(c.Request.Context(), u, id)
+		_, err := w.svc.Stations.NoShow(c.Request.Context(), u, id)
 		return "noshow", err
 	})
 }
@@ -484,7 +479,7 @@ func (w *Pages) rateSubmit(c *gin.Context) {
 	var req rateRequest
 	w.postBooking(c, &req, func(u model.User, id uint64) (string, error) {
 		stars, _ := strconv.Atoi(req.Rating) // not a number: 0, refused by the service
-		_, err := w.stations.Rate(c.Request.Context(), u, id, stars, req.Comment)
+		_, err := w.svc.Stations.Rate(c.Request.Context(), u, id, stars, req.Comment)
 		return "rated", err
 	})
 }

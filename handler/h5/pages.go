@@ -17,13 +17,9 @@ import (
 
 	"github.com/gdyouth/youthvoice/handler/web"
 	"github.com/gdyouth/youthvoice/model"
-	"github.com/gdyouth/youthvoice/service/account"
-	"github.com/gdyouth/youthvoice/service/alert"
-	"github.com/gdyouth/youthvoice/service/cadre"
 	"github.com/gdyouth/youthvoice/service/clock"
 	"github.com/gdyouth/youthvoice/service/question"
 	"github.com/gdyouth/youthvoice/service/station"
-	"github.com/gdyouth/youthvoice/service/stats"
 )
 
 //go:embed templates/*.html
@@ -36,15 +32,10 @@ type OAuthClient interface {
 
 // Pages serves the H5 pages, / and the static assets.
 type Pages struct {
-	kit       *web.Kit
-	accounts  *account.Service
-	questions *question.Service
-	cadres    *cadre.Service
-	stations  *station.Service
-	stats     *stats.Service
-	outbox    *alert.Outbox
-	oauth     OAuthClient
-	pages     *web.Templates
+	kit   *web.Kit
+	svc   web.Services
+	oauth OAuthClient
+	pages *web.Templates
 }
 
 // New builds the pages.
@@ -59,8 +50,7 @@ func New(kit *web.Kit, svc web.Services, oauth OAuthClient) (*Pages, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Pages{kit: kit, accounts: svc.Accounts, questions: svc.Questions, cadres: svc.Cadres, stations: svc.Stations,
-		stats: svc.Stats, outbox: svc.Outbox, oauth: oauth, pages: pages}, nil
+	return &Pages{kit: kit, svc: svc, oauth: oauth, pages: pages}, nil
 }
 
 // Register mounts the H5 pages and static assets.

@@ -48,7 +48,7 @@ func (w *Pages) askForm(c *gin.Context) {
 }
 
 func (w *Pages) showAsk(c *gin.Context, u model.User, status int, req askRequest, err error) {
-	boards, berr := w.questions.Boards(c.Request.Context(), u)
+	boards, berr := w.svc.Questions.Boards(c.Request.Context(), u)
 	if berr != nil {
 		w.kit.Fail(c, berr)
 		return
@@ -58,10 +58,7 @@ func (w *Pages) showAsk(c *gin.Context, u model.User, status int, req askRequest
 	if u.UniversityID == nil {
 		d.Error = "你的账号还没有选择学校，暂不能提问。"
 	}
-	if err != nil {
-		status = w.kit.FormError(c, &d, err)
-	}
-	w.pages.Render(c, status, "ask", d)
+	w.pages.RenderForm(c, status, "ask", d, err)
 }
 
 type askRequest struct {
@@ -81,7 +78,7 @@ func (w *Pages) askSubmit(c *gin.Context) {
 		w.showAsk(c, *u, http.StatusBadRequest, req, err)
 		return
 	}
-	q, err := w.questions.Ask(c.Request.Context(), *u, question.AskInput{
+	q, err := w.svc.Questions.Ask(c.Request.Context(), *u, question.AskInput{
 		BoardKey: req.Board, Title: req.Title, Body: req.Body, Anonymous: req.Anonymous,
 	})
 	if err != nil {
@@ -196,7 +193,7 @@ func (w *Pages) myQuestions(c *gin.Context) {
 		return
 	}
 	l := listPage{Kind: "mine", Page: pageLabel(c)}
-	p, err := w.questions.Mine(c.Request.Context(), *u, web.PageOptions(c))
+	p, err := w.svc.Questions.Mine(c.Request.Context(), *u, web.PageOptions(c))
 	if err != nil {
 		if !badCursor(c, err, "/h5/questions/mine") {
 			w.kit.Fail(c, err)
@@ -213,7 +210,7 @@ func (w *Pages) boardsPage(c *gin.Context) {
 	if !ok {
 		return
 	}
-	boards, err := w.questions.Boards(c.Request.Context(), *u)
+	boards, err := w.svc.Questions.Boards(c.Request.Context(), *u)
 	if err != nil {
 		w.kit.Fail(c, err)
 		return
@@ -232,7 +229,7 @@ func (w *Pages) boardPage(c *gin.Context) {
 		base.Set("unanswered", "1")
 	}
 	path := "/h5/boards/" + url.PathEscape(c.Param("key"))
-	b, p, err := w.questions.List(c.Request.Context(), *u, c.Param("key"), question.ListOptions{Unanswered: l.Unanswered, PageOptions: web.PageOptions(c)})
+	b, p, err := w.svc.Questions.List(c.Request.Context(), *u, c.Param("key"), question.ListOptions{Unanswered: l.Unanswered, PageOptions: web.PageOptions(c)})
 	if err != nil {
 		first := path
 		if len(base) > 0 {
@@ -256,7 +253,7 @@ func (w *Pages) searchPage(c *gin.Context) {
 	l := listPage{Kind: "search", Page: web.PageParam(c), Query: c.Query("q")}
 	d := web.Page{Title: "搜索问题"}
 	if key := c.Query("board"); key != "" {
-		b, err := w.questions.Board(c.Request.Context(), key)
+		b, err := w.svc.Questions.Board(c.Request.Context(), key)
 		if err != nil {
 			w.kit.Fail(c, err)
 			return
@@ -268,11 +265,10 @@ func (w *Pages) searchPage(c *gin.Context) {
 		if l.Board != nil {
 			boardKey = l.Board.Key
 		}
-		items, err := w.questions.Search(c.Request.Context(), *u, boardKey, l.Query, l.Page)
+		items, err := w.svc.Questions.Search(c.Request.Context(), *u, boardKey, l.Query, l.Page)
 		if err != nil {
-			status, body := w.kit.Describe(c, err)
-			d.Error, d.Extra = body.Message, l
-			w.pages.Render(c, status, "questions", d)
+			d.Extra = l
+			w.pages.RenderForm(c, 0, "questions", d, err)
 			return
 		}
 		l.Items = items
@@ -292,8 +288,11 @@ type questionView struct {
 	Ratings []string
 }
 
+// errNoQuestion answers an :id that names no question.
+var errNoQuestion = service.NotFound("question_not_found", "问题不存在或已被删除")
+
 func questionID(c *gin.Context) (uint64, error) {
-	return web.ParamID(c, "id", service.NotFound("question_not_found", "问题不存在或已被删除"))
+	return web.ParamID(c, "id", errNoQuestion)
 }
 
 func (w *Pages) questionPage(c *gin.Context) {
@@ -312,17 +311,14 @@ func (w *Pages) showQuestion(c *gin.Context, status int, form map[string]string,
 		w.kit.Fail(c, ierr)
 		return
 	}
-	v, verr := w.questions.Get(c.Request.Context(), *u, id)
+	v, verr := w.svc.Questions.Get(c.Request.Context(), *u, id)
 	if verr != nil {
 		w.kit.Fail(c, verr)
 		return
 	}
 	d := web.Page{Title: v.Question.Title, Notice: questionNotice(c.Query("notice")), Form: form,
 		Extra: questionView{View: v, Ratings: question.Ratings}}
-	if err != nil {
-		status = w.kit.FormError(c, &d, err)
-	}
-	w.pages.Render(c, status, "question", d)
+	w.pages.RenderForm(c, status, "question", d, err)
 }
 
 func questionNotice(key string) string {
@@ -351,7 +347,7 @@ type textRequest struct {
 
 func (w *Pages) answerSubmit(c *gin.Context) {
 	w.postText(c, func(u model.User, id uint64, body string) (string, error) {
-		a, err := w.questions.Answer(c.Request.Context(), u, id, body)
+		a, err := w.svc.Questions.Answer(c.Request.Context(), u, id, body)
 		if a.Status == model.AnswerReview {
 			return "held", err
 		}
@@ -361,7 +357,7 @@ func (w *Pages) answerSubmit(c *gin.Context) {
 
 func (w *Pages) followUpSubmit(c *gin.Context) {
 	w.postText(c, func(u model.User, id uint64, body string) (string, error) {
-		a, err := w.questions.FollowUp(c.Request.Context(), u, id, body)
+		a, err := w.svc.Questions.FollowUp(c.Request.Context(), u, id, body)
 		if a.Status == model.AnswerReview {
 			return "held", err
 		}
@@ -371,13 +367,8 @@ func (w *Pages) followUpSubmit(c *gin.Context) {
 
 // postText handles a text form posted on the question page.
 func (w *Pages) postText(c *gin.Context, do func(u model.User, id uint64, body string) (string, error)) {
-	u, ok := w.kit.RequireUser(c)
+	u, id, ok := w.kit.UserAndID(c, "id", errNoQuestion)
 	if !ok {
-		return
-	}
-	id, err := questionID(c)
-	if err != nil {
-		w.kit.Fail(c, err)
 		return
 	}
 	var req textRequest
@@ -385,7 +376,7 @@ func (w *Pages) postText(c *gin.Context, do func(u model.User, id uint64, body s
 		w.showQuestion(c, http.StatusBadRequest, nil, err)
 		return
 	}
-	notice, err := do(*u, id, req.Body)
+	notice, err := do(u, id, req.Body)
 	if err != nil {
 		w.showQuestion(c, 0, map[string]string{"body": req.Body}, err)
 		return
@@ -399,13 +390,8 @@ type resolveRequest struct {
 }
 
 func (w *Pages) resolveSubmit(c *gin.Context) {
-	u, ok := w.kit.RequireUser(c)
+	u, id, ok := w.kit.UserAndID(c, "id", errNoQuestion)
 	if !ok {
-		return
-	}
-	id, err := questionID(c)
-	if err != nil {
-		w.kit.Fail(c, err)
 		return
 	}
 	var req resolveRequest
@@ -413,7 +399,7 @@ func (w *Pages) resolveSubmit(c *gin.Context) {
 		w.showQuestion(c, http.StatusBadRequest, nil, err)
 		return
 	}
-	if _, err := w.questions.Resolve(c.Request.Context(), *u, id, req.Rating, req.Comment); err != nil {
+	if _, err := w.svc.Questions.Resolve(c.Request.Context(), u, id, req.Rating, req.Comment); err != nil {
 		w.showQuestion(c, 0, map[string]string{"comment": req.Comment}, err)
 		return
 	}
@@ -433,11 +419,11 @@ func (w *Pages) moderate(c *gin.Context, u model.User, req moderateRequest) erro
 	ctx := c.Request.Context()
 	switch req.Action {
 	case "hide":
-		return w.questions.Hide(ctx, u, req.Target, req.ID, req.Reason)
+		return w.svc.Questions.Hide(ctx, u, req.Target, req.ID, req.Reason)
 	case "reopen":
-		return w.questions.Reopen(ctx, u, req.Target, req.ID)
+		return w.svc.Questions.Reopen(ctx, u, req.Target, req.ID)
 	case "approve":
-		return w.questions.Approve(ctx, u, req.Target, req.ID)
+		return w.svc.Questions.Approve(ctx, u, req.Target, req.ID)
 	}
 	return service.Invalid("bad_action", "未知的操作", nil)
 }
@@ -459,8 +445,7 @@ func (w *Pages) moderateSubmit(c *gin.Context) {
 			se = &service.Error{Kind: se.Kind, Code: se.Code, Message: "隐藏或驳回时必须填写原因（会告知作者），请返回重新填写。"}
 			err = se
 		}
-		status, body := w.kit.Describe(c, err)
-		w.kit.ErrorPage(c, status, "处理失败", body.Message, back)
+		w.kit.FailPage(c, err, "处理失败", back)
 		return
 	}
 	c.Redirect(http.StatusSeeOther, addQuery(back, "notice=moderated"))

@@ -18,15 +18,16 @@ import (
 )
 
 // openAlert follows an alert link on a fresh phone of p, through OAuth,
-// and returns the page it lands on.
-func openAlert(s *webtest.Stack, p webtest.Person, link string) (*webtest.Client, *webtest.Resp) {
+// to a page under under (/h5/questions/, /h5/bookings/), and returns the
+// page it lands on.
+func openAlert(s *webtest.Stack, p webtest.Person, link, under string) (*webtest.Client, *webtest.Resp) {
 	s.T.Helper()
 	c := s.Browser(webtest.UAWeChat)
 	start := c.Get(s.LocalPath(link))
 	state := webtest.StateOf(s.T, start)
 	code := webtest.Fake().IssueCode(s.AppID, p.OpenID)
 	cb := c.Get("/h5/oauth/callback?code=" + url.QueryEscape(code) + "&state=" + url.QueryEscape(state))
-	if cb.Status != http.StatusFound || !strings.HasPrefix(cb.Location, "/h5/questions/") {
+	if cb.Status != http.StatusFound || !strings.HasPrefix(cb.Location, under) {
 		s.T.Fatalf("alert link → OAuth callback: HTTP %d → %q", cb.Status, cb.Location)
 	}
 	return c, c.Get(cb.Location)
@@ -86,7 +87,7 @@ func TestQuestionEndToEnd(t *testing.T) {
 		// Another student sees the question but not who asked; the cadre sees who.
 		mate := s.Phone(classmate)
 		webtest.WantBody(t, mate.Get("/h5/questions/"+qid), "匿名同学")
-		cadrePhone, qpage := openAlert(s, cadre, got[0].URL)
+		cadrePhone, qpage := openAlert(s, cadre, got[0].URL, "/h5/questions/")
 		webtest.WantStatus(t, qpage, http.StatusOK)
 		webtest.WantBody(t, qpage, student.User.Account, `id="answer-form"`)
 		if strings.Contains(mate.Get("/h5/questions/"+qid).Body, student.User.Account) {
@@ -125,7 +126,7 @@ func TestQuestionEndToEnd(t *testing.T) {
 		if len(answered) != 1 || answered[0].Data["thing2"].Value != "cad老师" {
 			t.Fatalf("asker's answered alerts: %+v", answered)
 		}
-		_, spage := openAlert(s, student, answered[0].URL)
+		_, spage := openAlert(s, student, answered[0].URL, "/h5/questions/")
 		webtest.WantBody(t, spage, "国家奖学金9月开始申请", `id="resolve-form"`, `id="followup-form"`)
 		r = phone.Post("/h5/questions/"+qid+"/resolve", url.Values{"rating": {"很好"}})
 		webtest.WantStatus(t, r, http.StatusBadRequest)

@@ -47,7 +47,7 @@ func (w *Pages) showRefer(c *gin.Context, u model.User, status int, req referReq
 		w.kit.Fail(c, ierr)
 		return
 	}
-	q, qerr := w.questions.Get(ctx, u, id)
+	q, qerr := w.svc.Questions.Get(ctx, u, id)
 	if qerr != nil {
 		w.kit.Fail(c, qerr)
 		return
@@ -57,7 +57,7 @@ func (w *Pages) showRefer(c *gin.Context, u model.User, status int, req referReq
 		return
 	}
 	p := referView{Question: q, Service: req.Service}
-	v, serr := w.stations.ByUniversity(ctx, q.Question.UniversityID)
+	v, serr := w.svc.Stations.ByUniversity(ctx, q.Question.UniversityID)
 	switch {
 	case serr == nil:
 		p.Station = &v
@@ -66,30 +66,22 @@ func (w *Pages) showRefer(c *gin.Context, u model.User, status int, req referReq
 		return
 	}
 	d := web.Page{Title: "转介到青年之家", Form: map[string]string{"note": req.Note}, Extra: p}
-	if err != nil {
-		status = w.kit.FormError(c, &d, err)
-	}
-	w.pages.Render(c, status, "booking_refer", d)
+	w.pages.RenderForm(c, status, "booking_refer", d, err)
 }
 
 func (w *Pages) referSubmit(c *gin.Context) {
-	u, ok := w.kit.RequireUser(c)
+	u, id, ok := w.kit.UserAndID(c, "id", errNoQuestion)
 	if !ok {
-		return
-	}
-	id, err := questionID(c)
-	if err != nil {
-		w.kit.Fail(c, err)
 		return
 	}
 	var req referRequest
 	if err := web.Bind(c, &req); err != nil {
-		w.showRefer(c, *u, http.StatusBadRequest, req, err)
+		w.showRefer(c, u, http.StatusBadRequest, req, err)
 		return
 	}
-	b, err := w.stations.Refer(c.Request.Context(), *u, id, req.Service, req.Note)
+	b, err := w.svc.Stations.Refer(c.Request.Context(), u, id, req.Service, req.Note)
 	if err != nil {
-		w.showRefer(c, *u, 0, req, err)
+		w.showRefer(c, u, 0, req, err)
 		return
 	}
 	c.Redirect(http.StatusSeeOther, bookingURL(b.ID)+"?notice=referred")

@@ -46,11 +46,11 @@ func (w *Pages) stationUniversity(c *gin.Context, u model.User) (uni model.Unive
 	var err error
 	switch code := c.Query("uni"); {
 	case code != "":
-		uni, err = w.accounts.UniversityByCode(ctx, code)
+		uni, err = w.svc.Accounts.UniversityByCode(ctx, code)
 	case u.UniversityID == nil:
 		err = service.Forbidden("no_university", "你的账号没有所属学校，无法管理服务站")
 	default:
-		uni, err = w.accounts.UniversityByID(ctx, *u.UniversityID)
+		uni, err = w.svc.Accounts.UniversityByID(ctx, *u.UniversityID)
 	}
 	if err != nil {
 		w.kit.Fail(c, err)
@@ -73,7 +73,7 @@ func (w *Pages) stationTarget(c *gin.Context) (u model.User, uni model.Universit
 // canManageStation tells the pages whether to offer management links; the
 // service enforces the rule on every change.
 func (w *Pages) canManageStation(c *gin.Context, u model.User, uni uint64) (bool, error) {
-	return w.stations.CanManage(c.Request.Context(), u, uni)
+	return w.svc.Stations.CanManage(c.Request.Context(), u, uni)
 }
 
 var errNotManager = service.Forbidden("not_station_manager", "只有本校团委管理员或服务站负责人可以维护服务站")
@@ -110,11 +110,11 @@ func (w *Pages) consolePage(c *gin.Context) {
 		w.kit.Fail(c, err)
 		return
 	}
-	v, err := w.stations.ByUniversity(ctx, uni.ID)
+	v, err := w.svc.Stations.ByUniversity(ctx, uni.ID)
 	switch {
 	case err == nil:
 		p.Station, p.State = &v, openState(v)
-		queue, err := w.stations.Queue(ctx, *u, uni.ID)
+		queue, err := w.svc.Stations.Queue(ctx, *u, uni.ID)
 		if err != nil {
 			w.kit.Fail(c, err) // refuses everyone but the station's admins
 			return
@@ -132,7 +132,7 @@ func (w *Pages) consolePage(c *gin.Context) {
 		return
 	}
 	if p.Manage {
-		cons, err := w.stations.ConstructionOf(ctx, *u, uni.ID)
+		cons, err := w.svc.Stations.ConstructionOf(ctx, *u, uni.ID)
 		if err != nil {
 			w.kit.Fail(c, err)
 			return

@@ -215,7 +215,7 @@ func (w *Pages) profileForm(c *gin.Context) {
 		return
 	}
 	req := profileRequest{Name: uni.Name + "青年之家", SlotMinutes: "60", SlotCapacity: "0"}
-	v, err := w.stations.ByUniversity(c.Request.Context(), uni.ID)
+	v, err := w.svc.Stations.ByUniversity(c.Request.Context(), uni.ID)
 	switch {
 	case err == nil:
 		req = profileRequest{Name: v.Name, Building: v.Building, Room: v.Room, Address: v.Address, Directions: v.Directions,
@@ -256,7 +256,7 @@ func (w *Pages) manageTarget(c *gin.Context, u model.User) (model.University, bo
 }
 
 func (w *Pages) showProfile(c *gin.Context, uni model.University, exists bool, status int, req *profileRequest, err error) {
-	kinds, kerr := w.stations.ServiceKinds(c.Request.Context())
+	kinds, kerr := w.svc.Stations.ServiceKinds(c.Request.Context())
 	if kerr != nil {
 		w.kit.Fail(c, kerr)
 		return
@@ -275,11 +275,7 @@ func (w *Pages) showProfile(c *gin.Context, uni model.University, exists bool, s
 		p.Days = append(p.Days, row)
 	}
 	d := web.Page{Title: "编辑服务站", Form: req.form(), Extra: p}
-	if err != nil {
-		err = withFields(err, map[string]string{"bad_hours": "hours", "bad_closures": "closed", "station_exists": "name"})
-		status = w.kit.FormError(c, &d, err)
-	}
-	w.pages.Render(c, status, "station_edit", d)
+	w.pages.RenderForm(c, status, "station_edit", d, withFields(err, map[string]string{"bad_hours": "hours", "bad_closures": "closed", "station_exists": "name"}))
 }
 
 func (w *Pages) profileSubmit(c *gin.Context) {
@@ -309,7 +305,7 @@ func (w *Pages) profileSubmit(c *gin.Context) {
 		w.showProfile(c, uni, exists, 0, &req, err)
 		return
 	}
-	if _, err := w.stations.SaveProfile(c.Request.Context(), u, uni.ID, p); err != nil {
+	if _, err := w.svc.Stations.SaveProfile(c.Request.Context(), u, uni.ID, p); err != nil {
 		w.showProfile(c, uni, exists, 0, &req, err)
 		return
 	}

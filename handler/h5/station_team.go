@@ -98,7 +98,7 @@ func (w *Pages) showTeam(c *gin.Context, u model.User, status int, req *memberRe
 		w.kit.Fail(c, errNotManager)
 		return
 	}
-	members, terr := w.stations.Team(c.Request.Context(), u, uni.ID)
+	members, terr := w.svc.Stations.Team(c.Request.Context(), u, uni.ID)
 	if terr != nil {
 		w.kit.Fail(c, terr)
 		return
@@ -113,11 +113,7 @@ func (w *Pages) showTeam(c *gin.Context, u model.User, status int, req *memberRe
 		}
 	}
 	d := web.Page{Title: "服务站团队", Form: req.form(), Notice: consoleNotice(c.Query("notice")), Extra: p}
-	if err != nil {
-		err = withFields(err, map[string]string{"user_not_found": "account", "lead_exists": "category"})
-		status = w.kit.FormError(c, &d, err)
-	}
-	w.pages.Render(c, status, "station_team", d)
+	w.pages.RenderForm(c, status, "station_team", d, withFields(err, map[string]string{"user_not_found": "account", "lead_exists": "category"}))
 }
 
 func (w *Pages) teamAdd(c *gin.Context) {
@@ -135,7 +131,7 @@ func (w *Pages) teamAdd(c *gin.Context) {
 		w.showTeam(c, u, 0, &req, err)
 		return
 	}
-	if _, err := w.stations.AddMember(c.Request.Context(), u, uni.ID, station.Member{
+	if _, err := w.svc.Stations.AddMember(c.Request.Context(), u, uni.ID, station.Member{
 		Account: req.Account, Category: req.Category, RealName: req.RealName, Position: req.Position,
 		Phone: req.Phone, QQ: req.QQ, WeChatID: req.WeChatID, DutyDays: days,
 	}); err != nil {
@@ -156,9 +152,8 @@ func (w *Pages) teamRemove(c *gin.Context) {
 		w.kit.Fail(c, err)
 		return
 	}
-	if err := w.stations.RemoveMember(c.Request.Context(), u, uni.ID, id); err != nil {
-		status, body := w.kit.Describe(c, err)
-		w.kit.ErrorPage(c, status, "移除失败", body.Message, back)
+	if err := w.svc.Stations.RemoveMember(c.Request.Context(), u, uni.ID, id); err != nil {
+		w.kit.FailPage(c, err, "移除失败", back)
 		return
 	}
 	c.Redirect(http.StatusSeeOther, addQuery(back, "notice=removed"))

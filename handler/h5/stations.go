@@ -109,7 +109,7 @@ func (w *Pages) stationByCodePage(c *gin.Context) {
 	if !ok {
 		return
 	}
-	uni, err := w.accounts.UniversityByCode(c.Request.Context(), c.Param("code"))
+	uni, err := w.svc.Accounts.UniversityByCode(c.Request.Context(), c.Param("code"))
 	if err != nil {
 		w.kit.Fail(c, err)
 		return
@@ -122,9 +122,9 @@ func (w *Pages) stationByCodePage(c *gin.Context) {
 func (w *Pages) showStation(c *gin.Context, u model.User, uni uint64, noneStatus int) {
 	ctx := c.Request.Context()
 	own := u.UniversityID != nil && *u.UniversityID == uni
-	v, err := w.stations.ByUniversity(ctx, uni)
+	v, err := w.svc.Stations.ByUniversity(ctx, uni)
 	if errors.Is(err, service.ErrNotFound) {
-		un, uerr := w.accounts.UniversityByID(ctx, uni)
+		un, uerr := w.svc.Accounts.UniversityByID(ctx, uni)
 		if uerr != nil {
 			w.kit.Fail(c, uerr)
 			return

@@ -77,7 +77,7 @@ func (w *Pages) overviewPage(c *gin.Context) {
 }
 
 func (w *Pages) showOverview(c *gin.Context, u model.User, status int, err error) {
-	all, oerr := w.stations.Overview(c.Request.Context(), u)
+	all, oerr := w.svc.Stations.Overview(c.Request.Context(), u)
 	if oerr != nil {
 		w.kit.Fail(c, oerr) // refuses everyone but the province admin
 		return
@@ -97,11 +97,7 @@ func (w *Pages) showOverview(c *gin.Context, u model.User, status int, err error
 	if c.Query("notice") == "confirmed" {
 		d.Notice = "已确认建成。"
 	}
-	if err != nil {
-		s, body := w.kit.Describe(c, err)
-		status, d.Error = s, body.Message
-	}
-	w.pages.Render(c, status, "stations_overview", d)
+	w.pages.RenderForm(c, status, "stations_overview", d, err)
 }
 
 func (w *Pages) confirmSubmit(c *gin.Context) {
@@ -110,9 +106,9 @@ func (w *Pages) confirmSubmit(c *gin.Context) {
 		return
 	}
 	ctx := c.Request.Context()
-	uni, err := w.accounts.UniversityByCode(ctx, c.Param("code"))
+	uni, err := w.svc.Accounts.UniversityByCode(ctx, c.Param("code"))
 	if err == nil {
-		err = w.stations.ConfirmBuilt(ctx, *u, uni.ID)
+		err = w.svc.Stations.ConfirmBuilt(ctx, *u, uni.ID)
 	}
 	if err != nil {
 		w.showOverview(c, *u, 0, err)

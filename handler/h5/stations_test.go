@@ -78,21 +78,6 @@ func addMember(s *webtest.Stack, admin, p webtest.Person, category string, days 
 	}
 }
 
-// openBookingAlert follows an alert link to a booking on a fresh phone of
-// p, through OAuth, and returns the page it lands on.
-func openBookingAlert(s *webtest.Stack, p webtest.Person, link string) (*webtest.Client, *webtest.Resp) {
-	s.T.Helper()
-	c := s.Browser(webtest.UAWeChat)
-	start := c.Get(s.LocalPath(link))
-	state := webtest.StateOf(s.T, start)
-	code := webtest.Fake().IssueCode(s.AppID, p.OpenID)
-	cb := c.Get("/h5/oauth/callback?code=" + url.QueryEscape(code) + "&state=" + url.QueryEscape(state))
-	if cb.Status != http.StatusFound || !strings.HasPrefix(cb.Location, "/h5/bookings/") {
-		s.T.Fatalf("alert link → OAuth callback: HTTP %d → %q", cb.Status, cb.Location)
-	}
-	return c, c.Get(cb.Location)
-}
-
 var reBookingID = regexp.MustCompile(`^/h5/bookings/(\d+)\?notice=(\w+)$`)
 
 // bookOn submits the booking form and returns the booking's path.
@@ -482,7 +467,7 @@ func TestBookingEndToEnd(t *testing.T) {
 		if n := len(webtest.Inbox(t, offDuty.OpenID)); n != 0 {
 			t.Fatalf("the member off duty got %d alerts", n)
 		}
-		dp, page := openBookingAlert(s, onDuty, got[0].URL)
+		dp, page := openAlert(s, onDuty, got[0].URL, "/h5/bookings/")
 		webtest.WantStatus(t, page, http.StatusOK)
 		webtest.WantBody(t, page, `id="accept-form"`, "13912345678", "最近压力很大")
 		if v, _ := webtest.InputValue(page.Body, "accept-time"); v != slotValue(eleven) {
@@ -540,7 +525,7 @@ func TestBookingEndToEnd(t *testing.T) {
 		if len(reply) != 1 {
 			t.Fatalf("the student got %d reply alerts, want 1", len(reply))
 		}
-		sp2, page := openBookingAlert(s, student, reply[0].URL)
+		sp2, page := openAlert(s, student, reply[0].URL, "/h5/bookings/")
 		webtest.WantStatus(t, page, http.StatusOK)
 		webtest.WantBody(t, page, "预约已确认", due.Format("01-02")+" 周三 11:00", "学生活动中心 201", "请带学生证", `id="cancel-form"`)
 		webtest.WantNoBody(t, page, `id="serve-form"`, `id="rate-form"`)
@@ -561,7 +546,7 @@ func TestBookingEndToEnd(t *testing.T) {
 		if len(served) != 1 {
 			t.Fatalf("the student got %d served alerts, want 1", len(served))
 		}
-		_, page = openBookingAlert(s, student, served[0].URL)
+		_, page = openAlert(s, student, served[0].URL, "/h5/bookings/")
 		webtest.WantBody(t, page, "服务已完成", "建议每周来一次", "服务站会继续跟进", `id="rate-form"`)
 
 		// Rating: a star count is required; then five stars.
@@ -665,7 +650,7 @@ func TestBookingDeclineProposeCancel(t *testing.T) {
 		if !strings.HasPrefix(accepted.Data["thing3"].Value, when+" 学生活动中心") || cancelled.Data["thing3"].Value != "原定 "+when {
 			t.Fatalf("times in the alerts: %q, %q", accepted.Data["thing3"].Value, cancelled.Data["thing3"].Value)
 		}
-		_, page := openBookingAlert(s, admin, cancelled.URL)
+		_, page := openAlert(s, admin, cancelled.URL, "/h5/bookings/")
 		webtest.WantBody(t, page, "已取消")
 
 		// No-show.
@@ -876,7 +861,7 @@ func TestReferralFromQuestion(t *testing.T) {
 		if len(got) != 2 {
 			t.Fatalf("the student got %d referral alerts, want 2", len(got))
 		}
-		_, page := openBookingAlert(s, student, got[0].URL)
+		_, page := openAlert(s, student, got[0].URL, "/h5/bookings/")
 		webtest.WantStatus(t, page, http.StatusOK)
 		webtest.WantBody(t, page, "【转介自提问】", "由团学干部从提问转介", `id="cancel-form"`)
 		r = sp.Get("/h5/bookings/mine")

@@ -45,7 +45,7 @@ func (w *Pages) statsReport(c *gin.Context) (stats.Report, statsRequest, bool) {
 		w.kit.Fail(c, err)
 		return stats.Report{}, req, false
 	}
-	r, err := w.stats.Report(c.Request.Context(), *u, req.query())
+	r, err := w.svc.Stats.Report(c.Request.Context(), *u, req.query())
 	if err != nil {
 		w.kit.Fail(c, err)
 		return stats.Report{}, req, false
@@ -84,14 +84,14 @@ func (w *Pages) statsPage(c *gin.Context) {
 	}
 	var r stats.Report
 	if periodErr == nil {
-		r, periodErr = w.stats.Report(c.Request.Context(), *u, req.query())
+		r, periodErr = w.svc.Stats.Report(c.Request.Context(), *u, req.query())
 	}
 	switch {
 	case errors.Is(periodErr, service.ErrInvalid):
 		// A period the form cannot use: show the default period, and
 		// what was wrong above the form, where it can be corrected.
 		var err error
-		if r, err = w.stats.Report(c.Request.Context(), *u, stats.Query{}); err != nil {
+		if r, err = w.svc.Stats.Report(c.Request.Context(), *u, stats.Query{}); err != nil {
 			w.kit.Fail(c, err)
 			return
 		}
@@ -107,12 +107,7 @@ func (w *Pages) statsPage(c *gin.Context) {
 	}
 	q := url.Values{"from": {r.Period.From}, "to": {r.Period.To}, "sort": {r.Sort}}
 	v.CSVURL = "/h5/admin/stats.csv?" + q.Encode()
-	d := web.Page{Title: "考核统计", Extra: v}
-	status := http.StatusOK
-	if periodErr != nil {
-		status = w.kit.FormError(c, &d, periodErr)
-	}
-	w.pages.Render(c, status, "stats", d)
+	w.pages.RenderForm(c, http.StatusOK, "stats", web.Page{Title: "考核统计", Extra: v}, periodErr)
 }
 
 // lagText says how far the figures trail the report's time, from a

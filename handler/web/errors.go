@@ -75,12 +75,18 @@ func WantsJSON(c *gin.Context) bool {
 // Fail responds with the error: the JSON envelope under /api, the
 // Chinese error page otherwise.
 func (k *Kit) Fail(c *gin.Context, err error) {
-	status, body := k.Describe(c, err)
 	if WantsJSON(c) {
-		c.JSON(status, body)
+		c.JSON(k.Describe(c, err))
 		return
 	}
-	k.ErrorPage(c, status, "出错了", body.Message, c.Request.URL.RequestURI())
+	k.FailPage(c, err, "出错了", c.Request.URL.RequestURI())
+}
+
+// FailPage shows err on the error page under title, with a 重试 link to
+// retry (a form that failed links back to the page it was posted from).
+func (k *Kit) FailPage(c *gin.Context, err error, title, retry string) {
+	status, body := k.Describe(c, err)
+	k.ErrorPage(c, status, title, body.Message, retry)
 }
 
 // ErrorPage shows the error page: title, the message, and a 重试 link to

@@ -205,6 +205,22 @@ func (k *Kit) RequireUser(c *gin.Context) (*model.User, bool) {
 	return nil, false
 }
 
+// UserAndID is the signed-in user (RequireUser) and the positive integer
+// path parameter name (ParamID; bad when it is not one): the caller and
+// what the route acts on. It responds itself when ok is false.
+func (k *Kit) UserAndID(c *gin.Context, name string, bad error) (u model.User, id uint64, ok bool) {
+	user, signedIn := k.RequireUser(c)
+	if !signedIn {
+		return u, 0, false
+	}
+	id, err := ParamID(c, name, bad)
+	if err != nil {
+		k.Fail(c, err)
+		return u, 0, false
+	}
+	return *user, id, true
+}
+
 // StartOAuth sends the browser through WeChat web authorization
 // (snsapi_base) with a single-use state that remembers next.
 func (k *Kit) StartOAuth(c *gin.Context, next string) {

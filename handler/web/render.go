@@ -124,6 +124,15 @@ func (t *Templates) Render(c *gin.Context, status int, name string, p Page) {
 	c.Data(status, "text/html; charset=utf-8", buf.Bytes())
 }
 
+// RenderForm renders a form page: with err's message, and its field
+// messages next to their fields, at err's status when err is not nil.
+func (t *Templates) RenderForm(c *gin.Context, status int, name string, p Page, err error) {
+	if err != nil {
+		status = t.kit.FormError(c, &p, err)
+	}
+	t.Render(c, status, name, p)
+}
+
 // assetVersions maps each embedded static file to a hash of its content:
 // pages link /static/NAME?v=HASH, so a deploy that changes a file changes
 // its URL, and WeChat's webview, which caches hard, cannot pair new pages
