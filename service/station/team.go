@@ -226,7 +226,6 @@ func boolRank(b bool) int {
 	return 0
 }
 
-
 // Construction statuses.
 const (
 	StatusBuilt   = "built"   // 已建成 (confirmed by the province)
