@@ -141,6 +141,9 @@ func (w *API) respondSignedIn(c *gin.Context, u model.User, status int) {
 		w.kit.Fail(c, err)
 		return
 	}
+	// The new session has a new CSRF token; the one the client sent no
+	// longer works.
+	c.Header("X-CSRF-Token", web.CSRFToken(c))
 	v, err := w.viewUser(c, u)
 	if err != nil {
 		w.kit.Fail(c, err)

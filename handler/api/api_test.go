@@ -185,8 +185,14 @@ func TestAPIOldUserAndLogout(t *testing.T) {
 		webtest.WantAPIError(t, d.API(http.MethodPost, "/api/v1/session", map[string]string{"account": "apiVeteran1", "password": "nope"}),
 			http.StatusUnauthorized, "bad_credentials", "password")
 		webtest.WantAPIError(t, d.API(http.MethodPost, "/api/v1/session", "[]"), http.StatusBadRequest, "bad_json", "")
+		anonToken := d.CSRF()
 		login := d.API(http.MethodPost, "/api/v1/session", map[string]string{"account": "apiVeteran1", "password": "oldpass1"})
 		webtest.WantStatus(t, login, http.StatusOK)
+		// The session's new token is in the response; the old one is spent.
+		if tok := login.Header.Get("X-CSRF-Token"); tok == "" || tok == anonToken || tok != d.CSRF() {
+			t.Fatalf("X-CSRF-Token after login %q (before %q, session's %q)", tok, anonToken, d.CSRF())
+		}
+		webtest.WantAPIError(t, d.Do(http.MethodDelete, "/api/v1/session", nil, http.Header{"X-CSRF-Token": {anonToken}}), http.StatusForbidden, "csrf", "")
 		login.Decode(t, &out)
 		if out.Data.Account != "apiVeteran1" || !out.Data.WeChat {
 			t.Fatalf("login %+v (a password login outside WeChat keeps the binding)", out.Data)

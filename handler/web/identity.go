@@ -36,6 +36,17 @@ type Caller struct {
 	SessionID string
 	Session   session.Session
 	User      *model.User
+	// preSessionCSRF is the CSRF cookie of a browser without a session.
+	preSessionCSRF string
+}
+
+// csrf is the token the caller's forms must carry: the session's own,
+// or without a session the browser's CSRF cookie.
+func (cl *Caller) csrf() string {
+	if cl.SessionID != "" {
+		return cl.Session.CSRF
+	}
+	return cl.preSessionCSRF
 }
 
 const callerKey = "yv.caller"
@@ -44,7 +55,7 @@ const callerKey = "yv.caller"
 // CSRF cookie, for every request of a Group.
 func (k *Kit) identify(c *gin.Context) {
 	var cl Caller
-	if id, err := c.Cookie(sessionCookie); err == nil && id != "" {
+	if id := k.cookie(c, sessionCookie); id != "" {
 		sess, err := k.sessions.Get(c.Request.Context(), id)
 		switch {
 		case err == nil:
@@ -74,11 +85,16 @@ func (k *Kit) identify(c *gin.Context) {
 		}
 	}
 	c.Set(callerKey, &cl)
-	if tok, err := c.Cookie(csrfCookie); err != nil || len(tok) < 32 {
-		tok = session.NewToken()
-		k.SetCookie(c, csrfCookie, tok, 0)
-		// Make it readable for this request's forms too.
-		c.Request.AddCookie(&http.Cookie{Name: csrfCookie, Value: tok}) //nolint:gosec // a request cookie, never sent to the browser
+	if cl.SessionID == "" {
+		// No session yet (the login and activation forms): the token is a
+		// double-submit cookie until one starts, which replaces it.
+		if tok, err := c.Cookie(k.cookieName(csrfCookie)); err != nil || len(tok) < 32 {
+			tok = session.NewToken()
+			k.SetCookie(c, csrfCookie, tok, 0)
+			cl.preSessionCSRF = tok
+		} else {
+			cl.preSessionCSRF = tok
+		}
 	}
 	c.Next()
 }
@@ -92,19 +108,20 @@ func CallerOf(c *gin.Context) *Caller {
 }
 
 // checkCSRF rejects state-changing requests whose token (form field or
-// header) does not match the CSRF cookie (double submit).
+// header) is not the caller's (Caller.csrf): with a session, the token
+// stored in it; before one, the CSRF cookie (double submit).
 func (k *Kit) checkCSRF(c *gin.Context) {
 	switch c.Request.Method {
 	case http.MethodGet, http.MethodHead, http.MethodOptions:
 		c.Next()
 		return
 	}
-	cookie, _ := c.Cookie(csrfCookie)
+	want := CallerOf(c).csrf()
 	sent := c.GetHeader(csrfHeader)
 	if sent == "" {
 		sent = c.PostForm(csrfField)
 	}
-	if cookie == "" || subtle.ConstantTimeCompare([]byte(cookie), []byte(sent)) != 1 {
+	if want == "" || subtle.ConstantTimeCompare([]byte(want), []byte(sent)) != 1 {
 		k.Fail(c, service.Forbidden("csrf", "页面已过期或请求来源无效，请刷新页面后重试"))
 		c.Abort()
 		return
@@ -112,20 +129,35 @@ func (k *Kit) checkCSRF(c *gin.Context) {
 	c.Next()
 }
 
-// CSRFToken is the browser's CSRF token (pages put it in their forms,
-// the API hands it out for X-CSRF-Token).
-func CSRFToken(c *gin.Context) string {
-	tok, _ := c.Cookie(csrfCookie)
-	return tok
-}
+// CSRFToken is the caller's CSRF token (pages put it in their forms,
+// the API hands it out for X-CSRF-Token). It changes when a session
+// starts (login, activation, WeChat authorization).
+func CSRFToken(c *gin.Context) string { return CallerOf(c).csrf() }
 
 // SetCookie sets an HttpOnly, SameSite=Lax cookie, Secure on https.
 func (k *Kit) SetCookie(c *gin.Context, name, value string, maxAge int) {
 	// Secure follows YV_PUBLIC_URL: an http sandbox on localhost must work.
 	http.SetCookie(c.Writer, &http.Cookie{ //nolint:gosec // HttpOnly and SameSite set; Secure on https
-		Name: name, Value: value, Path: "/", MaxAge: maxAge,
+		Name: k.cookieName(name), Value: value, Path: "/", MaxAge: maxAge,
 		HttpOnly: true, Secure: k.secure, SameSite: http.SameSiteLaxMode,
 	})
+}
+
+// cookieName is name with the __Host- prefix when YV_PUBLIC_URL is https:
+// browsers then take the cookie only from this very host, Secure, for
+// Path=/ and without Domain, so a sibling subdomain cannot plant a
+// session or CSRF cookie. (Plain http, the local sandbox, cannot have it.)
+func (k *Kit) cookieName(name string) string {
+	if k.secure {
+		return "__Host-" + name
+	}
+	return name
+}
+
+// cookie reads one of the kit's cookies.
+func (k *Kit) cookie(c *gin.Context, name string) string {
+	v, _ := c.Cookie(k.cookieName(name))
+	return v
 }
 
 // StartSession replaces the browser's session (a new id after every
@@ -135,11 +167,15 @@ func (k *Kit) StartSession(c *gin.Context, sess session.Session) error {
 	if cl.SessionID != "" {
 		_ = k.sessions.Delete(c.Request.Context(), cl.SessionID)
 	}
+	sess.CSRF = session.NewToken() // never the old session's
 	id, err := k.sessions.Create(c.Request.Context(), sess)
 	if err != nil {
 		return err
 	}
 	k.SetCookie(c, sessionCookie, id, int(k.sessions.Idle().Seconds()))
+	// The session's token (Create made a new one) replaces the cookie's
+	// from now on, so drop the cookie.
+	k.SetCookie(c, csrfCookie, "", -1)
 	cl.SessionID, cl.Session = id, sess
 	return nil
 }
@@ -167,8 +203,7 @@ func (k *Kit) InWeChat(c *gin.Context) bool {
 		return true
 	}
 	if k.opts.Sandbox {
-		v, _ := c.Cookie(sandboxWeChatCookie)
-		return v == "1"
+		return k.cookie(c, sandboxWeChatCookie) == "1"
 	}
 	return false
 }
@@ -226,8 +261,8 @@ func (k *Kit) UserAndID(c *gin.Context, name string, bad error) (u model.User, i
 func (k *Kit) StartOAuth(c *gin.Context, next string) {
 	// The state is good only in the browser that asked for it: this
 	// cookie's secret is stored with it and checked on the way back.
-	browser, err := c.Cookie(oauthCookie)
-	if err != nil || len(browser) < 32 || len(browser) > 64 {
+	browser := k.cookie(c, oauthCookie)
+	if len(browser) < 32 || len(browser) > 64 {
 		browser = session.NewToken()
 	}
 	k.SetCookie(c, oauthCookie, browser, int(k.sessions.StateTTL().Seconds()))
@@ -252,7 +287,7 @@ func (k *Kit) StartOAuth(c *gin.Context, next string) {
 // ConsumeOAuthState spends the ?state= WeChat sent back, in the browser
 // that began the authorization, and returns the page it remembered.
 func (k *Kit) ConsumeOAuthState(c *gin.Context) (next string, err error) {
-	browser, _ := c.Cookie(oauthCookie)
+	browser := k.cookie(c, oauthCookie)
 	return k.sessions.ConsumeState(c.Request.Context(), c.Query("state"), browser)
 }
 

@@ -125,6 +125,37 @@ func TestCSRF(t *testing.T) {
 			webtest.WantRedirect(t, p.Do(http.MethodPost, "/h5/login", strings.NewReader(form.Encode()), hf), http.StatusSeeOther, "/h5/home")
 		})
 
+		// Signed in, the token is the session's: a cookie and header pair
+		// of the attacker's choosing (a planted cookie) does not pass, and
+		// the token of before the login stops working at login.
+		t.Run("bound to the session and rotated at login", func(t *testing.T) {
+			c := s.Browser(webtest.UAPlain)
+			before := c.CSRF()
+			webtest.WantRedirect(t, c.Post("/h5/login", form), http.StatusSeeOther, "/h5/home")
+			after := c.CSRF()
+			if after == "" || after == before {
+				t.Fatalf("token after login %q, before %q: want a new one", after, before)
+			}
+			for _, v := range c.Cookies {
+				if v == after {
+					t.Fatal("the session's token is also a cookie")
+				}
+			}
+			planted := strings.Repeat("P", 43)
+			c.Cookies["yv_csrf"] = planted
+			for name, tok := range map[string]string{"planted pair": planted, "token of before the login": before} {
+				r := c.Do(http.MethodPost, "/h5/logout", strings.NewReader(url.Values{"_csrf": {tok}}.Encode()),
+					http.Header{"Content-Type": {"application/x-www-form-urlencoded"}})
+				webtest.WantStatus(t, r, http.StatusForbidden)
+				h := http.Header{"X-CSRF-Token": {tok}}
+				webtest.WantStatus(t, c.Do(http.MethodDelete, "/api/v1/session", nil, h), http.StatusForbidden)
+				if webtest.WantStatus(t, c.Get("/h5/home"), http.StatusOK); t.Failed() {
+					t.Fatalf("%s signed the user out", name)
+				}
+			}
+			webtest.WantRedirect(t, c.Post("/h5/logout", url.Values{"_csrf": {after}}), http.StatusSeeOther, "/h5/login")
+		})
+
 		t.Run("GET needs no token", func(t *testing.T) {
 			webtest.WantStatus(t, s.Browser(webtest.UAPlain).Get("/h5/login"), http.StatusOK)
 		})
@@ -141,17 +172,24 @@ func TestSessionCookies(t *testing.T) {
 				s := webtest.New(t, db, store, webtest.Opts{PublicURL: tc.publicURL})
 				acct := fmt.Sprintf("cookie%v01", tc.secure)
 				s.Activate(acct, "secret123", webtest.CodeSZU, "")
+				sessName, csrfName := s.CookieName("yv_sess"), s.CookieName("yv_csrf")
+				if tc.secure && (sessName != "__Host-yv_sess" || csrfName != "__Host-yv_csrf") {
+					t.Fatalf("cookie names on https: %s %s", sessName, csrfName)
+				}
 				c := s.Browser(webtest.UAPlain)
 				first := c.Get("/h5/login")
-				csrf := first.Cookie("yv_csrf")
-				if csrf == nil || !csrf.HttpOnly || csrf.Secure != tc.secure || csrf.SameSite != http.SameSiteLaxMode || csrf.Path != "/" {
+				csrf := first.Cookie(csrfName)
+				if csrf == nil || !csrf.HttpOnly || csrf.Secure != tc.secure || csrf.SameSite != http.SameSiteLaxMode || csrf.Path != "/" || csrf.Domain != "" {
 					t.Fatalf("CSRF cookie %+v", csrf)
 				}
+				if first.Cookie("yv_csrf") != nil && tc.secure {
+					t.Fatal("an unprefixed CSRF cookie on https")
+				}
 				// A session id planted before login is worthless.
-				c.Cookies["yv_sess"] = "planted-session-id-000000000000000000000000"
+				c.Cookies[sessName] = "planted-session-id-000000000000000000000000"
 				r := c.Post("/h5/login", url.Values{"account": {acct}, "password": {"secret123"}, "next": {"/h5/home"}})
 				webtest.WantRedirect(t, r, http.StatusSeeOther, "/h5/home")
-				sc := r.Cookie("yv_sess")
+				sc := r.Cookie(sessName)
 				if sc == nil {
 					t.Fatal("no session cookie after login")
 				}
@@ -171,7 +209,7 @@ func TestSessionCookies(t *testing.T) {
 				old := sc.Value
 				r = c.Post("/h5/login", url.Values{"account": {acct}, "password": {"secret123"}, "next": {"/h5/settings"}})
 				webtest.WantRedirect(t, r, http.StatusSeeOther, "/h5/settings")
-				if r.Cookie("yv_sess") == nil || r.Cookie("yv_sess").Value == old {
+				if r.Cookie(sessName) == nil || r.Cookie(sessName).Value == old {
 					t.Fatal("a second login kept the session id")
 				}
 				if _, err := s.Sessions.Get(context.Background(), old); err == nil {
@@ -179,14 +217,14 @@ func TestSessionCookies(t *testing.T) {
 				}
 
 				// Logout deletes the session; the old cookie no longer works.
-				current := c.Cookies["yv_sess"]
+				current := c.Cookies[sessName]
 				out := c.Post("/h5/logout", nil)
 				webtest.WantRedirect(t, out, http.StatusSeeOther, "/h5/login")
-				if del := out.Cookie("yv_sess"); del == nil || del.MaxAge >= 0 {
+				if del := out.Cookie(sessName); del == nil || del.MaxAge >= 0 {
 					t.Fatalf("logout did not delete the cookie: %+v", del)
 				}
 				replay := s.Browser(webtest.UAPlain)
-				replay.Cookies["yv_sess"] = current
+				replay.Cookies[sessName] = current
 				webtest.WantRedirect(t, replay.Get("/h5/home"), http.StatusFound, "/h5/login?next=%2Fh5%2Fhome")
 				webtest.WantRedirect(t, c.Get("/h5/home"), http.StatusFound, "/h5/login?next=%2Fh5%2Fhome")
 			})

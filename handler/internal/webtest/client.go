@@ -19,6 +19,8 @@ type Client struct {
 	UA      string
 	Cookies map[string]string
 	HTTP    *http.Client
+
+	csrf, csrfSession string // CSRF's token and the session it is for
 }
 
 func (s *Stack) Browser(ua string) *Client {
@@ -95,13 +97,22 @@ func (c *Client) Get(path string) *Resp {
 	return c.Do(http.MethodGet, path, nil, nil)
 }
 
-// CSRF returns the browser's CSRF token, fetching a page first if needed.
+// CSRF returns the browser's CSRF token as the API hands it out
+// (GET /api/v1/session): the session's own once one has started, the
+// CSRF cookie's before. Fetched again whenever the session changed.
 func (c *Client) CSRF() string {
 	c.T.Helper()
-	if c.Cookies["yv_csrf"] == "" {
-		c.Get("/api/v1/session")
+	sess := c.Cookies[c.Stack.CookieName("yv_sess")]
+	if c.csrf == "" || c.csrfSession != sess {
+		var out struct {
+			Data struct {
+				CSRF string `json:"csrf_token"`
+			} `json:"data"`
+		}
+		c.Get("/api/v1/session").Decode(c.T, &out)
+		c.csrf, c.csrfSession = out.Data.CSRF, c.Cookies[c.Stack.CookieName("yv_sess")]
 	}
-	return c.Cookies["yv_csrf"]
+	return c.csrf
 }
 
 // Post submits a form as the page would: with the CSRF token unless the

@@ -350,3 +350,12 @@ func (s *Stack) SignIn(u model.User) *Client {
 	WantRedirect(s.T, c.OAuth(OpenIDOf(u), "/h5/home"), http.StatusFound, "/h5/home")
 	return c
 }
+
+// CookieName is the name the stack's server gives cookie name: with the
+// __Host- prefix when its public URL is https.
+func (s *Stack) CookieName(name string) string {
+	if strings.HasPrefix(s.PublicURL, "https://") {
+		return "__Host-" + name
+	}
+	return name
+}
