@@ -271,8 +271,15 @@ func (s *Sandbox) send(c *gin.Context) {
 	}
 	s.mu.Unlock()
 	if action == "view" && err == nil {
-		c.Redirect(http.StatusSeeOther, s.local(key))
-		return
+		// Only our own pages: the key comes from the form, and a sandbox
+		// that redirected anywhere would be an open redirect on this host.
+		if target, ok := onSite(s.local(key)); ok {
+			c.Redirect(http.StatusSeeOther, target)
+			return
+		}
+		s.mu.Lock()
+		s.chats[id.OpenID] = append(s.chats[id.OpenID], chatLine{Sys: true, Text: "沙盒只打开本站页面，不打开站外链接：" + key, At: now})
+		s.mu.Unlock()
 	}
 	c.Redirect(http.StatusSeeOther, "/sandbox/phone?openid="+url.QueryEscape(id.OpenID))
 }
@@ -341,6 +348,19 @@ func (s *Sandbox) linkify(text string) template.HTML {
 }
 
 // local turns a link under the public URL into a path on this origin.
+// onSite returns link when it is a path on this host (not //host or
+// /\host, which browsers read as another host, and no scheme).
+func onSite(link string) (string, bool) {
+	if !strings.HasPrefix(link, "/") || strings.HasPrefix(link, "//") || strings.ContainsAny(link, "\\\r\n") {
+		return "", false
+	}
+	u, err := url.Parse(link)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil {
+		return "", false
+	}
+	return link, true
+}
+
 func (s *Sandbox) local(link string) string {
 	if rest, ok := strings.CutPrefix(link, s.publicURL); ok && strings.HasPrefix(rest, "/") {
 		return rest

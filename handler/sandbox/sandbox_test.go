@@ -128,6 +128,13 @@ func TestSandboxFollowAndWelcome(t *testing.T) {
 			t.Fatalf("主页 button links to %q, want %s/h5/home", viewURL, s.PublicURL)
 		}
 		webtest.WantRedirect(t, phoneSend(c, openid, url.Values{"action": {"view"}, "key": {viewURL}}), http.StatusSeeOther, "/h5/home")
+		// A link that is not one of our pages is not followed (the form's
+		// key is the client's to choose: no open redirect).
+		for _, external := range []string{"https://evil.example/phish", "//evil.example/x", "/\\evil.example", "javascript:alert(1)"} {
+			webtest.WantRedirect(t, phoneSend(c, openid, url.Values{"action": {"view"}, "key": {external}}),
+				http.StatusSeeOther, "/sandbox/phone?openid="+url.QueryEscape(openid))
+		}
+		webtest.WantBody(t, c.Get("/sandbox/phone?openid="+openid), "沙盒只打开本站页面，不打开站外链接：https://evil.example/phish")
 
 		// Messages and clicks get their replies.
 		phoneSend(c, openid, url.Values{"action": {"text"}, "text": {"帮助"}})

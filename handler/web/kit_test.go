@@ -340,5 +340,13 @@ func TestStaticAssetsAreVersioned(t *testing.T) {
 			})
 		}
 		webtest.WantStatus(t, c.Get("/static/nosuch.css"), http.StatusNotFound)
+		// No directory listing.
+		for _, dir := range []string{"/static/", "/static/.", "/static/index.html"} {
+			r := c.Get(dir)
+			webtest.WantStatus(t, r, http.StatusNotFound)
+			if strings.Contains(r.Body, "app.css") {
+				t.Fatalf("%s lists the files: %s", dir, r.Body)
+			}
+		}
 	})
 }

@@ -167,7 +167,13 @@ func (k *Kit) Static() http.Handler {
 	fsrv := http.StripPrefix("/static/", http.FileServer(http.FS(sub)))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		name := strings.TrimPrefix(r.URL.Path, "/static/")
-		if v, ok := k.assets[name]; ok && r.URL.Query().Get("v") == v {
+		v, ok := k.assets[name]
+		if !ok {
+			// Only the files themselves: no directory listing, no index.
+			http.Error(w, "文件不存在", http.StatusNotFound)
+			return
+		}
+		if r.URL.Query().Get("v") == v {
 			w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
 		} else {
 			w.Header().Set("Cache-Control", "no-cache")
