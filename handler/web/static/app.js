@@ -28,8 +28,12 @@
     search.addEventListener("input", filter);
   }
   // Prevent double submission of forms (a double tap on a phone).
+  // A form with data-confirm asks first (no inline handlers: the pages'
+  // Content-Security-Policy allows none).
   document.addEventListener("submit", function (e) {
     var f = e.target;
+    var ask = f.getAttribute("data-confirm");
+    if (ask && !window.confirm(ask)) { e.preventDefault(); return; }
     if (f.getAttribute("data-submitted")) { e.preventDefault(); return; }
     f.setAttribute("data-submitted", "1");
     setTimeout(function () { f.removeAttribute("data-submitted"); }, 3000);
