@@ -235,6 +235,10 @@ func (w *API) apiTeam(c *gin.Context) {
 	}
 	team, err := w.svc.Stations.Team(c.Request.Context(), u, uni.ID)
 	okList(w, c, team, err, func(m station.TeamMember) gin.H {
+		if m.Account == "" {
+			// Not one of the station's managers: 类别 and 姓名 only.
+			return gin.H{"id": m.ID, "category": m.Category, "real_name": m.RealName}
+		}
 		var days []int
 		for d := time.Sunday; d <= time.Saturday; d++ {
 			if station.OnDuty(m.DutyDays, d) {

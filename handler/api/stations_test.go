@@ -77,6 +77,25 @@ func TestAPIStationsAndBookings(t *testing.T) {
 		webtest.WantStatus(t, r, http.StatusCreated)
 		webtest.WantAPIError(t, a.API(http.MethodPost, "/api/v1/stations/"+webtest.CodeSZU+"/team", map[string]any{"account": otherAdmin.User.Account,
 			"category": "管理员", "real_name": "外校人", "phone": "13900002222"}), http.StatusBadRequest, "other_university", "account")
+		// Only the station's managers see its members' accounts and
+		// contacts; a student sees 类别 and 姓名.
+		for who, c := range map[string]*webtest.Client{"admin": a, "student": s.Phone(student)} {
+			var team struct{ Data []map[string]any }
+			r := c.API(http.MethodGet, "/api/v1/stations/"+webtest.CodeSZU+"/team", nil)
+			webtest.WantStatus(t, r, http.StatusOK)
+			r.Decode(t, &team)
+			if len(team.Data) != 1 || team.Data[0]["real_name"] != "陈站长" || team.Data[0]["category"] != "负责人" {
+				t.Fatalf("%s sees the team as %v", who, team.Data)
+			}
+			_, hasAccount := team.Data[0]["account"]
+			_, hasPhone := team.Data[0]["phone"]
+			if who == "admin" && (team.Data[0]["account"] != keeper.User.Account || team.Data[0]["phone"] != "13900001111") {
+				t.Fatalf("the admin sees %v", team.Data[0])
+			}
+			if who == "student" && (hasAccount || hasPhone || len(team.Data[0]) != 3) {
+				t.Fatalf("a student sees %v; want id, 类别 and 姓名 only", team.Data[0])
+			}
+		}
 
 		// The student books the 11:00 slot; the lead on duty is alerted.
 		slot := time.Date(2026, 11, 25, 11, 0, 0, 0, clock.Beijing)
