@@ -90,7 +90,7 @@ bench-scale:
 # one target at a time).
 FUZZTIME ?= 60s
 FUZZ_TARGETS := \
-	./handler/:FuzzCallback ./handler/:FuzzParseCallbackQuery ./handler/:FuzzTextReplyXML \
+	./handler/wechat/:FuzzCallback ./handler/wechat/:FuzzParseCallbackQuery ./handler/wechat/:FuzzTextReplyXML \
 	./service/menu/:FuzzParse ./service/account/:FuzzParseImport ./service/stats/:FuzzParsePeriod \
 	./service/question/:FuzzWordsMatch ./service/station/:FuzzParseCalendar ./service/station/:FuzzCalendarDeadline \
 	./service/question/:FuzzParseSearchQuery ./model/:FuzzSearchPhrase

@@ -8,6 +8,8 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/gdyouth/youthvoice/handler/web"
 )
 
 // Pinger is anything /readyz checks (the database, the kv store).
@@ -24,11 +26,11 @@ type Ops struct {
 // NewOps builds the ops endpoints; checks are named for the /readyz body.
 func NewOps(checks map[string]Pinger, g prometheus.Gatherer) (*Ops, error) {
 	if g == nil {
-		return nil, errNilDependency("NewOps")
+		return nil, web.NilDependency("handler.NewOps")
 	}
 	for name, p := range checks {
 		if p == nil {
-			return nil, errNilDependency("NewOps: " + name)
+			return nil, web.NilDependency("handler.NewOps: " + name)
 		}
 	}
 	return &Ops{checks: checks, gatherer: g}, nil

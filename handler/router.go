@@ -1,9 +1,12 @@
-// Package handler is the HTTP layer: thin gin handlers that authenticate,
-// bind, call one service method and respond.
+// Package handler builds the HTTP server: the router with panic
+// recovery, request metrics and access logs (NewRouter), the ops
+// endpoints (/healthz, /readyz, /metrics), and the mounting of the route
+// groups of its subpackages, one per audience: h5 (pages), api (JSON),
+// sandbox (the fake WeChat), wechat (the callback). They share the kit in
+// handler/web.
 package handler
 
 import (
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -13,11 +16,9 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
-)
 
-func errNilDependency(where string) error {
-	return fmt.Errorf("handler.%s: nil dependency", where)
-}
+	"github.com/gdyouth/youthvoice/handler/web"
+)
 
 // Registrar is a group of routes.
 type Registrar interface {
@@ -35,7 +36,7 @@ type pageFallback interface {
 // access logs, and mounts the given route groups.
 func NewRouter(log *slog.Logger, reg prometheus.Registerer, trustedProxies []string, groups ...Registrar) (*gin.Engine, error) {
 	if log == nil || reg == nil {
-		return nil, errors.New("handler.NewRouter: nil dependency")
+		return nil, web.NilDependency("handler.NewRouter")
 	}
 	requests := prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "youthvoice_http_requests_total",
@@ -85,7 +86,7 @@ func NewRouter(log *slog.Logger, reg prometheus.Registerer, trustedProxies []str
 				"status", status, "ms", elapsed.Milliseconds(), "remote", c.ClientIP())
 		}
 	})
-	unmatched := func(status int, body ErrorBody) gin.HandlerFunc {
+	unmatched := func(status int, body web.ErrorBody) gin.HandlerFunc {
 		return func(c *gin.Context) {
 			for _, g := range groups {
 				if p, ok := g.(pageFallback); ok && p.Unmatched(c, status, body.Message) {
@@ -95,24 +96,18 @@ func NewRouter(log *slog.Logger, reg prometheus.Registerer, trustedProxies []str
 			c.JSON(status, body)
 		}
 	}
-	r.NoRoute(unmatched(http.StatusNotFound, ErrorBody{Code: "not_found", Message: "页面不存在"}))
-	r.NoMethod(unmatched(http.StatusMethodNotAllowed, ErrorBody{Code: "method_not_allowed", Message: "不支持该请求方法"}))
+	r.NoRoute(unmatched(http.StatusNotFound, web.ErrorBody{Code: "not_found", Message: "页面不存在"}))
+	r.NoMethod(unmatched(http.StatusMethodNotAllowed, web.ErrorBody{Code: "method_not_allowed", Message: "不支持该请求方法"}))
 	for _, g := range groups {
 		g.Register(r)
 	}
 	return r, nil
 }
 
-// ErrorBody is the JSON error envelope.
-type ErrorBody struct {
-	Code    string `json:"code"`
-	Message string `json:"message"`
-}
-
 // recovery turns a panic into a logged 500 instead of a dropped connection.
 func recovery(log *slog.Logger) gin.HandlerFunc {
 	return gin.CustomRecoveryWithWriter(nil, func(c *gin.Context, err any) {
 		log.ErrorContext(c.Request.Context(), "panic in handler", "route", c.FullPath(), "panic", err)
-		c.AbortWithStatusJSON(http.StatusInternalServerError, ErrorBody{Code: "internal", Message: "服务器内部错误，请稍后重试"})
+		c.AbortWithStatusJSON(http.StatusInternalServerError, web.ErrorBody{Code: "internal", Message: "服务器内部错误，请稍后重试"})
 	})
 }

@@ -26,6 +26,8 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/page"
+	cdruntime "github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/device"
 )
@@ -150,6 +152,10 @@ type brTab struct {
 	base string
 	dir  string
 	seq  *int
+	// cspSeen lists the policy violations so far; cspExpected marks a tab
+	// that provokes one on purpose.
+	cspSeen     func() []string
+	cspExpected bool
 }
 
 func (p *brTab) do(what string, steps ...chromedp.Action[chromedp.Void]) {
@@ -298,8 +304,53 @@ func brBrowser(t *testing.T, base string) (context.Context, func(name string) *b
 		t.Cleanup(cancelTab)
 		p := &brTab{t: t, ctx: tabCtx, name: name, base: base, dir: dir, seq: &seq}
 		p.do("emulate the phone", chromedp.Emulate(brPhone{}))
+		p.watchCSP()
 		return p
 	}
+}
+
+// cspReport is the binding the pages call with each violation of their
+// Content-Security-Policy.
+const cspReport = "yvCSPViolation"
+
+// watchCSP reports every Content-Security-Policy violation on any page
+// the phone opens as a test failure: the pages must satisfy their own
+// policy (no inline script, style or handler, nothing from elsewhere).
+// The listener is installed before any page script runs, in every
+// document, and is not itself subject to the policy.
+func (p *brTab) watchCSP() {
+	t := p.t
+	var mu sync.Mutex
+	var seen []string
+	if err := chromedp.Listen(p.ctx, func(ev any) {
+		if e, ok := ev.(*cdruntime.EventBindingCalled); ok && e.Name == cspReport {
+			mu.Lock()
+			seen = append(seen, e.Payload)
+			mu.Unlock()
+		}
+	}); err != nil {
+		p.fail("listen for CSP violations", err)
+	}
+	p.do("listen for CSP violations", chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+		if _, err := chromedp.Call(ctx, cdruntime.AddBinding, cdruntime.AddBindingParams{Name: cspReport}); err != nil {
+			return err
+		}
+		_, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{
+			Source: `document.addEventListener("securitypolicyviolation", function (e) {
+  window.` + cspReport + `(JSON.stringify({page: location.pathname, directive: e.violatedDirective, blocked: e.blockedURI, source: e.sourceFile + ":" + e.lineNumber}));
+});`})
+		return err
+	}))
+	p.cspSeen = func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		return append([]string(nil), seen...)
+	}
+	t.Cleanup(func() {
+		if v := p.cspSeen(); len(v) > 0 && !p.cspExpected {
+			t.Errorf("%s: Content-Security-Policy violations: %s", p.name, strings.Join(v, "; "))
+		}
+	})
 }
 
 func TestBrowserActivateAndBind(t *testing.T) {

@@ -17,6 +17,11 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/gdyouth/youthvoice/handler"
+	"github.com/gdyouth/youthvoice/handler/api"
+	"github.com/gdyouth/youthvoice/handler/h5"
+	"github.com/gdyouth/youthvoice/handler/sandbox"
+	"github.com/gdyouth/youthvoice/handler/web"
+	"github.com/gdyouth/youthvoice/handler/wechat"
 	"github.com/gdyouth/youthvoice/service/account"
 	"github.com/gdyouth/youthvoice/service/alert"
 	"github.com/gdyouth/youthvoice/service/cadre"
@@ -93,8 +98,8 @@ func serveOn(ctx context.Context, b *base, ln net.Listener) error {
 	if err != nil {
 		return err
 	}
-	wechat, err := handler.NewWeChat(client.OfficialAccount(), b.cred.Token, cb, clk, b.log, reg,
-		handler.WeChatOptions{MaxSkew: b.cfg.WeChat.MaxClockSkew, RequireAES: b.cfg.WeChat.RequireAES})
+	wxCallback, err := wechat.New(client.OfficialAccount(), b.cred.Token, cb, clk, b.log, reg,
+		wechat.Options{MaxSkew: b.cfg.WeChat.MaxClockSkew, RequireAES: b.cfg.WeChat.RequireAES})
 	if err != nil {
 		return err
 	}
@@ -145,29 +150,39 @@ func serveOn(ctx context.Context, b *base, ln net.Listener) error {
 	if err != nil {
 		return err
 	}
-	web, err := handler.NewWeb(handler.Services{Accounts: accounts, Questions: questions, Cadres: cadres, Stations: stations, Stats: statistics, Outbox: outbox},
-		sessions, client, b.log, handler.WebOptions{
-			PublicURL: b.cfg.PublicURL, AppID: b.cred.AppID, Sandbox: !b.cfg.Real(),
-		})
+	kit, err := web.New(accounts, sessions, b.log, web.Options{PublicURL: b.cfg.PublicURL, AppID: b.cred.AppID, Sandbox: !b.cfg.Real()})
 	if err != nil {
 		return err
 	}
-	groups := []handler.Registrar{ops, wechat, web}
+	svc := web.Services{Accounts: accounts, Questions: questions, Cadres: cadres, Stations: stations, Stats: statistics, Outbox: outbox}
+	pages, err := h5.New(kit, svc, client)
+	if err != nil {
+		return err
+	}
+	jsonAPI, err := api.New(kit, svc)
+	if err != nil {
+		return err
+	}
+	groups := []handler.Registrar{ops, wxCallback, pages, jsonAPI}
 	if !b.cfg.Real() {
 		// Sandbox: WeChat's API is the built-in fake, served by this
 		// process, so every call takes the same path as in production.
 		self := "http://" + loopback(ln.Addr())
 		fake := wxfake.New()
 		fake.AddApp(b.cred.AppID, b.cred.Secret)
-		sandbox, err := handler.NewSandbox(web, fake, handler.SandboxOptions{
+		fakeAPI, err := sandbox.NewAPI(kit, fake)
+		if err != nil {
+			return err
+		}
+		sb, err := sandbox.New(kit, fake, sandbox.Options{
 			AppID: b.cred.AppID, Token: b.cred.Token, CallbackURL: self + "/wechat/callback",
 			PublicURL: b.cfg.PublicURL, DataDir: b.cfg.DataDir, Menu: m.Buttons(),
 		})
 		if err != nil {
 			return err
 		}
-		groups = append(groups, handler.NewSandboxAPI(fake), sandbox)
-		wxapi.Configure(self+handler.SandboxAPIPrefix, 5*time.Second)
+		groups = append(groups, fakeAPI, sb)
+		wxapi.Configure(self+sandbox.APIPrefix, 5*time.Second)
 		b.log.Warn("沙箱模式：未配置微信凭据，微信接口与微信客户端由内置模拟服务提供", "console", b.cfg.PublicURL+"/sandbox")
 	}
 	gin.SetMode(gin.ReleaseMode)

@@ -26,6 +26,10 @@ type Session struct {
 	OpenID    string    `json:"oid,omitempty"` // from WeChat OAuth, when opened inside WeChat
 	CreatedAt time.Time `json:"c"`
 	SeenAt    time.Time `json:"s"`
+	// CSRF is the session's anti-forgery token: a new one with every
+	// session, so it changes at login, and it lives only here, so a
+	// cookie an attacker plants cannot match it.
+	CSRF string `json:"x,omitempty"`
 }
 
 // Store manages sessions.
@@ -78,6 +82,9 @@ func NewToken() string {
 func (s *Store) Create(ctx context.Context, sess Session) (string, error) {
 	now := s.clock.Now()
 	sess.CreatedAt, sess.SeenAt = now, now
+	if sess.CSRF == "" {
+		sess.CSRF = NewToken()
+	}
 	id := NewToken()
 	if err := s.put(ctx, id, sess); err != nil {
 		return "", err
@@ -120,8 +127,13 @@ func (s *Store) Get(ctx context.Context, id string) (Session, error) {
 		_ = s.kv.Del(ctx, key(id))
 		return Session{}, service.ErrUnauthorized
 	}
-	if now.Sub(sess.SeenAt) > time.Minute {
+	if now.Sub(sess.SeenAt) > time.Minute || sess.CSRF == "" {
+		// A session stored before sessions had their own token gets one
+		// now, with the touch.
 		sess.SeenAt = now
+		if sess.CSRF == "" {
+			sess.CSRF = NewToken()
+		}
 		// Only while the session still exists: a logout (Delete) between
 		// the read above and this write must not be undone.
 		ok, err := s.touch(ctx, id, sess)

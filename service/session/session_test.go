@@ -2,7 +2,10 @@ package session_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -298,4 +301,39 @@ func TestNewRejectsNilDependencies(t *testing.T) {
 	if _, err := session.New(kvtest.Memory(t, nil), nil, 0, 0); err == nil {
 		t.Fatal("nil clock accepted")
 	}
+}
+
+// Every session has its own CSRF token, a new one per session; a session
+// stored before sessions had one gets one when next read.
+func TestSessionCSRFToken(t *testing.T) {
+	kvtest.Each(t, func(t *testing.T, s kv.Store) {
+		st := newStore(t, s, clock.NewFake(start()))
+		a, err := st.Create(ctx, session.Session{UserID: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := st.Create(ctx, session.Session{UserID: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sa, _ := st.Get(ctx, a)
+		sb, _ := st.Get(ctx, b)
+		if len(sa.CSRF) < 32 || sa.CSRF == sb.CSRF {
+			t.Fatalf("tokens %q and %q: want two random ones", sa.CSRF, sb.CSRF)
+		}
+		// An old session: stored without a token.
+		h := sha256.Sum256([]byte("legacy-session-id"))
+		raw := fmt.Sprintf(`{"uid":7,"c":%q,"s":%q}`, start().Format(time.RFC3339Nano), start().Format(time.RFC3339Nano))
+		if err := s.Set(ctx, "sess:"+hex.EncodeToString(h[:]), raw, time.Hour); err != nil {
+			t.Fatal(err)
+		}
+		first, err := st.Get(ctx, "legacy-session-id")
+		if err != nil || first.UserID != 7 || len(first.CSRF) < 32 {
+			t.Fatalf("legacy session %+v, %v: want a token", first, err)
+		}
+		again, _ := st.Get(ctx, "legacy-session-id")
+		if again.CSRF != first.CSRF {
+			t.Fatalf("legacy session's token changed: %q then %q", first.CSRF, again.CSRF)
+		}
+	})
 }

@@ -1,0 +1,313 @@
+package h5
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/gdyouth/youthvoice/handler/web"
+	"github.com/gdyouth/youthvoice/model"
+	"github.com/gdyouth/youthvoice/service"
+	"github.com/gdyouth/youthvoice/service/station"
+)
+
+// registerProfilePages mounts the station profile form (opening hours,
+// services, the construction checklist).
+func (w *Pages) registerProfilePages(h gin.IRouter) {
+	h.GET("/station/edit", w.profileForm)
+	h.POST("/station/edit", w.profileSubmit)
+}
+
+type hoursRow struct {
+	Day    int
+	Name   string
+	Inputs []hoursInput
+}
+
+// hoursInput is the input of one opening period of a day.
+type hoursInput struct {
+	Field       string // hours_<day>_<i>
+	Label       string
+	Placeholder string
+}
+
+var hoursPlaceholders = [station.MaxRangesPerDay]string{"08:30–12:00", "14:30–17:30", "19:00–21:00", "21:00–22:00"}
+
+// hoursInputs is how many period inputs a day shows: every period filled
+// in plus an empty one to add another, at least two, at most what the
+// calendar allows, so saving the form never drops a period.
+func hoursInputs(day [station.MaxRangesPerDay]string) int {
+	n := 0
+	for i, v := range day {
+		if strings.TrimSpace(v) != "" {
+			n = i + 1
+		}
+	}
+	return min(max(n+1, 2), station.MaxRangesPerDay)
+}
+
+// profileView is the station profile form's data.
+type profileView struct {
+	University model.University
+	Exists     bool
+	Kinds      []string
+	Selected   map[string]bool
+	Days       []hoursRow
+	MaxRanges  int // opening periods per day
+	UniQuery   string
+}
+
+type profileRequest struct {
+	Name           string   `form:"name" binding:"max=200"`
+	Building       string   `form:"building" binding:"max=200"`
+	Room           string   `form:"room" binding:"max=200"`
+	Address        string   `form:"address" binding:"max=400"`
+	Directions     string   `form:"directions" binding:"max=1000"`
+	HasOffice      bool     `form:"has_office"`
+	HasPlaque      bool     `form:"has_plaque"`
+	HasComputer    bool     `form:"has_computer"`
+	HasServicePost bool     `form:"has_service_post"`
+	Services       []string `form:"services" binding:"max=40,dive,max=60"`
+	Closed         string   `form:"closed" binding:"max=20000"`
+	SlotMinutes    string   `form:"slot_minutes" binding:"max=10"`
+	SlotCapacity   string   `form:"slot_capacity" binding:"max=10"`
+	// Hours: hours_<weekday>_<i>, i < station.MaxRangesPerDay, read from
+	// the form (not bound).
+	hours [7][station.MaxRangesPerDay]string
+}
+
+func hoursField(day, i int) string { return fmt.Sprintf("hours_%d_%d", day, i) }
+
+func checked(b bool) string {
+	if b {
+		return "1"
+	}
+	return ""
+}
+
+func (r *profileRequest) form() map[string]string {
+	f := map[string]string{"name": r.Name, "building": r.Building, "room": r.Room, "address": r.Address,
+		"directions": r.Directions, "closed": r.Closed, "slot_minutes": r.SlotMinutes, "slot_capacity": r.SlotCapacity,
+		"has_office": checked(r.HasOffice), "has_plaque": checked(r.HasPlaque), "has_computer": checked(r.HasComputer),
+		"has_service_post": checked(r.HasServicePost)}
+	for d := range 7 {
+		for i := range station.MaxRangesPerDay {
+			f[hoursField(d, i)] = r.hours[d][i]
+		}
+	}
+	return f
+}
+
+var reHM = regexp.MustCompile(`^(\d{1,2})[:：](\d{2})$`)
+
+// parseRange reads "08:30–12:00" (also -, ~, 至, 到, full-width colons).
+func parseRange(s string) (station.Range, bool) {
+	s = strings.Join(strings.Fields(s), "")
+	for _, sep := range []string{"–", "—", "－", "~", "～", "至", "到"} {
+		s = strings.ReplaceAll(s, sep, "-")
+	}
+	parts := strings.Split(s, "-")
+	if len(parts) != 2 {
+		return station.Range{}, false
+	}
+	var hm [2]string
+	for i, p := range parts {
+		m := reHM.FindStringSubmatch(p)
+		if m == nil {
+			return station.Range{}, false
+		}
+		h, _ := strconv.Atoi(m[1])
+		hm[i] = fmt.Sprintf("%02d:%s", h, m[2])
+	}
+	return station.Range{Open: hm[0], Close: hm[1]}, true
+}
+
+var closedLayouts = []string{"2006-01-02", "2006-1-2", "2006/01/02", "2006/1/2", "2006.1.2"}
+
+// profile turns the form into a station profile; unreadable inputs are
+// field errors.
+func (r *profileRequest) profile() (station.Profile, error) {
+	p := station.Profile{Name: r.Name, Building: r.Building, Room: r.Room, Address: r.Address, Directions: r.Directions,
+		HasOffice: r.HasOffice, HasPlaque: r.HasPlaque, HasComputer: r.HasComputer, HasServicePost: r.HasServicePost,
+		Services: r.Services}
+	fields := map[string]string{}
+	first := ""
+	bad := func(field, msg string) {
+		if first == "" {
+			first = msg
+		}
+		fields[field] = msg
+	}
+	for d := range 7 {
+		for i := range station.MaxRangesPerDay {
+			v := strings.TrimSpace(r.hours[d][i])
+			if v == "" {
+				continue
+			}
+			rg, ok := parseRange(v)
+			if !ok {
+				bad(hoursField(d, i), station.WeekdayNames[d]+"的时段格式应为 08:30–12:00")
+				continue
+			}
+			p.Weekly[d] = append(p.Weekly[d], rg)
+		}
+	}
+	for n, line := range strings.Split(r.Closed, "\n") {
+		f := strings.Fields(line)
+		if len(f) == 0 {
+			continue
+		}
+		var date time.Time
+		var err error
+		for _, l := range closedLayouts {
+			if date, err = time.Parse(l, f[0]); err == nil {
+				break
+			}
+		}
+		if err != nil {
+			bad("closed", fmt.Sprintf("第 %d 行的日期「%s」格式应为 2026-05-01", n+1, f[0]))
+			continue
+		}
+		reason := strings.Join(f[1:], " ")
+		if utf8.RuneCountInString(reason) > 30 {
+			bad("closed", fmt.Sprintf("第 %d 行的原因不能超过 30 个字", n+1))
+			continue
+		}
+		p.Closed = append(p.Closed, station.Closure{Date: date.Format("2006-01-02"), Reason: reason})
+	}
+	num := func(s, field, msg string) int {
+		s = strings.TrimSpace(s)
+		if s == "" {
+			return 0
+		}
+		n, err := strconv.Atoi(s)
+		if err != nil {
+			bad(field, msg)
+		}
+		return n
+	}
+	p.SlotMinutes = num(r.SlotMinutes, "slot_minutes", "每个时段的分钟数应为数字")
+	p.SlotCapacity = num(r.SlotCapacity, "slot_capacity", "可预约人数应为数字")
+	if len(fields) > 0 {
+		return p, service.Invalid("bad_form", first, fields)
+	}
+	return p, nil
+}
+
+func (w *Pages) profileForm(c *gin.Context) {
+	u, ok := w.kit.RequireUser(c)
+	if !ok {
+		return
+	}
+	uni, manage, ok := w.manageTarget(c, *u)
+	if !ok {
+		return
+	}
+	if !manage {
+		w.kit.Fail(c, errNotManager)
+		return
+	}
+	req := profileRequest{Name: uni.Name + "青年之家", SlotMinutes: "60", SlotCapacity: "0"}
+	v, err := w.svc.Stations.ByUniversity(c.Request.Context(), uni.ID)
+	switch {
+	case err == nil:
+		req = profileRequest{Name: v.Name, Building: v.Building, Room: v.Room, Address: v.Address, Directions: v.Directions,
+			HasOffice: v.HasOffice, HasPlaque: v.HasPlaque, HasComputer: v.HasComputer, HasServicePost: v.HasServicePost,
+			Services: v.Services, SlotMinutes: strconv.Itoa(v.SlotMinutes), SlotCapacity: strconv.Itoa(v.SlotCapacity)}
+		for d := range 7 {
+			for i, r := range v.Calendar.Weekly[d] {
+				if i < station.MaxRangesPerDay { // NewCalendar allows no more
+					req.hours[d][i] = r.Open + "–" + r.Close
+				}
+			}
+		}
+		var lines []string
+		for _, cl := range v.Calendar.Closed {
+			lines = append(lines, strings.TrimSpace(cl.Date+" "+cl.Reason))
+		}
+		req.Closed = strings.Join(lines, "\n")
+	case !errors.Is(err, service.ErrNotFound):
+		w.kit.Fail(c, err)
+		return
+	}
+	w.showProfile(c, uni, err == nil, http.StatusOK, &req, nil)
+}
+
+// manageTarget resolves the university of a console page and whether the
+// user manages its station; it responds itself when ok is false.
+func (w *Pages) manageTarget(c *gin.Context, u model.User) (model.University, bool, bool) {
+	uni, okUni := w.stationUniversity(c, u)
+	if !okUni {
+		return uni, false, false
+	}
+	manage, err := w.canManageStation(c, u, uni.ID)
+	if err != nil {
+		w.kit.Fail(c, err)
+		return uni, false, false
+	}
+	return uni, manage, true
+}
+
+func (w *Pages) showProfile(c *gin.Context, uni model.University, exists bool, status int, req *profileRequest, err error) {
+	kinds, kerr := w.svc.Stations.ServiceKinds(c.Request.Context())
+	if kerr != nil {
+		w.kit.Fail(c, kerr)
+		return
+	}
+	p := profileView{University: uni, Exists: exists, Kinds: kinds, Selected: map[string]bool{}, UniQuery: uniQuery(c),
+		MaxRanges: station.MaxRangesPerDay}
+	for _, s := range req.Services {
+		p.Selected[s] = true
+	}
+	for _, d := range mondayFirst {
+		row := hoursRow{Day: int(d), Name: station.WeekdayNames[d]}
+		for i := range hoursInputs(req.hours[d]) {
+			row.Inputs = append(row.Inputs, hoursInput{Field: hoursField(int(d), i),
+				Label: fmt.Sprintf("%s第 %d 个时段", row.Name, i+1), Placeholder: hoursPlaceholders[i]})
+		}
+		p.Days = append(p.Days, row)
+	}
+	d := web.Page{Title: "编辑服务站", Form: req.form(), Extra: p}
+	w.pages.RenderForm(c, status, "station_edit", d, withFields(err, map[string]string{"bad_hours": "hours", "bad_closures": "closed", "station_exists": "name"}))
+}
+
+func (w *Pages) profileSubmit(c *gin.Context) {
+	u, uni, ok := w.stationTarget(c)
+	if !ok {
+		return
+	}
+	var req profileRequest
+	bindErr := web.Bind(c, &req)
+	for d := range 7 {
+		for i := range station.MaxRangesPerDay {
+			v := c.PostForm(hoursField(d, i))
+			if len(v) > 40 {
+				bindErr = web.ErrTooLong
+				v = v[:0]
+			}
+			req.hours[d][i] = v
+		}
+	}
+	exists := c.PostForm("exists") == "1"
+	if bindErr != nil {
+		w.showProfile(c, uni, exists, http.StatusBadRequest, &req, bindErr)
+		return
+	}
+	p, err := req.profile()
+	if err != nil {
+		w.showProfile(c, uni, exists, 0, &req, err)
+		return
+	}
+	if _, err := w.svc.Stations.SaveProfile(c.Request.Context(), u, uni.ID, p); err != nil {
+		w.showProfile(c, uni, exists, 0, &req, err)
+		return
+	}
+	c.Redirect(http.StatusSeeOther, addQuery("/h5/station"+uniQuery(c), "notice=saved"))
+}

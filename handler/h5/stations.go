@@ -1,0 +1,143 @@
+package h5
+
+import (
+	"errors"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/gdyouth/youthvoice/handler/web"
+	"github.com/gdyouth/youthvoice/model"
+	"github.com/gdyouth/youthvoice/service"
+	"github.com/gdyouth/youthvoice/service/clock"
+	"github.com/gdyouth/youthvoice/service/station"
+)
+
+// registerStationPages mounts the public station pages.
+func (w *Pages) registerStationPages(h gin.IRouter) {
+	h.GET("/stations", w.myStationPage)
+	h.GET("/stations/:code", w.stationByCodePage)
+}
+
+// inputTime is the value format of <input type="datetime-local"> and of
+// the slot options, in Beijing time.
+const inputTime = "2006-01-02T15:04"
+
+// bjDay is "05-07 周四" in Beijing time.
+func bjDay(t time.Time) string {
+	b := t.In(clock.Beijing)
+	return b.Format("01-02") + " " + station.WeekdayNames[b.Weekday()]
+}
+
+// bjWhen is "05-07 周四 15:04" in Beijing time.
+func bjWhen(t time.Time) string { return bjDay(t) + " " + t.In(clock.Beijing).Format("15:04") }
+
+// mondayFirst is the weekdays in the order a Chinese week is shown.
+var mondayFirst = []time.Weekday{time.Monday, time.Tuesday, time.Wednesday, time.Thursday, time.Friday, time.Saturday, time.Sunday}
+
+// openState is "正在开放" or "休息中，下次开放 …".
+func openState(v station.View) string {
+	switch {
+	case v.OpenNow:
+		return "正在开放"
+	case v.NextOpen != nil:
+		return "休息中，下次开放 " + bjWhen(*v.NextOpen)
+	case !v.Calendar.HasHours():
+		return "休息中，暂未设置开放时间"
+	}
+	return "休息中"
+}
+
+type dayHours struct {
+	Name   string
+	Ranges []station.Range
+	Today  bool
+}
+
+// stationPage is the public page of a station.
+type stationPage struct {
+	station.View
+	State    string
+	Days     []dayHours
+	Closures []station.Closure // today and later
+	Own      bool              // the viewer's own university: they may book
+	Manage   bool
+}
+
+func newStationPage(v station.View, own bool) stationPage {
+	now := v.Now.In(clock.Beijing)
+	p := stationPage{View: v, State: openState(v), Own: own}
+	for _, d := range mondayFirst {
+		p.Days = append(p.Days, dayHours{Name: station.WeekdayNames[d], Ranges: v.Calendar.Weekly[d], Today: d == now.Weekday()})
+	}
+	today := now.Format("2006-01-02")
+	for _, cl := range v.Calendar.Closed {
+		if cl.Date >= today {
+			p.Closures = append(p.Closures, cl)
+		}
+	}
+	slices.SortFunc(p.Closures, func(a, b station.Closure) int { return strings.Compare(a.Date, b.Date) })
+	if len(p.Closures) > 10 {
+		p.Closures = p.Closures[:10]
+	}
+	return p
+}
+
+// noneView is the page of a university whose station is not open yet.
+type noneView struct {
+	University *model.University
+	Manage     bool
+}
+
+func (w *Pages) myStationPage(c *gin.Context) {
+	u, ok := w.kit.RequireUser(c)
+	if !ok {
+		return
+	}
+	if u.UniversityID == nil {
+		w.pages.Render(c, http.StatusOK, "station_none", web.Page{Title: "青年之家", Extra: noneView{}})
+		return
+	}
+	w.showStation(c, *u, *u.UniversityID, http.StatusOK)
+}
+
+func (w *Pages) stationByCodePage(c *gin.Context) {
+	u, ok := w.kit.RequireUser(c)
+	if !ok {
+		return
+	}
+	uni, err := w.svc.Accounts.UniversityByCode(c.Request.Context(), c.Param("code"))
+	if err != nil {
+		w.kit.Fail(c, err)
+		return
+	}
+	w.showStation(c, *u, uni.ID, http.StatusNotFound)
+}
+
+// showStation renders a university's station, or the "not open yet" page
+// with noneStatus.
+func (w *Pages) showStation(c *gin.Context, u model.User, uni uint64, noneStatus int) {
+	ctx := c.Request.Context()
+	own := u.UniversityID != nil && *u.UniversityID == uni
+	v, err := w.svc.Stations.ByUniversity(ctx, uni)
+	if errors.Is(err, service.ErrNotFound) {
+		un, uerr := w.svc.Accounts.UniversityByID(ctx, uni)
+		if uerr != nil {
+			w.kit.Fail(c, uerr)
+			return
+		}
+		manage := u.Role == model.RoleProvinceAdmin || (u.Role == model.RoleUniversityAdm && own)
+		w.pages.Render(c, noneStatus, "station_none", web.Page{Title: "青年之家", Extra: noneView{University: &un, Manage: manage}})
+		return
+	}
+	if err != nil {
+		w.kit.Fail(c, err)
+		return
+	}
+	p := newStationPage(v, own)
+	p.Manage = u.Role == model.RoleProvinceAdmin || (own && (u.Role == model.RoleUniversityAdm || u.Role == model.RoleStationAdmin))
+	w.pages.Render(c, http.StatusOK, "station", web.Page{Title: v.Name, Extra: p})
+}

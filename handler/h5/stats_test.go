@@ -1,0 +1,191 @@
+package h5_test
+
+// Tests of the assessment statistics (考核统计): the page, the CSV and
+// the API as the province admin, a university admin and a student meet
+// them, over questions asked and answered through the API.
+
+import (
+	"encoding/csv"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/gdyouth/youthvoice/handler/internal/webtest"
+
+	"github.com/gdyouth/youthvoice/model"
+	"github.com/gdyouth/youthvoice/service/kv"
+)
+
+// tableRow is the cells of the statistics table's row with data-code.
+func tableRow(t *testing.T, r *webtest.Resp, code string) []string {
+	t.Helper()
+	m := regexp.MustCompile(`(?s)<tr data-code="` + code + `"[^>]*>(.*?)</tr>`).FindStringSubmatch(r.Body)
+	if m == nil {
+		t.Fatalf("%s: no table row for %s\n%s", r.URL, code, r.Body)
+	}
+	var cells []string
+	for _, c := range regexp.MustCompile(`<td[^>]*>([^<]*)</td>`).FindAllStringSubmatch(m[1], -1) {
+		cells = append(cells, c[1])
+	}
+	return cells
+}
+
+// column is the position of a table header (the first column is 学校).
+func column(t *testing.T, r *webtest.Resp, label string) int {
+	t.Helper()
+	heads := regexp.MustCompile(`<th scope="col"[^>]*>([^<]*)</th>`).FindAllStringSubmatch(r.Body, -1)
+	for i, h := range heads {
+		if h[1] == label {
+			return i
+		}
+	}
+	t.Fatalf("%s: no column %q", r.URL, label)
+	return -1
+}
+
+func TestStatsPage(t *testing.T) {
+	webtest.Each(t, func(t *testing.T, db *model.DB, store kv.Store) {
+		w := webtest.NewStatsWorld(t, db, store)
+
+		admin := w.Province.Get("/h5/admin")
+		webtest.WantStatus(t, admin, http.StatusOK)
+		webtest.WantBody(t, admin, `href="/h5/admin/stats" id="nav-stats"`, "考核统计")
+
+		r := w.Province.Get("/h5/admin/stats")
+		webtest.WantStatus(t, r, http.StatusOK)
+		webtest.WantBody(t, r, "全省合计", "深圳大学", "华南理工大学", `id="stats-table"`, "指标说明", "按时答复率",
+			"24 小时内得到首次干部答复", `id="csv-link"`, "近7天", "近30天", "本学期", "近一年", `id="as-of">数据截至 `)
+		if n := strings.Count(r.Body, `<tr data-code="`); n != 166 {
+			t.Fatalf("table has %d universities, want all 166", n)
+		}
+		// Read from the primary: the figures are as of the report's time.
+		asOf := regexp.MustCompile(`生成于 (\S+ \S+) · <span id="as-of">数据截至 (\S+ \S+)</span>`).FindStringSubmatch(r.Body)
+		if asOf == nil || !strings.HasPrefix(asOf[2], asOf[1]+":") {
+			t.Fatalf("no 数据截至 matching 生成于 in the page: %v", asOf)
+		}
+		webtest.WantNoBody(t, r, `id="as-of-lag"`)
+		szu, scut, total := tableRow(t, r, webtest.CodeSZU), tableRow(t, r, webtest.CodeSCUT), tableRowTotal(t, r)
+		want := func(name string, row []string, label, value string) {
+			t.Helper()
+			if got := row[column(t, r, label)]; got != value {
+				t.Errorf("%s %s = %q, want %q", name, label, got, value)
+			}
+		}
+		want("深圳大学", szu, "学校", "深圳大学")
+		want("深圳大学", szu, "注册用户", "3")
+		want("深圳大学", szu, "团学干部", "1")
+		want("深圳大学", szu, "微信互动", "3")
+		want("深圳大学", szu, "活跃用户", "2") // the asker and the cadre
+		want("深圳大学", szu, "提问数", "1")
+		want("深圳大学", szu, "按时答复率", "100.0%")
+		want("深圳大学", szu, "平均首次答复用时（小时）", "1.0")
+		want("深圳大学", szu, "答复满意率", "100.0%")
+		want("深圳大学", szu, "干部答复数", "1")
+		want("华南理工大学", scut, "按时答复率", "0.0%")
+		want("华南理工大学", scut, "当前超时未答复", "1")
+		want("华南理工大学", scut, "答复满意率", "—")
+		want("全省合计", total, "提问数", "2")
+		want("全省合计", total, "按时答复率", "50.0%")
+		want("全省合计", total, "注册用户", "5")
+
+		// Sorted by questions, the two universities with one come first.
+		r = w.Province.Get("/h5/admin/stats?sort=questions")
+		codes := regexp.MustCompile(`<tr data-code="(\d+)"`).FindAllStringSubmatch(r.Body, 3)
+		if len(codes) < 3 || codes[0][1] != webtest.CodeSCUT && codes[0][1] != webtest.CodeSZU || codes[1][1] != webtest.CodeSCUT && codes[1][1] != webtest.CodeSZU {
+			t.Fatalf("sorted by questions: %v", codes)
+		}
+
+		// A university admin sees their own university only.
+		own := w.AdminSZU.Get("/h5/admin/stats")
+		webtest.WantStatus(t, own, http.StatusOK)
+		webtest.WantBody(t, own, `<h2 class="section-title" id="head-title">深圳大学</h2>`, "指标说明")
+		webtest.WantNoBody(t, own, "华南理工大学", "全省合计", `id="stats-table"`)
+
+		// A student is refused with a Chinese page.
+		no := w.Student.Get("/h5/admin/stats")
+		webtest.WantStatus(t, no, http.StatusForbidden)
+		webtest.WantBody(t, no, "只有高校团委管理员和省级管理员可以查看考核统计")
+		if !strings.HasPrefix(no.Header.Get("Content-Type"), "text/html") {
+			t.Fatalf("student gets %s", no.Header.Get("Content-Type"))
+		}
+
+		bad := w.Province.Get("/h5/admin/stats?from=2026-03-10&to=2026-03-01")
+		webtest.WantStatus(t, bad, http.StatusBadRequest)
+		// Shown above the form, with the default period's report, so it
+		// can be corrected there (not an error page whose 重试 repeats it).
+		webtest.WantBody(t, bad, `id="form-error"`, "开始日期不能晚于结束日期", `id="period-form"`, `id="row-total"`)
+		bad = w.Province.Get("/h5/admin/stats?from=2026-3-1")
+		webtest.WantStatus(t, bad, http.StatusBadRequest)
+		webtest.WantBody(t, bad, `id="form-error"`, "日期格式应为 YYYY-MM-DD", `id="period-form"`)
+	})
+}
+
+func tableRowTotal(t *testing.T, r *webtest.Resp) []string {
+	t.Helper()
+	m := regexp.MustCompile(`(?s)<tr class="total" id="row-total">(.*?)</tr>`).FindStringSubmatch(r.Body)
+	if m == nil {
+		t.Fatalf("no total row")
+	}
+	var cells []string
+	for _, c := range regexp.MustCompile(`<td[^>]*>([^<]*)</td>`).FindAllStringSubmatch(m[1], -1) {
+		cells = append(cells, c[1])
+	}
+	return cells
+}
+
+func TestStatsCSV(t *testing.T) {
+	webtest.Each(t, func(t *testing.T, db *model.DB, store kv.Store) {
+		w := webtest.NewStatsWorld(t, db, store)
+		r := w.Province.Get("/h5/admin/stats.csv")
+		webtest.WantStatus(t, r, http.StatusOK)
+		if ct := r.Header.Get("Content-Type"); ct != "text/csv; charset=utf-8" {
+			t.Fatalf("Content-Type %q", ct)
+		}
+		if cd := r.Header.Get("Content-Disposition"); !strings.HasPrefix(cd, "attachment;") || !strings.Contains(cd, ".csv") {
+			t.Fatalf("Content-Disposition %q", cd)
+		}
+		body, ok := strings.CutPrefix(r.Body, "\ufeff")
+		if !ok {
+			t.Fatalf("CSV does not start with the UTF-8 BOM Excel needs: %q", r.Body[:min(20, len(r.Body))])
+		}
+		recs, err := csv.NewReader(strings.NewReader(body)).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(recs) != 1+1+166 {
+			t.Fatalf("%d lines, want header, total and 166 universities", len(recs))
+		}
+		head := recs[0]
+		col := map[string]int{}
+		for i, h := range head {
+			col[h] = i
+		}
+		for _, h := range []string{"学校标识码", "学校名称", "统计开始", "统计结束", "注册用户", "活跃用户", "微信互动", "提问数", "按时答复率", "答复满意率", "干部答复数", "预约数", "按时反馈率", "服务满意率"} {
+			if _, ok := col[h]; !ok {
+				t.Fatalf("no column %s in %v", h, head)
+			}
+		}
+		if recs[1][col["学校名称"]] != "全省合计" || recs[1][col["提问数"]] != "2" || recs[1][col["按时答复率"]] != "50.0%" {
+			t.Fatalf("total line %v", recs[1])
+		}
+		var szu []string
+		for _, rec := range recs[2:] {
+			if rec[col["学校标识码"]] == webtest.CodeSZU {
+				szu = rec
+			}
+		}
+		if szu == nil || szu[col["学校名称"]] != "深圳大学" || szu[col["微信互动"]] != "3" || szu[col["干部答复数"]] != "1" ||
+			szu[col["预约数"]] != "0" || szu[col["按时反馈率"]] != "" {
+			t.Fatalf("深圳大学 line %v", szu)
+		}
+
+		own := w.AdminSZU.Get("/h5/admin/stats.csv")
+		webtest.WantStatus(t, own, http.StatusOK)
+		recs, err = csv.NewReader(strings.NewReader(strings.TrimPrefix(own.Body, "\ufeff"))).ReadAll()
+		if err != nil || len(recs) != 2 || recs[1][0] != webtest.CodeSZU {
+			t.Fatalf("university admin's CSV: %v %v", recs, err)
+		}
+		webtest.WantStatus(t, w.Student.Get("/h5/admin/stats.csv"), http.StatusForbidden)
+	})
+}

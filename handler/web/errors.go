@@ -1,0 +1,104 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/gdyouth/youthvoice/service"
+)
+
+// ErrorBody is the one JSON error envelope: the API's error mapping, the
+// router's fallbacks (404, 405) and its panic recovery all answer with it.
+type ErrorBody struct {
+	Code    string            `json:"code"`
+	Message string            `json:"message"`
+	Fields  map[string]string `json:"fields,omitempty"`
+}
+
+// StatusOf maps service errors to HTTP statuses.
+func StatusOf(err error) int {
+	switch {
+	case errors.Is(err, errTooLarge):
+		return http.StatusRequestEntityTooLarge
+	case errors.Is(err, service.ErrInvalid):
+		return http.StatusBadRequest
+	case errors.Is(err, service.ErrUnauthorized):
+		return http.StatusUnauthorized
+	case errors.Is(err, service.ErrForbidden):
+		return http.StatusForbidden
+	case errors.Is(err, service.ErrNotFound):
+		return http.StatusNotFound
+	case errors.Is(err, service.ErrConflict):
+		return http.StatusConflict
+	case errors.Is(err, service.ErrTooMany):
+		return http.StatusTooManyRequests
+	case errors.Is(err, service.ErrUnavailable):
+		return http.StatusServiceUnavailable
+	}
+	return http.StatusInternalServerError
+}
+
+// Describe turns err into what a user may see; unexpected errors are
+// logged here, once, and shown as a generic message.
+func (k *Kit) Describe(c *gin.Context, err error) (int, ErrorBody) {
+	status := StatusOf(err)
+	var se *service.Error
+	if errors.As(err, &se) {
+		return status, ErrorBody{Code: se.Code, Message: se.Message, Fields: se.Fields}
+	}
+	switch status {
+	case http.StatusInternalServerError:
+		k.log.ErrorContext(c.Request.Context(), "request failed", "route", c.FullPath(), "err", err)
+		return status, ErrorBody{Code: "internal", Message: "服务器开小差了，请稍后重试"}
+	case http.StatusUnauthorized:
+		return status, ErrorBody{Code: "unauthorized", Message: "请先登录"}
+	case http.StatusForbidden:
+		return status, ErrorBody{Code: "forbidden", Message: "没有权限执行此操作"}
+	case http.StatusNotFound:
+		return status, ErrorBody{Code: "not_found", Message: "内容不存在"}
+	case http.StatusTooManyRequests:
+		return status, ErrorBody{Code: "too_many_requests", Message: "操作过于频繁，请稍后再试"}
+	case http.StatusServiceUnavailable:
+		return status, ErrorBody{Code: "unavailable", Message: "服务暂时不可用，请稍后重试"}
+	}
+	return status, ErrorBody{Code: "invalid", Message: "请求有误"}
+}
+
+// WantsJSON tells API requests from page requests.
+func WantsJSON(c *gin.Context) bool {
+	return strings.HasPrefix(c.Request.URL.Path, "/api/")
+}
+
+// Fail responds with the error: the JSON envelope under /api, the
+// Chinese error page otherwise.
+func (k *Kit) Fail(c *gin.Context, err error) {
+	if WantsJSON(c) {
+		c.JSON(k.Describe(c, err))
+		return
+	}
+	k.FailPage(c, err, "出错了", c.Request.URL.RequestURI())
+}
+
+// FailPage shows err on the error page under title, with a 重试 link to
+// retry (a form that failed links back to the page it was posted from).
+func (k *Kit) FailPage(c *gin.Context, err error, title, retry string) {
+	status, body := k.Describe(c, err)
+	k.ErrorPage(c, status, title, body.Message, retry)
+}
+
+// ErrorPage shows the error page: title, the message, and a 重试 link to
+// retry when it is not empty.
+func (k *Kit) ErrorPage(c *gin.Context, status int, title, msg, retry string) {
+	k.errorPage.Render(c, status, "error", Page{Title: title, Error: msg, Retry: retry})
+}
+
+// FormError puts err's message and field messages on a form page and
+// returns the status to render it with.
+func (k *Kit) FormError(c *gin.Context, p *Page, err error) int {
+	status, body := k.Describe(c, err)
+	p.Error, p.Fields = body.Message, body.Fields
+	return status
+}

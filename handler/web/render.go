@@ -1,0 +1,193 @@
+package web
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"path"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/gdyouth/youthvoice/model"
+)
+
+// kitFS holds the layout every page is drawn in and the error page.
+//
+//go:embed templates/*.html
+var kitFS embed.FS
+
+// staticFS holds the stylesheet and script the layout links.
+//
+//go:embed static
+var staticFS embed.FS
+
+// Page is what the layout and the error page show, and what a page's own
+// template reads besides its Extra.
+type Page struct {
+	Title   string
+	Sandbox bool
+	CSRF    string
+	User    *model.User
+	Error   string
+	Notice  string
+	Retry   string
+	Fields  map[string]string
+	Form    map[string]string
+	Next    string
+	// Extra is the page's own data.
+	Extra any
+}
+
+// Templates are a handler package's pages, each parsed with the layout.
+type Templates struct {
+	kit  *Kit
+	sets map[string]*template.Template
+}
+
+// Templates parses every page (dir/*.html) of fsys with the layout; a
+// page's template defines "content" and may use funcs.
+func (k *Kit) Templates(fsys fs.FS, dir string, funcs template.FuncMap) (*Templates, error) {
+	layout, err := kitFS.ReadFile("templates/layout.html")
+	if err != nil {
+		return nil, err
+	}
+	names, err := fs.Glob(fsys, path.Join(dir, "*.html"))
+	if err != nil {
+		return nil, err
+	}
+	t := &Templates{kit: k, sets: map[string]*template.Template{}}
+	for _, n := range names {
+		name := strings.TrimSuffix(path.Base(n), ".html")
+		if name == "layout" {
+			continue
+		}
+		body, err := fs.ReadFile(fsys, n)
+		if err != nil {
+			return nil, err
+		}
+		set, err := template.New("layout").Funcs(template.FuncMap{"asset": k.assetURL}).Funcs(funcs).Parse(string(layout))
+		if err != nil {
+			return nil, fmt.Errorf("模板 layout: %w", err)
+		}
+		if _, err := set.Parse(string(body)); err != nil {
+			return nil, fmt.Errorf("模板 %s: %w", name, err)
+		}
+		t.sets[name] = set
+	}
+	return t, nil
+}
+
+// ContentSecurityPolicy is sent with every page: scripts, styles, images
+// and requests only from this site (no inline script, style or handler
+// anywhere in the templates; data: images for the QR codes to come),
+// forms posting only here or, for a sign-in that must pass through WeChat
+// authorization, to open.weixin.qq.com, and no framing.
+const ContentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+	"font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; " +
+	"form-action 'self' https://open.weixin.qq.com; frame-ancestors 'none'"
+
+// maxPooledRender keeps a rare huge page's buffer out of the pool.
+const maxPooledRender = 256 << 10
+
+// Render writes a page; a template failure becomes a plain 500 (logged).
+//
+// A page is written whole or not at all (a template error becomes a 500,
+// not half a page), from a pooled buffer: a fresh buffer grew by
+// doubling to each page's 2–20 KB, and those copies were the largest
+// share of what the server allocated.
+func (t *Templates) Render(c *gin.Context, status int, name string, p Page) {
+	k := t.kit
+	p.Sandbox = k.opts.Sandbox
+	p.CSRF = CSRFToken(c)
+	if p.User == nil {
+		p.User = CallerOf(c).User
+	}
+	set, ok := t.sets[name]
+	buf := k.buffers.Get().(*bytes.Buffer) //nolint:errcheck // the pool holds nothing else
+	buf.Reset()
+	defer func() {
+		if buf.Cap() <= maxPooledRender {
+			k.buffers.Put(buf)
+		}
+	}()
+	if !ok {
+		k.log.ErrorContext(c.Request.Context(), "unknown page template", "page", name)
+		c.String(http.StatusInternalServerError, "页面模板缺失")
+		return
+	}
+	if err := set.ExecuteTemplate(buf, "layout", p); err != nil {
+		k.log.ErrorContext(c.Request.Context(), "rendering page failed", "page", name, "err", err)
+		c.String(http.StatusInternalServerError, "页面渲染失败")
+		return
+	}
+	c.Header("Cache-Control", "no-store")
+	c.Header("Content-Security-Policy", ContentSecurityPolicy)
+	c.Header("X-Frame-Options", "DENY")
+	c.Header("X-Content-Type-Options", "nosniff")
+	c.Header("Referrer-Policy", "same-origin")
+	c.Data(status, "text/html; charset=utf-8", buf.Bytes())
+}
+
+// RenderForm renders a form page: with err's message, and its field
+// messages next to their fields, at err's status when err is not nil.
+func (t *Templates) RenderForm(c *gin.Context, status int, name string, p Page, err error) {
+	if err != nil {
+		status = t.kit.FormError(c, &p, err)
+	}
+	t.Render(c, status, name, p)
+}
+
+// assetVersions maps each embedded static file to a hash of its content:
+// pages link /static/NAME?v=HASH, so a deploy that changes a file changes
+// its URL, and WeChat's webview, which caches hard, cannot pair new pages
+// with an old script or stylesheet.
+func assetVersions() map[string]string {
+	v := map[string]string{}
+	entries, _ := staticFS.ReadDir("static")
+	for _, e := range entries {
+		b, err := staticFS.ReadFile("static/" + e.Name())
+		if err != nil {
+			continue
+		}
+		sum := sha256.Sum256(b)
+		v[e.Name()] = hex.EncodeToString(sum[:6])
+	}
+	return v
+}
+
+// assetURL is the versioned URL of an embedded static file.
+func (k *Kit) assetURL(name string) string {
+	if v, ok := k.assets[name]; ok {
+		return "/static/" + name + "?v=" + v
+	}
+	return "/static/" + name
+}
+
+// Static serves the embedded CSS and JS under /static/: for a year when
+// asked by the current version's URL, which changes with the content;
+// otherwise revalidated each time.
+func (k *Kit) Static() http.Handler {
+	sub, _ := fs.Sub(staticFS, "static")
+	fsrv := http.StripPrefix("/static/", http.FileServer(http.FS(sub)))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		name := strings.TrimPrefix(r.URL.Path, "/static/")
+		v, ok := k.assets[name]
+		if !ok {
+			// Only the files themselves: no directory listing, no index.
+			http.Error(w, "文件不存在", http.StatusNotFound)
+			return
+		}
+		if r.URL.Query().Get("v") == v {
+			w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+		} else {
+			w.Header().Set("Cache-Control", "no-cache")
+		}
+		fsrv.ServeHTTP(w, r)
+	})
+}

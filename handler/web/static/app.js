@@ -1,0 +1,41 @@
+// Progressive enhancement only: every page works without script.
+(function () {
+  "use strict";
+  // University search: filter the <select> as the user types (name or city).
+  var search = document.getElementById("university-search");
+  var select = document.getElementById("university");
+  var count = document.getElementById("university-count");
+  if (search && select) {
+    var all = Array.prototype.slice.call(select.options, 1).map(function (o) {
+      return { value: o.value, text: o.text, key: o.getAttribute("data-search") || o.text };
+    });
+    var filter = function () {
+      var words = search.value.trim().replace(/市/g, "").split(/\s+/).filter(Boolean);
+      var keep = select.value;
+      var hits = all.filter(function (u) {
+        return words.every(function (w) { return u.key.indexOf(w) >= 0; });
+      });
+      while (select.options.length > 1) select.remove(1);
+      hits.forEach(function (u) {
+        var o = new Option(u.text, u.value);
+        o.setAttribute("data-search", u.key);
+        if (u.value === keep) o.selected = true;
+        select.add(o);
+      });
+      if (hits.length === 1) select.value = hits[0].value;
+      if (count) count.textContent = words.length ? "找到 " + hits.length + " 所学校" + (hits.length === 0 ? "，请换个关键词" : "") : "";
+    };
+    search.addEventListener("input", filter);
+  }
+  // Prevent double submission of forms (a double tap on a phone).
+  // A form with data-confirm asks first (no inline handlers: the pages'
+  // Content-Security-Policy allows none).
+  document.addEventListener("submit", function (e) {
+    var f = e.target;
+    var ask = f.getAttribute("data-confirm");
+    if (ask && !window.confirm(ask)) { e.preventDefault(); return; }
+    if (f.getAttribute("data-submitted")) { e.preventDefault(); return; }
+    f.setAttribute("data-submitted", "1");
+    setTimeout(function () { f.removeAttribute("data-submitted"); }, 3000);
+  });
+})();
