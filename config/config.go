@@ -147,12 +147,12 @@ func (t *Templates) UnmarshalYAML(n *yaml.Node) error {
 					return err
 				}
 			case "fields":
+				if v.Tag == "!!null" {
+					continue // "fields:" with nothing: the default stays
+				}
 				var m map[string]string
 				if err := v.Decode(&m); err != nil {
 					return err
-				}
-				if m == nil {
-					m = map[string]string{}
 				}
 				tpl.Fields = m
 			default:

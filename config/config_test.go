@@ -236,6 +236,7 @@ alerts:
       fields: {title: thing2, time: time4}
     overdue:
       id: T_OVERDUE
+      fields:
 `)
 	cfg, err := config.Load(file, env(nil))
 	if err != nil {
