@@ -132,8 +132,8 @@ func (w *API) apiLogin(c *gin.Context) {
 
 // loginRequest is a password login.
 type loginRequest struct {
-	Account  string `json:"account" binding:"max=64"`
-	Password string `json:"password" binding:"max=64"`
+	Account  string `json:"account"`
+	Password string `json:"password"`
 }
 
 func (w *API) respondSignedIn(c *gin.Context, u model.User, status int) {
@@ -177,11 +177,11 @@ func (w *API) apiUniversities(c *gin.Context) {
 // university.
 type activateRequest struct {
 	Mode       string `json:"mode" binding:"max=10"`
-	Account    string `json:"account" binding:"max=64"`
-	Password   string `json:"password" binding:"max=64"`
-	Confirm    string `json:"confirm" binding:"max=64"`
+	Account    string `json:"account"`
+	Password   string `json:"password"`
+	Confirm    string `json:"confirm"`
 	University string `json:"university_code" binding:"max=20"`
-	Name       string `json:"name" binding:"max=100"`
+	Name       string `json:"name"`
 }
 
 func (w *API) apiActivate(c *gin.Context) {

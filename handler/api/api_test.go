@@ -123,7 +123,9 @@ func TestAPIActivate(t *testing.T) {
 			{"no mode", "gaoxiao", map[string]string{"account": "goodacct1", "password": "pass2026"},
 				400, "mode", "mode", ""},
 			{"not JSON", "gaoxiao", "{account:", 400, "bad_json", "", ""},
-			{"field too long", "gaoxiao", map[string]string{"mode": "new", "account": strings.Repeat("a", 65)}, 400, "invalid_input", "account", "不能超过 64 个字"},
+			// The account's rule (6–32 letters or digits) is the service's; the
+			// binder has no length of its own.
+			{"field too long", "gaoxiao", map[string]string{"mode": "new", "account": strings.Repeat("a", 65)}, 400, "invalid_input", "account", "账号须为 6–32 位英文字母或数字"},
 			{"disabled entry", "dishi", map[string]string{"mode": "new"}, 400, "entry_disabled", "entry", ""},
 			{"unknown entry", "nosuch", map[string]string{"mode": "new"}, 404, "entry_not_found", "", ""},
 			{"taken account", "gaoxiao", map[string]string{"mode": "new", "account": "APIUSER2026", "password": "pass2026", "confirm": "pass2026", "university_code": webtest.CodeSCUT},

@@ -208,39 +208,39 @@ func apiViewApplication(a model.CadreApplication) apiApplicationView {
 // with precise messages.
 type apiAskRequest struct {
 	Board     string `json:"board" binding:"max=40"`
-	Title     string `json:"title" binding:"max=200"`
-	Body      string `json:"body" binding:"max=8000"`
+	Title     string `json:"title"`
+	Body      string `json:"body"`
 	Anonymous bool   `json:"anonymous"`
 }
 
 type apiPostRequest struct {
-	Body string `json:"body" binding:"max=8000"`
+	Body string `json:"body"`
 }
 
 type apiResolveRequest struct {
 	Rating  string `json:"rating" binding:"max=10"`
-	Comment string `json:"comment" binding:"max=800"`
+	Comment string `json:"comment"`
 }
 
 type apiModerateRequest struct {
 	Target string `json:"target" binding:"max=20"`
 	ID     uint64 `json:"id" binding:"required,max=9223372036854775807"`
 	Action string `json:"action" binding:"max=20"`
-	Reason string `json:"reason" binding:"max=400"`
+	Reason string `json:"reason"`
 }
 
 type apiApplyRequest struct {
-	Position string `json:"position" binding:"max=100"`
-	RealName string `json:"real_name" binding:"max=100"`
+	Position string `json:"position"`
+	RealName string `json:"real_name"`
 	Phone    string `json:"phone" binding:"max=30"`
-	Email    string `json:"email" binding:"max=200"`
+	Email    string `json:"email"`
 	QQ       string `json:"qq" binding:"max=30"`
-	WeChatID string `json:"wechat_id" binding:"max=60"`
+	WeChatID string `json:"wechat_id"`
 }
 
 type apiDecideRequest struct {
 	Approve *bool  `json:"approve" binding:"required"`
-	Reason  string `json:"reason" binding:"max=400"`
+	Reason  string `json:"reason"`
 }
 
 type apiAppointRequest struct {

@@ -177,11 +177,11 @@ func (w *API) apiStation(c *gin.Context) {
 }
 
 type apiStationRequest struct {
-	Name         string             `json:"name" binding:"max=200"`
-	Building     string             `json:"building" binding:"max=200"`
-	Room         string             `json:"room" binding:"max=100"`
-	Address      string             `json:"address" binding:"max=300"`
-	Directions   string             `json:"directions" binding:"max=600"`
+	Name         string             `json:"name"`
+	Building     string             `json:"building"`
+	Room         string             `json:"room"`
+	Address      string             `json:"address"`
+	Directions   string             `json:"directions"`
 	Checklist    map[string]bool    `json:"checklist" binding:"max=10"`
 	Services     []string           `json:"services" binding:"max=20,dive,max=30"`
 	Weekly       [7][]station.Range `json:"weekly_hours"`
@@ -253,11 +253,11 @@ func (w *API) apiTeam(c *gin.Context) {
 type apiMemberRequest struct {
 	Account  string `json:"account" binding:"max=64"`
 	Category string `json:"category" binding:"max=10"`
-	RealName string `json:"real_name" binding:"max=100"`
-	Position string `json:"position" binding:"max=100"`
+	RealName string `json:"real_name"`
+	Position string `json:"position"`
 	Phone    string `json:"phone" binding:"max=20"`
 	QQ       string `json:"qq" binding:"max=20"`
-	WeChatID string `json:"wechat_id" binding:"max=40"`
+	WeChatID string `json:"wechat_id"`
 	DutyDays []int  `json:"duty_days" binding:"max=7,dive,min=0,max=6"`
 }
 
@@ -357,7 +357,7 @@ type apiBookRequest struct {
 	Service     string     `json:"service" binding:"max=30"`
 	SlotStart   *time.Time `json:"slot_start"`
 	Phone       string     `json:"phone" binding:"max=20"`
-	Description string     `json:"description" binding:"max=3000"`
+	Description string     `json:"description"`
 }
 
 func (w *API) apiBook(c *gin.Context) {
@@ -436,14 +436,14 @@ func bookingAction[Req any](w *API, do func(ctx context.Context, u model.User, i
 type apiRespondRequest struct {
 	Action       string     `json:"action" binding:"max=10"`
 	Time         *time.Time `json:"time"`
-	Place        string     `json:"place" binding:"max=200"`
-	Note         string     `json:"note" binding:"max=600"`
-	Reason       string     `json:"reason" binding:"max=400"`
-	Alternatives string     `json:"alternatives" binding:"max=400"`
+	Place        string     `json:"place"`
+	Note         string     `json:"note"`
+	Reason       string     `json:"reason"`
+	Alternatives string     `json:"alternatives"`
 }
 
 type apiServeRequest struct {
-	Result   string `json:"result" binding:"max=2000"`
+	Result   string `json:"result"`
 	FollowUp bool   `json:"follow_up"`
 }
 
@@ -453,12 +453,12 @@ type apiPhoneRequest struct {
 
 type apiRateBookingRequest struct {
 	Rating  int    `json:"rating"`
-	Comment string `json:"comment" binding:"max=1000"`
+	Comment string `json:"comment"`
 }
 
 type apiReferRequest struct {
 	Service string `json:"service" binding:"max=30"`
-	Note    string `json:"note" binding:"max=3000"`
+	Note    string `json:"note"`
 }
 
 func (w *API) apiRefer(c *gin.Context) {

@@ -197,11 +197,11 @@ func (w *Pages) showActivate(c *gin.Context, status int, entryKey, mode, next st
 
 type activateRequest struct {
 	Mode       string `form:"mode" json:"mode" binding:"max=10"`
-	Account    string `form:"account" json:"account" binding:"max=64"`
-	Password   string `form:"password" json:"password" binding:"max=64"`
-	Confirm    string `form:"confirm" json:"confirm" binding:"max=64"`
+	Account    string `form:"account" json:"account"`
+	Password   string `form:"password" json:"password"`
+	Confirm    string `form:"confirm" json:"confirm"`
 	University string `form:"university" json:"university_code" binding:"max=20"`
-	Name       string `form:"name" json:"name" binding:"max=100"`
+	Name       string `form:"name" json:"name"`
 	Next       string `form:"next" json:"-"`
 }
 
@@ -250,8 +250,8 @@ func (w *Pages) loginForm(c *gin.Context) {
 }
 
 type loginRequest struct {
-	Account  string `form:"account" json:"account" binding:"max=64"`
-	Password string `form:"password" json:"password" binding:"max=64"`
+	Account  string `form:"account" json:"account"`
+	Password string `form:"password" json:"password"`
 	Next     string `form:"next" json:"-"`
 }
 

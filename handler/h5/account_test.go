@@ -339,7 +339,7 @@ func TestActivateFormErrorsKeepInput(t *testing.T) {
 			{"unknown university", "goodacct1", "pass2026", "pass2026", "9999999999", 400, "university", "所选学校不存在，请重新选择"},
 			{"taken account", "takenAcct1", "pass2026", "pass2026", webtest.CodeSCUT, 409, "account", "账号已被占用"},
 			{"taken account in other case", "TAKENACCT1", "pass2026", "pass2026", webtest.CodeSCUT, 409, "account", "账号已被占用"},
-			{"too long", strings.Repeat("a", 65), "pass2026", "pass2026", webtest.CodeSZU, 400, "", "输入内容过长"},
+			{"too long", strings.Repeat("a", 65), "pass2026", "pass2026", webtest.CodeSZU, 400, "account", "账号须为 6–32 位英文字母或数字"},
 		}
 		for _, tc := range cases {
 			t.Run(tc.name, func(t *testing.T) {

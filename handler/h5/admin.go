@@ -64,12 +64,12 @@ type applyField struct {
 
 func applyFields() []applyField {
 	return []applyField{
-		{Name: "position", Label: "职务", Hint: "如 校团委副书记、学生会主席", Max: 30},
-		{Name: "real_name", Label: "姓名", Hint: "真实姓名", Max: 20},
-		{Name: "phone", Label: "手机号", Hint: "11 位手机号", Type: "tel", Max: 11},
-		{Name: "email", Label: "邮箱", Hint: "选填", Type: "email", Max: 100},
-		{Name: "qq", Label: "QQ号", Hint: "选填", Type: "numeric", Max: 12},
-		{Name: "wechat_id", Label: "微信号", Hint: "选填", Max: 20},
+		{Name: "position", Label: "职务", Hint: "如 校团委副书记、学生会主席", Max: cadre.MaxPosition},
+		{Name: "real_name", Label: "姓名", Hint: "真实姓名", Max: cadre.MaxRealName},
+		{Name: "phone", Label: "手机号", Hint: "11 位手机号", Type: "tel", Max: cadre.MaxPhone},
+		{Name: "email", Label: "邮箱", Hint: "选填", Type: "email", Max: cadre.MaxEmail},
+		{Name: "qq", Label: "QQ号", Hint: "选填", Type: "numeric", Max: cadre.MaxQQ},
+		{Name: "wechat_id", Label: "微信号", Hint: "选填", Max: cadre.MaxWeChatID},
 	}
 }
 
@@ -81,12 +81,12 @@ func applyNotice(key string) string {
 }
 
 type applyRequest struct {
-	Position string `form:"position" json:"position" binding:"max=200"`
-	RealName string `form:"real_name" json:"real_name" binding:"max=200"`
+	Position string `form:"position" json:"position"`
+	RealName string `form:"real_name" json:"real_name"`
 	Phone    string `form:"phone" json:"phone" binding:"max=50"`
-	Email    string `form:"email" json:"email" binding:"max=200"`
+	Email    string `form:"email" json:"email"`
 	QQ       string `form:"qq" json:"qq" binding:"max=50"`
-	WeChatID string `form:"wechat_id" json:"wechat_id" binding:"max=100"`
+	WeChatID string `form:"wechat_id" json:"wechat_id"`
 }
 
 func (r applyRequest) form() map[string]string {
@@ -216,7 +216,7 @@ func adminNotice(key string) string {
 
 type decideRequest struct {
 	Decision string `form:"decision" json:"-" binding:"max=10"`
-	Reason   string `form:"reason" json:"reason" binding:"max=1000"`
+	Reason   string `form:"reason" json:"reason"`
 }
 
 func (w *Pages) decideSubmit(c *gin.Context) {

@@ -67,8 +67,7 @@ type bookPage struct {
 	// SlotLost: the time the student chose is no longer offered (it
 	// filled up): they must choose again rather than fall back silently
 	// to "any time".
-	SlotLost       bool
-	MaxDescription int
+	SlotLost bool
 }
 
 // slotChooseAgain is the slot value of the "choose again" placeholder.
@@ -78,7 +77,7 @@ type bookRequest struct {
 	Service     string `form:"service" binding:"max=60"`
 	Slot        string `form:"slot" binding:"max=40"`
 	Phone       string `form:"phone" binding:"max=40"`
-	Description string `form:"description" binding:"max=20000"`
+	Description string `form:"description"`
 }
 
 func (w *Pages) bookForm(c *gin.Context) {
@@ -115,7 +114,7 @@ func (w *Pages) showBookForm(c *gin.Context, u model.User, status int, req bookR
 		w.kit.Fail(c, serr)
 		return
 	}
-	p := bookPage{Station: v, State: openState(v), Service: req.Service, Slot: req.Slot, MaxDescription: station.MaxDescription}
+	p := bookPage{Station: v, State: openState(v), Service: req.Service, Slot: req.Slot}
 	kept := false
 	for _, s := range slots {
 		label := bjDay(s.Start)
@@ -346,10 +345,10 @@ type bookingForm interface {
 type respondRequest struct {
 	Action       string `form:"action" binding:"max=10"`
 	Time         string `form:"time" binding:"max=40"`
-	Place        string `form:"place" binding:"max=400"`
-	Note         string `form:"note" binding:"max=2000"`
-	Reason       string `form:"reason" binding:"max=2000"`
-	Alternatives string `form:"alternatives" binding:"max=2000"`
+	Place        string `form:"place"`
+	Note         string `form:"note"`
+	Reason       string `form:"reason"`
+	Alternatives string `form:"alternatives"`
 }
 
 func (r *respondRequest) action() string {
@@ -383,7 +382,7 @@ func (w *Pages) phoneSubmit(c *gin.Context) {
 }
 
 type serveRequest struct {
-	Result   string `form:"result" binding:"max=5000"`
+	Result   string `form:"result"`
 	FollowUp bool   `form:"follow_up"`
 }
 
@@ -399,7 +398,7 @@ func (r *serveRequest) form() map[string]string {
 
 type rateRequest struct {
 	Rating  string `form:"rating" binding:"max=5"`
-	Comment string `form:"comment" binding:"max=2000"`
+	Comment string `form:"comment"`
 }
 
 func (r *rateRequest) action() string { return "rate" }

@@ -86,6 +86,7 @@ func (w *Pages) Unmatched(c *gin.Context, status int, msg string) bool {
 func funcs() template.FuncMap {
 	return template.FuncMap{
 		"roleName": model.RoleName,
+		"maxlen":   maxLen,
 		"maskOpenID": func(s *string) string {
 			if s == nil || len(*s) < 8 {
 				return ""

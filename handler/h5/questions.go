@@ -35,8 +35,6 @@ type askPage struct {
 	Boards    []model.Board
 	Board     string
 	Anonymous bool
-	MaxTitle  int
-	MaxBody   int
 }
 
 func (w *Pages) askForm(c *gin.Context) {
@@ -54,7 +52,7 @@ func (w *Pages) showAsk(c *gin.Context, u model.User, status int, req askRequest
 		return
 	}
 	d := web.Page{Title: "我要提问", Form: map[string]string{"title": req.Title, "body": req.Body},
-		Extra: askPage{Boards: boards, Board: req.Board, Anonymous: req.Anonymous, MaxTitle: question.MaxTitle, MaxBody: question.MaxBody}}
+		Extra: askPage{Boards: boards, Board: req.Board, Anonymous: req.Anonymous}}
 	if u.UniversityID == nil {
 		d.Error = "你的账号还没有选择学校，暂不能提问。"
 	}
@@ -63,8 +61,8 @@ func (w *Pages) showAsk(c *gin.Context, u model.User, status int, req askRequest
 
 type askRequest struct {
 	Board     string `form:"board" json:"board" binding:"max=40"`
-	Title     string `form:"title" json:"title" binding:"max=400"`
-	Body      string `form:"body" json:"body" binding:"max=12000"`
+	Title     string `form:"title" json:"title"`
+	Body      string `form:"body" json:"body"`
 	Anonymous bool   `form:"anonymous" json:"anonymous"`
 }
 
@@ -342,7 +340,7 @@ func questionNotice(key string) string {
 }
 
 type textRequest struct {
-	Body string `form:"body" json:"body" binding:"max=12000"`
+	Body string `form:"body" json:"body"`
 }
 
 func (w *Pages) answerSubmit(c *gin.Context) {
@@ -386,7 +384,7 @@ func (w *Pages) postText(c *gin.Context, do func(u model.User, id uint64, body s
 
 type resolveRequest struct {
 	Rating  string `form:"rating" json:"rating" binding:"max=10"`
-	Comment string `form:"comment" json:"comment" binding:"max=1000"`
+	Comment string `form:"comment" json:"comment"`
 }
 
 func (w *Pages) resolveSubmit(c *gin.Context) {
@@ -410,7 +408,7 @@ type moderateRequest struct {
 	Target string `form:"target" json:"target" binding:"max=10"`
 	ID     uint64 `form:"id" json:"id" binding:"max=9223372036854775807"`
 	Action string `form:"action" json:"action" binding:"max=10"`
-	Reason string `form:"reason" json:"reason" binding:"max=1000"`
+	Reason string `form:"reason" json:"reason"`
 	Back   string `form:"back" json:"-" binding:"max=200"`
 }
 

@@ -2,6 +2,7 @@ package h5_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -13,8 +14,11 @@ import (
 	"github.com/gdyouth/youthvoice/handler/internal/webtest"
 
 	"github.com/gdyouth/youthvoice/model"
+	"github.com/gdyouth/youthvoice/model/dbtest"
 	"github.com/gdyouth/youthvoice/service/clock"
 	"github.com/gdyouth/youthvoice/service/kv"
+	"github.com/gdyouth/youthvoice/service/kv/kvtest"
+	"github.com/gdyouth/youthvoice/service/question"
 )
 
 // openAlert follows an alert link on a fresh phone of p, through OAuth,
@@ -301,7 +305,7 @@ func TestPageFormBindErrors(t *testing.T) {
 			want string
 		}{
 			{"ask: anonymous not a yes/no", student, "/h5/ask", url.Values{"title": {"标题"}, "anonymous": {"maybe"}}, "提交的内容格式不正确"},
-			{"ask: title over the form's limit", student, "/h5/ask", url.Values{"title": {strings.Repeat("长", 401)}}, "输入内容过长"},
+			{"ask: title far over its limit", student, "/h5/ask", url.Values{"title": {strings.Repeat("长", 401)}}, "标题不能超过 50 个字"},
 			{"moderate: id not a number", admin, "/h5/moderate", url.Values{"target": {"question"}, "id": {"abc"}, "action": {"hide"}, "reason": {"违规"}}, "提交的内容格式不正确"},
 			{"moderate: id past the largest", admin, "/h5/moderate", url.Values{"target": {"question"}, "id": {"18446744073709551615"}, "action": {"hide"}, "reason": {"违规"}}, "提交的内容格式不正确"},
 		}
@@ -361,4 +365,25 @@ func TestQuestionShowsReferral(t *testing.T) {
 			t.Fatalf("another student sees the referral: %+v", detail.Referral)
 		}
 	})
+}
+
+// A field's limit is the service's, once: the form's maxlength, the
+// page's refusal and the API's are the same number and message.
+func TestFieldLimitOneSource(t *testing.T) {
+	s := webtest.New(t, dbtest.SQLite(t), kvtest.Memory(t, nil), webtest.Opts{})
+	student := s.Member("lim", webtest.CodeSZU, model.RoleStudent)
+	c := s.Phone(student)
+	page := c.Get("/h5/ask")
+	for field, n := range map[string]int{"title": question.MaxTitle, "body": question.MaxBody} {
+		if !regexp.MustCompile(`name="` + field + `"[^>]*maxlength="` + strconv.Itoa(n) + `"`).MatchString(page.Body) {
+			t.Fatalf("the ask form's %s has no maxlength %d", field, n)
+		}
+	}
+	long := strings.Repeat("长", question.MaxTitle+1)
+	want := fmt.Sprintf("标题不能超过 %d 个字", question.MaxTitle)
+	webtest.WantBody(t, c.Post("/h5/ask", url.Values{"title": {long}}), want)
+	e := webtest.WantAPIError(t, c.API(http.MethodPost, "/api/v1/questions", map[string]string{"title": long}), http.StatusBadRequest, "title_too_long", "title")
+	if !strings.Contains(e.Fields["title"], want) {
+		t.Fatalf("API: %v, want %q", e.Fields, want)
+	}
 }

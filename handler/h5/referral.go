@@ -29,7 +29,7 @@ type referView struct {
 
 type referRequest struct {
 	Service string `form:"service" binding:"max=60"`
-	Note    string `form:"note" binding:"max=5000"`
+	Note    string `form:"note"`
 }
 
 func (w *Pages) referForm(c *gin.Context) {

@@ -65,11 +65,11 @@ type profileView struct {
 }
 
 type profileRequest struct {
-	Name           string   `form:"name" binding:"max=200"`
-	Building       string   `form:"building" binding:"max=200"`
-	Room           string   `form:"room" binding:"max=200"`
-	Address        string   `form:"address" binding:"max=400"`
-	Directions     string   `form:"directions" binding:"max=1000"`
+	Name           string   `form:"name"`
+	Building       string   `form:"building"`
+	Room           string   `form:"room"`
+	Address        string   `form:"address"`
+	Directions     string   `form:"directions"`
 	HasOffice      bool     `form:"has_office"`
 	HasPlaque      bool     `form:"has_plaque"`
 	HasComputer    bool     `form:"has_computer"`
@@ -176,8 +176,8 @@ func (r *profileRequest) profile() (station.Profile, error) {
 			continue
 		}
 		reason := strings.Join(f[1:], " ")
-		if utf8.RuneCountInString(reason) > 30 {
-			bad("closed", fmt.Sprintf("第 %d 行的原因不能超过 30 个字", n+1))
+		if utf8.RuneCountInString(reason) > station.MaxClosureReason {
+			bad("closed", fmt.Sprintf("第 %d 行的原因不能超过 %d 个字", n+1, station.MaxClosureReason))
 			continue
 		}
 		p.Closed = append(p.Closed, station.Closure{Date: date.Format("2006-01-02"), Reason: reason})

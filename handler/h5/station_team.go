@@ -56,11 +56,11 @@ type teamView struct {
 type memberRequest struct {
 	Account  string   `form:"account" binding:"max=64"`
 	Category string   `form:"category" binding:"max=20"`
-	RealName string   `form:"real_name" binding:"max=200"`
-	Position string   `form:"position" binding:"max=200"`
+	RealName string   `form:"real_name"`
+	Position string   `form:"position"`
 	Phone    string   `form:"phone" binding:"max=50"`
 	QQ       string   `form:"qq" binding:"max=50"`
-	WeChatID string   `form:"wechat_id" binding:"max=100"`
+	WeChatID string   `form:"wechat_id"`
 	Duty     []string `form:"duty" binding:"max=7,dive,max=2"`
 }
 
