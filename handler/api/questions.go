@@ -35,6 +35,7 @@ func (w *API) registerQuestionAPI(r gin.IRouter) {
 	r.POST("/moderation", w.apiModerate)
 	r.GET("/admin/overdue", w.apiOverdue)
 	r.GET("/admin/alert-problems", w.apiAlertProblems)
+	r.GET("/admin/alerts-unknown", w.apiAlertsUnknown)
 	r.POST("/admin/university-admins", w.apiAppointUniversityAdmin)
 	r.GET("/cadre/applications", w.apiPendingApplications)
 	r.POST("/cadre/applications", w.apiApply)
@@ -529,6 +530,20 @@ func (w *API) apiAlertProblems(c *gin.Context) {
 		return
 	}
 	ok(c, http.StatusOK, ps)
+}
+
+// apiAlertsUnknown lists the alerts whose delivery is 状态未知.
+func (w *API) apiAlertsUnknown(c *gin.Context) {
+	u, signedIn := w.kit.RequireUser(c)
+	if !signedIn {
+		return
+	}
+	r, err := w.svc.Outbox.UnknownFor(c.Request.Context(), *u)
+	if err != nil {
+		w.kit.Fail(c, err)
+		return
+	}
+	ok(c, http.StatusOK, r)
 }
 
 func (w *API) apiAppointUniversityAdmin(c *gin.Context) {

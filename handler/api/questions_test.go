@@ -17,8 +17,10 @@ import (
 	"github.com/gdyouth/youthvoice/handler/internal/webtest"
 
 	"github.com/gdyouth/youthvoice/model"
+	"github.com/gdyouth/youthvoice/model/dbtest"
 	"github.com/gdyouth/youthvoice/service/clock"
 	"github.com/gdyouth/youthvoice/service/kv"
+	"github.com/gdyouth/youthvoice/service/kv/kvtest"
 )
 
 type qaBoard struct {
@@ -367,6 +369,7 @@ func TestAPIQuestionErrors(t *testing.T) {
 		}
 		webtest.WantAPIError(t, student.API(http.MethodGet, "/api/v1/admin/overdue", nil), http.StatusForbidden, "not_admin", "")
 		webtest.WantAPIError(t, student.API(http.MethodGet, "/api/v1/admin/alert-problems", nil), http.StatusForbidden, "not_admin", "")
+		webtest.WantAPIError(t, student.API(http.MethodGet, "/api/v1/admin/alerts-unknown", nil), http.StatusForbidden, "not_admin", "")
 		webtest.WantAPIError(t, student.API(http.MethodGet, "/api/v1/cadre/applications", nil), http.StatusForbidden, "forbidden", "")
 		webtest.WantAPIError(t, student.API(http.MethodPost, "/api/v1/admin/university-admins", map[string]any{"user_id": stu.ID}),
 			http.StatusForbidden, "forbidden", "")
@@ -721,4 +724,34 @@ func TestAPIAdminViews(t *testing.T) {
 			t.Fatalf("problems with the quota spent %+v", problems)
 		}
 	})
+}
+
+// The alerts whose delivery is 状态未知, for the admins through the API.
+func TestAPIAlertsUnknown(t *testing.T) {
+	s := webtest.New(t, dbtest.SQLite(t), kvtest.Memory(t, nil), webtest.Opts{})
+	admin := s.Phone(s.Member("uadm", webtest.CodeSZU, model.RoleUniversityAdm))
+	now := time.Now().UTC()
+	m := model.TemplateMessage{OpenID: "oUNKNOWN", TemplateKey: "overdue", TemplateID: "tpl", URL: "/h5/questions/9", Data: "{}",
+		Status: model.TemplateUnknown, NextAttemptAt: now, AttemptStartedAt: &now, CreatedAt: now, UpdatedAt: now}
+	if err := s.DB.Conn(context.Background()).Create(&m).Error; err != nil {
+		t.Fatal(err)
+	}
+	var out struct {
+		Data struct {
+			Count    int
+			Hint     string
+			Messages []struct {
+				ID           uint64
+				Name, Status string
+				StatusName   string `json:"status_name"`
+			}
+		}
+	}
+	r := admin.API(http.MethodGet, "/api/v1/admin/alerts-unknown", nil)
+	webtest.WantStatus(t, r, http.StatusOK)
+	r.Decode(t, &out)
+	if out.Data.Count != 1 || len(out.Data.Messages) != 1 || out.Data.Messages[0].ID != m.ID || out.Data.Messages[0].Name != "超时未答复" ||
+		out.Data.Messages[0].StatusName != "状态未知" || out.Data.Hint == "" {
+		t.Fatalf("alerts-unknown %+v", out.Data)
+	}
 }

@@ -122,6 +122,7 @@ type adminPage struct {
 	Credentials  []alert.ConfigProblem // the account's credentials refused
 	Quota        *alert.ConfigProblem  // the day's quota spent (45009)
 	RetryMinutes int                   // the sender's pause after refused credentials
+	Unknown      alert.UnknownReport   // alerts whose delivery is 状态未知
 	Province     bool
 }
 
@@ -165,6 +166,10 @@ func (w *Pages) showAdmin(c *gin.Context, u model.User, status int, form map[str
 		default:
 			p.Problems = append(p.Problems, pr)
 		}
+	}
+	if p.Unknown, err = w.svc.Outbox.UnknownFor(ctx, u); err != nil {
+		w.kit.Fail(c, err)
+		return
 	}
 	p.RetryMinutes = int(alert.CredentialPause / time.Minute)
 	p.Province = u.Role == model.RoleProvinceAdmin

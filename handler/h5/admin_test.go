@@ -11,8 +11,10 @@ import (
 	"github.com/gdyouth/youthvoice/handler/internal/webtest"
 
 	"github.com/gdyouth/youthvoice/model"
+	"github.com/gdyouth/youthvoice/model/dbtest"
 	"github.com/gdyouth/youthvoice/service/clock"
 	"github.com/gdyouth/youthvoice/service/kv"
+	"github.com/gdyouth/youthvoice/service/kv/kvtest"
 )
 
 // The province admin appoints a university admin by the account they
@@ -124,4 +126,22 @@ func TestAdminPageShowsAlertProblems(t *testing.T) {
 			t.Fatal("the spent quota is listed as a template problem")
 		}
 	})
+}
+
+// An alert whose delivery is unknown (its sender died after the POST,
+// too long ago to repeat it safely) is shown to the admins, never to
+// others, with the alert's name.
+func TestAdminPageShowsUnknownAlerts(t *testing.T) {
+	s := webtest.New(t, dbtest.SQLite(t), kvtest.Memory(t, nil), webtest.Opts{})
+	admin := s.Member("uadm", webtest.CodeSZU, model.RoleUniversityAdm)
+	webtest.WantNoBody(t, s.Phone(admin).Get("/h5/admin"), `id="alert-unknown"`)
+	now := time.Now().UTC()
+	m := model.TemplateMessage{OpenID: "oUNKNOWN", TemplateKey: "answered", TemplateID: "tpl", URL: "/h5/questions/1", Data: "{}",
+		Status: model.TemplateUnknown, NextAttemptAt: now, AttemptStartedAt: &now, CreatedAt: now, UpdatedAt: now}
+	if err := s.DB.Conn(context.Background()).Create(&m).Error; err != nil {
+		t.Fatal(err)
+	}
+	r := s.Phone(admin).Get("/h5/admin")
+	webtest.WantBody(t, r, `id="alert-unknown"`, "1 条提醒状态未知", "提问已答复", "状态未知", "不再自动重发")
+	webtest.WantStatus(t, s.Phone(s.Member("stu", webtest.CodeSZU, model.RoleStudent)).Get("/h5/admin"), http.StatusForbidden)
 }

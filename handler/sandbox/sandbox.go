@@ -34,6 +34,7 @@ import (
 
 	"github.com/gdyouth/youthvoice/handler/wechat"
 	"github.com/gdyouth/youthvoice/service"
+	"github.com/gdyouth/youthvoice/service/notify"
 	"github.com/gdyouth/youthvoice/service/session"
 	"github.com/gdyouth/youthvoice/service/wxapi/wxfake"
 )
@@ -461,22 +462,11 @@ func (ids *identities) create(nickname string) (identity, error) {
 	return id, nil
 }
 
-// alertNames are the Chinese names of the alerts, shown by the inbox for
-// the fake's stand-in templates (sandbox-<key>).
-func alertNames() map[string]string {
-	return map[string]string{
-		"question_new": "新提问提醒", "answered": "提问已答复", "followup": "提问者追问",
-		"reminder": "即将超时提醒", "overdue": "超时未答复", "application_decided": "干部申请审核结果",
-		"moderated": "内容处理结果", "booking_new": "新预约提醒", "booking_reply": "预约回复",
-		"booking_reminder": "预约即将超时", "booking_escalated": "预约超时未反馈", "appointment": "预约即将开始",
-		"booking_served": "服务完成请评价", "booking_referral": "提问已转介到青年之家",
-		"booking_changed": "学生取消或接受改期",
-	}
-}
-
+// alertName is the Chinese name of the alert behind one of the fake's
+// stand-in templates (sandbox-<key>), from the alert-kind registry.
 func alertName(templateID string) string {
-	if n, ok := alertNames()[strings.TrimPrefix(templateID, "sandbox-")]; ok && strings.HasPrefix(templateID, "sandbox-") {
-		return n
+	if k, ok := notify.SandboxKind(templateID); ok {
+		return k.Name()
 	}
 	return templateID
 }
