@@ -22,7 +22,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -37,12 +36,11 @@ import (
 	"github.com/gdyouth/youthvoice/handler"
 	"github.com/gdyouth/youthvoice/handler/wechat"
 	"github.com/gdyouth/youthvoice/model"
-	"github.com/gdyouth/youthvoice/model/dbtest"
 	"github.com/gdyouth/youthvoice/service/callback"
 	"github.com/gdyouth/youthvoice/service/clock"
 	"github.com/gdyouth/youthvoice/service/kv"
-	"github.com/gdyouth/youthvoice/service/kv/kvtest"
 	"github.com/gdyouth/youthvoice/service/menu"
+	"github.com/gdyouth/youthvoice/service/servicetest"
 	"github.com/gdyouth/youthvoice/service/wxapi"
 )
 
@@ -73,43 +71,12 @@ type cbBackend struct {
 	newDB func(t testing.TB) *model.DB
 }
 
-// cbEachBackend runs fn on SQLite + the in-process store always, and on
-// MariaDB/MySQL and/or Redis when YV_TEST_MYSQL_DSN / YV_TEST_REDIS_ADDR
-// are set (a configured backend is never skipped).
+// cbEachBackend runs fn on every database × kv pair of the run (the one
+// backend matrix, servicetest.Each), as the callback tests use them.
 func cbEachBackend(t *testing.T, fn func(t *testing.T, b cbBackend)) {
 	t.Helper()
-	t.Run("sqlite+memory", func(t *testing.T) {
-		mem := kvtest.Memory(t, nil)
-		fn(t, cbBackend{
-			db: dbtest.SQLite(t), store: mem,
-			peerStore: func(testing.TB) kv.Store { return mem },
-			newDB:     dbtest.SQLite,
-		})
-	})
-	useMySQL, useRedis := os.Getenv(dbtest.EnvMySQL) != "", os.Getenv(kvtest.EnvRedis) != ""
-	if !useMySQL && !useRedis {
-		return
-	}
-	name, newDB := "sqlite", dbtest.SQLite
-	if useMySQL {
-		name, newDB = "mysql", dbtest.MySQL
-	}
-	if useRedis {
-		name += "+redis"
-	} else {
-		name += "+memory"
-	}
-	t.Run(name, func(t *testing.T) {
-		b := cbBackend{db: newDB(t), newDB: newDB}
-		if useRedis {
-			prefix := kvtest.NewPrefix()
-			b.store = kvtest.RedisWithPrefix(t, prefix)
-			b.peerStore = func(t testing.TB) kv.Store { return kvtest.RedisWithPrefix(t, prefix) }
-		} else {
-			mem := kvtest.Memory(t, nil)
-			b.store, b.peerStore = mem, func(testing.TB) kv.Store { return mem }
-		}
-		fn(t, b)
+	servicetest.Each(t, func(t *testing.T, sb *servicetest.Backend) {
+		fn(t, cbBackend{db: sb.DB(), store: sb.KV(), peerStore: sb.Peer, newDB: sb.NewDB})
 	})
 }
 

@@ -13,7 +13,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -31,17 +30,16 @@ import (
 	"github.com/gdyouth/youthvoice/handler/web"
 	"github.com/gdyouth/youthvoice/handler/wechat"
 	"github.com/gdyouth/youthvoice/model"
-	"github.com/gdyouth/youthvoice/model/dbtest"
 	"github.com/gdyouth/youthvoice/service/account"
 	"github.com/gdyouth/youthvoice/service/alert"
 	"github.com/gdyouth/youthvoice/service/cadre"
 	"github.com/gdyouth/youthvoice/service/callback"
 	"github.com/gdyouth/youthvoice/service/clock"
 	"github.com/gdyouth/youthvoice/service/kv"
-	"github.com/gdyouth/youthvoice/service/kv/kvtest"
 	"github.com/gdyouth/youthvoice/service/menu"
 	"github.com/gdyouth/youthvoice/service/notify"
 	"github.com/gdyouth/youthvoice/service/question"
+	"github.com/gdyouth/youthvoice/service/servicetest"
 	"github.com/gdyouth/youthvoice/service/session"
 	"github.com/gdyouth/youthvoice/service/station"
 	"github.com/gdyouth/youthvoice/service/stats"
@@ -81,19 +79,12 @@ var Fake = sync.OnceValue(func() *wxfake.Server {
 // appSeq numbers the stacks' appids.
 var appSeq atomic.Int64
 
-// Each runs fn on SQLite + the in-process store, and on MariaDB/MySQL
-// (with Redis when YV_TEST_REDIS_ADDR is set) when YV_TEST_MYSQL_DSN is.
+// Each runs fn on every database × kv pair of the run: the services'
+// one backend matrix (servicetest.Each), handed out as the stack takes
+// them.
 func Each(t *testing.T, fn func(t *testing.T, db *model.DB, store kv.Store)) {
 	t.Helper()
-	dbtest.Each(t, func(t *testing.T, db *model.DB) {
-		var store kv.Store
-		if db.Dialect() == model.MySQL && os.Getenv(kvtest.EnvRedis) != "" {
-			store = kvtest.Redis(t)
-		} else {
-			store = kvtest.Memory(t, nil)
-		}
-		fn(t, db, store)
-	})
+	servicetest.Each(t, func(t *testing.T, b *servicetest.Backend) { fn(t, b.DB(), b.KV()) })
 }
 
 // Opts configure a stack.
