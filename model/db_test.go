@@ -75,7 +75,7 @@ func TestWithTxNestedFailureReturnedAsIs(t *testing.T) {
 		err := db.WithTx(context.Background(), func(ctx context.Context) error {
 			return db.WithTx(ctx, func(context.Context) error { return boom })
 		})
-		if err != boom {
+		if err != boom { //nolint:errorlint // the very error, not one wrapping it
 			t.Fatalf("WithTx returned %v, want the nested error itself", err)
 		}
 	})

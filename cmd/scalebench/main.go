@@ -174,9 +174,9 @@ func needsLoad(ctx context.Context, dsn string) (bool, error) {
 	if n == 0 {
 		return true, nil
 	}
-	var any int
-	err = db.QueryRowContext(ctx, "SELECT COUNT(*) FROM (SELECT 1 FROM `"+name+"`.questions LIMIT 1) x").Scan(&any)
-	return any == 0, err
+	var rows int
+	err = db.QueryRowContext(ctx, "SELECT COUNT(*) FROM (SELECT 1 FROM `"+name+"`.questions LIMIT 1) x").Scan(&rows)
+	return rows == 0, err
 }
 
 // buildServer builds ./cmd/youthvoice once (or takes -bin).
@@ -194,8 +194,6 @@ func fileExists(p string) bool {
 	_, err := os.Stat(p)
 	return err == nil
 }
-
-func withoutYV(env []string) []string { return benchproc.WithoutYV(env) }
 
 // formatLoad is the per-table timing of a load.
 func formatLoad(rs []loadResult) string {

@@ -43,7 +43,7 @@ func TestReportTimeoutTellsTheAdmin(t *testing.T) {
 		}
 	}
 	other := errors.New("connection refused")
-	if got := stats.ReportErrorForTest(other); got != other {
+	if got := stats.ReportErrorForTest(other); got != other { //nolint:errorlint // returned unchanged, not wrapped
 		t.Fatalf("another error became %v", got)
 	}
 }

@@ -135,7 +135,7 @@ func Run(ctx context.Context, o Options, next Next) Result {
 		wg.Add(1)
 		go func(res *workerResult) {
 			defer wg.Done()
-			rng := rand.New(rand.NewPCG(RandUint64(), RandUint64()))
+			rng := rand.New(rand.NewPCG(RandUint64(), RandUint64())) //nolint:gosec // load shape, not a secret
 			note := func(msg string) {
 				if res.firstErr == "" {
 					res.firstErr = msg

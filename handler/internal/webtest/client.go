@@ -69,7 +69,7 @@ func (c *Client) Do(method, path string, body io.Reader, header http.Header) *Re
 		req.Header.Set("User-Agent", c.UA)
 	}
 	for name, value := range c.Cookies {
-		req.AddCookie(&http.Cookie{Name: name, Value: value})
+		req.AddCookie(&http.Cookie{Name: name, Value: value}) //nolint:gosec // a request cookie the test client sends
 	}
 	resp, err := c.HTTP.Do(req)
 	if err != nil {

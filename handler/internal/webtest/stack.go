@@ -60,7 +60,7 @@ const (
 )
 
 const (
-	webToken  = "yv-web-test-token"
+	webToken  = "yv-web-test-token" //nolint:gosec // the test stack's callback token
 	webAESKey = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
 )
 
