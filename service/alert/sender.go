@@ -242,10 +242,32 @@ func (s *Sender) run(ctx context.Context, gauges bool) (sent, claimed int, err e
 	}
 	held := s.held(rows)
 	st := s.startStoring(ctx, len(rows))
+	// The rows are handed out in order; the worker that gets the first
+	// one not yet marked records the attempts of it and the next
+	// workers-1 rows in one statement before its POST (a statement per
+	// message cost a commit each), so at most that many are recorded
+	// ahead of their POSTs.
+	started := make([]time.Time, len(rows)) // markAttempts' times
+	var (
+		markMu   sync.Mutex
+		markedTo int
+		markErr  error
+	)
+	marked := func(i int) error {
+		markMu.Lock()
+		defer markMu.Unlock()
+		if markErr == nil && i >= markedTo {
+			end := min(i+s.workers, len(rows))
+			if markErr = s.markAttempts(ctx, rows[i:end], started[i:end]); markErr == nil {
+				markedTo = end
+			}
+		}
+		return markErr
+	}
 	var (
 		mu     sync.Mutex
 		errs   []error
-		unsent []uint64 // claimed but certainly not sent: hand back
+		unsent []*model.TemplateMessage // claimed but certainly not sent: hand back
 		lost   int      // claims another sender settled before we got to them
 		wg     sync.WaitGroup
 		next   = make(chan int)
@@ -268,8 +290,10 @@ func (s *Sender) run(ctx context.Context, gauges bool) (sent, claimed int, err e
 						// credentials refused or the day's quota spent:
 						// this one would fail the same way.
 						notSent = true
+					} else if err = marked(i); err != nil {
+						notSent = true
 					} else {
-						ok, notSent, err = s.send(ctx, m, until, quotaPauses)
+						ok, notSent, err = s.send(ctx, m, until, quotaPauses, started[i])
 					}
 				}
 				if ok != nil {
@@ -280,7 +304,7 @@ func (s *Sender) run(ctx context.Context, gauges bool) (sent, claimed int, err e
 					errs = append(errs, err)
 				}
 				if notSent {
-					unsent = append(unsent, m.ID)
+					unsent = append(unsent, m)
 				}
 				if !ours && err == nil {
 					lost++
@@ -297,8 +321,8 @@ feed:
 		case next <- i:
 		case <-ctx.Done():
 			mu.Lock()
-			for _, m := range rows[i:] {
-				unsent = append(unsent, m.ID)
+			for j := range rows[i:] {
+				unsent = append(unsent, &rows[i+j])
 			}
 			mu.Unlock()
 			break feed
@@ -651,14 +675,14 @@ type sentRow struct {
 // notSent, for release; any other outcome it stores itself. err is a
 // database error.
 //
-// Before the POST it records when the attempt began (attempt_started_at),
-// unless an earlier attempt that may have reached WeChat did: a sender
+// The claim recorded when the attempt began (attempt_started_at), unless
+// an earlier attempt that may have reached WeChat did: a sender
 // killed between the POST and storing the outcome leaves it behind, and
 // the next one re-sends the message only within ResendWindow of it (see
 // claim); past the window, here or there, the message is marked 状态未知
 // instead of being sent. It is cleared again when this attempt certainly
 // delivered nothing (WeChat answered an errcode, or nothing was posted).
-func (s *Sender) send(ctx context.Context, m *model.TemplateMessage, claimedUntil time.Time, quotaPauses uint64) (ok *sentRow, notSent bool, err error) {
+func (s *Sender) send(ctx context.Context, m *model.TemplateMessage, claimedUntil time.Time, quotaPauses uint64, started time.Time) (ok *sentRow, notSent bool, err error) {
 	var data map[string]string
 	if err := json.Unmarshal([]byte(m.Data), &data); err != nil {
 		// Cannot happen for rows Enqueue wrote; do not retry it forever.
@@ -672,18 +696,9 @@ func (s *Sender) send(ctx context.Context, m *model.TemplateMessage, claimedUnti
 	if earlier != nil && !inWindow(m, now) {
 		return nil, false, s.finishUnknown(ctx, m)
 	}
-	started := now
-	if earlier == nil {
-		res := s.db.Conn(context.WithoutCancel(ctx)).Model(&model.TemplateMessage{}).
-			Where("id = ? AND status = ? AND claimed_by = ? AND attempt_started_at IS NULL", m.ID, StatusSending, s.worker).
-			Update("attempt_started_at", now)
-		if res.Error != nil {
-			return nil, true, fmt.Errorf("记录模板消息 %d 的发送开始时间失败: %w", m.ID, res.Error)
-		}
-		if res.RowsAffected == 0 {
-			return nil, true, nil // the claim was lost: another sender has the row
-		}
-	} else {
+	// markAttempts recorded this attempt's start, unless an earlier
+	// attempt's was kept.
+	if earlier != nil {
 		started = *earlier
 	}
 	// The claim is on the service's clock, the context on the machine's.
@@ -714,12 +729,7 @@ func (s *Sender) send(ctx context.Context, m *model.TemplateMessage, claimedUnti
 			s.log.WarnContext(ctx, "template message not sent before its claim ran short (slow access-token fetch?); handed back",
 				"id", m.ID, "template_key", m.TemplateKey, "err", sendErr)
 		}
-		if earlier == nil {
-			if err := s.clearAttempt(ctx, m); err != nil {
-				return nil, true, err
-			}
-		}
-		return nil, true, nil
+		return nil, true, nil // release clears the attempt's start
 	}
 	if ctx.Err() != nil && (errors.Is(sendErr, context.Canceled) || errors.Is(sendErr, context.DeadlineExceeded)) {
 		// A request abandoned on shutdown may or may not have reached
@@ -819,16 +829,6 @@ func (s *Sender) markedUnknown(ctx context.Context, m *model.TemplateMessage) {
 		"id", m.ID, "template_key", m.TemplateKey, "attempt_started_at", *m.AttemptStartedAt, "resend_window", ResendWindow)
 }
 
-// clearAttempt forgets the start of m's attempt, which delivered nothing.
-func (s *Sender) clearAttempt(ctx context.Context, m *model.TemplateMessage) error {
-	err := s.db.Conn(context.WithoutCancel(ctx)).Model(&model.TemplateMessage{}).
-		Where("id = ? AND status = ? AND claimed_by = ?", m.ID, StatusSending, s.worker).
-		Update("attempt_started_at", nil).Error
-	if err != nil {
-		return fmt.Errorf("清除模板消息 %d 的发送开始时间失败: %w", m.ID, err)
-	}
-	return nil
-}
 
 // isPaused reports whether sending is paused after a credential problem
 // or because the day's quota is spent.
@@ -1003,16 +1003,64 @@ func (s *Sender) releaseQuotaHeld(ctx context.Context) error {
 	return nil
 }
 
-// release hands claimed rows that were not sent back to the queue.
-func (s *Sender) release(ctx context.Context, ids []uint64) error {
+// markAttempts records, before their POSTs, that the attempts of rows
+// begin now (attempt_started_at), in one statement: a sender killed
+// after a POST leaves the time behind, and the next sender then re-sends
+// the message only within ResendWindow of it (see claim). Rows whose
+// earlier attempt may have reached WeChat keep that attempt's time. At
+// most a chunk of messages is recorded ahead of its POSTs: a sender
+// killed in between leaves those looking possibly sent, which only
+// matters if no sender gets to them within the window.
+func (s *Sender) markAttempts(ctx context.Context, rows []model.TemplateMessage, started []time.Time) error {
+	now := s.now()
+	var ids []uint64
+	for i := range rows {
+		if rows[i].AttemptStartedAt == nil {
+			ids = append(ids, rows[i].ID)
+			started[i] = now
+		}
+	}
 	if len(ids) == 0 {
 		return nil
 	}
 	err := s.db.Conn(context.WithoutCancel(ctx)).Model(&model.TemplateMessage{}).
-		Where("id IN ? AND status = ? AND claimed_by = ?", ids, StatusSending, s.worker).
-		Updates(map[string]any{"status": model.TemplatePending, "claimed_by": "", "claimed_until": nil, "updated_at": s.now()}).Error
+		Where("id IN ? AND status = ? AND claimed_by = ? AND attempt_started_at IS NULL", ids, StatusSending, s.worker).
+		Update("attempt_started_at", now).Error
 	if err != nil {
-		return fmt.Errorf("交还未发送的模板消息失败: %w", err)
+		return fmt.Errorf("记录模板消息的发送开始时间失败: %w", err)
+	}
+	return nil
+}
+
+// release hands claimed rows that were not sent back to the queue. The
+// start the claim recorded is cleared for the rows that had no earlier
+// attempt (nothing of theirs was posted); the others keep their earlier
+// attempt's.
+func (s *Sender) release(ctx context.Context, rows []*model.TemplateMessage) error {
+	var fresh, earlier []uint64
+	for _, m := range rows {
+		if m.AttemptStartedAt == nil {
+			fresh = append(fresh, m.ID)
+		} else {
+			earlier = append(earlier, m.ID)
+		}
+	}
+	for _, g := range []struct {
+		ids   []uint64
+		clear bool
+	}{{fresh, true}, {earlier, false}} {
+		if len(g.ids) == 0 {
+			continue
+		}
+		upd := map[string]any{"status": model.TemplatePending, "claimed_by": "", "claimed_until": nil, "updated_at": s.now()}
+		if g.clear {
+			upd["attempt_started_at"] = nil
+		}
+		err := s.db.Conn(context.WithoutCancel(ctx)).Model(&model.TemplateMessage{}).
+			Where("id IN ? AND status = ? AND claimed_by = ?", g.ids, StatusSending, s.worker).Updates(upd).Error
+		if err != nil {
+			return fmt.Errorf("交还未发送的模板消息失败: %w", err)
+		}
 	}
 	return nil
 }
