@@ -268,7 +268,7 @@ func (s *Sender) run(ctx context.Context, gauges bool) (sent, claimed int, err e
 		mu     sync.Mutex
 		errs   []error
 		unsent []*model.TemplateMessage // claimed but certainly not sent: hand back
-		lost   int      // claims another sender settled before we got to them
+		lost   int                      // claims another sender settled before we got to them
 		wg     sync.WaitGroup
 		next   = make(chan int)
 	)
@@ -828,7 +828,6 @@ func (s *Sender) markedUnknown(ctx context.Context, m *model.TemplateMessage) {
 	s.log.WarnContext(ctx, "template message marked 状态未知 (unknown) and not sent again: an attempt may have reached WeChat, its outcome was never stored, and WeChat would no longer drop a repeat",
 		"id", m.ID, "template_key", m.TemplateKey, "attempt_started_at", *m.AttemptStartedAt, "resend_window", ResendWindow)
 }
-
 
 // isPaused reports whether sending is paused after a credential problem
 // or because the day's quota is spent.
