@@ -22,6 +22,7 @@ import (
 func (w *Pages) registerStatsPages(h gin.IRouter) {
 	h.GET("/admin/stats", w.statsPage)
 	h.GET("/admin/stats.csv", w.statsCSV)
+	h.GET("/admin/stats.xlsx", w.statsXLSX)
 }
 
 // statsRequest is the period and order asked for.
@@ -65,6 +66,7 @@ type statsView struct {
 	Head      stats.Row
 	HeadTitle string
 	CSVURL    string
+	XLSXURL   string
 	Generated string
 	// AsOf (Beijing time): the figures include every change made before
 	// it; Lag says by how much it trails Generated (a read replica).
@@ -107,6 +109,7 @@ func (w *Pages) statsPage(c *gin.Context) {
 	}
 	q := url.Values{"from": {r.Period.From}, "to": {r.Period.To}, "sort": {r.Sort}}
 	v.CSVURL = "/h5/admin/stats.csv?" + q.Encode()
+	v.XLSXURL = "/h5/admin/stats.xlsx?" + q.Encode()
 	w.pages.RenderForm(c, http.StatusOK, "stats", web.Page{Title: "考核统计", Extra: v}, periodErr)
 }
 

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/xuri/excelize/v2"
+
 	"github.com/gdyouth/youthvoice/handler/internal/webtest"
 
 	"github.com/gdyouth/youthvoice/model"
@@ -187,5 +189,90 @@ func TestStatsCSV(t *testing.T) {
 			t.Fatalf("university admin's CSV: %v %v", recs, err)
 		}
 		webtest.WantStatus(t, w.Student.Get("/h5/admin/stats.csv"), http.StatusForbidden)
+	})
+}
+
+// The Excel download: the CSV's columns, numbers as numbers (rates as
+// fractions shown 0.0%), nothing for a rate with nothing to measure, the
+// header and the school columns frozen; scoped as the page is.
+func TestStatsXLSX(t *testing.T) {
+	webtest.Each(t, func(t *testing.T, db *model.DB, store kv.Store) {
+		w := webtest.NewStatsWorld(t, db, store)
+		webtest.WantBody(t, w.Province.Get("/h5/admin/stats"), `id="xlsx-link"`, "/h5/admin/stats.xlsx?")
+		r := w.Province.Get("/h5/admin/stats.xlsx")
+		webtest.WantStatus(t, r, http.StatusOK)
+		if ct := r.Header.Get("Content-Type"); ct != "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" {
+			t.Fatalf("Content-Type %q", ct)
+		}
+		if cd := r.Header.Get("Content-Disposition"); !strings.HasPrefix(cd, "attachment;") || !strings.Contains(cd, ".xlsx") {
+			t.Fatalf("Content-Disposition %q", cd)
+		}
+		f, err := excelize.OpenReader(strings.NewReader(r.Body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		const sheet = "考核统计"
+		rows, err := f.GetRows(sheet)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rows) != 1+1+166 {
+			t.Fatalf("%d rows, want header, total and 166 universities", len(rows))
+		}
+		col := map[string]int{}
+		for i, h := range rows[0] {
+			col[h] = i
+		}
+		cell := func(name string, row int) string {
+			c, err := excelize.CoordinatesToCellName(col[name]+1, row)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return c
+		}
+		// The total: 2 questions (a number), on time 50% (the fraction 0.5,
+		// formatted as a percentage).
+		if rows[1][col["学校名称"]] != "全省合计" {
+			t.Fatalf("row 2 is %v", rows[1])
+		}
+		for name, want := range map[string]string{"提问数": "2", "按时答复率": "0.5"} {
+			raw, err := f.GetCellValue(sheet, cell(name, 2), excelize.Options{RawCellValue: true})
+			if err != nil || raw != want {
+				t.Fatalf("total %s = %q (%v), want %s", name, raw, err, want)
+			}
+			typ, err := f.GetCellType(sheet, cell(name, 2))
+			if err != nil || (typ != excelize.CellTypeNumber && typ != excelize.CellTypeUnset) {
+				t.Fatalf("total %s is of type %v, want a number", name, typ)
+			}
+		}
+		if shown, _ := f.GetCellValue(sheet, cell("按时答复率", 2)); shown != "50.0%" {
+			t.Fatalf("total 按时答复率 shows %q, want 50.0%%", shown)
+		}
+		panes, err := f.GetPanes(sheet)
+		if err != nil || !panes.Freeze || panes.YSplit != 1 || panes.XSplit != 2 {
+			t.Fatalf("panes %+v, %v: want the header row and two columns frozen", panes, err)
+		}
+		var szu int
+		for i, row := range rows {
+			if len(row) > 0 && row[0] == webtest.CodeSZU {
+				szu = i + 1
+			}
+		}
+		if v, _ := f.GetCellValue(sheet, cell("按时反馈率", szu)); szu == 0 || v != "" {
+			t.Fatalf("深圳大学 按时反馈率 %q (row %d): want an empty cell (nothing to measure)", v, szu)
+		}
+
+		own := w.AdminSZU.Get("/h5/admin/stats.xlsx")
+		webtest.WantStatus(t, own, http.StatusOK)
+		of, err := excelize.OpenReader(strings.NewReader(own.Body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer of.Close()
+		if ownRows, _ := of.GetRows(sheet); len(ownRows) != 2 || ownRows[1][0] != webtest.CodeSZU {
+			t.Fatalf("university admin's workbook: %v", ownRows)
+		}
+		webtest.WantStatus(t, w.Student.Get("/h5/admin/stats.xlsx"), http.StatusForbidden)
 	})
 }

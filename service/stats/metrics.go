@@ -23,9 +23,24 @@ type Metric struct {
 
 // figure reads a metric's number from a row and formats it.
 type figure struct {
+	kind   Kind
 	format func(float64) string
 	get    func(Row) *float64
 }
+
+// Kind is what a metric's number is: a count, a rate (0–1, shown as a
+// percentage) or a decimal (hours, stars).
+type Kind int
+
+// The kinds of figures.
+const (
+	Count Kind = iota
+	Rate
+	Decimal
+)
+
+// Kind is what the metric's number is (spreadsheets format it by this).
+func (m Metric) Kind() Kind { return m.fig.kind }
 
 // Figure is the metric's number in r; nil when there is nothing to
 // measure (a rate over nothing).
@@ -41,16 +56,16 @@ func (m Metric) Value(r Row) string {
 }
 
 func countOf(f func(Row) int64) figure {
-	return figure{func(v float64) string { return strconv.FormatInt(int64(v), 10) }, func(r Row) *float64 { return num(f(r)) }}
+	return figure{Count, func(v float64) string { return strconv.FormatInt(int64(v), 10) }, func(r Row) *float64 { return num(f(r)) }}
 }
 
 // percentOf writes a rate as 75.0%.
 func percentOf(f func(Row) *float64) figure {
-	return figure{func(v float64) string { return strconv.FormatFloat(v*100, 'f', 1, 64) + "%" }, f}
+	return figure{Rate, func(v float64) string { return strconv.FormatFloat(v*100, 'f', 1, 64) + "%" }, f}
 }
 
 func decimalOf(f func(Row) *float64) figure {
-	return figure{func(v float64) string { return strconv.FormatFloat(v, 'f', 1, 64) }, f}
+	return figure{Decimal, func(v float64) string { return strconv.FormatFloat(v, 'f', 1, 64) }, f}
 }
 
 func metric(group, name, help string, brief bool, sort string, fig figure) Metric {
