@@ -26,6 +26,7 @@ import (
 	"github.com/gdyouth/youthvoice/service/callback"
 	"github.com/gdyouth/youthvoice/service/clock"
 	"github.com/gdyouth/youthvoice/service/kv"
+	"github.com/gdyouth/youthvoice/service/servicetest"
 )
 
 // --- URL verification (GET) -----------------------------------------------
@@ -666,7 +667,7 @@ func TestCallbackRejections(t *testing.T) {
 			if n := cbCount(t, s.db, &model.Interaction{}); n != 0 {
 				t.Fatalf("%d interactions recorded from rejected pushes", n)
 			}
-			if n := cbMetric(t, s.reg, "youthvoice_wechat_callbacks_total", nil); n != 0 {
+			if n := servicetest.Metric(t, s.reg, "youthvoice_wechat_callbacks_total", nil); n != 0 {
 				t.Fatalf("callbacks_total = %v after rejections only", n)
 			}
 		})
@@ -763,10 +764,10 @@ func TestCallbackOddButSigned(t *testing.T) {
 					t.Fatalf("stored content is %d bytes, valid UTF-8 %v", len(it.Content), utf8.ValidString(it.Content))
 				}
 			}
-			if n := cbMetric(t, s.reg, "youthvoice_interactions_dropped_total", nil); n != 0 {
+			if n := servicetest.Metric(t, s.reg, "youthvoice_interactions_dropped_total", nil); n != 0 {
 				t.Fatalf("%v interactions dropped", n)
 			}
-			if n := cbMetric(t, s.reg, "youthvoice_wechat_callbacks_total", map[string]string{"msg_type": "other"}); n != 1 {
+			if n := servicetest.Metric(t, s.reg, "youthvoice_wechat_callbacks_total", map[string]string{"msg_type": "other"}); n != 1 {
 				t.Fatalf("callbacks_total{msg_type=other} = %v, want 1 (label values kept to a known set)", n)
 			}
 		})
@@ -798,7 +799,7 @@ func cbConcurrent(t *testing.T, stacks []*cbStack, q url.Values, body string) []
 func cbSum(t *testing.T, stacks []*cbStack, name string, labels map[string]string) float64 {
 	var n float64
 	for _, s := range stacks {
-		n += cbMetric(t, s.reg, name, labels)
+		n += servicetest.Metric(t, s.reg, name, labels)
 	}
 	return n
 }
@@ -901,13 +902,13 @@ func TestCallbackDedupe(t *testing.T) {
 					t.Fatalf("%d %q for %s", w.Code, w.Body, body)
 				}
 			}
-			if n := cbMetric(t, s.reg, "youthvoice_wechat_duplicates_total", nil); n != 0 {
+			if n := servicetest.Metric(t, s.reg, "youthvoice_wechat_duplicates_total", nil); n != 0 {
 				t.Fatalf("duplicates_total = %v, want 0", n)
 			}
 			// The same event again is a retry.
 			again := s.postPlain(bodies[0])
-			if again.Code != http.StatusOK || cbMetric(t, s.reg, "youthvoice_wechat_duplicates_total", nil) != 1 {
-				t.Fatalf("retry of the first event: %d, duplicates %v", again.Code, cbMetric(t, s.reg, "youthvoice_wechat_duplicates_total", nil))
+			if again.Code != http.StatusOK || servicetest.Metric(t, s.reg, "youthvoice_wechat_duplicates_total", nil) != 1 {
+				t.Fatalf("retry of the first event: %d, duplicates %v", again.Code, servicetest.Metric(t, s.reg, "youthvoice_wechat_duplicates_total", nil))
 			}
 			s.rec.Close()
 			if n := len(cbInteractions(t, b.db, user)); n != 5 {
@@ -929,7 +930,7 @@ func TestCallbackDedupe(t *testing.T) {
 			done := make(chan *httptest.ResponseRecorder, 1)
 			go func() { done <- s.postPlain(body) }()
 			cbEventually(t, "the retry to be recognised", func() bool {
-				return cbMetric(t, s.reg, "youthvoice_wechat_duplicates_total", nil) == 1
+				return servicetest.Metric(t, s.reg, "youthvoice_wechat_duplicates_total", nil) == 1
 			})
 			select {
 			case w := <-done:
@@ -987,7 +988,7 @@ func TestCallbackDedupe(t *testing.T) {
 			if f, ok := cbFollower(t, b.db, user); !ok || !f.Subscribed || f.SceneKey != "retry" {
 				t.Fatalf("follower %+v (found %v)", f, ok)
 			}
-			if n := cbMetric(t, up.reg, "youthvoice_wechat_duplicates_total", nil); n != 0 {
+			if n := servicetest.Metric(t, up.reg, "youthvoice_wechat_duplicates_total", nil); n != 0 {
 				t.Fatalf("the retry after a failure counted as a duplicate (%v)", n)
 			}
 			up.rec.Close()

@@ -368,42 +368,7 @@ func cbEventually(t testing.TB, what string, cond func() bool) {
 	}
 }
 
-// cbMetric sums the samples of a counter or gauge whose labels include
-// the given ones.
-func cbMetric(t testing.TB, g prometheus.Gatherer, name string, labels map[string]string) float64 {
-	t.Helper()
-	mfs, err := g.Gather()
-	if err != nil {
-		t.Fatalf("gather: %v", err)
-	}
-	var sum float64
-	for _, mf := range mfs {
-		if mf.GetName() != name {
-			continue
-		}
-	next:
-		for _, m := range mf.GetMetric() {
-			have := map[string]string{}
-			for _, lp := range m.GetLabel() {
-				have[lp.GetName()] = lp.GetValue()
-			}
-			for k, v := range labels {
-				if have[k] != v {
-					continue next
-				}
-			}
-			switch {
-			case m.Counter != nil:
-				sum += m.GetCounter().GetValue()
-			case m.Gauge != nil:
-				sum += m.GetGauge().GetValue()
-			}
-		}
-	}
-	return sum
-}
-
 func cbRejected(t testing.TB, s *cbStack, reason string) float64 {
 	t.Helper()
-	return cbMetric(t, s.reg, "youthvoice_wechat_rejected_total", map[string]string{"reason": reason})
+	return servicetest.Metric(t, s.reg, "youthvoice_wechat_rejected_total", map[string]string{"reason": reason})
 }

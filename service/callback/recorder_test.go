@@ -60,10 +60,10 @@ func TestRecorder(t *testing.T) {
 			svEventually(t, "3 rows", func() bool { return rcCount(t, b.DB(), user) == 3 })
 			// The counter moves right after the insert commits.
 			svEventually(t, "written_total 3", func() bool {
-				return svMetric(t, reg, "youthvoice_interactions_written_total", nil) == 3
+				return servicetest.Metric(t, reg, "youthvoice_interactions_written_total", nil) == 3
 			})
 			rec.Close()
-			if n := svMetric(t, reg, "youthvoice_interactions_written_total", nil); n != 3 {
+			if n := servicetest.Metric(t, reg, "youthvoice_interactions_written_total", nil); n != 3 {
 				t.Fatalf("written_total = %v after Close, want 3", n)
 			}
 		})
@@ -185,11 +185,11 @@ func TestRecorder(t *testing.T) {
 				rec.Record(ctx, rcRow(user, i))
 			}
 			svEventually(t, "a failed flush", func() bool {
-				return svMetric(t, reg, "youthvoice_interactions_flush_failures_total", nil) >= 2
+				return servicetest.Metric(t, reg, "youthvoice_interactions_flush_failures_total", nil) >= 2
 			})
 			mend()
 			svEventually(t, "the rows after the database is back", func() bool { return rcCount(t, b.DB(), user) == 3 })
-			if n := svMetric(t, reg, "youthvoice_interactions_dropped_total", nil); n != 0 {
+			if n := servicetest.Metric(t, reg, "youthvoice_interactions_dropped_total", nil); n != 0 {
 				t.Fatalf("dropped_total = %v", n)
 			}
 		})
@@ -204,7 +204,7 @@ func TestRecorder(t *testing.T) {
 				rec.Record(ctx, rcRow(user, i))
 			}
 			svEventually(t, "3 rows dropped", func() bool {
-				return svMetric(t, reg, "youthvoice_interactions_dropped_total", nil) == 3
+				return servicetest.Metric(t, reg, "youthvoice_interactions_dropped_total", nil) == 3
 			})
 			mend()
 			svEventually(t, "the 2 newest rows", func() bool { return rcCount(t, b.DB(), user) == 2 })
@@ -228,7 +228,7 @@ func TestRecorder(t *testing.T) {
 				t.Fatalf("%d good rows stored, want 4", n)
 			}
 			if b.DB().Dialect() == model.MySQL {
-				if d := svMetric(t, reg, "youthvoice_interactions_dropped_total", nil); d != 1 {
+				if d := servicetest.Metric(t, reg, "youthvoice_interactions_dropped_total", nil); d != 1 {
 					t.Fatalf("dropped_total = %v, want 1 (the oversized row)", d)
 				}
 			}

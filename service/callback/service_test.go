@@ -90,36 +90,6 @@ func svInteractions(t testing.TB, db *model.DB, openID string) []model.Interacti
 	return its
 }
 
-func svMetric(t testing.TB, g prometheus.Gatherer, name string, labels map[string]string) float64 {
-	t.Helper()
-	mfs, err := g.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var sum float64
-	for _, mf := range mfs {
-		if mf.GetName() != name {
-			continue
-		}
-	next:
-		for _, m := range mf.GetMetric() {
-			have := map[string]string{}
-			for _, lp := range m.GetLabel() {
-				have[lp.GetName()] = lp.GetValue()
-			}
-			for k, v := range labels {
-				if have[k] != v {
-					continue next
-				}
-			}
-			if m.Counter != nil {
-				sum += m.GetCounter().GetValue()
-			}
-		}
-	}
-	return sum
-}
-
 func svEventually(t testing.TB, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
@@ -412,7 +382,7 @@ func TestHandleRepliesAndRecords(t *testing.T) {
 		if len(long) > 200 || !utf8.ValidString(long) || !strings.HasPrefix(long, "青年之声") {
 			t.Fatalf("long content stored as %q (%d bytes)", long, len(long))
 		}
-		if n := svMetric(t, s.reg, "youthvoice_wechat_callbacks_total", map[string]string{"msg_type": "event", "event": "CLICK"}); n != 2 {
+		if n := servicetest.Metric(t, s.reg, "youthvoice_wechat_callbacks_total", map[string]string{"msg_type": "event", "event": "CLICK"}); n != 2 {
 			t.Fatalf("callbacks_total{event=CLICK} = %v, want 2", n)
 		}
 	})
@@ -509,7 +479,7 @@ func TestHandleDedupe(t *testing.T) {
 			if f, _ := svFollower(t, b.DB(), user); f.Subscribed {
 				t.Fatal("the retried subscribe was processed again")
 			}
-			if n := svMetric(t, other.reg, "youthvoice_wechat_duplicates_total", nil); n != 1 {
+			if n := servicetest.Metric(t, other.reg, "youthvoice_wechat_duplicates_total", nil); n != 1 {
 				t.Fatalf("duplicates_total = %v", n)
 			}
 			s.rec.Close()
@@ -537,7 +507,7 @@ func TestHandleDedupe(t *testing.T) {
 				done <- result{r, err}
 			}()
 			svEventually(t, "the retry to start waiting", func() bool {
-				return svMetric(t, s.reg, "youthvoice_wechat_duplicates_total", nil) == 1
+				return servicetest.Metric(t, s.reg, "youthvoice_wechat_duplicates_total", nil) == 1
 			})
 			select {
 			case res := <-done:
@@ -595,7 +565,7 @@ func TestHandleDedupe(t *testing.T) {
 				done <- r
 			}()
 			svEventually(t, "the retry to start waiting", func() bool {
-				return svMetric(t, s.reg, "youthvoice_wechat_duplicates_total", nil) == 1
+				return servicetest.Metric(t, s.reg, "youthvoice_wechat_duplicates_total", nil) == 1
 			})
 			// The first attempt fails and releases its claim.
 			if err := b.KV().Del(ctx, key); err != nil {
