@@ -1,6 +1,9 @@
 package model
 
-import "time"
+import (
+	"context"
+	"time"
+)
 
 // Construction batches of the 青年之家 stations (the notice, 工作任务 3.4).
 const (
@@ -77,4 +80,27 @@ type User struct {
 	Source       string     `gorm:"size:20;not null;default:''"` // "", "import"
 	CreatedAt    time.Time  `gorm:"not null;index"`
 	UpdatedAt    time.Time  `gorm:"not null"`
+}
+
+// Liaison is a university's 联络专员: a vice-secretary of its league
+// committee (a full-time teacher) the province deals with. UserID links
+// the account, when the person has one: escalations then reach it too.
+type Liaison struct {
+	UniversityID uint64    `gorm:"primaryKey;autoIncrement:false"`
+	RealName     string    `gorm:"size:20;not null"`
+	Position     string    `gorm:"size:30;not null"`
+	Phone        string    `gorm:"size:11;not null"`
+	Email        string    `gorm:"size:100;not null;default:''"`
+	UserID       *uint64   `gorm:"index"`
+	UpdatedBy    uint64    `gorm:"not null"`
+	UpdatedAt    time.Time `gorm:"not null"`
+}
+
+// LiaisonUsers are the accounts linked as uni's liaison (none or one),
+// for the alerts that escalate to the liaison.
+func (d *DB) LiaisonUsers(ctx context.Context, uni uint64) ([]User, error) {
+	var users []User
+	err := d.Conn(ctx).Where("id IN (?)", d.Conn(ctx).Model(&Liaison{}).Select("user_id").
+		Where("university_id = ? AND user_id IS NOT NULL", uni)).Find(&users).Error
+	return users, err
 }

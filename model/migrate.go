@@ -34,6 +34,7 @@ var migrations = []migration{
 	{13, "indexes for board pages, sweeps, the overdue view and alert recipients", migrate0013},
 	{14, "question_open_counts: open questions per university, for the overdue view", migrate0014},
 	{15, "template_messages: when the attempt that may have reached WeChat began", migrate0015},
+	{16, "liaisons: each university's 联络专员", migrate0016},
 }
 
 // schemaMigration records an applied step.

@@ -50,6 +50,7 @@ func TestBrowserContentSecurityPolicy(t *testing.T) {
 	for _, page := range []struct{ path, id string }{
 		{"/h5/home", "profile"}, {"/h5/settings", "unbind"}, {"/h5/admin", "nav-stats"},
 		{"/h5/admin/stats", "period-form"}, {"/h5/admin/stations", "counts"}, {"/h5/boards", "board-list"},
+		{"/h5/admin/liaisons", "liaison-list"}, {"/h5/admin/liaisons/4144010590", "liaison-form"},
 	} {
 		admin.nav(page.path, page.id)
 		admin.shot(strings.ReplaceAll(strings.TrimPrefix(page.path, "/h5/"), "/", "-"))

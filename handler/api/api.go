@@ -45,6 +45,7 @@ func (w *API) Register(r gin.IRouter) {
 	w.registerQuestionAPI(api)
 	w.registerStationAPI(api)
 	w.registerStatsAPI(api)
+	w.registerLiaisons(api)
 }
 
 // userView is the public shape of an account.

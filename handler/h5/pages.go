@@ -62,6 +62,7 @@ func (w *Pages) Register(r gin.IRouter) {
 	w.registerAccountPages(h)
 	w.registerQuestionPages(h)
 	w.registerAdminPages(h)
+	w.registerLiaisonPages(h)
 	w.registerStationPages(h)
 	w.registerBookingPages(h)
 	w.registerConsolePages(h)
@@ -85,8 +86,9 @@ func (w *Pages) Unmatched(c *gin.Context, status int, msg string) bool {
 // funcs are the template functions of the pages.
 func funcs() template.FuncMap {
 	return template.FuncMap{
-		"roleName": model.RoleName,
-		"maxlen":   maxLen,
+		"roleName":      model.RoleName,
+		"maxlen":        maxLen,
+		"liaisonFields": liaisonFields,
 		"maskOpenID": func(s *string) string {
 			if s == nil || len(*s) < 8 {
 				return ""

@@ -3,6 +3,7 @@ package question
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/gdyouth/youthvoice/model"
@@ -52,11 +53,16 @@ func (s *Service) Sweep(ctx context.Context) (reminded, overdue int, err error) 
 		if err != nil {
 			return err
 		}
+		// The university's liaison (联络专员) hears of it too.
+		liaison, err := s.db.LiaisonUsers(ctx, q.UniversityID)
+		if err != nil {
+			return err
+		}
 		var uni model.University
 		if err := s.db.Conn(ctx).Select("id", "name").Take(&uni, q.UniversityID).Error; err != nil {
 			return err
 		}
-		return s.notify.Send(ctx, alertkind.Overdue, append(admins, prov...), questionPath(q.ID), map[string]string{
+		return s.notify.Send(ctx, alertkind.Overdue, slices.Concat(admins, liaison, prov), questionPath(q.ID), map[string]string{
 			"title": q.Title, "university": uni.Name, "due": notify.Time(q.DueAt),
 		})
 	})

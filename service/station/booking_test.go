@@ -1624,3 +1624,23 @@ func TestAdminCannotHandleOwnBooking(t *testing.T) {
 		}
 	})
 }
+
+// The escalation of a booking past its deadline reaches the university's
+// liaison (联络专员) too, when the liaison's account is linked.
+func TestEscalationReachesTheLiaison(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *model.DB) {
+		f := setup(t, db)
+		teacher := servicetest.NewUser(t, db, model.RoleCadre, &f.uniA.ID, true)
+		l := model.Liaison{UniversityID: f.uniA.ID, RealName: "李联络", Position: "校团委副书记", Phone: "13912345678",
+			UserID: &teacher.ID, UpdatedBy: f.adminA.ID, UpdatedAt: time.Now().UTC()}
+		if err := db.Conn(f.ctx).Create(&l).Error; err != nil {
+			t.Fatal(err)
+		}
+		booked := bj(2, 18, 0)
+		f.clk.Set(booked)
+		b := f.book(t, f.studentA, nil)
+		f.clk.Set(booked.Add(12 * time.Hour))
+		f.sweep(t, station.SweepResult{Reminded: 1, Escalated: 1})
+		servicetest.WantRecipients(t, "booking_escalated", f.alertsFor(t, alertkind.BookingEscalated, b.ID), f.lead, f.adminA, teacher)
+	})
+}

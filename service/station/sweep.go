@@ -93,7 +93,12 @@ func (s *Service) escalationRecipients(ctx context.Context, b model.Booking) (mo
 	if err != nil {
 		return st, nil, err
 	}
-	return st, append(leads, admins...), nil
+	// The university's liaison (联络专员) hears of it too.
+	liaison, err := s.db.LiaisonUsers(ctx, b.UniversityID)
+	if err != nil {
+		return st, nil, err
+	}
+	return st, slices.Concat(leads, admins, liaison), nil
 }
 
 // withoutUsers is users less those in drop.
