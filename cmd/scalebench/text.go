@@ -3,6 +3,8 @@ package main
 import (
 	"math/rand/v2"
 	"strings"
+
+	"github.com/gdyouth/youthvoice/cmd/internal/benchtext"
 )
 
 // Question and answer text is Chinese built from a vocabulary, so that a
@@ -26,16 +28,6 @@ var topics = []string{
 	"档案", "党团活动", "青年大学习", "暑期实践", "三下乡", "寝室调换", "洗衣机", "饮水机", "外卖", "作息时间",
 }
 
-var askStarts = []string{"请问", "想问一下", "老师好，", "同学们好，", "请教一下", "有没有人知道", "想咨询", "麻烦问下"}
-var askMiddles = []string{"的申请什么时候开始", "怎么办理", "的名额是怎么分配的", "有什么要求", "的通知在哪里看",
-	"出了问题找谁", "能不能延期", "需要准备哪些材料", "今年有变化吗", "的流程是怎样的", "一直没有回复", "可以线上办理吗"}
-var bodyPieces = []string{
-	"我是大二的学生，", "我是今年刚入学的新生，", "已经问过辅导员，", "在学校官网上没有找到相关说明，",
-	"上周提交了材料，", "听同学说", "宿舍楼里好几个同学都遇到了", "这件事拖了快一个月，",
-	"希望学校能尽快处理。", "麻烦老师帮忙看一下，谢谢！", "不知道应该联系哪个部门。", "想知道具体的时间安排。",
-	"之前的通知写得不太清楚，", "学院和学校的说法不一样，", "对我们影响挺大的，", "感谢团委老师的帮助。",
-	"希望能在青年之声上得到答复。", "如果需要补充材料请告诉我。", "晚上十点以后", "周末的时候",
-}
 var answerPieces = []string{
 	"同学你好，", "感谢你的提问，", "已经联系相关部门核实，", "请关注学院的最新通知，",
 	"具体安排以教务处发布的文件为准，", "可以在工作日到学生事务中心咨询，", "材料提交后一般五个工作日内审核完毕，",
@@ -45,29 +37,13 @@ var answerPieces = []string{
 var followPieces = []string{"谢谢老师！", "还想再问一下，", "按照答复去办了，", "还是没有解决，", "请问具体是哪一天？",
 	"好的，明白了。", "已经收到通知了，谢谢。", "能不能再说详细一点？"}
 
-// pickSkewed picks from list with the first entries far more likely.
-func pickSkewed(rng *rand.Rand, list []string) string {
-	f := rng.Float64()
-	return list[int(f*f*f*float64(len(list)))]
-}
+// pick, pickSkewed, questionTitle and questionBody: the shared
+// generator (cmd/internal/benchtext) over this tool's topics.
+var pick, pickSkewed = benchtext.Pick, benchtext.PickSkewed
 
-func pick(rng *rand.Rand, list []string) string { return list[rng.IntN(len(list))] }
+func questionTitle(rng *rand.Rand) string { return benchtext.QuestionTitle(rng, topics) }
 
-func questionTitle(rng *rand.Rand) string {
-	return pick(rng, askStarts) + pickSkewed(rng, topics) + pick(rng, askMiddles) + "？"
-}
-
-func questionBody(rng *rand.Rand) string {
-	var b strings.Builder
-	n := 2 + rng.IntN(6)
-	for i := 0; i < n; i++ {
-		if rng.IntN(3) == 0 {
-			b.WriteString("关于" + pickSkewed(rng, topics) + "，")
-		}
-		b.WriteString(pick(rng, bodyPieces))
-	}
-	return b.String()
-}
+func questionBody(rng *rand.Rand) string { return benchtext.QuestionBody(rng, topics) }
 
 func answerBody(rng *rand.Rand) string {
 	var b strings.Builder
@@ -99,8 +75,8 @@ func personName(rng *rand.Rand) string {
 // textPieces is every piece text is built from, for the test that
 // noHitWord cannot occur.
 func textPieces() [][]string {
-	return [][]string{topics, askStarts, askMiddles, bodyPieces, answerPieces, followPieces, hiddenReasons, chatTexts,
-		{"关于", "，", "方面，", "？"}}
+	return [][]string{topics, benchtext.AskStarts, benchtext.AskMiddles, benchtext.BodyPieces, answerPieces, followPieces,
+		hiddenReasons, chatTexts, benchtext.Glue}
 }
 
 var hiddenReasons = []string{"与版区主题无关", "含有个人隐私信息", "重复提问", "内容不文明", "广告信息"}

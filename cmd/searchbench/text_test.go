@@ -3,10 +3,12 @@ package main
 import (
 	"strings"
 	"testing"
+
+	"github.com/gdyouth/youthvoice/cmd/internal/benchtext"
 )
 
 func TestNoHitWordCannotOccur(t *testing.T) {
-	all := append(append(append(append([]string{}, topics...), askStarts...), askMiddles...), bodyPieces...)
+	all := append(append(append(append(append([]string{}, topics...), benchtext.AskStarts...), benchtext.AskMiddles...), benchtext.BodyPieces...), benchtext.Glue...)
 	all = append(all, "关于", "，", "？")
 	for _, piece := range all {
 		if strings.ContainsAny(piece, noHitWord) {
