@@ -2,16 +2,11 @@ package question
 
 import (
 	"context"
-	"io"
-	"log/slog"
-	"os"
 	"testing"
 
-	"github.com/gdyouth/youthvoice/config"
 	"github.com/gdyouth/youthvoice/model"
-	"github.com/gdyouth/youthvoice/service/alert"
 	"github.com/gdyouth/youthvoice/service/clock"
-	"github.com/gdyouth/youthvoice/service/notify"
+	"github.com/gdyouth/youthvoice/service/servicetest"
 )
 
 // BenchmarkProvince times the board list, the reminder sweep, the alert
@@ -22,25 +17,9 @@ import (
 //	YV_BENCH_PROVINCE_DSN='root@tcp(127.0.0.1:3306)/yv_scale?parseTime=true' \
 //	  go test -run '^$' -bench Province ./service/question/
 func BenchmarkProvince(b *testing.B) {
-	dsn := os.Getenv("YV_BENCH_PROVINCE_DSN")
-	if dsn == "" {
-		b.Skip("YV_BENCH_PROVINCE_DSN not set")
-	}
 	ctx := context.Background()
-	db, err := model.OpenMySQL(ctx, dsn)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer db.Close()
-	outbox, err := alert.NewOutbox(db, clock.Real{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	n, err := notify.New(outbox, notify.FromConfig(config.Default().Alerts.Templates, true), "https://yv.example.org")
-	if err != nil {
-		b.Fatal(err)
-	}
-	svc, err := New(db, clock.Real{}, n, ParseWords(nil), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	db := servicetest.ProvinceDB(b)
+	svc, err := New(db, clock.Real{}, servicetest.Notifier(b, db, clock.Real{}), ParseWords(nil), servicetest.DiscardLog())
 	if err != nil {
 		b.Fatal(err)
 	}

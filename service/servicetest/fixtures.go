@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -180,4 +181,24 @@ func WantFieldError(t testing.TB, what string, err error, field string, parts ..
 			t.Fatalf("%s: message %q / field message %q does not say %q", what, se.Message, msg, p)
 		}
 	}
+}
+
+// EnvProvinceDSN names the database at province volume (cmd/scalebench
+// load) that the province benchmarks read.
+const EnvProvinceDSN = "YV_BENCH_PROVINCE_DSN"
+
+// ProvinceDB opens the database EnvProvinceDSN names, closed when b ends;
+// without it the benchmark is skipped.
+func ProvinceDB(b *testing.B) *model.DB {
+	b.Helper()
+	dsn := os.Getenv(EnvProvinceDSN)
+	if dsn == "" {
+		b.Skip(EnvProvinceDSN + " not set")
+	}
+	db, err := model.OpenMySQL(context.Background(), dsn)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = db.Close() })
+	return db
 }

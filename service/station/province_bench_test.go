@@ -2,41 +2,19 @@ package station
 
 import (
 	"context"
-	"io"
-	"log/slog"
-	"os"
 	"testing"
 
-	"github.com/gdyouth/youthvoice/config"
-	"github.com/gdyouth/youthvoice/model"
-	"github.com/gdyouth/youthvoice/service/alert"
 	"github.com/gdyouth/youthvoice/service/clock"
-	"github.com/gdyouth/youthvoice/service/notify"
+	"github.com/gdyouth/youthvoice/service/servicetest"
 )
 
 // BenchmarkProvince times the booking sweeps and the escalation
 // recipients on a database at province volume, named by
 // YV_BENCH_PROVINCE_DSN (see the question package's). Skipped without it.
 func BenchmarkProvince(b *testing.B) {
-	dsn := os.Getenv("YV_BENCH_PROVINCE_DSN")
-	if dsn == "" {
-		b.Skip("YV_BENCH_PROVINCE_DSN not set")
-	}
 	ctx := context.Background()
-	db, err := model.OpenMySQL(ctx, dsn)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer db.Close()
-	outbox, err := alert.NewOutbox(db, clock.Real{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	n, err := notify.New(outbox, notify.FromConfig(config.Default().Alerts.Templates, true), "https://yv.example.org")
-	if err != nil {
-		b.Fatal(err)
-	}
-	svc, err := New(db, clock.Real{}, n, slog.New(slog.NewTextHandler(io.Discard, nil)), 0)
+	db := servicetest.ProvinceDB(b)
+	svc, err := New(db, clock.Real{}, servicetest.Notifier(b, db, clock.Real{}), servicetest.DiscardLog(), 0)
 	if err != nil {
 		b.Fatal(err)
 	}
