@@ -2,7 +2,10 @@ package model
 
 import (
 	"context"
+	"strings"
 	"time"
+
+	"gorm.io/gorm"
 )
 
 // Construction batches of the 青年之家 stations (the notice, 工作任务 3.4).
@@ -48,6 +51,51 @@ const (
 	RoleProvinceAdmin = "province_admin"
 )
 
+// An account holds a set of roles (issue 21: a student leader may be a
+// cadre and a station admin at once). users.roles is the set as a bit
+// mask; every account is a student besides, so the empty set is a
+// student. users.role keeps the highest role of the set, the one shown
+// beside a name; permission checks ask Has, never compare Role.
+const (
+	roleBitCadre = 1 << iota
+	roleBitStationAdmin
+	roleBitUniversityAdm
+	roleBitProvinceAdmin
+)
+
+// rolesByRank lists the roles above student, highest first.
+var rolesByRank = []string{RoleProvinceAdmin, RoleUniversityAdm, RoleStationAdmin, RoleCadre}
+
+// RoleBit is role's bit in users.roles (0 for student and unknown roles).
+func RoleBit(role string) int {
+	switch role {
+	case RoleCadre:
+		return roleBitCadre
+	case RoleStationAdmin:
+		return roleBitStationAdmin
+	case RoleUniversityAdm:
+		return roleBitUniversityAdm
+	case RoleProvinceAdmin:
+		return roleBitProvinceAdmin
+	}
+	return 0
+}
+
+// PrimaryRole is the highest role of the set mask: what users.role holds.
+func PrimaryRole(mask int) string {
+	for _, r := range rolesByRank {
+		if mask&RoleBit(r) != 0 {
+			return r
+		}
+	}
+	return RoleStudent
+}
+
+// HasRoleSQL is the condition "the account holds role", for Where:
+// Where(model.HasRoleSQL, model.RoleBit(role)). It reads the account's
+// row, so callers narrow by university (indexed with roles) first.
+const HasRoleSQL = "roles & ? <> 0"
+
 // RoleName is the Chinese name of a role shown to users.
 func RoleName(role string) string {
 	switch role {
@@ -72,7 +120,8 @@ type User struct {
 	Name         string     `gorm:"size:50;not null;default:''"`
 	EntryKey     string     `gorm:"size:32;not null;default:''"`
 	UniversityID *uint64    `gorm:"index"`
-	Role         string     `gorm:"size:20;not null"`
+	Role         string     `gorm:"size:20;not null"`   // the highest of Roles (PrimaryRole)
+	Roles        int        `gorm:"not null;default:0"` // the set of roles, bits of RoleBit
 	OpenID       *string    `gorm:"column:openid;size:64;uniqueIndex"`
 	BoundAt      *time.Time `gorm:""`
 	ActivatedAt  *time.Time `gorm:""`
@@ -80,6 +129,73 @@ type User struct {
 	Source       string     `gorm:"size:20;not null;default:''"` // "", "import"
 	CreatedAt    time.Time  `gorm:"not null;index"`
 	UpdatedAt    time.Time  `gorm:"not null"`
+}
+
+// Has reports whether the account holds role. Every account is a student.
+func (u User) Has(role string) bool {
+	if role == RoleStudent {
+		return true
+	}
+	b := RoleBit(role)
+	return b != 0 && u.roleSet()&b != 0
+}
+
+// roleSet is Roles; a User built in memory with only Role set (tests,
+// benchmarks) holds that one role. Stored rows agree: Role is always
+// the highest of Roles, so Roles is 0 only for a student.
+func (u User) roleSet() int {
+	if u.Roles == 0 {
+		return RoleBit(u.Role)
+	}
+	return u.Roles
+}
+
+// BeforeCreate keeps a new row's two role columns in agreement: an account
+// created with a role (the province admin's bootstrap, fixtures) holds it.
+func (u *User) BeforeCreate(*gorm.DB) error {
+	if u.Roles == 0 {
+		u.Roles = RoleBit(u.Role)
+	}
+	u.Role = PrimaryRole(u.roleSet())
+	return nil
+}
+
+// HasAny reports whether the account holds one of roles.
+func (u User) HasAny(roles ...string) bool {
+	for _, r := range roles {
+		if u.Has(r) {
+			return true
+		}
+	}
+	return false
+}
+
+// RoleList is the account's roles, highest first; a student's is
+// [student].
+func (u User) RoleList() []string {
+	var out []string
+	for _, r := range rolesByRank {
+		if u.Has(r) {
+			out = append(out, r)
+		}
+	}
+	if len(out) == 0 {
+		out = []string{RoleStudent}
+	}
+	return out
+}
+
+// RoleNames is the Chinese names of the account's roles joined by "、":
+// 站点管理员、团学干部.
+func (u User) RoleNames() string {
+	var b strings.Builder
+	for i, r := range u.RoleList() {
+		if i > 0 {
+			b.WriteString("、")
+		}
+		b.WriteString(RoleName(r))
+	}
+	return b.String()
 }
 
 // Liaison is a university's 联络专员: a vice-secretary of its league
@@ -103,4 +219,29 @@ func (d *DB) LiaisonUsers(ctx context.Context, uni uint64) ([]User, error) {
 	err := d.Conn(ctx).Where("id IN (?)", d.Conn(ctx).Model(&Liaison{}).Select("user_id").
 		Where("university_id = ? AND user_id IS NOT NULL", uni)).Find(&users).Error
 	return users, err
+}
+
+// RoleMask is the bits of roles.
+func RoleMask(roles ...string) int {
+	m := 0
+	for _, r := range roles {
+		m |= RoleBit(r)
+	}
+	return m
+}
+
+// WithRoles narrows q (on users) to the accounts holding one of roles. With
+// a university it reads that university's accounts through
+// idx_user_uni_roles. Without one it is meant for the province admins:
+// the highest role is always an account's users.role, so idx_user_role
+// finds them; for lower roles it falls back to the set, which reads
+// every account.
+func WithRoles(q *gorm.DB, uni *uint64, roles ...string) *gorm.DB {
+	if uni != nil {
+		return q.Where("university_id = ?", *uni).Where(HasRoleSQL, RoleMask(roles...))
+	}
+	if len(roles) == 1 && roles[0] == RoleProvinceAdmin {
+		return q.Where("role = ?", RoleProvinceAdmin)
+	}
+	return q.Where(HasRoleSQL, RoleMask(roles...))
 }

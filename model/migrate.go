@@ -35,6 +35,7 @@ var migrations = []migration{
 	{14, "question_open_counts: open questions per university, for the overdue view", migrate0014},
 	{15, "template_messages: when the attempt that may have reached WeChat began", migrate0015},
 	{16, "liaisons: each university's 联络专员", migrate0016},
+	{17, "users.roles: several roles per account; roster_entries: the cadres each university registers", migrate0017},
 }
 
 // schemaMigration records an applied step.

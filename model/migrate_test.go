@@ -110,7 +110,7 @@ func TestMigrateAppliesEachVersionOnce(t *testing.T) {
 func TestMigratedTablesAndColumns(t *testing.T) {
 	models := []any{&model.Follower{}, &model.Interaction{}, &model.TemplateMessage{}, &model.TemplateSendReport{},
 		&model.University{}, &model.Entry{}, &model.User{}, &model.CadreApplication{}, &model.Board{},
-		&model.Question{}, &model.Answer{}, &model.Station{}, &model.StationAdmin{}, &model.Booking{}, &model.ServiceKind{}, &model.QuestionOpenCount{}, &model.Liaison{}}
+		&model.Question{}, &model.Answer{}, &model.Station{}, &model.StationAdmin{}, &model.Booking{}, &model.ServiceKind{}, &model.QuestionOpenCount{}, &model.Liaison{}, &model.RosterEntry{}}
 	want := map[string][]string{"schema_migrations": {"version", "name", "applied_at"}}
 	for _, mdl := range models {
 		sch, err := schema.Parse(mdl, &sync.Map{}, schema.NamingStrategy{})
@@ -636,6 +636,80 @@ func TestOpenCountsMigration(t *testing.T) {
 			if err := c.Exec("DELETE FROM schema_migrations WHERE version = 14").Error; err != nil {
 				t.Fatal(err)
 			}
+		}
+	})
+}
+
+// Step 17 keeps every account's rights exactly: each account's set holds
+// the one role it had (and nothing for students), so every check that
+// asks Has answers as the old role did; and each cadre of today is on the
+// roster as 已注册, from its latest approved application, once.
+func TestRolesMigrationKeepsRights(t *testing.T) {
+	eachFresh(t, func(t *testing.T, db *model.DB) {
+		ctx := context.Background()
+		if _, err := db.Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
+		c := db.Conn(ctx)
+		now := time.Now().UTC()
+		uni := uint64(1)
+		roles := []string{model.RoleStudent, model.RoleCadre, model.RoleStationAdmin, model.RoleUniversityAdm, model.RoleProvinceAdmin, model.RoleCadre}
+		ids := make([]uint64, len(roles))
+		for i, r := range roles {
+			acct := fmt.Sprintf("mig17user%d", i)
+			u := model.User{Account: acct, AccountKey: acct, PasswordHash: "x", Role: r, UniversityID: &uni, CreatedAt: now, UpdatedAt: now}
+			if err := c.Create(&u).Error; err != nil {
+				t.Fatal(err)
+			}
+			ids[i] = u.ID
+		}
+		// As the rows were before step 17: a role, no set.
+		if err := c.Exec("UPDATE users SET roles = 0").Error; err != nil {
+			t.Fatal(err)
+		}
+		app := func(user uint64, phone, status string) {
+			a := model.CadreApplication{UserID: user, UniversityID: uni, Position: "校团委副书记", RealName: "李雷", Phone: phone,
+				Status: status, CreatedAt: now, UpdatedAt: now}
+			if err := c.Create(&a).Error; err != nil {
+				t.Fatal(err)
+			}
+		}
+		app(ids[1], "13800000001", model.ApplicationApproved)
+		app(ids[1], "13800000002", model.ApplicationApproved) // the latest counts
+		app(ids[5], "13800000005", model.ApplicationRejected) // a cadre made by hand: no application approved
+		app(ids[0], "13800000009", model.ApplicationApproved) // a student again since: not on the roster
+		if err := c.Exec("DELETE FROM roster_entries").Error; err != nil {
+			t.Fatal(err)
+		}
+		for range 2 { // and once more, as a resumed step
+			if err := c.Exec("DELETE FROM schema_migrations WHERE version = 17").Error; err != nil {
+				t.Fatal(err)
+			}
+			if applied, err := db.Migrate(ctx); err != nil || !slices.Equal(applied, []int{17}) {
+				t.Fatalf("step 17: applied %v, %v", applied, err)
+			}
+		}
+		for i, r := range roles {
+			var u model.User
+			if err := c.Take(&u, ids[i]).Error; err != nil {
+				t.Fatal(err)
+			}
+			if u.Roles != model.RoleBit(r) || u.Role != r {
+				t.Errorf("%s: roles %b, role %q after step 17; want exactly %s", r, u.Roles, u.Role, r)
+			}
+			for _, other := range []string{model.RoleCadre, model.RoleStationAdmin, model.RoleUniversityAdm, model.RoleProvinceAdmin} {
+				if u.Has(other) != (other == r) {
+					t.Errorf("account that was %s: Has(%s) = %v", r, other, u.Has(other))
+				}
+			}
+		}
+		var roster []model.RosterEntry
+		if err := c.Find(&roster).Error; err != nil {
+			t.Fatal(err)
+		}
+		if len(roster) != 1 || roster[0].Phone != "13800000002" || roster[0].Status != model.RosterRegistered ||
+			roster[0].UserID == nil || *roster[0].UserID != ids[1] {
+			t.Fatalf("roster after step 17 = %+v; want the approved cadre once, 已注册, with its latest phone", roster)
 		}
 	})
 }

@@ -41,7 +41,7 @@ func brMember(t *testing.T, b *base, p *brTab, nickname, acct, role string) stri
 	}
 	if role != model.RoleStudent {
 		if err := b.db.Conn(context.Background()).Model(&model.User{}).Where("id = ?", u.ID).
-			Updates(map[string]any{"role": role, "name": nickname}).Error; err != nil {
+			Updates(map[string]any{"role": role, "roles": model.RoleBit(role), "name": nickname}).Error; err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -53,8 +53,9 @@ type userView struct {
 	ID         uint64          `json:"id"`
 	Account    string          `json:"account"`
 	Name       string          `json:"name"`
-	Role       string          `json:"role"`
-	RoleName   string          `json:"role_name"`
+	Role       string          `json:"role"`      // the highest role
+	RoleName   string          `json:"role_name"` // its Chinese name
+	Roles      []string        `json:"roles"`     // every role the account holds
 	Entry      string          `json:"entry"`
 	University *universityView `json:"university,omitempty"`
 	WeChat     bool            `json:"wechat_bound"`
@@ -74,7 +75,7 @@ func viewUniversity(u model.University) universityView {
 }
 
 func (w *API) viewUser(c *gin.Context, u model.User) (userView, error) {
-	v := userView{ID: u.ID, Account: u.Account, Name: u.Name, Role: u.Role, RoleName: model.RoleName(u.Role),
+	v := userView{ID: u.ID, Account: u.Account, Name: u.Name, Role: u.Role, RoleName: model.RoleName(u.Role), Roles: u.RoleList(),
 		Entry: u.EntryKey, WeChat: u.OpenID != nil}
 	if u.UniversityID != nil {
 		uni, err := w.svc.Accounts.UniversityByID(c.Request.Context(), *u.UniversityID)

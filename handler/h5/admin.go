@@ -40,7 +40,7 @@ func (w *Pages) applyForm(c *gin.Context) {
 
 func (w *Pages) showApply(c *gin.Context, status int, form map[string]string, err error) {
 	u := web.CallerOf(c).User
-	p := applyPage{CanApply: u.Role == model.RoleStudent}
+	p := applyPage{CanApply: !u.Has(model.RoleCadre)}
 	latest, lerr := w.svc.Cadres.Latest(c.Request.Context(), u.ID)
 	switch {
 	case lerr == nil:
@@ -172,7 +172,7 @@ func (w *Pages) showAdmin(c *gin.Context, u model.User, status int, form map[str
 		return
 	}
 	p.RetryMinutes = int(alert.CredentialPause / time.Minute)
-	p.Province = u.Role == model.RoleProvinceAdmin
+	p.Province = u.Has(model.RoleProvinceAdmin)
 	d := web.Page{Title: "管理", Notice: adminNotice(c.Query("notice")), Form: form, Extra: p}
 	if formErr != nil {
 		d.Notice = ""

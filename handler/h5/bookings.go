@@ -102,7 +102,7 @@ func (w *Pages) showBookForm(c *gin.Context, u model.User, status int, req bookR
 			return
 		}
 		w.pages.Render(c, http.StatusOK, "station_none", web.Page{Title: "预约服务", Extra: noneView{University: &un,
-			Manage: u.Role == model.RoleUniversityAdm || u.Role == model.RoleProvinceAdmin}})
+			Manage: u.HasAny(model.RoleUniversityAdm, model.RoleProvinceAdmin)}})
 		return
 	}
 	if verr != nil {

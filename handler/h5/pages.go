@@ -130,7 +130,7 @@ func funcs() template.FuncMap {
 		},
 		// canRefer: u may refer a question of university uni to its station.
 		"canRefer": func(u *model.User, uni uint64) bool {
-			return u != nil && (u.Role == model.RoleProvinceAdmin || (u.UniversityID != nil && *u.UniversityID == uni))
+			return u != nil && (u.Has(model.RoleProvinceAdmin) || (u.UniversityID != nil && *u.UniversityID == uni))
 		},
 	}
 }

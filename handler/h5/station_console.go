@@ -95,7 +95,7 @@ func (w *Pages) consolePage(c *gin.Context) {
 	if !ok {
 		return
 	}
-	if u.Role == model.RoleProvinceAdmin && c.Query("uni") == "" {
+	if u.Has(model.RoleProvinceAdmin) && c.Query("uni") == "" {
 		c.Redirect(http.StatusFound, "/h5/admin/stations")
 		return
 	}

@@ -129,7 +129,7 @@ func (w *Pages) showStation(c *gin.Context, u model.User, uni uint64, noneStatus
 			w.kit.Fail(c, uerr)
 			return
 		}
-		manage := u.Role == model.RoleProvinceAdmin || (u.Role == model.RoleUniversityAdm && own)
+		manage := u.Has(model.RoleProvinceAdmin) || (u.Has(model.RoleUniversityAdm) && own)
 		w.pages.Render(c, noneStatus, "station_none", web.Page{Title: "青年之家", Extra: noneView{University: &un, Manage: manage}})
 		return
 	}
@@ -138,6 +138,6 @@ func (w *Pages) showStation(c *gin.Context, u model.User, uni uint64, noneStatus
 		return
 	}
 	p := newStationPage(v, own)
-	p.Manage = u.Role == model.RoleProvinceAdmin || (own && (u.Role == model.RoleUniversityAdm || u.Role == model.RoleStationAdmin))
+	p.Manage = u.Has(model.RoleProvinceAdmin) || (own && u.HasAny(model.RoleUniversityAdm, model.RoleStationAdmin))
 	w.pages.Render(c, http.StatusOK, "station", web.Page{Title: v.Name, Extra: p})
 }

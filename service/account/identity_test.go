@@ -11,57 +11,71 @@ import (
 	"github.com/gdyouth/youthvoice/service/servicetest"
 )
 
-// The bootstrap of a province admin promotes an existing account only if
-// it has no other identity: a station admin is refused (and told to leave
-// the team first), a student is promoted, and running it again changes
-// nothing.
-func TestProvinceAdminKeepsOneIdentity(t *testing.T) {
+// The bootstrap of a province admin promotes an existing account and
+// keeps the roles it has: a station admin stays one. Running it again
+// changes nothing.
+func TestProvinceAdminKeepsOtherRoles(t *testing.T) {
 	each(t, envOpt{}, func(t *testing.T, e *env) {
 		lead := e.newUser(t, "lead001", "pass1234", "")
-		if err := e.db.Conn(ctx).Model(&model.User{}).Where("id = ?", lead.ID).Update("role", model.RoleStationAdmin).Error; err != nil {
+		if _, err := account.GrantRole(ctx, e.db, lead.ID, model.RoleStationAdmin, e.clk.Now()); err != nil {
 			t.Fatal(err)
 		}
-		_, err := e.svc.CreateProvinceAdmin(ctx, "lead001", "pass1234", "")
-		se := servicetest.WantErr(t, "promoting a station admin", err, service.ErrConflict, account.CodeOneIdentity)
-		if !strings.Contains(se.Message, "移出服务站团队") {
-			t.Fatalf("refusal %q does not say how to give up the station", se.Message)
-		}
-		if r := e.reload(t, lead.ID).Role; r != model.RoleStationAdmin {
-			t.Fatalf("refused account's role = %q", r)
-		}
-
-		student := e.newUser(t, "stud001", "pass1234", "")
 		for range 2 {
-			u, err := e.svc.CreateProvinceAdmin(ctx, "stud001", "pass1234", "")
-			if err != nil || u.Role != model.RoleProvinceAdmin || u.ID != student.ID {
-				t.Fatalf("promoting a student: %+v, %v", u, err)
+			u, err := e.svc.CreateProvinceAdmin(ctx, "lead001", "pass1234", "")
+			if err != nil || u.ID != lead.ID {
+				t.Fatalf("promoting a station admin: %+v, %v", u, err)
 			}
+		}
+		got := e.reload(t, lead.ID)
+		if !got.Has(model.RoleProvinceAdmin) || !got.Has(model.RoleStationAdmin) || got.Role != model.RoleProvinceAdmin {
+			t.Fatalf("promoted station admin: role %q, roles %b; want province admin and still station admin", got.Role, got.Roles)
 		}
 	})
 }
 
-// GrantRole itself: a student gets the role, the same role again is no
-// change, any other identity is refused and kept.
-func TestGrantRole(t *testing.T) {
+// GrantRole and RevokeRole: an account collects roles (a student leader
+// is a cadre and a university admin at once), shown by its highest;
+// granting a role it has and revoking one it lacks change nothing;
+// revoking one leaves the others.
+func TestGrantAndRevokeRoles(t *testing.T) {
 	each(t, envOpt{}, func(t *testing.T, e *env) {
 		u := e.newUser(t, "grant01", "pass1234", "")
 		now := e.clk.Now().UTC()
-		got, err := account.GrantRole(ctx, e.db, u.ID, model.RoleCadre, now)
-		if err != nil || got.Role != model.RoleCadre {
-			t.Fatalf("granting a student: %+v, %v", got, err)
+		steps := []struct {
+			name        string
+			grant       bool
+			role        string
+			wantPrimary string
+			wantNames   string
+		}{
+			{"cadre", true, model.RoleCadre, model.RoleCadre, "团学干部"},
+			{"cadre again", true, model.RoleCadre, model.RoleCadre, "团学干部"},
+			{"also university admin", true, model.RoleUniversityAdm, model.RoleUniversityAdm, "高校团委管理员、团学干部"},
+			{"also station admin", true, model.RoleStationAdmin, model.RoleUniversityAdm, "高校团委管理员、站点管理员、团学干部"},
+			{"no longer a cadre", false, model.RoleCadre, model.RoleUniversityAdm, "高校团委管理员、站点管理员"},
+			{"revoking a role it lacks", false, model.RoleCadre, model.RoleUniversityAdm, "高校团委管理员、站点管理员"},
+			{"no longer an admin", false, model.RoleUniversityAdm, model.RoleStationAdmin, "站点管理员"},
+			{"student again", false, model.RoleStationAdmin, model.RoleStudent, "青年学生"},
 		}
-		if _, err := account.GrantRole(ctx, e.db, u.ID, model.RoleCadre, now); err != nil {
-			t.Fatalf("granting the role it has: %v", err)
+		for _, st := range steps {
+			t.Run(st.name, func(t *testing.T) {
+				op := account.RevokeRole
+				if st.grant {
+					op = account.GrantRole
+				}
+				got, err := op(ctx, e.db, u.ID, st.role, now)
+				if err != nil {
+					t.Fatal(err)
+				}
+				stored := e.reload(t, u.ID)
+				for _, v := range []model.User{got, stored} {
+					if v.Role != st.wantPrimary || v.RoleNames() != st.wantNames {
+						t.Fatalf("role %q (%s), want %q (%s)", v.Role, v.RoleNames(), st.wantPrimary, st.wantNames)
+					}
+				}
+			})
 		}
-		_, err = account.GrantRole(ctx, e.db, u.ID, model.RoleUniversityAdm, now)
-		se := servicetest.WantErr(t, "granting a cadre another role", err, service.ErrConflict, account.CodeOneIdentity)
-		if !strings.Contains(se.Message, "团学干部") || !strings.Contains(se.Message, "高校团委管理员") {
-			t.Fatalf("refusal %q names neither role", se.Message)
-		}
-		if r := e.reload(t, u.ID).Role; r != model.RoleCadre {
-			t.Fatalf("refused account's role = %q", r)
-		}
-		_, err = account.GrantRole(ctx, e.db, 999999, model.RoleCadre, now)
+		_, err := account.GrantRole(ctx, e.db, 999999, model.RoleCadre, now)
 		servicetest.WantErr(t, "granting a missing account", err, service.ErrNotFound, "user_not_found")
 	})
 }

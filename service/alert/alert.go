@@ -159,7 +159,7 @@ const ProblemWindow = 7 * 24 * time.Hour
 // ConfigProblemsFor lists the configuration errors of the last
 // ProblemWindow for a university or province admin; others are refused.
 func (o *Outbox) ConfigProblemsFor(ctx context.Context, viewer model.User) ([]ConfigProblem, error) {
-	if viewer.Role != model.RoleUniversityAdm && viewer.Role != model.RoleProvinceAdmin {
+	if !viewer.HasAny(model.RoleUniversityAdm, model.RoleProvinceAdmin) {
 		return nil, service.Forbidden("not_admin", "只有高校团委或省级管理员可以查看")
 	}
 	ps, err := o.ConfigProblems(ctx, o.clk.Now().Add(-ProblemWindow))
@@ -276,7 +276,7 @@ const unknownHint = "发送这些提醒时实例意外中止（如被强制结�
 // for a university or province admin (as ConfigProblemsFor); others are
 // refused. Recipients are not shown.
 func (o *Outbox) UnknownFor(ctx context.Context, viewer model.User) (UnknownReport, error) {
-	if viewer.Role != model.RoleUniversityAdm && viewer.Role != model.RoleProvinceAdmin {
+	if !viewer.HasAny(model.RoleUniversityAdm, model.RoleProvinceAdmin) {
 		return UnknownReport{}, service.Forbidden("not_admin", "只有高校团委或省级管理员可以查看")
 	}
 	since := o.clk.Now().Add(-ProblemWindow).UTC()

@@ -34,6 +34,7 @@ const (
 	BookingServed
 	BookingReferral
 	BookingChanged
+	RoleChanged
 )
 
 // info is a kind's entry in the registry.
@@ -63,6 +64,7 @@ var registry = [...]info{
 	BookingServed:      {"booking_served", "服务完成请评价", map[string]string{"service": "thing1", "result": "thing2"}},
 	BookingReferral:    {"booking_referral", "提问已转介到青年之家", map[string]string{"title": "thing1", "service": "thing2", "station": "thing3"}},
 	BookingChanged:     {"booking_changed", "学生取消或接受改期", map[string]string{"service": "thing1", "result": "phrase2", "detail": "thing3"}},
+	RoleChanged:        {"role_changed", "身份变更通知", map[string]string{"role": "thing1", "result": "phrase2", "reason": "thing3", "time": "time4"}},
 }
 
 // All lists every kind in order.

@@ -111,8 +111,8 @@ func (s *Service) Apply(ctx context.Context, user model.User, a Application) (mo
 	if user.UniversityID == nil {
 		return model.CadreApplication{}, service.Forbidden("no_university", "请先选择学校再申请")
 	}
-	if user.Role != model.RoleStudent {
-		return model.CadreApplication{}, service.Conflict("already_cadre", "你已是「"+model.RoleName(user.Role)+"」，无需申请", nil)
+	if user.Has(model.RoleCadre) {
+		return model.CadreApplication{}, service.Conflict("already_cadre", "你已是「团学干部」，无需申请", nil)
 	}
 	if err := a.validate(); err != nil {
 		return model.CadreApplication{}, err
@@ -130,11 +130,11 @@ func (s *Service) Apply(ctx context.Context, user model.User, a Application) (mo
 		// so the count below sees every application committed before it
 		// was granted, and the role is the current one.
 		var me model.User
-		if err := s.db.ForUpdate(ctx).Select("id", "role").Take(&me, user.ID).Error; err != nil {
+		if err := s.db.ForUpdate(ctx).Select("id", "roles").Take(&me, user.ID).Error; err != nil {
 			return err
 		}
-		if me.Role != model.RoleStudent {
-			return service.Conflict("already_cadre", "你已是「"+model.RoleName(me.Role)+"」，无需申请", nil)
+		if me.Has(model.RoleCadre) {
+			return service.Conflict("already_cadre", "你已是「团学干部」，无需申请", nil)
 		}
 		var n int64
 		if err := s.db.Conn(ctx).Model(&model.CadreApplication{}).
@@ -154,10 +154,10 @@ func (s *Service) Apply(ctx context.Context, user model.User, a Application) (mo
 
 // canManage reports whether actor administers university uni.
 func canManage(actor model.User, uni uint64) bool {
-	switch actor.Role {
-	case model.RoleProvinceAdmin:
+	switch {
+	case actor.Has(model.RoleProvinceAdmin):
 		return true
-	case model.RoleUniversityAdm:
+	case actor.Has(model.RoleUniversityAdm):
 		return actor.UniversityID != nil && *actor.UniversityID == uni
 	}
 	return false
@@ -205,15 +205,12 @@ func (s *Service) Decide(ctx context.Context, actor model.User, appID uint64, ap
 			return service.Conflict("already_decided", "该申请已处理", nil)
 		}
 		if approve {
-			// The applicant may have gained another identity since
-			// applying (added to a station team, appointed university
-			// admin): approving would then say 你已成为团学干部 and change
-			// nothing. Refused and rolled back; the admin rejects instead.
+			// The applicant keeps any role gained since applying (a
+			// station admin becomes a cadre as well).
 			if _, err := account.GrantRole(ctx, s.db, app.UserID, model.RoleCadre, now); err != nil {
-				var se *service.Error
-				if errors.As(err, &se) && se.Code == account.CodeOneIdentity {
-					return service.Conflict("applicant_role_changed", "无法通过："+se.Message+"。如不再需要，请驳回该申请", nil)
-				}
+				return err
+			}
+			if err := linkApproved(ctx, s.db, app, now); err != nil {
 				return err
 			}
 			if err := s.db.Conn(ctx).Model(&model.User{}).Where("id = ?", app.UserID).
@@ -243,9 +240,9 @@ func (s *Service) Decide(ctx context.Context, actor model.User, appID uint64, ap
 // phone numbers masked.
 func (s *Service) Pending(ctx context.Context, actor model.User) ([]model.CadreApplication, error) {
 	q := s.db.Conn(ctx).Where("status = ?", model.ApplicationPending).Order("id")
-	switch actor.Role {
-	case model.RoleProvinceAdmin:
-	case model.RoleUniversityAdm:
+	switch {
+	case actor.Has(model.RoleProvinceAdmin):
+	case actor.Has(model.RoleUniversityAdm):
 		if actor.UniversityID == nil {
 			return nil, service.Forbidden("forbidden", "没有权限查看申请")
 		}
@@ -282,7 +279,7 @@ func (s *Service) AppointUniversityAdminByAccount(ctx context.Context, actor mod
 }
 
 func (s *Service) appoint(ctx context.Context, actor model.User, where string, arg any) (model.User, error) {
-	if actor.Role != model.RoleProvinceAdmin {
+	if !actor.Has(model.RoleProvinceAdmin) {
 		return model.User{}, service.Forbidden("forbidden", "只有省级管理员可以任命高校管理员")
 	}
 	var u model.User
@@ -296,8 +293,7 @@ func (s *Service) appoint(ctx context.Context, actor model.User, where string, a
 	if u.UniversityID == nil {
 		return u, service.Invalid("no_university", "该账号没有所属学校，请让其先完成激活并选择学校", nil)
 	}
-	// One identity per account, as for cadre approval: a station admin
-	// leaves the station team first, other roles are refused.
+	// The account keeps its other roles (a cadre may also be an admin).
 	u, err = account.GrantRole(ctx, s.db, u.ID, model.RoleUniversityAdm, s.clock.Now().UTC())
 	if err != nil {
 		return model.User{}, service.Wrap("任命高校管理员", err)

@@ -3,6 +3,8 @@ package cadre_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -13,6 +15,7 @@ import (
 	"github.com/gdyouth/youthvoice/model"
 	"github.com/gdyouth/youthvoice/model/dbtest"
 	"github.com/gdyouth/youthvoice/service"
+	"github.com/gdyouth/youthvoice/service/account"
 	"github.com/gdyouth/youthvoice/service/cadre"
 	"github.com/gdyouth/youthvoice/service/clock"
 	"github.com/gdyouth/youthvoice/service/servicetest"
@@ -173,49 +176,41 @@ func TestDecideScopingAndEffects(t *testing.T) {
 	})
 }
 
-// An applicant whose role changed after applying (here: added to the
-// station team) cannot be approved: the approval would announce 你已成为
-// 团学干部 while the role stays. Nothing is written; a rejection still works.
-func TestApproveRefusedWhenApplicantRoleChanged(t *testing.T) {
+// An applicant who gained another role after applying (added to the
+// station team, appointed university admin) is approved as usual and
+// keeps that role: a student leader may be both. The approval puts them
+// on the roster as 已注册.
+func TestApproveKeepsApplicantsOtherRoles(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *model.DB) {
 		f := setup(t, db)
 		ctx := context.Background()
-		for _, tc := range []struct {
-			role, want string
-		}{
-			{model.RoleStationAdmin, "站点管理员"},
-			{model.RoleUniversityAdm, "高校团委管理员"},
-		} {
-			t.Run(tc.role, func(t *testing.T) {
+		for i, role := range []string{model.RoleStationAdmin, model.RoleUniversityAdm} {
+			t.Run(role, func(t *testing.T) {
 				u := servicetest.NewUser(t, db, model.RoleStudent, &f.uniA, true)
-				app, err := f.svc.Apply(ctx, u, good)
+				in := good
+				in.Phone = fmt.Sprintf("1391234500%d", i)
+				app, err := f.svc.Apply(ctx, u, in)
 				if err != nil {
 					t.Fatal(err)
 				}
-				if err := db.Conn(ctx).Model(&model.User{}).Where("id = ?", u.ID).Update("role", tc.role).Error; err != nil {
+				if _, err := account.GrantRole(ctx, db, u.ID, role, time.Now()); err != nil {
 					t.Fatal(err)
 				}
-				_, err = f.svc.Decide(ctx, f.adminA, app.ID, true, "")
-				var se *service.Error
-				if !errors.Is(err, service.ErrConflict) || !errors.As(err, &se) || se.Code != "applicant_role_changed" ||
-					!strings.Contains(se.Message, tc.want) || !strings.Contains(se.Message, "驳回") {
-					t.Fatalf("approving a %s: %v, want Conflict applicant_role_changed naming %s", tc.role, err, tc.want)
+				if _, err := f.svc.Decide(ctx, f.adminA, app.ID, true, ""); err != nil {
+					t.Fatalf("approving a %s: %v", role, err)
 				}
-				var got model.User
-				if err := db.Conn(ctx).Take(&got, u.ID).Error; err != nil || got.Role != tc.role || got.Name != "" {
-					t.Fatalf("applicant after refused approval: role %q name %q, %v", got.Role, got.Name, err)
+				got := servicetest.Reload(t, db, u.ID)
+				if !got.Has(model.RoleCadre) || !got.Has(role) || got.Name != good.RealName {
+					t.Fatalf("applicant after approval: roles %s, name %q; want 团学干部 and %s", got.RoleNames(), got.Name, model.RoleName(role))
 				}
-				var still model.CadreApplication
-				if err := db.Conn(ctx).Take(&still, app.ID).Error; err != nil || still.Status != model.ApplicationPending || still.DecidedAt != nil {
-					t.Fatalf("application after refused approval: %+v, %v", still, err)
+				roster, err := f.svc.Roster(ctx, f.adminA, f.uniA)
+				if err != nil {
+					t.Fatal(err)
 				}
-				var alerts int64
-				if err := db.Conn(ctx).Model(&model.TemplateMessage{}).Where("openid = ?", *u.OpenID).Count(&alerts).Error; err != nil || alerts != 0 {
-					t.Fatalf("%d alerts to the applicant, %v; want none", alerts, err)
-				}
-				rej, err := f.svc.Decide(ctx, f.adminA, app.ID, false, "身份已变更")
-				if err != nil || rej.Status != model.ApplicationRejected {
-					t.Fatalf("rejecting instead: %+v, %v", rej, err)
+				if !slices.ContainsFunc(roster, func(l cadre.RosterLine) bool {
+					return l.UserID != nil && *l.UserID == u.ID && l.Status == model.RosterRegistered && l.Phone == in.Phone
+				}) {
+					t.Fatalf("roster after approval = %+v; want the applicant 已注册", roster)
 				}
 			})
 		}
@@ -272,18 +267,19 @@ func TestConcurrentApplicationsFileOne(t *testing.T) {
 }
 
 // The role checked is the stored one, not the caller's copy: a user made
-// station admin since the page was loaded cannot apply.
+// cadre since the page was loaded (linked on the roster by hand) cannot
+// apply again.
 func TestApplyChecksTheCurrentRole(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *model.DB) {
 		f := setup(t, db)
 		ctx := context.Background()
 		stale := f.student
-		if err := db.Conn(ctx).Model(&model.User{}).Where("id = ?", stale.ID).Update("role", model.RoleStationAdmin).Error; err != nil {
+		if _, err := account.GrantRole(ctx, db, stale.ID, model.RoleCadre, time.Now()); err != nil {
 			t.Fatal(err)
 		}
 		var se *service.Error
-		if _, err := f.svc.Apply(ctx, stale, good); !errors.As(err, &se) || se.Code != "already_cadre" || !strings.Contains(se.Message, "站点管理员") {
-			t.Fatalf("applying as a station admin: %v, want already_cadre naming 站点管理员", err)
+		if _, err := f.svc.Apply(ctx, stale, good); !errors.As(err, &se) || se.Code != "already_cadre" || !strings.Contains(se.Message, "团学干部") {
+			t.Fatalf("applying as a cadre: %v, want already_cadre naming 团学干部", err)
 		}
 	})
 }
@@ -362,12 +358,10 @@ func TestNewRejectsNilDependencies(t *testing.T) {
 	}
 }
 
-// One identity per account, the rule of cadre approval, holds for the
-// appointment of university admins too: a station lead (or a cadre) is
-// not made university admin on top of what it is; the province admin is
-// told why and, for the lead, what to do. Once off the team, the lead can
-// be appointed.
-func TestAppointmentKeepsOneIdentity(t *testing.T) {
+// Appointing a university admin keeps the roles the account has: the
+// station lead stays on the team and a station admin; leaving the team
+// then leaves the account a university admin only.
+func TestAppointmentKeepsOtherRoles(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *model.DB) {
 		f := setup(t, db)
 		ctx := context.Background()
@@ -388,40 +382,35 @@ func TestAppointmentKeepsOneIdentity(t *testing.T) {
 		if r := servicetest.Reload(t, db, lead.ID).Role; r != model.RoleStationAdmin {
 			t.Fatalf("lead's role = %q, want station_admin", r)
 		}
-
-		_, err = f.svc.AppointUniversityAdminByAccount(ctx, f.province, lead.Account)
-		se := servicetest.WantErr(t, "appointing the station lead", err, service.ErrConflict, "one_identity")
-		if !strings.Contains(se.Message, "站点管理员") || !strings.Contains(se.Message, "移出服务站团队") {
-			t.Fatalf("refusal %q does not name 站点管理员 and how to leave the team", se.Message)
-		}
-		if r := servicetest.Reload(t, db, lead.ID).Role; r != model.RoleStationAdmin {
-			t.Fatalf("refused lead's role = %q, want station_admin still", r)
+		for range 2 {
+			u, err := f.svc.AppointUniversityAdminByAccount(ctx, f.province, lead.Account)
+			if err != nil || u.Role != model.RoleUniversityAdm || !u.Has(model.RoleStationAdmin) {
+				t.Fatalf("appointing the station lead: %+v, %v; want university admin and still station admin", u, err)
+			}
 		}
 		team, err := stations.Team(ctx, f.adminA, f.uniA)
 		if err != nil || len(team) != 1 || team[0].UserID != lead.ID {
-			t.Fatalf("team after the refusal: %+v, %v; want the lead still on it", team, err)
+			t.Fatalf("team after the appointment: %+v, %v; want the lead still on it", team, err)
+		}
+		// The appointed lead now manages the university: it sees the
+		// applications of its university.
+		if _, err := f.svc.Pending(ctx, servicetest.Reload(t, db, lead.ID)); err != nil {
+			t.Fatalf("appointed lead listing applications: %v", err)
 		}
 
 		cadreA := servicetest.NewUser(t, db, model.RoleCadre, &f.uniA, true)
-		err = f.svc.AppointUniversityAdmin(ctx, f.province, cadreA.ID)
-		se = servicetest.WantErr(t, "appointing a cadre", err, service.ErrConflict, "one_identity")
-		if !strings.Contains(se.Message, "团学干部") {
-			t.Fatalf("refusal %q does not name 团学干部", se.Message)
+		if err := f.svc.AppointUniversityAdmin(ctx, f.province, cadreA.ID); err != nil {
+			t.Fatal(err)
+		}
+		if got := servicetest.Reload(t, db, cadreA.ID); got.RoleNames() != "高校团委管理员、团学干部" {
+			t.Fatalf("appointed cadre holds %s", got.RoleNames())
 		}
 
-		// Off the team, the lead is a student again and can be appointed;
-		// appointing again changes nothing.
 		if err := stations.RemoveMember(ctx, f.adminA, f.uniA, row.ID); err != nil {
 			t.Fatal(err)
 		}
-		for range 2 {
-			u, err := f.svc.AppointUniversityAdminByAccount(ctx, f.province, lead.Account)
-			if err != nil || u.Role != model.RoleUniversityAdm {
-				t.Fatalf("appointing the former lead: %+v, %v", u, err)
-			}
-		}
-		if r := servicetest.Reload(t, db, lead.ID).Role; r != model.RoleUniversityAdm {
-			t.Fatalf("appointed role = %q", r)
+		if got := servicetest.Reload(t, db, lead.ID); got.RoleNames() != "高校团委管理员" {
+			t.Fatalf("lead off the team holds %s, want 高校团委管理员 only", got.RoleNames())
 		}
 	})
 }

@@ -104,8 +104,8 @@ func (s *Service) SetLiaison(ctx context.Context, actor model.User, uni uint64, 
 func (s *Service) Liaisons(ctx context.Context, actor model.User) ([]LiaisonEntry, error) {
 	q := s.db.Conn(ctx).Order("code")
 	switch {
-	case actor.Role == model.RoleProvinceAdmin:
-	case actor.Role == model.RoleUniversityAdm && actor.UniversityID != nil:
+	case actor.Has(model.RoleProvinceAdmin):
+	case actor.Has(model.RoleUniversityAdm) && actor.UniversityID != nil:
 		q = q.Where("id = ?", *actor.UniversityID)
 	default:
 		return nil, service.Forbidden("not_admin", "只有高校团委或省级管理员可以查看联络专员")

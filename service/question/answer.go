@@ -29,7 +29,7 @@ func (s *Service) Answer(ctx context.Context, cadre model.User, questionID uint6
 			return err
 		}
 		if !canAnswer(cadre, q, b) {
-			if !isStaff(cadre.Role) {
+			if !isStaff(cadre) {
 				return service.Forbidden("not_cadre", "只有团学干部可以答复问题")
 			}
 			return service.Forbidden("other_university", "只能答复本校版区和省级版区的问题")

@@ -64,7 +64,7 @@ func (s *Service) loadTarget(ctx context.Context, admin model.User, kind string,
 		if t.a != nil {
 			return t, service.NotFound("answer_not_found", "答复不存在")
 		}
-		if admin.Role == model.RoleUniversityAdm {
+		if admin.Has(model.RoleUniversityAdm) {
 			return t, service.Forbidden("other_university", "只能处理本校学生的内容")
 		}
 		return t, service.Forbidden("not_admin", "只有高校团委或省级管理员可以处理内容")
@@ -402,13 +402,11 @@ func (s *Service) ReviewQueue(ctx context.Context, admin model.User) ([]ReviewIt
 // moderationScope is the university admin moderates, nil for the whole
 // province; others are refused.
 func moderationScope(u model.User) (*uint64, error) {
-	switch u.Role {
-	case model.RoleProvinceAdmin:
+	switch {
+	case u.Has(model.RoleProvinceAdmin):
 		return nil, nil
-	case model.RoleUniversityAdm:
-		if u.UniversityID != nil {
-			return u.UniversityID, nil
-		}
+	case u.Has(model.RoleUniversityAdm) && u.UniversityID != nil:
+		return u.UniversityID, nil
 	}
 	return nil, service.Forbidden("not_admin", "只有高校团委或省级管理员可以查看")
 }

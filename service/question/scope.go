@@ -10,23 +10,30 @@ import (
 	"github.com/gdyouth/youthvoice/service/notify"
 )
 
-// isStaff reports whether the role answers questions.
-func isStaff(role string) bool {
-	switch role {
-	case model.RoleCadre, model.RoleUniversityAdm, model.RoleProvinceAdmin:
-		return true
+// isStaff reports whether the account answers questions.
+func isStaff(u model.User) bool {
+	return u.HasAny(model.RoleCadre, model.RoleUniversityAdm, model.RoleProvinceAdmin)
+}
+
+// staffRoleName is the role an answer is signed with: the highest of the
+// author's roles that answers questions.
+func staffRoleName(u model.User) string {
+	for _, r := range []string{model.RoleProvinceAdmin, model.RoleUniversityAdm, model.RoleCadre} {
+		if u.Has(r) {
+			return model.RoleName(r)
+		}
 	}
-	return false
+	return model.RoleName(u.Role)
 }
 
 // canAnswer: cadres and admins answer on their own university's board;
 // any of them answers on the provincial boards; the province admin
 // answers everywhere. Nobody answers their own question.
 func canAnswer(u model.User, q model.Question, b model.Board) bool {
-	if !isStaff(u.Role) || u.ID == q.AskerID {
+	if !isStaff(u) || u.ID == q.AskerID {
 		return false
 	}
-	if u.Role == model.RoleProvinceAdmin || b.Kind == model.BoardProvince {
+	if u.Has(model.RoleProvinceAdmin) || b.Kind == model.BoardProvince {
 		return true
 	}
 	return u.UniversityID != nil && b.UniversityID != nil && *u.UniversityID == *b.UniversityID
@@ -34,10 +41,10 @@ func canAnswer(u model.User, q model.Question, b model.Board) bool {
 
 // canModerate: the admin of the asker's university, or the province admin.
 func canModerate(u model.User, uni uint64) bool {
-	switch u.Role {
-	case model.RoleProvinceAdmin:
+	switch {
+	case u.Has(model.RoleProvinceAdmin):
 		return true
-	case model.RoleUniversityAdm:
+	case u.Has(model.RoleUniversityAdm):
 		return u.UniversityID != nil && *u.UniversityID == uni
 	}
 	return false
@@ -51,15 +58,12 @@ func canSeeAsker(u model.User, q model.Question) bool {
 	if u.ID == q.AskerID || canModerate(u, q.UniversityID) {
 		return true
 	}
-	return isStaff(u.Role) && u.UniversityID != nil && *u.UniversityID == q.UniversityID
+	return isStaff(u) && u.UniversityID != nil && *u.UniversityID == q.UniversityID
 }
 
 // usersWith lists the bound users of a university with one of roles.
 func (s *Service) usersWith(ctx context.Context, uni *uint64, roles ...string) ([]model.User, error) {
-	q := s.db.Conn(ctx).Where("role IN ? AND openid IS NOT NULL", roles)
-	if uni != nil {
-		q = q.Where("university_id = ?", *uni)
-	}
+	q := model.WithRoles(s.db.Conn(ctx).Where("openid IS NOT NULL"), uni, roles...)
 	var us []model.User
 	return us, q.Order("id").Find(&us).Error
 }

@@ -115,7 +115,7 @@ func (s *Service) Get(ctx context.Context, viewer model.User, id uint64) (View, 
 		ids = append(ids, a.AuthorID)
 	}
 	var users []model.User
-	if err := s.db.Conn(ctx).Select("id", "account", "name", "role").Where("id IN ?", ids).Find(&users).Error; err != nil {
+	if err := s.db.Conn(ctx).Select("id", "account", "name", "role", "roles").Where("id IN ?", ids).Find(&users).Error; err != nil {
 		return View{}, service.Wrap("读取用户", err)
 	}
 	byID := map[uint64]model.User{}
@@ -132,7 +132,7 @@ func (s *Service) Get(ctx context.Context, viewer model.User, id uint64) (View, 
 			continue
 		}
 		author := byID[a.AuthorID]
-		av := AnswerView{Answer: a, AuthorName: displayName(author), AuthorRole: model.RoleName(author.Role), Mine: a.AuthorID == viewer.ID}
+		av := AnswerView{Answer: a, AuthorName: displayName(author), AuthorRole: staffRoleName(author), Mine: a.AuthorID == viewer.ID}
 		if a.Kind == model.AnswerKindFollowUp {
 			av.AuthorName, av.AuthorRole = v.AskerName, "提问者"
 		}

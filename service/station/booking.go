@@ -244,14 +244,14 @@ func (s *Service) onDuty(ctx context.Context, st model.Station, cal Calendar, t 
 func (s *Service) universityAdmins(ctx context.Context, uni uint64) ([]model.User, error) {
 	bound := "openid IS NOT NULL AND openid <> ''"
 	var admins []model.User
-	if err := s.db.Conn(ctx).Where("role = ? AND university_id = ?", model.RoleUniversityAdm, uni).Where(bound).
+	if err := model.WithRoles(s.db.Conn(ctx), &uni, model.RoleUniversityAdm).Where(bound).
 		Order("id").Find(&admins).Error; err != nil {
 		return nil, err
 	}
 	if len(admins) > 0 {
 		return admins, nil
 	}
-	err := s.db.Conn(ctx).Where("role = ?", model.RoleProvinceAdmin).Where(bound).Order("id").Find(&admins).Error
+	err := model.WithRoles(s.db.Conn(ctx), nil, model.RoleProvinceAdmin).Where(bound).Order("id").Find(&admins).Error
 	return admins, err
 }
 
@@ -281,9 +281,7 @@ func (s *Service) alertNew(ctx context.Context, st model.Station, cal Calendar, 
 // Refer turns a question into a booking at the asker's university station
 // (转介), on the student's behalf; the student is told.
 func (s *Service) Refer(ctx context.Context, cadre model.User, questionID uint64, serviceName, note string) (model.Booking, error) {
-	switch cadre.Role {
-	case model.RoleCadre, model.RoleUniversityAdm, model.RoleProvinceAdmin:
-	default:
+	if !cadre.HasAny(model.RoleCadre, model.RoleUniversityAdm, model.RoleProvinceAdmin) {
 		return model.Booking{}, service.Forbidden("not_cadre", "只有团学干部可以转介")
 	}
 	note = service.CleanText(note)
@@ -303,7 +301,7 @@ func (s *Service) Refer(ctx context.Context, cadre model.User, questionID uint64
 		if err != nil {
 			return err
 		}
-		if cadre.Role != model.RoleProvinceAdmin && (cadre.UniversityID == nil || *cadre.UniversityID != q.UniversityID) {
+		if !cadre.Has(model.RoleProvinceAdmin) && (cadre.UniversityID == nil || *cadre.UniversityID != q.UniversityID) {
 			return service.Forbidden("other_university", "只能把本校学生的问题转介到本校青年之家")
 		}
 		if q.Status == model.QuestionHidden || q.Status == model.QuestionReview {

@@ -42,9 +42,9 @@ type BookingView struct {
 func (s *Service) access(ctx context.Context, u model.User, b model.Booking) (Access, error) {
 	a := Access{Student: b.StudentID == u.ID, Referrer: b.ReferredBy != nil && *b.ReferredBy == u.ID}
 	switch {
-	case u.Role == model.RoleProvinceAdmin:
+	case u.Has(model.RoleProvinceAdmin):
 		a.Admin = true
-	case u.Role == model.RoleUniversityAdm && u.UniversityID != nil && *u.UniversityID == b.UniversityID:
+	case u.Has(model.RoleUniversityAdm) && u.UniversityID != nil && *u.UniversityID == b.UniversityID:
 		a.Admin = true
 	default:
 		member, _, err := s.isTeam(ctx, u, b.StationID)

@@ -179,9 +179,9 @@ func (s *Service) CanManage(ctx context.Context, u model.User, uni uint64) (bool
 
 func (s *Service) canManage(ctx context.Context, u model.User, uni uint64) (bool, error) {
 	switch {
-	case u.Role == model.RoleProvinceAdmin:
+	case u.Has(model.RoleProvinceAdmin):
 		return true, nil
-	case u.Role == model.RoleUniversityAdm && u.UniversityID != nil && *u.UniversityID == uni:
+	case u.Has(model.RoleUniversityAdm) && u.UniversityID != nil && *u.UniversityID == uni:
 		return true, nil
 	}
 	st, err := s.stationOf(ctx, uni, false)

@@ -280,14 +280,14 @@ func TestAddMember(t *testing.T) {
 		m3.Account, m3.Category = f.duty2.Account, model.CategoryAdmin
 		_, err = f.svc.AddMember(f.ctx, duty1, f.uniA.ID, m3)
 		servicetest.WantErr(t, "plain member adding", err, service.ErrForbidden, "not_station_manager")
-		// A cadre member keeps the cadre role.
+		// A cadre member keeps the cadre role and is a station admin too.
 		m3.Account = f.cadreA.Account
 		cadreRow, err := f.svc.AddMember(f.ctx, f.adminA, f.uniA.ID, m3)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if u := f.user(t, f.cadreA); u.Role != model.RoleCadre {
-			t.Fatalf("cadre member's role = %q", u.Role)
+		if u := f.user(t, f.cadreA); u.RoleNames() != "站点管理员、团学干部" {
+			t.Fatalf("cadre member holds %s, want 站点管理员、团学干部", u.RoleNames())
 		}
 
 		// Removing: the student reverts, the cadre stays a cadre; another
@@ -311,8 +311,8 @@ func TestAddMember(t *testing.T) {
 		if err := f.svc.RemoveMember(f.ctx, f.adminA, f.uniA.ID, cadreRow.ID); err != nil {
 			t.Fatal(err)
 		}
-		if u := f.user(t, f.cadreA); u.Role != model.RoleCadre {
-			t.Fatalf("removed cadre's role = %q", u.Role)
+		if u := f.user(t, f.cadreA); u.RoleNames() != "团学干部" {
+			t.Fatalf("removed cadre holds %s, want 团学干部 only", u.RoleNames())
 		}
 		// With the lead gone a new one can be named.
 		m4 := member

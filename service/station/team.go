@@ -125,14 +125,10 @@ func (s *Service) AddMember(ctx context.Context, actor model.User, uni uint64, m
 		if err := s.db.Conn(ctx).Save(&row).Error; err != nil {
 			return err
 		}
-		// A student becomes a 站点管理员 (one identity per account, see
-		// account.GrantRole); a cadre or an admin on the team keeps the
-		// identity it has.
-		if u.Role == model.RoleStudent {
-			_, err := account.GrantRole(ctx, s.db, u.ID, model.RoleStationAdmin, now)
-			return err
-		}
-		return nil
+		// Every team member is a 站点管理员, besides any role it has
+		// (a cadre or a university admin keeps theirs).
+		_, err = account.GrantRole(ctx, s.db, u.ID, model.RoleStationAdmin, now)
+		return err
 	})
 	if err != nil {
 		return model.StationAdmin{}, service.Wrap("添加管理员", err)
@@ -140,8 +136,8 @@ func (s *Service) AddMember(ctx context.Context, actor model.User, uni uint64, m
 	return row, nil
 }
 
-// RemoveMember takes a member off the team; a 站点管理员 who is on no team
-// any more becomes a student again.
+// RemoveMember takes a member off the team; who is on no team any more
+// is no longer a 站点管理员 (and keeps any other role).
 func (s *Service) RemoveMember(ctx context.Context, actor model.User, uni uint64, memberID uint64) error {
 	ok, err := s.canManage(ctx, actor, uni)
 	if err != nil {
@@ -171,8 +167,8 @@ func (s *Service) RemoveMember(ctx context.Context, actor model.User, uni uint64
 			return err
 		}
 		if left == 0 {
-			return s.db.Conn(ctx).Model(&model.User{}).Where("id = ? AND role = ?", row.UserID, model.RoleStationAdmin).
-				Updates(map[string]any{"role": model.RoleStudent, "updated_at": s.now()}).Error
+			_, err := account.RevokeRole(ctx, s.db, row.UserID, model.RoleStationAdmin, s.now())
+			return err
 		}
 		return nil
 	}))
@@ -331,7 +327,7 @@ func (s *Service) construction(u model.University, st *model.Station, team []mod
 // ConstructionOf is one university's status, for anyone of that university
 // (students see whether their 青年之家 is built) or the province admin.
 func (s *Service) ConstructionOf(ctx context.Context, viewer model.User, uni uint64) (Construction, error) {
-	if viewer.Role != model.RoleProvinceAdmin && (viewer.UniversityID == nil || *viewer.UniversityID != uni) {
+	if !viewer.Has(model.RoleProvinceAdmin) && (viewer.UniversityID == nil || *viewer.UniversityID != uni) {
 		return Construction{}, service.Forbidden("forbidden", "只能查看本校服务站的建设情况")
 	}
 	u, err := s.university(ctx, uni)
@@ -354,7 +350,7 @@ func (s *Service) ConstructionOf(ctx context.Context, viewer model.User, uni uin
 
 // Overview lists every university's construction status (province admin).
 func (s *Service) Overview(ctx context.Context, viewer model.User) ([]Construction, error) {
-	if viewer.Role != model.RoleProvinceAdmin {
+	if !viewer.Has(model.RoleProvinceAdmin) {
 		return nil, service.Forbidden("forbidden", "只有省级管理员可以查看全省服务站建设情况")
 	}
 	var unis []model.University
@@ -393,7 +389,7 @@ func (s *Service) Overview(ctx context.Context, viewer model.User) ([]Constructi
 // ConfirmBuilt records the province's confirmation that a station is
 // built; it must meet every requirement.
 func (s *Service) ConfirmBuilt(ctx context.Context, viewer model.User, uni uint64) error {
-	if viewer.Role != model.RoleProvinceAdmin {
+	if !viewer.Has(model.RoleProvinceAdmin) {
 		return service.Forbidden("forbidden", "只有省级管理员可以确认建成")
 	}
 	return service.Wrap("确认建成", s.db.WithTx(ctx, func(ctx context.Context) error {

@@ -18,9 +18,9 @@ import (
 const usersSQL = `SELECT university_id,
   SUM(CASE WHEN created_at < ? THEN 1 ELSE 0 END) AS users,
   SUM(CASE WHEN created_at >= ? AND created_at < ? THEN 1 ELSE 0 END) AS new_users,
-  SUM(CASE WHEN role = ? AND activated_at IS NOT NULL AND activated_at < ? THEN 1 ELSE 0 END) AS activated,
+  SUM(CASE WHEN roles = 0 AND activated_at IS NOT NULL AND activated_at < ? THEN 1 ELSE 0 END) AS activated,
   SUM(CASE WHEN openid IS NOT NULL AND created_at < ? THEN 1 ELSE 0 END) AS bound,
-  SUM(CASE WHEN role = ? AND created_at < ? THEN 1 ELSE 0 END) AS cadres
+  SUM(CASE WHEN roles & ? <> 0 AND created_at < ? THEN 1 ELSE 0 END) AS cadres
 FROM users
 WHERE university_id IS NOT NULL AND (? = 0 OR university_id = ?)
 GROUP BY university_id`
@@ -255,7 +255,7 @@ func (s *Service) collectPlain(ctx context.Context, scope uint64, p Period, now 
 		sql  string
 		args []any
 	}{
-		{usersSQL, []any{end, start, end, model.RoleStudent, end, end, model.RoleCadre, end}},
+		{usersSQL, []any{end, start, end, end, end, model.RoleBit(model.RoleCadre), end}},
 		{activitySQL, []any{start, end, start, end, start, end, start, end, start, end, end}},
 		{questionsSQL, []any{true, false, model.QuestionOpen, now, "满意", "一般", "不满意", start, end, model.QuestionReview}},
 		{overdueSQL, []any{model.QuestionOpen, now}},

@@ -651,12 +651,12 @@ func uniFilter(col string, unis []uint64) (string, []any) {
 
 const usersDaySQL = `SELECT university_id, %s AS day, COUNT(*) AS new_users,
   SUM(CASE WHEN openid IS NOT NULL THEN 1 ELSE 0 END) AS bound_new,
-  SUM(CASE WHEN role = ? THEN 1 ELSE 0 END) AS cadres_new
+  SUM(CASE WHEN roles & ? <> 0 THEN 1 ELSE 0 END) AS cadres_new
 FROM users WHERE created_at >= ? AND created_at < ? AND university_id IS NOT NULL%s
 GROUP BY university_id, day`
 
 const activatedDaySQL = `SELECT university_id, %s AS day, COUNT(*) AS activated_new
-FROM users WHERE role = ? AND activated_at >= ? AND activated_at < ? AND university_id IS NOT NULL%s
+FROM users WHERE roles = 0 AND activated_at >= ? AND activated_at < ? AND university_id IS NOT NULL%s
 GROUP BY university_id, day`
 
 const questionsDaySQL = `SELECT university_id, %s AS day,` + questionFigures + `FROM questions
@@ -742,8 +742,8 @@ func (s *Service) recomputeDays(ctx context.Context, from, to int, unis []uint64
 		sql  string
 		args []any
 	}{
-		{s.sqlf(usersDaySQL, f, "created_at"), append([]any{model.RoleCadre, a, b}, fa...)},
-		{s.sqlf(activatedDaySQL, f, "activated_at"), append([]any{model.RoleStudent, a, b}, fa...)},
+		{s.sqlf(usersDaySQL, f, "created_at"), append([]any{model.RoleBit(model.RoleCadre), a, b}, fa...)},
+		{s.sqlf(activatedDaySQL, f, "activated_at"), append([]any{a, b}, fa...)},
 		{s.sqlf(questionsDaySQL, f, "created_at"), append([]any{true, false, model.QuestionOpen, now, "满意", "一般", "不满意",
 			a, b, model.QuestionReview}, fa...)},
 		{s.sqlf(openOverdueDaySQL, f, "created_at"), append([]any{a, b, model.QuestionOpen, now}, fa...)},

@@ -311,8 +311,8 @@ func TestRollupsEqualPlain(t *testing.T) {
 		}
 		w.change(t, unbound, map[string]any{"openid": w.loose[0], "bound_at": now})
 		w.change(t, bound, map[string]any{"openid": nil, "bound_at": nil})
-		w.change(t, &w.users[5], map[string]any{"role": model.RoleCadre})
-		w.change(t, &w.users[6], map[string]any{"role": model.RoleStudent, "activated_at": now})
+		w.change(t, &w.users[5], map[string]any{"role": model.RoleCadre, "roles": model.RoleBit(model.RoleCadre)})
+		w.change(t, &w.users[6], map[string]any{"role": model.RoleStudent, "roles": 0, "activated_at": now})
 		// A booking answered, another rated, new pushes and a new account.
 		for i := range w.bks {
 			if b := &w.bks[i]; b.Status == model.BookingSubmitted {

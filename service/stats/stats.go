@@ -121,9 +121,9 @@ type Query struct {
 // university for a university admin; anyone else is refused.
 func (s *Service) Report(ctx context.Context, viewer model.User, q Query) (Report, error) {
 	var scope uint64 // 0: the whole province
-	switch viewer.Role {
-	case model.RoleProvinceAdmin:
-	case model.RoleUniversityAdm:
+	switch {
+	case viewer.Has(model.RoleProvinceAdmin):
+	case viewer.Has(model.RoleUniversityAdm):
 		if viewer.UniversityID == nil {
 			return Report{}, service.Forbidden("no_university", "你的账号未关联学校，无法查看本校统计")
 		}

@@ -281,10 +281,10 @@ func (s *Stack) Member(prefix, uni, role string) Person {
 	u := s.Activate(fmt.Sprintf("%s%06d", prefix, n), "secret123", uni, openid)
 	if role != model.RoleStudent {
 		if err := s.DB.Conn(context.Background()).Model(&model.User{}).Where("id = ?", u.ID).
-			Updates(map[string]any{"role": role, "name": prefix + "老师"}).Error; err != nil {
+			Updates(map[string]any{"role": role, "roles": model.RoleBit(role), "name": prefix + "老师"}).Error; err != nil {
 			s.T.Fatal(err)
 		}
-		u.Role = role
+		u.Role, u.Roles = role, model.RoleBit(role)
 	}
 	return Person{User: u, OpenID: openid}
 }
@@ -329,10 +329,10 @@ func (s *Stack) Account(acct, uni, openid, role string) model.User {
 	u := s.Activate(acct, "pass2026", uni, openid)
 	if role != model.RoleStudent {
 		if err := s.DB.Conn(context.Background()).Model(&model.User{}).Where("id = ?", u.ID).
-			Update("role", role).Error; err != nil {
+			Updates(map[string]any{"role": role, "roles": model.RoleBit(role)}).Error; err != nil {
 			s.T.Fatalf("role of %s: %v", acct, err)
 		}
-		u.Role = role
+		u.Role, u.Roles = role, model.RoleBit(role)
 	}
 	return u
 }
