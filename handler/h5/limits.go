@@ -32,6 +32,7 @@ var fieldLimits = map[string]int{
 	"cadre.qq":        cadre.MaxQQ,
 	"cadre.wechat_id": cadre.MaxWeChatID,
 	"cadre.reason":    cadre.MaxReason,
+	"cadre.leave":     cadre.MaxLeaveReason,
 
 	"station.name":           station.MaxName,
 	"station.building":       station.MaxBuilding,

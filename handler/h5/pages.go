@@ -10,6 +10,7 @@ import (
 	"errors"
 	"html/template"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -17,6 +18,7 @@ import (
 
 	"github.com/gdyouth/youthvoice/handler/web"
 	"github.com/gdyouth/youthvoice/model"
+	"github.com/gdyouth/youthvoice/service/cadre"
 	"github.com/gdyouth/youthvoice/service/clock"
 	"github.com/gdyouth/youthvoice/service/question"
 	"github.com/gdyouth/youthvoice/service/station"
@@ -63,6 +65,7 @@ func (w *Pages) Register(r gin.IRouter) {
 	w.registerQuestionPages(h)
 	w.registerAdminPages(h)
 	w.registerLiaisonPages(h)
+	w.registerRosterPages(h)
 	w.registerStationPages(h)
 	w.registerBookingPages(h)
 	w.registerConsolePages(h)
@@ -89,6 +92,14 @@ func funcs() template.FuncMap {
 		"roleName":      model.RoleName,
 		"maxlen":        maxLen,
 		"liaisonFields": liaisonFields,
+		"categoryName":  model.CategoryName,
+		"rosterStatus":  model.RosterStatusName,
+		"percent": func(c cadre.Completeness) string {
+			if c.Expected == 0 {
+				return "—"
+			}
+			return strconv.FormatFloat(100*c.Rate(), 'f', 0, 64) + "%"
+		},
 		"maskOpenID": func(s *string) string {
 			if s == nil || len(*s) < 8 {
 				return ""

@@ -415,10 +415,10 @@ func (s *Service) Leave(ctx context.Context, actor model.User, id uint64, reason
 		if successor != nil {
 			successor.Category, successor.Position = e.Category, e.Position
 			if err := successor.validate(); err != nil {
-				return err
+				return successorFields(err)
 			}
 			if successor.Phone == e.Phone {
-				return service.Invalid("same_person", "接任者不能是离任者本人", map[string]string{"phone": "接任者不能是离任者本人"})
+				return service.Invalid("same_person", "接任者不能是离任者本人", map[string]string{"successor_phone": "接任者不能是离任者本人"})
 			}
 			if _, err := s.upsertPerson(ctx, e.UniversityID, *successor, "manual", false); err != nil {
 				return err
@@ -447,4 +447,36 @@ func (s *Service) Leave(ctx context.Context, actor model.User, id uint64, reason
 		return model.RosterEntry{}, service.Wrap("办理离任", err)
 	}
 	return e, nil
+}
+
+// Entry reads one roster entry for its university's admin or the
+// province, with the linked account's name.
+func (s *Service) Entry(ctx context.Context, actor model.User, id uint64) (RosterLine, error) {
+	e, err := s.entry(ctx, actor, id)
+	if err != nil {
+		return RosterLine{}, service.Wrap("读取名册", err)
+	}
+	l := RosterLine{RosterEntry: e}
+	if e.UserID != nil {
+		var u model.User
+		if err := s.db.Conn(ctx).Select("id", "account").Take(&u, *e.UserID).Error; err != nil {
+			return l, service.Wrap("读取名册", err)
+		}
+		l.Account = u.Account
+	}
+	return l, nil
+}
+
+// successorFields names the successor's field errors successor_*, so a
+// form with the person's own fields beside them shows each in its place.
+func successorFields(err error) error {
+	var se *service.Error
+	if !errors.As(err, &se) || len(se.Fields) == 0 {
+		return err
+	}
+	f := make(map[string]string, len(se.Fields))
+	for k, v := range se.Fields {
+		f["successor_"+k] = v
+	}
+	return &service.Error{Kind: se.Kind, Code: se.Code, Message: "接任者：" + se.Message, Fields: f}
 }
