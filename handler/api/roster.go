@@ -19,6 +19,7 @@ func (w *API) registerRoster(r gin.IRouter) {
 	r.PUT("/admin/roster/:id", w.apiRosterUpdate)
 	r.POST("/admin/roster/:id/link", w.apiRosterLink)
 	r.POST("/admin/roster/:id/leave", w.apiRosterLeave)
+	r.POST("/admin/university-admins/revoke", w.apiRevokeUniversityAdmin)
 }
 
 // apiRosterView is one person of a university's roster.
@@ -219,4 +220,27 @@ func (w *API) apiRosterLeave(c *gin.Context) {
 	}
 	e, err := w.svc.Cadres.Leave(c.Request.Context(), *u, id, req.Reason, successor)
 	w.rosterLine(c, http.StatusOK, e, err)
+}
+
+// apiRevokeUniversityAdmin ends a university admin's appointment
+// (province admin), with a reason the person is told.
+func (w *API) apiRevokeUniversityAdmin(c *gin.Context) {
+	u, signedIn := w.kit.RequireUser(c)
+	if !signedIn {
+		return
+	}
+	var req struct {
+		Account string `json:"account"`
+		Reason  string `json:"reason"`
+	}
+	if err := web.Bind(c, &req); err != nil {
+		w.kit.Fail(c, err)
+		return
+	}
+	got, err := w.svc.Cadres.RevokeUniversityAdmin(c.Request.Context(), *u, req.Account, req.Reason)
+	if err != nil {
+		w.kit.Fail(c, err)
+		return
+	}
+	ok(c, http.StatusOK, gin.H{"user_id": got.ID, "roles": got.RoleList()})
 }

@@ -97,3 +97,25 @@ func TestAPIRoster(t *testing.T) {
 		}
 	})
 }
+
+// Revoking a university admin through the API: the province only, the
+// account's remaining roles answered.
+func TestAPIRevokeUniversityAdmin(t *testing.T) {
+	webtest.Each(t, func(t *testing.T, db *model.DB, store kv.Store) {
+		s := webtest.New(t, db, store, webtest.Opts{})
+		province := s.Phone(s.Member("prov", webtest.CodeSZU, model.RoleProvinceAdmin))
+		admin := s.Member("uadm", webtest.CodeSZU, model.RoleUniversityAdm)
+		other := s.Phone(s.Member("oadm", webtest.CodeSCUT, model.RoleUniversityAdm))
+		body := map[string]string{"account": admin.User.Account, "reason": "岗位调整"}
+		webtest.WantAPIError(t, other.API(http.MethodPost, "/api/v1/admin/university-admins/revoke", body), http.StatusForbidden, "forbidden", "")
+		webtest.WantAPIError(t, province.API(http.MethodPost, "/api/v1/admin/university-admins/revoke",
+			map[string]string{"account": admin.User.Account}), http.StatusBadRequest, "invalid_input", "reason")
+		var got struct {
+			Roles []string
+		}
+		webtest.WantData(t, province.API(http.MethodPost, "/api/v1/admin/university-admins/revoke", body), http.StatusOK, &got)
+		if len(got.Roles) != 1 || got.Roles[0] != model.RoleStudent || s.UserByAccount(admin.User.Account).Has(model.RoleUniversityAdm) {
+			t.Fatalf("after revocation: roles %v", got.Roles)
+		}
+	})
+}

@@ -23,6 +23,7 @@ func (w *Pages) registerAdminPages(h gin.IRouter) {
 	h.GET("/admin", w.adminPage)
 	h.POST("/admin/applications/:id", w.decideSubmit)
 	h.POST("/admin/university-admins", w.appointSubmit)
+	h.POST("/admin/university-admins/revoke", w.revokeSubmit)
 }
 
 // applyPage is the cadre application page's data.
@@ -207,6 +208,48 @@ func (w *Pages) appointSubmit(c *gin.Context) {
 	c.Redirect(http.StatusSeeOther, "/h5/admin?notice=appointed")
 }
 
+// revokeSubmit ends a university admin's appointment (province admin).
+func (w *Pages) revokeSubmit(c *gin.Context) {
+	u, ok := w.kit.RequireUser(c)
+	if !ok {
+		return
+	}
+	var req struct {
+		Account string `form:"revoke_account"`
+		Reason  string `form:"revoke_reason"`
+	}
+	form := func() map[string]string {
+		return map[string]string{"revoke_account": req.Account, "revoke_reason": req.Reason}
+	}
+	if err := web.Bind(c, &req); err != nil {
+		w.showAdmin(c, *u, http.StatusBadRequest, form(), err)
+		return
+	}
+	if _, err := w.svc.Cadres.RevokeUniversityAdmin(c.Request.Context(), *u, req.Account, req.Reason); err != nil {
+		if errors.Is(err, service.ErrForbidden) {
+			w.kit.Fail(c, err)
+			return
+		}
+		w.showAdmin(c, *u, 0, form(), revokeFields(err))
+		return
+	}
+	c.Redirect(http.StatusSeeOther, "/h5/admin?notice=revoked")
+}
+
+// revokeFields names the revocation form's field errors revoke_*, apart
+// from the appointment form's account field on the same page.
+func revokeFields(err error) error {
+	var se *service.Error
+	if !errors.As(err, &se) || len(se.Fields) == 0 {
+		return err
+	}
+	f := make(map[string]string, len(se.Fields))
+	for k, v := range se.Fields {
+		f["revoke_"+k] = v
+	}
+	return &service.Error{Kind: se.Kind, Code: se.Code, Message: se.Message, Fields: f}
+}
+
 func adminNotice(key string) string {
 	switch key {
 	case "decided":
@@ -215,6 +258,8 @@ func adminNotice(key string) string {
 		return "已处理，作者会收到通知。"
 	case "appointed":
 		return "已任命为高校团委管理员，对方刷新页面后即可使用本校管理功能。"
+	case "revoked":
+		return "已撤销高校团委管理员身份，对方会收到通知；其他身份保留。"
 	}
 	return ""
 }

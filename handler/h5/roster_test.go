@@ -77,3 +77,25 @@ func TestRosterPages(t *testing.T) {
 		}
 	})
 }
+
+// The province revokes a university admin from the admin console; a
+// mistake is shown by its own field, not the appointment form's.
+func TestRevokeUniversityAdminPage(t *testing.T) {
+	webtest.Each(t, func(t *testing.T, db *model.DB, store kv.Store) {
+		s := webtest.New(t, db, store, webtest.Opts{})
+		province := s.Phone(s.Member("prov", webtest.CodeSZU, model.RoleProvinceAdmin))
+		admin := s.Member("uadm", webtest.CodeSZU, model.RoleUniversityAdm)
+		webtest.WantBody(t, province.Get("/h5/admin"), `id="revoke-form"`)
+		r := province.Post("/h5/admin/university-admins/revoke", url.Values{"revoke_account": {admin.User.Account}})
+		webtest.WantStatus(t, r, http.StatusBadRequest)
+		if webtest.FieldError(r.Body, "revoke_reason") == "" || webtest.FieldError(r.Body, "account") != "" {
+			t.Fatal("a missing reason is not shown by the revocation form's reason field")
+		}
+		webtest.WantBody(t, r, `value="`+admin.User.Account+`"`)
+		r = province.Post("/h5/admin/university-admins/revoke", url.Values{"revoke_account": {admin.User.Account}, "revoke_reason": {"岗位调整"}})
+		webtest.WantRedirect(t, r, http.StatusSeeOther, "/h5/admin?notice=revoked")
+		if s.UserByAccount(admin.User.Account).Has(model.RoleUniversityAdm) {
+			t.Fatal("still a university admin after revocation")
+		}
+	})
+}

@@ -318,3 +318,49 @@ func (s *Service) Latest(ctx context.Context, userID uint64) (model.CadreApplica
 	}
 	return app, service.Wrap("读取申请", err)
 }
+
+// RevokeUniversityAdmin ends account's appointment as a university admin
+// (移交 to a successor is appointing them): only the province admin may,
+// with a reason, which the person is told. The account keeps its other
+// roles, and what it did as an admin stays in the statistics.
+func (s *Service) RevokeUniversityAdmin(ctx context.Context, actor model.User, accountName, reason string) (model.User, error) {
+	if !actor.Has(model.RoleProvinceAdmin) {
+		return model.User{}, service.Forbidden("forbidden", "只有省级管理员可以撤销高校团委管理员")
+	}
+	accountName, reason = strings.TrimSpace(accountName), service.CleanLine(reason)
+	f := map[string]string{}
+	if accountName == "" {
+		f["account"] = "请输入要撤销的账号"
+	}
+	if reason == "" {
+		f["reason"] = "请填写撤销原因"
+	} else if utf8.RuneCountInString(reason) > MaxLeaveReason {
+		f["reason"] = fmt.Sprintf("原因不能超过 %d 个字", MaxLeaveReason)
+	}
+	if len(f) > 0 {
+		return model.User{}, service.Invalid("invalid_input", "请检查账号和原因", f)
+	}
+	var u model.User
+	err := s.db.WithTx(ctx, func(ctx context.Context) error {
+		err := s.db.Conn(ctx).Where("account_key = ?", strings.ToLower(accountName)).Take(&u).Error
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return service.Invalid("user_not_found", "账号不存在", map[string]string{"account": "账号不存在"})
+		}
+		if err != nil {
+			return err
+		}
+		if !u.Has(model.RoleUniversityAdm) {
+			return service.Invalid("not_university_admin", "该账号不是高校团委管理员", map[string]string{"account": "该账号不是高校团委管理员"})
+		}
+		now := s.clock.Now().UTC()
+		if u, err = account.RevokeRole(ctx, s.db, u.ID, model.RoleUniversityAdm, now); err != nil {
+			return err
+		}
+		return s.notify.Send(ctx, alertkind.RoleChanged, []model.User{u}, "/h5/home",
+			map[string]string{"role": model.RoleName(model.RoleUniversityAdm), "result": "已撤销", "reason": reason, "time": notify.Time(now)})
+	})
+	if err != nil {
+		return model.User{}, service.Wrap("撤销高校团委管理员", err)
+	}
+	return u, nil
+}

@@ -440,7 +440,7 @@ func (s *Service) Leave(ctx context.Context, actor model.User, id uint64, reason
 		if successor != nil {
 			result = "已移交"
 		}
-		return s.notify.Send(ctx, alertkind.RoleChanged, []model.User{u}, "/h5/me",
+		return s.notify.Send(ctx, alertkind.RoleChanged, []model.User{u}, "/h5/home",
 			map[string]string{"role": "团学干部（" + e.Position + "）", "result": result, "reason": reason, "time": notify.Time(now)})
 	})
 	if err != nil {

@@ -258,3 +258,38 @@ func TestRosterCompleteness(t *testing.T) {
 		}
 	})
 }
+
+// The province ends a university admin's appointment with a reason: the
+// account keeps its other roles, loses the admin's rights at once, and is
+// told why. Nobody else may; a plain account is refused by its field.
+func TestRevokeUniversityAdmin(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *model.DB) {
+		f := setup(t, db)
+		ctx := context.Background()
+		teacher := servicetest.NewUser(t, db, model.RoleCadre, &f.uniA, true)
+		if err := f.svc.AppointUniversityAdmin(ctx, f.province, teacher.ID); err != nil {
+			t.Fatal(err)
+		}
+		_, err := f.svc.RevokeUniversityAdmin(ctx, f.adminA, teacher.Account, "调整")
+		servicetest.WantErr(t, "a university admin revoking", err, service.ErrForbidden, "")
+		_, err = f.svc.RevokeUniversityAdmin(ctx, f.province, teacher.Account, "")
+		servicetest.WantFieldError(t, "revoking without a reason", err, "reason", "原因")
+		_, err = f.svc.RevokeUniversityAdmin(ctx, f.province, f.student.Account, "调整")
+		servicetest.WantFieldError(t, "revoking a student", err, "account", "不是高校团委管理员")
+
+		u, err := f.svc.RevokeUniversityAdmin(ctx, f.province, teacher.Account, "岗位调整")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if u.RoleNames() != "团学干部" || servicetest.Reload(t, db, teacher.ID).RoleNames() != "团学干部" {
+			t.Fatalf("after revocation the account holds %s; want 团学干部 only", u.RoleNames())
+		}
+		_, err = f.svc.Pending(ctx, servicetest.Reload(t, db, teacher.ID))
+		servicetest.WantErr(t, "the former admin listing applications", err, service.ErrForbidden, "")
+		alerts := servicetest.Alerts(t, db, alertkind.RoleChanged)
+		servicetest.WantRecipients(t, "revocation alert", alerts, teacher)
+		if d := servicetest.AlertData(t, alerts[0]); d["phrase2"] != "已撤销" || d["thing3"] != "岗位调整" {
+			t.Fatalf("revocation alert data = %v", d)
+		}
+	})
+}
