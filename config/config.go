@@ -58,6 +58,11 @@ type Config struct {
 	// word per line, # comments).
 	SensitiveWordsFile string `yaml:"sensitive_words_file"`
 
+	// HolidaysFile adds statutory holidays and make-up workdays to the
+	// built-in schedules (service/workday), e.g. next year's once the
+	// State Council publishes it.
+	HolidaysFile string `yaml:"holidays_file"`
+
 	Alerts Alerts `yaml:"alerts"`
 
 	// StationYear is the year of the 青年之家 construction deadlines
@@ -311,6 +316,7 @@ var envVars = []envVar{
 	{"YV_HTTP_IDLE_TIMEOUT", dur("YV_HTTP_IDLE_TIMEOUT", func(c *Config) *time.Duration { return &c.HTTP.IdleTimeout })},
 	{"YV_HTTP_SHUTDOWN_TIMEOUT", dur("YV_HTTP_SHUTDOWN_TIMEOUT", func(c *Config) *time.Duration { return &c.HTTP.ShutdownTimeout })},
 	{"YV_SENSITIVE_WORDS_FILE", str(func(c *Config) *string { return &c.SensitiveWordsFile })},
+	{"YV_HOLIDAYS_FILE", str(func(c *Config) *string { return &c.HolidaysFile })},
 	{"YV_STATION_YEAR", num("YV_STATION_YEAR", func(c *Config) *int { return &c.StationYear })},
 	{"YV_LOGIN_IP_FAILURES", num("YV_LOGIN_IP_FAILURES", func(c *Config) *int { return &c.LoginIPFailures })},
 	{"YV_GC_PERCENT", num("YV_GC_PERCENT", func(c *Config) *int { return &c.GCPercent })},

@@ -50,6 +50,7 @@ const usage = `用法: youthvoice [--config FILE] <命令>
   campus import FILE.csv    按学校标识码更新或新增高校（格式同教育部名单）
   stats-rebuild  从业务数据重算考核统计汇总表（直接向数据库批量导入数据后执行）
   search rebuild            按问题表重建搜索索引（直接向数据库导入问题或恢复备份后运行）
+  calendar [YEAR]           列出某年的法定节假日和调休上班日（含 YV_HOLIDAYS_FILE 的补充）
   version      显示版本
 
 配置: 可选的 YAML 配置文件（见 config/config.example.yaml），YV_* 环境变量优先。
@@ -114,6 +115,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return errors.New("用法: youthvoice search rebuild")
 		}
 		return searchRebuild(ctx, *configFile, getenv, stdout, stderr)
+	case "calendar":
+		if len(rest) > 1 {
+			return errors.New("用法: youthvoice calendar [YEAR]")
+		}
+		return calendarCmd(*configFile, getenv, rest, stdout)
 	case "account", "campus":
 		if len(rest) != 2 || rest[0] != "import" {
 			return fmt.Errorf("用法: youthvoice %s import FILE.csv", cmd)

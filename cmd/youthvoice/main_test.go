@@ -607,3 +607,29 @@ func TestStatsRebuildCommand(t *testing.T) {
 		t.Fatalf("after stats-rebuild the report counts %d users, want 3", n)
 	}
 }
+
+// youthvoice calendar lists a year's schedule, with the operator's file
+// added; an unknown year says so, a bad file names its line.
+func TestCalendarCommand(t *testing.T) {
+	out, _, err := runCmd(t, env{}, "calendar", "2026")
+	if err != nil || !strings.Contains(out, "2026-10-01 四 国庆节 休") || !strings.Contains(out, "2026-10-10 六 国庆节 班") {
+		t.Fatalf("calendar 2026: %v\n%s", err, out)
+	}
+	file := filepath.Join(t.TempDir(), "holidays.txt")
+	if err := os.WriteFile(file, []byte("2099-01-01 元旦 休\n2099-01-03 元旦 班\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, _, err = runCmd(t, env{"YV_HOLIDAYS_FILE": file}, "calendar", "2099")
+	if err != nil || !strings.Contains(out, "2099-01-03 六 元旦 班") {
+		t.Fatalf("calendar 2099 with a file: %v\n%s", err, out)
+	}
+	if out, _, err = runCmd(t, env{}, "calendar", "2098"); err != nil || !strings.Contains(out, "未知") {
+		t.Fatalf("calendar 2098: %v\n%s", err, out)
+	}
+	if err := os.WriteFile(file, []byte("2099-01-01 元旦\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err = runCmd(t, env{"YV_HOLIDAYS_FILE": file}, "calendar", "2099"); err == nil || !strings.Contains(err.Error(), "第 1 行") {
+		t.Fatalf("a bad file: %v", err)
+	}
+}
