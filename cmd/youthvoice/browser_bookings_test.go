@@ -24,6 +24,7 @@ import (
 	"github.com/gdyouth/youthvoice/service/clock"
 	"github.com/gdyouth/youthvoice/service/notify"
 	"github.com/gdyouth/youthvoice/service/station"
+	"github.com/gdyouth/youthvoice/service/workday"
 )
 
 // brStation sets up 深圳大学's station, open every day around the clock,
@@ -39,7 +40,11 @@ func brStation(t *testing.T, b *base, adminAccount string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	stations, err := station.New(b.db, clock.Real{}, n, b.log, 0)
+	wd, err := workday.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stations, err := station.New(b.db, clock.Real{}, n, b.log, wd, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

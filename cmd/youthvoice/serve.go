@@ -138,7 +138,11 @@ func serveOn(ctx context.Context, b *base, ln net.Listener) error {
 	if err != nil {
 		return err
 	}
-	stations, err := station.New(b.db, clk, notifier, b.log, b.cfg.StationYear)
+	workdays, err := loadCalendar(b.cfg)
+	if err != nil {
+		return err
+	}
+	stations, err := station.New(b.db, clk, notifier, b.log, workdays, b.cfg.StationYear)
 	if err != nil {
 		return err
 	}

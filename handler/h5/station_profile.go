@@ -129,6 +129,29 @@ func parseRange(s string) (station.Range, bool) {
 	return station.Range{Open: hm[0], Close: hm[1]}, true
 }
 
+// openWord marks a line of the special dates that opens the station.
+const openWord = "开放"
+
+// closureLines writes special dates as the form's lines: 「2026-10-01 国庆节」
+// (closed) or 「2026-10-10 开放 08:30–12:00 国庆节调休上班」.
+func closureLines(cs []station.Closure) string {
+	lines := make([]string, 0, len(cs))
+	for _, cl := range cs {
+		parts := []string{cl.Date}
+		if len(cl.Open) > 0 {
+			parts = append(parts, openWord)
+			for _, r := range cl.Open {
+				parts = append(parts, r.Open+"–"+r.Close)
+			}
+		}
+		if cl.Reason != "" {
+			parts = append(parts, cl.Reason)
+		}
+		lines = append(lines, strings.Join(parts, " "))
+	}
+	return strings.Join(lines, "\n")
+}
+
 var closedLayouts = []string{"2006-01-02", "2006-1-2", "2006/01/02", "2006/1/2", "2006.1.2"}
 
 // profile turns the form into a station profile; unreadable inputs are
@@ -175,12 +198,30 @@ func (r *profileRequest) profile() (station.Profile, error) {
 			bad("closed", fmt.Sprintf("第 %d 行的日期「%s」格式应为 2026-05-01", n+1, f[0]))
 			continue
 		}
-		reason := strings.Join(f[1:], " ")
+		rest := f[1:]
+		// 「日期 开放 08:30–12:00 14:30–17:30 原因」: open for those periods
+		// (a make-up workday); otherwise 「日期 原因」: closed.
+		var open []station.Range
+		if len(rest) > 0 && rest[0] == openWord {
+			rest = rest[1:]
+			for len(rest) > 0 {
+				rg, ok := parseRange(rest[0])
+				if !ok {
+					break
+				}
+				open, rest = append(open, rg), rest[1:]
+			}
+			if len(open) == 0 {
+				bad("closed", fmt.Sprintf("第 %d 行「开放」后应写开放时段，如 08:30–12:00", n+1))
+				continue
+			}
+		}
+		reason := strings.Join(rest, " ")
 		if utf8.RuneCountInString(reason) > station.MaxClosureReason {
 			bad("closed", fmt.Sprintf("第 %d 行的原因不能超过 %d 个字", n+1, station.MaxClosureReason))
 			continue
 		}
-		p.Closed = append(p.Closed, station.Closure{Date: date.Format("2006-01-02"), Reason: reason})
+		p.Closed = append(p.Closed, station.Closure{Date: date.Format("2006-01-02"), Reason: reason, Open: open})
 	}
 	num := func(s, field, msg string) int {
 		s = strings.TrimSpace(s)
@@ -228,12 +269,16 @@ func (w *Pages) profileForm(c *gin.Context) {
 				}
 			}
 		}
-		var lines []string
-		for _, cl := range v.Calendar.Closed {
-			lines = append(lines, strings.TrimSpace(cl.Date+" "+cl.Reason))
+		closed := v.Calendar.Closed
+		if c.Query("holidays") == "1" {
+			closed = w.svc.Stations.WithHolidays(closed, v.Calendar.Weekly)
 		}
-		req.Closed = strings.Join(lines, "\n")
-	case !errors.Is(err, service.ErrNotFound):
+		req.Closed = closureLines(closed)
+	case errors.Is(err, service.ErrNotFound):
+		// A new station starts with the year's statutory holidays closed;
+		// it reopens one by deleting its line.
+		req.Closed = closureLines(w.svc.Stations.HolidayPlan([7][]station.Range{}))
+	default:
 		w.kit.Fail(c, err)
 		return
 	}

@@ -366,7 +366,7 @@ func TestAppointmentKeepsOtherRoles(t *testing.T) {
 		f := setup(t, db)
 		ctx := context.Background()
 		clk := clock.NewFake(time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC))
-		stations, err := station.New(db, clk, servicetest.Notifier(t, db, clk), servicetest.DiscardLog(), 2026)
+		stations, err := station.New(db, clk, servicetest.Notifier(t, db, clk), servicetest.DiscardLog(), servicetest.Workdays(t), 2026)
 		if err != nil {
 			t.Fatal(err)
 		}

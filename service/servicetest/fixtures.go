@@ -22,6 +22,7 @@ import (
 	"github.com/gdyouth/youthvoice/service/alertkind"
 	"github.com/gdyouth/youthvoice/service/clock"
 	"github.com/gdyouth/youthvoice/service/notify"
+	"github.com/gdyouth/youthvoice/service/workday"
 )
 
 // PublicURL is the origin the fixtures' alerts link to.
@@ -201,4 +202,14 @@ func ProvinceDB(b *testing.B) *model.DB {
 	}
 	b.Cleanup(func() { _ = db.Close() })
 	return db
+}
+
+// Workdays is the working-day calendar of the built-in schedules.
+func Workdays(t testing.TB) *workday.Calendar {
+	t.Helper()
+	c, err := workday.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }

@@ -27,10 +27,13 @@ type Range struct {
 	Close string `json:"close"`
 }
 
-// Closure is a date the station is closed (holiday, exam week …).
+// Closure is a date that departs from the weekly hours: closed (a
+// statutory holiday, exam week …), or, with Open, open for those periods
+// instead of the weekday's (a make-up workday, 调休上班日, on a weekend).
 type Closure struct {
-	Date   string `json:"date"` // YYYY-MM-DD
-	Reason string `json:"reason"`
+	Date   string  `json:"date"` // YYYY-MM-DD
+	Reason string  `json:"reason"`
+	Open   []Range `json:"open,omitempty"`
 }
 
 // Calendar is a station's weekly working hours (index: time.Weekday,
@@ -39,8 +42,9 @@ type Calendar struct {
 	Weekly [7][]Range `json:"weekly"`
 	Closed []Closure  `json:"closed"`
 
-	spans  [7][][2]int // minutes since midnight, [open, close)
-	closed map[string]bool
+	spans   [7][][2]int // minutes since midnight, [open, close)
+	closed  map[string]bool
+	special map[string][][2]int // dates open for other periods than their weekday's
 }
 
 // WeekdayNames are the Chinese names of time.Weekday values.
@@ -62,30 +66,42 @@ func parseHM(s string) (int, bool) {
 	return h*60 + m, true
 }
 
-// NewCalendar validates weekly hours and closed dates.
+// parseSpans validates one day's periods (named day in messages) and
+// returns them as sorted minute spans.
+func parseSpans(day string, rs []Range) ([][2]int, error) {
+	if len(rs) > MaxRangesPerDay {
+		return nil, service.Invalid("bad_hours", fmt.Sprintf("%s最多设置 %d 个时段", day, MaxRangesPerDay), nil)
+	}
+	var spans [][2]int
+	for _, r := range rs {
+		o, ok1 := parseHM(r.Open)
+		cl, ok2 := parseHM(r.Close)
+		if !ok1 || !ok2 {
+			return nil, service.Invalid("bad_hours", fmt.Sprintf("%s的时间 %q–%q 格式应为 HH:MM", day, r.Open, r.Close), nil)
+		}
+		if cl <= o {
+			return nil, service.Invalid("bad_hours", fmt.Sprintf("%s的时段 %s–%s 结束时间须晚于开始时间", day, r.Open, r.Close), nil)
+		}
+		spans = append(spans, [2]int{o, cl})
+	}
+	slices.SortFunc(spans, func(a, b [2]int) int { return a[0] - b[0] })
+	for i := 1; i < len(spans); i++ {
+		if spans[i][0] < spans[i-1][1] {
+			return nil, service.Invalid("bad_hours", day+"的时段有重叠", nil)
+		}
+	}
+	return spans, nil
+}
+
+// NewCalendar validates weekly hours and the dates that depart from them.
 func NewCalendar(weekly [7][]Range, closed []Closure) (Calendar, error) {
-	c := Calendar{Weekly: weekly, Closed: closed, closed: map[string]bool{}}
+	c := Calendar{Weekly: weekly, Closed: closed, closed: map[string]bool{}, special: map[string][][2]int{}}
 	for d := range 7 {
-		if len(weekly[d]) > MaxRangesPerDay {
-			return c, service.Invalid("bad_hours", fmt.Sprintf("%s最多设置 %d 个时段", WeekdayNames[d], MaxRangesPerDay), nil)
+		spans, err := parseSpans(WeekdayNames[d], weekly[d])
+		if err != nil {
+			return c, err
 		}
-		for _, r := range weekly[d] {
-			o, ok1 := parseHM(r.Open)
-			cl, ok2 := parseHM(r.Close)
-			if !ok1 || !ok2 {
-				return c, service.Invalid("bad_hours", fmt.Sprintf("%s的时间 %q–%q 格式应为 HH:MM", WeekdayNames[d], r.Open, r.Close), nil)
-			}
-			if cl <= o {
-				return c, service.Invalid("bad_hours", fmt.Sprintf("%s的时段 %s–%s 结束时间须晚于开始时间", WeekdayNames[d], r.Open, r.Close), nil)
-			}
-			c.spans[d] = append(c.spans[d], [2]int{o, cl})
-		}
-		slices.SortFunc(c.spans[d], func(a, b [2]int) int { return a[0] - b[0] })
-		for i := 1; i < len(c.spans[d]); i++ {
-			if c.spans[d][i][0] < c.spans[d][i-1][1] {
-				return c, service.Invalid("bad_hours", WeekdayNames[d]+"的时段有重叠", nil)
-			}
-		}
+		c.spans[d] = spans
 	}
 	if len(closed) > 366 {
 		return c, service.Invalid("bad_closures", "闭站日期最多 366 个", nil)
@@ -98,9 +114,33 @@ func NewCalendar(weekly [7][]Range, closed []Closure) (Calendar, error) {
 			msg := fmt.Sprintf("%s 的闭站原因不能超过 %d 个字", cd.Date, MaxClosureReason)
 			return c, service.Invalid("too_long", msg, map[string]string{"closed": msg})
 		}
-		c.closed[cd.Date] = true
+		if _, dup := c.special[cd.Date]; dup || c.closed[cd.Date] {
+			return c, service.Invalid("bad_closures", fmt.Sprintf("%s 出现了两次", cd.Date), map[string]string{"closed": cd.Date + " 出现了两次"})
+		}
+		if len(cd.Open) == 0 {
+			c.closed[cd.Date] = true
+			continue
+		}
+		spans, err := parseSpans(cd.Date, cd.Open)
+		if err != nil {
+			return c, err
+		}
+		c.special[cd.Date] = spans
 	}
 	return c, nil
+}
+
+// daySpans are the opening periods of day d: none when closed, a
+// special date's own, else its weekday's.
+func (c Calendar) daySpans(d time.Time) [][2]int {
+	key := d.Format("2006-01-02")
+	if c.closed[key] {
+		return nil
+	}
+	if s, ok := c.special[key]; ok {
+		return s
+	}
+	return c.spans[d.Weekday()]
 }
 
 // ParseCalendar reads the JSON stored on a station.
@@ -148,12 +188,9 @@ func midnight(t time.Time) time.Time {
 // interval returns the opening period containing t.
 func (c Calendar) interval(t time.Time) (start, end time.Time, ok bool) {
 	t = t.In(clock.Beijing)
-	if c.closed[t.Format("2006-01-02")] {
-		return start, end, false
-	}
 	day := midnight(t)
 	mins := t.Hour()*60 + t.Minute()
-	for _, s := range c.spans[t.Weekday()] {
+	for _, s := range c.daySpans(t) {
 		if mins >= s[0] && mins < s[1] {
 			return day.Add(time.Duration(s[0]) * time.Minute), day.Add(time.Duration(s[1]) * time.Minute), true
 		}
@@ -176,10 +213,7 @@ func (c Calendar) NextOpen(t time.Time) (time.Time, bool) {
 	day := midnight(t)
 	for i := 0; i <= 366; i++ {
 		d := day.AddDate(0, 0, i)
-		if c.closed[d.Format("2006-01-02")] {
-			continue
-		}
-		for _, s := range c.spans[d.Weekday()] {
+		for _, s := range c.daySpans(d) {
 			open := d.Add(time.Duration(s[0]) * time.Minute)
 			if !open.Before(t) {
 				return open, true
@@ -256,10 +290,7 @@ func (c Calendar) Slots(from time.Time, days, minutes int) []Slot {
 	day := midnight(from)
 	for i := 0; i < days; i++ {
 		d := day.AddDate(0, 0, i)
-		if c.closed[d.Format("2006-01-02")] {
-			continue
-		}
-		for _, s := range c.spans[d.Weekday()] {
+		for _, s := range c.daySpans(d) {
 			for m := s[0]; m+minutes <= s[1]; m += minutes {
 				st := d.Add(time.Duration(m) * time.Minute)
 				if st.After(from) {
@@ -274,11 +305,11 @@ func (c Calendar) Slots(from time.Time, days, minutes int) []Slot {
 // IsSlot reports whether start is the start of a slot of the calendar.
 func (c Calendar) IsSlot(start time.Time, minutes int) bool {
 	start = start.In(clock.Beijing)
-	if c.closed[start.Format("2006-01-02")] || start.Second() != 0 || start.Nanosecond() != 0 {
+	if start.Second() != 0 || start.Nanosecond() != 0 {
 		return false
 	}
 	mins := start.Hour()*60 + start.Minute()
-	for _, s := range c.spans[start.Weekday()] {
+	for _, s := range c.daySpans(start) {
 		if mins >= s[0] && mins+minutes <= s[1] && (mins-s[0])%minutes == 0 {
 			return true
 		}

@@ -131,7 +131,7 @@ func setup(t *testing.T, db *model.DB) *fixture {
 // newService is another instance on the same database, clock and outbox.
 func (f *fixture) newService(t *testing.T, year int) *station.Service {
 	t.Helper()
-	svc, err := station.New(f.db, f.clk, f.n, servicetest.DiscardLog(), year)
+	svc, err := station.New(f.db, f.clk, f.n, servicetest.DiscardLog(), servicetest.Workdays(t), year)
 	if err != nil {
 		t.Fatal(err)
 	}

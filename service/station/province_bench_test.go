@@ -14,7 +14,7 @@ import (
 func BenchmarkProvince(b *testing.B) {
 	ctx := context.Background()
 	db := servicetest.ProvinceDB(b)
-	svc, err := New(db, clock.Real{}, servicetest.Notifier(b, db, clock.Real{}), servicetest.DiscardLog(), 0)
+	svc, err := New(db, clock.Real{}, servicetest.Notifier(b, db, clock.Real{}), servicetest.DiscardLog(), servicetest.Workdays(b), 0)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -22,6 +22,7 @@ import (
 	"github.com/gdyouth/youthvoice/service"
 	"github.com/gdyouth/youthvoice/service/clock"
 	"github.com/gdyouth/youthvoice/service/notify"
+	"github.com/gdyouth/youthvoice/service/workday"
 )
 
 // Service is the station service.
@@ -31,15 +32,18 @@ type Service struct {
 	notify *notify.Notifier
 	log    *slog.Logger
 	year   int // construction deadline year; 0: current
+
+	workdays *workday.Calendar
 }
 
 // New builds the service. year is the construction deadlines' year (0 for
-// the current year).
-func New(db *model.DB, clk clock.Clock, n *notify.Notifier, log *slog.Logger, year int) (*Service, error) {
-	if db == nil || clk == nil || n == nil || log == nil {
+// the current year); wd is the working-day calendar the stations' holidays
+// come from.
+func New(db *model.DB, clk clock.Clock, n *notify.Notifier, log *slog.Logger, wd *workday.Calendar, year int) (*Service, error) {
+	if db == nil || clk == nil || n == nil || log == nil || wd == nil {
 		return nil, errors.New("station.New: nil dependency")
 	}
-	return &Service{db: db, clk: clk, notify: n, log: log, year: year}, nil
+	return &Service{db: db, clk: clk, notify: n, log: log, year: year, workdays: wd}, nil
 }
 
 func (s *Service) now() time.Time { return s.clk.Now().UTC().Truncate(time.Second) }

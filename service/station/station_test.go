@@ -20,7 +20,7 @@ import (
 )
 
 func TestNewRejectsNilDependencies(t *testing.T) {
-	if _, err := station.New(nil, clock.NewFake(t0), nil, servicetest.DiscardLog(), 0); err == nil {
+	if _, err := station.New(nil, clock.NewFake(t0), nil, servicetest.DiscardLog(), nil, 0); err == nil {
 		t.Fatal("New accepted nil dependencies")
 	}
 }

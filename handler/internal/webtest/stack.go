@@ -187,7 +187,7 @@ func New(t *testing.T, db *model.DB, store kv.Store, o Opts) *Stack {
 	if s.Cadres, err = cadre.New(db, clk, n); err != nil {
 		t.Fatalf("cadre.New: %v", err)
 	}
-	if s.Stations, err = station.New(db, clk, n, log, 0); err != nil {
+	if s.Stations, err = station.New(db, clk, n, log, servicetest.Workdays(t), 0); err != nil {
 		t.Fatalf("station.New: %v", err)
 	}
 	if s.Sender, err = alert.NewSender(db, s.WX, clk, log, reg, alert.Options{Workers: 4}); err != nil {
