@@ -154,14 +154,15 @@ type apiAnswerPosted struct {
 // apiQuestionDetail is a question page.
 type apiQuestionDetail struct {
 	apiQuestionView
-	Board     apiBoardView    `json:"board"`
-	Answers   []apiAnswerView `json:"answers"`
-	CanAnswer bool            `json:"can_answer"`
-	// AnswerCrossBoard: the caller's answer would be a cross-board reply.
+	Board       apiBoardView    `json:"board"`
+	Answers     []apiAnswerView `json:"answers"`
+	CanAnswer   bool            `json:"can_answer"`
+	CanFollowUp bool            `json:"can_follow_up"`
+	CanResolve  bool            `json:"can_resolve"`
+	CanModerate bool            `json:"can_moderate"`
+	// AnswerCrossBoard: the caller's answer would be a cross-board reply
+	// (外校回帖), not an answer for the question's university.
 	AnswerCrossBoard bool `json:"answer_cross_board"`
-	CanFollowUp      bool `json:"can_follow_up"`
-	CanResolve       bool `json:"can_resolve"`
-	CanModerate      bool `json:"can_moderate"`
 	// Referral: the question was referred to the campus station (shown
 	// to the asker and the asker's university's cadres and admins).
 	Referral *apiReferralView `json:"referral,omitempty"`

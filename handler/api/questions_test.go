@@ -764,3 +764,63 @@ func TestAPIAlertsUnknown(t *testing.T) {
 		t.Fatalf("alerts-unknown %+v", out.Data)
 	}
 }
+
+// A cadre of another university replies on a university's board: the
+// reply is labelled 外校干部 with the replier's university, the asker is
+// told, and the question stays open until its own cadres answer.
+func TestAPICrossBoardReply(t *testing.T) {
+	webtest.Each(t, func(t *testing.T, db *model.DB, store kv.Store) {
+		s := webtest.New(t, db, store, webtest.Opts{})
+		stu := s.Account("qaXStu00001", webtest.CodeSZU, "oQACROSSSTUDENT00000000001", model.RoleStudent)
+		cad := s.Account("qaXCad00001", webtest.CodeSZU, "oQACROSSCADRE0000000000001", model.RoleCadre)
+		far := s.Account("qaXFar00001", webtest.CodeSCUT, "oQACROSSFARCADRE0000000001", model.RoleCadre)
+		farStu := s.Account("qaXFarStu01", webtest.CodeSCUT, "oQACROSSFARSTUDENT00000001", model.RoleStudent)
+		student, cadreC, farC := s.SignIn(stu), s.SignIn(cad), s.SignIn(far)
+
+		var q qaQuestion
+		webtest.WantData(t, student.API(http.MethodPost, "/api/v1/questions", map[string]any{"title": "校园卡丢了怎么补办"}), http.StatusCreated, &q)
+
+		var a qaAnswer
+		r := farC.API(http.MethodPost, qaPath(q.ID, "/answers"), map[string]string{"body": "一般到卡务中心补办"})
+		webtest.WantData(t, r, http.StatusCreated, &a)
+		if a.Status != "published" || !a.CrossBoard || a.AuthorRole != "外校干部" || a.AuthorUni != "华南理工大学" || !a.Mine || a.Notice != "" {
+			t.Fatalf("cross-board reply %+v", a)
+		}
+		qaNoSecrets(t, r, far)
+		qaDeliver(s)
+		if got := qaTemplatesTo(s, webtest.OpenIDOf(stu)); len(got) != 1 || got[0].TemplateID != "sandbox-answered" {
+			t.Fatalf("asker got %+v, want one answered", got)
+		}
+
+		var d qaDetail
+		webtest.WantData(t, student.API(http.MethodGet, qaPath(q.ID, ""), nil), http.StatusOK, &d)
+		if d.Status != model.QuestionOpen || d.FirstAnswered != nil || d.CanResolve || len(d.Answers) != 1 {
+			t.Fatalf("after the cross-board reply: %+v", d)
+		}
+		if x := d.Answers[0]; !x.CrossBoard || x.AuthorRole != "外校干部" || x.AuthorUni != "华南理工大学" || x.Mine {
+			t.Fatalf("the reply shows as %+v", x)
+		}
+
+		// A student of the other university may not answer.
+		webtest.WantAPIError(t, s.SignIn(farStu).API(http.MethodPost, qaPath(q.ID, "/answers"), map[string]string{"body": "我也来答"}),
+			http.StatusForbidden, "not_cadre", "")
+		// Held for review like any answer.
+		r = farC.API(http.MethodPost, qaPath(q.ID, "/answers"), map[string]string{"body": "我认识赌博 网站的人"})
+		webtest.WantData(t, r, http.StatusCreated, &a)
+		if a.Status != "review" || !a.CrossBoard || a.Notice == "" {
+			t.Fatalf("held reply %+v", a)
+		}
+
+		// The university's own cadre answers: the question's answer.
+		var own qaAnswer
+		webtest.WantData(t, cadreC.API(http.MethodPost, qaPath(q.ID, "/answers"), map[string]string{"body": "到卡务中心补办，带上身份证"}), http.StatusCreated, &own)
+		if own.CrossBoard || own.AuthorRole != "团学干部" || own.AuthorUni != "" {
+			t.Fatalf("own answer %+v", own)
+		}
+		webtest.WantData(t, student.API(http.MethodGet, qaPath(q.ID, ""), nil), http.StatusOK, &d)
+		if d.Status != model.QuestionAnswered || d.FirstAnswered == nil || !d.CanResolve || len(d.Answers) != 2 ||
+			!d.Answers[0].CrossBoard || d.Answers[1].CrossBoard {
+			t.Fatalf("after the university's answer: %+v", d)
+		}
+	})
+}
