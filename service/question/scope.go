@@ -77,7 +77,8 @@ func canModerate(u model.User, uni uint64) bool {
 // canSeeAsker: who asked an anonymous question is seen by the asker, the
 // cadres and admins of the asker's university (who may follow it up with
 // the student) and the province admin. Cadres of other universities may
-// answer it on a provincial board, but to them the asker stays 匿名同学.
+// answer it on a provincial board or reply on its university's board, but
+// to them the asker stays 匿名同学.
 func canSeeAsker(u model.User, q model.Question) bool {
 	if u.ID == q.AskerID || canModerate(u, q.UniversityID) {
 		return true
