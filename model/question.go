@@ -105,6 +105,25 @@ type Answer struct {
 	UpdatedAt    time.Time `gorm:"not null"`
 }
 
+// CrossBoardAnswerSQL is the condition "the answer is a reply by a cadre
+// or admin of another university on a university's board" (外校回帖), for
+// a query over answers joined to its question's board as b and to its
+// author as u:
+//
+//	answers a JOIN questions q ON q.id = a.question_id
+//	JOIN boards b ON b.id = q.board_id JOIN users u ON u.id = a.author_id
+//
+// with the arguments CrossBoardAnswerArgs (and a.kind = answer for cadre
+// answers only). It is derived, not stored: an account's university never
+// changes once set, and a university board's questions are all its own
+// students'. Answers on the provincial boards and the province admin's
+// are never cross-board; the condition is never NULL, so NOT (…) is the
+// host's answers. service/question decides the same in Go (crossBoard).
+const CrossBoardAnswerSQL = "(b.kind = ? AND b.university_id IS NOT NULL AND u.university_id IS NOT NULL AND u.university_id <> b.university_id AND (u.roles & ?) = 0)"
+
+// CrossBoardAnswerArgs are CrossBoardAnswerSQL's arguments.
+func CrossBoardAnswerArgs() []any { return []any{BoardUniversity, RoleBit(RoleProvinceAdmin)} }
+
 // QuestionOpenCount is how many questions of a university are open,
 // kept in the same transaction as every change of a question's status
 // (service/question), so that the province's overdue view reads 166 rows

@@ -124,6 +124,19 @@ type apiAnswerView struct {
 	AuthorRole   string    `json:"author_role"`
 	Mine         bool      `json:"mine"`
 	CreatedAt    time.Time `json:"created_at"`
+	// CrossBoard: a reply by another university's cadre (author_role
+	// 外校干部, author_university theirs); it is not the question's answer
+	// for its own university.
+	CrossBoard       bool   `json:"cross_board"`
+	AuthorUniversity string `json:"author_university,omitempty"`
+}
+
+// apiViewAnswerOf is an answer with its author as the viewer sees it.
+func apiViewAnswerOf(a question.AnswerView) apiAnswerView {
+	av := apiViewAnswer(a.Answer)
+	av.AuthorName, av.AuthorRole, av.Mine = a.AuthorName, a.AuthorRole, a.Mine
+	av.CrossBoard, av.AuthorUniversity = a.CrossBoard, a.AuthorUniversity
+	return av
 }
 
 func apiViewAnswer(a model.Answer) apiAnswerView {
@@ -147,6 +160,9 @@ type apiQuestionDetail struct {
 	CanFollowUp bool            `json:"can_follow_up"`
 	CanResolve  bool            `json:"can_resolve"`
 	CanModerate bool            `json:"can_moderate"`
+	// AnswerCrossBoard: the caller's answer would be a cross-board reply
+	// (外校回帖), not an answer for the question's university.
+	AnswerCrossBoard bool `json:"answer_cross_board"`
 	// Referral: the question was referred to the campus station (shown
 	// to the asker and the asker's university's cadres and admins).
 	Referral *apiReferralView `json:"referral,omitempty"`
@@ -373,16 +389,14 @@ func (w *API) apiQuestion(c *gin.Context) {
 		return
 	}
 	out := apiQuestionDetail{apiQuestionView: apiViewQuestion(v.Question, &u), Board: apiViewBoard(v.Board),
-		Answers: make([]apiAnswerView, 0, len(v.Answers)), CanAnswer: v.CanAnswer, CanFollowUp: v.CanFollowUp,
+		Answers: make([]apiAnswerView, 0, len(v.Answers)), CanAnswer: v.CanAnswer, AnswerCrossBoard: v.AnswerCrossBoard, CanFollowUp: v.CanFollowUp,
 		CanResolve: v.CanResolve, CanModerate: v.CanModerate}
 	out.BoardName, out.AskerName, out.Mine = v.Board.Name, v.AskerName, v.Mine
 	if r := v.Referral; r != nil {
 		out.Referral = &apiReferralView{BookingID: r.BookingID, Status: r.Status, StatusName: station.StatusName(r.Status), CreatedAt: r.CreatedAt}
 	}
 	for _, a := range v.Answers {
-		av := apiViewAnswer(a.Answer)
-		av.AuthorName, av.AuthorRole, av.Mine = a.AuthorName, a.AuthorRole, a.Mine
-		out.Answers = append(out.Answers, av)
+		out.Answers = append(out.Answers, apiViewAnswerOf(a))
 	}
 	ok(c, http.StatusOK, out)
 }
@@ -407,11 +421,15 @@ func (w *API) apiPost(c *gin.Context, kind string) {
 		return
 	}
 	var (
-		a   model.Answer
+		a   question.AnswerView
 		err error
 	)
 	if kind == model.AnswerKindFollowUp {
-		a, err = w.svc.Questions.FollowUp(c.Request.Context(), u, id, req.Body)
+		a.Answer, err = w.svc.Questions.FollowUp(c.Request.Context(), u, id, req.Body)
+		a.AuthorName, a.AuthorRole, a.Mine = u.Name, "提问者", true
+		if a.AuthorName == "" {
+			a.AuthorName = u.Account
+		}
 	} else {
 		a, err = w.svc.Questions.Answer(c.Request.Context(), u, id, req.Body)
 	}
@@ -419,14 +437,7 @@ func (w *API) apiPost(c *gin.Context, kind string) {
 		w.kit.Fail(c, err)
 		return
 	}
-	out := apiAnswerPosted{apiAnswerView: apiViewAnswer(a)}
-	out.AuthorName, out.AuthorRole, out.Mine = u.Name, model.RoleName(u.Role), true
-	if out.AuthorName == "" {
-		out.AuthorName = u.Account
-	}
-	if kind == model.AnswerKindFollowUp {
-		out.AuthorRole = "提问者"
-	}
+	out := apiAnswerPosted{apiAnswerView: apiViewAnswerOf(a)}
 	if a.Status == model.AnswerReview {
 		out.Notice = apiNoticeAnswerReview
 	}

@@ -61,6 +61,8 @@ type qaAnswer struct {
 	AuthorRole string `json:"author_role"`
 	Mine       bool   `json:"mine"`
 	Notice     string `json:"notice"`
+	CrossBoard bool   `json:"cross_board"`
+	AuthorUni  string `json:"author_university"`
 }
 
 type qaDetail struct {
@@ -68,6 +70,7 @@ type qaDetail struct {
 	Board       qaBoard    `json:"board"`
 	Answers     []qaAnswer `json:"answers"`
 	CanAnswer   bool       `json:"can_answer"`
+	CrossAnswer bool       `json:"answer_cross_board"`
 	CanFollowUp bool       `json:"can_follow_up"`
 	CanResolve  bool       `json:"can_resolve"`
 	CanModerate bool       `json:"can_moderate"`
@@ -204,11 +207,17 @@ func TestAPIQuestionFlow(t *testing.T) {
 			t.Fatalf("cadre view %+v", d)
 		}
 
-		// Answering is the university's cadres' job.
-		e := webtest.WantAPIError(t, farC.API(http.MethodPost, qaPath(q.ID, "/answers"), map[string]string{"body": "我来答"}),
-			http.StatusForbidden, "other_university", "")
-		if !strings.Contains(e.Message, "本校") {
-			t.Fatalf("message %q", e.Message)
+		// Answering is the university's cadres' job; another university's
+		// cadre may only reply across boards (TestAPICrossBoardReply).
+		r = farC.API(http.MethodGet, qaPath(q.ID, ""), nil)
+		webtest.WantData(t, r, http.StatusOK, &d)
+		if !d.CanAnswer || !d.CrossAnswer || d.AskerName != "匿名同学" {
+			t.Fatalf("the other university's cadre's view %+v", d)
+		}
+		r = cadreC.API(http.MethodGet, qaPath(q.ID, ""), nil)
+		webtest.WantData(t, r, http.StatusOK, &d)
+		if d.CrossAnswer {
+			t.Fatalf("the university's own cadre would reply across boards: %+v", d)
 		}
 		webtest.WantAPIError(t, peerC.API(http.MethodPost, qaPath(q.ID, "/answers"), map[string]string{"body": "我来答"}),
 			http.StatusForbidden, "not_cadre", "")
@@ -754,4 +763,64 @@ func TestAPIAlertsUnknown(t *testing.T) {
 		out.Data.Messages[0].StatusName != "状态未知" || out.Data.Hint == "" {
 		t.Fatalf("alerts-unknown %+v", out.Data)
 	}
+}
+
+// A cadre of another university replies on a university's board: the
+// reply is labelled 外校干部 with the replier's university, the asker is
+// told, and the question stays open until its own cadres answer.
+func TestAPICrossBoardReply(t *testing.T) {
+	webtest.Each(t, func(t *testing.T, db *model.DB, store kv.Store) {
+		s := webtest.New(t, db, store, webtest.Opts{})
+		stu := s.Account("qaXStu00001", webtest.CodeSZU, "oQACROSSSTUDENT00000000001", model.RoleStudent)
+		cad := s.Account("qaXCad00001", webtest.CodeSZU, "oQACROSSCADRE0000000000001", model.RoleCadre)
+		far := s.Account("qaXFar00001", webtest.CodeSCUT, "oQACROSSFARCADRE0000000001", model.RoleCadre)
+		farStu := s.Account("qaXFarStu01", webtest.CodeSCUT, "oQACROSSFARSTUDENT00000001", model.RoleStudent)
+		student, cadreC, farC := s.SignIn(stu), s.SignIn(cad), s.SignIn(far)
+
+		var q qaQuestion
+		webtest.WantData(t, student.API(http.MethodPost, "/api/v1/questions", map[string]any{"title": "校园卡丢了怎么补办"}), http.StatusCreated, &q)
+
+		var a qaAnswer
+		r := farC.API(http.MethodPost, qaPath(q.ID, "/answers"), map[string]string{"body": "一般到卡务中心补办"})
+		webtest.WantData(t, r, http.StatusCreated, &a)
+		if a.Status != "published" || !a.CrossBoard || a.AuthorRole != "外校干部" || a.AuthorUni != "华南理工大学" || !a.Mine || a.Notice != "" {
+			t.Fatalf("cross-board reply %+v", a)
+		}
+		qaNoSecrets(t, r, far)
+		qaDeliver(s)
+		if got := qaTemplatesTo(s, webtest.OpenIDOf(stu)); len(got) != 1 || got[0].TemplateID != "sandbox-answered" {
+			t.Fatalf("asker got %+v, want one answered", got)
+		}
+
+		var d qaDetail
+		webtest.WantData(t, student.API(http.MethodGet, qaPath(q.ID, ""), nil), http.StatusOK, &d)
+		if d.Status != model.QuestionOpen || d.FirstAnswered != nil || d.CanResolve || len(d.Answers) != 1 {
+			t.Fatalf("after the cross-board reply: %+v", d)
+		}
+		if x := d.Answers[0]; !x.CrossBoard || x.AuthorRole != "外校干部" || x.AuthorUni != "华南理工大学" || x.Mine {
+			t.Fatalf("the reply shows as %+v", x)
+		}
+
+		// A student of the other university may not answer.
+		webtest.WantAPIError(t, s.SignIn(farStu).API(http.MethodPost, qaPath(q.ID, "/answers"), map[string]string{"body": "我也来答"}),
+			http.StatusForbidden, "not_cadre", "")
+		// Held for review like any answer.
+		r = farC.API(http.MethodPost, qaPath(q.ID, "/answers"), map[string]string{"body": "我认识赌博 网站的人"})
+		webtest.WantData(t, r, http.StatusCreated, &a)
+		if a.Status != "review" || !a.CrossBoard || a.Notice == "" {
+			t.Fatalf("held reply %+v", a)
+		}
+
+		// The university's own cadre answers: the question's answer.
+		var own qaAnswer
+		webtest.WantData(t, cadreC.API(http.MethodPost, qaPath(q.ID, "/answers"), map[string]string{"body": "到卡务中心补办，带上身份证"}), http.StatusCreated, &own)
+		if own.CrossBoard || own.AuthorRole != "团学干部" || own.AuthorUni != "" {
+			t.Fatalf("own answer %+v", own)
+		}
+		webtest.WantData(t, student.API(http.MethodGet, qaPath(q.ID, ""), nil), http.StatusOK, &d)
+		if d.Status != model.QuestionAnswered || d.FirstAnswered == nil || !d.CanResolve || len(d.Answers) != 2 ||
+			!d.Answers[0].CrossBoard || d.Answers[1].CrossBoard {
+			t.Fatalf("after the university's answer: %+v", d)
+		}
+	})
 }

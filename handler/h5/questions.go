@@ -333,6 +333,10 @@ func questionNotice(key string) string {
 		return "感谢评价！问题已标记为已解决。"
 	case "held":
 		return "内容包含需要审核的词语，正在由本校团委审核，通过后会公开。"
+	case "crossed":
+		return "回帖已发布，提问者会收到通知。外校回帖不算作该校的答复，问题仍由该校团学干部在 24 小时内答复。"
+	case "cross_held":
+		return "内容包含需要审核的词语，正在由提问者所在学校的团委审核，通过后会公开。"
 	case "moderated":
 		return "已处理，作者会收到通知。"
 	}
@@ -346,8 +350,13 @@ type textRequest struct {
 func (w *Pages) answerSubmit(c *gin.Context) {
 	w.postText(c, func(u model.User, id uint64, body string) (string, error) {
 		a, err := w.svc.Questions.Answer(c.Request.Context(), u, id, body)
-		if a.Status == model.AnswerReview {
+		switch {
+		case a.Status == model.AnswerReview && a.CrossBoard:
+			return "cross_held", err
+		case a.Status == model.AnswerReview:
 			return "held", err
+		case a.CrossBoard:
+			return "crossed", err
 		}
 		return "answered", err
 	})

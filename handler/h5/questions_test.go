@@ -98,12 +98,15 @@ func TestQuestionEndToEnd(t *testing.T) {
 			t.Fatal("the anonymous asker's account is shown to another student")
 		}
 
-		// A cadre of another university cannot answer; a student cannot either.
+		// A cadre of another university may only reply as 外校干部
+		// (TestQuestionCrossBoardReply); a student cannot answer.
 		other := s.Phone(otherCadre)
-		r := other.Post("/h5/questions/"+qid+"/answer", url.Values{"body": {"越权答复"}})
+		webtest.WantBody(t, other.Get("/h5/questions/"+qid), `id="cross-board-tip"`, "以外校干部身份回帖")
+		if strings.Contains(qpage.Body, `id="cross-board-tip"`) {
+			t.Fatal("the university's own cadre is told they reply across boards")
+		}
+		r := mate.Post("/h5/questions/"+qid+"/answer", url.Values{"body": {"我也不知道"}})
 		webtest.WantStatus(t, r, http.StatusForbidden)
-		webtest.WantBody(t, r, "只能答复本校版区和省级版区的问题")
-		webtest.WantStatus(t, mate.Post("/h5/questions/"+qid+"/answer", url.Values{"body": {"我也不知道"}}), http.StatusForbidden)
 
 		// An empty answer keeps the page with a message.
 		r = cadrePhone.Post("/h5/questions/"+qid+"/answer", url.Values{"body": {"   "}})
@@ -386,4 +389,48 @@ func TestFieldLimitOneSource(t *testing.T) {
 	if !strings.Contains(e.Fields["title"], want) {
 		t.Fatalf("API: %v, want %q", e.Fields, want)
 	}
+}
+
+// A cadre of another university replies on the question page: the reply
+// shows as 外校干部 · their university and the question stays 待答复.
+func TestQuestionCrossBoardReply(t *testing.T) {
+	webtest.Each(t, func(t *testing.T, db *model.DB, store kv.Store) {
+		s := webtest.New(t, db, store, webtest.Opts{})
+		student := s.Member("xstu", webtest.CodeSZU, model.RoleStudent)
+		otherCadre := s.Member("xoth", webtest.CodeSCUT, model.RoleCadre)
+		phone := s.Phone(student)
+		qid, _ := askOn(t, phone, url.Values{"title": {"校园网怎么报修？"}})
+
+		other := s.Phone(otherCadre)
+		page := other.Get("/h5/questions/" + qid)
+		webtest.WantBody(t, page, `id="cross-board-tip"`, `id="answer-form"`, "以外校干部身份回帖")
+		if strings.Contains(page.Body, `id="refer-link"`) {
+			t.Fatal("another university's cadre is offered to refer the question to the station")
+		}
+		webtest.WantStatus(t, other.Get("/h5/questions/"+qid+"/refer"), http.StatusForbidden)
+		r := other.Post("/h5/questions/"+qid+"/answer", url.Values{"body": {"我们学校是在网络中心报修"}})
+		webtest.WantRedirect(t, r, http.StatusSeeOther, "/h5/questions/"+qid+"?notice=crossed")
+		webtest.WantBody(t, other.Get("/h5/questions/"+qid+"?notice=crossed"), "回帖已发布", "不算作该校的答复")
+
+		mine := phone.Get("/h5/questions/" + qid)
+		webtest.WantBody(t, mine, "answer-cross", "外校干部 · 华南理工大学", "我们学校是在网络中心报修", "待答复")
+		if strings.Contains(mine.Body, `id="resolve-form"`) {
+			t.Fatal("a cross-board reply lets the asker resolve the question")
+		}
+		var q model.Question
+		if err := db.Conn(context.Background()).Take(&q, qid).Error; err != nil {
+			t.Fatal(err)
+		}
+		if q.Status != model.QuestionOpen || q.FirstAnsweredAt != nil {
+			t.Fatalf("after the cross-board reply: status %q, first answered %v", q.Status, q.FirstAnsweredAt)
+		}
+		s.Deliver()
+		if got := webtest.WithTemplate(webtest.Inbox(t, student.OpenID), "sandbox-answered"); len(got) != 1 || got[0].Data["thing2"].Value != "xoth老师（外校干部）" {
+			t.Fatalf("asker's answered alerts: %+v", got)
+		}
+
+		r = other.Post("/h5/questions/"+qid+"/answer", url.Values{"body": {"我认识赌博 网站的人"}})
+		webtest.WantRedirect(t, r, http.StatusSeeOther, "/h5/questions/"+qid+"?notice=cross_held")
+		webtest.WantBody(t, other.Get("/h5/questions/"+qid+"?notice=cross_held"), "提问者所在学校的团委审核")
+	})
 }

@@ -52,7 +52,7 @@ func (w *Pages) showRefer(c *gin.Context, u model.User, status int, req referReq
 		w.kit.Fail(c, qerr)
 		return
 	}
-	if !q.CanAnswer {
+	if !q.CanAnswer || q.AnswerCrossBoard { // 外校干部 reply, but refer to their own station only
 		w.kit.Fail(c, service.Forbidden("not_cadre", "只有本校团学干部可以转介"))
 		return
 	}

@@ -13,26 +13,33 @@ import (
 	"github.com/gdyouth/youthvoice/service/notify"
 )
 
-// Answer posts a cadre's answer. The first published answer records the
-// first-response time and whether the 24-hour promise was kept, and the
-// asker is alerted. An answer with a sensitive word waits for review.
-func (s *Service) Answer(ctx context.Context, cadre model.User, questionID uint64, body string) (model.Answer, error) {
+// Answer posts a cadre's answer. The host's first published answer
+// records the first-response time and whether the 24-hour promise was
+// kept; the asker is alerted of every published answer, a cross-board
+// reply (crossBoard) included. An answer with a sensitive word waits for
+// review. The answer is returned as its author sees it.
+func (s *Service) Answer(ctx context.Context, cadre model.User, questionID uint64, body string) (AnswerView, error) {
 	defer s.lists.changed() // the board pages show it at once
 	body = service.CleanText(body)
 	if err := checkBody("body", "答复", body, MaxAnswer, true); err != nil {
-		return model.Answer{}, err
+		return AnswerView{}, err
 	}
 	var a model.Answer
+	var b model.Board
 	err := s.db.WithTx(ctx, func(ctx context.Context) error {
-		q, b, err := s.load(ctx, cadre, questionID)
+		q, qb, err := s.load(ctx, cadre, questionID)
 		if err != nil {
 			return err
 		}
+		b = qb
 		if !canAnswer(cadre, q, b) {
 			if !isStaff(cadre) {
 				return service.Forbidden("not_cadre", "只有团学干部可以答复问题")
 			}
-			return service.Forbidden("other_university", "只能答复本校版区和省级版区的问题")
+			if cadre.ID == q.AskerID {
+				return service.Forbidden("own_question", "不能答复自己的提问")
+			}
+			return service.Forbidden("no_university", "你的账号未关联学校，只能答复省级版区的问题")
 		}
 		if err := answerable(q); err != nil {
 			return err
@@ -47,14 +54,23 @@ func (s *Service) Answer(ctx context.Context, cadre model.User, questionID uint6
 			return err
 		}
 		if a.Status == model.AnswerPublished {
-			return s.published(ctx, q, a, cadre)
+			return s.published(ctx, q, b, a, cadre)
 		}
 		return nil
 	})
 	if err != nil {
-		return model.Answer{}, service.Wrap("答复", err)
+		return AnswerView{}, service.Wrap("答复", err)
 	}
-	return a, nil
+	v := AnswerView{Answer: a, AuthorName: displayName(cadre), AuthorRole: staffRoleName(cadre), Mine: true}
+	if crossBoard(cadre, b) {
+		unis, err := s.universityNames(ctx, []model.User{cadre})
+		if err != nil {
+			// Posted all the same: only the label's university is missing.
+			s.log.WarnContext(ctx, "reading the replier's university failed", "err", err, "answer_id", a.ID)
+		}
+		v.labelCrossBoard(unis[*cadre.UniversityID])
+	}
+	return v, nil
 }
 
 // answerableStatuses are the statuses in which a question takes answers.
@@ -72,11 +88,18 @@ func answerable(q model.Question) error {
 	return service.Conflict("hidden", "问题已被隐藏", nil)
 }
 
-// published applies a newly published cadre answer a to question q: the
-// first one stops the 24-hour clock; the asker is alerted.
-func (s *Service) published(ctx context.Context, q model.Question, a model.Answer, author model.User) error {
+// published applies a newly published cadre answer a to question q on
+// board b: the host's first one stops the 24-hour clock; the asker is
+// alerted. A cross-board reply changes nothing of the question: it stays
+// open, timed and reminded for its own cadres (the asker still hears of
+// the reply: someone has answered them).
+func (s *Service) published(ctx context.Context, q model.Question, b model.Board, a model.Answer, author model.User) error {
 	now := s.now()
-	if q.FirstAnsweredAt == nil {
+	cross := crossBoard(author, b)
+	switch {
+	case cross:
+		// Not the host's answer: the question is untouched.
+	case q.FirstAnsweredAt == nil:
 		// Timed from the start of its current 24 hours: its creation, or
 		// when it was restored after being hidden unanswered.
 		secs := int64(now.Sub(q.DueAt.Add(-AnswerWithin)).Seconds())
@@ -94,7 +117,7 @@ func (s *Service) published(ctx context.Context, q model.Question, a model.Answe
 		if err := s.statusChanged(ctx, q.UniversityID, q.Status, model.QuestionAnswered); err != nil {
 			return err
 		}
-	} else if q.Status == model.QuestionOpen {
+	case q.Status == model.QuestionOpen:
 		if err := claimed(s.db.Conn(ctx).Model(&model.Question{}).Where("id = ? AND status = ?", q.ID, model.QuestionOpen).
 			Updates(map[string]any{"status": model.QuestionAnswered, "updated_at": now})); err != nil {
 			return err
@@ -107,13 +130,18 @@ func (s *Service) published(ctx context.Context, q model.Question, a model.Answe
 	if err := s.db.Conn(ctx).Take(&asker, q.AskerID).Error; err != nil {
 		return fmt.Errorf("读取提问者: %w", err)
 	}
+	answerer := displayName(author)
+	if cross {
+		answerer += "（" + CrossBoardRole + "）"
+	}
 	return s.notify.Send(ctx, alertkind.Answered, []model.User{asker}, questionPath(q.ID), map[string]string{
-		"title": q.Title, "answerer": displayName(author), "time": notify.Time(a.CreatedAt),
+		"title": q.Title, "answerer": answerer, "time": notify.Time(a.CreatedAt),
 	})
 }
 
 // FollowUp posts the asker's follow-up; the cadres who answered are
-// alerted (the university's cadres when nobody has answered yet).
+// alerted, and the university's cadres too while none of them has
+// answered (a cross-board reply does not take the question off them).
 func (s *Service) FollowUp(ctx context.Context, asker model.User, questionID uint64, body string) (model.Answer, error) {
 	body = service.CleanText(body)
 	if err := checkBody("body", "追问", body, MaxFollowUp, true); err != nil {
@@ -159,11 +187,12 @@ func (s *Service) alertFollowUp(ctx context.Context, q model.Question, a model.A
 		Order("id").Find(&to).Error; err != nil {
 		return err
 	}
-	if len(to) == 0 {
-		var err error
-		if to, err = s.cadresOf(ctx, q.UniversityID); err != nil {
+	if q.FirstAnsweredAt == nil || len(to) == 0 {
+		own, err := s.cadresOf(ctx, q.UniversityID)
+		if err != nil {
 			return err
 		}
+		to = append(own, to...) // Send skips the repeated
 	}
 	return s.notify.Send(ctx, alertkind.FollowUp, to, questionPath(q.ID), map[string]string{
 		"title": q.Title, "content": a.Body, "time": notify.Time(a.CreatedAt),

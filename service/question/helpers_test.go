@@ -104,7 +104,7 @@ func (f *fixture) answer(t *testing.T, u model.User, qid uint64, body string) mo
 	if err != nil {
 		t.Fatalf("answer %d: %v", qid, err)
 	}
-	return a
+	return a.Answer
 }
 
 func (f *fixture) reload(t *testing.T, id uint64) model.Question {

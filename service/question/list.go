@@ -149,7 +149,9 @@ func (s *Service) List(ctx context.Context, viewer model.User, boardKey string, 
 	case o.Unanswered:
 		order = listUnanswered
 		l.parts = func(time.Time) [][]arm { return [][]arm{{open}} }
-	case canAnswer(viewer, model.Question{}, b):
+	case isStaff(viewer) && answersForHost(viewer, b):
+		// Those who answer for the board's university; a cadre of another
+		// university browsing it (who may reply) sees it as students do.
 		order = listOpenFirst
 		l.parts = func(since time.Time) [][]arm {
 			answered := []string{model.QuestionAnswered, model.QuestionResolved}

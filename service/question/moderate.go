@@ -137,7 +137,7 @@ func (s *Service) Hide(ctx context.Context, admin model.User, kind string, id ui
 				return err
 			}
 			if t.a.Kind == model.AnswerKindAnswer && t.a.Status == model.AnswerPublished {
-				if err := s.unanswerIfLast(ctx, t.q, now); err != nil {
+				if err := s.unanswerIfLast(ctx, t.q, t.b, now); err != nil {
 					return err
 				}
 			}
@@ -216,13 +216,14 @@ func (s *Service) Reopen(ctx context.Context, admin model.User, kind string, id 
 			}
 			// A cadre answer restored before any other published one (say,
 			// rejected in review) is the first answer: it stops the clock
-			// and the asker is told.
+			// and the asker is told. A cross-board reply restored then is
+			// told to the asker and leaves the question open (published).
 			if t.a.Kind == model.AnswerKindAnswer && t.q.FirstAnsweredAt == nil && answerable(t.q) == nil {
 				var author model.User
 				if err := s.db.Conn(ctx).Take(&author, t.a.AuthorID).Error; err != nil {
 					return err
 				}
-				if err := s.published(ctx, t.q, *t.a, author); err != nil {
+				if err := s.published(ctx, t.q, t.b, *t.a, author); err != nil {
 					return err
 				}
 			}
@@ -238,21 +239,29 @@ func (s *Service) Reopen(ctx context.Context, admin model.User, kind string, id 
 }
 
 // unanswerIfLast undoes q's first answer when the cadre answer just hidden
-// was its last published one: the question is unanswered again, back with
-// the cadres under its original deadline (overdue at once if that has
-// passed), instead of counting as answered on time with nothing to read.
-// A question the asker has marked resolved stays resolved.
-func (s *Service) unanswerIfLast(ctx context.Context, q model.Question, now time.Time) error {
+// was its last published host answer (answersForHost; cross-board replies
+// on its board b do not count): the question is unanswered again, back
+// with the cadres under its original deadline (overdue at once if that
+// has passed), instead of counting as answered on time with nothing, or
+// only other universities' replies, to read. A question the asker has
+// marked resolved stays resolved.
+func (s *Service) unanswerIfLast(ctx context.Context, q model.Question, b model.Board, now time.Time) error {
 	if q.FirstAnsweredAt == nil || q.Status != model.QuestionAnswered {
 		return nil
 	}
-	var left int64
-	if err := s.db.Conn(ctx).Model(&model.Answer{}).
-		Where("question_id = ? AND kind = ? AND status = ?", q.ID, model.AnswerKindAnswer, model.AnswerPublished).
-		Count(&left).Error; err != nil {
+	left := s.db.Conn(ctx).Model(&model.Answer{}).
+		Where("question_id = ? AND kind = ? AND status = ?", q.ID, model.AnswerKindAnswer, model.AnswerPublished)
+	if b.Kind != model.BoardProvince && b.UniversityID != nil {
+		// A university's board: the answers that are not cross-board
+		// replies (crossBoard), its own people's and the province admin's.
+		left = left.Where("author_id IN (?)", s.db.Conn(ctx).Model(&model.User{}).Select("id").
+			Where("university_id = ? OR university_id IS NULL OR "+model.HasRoleSQL, *b.UniversityID, model.RoleBit(model.RoleProvinceAdmin)))
+	}
+	var n int64
+	if err := left.Count(&n).Error; err != nil {
 		return err
 	}
-	if left > 0 {
+	if n > 0 {
 		return nil
 	}
 	if err := claimed(s.db.Conn(ctx).Model(&model.Question{}).Where("id = ? AND status = ?", q.ID, model.QuestionAnswered).
@@ -305,7 +314,7 @@ func (s *Service) Approve(ctx context.Context, admin model.User, kind string, id
 				return err
 			}
 			if t.a.Kind == model.AnswerKindAnswer {
-				if err := s.published(ctx, t.q, *t.a, author); err != nil {
+				if err := s.published(ctx, t.q, t.b, *t.a, author); err != nil {
 					return err
 				}
 			} else if err := s.alertFollowUp(ctx, t.q, *t.a); err != nil {

@@ -109,6 +109,9 @@ func TestOpenCountsFollowEveryTransition(t *testing.T) {
 			t.Fatal(err)
 		}
 		check(t, "restored")
+		f.answer(t, f.cadreA1, q3.ID, "我们学校是到教务处开")
+		f.wantOpen(t, "a cross-board reply in B", q3.ID)
+		check(t, "a cross-board reply in B")
 		f.answer(t, f.cadreB, q3.ID, "到学院办公室开")
 		check(t, "answered in B")
 		// A repair from the questions gives the same counts.

@@ -596,14 +596,16 @@ func TestAnswerPermissions(t *testing.T) {
 		}{
 			{"a student", f.studentA2, onA, service.ErrForbidden},
 			{"a student on a provincial board", f.studentB, onProv, service.ErrForbidden},
-			{"a cadre of another university", f.cadreB, onA, service.ErrForbidden},
-			{"another university's admin", f.adminB, onA, service.ErrForbidden},
+			{"a student of another university", f.studentB, onA, service.ErrForbidden},
 			{"the asker, although a cadre", f.cadreA1, byCadre, service.ErrForbidden},
 			{"a cadre of another university on a provincial board", f.cadreB, onProv, nil},
 			{"a cadre of the university", f.cadreA2, onA, nil},
 			{"the university admin", f.adminA, onA, nil},
 			{"the province admin", f.province, onA, nil},
 			{"another cadre on the cadre's question", f.cadreA2, byCadre, nil},
+			// Cross-board replies (外校回帖): see crossboard_test.go.
+			{"a cadre of another university", f.cadreB, onA, nil},
+			{"another university's admin", f.adminB, onA, nil},
 		}
 		for _, tc := range cases {
 			t.Run(tc.name, func(t *testing.T) {
@@ -625,8 +627,8 @@ func TestAnswerPermissions(t *testing.T) {
 			})
 		}
 		var n int64
-		if err := db.Conn(ctx).Model(&model.Answer{}).Count(&n).Error; err != nil || n != 5 {
-			t.Fatalf("%d answers stored, want the 5 allowed ones (%v)", n, err)
+		if err := db.Conn(ctx).Model(&model.Answer{}).Count(&n).Error; err != nil || n != 7 {
+			t.Fatalf("%d answers stored, want the 7 allowed ones (%v)", n, err)
 		}
 		_, err := f.svc.Answer(ctx, f.cadreA1, onA.ID, " \n ")
 		servicetest.WantErr(t, "empty answer", err, service.ErrInvalid, "")
@@ -1323,15 +1325,23 @@ func TestSweepQuestionOnDeletedBoard(t *testing.T) {
 		servicetest.WantRecipients(t, "overdue of the question on the deleted board", f.alertsFor(t, alertkind.Overdue, orphan.ID), f.adminA, f.province, f.province2)
 		servicetest.WantRecipients(t, "overdue of the fine question", f.alertsFor(t, alertkind.Overdue, fine.ID), f.adminB, f.province, f.province2)
 
-		// Still readable, and answerable by the asker's university's cadres.
+		// Still readable, and answerable by the asker's university's cadres:
+		// it counts as their board, so another university's cadre only
+		// replies across boards.
 		v, err := f.svc.Get(ctx, f.studentA, orphan.ID)
 		if err != nil || v.Board.Name != "（版区已删除）" {
 			t.Fatalf("question on the deleted board: %v, board %q", err, v.Board.Name)
 		}
-		if _, err := f.svc.Answer(ctx, f.cadreB, orphan.ID, "乙校干部的答复"); !errors.Is(err, service.ErrForbidden) {
-			t.Fatalf("another university's cadre answered: %v", err)
+		if a, err := f.svc.Answer(ctx, f.cadreB, orphan.ID, "乙校干部的答复"); err != nil || !a.CrossBoard {
+			t.Fatalf("another university's cadre: %+v, %v; want a cross-board reply", a, err)
+		}
+		if got := f.reload(t, orphan.ID); got.FirstAnsweredAt != nil {
+			t.Fatalf("a cross-board reply answered the question on the deleted board: %+v", got)
 		}
 		f.answer(t, f.cadreA1, orphan.ID, "甲校干部的答复")
+		if got := f.reload(t, orphan.ID); got.FirstAnsweredAt == nil || got.Status != model.QuestionAnswered {
+			t.Fatalf("the university's cadre did not answer the question on the deleted board: %+v", got)
+		}
 	})
 }
 

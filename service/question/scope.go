@@ -26,18 +26,42 @@ func staffRoleName(u model.User) string {
 	return model.RoleName(u.Role)
 }
 
-// canAnswer: cadres and admins answer on their own university's board;
-// any of them answers on the provincial boards; the province admin
-// answers everywhere. Nobody answers their own question.
+// canAnswer: cadres and admins answer on their own university's board and
+// on the provincial boards, and reply on other universities' boards
+// (外校回帖, see crossBoard); the province admin answers everywhere.
+// Nobody answers their own question.
 func canAnswer(u model.User, q model.Question, b model.Board) bool {
 	if !isStaff(u) || u.ID == q.AskerID {
 		return false
 	}
+	return answersForHost(u, b) || u.UniversityID != nil
+}
+
+// answersForHost reports whether u's answers on board b answer for the
+// host, the university whose 24-hour promise the board's questions are:
+// on a university's board its own cadres and admins (its questions are
+// all its students', see askBoard), on the provincial boards every cadre
+// and admin as before, and the province admin everywhere. Only host
+// answers are first answers (published) and keep a question answered
+// (unanswerIfLast).
+func answersForHost(u model.User, b model.Board) bool {
 	if u.Has(model.RoleProvinceAdmin) || b.Kind == model.BoardProvince {
 		return true
 	}
 	return u.UniversityID != nil && b.UniversityID != nil && *u.UniversityID == *b.UniversityID
 }
+
+// crossBoard reports whether author's answer on board b is a reply from
+// another university's cadre (外校回帖): shown as 外校干部, counted in the
+// replier's engagement, and never the host's answer, so the question
+// stays with its own cadres and their 24 hours. Queries tell such rows
+// apart with model.CrossBoardAnswerSQL.
+func crossBoard(author model.User, b model.Board) bool {
+	return author.UniversityID != nil && !answersForHost(author, b)
+}
+
+// CrossBoardRole is how a cross-board reply's author is labelled.
+const CrossBoardRole = "外校干部"
 
 // canModerate: the admin of the asker's university, or the province admin.
 func canModerate(u model.User, uni uint64) bool {
@@ -53,7 +77,8 @@ func canModerate(u model.User, uni uint64) bool {
 // canSeeAsker: who asked an anonymous question is seen by the asker, the
 // cadres and admins of the asker's university (who may follow it up with
 // the student) and the province admin. Cadres of other universities may
-// answer it on a provincial board, but to them the asker stays 匿名同学.
+// answer it on a provincial board or reply on its university's board, but
+// to them the asker stays 匿名同学.
 func canSeeAsker(u model.User, q model.Question) bool {
 	if u.ID == q.AskerID || canModerate(u, q.UniversityID) {
 		return true

@@ -18,8 +18,17 @@ const AnonymousName = "匿名同学"
 type AnswerView struct {
 	model.Answer
 	AuthorName string `json:"author_name"`
-	AuthorRole string `json:"author_role"`
+	AuthorRole string `json:"author_role"` // 外校干部 for a cross-board reply
 	Mine       bool   `json:"mine"`
+	// CrossBoard: a reply by another university's cadre (crossBoard);
+	// AuthorUniversity is then the replier's university.
+	CrossBoard       bool   `json:"cross_board"`
+	AuthorUniversity string `json:"author_university,omitempty"`
+}
+
+// labelCrossBoard marks v as a cross-board reply by a cadre of uni.
+func (v *AnswerView) labelCrossBoard(uni string) {
+	v.CrossBoard, v.AuthorRole, v.AuthorUniversity = true, CrossBoardRole, uni
 }
 
 // View is a question page: the question, its answers and follow-ups, and
@@ -36,6 +45,9 @@ type View struct {
 	CanModerate bool           `json:"can_moderate"`
 	// Overdue: still unanswered past its 24 hours.
 	Overdue bool `json:"overdue"`
+	// AnswerCrossBoard: the viewer's answer would be a cross-board reply
+	// (外校回帖), which does not answer for the question's university.
+	AnswerCrossBoard bool `json:"answer_cross_board"`
 	// Referral is the latest referral of the question to the campus
 	// station (转介), shown to those who may see the asker; nil if none.
 	Referral *Referral `json:"referral,omitempty"`
@@ -115,7 +127,7 @@ func (s *Service) Get(ctx context.Context, viewer model.User, id uint64) (View, 
 		ids = append(ids, a.AuthorID)
 	}
 	var users []model.User
-	if err := s.db.Conn(ctx).Select("id", "account", "name", "role", "roles").Where("id IN ?", ids).Find(&users).Error; err != nil {
+	if err := s.db.Conn(ctx).Select("id", "account", "name", "role", "roles", "university_id").Where("id IN ?", ids).Find(&users).Error; err != nil {
 		return View{}, service.Wrap("读取用户", err)
 	}
 	byID := map[uint64]model.User{}
@@ -127,19 +139,33 @@ func (s *Service) Get(ctx context.Context, viewer model.User, id uint64) (View, 
 		v.AskerName = AnonymousName
 	}
 	mod := canModerate(viewer, q.UniversityID)
+	var repliers []model.User // of cross-board replies
+	for _, a := range answers {
+		if a.Kind == model.AnswerKindAnswer && crossBoard(byID[a.AuthorID], b) {
+			repliers = append(repliers, byID[a.AuthorID])
+		}
+	}
+	unis, err := s.universityNames(ctx, repliers)
+	if err != nil {
+		return View{}, service.Wrap("读取学校", err)
+	}
 	for _, a := range answers {
 		if a.Status != model.AnswerPublished && a.AuthorID != viewer.ID && !mod {
 			continue
 		}
 		author := byID[a.AuthorID]
 		av := AnswerView{Answer: a, AuthorName: displayName(author), AuthorRole: staffRoleName(author), Mine: a.AuthorID == viewer.ID}
-		if a.Kind == model.AnswerKindFollowUp {
+		switch {
+		case a.Kind == model.AnswerKindFollowUp:
 			av.AuthorName, av.AuthorRole = v.AskerName, "提问者"
+		case crossBoard(author, b):
+			av.labelCrossBoard(unis[*author.UniversityID])
 		}
 		v.Answers = append(v.Answers, av)
 	}
 	live := q.Status == model.QuestionOpen || q.Status == model.QuestionAnswered
 	v.CanAnswer = live && canAnswer(viewer, q, b)
+	v.AnswerCrossBoard = v.CanAnswer && crossBoard(viewer, b)
 	v.CanFollowUp = live && v.Mine
 	v.CanResolve = q.Status == model.QuestionAnswered && v.Mine
 	v.CanModerate = mod
@@ -155,4 +181,26 @@ func (s *Service) Get(ctx context.Context, viewer model.User, id uint64) (View, 
 		}
 	}
 	return v, nil
+}
+
+// universityNames are the names of us' universities by id.
+func (s *Service) universityNames(ctx context.Context, us []model.User) (map[uint64]string, error) {
+	var ids []uint64
+	for _, u := range us {
+		if u.UniversityID != nil {
+			ids = append(ids, *u.UniversityID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	var unis []model.University
+	if err := s.db.Conn(ctx).Select("id", "name").Where("id IN ?", ids).Find(&unis).Error; err != nil {
+		return nil, err
+	}
+	out := make(map[uint64]string, len(unis))
+	for _, u := range unis {
+		out[u.ID] = u.Name
+	}
+	return out, nil
 }

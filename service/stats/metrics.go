@@ -120,7 +120,7 @@ var Metrics = []Metric{
 		countOf(func(r Row) int64 { return r.RatedBad })),
 	metric(GroupAnswers, "答复满意率", "满意 ÷ 已评价（满意 + 一般 + 不满意）", true, SortSatisfaction,
 		percentOf(func(r Row) *float64 { return r.Satisfaction })),
-	metric(GroupAnswers, "干部答复数", "区间内本校团学干部和团委管理员发布的答复条数，含在省级版区的答复", true, SortAnswers,
+	metric(GroupAnswers, "干部答复数", "区间内本校团学干部和团委管理员发布的答复条数，含在省级版区的答复和在其他高校版区的外校回帖", true, SortAnswers,
 		countOf(func(r Row) int64 { return r.CadreAnswers })),
 	metric(GroupAnswers, "参与答复干部", "区间内发布过答复的本校团学干部和团委管理员人数", true, "",
 		countOf(func(r Row) int64 { return r.AnsweringCadres })),
