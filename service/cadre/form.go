@@ -983,4 +983,3 @@ func formRows(rows []sheetRow, res *FormImport) []FormRow {
 	}
 	return out
 }
-

@@ -197,9 +197,9 @@ func TestFormRoundTrip(t *testing.T) {
 		adminRow := findRow(t, f, sh, "A", "服务站管理员") // an empty line the office fills
 
 		// The office at work.
-		set(t, f, sh, fmt.Sprintf("A%d", li+1), "校学生会执行主席")                                           // 王芳, promoted
-		set(t, f, sh, fmt.Sprintf("C%d", h1), " 手 机 号 ")                                                // a header retyped
-		set(t, f, sh, fmt.Sprintf("E%d", h1), "ＱＱ号")                                                     // full-width
+		set(t, f, sh, fmt.Sprintf("A%d", li+1), "校学生会执行主席")                                      // 王芳, promoted
+		set(t, f, sh, fmt.Sprintf("C%d", h1), " 手 机 号 ")                                         // a header retyped
+		set(t, f, sh, fmt.Sprintf("E%d", h1), "ＱＱ号")                                             // full-width
 		for col, v := range map[string]string{"A": "团委宣传部部长", "B": "陈晓", "C": "１３９ ００００－０００４"} { // full-width, spaced
 			set(t, f, sh, col+fmt.Sprint(li+3), v)
 		}
