@@ -63,6 +63,7 @@ func (w *Pages) Register(r gin.IRouter) {
 	w.registerQuestionPages(h)
 	w.registerAdminPages(h)
 	w.registerLiaisonPages(h)
+	w.registerRosterImportPages(h)
 	w.registerStationPages(h)
 	w.registerBookingPages(h)
 	w.registerConsolePages(h)

@@ -408,6 +408,12 @@ func (r FormRow) ActionName() string {
 	return r.Action
 }
 
+// CategoryName is the row's category in Chinese.
+func (r FormRow) CategoryName() string { return model.CategoryName(r.Category) }
+
+// ChangeList is the fields an update changes, for a sentence.
+func (r FormRow) ChangeList() string { return strings.Join(r.Changes, "、") }
+
 // FormProblem is one thing wrong with a form: Row is the sheet's row (0:
 // the file as a whole).
 type FormProblem struct {
