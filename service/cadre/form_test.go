@@ -461,3 +461,56 @@ func TestFormScoping(t *testing.T) {
 		}
 	})
 }
+
+// Merged cells as offices draw them: one 职务 for two people, one 类别
+// down the station's admins, a title across the table; and a QQ number
+// typed as a number.
+func TestFormImportReadsMergedCells(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *model.DB) {
+		w := newFormWorld(t, db)
+		f := excelize.NewFile()
+		defer f.Close()
+		rows := [][]any{
+			{"广东省高校“青年之声”团学干部注册登记表"},
+			{"学校名称：", "某某大学"},
+			{"职务", "姓名", "手机号", "邮箱", "QQ号", "微信号"},
+			{"校学生会副主席", "甲同学", "13900000011", "", 123456789},
+			{nil, "乙同学", "13900000012"},
+			{},
+			{"高校“青年之家”服务站管理员信息："},
+			{"类别", "姓名", "职务", "手机号", "QQ号", "微信号"},
+			{"服务站\n负责人", "丙老师", "团委副书记", "13900000013"},
+			{"服务站\n管理员", "丁同学", "志愿者", "13900000014"},
+			{nil, "戊同学", "志愿者", "13900000015"},
+			{nil},
+		}
+		for i, r := range rows {
+			if err := f.SetSheetRow("Sheet1", fmt.Sprintf("A%d", i+1), &r); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, m := range [][2]string{{"A1", "F1"}, {"A4", "A5"}, {"A10", "A12"}} {
+			if err := f.MergeCell("Sheet1", m[0], m[1]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		res, err := w.svc.ImportForm(context.Background(), w.adminA, w.uniA, bytes.NewReader(save(t, f)), true)
+		if err != nil {
+			t.Fatalf("%v: %+v", err, res.Problems)
+		}
+		want := map[int]string{4: "校学生会副主席/student_leader/123456789", 5: "校学生会副主席/student_leader/",
+			9: "团委副书记/station_head/", 10: "志愿者/station_admin/", 11: "志愿者/station_admin/"}
+		if len(res.Rows) != len(want) {
+			t.Fatalf("rows %+v", res.Rows)
+		}
+		for n, wnt := range want {
+			r := rowOf(t, res, n)
+			if got := r.Position + "/" + r.Category + "/" + r.QQ; got != wnt {
+				t.Errorf("row %d: %s, want %s", n, got, wnt)
+			}
+		}
+		if res.School != "某某大学" || len(res.Warnings) != 1 {
+			t.Fatalf("school %q, warnings %v; want the other school's name warned about", res.School, res.Warnings)
+		}
+	})
+}
