@@ -66,6 +66,7 @@ func (w *Pages) Register(r gin.IRouter) {
 	w.registerAdminPages(h)
 	w.registerLiaisonPages(h)
 	w.registerRosterPages(h)
+	w.registerRosterImportPages(h)
 	w.registerStationPages(h)
 	w.registerBookingPages(h)
 	w.registerConsolePages(h)

@@ -78,6 +78,10 @@ type Kit struct {
 	assets map[string]string
 	// buffers hold pages while they render (see Templates.Render).
 	buffers sync.Pool
+	// uploads are the routes ("POST /full/path") that take a file, with
+	// their body limit (Upload): set while routes are mounted, only read
+	// while serving.
+	uploads map[string]int64
 }
 
 // New builds the kit.
@@ -86,7 +90,7 @@ func New(accounts *account.Service, sessions *session.Store, log *slog.Logger, o
 		return nil, NilDependency("web.New")
 	}
 	k := &Kit{accounts: accounts, sessions: sessions, log: log, opts: o,
-		secure: strings.HasPrefix(o.PublicURL, "https://"), assets: assetVersions()}
+		secure: strings.HasPrefix(o.PublicURL, "https://"), assets: assetVersions(), uploads: map[string]int64{}}
 	k.buffers.New = func() any { return new(bytes.Buffer) }
 	var err error
 	if k.errorPage, err = k.Templates(kitFS, "templates", nil); err != nil {

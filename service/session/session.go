@@ -13,6 +13,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gdyouth/youthvoice/service"
@@ -214,4 +216,52 @@ func (s *Store) ConsumeState(ctx context.Context, state, browser string) (string
 func browserTag(browser string) string {
 	h := sha256.Sum256([]byte("oauth-browser\x00" + browser))
 	return hex.EncodeToString(h[:])
+}
+
+// uploadKey is where a kept upload is stored: the token is hashed, so
+// the store never holds what redeems it.
+func uploadKey(token string) string {
+	h := sha256.Sum256([]byte(token))
+	return "upload:" + hex.EncodeToString(h[:])
+}
+
+// Keep stores data, a file user uid uploaded and has yet to confirm, for
+// ttl under a new token, so the confirmation need not upload it again.
+func (s *Store) Keep(ctx context.Context, uid uint64, data []byte, ttl time.Duration) (string, error) {
+	tok := NewToken()
+	if err := s.kv.Set(ctx, uploadKey(tok), strconv.FormatUint(uid, 10)+"\x00"+string(data), ttl); err != nil {
+		return "", fmt.Errorf("保存上传的文件失败: %w", err)
+	}
+	return tok, nil
+}
+
+// errUploadGone is a kept file that expired, was used, or is not the
+// caller's.
+var errUploadGone = service.Invalid("upload_expired", "上传的文件已过期或已导入，请重新上传", nil)
+
+// Kept returns the file kept under token for user uid.
+func (s *Store) Kept(ctx context.Context, token string, uid uint64) ([]byte, error) {
+	if token == "" || len(token) > 64 {
+		return nil, errUploadGone
+	}
+	v, err := s.kv.Get(ctx, uploadKey(token))
+	if errors.Is(err, kv.ErrMiss) {
+		return nil, errUploadGone
+	}
+	if err != nil {
+		return nil, fmt.Errorf("读取上传的文件失败: %w", err)
+	}
+	owner, data, ok := strings.Cut(v, "\x00")
+	if !ok || owner != strconv.FormatUint(uid, 10) {
+		return nil, errUploadGone
+	}
+	return []byte(data), nil
+}
+
+// Drop forgets a kept file.
+func (s *Store) Drop(ctx context.Context, token string) error {
+	if token == "" {
+		return nil
+	}
+	return s.kv.Del(ctx, uploadKey(token))
 }

@@ -337,3 +337,39 @@ func TestSessionCSRFToken(t *testing.T) {
 		}
 	})
 }
+
+// A file kept for its confirmation is its uploader's alone, until it is
+// dropped or expires.
+func TestKeptUpload(t *testing.T) {
+	clk := clock.NewFake(start())
+	store, err := kv.NewMemory(clk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := session.New(store, clk, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := []byte("PK\x03\x04 binary\x00data")
+	tok, err := s.Keep(ctx, 7, data, 30*time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.Kept(ctx, tok, 7); err != nil || string(got) != string(data) {
+		t.Fatalf("kept: %q, %v", got, err)
+	}
+	if _, err := s.Kept(ctx, tok, 8); !errors.Is(err, service.ErrInvalid) {
+		t.Fatalf("another user's: %v", err)
+	}
+	clk.Advance(31 * time.Minute)
+	if _, err := s.Kept(ctx, tok, 7); !errors.Is(err, service.ErrInvalid) {
+		t.Fatalf("after 31 minutes: %v", err)
+	}
+	tok, _ = s.Keep(ctx, 7, data, 30*time.Minute)
+	if err := s.Drop(ctx, tok); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Kept(ctx, tok, 7); !errors.Is(err, service.ErrInvalid) {
+		t.Fatalf("after drop: %v", err)
+	}
+}
