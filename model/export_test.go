@@ -42,3 +42,13 @@ func FTSTokens(text string) []string {
 
 // RequireMroonga exposes the check of migration 12.
 var RequireMroonga = fts0012RequireMroonga
+
+// Versions lists the schema steps' versions in order (the history may
+// have a gap while two changes each add a step).
+func Versions() []int {
+	out := make([]int, len(migrations))
+	for i, m := range migrations {
+		out[i] = m.version
+	}
+	return out
+}

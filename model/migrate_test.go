@@ -20,13 +20,20 @@ import (
 	"github.com/gdyouth/youthvoice/model/dbtest"
 )
 
-// allVersions is 1..LatestVersion: the history is dense and ordered.
-func allVersions() []int {
-	var vs []int
-	for v := 1; v <= model.LatestVersion(); v++ {
-		vs = append(vs, v)
+// allVersions is every step's version, increasing and ending with
+// LatestVersion (dense but for a number another change has taken).
+func allVersions() []int { return model.Versions() }
+
+func TestVersionsIncrease(t *testing.T) {
+	vs := allVersions()
+	if len(vs) == 0 || vs[0] != 1 || vs[len(vs)-1] != model.LatestVersion() {
+		t.Fatalf("versions %v", vs)
 	}
-	return vs
+	for i := 1; i < len(vs); i++ {
+		if vs[i] <= vs[i-1] || vs[i] > vs[i-1]+2 {
+			t.Fatalf("versions %v: not increasing, or a gap of more than one", vs)
+		}
+	}
 }
 
 // fresh opens an empty, unmigrated database per backend.
@@ -83,7 +90,7 @@ func TestMigrateAppliesEachVersionOnce(t *testing.T) {
 			t.Fatalf("schema_migrations has %d rows, want %d: %+v", len(rows), len(allVersions()), rows)
 		}
 		for i, r := range rows {
-			if r.Version != i+1 || r.Name == "" || r.AppliedAt.Before(start) {
+			if r.Version != allVersions()[i] || r.Name == "" || r.AppliedAt.Before(start) {
 				t.Errorf("row %d = %+v", i, r)
 			}
 		}
@@ -259,8 +266,8 @@ func TestMigrateResumesInterruptedSteps(t *testing.T) {
 				t.Errorf("table %s not recreated", table)
 			}
 		}
-		if got := recorded(t, db); len(got) != model.LatestVersion() {
-			t.Fatalf("%d steps recorded, want %d", len(got), model.LatestVersion())
+		if got := recorded(t, db); len(got) != len(allVersions()) {
+			t.Fatalf("%d steps recorded, want %d", len(got), len(allVersions()))
 		}
 	})
 }
@@ -711,5 +718,41 @@ func TestRolesMigrationKeepsRights(t *testing.T) {
 			roster[0].UserID == nil || *roster[0].UserID != ids[1] {
 			t.Fatalf("roster after step 17 = %+v; want the approved cadre once, 已注册, with its latest phone", roster)
 		}
+	})
+}
+
+// Step 19's indexes for the per-cadre assessment: answers by author and
+// time (replacing author alone), bookings by handler and response time;
+// an interrupted step (the old index back, the step unrecorded) resumes.
+func TestCadreAssessmentIndexes(t *testing.T) {
+	check := func(t *testing.T, db *model.DB) {
+		t.Helper()
+		answers := secondaryIndexes(t, db, "answers")
+		if got := answers["idx_answer_author_created"]; !slices.Equal(got, []string{"author_id", "created_at"}) {
+			t.Errorf("answers.idx_answer_author_created = %v", got)
+		}
+		if _, ok := answers["idx_answers_author_id"]; ok {
+			t.Errorf("answers still have idx_answers_author_id: %v", answers)
+		}
+		if got := secondaryIndexes(t, db, "bookings")["idx_booking_handler_response"]; !slices.Equal(got, []string{"handled_by", "first_response_at"}) {
+			t.Errorf("bookings.idx_booking_handler_response = %v", got)
+		}
+	}
+	eachFresh(t, func(t *testing.T, db *model.DB) {
+		ctx := context.Background()
+		if _, err := db.Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
+		check(t, db)
+		for _, ddl := range []string{"CREATE INDEX idx_answers_author_id ON answers (author_id)",
+			"DELETE FROM schema_migrations WHERE version = 19"} {
+			if err := db.Conn(ctx).Exec(ddl).Error; err != nil {
+				t.Fatal(err)
+			}
+		}
+		if applied, err := db.Migrate(ctx); err != nil || !slices.Equal(applied, []int{19}) {
+			t.Fatalf("resuming step 19: applied %v, %v", applied, err)
+		}
+		check(t, db)
 	})
 }

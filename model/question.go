@@ -96,12 +96,12 @@ const (
 type Answer struct {
 	ID           uint64    `gorm:"primaryKey"`
 	QuestionID   uint64    `gorm:"not null;index"`
-	AuthorID     uint64    `gorm:"not null;index"`
+	AuthorID     uint64    `gorm:"not null;index:idx_answer_author_created,priority:1"`
 	Kind         string    `gorm:"size:16;not null"`
 	Body         string    `gorm:"type:text;not null"`
 	Status       string    `gorm:"size:16;not null"`
 	HiddenReason string    `gorm:"size:200;not null;default:''"`
-	CreatedAt    time.Time `gorm:"not null"`
+	CreatedAt    time.Time `gorm:"not null;index:idx_answer_author_created,priority:2"`
 	UpdatedAt    time.Time `gorm:"not null"`
 }
 
