@@ -81,7 +81,7 @@ type Booking struct {
 	Note                  string     `gorm:"size:300;not null;default:''"`
 	DeclineReason         string     `gorm:"size:200;not null;default:''"`
 	Alternatives          string     `gorm:"size:200;not null;default:''"`
-	ProposedAt            *time.Time `gorm:""` // another time the station proposed
+	ProposedAt            *time.Time `gorm:""`                                              // another time the station proposed
 	HandledBy             *uint64    `gorm:"index:idx_booking_handler_response,priority:1"` // the admin who responded
 	Result                string     `gorm:"size:1000;not null;default:''"`
 	FollowUp              bool       `gorm:"not null;default:false"`
