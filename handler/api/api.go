@@ -46,6 +46,7 @@ func (w *API) Register(r gin.IRouter) {
 	w.registerStationAPI(api)
 	w.registerStatsAPI(api)
 	w.registerLiaisons(api)
+	w.registerCadresAPI(api)
 }
 
 // userView is the public shape of an account.
