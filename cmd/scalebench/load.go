@@ -142,6 +142,12 @@ func load(ctx context.Context, o options) error {
 		results = append(results, r)
 		logf("load: %-15s %10d rows in %8s (%.0f rows/s)", r.table, r.rows, r.took.Round(100*time.Millisecond), float64(r.rows)/r.took.Seconds())
 	}
+	tr := time.Now()
+	nr, err := addRoster(ctx, db, g.now)
+	if err != nil {
+		return err
+	}
+	results = append(results, loadResult{"roster_entries", int(nr), time.Since(tr)})
 	ta := time.Now()
 	for _, r := range results {
 		if _, err := conn.ExecContext(ctx, "ANALYZE TABLE `"+r.table+"`"); err != nil {

@@ -21,10 +21,11 @@ import (
 //
 // Everything is read by the roster's accounts (a few dozen per
 // university, never a scan of the province): their answers through
-// (author_id, created_at), the questions and boards of those answers by
-// primary key, the bookings they responded to through (handled_by,
-// first_response_at) and their active days from stats_user_days by
-// (university_id, user_id, day). See CadreColumns for the definitions.
+// (author_id, created_at, …), which covers every column read of an
+// answer, the questions of those answers by primary key, the bookings
+// they responded to through (handled_by, first_response_at) and their
+// active days from stats_user_days by (university_id, user_id, day) —
+// migration 19 added the first two. See CadreColumns for the definitions.
 
 // CadreFigures are one person's figures (or a university's totals) for a
 // period.
@@ -352,28 +353,27 @@ func uniRef(u model.University) UniversityRef {
 }
 
 // cadreAnswer is one of the roster's answers in the period, with what the
-// figures need of its question and board.
+// figures need of its question.
 type cadreAnswer struct {
-	ID                uint64
-	AuthorID          uint64
-	QuestionID        uint64
-	Status            string
-	CreatedAt         time.Time
-	UpdatedAt         time.Time
-	BoardKind         string
-	BoardUniversityID *uint64
-	FirstAnsweredAt   *time.Time
-	FirstResponseS    *int64 `gorm:"column:first_response_seconds"`
-	PromiseKept       *bool
-	Rating            string
+	ID              uint64
+	AuthorID        uint64
+	QuestionID      uint64
+	Status          string
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
+	BoardID         uint64
+	FirstAnsweredAt *time.Time
+	FirstResponseS  *int64
+	PromiseKept     *bool
+	Rating          string
 }
 
-// The answers of a set of accounts in a period: (author_id, created_at)
-// gives each author's range; the question and board by primary key.
+// The answers of a set of accounts in a period: (author_id, created_at,
+// kind, status, question_id, updated_at) gives each author's range and
+// every column read of an answer; the question by primary key.
 const cadreAnswersSQL = `SELECT a.id, a.author_id, a.question_id, a.status, a.created_at, a.updated_at,
-  b.kind AS board_kind, b.university_id AS board_university_id,
-  q.first_answered_at, q.first_response_seconds, q.promise_kept, q.rating
-FROM answers a JOIN questions q ON q.id = a.question_id JOIN boards b ON b.id = q.board_id
+  q.board_id, q.first_answered_at, q.first_response_seconds, q.promise_kept, q.rating
+FROM answers a JOIN questions q ON q.id = a.question_id
 WHERE a.author_id IN ? AND a.created_at >= ? AND a.created_at < ? AND a.kind = ?`
 
 // The bookings a set of accounts responded to first in a period, through
@@ -457,23 +457,43 @@ func (s *Service) cadreFigures(ctx context.Context, uni uint64, ids []uint64, p 
 		}
 	}
 
-	var answers []cadreAnswer
-	if err := conn().Raw(cadreAnswersSQL, ids, p.Start, p.End, model.AnswerKindAnswer).Scan(&answers).Error; err != nil {
+	// The boards (a few hundred): whose each one is.
+	var boards []model.Board
+	if err := conn().Select("id", "kind", "university_id").Find(&boards).Error; err != nil {
 		return nil, err
 	}
+	board := make(map[uint64]model.Board, len(boards))
+	for _, b := range boards {
+		board[b.ID] = b
+	}
+
 	type pair struct{ user, question uint64 }
 	answered := map[pair]bool{}
 	first := map[uint64]cadreAnswer{} // question → the roster's answer that was its first
-	for _, a := range answers {
+	// Scanned by hand: a year of a large university is tens of thousands
+	// of rows, which gorm's reflection made noticeably slower.
+	rows, err := conn().Raw(cadreAnswersSQL, ids, p.Start, p.End, model.AnswerKindAnswer).Rows()
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var a cadreAnswer
+		if err := rows.Scan(&a.ID, &a.AuthorID, &a.QuestionID, &a.Status, &a.CreatedAt, &a.UpdatedAt,
+			&a.BoardID, &a.FirstAnsweredAt, &a.FirstResponseS, &a.PromiseKept, &a.Rating); err != nil {
+			return nil, err
+		}
 		f := figs[a.AuthorID]
 		if f == nil {
 			continue
 		}
-		other := a.BoardKind != model.BoardProvince && (a.BoardUniversityID == nil || *a.BoardUniversityID != home[a.AuthorID])
+		b := board[a.BoardID]
+		province := b.Kind == model.BoardProvince
+		other := !province && (b.UniversityID == nil || *b.UniversityID != home[a.AuthorID])
 		if a.Status == model.AnswerPublished {
 			f.Answers++
 			switch {
-			case a.BoardKind == model.BoardProvince:
+			case province:
 				f.AnswersProvince++
 			case other:
 				f.AnswersOther++
@@ -508,6 +528,12 @@ func (s *Service) cadreFigures(ctx context.Context, uni uint64, ids []uint64, p 
 			}
 		}
 		first[a.QuestionID] = a
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
 	}
 	for _, a := range first {
 		f := figs[a.AuthorID]

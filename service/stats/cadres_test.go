@@ -1,6 +1,8 @@
 package stats_test
 
 import (
+	"os"
+	"strings"
 	"testing"
 
 	"github.com/gdyouth/youthvoice/model"
@@ -253,4 +255,42 @@ func TestCadreAccess(t *testing.T) {
 		_, err := svc.Cadres(t.Context(), w.Province, stats.CadreQuery{From: "2026-03-19", To: "2026-03-10"})
 		servicetest.WantErr(t, "a reversed period", err, service.ErrInvalid, "bad_period")
 	})
+}
+
+// The README's 干部考核 lists the definitions the page shows, from
+// stats.CadreColumns (go test ./service/stats -run TestReadmeCadreColumns
+// -update rewrites it).
+func TestReadmeCadreColumns(t *testing.T) {
+	const path = "../../README.md"
+	const begin, end = "<!-- cadre-metrics:begin -->\n", "<!-- cadre-metrics:end -->"
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme := string(b)
+	i, j := strings.Index(readme, begin), strings.Index(readme, end)
+	if i < 0 || j < i {
+		t.Fatalf("README.md has no %q … %q block", begin, end)
+	}
+	want := stats.CadreColumnsMarkdown()
+	if got := readme[i+len(begin) : j]; got != want {
+		if *update {
+			if err := os.WriteFile(path, []byte(readme[:i+len(begin)]+want+readme[j:]), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			return
+		}
+		t.Fatalf("README.md's 干部考核 definitions differ from stats.CadreColumns; run go test ./service/stats -run TestReadmeCadreColumns -update\ngot:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+// Every column is named, defined and keyed once.
+func TestCadreColumnsWellFormed(t *testing.T) {
+	seen := map[string]bool{}
+	for _, c := range stats.CadreColumns {
+		if c.Key == "" || c.Name == "" || c.Help == "" || c.Value(stats.CadreFigures{}) == "" || seen[c.Key] {
+			t.Errorf("column %+v incomplete or twice", c)
+		}
+		seen[c.Key] = true
+	}
 }
