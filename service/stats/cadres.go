@@ -518,7 +518,8 @@ func (s *Service) cadreFigures(ctx context.Context, uni uint64, ids []uint64, p 
 		}
 		fa := a.FirstAnsweredAt.UTC()
 		exact := a.CreatedAt.UTC().Equal(fa)
-		if !exact && !(a.UpdatedAt.UTC().Equal(fa) && a.CreatedAt.Before(fa)) {
+		publishedLater := a.UpdatedAt.UTC().Equal(fa) && a.CreatedAt.Before(fa) // approved or restored then
+		if !exact && !publishedLater {
 			continue
 		}
 		if prev, ok := first[a.QuestionID]; ok {

@@ -4,6 +4,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gdyouth/youthvoice/model"
 	"github.com/gdyouth/youthvoice/model/dbtest"
@@ -293,4 +294,32 @@ func TestCadreColumnsWellFormed(t *testing.T) {
 		}
 		seen[c.Key] = true
 	}
+}
+
+// An answer held for review and approved later is the question's first
+// answer from its approval (the question records that moment): its
+// author gets the first answer, timed from the approval.
+func TestCadreFirstAnswerApprovedLater(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *model.DB) {
+		w, svc := cadreWorld(t, db, false)
+		asked, written, approved := bj(17, 9, 0, 0).UTC(), bj(17, 9, 30, 0).UTC(), bj(17, 10, 0, 0).UTC()
+		secs, kept := int64(3600), true
+		q := model.Question{BoardID: w.BoardA.ID, UniversityID: w.UniA.ID, AskerID: w.Student.ID, Title: "问题", Status: model.QuestionAnswered,
+			DueAt: asked.Add(24 * time.Hour), FirstAnsweredAt: &approved, FirstResponseS: &secs, PromiseKept: &kept, CreatedAt: asked, UpdatedAt: approved}
+		if err := db.Conn(t.Context()).Create(&q).Error; err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Conn(t.Context()).Create(&model.Answer{QuestionID: q.ID, AuthorID: w.C2.ID, Kind: model.AnswerKindAnswer, Body: "答复",
+			Status: model.AnswerPublished, CreatedAt: written, UpdatedAt: approved}).Error; err != nil {
+			t.Fatal(err)
+		}
+		r, err := svc.Cadres(t.Context(), w.AdminA, stats.CadreQuery{From: w.From, To: w.To})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c2 := lineOf(t, r, "陈二"); c2.Answers != 3 || c2.AnswersOwn != 1 || c2.FirstAnswers != 2 || c2.FirstOnTime != 2 ||
+			c2.MedianFirstResponseSeconds == nil || *c2.MedianFirstResponseSeconds != 3600 {
+			t.Errorf("陈二 %+v", figuresOf(c2.CadreFigures))
+		}
+	})
 }
