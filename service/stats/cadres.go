@@ -446,13 +446,17 @@ func (s *Service) cadreFigures(ctx context.Context, uni uint64, ids []uint64, p 
 	var users []struct {
 		ID           uint64
 		UniversityID *uint64
+		Roles        int
 	}
-	if err := conn().Raw("SELECT id, university_id FROM users WHERE id IN ?", ids).Scan(&users).Error; err != nil {
+	if err := conn().Raw("SELECT id, university_id, roles FROM users WHERE id IN ?", ids).Scan(&users).Error; err != nil {
 		return nil, err
 	}
+	// home is each account's university; 0 for an account without one or
+	// a province admin, whose answers are never cross-board (the same rule
+	// as the cross-board replies').
 	home := make(map[uint64]uint64, len(users))
 	for _, u := range users {
-		if u.UniversityID != nil {
+		if u.UniversityID != nil && u.Roles&model.RoleBit(model.RoleProvinceAdmin) == 0 {
 			home[u.ID] = *u.UniversityID
 		}
 	}
@@ -489,7 +493,8 @@ func (s *Service) cadreFigures(ctx context.Context, uni uint64, ids []uint64, p 
 		}
 		b := board[a.BoardID]
 		province := b.Kind == model.BoardProvince
-		other := !province && (b.UniversityID == nil || *b.UniversityID != home[a.AuthorID])
+		h := home[a.AuthorID]
+		other := !province && b.UniversityID != nil && h != 0 && *b.UniversityID != h
 		if a.Status == model.AnswerPublished {
 			f.Answers++
 			switch {
