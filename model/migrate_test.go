@@ -713,3 +713,39 @@ func TestRolesMigrationKeepsRights(t *testing.T) {
 		}
 	})
 }
+
+// Step 18's indexes for the per-cadre assessment: answers by author and
+// time, covering what the assessment reads (replacing author alone), bookings by handler and response time;
+// an interrupted step (the old index back, the step unrecorded) resumes.
+func TestCadreAssessmentIndexes(t *testing.T) {
+	check := func(t *testing.T, db *model.DB) {
+		t.Helper()
+		answers := secondaryIndexes(t, db, "answers")
+		if got := answers["idx_answer_author_created"]; !slices.Equal(got, []string{"author_id", "created_at", "kind", "status", "question_id", "updated_at"}) {
+			t.Errorf("answers.idx_answer_author_created = %v", got)
+		}
+		if _, ok := answers["idx_answers_author_id"]; ok {
+			t.Errorf("answers still have idx_answers_author_id: %v", answers)
+		}
+		if got := secondaryIndexes(t, db, "bookings")["idx_booking_handler_response"]; !slices.Equal(got, []string{"handled_by", "first_response_at"}) {
+			t.Errorf("bookings.idx_booking_handler_response = %v", got)
+		}
+	}
+	eachFresh(t, func(t *testing.T, db *model.DB) {
+		ctx := context.Background()
+		if _, err := db.Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
+		check(t, db)
+		for _, ddl := range []string{"CREATE INDEX idx_answers_author_id ON answers (author_id)",
+			"DELETE FROM schema_migrations WHERE version = 18"} {
+			if err := db.Conn(ctx).Exec(ddl).Error; err != nil {
+				t.Fatal(err)
+			}
+		}
+		if applied, err := db.Migrate(ctx); err != nil || !slices.Equal(applied, []int{18}) {
+			t.Fatalf("resuming step 18: applied %v, %v", applied, err)
+		}
+		check(t, db)
+	})
+}

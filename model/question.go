@@ -95,14 +95,14 @@ const (
 // Answer is a cadre's answer or the asker's follow-up.
 type Answer struct {
 	ID           uint64    `gorm:"primaryKey"`
-	QuestionID   uint64    `gorm:"not null;index"`
-	AuthorID     uint64    `gorm:"not null;index"`
-	Kind         string    `gorm:"size:16;not null"`
+	QuestionID   uint64    `gorm:"not null;index;index:idx_answer_author_created,priority:5"`
+	AuthorID     uint64    `gorm:"not null;index:idx_answer_author_created,priority:1"`
+	Kind         string    `gorm:"size:16;not null;index:idx_answer_author_created,priority:3"`
 	Body         string    `gorm:"type:text;not null"`
-	Status       string    `gorm:"size:16;not null"`
+	Status       string    `gorm:"size:16;not null;index:idx_answer_author_created,priority:4"`
 	HiddenReason string    `gorm:"size:200;not null;default:''"`
-	CreatedAt    time.Time `gorm:"not null"`
-	UpdatedAt    time.Time `gorm:"not null"`
+	CreatedAt    time.Time `gorm:"not null;index:idx_answer_author_created,priority:2"`
+	UpdatedAt    time.Time `gorm:"not null;index:idx_answer_author_created,priority:6"`
 }
 
 // CrossBoardAnswerSQL is the condition "the answer is a reply by a cadre

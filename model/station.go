@@ -81,8 +81,8 @@ type Booking struct {
 	Note                  string     `gorm:"size:300;not null;default:''"`
 	DeclineReason         string     `gorm:"size:200;not null;default:''"`
 	Alternatives          string     `gorm:"size:200;not null;default:''"`
-	ProposedAt            *time.Time `gorm:""` // another time the station proposed
-	HandledBy             *uint64    `gorm:""` // the admin who responded
+	ProposedAt            *time.Time `gorm:""`                                              // another time the station proposed
+	HandledBy             *uint64    `gorm:"index:idx_booking_handler_response,priority:1"` // the admin who responded
 	Result                string     `gorm:"size:1000;not null;default:''"`
 	FollowUp              bool       `gorm:"not null;default:false"`
 	Rating                int        `gorm:"not null;default:0"` // 1–5 stars, 0 unrated
@@ -90,7 +90,7 @@ type Booking struct {
 	InHours               bool       `gorm:"not null"` // submitted within working hours
 	DueAt                 time.Time  `gorm:"not null;index"`
 	RemindAt              time.Time  `gorm:"not null;index:idx_booking_status_remind,priority:2"`
-	FirstResponseAt       *time.Time `gorm:""`
+	FirstResponseAt       *time.Time `gorm:"index:idx_booking_handler_response,priority:2"`
 	FirstResponseS        *int64     `gorm:"column:first_response_seconds"`
 	PromiseKept           *bool      `gorm:""`
 	RemindedAt            *time.Time `gorm:""`

@@ -136,7 +136,7 @@ func (g *generator) tables() []struct {
 }
 
 var userCols = []string{"id", "account", "account_key", "password_hash", "name", "entry_key", "university_id", "role",
-	"openid", "bound_at", "activated_at", "last_login_at", "source", "created_at", "updated_at"}
+	"openid", "bound_at", "activated_at", "last_login_at", "source", "created_at", "updated_at", "roles"}
 
 func (g *generator) users(s sink) (int, error) {
 	rng := g.rng("users")
@@ -152,7 +152,7 @@ func (g *generator) users(s sink) (int, error) {
 		} else {
 			r.null()
 		}
-		r.str(role).str(openID(id)).time(g.staffAt).time(g.staffAt).null().str("").time(g.staffAt).time(g.staffAt)
+		r.str(role).str(openID(id)).time(g.staffAt).time(g.staffAt).null().str("").time(g.staffAt).time(g.staffAt).int(int64(model.RoleBit(role)))
 		g.openIDs = append(g.openIDs, openID(id))
 		return id
 	}
@@ -203,7 +203,7 @@ func (g *generator) users(s sink) (int, error) {
 		} else {
 			r.null().null().null().null().str("import")
 		}
-		r.time(t).time(t)
+		r.time(t).time(t).int(0) // roles: a student
 	}
 	for i := range g.bound {
 		if len(g.bound[i]) > len(g.bound[g.largest]) {

@@ -153,6 +153,9 @@ func TestGeneratorVolumesAndShapes(t *testing.T) {
 		if !signIn.MatchString(*u["account"]) || *u["account_key"] != strings.ToLower(*u["account"]) {
 			t.Fatalf("account %q (key %q) cannot sign in", *u["account"], *u["account_key"])
 		}
+		if *u["roles"] != strconv.Itoa(model.RoleBit(*u["role"])) {
+			t.Fatalf("account %q: role %s, roles %s", *u["account"], *u["role"], *u["roles"])
+		}
 		if *u["role"] == model.RoleStudent {
 			students++
 			if u["openid"] != nil {

@@ -142,6 +142,12 @@ func load(ctx context.Context, o options) error {
 		results = append(results, r)
 		logf("load: %-15s %10d rows in %8s (%.0f rows/s)", r.table, r.rows, r.took.Round(100*time.Millisecond), float64(r.rows)/r.took.Seconds())
 	}
+	tr := time.Now()
+	nr, err := addRoster(ctx, db, g.now)
+	if err != nil {
+		return err
+	}
+	results = append(results, loadResult{"roster_entries", int(nr), time.Since(tr)})
 	ta := time.Now()
 	for _, r := range results {
 		if _, err := conn.ExecContext(ctx, "ANALYZE TABLE `"+r.table+"`"); err != nil {
@@ -314,17 +320,6 @@ func statsRebuild(ctx context.Context, o options) error {
 		return err
 	}
 	defer db.Close()
-	// The generator writes each staff account's role; its set of roles
-	// (users.roles, what every check reads) follows from it, as
-	// migration 17 derives it. Before the statistics, which count cadres
-	// by the set.
-	if err := db.Conn(ctx).Exec(`UPDATE users SET roles = CASE role
-  WHEN ? THEN ? WHEN ? THEN ? WHEN ? THEN ? WHEN ? THEN ? ELSE 0 END WHERE role <> ?`,
-		model.RoleCadre, model.RoleBit(model.RoleCadre), model.RoleStationAdmin, model.RoleBit(model.RoleStationAdmin),
-		model.RoleUniversityAdm, model.RoleBit(model.RoleUniversityAdm), model.RoleProvinceAdmin, model.RoleBit(model.RoleProvinceAdmin),
-		model.RoleStudent).Error; err != nil {
-		return fmt.Errorf("roles: %w", err)
-	}
 	t := time.Now()
 	n, err := question.RebuildSearch(ctx, db)
 	if err != nil {

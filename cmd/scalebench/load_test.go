@@ -157,4 +157,27 @@ func TestLoadIntoMariaDB(t *testing.T) {
 	if tot.ActiveRate == nil || *tot.ActiveRate > 1 || tot.OnTimeRate == nil || *tot.OnTimeRate < 0.6 {
 		t.Errorf("rates %+v", tot)
 	}
+
+	// Every account holds its role, and the roster lists each university's
+	// cadres and station team linked to them, with 3 待注册 each; adding it
+	// again adds nothing.
+	if n := count("SELECT COUNT(*) FROM users WHERE role <> 'student' AND roles = 0"); n != 0 {
+		t.Errorf("%d staff accounts without their role in users.roles", n)
+	}
+	if got, want := count("SELECT COUNT(*) FROM roster_entries WHERE user_id IS NOT NULL"), staff-1-166; got != want {
+		t.Errorf("%d linked roster entries, want %d", got, want)
+	}
+	if got := count("SELECT COUNT(*) FROM roster_entries WHERE status = ?", model.RosterPending); got != 166*rosterPending {
+		t.Errorf("%d 待注册 entries, want %d", got, 166*rosterPending)
+	}
+	if added, err := addRoster(ctx, db, time.Now()); err != nil || added != 0 {
+		t.Errorf("adding the roster again added %d, %v", added, err)
+	}
+	cr, err := st.Cadres(ctx, prov, stats.CadreQuery{From: today.AddDate(0, 0, -364).Format(stats.DateLayout), To: today.Format(stats.DateLayout)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cr.Total.Answers == 0 || cr.Total.FirstAnswers == 0 || cr.Total.BookingsHandled == 0 || len(cr.Universities) != 166 {
+		t.Errorf("the province's cadre table of the year: %+v", cr.Total)
+	}
 }

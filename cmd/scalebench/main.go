@@ -9,6 +9,10 @@
 //	scalebench run    start the server on it (with Redis) and measure every
 //	                  row of issue 19's table: figure, target, met or not
 //	scalebench all    load when the database is missing or empty, then run
+//	scalebench roster add the cadre roster (about 36 entries per university,
+//	                  linked to the generated cadres and station teams) to a
+//	                  database loaded before there was one; idempotent (load
+//	                  and run add it too)
 //
 // Both apply the dynamic MariaDB settings of deploy/mariadb.cnf first
 // (SET GLOBAL, printed). Every loop is bounded in time and count, and all
@@ -83,7 +87,7 @@ func main() {
 	flag.StringVar(&o.only, "only", "", "measure only the rows whose name contains one of these comma-separated words (e.g. board,search,sweep)")
 	flag.BoolVar(&o.verbose, "v", false, "print the server's log tail and each measurement as it is made")
 	flag.Usage = func() {
-		fmt.Fprintf(os.Stderr, "usage: scalebench [flags] load|run|all\n\n")
+		fmt.Fprintf(os.Stderr, "usage: scalebench [flags] load|run|all|roster\n\n")
 		flag.PrintDefaults()
 	}
 	flag.Parse()
@@ -129,6 +133,8 @@ func run(ctx context.Context, o options) error {
 		return load(ctx, o)
 	case "run":
 		return measure(ctx, o)
+	case "roster":
+		return roster(ctx, o)
 	case "all":
 		empty, err := needsLoad(ctx, o.dsn)
 		if err != nil {
@@ -143,7 +149,7 @@ func run(ctx context.Context, o options) error {
 		}
 		return measure(ctx, o)
 	}
-	return fmt.Errorf("unknown command %q: load, run or all", o.cmd)
+	return fmt.Errorf("unknown command %q: load, run, all or roster", o.cmd)
 }
 
 func mustName(dsn string) string {

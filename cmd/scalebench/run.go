@@ -174,7 +174,7 @@ func measure(ctx context.Context, o options) error {
 	m.rate(ctx, "search, no-hit word "+noHitWord, "/api/v1/questions/search?q="+url.QueryEscape(noHitWord), sess[student], o.searchRate, st)
 
 	// 4. The timers and admin lists, in-process against the scale database.
-	if err := m.inProcess(ctx, big.uniID); err != nil {
+	if err := m.inProcess(ctx, big.uniID, big.code); err != nil {
 		return err
 	}
 
@@ -399,8 +399,8 @@ func (m *meter) rate(ctx context.Context, what, path, cookie string, rate int, t
 // inProcess times the question sweep with nothing due, the province-admin
 // lookup the escalations make and the overdue list, calling the project's
 // code on the scale database as a server instance would.
-func (m *meter) inProcess(ctx context.Context, uniID uint64) error {
-	if !m.want(sweepRow) && !m.want(lookupRow) && !m.want(overdueRow) && !m.want(overdueUniRow) {
+func (m *meter) inProcess(ctx context.Context, uniID uint64, uniCode string) error {
+	if !m.want(sweepRow) && !m.want(lookupRow) && !m.want(overdueRow) && !m.want(overdueUniRow) && !m.want(cadreRow) {
 		return nil
 	}
 	db, err := model.OpenMySQL(ctx, m.o.dsn)
@@ -478,6 +478,39 @@ func (m *meter) inProcess(ctx context.Context, uniID uint64) error {
 			_, err := qs.OverdueFor(ctx, uadm)
 			return 0, err
 		})
+	return m.cadres(ctx, db, uadm, uniCode)
+}
+
+// cadres times the per-cadre assessment (干部考核) of the largest
+// university over the last 365 days, as its admin asks for it, after
+// adding the roster if the database was loaded before there was one.
+func (m *meter) cadres(ctx context.Context, db *model.DB, uadm model.User, code string) error {
+	if !m.want(cadreRow) {
+		return nil
+	}
+	added, err := addRoster(ctx, db, time.Now())
+	if err != nil {
+		return err
+	}
+	st, err := stats.New(db, clock.Real{})
+	if err != nil {
+		return err
+	}
+	today := time.Now().In(clock.Beijing)
+	q := stats.CadreQuery{University: code, From: today.AddDate(0, 0, -364).Format(stats.DateLayout), To: today.Format(stats.DateLayout)}
+	var lines, answers int64
+	m.timed(ctx, cadreRow, target{500 * time.Millisecond, "median"},
+		fmt.Sprintf("stats.Service.Cadres(university admin) in-process, %s – %s", q.From, q.To),
+		func(ctx context.Context) (time.Duration, error) {
+			r, err := st.Cadres(ctx, uadm, q)
+			lines, answers = int64(len(r.Cadres)), r.Total.Answers
+			return 0, err
+		})
+	note := fmt.Sprintf(" (%d roster entries, %d answers)", lines, answers)
+	if added > 0 {
+		note += fmt.Sprintf("; %d roster entries added first", added)
+	}
+	m.amend(cadreRow, note)
 	return nil
 }
 
@@ -487,6 +520,7 @@ const (
 	lookupRow     = "province-admin lookup for escalations"
 	overdueRow    = "overdue list and count, province"
 	overdueUniRow = "overdue list and count, largest university"
+	cadreRow      = "cadre assessment, largest university, last 365 days"
 )
 
 // timed runs fn once cold and then up to 5 more times within a minute;

@@ -48,6 +48,7 @@ func (w *API) Register(r gin.IRouter) {
 	w.registerLiaisons(api)
 	w.registerRoster(api)
 	w.registerRegistrationForm(api)
+	w.registerCadresAPI(api)
 }
 
 // userView is the public shape of an account.

@@ -75,6 +75,7 @@ func (w *Pages) Register(r gin.IRouter) {
 	w.registerOverviewPages(h)
 	w.registerReferralPages(h)
 	w.registerStatsPages(h)
+	w.registerCadrePages(h)
 }
 
 // Unmatched shows the error page for an unknown page under /h5 (or a
