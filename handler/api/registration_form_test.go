@@ -3,7 +3,6 @@ package api_test
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -15,27 +14,6 @@ import (
 	"github.com/gdyouth/youthvoice/service/kv"
 )
 
-// filledForm is 附件1 as an office might type it from scratch: title,
-// 学校名称, table 1's header and people.
-func filledForm(t *testing.T, people ...[3]string) []byte {
-	t.Helper()
-	f := excelize.NewFile()
-	defer f.Close()
-	rows := [][]string{{"广东省高校“青年之声”团学干部注册登记表"}, {"学校名称：深圳大学"}, {"职务", "姓名", "手机号", "邮箱", "QQ号", "微信号"}}
-	for _, p := range people {
-		rows = append(rows, p[:])
-	}
-	for i, r := range rows {
-		if err := f.SetSheetRow("Sheet1", fmt.Sprintf("A%d", i+1), &r); err != nil {
-			t.Fatal(err)
-		}
-	}
-	buf, err := f.WriteToBuffer()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
-}
 
 type apiFormResult struct {
 	Sheet  string
@@ -93,7 +71,7 @@ func TestAPIRegistrationForm(t *testing.T) {
 			t.Fatalf("the province's export: %v", err)
 		}
 
-		form := filledForm(t, [3]string{"校团委书记", "刘洋", "13700000001"}, [3]string{"校学生会主席", "黄磊", "137 0000 0002"})
+		form := webtest.Form1(t, [3]string{"校团委书记", "刘洋", "13700000001"}, [3]string{"校学生会主席", "黄磊", "137 0000 0002"})
 		const path = "/api/v1/admin/registration-form"
 		var res apiFormResult
 		webtest.WantData(t, admin.Upload(path+"?dry_run=1", nil, "file", "附件1.xlsx", form, true), http.StatusOK, &res)
@@ -111,7 +89,7 @@ func TestAPIRegistrationForm(t *testing.T) {
 		webtest.WantAPIError(t, admin.Upload(path, nil, "file", "", nil, true), http.StatusBadRequest, "file_required", "file")
 		webtest.WantAPIError(t, province.Upload(path, nil, "file", "a.xlsx", form, true), http.StatusBadRequest, "university_required", "university")
 
-		bad := filledForm(t, [3]string{"校团委书记", "刘洋", "13700000001"}, [3]string{"校学生会主席", "", "1370000"})
+		bad := webtest.Form1(t, [3]string{"校团委书记", "刘洋", "13700000001"}, [3]string{"校学生会主席", "", "1370000"})
 		e := webtest.WantAPIError(t, admin.Upload(path, nil, "file", "a.xlsx", bad, true), http.StatusBadRequest, "form_rejected", "row_5")
 		if !strings.Contains(e.Message, "第 5 行：请填写真实姓名") || !strings.Contains(e.Fields["row_5"], "手机号「1370000」有误") {
 			t.Fatalf("bad file: %+v", e)

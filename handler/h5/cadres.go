@@ -271,16 +271,7 @@ func (w *Pages) cadresXLSX(c *gin.Context) {
 }
 
 func writeCadreSheet(f *excelize.File, sheet string, sh cadreSheet) error {
-	bold, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}, Fill: excelize.Fill{Type: "pattern", Color: []string{"F2F2F2"}, Pattern: 1}})
-	if err != nil {
-		return err
-	}
-	pctFmt, decFmt := "0.0%", "0.0"
-	pct, err := f.NewStyle(&excelize.Style{CustomNumFmt: &pctFmt})
-	if err != nil {
-		return err
-	}
-	dec, err := f.NewStyle(&excelize.Style{CustomNumFmt: &decFmt})
+	bold, pct, dec, err := sheetStyles(f)
 	if err != nil {
 		return err
 	}

@@ -2,38 +2,15 @@ package h5_test
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
 
-	"github.com/xuri/excelize/v2"
-
 	"github.com/gdyouth/youthvoice/handler/internal/webtest"
 	"github.com/gdyouth/youthvoice/model"
 	"github.com/gdyouth/youthvoice/service/kv"
 )
-
-func formFile(t *testing.T, people ...[3]string) []byte {
-	t.Helper()
-	f := excelize.NewFile()
-	defer f.Close()
-	rows := [][]string{{"广东省高校“青年之声”团学干部注册登记表"}, {"学校名称：深圳大学"}, {"职务", "姓名", "手机号", "邮箱", "QQ号", "微信号"}}
-	for _, p := range people {
-		rows = append(rows, p[:])
-	}
-	for i, r := range rows {
-		if err := f.SetSheetRow("Sheet1", fmt.Sprintf("A%d", i+1), &r); err != nil {
-			t.Fatal(err)
-		}
-	}
-	buf, err := f.WriteToBuffer()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
-}
 
 // The import page: upload, preview (nothing written), 确认导入 without
 // uploading again, the roster updated; a bad file lists its rows; the
@@ -71,7 +48,7 @@ func TestRosterImportPages(t *testing.T) {
 		}
 
 		const path = "/h5/admin/roster/import?uni=" + webtest.CodeSZU
-		bad := formFile(t, [3]string{"校团委书记", "刘洋", "13700000001"}, [3]string{"校学生会主席", "黄磊", "1370000"})
+		bad := webtest.Form1(t, [3]string{"校团委书记", "刘洋", "13700000001"}, [3]string{"校学生会主席", "黄磊", "1370000"})
 		r = admin.Upload(path, nil, "file", "附件1.xlsx", bad, false)
 		webtest.WantStatus(t, r, http.StatusBadRequest)
 		webtest.WantBody(t, r, `id="problems"`, "第 5 行：手机号「1370000」有误")
@@ -82,7 +59,7 @@ func TestRosterImportPages(t *testing.T) {
 			t.Fatalf("no file: %q", got)
 		}
 
-		good := formFile(t, [3]string{"校团委书记", "刘洋", "13700000001"}, [3]string{"校学生会主席", "黄磊", "１３７ ００００ ０００２"})
+		good := webtest.Form1(t, [3]string{"校团委书记", "刘洋", "13700000001"}, [3]string{"校学生会主席", "黄磊", "１３７ ００００ ０００２"})
 		r = admin.Upload(path, nil, "file", "附件1.xlsx", good, false)
 		webtest.WantStatus(t, r, http.StatusOK)
 		webtest.WantBody(t, r, `data-row="5" data-action="add"`, "新增 <strong>2</strong> 人", "13700000002", `id="confirm"`)

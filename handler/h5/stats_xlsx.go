@@ -45,16 +45,7 @@ func (w *Pages) statsXLSX(c *gin.Context) {
 var statsHead = []string{"学校标识码", "学校名称", "所在地", "办学层次", "办学性质", "统计开始", "统计结束"}
 
 func writeStatsSheet(f *excelize.File, sheet string, r stats.Report) error {
-	bold, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}, Fill: excelize.Fill{Type: "pattern", Color: []string{"F2F2F2"}, Pattern: 1}})
-	if err != nil {
-		return err
-	}
-	pctFmt, decFmt := "0.0%", "0.0"
-	pct, err := f.NewStyle(&excelize.Style{CustomNumFmt: &pctFmt})
-	if err != nil {
-		return err
-	}
-	dec, err := f.NewStyle(&excelize.Style{CustomNumFmt: &decFmt})
+	bold, pct, dec, err := sheetStyles(f)
 	if err != nil {
 		return err
 	}
@@ -143,4 +134,19 @@ func toAny(ss []string) []any {
 func itoa(n int) string {
 	cell, _ := excelize.CoordinatesToCellName(1, n)
 	return cell[1:]
+}
+
+// sheetStyles are the exports' styles: the header row's, percentages'
+// (0.0%) and one-decimal numbers'.
+func sheetStyles(f *excelize.File) (bold, pct, dec int, err error) {
+	if bold, err = f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true},
+		Fill: excelize.Fill{Type: "pattern", Color: []string{"F2F2F2"}, Pattern: 1}}); err != nil {
+		return
+	}
+	pctFmt, decFmt := "0.0%", "0.0"
+	if pct, err = f.NewStyle(&excelize.Style{CustomNumFmt: &pctFmt}); err != nil {
+		return
+	}
+	dec, err = f.NewStyle(&excelize.Style{CustomNumFmt: &decFmt})
+	return
 }
