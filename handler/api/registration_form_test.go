@@ -14,7 +14,6 @@ import (
 	"github.com/gdyouth/youthvoice/service/kv"
 )
 
-
 type apiFormResult struct {
 	Sheet  string
 	DryRun bool `json:"dry_run"`
