@@ -56,7 +56,7 @@ func TestAPIOnboarding(t *testing.T) {
 			d.StatusName != "进行中" || d.WorkdaysLeft == nil || *d.WorkdaysLeft != 5 || d.OperatingOn != nil || len(d.Items) != 5 {
 			t.Fatalf("after launch: %+v", d)
 		}
-		if !slices.Equal(one.Data.Missing, []string{"liaison", "cadres", "station"}) || one.Data.Items[0].Label != "已设置联络专员" {
+		if !slices.Equal(one.Data.Missing, []string{"liaison", "cadres", "station"}) || one.Data.Items[0].Label != "联络专员" {
 			t.Fatalf("missing %v, items %+v", one.Data.Missing, one.Data.Items)
 		}
 
@@ -106,7 +106,7 @@ func TestAPIOnboarding(t *testing.T) {
 		r = province.API(http.MethodPut, "/api/v1/admin/onboarding-settings", map[string]int{"min_cadres": 3})
 		webtest.WantStatus(t, r, http.StatusOK)
 		adminSZU.API(http.MethodGet, path, nil).Decode(t, &one)
-		if one.Data.Items[2].Label != "至少 3 名团学干部完成注册" {
+		if one.Data.Items[2].Label != "至少 3 名团学干部注册" {
 			t.Fatalf("cadres item after the setting: %+v", one.Data.Items[2])
 		}
 	})

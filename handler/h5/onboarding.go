@@ -185,11 +185,9 @@ func workdaysLeft(n *int) string {
 
 // missingNames are the short Chinese names of unmet items, for the table.
 func missingNames(st onboarding.Status) string {
-	var names []string
-	for _, it := range st.Items {
-		if !it.Done {
-			names = append(names, it.Label)
-		}
+	names := make([]string, len(st.Missing))
+	for i, k := range st.Missing {
+		names[i] = onboarding.ShortName(k)
 	}
-	return strings.Join(names, "；")
+	return strings.Join(names, "、")
 }

@@ -46,7 +46,7 @@ func TestOnboardingPages(t *testing.T) {
 
 		card := admin.Get("/h5/admin")
 		webtest.WantBody(t, card, "进行中", "上线 2026-12-07", "截止 2026-12-14", "还剩 5 个工作日",
-			`data-key="liaison"`, "设置本校联络专员", `href="/h5/admin/roster"`, "至少 5 名团学干部完成注册", "已注册 0 名")
+			`data-key="liaison"`, "设置本校联络专员", `href="/h5/admin/roster"`, "至少 5 名团学干部注册", "已注册 0 名")
 		// The university admin's own page has no form; another's is refused.
 		own := admin.Get("/h5/admin/onboarding")
 		webtest.WantBody(t, own, `id="onboarding-one"`, `data-code="`+webtest.CodeSZU+`"`)
@@ -79,7 +79,7 @@ func TestOnboardingPages(t *testing.T) {
 		webtest.WantRedirect(t, province.Post("/h5/admin/onboarding-settings", url.Values{"min_cadres": {"3"}}),
 			http.StatusSeeOther, "/h5/admin/onboarding?notice=settings")
 		webtest.WantBody(t, province.Get("/h5/admin/onboarding?notice=settings"), "设置已保存", `value="3"`)
-		webtest.WantBody(t, admin.Get("/h5/admin"), "至少 3 名团学干部完成注册")
+		webtest.WantBody(t, admin.Get("/h5/admin"), "至少 3 名团学干部注册")
 
 		// Past the due date: 逾期.
 		clk.Set(time.Date(2026, 12, 14, 16, 30, 0, 0, time.UTC)) // the 15th in Beijing

@@ -26,18 +26,18 @@ func (f facts) met(minCadres int) bool {
 // items is the checklist of university u; allDone for a university
 // operating, which is not measured again.
 func (f facts) items(u model.University, minCadres int, allDone bool) []Item {
-	cadres := Item{Key: ItemCadres, Label: fmt.Sprintf("至少 %d 名团学干部完成注册", minCadres), Done: f.cadres >= minCadres,
+	cadres := Item{Key: ItemCadres, Label: fmt.Sprintf("至少 %d 名团学干部注册", minCadres), Done: f.cadres >= minCadres,
 		Todo: "在干部名册中列入本校团学干部，督促其在公众号申请注册", Link: "/h5/admin/roster"}
 	answer := Item{Key: ItemAnswer, Label: "本校版区提问 24 小时内答复（或暂无提问）", Done: f.answered || !f.asked,
 		Todo: "及时答复本校版区的提问（24 小时内）", Link: "/h5/boards/u-" + u.Code}
 	items := []Item{
-		{Key: ItemLiaison, Label: "已设置联络专员", Done: f.liaison,
+		{Key: ItemLiaison, Label: "联络专员", Done: f.liaison,
 			Todo: "设置本校联络专员（校团委副书记）", Link: "/h5/admin/liaisons"},
-		{Key: ItemAdmin, Label: "已任命高校团委管理员", Done: f.admin,
+		{Key: ItemAdmin, Label: "高校团委管理员", Done: f.admin,
 			Todo: "请省级管理员任命本校团委管理员", Link: "/h5/admin"},
 		cadres,
 		answer,
-		{Key: ItemStation, Label: "服务站资料已填写（含开放时间）", Done: f.station,
+		{Key: ItemStation, Label: "服务站资料（含开放时间）", Done: f.station,
 			Todo: "填写「青年之家」服务站资料和每周开放时间", Link: "/h5/station/edit"},
 	}
 	if allDone {

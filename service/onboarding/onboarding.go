@@ -82,9 +82,9 @@ const (
 // ItemKeys lists the checklist's keys in order.
 var ItemKeys = []string{ItemLiaison, ItemAdmin, ItemCadres, ItemAnswer, ItemStation}
 
-// shortName is an item's name in an alert (a template field holds 20
-// characters).
-func shortName(key string) string {
+// ShortName is an item's short name, for alerts (a template field holds
+// 20 characters) and the province's table.
+func ShortName(key string) string {
 	switch key {
 	case ItemLiaison:
 		return "联络专员"

@@ -119,7 +119,7 @@ func (s *Service) alertOnce(ctx context.Context, st Status, column string, send 
 func alertData(st Status) map[string]string {
 	names := make([]string, len(st.Missing))
 	for i, k := range st.Missing {
-		names[i] = shortName(k)
+		names[i] = ShortName(k)
 	}
 	return map[string]string{"university": st.University.Name, "missing": strings.Join(names, "、"), "due": st.DueOn}
 }
