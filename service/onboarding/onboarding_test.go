@@ -465,3 +465,45 @@ func TestNewRejectsNil(t *testing.T) {
 		t.Fatal("New accepted nil dependencies")
 	}
 }
+
+// Several instances sweeping at once send each alert once.
+func TestSweepInstancesSendOnce(t *testing.T) {
+	servicetest.Each(t, func(t *testing.T, b *servicetest.Backend) {
+		f := setup(t, b)
+		f.launch(f.uniA, "2026-12-07")
+		f.launch(f.uniB, "2026-11-02")
+		f.clk.Set(bj("2026-12-10", 9)) // A's 3rd working day; B long late
+		const instances = 4
+		svcs := make([]*onboarding.Service, instances)
+		for i := range svcs {
+			s, err := onboarding.New(f.db, f.clk, servicetest.Notifier(t, f.db, f.clk), servicetest.DiscardLog(), servicetest.Workdays(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			svcs[i] = s
+		}
+		results := make(chan onboarding.SweepResult, instances)
+		errs := make(chan error, instances)
+		for _, s := range svcs {
+			go func() {
+				r, err := s.Sweep(f.ctx)
+				results <- r
+				errs <- err
+			}()
+		}
+		var total onboarding.SweepResult
+		for range instances {
+			r := <-results
+			if err := <-errs; err != nil {
+				t.Fatal(err)
+			}
+			total.Reminded += r.Reminded
+			total.Late += r.Late
+		}
+		if total.Reminded != 1 || total.Late != 1 {
+			t.Fatalf("%d instances sent %d reminders and %d late alerts; want one each", instances, total.Reminded, total.Late)
+		}
+		servicetest.WantRecipients(t, "the reminder", servicetest.Alerts(t, f.db, alertkind.OnboardingReminder), f.adminA)
+		servicetest.WantRecipients(t, "the late alert", servicetest.Alerts(t, f.db, alertkind.OnboardingLate), f.province)
+	})
+}
