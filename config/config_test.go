@@ -92,6 +92,8 @@ func TestDefaults(t *testing.T) {
 			alertkind.BookingReferral:    {Fields: map[string]string{"title": "thing1", "service": "thing2", "station": "thing3"}},
 			alertkind.BookingChanged:     {Fields: map[string]string{"service": "thing1", "result": "phrase2", "detail": "thing3"}},
 			alertkind.RoleChanged:        {Fields: map[string]string{"role": "thing1", "result": "phrase2", "reason": "thing3", "time": "time4"}},
+			alertkind.OnboardingReminder: {Fields: map[string]string{"university": "thing1", "missing": "thing2", "due": "time3"}},
+			alertkind.OnboardingLate:     {Fields: map[string]string{"university": "thing1", "missing": "thing2", "due": "time3"}},
 		}},
 	}
 	if !reflect.DeepEqual(cfg, want) {

@@ -110,7 +110,8 @@ func TestMigrateAppliesEachVersionOnce(t *testing.T) {
 func TestMigratedTablesAndColumns(t *testing.T) {
 	models := []any{&model.Follower{}, &model.Interaction{}, &model.TemplateMessage{}, &model.TemplateSendReport{},
 		&model.University{}, &model.Entry{}, &model.User{}, &model.CadreApplication{}, &model.Board{},
-		&model.Question{}, &model.Answer{}, &model.Station{}, &model.StationAdmin{}, &model.Booking{}, &model.ServiceKind{}, &model.QuestionOpenCount{}, &model.Liaison{}, &model.RosterEntry{}}
+		&model.Question{}, &model.Answer{}, &model.Station{}, &model.StationAdmin{}, &model.Booking{}, &model.ServiceKind{}, &model.QuestionOpenCount{}, &model.Liaison{}, &model.RosterEntry{},
+		&model.UniversityOnboarding{}, &model.Setting{}}
 	want := map[string][]string{"schema_migrations": {"version", "name", "applied_at"}}
 	for _, mdl := range models {
 		sch, err := schema.Parse(mdl, &sync.Map{}, schema.NamingStrategy{})
@@ -747,5 +748,56 @@ func TestCadreAssessmentIndexes(t *testing.T) {
 			t.Fatalf("resuming step 18: applied %v, %v", applied, err)
 		}
 		check(t, db)
+	})
+}
+
+// Step 19 gives each university that already has an admin the Beijing
+// date of its earliest admin's activation as launch date, marks the
+// alerts of a launch more than 30 days back as sent, leaves the others
+// unlaunched, and runs again over its own rows.
+func TestMigrate19LaunchDates(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *model.DB) {
+		ctx := context.Background()
+		c := db.Conn(ctx)
+		now := time.Now().UTC()
+		uniOld, uniNew, uniNone := uint64(1), uint64(2), uint64(3)
+		// 16:30 UTC is the next day in Beijing.
+		early := time.Date(2025, 3, 4, 16, 30, 0, 0, time.UTC)
+		later := early.AddDate(0, 1, 0)
+		recent := now.Add(-48 * time.Hour)
+		mk := func(acct string, uni uint64, role string, activated *time.Time) {
+			u := model.User{Account: acct, AccountKey: acct, PasswordHash: "x", Role: role, UniversityID: &uni,
+				ActivatedAt: activated, CreatedAt: now, UpdatedAt: now}
+			if err := c.Create(&u).Error; err != nil {
+				t.Fatal(err)
+			}
+		}
+		mk("mig18a", uniOld, model.RoleUniversityAdm, &later)
+		mk("mig18b", uniOld, model.RoleUniversityAdm, &early)
+		mk("mig18c", uniNew, model.RoleUniversityAdm, &recent)
+		mk("mig18d", uniNone, model.RoleCadre, &early)
+		for range 2 { // and once more, as a resumed step
+			if err := c.Exec("DELETE FROM schema_migrations WHERE version = 19").Error; err != nil {
+				t.Fatal(err)
+			}
+			if applied, err := db.Migrate(ctx); err != nil || !slices.Equal(applied, []int{19}) {
+				t.Fatalf("step 19: applied %v, %v", applied, err)
+			}
+		}
+		var rows []model.UniversityOnboarding
+		if err := c.Order("university_id").Find(&rows).Error; err != nil {
+			t.Fatal(err)
+		}
+		if len(rows) != 2 || rows[0].UniversityID != uniOld || rows[1].UniversityID != uniNew {
+			t.Fatalf("rows after step 19 = %+v; want universities 1 and 2", rows)
+		}
+		if rows[0].LaunchedOn != "2025-03-05" || rows[0].LaunchSource != model.LaunchByMigration ||
+			rows[0].RemindedAt == nil || rows[0].LateAlertedAt == nil || rows[0].OperatingOn != nil {
+			t.Errorf("long-launched university: %+v; want 2025-03-05 (Beijing) with its alerts marked sent", rows[0])
+		}
+		if rows[1].LaunchedOn != recent.In(time.FixedZone("CST", 8*3600)).Format(time.DateOnly) ||
+			rows[1].RemindedAt != nil || rows[1].LateAlertedAt != nil {
+			t.Errorf("recently launched university: %+v; want its admin's date and no alert marked", rows[1])
+		}
 	})
 }

@@ -28,6 +28,7 @@ import (
 	"github.com/gdyouth/youthvoice/service/callback"
 	"github.com/gdyouth/youthvoice/service/clock"
 	"github.com/gdyouth/youthvoice/service/notify"
+	"github.com/gdyouth/youthvoice/service/onboarding"
 	"github.com/gdyouth/youthvoice/service/question"
 	"github.com/gdyouth/youthvoice/service/session"
 	"github.com/gdyouth/youthvoice/service/station"
@@ -150,6 +151,10 @@ func serveOn(ctx context.Context, b *base, ln net.Listener) error {
 	if err != nil {
 		return err
 	}
+	onboard, err := onboarding.New(b.db, clk, notifier, b.log, workdays)
+	if err != nil {
+		return err
+	}
 	sender, err := alert.NewSender(b.db, client, clk, b.log, reg, alert.Options{Batch: b.cfg.Alerts.Batch, Workers: b.cfg.Alerts.Workers})
 	if err != nil {
 		return err
@@ -158,7 +163,7 @@ func serveOn(ctx context.Context, b *base, ln net.Listener) error {
 	if err != nil {
 		return err
 	}
-	svc := web.Services{Accounts: accounts, Questions: questions, Cadres: cadres, Stations: stations, Stats: statistics, Outbox: outbox}
+	svc := web.Services{Accounts: accounts, Questions: questions, Cadres: cadres, Stations: stations, Stats: statistics, Onboarding: onboard, Outbox: outbox}
 	pages, err := h5.New(kit, svc, client)
 	if err != nil {
 		return err
@@ -209,10 +214,13 @@ func serveOn(ctx context.Context, b *base, ln net.Listener) error {
 	// a lease), so every instance runs them.
 	bg, stopBG := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
-	wg.Add(4)
+	wg.Add(5)
 	go func() { defer wg.Done(); sender.Run(bg, b.cfg.Alerts.PollInterval) }()
 	go func() { defer wg.Done(); questions.RunTimers(bg, 30*time.Second) }()
 	go func() { defer wg.Done(); stations.RunTimers(bg, 30*time.Second) }()
+	// Onboarding counts in days: a minute is prompt enough, and a sweep
+	// reads at most the 166 universities not yet operating.
+	go func() { defer wg.Done(); onboard.RunTimers(bg, time.Minute) }()
 	go func() { defer wg.Done(); statistics.RunRollups(bg, rollupEvery, b.log) }()
 	// The read replica's freshness (数据截至); returns at once without one.
 	wg.Add(1)

@@ -13,6 +13,7 @@ import (
 	"github.com/gdyouth/youthvoice/service"
 	"github.com/gdyouth/youthvoice/service/alert"
 	"github.com/gdyouth/youthvoice/service/cadre"
+	"github.com/gdyouth/youthvoice/service/onboarding"
 	"github.com/gdyouth/youthvoice/service/question"
 )
 
@@ -125,6 +126,7 @@ type adminPage struct {
 	RetryMinutes int                   // the sender's pause after refused credentials
 	Unknown      alert.UnknownReport   // alerts whose delivery is 状态未知
 	Province     bool
+	Onboarding   *onboarding.Status // a university admin's checklist (上线进度)
 }
 
 func (w *Pages) adminPage(c *gin.Context) {
@@ -169,6 +171,10 @@ func (w *Pages) showAdmin(c *gin.Context, u model.User, status int, form map[str
 		}
 	}
 	if p.Unknown, err = w.svc.Outbox.UnknownFor(ctx, u); err != nil {
+		w.kit.Fail(c, err)
+		return
+	}
+	if p.Onboarding, err = w.svc.Onboarding.Mine(ctx, u); err != nil {
 		w.kit.Fail(c, err)
 		return
 	}

@@ -65,6 +65,7 @@ func (w *Pages) Register(r gin.IRouter) {
 	w.registerQuestionPages(h)
 	w.registerAdminPages(h)
 	w.registerLiaisonPages(h)
+	w.registerOnboardingPages(h)
 	w.registerRosterPages(h)
 	w.registerRosterImportPages(h)
 	w.registerStationPages(h)
@@ -94,6 +95,8 @@ func funcs() template.FuncMap {
 		"roleName":      model.RoleName,
 		"maxlen":        maxLen,
 		"liaisonFields": liaisonFields,
+		"workdaysLeft":  workdaysLeft,
+		"missingNames":  missingNames,
 		"categoryName":  model.CategoryName,
 		"rosterStatus":  model.RosterStatusName,
 		"percent": func(c cadre.Completeness) string {

@@ -35,6 +35,8 @@ const (
 	BookingReferral
 	BookingChanged
 	RoleChanged
+	OnboardingReminder
+	OnboardingLate
 )
 
 // info is a kind's entry in the registry.
@@ -65,6 +67,8 @@ var registry = [...]info{
 	BookingReferral:    {"booking_referral", "提问已转介到青年之家", map[string]string{"title": "thing1", "service": "thing2", "station": "thing3"}},
 	BookingChanged:     {"booking_changed", "学生取消或接受改期", map[string]string{"service": "thing1", "result": "phrase2", "detail": "thing3"}},
 	RoleChanged:        {"role_changed", "身份变更通知", map[string]string{"role": "thing1", "result": "phrase2", "reason": "thing3", "time": "time4"}},
+	OnboardingReminder: {"onboarding_reminder", "上线即将到期提醒", map[string]string{"university": "thing1", "missing": "thing2", "due": "time3"}},
+	OnboardingLate:     {"onboarding_late", "高校逾期未正常运营", map[string]string{"university": "thing1", "missing": "thing2", "due": "time3"}},
 }
 
 // All lists every kind in order.

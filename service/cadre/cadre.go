@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"gorm.io/gorm"
@@ -293,8 +294,16 @@ func (s *Service) appoint(ctx context.Context, actor model.User, where string, a
 	if u.UniversityID == nil {
 		return u, service.Invalid("no_university", "该账号没有所属学校，请让其先完成激活并选择学校", nil)
 	}
-	// The account keeps its other roles (a cadre may also be an admin).
-	u, err = account.GrantRole(ctx, s.db, u.ID, model.RoleUniversityAdm, s.clock.Now().UTC())
+	err = s.db.WithTx(ctx, func(ctx context.Context) error {
+		now := s.clock.Now().UTC()
+		// The account keeps its other roles (a cadre may also be an admin).
+		if u, err = account.GrantRole(ctx, s.db, u.ID, model.RoleUniversityAdm, now); err != nil {
+			return err
+		}
+		// The university goes live (上线) the day its first admin is
+		// appointed, unless the province set its launch date already.
+		return s.db.DefaultLaunch(ctx, *u.UniversityID, now.In(clock.Beijing).Format(time.DateOnly), now)
+	})
 	if err != nil {
 		return model.User{}, service.Wrap("任命高校管理员", err)
 	}

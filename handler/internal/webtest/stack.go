@@ -38,6 +38,7 @@ import (
 	"github.com/gdyouth/youthvoice/service/kv"
 	"github.com/gdyouth/youthvoice/service/menu"
 	"github.com/gdyouth/youthvoice/service/notify"
+	"github.com/gdyouth/youthvoice/service/onboarding"
 	"github.com/gdyouth/youthvoice/service/question"
 	"github.com/gdyouth/youthvoice/service/servicetest"
 	"github.com/gdyouth/youthvoice/service/session"
@@ -100,21 +101,22 @@ type Opts struct {
 // Stack is one instance of the service wired as serveOn wires it,
 // served by an httptest server (the sandbox calls its own callback).
 type Stack struct {
-	T         *testing.T
-	URL       string
-	PublicURL string
-	AppID     string
-	DB        *model.DB
-	Store     kv.Store
-	Accounts  *account.Service
-	Questions *question.Service
-	Cadres    *cadre.Service
-	Stations  *station.Service
-	Sender    *alert.Sender
-	Sessions  *session.Store
-	WX        *wxapi.Client
-	Router    *gin.Engine
-	DataDir   string
+	T          *testing.T
+	URL        string
+	PublicURL  string
+	AppID      string
+	DB         *model.DB
+	Store      kv.Store
+	Accounts   *account.Service
+	Questions  *question.Service
+	Cadres     *cadre.Service
+	Stations   *station.Service
+	Onboarding *onboarding.Service
+	Sender     *alert.Sender
+	Sessions   *session.Store
+	WX         *wxapi.Client
+	Router     *gin.Engine
+	DataDir    string
 }
 
 // New starts a stack on db and store.
@@ -197,11 +199,14 @@ func New(t *testing.T, db *model.DB, store kv.Store, o Opts) *Stack {
 	if err != nil {
 		t.Fatalf("stats.New: %v", err)
 	}
+	if s.Onboarding, err = onboarding.New(db, clk, n, log, servicetest.Workdays(t)); err != nil {
+		t.Fatalf("onboarding.New: %v", err)
+	}
 	kit, err := web.New(s.Accounts, s.Sessions, log, web.Options{PublicURL: s.PublicURL, AppID: s.AppID, Sandbox: !o.Real})
 	if err != nil {
 		t.Fatalf("web.New: %v", err)
 	}
-	svc := web.Services{Accounts: s.Accounts, Questions: s.Questions, Cadres: s.Cadres, Stations: s.Stations, Stats: statistics, Outbox: outbox}
+	svc := web.Services{Accounts: s.Accounts, Questions: s.Questions, Cadres: s.Cadres, Stations: s.Stations, Stats: statistics, Onboarding: s.Onboarding, Outbox: outbox}
 	pages, err := h5.New(kit, svc, s.WX)
 	if err != nil {
 		t.Fatalf("h5.New: %v", err)
