@@ -40,6 +40,9 @@ type Page struct {
 	Fields  map[string]string
 	Form    map[string]string
 	Next    string
+	// Scripts are the page's own embedded scripts (static file names),
+	// loaded deferred after app.js, in order.
+	Scripts []string
 	// Extra is the page's own data.
 	Extra any
 }
