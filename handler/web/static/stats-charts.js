@@ -99,14 +99,25 @@
     if (trend) draw(trendChart, trendOption(trend), "trend");
   }
 
+  // Each load counts, so that an answer overtaken by a later choice is
+  // dropped rather than drawn over it.
+  var loads = { trend: 0, rank: 0 };
+  function loading(mark, statusID) {
+    root.removeAttribute("data-" + mark);
+    status(statusID, "加载中…");
+    return ++loads[mark];
+  }
+
   function loadTrend() {
     var uni = pick ? pick.value : root.getAttribute("data-university");
-    status("trend-status", "加载中…");
+    var n = loading("trend", "trend-status");
     api("/admin/stats/trends", { from: period.from, to: period.to, university: uni }).then(function (t) {
+      if (n !== loads.trend) return;
       trend = t;
       status("trend-status", (t.university ? t.university.name : "全省合计") + " · " + t.period.from + " 至 " + t.period.to);
       showTrend();
     }).catch(function (e) {
+      if (n !== loads.trend) return;
       trend = null;
       trendChart.clear();
       status("trend-status", e.message);
@@ -137,10 +148,11 @@
     var opt = metric.options[metric.selectedIndex];
     var isRate = opt.getAttribute("data-rate") === "1";
     var bottom = end.value === "bottom";
-    status("rank-status", "加载中…");
+    var n = loading("rank", "rank-status");
     // The report itself, ordered by the metric: highest first, and the
     // universities with nothing to measure (null) last, left out here.
     api("/admin/stats", { from: period.from, to: period.to, sort: metric.value }).then(function (r) {
+      if (n !== loads.rank) return;
       var rows = r.universities.filter(function (u) { return u.sort_value != null; });
       var pickRows = bottom ? rows.slice(-20).reverse() : rows.slice(0, 20);
       pickRows.reverse(); // ECharts draws the first category at the bottom
@@ -164,6 +176,7 @@
           label: { show: true, position: "right", fontSize: 10, formatter: function (p) { return isRate ? p.value + "%" : p.value; } } }]
       }, "rank");
     }).catch(function (e) {
+      if (n !== loads.rank) return;
       rankChart.clear();
       status("rank-status", e.message);
     });
