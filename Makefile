@@ -114,7 +114,9 @@ run:
 
 # npm pack downloads the published tarball (checked against the registry's
 # integrity hash) without installing anything; only dist/echarts.min.js,
-# the licence (with the d3 licence it refers to) and the notice are kept.
+# the licence (with the d3 licence it refers to) and the notice are kept,
+# and a gzipped copy the server sends to browsers that take it (1.1 MB
+# becomes 0.37 MB on a phone's connection).
 # TestEChartsVendored checks the file's version against ECHARTS_VERSION.
 echarts:
 	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
@@ -122,6 +124,7 @@ echarts:
 	tar -xzf "$$tmp"/echarts-$(ECHARTS_VERSION).tgz -C "$$tmp" && \
 	grep -q 'version="$(ECHARTS_VERSION)"' "$$tmp"/package/dist/echarts.min.js && \
 	cp "$$tmp"/package/dist/echarts.min.js $(ECHARTS_DIR)/echarts.min.js && \
+	gzip -9 -n -c $(ECHARTS_DIR)/echarts.min.js > $(ECHARTS_DIR)/echarts.min.js.gz && \
 	{ cat "$$tmp"/package/LICENSE; for f in "$$tmp"/package/licenses/*; do printf '\n\n==== %s ====\n\n' "$${f##*/}"; cat "$$f"; done; } \
 		> $(ECHARTS_DIR)/echarts-LICENSE.txt && \
 	cp "$$tmp"/package/NOTICE $(ECHARTS_DIR)/echarts-NOTICE.txt && \
