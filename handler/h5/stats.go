@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/gdyouth/youthvoice/handler/web"
@@ -72,6 +74,43 @@ type statsView struct {
 	// it; Lag says by how much it trails Generated (a read replica).
 	AsOf string
 	Lag  string
+	// Ranks are the orders the ranking chart offers (every sort but the
+	// code), Schools the universities the trend chart can show, by code.
+	Ranks   []statsRank
+	Schools []*stats.UniversityRef
+	// TrendUniversity is the code of the trend's university ("" for the
+	// province).
+	TrendUniversity string
+}
+
+// statsRank is a metric a ranking chart orders the universities by.
+type statsRank struct {
+	Key, Label string
+	Rate       bool // a 0–1 rate, drawn as a percentage
+}
+
+// statsScripts draw the charts: ECharts, then the page's script, which
+// fetches the figures from the JSON API.
+var statsScripts = []string{"echarts.min.js", "stats-charts.js"}
+
+// statsCharts fills the charts' choices: the metrics the universities can
+// be ranked by and the universities a province admin can pick.
+func (v *statsView) statsCharts() {
+	for _, m := range stats.Metrics {
+		if m.Sort != "" {
+			v.Ranks = append(v.Ranks, statsRank{Key: m.Sort, Label: m.Name, Rate: m.Kind() == stats.Rate})
+		}
+	}
+	if !v.Report.Province {
+		if len(v.Report.Rows) == 1 {
+			v.TrendUniversity = v.Report.Rows[0].University.Code
+		}
+		return
+	}
+	for _, r := range v.Report.Rows {
+		v.Schools = append(v.Schools, r.University)
+	}
+	slices.SortFunc(v.Schools, func(a, b *stats.UniversityRef) int { return strings.Compare(a.Code, b.Code) })
 }
 
 func (w *Pages) statsPage(c *gin.Context) {
@@ -107,10 +146,11 @@ func (w *Pages) statsPage(c *gin.Context) {
 	if !r.Province && len(r.Rows) == 1 {
 		v.Head, v.HeadTitle = r.Rows[0], r.Rows[0].University.Name
 	}
+	v.statsCharts()
 	q := url.Values{"from": {r.Period.From}, "to": {r.Period.To}, "sort": {r.Sort}}
 	v.CSVURL = "/h5/admin/stats.csv?" + q.Encode()
 	v.XLSXURL = "/h5/admin/stats.xlsx?" + q.Encode()
-	w.pages.RenderForm(c, http.StatusOK, "stats", web.Page{Title: "考核统计", Extra: v}, periodErr)
+	w.pages.RenderForm(c, http.StatusOK, "stats", web.Page{Title: "考核统计", Scripts: statsScripts, Extra: v}, periodErr)
 }
 
 // lagText says how far the figures trail the report's time, from a

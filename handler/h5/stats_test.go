@@ -276,3 +276,46 @@ func TestStatsXLSX(t *testing.T) {
 		webtest.WantStatus(t, w.Student.Get("/h5/admin/stats.xlsx"), http.StatusForbidden)
 	})
 }
+
+// TestStatsPageCharts: the page carries the charts' containers (hidden
+// until the script shows them), ECharts and the page's script as files
+// (the policy allows no inline script), and the tables as before.
+func TestStatsPageCharts(t *testing.T) {
+	webtest.Each(t, func(t *testing.T, db *model.DB, store kv.Store) {
+		w := webtest.NewStatsWorld(t, db, store)
+		r := w.Province.Get("/h5/admin/stats?sort=bookings")
+		webtest.WantStatus(t, r, http.StatusOK)
+		webtest.WantBody(t, r, `<section class="charts" id="charts" hidden`, `id="trend-chart"`, `id="rank-chart"`,
+			`id="trend-university"`, `<option value="">全省合计</option>`, `<option value="`+webtest.CodeSZU+`">深圳大学</option>`,
+			`data-series="users"`, `data-series="questions"`, `data-series="bookings"`,
+			`<option value="on_time_rate" data-rate="1">按时答复率</option>`, `<option value="bookings" selected>预约数</option>`,
+			`<script src="/static/echarts.min.js?v=`, `<script src="/static/stats-charts.js?v=`,
+			`id="stats-table"`, `id="row-total"`, `id="period-form"`)
+		if strings.Index(r.Body, "/static/app.js?v=") > strings.Index(r.Body, "/static/echarts.min.js?v=") ||
+			strings.Index(r.Body, "/static/echarts.min.js?v=") > strings.Index(r.Body, "/static/stats-charts.js?v=") {
+			t.Fatal("scripts out of order: app.js, echarts.min.js, then stats-charts.js")
+		}
+		if strings.Contains(r.Body, "<script>") || strings.Contains(r.Body, " style=") {
+			t.Fatal("inline script or style on the page")
+		}
+		if n := strings.Count(r.Body, `<tr data-code="`); n != 166 {
+			t.Fatalf("table has %d universities, want all 166", n)
+		}
+
+		// A university admin: the trend of their own university, no
+		// picker, no ranking.
+		own := w.AdminSZU.Get("/h5/admin/stats")
+		webtest.WantStatus(t, own, http.StatusOK)
+		webtest.WantBody(t, own, `id="charts" hidden data-from="`, `data-university="`+webtest.CodeSZU+`"`, `id="trend-chart"`,
+			`/static/stats-charts.js?v=`)
+		webtest.WantNoBody(t, own, `id="rank-chart"`, `id="trend-university"`, "华南理工大学")
+
+		// The other pages load no charts.
+		webtest.WantNoBody(t, w.Province.Get("/h5/admin"), "echarts.min.js", "stats-charts.js")
+
+		// The files are served, versioned, with the licence beside them.
+		for _, name := range []string{"echarts.min.js", "stats-charts.js", "echarts-LICENSE.txt", "echarts-NOTICE.txt"} {
+			webtest.WantStatus(t, w.Province.Get("/static/"+name), http.StatusOK)
+		}
+	})
+}

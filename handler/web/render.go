@@ -8,9 +8,11 @@ import (
 	"fmt"
 	"html/template"
 	"io/fs"
+	"mime"
 	"net/http"
 	"path"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -40,6 +42,9 @@ type Page struct {
 	Fields  map[string]string
 	Form    map[string]string
 	Next    string
+	// Scripts are the page's own embedded scripts (static file names),
+	// loaded deferred after app.js, in order.
+	Scripts []string
 	// Extra is the page's own data.
 	Extra any
 }
@@ -151,6 +156,9 @@ func assetVersions() map[string]string {
 	v := map[string]string{}
 	entries, _ := staticFS.ReadDir("static")
 	for _, e := range entries {
+		if strings.HasSuffix(e.Name(), ".gz") {
+			continue // a compressed copy of another file, see Static
+		}
 		b, err := staticFS.ReadFile("static/" + e.Name())
 		if err != nil {
 			continue
@@ -172,9 +180,18 @@ func (k *Kit) assetURL(name string) string {
 // Static serves the embedded CSS and JS under /static/: for a year when
 // asked by the current version's URL, which changes with the content;
 // otherwise revalidated each time.
+//
+// A file with a gzipped copy beside it (NAME.gz: ECharts, made by `make
+// echarts`) is sent compressed to clients that take gzip.
 func (k *Kit) Static() http.Handler {
 	sub, _ := fs.Sub(staticFS, "static")
 	fsrv := http.StripPrefix("/static/", http.FileServer(http.FS(sub)))
+	gzipped := map[string][]byte{}
+	for name := range k.assets {
+		if b, err := staticFS.ReadFile("static/" + name + ".gz"); err == nil {
+			gzipped[name] = b
+		}
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		name := strings.TrimPrefix(r.URL.Path, "/static/")
 		v, ok := k.assets[name]
@@ -188,6 +205,29 @@ func (k *Kit) Static() http.Handler {
 		} else {
 			w.Header().Set("Cache-Control", "no-cache")
 		}
+		if gz, ok := gzipped[name]; ok {
+			w.Header().Set("Vary", "Accept-Encoding")
+			if acceptsGzip(r.Header.Get("Accept-Encoding")) {
+				w.Header().Set("Content-Encoding", "gzip")
+				w.Header().Set("Content-Type", mime.TypeByExtension(path.Ext(name)))
+				http.ServeContent(w, r, name, time.Time{}, bytes.NewReader(gz))
+				return
+			}
+		}
 		fsrv.ServeHTTP(w, r)
 	})
+}
+
+// acceptsGzip reads an Accept-Encoding header: gzip listed, and not with
+// q=0.
+func acceptsGzip(header string) bool {
+	for _, part := range strings.Split(header, ",") {
+		coding, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if !strings.EqualFold(strings.TrimSpace(coding), "gzip") {
+			continue
+		}
+		q := strings.ReplaceAll(strings.TrimSpace(params), " ", "")
+		return q != "q=0" && q != "q=0.0" && q != "q=0.00" && q != "q=0.000"
+	}
+	return false
 }

@@ -92,6 +92,11 @@ type Row struct {
 	ServiceSatisfied    int64    `json:"service_satisfied"`
 	ServiceSatisfaction *float64 `json:"service_satisfaction_rate"`
 	AvgServiceStars     *float64 `json:"avg_service_stars"`
+
+	// SortValue is the figure the rows are ordered by (the report's
+	// Sort), so a ranking chart needs no map of sort keys to fields;
+	// absent when ordered by code.
+	SortValue *float64 `json:"sort_value,omitempty" gorm:"-"`
 }
 
 // Report is the statistics a viewer may see for a period.
@@ -159,6 +164,11 @@ func (s *Service) Report(ctx context.Context, viewer model.User, q Query) (Repor
 	}
 	r.Total.derive()
 	sortRows(r.Rows, sortKey)
+	if by := sorts[sortKey]; by != nil {
+		for i := range r.Rows {
+			r.Rows[i].SortValue = by(r.Rows[i])
+		}
+	}
 	return r, nil
 }
 

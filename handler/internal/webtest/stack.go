@@ -111,6 +111,7 @@ type Stack struct {
 	Questions  *question.Service
 	Cadres     *cadre.Service
 	Stations   *station.Service
+	Stats      *stats.Service
 	Onboarding *onboarding.Service
 	Sender     *alert.Sender
 	Sessions   *session.Store
@@ -206,6 +207,7 @@ func New(t *testing.T, db *model.DB, store kv.Store, o Opts) *Stack {
 	if err != nil {
 		t.Fatalf("web.New: %v", err)
 	}
+	s.Stats = statistics
 	svc := web.Services{Accounts: s.Accounts, Questions: s.Questions, Cadres: s.Cadres, Stations: s.Stations, Stats: statistics, Onboarding: s.Onboarding, Outbox: outbox}
 	pages, err := h5.New(kit, svc, s.WX)
 	if err != nil {
