@@ -158,6 +158,19 @@ func measure(ctx context.Context, o options) error {
 	m.stats(ctx, "stats, university admin, 近一年 (366 days)", sess[uniAdminAccount(big.code)],
 		today.AddDate(0, 0, -365).Format(stats.DateLayout), today.Format(stats.DateLayout), target{100 * time.Millisecond, "median"})
 
+	// The trend charts and the per-cadre tables read the same roll-ups
+	// and indexes: a month (the page's default) and a year.
+	month, year := today.AddDate(0, 0, -29).Format(stats.DateLayout), today.AddDate(0, 0, -365).Format(stats.DateLayout)
+	now := today.Format(stats.DateLayout)
+	m.report(ctx, "stats trend, province, 近30天", sess[provinceAccount], "/api/v1/admin/stats/trends", "", month, now,
+		target{500 * time.Millisecond, "median"})
+	m.report(ctx, "stats trend, province, 近一年", sess[provinceAccount], "/api/v1/admin/stats/trends", "", year, now,
+		target{5 * time.Second, "median"})
+	m.report(ctx, "stats trend, university admin, 近一年", sess[uniAdminAccount(big.code)], "/api/v1/admin/stats/trends", "", year, now,
+		target{5 * time.Second, "median"})
+	m.report(ctx, "cadre table, province, 近30天", sess[provinceAccount], "/api/v1/admin/cadres", "", month, now,
+		target{5 * time.Second, "median"})
+
 	// 2. The largest board, first and deepest page, H5 as a student and
 	// the API as a cadre (who sees unanswered questions first).
 	deep := strconv.Itoa(min(500, int(big.questions/question.PageSize)))
@@ -296,12 +309,18 @@ func periodDays(from, to string) int {
 // apart, then o.tries more (median and max) unless the cold one was far
 // over the target.
 func (m *meter) stats(ctx context.Context, what, cookie, from, to string, t target) {
+	m.report(ctx, what, cookie, "/api/v1/admin/stats", "", from, to, t)
+}
+
+// report times GET endpoint?from=&to=(&query) as cookie: a cold request,
+// then the median of the tries.
+func (m *meter) report(ctx context.Context, what, cookie, endpoint, query, from, to string, t target) {
 	if !m.want(what) {
 		return
 	}
-	path := "/api/v1/admin/stats?from=" + from + "&to=" + to
+	path := endpoint + "?from=" + from + "&to=" + to + query
 	logf("measuring: %s", what)
-	r := result{what: what, target: "< " + fmtDur(t.limit) + " (" + t.what + ")", how: "API, " + from + " – " + to}
+	r := result{what: what, target: "< " + fmtDur(t.limit) + " (" + t.what + ")", how: "GET " + endpoint + query + ", " + from + " – " + to}
 	cold, _, err := m.get(ctx, path, cookie, m.o.statsTimeout)
 	if err != nil {
 		r.figure = fmt.Sprintf("failed after %s: %s", fmtDur(cold), shortErr(err))
