@@ -92,6 +92,7 @@ func TestDefaults(t *testing.T) {
 			alertkind.BookingReferral:    {Fields: map[string]string{"title": "thing1", "service": "thing2", "station": "thing3"}},
 			alertkind.BookingChanged:     {Fields: map[string]string{"service": "thing1", "result": "phrase2", "detail": "thing3"}},
 			alertkind.RoleChanged:        {Fields: map[string]string{"role": "thing1", "result": "phrase2", "reason": "thing3", "time": "time4"}},
+			alertkind.Notice:             {Fields: map[string]string{"title": "thing1", "time": "time2"}},
 		}},
 	}
 	if !reflect.DeepEqual(cfg, want) {

@@ -36,6 +36,7 @@ var migrations = []migration{
 	{15, "template_messages: when the attempt that may have reached WeChat began", migrate0015},
 	{16, "liaisons: each university's 联络专员", migrate0016},
 	{17, "users.roles: several roles per account; roster_entries: the cadres each university registers", migrate0017},
+	{18, "notices: the province's notices, their targets, recipients and read receipts", migrate0018},
 }
 
 // schemaMigration records an applied step.

@@ -35,6 +35,7 @@ const (
 	BookingReferral
 	BookingChanged
 	RoleChanged
+	Notice
 )
 
 // info is a kind's entry in the registry.
@@ -65,6 +66,7 @@ var registry = [...]info{
 	BookingReferral:    {"booking_referral", "提问已转介到青年之家", map[string]string{"title": "thing1", "service": "thing2", "station": "thing3"}},
 	BookingChanged:     {"booking_changed", "学生取消或接受改期", map[string]string{"service": "thing1", "result": "phrase2", "detail": "thing3"}},
 	RoleChanged:        {"role_changed", "身份变更通知", map[string]string{"role": "thing1", "result": "phrase2", "reason": "thing3", "time": "time4"}},
+	Notice:             {"notice", "新通知", map[string]string{"title": "thing1", "time": "time2"}},
 }
 
 // All lists every kind in order.
