@@ -47,6 +47,7 @@ func (w *API) Register(r gin.IRouter) {
 	w.registerStatsAPI(api)
 	w.registerLiaisons(api)
 	w.registerRoster(api)
+	w.registerNotices(api)
 }
 
 // userView is the public shape of an account.

@@ -39,15 +39,19 @@ var (
 // adds it itself.
 func (k *Kit) LimitBody(c *gin.Context) {
 	r := c.Request
-	if r.ContentLength > MaxBody {
-		k.refuseBody(c, errBodyTooLarge)
+	limit, tooLarge := int64(MaxBody), error(errBodyTooLarge)
+	if up, ok := k.uploads[r.Method+" "+c.FullPath()]; ok {
+		limit, tooLarge = up, uploadTooLarge(up)
+	}
+	if r.ContentLength > limit {
+		k.refuseBody(c, tooLarge)
 		return
 	}
 	if r.ContentLength < 0 {
-		body, err := io.ReadAll(io.LimitReader(r.Body, MaxBody+1))
+		body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
 		switch {
-		case len(body) > MaxBody:
-			k.refuseBody(c, errBodyTooLarge)
+		case int64(len(body)) > limit:
+			k.refuseBody(c, tooLarge)
 			return
 		case err != nil:
 			k.refuseBody(c, errBadBody)
@@ -55,16 +59,8 @@ func (k *Kit) LimitBody(c *gin.Context) {
 		}
 		r.Body, r.ContentLength = io.NopCloser(bytes.NewReader(body)), int64(len(body))
 	}
-	r.Body = http.MaxBytesReader(c.Writer, r.Body, MaxBody)
+	r.Body = http.MaxBytesReader(c.Writer, r.Body, limit)
 	c.Next()
-}
-
-// refuseBody answers a body that will not be read: the connection is not
-// reused (the rest of the body is still on it).
-func (k *Kit) refuseBody(c *gin.Context, err error) {
-	c.Header("Connection", "close")
-	k.Fail(c, err)
-	c.Abort()
 }
 
 // Bind decodes the request into req, a pointer to a request struct whose

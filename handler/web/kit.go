@@ -23,6 +23,7 @@ import (
 	"github.com/gdyouth/youthvoice/service/account"
 	"github.com/gdyouth/youthvoice/service/alert"
 	"github.com/gdyouth/youthvoice/service/cadre"
+	"github.com/gdyouth/youthvoice/service/notice"
 	"github.com/gdyouth/youthvoice/service/question"
 	"github.com/gdyouth/youthvoice/service/session"
 	"github.com/gdyouth/youthvoice/service/station"
@@ -53,13 +54,14 @@ type Services struct {
 	Cadres    *cadre.Service
 	Stations  *station.Service
 	Stats     *stats.Service
+	Notices   *notice.Service
 	// Outbox reports alert configuration errors to admins.
 	Outbox *alert.Outbox
 }
 
 // Check reports a missing service.
 func (s Services) Check(where string) error {
-	if s.Accounts == nil || s.Questions == nil || s.Cadres == nil || s.Stations == nil || s.Stats == nil || s.Outbox == nil {
+	if s.Accounts == nil || s.Questions == nil || s.Cadres == nil || s.Stations == nil || s.Stats == nil || s.Notices == nil || s.Outbox == nil {
 		return NilDependency(where)
 	}
 	return nil
@@ -78,6 +80,10 @@ type Kit struct {
 	assets map[string]string
 	// buffers hold pages while they render (see Templates.Render).
 	buffers sync.Pool
+	// uploads are the routes ("POST /full/path") that take a file, with
+	// their body limit (Upload): set while routes are mounted, only read
+	// while serving.
+	uploads map[string]int64
 }
 
 // New builds the kit.
@@ -86,7 +92,7 @@ func New(accounts *account.Service, sessions *session.Store, log *slog.Logger, o
 		return nil, NilDependency("web.New")
 	}
 	k := &Kit{accounts: accounts, sessions: sessions, log: log, opts: o,
-		secure: strings.HasPrefix(o.PublicURL, "https://"), assets: assetVersions()}
+		secure: strings.HasPrefix(o.PublicURL, "https://"), assets: assetVersions(), uploads: map[string]int64{}}
 	k.buffers.New = func() any { return new(bytes.Buffer) }
 	var err error
 	if k.errorPage, err = k.Templates(kitFS, "templates", nil); err != nil {
