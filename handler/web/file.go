@@ -84,15 +84,20 @@ func ContentDisposition(disposition, name string) string {
 	return fmt.Sprintf(`%s; filename="%s"; filename*=UTF-8''%s`, disposition, asciiName(name), rfc5987(name))
 }
 
-// asciiName is name with every byte that is not printable ASCII, and the
-// quote and backslash, as "_"; the extension kept.
+// asciiName is name with each run of characters that are not printable
+// ASCII, or are the quote or backslash, as one "_"; the extension kept.
 func asciiName(name string) string {
 	ext := path.Ext(name)
 	stem := strings.TrimSuffix(name, ext)
 	clean := func(s string) string {
 		var b strings.Builder
+		under := false // a run of replaced characters is one "_"
 		for _, r := range s {
-			if r < 0x20 || r > 0x7e || r == '"' || r == '\\' {
+			bad := r < 0x20 || r > 0x7e || r == '"' || r == '\\'
+			if bad && under {
+				continue
+			}
+			if under = bad; bad {
 				r = '_'
 			}
 			b.WriteRune(r)
