@@ -121,7 +121,8 @@ func (w *API) apiSentNotices(c *gin.Context) {
 	if !signedIn {
 		return
 	}
-	ns, total, err := w.svc.Notices.Sent(c.Request.Context(), *u, web.PageParam(c))
+	page := web.PageParam(c)
+	ns, total, err := w.svc.Notices.Sent(c.Request.Context(), *u, page)
 	if err != nil {
 		w.kit.Fail(c, err)
 		return
@@ -131,7 +132,7 @@ func (w *API) apiSentNotices(c *gin.Context) {
 		v.Body = ""
 		return v
 	})
-	c.JSON(http.StatusOK, gin.H{"data": items, "total": total, "page_size": notice.PageSize})
+	ok(c, http.StatusOK, gin.H{"notices": items, "total": total, "page": page, "page_size": notice.PageSize})
 }
 
 // apiReader is a recipient in the receipts.

@@ -127,9 +127,12 @@ func TestAPINotices(t *testing.T) {
 			t.Fatalf("attachment: %s, Content-Disposition %q", r.Header.Get("Content-Type"), cd)
 		}
 
-		var sent []apiNotice
+		var sent struct {
+			Notices []apiNotice
+			Total   int
+		}
 		webtest.WantData(t, province.API(http.MethodGet, "/api/v1/admin/notices", nil), http.StatusOK, &sent)
-		if len(sent) != 2 || sent[1].ID != n.ID || sent[1].ReadCount != 1 || sent[1].Recipients != 2 {
+		if sent.Total != 2 || len(sent.Notices) != 2 || sent.Notices[1].ID != n.ID || sent.Notices[1].ReadCount != 1 || sent.Notices[1].Recipients != 2 {
 			t.Fatalf("province's list %+v", sent)
 		}
 		webtest.WantAPIError(t, admin.API(http.MethodGet, "/api/v1/admin/notices", nil), http.StatusForbidden, "not_province_admin", "")

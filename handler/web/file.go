@@ -37,10 +37,10 @@ func MultipartValues(c *gin.Context) (map[string][]string, error) {
 	return c.Request.MultipartForm.Value, nil
 }
 
-// FormFile reads the file of multipart field name, at most max+1 bytes
-// of it (the service refuses one over max, naming the limit); ok is
+// FormFile reads the file of multipart field name, at most limit+1
+// bytes of it (the service refuses one over limit, naming the limit); ok is
 // false when none was chosen. Call MultipartValues first.
-func FormFile(c *gin.Context, name string, max int64) (filename string, data []byte, ok bool, err error) {
+func FormFile(c *gin.Context, name string, limit int64) (filename string, data []byte, ok bool, err error) {
 	form := c.Request.MultipartForm
 	if form == nil || len(form.File[name]) == 0 {
 		return "", nil, false, nil
@@ -54,7 +54,7 @@ func FormFile(c *gin.Context, name string, max int64) (filename string, data []b
 		return "", nil, false, err
 	}
 	defer f.Close()
-	data, err = io.ReadAll(io.LimitReader(f, max+1))
+	data, err = io.ReadAll(io.LimitReader(f, limit+1))
 	if err != nil {
 		return "", nil, false, err
 	}

@@ -54,7 +54,8 @@ func checkAttachment(name string, data []byte) (clean, ctype, msg string) {
 		name = string(r[:MaxAttachmentName-utf8.RuneCountInString(ext)]) + ext
 	}
 	got := mimetype.Detect(data)
-	if !got.Is(want) && !(got.Is(oleStorage) && (ext == ".doc" || ext == ".xls")) {
+	ole := got.Is(oleStorage) && (ext == ".doc" || ext == ".xls")
+	if !got.Is(want) && !ole {
 		return name, "", "附件内容与扩展名 " + ext + " 不符（文件可能已损坏或被改了扩展名），只能上传 " + AttachmentKinds
 	}
 	return name, want, ""

@@ -346,7 +346,8 @@ type UniversityReads struct {
 }
 
 // Receipts is who has read a notice, per university: the universities
-// with unread recipients first (most unread first), then by code.
+// with unread recipients first (most unread first), then those all read,
+// then those without recipients, each by code.
 type Receipts struct {
 	Notice       model.Notice
 	Universities []UniversityReads
@@ -409,8 +410,13 @@ func (s *Service) Reads(ctx context.Context, actor model.User, id uint64) (Recei
 		slices.SortFunc(ur.Unread, func(a, b Person) int { return strings.Compare(a.Name, b.Name) })
 		slices.SortFunc(ur.Readers, func(a, b Person) int { return a.ReadAt.Compare(*b.ReadAt) })
 	}
+	// The province chases the unread; universities nobody could receive
+	// it at (no admin yet) come last.
 	slices.SortStableFunc(out.Universities, func(a, b UniversityReads) int {
-		return len(b.Unread) - len(a.Unread)
+		if d := len(b.Unread) - len(a.Unread); d != 0 {
+			return d
+		}
+		return min(b.Recipients, 1) - min(a.Recipients, 1)
 	})
 	return out, nil
 }

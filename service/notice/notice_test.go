@@ -302,6 +302,20 @@ func TestReadReceipts(t *testing.T) {
 		}
 		_, err = w.svc.Reads(ctx, w.province, n.ID+100)
 		servicetest.WantErr(t, "receipts of no notice", err, service.ErrNotFound, "notice_not_found")
+
+		// A targeted university with nobody to receive it is listed, last.
+		withD := w.publish(t, notice.Input{Target: model.NoticeTargetChosen, Universities: []string{w.uniD.Code, w.uniA.Code, w.uniB.Code}})
+		if _, err := w.svc.Open(ctx, w.adminB, withD.ID); err != nil {
+			t.Fatal(err)
+		}
+		r, err = w.svc.Reads(ctx, w.province, withD.ID)
+		if err != nil || len(r.Universities) != 3 {
+			t.Fatalf("receipts with D: %+v, %v", r, err)
+		}
+		if got := []uint64{r.Universities[0].University.ID, r.Universities[1].University.ID, r.Universities[2].University.ID}; !slices.Equal(got, []uint64{w.uniA.ID, w.uniB.ID, w.uniD.ID}) ||
+			r.Universities[2].Recipients != 0 || r.Universities[1].Read != 1 {
+			t.Fatalf("order %v (%+v); want A (unread), B (all read), D (nobody)", got, r.Universities)
+		}
 	})
 }
 
@@ -391,6 +405,10 @@ var PDF = []byte("%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R
 
 var png = []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89")
 
+// ole is the start of an OLE2 compound file (.doc, .xls), without what
+// tells which: as some writers leave it.
+var ole = append([]byte("\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"), make([]byte, 1024)...)
+
 // An attachment is PDF, Word, Excel or an image, by its content, of at
 // most 10 MiB; its recipients and the province download it as uploaded.
 func TestAttachments(t *testing.T) {
@@ -409,6 +427,7 @@ func TestAttachments(t *testing.T) {
 			{"empty", "通知.pdf", []byte{}, "空文件"},
 			{"too large", "通知.pdf", append(slices.Clone(PDF), make([]byte, notice.MaxAttachment)...), "10 MiB"},
 			{"no name", ".pdf", PDF, "文件名"},
+			{"a Word 97 file named .pdf", "通知.pdf", ole, "不符"},
 		}
 		for _, c := range bad {
 			in := in
@@ -424,6 +443,7 @@ func TestAttachments(t *testing.T) {
 			{"报名表.docx", "报名表.docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", docx(t)},
 			{"名单.xlsx", "名单.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", xlsx(t)},
 			{"海报.png", "海报.png", "image/png", png},
+			{"旧表格.doc", "旧表格.doc", "application/msword", ole},
 			{strings.Repeat("长", 120) + ".pdf", strings.Repeat("长", notice.MaxAttachmentName-4) + ".pdf", "application/pdf", PDF},
 		}
 		for _, c := range good {
