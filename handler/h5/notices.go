@@ -93,7 +93,7 @@ func (w *Pages) noticeAttachment(c *gin.Context) {
 
 // sentView is the province's list.
 type sentView struct {
-	Items            []notice.NoticeSummary
+	Items            []notice.Summary
 	Total            int64
 	Page             int
 	PrevURL, NextURL string

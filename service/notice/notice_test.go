@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -444,6 +445,7 @@ func TestAttachments(t *testing.T) {
 			{"名单.xlsx", "名单.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", xlsx(t)},
 			{"海报.png", "海报.png", "image/png", png},
 			{"旧表格.doc", "旧表格.doc", "application/msword", ole},
+			{"满额.pdf", "满额.pdf", "application/pdf", append(slices.Clone(PDF), make([]byte, notice.MaxAttachment-len(PDF))...)},
 			{strings.Repeat("长", 120) + ".pdf", strings.Repeat("长", notice.MaxAttachmentName-4) + ".pdf", "application/pdf", PDF},
 		}
 		for _, c := range good {
@@ -468,5 +470,66 @@ func TestAttachments(t *testing.T) {
 		plain := w.publish(t, notice.Input{Target: model.NoticeTargetChosen, Universities: []string{w.uniA.Code}})
 		_, _, err := w.svc.AttachmentOf(ctx, w.adminA, plain.ID)
 		servicetest.WantErr(t, "a notice without attachment", err, service.ErrNotFound, "no_attachment")
+	})
+}
+
+// A notice to all 166 universities with their cadres reaches every one
+// of a few thousand accounts in one publication: the recipients and the
+// alerts (inserted in batches of 500) are all there, each once, and the
+// receipts have a line per university.
+func TestPublishToAll(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *model.DB) {
+		ctx := context.Background()
+		clk := clock.NewFake(t0)
+		svc, err := notice.New(db, clk, servicetest.Notifier(t, db, clk))
+		if err != nil {
+			t.Fatal(err)
+		}
+		province := servicetest.NewUser(t, db, model.RoleProvinceAdmin, nil, true)
+		var unis []model.University
+		if err := db.Conn(ctx).Order("id").Find(&unis).Error; err != nil || len(unis) != 166 {
+			t.Fatalf("universities: %d, %v", len(unis), err)
+		}
+		const perUni = 7 // an admin, five cadres, a student
+		now := time.Now().UTC()
+		var users []model.User
+		for i, u := range unis {
+			for j := range perUni {
+				acct := fmt.Sprintf("scale%03d%d", i, j)
+				oid := "oScale" + acct
+				role := model.RoleCadre
+				switch j {
+				case 0:
+					role = model.RoleUniversityAdm
+				case perUni - 1:
+					role = model.RoleStudent
+				}
+				users = append(users, model.User{Account: acct, AccountKey: acct, PasswordHash: "x", Role: role,
+					UniversityID: &u.ID, OpenID: &oid, CreatedAt: now, UpdatedAt: now})
+			}
+		}
+		if err := db.Conn(ctx).CreateInBatches(users, 500).Error; err != nil {
+			t.Fatal(err)
+		}
+		n, err := svc.Publish(ctx, province, notice.Input{Title: "全省通知", Body: "正文", Target: model.NoticeTargetAll, Cadres: true})
+		want := 166 * (perUni - 1)
+		if err != nil || n.Recipients != want {
+			t.Fatalf("publish to all: %d recipients, %v; want %d", n.Recipients, err, want)
+		}
+		if got := len(recipients(t, db, n.ID)); got != want {
+			t.Fatalf("%d recipient rows, want %d", got, want)
+		}
+		ms := alertsOf(t, db, n.ID)
+		seen := map[string]bool{}
+		for _, m := range ms {
+			seen[m.OpenID] = true
+		}
+		if len(ms) != want || len(seen) != want {
+			t.Fatalf("%d alerts to %d accounts, want %d each once", len(ms), len(seen), want)
+		}
+		r, err := svc.Reads(ctx, province, n.ID)
+		if err != nil || len(r.Universities) != 166 || r.Universities[0].Recipients != perUni-1 || len(r.Universities[165].Unread) != perUni-1 {
+			t.Fatalf("receipts: %d universities, %v", len(r.Universities), err)
+		}
 	})
 }
