@@ -533,3 +533,41 @@ func TestPublishToAll(t *testing.T) {
 		}
 	})
 }
+
+// The two reads that grow with the province: one notice's receipts (the
+// primary key's prefix) and a person's unread notices
+// (idx_notice_recipient_user), each one indexed lookup.
+func TestNoticeIndexes(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *model.DB) {
+		ctx := context.Background()
+		idx, err := db.Conn(ctx).Migrator().GetIndexes("notice_recipients")
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := false
+		for _, ix := range idx {
+			if ix.Name() == "idx_notice_recipient_user" {
+				found = slices.Equal(ix.Columns(), []string{"user_id", "read_at"})
+			}
+		}
+		if !found {
+			t.Fatalf("notice_recipients has no idx_notice_recipient_user (user_id, read_at): %v", idx)
+		}
+		if db.Dialect() != model.MySQL {
+			return
+		}
+		for query, index := range map[string]string{
+			"SELECT user_id, read_at FROM notice_recipients WHERE notice_id = 7":                "PRIMARY",
+			"SELECT COUNT(*) FROM notice_recipients WHERE user_id = 7 AND read_at IS NULL":      "idx_notice_recipient_user",
+			"SELECT notice_id FROM notice_recipients WHERE user_id = 7 AND read_at IS NOT NULL": "idx_notice_recipient_user",
+		} {
+			var plan []map[string]any
+			if err := db.Conn(ctx).Raw("EXPLAIN " + query).Scan(&plan).Error; err != nil {
+				t.Fatal(err)
+			}
+			if len(plan) != 1 || fmt.Sprint(plan[0]["key"]) != index {
+				t.Errorf("EXPLAIN %s: %v, want %s", query, plan, index)
+			}
+		}
+	})
+}
