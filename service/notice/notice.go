@@ -47,6 +47,10 @@ const RemindEvery = time.Hour
 // PageSize is the length of a page of the province's list.
 const PageSize = 20
 
+// maxChosen is how many universities a notice may name (all 166 and
+// then some, should the list grow).
+const maxChosen = 300
+
 // maxRead is how many read notices a person's list shows below the
 // unread ones (all of which it shows).
 const maxRead = 100
@@ -86,12 +90,16 @@ type Input struct {
 }
 
 var (
-	errNotFound      = service.NotFound("notice_not_found", "通知不存在")
-	errNotProvince   = service.Forbidden("not_province_admin", "只有省级管理员可以发布通知和查看阅读情况")
-	errNoRecipients  = "所选高校还没有可以接收通知的高校团委管理员或团学干部"
-	targetNames      = map[string]bool{model.NoticeTargetAll: true, model.NoticeTargetBatch: true, model.NoticeTargetChosen: true}
-	batchNames       = map[int]string{model.BatchUndergraduate: "本科", model.BatchPublicVocational: "公办专科", model.BatchPrivateVocational: "民办专科"}
-	errTargetMissing = "请选择发送范围：全部高校、某一批次或指定高校"
+	errNotFound    = service.NotFound("notice_not_found", "通知不存在")
+	errNotProvince = service.Forbidden("not_province_admin", "只有省级管理员可以发布通知和查看阅读情况")
+	targetNames    = map[string]bool{model.NoticeTargetAll: true, model.NoticeTargetBatch: true, model.NoticeTargetChosen: true}
+	batchNames     = map[int]string{model.BatchUndergraduate: "本科", model.BatchPublicVocational: "公办专科", model.BatchPrivateVocational: "民办专科"}
+)
+
+// Messages of the field target.
+const (
+	msgNoRecipients  = "所选高校还没有可以接收通知的高校团委管理员或团学干部"
+	msgTargetMissing = "请选择发送范围：全部高校、某一批次或指定高校"
 )
 
 // BatchName is the Chinese name of a construction batch ("" if none).
@@ -133,11 +141,14 @@ func (in *Input) validate() error {
 	}
 	switch {
 	case !targetNames[in.Target]:
-		f["target"] = errTargetMissing
+		f["target"] = msgTargetMissing
 	case in.Target == model.NoticeTargetBatch && batchNames[in.Batch] == "":
 		f["batch"] = "请选择批次：本科、公办专科或民办专科"
 	case in.Target == model.NoticeTargetChosen && len(in.Universities) == 0:
 		f["universities"] = "请至少选择一所高校"
+	case in.Target == model.NoticeTargetChosen && len(in.Universities) > maxChosen:
+		// Guards the query, not the province: there are 166.
+		f["universities"] = fmt.Sprintf("最多选择 %d 所高校", maxChosen)
 	}
 	if in.Attachment != nil {
 		name, ctype, msg := checkAttachment(in.Attachment.Name, in.Attachment.Data)
@@ -188,7 +199,7 @@ func (s *Service) Publish(ctx context.Context, actor model.User, in Input) (mode
 			return err
 		}
 		if len(to) == 0 {
-			return service.Invalid("no_recipients", errNoRecipients, map[string]string{"target": errNoRecipients})
+			return service.Invalid("no_recipients", msgNoRecipients, map[string]string{"target": msgNoRecipients})
 		}
 		n.Recipients = len(to)
 		c := s.db.Conn(ctx)
@@ -243,7 +254,8 @@ func (s *Service) alert(ctx context.Context, n model.Notice, users []model.User,
 // Path is the page of notice id.
 func Path(id uint64) string { return "/h5/notices/" + strconv.FormatUint(id, 10) }
 
-// targets are the universities in addresses, by code.
+// targets are the universities in addresses, by code; a chosen code
+// that is no university is a field error.
 func (s *Service) targets(ctx context.Context, in Input) ([]model.University, error) {
 	q := s.db.Conn(ctx).Order("code")
 	switch in.Target {

@@ -215,6 +215,9 @@ func TestPublishRules(t *testing.T) {
 			{"unknown university", "universities", func(in *notice.Input) {
 				in.Target, in.Universities = model.NoticeTargetChosen, []string{w.uniA.Code, "0000000000"}
 			}, []string{"不存在"}},
+			{"too many chosen", "universities", func(in *notice.Input) {
+				in.Target, in.Universities = model.NoticeTargetChosen, slices.Repeat([]string{w.uniA.Code}, 301)
+			}, []string{"300"}},
 			{"nobody there", "target", func(in *notice.Input) {
 				in.Target, in.Universities = model.NoticeTargetChosen, []string{w.uniD.Code}
 			}, []string{"还没有"}},
