@@ -29,7 +29,8 @@ func TestBrowserNotices(t *testing.T) {
 	if err := os.WriteFile(pdf, []byte("%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	province.nav("/h5/home", "nav-notices")
+	province.nav("/h5/admin", "nav-notices")
+	province.shot("notice-admin-link")
 	province.tap("#nav-notices", "#sent-empty")
 	province.tap("#new-notice", "#notice-form")
 	province.do("fill the notice",
