@@ -94,6 +94,7 @@ func TestDefaults(t *testing.T) {
 			alertkind.RoleChanged:        {Fields: map[string]string{"role": "thing1", "result": "phrase2", "reason": "thing3", "time": "time4"}},
 			alertkind.OnboardingReminder: {Fields: map[string]string{"university": "thing1", "missing": "thing2", "due": "time3"}},
 			alertkind.OnboardingLate:     {Fields: map[string]string{"university": "thing1", "missing": "thing2", "due": "time3"}},
+			alertkind.Notice:             {Fields: map[string]string{"title": "thing1", "time": "time2"}},
 		}},
 	}
 	if !reflect.DeepEqual(cfg, want) {

@@ -38,6 +38,7 @@ var migrations = []migration{
 	{17, "users.roles: several roles per account; roster_entries: the cadres each university registers", migrate0017},
 	{18, "indexes for the per-cadre assessment: answers by author and period, bookings by handler", migrate0018},
 	{19, "university_onboarding: launch dates and normal operation; settings", migrate0019},
+	{20, "notices: the province's notices, their targets, recipients and read receipts", migrate0020},
 }
 
 // schemaMigration records an applied step.

@@ -27,6 +27,7 @@ import (
 	"github.com/gdyouth/youthvoice/service/cadre"
 	"github.com/gdyouth/youthvoice/service/callback"
 	"github.com/gdyouth/youthvoice/service/clock"
+	"github.com/gdyouth/youthvoice/service/notice"
 	"github.com/gdyouth/youthvoice/service/notify"
 	"github.com/gdyouth/youthvoice/service/onboarding"
 	"github.com/gdyouth/youthvoice/service/question"
@@ -155,6 +156,10 @@ func serveOn(ctx context.Context, b *base, ln net.Listener) error {
 	if err != nil {
 		return err
 	}
+	notices, err := notice.New(b.db, clk, notifier)
+	if err != nil {
+		return err
+	}
 	sender, err := alert.NewSender(b.db, client, clk, b.log, reg, alert.Options{Batch: b.cfg.Alerts.Batch, Workers: b.cfg.Alerts.Workers})
 	if err != nil {
 		return err
@@ -163,7 +168,7 @@ func serveOn(ctx context.Context, b *base, ln net.Listener) error {
 	if err != nil {
 		return err
 	}
-	svc := web.Services{Accounts: accounts, Questions: questions, Cadres: cadres, Stations: stations, Stats: statistics, Onboarding: onboard, Outbox: outbox}
+	svc := web.Services{Accounts: accounts, Questions: questions, Cadres: cadres, Stations: stations, Stats: statistics, Onboarding: onboard, Notices: notices, Outbox: outbox}
 	pages, err := h5.New(kit, svc, client)
 	if err != nil {
 		return err

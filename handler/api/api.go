@@ -50,6 +50,7 @@ func (w *API) Register(r gin.IRouter) {
 	w.registerRegistrationForm(api)
 	w.registerCadresAPI(api)
 	w.registerOnboarding(api)
+	w.registerNotices(api)
 }
 
 // userView is the public shape of an account.

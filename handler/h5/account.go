@@ -95,6 +95,10 @@ func (w *Pages) home(c *gin.Context) {
 		return
 	}
 	p.StationTeam = len(mine) > 0
+	if p.Notices, err = w.svc.Notices.Unread(c.Request.Context(), *u); err != nil {
+		w.kit.Fail(c, err)
+		return
+	}
 	w.pages.Render(c, http.StatusOK, "home", web.Page{Title: "主页", User: u, Notice: noticeText(c.Query("notice")), Extra: p})
 }
 
@@ -103,6 +107,8 @@ type homePage struct {
 	University *model.University
 	// StationTeam: the user is on a station's team (whatever their role).
 	StationTeam bool
+	// Notices is how many of the province's notices the user has not read.
+	Notices int64
 }
 
 func noticeText(key string) string {

@@ -5,6 +5,7 @@ import (
 
 	"github.com/gdyouth/youthvoice/service/account"
 	"github.com/gdyouth/youthvoice/service/cadre"
+	"github.com/gdyouth/youthvoice/service/notice"
 	"github.com/gdyouth/youthvoice/service/question"
 	"github.com/gdyouth/youthvoice/service/station"
 )
@@ -51,6 +52,9 @@ var fieldLimits = map[string]int{
 	"booking.alternatives":   station.MaxAlternatives,
 	"booking.result":         station.MaxResult,
 	"booking.comment":        station.MaxRatingComment,
+
+	"notice.title": notice.MaxTitle,
+	"notice.body":  notice.MaxBody,
 }
 
 func maxLen(key string) (int, error) {

@@ -20,6 +20,7 @@ import (
 	"github.com/gdyouth/youthvoice/model"
 	"github.com/gdyouth/youthvoice/service/cadre"
 	"github.com/gdyouth/youthvoice/service/clock"
+	"github.com/gdyouth/youthvoice/service/notice"
 	"github.com/gdyouth/youthvoice/service/question"
 	"github.com/gdyouth/youthvoice/service/station"
 )
@@ -77,6 +78,7 @@ func (w *Pages) Register(r gin.IRouter) {
 	w.registerReferralPages(h)
 	w.registerStatsPages(h)
 	w.registerCadrePages(h)
+	w.registerNoticePages(h)
 }
 
 // Unmatched shows the error page for an unknown page under /h5 (or a
@@ -112,6 +114,8 @@ func funcs() template.FuncMap {
 			return (*s)[:4] + "…" + (*s)[len(*s)-4:]
 		},
 		"beijing":           beijingTime,
+		"noticeAudience":    notice.TargetText,
+		"fileSize":          fileSize,
 		"bookingStatusName": station.StatusName,
 		"statusName":        question.StatusName,
 		"dict": func(kv ...any) (map[string]any, error) {
@@ -153,6 +157,14 @@ func funcs() template.FuncMap {
 
 // beijingTime is how pages show a time.
 func beijingTime(t time.Time) string { return t.In(clock.Beijing).Format("2006-01-02 15:04") }
+
+// fileSize is a file's size for people: 856 KB, 2.4 MB.
+func fileSize(n int64) string {
+	if n < 1<<20 {
+		return strconv.FormatInt(max(1, (n+1023)>>10), 10) + " KB"
+	}
+	return strconv.FormatFloat(float64(n)/(1<<20), 'f', 1, 64) + " MB"
+}
 
 // addQuery appends q to a local URL.
 func addQuery(u, q string) string {

@@ -23,6 +23,7 @@ import (
 	"github.com/gdyouth/youthvoice/service/account"
 	"github.com/gdyouth/youthvoice/service/alert"
 	"github.com/gdyouth/youthvoice/service/cadre"
+	"github.com/gdyouth/youthvoice/service/notice"
 	"github.com/gdyouth/youthvoice/service/onboarding"
 	"github.com/gdyouth/youthvoice/service/question"
 	"github.com/gdyouth/youthvoice/service/session"
@@ -57,13 +58,15 @@ type Services struct {
 	// Onboarding follows the universities from going live to normal
 	// operation.
 	Onboarding *onboarding.Service
+	// Notices are the province's notices (通知) to the universities.
+	Notices *notice.Service
 	// Outbox reports alert configuration errors to admins.
 	Outbox *alert.Outbox
 }
 
 // Check reports a missing service.
 func (s Services) Check(where string) error {
-	if s.Accounts == nil || s.Questions == nil || s.Cadres == nil || s.Stations == nil || s.Stats == nil || s.Onboarding == nil || s.Outbox == nil {
+	if s.Accounts == nil || s.Questions == nil || s.Cadres == nil || s.Stations == nil || s.Stats == nil || s.Onboarding == nil || s.Notices == nil || s.Outbox == nil {
 		return NilDependency(where)
 	}
 	return nil

@@ -74,30 +74,48 @@ func NewOutbox(db *model.DB, clk clock.Clock) (*Outbox, error) {
 // Enqueue stores a for sending. It runs on db.Conn(ctx), so inside
 // db.WithTx it commits or rolls back with the caller's changes.
 func (o *Outbox) Enqueue(ctx context.Context, a Alert) error {
-	if a.OpenID == "" || a.TemplateID == "" {
-		return errors.New("alert.Enqueue: OpenID and TemplateID are required")
-	}
-	if utf8.RuneCountInString(a.OpenID) > 64 || utf8.RuneCountInString(a.TemplateKey) > 64 ||
-		utf8.RuneCountInString(a.TemplateID) > 128 || utf8.RuneCountInString(a.URL) > 1024 {
-		return errors.New("alert.Enqueue: OpenID, TemplateKey, TemplateID or URL too long")
-	}
-	data, err := json.Marshal(CleanData(a.Data))
-	if err != nil {
-		return fmt.Errorf("alert.Enqueue: encode data: %w", err)
+	return o.EnqueueAll(ctx, []Alert{a})
+}
+
+// enqueueBatch is how many rows one INSERT of EnqueueAll carries: a
+// province notice reaches thousands of accounts, and one statement per
+// row made its transaction long.
+const enqueueBatch = 500
+
+// EnqueueAll stores every alert of as, in batches of multi-row INSERTs,
+// on db.Conn(ctx) as Enqueue does: all of them or, on an error, none
+// within the caller's transaction.
+func (o *Outbox) EnqueueAll(ctx context.Context, as []Alert) error {
+	if len(as) == 0 {
+		return nil
 	}
 	now := o.clk.Now().UTC().Truncate(timePrecision)
-	row := model.TemplateMessage{
-		OpenID:        a.OpenID,
-		TemplateKey:   a.TemplateKey,
-		TemplateID:    a.TemplateID,
-		URL:           a.URL,
-		Data:          string(data),
-		Status:        model.TemplatePending,
-		NextAttemptAt: now,
-		CreatedAt:     now,
-		UpdatedAt:     now,
+	rows := make([]model.TemplateMessage, 0, len(as))
+	for _, a := range as {
+		if a.OpenID == "" || a.TemplateID == "" {
+			return errors.New("alert.Enqueue: OpenID and TemplateID are required")
+		}
+		if utf8.RuneCountInString(a.OpenID) > 64 || utf8.RuneCountInString(a.TemplateKey) > 64 ||
+			utf8.RuneCountInString(a.TemplateID) > 128 || utf8.RuneCountInString(a.URL) > 1024 {
+			return errors.New("alert.Enqueue: OpenID, TemplateKey, TemplateID or URL too long")
+		}
+		data, err := json.Marshal(CleanData(a.Data))
+		if err != nil {
+			return fmt.Errorf("alert.Enqueue: encode data: %w", err)
+		}
+		rows = append(rows, model.TemplateMessage{
+			OpenID:        a.OpenID,
+			TemplateKey:   a.TemplateKey,
+			TemplateID:    a.TemplateID,
+			URL:           a.URL,
+			Data:          string(data),
+			Status:        model.TemplatePending,
+			NextAttemptAt: now,
+			CreatedAt:     now,
+			UpdatedAt:     now,
+		})
 	}
-	if err := o.db.Conn(ctx).Create(&row).Error; err != nil {
+	if err := o.db.Conn(ctx).CreateInBatches(rows, enqueueBatch).Error; err != nil {
 		return fmt.Errorf("保存待发送的模板消息失败: %w", err)
 	}
 	return nil

@@ -37,6 +37,7 @@ const (
 	RoleChanged
 	OnboardingReminder
 	OnboardingLate
+	Notice
 )
 
 // info is a kind's entry in the registry.
@@ -69,6 +70,7 @@ var registry = [...]info{
 	RoleChanged:        {"role_changed", "身份变更通知", map[string]string{"role": "thing1", "result": "phrase2", "reason": "thing3", "time": "time4"}},
 	OnboardingReminder: {"onboarding_reminder", "上线即将到期提醒", map[string]string{"university": "thing1", "missing": "thing2", "due": "time3"}},
 	OnboardingLate:     {"onboarding_late", "高校逾期未正常运营", map[string]string{"university": "thing1", "missing": "thing2", "due": "time3"}},
+	Notice:             {"notice", "新通知", map[string]string{"title": "thing1", "time": "time2"}},
 }
 
 // All lists every kind in order.

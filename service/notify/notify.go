@@ -90,18 +90,16 @@ func (n *Notifier) Send(ctx context.Context, k alertkind.Kind, to []model.User, 
 	}
 	link := n.Link(path)
 	seen := map[string]bool{}
+	var as []alert.Alert
 	for _, u := range to {
 		if u.OpenID == nil || *u.OpenID == "" || seen[*u.OpenID] {
 			continue
 		}
 		seen[*u.OpenID] = true
-		if err := n.outbox.Enqueue(ctx, alert.Alert{
-			OpenID: *u.OpenID, TemplateKey: k.Key(), TemplateID: t.ID, URL: link, Data: data,
-		}); err != nil {
-			return err
-		}
+		as = append(as, alert.Alert{OpenID: *u.OpenID, TemplateKey: k.Key(), TemplateID: t.ID, URL: link, Data: data})
 	}
-	return nil
+	// In batches: a province notice goes to thousands at once.
+	return n.outbox.EnqueueAll(ctx, as)
 }
 
 // Time formats t for a template time field in Beijing time.

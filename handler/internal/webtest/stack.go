@@ -37,6 +37,7 @@ import (
 	"github.com/gdyouth/youthvoice/service/clock"
 	"github.com/gdyouth/youthvoice/service/kv"
 	"github.com/gdyouth/youthvoice/service/menu"
+	"github.com/gdyouth/youthvoice/service/notice"
 	"github.com/gdyouth/youthvoice/service/notify"
 	"github.com/gdyouth/youthvoice/service/onboarding"
 	"github.com/gdyouth/youthvoice/service/question"
@@ -113,6 +114,7 @@ type Stack struct {
 	Stations   *station.Service
 	Stats      *stats.Service
 	Onboarding *onboarding.Service
+	Notices    *notice.Service
 	Sender     *alert.Sender
 	Sessions   *session.Store
 	WX         *wxapi.Client
@@ -203,12 +205,15 @@ func New(t *testing.T, db *model.DB, store kv.Store, o Opts) *Stack {
 	if s.Onboarding, err = onboarding.New(db, clk, n, log, servicetest.Workdays(t)); err != nil {
 		t.Fatalf("onboarding.New: %v", err)
 	}
+	if s.Notices, err = notice.New(db, clk, n); err != nil {
+		t.Fatalf("notice.New: %v", err)
+	}
 	kit, err := web.New(s.Accounts, s.Sessions, log, web.Options{PublicURL: s.PublicURL, AppID: s.AppID, Sandbox: !o.Real})
 	if err != nil {
 		t.Fatalf("web.New: %v", err)
 	}
 	s.Stats = statistics
-	svc := web.Services{Accounts: s.Accounts, Questions: s.Questions, Cadres: s.Cadres, Stations: s.Stations, Stats: statistics, Onboarding: s.Onboarding, Outbox: outbox}
+	svc := web.Services{Accounts: s.Accounts, Questions: s.Questions, Cadres: s.Cadres, Stations: s.Stations, Stats: statistics, Onboarding: s.Onboarding, Notices: s.Notices, Outbox: outbox}
 	pages, err := h5.New(kit, svc, s.WX)
 	if err != nil {
 		t.Fatalf("h5.New: %v", err)
