@@ -89,9 +89,7 @@ type qaApplication struct {
 // qaDeliver runs the outbox sender once.
 func qaDeliver(s *webtest.Stack) {
 	s.T.Helper()
-	if _, err := s.Sender.RunOnce(context.Background()); err != nil {
-		s.T.Fatalf("RunOnce: %v", err)
-	}
+	s.Deliver()
 }
 
 type qaTemplate struct {

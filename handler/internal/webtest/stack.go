@@ -312,18 +312,36 @@ func (s *Stack) Phone(p Person) *Client {
 	return c
 }
 
-// Deliver runs the outbox sender until nothing is due.
+// Deliver runs the outbox sender until no message waits. A message the
+// sender tried and could not send fails the test with its error: what
+// a test then finds missing in the fake's inbox is explained, not a
+// silent flake.
 func (s *Stack) Deliver() {
 	s.T.Helper()
-	for range 10 {
-		n, err := s.Sender.RunOnce(context.Background())
+	ctx := context.Background()
+	for range 50 {
+		n, err := s.Sender.RunOnce(ctx)
 		if err != nil {
 			s.T.Fatalf("sender: %v", err)
 		}
-		if n == 0 {
+		if n > 0 {
+			continue
+		}
+		var waiting []model.TemplateMessage
+		if err := s.DB.Conn(ctx).Where("status = ?", model.TemplatePending).Find(&waiting).Error; err != nil {
+			s.T.Fatalf("outbox: %v", err)
+		}
+		if len(waiting) == 0 {
 			return
 		}
+		for _, m := range waiting {
+			if m.Attempts > 0 {
+				s.T.Fatalf("alert %s to %s not sent after %d attempt(s): %s", m.TemplateKey, m.OpenID, m.Attempts, m.LastError)
+			}
+		}
+		time.Sleep(10 * time.Millisecond) // due a moment later than the clock said
 	}
+	s.T.Fatal("the outbox never emptied")
 }
 
 // LocalPath turns an alert's link into the path a phone opens.
