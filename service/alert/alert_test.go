@@ -717,20 +717,35 @@ func TestHangingMessageGivesUp(t *testing.T) {
 		dbtest.Each(t, func(t *testing.T, db *model.DB) {
 			e := setupWith(t, db, sample("o_hang"))
 			var ids []string
+			posted := make(chan struct{}, 1)
 			hang := apiFunc(func(ctx context.Context, tpl wxapi.Template) (int64, error) {
 				ids = append(ids, tpl.ClientMsgID)
+				posted <- struct{}{}
 				<-ctx.Done() // until the instance is stopped
 				return 0, ctx.Err()
 			})
 			s, reg, logs := e.senderFor(t, hang, alert.Options{WorkerID: "hangs"})
 			for range 4 * alert.MaxAttempts {
+				// The instance is stopped once its POST has begun (not
+				// after a fixed time, which a loaded machine may spend
+				// before the claim): every round that sends hangs mid-request.
 				ctx, cancel := context.WithCancel(context.Background())
-				stop := time.AfterFunc(20*time.Millisecond, cancel)
-				if _, err := s.RunOnce(ctx); err != nil && !errors.Is(err, context.Canceled) {
+				done := make(chan error, 1)
+				go func() { _, err := s.RunOnce(ctx); done <- err }()
+				var err error
+				select {
+				case <-posted:
+					cancel()
+					err = <-done
+				case err = <-done: // nothing left to send
+				case <-time.After(30 * time.Second):
+					cancel()
+					t.Fatal("RunOnce neither sent nor returned")
+				}
+				cancel()
+				if err != nil && !errors.Is(err, context.Canceled) {
 					t.Fatalf("RunOnce: %v", err)
 				}
-				stop.Stop()
-				cancel()
 				e.clk.Advance(time.Minute + time.Second) // past the claim
 			}
 			r := e.row(t)
