@@ -37,6 +37,7 @@ var migrations = []migration{
 	{16, "liaisons: each university's 联络专员", migrate0016},
 	{17, "users.roles: several roles per account; roster_entries: the cadres each university registers", migrate0017},
 	{18, "indexes for the per-cadre assessment: answers by author and period, bookings by handler", migrate0018},
+	{19, "promotion QR codes: university_qrcodes, qr_follows, the funnel in stats_daily", migrate0019},
 }
 
 // schemaMigration records an applied step.

@@ -110,7 +110,8 @@ func TestMigrateAppliesEachVersionOnce(t *testing.T) {
 func TestMigratedTablesAndColumns(t *testing.T) {
 	models := []any{&model.Follower{}, &model.Interaction{}, &model.TemplateMessage{}, &model.TemplateSendReport{},
 		&model.University{}, &model.Entry{}, &model.User{}, &model.CadreApplication{}, &model.Board{},
-		&model.Question{}, &model.Answer{}, &model.Station{}, &model.StationAdmin{}, &model.Booking{}, &model.ServiceKind{}, &model.QuestionOpenCount{}, &model.Liaison{}, &model.RosterEntry{}}
+		&model.Question{}, &model.Answer{}, &model.Station{}, &model.StationAdmin{}, &model.Booking{}, &model.ServiceKind{}, &model.QuestionOpenCount{}, &model.Liaison{}, &model.RosterEntry{},
+		&model.UniversityQRCode{}, &model.QRFollow{}, &model.StatsDaily{}}
 	want := map[string][]string{"schema_migrations": {"version", "name", "applied_at"}}
 	for _, mdl := range models {
 		sch, err := schema.Parse(mdl, &sync.Map{}, schema.NamingStrategy{})
