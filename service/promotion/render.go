@@ -260,9 +260,13 @@ func renderPoster(f *posterFont, uni model.University, url string) ([]byte, erro
 	draw.Draw(img, image.Rect(0, 0, PosterWidth, 300), image.NewUniform(posterRed), image.Point{}, draw.Src)
 	steps := []func() error{
 		func() error { return p.text("青年之声", 120, -1, 170, color.White, true) },
-		func() error { return p.text("广东青年之声 · 共青团广东省委员会学校部", 36, -1, 250, color.White, false) },
+		func() error {
+			return p.text("广东青年之声 · 共青团广东省委员会学校部", 36, -1, 250, color.White, false)
+		},
 		func() error { return p.text(uni.Name, nameSize(uni.Name), -1, 410, posterInk, true) },
-		func() error { return p.text("扫码关注 · 激活账号 · 向本校团学干部提问", 36, -1, 475, posterMuted, false) },
+		func() error {
+			return p.text("扫码关注 · 激活账号 · 向本校团学干部提问", 36, -1, 475, posterMuted, false)
+		},
 	}
 	for _, fn := range steps {
 		if err := fn(); err != nil {
