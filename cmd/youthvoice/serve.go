@@ -28,6 +28,7 @@ import (
 	"github.com/gdyouth/youthvoice/service/callback"
 	"github.com/gdyouth/youthvoice/service/clock"
 	"github.com/gdyouth/youthvoice/service/notify"
+	"github.com/gdyouth/youthvoice/service/promotion"
 	"github.com/gdyouth/youthvoice/service/question"
 	"github.com/gdyouth/youthvoice/service/session"
 	"github.com/gdyouth/youthvoice/service/station"
@@ -158,7 +159,12 @@ func serveOn(ctx context.Context, b *base, ln net.Listener) error {
 	if err != nil {
 		return err
 	}
-	svc := web.Services{Accounts: accounts, Questions: questions, Cadres: cadres, Stations: stations, Stats: statistics, Outbox: outbox}
+	promo, err := promotion.New(b.db, client, clk, b.log, promotion.Options{FontPath: b.cfg.PosterFont})
+	if err != nil {
+		return err
+	}
+	svc := web.Services{Accounts: accounts, Questions: questions, Cadres: cadres, Stations: stations, Stats: statistics,
+		Promotion: promo, Outbox: outbox}
 	pages, err := h5.New(kit, svc, client)
 	if err != nil {
 		return err

@@ -49,6 +49,7 @@ func (w *API) Register(r gin.IRouter) {
 	w.registerRoster(api)
 	w.registerRegistrationForm(api)
 	w.registerCadresAPI(api)
+	w.registerPromotion(api)
 }
 
 // userView is the public shape of an account.

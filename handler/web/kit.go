@@ -23,6 +23,7 @@ import (
 	"github.com/gdyouth/youthvoice/service/account"
 	"github.com/gdyouth/youthvoice/service/alert"
 	"github.com/gdyouth/youthvoice/service/cadre"
+	"github.com/gdyouth/youthvoice/service/promotion"
 	"github.com/gdyouth/youthvoice/service/question"
 	"github.com/gdyouth/youthvoice/service/session"
 	"github.com/gdyouth/youthvoice/service/station"
@@ -53,13 +54,15 @@ type Services struct {
 	Cadres    *cadre.Service
 	Stations  *station.Service
 	Stats     *stats.Service
+	// Promotion serves the universities' promotion QR codes.
+	Promotion *promotion.Service
 	// Outbox reports alert configuration errors to admins.
 	Outbox *alert.Outbox
 }
 
 // Check reports a missing service.
 func (s Services) Check(where string) error {
-	if s.Accounts == nil || s.Questions == nil || s.Cadres == nil || s.Stations == nil || s.Stats == nil || s.Outbox == nil {
+	if s.Accounts == nil || s.Questions == nil || s.Cadres == nil || s.Stations == nil || s.Stats == nil || s.Promotion == nil || s.Outbox == nil {
 		return NilDependency(where)
 	}
 	return nil

@@ -38,6 +38,7 @@ import (
 	"github.com/gdyouth/youthvoice/service/kv"
 	"github.com/gdyouth/youthvoice/service/menu"
 	"github.com/gdyouth/youthvoice/service/notify"
+	"github.com/gdyouth/youthvoice/service/promotion"
 	"github.com/gdyouth/youthvoice/service/question"
 	"github.com/gdyouth/youthvoice/service/servicetest"
 	"github.com/gdyouth/youthvoice/service/session"
@@ -95,6 +96,9 @@ type Opts struct {
 	Real bool
 	// Clock for sessions and accounts (default: the real clock).
 	Clock clock.Clock
+	// PosterFont is the promotion posters' font (default: the installed
+	// CJK font, see promotion.DefaultFonts).
+	PosterFont string
 }
 
 // Stack is one instance of the service wired as serveOn wires it,
@@ -110,6 +114,7 @@ type Stack struct {
 	Questions *question.Service
 	Cadres    *cadre.Service
 	Stations  *station.Service
+	Promotion *promotion.Service
 	Sender    *alert.Sender
 	Sessions  *session.Store
 	WX        *wxapi.Client
@@ -201,7 +206,11 @@ func New(t *testing.T, db *model.DB, store kv.Store, o Opts) *Stack {
 	if err != nil {
 		t.Fatalf("web.New: %v", err)
 	}
-	svc := web.Services{Accounts: s.Accounts, Questions: s.Questions, Cadres: s.Cadres, Stations: s.Stations, Stats: statistics, Outbox: outbox}
+	if s.Promotion, err = promotion.New(db, s.WX, clk, log, promotion.Options{FontPath: o.PosterFont}); err != nil {
+		t.Fatalf("promotion.New: %v", err)
+	}
+	svc := web.Services{Accounts: s.Accounts, Questions: s.Questions, Cadres: s.Cadres, Stations: s.Stations, Stats: statistics,
+		Promotion: s.Promotion, Outbox: outbox}
 	pages, err := h5.New(kit, svc, s.WX)
 	if err != nil {
 		t.Fatalf("h5.New: %v", err)
