@@ -92,6 +92,12 @@ type Row struct {
 	ServiceSatisfied    int64    `json:"service_satisfied"`
 	ServiceSatisfaction *float64 `json:"service_satisfaction_rate"`
 	AvgServiceStars     *float64 `json:"avg_service_stars"`
+
+	// The promotion funnel: followers attributed to the university's QR
+	// code in the period, of whom activated, of whom asked.
+	QRFollows     int64 `json:"qr_follows" gorm:"column:qr_follows"`
+	QRActivations int64 `json:"qr_activations" gorm:"column:qr_activations"`
+	QRAskers      int64 `json:"qr_askers" gorm:"column:qr_askers"`
 }
 
 // Report is the statistics a viewer may see for a period.
@@ -190,6 +196,9 @@ func (r *Row) add(o Row) {
 	r.ServiceRated += o.ServiceRated
 	r.ServiceStars += o.ServiceStars
 	r.ServiceSatisfied += o.ServiceSatisfied
+	r.QRFollows += o.QRFollows
+	r.QRActivations += o.QRActivations
+	r.QRAskers += o.QRAskers
 }
 
 // ratio is n/d, nil when d is 0 (shown as "—", not as 0%).
