@@ -65,6 +65,7 @@ func (w *Pages) Register(r gin.IRouter) {
 	w.registerQuestionPages(h)
 	w.registerAdminPages(h)
 	w.registerLiaisonPages(h)
+	w.registerPromotionPages(h)
 	w.registerRosterPages(h)
 	w.registerRosterImportPages(h)
 	w.registerStationPages(h)

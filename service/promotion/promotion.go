@@ -117,6 +117,25 @@ func (s *Service) university(ctx context.Context, viewer model.User, code string
 	return uni, nil
 }
 
+// Universities are those whose promotion codes viewer may download, in
+// code order: every one for the province admin, their own for a
+// university admin; anyone else is refused.
+func (s *Service) Universities(ctx context.Context, viewer model.User) ([]model.University, error) {
+	q := s.db.Conn(ctx).Order("code")
+	switch {
+	case viewer.Has(model.RoleProvinceAdmin):
+	case viewer.Has(model.RoleUniversityAdm) && viewer.UniversityID != nil:
+		q = q.Where("id = ?", *viewer.UniversityID)
+	default:
+		return nil, service.Forbidden("not_admin", "只有高校团委管理员和省级管理员可以下载推广二维码")
+	}
+	var unis []model.University
+	if err := q.Find(&unis).Error; err != nil {
+		return nil, service.Wrap("读取学校", err)
+	}
+	return unis, nil
+}
+
 // Code returns the promotion code of the university with code, creating
 // it through WeChat the first time. Several instances may ask at once:
 // the row's primary key lets one of them create it, the others wait for
@@ -240,6 +259,12 @@ func (s *Service) PosterPNG(ctx context.Context, viewer model.User, code string)
 		return uni, nil, service.Wrap("生成海报", err)
 	}
 	return uni, png, nil
+}
+
+// AttributedCode is the code of the university the follower openid is
+// attributed to, "" when none: the activation page pre-selects it.
+func (s *Service) AttributedCode(ctx context.Context, openid string) (string, error) {
+	return AttributedCode(ctx, s.db, openid)
 }
 
 // AttributedCode is the code of the university the follower openid is
