@@ -89,7 +89,7 @@ type Sandbox struct {
 	// following: identities that follow the account (as far as this
 	// sandbox's pushes tell; unknown after a restart, taken as not).
 	following map[string]bool
-	inbox map[string][]wxfake.TemplateCall
+	inbox     map[string][]wxfake.TemplateCall
 }
 
 type chatLine struct {
