@@ -163,6 +163,12 @@ func serveOn(ctx context.Context, b *base, ln net.Listener) error {
 	if err != nil {
 		return err
 	}
+	if font, err := promo.CheckFont(); err != nil {
+		b.log.Warn("推广海报没有可用的中文字体，海报下载将返回 503（二维码图片不受影响）：请 apt-get install fonts-noto-cjk，或用 YV_POSTER_FONT 指定字体文件",
+			"err", err)
+	} else {
+		b.log.Info("poster font", "path", font)
+	}
 	svc := web.Services{Accounts: accounts, Questions: questions, Cadres: cadres, Stations: stations, Stats: statistics,
 		Promotion: promo, Outbox: outbox}
 	pages, err := h5.New(kit, svc, client)

@@ -13,7 +13,6 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
-	"sync"
 	"time"
 
 	"gorm.io/gorm"
@@ -61,11 +60,12 @@ type Options struct {
 }
 
 // DefaultFonts are where Debian's CJK font packages put their fonts:
-// fonts-noto-cjk, then fonts-wqy-microhei and fonts-wqy-zenhei.
+// fonts-noto-cjk, then fonts-droid-fallback (4 MB, the Docker image's).
+// WenQuanYi Micro Hei (fonts-wqy-microhei) is not among them: its tables
+// are not 4-byte aligned, which golang.org/x/image/font/sfnt refuses.
 var DefaultFonts = []string{
 	"/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
-	"/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
-	"/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
+	"/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf",
 }
 
 // claimFor bounds a creation in progress: past it, another request
@@ -82,9 +82,6 @@ type Service struct {
 	clk  clock.Clock
 	log  *slog.Logger
 	opts Options
-
-	fontMu sync.Mutex
-	font   *posterFont // nil until loaded
 }
 
 // New builds the service. All dependencies are required.
@@ -219,6 +216,16 @@ func (s *Service) create(ctx context.Context, uni model.University) (model.Unive
 		return row, service.Wrap("读取推广二维码", err)
 	}
 	return row, nil
+}
+
+// CheckFont loads the poster's font now, so that a missing one is
+// reported at start (the posters answer 503 until it is installed).
+func (s *Service) CheckFont() (string, error) {
+	f, err := s.loadFont()
+	if err != nil {
+		return "", err
+	}
+	return f.path, nil
 }
 
 // QRCodePNG is the university's promotion code as a PNG.

@@ -111,14 +111,10 @@ type posterFont struct {
 }
 
 // loadFont parses the configured font, or the first default that
-// exists, once; a failure is not kept, so installing the font later
-// needs no restart.
+// exists. Nothing is kept: a CJK font is 5–20 MB that would stay on the
+// heap for the few posters ever drawn (166 schools), and a font
+// installed later needs no restart.
 func (s *Service) loadFont() (*posterFont, error) {
-	s.fontMu.Lock()
-	defer s.fontMu.Unlock()
-	if s.font != nil {
-		return s.font, nil
-	}
 	paths := DefaultFonts
 	if s.opts.FontPath != "" {
 		paths = []string{s.opts.FontPath}
@@ -130,9 +126,7 @@ func (s *Service) loadFont() (*posterFont, error) {
 			errs = append(errs, err)
 			continue
 		}
-		s.font = &posterFont{path: p, font: f}
-		s.log.Info("poster font loaded", "path", p)
-		return s.font, nil
+		return &posterFont{path: p, font: f}, nil
 	}
 	return nil, errors.Join(errs...)
 }
