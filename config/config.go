@@ -63,6 +63,11 @@ type Config struct {
 	// State Council publishes it.
 	HolidaysFile string `yaml:"holidays_file"`
 
+	// PosterFont is the CJK font the promotion posters are drawn with
+	// (.ttf, .otf or .ttc); empty: the first of service/promotion's
+	// DefaultFonts installed (Debian's fonts-noto-cjk, fonts-wqy-*).
+	PosterFont string `yaml:"poster_font"`
+
 	Alerts Alerts `yaml:"alerts"`
 
 	// StationYear is the year of the 青年之家 construction deadlines
@@ -317,6 +322,7 @@ var envVars = []envVar{
 	{"YV_HTTP_SHUTDOWN_TIMEOUT", dur("YV_HTTP_SHUTDOWN_TIMEOUT", func(c *Config) *time.Duration { return &c.HTTP.ShutdownTimeout })},
 	{"YV_SENSITIVE_WORDS_FILE", str(func(c *Config) *string { return &c.SensitiveWordsFile })},
 	{"YV_HOLIDAYS_FILE", str(func(c *Config) *string { return &c.HolidaysFile })},
+	{"YV_POSTER_FONT", str(func(c *Config) *string { return &c.PosterFont })},
 	{"YV_STATION_YEAR", num("YV_STATION_YEAR", func(c *Config) *int { return &c.StationYear })},
 	{"YV_LOGIN_IP_FAILURES", num("YV_LOGIN_IP_FAILURES", func(c *Config) *int { return &c.LoginIPFailures })},
 	{"YV_GC_PERCENT", num("YV_GC_PERCENT", func(c *Config) *int { return &c.GCPercent })},

@@ -39,6 +39,7 @@ var migrations = []migration{
 	{18, "indexes for the per-cadre assessment: answers by author and period, bookings by handler", migrate0018},
 	{19, "university_onboarding: launch dates and normal operation; settings", migrate0019},
 	{20, "notices: the province's notices, their targets, recipients and read receipts", migrate0020},
+	{21, "promotion QR codes: university_qrcodes, qr_follows, the funnel in stats_daily", migrate0021},
 }
 
 // schemaMigration records an applied step.

@@ -34,6 +34,13 @@ type StatsDaily struct {
 	ServiceStars         int64
 	ServiceSatisfied     int64
 	OpenOverdue          int64 // asked that day, open and past due at ComputedAt
+	// The promotion funnel of the followers attributed that day to the
+	// university's QR code (migration 21): all of them, those whose
+	// WeChat is now bound to an activated account, and those whose
+	// account has asked a published question.
+	QRFollows     int64 `gorm:"column:qr_follows"`
+	QRActivations int64 `gorm:"column:qr_activations"`
+	QRAskers      int64 `gorm:"column:qr_askers"`
 	// RecheckAt is the earliest deadline still ahead at ComputedAt: when
 	// it passes, Late, BookingsLate or OpenOverdue may grow, so the day is
 	// recomputed.

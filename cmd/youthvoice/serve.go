@@ -30,6 +30,7 @@ import (
 	"github.com/gdyouth/youthvoice/service/notice"
 	"github.com/gdyouth/youthvoice/service/notify"
 	"github.com/gdyouth/youthvoice/service/onboarding"
+	"github.com/gdyouth/youthvoice/service/promotion"
 	"github.com/gdyouth/youthvoice/service/question"
 	"github.com/gdyouth/youthvoice/service/session"
 	"github.com/gdyouth/youthvoice/service/station"
@@ -168,7 +169,18 @@ func serveOn(ctx context.Context, b *base, ln net.Listener) error {
 	if err != nil {
 		return err
 	}
-	svc := web.Services{Accounts: accounts, Questions: questions, Cadres: cadres, Stations: stations, Stats: statistics, Onboarding: onboard, Notices: notices, Outbox: outbox}
+	promo, err := promotion.New(b.db, client, clk, b.log, promotion.Options{FontPath: b.cfg.PosterFont})
+	if err != nil {
+		return err
+	}
+	if font, err := promo.CheckFont(); err != nil {
+		b.log.Warn("推广海报没有可用的中文字体，海报下载将返回 503（二维码图片不受影响）：请 apt-get install fonts-noto-cjk，或用 YV_POSTER_FONT 指定字体文件",
+			"err", err)
+	} else {
+		b.log.Info("poster font", "path", font)
+	}
+	svc := web.Services{Accounts: accounts, Questions: questions, Cadres: cadres, Stations: stations, Stats: statistics,
+		Onboarding: onboard, Notices: notices, Promotion: promo, Outbox: outbox}
 	pages, err := h5.New(kit, svc, client)
 	if err != nil {
 		return err

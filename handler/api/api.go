@@ -51,6 +51,7 @@ func (w *API) Register(r gin.IRouter) {
 	w.registerCadresAPI(api)
 	w.registerOnboarding(api)
 	w.registerNotices(api)
+	w.registerPromotion(api)
 }
 
 // userView is the public shape of an account.

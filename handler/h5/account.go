@@ -170,7 +170,20 @@ func (w *Pages) activateForm(c *gin.Context) {
 		return
 	}
 	mode := c.DefaultQuery("mode", account.ModeNew)
-	w.showActivate(c, http.StatusOK, c.Param("entry"), mode, next, nil, nil)
+	// A follower who came through a university's promotion code finds
+	// that university chosen (they can still change it).
+	var form map[string]string
+	if openid := cl.Session.OpenID; openid != "" {
+		code, err := w.svc.Promotion.AttributedCode(c.Request.Context(), openid)
+		if err != nil {
+			w.kit.Fail(c, err)
+			return
+		}
+		if code != "" {
+			form = map[string]string{"university": code}
+		}
+	}
+	w.showActivate(c, http.StatusOK, c.Param("entry"), mode, next, form, nil)
 }
 
 // activated reports whether the caller has nothing to activate: signed in

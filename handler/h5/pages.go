@@ -67,6 +67,7 @@ func (w *Pages) Register(r gin.IRouter) {
 	w.registerAdminPages(h)
 	w.registerLiaisonPages(h)
 	w.registerOnboardingPages(h)
+	w.registerPromotionPages(h)
 	w.registerRosterPages(h)
 	w.registerRosterImportPages(h)
 	w.registerStationPages(h)

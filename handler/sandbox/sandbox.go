@@ -35,6 +35,7 @@ import (
 	"github.com/gdyouth/youthvoice/handler/wechat"
 	"github.com/gdyouth/youthvoice/service"
 	"github.com/gdyouth/youthvoice/service/notify"
+	"github.com/gdyouth/youthvoice/service/promotion"
 	"github.com/gdyouth/youthvoice/service/session"
 	"github.com/gdyouth/youthvoice/service/wxapi/wxfake"
 )
@@ -85,7 +86,10 @@ type Sandbox struct {
 
 	mu    sync.Mutex
 	chats map[string][]chatLine
-	inbox map[string][]wxfake.TemplateCall
+	// following: identities that follow the account (as far as this
+	// sandbox's pushes tell; unknown after a restart, taken as not).
+	following map[string]bool
+	inbox     map[string][]wxfake.TemplateCall
 }
 
 type chatLine struct {
@@ -123,7 +127,7 @@ func New(kit *web.Kit, fake *wxfake.Server, o Options) (*Sandbox, error) {
 		kit: kit, pages: pages, fake: fake, appID: o.AppID, token: o.Token, callback: o.CallbackURL,
 		publicURL: strings.TrimRight(o.PublicURL, "/"), menu: o.Menu, ids: ids,
 		client: &http.Client{Timeout: 6 * time.Second},
-		chats:  map[string][]chatLine{}, inbox: map[string][]wxfake.TemplateCall{},
+		chats:  map[string][]chatLine{}, inbox: map[string][]wxfake.TemplateCall{}, following: map[string]bool{},
 	}
 	fake.OnTemplate = func(tc wxfake.TemplateCall) {
 		s.mu.Lock()
@@ -226,7 +230,7 @@ func (s *Sandbox) phone(c *gin.Context) {
 	s.mu.Lock()
 	chat := append([]chatLine(nil), s.chats[id.OpenID]...)
 	s.mu.Unlock()
-	s.render(c, http.StatusOK, "sandbox_phone", "广东青年之声", sandboxView{Identity: id, Chat: chat, Menu: s.menu})
+	s.render(c, http.StatusOK, "sandbox_phone", "广东青年之声", sandboxView{Identity: id, Chat: chat, Menu: s.menu, Query: c.Request.URL.Query()})
 }
 
 // send posts a signed push to the real callback as the identity.
@@ -243,6 +247,26 @@ func (s *Sandbox) send(c *gin.Context) {
 	case "subscribe", "unsubscribe":
 		msg.MsgType, msg.Event = "event", action
 		said = map[string]string{"subscribe": "关注了公众号", "unsubscribe": "取消关注了公众号"}[action]
+	case "scan":
+		// Scanning a university's promotion code: WeChat sends a new
+		// follower a subscribe with the scene, and a follower a SCAN.
+		code := strings.TrimSpace(c.PostForm("code"))
+		scene := promotion.Scene(code)
+		if _, ok := promotion.CodeOfScene(scene); !ok {
+			s.kit.Fail(c, service.Invalid("sandbox_scan", "请填写学校标识码（10 位数字）", map[string]string{"code": "请填写学校标识码"}))
+			return
+		}
+		s.mu.Lock()
+		following := s.following[id.OpenID]
+		s.mu.Unlock()
+		msg.MsgType = "event"
+		if following {
+			msg.Event, msg.EventKey = "SCAN", scene
+			said = "扫描了推广二维码 " + scene
+		} else {
+			msg.Event, msg.EventKey = "subscribe", "qrscene_"+scene
+			said = "扫描推广二维码 " + scene + " 关注了公众号"
+		}
 	case "click":
 		msg.MsgType, msg.Event, msg.EventKey = "event", "CLICK", key
 		said = "点击菜单 " + key
@@ -261,6 +285,14 @@ func (s *Sandbox) send(c *gin.Context) {
 	}
 	reply, err := s.push(c.Request.Context(), msg)
 	s.mu.Lock()
+	if err == nil && msg.Event != "" {
+		switch msg.Event {
+		case "subscribe":
+			s.following[id.OpenID] = true
+		case "unsubscribe":
+			s.following[id.OpenID] = false
+		}
+	}
 	if said != "" {
 		s.chats[id.OpenID] = append(s.chats[id.OpenID], chatLine{Me: action == "text", Sys: action != "text", Text: said, At: now})
 	}

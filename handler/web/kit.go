@@ -25,6 +25,7 @@ import (
 	"github.com/gdyouth/youthvoice/service/cadre"
 	"github.com/gdyouth/youthvoice/service/notice"
 	"github.com/gdyouth/youthvoice/service/onboarding"
+	"github.com/gdyouth/youthvoice/service/promotion"
 	"github.com/gdyouth/youthvoice/service/question"
 	"github.com/gdyouth/youthvoice/service/session"
 	"github.com/gdyouth/youthvoice/service/station"
@@ -60,13 +61,15 @@ type Services struct {
 	Onboarding *onboarding.Service
 	// Notices are the province's notices (通知) to the universities.
 	Notices *notice.Service
+	// Promotion serves the universities' promotion QR codes.
+	Promotion *promotion.Service
 	// Outbox reports alert configuration errors to admins.
 	Outbox *alert.Outbox
 }
 
 // Check reports a missing service.
 func (s Services) Check(where string) error {
-	if s.Accounts == nil || s.Questions == nil || s.Cadres == nil || s.Stations == nil || s.Stats == nil || s.Onboarding == nil || s.Notices == nil || s.Outbox == nil {
+	if s.Accounts == nil || s.Questions == nil || s.Cadres == nil || s.Stations == nil || s.Stats == nil || s.Onboarding == nil || s.Notices == nil || s.Promotion == nil || s.Outbox == nil {
 		return NilDependency(where)
 	}
 	return nil

@@ -25,6 +25,7 @@ import (
 	"github.com/gdyouth/youthvoice/service/clock"
 	"github.com/gdyouth/youthvoice/service/kv"
 	"github.com/gdyouth/youthvoice/service/menu"
+	"github.com/gdyouth/youthvoice/service/promotion"
 )
 
 // Reply is what the service answers WeChat: a text message, or nothing
@@ -234,6 +235,10 @@ func stateless(m *message.MixMessage) bool {
 	switch m.Event {
 	case message.EventSubscribe, message.EventUnsubscribe, message.EventTemplateSendJobFinish:
 		return false
+	case message.EventScan:
+		// A scan of a university's promotion code attributes the follower.
+		_, university := promotion.CodeOfScene(m.EventKey)
+		return !university
 	}
 	return true
 }
@@ -260,7 +265,20 @@ func (s *Service) respond(ctx context.Context, m *message.MixMessage, now time.T
 			if err := s.subscribe(ctx, openID, sceneKey(m.EventKey), sentAt(m.CreateTime, now), now); err != nil {
 				return Reply{}, err
 			}
+			if err := s.attribute(ctx, openID, m.EventKey, model.QRSourceSubscribe, now); err != nil {
+				return Reply{}, err
+			}
 			reply.Text = s.menu.Welcome()
+		case message.EventScan:
+			// A follower scanned a parametric code; a university's
+			// promotion code attributes them when nothing has yet, and
+			// answers with the activation steps.
+			if _, ok := promotion.CodeOfScene(m.EventKey); ok {
+				if err := s.attribute(ctx, openID, m.EventKey, model.QRSourceScan, now); err != nil {
+					return Reply{}, err
+				}
+				reply.Text = s.menu.Welcome()
+			}
 		case message.EventUnsubscribe:
 			if err := s.unsubscribe(ctx, openID, sentAt(m.CreateTime, now), now); err != nil {
 				return Reply{}, err
@@ -323,6 +341,24 @@ func (s *Service) subscribe(ctx context.Context, openID, scene string, at, now t
 	f := model.Follower{OpenID: openID, Subscribed: true, SceneKey: scene, SubscribedAt: &now}
 	if err := s.setFollower(ctx, f, update, at, now); err != nil {
 		return fmt.Errorf("保存关注者失败: %w", err)
+	}
+	return nil
+}
+
+// attribute attributes the follower to the university of a promotion
+// code's scene (qrscene_u-<code> on subscribe, u-<code> on SCAN) unless
+// they are attributed already: the first attribution wins (see
+// promotion.Attribute).
+func (s *Service) attribute(ctx context.Context, openID, key, source string, now time.Time) error {
+	if _, ok := promotion.CodeOfScene(key); !ok {
+		return nil
+	}
+	done, err := promotion.Attribute(ctx, s.db, openID, key, source, now)
+	if err != nil {
+		return err
+	}
+	if done {
+		s.log.InfoContext(ctx, "follower attributed to a university's promotion code", "scene", strings.TrimPrefix(key, "qrscene_"), "source", source)
 	}
 	return nil
 }

@@ -77,6 +77,7 @@ const (
 	GroupUsers    = "注册与活跃"
 	GroupAnswers  = "团干与青年互动"
 	GroupStations = "青年之家服务"
+	GroupPromo    = "推广二维码"
 )
 
 // Metrics are the report's figures in the page's order.
@@ -145,6 +146,13 @@ var Metrics = []Metric{
 		percentOf(func(r Row) *float64 { return r.ServiceSatisfaction })),
 	metric(GroupStations, "平均星级", "已评价服务的平均星级（1–5）", true, "",
 		decimalOf(func(r Row) *float64 { return r.AvgServiceStars })),
+
+	metric(GroupPromo, "扫码关注", "区间内通过本校推广二维码关注服务号、或已关注者扫本校推广二维码而归属本校的微信用户（每个微信只归属一次，以第一次为准，按归属时间计入区间）", true, "",
+		countOf(func(r Row) int64 { return r.QRFollows })),
+	metric(GroupPromo, "扫码激活", "上述微信中当前绑定了已激活账号的（激活可能在区间之后，按统计时的状态；解除绑定后不再计入）", true, "",
+		countOf(func(r Row) int64 { return r.QRActivations })),
+	metric(GroupPromo, "扫码提问", "上述微信中所绑定账号发布过提问的（不限提问时间，审核中和未通过审核的不计）", true, "",
+		countOf(func(r Row) int64 { return r.QRAskers })),
 }
 
 // MetricGroup is a titled list of metrics (the page's cards and notes).

@@ -95,6 +95,24 @@ const bookingsSQL = `SELECT university_id,` + bookingFigures + `FROM bookings
 WHERE created_at >= ? AND created_at < ? AND (? = 0 OR university_id = ?)
 GROUP BY university_id`
 
+// qrFigures are the promotion funnel of a group of qr_follows f joined
+// to the account their WeChat is bound to now (u): the follows, those
+// bound to an activated account, and those whose account has asked a
+// question that was published (the plain report and the day roll-ups
+// share them). An attribution is made once; the activation and the
+// question come later, so the roll-up recomputes the day of the follow
+// when the account or its question changes (rollup.go).
+const qrFigures = `
+  COUNT(*) AS qr_follows,
+  SUM(CASE WHEN u.activated_at IS NOT NULL THEN 1 ELSE 0 END) AS qr_activations,
+  SUM(CASE WHEN u.id IS NOT NULL AND EXISTS (SELECT 1 FROM questions q
+    WHERE q.asker_id = u.id AND q.status <> ? AND q.rejected_at IS NULL) THEN 1 ELSE 0 END) AS qr_askers
+`
+
+const qrSQL = `SELECT f.university_id AS university_id,` + qrFigures + `FROM qr_follows f LEFT JOIN users u ON u.openid = f.openid
+WHERE f.followed_at >= ? AND f.followed_at < ? AND (? = 0 OR f.university_id = ?)
+GROUP BY f.university_id`
+
 // counts is a row of any of the queries; the columns a query lacks stay 0.
 type counts struct {
 	UniversityID uint64
@@ -176,7 +194,10 @@ const sumSQL = `SELECT university_id,
   SUM(no_show) AS no_show,
   SUM(service_rated) AS service_rated,
   SUM(service_stars) AS service_stars,
-  SUM(service_satisfied) AS service_satisfied
+  SUM(service_satisfied) AS service_satisfied,
+  SUM(qr_follows) AS qr_follows,
+  SUM(qr_activations) AS qr_activations,
+  SUM(qr_askers) AS qr_askers
 FROM stats_daily WHERE day >= ? AND day < ?%s
 GROUP BY university_id`
 
@@ -261,6 +282,7 @@ func (s *Service) collectPlain(ctx context.Context, scope uint64, p Period, now 
 		{overdueSQL, []any{model.QuestionOpen, now}},
 		{answersSQL, []any{model.AnswerKindAnswer, model.AnswerPublished, start, end}},
 		{bookingsSQL, []any{true, false, model.BookingSubmitted, now, model.BookingServed, model.BookingNoShow, start, end}},
+		{qrSQL, []any{model.QuestionReview, start, end}},
 	}
 	for _, qq := range queries {
 		var got []counts

@@ -271,6 +271,7 @@ func (s *Service) edgeDay(ctx context.Context, agg string) (int, error) {
 	for _, col := range []string{
 		"created_at FROM users", "activated_at FROM users", "created_at FROM questions", "created_at FROM answers",
 		"created_at FROM bookings", "first_response_at FROM bookings", "created_at FROM interactions",
+		"followed_at FROM qr_follows",
 	} {
 		var v any
 		q := "SELECT " + agg + "(" + strings.Replace(col, " FROM", ") FROM", 1)
@@ -431,6 +432,7 @@ func (s *Service) findChanges(ctx context.Context, d dirty, since, now time.Time
 		return nil, err
 	}
 	var bindings []binding
+	wasBound := map[uint64]*string{} // the openid a changed binding had
 	for chunk := range slices.Chunk(users, writeBatch) {
 		ids := make([]uint64, len(chunk))
 		for i, u := range chunk {
@@ -478,6 +480,7 @@ func (s *Service) findChanges(ctx context.Context, d dirty, since, now time.Time
 				d.markDay(uni, day, activity)
 			}
 			bindings = append(bindings, binding{UserID: u.ID, UniversityID: uni, OpenID: u.OpenID})
+			wasBound[u.ID] = was[u.ID]
 		}
 	}
 
@@ -539,6 +542,31 @@ func (s *Service) findChanges(ctx context.Context, d dirty, since, now time.Time
 	if err := scanMark("SELECT hu.university_id AS university_id, b.first_response_at AS at, 1 AS act_a "+
 		"FROM bookings b JOIN users hu ON hu.id = b.handled_by WHERE b.updated_at >= ? AND b.first_response_at >= ?", t, t); err != nil {
 		return nil, err
+	}
+	// The promotion funnel: a new attribution, and an activation, a
+	// binding or a question that changes whether a follow of an earlier
+	// day counts as activated or asking (the day of the follow).
+	for _, q := range []string{
+		"SELECT university_id, followed_at AS at FROM qr_follows WHERE followed_at >= ?",
+		"SELECT f.university_id AS university_id, f.followed_at AS at FROM users u JOIN qr_follows f ON f.openid = u.openid WHERE u.updated_at >= ?",
+		"SELECT f.university_id AS university_id, f.followed_at AS at FROM questions q JOIN users u ON u.id = q.asker_id " +
+			"JOIN qr_follows f ON f.openid = u.openid WHERE q.updated_at >= ?",
+	} {
+		if err := scanMark(q, t); err != nil {
+			return nil, err
+		}
+	}
+	// A WeChat unbound since (the account no longer names it).
+	var unbound []string
+	for _, b := range bindings {
+		if old := wasBound[b.UserID]; old != nil && !ptrEq(old, b.OpenID) {
+			unbound = append(unbound, *old)
+		}
+	}
+	for chunk := range slices.Chunk(unbound, writeBatch) {
+		if err := scanMark("SELECT university_id, followed_at AS at FROM qr_follows WHERE openid IN ?", chunk); err != nil {
+			return nil, err
+		}
 	}
 	// Deadlines that have passed since a day was computed.
 	var due []model.StatsDaily
@@ -684,6 +712,10 @@ const bookingsDaySQL = `SELECT university_id, %s AS day,` + bookingFigures + `FR
 WHERE created_at >= ? AND created_at < ?%s
 GROUP BY university_id, day`
 
+const qrDaySQL = `SELECT f.university_id AS university_id, %s AS day,` + qrFigures + `FROM qr_follows f LEFT JOIN users u ON u.openid = f.openid
+WHERE f.followed_at >= ? AND f.followed_at < ?%s
+GROUP BY f.university_id, day`
+
 const bookingsPendingSQL = `SELECT university_id, %s AS day, due_at FROM bookings
 WHERE created_at >= ? AND created_at < ? AND status = ? AND first_response_at IS NULL AND due_at >= ?%s`
 
@@ -738,6 +770,7 @@ func (s *Service) recomputeDays(ctx context.Context, from, to int, unis []uint64
 	}
 
 	f, fa := uniFilter("university_id", unis)
+	ff, ffa := uniFilter("f.university_id", unis)
 	queries := []struct {
 		sql  string
 		args []any
@@ -750,6 +783,7 @@ func (s *Service) recomputeDays(ctx context.Context, from, to int, unis []uint64
 		{s.sqlf(answersDaySQL, fu, "a.created_at"), append([]any{model.AnswerKindAnswer, model.AnswerPublished, a, b}, fua...)},
 		{s.sqlf(bookingsDaySQL, f, "created_at"), append([]any{true, false, model.BookingSubmitted, now,
 			model.BookingServed, model.BookingNoShow, a, b}, fa...)},
+		{s.sqlf(qrDaySQL, ff, "f.followed_at"), append([]any{model.QuestionReview, a, b}, ffa...)},
 	}
 	for _, q := range queries {
 		var got []model.StatsDaily
@@ -1003,6 +1037,9 @@ func addDaily(r *model.StatsDaily, o model.StatsDaily) {
 	r.ServiceStars += o.ServiceStars
 	r.ServiceSatisfied += o.ServiceSatisfied
 	r.OpenOverdue += o.OpenOverdue
+	r.QRFollows += o.QRFollows
+	r.QRActivations += o.QRActivations
+	r.QRAskers += o.QRAskers
 }
 
 // ---- last days ---------------------------------------------------------------

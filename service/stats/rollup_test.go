@@ -99,6 +99,19 @@ func newWorld(t *testing.T, db *model.DB, seed uint64) *world {
 		at := w.at(year)
 		w.create(t, &model.Interaction{OpenID: oid, MsgType: "event", Event: "CLICK", SentAt: at, CreatedAt: at})
 	}
+	// Followers attributed to a university's promotion code: half the
+	// bound accounts' WeChats (the first always), two loose followers.
+	first := true
+	for _, u := range w.users {
+		if u.OpenID == nil || (!first && w.rng.IntN(2) == 0) {
+			continue
+		}
+		first = false
+		w.create(t, &model.QRFollow{OpenID: *u.OpenID, UniversityID: w.unis[w.rng.IntN(3)].ID, Source: model.QRSourceSubscribe, FollowedAt: w.at(year)})
+	}
+	for _, oid := range w.loose[:2] {
+		w.create(t, &model.QRFollow{OpenID: oid, UniversityID: w.unis[w.rng.IntN(4)].ID, Source: model.QRSourceScan, FollowedAt: w.at(year)})
+	}
 	statuses := []string{model.QuestionOpen, model.QuestionAnswered, model.QuestionResolved, model.QuestionReview, model.QuestionHidden}
 	ratings := []string{"", "", "满意", "一般", "不满意"}
 	for range 150 {
@@ -343,6 +356,35 @@ func TestRollupsEqualPlain(t *testing.T) {
 		w.create(t, &model.User{Account: "newcomer", AccountKey: "newcomer", PasswordHash: "x", Role: model.RoleStudent,
 			UniversityID: &uni, OpenID: &oid, ActivatedAt: &now, CreatedAt: now, UpdatedAt: now})
 		w.create(t, &model.Interaction{OpenID: oid, MsgType: "text", SentAt: now, CreatedAt: now})
+		// The promotion funnel: the newcomer followed through a code now;
+		// an attributed account asks its first question now (its follow
+		// was months ago); loose[0] (attributed) was bound above, and the
+		// first bound account (attributed) unbound.
+		w.create(t, &model.QRFollow{OpenID: oid, UniversityID: w.unis[1].ID, Source: model.QRSourceSubscribe, FollowedAt: now})
+		var attributed []model.QRFollow
+		if err := db.Conn(w.ctx).Where("followed_at < ?", now.Add(-30*24*time.Hour)).Find(&attributed).Error; err != nil {
+			t.Fatal(err)
+		}
+		asked := false
+		for _, f := range attributed {
+			for _, u := range w.users {
+				if u.OpenID == nil || *u.OpenID != f.OpenID || asked {
+					continue
+				}
+				var n int64
+				if err := db.Conn(w.ctx).Model(&model.Question{}).Where("asker_id = ?", u.ID).Count(&n).Error; err != nil {
+					t.Fatal(err)
+				}
+				if n == 0 {
+					w.create(t, &model.Question{BoardID: 1, UniversityID: *u.UniversityID, AskerID: u.ID, Title: "新问题",
+						Status: model.QuestionOpen, DueAt: now.Add(24 * time.Hour), CreatedAt: now, UpdatedAt: now})
+					asked = true
+				}
+			}
+		}
+		if !asked {
+			t.Fatal("fixture lacks an attributed account that never asked")
+		}
 
 		if r := w.refresh(t); r.Rebuilt || r.Pairs == 0 {
 			t.Fatalf("refresh after changes %+v, want an incremental pass", r)

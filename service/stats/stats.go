@@ -97,6 +97,11 @@ type Row struct {
 	// Sort), so a ranking chart needs no map of sort keys to fields;
 	// absent when ordered by code.
 	SortValue *float64 `json:"sort_value,omitempty" gorm:"-"`
+	// The promotion funnel: followers attributed to the university's QR
+	// code in the period, of whom activated, of whom asked.
+	QRFollows     int64 `json:"qr_follows" gorm:"column:qr_follows"`
+	QRActivations int64 `json:"qr_activations" gorm:"column:qr_activations"`
+	QRAskers      int64 `json:"qr_askers" gorm:"column:qr_askers"`
 }
 
 // Report is the statistics a viewer may see for a period.
@@ -200,6 +205,9 @@ func (r *Row) add(o Row) {
 	r.ServiceRated += o.ServiceRated
 	r.ServiceStars += o.ServiceStars
 	r.ServiceSatisfied += o.ServiceSatisfied
+	r.QRFollows += o.QRFollows
+	r.QRActivations += o.QRActivations
+	r.QRAskers += o.QRAskers
 }
 
 // ratio is n/d, nil when d is 0 (shown as "—", not as 0%).

@@ -20,6 +20,7 @@ import (
 
 	"github.com/silenceper/wechat/v2/credential"
 	"github.com/silenceper/wechat/v2/officialaccount"
+	"github.com/silenceper/wechat/v2/officialaccount/basic"
 	oaconfig "github.com/silenceper/wechat/v2/officialaccount/config"
 	"github.com/silenceper/wechat/v2/officialaccount/menu"
 	"github.com/silenceper/wechat/v2/officialaccount/message"
@@ -380,4 +381,37 @@ func (c *Client) OAuthOpenID(ctx context.Context, code string) (string, error) {
 		return "", wrap("sns/oauth2/access_token", err)
 	}
 	return res.OpenID, nil
+}
+
+// QRCode is a parametric QR code WeChat created: its ticket and the URL
+// the code encodes (rendered locally, see service/promotion).
+type QRCode struct {
+	Ticket string
+	URL    string
+}
+
+// CreateLimitQRCode creates (or, for a scene it has seen, gives again)
+// the permanent QR code of a string scene (qrcode/create with
+// QR_LIMIT_STR_SCENE; scenes are 1–64 characters, at most 100,000 per
+// account). A follow through it reaches the callback as a subscribe with
+// EventKey "qrscene_"+scene, a scan by a follower as SCAN with scene.
+func (c *Client) CreateLimitQRCode(ctx context.Context, scene string) (QRCode, error) {
+	if scene == "" || len(scene) > 64 {
+		return QRCode{}, fmt.Errorf("二维码场景值须为 1–64 个字符: %q", scene)
+	}
+	b := c.oa.GetBasic()
+	var out QRCode
+	// GetQRTicket reads the (cached) token itself, like SetMenu.
+	err := c.withToken(ctx, "qrcode/create", func(string) error {
+		t, err := b.GetQRTicket(basic.NewLimitQrRequest(scene))
+		if err != nil {
+			return err
+		}
+		if t.URL == "" || t.Ticket == "" {
+			return fmt.Errorf("qrcode/create: 应答缺少 ticket 或 url")
+		}
+		out = QRCode{Ticket: t.Ticket, URL: t.URL}
+		return nil
+	})
+	return out, err
 }

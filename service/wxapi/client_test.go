@@ -843,3 +843,41 @@ func TestSendTemplateUnanswered(t *testing.T) {
 		}
 	})
 }
+
+const pathQRCode = "/cgi-bin/qrcode/create"
+
+// A permanent string-scene code: the request is WeChat's, the answer's
+// ticket and url come back, the same scene gives the same code, and a
+// rejected token is replaced once as for every call.
+func TestCreateLimitQRCode(t *testing.T) {
+	cred := newApp(t)
+	c := newClient(t, cred, kvtest.Memory(t, nil))
+	ctx := context.Background()
+	calls := mark()
+	code, err := c.CreateLimitQRCode(ctx, "u-4144010590")
+	if err != nil {
+		t.Fatalf("CreateLimitQRCode: %v", err)
+	}
+	if code.Ticket == "" || !strings.HasPrefix(code.URL, "http://weixin.qq.com/q/") {
+		t.Fatalf("code %+v", code)
+	}
+	sent := calls(pathQRCode)
+	if len(sent) != 1 || !strings.Contains(sent[0].Body, `"action_name":"QR_LIMIT_STR_SCENE"`) ||
+		!strings.Contains(sent[0].Body, `"scene_str":"u-4144010590"`) || strings.Contains(sent[0].Body, "expire_seconds") {
+		t.Fatalf("qrcode/create calls %+v", sent)
+	}
+	fake.FailNext(pathQRCode, wxapi.CodeInvalidToken)
+	again, err := c.CreateLimitQRCode(ctx, "u-4144010590")
+	if err != nil || again != code {
+		t.Fatalf("again after a rejected token: %+v %v, want %+v", again, err, code)
+	}
+	fake.FailNext(pathQRCode, wxapi.CodeQuotaExceeded)
+	if _, err := c.CreateLimitQRCode(ctx, "u-4144010561"); err == nil {
+		t.Fatal("quota: no error")
+	} else if n, ok := wxapi.ErrCode(err); !ok || n != wxapi.CodeQuotaExceeded {
+		t.Fatalf("quota: %v, want errcode 45009", err)
+	}
+	if _, err := c.CreateLimitQRCode(ctx, strings.Repeat("x", 65)); err == nil {
+		t.Fatal("a 65-character scene was sent")
+	}
+}

@@ -40,6 +40,7 @@ import (
 	"github.com/gdyouth/youthvoice/service/notice"
 	"github.com/gdyouth/youthvoice/service/notify"
 	"github.com/gdyouth/youthvoice/service/onboarding"
+	"github.com/gdyouth/youthvoice/service/promotion"
 	"github.com/gdyouth/youthvoice/service/question"
 	"github.com/gdyouth/youthvoice/service/servicetest"
 	"github.com/gdyouth/youthvoice/service/session"
@@ -97,6 +98,9 @@ type Opts struct {
 	Real bool
 	// Clock for sessions and accounts (default: the real clock).
 	Clock clock.Clock
+	// PosterFont is the promotion posters' font (default: the installed
+	// CJK font, see promotion.DefaultFonts).
+	PosterFont string
 }
 
 // Stack is one instance of the service wired as serveOn wires it,
@@ -115,6 +119,7 @@ type Stack struct {
 	Stats      *stats.Service
 	Onboarding *onboarding.Service
 	Notices    *notice.Service
+	Promotion  *promotion.Service
 	Sender     *alert.Sender
 	Sessions   *session.Store
 	WX         *wxapi.Client
@@ -213,7 +218,11 @@ func New(t *testing.T, db *model.DB, store kv.Store, o Opts) *Stack {
 		t.Fatalf("web.New: %v", err)
 	}
 	s.Stats = statistics
-	svc := web.Services{Accounts: s.Accounts, Questions: s.Questions, Cadres: s.Cadres, Stations: s.Stations, Stats: statistics, Onboarding: s.Onboarding, Notices: s.Notices, Outbox: outbox}
+	if s.Promotion, err = promotion.New(db, s.WX, clk, log, promotion.Options{FontPath: o.PosterFont}); err != nil {
+		t.Fatalf("promotion.New: %v", err)
+	}
+	svc := web.Services{Accounts: s.Accounts, Questions: s.Questions, Cadres: s.Cadres, Stations: s.Stations, Stats: statistics,
+		Onboarding: s.Onboarding, Notices: s.Notices, Promotion: s.Promotion, Outbox: outbox}
 	pages, err := h5.New(kit, svc, s.WX)
 	if err != nil {
 		t.Fatalf("h5.New: %v", err)

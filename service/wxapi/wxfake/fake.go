@@ -1,5 +1,6 @@
 // Package wxfake is a fake of the WeChat official-account API: access token
-// and stable token, menu create, template send and OAuth code exchange. It
+// and stable token, menu create, template send, QR code create and OAuth
+// code exchange. It
 // records every call and can be told to answer an errcode, so tests (and
 // the sandbox) exercise the real client end to end without Tencent.
 package wxfake
@@ -38,6 +39,7 @@ type app struct {
 	token       string
 	tokenIssued int
 	menu        json.RawMessage
+	qrcodes     map[string]string // scene -> code id
 }
 
 type oauthCode struct {
@@ -212,6 +214,43 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			}
 			return 0, map[string]any{"msgid": tc.MsgID}
 		})
+	case "/cgi-bin/qrcode/create":
+		// WeChat answers a created code without errcode and errmsg (and
+		// silenceper's GetQRTicket takes any errmsg for an error).
+		s.withTokenBare(w, r, body, true, func(c *Call, a *app) (int, map[string]any) {
+			var req struct {
+				ActionName string `json:"action_name"`
+				ActionInfo struct {
+					Scene struct {
+						SceneStr string `json:"scene_str"`
+						SceneID  int    `json:"scene_id"`
+					} `json:"scene"`
+				} `json:"action_info"`
+			}
+			if json.Unmarshal(body, &req) != nil {
+				return 47001, nil
+			}
+			scene := req.ActionInfo.Scene.SceneStr
+			switch req.ActionName {
+			case "QR_LIMIT_STR_SCENE", "QR_STR_SCENE":
+				if scene == "" || len(scene) > 64 {
+					return 40097, nil // invalid args
+				}
+			default:
+				return 40097, nil // the fake serves string scenes only
+			}
+			// The same scene gives the same code, as WeChat does for
+			// permanent codes.
+			if a.qrcodes == nil {
+				a.qrcodes = map[string]string{}
+			}
+			id, ok := a.qrcodes[scene]
+			if !ok {
+				id = randHex(11)
+				a.qrcodes[scene] = id
+			}
+			return 0, map[string]any{"ticket": "gQ" + id + "==", "url": "http://weixin.qq.com/q/" + id}
+		})
 	case "/sns/oauth2/access_token":
 		q := r.URL.Query()
 		s.exchangeCode(w, r.URL.Path, q.Get("appid"), q.Get("secret"), q.Get("code"))
@@ -224,11 +263,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // extra. The caller holds s.mu.
 func (s *Server) answer(w http.ResponseWriter, c Call, code int, msg string, extra map[string]any) {
 	c.ErrCode = code
-	if len(s.calls) >= maxCalls {
-		// Keep memory bounded in a long-running sandbox.
-		s.calls = append(s.calls[:0], s.calls[len(s.calls)-maxCalls/2:]...)
-	}
-	s.calls = append(s.calls, c)
+	s.record(c)
 	out := map[string]any{"errcode": code, "errmsg": msg}
 	if code == 0 {
 		out["errmsg"] = "ok"
@@ -238,6 +273,15 @@ func (s *Server) answer(w http.ResponseWriter, c Call, code int, msg string, ext
 	}
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	_ = json.NewEncoder(w).Encode(out)
+}
+
+// record appends c to the call log; the caller holds s.mu.
+func (s *Server) record(c Call) {
+	if len(s.calls) >= maxCalls {
+		// Keep memory bounded in a long-running sandbox.
+		s.calls = append(s.calls[:0], s.calls[len(s.calls)-maxCalls/2:]...)
+	}
+	s.calls = append(s.calls, c)
 }
 
 // injected pops a queued errcode for path; the caller holds mu.
@@ -280,6 +324,12 @@ func (s *Server) issueToken(w http.ResponseWriter, path, appID, secret string, f
 }
 
 func (s *Server) withToken(w http.ResponseWriter, r *http.Request, body []byte, fn func(*Call, *app) (int, map[string]any)) {
+	s.withTokenBare(w, r, body, false, fn)
+}
+
+// withTokenBare is withToken; bare answers a success with extra alone,
+// without errcode and errmsg.
+func (s *Server) withTokenBare(w http.ResponseWriter, r *http.Request, body []byte, bare bool, fn func(*Call, *app) (int, map[string]any)) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	tok := r.URL.Query().Get("access_token")
@@ -299,6 +349,12 @@ func (s *Server) withToken(w http.ResponseWriter, r *http.Request, body []byte, 
 		return
 	}
 	code, extra := fn(&c, s.apps[appID])
+	if code == 0 && bare {
+		s.record(c)
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		_ = json.NewEncoder(w).Encode(extra)
+		return
+	}
 	s.answer(w, c, code, "", extra)
 }
 

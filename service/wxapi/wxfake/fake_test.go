@@ -240,3 +240,38 @@ func TestConcurrentCallsAreAllRecorded(t *testing.T) {
 		t.Fatalf("%d calls recorded, want 16", n)
 	}
 }
+
+// qrcode/create answers as WeChat does: a created code without errcode
+// or errmsg, the same code for the same scene, errcodes otherwise.
+func TestQRCodeCreate(t *testing.T) {
+	s := New()
+	s.AddApp("wxq", "s")
+	tok := stable(t, s, "wxq", "s", false).AccessToken
+	create := func(body string) (int, string, map[string]any) {
+		req := httptest.NewRequest(http.MethodPost, "/cgi-bin/qrcode/create?access_token="+url.QueryEscape(tok), strings.NewReader(body))
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, req)
+		var out map[string]any
+		if err := json.Unmarshal(rec.Body.Bytes(), &out); err != nil {
+			t.Fatalf("%v in %s", err, rec.Body)
+		}
+		return rec.Code, rec.Body.String(), out
+	}
+	const limit = `{"action_name":"QR_LIMIT_STR_SCENE","action_info":{"scene":{"scene_str":"u-4144010590"}}}`
+	_, raw, a := create(limit)
+	if _, has := a["errmsg"]; has || a["ticket"] == "" || !strings.HasPrefix(a["url"].(string), "http://weixin.qq.com/q/") {
+		t.Fatalf("answer %s", raw)
+	}
+	if _, _, b := create(limit); b["url"] != a["url"] || b["ticket"] != a["ticket"] {
+		t.Fatalf("the same scene gave %v then %v", a, b)
+	}
+	if _, _, c := create(`{"action_name":"QR_LIMIT_STR_SCENE","action_info":{"scene":{"scene_str":"u-4144010561"}}}`); c["url"] == a["url"] {
+		t.Fatal("another scene gave the same code")
+	}
+	if _, _, e := create(`{"action_name":"QR_LIMIT_SCENE","action_info":{"scene":{"scene_id":7}}}`); e["errcode"] != float64(40097) {
+		t.Fatalf("numeric scene: %v", e)
+	}
+	if n := len(s.CallsTo("/cgi-bin/qrcode/create")); n != 4 {
+		t.Fatalf("%d calls recorded, want 4", n)
+	}
+}
