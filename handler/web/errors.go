@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strings"
@@ -41,6 +42,10 @@ func StatusOf(err error) int {
 	return http.StatusInternalServerError
 }
 
+// StatusClientClosed is the status of a request its client gave up on
+// (nginx's 499 Client Closed Request).
+const StatusClientClosed = 499
+
 // Describe turns err into what a user may see; unexpected errors are
 // logged here, once, and shown as a generic message.
 func (k *Kit) Describe(c *gin.Context, err error) (int, ErrorBody) {
@@ -48,6 +53,13 @@ func (k *Kit) Describe(c *gin.Context, err error) (int, ErrorBody) {
 	var se *service.Error
 	if errors.As(err, &se) {
 		return status, ErrorBody{Code: se.Code, Message: se.Message, Fields: se.Fields}
+	}
+	if errors.Is(err, context.Canceled) && c.Request.Context().Err() != nil {
+		// The client went away (a closed page, a proxy's timeout): not
+		// the server's fault, nothing for an operator to act on. 499 is
+		// nginx's code for it, so the access logs agree.
+		k.log.DebugContext(c.Request.Context(), "request canceled by the client", "route", c.FullPath())
+		return StatusClientClosed, ErrorBody{Code: "canceled", Message: "请求已取消"}
 	}
 	switch status {
 	case http.StatusInternalServerError:
