@@ -79,6 +79,7 @@ type Question struct {
 	RatingComment   string     `gorm:"size:200;not null;default:''"`
 	HiddenReason    string     `gorm:"size:200;not null;default:''"`
 	RejectedAt      *time.Time `gorm:""`
+	MetooCount      int        `gorm:"not null;default:0"` // 同问 (question_metoos)
 	CreatedAt       time.Time  `gorm:"not null;index"`
 	UpdatedAt       time.Time  `gorm:"not null"`
 }
@@ -101,6 +102,7 @@ type Answer struct {
 	Body         string    `gorm:"type:text;not null"`
 	Status       string    `gorm:"size:16;not null;index:idx_answer_author_created,priority:4"`
 	HiddenReason string    `gorm:"size:200;not null;default:''"`
+	HelpfulCount int       `gorm:"not null;default:0"` // 有用 (answer_helpfuls)
 	CreatedAt    time.Time `gorm:"not null;index:idx_answer_author_created,priority:2"`
 	UpdatedAt    time.Time `gorm:"not null;index:idx_answer_author_created,priority:6"`
 }
@@ -123,6 +125,21 @@ const CrossBoardAnswerSQL = "(b.kind = ? AND b.university_id IS NOT NULL AND u.u
 
 // CrossBoardAnswerArgs are CrossBoardAnswerSQL's arguments.
 func CrossBoardAnswerArgs() []any { return []any{BoardUniversity, RoleBit(RoleProvinceAdmin)} }
+
+// QuestionMetoo is one person's 同问 (me too) on a question: they want the
+// answer as well, and are alerted of it as the asker is.
+type QuestionMetoo struct {
+	QuestionID uint64    `gorm:"primaryKey;autoIncrement:false"`
+	UserID     uint64    `gorm:"primaryKey;autoIncrement:false;index:idx_question_metoo_user,priority:1"`
+	CreatedAt  time.Time `gorm:"not null;index:idx_question_metoo_user,priority:2"`
+}
+
+// AnswerHelpful is one person's 有用 on an answer.
+type AnswerHelpful struct {
+	AnswerID  uint64    `gorm:"primaryKey;autoIncrement:false"`
+	UserID    uint64    `gorm:"primaryKey;autoIncrement:false;index:idx_answer_helpful_user,priority:1"`
+	CreatedAt time.Time `gorm:"not null;index:idx_answer_helpful_user,priority:2"`
+}
 
 // QuestionOpenCount is how many questions of a university are open,
 // kept in the same transaction as every change of a question's status

@@ -15,8 +15,8 @@ import (
 
 // Answer posts a cadre's answer. The host's first published answer
 // records the first-response time and whether the 24-hour promise was
-// kept; the asker is alerted of every published answer, a cross-board
-// reply (crossBoard) included. An answer with a sensitive word waits for
+// kept; the asker and those who said 同问 are alerted of every published
+// answer, a cross-board reply (crossBoard) included. An answer with a sensitive word waits for
 // review. The answer is returned as its author sees it.
 func (s *Service) Answer(ctx context.Context, cadre model.User, questionID uint64, body string) (AnswerView, error) {
 	defer s.lists.changed() // the board pages show it at once
@@ -92,7 +92,8 @@ func answerable(q model.Question) error {
 // board b: the host's first one stops the 24-hour clock; the asker is
 // alerted. A cross-board reply changes nothing of the question: it stays
 // open, timed and reminded for its own cadres (the asker still hears of
-// the reply: someone has answered them).
+// the reply: someone has answered them). Those who said 同问 hear of it
+// with the asker.
 func (s *Service) published(ctx context.Context, q model.Question, b model.Board, a model.Answer, author model.User) error {
 	now := s.now()
 	cross := crossBoard(author, b)
@@ -130,11 +131,23 @@ func (s *Service) published(ctx context.Context, q model.Question, b model.Board
 	if err := s.db.Conn(ctx).Take(&asker, q.AskerID).Error; err != nil {
 		return fmt.Errorf("读取提问者: %w", err)
 	}
+	// Those who said 同问 want the same answer: they hear of each one as
+	// the asker does (Send alerts each person once), but not its author.
+	metoo, err := s.metooers(ctx, q.ID)
+	if err != nil {
+		return fmt.Errorf("读取同问的人: %w", err)
+	}
+	to := []model.User{asker}
+	for _, u := range metoo {
+		if u.ID != author.ID {
+			to = append(to, u)
+		}
+	}
 	answerer := displayName(author)
 	if cross {
 		answerer += "（" + CrossBoardRole + "）"
 	}
-	return s.notify.Send(ctx, alertkind.Answered, []model.User{asker}, questionPath(q.ID), map[string]string{
+	return s.notify.Send(ctx, alertkind.Answered, to, questionPath(q.ID), map[string]string{
 		"title": q.Title, "answerer": answerer, "time": notify.Time(a.CreatedAt),
 	})
 }

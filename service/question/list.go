@@ -117,8 +117,15 @@ func offset(page int) int {
 // ListOptions filter a board list and place the page.
 type ListOptions struct {
 	Unanswered bool
+	Sort       string // SortNewest or SortMetoo
 	PageOptions
 }
+
+// The orders a board list may be asked for.
+const (
+	SortNewest = ""      // newest first (for those who answer: open first)
+	SortMetoo  = "metoo" // most 同问 first, the same for everybody
+)
 
 // List shows a board's published questions: newest first, and for those
 // who answer there, unanswered ones first.
@@ -137,6 +144,9 @@ func (s *Service) List(ctx context.Context, viewer model.User, boardKey string, 
 	}
 	l := list{where: "board_id = ?", args: []any{b.ID}}
 	order := listPublic
+	if o.Sort != SortNewest && o.Sort != SortMetoo {
+		return b, ListPage{}, service.Invalid("bad_sort", "排序方式无效", map[string]string{"sort": "排序方式应为 metoo 或留空"})
+	}
 	// A board's questions newest first, of some statuses, are read from
 	// (board_id, created_at, id, status), the status checked in the index:
 	// hidden ones and those held for review are few. Its open questions,
@@ -146,6 +156,21 @@ func (s *Service) List(ctx context.Context, viewer model.User, boardKey string, 
 	}
 	open := arm{where: "status = ?", args: []any{model.QuestionOpen}, index: indexBoardList}
 	switch {
+	case o.Sort == SortMetoo:
+		// Most 同问 first, then newest, from (board_id, metoo_count, id,
+		// status); those who answer see it as students do (it is a
+		// question of what students want, not of what is due). A count
+		// that changes while someone pages may move a question past
+		// the cursor: seen twice or not at all, as on any ranking.
+		l.byMetoo = true
+		statuses, ord := publicStatuses, listMetoo
+		if o.Unanswered {
+			statuses, ord = []string{model.QuestionOpen}, listMetooUnanswered
+		}
+		order = ord
+		l.parts = func(time.Time) [][]arm {
+			return [][]arm{{{where: "status IN ?", args: []any{statuses}, index: indexBoardMetoo}}}
+		}
 	case o.Unanswered:
 		order = listUnanswered
 		l.parts = func(time.Time) [][]arm { return [][]arm{{open}} }
@@ -176,9 +201,11 @@ func (s *Service) List(ctx context.Context, viewer model.User, boardKey string, 
 
 // The orders of a board list.
 const (
-	listPublic     = iota // newest first
-	listOpenFirst         // for those who answer: open questions first
-	listUnanswered        // open questions only
+	listPublic          = iota // newest first
+	listOpenFirst              // for those who answer: open questions first
+	listUnanswered             // open questions only
+	listMetoo                  // most 同问 first
+	listMetooUnanswered        // open questions only, most 同问 first
 )
 
 // UniversityCount is how many questions of one university are overdue.

@@ -3,6 +3,7 @@ package question
 import (
 	"cmp"
 	"context"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -33,7 +34,7 @@ const excerptRunes = 60
 // cut).
 var listColumns = "id, board_id, university_id, asker_id, title, anonymous, status, due_at, first_answered_at, " +
 	"first_response_seconds, promise_kept, reminded_at, overdue_at, rating, rating_comment, hidden_reason, rejected_at, " +
-	"created_at, updated_at, SUBSTR(body, 1, " + strconv.Itoa(excerptRunes+1) + ") AS excerpt"
+	"metoo_count, created_at, updated_at, SUBSTR(body, 1, " + strconv.Itoa(excerptRunes+1) + ") AS excerpt"
 
 // listRow is a question read for a list.
 type listRow struct {
@@ -55,7 +56,7 @@ func (s *Service) listRows(ctx context.Context, size int, query string, args ...
 		q := &r.Question
 		if err := rows.Scan(&q.ID, &q.BoardID, &q.UniversityID, &q.AskerID, &q.Title, &q.Anonymous, &q.Status, &q.DueAt,
 			&q.FirstAnsweredAt, &q.FirstResponseS, &q.PromiseKept, &q.RemindedAt, &q.OverdueAt, &q.Rating, &q.RatingComment,
-			&q.HiddenReason, &q.RejectedAt, &q.CreatedAt, &q.UpdatedAt, &r.Excerpt); err != nil {
+			&q.HiddenReason, &q.RejectedAt, &q.MetooCount, &q.CreatedAt, &q.UpdatedAt, &r.Excerpt); err != nil {
 			return nil, err
 		}
 		out = append(out, r)
@@ -93,16 +94,24 @@ type ListPage struct {
 
 // cursor is a place in a list: the question with created_at at and id id,
 // in part part. since is when the walk through the list began (the part
-// a question belongs to may depend on it, see List).
+// a question belongs to may depend on it, see List). In a list ordered by
+// 同问 (byMetoo) the place is the question with metoo_count n and id id
+// instead, written "n<count>" where the time would be.
 type cursor struct {
-	part  int
-	at    time.Time
-	id    uint64
-	since time.Time
+	part    int
+	at      time.Time
+	byMetoo bool
+	n       int
+	id      uint64
+	since   time.Time
 }
 
 func (c cursor) String() string {
-	return strings.Join([]string{strconv.Itoa(c.part), strconv.FormatInt(c.at.UnixNano(), 36),
+	key := strconv.FormatInt(c.at.UnixNano(), 36)
+	if c.byMetoo {
+		key = "n" + strconv.FormatInt(int64(c.n), 36)
+	}
+	return strings.Join([]string{strconv.Itoa(c.part), key,
 		strconv.FormatUint(c.id, 36), strconv.FormatInt(c.since.UnixNano(), 36)}, ".")
 }
 
@@ -110,19 +119,28 @@ func errBadCursor(field string) error {
 	return service.Invalid("bad_cursor", "翻页链接已失效，请从第一页重新浏览", map[string]string{field: "翻页参数无效"})
 }
 
-func parseCursor(s, field string, parts int) (cursor, error) {
+// parseCursor reads a cursor of list l (one of another order is refused).
+func (l list) parseCursor(s, field string, parts int) (cursor, error) {
 	f := strings.Split(s, ".")
 	if len(f) != 4 {
 		return cursor{}, errBadCursor(field)
 	}
+	key, byMetoo := strings.CutPrefix(f[1], "n")
 	part, err1 := strconv.Atoi(f[0])
-	at, err2 := strconv.ParseInt(f[1], 36, 64)
+	at, err2 := strconv.ParseInt(key, 36, 64)
 	id, err3 := strconv.ParseUint(f[2], 36, 63)
 	since, err4 := strconv.ParseInt(f[3], 36, 64)
-	if err1 != nil || err2 != nil || err3 != nil || err4 != nil || part < 0 || part >= parts || at <= 0 || id == 0 || since <= 0 {
+	if err1 != nil || err2 != nil || err3 != nil || err4 != nil || part < 0 || part >= parts || id == 0 || since <= 0 ||
+		byMetoo != l.byMetoo || at < 0 || (!byMetoo && at == 0) || (byMetoo && at > math.MaxInt32) {
 		return cursor{}, errBadCursor(field)
 	}
-	return cursor{part: part, at: time.Unix(0, at).UTC(), id: id, since: time.Unix(0, since).UTC()}, nil
+	c := cursor{part: part, byMetoo: byMetoo, id: id, since: time.Unix(0, since).UTC()}
+	if byMetoo {
+		c.n = int(at)
+	} else {
+		c.at = time.Unix(0, at).UTC()
+	}
+	return c, nil
 }
 
 // arm is a set of questions one index reads in list order.
@@ -133,12 +151,14 @@ type arm struct {
 }
 
 // list describes a list: the condition all its questions meet and its
-// parts for a walk begun at since.
+// parts for a walk begun at since. byMetoo orders it most 同问 first (then
+// newest id first) instead of newest first.
 type list struct {
 	where   string
 	args    []any
 	parts   func(since time.Time) [][]arm
 	dialect model.Dialect
+	byMetoo bool
 }
 
 // The indexes of the list reads (migration 13).
@@ -147,6 +167,7 @@ const (
 	indexBoardList     = "idx_question_board_list"    // (board_id, status, created_at, id)
 	indexBoardAnswered = "idx_question_board_answered"
 	indexAskerList     = "idx_question_asker_list"
+	indexBoardMetoo    = "idx_question_board_metoo" // (board_id, metoo_count, id, status), migration 22
 )
 
 // armSQL selects cols of the questions of a in list order (or reversed),
@@ -174,22 +195,32 @@ func (l list) armSQL(a arm, cols string, c *cursor, forward bool, limit int) (st
 		args = append(args, a.args...)
 	}
 	if c != nil {
-		if forward {
-			b.WriteString(" AND created_at <= ? AND (created_at < ? OR id < ?)")
-		} else {
-			b.WriteString(" AND created_at >= ? AND (created_at > ? OR id > ?)")
+		col := "created_at"
+		var key any = c.at
+		if l.byMetoo {
+			col, key = "metoo_count", c.n
 		}
-		args = append(args, c.at, c.at, c.id)
+		if forward {
+			b.WriteString(" AND " + col + " <= ? AND (" + col + " < ? OR id < ?)")
+		} else {
+			b.WriteString(" AND " + col + " >= ? AND (" + col + " > ? OR id > ?)")
+		}
+		args = append(args, key, key, c.id)
 	}
-	b.WriteString(" ORDER BY " + listOrder(forward) + " LIMIT " + strconv.Itoa(limit))
+	b.WriteString(" ORDER BY " + l.order(forward) + " LIMIT " + strconv.Itoa(limit))
 	return b.String(), args
 }
 
-func listOrder(forward bool) string {
-	if forward {
-		return "created_at DESC, id DESC"
+// order is the list's order (forward) or its reverse.
+func (l list) order(forward bool) string {
+	col := "created_at"
+	if l.byMetoo {
+		col = "metoo_count"
 	}
-	return "created_at ASC, id ASC"
+	if forward {
+		return col + " DESC, id DESC"
+	}
+	return col + " ASC, id ASC"
 }
 
 // unionSQL merges the arms' reads: each arm reads at most limit in order,
@@ -205,7 +236,7 @@ func (l list) unionSQL(arms []arm, cols string, c *cursor, forward bool, limit i
 		parts = append(parts, "SELECT * FROM ("+q+") a"+strconv.Itoa(i))
 		args = append(args, qa...)
 	}
-	return strings.Join(parts, " UNION ALL ") + " ORDER BY " + listOrder(forward) + " LIMIT " + strconv.Itoa(limit), args
+	return strings.Join(parts, " UNION ALL ") + " ORDER BY " + l.order(forward) + " LIMIT " + strconv.Itoa(limit), args
 }
 
 // placed is a row and the part it was read from.
@@ -234,6 +265,9 @@ func (s *Service) read(ctx context.Context, l list, parts [][]arm, c cursor, fro
 		if len(parts[p]) > 1 {
 			slices.SortFunc(rows, func(a, b listRow) int {
 				c := cmp.Or(a.CreatedAt.Compare(b.CreatedAt), cmp.Compare(a.ID, b.ID))
+				if l.byMetoo {
+					c = cmp.Or(cmp.Compare(a.MetooCount, b.MetooCount), cmp.Compare(a.ID, b.ID))
+				}
 				if forward {
 					return -c
 				}
@@ -259,7 +293,7 @@ func (s *Service) read(ctx context.Context, l list, parts [][]arm, c cursor, fro
 // rows read), merged. ok is false when the list is shorter.
 func (s *Service) seek(ctx context.Context, l list, parts [][]arm, since time.Time, k int) (c cursor, ok bool, err error) {
 	for p, arms := range parts {
-		q, args := l.unionSQL(arms, "created_at, id", nil, true, k)
+		q, args := l.unionSQL(arms, "created_at, metoo_count, id", nil, true, k)
 		var total int
 		if err := s.db.Conn(ctx).Raw("SELECT COUNT(*) FROM ("+q+") t", args...).Scan(&total).Error; err != nil {
 			return c, false, err
@@ -269,14 +303,15 @@ func (s *Service) seek(ctx context.Context, l list, parts [][]arm, since time.Ti
 			continue
 		}
 		var at struct {
-			CreatedAt time.Time
-			ID        uint64
+			CreatedAt  time.Time
+			MetooCount int
+			ID         uint64
 		}
-		if err := s.db.Conn(ctx).Raw("SELECT created_at, id FROM ("+q+") t ORDER BY created_at DESC, id DESC LIMIT 1 OFFSET "+
+		if err := s.db.Conn(ctx).Raw("SELECT created_at, metoo_count, id FROM ("+q+") t ORDER BY "+l.order(true)+" LIMIT 1 OFFSET "+
 			strconv.Itoa(k-1), args...).Scan(&at).Error; err != nil {
 			return c, false, err
 		}
-		return cursor{part: p, at: at.CreatedAt, id: at.ID, since: since}, true, nil
+		return cursor{part: p, at: at.CreatedAt, byMetoo: l.byMetoo, n: at.MetooCount, id: at.ID, since: since}, true, nil
 	}
 	return c, false, nil
 }
@@ -321,7 +356,7 @@ func (s *Service) readPage(ctx context.Context, l list, o PageOptions) (pageRows
 	var err error
 	switch {
 	case o.Before != "":
-		if from, err = parseCursor(o.Before, "before", len(l.parts(time.Time{}))); err != nil {
+		if from, err = l.parseCursor(o.Before, "before", len(l.parts(time.Time{}))); err != nil {
 			return out, err
 		}
 		parts := l.parts(from.since)
@@ -334,17 +369,17 @@ func (s *Service) readPage(ctx context.Context, l list, o PageOptions) (pageRows
 		}
 		got = got[:PageSize]
 		slices.Reverse(got)
-		out.next = cursorOf(got[len(got)-1], from.since).String()
+		out.next = l.cursorOf(got[len(got)-1], from.since).String()
 	default:
 		start := (*cursor)(nil)
 		if o.After != "" {
-			if from, err = parseCursor(o.After, "after", len(l.parts(time.Time{}))); err != nil {
+			if from, err = l.parseCursor(o.After, "after", len(l.parts(time.Time{}))); err != nil {
 				return out, err
 			}
 			start = &from
 			out.prev = from.String() // if nothing is left after it
 		} else {
-			from = cursor{since: s.now()}
+			from = cursor{byMetoo: l.byMetoo, since: s.now()}
 			if o.Page > 1 {
 				c, ok, err := s.seek(ctx, l, l.parts(from.since), from.since, (min(o.Page, maxPage)-1)*PageSize)
 				if err != nil || !ok {
@@ -358,11 +393,11 @@ func (s *Service) readPage(ctx context.Context, l list, o PageOptions) (pageRows
 		}
 		if len(got) > PageSize {
 			got = got[:PageSize]
-			out.next = cursorOf(got[len(got)-1], from.since).String()
+			out.next = l.cursorOf(got[len(got)-1], from.since).String()
 		}
 	}
 	if len(got) > 0 && (o.After != "" || o.Before != "" || o.Page > 1) {
-		out.prev = cursorOf(got[0], from.since).String()
+		out.prev = l.cursorOf(got[0], from.since).String()
 	}
 	out.qs, out.excerpts = make([]model.Question, len(got)), make([]string, len(got))
 	for i, g := range got {
@@ -372,8 +407,8 @@ func (s *Service) readPage(ctx context.Context, l list, o PageOptions) (pageRows
 	return out, err
 }
 
-func cursorOf(p placed, since time.Time) cursor {
-	return cursor{part: p.part, at: p.row.CreatedAt, id: p.row.ID, since: since}
+func (l list) cursorOf(p placed, since time.Time) cursor {
+	return cursor{part: p.part, at: p.row.CreatedAt, byMetoo: l.byMetoo, n: p.row.MetooCount, id: p.row.ID, since: since}
 }
 
 // maxPage bounds the page numbers of old links, as before cursors.

@@ -3,6 +3,7 @@ package question
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 
 	"gorm.io/gorm"
@@ -24,6 +25,10 @@ type AnswerView struct {
 	// AuthorUniversity is then the replier's university.
 	CrossBoard       bool   `json:"cross_board"`
 	AuthorUniversity string `json:"author_university,omitempty"`
+	// Helpful: the viewer said 有用 (the count is Answer.HelpfulCount);
+	// CanHelpful: the viewer may say or withdraw it.
+	Helpful    bool `json:"helpful"`
+	CanHelpful bool `json:"can_helpful"`
 }
 
 // labelCrossBoard marks v as a cross-board reply by a cadre of uni.
@@ -45,6 +50,10 @@ type View struct {
 	CanModerate bool           `json:"can_moderate"`
 	// Overdue: still unanswered past its 24 hours.
 	Overdue bool `json:"overdue"`
+	// Metoo: the viewer said 同问 (the count is Question.MetooCount);
+	// CanMetoo: the viewer may say or withdraw it.
+	Metoo    bool `json:"metoo"`
+	CanMetoo bool `json:"can_metoo"`
 	// AnswerCrossBoard: the viewer's answer would be a cross-board reply
 	// (外校回帖), which does not answer for the question's university.
 	AnswerCrossBoard bool `json:"answer_cross_board"`
@@ -149,12 +158,36 @@ func (s *Service) Get(ctx context.Context, viewer model.User, id uint64) (View, 
 	if err != nil {
 		return View{}, service.Wrap("读取学校", err)
 	}
+	public := slices.Contains(publicStatuses, q.Status)
+	var n int64
+	if err := s.db.Conn(ctx).Model(&model.QuestionMetoo{}).Where("question_id = ? AND user_id = ?", q.ID, viewer.ID).
+		Count(&n).Error; err != nil {
+		return View{}, service.Wrap("读取同问", err)
+	}
+	v.Metoo, v.CanMetoo = n > 0, public && !v.Mine
+	helpful := map[uint64]bool{}
+	if len(answers) > 0 {
+		ids := make([]uint64, len(answers))
+		for i, a := range answers {
+			ids[i] = a.ID
+		}
+		var mine []uint64
+		if err := s.db.Conn(ctx).Model(&model.AnswerHelpful{}).Where("user_id = ? AND answer_id IN ?", viewer.ID, ids).
+			Pluck("answer_id", &mine).Error; err != nil {
+			return View{}, service.Wrap("读取有用", err)
+		}
+		for _, id := range mine {
+			helpful[id] = true
+		}
+	}
 	for _, a := range answers {
 		if a.Status != model.AnswerPublished && a.AuthorID != viewer.ID && !mod {
 			continue
 		}
 		author := byID[a.AuthorID]
-		av := AnswerView{Answer: a, AuthorName: displayName(author), AuthorRole: staffRoleName(author), Mine: a.AuthorID == viewer.ID}
+		av := AnswerView{Answer: a, AuthorName: displayName(author), AuthorRole: staffRoleName(author), Mine: a.AuthorID == viewer.ID,
+			Helpful: helpful[a.ID]}
+		av.CanHelpful = public && a.Kind == model.AnswerKindAnswer && a.Status == model.AnswerPublished && !av.Mine
 		switch {
 		case a.Kind == model.AnswerKindFollowUp:
 			av.AuthorName, av.AuthorRole = v.AskerName, "提问者"
