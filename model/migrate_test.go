@@ -804,3 +804,34 @@ func TestMigrate19LaunchDates(t *testing.T) {
 		}
 	})
 }
+
+// Step 22: the board index by 同问 and the people's indexes exist, and a
+// step run again over what it built (a resumed step) passes over it.
+func TestMigrate22Metoo(t *testing.T) {
+	check := func(t *testing.T, db *model.DB) {
+		t.Helper()
+		if got := secondaryIndexes(t, db, "questions")["idx_question_board_metoo"]; !slices.Equal(got, []string{"board_id", "metoo_count", "id", "status"}) {
+			t.Errorf("questions.idx_question_board_metoo = %v", got)
+		}
+		if got := secondaryIndexes(t, db, "question_metoos")["idx_question_metoo_user"]; !slices.Equal(got, []string{"user_id", "created_at"}) {
+			t.Errorf("question_metoos.idx_question_metoo_user = %v", got)
+		}
+		if got := secondaryIndexes(t, db, "answer_helpfuls")["idx_answer_helpful_user"]; !slices.Equal(got, []string{"user_id", "created_at"}) {
+			t.Errorf("answer_helpfuls.idx_answer_helpful_user = %v", got)
+		}
+	}
+	eachFresh(t, func(t *testing.T, db *model.DB) {
+		ctx := context.Background()
+		if _, err := db.Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
+		check(t, db)
+		if err := db.Conn(ctx).Exec("DELETE FROM schema_migrations WHERE version = 22").Error; err != nil {
+			t.Fatal(err)
+		}
+		if applied, err := db.Migrate(ctx); err != nil || !slices.Equal(applied, []int{22}) {
+			t.Fatalf("resuming step 22: applied %v, %v", applied, err)
+		}
+		check(t, db)
+	})
+}

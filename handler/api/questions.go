@@ -31,6 +31,10 @@ func (w *API) registerQuestionAPI(r gin.IRouter) {
 	r.POST("/questions/:id/answers", w.apiAnswer)
 	r.POST("/questions/:id/followups", w.apiFollowUp)
 	r.POST("/questions/:id/resolve", w.apiResolve)
+	r.POST("/questions/:id/metoo", w.apiMetoo)
+	r.DELETE("/questions/:id/metoo", w.apiMetoo)
+	r.POST("/answers/:id/helpful", w.apiHelpful)
+	r.DELETE("/answers/:id/helpful", w.apiHelpful)
 	r.GET("/moderation/queue", w.apiReviewQueue)
 	r.POST("/moderation", w.apiModerate)
 	r.GET("/admin/overdue", w.apiOverdue)
@@ -80,6 +84,7 @@ type apiQuestionView struct {
 	Rating          string     `json:"rating,omitempty"`
 	RatingComment   string     `json:"rating_comment,omitempty"`
 	HiddenReason    string     `json:"hidden_reason,omitempty"`
+	MetooCount      int        `json:"metoo_count"`
 	CreatedAt       time.Time  `json:"created_at"`
 	UpdatedAt       time.Time  `json:"updated_at"`
 }
@@ -89,7 +94,7 @@ func apiViewQuestion(q model.Question, viewer *model.User) apiQuestionView {
 		ID: q.ID, BoardID: q.BoardID, Title: q.Title, Body: q.Body, Anonymous: q.Anonymous,
 		Mine: viewer != nil && viewer.ID == q.AskerID, Status: q.Status, StatusName: question.StatusName(q),
 		DueAt: q.DueAt, FirstAnsweredAt: q.FirstAnsweredAt, PromiseKept: q.PromiseKept,
-		Rating: q.Rating, RatingComment: q.RatingComment, HiddenReason: q.HiddenReason,
+		Rating: q.Rating, RatingComment: q.RatingComment, HiddenReason: q.HiddenReason, MetooCount: q.MetooCount,
 		CreatedAt: q.CreatedAt, UpdatedAt: q.UpdatedAt,
 	}
 }
@@ -124,6 +129,11 @@ type apiAnswerView struct {
 	AuthorRole   string    `json:"author_role"`
 	Mine         bool      `json:"mine"`
 	CreatedAt    time.Time `json:"created_at"`
+	// HelpfulCount: how many said 有用; Helpful: the caller did;
+	// CanHelpful: the caller may say or withdraw it.
+	HelpfulCount int  `json:"helpful_count"`
+	Helpful      bool `json:"helpful"`
+	CanHelpful   bool `json:"can_helpful"`
 	// CrossBoard: a reply by another university's cadre (author_role
 	// 外校干部, author_university theirs); it is not the question's answer
 	// for its own university.
@@ -136,12 +146,13 @@ func apiViewAnswerOf(a question.AnswerView) apiAnswerView {
 	av := apiViewAnswer(a.Answer)
 	av.AuthorName, av.AuthorRole, av.Mine = a.AuthorName, a.AuthorRole, a.Mine
 	av.CrossBoard, av.AuthorUniversity = a.CrossBoard, a.AuthorUniversity
+	av.Helpful, av.CanHelpful = a.Helpful, a.CanHelpful
 	return av
 }
 
 func apiViewAnswer(a model.Answer) apiAnswerView {
 	return apiAnswerView{ID: a.ID, QuestionID: a.QuestionID, Kind: a.Kind, Body: a.Body, Status: a.Status,
-		HiddenReason: a.HiddenReason, CreatedAt: a.CreatedAt}
+		HiddenReason: a.HiddenReason, HelpfulCount: a.HelpfulCount, CreatedAt: a.CreatedAt}
 }
 
 // apiAnswerPosted is a just-posted answer or follow-up; notice says when
@@ -160,6 +171,10 @@ type apiQuestionDetail struct {
 	CanFollowUp bool            `json:"can_follow_up"`
 	CanResolve  bool            `json:"can_resolve"`
 	CanModerate bool            `json:"can_moderate"`
+	// Metoo: the caller said 同问; CanMetoo: the caller may say or
+	// withdraw it (not the asker; published questions only).
+	Metoo    bool `json:"metoo"`
+	CanMetoo bool `json:"can_metoo"`
 	// AnswerCrossBoard: the caller's answer would be a cross-board reply
 	// (外校回帖), not an answer for the question's university.
 	AnswerCrossBoard bool `json:"answer_cross_board"`
@@ -295,7 +310,7 @@ func (w *API) apiBoardQuestions(c *gin.Context) {
 	}
 	page := web.PageParam(c)
 	b, p, err := w.svc.Questions.List(c.Request.Context(), *u, c.Param("key"),
-		question.ListOptions{Unanswered: apiFlag(c, "unanswered"), PageOptions: web.PageOptions(c)})
+		question.ListOptions{Unanswered: apiFlag(c, "unanswered"), Sort: c.Query("sort"), PageOptions: web.PageOptions(c)})
 	if err != nil {
 		w.kit.Fail(c, err)
 		return
@@ -390,7 +405,7 @@ func (w *API) apiQuestion(c *gin.Context) {
 	}
 	out := apiQuestionDetail{apiQuestionView: apiViewQuestion(v.Question, &u), Board: apiViewBoard(v.Board),
 		Answers: make([]apiAnswerView, 0, len(v.Answers)), CanAnswer: v.CanAnswer, AnswerCrossBoard: v.AnswerCrossBoard, CanFollowUp: v.CanFollowUp,
-		CanResolve: v.CanResolve, CanModerate: v.CanModerate}
+		CanResolve: v.CanResolve, CanModerate: v.CanModerate, Metoo: v.Metoo, CanMetoo: v.CanMetoo}
 	out.BoardName, out.AskerName, out.Mine = v.Board.Name, v.AskerName, v.Mine
 	if r := v.Referral; r != nil {
 		out.Referral = &apiReferralView{BookingID: r.BookingID, Status: r.Status, StatusName: station.StatusName(r.Status), CreatedAt: r.CreatedAt}
@@ -621,4 +636,34 @@ func (w *API) apiDecide(c *gin.Context) {
 		return
 	}
 	ok(c, http.StatusOK, apiViewApplication(app))
+}
+
+// apiMetoo sets (POST) or withdraws (DELETE) the caller's 同问; either
+// may be repeated, so a double tap counts once.
+func (w *API) apiMetoo(c *gin.Context) {
+	u, id, valid := w.kit.UserAndID(c, "id", errBadID)
+	if !valid {
+		return
+	}
+	t, err := w.svc.Questions.Metoo(c.Request.Context(), u, id, c.Request.Method == http.MethodPost)
+	if err != nil {
+		w.kit.Fail(c, err)
+		return
+	}
+	ok(c, http.StatusOK, gin.H{"metoo_count": t.Count, "metoo": t.On})
+}
+
+// apiHelpful sets (POST) or withdraws (DELETE) the caller's 有用 on an
+// answer, as apiMetoo.
+func (w *API) apiHelpful(c *gin.Context) {
+	u, id, valid := w.kit.UserAndID(c, "id", errBadID)
+	if !valid {
+		return
+	}
+	t, err := w.svc.Questions.Helpful(c.Request.Context(), u, id, c.Request.Method == http.MethodPost)
+	if err != nil {
+		w.kit.Fail(c, err)
+		return
+	}
+	ok(c, http.StatusOK, gin.H{"helpful_count": t.Count, "helpful": t.On})
 }

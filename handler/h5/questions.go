@@ -24,6 +24,8 @@ func (w *Pages) registerQuestionPages(h gin.IRouter) {
 	h.POST("/questions/:id/answer", w.answerSubmit)
 	h.POST("/questions/:id/followup", w.followUpSubmit)
 	h.POST("/questions/:id/resolve", w.resolveSubmit)
+	h.POST("/questions/:id/metoo", w.metooSubmit)
+	h.POST("/questions/:id/answers/:aid/helpful", w.helpfulSubmit)
 	h.POST("/moderate", w.moderateSubmit)
 	h.GET("/boards", w.boardsPage)
 	h.GET("/boards/:key", w.boardPage)
@@ -100,6 +102,7 @@ type listPage struct {
 	Items      []question.Summary
 	Query      string
 	Unanswered bool
+	ByMetoo    bool // sorted by 同问
 	Page       int
 	PrevURL    string
 	NextURL    string
@@ -115,6 +118,7 @@ type listItem struct {
 	Title, BoardName, AskerName, Status string
 	StatusName, Created                 string
 	Overdue                             bool
+	Metoo                               int
 }
 
 // Rows are the page's questions for the template.
@@ -122,7 +126,8 @@ func (l listPage) Rows() []listItem {
 	out := make([]listItem, len(l.Items))
 	for i, s := range l.Items {
 		out[i] = listItem{ID: s.ID, Title: s.Title, BoardName: s.BoardName, AskerName: s.AskerName, Status: s.Status,
-			StatusName: question.StatusName(s.Question), Created: beijingTime(s.CreatedAt), Overdue: s.Overdue}
+			StatusName: question.StatusName(s.Question), Created: beijingTime(s.CreatedAt), Overdue: s.Overdue,
+			Metoo: s.MetooCount}
 	}
 	return out
 }
@@ -221,13 +226,20 @@ func (w *Pages) boardPage(c *gin.Context) {
 	if !ok {
 		return
 	}
-	l := listPage{Kind: "board", Page: pageLabel(c), Unanswered: c.Query("unanswered") == "1"}
+	l := listPage{Kind: "board", Page: pageLabel(c), Unanswered: c.Query("unanswered") == "1",
+		ByMetoo: c.Query("sort") == question.SortMetoo}
 	base := url.Values{}
 	if l.Unanswered {
 		base.Set("unanswered", "1")
 	}
+	sort := question.SortNewest
+	if l.ByMetoo {
+		sort = question.SortMetoo
+		base.Set("sort", sort)
+	}
 	path := "/h5/boards/" + url.PathEscape(c.Param("key"))
-	b, p, err := w.svc.Questions.List(c.Request.Context(), *u, c.Param("key"), question.ListOptions{Unanswered: l.Unanswered, PageOptions: web.PageOptions(c)})
+	b, p, err := w.svc.Questions.List(c.Request.Context(), *u, c.Param("key"),
+		question.ListOptions{Unanswered: l.Unanswered, Sort: sort, PageOptions: web.PageOptions(c)})
 	if err != nil {
 		first := path
 		if len(base) > 0 {
@@ -339,6 +351,8 @@ func questionNotice(key string) string {
 		return "内容包含需要审核的词语，正在由提问者所在学校的团委审核，通过后会公开。"
 	case "moderated":
 		return "已处理，作者会收到通知。"
+	case "metoo":
+		return "已同问：有答复时会和提问者一样收到通知。"
 	}
 	return ""
 }
@@ -389,6 +403,57 @@ func (w *Pages) postText(c *gin.Context, do func(u model.User, id uint64, body s
 		return
 	}
 	c.Redirect(http.StatusSeeOther, questionURL(id)+"?notice="+notice)
+}
+
+// toggleRequest sets (on=1) or withdraws (on=0) a 同问 or 有用: the page
+// posts the state it wants, so a second tap of the same form is one.
+type toggleRequest struct {
+	On string `form:"on" json:"on" binding:"max=1"`
+}
+
+func (w *Pages) metooSubmit(c *gin.Context) {
+	u, id, ok := w.kit.UserAndID(c, "id", errNoQuestion)
+	if !ok {
+		return
+	}
+	var req toggleRequest
+	if err := web.Bind(c, &req); err != nil {
+		w.showQuestion(c, http.StatusBadRequest, nil, err)
+		return
+	}
+	if _, err := w.svc.Questions.Metoo(c.Request.Context(), u, id, req.On == "1"); err != nil {
+		w.showQuestion(c, 0, nil, err)
+		return
+	}
+	next := questionURL(id) + "#question"
+	if req.On == "1" {
+		next = questionURL(id) + "?notice=metoo#question"
+	}
+	c.Redirect(http.StatusSeeOther, next)
+}
+
+// helpfulSubmit sets or withdraws 有用 on answer :aid, shown on question
+// :id's page.
+func (w *Pages) helpfulSubmit(c *gin.Context) {
+	u, id, ok := w.kit.UserAndID(c, "id", errNoQuestion)
+	if !ok {
+		return
+	}
+	aid, err := web.ParamID(c, "aid", service.NotFound("answer_not_found", "答复不存在或已被删除"))
+	if err != nil {
+		w.kit.Fail(c, err)
+		return
+	}
+	var req toggleRequest
+	if err := web.Bind(c, &req); err != nil {
+		w.showQuestion(c, http.StatusBadRequest, nil, err)
+		return
+	}
+	if _, err := w.svc.Questions.Helpful(c.Request.Context(), u, aid, req.On == "1"); err != nil {
+		w.showQuestion(c, 0, nil, err)
+		return
+	}
+	c.Redirect(http.StatusSeeOther, questionURL(id)+"#answer-"+strconv.FormatUint(aid, 10))
 }
 
 type resolveRequest struct {
