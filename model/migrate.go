@@ -40,6 +40,7 @@ var migrations = []migration{
 	{19, "university_onboarding: launch dates and normal operation; settings", migrate0019},
 	{20, "notices: the province's notices, their targets, recipients and read receipts", migrate0020},
 	{21, "promotion QR codes: university_qrcodes, qr_follows, the funnel in stats_daily", migrate0021},
+	{22, "messages: every alert a person is sent, for 我的消息", migrate0022},
 }
 
 // schemaMigration records an applied step.

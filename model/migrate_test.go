@@ -113,7 +113,7 @@ func TestMigratedTablesAndColumns(t *testing.T) {
 		&model.Question{}, &model.Answer{}, &model.Station{}, &model.StationAdmin{}, &model.Booking{}, &model.ServiceKind{}, &model.QuestionOpenCount{}, &model.Liaison{}, &model.RosterEntry{},
 		&model.UniversityOnboarding{}, &model.Setting{},
 		&model.Notice{}, &model.NoticeAttachment{}, &model.NoticeTarget{}, &model.NoticeRecipient{},
-		&model.UniversityQRCode{}, &model.QRFollow{}, &model.StatsDaily{}}
+		&model.UniversityQRCode{}, &model.QRFollow{}, &model.StatsDaily{}, &model.Message{}}
 	want := map[string][]string{"schema_migrations": {"version", "name", "applied_at"}}
 	for _, mdl := range models {
 		sch, err := schema.Parse(mdl, &sync.Map{}, schema.NamingStrategy{})
