@@ -803,3 +803,16 @@ func TestMigrate19LaunchDates(t *testing.T) {
 		}
 	})
 }
+
+// 我的消息 is read by person: the list by (user_id, id), the unread
+// count by (user_id, read_at), however many million rows the table has.
+func TestMessagesIndexes(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *model.DB) {
+		m := db.Conn(context.Background()).Migrator()
+		for _, idx := range []string{"idx_messages_user_id", "idx_messages_user_read"} {
+			if !m.HasIndex("messages", idx) {
+				t.Errorf("messages has no index %s", idx)
+			}
+		}
+	})
+}
