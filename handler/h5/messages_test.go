@@ -70,3 +70,35 @@ func TestMessagePages(t *testing.T) {
 		webtest.WantNoBody(t, phone.Get("/h5/home"), `id="message-unread"`)
 	})
 }
+
+// A student who refused the account's messages (WeChat answers 43101)
+// never gets the template message, but the answer is in 我的消息 all
+// the same, with the badge on 主页.
+func TestMessagesWhenWeChatRefuses(t *testing.T) {
+	webtest.Each(t, func(t *testing.T, db *model.DB, store kv.Store) {
+		s := webtest.New(t, db, store, webtest.Opts{})
+		ctx := context.Background()
+		stu := s.Member("rstu", webtest.CodeSZU, model.RoleStudent)
+		cad := s.Member("rcad", webtest.CodeSZU, model.RoleCadre)
+		phone := s.Phone(stu)
+		q, err := s.Questions.Ask(ctx, stu.User, question.AskInput{Title: "奖学金什么时候评", Body: "今年的评定时间？"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Deliver() // the cadre's new-question alert
+		if _, err := s.Questions.Answer(ctx, s.UserByAccount(cad.User.Account), q.ID, "十月中旬。"); err != nil {
+			t.Fatal(err)
+		}
+		webtest.Fake().FailNext("/cgi-bin/message/template/send", 43101)
+		s.Deliver()
+		var sent model.TemplateMessage
+		if err := db.Conn(ctx).Where("openid = ? AND template_key = ?", stu.OpenID, "answered").Take(&sent).Error; err != nil {
+			t.Fatal(err)
+		}
+		if sent.Status != model.TemplateUndeliverable || sent.LastErrCode != 43101 {
+			t.Fatalf("the answered alert is %s (%d), want undeliverable after 43101", sent.Status, sent.LastErrCode)
+		}
+		webtest.WantBody(t, phone.Get("/h5/home"), `id="message-unread" aria-label="1 条未读">1</span>`)
+		webtest.WantBody(t, phone.Get("/h5/messages"), "提问已答复", "「奖学金什么时候评」由 rcad老师 答复")
+	})
+}
