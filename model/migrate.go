@@ -41,6 +41,7 @@ var migrations = []migration{
 	{20, "notices: the province's notices, their targets, recipients and read receipts", migrate0020},
 	{21, "promotion QR codes: university_qrcodes, qr_follows, the funnel in stats_daily", migrate0021},
 	{22, "同问 and 有用: question_metoos, answer_helpfuls, their counts, the board index by 同问", migrate0022},
+	{23, "messages: every alert a person is sent, for 我的消息", migrate0023},
 }
 
 // schemaMigration records an applied step.

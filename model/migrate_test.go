@@ -114,7 +114,7 @@ func TestMigratedTablesAndColumns(t *testing.T) {
 		&model.UniversityOnboarding{}, &model.Setting{},
 		&model.Notice{}, &model.NoticeAttachment{}, &model.NoticeTarget{}, &model.NoticeRecipient{},
 		&model.UniversityQRCode{}, &model.QRFollow{}, &model.StatsDaily{},
-		&model.QuestionMetoo{}, &model.AnswerHelpful{}}
+		&model.QuestionMetoo{}, &model.AnswerHelpful{}, &model.Message{}}
 	want := map[string][]string{"schema_migrations": {"version", "name", "applied_at"}}
 	for _, mdl := range models {
 		sch, err := schema.Parse(mdl, &sync.Map{}, schema.NamingStrategy{})
@@ -833,5 +833,18 @@ func TestMigrate22Metoo(t *testing.T) {
 			t.Fatalf("resuming step 22: applied %v, %v", applied, err)
 		}
 		check(t, db)
+	})
+}
+
+// 我的消息 is read by person: the list by (user_id, id), the unread
+// count by (user_id, read_at), however many million rows the table has.
+func TestMessagesIndexes(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *model.DB) {
+		m := db.Conn(context.Background()).Migrator()
+		for _, idx := range []string{"idx_messages_user_id", "idx_messages_user_read"} {
+			if !m.HasIndex("messages", idx) {
+				t.Errorf("messages has no index %s", idx)
+			}
+		}
 	})
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/gdyouth/youthvoice/service/clock"
 	"github.com/gdyouth/youthvoice/service/notify"
 	"github.com/gdyouth/youthvoice/service/question"
+	"github.com/gdyouth/youthvoice/service/servicetest"
 	"github.com/gdyouth/youthvoice/service/stats"
 )
 
@@ -110,7 +111,7 @@ func TestLoadIntoMariaDB(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	n, err := notify.New(outbox, notify.FromConfig(config.Default().Alerts.Templates, false), "http://127.0.0.1")
+	n, err := notify.New(outbox, servicetest.Inbox(t, db, clk), notify.FromConfig(config.Default().Alerts.Templates, false), "http://127.0.0.1")
 	if err != nil {
 		t.Fatal(err)
 	}

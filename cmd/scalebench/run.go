@@ -29,6 +29,7 @@ import (
 	"github.com/gdyouth/youthvoice/model"
 	"github.com/gdyouth/youthvoice/service/alert"
 	"github.com/gdyouth/youthvoice/service/clock"
+	"github.com/gdyouth/youthvoice/service/inbox"
 	"github.com/gdyouth/youthvoice/service/notify"
 	"github.com/gdyouth/youthvoice/service/question"
 	"github.com/gdyouth/youthvoice/service/stats"
@@ -434,7 +435,11 @@ func (m *meter) inProcess(ctx context.Context, uniID uint64, uniCode string) err
 	}
 	// The sandbox's templates, as the server here runs: a question that
 	// comes due meanwhile is alerted as the server would alert it.
-	n, err := notify.New(outbox, notify.FromConfig(config.Templates{}, true), "http://127.0.0.1")
+	box, err := inbox.New(db, clk)
+	if err != nil {
+		return err
+	}
+	n, err := notify.New(outbox, box, notify.FromConfig(config.Templates{}, true), "http://127.0.0.1")
 	if err != nil {
 		return err
 	}

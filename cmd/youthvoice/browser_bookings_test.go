@@ -23,6 +23,7 @@ import (
 	"github.com/gdyouth/youthvoice/service/alert"
 	"github.com/gdyouth/youthvoice/service/clock"
 	"github.com/gdyouth/youthvoice/service/notify"
+	"github.com/gdyouth/youthvoice/service/servicetest"
 	"github.com/gdyouth/youthvoice/service/station"
 	"github.com/gdyouth/youthvoice/service/workday"
 )
@@ -36,7 +37,7 @@ func brStation(t *testing.T, b *base, adminAccount string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	n, err := notify.New(outbox, notify.FromConfig(b.cfg.Alerts.Templates, true), b.cfg.PublicURL)
+	n, err := notify.New(outbox, servicetest.Inbox(t, b.db, clock.Real{}), notify.FromConfig(b.cfg.Alerts.Templates, true), b.cfg.PublicURL)
 	if err != nil {
 		t.Fatal(err)
 	}

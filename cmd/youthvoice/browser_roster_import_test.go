@@ -22,6 +22,7 @@ import (
 	"github.com/gdyouth/youthvoice/service/cadre"
 	"github.com/gdyouth/youthvoice/service/clock"
 	"github.com/gdyouth/youthvoice/service/notify"
+	"github.com/gdyouth/youthvoice/service/servicetest"
 )
 
 // brFormFile writes 附件1 as an office fills it: the title merged, a
@@ -58,7 +59,7 @@ func brApproved(t *testing.T, b *base, adminAccount, applicant string, app cadre
 	if err != nil {
 		t.Fatal(err)
 	}
-	n, err := notify.New(outbox, notify.FromConfig(b.cfg.Alerts.Templates, true), b.cfg.PublicURL)
+	n, err := notify.New(outbox, servicetest.Inbox(t, b.db, clock.Real{}), notify.FromConfig(b.cfg.Alerts.Templates, true), b.cfg.PublicURL)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -27,6 +27,7 @@ import (
 	"github.com/gdyouth/youthvoice/service/cadre"
 	"github.com/gdyouth/youthvoice/service/callback"
 	"github.com/gdyouth/youthvoice/service/clock"
+	"github.com/gdyouth/youthvoice/service/inbox"
 	"github.com/gdyouth/youthvoice/service/notice"
 	"github.com/gdyouth/youthvoice/service/notify"
 	"github.com/gdyouth/youthvoice/service/onboarding"
@@ -122,7 +123,11 @@ func serveOn(ctx context.Context, b *base, ln net.Listener) error {
 	if err != nil {
 		return err
 	}
-	notifier, err := notify.New(outbox, notify.FromConfig(b.cfg.Alerts.Templates, !b.cfg.Real()), b.cfg.PublicURL)
+	messages, err := inbox.New(b.db, clk)
+	if err != nil {
+		return err
+	}
+	notifier, err := notify.New(outbox, messages, notify.FromConfig(b.cfg.Alerts.Templates, !b.cfg.Real()), b.cfg.PublicURL)
 	if err != nil {
 		return err
 	}
@@ -180,7 +185,7 @@ func serveOn(ctx context.Context, b *base, ln net.Listener) error {
 		b.log.Info("poster font", "path", font)
 	}
 	svc := web.Services{Accounts: accounts, Questions: questions, Cadres: cadres, Stations: stations, Stats: statistics,
-		Onboarding: onboard, Notices: notices, Promotion: promo, Outbox: outbox}
+		Onboarding: onboard, Notices: notices, Promotion: promo, Inbox: messages, Outbox: outbox}
 	pages, err := h5.New(kit, svc, client)
 	if err != nil {
 		return err

@@ -52,6 +52,7 @@ func (w *API) Register(r gin.IRouter) {
 	w.registerOnboarding(api)
 	w.registerNotices(api)
 	w.registerPromotion(api)
+	w.registerMessages(api)
 }
 
 // userView is the public shape of an account.

@@ -99,6 +99,10 @@ func (w *Pages) home(c *gin.Context) {
 		w.kit.Fail(c, err)
 		return
 	}
+	if p.Messages, err = w.svc.Inbox.Unread(c.Request.Context(), *u); err != nil {
+		w.kit.Fail(c, err)
+		return
+	}
 	w.pages.Render(c, http.StatusOK, "home", web.Page{Title: "主页", User: u, Notice: noticeText(c.Query("notice")), Extra: p})
 }
 
@@ -109,6 +113,8 @@ type homePage struct {
 	StationTeam bool
 	// Notices is how many of the province's notices the user has not read.
 	Notices int64
+	// Messages is how many of 我的消息 are unread.
+	Messages int64
 }
 
 func noticeText(key string) string {

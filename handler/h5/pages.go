@@ -80,6 +80,7 @@ func (w *Pages) Register(r gin.IRouter) {
 	w.registerStatsPages(h)
 	w.registerCadrePages(h)
 	w.registerNoticePages(h)
+	w.registerMessagePages(h)
 }
 
 // Unmatched shows the error page for an unknown page under /h5 (or a

@@ -23,6 +23,7 @@ import (
 	"github.com/gdyouth/youthvoice/service/account"
 	"github.com/gdyouth/youthvoice/service/alert"
 	"github.com/gdyouth/youthvoice/service/cadre"
+	"github.com/gdyouth/youthvoice/service/inbox"
 	"github.com/gdyouth/youthvoice/service/notice"
 	"github.com/gdyouth/youthvoice/service/onboarding"
 	"github.com/gdyouth/youthvoice/service/promotion"
@@ -63,13 +64,15 @@ type Services struct {
 	Notices *notice.Service
 	// Promotion serves the universities' promotion QR codes.
 	Promotion *promotion.Service
+	// Inbox is 我的消息: every alert a person was sent.
+	Inbox *inbox.Inbox
 	// Outbox reports alert configuration errors to admins.
 	Outbox *alert.Outbox
 }
 
 // Check reports a missing service.
 func (s Services) Check(where string) error {
-	if s.Accounts == nil || s.Questions == nil || s.Cadres == nil || s.Stations == nil || s.Stats == nil || s.Onboarding == nil || s.Notices == nil || s.Promotion == nil || s.Outbox == nil {
+	if s.Accounts == nil || s.Questions == nil || s.Cadres == nil || s.Stations == nil || s.Stats == nil || s.Onboarding == nil || s.Notices == nil || s.Promotion == nil || s.Inbox == nil || s.Outbox == nil {
 		return NilDependency(where)
 	}
 	return nil

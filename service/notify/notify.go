@@ -17,6 +17,7 @@ import (
 	"github.com/gdyouth/youthvoice/service/alert"
 	"github.com/gdyouth/youthvoice/service/alertkind"
 	"github.com/gdyouth/youthvoice/service/clock"
+	"github.com/gdyouth/youthvoice/service/inbox"
 )
 
 // Template is one configured WeChat template.
@@ -28,15 +29,16 @@ type Template struct {
 // Notifier enqueues alerts.
 type Notifier struct {
 	outbox    *alert.Outbox
+	inbox     *inbox.Inbox
 	templates map[alertkind.Kind]Template
 	publicURL string
 }
 
 // New builds a notifier with a template for every alert kind; those
-// without an id are not sent.
-func New(outbox *alert.Outbox, templates map[alertkind.Kind]Template, publicURL string) (*Notifier, error) {
-	if outbox == nil {
-		return nil, errors.New("notify.New: nil outbox")
+// without an id are not sent, but listed in 我的消息 (box) all the same.
+func New(outbox *alert.Outbox, box *inbox.Inbox, templates map[alertkind.Kind]Template, publicURL string) (*Notifier, error) {
+	if outbox == nil || box == nil {
+		return nil, errors.New("notify.New: nil outbox or inbox")
 	}
 	if publicURL == "" {
 		return nil, errors.New("notify.New: empty public URL")
@@ -46,7 +48,7 @@ func New(outbox *alert.Outbox, templates map[alertkind.Kind]Template, publicURL 
 			return nil, fmt.Errorf("notify.New: no template for alert %s", k)
 		}
 	}
-	return &Notifier{outbox: outbox, templates: templates, publicURL: publicURL}, nil
+	return &Notifier{outbox: outbox, inbox: box, templates: templates, publicURL: publicURL}, nil
 }
 
 // Unconfigured lists the keys of the alert kinds that have no template id
@@ -70,36 +72,51 @@ func (n *Notifier) Link(path string) string {
 	return n.publicURL + "/h5/oauth/start?next=" + url.QueryEscape(path)
 }
 
-// Send enqueues alert kind k to every bound user in to (once per openid),
-// linking to path, with vals keyed by our field names. It runs on the
-// caller's transaction (see alert.Outbox.Enqueue); the outbox row names
-// the kind by its key.
+// Send lists alert kind k in 我的消息 of every user in to (once per
+// account, bound to WeChat or not) and enqueues it to every bound one
+// (once per openid) when k has a template, linking to path, with vals
+// keyed by our field names. Both are stored on the caller's transaction
+// (see alert.Outbox.Enqueue), or in one of their own; the outbox row
+// names the kind by its key.
 func (n *Notifier) Send(ctx context.Context, k alertkind.Kind, to []model.User, path string, vals map[string]string) error {
 	t, ok := n.templates[k]
 	if !ok {
 		return fmt.Errorf("notify: unknown alert kind %s", k)
 	}
-	if t.ID == "" {
-		return nil // not configured: logged once at startup
-	}
-	data := make(map[string]string, len(vals))
-	for field, v := range vals {
-		if kw, ok := t.Fields[field]; ok {
-			data[kw] = v
-		}
-	}
-	link := n.Link(path)
-	seen := map[string]bool{}
-	var as []alert.Alert
+	listed := map[uint64]bool{}
+	var es []inbox.Entry
 	for _, u := range to {
-		if u.OpenID == nil || *u.OpenID == "" || seen[*u.OpenID] {
+		if u.ID == 0 || listed[u.ID] {
 			continue
 		}
-		seen[*u.OpenID] = true
-		as = append(as, alert.Alert{OpenID: *u.OpenID, TemplateKey: k.Key(), TemplateID: t.ID, URL: link, Data: data})
+		listed[u.ID] = true
+		es = append(es, inbox.Entry{UserID: u.ID, Kind: k, Path: path, Values: vals})
+	}
+	var as []alert.Alert
+	// Without a template id the alert is not sent (logged once at
+	// startup); the list still has it.
+	if t.ID != "" {
+		data := make(map[string]string, len(vals))
+		for field, v := range vals {
+			if kw, ok := t.Fields[field]; ok {
+				data[kw] = v
+			}
+		}
+		link := n.Link(path)
+		seen := map[string]bool{}
+		for _, u := range to {
+			if u.OpenID == nil || *u.OpenID == "" || seen[*u.OpenID] {
+				continue
+			}
+			seen[*u.OpenID] = true
+			as = append(as, alert.Alert{OpenID: *u.OpenID, TemplateKey: k.Key(), TemplateID: t.ID, URL: link, Data: data})
+		}
+	}
+	if len(es) == 0 && len(as) == 0 {
+		return nil
 	}
 	// In batches: a province notice goes to thousands at once.
-	return n.outbox.EnqueueAll(ctx, as)
+	return n.inbox.Add(ctx, es, func(ctx context.Context) error { return n.outbox.EnqueueAll(ctx, as) })
 }
 
 // Time formats t for a template time field in Beijing time.

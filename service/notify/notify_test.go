@@ -10,6 +10,7 @@ import (
 	"github.com/gdyouth/youthvoice/service/alert"
 	"github.com/gdyouth/youthvoice/service/alertkind"
 	"github.com/gdyouth/youthvoice/service/clock"
+	"github.com/gdyouth/youthvoice/service/inbox"
 	"github.com/gdyouth/youthvoice/service/notify"
 	"github.com/gdyouth/youthvoice/service/servicetest"
 )
@@ -21,14 +22,19 @@ func TestNewRejectsMissingDependencies(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	box, err := inbox.New(dbtest.SQLite(t), clock.Real{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	all := notify.FromConfig(config.Default().Alerts.Templates, true)
 	short := notify.FromConfig(config.Default().Alerts.Templates, true)
 	delete(short, alertkind.BookingChanged)
 	for name, build := range map[string]func() (*notify.Notifier, error){
-		"outbox":     func() (*notify.Notifier, error) { return notify.New(nil, all, servicetest.PublicURL) },
-		"templates":  func() (*notify.Notifier, error) { return notify.New(outbox, nil, servicetest.PublicURL) },
-		"one kind":   func() (*notify.Notifier, error) { return notify.New(outbox, short, servicetest.PublicURL) },
-		"public URL": func() (*notify.Notifier, error) { return notify.New(outbox, all, "") },
+		"outbox":     func() (*notify.Notifier, error) { return notify.New(nil, box, all, servicetest.PublicURL) },
+		"inbox":      func() (*notify.Notifier, error) { return notify.New(outbox, nil, all, servicetest.PublicURL) },
+		"templates":  func() (*notify.Notifier, error) { return notify.New(outbox, box, nil, servicetest.PublicURL) },
+		"one kind":   func() (*notify.Notifier, error) { return notify.New(outbox, box, short, servicetest.PublicURL) },
+		"public URL": func() (*notify.Notifier, error) { return notify.New(outbox, box, all, "") },
 	} {
 		if n, err := build(); err == nil || n != nil {
 			t.Errorf("New without %s: %v, %v; want an error", name, n, err)
@@ -47,7 +53,11 @@ func TestSendStoresTheKindsKey(t *testing.T) {
 		}
 		tpls := notify.FromConfig(config.Default().Alerts.Templates, false)
 		tpls[alertkind.Answered] = notify.Template{ID: "TPL_ANSWERED", Fields: alertkind.Answered.DefaultFields()}
-		n, err := notify.New(outbox, tpls, servicetest.PublicURL)
+		box, err := inbox.New(db, clock.Real{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, err := notify.New(outbox, box, tpls, servicetest.PublicURL)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -21,6 +21,7 @@ import (
 	"github.com/gdyouth/youthvoice/service/alert"
 	"github.com/gdyouth/youthvoice/service/alertkind"
 	"github.com/gdyouth/youthvoice/service/clock"
+	"github.com/gdyouth/youthvoice/service/inbox"
 	"github.com/gdyouth/youthvoice/service/notify"
 	"github.com/gdyouth/youthvoice/service/workday"
 )
@@ -86,11 +87,21 @@ func Notifier(t testing.TB, db *model.DB, clk clock.Clock) *notify.Notifier {
 	if err != nil {
 		t.Fatal(err)
 	}
-	n, err := notify.New(outbox, notify.FromConfig(config.Default().Alerts.Templates, true), PublicURL)
+	n, err := notify.New(outbox, Inbox(t, db, clk), notify.FromConfig(config.Default().Alerts.Templates, true), PublicURL)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return n
+}
+
+// Inbox is 我的消息 on db and clk, for a notifier.
+func Inbox(t testing.TB, db *model.DB, clk clock.Clock) *inbox.Inbox {
+	t.Helper()
+	box, err := inbox.New(db, clk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return box
 }
 
 // Alerts are the outbox rows of alert kind k, oldest first.

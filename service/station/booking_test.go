@@ -926,7 +926,7 @@ func TestSweepCatchingUpWithoutEscalationTemplate(t *testing.T) {
 		}
 		tpls := notify.FromConfig(config.Default().Alerts.Templates, true)
 		tpls[alertkind.BookingEscalated] = notify.Template{}
-		if f.n, err = notify.New(outbox, tpls, "https://yv.example.org"); err != nil {
+		if f.n, err = notify.New(outbox, servicetest.Inbox(t, db, f.clk), tpls, "https://yv.example.org"); err != nil {
 			t.Fatal(err)
 		}
 		f.svc = f.newService(t, 2026)

@@ -35,6 +35,7 @@ import (
 	"github.com/gdyouth/youthvoice/service/cadre"
 	"github.com/gdyouth/youthvoice/service/callback"
 	"github.com/gdyouth/youthvoice/service/clock"
+	"github.com/gdyouth/youthvoice/service/inbox"
 	"github.com/gdyouth/youthvoice/service/kv"
 	"github.com/gdyouth/youthvoice/service/menu"
 	"github.com/gdyouth/youthvoice/service/notice"
@@ -120,6 +121,7 @@ type Stack struct {
 	Onboarding *onboarding.Service
 	Notices    *notice.Service
 	Promotion  *promotion.Service
+	Inbox      *inbox.Inbox
 	Sender     *alert.Sender
 	Sessions   *session.Store
 	WX         *wxapi.Client
@@ -186,7 +188,10 @@ func New(t *testing.T, db *model.DB, store kv.Store, o Opts) *Stack {
 	if err != nil {
 		t.Fatalf("alert.NewOutbox: %v", err)
 	}
-	n, err := notify.New(outbox, notify.FromConfig(config.Default().Alerts.Templates, true), s.PublicURL)
+	if s.Inbox, err = inbox.New(db, clk); err != nil {
+		t.Fatalf("inbox.New: %v", err)
+	}
+	n, err := notify.New(outbox, s.Inbox, notify.FromConfig(config.Default().Alerts.Templates, true), s.PublicURL)
 	if err != nil {
 		t.Fatalf("notify.New: %v", err)
 	}
@@ -222,7 +227,7 @@ func New(t *testing.T, db *model.DB, store kv.Store, o Opts) *Stack {
 		t.Fatalf("promotion.New: %v", err)
 	}
 	svc := web.Services{Accounts: s.Accounts, Questions: s.Questions, Cadres: s.Cadres, Stations: s.Stations, Stats: statistics,
-		Onboarding: s.Onboarding, Notices: s.Notices, Promotion: s.Promotion, Outbox: outbox}
+		Onboarding: s.Onboarding, Notices: s.Notices, Promotion: s.Promotion, Inbox: s.Inbox, Outbox: outbox}
 	pages, err := h5.New(kit, svc, s.WX)
 	if err != nil {
 		t.Fatalf("h5.New: %v", err)
