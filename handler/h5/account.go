@@ -80,7 +80,7 @@ func (w *Pages) home(c *gin.Context) {
 	if !ok {
 		return
 	}
-	var p homePage
+	p := homePage{Province: u.Has(model.RoleProvinceAdmin)}
 	if u.UniversityID != nil {
 		uni, err := w.svc.Accounts.UniversityByID(c.Request.Context(), *u.UniversityID)
 		if err != nil {
@@ -109,6 +109,9 @@ type homePage struct {
 	StationTeam bool
 	// Notices is how many of the province's notices the user has not read.
 	Notices int64
+	// Province: the province admin's tools replace the student tiles
+	// (提问, 预约 …), which lead nowhere for them.
+	Province bool
 }
 
 func noticeText(key string) string {
