@@ -97,7 +97,9 @@ func TestUnmatchedRoutes(t *testing.T) {
 					if !strings.HasPrefix(ct, "text/html") {
 						t.Fatalf("Content-Type %q, want the HTML error page", ct)
 					}
-					webtest.WantBody(t, r, `id="error-message"`, tc.msg, "返回主页")
+					// Nothing to retry: 返回 (主页, as no page led here).
+					webtest.WantBody(t, r, `id="error-message"`, tc.msg, `id="error-back" data-back`, `href="/h5/home"`, ">返回</a>")
+					webtest.WantNoBody(t, r, "重试")
 					return
 				}
 				var body web.ErrorBody

@@ -87,7 +87,12 @@ func TestBrowserBookAcceptConfirm(t *testing.T) {
 
 	// The student finds 青年之家 on the home page.
 	student.shot("home")
-	student.tap(`#nav-stations`, "#station-name")
+	// 附近站点 lists the own university's station first.
+	student.tap(`#nav-stations`, "#own-station")
+	student.wantText("#own-station", "深圳大学青年之家")
+	student.wantText("#own-station", "正在开放")
+	student.shot("stations")
+	student.tap("#own-station", "#station-name")
 	student.wantText("#station-name", "深圳大学青年之家")
 	student.wantText("#open-state", "正在开放")
 	student.wantText("#hours", "00:00–24:00")

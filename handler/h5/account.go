@@ -80,7 +80,7 @@ func (w *Pages) home(c *gin.Context) {
 	if !ok {
 		return
 	}
-	var p homePage
+	p := homePage{Province: u.Has(model.RoleProvinceAdmin)}
 	if u.UniversityID != nil {
 		uni, err := w.svc.Accounts.UniversityByID(c.Request.Context(), *u.UniversityID)
 		if err != nil {
@@ -115,6 +115,9 @@ type homePage struct {
 	Notices int64
 	// Messages is how many of 我的消息 are unread.
 	Messages int64
+	// Province: the province admin's tools replace the student tiles
+	// (提问, 预约 …), which lead nowhere for them.
+	Province bool
 }
 
 func noticeText(key string) string {

@@ -2,6 +2,7 @@ package h5
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -18,7 +19,7 @@ import (
 
 // registerStationPages mounts the public station pages.
 func (w *Pages) registerStationPages(h gin.IRouter) {
-	h.GET("/stations", w.myStationPage)
+	h.GET("/stations", w.stationsPage)
 	h.GET("/stations/:code", w.stationByCodePage)
 }
 
@@ -92,16 +93,83 @@ type noneView struct {
 	Manage     bool
 }
 
-func (w *Pages) myStationPage(c *gin.Context) {
+// stationItem is a station of the list with its open state.
+type stationItem struct {
+	station.Listing
+	State string
+}
+
+// stationGroup is a heading of the list and its stations.
+type stationGroup struct {
+	Title, ID string
+	Items     []stationItem
+}
+
+// stationsView is the list of stations (附近站点).
+type stationsView struct {
+	Own        *model.University // the viewer's university; nil: none chosen
+	OwnMissing bool              // it has no station yet
+	Manage     bool              // … and the viewer may set one up
+	Groups     []stationGroup
+	Cities     []stationGroup // the groups of other cities, for the jump links
+	Total      int
+}
+
+// listingState is the list's short open state.
+func listingState(l station.Listing) string {
+	switch {
+	case l.OpenNow:
+		return "正在开放"
+	case l.NextOpen != nil:
+		return "休息中，下次开放 " + bjWhen(*l.NextOpen)
+	case !l.HasHours:
+		return "暂未设置开放时间"
+	}
+	return "休息中"
+}
+
+// stationsPage lists the stations near the user: their own university's
+// first, then the others in its city, then the rest by city.
+func (w *Pages) stationsPage(c *gin.Context) {
 	u, ok := w.kit.RequireUser(c)
 	if !ok {
 		return
 	}
-	if u.UniversityID == nil {
-		w.pages.Render(c, http.StatusOK, "station_none", web.Page{Title: "青年之家", Extra: noneView{}})
+	list, own, err := w.svc.Stations.Nearby(c.Request.Context(), *u)
+	if err != nil {
+		w.kit.Fail(c, err)
 		return
 	}
-	w.showStation(c, *u, *u.UniversityID, http.StatusOK)
+	v := stationsView{Own: own, OwnMissing: own != nil, Total: len(list)}
+	if own != nil {
+		v.Manage = u.HasAny(model.RoleProvinceAdmin, model.RoleUniversityAdm)
+	}
+	group := func(title, id string) *stationGroup {
+		v.Groups = append(v.Groups, stationGroup{Title: title, ID: id})
+		return &v.Groups[len(v.Groups)-1]
+	}
+	var g *stationGroup
+	for _, l := range list {
+		var title, id string
+		switch {
+		case l.Own:
+			title, id, v.OwnMissing = "本校", "own", false
+		case l.SameCity:
+			title, id = "同城 · "+l.University.City, "same-city"
+		default:
+			title, id = l.University.City, fmt.Sprintf("city-%d", len(v.Groups))
+		}
+		if g == nil || g.Title != title {
+			g = group(title, id)
+		}
+		g.Items = append(g.Items, stationItem{Listing: l, State: listingState(l)})
+	}
+	for _, g := range v.Groups {
+		if strings.HasPrefix(g.ID, "city-") {
+			v.Cities = append(v.Cities, g)
+		}
+	}
+	w.pages.Render(c, http.StatusOK, "stations", web.Page{Title: "附近站点", Extra: v})
 }
 
 func (w *Pages) stationByCodePage(c *gin.Context) {

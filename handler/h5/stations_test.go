@@ -196,8 +196,13 @@ func TestStationSetupThroughPages(t *testing.T) {
 		}
 		webtest.WantBody(t, r, "校运会", "编辑服务站")
 
-		// The public page.
+		// The list (附近站点): the own station first, open now.
 		r = sp.Get("/h5/stations")
+		webtest.WantStatus(t, r, http.StatusOK)
+		webtest.WantBody(t, r, `<h2 class="section-title" id="own">本校</h2>`, `href="/h5/stations/`+webtest.CodeSZU+`" data-code="`+webtest.CodeSZU+`"`,
+			"深圳大学青年之家", `<span class="station-state">正在开放</span>`)
+		// The public page.
+		r = sp.Get("/h5/stations/" + webtest.CodeSZU)
 		webtest.WantStatus(t, r, http.StatusOK)
 		webtest.WantBody(t, r, "深圳大学青年之家", "学生活动中心 201", "南门进，右转第二栋", "正在开放", "09:00–12:00<br>14:00–18:00",
 			"校运会", "心理咨询", `href="/h5/bookings/new" id="book-link"`)

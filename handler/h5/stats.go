@@ -113,6 +113,12 @@ func (v *statsView) statsCharts() {
 	slices.SortFunc(v.Schools, func(a, b *stats.UniversityRef) int { return strings.Compare(a.Code, b.Code) })
 }
 
+// statsPageSort is the page's order when none is asked for: by activity
+// (活跃用户, the most active first), so the universities that need a push
+// are at the bottom. The API and the downloads keep the documented
+// default, the code.
+const statsPageSort = stats.SortActive
+
 func (w *Pages) statsPage(c *gin.Context) {
 	u, signedIn := w.kit.RequireUser(c)
 	if !signedIn {
@@ -123,6 +129,9 @@ func (w *Pages) statsPage(c *gin.Context) {
 	if err := web.BindQuery(c, &req); err != nil {
 		periodErr = err
 	}
+	if req.Sort == "" {
+		req.Sort = statsPageSort
+	}
 	var r stats.Report
 	if periodErr == nil {
 		r, periodErr = w.svc.Stats.Report(c.Request.Context(), *u, req.query())
@@ -132,7 +141,7 @@ func (w *Pages) statsPage(c *gin.Context) {
 		// A period the form cannot use: show the default period, and
 		// what was wrong above the form, where it can be corrected.
 		var err error
-		if r, err = w.svc.Stats.Report(c.Request.Context(), *u, stats.Query{}); err != nil {
+		if r, err = w.svc.Stats.Report(c.Request.Context(), *u, stats.Query{Sort: statsPageSort}); err != nil {
 			w.kit.Fail(c, err)
 			return
 		}

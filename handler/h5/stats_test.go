@@ -8,6 +8,7 @@ import (
 	"encoding/csv"
 	"net/http"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -90,6 +91,39 @@ func TestStatsPage(t *testing.T) {
 		want("全省合计", total, "提问数", "2")
 		want("全省合计", total, "按时答复率", "50.0%")
 		want("全省合计", total, "注册用户", "5")
+
+		// By default the page lists the most active universities first
+		// (the API keeps the code): 深圳大学 with 2 active users heads
+		// the table, and the figures never rise down the table.
+		webtest.WantBody(t, r, `<option value="active" selected>按活跃用户</option>`)
+		first := regexp.MustCompile(`<tr data-code="(\d+)"`).FindStringSubmatch(r.Body)
+		if first == nil || first[1] != webtest.CodeSZU {
+			t.Fatalf("the default order does not start with 深圳大学 (most active): %v", first)
+		}
+		activeCol, prev := column(t, r, "活跃用户"), 1<<30
+		for _, m := range regexp.MustCompile(`<tr data-code="(\d+)"`).FindAllStringSubmatch(r.Body, -1) {
+			n, err := strconv.Atoi(tableRow(t, r, m[1])[activeCol])
+			if err != nil || n > prev {
+				t.Fatalf("row %s: 活跃用户 %d after %d (%v): not sorted by activity", m[1], n, prev, err)
+			}
+			prev = n
+		}
+		// A university without active users is greyed (class idle, the
+		// caption's 灰色), its name not red.
+		webtest.WantBody(t, r, "灰色为区间内没有活跃用户的学校")
+		if n := strings.Count(r.Body, `" class="idle"><td`); n < 160 {
+			t.Fatalf("%d idle rows, want the 164 universities without activity", n)
+		}
+		css := w.Province.Get("/static/app.css")
+		webtest.WantStatus(t, css, http.StatusOK)
+		webtest.WantBody(t, css, ".stats-table tr.idle td{color:#b2b2b2}")
+		webtest.WantNoBody(t, css, "#c62828}\n.stats-table tr.idle", "tr.idle td:first-child{color")
+		// The school's name wraps rather than being cut off.
+		webtest.WantNoBody(t, css, "max-width:9em;overflow:hidden;text-overflow:ellipsis")
+		// The API's default order is still the code (as documented).
+		api := w.Province.API(http.MethodGet, "/api/v1/admin/stats", nil)
+		webtest.WantStatus(t, api, http.StatusOK)
+		webtest.WantBody(t, api, `"sort":"code"`)
 
 		// Sorted by questions, the two universities with one come first.
 		r = w.Province.Get("/h5/admin/stats?sort=questions")

@@ -22,6 +22,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -34,6 +35,7 @@ import (
 
 	"github.com/gdyouth/youthvoice/handler/wechat"
 	"github.com/gdyouth/youthvoice/service"
+	"github.com/gdyouth/youthvoice/service/clock"
 	"github.com/gdyouth/youthvoice/service/notify"
 	"github.com/gdyouth/youthvoice/service/promotion"
 	"github.com/gdyouth/youthvoice/service/session"
@@ -155,7 +157,7 @@ type sandboxView struct {
 	Identity   identity
 	Chat       []chatLine
 	Menu       []*wxmenu.Button
-	Inbox      []wxfake.TemplateCall
+	Inbox      []inboxMessage
 	Query      url.Values
 }
 
@@ -227,6 +229,7 @@ func (s *Sandbox) phone(c *gin.Context) {
 	}
 	// From here on this browser counts as "inside WeChat".
 	s.kit.MarkInWeChat(c)
+	s.remember(c, id)
 	s.mu.Lock()
 	chat := append([]chatLine(nil), s.chats[id.OpenID]...)
 	s.mu.Unlock()
@@ -401,21 +404,87 @@ func (s *Sandbox) local(link string) string {
 	return link
 }
 
+// inboxCookie remembers the identity whose inbox (or phone) was opened
+// last, so /sandbox/inbox opens it again.
+const inboxCookie = "yv_sandbox_openid"
+
+// remember keeps the identity chosen for the next /sandbox/inbox.
+func (s *Sandbox) remember(c *gin.Context, id identity) {
+	c.SetSameSite(http.SameSiteLaxMode)
+	c.SetCookie(inboxCookie, id.OpenID, 30*24*3600, "/sandbox", "", strings.HasPrefix(s.publicURL, "https://"), true)
+}
+
+// inboxField is a field of a template message as the inbox shows it:
+// its meaning from the alert-kind registry, the template's keyword and
+// the value.
+type inboxField struct {
+	Label, Keyword, Value string
+}
+
+// inboxMessage is a template message as the inbox shows it.
+type inboxMessage struct {
+	wxfake.TemplateCall
+	Fields []inboxField
+	At     string // received, Beijing time
+}
+
+// newInboxMessage labels tc's fields from the registry when its template
+// is a stand-in of an alert kind (sandbox-<key>) and orders them as the
+// template does; other keywords follow by name.
+func newInboxMessage(tc wxfake.TemplateCall) inboxMessage {
+	m := inboxMessage{TemplateCall: tc, At: tc.At.In(clock.Beijing).Format("2006-01-02 15:04:05") + "（北京时间）"}
+	seen := map[string]bool{}
+	if k, ok := notify.SandboxKind(tc.TemplateID); ok {
+		for _, f := range k.Fields() {
+			if v, ok := tc.Data[f.Keyword]; ok {
+				m.Fields = append(m.Fields, inboxField{Label: f.Label, Keyword: f.Keyword, Value: v})
+				seen[f.Keyword] = true
+			}
+		}
+	}
+	var rest []string
+	for kw := range tc.Data {
+		if !seen[kw] {
+			rest = append(rest, kw)
+		}
+	}
+	slices.Sort(rest)
+	for _, kw := range rest {
+		m.Fields = append(m.Fields, inboxField{Keyword: kw, Value: tc.Data[kw]})
+	}
+	return m
+}
+
+// inboxPage shows an identity's template messages, newest first: the one
+// asked for, else the one opened last (remembered in a cookie), else the
+// console to pick one.
 func (s *Sandbox) inboxPage(c *gin.Context) {
-	id, ok := s.identityFrom(c, c.Query("openid"))
+	openid := c.Query("openid")
+	if openid == "" {
+		if last, err := c.Cookie(inboxCookie); err == nil {
+			if _, ok := s.ids.get(last); ok {
+				openid = last
+			}
+		}
+		if openid == "" {
+			c.Redirect(http.StatusFound, "/sandbox")
+			return
+		}
+	}
+	id, ok := s.identityFrom(c, openid)
 	if !ok {
 		return
 	}
+	s.remember(c, id)
 	s.mu.Lock()
-	msgs := append([]wxfake.TemplateCall(nil), s.inbox[id.OpenID]...)
+	calls := append([]wxfake.TemplateCall(nil), s.inbox[id.OpenID]...)
 	s.mu.Unlock()
-	for i, j := 0, len(msgs)-1; i < j; i, j = i+1, j-1 {
-		msgs[i], msgs[j] = msgs[j], msgs[i]
+	msgs := make([]inboxMessage, 0, len(calls))
+	for i := len(calls) - 1; i >= 0; i-- {
+		calls[i].URL = s.local(calls[i].URL)
+		msgs = append(msgs, newInboxMessage(calls[i]))
 	}
-	for i := range msgs {
-		msgs[i].URL = s.local(msgs[i].URL)
-	}
-	s.render(c, http.StatusOK, "sandbox_inbox", "模板消息", sandboxView{Identity: id, Inbox: msgs})
+	s.render(c, http.StatusOK, "sandbox_inbox", "模板消息", sandboxView{Identities: s.ids.list(), Identity: id, Inbox: msgs})
 }
 
 func (s *Sandbox) inboxJSON(c *gin.Context) {

@@ -21,8 +21,11 @@ import (
 
 	"github.com/gdyouth/youthvoice/model"
 	"github.com/gdyouth/youthvoice/model/dbtest"
+	"github.com/gdyouth/youthvoice/service/alertkind"
+	"github.com/gdyouth/youthvoice/service/clock"
 	"github.com/gdyouth/youthvoice/service/kv"
 	"github.com/gdyouth/youthvoice/service/kv/kvtest"
+	"github.com/gdyouth/youthvoice/service/notify"
 	"github.com/gdyouth/youthvoice/service/wxapi"
 )
 
@@ -255,4 +258,49 @@ func TestSandboxOnlyInSandboxMode(t *testing.T) {
 	if strings.Contains(c.Get("/h5/login").Body, "沙箱模式") {
 		t.Fatal("real mode shows the sandbox banner")
 	}
+}
+
+// The inbox reads as the person's WeChat would: each field under its
+// meaning from the alert-kind registry (提问标题, not thing1) in the
+// template's order, the time in Beijing time; and /sandbox/inbox opens
+// the identity chosen last again.
+func TestSandboxInboxLabelsTimeAndIdentity(t *testing.T) {
+	webtest.Each(t, func(t *testing.T, db *model.DB, store kv.Store) {
+		s := webtest.New(t, db, store, webtest.Opts{})
+		c := s.Browser(webtest.UAPlain)
+		openid := newIdentity(c, "收件人")
+		other := newIdentity(c, "旁人")
+		_, err := s.WX.SendTemplate(context.Background(), wxapi.Template{
+			ToUser: openid, TemplateID: notify.SandboxPrefix + alertkind.Answered.Key(), URL: s.PublicURL + "/h5/questions/mine",
+			Data: map[string]string{"time3": "2026-05-07 15:04", "thing1": "如何预约青年之家？", "thing2": "王老师", "remark": "点击查看"},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		inbox := c.Get("/sandbox/inbox?openid=" + openid)
+		webtest.WantStatus(t, inbox, http.StatusOK)
+		webtest.WantBody(t, inbox, "提问已答复",
+			`<dt>提问标题 <small class="tips">thing1</small></dt><dd>如何预约青年之家？</dd>`+
+				`<dt>答复人 <small class="tips">thing2</small></dt><dd>王老师</dd>`+
+				`<dt>答复时间 <small class="tips">time3</small></dt><dd>2026-05-07 15:04</dd>`+
+				`<dt>remark</dt><dd>点击查看</dd>`)
+		var out struct{ Data []struct{ At time.Time } }
+		c.Get("/sandbox/inbox.json?openid="+openid).Decode(t, &out)
+		if len(out.Data) != 1 {
+			t.Fatalf("inbox.json: %+v", out.Data)
+		}
+		webtest.WantBody(t, inbox, `<time class="received">`+out.Data[0].At.In(clock.Beijing).Format("2006-01-02 15:04:05")+"（北京时间）</time>")
+
+		// Reopened without naming anyone: the identity chosen last.
+		again := c.Get("/sandbox/inbox")
+		webtest.WantStatus(t, again, http.StatusOK)
+		webtest.WantBody(t, again, "收件人 收到的模板消息", "如何预约青年之家？", `<option value="`+openid+`" selected>收件人</option>`)
+		webtest.WantBody(t, c.Get("/sandbox/inbox?openid="+other), "旁人 收到的模板消息")
+		webtest.WantBody(t, c.Get("/sandbox/inbox"), "旁人 收到的模板消息", `<option value="`+other+`" selected>旁人</option>`)
+		// The phone's identity counts as chosen too.
+		webtest.WantStatus(t, c.Get("/sandbox/phone?openid="+openid), http.StatusOK)
+		webtest.WantBody(t, c.Get("/sandbox/inbox"), "收件人 收到的模板消息")
+		// A browser that never chose one is sent to the console to pick.
+		webtest.WantRedirect(t, s.Browser(webtest.UAPlain).Get("/sandbox/inbox"), http.StatusFound, "/sandbox")
+	})
 }

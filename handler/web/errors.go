@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -102,9 +103,41 @@ func (k *Kit) FailPage(c *gin.Context, err error, title, retry string) {
 }
 
 // ErrorPage shows the error page: title, the message, and a 重试 link to
-// retry when it is not empty.
+// retry when it is not empty and retrying can help. Repeating the very
+// request that failed helps only when the failure was the server's or a
+// passing one (5xx, 408, 429): a page that does not exist (404), a
+// refusal (403) or bad input (400) stays so, and the page offers 返回
+// instead — to the page the user came from, or 主页.
 func (k *Kit) ErrorPage(c *gin.Context, status int, title, msg, retry string) {
-	k.errorPage.Render(c, status, "error", Page{Title: title, Error: msg, Retry: retry})
+	p := Page{Title: title, Error: msg, Retry: retry}
+	if retry == c.Request.URL.RequestURI() && !Retryable(status) {
+		p.Retry = ""
+	}
+	if p.Retry == "" {
+		p.Back = backLink(c)
+	}
+	k.errorPage.Render(c, status, "error", p)
+}
+
+// Retryable reports whether repeating a request that failed with status
+// may succeed: the server's failures and passing refusals.
+func Retryable(status int) bool {
+	return status >= 500 || status == http.StatusRequestTimeout || status == http.StatusTooManyRequests
+}
+
+// backLink is where 返回 leads without script: the H5 page the request
+// came from (its Referer, when on this site and not the failed page
+// itself), else 主页. With script, app.js goes back in the history.
+func backLink(c *gin.Context) string {
+	ref, err := url.Parse(c.Request.Referer())
+	if err != nil || ref.Host != c.Request.Host {
+		return "/h5/home"
+	}
+	back := ref.RequestURI()
+	if back == c.Request.URL.RequestURI() {
+		return "/h5/home"
+	}
+	return SafeNext(back)
 }
 
 // FormError puts err's message and field messages on a form page and

@@ -39,9 +39,11 @@ type Page struct {
 	Error   string
 	Notice  string
 	Retry   string
-	Fields  map[string]string
-	Form    map[string]string
-	Next    string
+	// Back is the error page's 返回 link when retrying cannot help.
+	Back   string
+	Fields map[string]string
+	Form   map[string]string
+	Next   string
 	// Scripts are the page's own embedded scripts (static file names),
 	// loaded deferred after app.js, in order.
 	Scripts []string

@@ -8,6 +8,8 @@
 package alertkind
 
 import (
+	"cmp"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -47,30 +49,52 @@ type info struct {
 	// keywords of the 公众平台 library template the deployment guide
 	// recommends (thing1, time3 …); templates ids are per account.
 	fields map[string]string
+	// labels are the fields' Chinese meanings (title → 提问标题), for
+	// pages that show a message's fields (the sandbox's inbox).
+	labels map[string]string
 }
 
 // registry is indexed by Kind; entry 0 is the zero Kind's.
 var registry = [...]info{
 	{},
-	QuestionNew:        {"question_new", "新提问提醒", map[string]string{"title": "thing1", "board": "thing2", "time": "time3"}},
-	Answered:           {"answered", "提问已答复", map[string]string{"title": "thing1", "answerer": "thing2", "time": "time3"}},
-	FollowUp:           {"followup", "提问者追问", map[string]string{"title": "thing1", "content": "thing2", "time": "time3"}},
-	Reminder:           {"reminder", "即将超时提醒", map[string]string{"title": "thing1", "board": "thing2", "due": "time3"}},
-	Overdue:            {"overdue", "超时未答复", map[string]string{"title": "thing1", "university": "thing2", "due": "time3"}},
-	ApplicationDecided: {"application_decided", "干部申请审核结果", map[string]string{"result": "phrase1", "reason": "thing2", "time": "time3"}},
-	Moderated:          {"moderated", "内容处理结果", map[string]string{"title": "thing1", "result": "phrase2", "reason": "thing3"}},
-	BookingNew:         {"booking_new", "新预约提醒", map[string]string{"service": "thing1", "slot": "thing2", "due": "time3"}},
-	BookingReply:       {"booking_reply", "预约回复", map[string]string{"service": "thing1", "result": "phrase2", "detail": "thing3"}},
-	BookingReminder:    {"booking_reminder", "预约即将超时", map[string]string{"service": "thing1", "slot": "thing2", "due": "time3"}},
-	BookingEscalated:   {"booking_escalated", "预约超时未反馈", map[string]string{"station": "thing1", "service": "thing2", "due": "time3"}},
-	Appointment:        {"appointment", "预约即将开始", map[string]string{"service": "thing1", "time": "time2", "place": "thing3"}},
-	BookingServed:      {"booking_served", "服务完成请评价", map[string]string{"service": "thing1", "result": "thing2"}},
-	BookingReferral:    {"booking_referral", "提问已转介到青年之家", map[string]string{"title": "thing1", "service": "thing2", "station": "thing3"}},
-	BookingChanged:     {"booking_changed", "学生取消或接受改期", map[string]string{"service": "thing1", "result": "phrase2", "detail": "thing3"}},
-	RoleChanged:        {"role_changed", "身份变更通知", map[string]string{"role": "thing1", "result": "phrase2", "reason": "thing3", "time": "time4"}},
-	OnboardingReminder: {"onboarding_reminder", "上线即将到期提醒", map[string]string{"university": "thing1", "missing": "thing2", "due": "time3"}},
-	OnboardingLate:     {"onboarding_late", "高校逾期未正常运营", map[string]string{"university": "thing1", "missing": "thing2", "due": "time3"}},
-	Notice:             {"notice", "新通知", map[string]string{"title": "thing1", "time": "time2"}},
+	QuestionNew: {"question_new", "新提问提醒", map[string]string{"title": "thing1", "board": "thing2", "time": "time3"},
+		map[string]string{"title": "提问标题", "board": "版区", "time": "提问时间"}},
+	Answered: {"answered", "提问已答复", map[string]string{"title": "thing1", "answerer": "thing2", "time": "time3"},
+		map[string]string{"title": "提问标题", "answerer": "答复人", "time": "答复时间"}},
+	FollowUp: {"followup", "提问者追问", map[string]string{"title": "thing1", "content": "thing2", "time": "time3"},
+		map[string]string{"title": "提问标题", "content": "追问内容", "time": "追问时间"}},
+	Reminder: {"reminder", "即将超时提醒", map[string]string{"title": "thing1", "board": "thing2", "due": "time3"},
+		map[string]string{"title": "提问标题", "board": "版区", "due": "答复期限"}},
+	Overdue: {"overdue", "超时未答复", map[string]string{"title": "thing1", "university": "thing2", "due": "time3"},
+		map[string]string{"title": "提问标题", "university": "学校", "due": "答复期限"}},
+	ApplicationDecided: {"application_decided", "干部申请审核结果", map[string]string{"result": "phrase1", "reason": "thing2", "time": "time3"},
+		map[string]string{"result": "审核结果", "reason": "说明", "time": "审核时间"}},
+	Moderated: {"moderated", "内容处理结果", map[string]string{"title": "thing1", "result": "phrase2", "reason": "thing3"},
+		map[string]string{"title": "内容标题", "result": "处理结果", "reason": "处理原因"}},
+	BookingNew: {"booking_new", "新预约提醒", map[string]string{"service": "thing1", "slot": "thing2", "due": "time3"},
+		map[string]string{"service": "服务项目", "slot": "预约时段", "due": "反馈期限"}},
+	BookingReply: {"booking_reply", "预约回复", map[string]string{"service": "thing1", "result": "phrase2", "detail": "thing3"},
+		map[string]string{"service": "服务项目", "result": "处理结果", "detail": "说明"}},
+	BookingReminder: {"booking_reminder", "预约即将超时", map[string]string{"service": "thing1", "slot": "thing2", "due": "time3"},
+		map[string]string{"service": "服务项目", "slot": "预约时段", "due": "反馈期限"}},
+	BookingEscalated: {"booking_escalated", "预约超时未反馈", map[string]string{"station": "thing1", "service": "thing2", "due": "time3"},
+		map[string]string{"station": "服务站", "service": "服务项目", "due": "反馈期限"}},
+	Appointment: {"appointment", "预约即将开始", map[string]string{"service": "thing1", "time": "time2", "place": "thing3"},
+		map[string]string{"service": "服务项目", "time": "预约时间", "place": "地点"}},
+	BookingServed: {"booking_served", "服务完成请评价", map[string]string{"service": "thing1", "result": "thing2"},
+		map[string]string{"service": "服务项目", "result": "服务结果"}},
+	BookingReferral: {"booking_referral", "提问已转介到青年之家", map[string]string{"title": "thing1", "service": "thing2", "station": "thing3"},
+		map[string]string{"title": "提问标题", "service": "服务项目", "station": "服务站"}},
+	BookingChanged: {"booking_changed", "学生取消或接受改期", map[string]string{"service": "thing1", "result": "phrase2", "detail": "thing3"},
+		map[string]string{"service": "服务项目", "result": "变更", "detail": "说明"}},
+	RoleChanged: {"role_changed", "身份变更通知", map[string]string{"role": "thing1", "result": "phrase2", "reason": "thing3", "time": "time4"},
+		map[string]string{"role": "身份", "result": "结果", "reason": "原因", "time": "时间"}},
+	OnboardingReminder: {"onboarding_reminder", "上线即将到期提醒", map[string]string{"university": "thing1", "missing": "thing2", "due": "time3"},
+		map[string]string{"university": "学校", "missing": "待完成事项", "due": "截止时间"}},
+	OnboardingLate: {"onboarding_late", "高校逾期未正常运营", map[string]string{"university": "thing1", "missing": "thing2", "due": "time3"},
+		map[string]string{"university": "学校", "missing": "待完成事项", "due": "截止时间"}},
+	Notice: {"notice", "新通知", map[string]string{"title": "thing1", "time": "time2"},
+		map[string]string{"title": "通知标题", "time": "发布时间"}},
 }
 
 // All lists every kind in order.
@@ -145,4 +169,44 @@ func Keys() []string {
 		out = append(out, k.Key())
 	}
 	return out
+}
+
+// Field is one field of a kind's template message as sent by default.
+type Field struct {
+	Name    string // our field name: title
+	Keyword string // the template's keyword: thing1
+	Label   string // its Chinese meaning: 提问标题
+}
+
+// Fields lists k's fields in the template's order (by the keywords'
+// numbers: thing1, thing2, time3).
+func (k Kind) Fields() []Field {
+	if !k.Valid() {
+		return nil
+	}
+	out := make([]Field, 0, len(registry[k].fields))
+	for f, kw := range registry[k].fields {
+		out = append(out, Field{Name: f, Keyword: kw, Label: registry[k].labels[f]})
+	}
+	slices.SortFunc(out, func(a, b Field) int { return cmp.Compare(keywordNumber(a.Keyword), keywordNumber(b.Keyword)) })
+	return out
+}
+
+// Label is the Chinese meaning of k's field (our name: title → 提问标题);
+// "" for a field k does not have.
+func (k Kind) Label(field string) string {
+	if !k.Valid() {
+		return ""
+	}
+	return registry[k].labels[field]
+}
+
+// keywordNumber is the number ending a template keyword (time3 → 3).
+func keywordNumber(kw string) int {
+	i := len(kw)
+	for i > 0 && kw[i-1] >= '0' && kw[i-1] <= '9' {
+		i--
+	}
+	n, _ := strconv.Atoi(kw[i:])
+	return n
 }

@@ -58,3 +58,37 @@ func TestRegistry(t *testing.T) {
 		t.Errorf("keys changed: %s, %s, %s", alertkind.Answered.Key(), alertkind.FollowUp.Key(), alertkind.BookingChanged.EnvPrefix())
 	}
 }
+
+// Every field of every kind has a Chinese meaning, for the sandbox inbox
+// that shows a message's fields as a person reads them; Fields lists
+// them in the template's order.
+func TestFieldLabels(t *testing.T) {
+	for _, k := range alertkind.All() {
+		fields := k.Fields()
+		if len(fields) != len(k.DefaultFields()) {
+			t.Errorf("%s: %d fields listed, %d mapped", k, len(fields), len(k.DefaultFields()))
+		}
+		for i, f := range fields {
+			han := false
+			for _, r := range f.Label {
+				han = han || unicode.Is(unicode.Han, r)
+			}
+			if !han || k.Label(f.Name) != f.Label {
+				t.Errorf("%s: field %s (%s) has no Chinese label: %q", k, f.Name, f.Keyword, f.Label)
+			}
+			if k.DefaultFields()[f.Name] != f.Keyword {
+				t.Errorf("%s: field %s listed with keyword %s", k, f.Name, f.Keyword)
+			}
+			if i > 0 && fields[i-1].Keyword[len(fields[i-1].Keyword)-1] > f.Keyword[len(f.Keyword)-1] {
+				t.Errorf("%s: fields out of the template's order: %v", k, fields)
+			}
+		}
+	}
+	f := alertkind.Answered.Fields()
+	if len(f) != 3 || f[0] != (alertkind.Field{Name: "title", Keyword: "thing1", Label: "提问标题"}) || f[2].Keyword != "time3" {
+		t.Errorf("Answered.Fields() = %v", f)
+	}
+	if alertkind.Kind(0).Fields() != nil || alertkind.Answered.Label("nope") != "" {
+		t.Error("an invalid kind or field has a label")
+	}
+}

@@ -5,6 +5,7 @@
 package station
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -313,4 +314,82 @@ func (s *Service) SaveProfile(ctx context.Context, actor model.User, uni uint64,
 	}
 	v, err := s.view(ctx, st)
 	return v, service.Wrap("保存服务站", err)
+}
+
+// Listing is a station as the list of stations (附近站点) shows it.
+type Listing struct {
+	University model.University
+	Name       string
+	OpenNow    bool
+	NextOpen   *time.Time // when closed: the next opening, if any
+	HasHours   bool       // any weekly hours set
+	Own        bool       // the viewer's own university's station
+	SameCity   bool       // in the viewer's university's city
+}
+
+// Nearby lists every station for the viewer: their own university's
+// first, then the others in its city, then the rest by city (the cities
+// with more stations first), each city's by 学校标识码. own is the
+// viewer's university (nil: none chosen). Two queries for the whole
+// province (166 stations at most), the calendars parsed in memory.
+func (s *Service) Nearby(ctx context.Context, viewer model.User) (list []Listing, own *model.University, err error) {
+	var unis []model.University
+	if err := s.db.Conn(ctx).Order("code").Find(&unis).Error; err != nil {
+		return nil, nil, service.Wrap("读取服务站", err)
+	}
+	var stations []model.Station
+	if err := s.db.Conn(ctx).Find(&stations).Error; err != nil {
+		return nil, nil, service.Wrap("读取服务站", err)
+	}
+	byUni := make(map[uint64]*model.Station, len(stations))
+	for i := range stations {
+		byUni[stations[i].UniversityID] = &stations[i]
+	}
+	for i := range unis {
+		if viewer.UniversityID != nil && unis[i].ID == *viewer.UniversityID {
+			own = &unis[i]
+		}
+	}
+	now := s.clk.Now()
+	perCity := map[string]int{}
+	for _, u := range unis {
+		st := byUni[u.ID]
+		if st == nil {
+			continue
+		}
+		cal, err := ParseCalendar(st.Hours, st.ClosedDates)
+		if err != nil {
+			s.log.WarnContext(ctx, "station calendar unreadable", "station", st.ID, "err", err)
+			cal = Calendar{}
+		}
+		l := Listing{University: u, Name: st.Name, OpenNow: cal.OpenAt(now), HasHours: cal.HasHours(),
+			Own: own != nil && u.ID == own.ID, SameCity: own != nil && u.City == own.City}
+		if next, ok := cal.NextOpen(now); ok && !l.OpenNow {
+			l.NextOpen = &next
+		}
+		perCity[u.City]++
+		list = append(list, l)
+	}
+	rank := func(l Listing) int {
+		switch {
+		case l.Own:
+			return 0
+		case l.SameCity:
+			return 1
+		}
+		return 2
+	}
+	slices.SortStableFunc(list, func(a, b Listing) int {
+		if c := cmp.Compare(rank(a), rank(b)); c != 0 {
+			return c
+		}
+		if a.University.City != b.University.City {
+			if c := cmp.Compare(perCity[b.University.City], perCity[a.University.City]); c != 0 {
+				return c
+			}
+			return strings.Compare(a.University.City, b.University.City)
+		}
+		return strings.Compare(a.University.Code, b.University.Code)
+	})
+	return list, own, nil
 }

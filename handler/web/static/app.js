@@ -27,6 +27,17 @@
     };
     search.addEventListener("input", filter);
   }
+  // 返回 on the error page: back in the history when there is a page to
+  // go back to (the link itself leads to the referring page or 主页).
+  document.addEventListener("click", function (e) {
+    var a = e.target.closest && e.target.closest("a[data-back]");
+    if (!a || window.history.length < 2 || !document.referrer) return;
+    try {
+      if (new URL(document.referrer).origin !== window.location.origin) return;
+    } catch (err) { return; }
+    e.preventDefault();
+    window.history.back();
+  });
   // Prevent double submission of forms (a double tap on a phone).
   // A form with data-confirm asks first (no inline handlers: the pages'
   // Content-Security-Policy allows none).
