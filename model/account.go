@@ -127,8 +127,14 @@ type User struct {
 	ActivatedAt  *time.Time `gorm:""`
 	LastLoginAt  *time.Time `gorm:""`
 	Source       string     `gorm:"size:20;not null;default:''"` // "", "import"
-	CreatedAt    time.Time  `gorm:"not null;index"`
-	UpdatedAt    time.Time  `gorm:"not null"`
+	// PasswordChangedAt is the last change or reset of the password:
+	// sessions begun before it no longer sign the account in.
+	PasswordChangedAt *time.Time `gorm:""`
+	// MustChangePassword: the password is a temporary one an admin issued;
+	// nothing but changing it (or logging out) is allowed until then.
+	MustChangePassword bool      `gorm:"not null;default:false"`
+	CreatedAt          time.Time `gorm:"not null;index"`
+	UpdatedAt          time.Time `gorm:"not null"`
 }
 
 // Has reports whether the account holds role. Every account is a student.

@@ -40,6 +40,7 @@ const (
 	OnboardingReminder
 	OnboardingLate
 	Notice
+	PasswordChanged
 )
 
 // info is a kind's entry in the registry.
@@ -95,6 +96,8 @@ var registry = [...]info{
 		map[string]string{"university": "学校", "missing": "待完成事项", "due": "截止时间"}},
 	Notice: {"notice", "新通知", map[string]string{"title": "thing1", "time": "time2"},
 		map[string]string{"title": "通知标题", "time": "发布时间"}},
+	PasswordChanged: {"password_changed", "密码已修改/重置", map[string]string{"how": "thing1", "time": "time2"},
+		map[string]string{"how": "方式", "time": "时间"}},
 }
 
 // All lists every kind in order.
