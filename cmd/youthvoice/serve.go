@@ -184,8 +184,12 @@ func serveOn(ctx context.Context, b *base, ln net.Listener) error {
 	} else {
 		b.log.Info("poster font", "path", font)
 	}
+	passwords, err := account.NewPasswords(accounts, notifier)
+	if err != nil {
+		return err
+	}
 	svc := web.Services{Accounts: accounts, Questions: questions, Cadres: cadres, Stations: stations, Stats: statistics,
-		Onboarding: onboard, Notices: notices, Promotion: promo, Inbox: messages, Outbox: outbox}
+		Onboarding: onboard, Notices: notices, Promotion: promo, Inbox: messages, Outbox: outbox, Passwords: passwords}
 	pages, err := h5.New(kit, svc, client)
 	if err != nil {
 		return err

@@ -42,6 +42,7 @@ func New(kit *web.Kit, svc web.Services) (*API, error) {
 func (w *API) Register(r gin.IRouter) {
 	api := w.kit.Group(r, "/api/v1")
 	w.registerAccountAPI(api)
+	w.registerPasswordAPI(api)
 	w.registerQuestionAPI(api)
 	w.registerStationAPI(api)
 	w.registerStatsAPI(api)
@@ -66,6 +67,9 @@ type userView struct {
 	Entry      string          `json:"entry"`
 	University *universityView `json:"university,omitempty"`
 	WeChat     bool            `json:"wechat_bound"`
+	// MustChangePassword: signed in with a temporary password; every
+	// other call answers 403 password_change_required until it is changed.
+	MustChangePassword bool `json:"must_change_password"`
 }
 
 type universityView struct {
@@ -83,7 +87,7 @@ func viewUniversity(u model.University) universityView {
 
 func (w *API) viewUser(c *gin.Context, u model.User) (userView, error) {
 	v := userView{ID: u.ID, Account: u.Account, Name: u.Name, Role: u.Role, RoleName: model.RoleName(u.Role), Roles: u.RoleList(),
-		Entry: u.EntryKey, WeChat: u.OpenID != nil}
+		Entry: u.EntryKey, WeChat: u.OpenID != nil, MustChangePassword: u.MustChangePassword}
 	if u.UniversityID != nil {
 		uni, err := w.svc.Accounts.UniversityByID(c.Request.Context(), *u.UniversityID)
 		if err != nil {

@@ -128,6 +128,8 @@ func noticeText(key string) string {
 		return "登录成功"
 	case "unbound":
 		return "已解除微信绑定"
+	case "password":
+		return "密码已修改，其他设备上的登录已退出"
 	}
 	return ""
 }

@@ -63,6 +63,7 @@ func (w *Pages) Register(r gin.IRouter) {
 
 	h := w.kit.Group(r, "/h5")
 	w.registerAccountPages(h)
+	w.registerPasswordPages(h)
 	w.registerQuestionPages(h)
 	w.registerAdminPages(h)
 	w.registerLiaisonPages(h)

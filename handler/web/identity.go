@@ -74,6 +74,15 @@ func (k *Kit) identify(c *gin.Context) {
 			// bound to (unbound, or moved to another WeChat): that WeChat
 			// no longer signs in to the account.
 			cl.Session.UserID = 0
+		case err == nil && u.PasswordChangedAt != nil && cl.Session.CreatedAt.Before(*u.PasswordChangedAt):
+			// The password was changed or reset after this session began:
+			// a change ends the account's other sessions (the session
+			// store cannot list a user's sessions, so they are refused
+			// here), and a stolen session does not outlive a reset. Its
+			// WeChat is forgotten too, so inside WeChat the person goes
+			// through authorization again and the bound WeChat signs them
+			// in afresh (the WeChat, not the password, is what it trusts).
+			cl.Session.UserID, cl.Session.OpenID = 0, ""
 		case err == nil:
 			cl.User = &u
 		case errors.Is(err, service.ErrNotFound):
@@ -85,6 +94,17 @@ func (k *Kit) identify(c *gin.Context) {
 		}
 	}
 	c.Set(callerKey, &cl)
+	if cl.User != nil && cl.User.MustChangePassword && !passwordChangeExempt[c.FullPath()] && !strings.HasPrefix(c.FullPath(), "/sandbox/") {
+		// A temporary password an admin issued: until the person chooses
+		// their own, nothing else is done with it.
+		if WantsJSON(c) {
+			k.Fail(c, service.Forbidden("password_change_required", "请先修改临时密码"))
+		} else {
+			c.Redirect(http.StatusSeeOther, PasswordPath)
+		}
+		c.Abort()
+		return
+	}
 	if cl.SessionID == "" {
 		// No session yet (the login and activation forms): the token is a
 		// double-submit cookie until one starts, which replaces it.
@@ -97,6 +117,18 @@ func (k *Kit) identify(c *gin.Context) {
 		}
 	}
 	c.Next()
+}
+
+// PasswordPath is the page where passwords are changed (and a temporary
+// one must be).
+const PasswordPath = "/h5/password"
+
+// passwordChangeExempt are the routes an account that must change its
+// temporary password may still use: the change itself, logging out, and
+// what a client needs for them (its session and CSRF token, the spec).
+var passwordChangeExempt = map[string]bool{
+	PasswordPath: true, "/h5/logout": true,
+	"/api/v1/session": true, "/api/v1/me/password": true, "/api/v1/openapi.yaml": true,
 }
 
 // CallerOf is the caller identify found (an anonymous one outside a Group).

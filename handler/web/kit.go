@@ -68,11 +68,13 @@ type Services struct {
 	Inbox *inbox.Inbox
 	// Outbox reports alert configuration errors to admins.
 	Outbox *alert.Outbox
+	// Passwords changes and resets passwords.
+	Passwords *account.Passwords
 }
 
 // Check reports a missing service.
 func (s Services) Check(where string) error {
-	if s.Accounts == nil || s.Questions == nil || s.Cadres == nil || s.Stations == nil || s.Stats == nil || s.Onboarding == nil || s.Notices == nil || s.Promotion == nil || s.Inbox == nil || s.Outbox == nil {
+	if s.Accounts == nil || s.Questions == nil || s.Cadres == nil || s.Stations == nil || s.Stats == nil || s.Onboarding == nil || s.Notices == nil || s.Promotion == nil || s.Inbox == nil || s.Outbox == nil || s.Passwords == nil {
 		return NilDependency(where)
 	}
 	return nil

@@ -114,6 +114,7 @@ type Stack struct {
 	DB         *model.DB
 	Store      kv.Store
 	Accounts   *account.Service
+	Passwords  *account.Passwords
 	Questions  *question.Service
 	Cadres     *cadre.Service
 	Stations   *station.Service
@@ -226,8 +227,11 @@ func New(t *testing.T, db *model.DB, store kv.Store, o Opts) *Stack {
 	if s.Promotion, err = promotion.New(db, s.WX, clk, log, promotion.Options{FontPath: o.PosterFont}); err != nil {
 		t.Fatalf("promotion.New: %v", err)
 	}
+	if s.Passwords, err = account.NewPasswords(s.Accounts, n); err != nil {
+		t.Fatalf("account.NewPasswords: %v", err)
+	}
 	svc := web.Services{Accounts: s.Accounts, Questions: s.Questions, Cadres: s.Cadres, Stations: s.Stations, Stats: statistics,
-		Onboarding: s.Onboarding, Notices: s.Notices, Promotion: s.Promotion, Inbox: s.Inbox, Outbox: outbox}
+		Onboarding: s.Onboarding, Notices: s.Notices, Promotion: s.Promotion, Inbox: s.Inbox, Outbox: outbox, Passwords: s.Passwords}
 	pages, err := h5.New(kit, svc, s.WX)
 	if err != nil {
 		t.Fatalf("h5.New: %v", err)
