@@ -95,6 +95,7 @@ func TestDefaults(t *testing.T) {
 			alertkind.OnboardingReminder: {Fields: map[string]string{"university": "thing1", "missing": "thing2", "due": "time3"}},
 			alertkind.OnboardingLate:     {Fields: map[string]string{"university": "thing1", "missing": "thing2", "due": "time3"}},
 			alertkind.Notice:             {Fields: map[string]string{"title": "thing1", "time": "time2"}},
+			alertkind.QuestionWithdrawn:  {Fields: map[string]string{"title": "thing1", "board": "thing2", "time": "time3"}},
 		}},
 	}
 	if !reflect.DeepEqual(cfg, want) {

@@ -40,6 +40,7 @@ const (
 	OnboardingReminder
 	OnboardingLate
 	Notice
+	QuestionWithdrawn
 )
 
 // info is a kind's entry in the registry.
@@ -95,6 +96,8 @@ var registry = [...]info{
 		map[string]string{"university": "学校", "missing": "待完成事项", "due": "截止时间"}},
 	Notice: {"notice", "新通知", map[string]string{"title": "thing1", "time": "time2"},
 		map[string]string{"title": "通知标题", "time": "发布时间"}},
+	QuestionWithdrawn: {"question_withdrawn", "提问已撤回", map[string]string{"title": "thing1", "board": "thing2", "time": "time3"},
+		map[string]string{"title": "提问标题", "board": "版区", "time": "撤回时间"}},
 }
 
 // All lists every kind in order.

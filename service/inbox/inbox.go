@@ -114,6 +114,7 @@ var summaries = map[alertkind.Kind]string{
 	alertkind.OnboardingReminder: "{university} 尚缺：{missing}，截止 {due}",
 	alertkind.OnboardingLate:     "{university} 逾期未正常运营，尚缺：{missing}（{due}）",
 	alertkind.Notice:             "「{title}」",
+	alertkind.QuestionWithdrawn:  "「{title}」（{board}）已被提问者撤回，无需答复",
 }
 
 // Summary is the one-line text of an alert of kind k with vals: its
