@@ -365,7 +365,7 @@ func questionNotice(key string) string {
 	case "edited_review":
 		return "修改后的内容包含需要审核的词语，正在由本校团委审核，通过后会重新公开。"
 	case "withdrawn":
-		return "问题已撤回：其他同学和干部不再能看到它，干部已收到撤回通知。"
+		return "问题已撤回，其他同学和干部不再能看到它。"
 	}
 	return ""
 }

@@ -115,7 +115,7 @@ func (s *Service) Edit(ctx context.Context, u model.User, id uint64, in EditInpu
 // Withdraw withdraws u's own question before its first answer (see
 // WithdrawnReason). When it had been published, the cadres who were told
 // of it (the university's cadres, see alertNewQuestion) are told it was
-// withdrawn.
+// withdrawn, with a link to its board.
 func (s *Service) Withdraw(ctx context.Context, u model.User, id uint64) error {
 	defer s.lists.changed()
 	return service.Wrap("撤回问题", s.db.WithTx(ctx, func(ctx context.Context) error {
@@ -139,7 +139,13 @@ func (s *Service) Withdraw(ctx context.Context, u model.User, id uint64) error {
 		if err != nil {
 			return fmt.Errorf("查找本校团学干部: %w", err)
 		}
-		if err := s.notify.Send(ctx, alertkind.QuestionWithdrawn, to, questionPath(q.ID), map[string]string{
+		// The question is no longer theirs to see: the alert leads to
+		// its board (主页 for a deleted board).
+		link := "/h5/home"
+		if b.Key != "" {
+			link = "/h5/boards/" + b.Key
+		}
+		if err := s.notify.Send(ctx, alertkind.QuestionWithdrawn, to, link, map[string]string{
 			"title": q.Title, "board": b.Name, "time": notify.Time(now),
 		}); err != nil {
 			return err

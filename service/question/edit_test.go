@@ -2,6 +2,7 @@ package question_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -189,10 +190,11 @@ func TestWithdraw(t *testing.T) {
 		f.wantOpenCount(t, "withdrawn")
 
 		// The cadres told of the question are told it was withdrawn.
-		w := f.alertsFor(t, alertkind.QuestionWithdrawn, q.ID)
+		w := f.alerts(t, alertkind.QuestionWithdrawn)
 		servicetest.WantRecipients(t, "withdrawn", w, f.cadreA1, f.cadreA2)
-		if d := servicetest.AlertData(t, w[0]); d["thing1"] != "宿舍热水" || d["time3"] != "2026-11-25 18:00" {
-			t.Fatalf("alert data %v", d)
+		if d := servicetest.AlertData(t, w[0]); d["thing1"] != "宿舍热水" || d["time3"] != "2026-11-25 18:00" ||
+			!strings.HasSuffix(w[0].URL, "next=%2Fh5%2Fboards%2Fu-"+f.uniA.Code) {
+			t.Fatalf("alert %s data %v", w[0].URL, d)
 		}
 
 		// Off the board and out of search; the asker still sees it.
