@@ -96,6 +96,7 @@ func TestDefaults(t *testing.T) {
 			alertkind.OnboardingLate:     {Fields: map[string]string{"university": "thing1", "missing": "thing2", "due": "time3"}},
 			alertkind.Notice:             {Fields: map[string]string{"title": "thing1", "time": "time2"}},
 			alertkind.PasswordChanged:    {Fields: map[string]string{"how": "thing1", "time": "time2"}},
+			alertkind.QuestionWithdrawn:  {Fields: map[string]string{"title": "thing1", "board": "thing2", "time": "time3"}},
 		}},
 	}
 	if !reflect.DeepEqual(cfg, want) {

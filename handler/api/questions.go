@@ -28,6 +28,8 @@ func (w *API) registerQuestionAPI(r gin.IRouter) {
 	r.GET("/questions/mine", w.apiMyQuestions)
 	r.POST("/questions", w.apiAsk)
 	r.GET("/questions/:id", w.apiQuestion)
+	r.PUT("/questions/:id", w.apiEditQuestion)
+	r.POST("/questions/:id/withdraw", w.apiWithdraw)
 	r.POST("/questions/:id/answers", w.apiAnswer)
 	r.POST("/questions/:id/followups", w.apiFollowUp)
 	r.POST("/questions/:id/resolve", w.apiResolve)
@@ -85,8 +87,12 @@ type apiQuestionView struct {
 	RatingComment   string     `json:"rating_comment,omitempty"`
 	HiddenReason    string     `json:"hidden_reason,omitempty"`
 	MetooCount      int        `json:"metoo_count"`
-	CreatedAt       time.Time  `json:"created_at"`
-	UpdatedAt       time.Time  `json:"updated_at"`
+	// Edited: the asker edited it (已编辑); Withdrawn: the asker
+	// withdrew it (已撤回, status hidden).
+	Edited    bool      `json:"edited"`
+	Withdrawn bool      `json:"withdrawn"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 func apiViewQuestion(q model.Question, viewer *model.User) apiQuestionView {
@@ -95,7 +101,7 @@ func apiViewQuestion(q model.Question, viewer *model.User) apiQuestionView {
 		Mine: viewer != nil && viewer.ID == q.AskerID, Status: q.Status, StatusName: question.StatusName(q),
 		DueAt: q.DueAt, FirstAnsweredAt: q.FirstAnsweredAt, PromiseKept: q.PromiseKept,
 		Rating: q.Rating, RatingComment: q.RatingComment, HiddenReason: q.HiddenReason, MetooCount: q.MetooCount,
-		CreatedAt: q.CreatedAt, UpdatedAt: q.UpdatedAt,
+		Edited: question.Edited(q), Withdrawn: question.Withdrawn(q), CreatedAt: q.CreatedAt, UpdatedAt: q.UpdatedAt,
 	}
 }
 
@@ -171,6 +177,9 @@ type apiQuestionDetail struct {
 	CanFollowUp bool            `json:"can_follow_up"`
 	CanResolve  bool            `json:"can_resolve"`
 	CanModerate bool            `json:"can_moderate"`
+	// CanEdit: the caller asked it and may still edit or withdraw it (no
+	// answer yet; PUT /questions/{id}, POST /questions/{id}/withdraw).
+	CanEdit bool `json:"can_edit"`
 	// Metoo: the caller said 同问; CanMetoo: the caller may say or
 	// withdraw it (not the asker; published questions only).
 	Metoo    bool `json:"metoo"`
@@ -243,6 +252,11 @@ type apiAskRequest struct {
 	Title     string `json:"title"`
 	Body      string `json:"body"`
 	Anonymous bool   `json:"anonymous"`
+}
+
+type apiEditRequest struct {
+	Title string `json:"title"`
+	Body  string `json:"body"`
 }
 
 type apiPostRequest struct {
@@ -405,7 +419,7 @@ func (w *API) apiQuestion(c *gin.Context) {
 	}
 	out := apiQuestionDetail{apiQuestionView: apiViewQuestion(v.Question, &u), Board: apiViewBoard(v.Board),
 		Answers: make([]apiAnswerView, 0, len(v.Answers)), CanAnswer: v.CanAnswer, AnswerCrossBoard: v.AnswerCrossBoard, CanFollowUp: v.CanFollowUp,
-		CanResolve: v.CanResolve, CanModerate: v.CanModerate, Metoo: v.Metoo, CanMetoo: v.CanMetoo}
+		CanResolve: v.CanResolve, CanModerate: v.CanModerate, Metoo: v.Metoo, CanMetoo: v.CanMetoo, CanEdit: v.CanEdit}
 	out.BoardName, out.AskerName, out.Mine = v.Board.Name, v.AskerName, v.Mine
 	if r := v.Referral; r != nil {
 		out.Referral = &apiReferralView{BookingID: r.BookingID, Status: r.Status, StatusName: station.StatusName(r.Status), CreatedAt: r.CreatedAt}
@@ -414,6 +428,48 @@ func (w *API) apiQuestion(c *gin.Context) {
 		out.Answers = append(out.Answers, apiViewAnswerOf(a))
 	}
 	ok(c, http.StatusOK, out)
+}
+
+// apiEditQuestion changes the caller's own question before its first
+// answer; notice says when the new text is held for review.
+func (w *API) apiEditQuestion(c *gin.Context) {
+	u, id, valid := w.kit.UserAndID(c, "id", errBadID)
+	if !valid {
+		return
+	}
+	var req apiEditRequest
+	if err := web.Bind(c, &req); err != nil {
+		w.kit.Fail(c, err)
+		return
+	}
+	q, err := w.svc.Questions.Edit(c.Request.Context(), u, id, question.EditInput{Title: req.Title, Body: req.Body})
+	if err != nil {
+		w.kit.Fail(c, err)
+		return
+	}
+	out := apiAsked{apiQuestionView: apiViewQuestion(q, &u)}
+	if q.Status == model.QuestionReview {
+		out.Notice = apiNoticeQuestionReview
+	}
+	ok(c, http.StatusOK, out)
+}
+
+// apiWithdraw withdraws the caller's own question before its first answer.
+func (w *API) apiWithdraw(c *gin.Context) {
+	u, id, valid := w.kit.UserAndID(c, "id", errBadID)
+	if !valid {
+		return
+	}
+	if err := w.svc.Questions.Withdraw(c.Request.Context(), u, id); err != nil {
+		w.kit.Fail(c, err)
+		return
+	}
+	v, err := w.svc.Questions.Get(c.Request.Context(), u, id)
+	if err != nil {
+		w.kit.Fail(c, err)
+		return
+	}
+	ok(c, http.StatusOK, apiViewQuestion(v.Question, &u))
 }
 
 func (w *API) apiAnswer(c *gin.Context) {

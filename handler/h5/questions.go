@@ -24,6 +24,10 @@ func (w *Pages) registerQuestionPages(h gin.IRouter) {
 	h.POST("/questions/:id/answer", w.answerSubmit)
 	h.POST("/questions/:id/followup", w.followUpSubmit)
 	h.POST("/questions/:id/resolve", w.resolveSubmit)
+	h.GET("/questions/:id/edit", w.editForm)
+	h.POST("/questions/:id/edit", w.editSubmit)
+	h.GET("/questions/:id/withdraw", w.withdrawConfirm)
+	h.POST("/questions/:id/withdraw", w.withdrawSubmit)
 	h.POST("/questions/:id/metoo", w.metooSubmit)
 	h.POST("/questions/:id/answers/:aid/helpful", w.helpfulSubmit)
 	h.POST("/moderate", w.moderateSubmit)
@@ -296,6 +300,9 @@ func (w *Pages) searchPage(c *gin.Context) {
 type questionView struct {
 	question.View
 	Ratings []string
+	// ClearDraft: the page right after asking, whose script clears the
+	// ask form's draft kept on the phone (see app.js).
+	ClearDraft bool
 }
 
 // errNoQuestion answers an :id that names no question.
@@ -327,7 +334,7 @@ func (w *Pages) showQuestion(c *gin.Context, status int, form map[string]string,
 		return
 	}
 	d := web.Page{Title: v.Question.Title, Notice: questionNotice(c.Query("notice")), Form: form,
-		Extra: questionView{View: v, Ratings: question.Ratings}}
+		Extra: questionView{View: v, Ratings: question.Ratings, ClearDraft: v.Mine && (c.Query("notice") == "asked" || c.Query("notice") == "review")}}
 	w.pages.RenderForm(c, status, "question", d, err)
 }
 
@@ -353,6 +360,12 @@ func questionNotice(key string) string {
 		return "已处理，作者会收到通知。"
 	case "metoo":
 		return "已同问：有答复时会和提问者一样收到通知。"
+	case "edited":
+		return "修改已保存。"
+	case "edited_review":
+		return "修改后的内容包含需要审核的词语，正在由本校团委审核，通过后会重新公开。"
+	case "withdrawn":
+		return "问题已撤回，其他同学和干部不再能看到它。"
 	}
 	return ""
 }
@@ -521,4 +534,91 @@ func (w *Pages) moderateSubmit(c *gin.Context) {
 		return
 	}
 	c.Redirect(http.StatusSeeOther, addQuery(back, "notice=moderated"))
+}
+
+// editPage is the edit form's data: the question as it stands.
+type editPage struct {
+	Question model.Question
+}
+
+type editRequest struct {
+	Title string `form:"title" json:"title"`
+	Body  string `form:"body" json:"body"`
+}
+
+// ownQuestion loads the caller's question for the edit and withdraw
+// pages; a question they may no longer change goes back to its page.
+func (w *Pages) ownQuestion(c *gin.Context) (model.User, question.View, bool) {
+	u, id, ok := w.kit.UserAndID(c, "id", errNoQuestion)
+	if !ok {
+		return u, question.View{}, false
+	}
+	v, err := w.svc.Questions.Get(c.Request.Context(), u, id)
+	if err != nil {
+		w.kit.Fail(c, err)
+		return u, v, false
+	}
+	if !v.CanEdit {
+		c.Redirect(http.StatusSeeOther, questionURL(id))
+		return u, v, false
+	}
+	return u, v, true
+}
+
+func (w *Pages) editForm(c *gin.Context) {
+	_, v, ok := w.ownQuestion(c)
+	if !ok {
+		return
+	}
+	w.showEdit(c, http.StatusOK, v.Question, editRequest{Title: v.Question.Title, Body: v.Question.Body}, nil)
+}
+
+func (w *Pages) showEdit(c *gin.Context, status int, q model.Question, req editRequest, err error) {
+	d := web.Page{Title: "编辑问题", Form: map[string]string{"title": req.Title, "body": req.Body},
+		Extra: editPage{Question: q}}
+	w.pages.RenderForm(c, status, "question_edit", d, err)
+}
+
+func (w *Pages) editSubmit(c *gin.Context) {
+	u, v, ok := w.ownQuestion(c)
+	if !ok {
+		return
+	}
+	var req editRequest
+	if err := web.Bind(c, &req); err != nil {
+		w.showEdit(c, http.StatusBadRequest, v.Question, req, err)
+		return
+	}
+	q, err := w.svc.Questions.Edit(c.Request.Context(), u, v.Question.ID, question.EditInput{Title: req.Title, Body: req.Body})
+	if err != nil {
+		w.showEdit(c, 0, v.Question, req, err)
+		return
+	}
+	notice := "edited"
+	if q.Status == model.QuestionReview && v.Question.Status != model.QuestionReview {
+		notice = "edited_review"
+	}
+	c.Redirect(http.StatusSeeOther, questionURL(q.ID)+"?notice="+notice)
+}
+
+// withdrawConfirm asks before withdrawing: a page of its own, so the
+// confirmation works without script.
+func (w *Pages) withdrawConfirm(c *gin.Context) {
+	_, v, ok := w.ownQuestion(c)
+	if !ok {
+		return
+	}
+	w.pages.Render(c, http.StatusOK, "question_withdraw", web.Page{Title: "撤回问题", Extra: editPage{Question: v.Question}})
+}
+
+func (w *Pages) withdrawSubmit(c *gin.Context) {
+	u, id, ok := w.kit.UserAndID(c, "id", errNoQuestion)
+	if !ok {
+		return
+	}
+	if err := w.svc.Questions.Withdraw(c.Request.Context(), u, id); err != nil {
+		w.showQuestion(c, 0, nil, err)
+		return
+	}
+	c.Redirect(http.StatusSeeOther, questionURL(id)+"?notice=withdrawn")
 }

@@ -41,6 +41,7 @@ const (
 	OnboardingLate
 	Notice
 	PasswordChanged
+	QuestionWithdrawn
 )
 
 // info is a kind's entry in the registry.
@@ -98,6 +99,8 @@ var registry = [...]info{
 		map[string]string{"title": "通知标题", "time": "发布时间"}},
 	PasswordChanged: {"password_changed", "密码已修改/重置", map[string]string{"how": "thing1", "time": "time2"},
 		map[string]string{"how": "方式", "time": "时间"}},
+	QuestionWithdrawn: {"question_withdrawn", "提问已撤回", map[string]string{"title": "thing1", "board": "thing2", "time": "time3"},
+		map[string]string{"title": "提问标题", "board": "版区", "time": "撤回时间"}},
 }
 
 // All lists every kind in order.

@@ -115,6 +115,7 @@ var summaries = map[alertkind.Kind]string{
 	alertkind.OnboardingLate:     "{university} 逾期未正常运营，尚缺：{missing}（{due}）",
 	alertkind.Notice:             "「{title}」",
 	alertkind.PasswordChanged:    "密码已于 {time} {how}，如非本人操作请立即联系本校团委管理员",
+	alertkind.QuestionWithdrawn:  "「{title}」（{board}）已被提问者撤回，无需答复",
 }
 
 // Summary is the one-line text of an alert of kind k with vals: its

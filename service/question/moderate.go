@@ -165,6 +165,9 @@ func (s *Service) Reopen(ctx context.Context, admin model.User, kind string, id 
 			if t.q.Status != model.QuestionHidden {
 				return service.Conflict("not_hidden", "该问题没有被隐藏", nil)
 			}
+			if Withdrawn(t.q) {
+				return service.Conflict("withdrawn", "提问者已撤回该问题，不能恢复", nil)
+			}
 			status := model.QuestionOpen
 			switch {
 			case t.q.Rating != "":

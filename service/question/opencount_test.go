@@ -109,6 +109,21 @@ func TestOpenCountsFollowEveryTransition(t *testing.T) {
 			t.Fatal(err)
 		}
 		check(t, "restored")
+		q5 := f.ask(t, f.studentA3, boardA, "自习室开放吗", "", false)
+		check(t, "asked again")
+		if _, err := f.svc.Edit(ctx, f.studentA3, q5.ID, question.EditInput{Title: "自习室开放吗", Body: "法轮功"}); err != nil {
+			t.Fatal(err)
+		}
+		check(t, "edited into review")
+		if err := f.svc.Withdraw(ctx, f.studentA3, q5.ID); err != nil {
+			t.Fatal(err)
+		}
+		check(t, "withdrawn from review")
+		q6 := f.ask(t, f.studentA3, boardA, "自习室几点关门", "", false)
+		if err := f.svc.Withdraw(ctx, f.studentA3, q6.ID); err != nil {
+			t.Fatal(err)
+		}
+		check(t, "withdrawn while open")
 		f.answer(t, f.cadreA1, q3.ID, "我们学校是到教务处开")
 		f.wantOpen(t, "a cross-board reply in B", q3.ID)
 		check(t, "a cross-board reply in B")

@@ -60,6 +60,12 @@ type View struct {
 	// Referral is the latest referral of the question to the campus
 	// station (转介), shown to those who may see the asker; nil if none.
 	Referral *Referral `json:"referral,omitempty"`
+	// CanEdit: the viewer asked it and may still edit or withdraw it (no
+	// answer yet, not hidden); Edited: its text was edited (已编辑);
+	// Withdrawn: its asker withdrew it (已撤回).
+	CanEdit   bool `json:"can_edit"`
+	Edited    bool `json:"edited"`
+	Withdrawn bool `json:"withdrawn"`
 }
 
 // Referral is a booking a cadre made at the station for the asker.
@@ -105,6 +111,9 @@ func StatusName(q model.Question) string {
 	case model.QuestionResolved:
 		return "已解决"
 	case model.QuestionHidden:
+		if q.HiddenReason == WithdrawnReason {
+			return "已撤回"
+		}
 		if q.RejectedAt != nil {
 			return "未通过审核"
 		}
@@ -203,6 +212,7 @@ func (s *Service) Get(ctx context.Context, viewer model.User, id uint64) (View, 
 	v.CanResolve = q.Status == model.QuestionAnswered && v.Mine
 	v.CanModerate = mod
 	v.Overdue = q.Status == model.QuestionOpen && s.now().After(q.DueAt)
+	v.CanEdit, v.Edited, v.Withdrawn = CanChange(viewer, q), Edited(q), Withdrawn(q)
 	if canSeeAsker(viewer, q) {
 		var bs []model.Booking
 		if err := s.db.Conn(ctx).Select("id", "status", "created_at").Where("question_id = ?", q.ID).

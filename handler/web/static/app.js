@@ -38,6 +38,38 @@
     e.preventDefault();
     window.history.back();
   });
+  // Drafts: a form with data-draft="name" keeps its title and body in
+  // localStorage as the user types and gets them back when the page opens
+  // again with the fields empty (a closed page, a lost connection); the
+  // page after a successful submit carries data-clear-draft="name".
+  var store = null;
+  try { store = window.localStorage; } catch (err) { store = null; }
+  var draftKey = function (name) { return "yv-draft-" + name; };
+  if (store) {
+    var clear = document.querySelector("[data-clear-draft]");
+    if (clear) {
+      try { store.removeItem(draftKey(clear.getAttribute("data-clear-draft"))); } catch (err) { /* ignore */ }
+    }
+    Array.prototype.forEach.call(document.querySelectorAll("form[data-draft]"), function (f) {
+      var key = draftKey(f.getAttribute("data-draft"));
+      var fields = ["title", "body"].map(function (n) { return f.elements[n]; }).filter(Boolean);
+      var saved = null;
+      try { saved = JSON.parse(store.getItem(key) || "null"); } catch (err) { saved = null; }
+      var empty = fields.every(function (el) { return el.value === ""; });
+      if (saved && empty) {
+        fields.forEach(function (el) { if (typeof saved[el.name] === "string") el.value = saved[el.name]; });
+      }
+      var save = function () {
+        var d = {};
+        var any = false;
+        fields.forEach(function (el) { d[el.name] = el.value; if (el.value.trim() !== "") any = true; });
+        try {
+          if (any) store.setItem(key, JSON.stringify(d)); else store.removeItem(key);
+        } catch (err) { /* full or disabled: the form still works */ }
+      };
+      fields.forEach(function (el) { el.addEventListener("input", save); });
+    });
+  }
   // Prevent double submission of forms (a double tap on a phone).
   // A form with data-confirm asks first (no inline handlers: the pages'
   // Content-Security-Policy allows none).
