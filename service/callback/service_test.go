@@ -92,7 +92,7 @@ func svInteractions(t testing.TB, db *model.DB, openID string) []model.Interacti
 
 func svEventually(t testing.TB, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(30 * time.Second) // a loaded CI machine under -race is slow
 	for !cond() {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)
@@ -656,11 +656,14 @@ func TestHandleDedupe(t *testing.T) {
 func TestHandleStaleClaimIsTakenOver(t *testing.T) {
 	servicetest.Each(t, func(t *testing.T, b *servicetest.Backend) {
 		ctx := context.Background()
-		s := newSvc(t, b.DB(), b.KV(), nil, callback.Options{ClaimTTL: 100 * time.Millisecond, WaitFor: 50 * time.Millisecond})
+		// A claim of a second, not less: on a loaded machine (CI, -race)
+		// a shorter one could expire before the first retry is handled.
+		const ttl = time.Second
+		s := newSvc(t, b.DB(), b.KV(), nil, callback.Options{ClaimTTL: ttl, WaitFor: 50 * time.Millisecond})
 		const user = "oStale_claim_0000000000000001"
 		m := svEvent(user, message.EventSubscribe, "", s.clock.Now().Unix())
 		// The crashed instance's claim, as it would have written it.
-		if ok, err := b.KV().SetNX(ctx, callback.DedupeKey(m), "p", 100*time.Millisecond); err != nil || !ok {
+		if ok, err := b.KV().SetNX(ctx, callback.DedupeKey(m), "p", ttl); err != nil || !ok {
 			t.Fatalf("seeding claim: %v %v", ok, err)
 		}
 		// A retry while the claim is fresh waits, then answers empty.
@@ -670,7 +673,7 @@ func TestHandleStaleClaimIsTakenOver(t *testing.T) {
 		if _, ok := svFollower(t, b.DB(), user); ok {
 			t.Fatal("push processed while another instance held the claim")
 		}
-		time.Sleep(150 * time.Millisecond)
+		time.Sleep(ttl + 100*time.Millisecond)
 		r, err := s.svc.Handle(ctx, m)
 		if err != nil || r.Text != s.menu.Welcome() {
 			t.Fatalf("retry after the claim expired: %q, %v; want the welcome", r.Text, err)
@@ -679,7 +682,7 @@ func TestHandleStaleClaimIsTakenOver(t *testing.T) {
 			t.Fatal("follower not stored after takeover")
 		}
 		// The reply is now kept for the full dedupe TTL.
-		time.Sleep(150 * time.Millisecond)
+		time.Sleep(ttl + 100*time.Millisecond)
 		if r2, err := s.svc.Handle(ctx, m); err != nil || r2.Text != r.Text {
 			t.Fatalf("later retry: %q, %v; want the stored reply", r2.Text, err)
 		}
