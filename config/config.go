@@ -46,9 +46,21 @@ type Config struct {
 	// Below the HTTP write timeout, so that the page can say it tripped.
 	ReportTimeout time.Duration `yaml:"report_timeout"`
 
-	RedisAddr     string `yaml:"redis_addr"`
+	// RedisAddr is one address, or a comma-separated list: the Sentinels
+	// when RedisMasterName is set, else a Cluster's seed nodes.
+	RedisAddr string `yaml:"redis_addr"`
+	// RedisMasterName selects Redis Sentinel (YV_REDIS_MASTER_NAME): the
+	// master name the Sentinels monitor.
+	RedisMasterName string `yaml:"redis_master_name"`
+	// RedisCluster selects Redis Cluster with one seed address
+	// (YV_REDIS_CLUSTER); several addresses without a master name select
+	// it anyway.
+	RedisCluster  bool   `yaml:"redis_cluster"`
 	RedisPassword string `yaml:"redis_password"`
-	RedisDB       int    `yaml:"redis_db"`
+	// RedisSentinelPassword is the Sentinels' own password
+	// (YV_REDIS_SENTINEL_PASSWORD), when they have one.
+	RedisSentinelPassword string `yaml:"redis_sentinel_password"`
+	RedisDB               int    `yaml:"redis_db"`
 
 	WeChat WeChat `yaml:"wechat"`
 
@@ -300,6 +312,9 @@ var envVars = []envVar{
 	{"YV_REPORT_TIMEOUT", dur("YV_REPORT_TIMEOUT", func(c *Config) *time.Duration { return &c.ReportTimeout })},
 	{"YV_REDIS_ADDR", str(func(c *Config) *string { return &c.RedisAddr })},
 	{"YV_REDIS_PASSWORD", str(func(c *Config) *string { return &c.RedisPassword })},
+	{"YV_REDIS_MASTER_NAME", str(func(c *Config) *string { return &c.RedisMasterName })},
+	{"YV_REDIS_SENTINEL_PASSWORD", str(func(c *Config) *string { return &c.RedisSentinelPassword })},
+	{"YV_REDIS_CLUSTER", boolean("YV_REDIS_CLUSTER", func(c *Config) *bool { return &c.RedisCluster })},
 	{"YV_REDIS_DB", func(c *Config, v string) error {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 0 || n > 15 {
@@ -449,6 +464,9 @@ func (c *Config) Validate() error {
 	if c.RedisDB < 0 || c.RedisDB > 15 {
 		return fmt.Errorf("YV_REDIS_DB 必须是 0–15 的整数，当前值 %d", c.RedisDB)
 	}
+	if err := c.checkRedis(); err != nil {
+		return err
+	}
 	w := c.WeChat
 	if w.AESKey != "" && len(w.AESKey) != 43 {
 		return fmt.Errorf("YV_WECHAT_AES_KEY（EncodingAESKey）必须是 43 个字符，当前为 %d 个字符", len(w.AESKey))
@@ -577,7 +595,10 @@ func (c Config) LogValue() slog.Value {
 	}
 	redis := "in-process"
 	if c.RedisAddr != "" {
-		redis = fmt.Sprintf("redis %s db=%d password=%s", c.RedisAddr, c.RedisDB, setOrNot(c.RedisPassword))
+		redis = fmt.Sprintf("redis %s %s db=%d password=%s", c.RedisMode(), c.RedisAddr, c.RedisDB, setOrNot(c.RedisPassword))
+		if c.RedisMasterName != "" {
+			redis += fmt.Sprintf(" master=%s sentinel_password=%s", c.RedisMasterName, setOrNot(c.RedisSentinelPassword))
+		}
 	}
 	return slog.GroupValue(
 		slog.String("addr", c.Addr),
@@ -630,4 +651,51 @@ func redactErr(err error, dsn string) string {
 		msg = strings.ReplaceAll(msg, dsn, "…")
 	}
 	return msg
+}
+
+// RedisMode names the Redis deployment the settings select: "single",
+// "sentinel" or "cluster" (as kv.RedisOptions.Mode decides it).
+func (c Config) RedisMode() string {
+	switch {
+	case c.RedisMasterName != "":
+		return "sentinel"
+	case c.RedisCluster || len(redisAddrs(c.RedisAddr)) > 1:
+		return "cluster"
+	default:
+		return "single"
+	}
+}
+
+func redisAddrs(s string) []string {
+	var out []string
+	for _, a := range strings.Split(s, ",") {
+		if a = strings.TrimSpace(a); a != "" {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// checkRedis refuses Redis settings that cannot work together, before the
+// first connection attempt says something vaguer.
+func (c Config) checkRedis() error {
+	addrs := redisAddrs(c.RedisAddr)
+	if c.RedisAddr == "" {
+		if c.RedisMasterName != "" || c.RedisCluster || c.RedisSentinelPassword != "" {
+			return errors.New("YV_REDIS_MASTER_NAME / YV_REDIS_CLUSTER / YV_REDIS_SENTINEL_PASSWORD 需要同时配置 YV_REDIS_ADDR")
+		}
+		return nil
+	}
+	for _, a := range addrs {
+		if _, _, err := net.SplitHostPort(a); err != nil {
+			return fmt.Errorf("YV_REDIS_ADDR 中的地址 %q 不是 host:port 形式", a)
+		}
+	}
+	if c.RedisMasterName != "" && c.RedisCluster {
+		return errors.New("YV_REDIS_MASTER_NAME（哨兵）与 YV_REDIS_CLUSTER（集群）只能选一种")
+	}
+	if c.RedisMode() == "cluster" && c.RedisDB != 0 {
+		return fmt.Errorf("集群模式的 Redis（Redis Cluster）只有 0 号库：使用集群（YV_REDIS_ADDR 含多个地址或 YV_REDIS_CLUSTER=true）时 YV_REDIS_DB 必须为 0，当前值 %d；哨兵模式请同时设置 YV_REDIS_MASTER_NAME", c.RedisDB)
+	}
+	return nil
 }

@@ -179,6 +179,9 @@ func TestEveryEnvName(t *testing.T) {
 		{"YV_REDIS_ADDR", "redis:6379", func(c config.Config) any { return c.RedisAddr }, "redis:6379"},
 		{"YV_REDIS_PASSWORD", "rpw", func(c config.Config) any { return c.RedisPassword }, "rpw"},
 		{"YV_REDIS_DB", "15", func(c config.Config) any { return c.RedisDB }, 15},
+		{"YV_REDIS_MASTER_NAME", "yvmaster", func(c config.Config) any { return c.RedisMasterName }, "yvmaster"},
+		{"YV_REDIS_SENTINEL_PASSWORD", "spw", func(c config.Config) any { return c.RedisSentinelPassword }, "spw"},
+		{"YV_REDIS_CLUSTER", "true", func(c config.Config) any { return c.RedisCluster }, true},
 		{"YV_PUBLIC_URL", "https://wx.example.org", func(c config.Config) any { return c.PublicURL }, "https://wx.example.org"},
 		{"YV_LOG_LEVEL", "debug", func(c config.Config) any { return c.LogLevel }, "debug"},
 		{"YV_MENU_FILE", "/etc/yv/menu.json", func(c config.Config) any { return c.MenuFile }, "/etc/yv/menu.json"},
@@ -209,8 +212,13 @@ func TestEveryEnvName(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			// Credentials are all set so a single one never reads as partial.
-			cfg, err := config.Load("", env(with(creds, tc.name, tc.value)))
+			// Credentials are all set so a single one never reads as partial,
+			// and the Redis options get the address they qualify.
+			e := with(creds, tc.name, tc.value)
+			if strings.HasPrefix(tc.name, "YV_REDIS_") && tc.name != "YV_REDIS_ADDR" {
+				e = with(e, "YV_REDIS_ADDR", "redis:6379")
+			}
+			cfg, err := config.Load("", env(e))
 			if err != nil {
 				t.Fatalf("Load with %s=%q: %v", tc.name, tc.value, err)
 			}
@@ -291,6 +299,11 @@ func TestBadValuesNameTheSetting(t *testing.T) {
 		{"YV_REDIS_DB not a number", map[string]string{"YV_REDIS_DB": "one"}, "", []string{"YV_REDIS_DB", `"one"`}},
 		{"YV_REDIS_DB out of range", map[string]string{"YV_REDIS_DB": "16"}, "", []string{"YV_REDIS_DB", "0–15"}},
 		{"redis_db out of range in YAML", nil, "redis_db: 99\n", []string{"YV_REDIS_DB"}},
+		{"YV_REDIS_MASTER_NAME without an address", map[string]string{"YV_REDIS_MASTER_NAME": "yvmaster"}, "", []string{"YV_REDIS_MASTER_NAME", "YV_REDIS_ADDR"}},
+		{"YV_REDIS_ADDR list with a bad address", map[string]string{"YV_REDIS_ADDR": "10.0.0.1:26379,sentinel-b"}, "", []string{"YV_REDIS_ADDR", "sentinel-b", "host:port"}},
+		{"sentinel and cluster at once", map[string]string{"YV_REDIS_ADDR": "a:26379,b:26379", "YV_REDIS_MASTER_NAME": "m", "YV_REDIS_CLUSTER": "true"}, "", []string{"YV_REDIS_MASTER_NAME", "YV_REDIS_CLUSTER"}},
+		{"cluster with a database number", map[string]string{"YV_REDIS_ADDR": "a:6379,b:6379", "YV_REDIS_DB": "2"}, "", []string{"Cluster", "YV_REDIS_DB", "YV_REDIS_MASTER_NAME"}},
+		{"YV_REDIS_CLUSTER not a bool", map[string]string{"YV_REDIS_ADDR": "a:6379", "YV_REDIS_CLUSTER": "yes please"}, "", []string{"YV_REDIS_CLUSTER"}},
 		{"YV_PUBLIC_URL without scheme", map[string]string{"YV_PUBLIC_URL": "wx.example.org"}, "", []string{"YV_PUBLIC_URL"}},
 		{"YV_PUBLIC_URL with a path", map[string]string{"YV_PUBLIC_URL": "https://wx.example.org/h5"}, "", []string{"YV_PUBLIC_URL"}},
 		{"YV_PUBLIC_URL ftp", map[string]string{"YV_PUBLIC_URL": "ftp://wx.example.org"}, "", []string{"YV_PUBLIC_URL"}},
@@ -398,14 +411,15 @@ func TestPartialWeChatCredentials(t *testing.T) {
 
 func TestLogValueHidesSecrets(t *testing.T) {
 	secrets := map[string]string{
-		"YV_WECHAT_SECRET":     "wxSecretValue123",
-		"YV_WECHAT_TOKEN":      "wxTokenValue456",
-		"YV_WECHAT_AES_KEY":    "AESKEYabcdefghijklmnopqrstuvwxyz0123456789A",
-		"YV_REDIS_PASSWORD":    "redisPassword789",
-		"YV_MYSQL_DSN":         "youthvoice:mysqlPassw0rd@tcp(db.internal:3306)/youthvoice?parseTime=true",
-		"YV_MYSQL_REPLICA_DSN": "reports:replicaPassw0rd@tcp(replica.internal:3306)/youthvoice?parseTime=true",
+		"YV_WECHAT_SECRET":           "wxSecretValue123",
+		"YV_WECHAT_TOKEN":            "wxTokenValue456",
+		"YV_WECHAT_AES_KEY":          "AESKEYabcdefghijklmnopqrstuvwxyz0123456789A",
+		"YV_REDIS_PASSWORD":          "redisPassword789",
+		"YV_REDIS_SENTINEL_PASSWORD": "sentinelPassword321",
+		"YV_MYSQL_DSN":               "youthvoice:mysqlPassw0rd@tcp(db.internal:3306)/youthvoice?parseTime=true",
+		"YV_MYSQL_REPLICA_DSN":       "reports:replicaPassw0rd@tcp(replica.internal:3306)/youthvoice?parseTime=true",
 	}
-	e := with(secrets, "YV_WECHAT_APPID", "wxVisibleAppID", "YV_REDIS_ADDR", "redis.internal:6379")
+	e := with(secrets, "YV_WECHAT_APPID", "wxVisibleAppID", "YV_REDIS_ADDR", "redis.internal:6379,redis2.internal:26379", "YV_REDIS_MASTER_NAME", "yvmaster")
 	cfg, err := config.Load("", env(e))
 	if err != nil {
 		t.Fatal(err)
@@ -413,14 +427,14 @@ func TestLogValueHidesSecrets(t *testing.T) {
 	var buf bytes.Buffer
 	slog.New(slog.NewJSONHandler(&buf, nil)).Info("youthvoice starting", "config", cfg)
 	out := buf.String()
-	for _, s := range []string{"wxSecretValue123", "wxTokenValue456", secrets["YV_WECHAT_AES_KEY"], "redisPassword789", "mysqlPassw0rd", "replicaPassw0rd"} {
+	for _, s := range []string{"wxSecretValue123", "wxTokenValue456", secrets["YV_WECHAT_AES_KEY"], "redisPassword789", "sentinelPassword321", "mysqlPassw0rd", "replicaPassw0rd"} {
 		if strings.Contains(out, s) {
 			t.Errorf("log line contains the secret %q:\n%s", s, out)
 		}
 	}
 	// Useful, non-secret facts are still there.
 	for _, s := range []string{"wxVisibleAppID", "youthvoice@tcp(db.internal:3306)/youthvoice", "reports@tcp(replica.internal:3306)/youthvoice",
-		"redis.internal:6379", "(已设置)", `"sandbox":false`, `"report_timeout":10000000000`} {
+		"redis sentinel redis.internal:6379,redis2.internal:26379", "master=yvmaster", "(已设置)", `"sandbox":false`, `"report_timeout":10000000000`} {
 		if !strings.Contains(out, s) {
 			t.Errorf("log line lacks %q:\n%s", s, out)
 		}

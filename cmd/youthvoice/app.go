@@ -72,8 +72,10 @@ func open(ctx context.Context, configFile string, getenv func(string) string, st
 		return nil, err
 	}
 	if cfg.RedisAddr != "" {
+		kv.LogRedisTo(log)
 		b.store, err = kv.NewRedis(ctx, kv.RedisOptions{
-			Addr: cfg.RedisAddr, Password: cfg.RedisPassword, DB: cfg.RedisDB, Prefix: "yv:",
+			Addr: cfg.RedisAddr, MasterName: cfg.RedisMasterName, Cluster: cfg.RedisCluster,
+			Password: cfg.RedisPassword, SentinelPassword: cfg.RedisSentinelPassword, DB: cfg.RedisDB, Prefix: "yv:",
 		})
 		if err != nil {
 			_ = b.db.Close()

@@ -26,7 +26,7 @@ var errClosed = errors.New("kv: store closed")
 // takes everything waiting (up to maxBatch) in one pipeline. Nothing waits
 // on a timer, so batching never adds latency of its own.
 type setNXBatcher struct {
-	client   *redis.Client
+	client   redis.UniversalClient
 	key      func(string) string
 	queue    chan *setNXCall
 	maxBatch int
@@ -59,7 +59,7 @@ func (c *setNXCall) answer(won bool, err error) {
 	c.done <- struct{}{}
 }
 
-func newSetNXBatcher(client *redis.Client, key func(string) string, flushers, maxBatch int, timeout time.Duration) *setNXBatcher {
+func newSetNXBatcher(client redis.UniversalClient, key func(string) string, flushers, maxBatch int, timeout time.Duration) *setNXBatcher {
 	b := &setNXBatcher{
 		client:   client,
 		key:      key,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"time"
 
@@ -13,20 +14,65 @@ import (
 // errNotInteger mirrors Redis's answer to INCR on a non-number.
 var errNotInteger = errors.New("kv: value is not an integer")
 
-// Redis is the production Store. Prefix namespaces every key so that
-// several deployments (or test runs) can share one server.
+// Redis is the production Store: one server, a Sentinel-managed master
+// or a Cluster, through go-redis's universal client. Prefix namespaces
+// every key so that several deployments (or test runs) can share one
+// server.
 type Redis struct {
-	client *redis.Client
-	prefix string
-	nx     *setNXBatcher
+	client  redis.UniversalClient
+	prefix  string
+	nx      *setNXBatcher
+	mode    string
+	cluster bool
 }
 
 // RedisOptions configures NewRedis.
 type RedisOptions struct {
-	Addr     string
+	// Addr is one address, or several separated by commas: the Sentinels
+	// when MasterName is set, else the Cluster's seed nodes.
+	Addr string
+	// MasterName selects Sentinel: the name the Sentinels monitor.
+	MasterName string
+	// Cluster selects Cluster mode with a single seed address (several
+	// addresses without MasterName select it anyway).
+	Cluster  bool
 	Password string
-	DB       int
-	Prefix   string
+	// SentinelPassword authenticates to the Sentinels (their own
+	// requirepass), when they have one.
+	SentinelPassword string
+	DB               int
+	Prefix           string
+}
+
+// Redis deployment modes, as Mode reports them.
+const (
+	RedisSingle   = "single"
+	RedisSentinel = "sentinel"
+	RedisCluster  = "cluster"
+)
+
+// Addrs splits a comma-separated address list, dropping blanks.
+func (o RedisOptions) Addrs() []string {
+	var out []string
+	for _, a := range strings.Split(o.Addr, ",") {
+		if a = strings.TrimSpace(a); a != "" {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// Mode is the deployment the options select, as go-redis's
+// NewUniversalClient chooses it.
+func (o RedisOptions) Mode() string {
+	switch {
+	case o.MasterName != "":
+		return RedisSentinel
+	case o.Cluster || len(o.Addrs()) > 1:
+		return RedisCluster
+	default:
+		return RedisSingle
+	}
 }
 
 // NewRedis connects and checks that the server answers.
@@ -34,25 +80,39 @@ func NewRedis(ctx context.Context, o RedisOptions) (*Redis, error) {
 	if ctx == nil {
 		return nil, errors.New("kv.NewRedis: nil context")
 	}
-	c := redis.NewClient(&redis.Options{
-		Addr:         o.Addr,
-		Password:     o.Password,
-		DB:           o.DB,
-		DialTimeout:  3 * time.Second,
-		ReadTimeout:  2 * time.Second,
-		WriteTimeout: 2 * time.Second,
-		PoolSize:     64,
+	addrs := o.Addrs()
+	if len(addrs) == 0 {
+		return nil, errors.New("kv.NewRedis: no address")
+	}
+	mode := o.Mode()
+	if mode == RedisCluster && o.DB != 0 {
+		return nil, fmt.Errorf("集群模式的 Redis 只有 0 号库，YV_REDIS_DB 必须为 0（当前 %d）", o.DB)
+	}
+	c := redis.NewUniversalClient(&redis.UniversalOptions{
+		Addrs:            addrs,
+		MasterName:       o.MasterName,
+		IsClusterMode:    mode == RedisCluster,
+		Password:         o.Password,
+		SentinelPassword: o.SentinelPassword,
+		DB:               o.DB,
+		DialTimeout:      3 * time.Second,
+		ReadTimeout:      2 * time.Second,
+		WriteTimeout:     2 * time.Second,
+		PoolSize:         64,
 	})
 	pctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()
 	if err := c.Ping(pctx).Err(); err != nil {
 		_ = c.Close()
-		return nil, fmt.Errorf("Redis %s 无法连接（YV_REDIS_ADDR / YV_REDIS_PASSWORD / YV_REDIS_DB）: %w", o.Addr, err)
+		return nil, fmt.Errorf("Redis（%s，%s）无法连接（YV_REDIS_ADDR / YV_REDIS_MASTER_NAME / YV_REDIS_PASSWORD / YV_REDIS_DB）: %w", mode, o.Addr, err)
 	}
-	r := &Redis{client: c, prefix: o.Prefix}
+	r := &Redis{client: c, prefix: o.Prefix, mode: mode, cluster: mode == RedisCluster}
 	r.nx = newSetNXBatcher(c, r.k, setNXFlushers, setNXMaxBatch, 3*time.Second)
 	return r, nil
 }
+
+// Mode reports the deployment: RedisSingle, RedisSentinel or RedisCluster.
+func (r *Redis) Mode() string { return r.mode }
 
 // SetNX batching: flushers running at once and calls per pipeline.
 const (
@@ -100,6 +160,18 @@ func (r *Redis) GetDel(ctx context.Context, key string) (string, error) {
 func (r *Redis) Del(ctx context.Context, keys ...string) error {
 	if len(keys) == 0 {
 		return nil
+	}
+	if r.cluster && len(keys) > 1 {
+		// A Cluster refuses a DEL whose keys hash to different slots
+		// (CROSSSLOT); one DEL per key in a pipeline goes to each key's
+		// node.
+		_, err := r.client.Pipelined(ctx, func(p redis.Pipeliner) error {
+			for _, k := range keys {
+				p.Del(ctx, r.k(k))
+			}
+			return nil
+		})
+		return err
 	}
 	full := make([]string, len(keys))
 	for i, k := range keys {
@@ -182,3 +254,20 @@ func (r *Redis) Close() error {
 
 // Backend implements Store.
 func (r *Redis) Backend() string { return "redis" }
+
+// slogPrinter passes go-redis's own log lines (Sentinel master switches,
+// lost connections) to the service's structured log.
+type slogPrinter struct{ log *slog.Logger }
+
+func (p slogPrinter) Printf(ctx context.Context, format string, v ...any) {
+	p.log.WarnContext(ctx, "redis client", "detail", fmt.Sprintf(format, v...))
+}
+
+// LogRedisTo sends go-redis's log lines to log instead of the standard
+// logger. go-redis keeps one logger per process, so this is called once,
+// by main.
+func LogRedisTo(log *slog.Logger) {
+	if log != nil {
+		redis.SetLogger(slogPrinter{log: log})
+	}
+}

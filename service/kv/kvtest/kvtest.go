@@ -19,12 +19,20 @@ import (
 // EnvRedis names the variable holding the test Redis address.
 const EnvRedis = "YV_TEST_REDIS_ADDR"
 
-// Each runs fn as a subtest per backend ("memory", "redis").
+// Each runs fn as a subtest per backend ("memory", "redis", and
+// "sentinel" and "cluster" when EnvSentinel is 1).
 func Each(t *testing.T, fn func(t *testing.T, s kv.Store)) {
 	t.Helper()
 	t.Run("memory", func(t *testing.T) { fn(t, Memory(t, nil)) })
 	if os.Getenv(EnvRedis) != "" {
 		t.Run("redis", func(t *testing.T) { fn(t, Redis(t)) })
+	}
+	if os.Getenv(EnvSentinel) == "1" {
+		// The same suite through a real Sentinel deployment of its own, as
+		// an instance with YV_REDIS_MASTER_NAME reaches Redis.
+		t.Run("sentinel", func(t *testing.T) { fn(t, StartSentinel(t).Store(t, NewPrefix())) })
+		// And through a Cluster, whose keys live on different nodes.
+		t.Run("cluster", func(t *testing.T) { fn(t, ClusterStore(t, StartCluster(t), NewPrefix())) })
 	}
 }
 
