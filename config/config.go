@@ -245,7 +245,7 @@ func Default() Config {
 		GCPercent:       DefaultGCPercent,
 		ReportTimeout:   DefaultReportTimeout,
 		MemoryLimitMiB:  DefaultMemoryLimitMiB,
-		S3: S3{UseSSL: true},
+		S3:              S3{UseSSL: true},
 		WeChat: WeChat{
 			APIBase:      DefaultAPIBase,
 			DedupeTTL:    10 * time.Minute,

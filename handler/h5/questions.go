@@ -59,7 +59,7 @@ func (w *Pages) showAsk(c *gin.Context, u model.User, status int, req askRequest
 		return
 	}
 	d := web.Page{Title: "我要提问", Form: map[string]string{"title": req.Title, "body": req.Body},
-		Extra: askPage{Boards: boards, Board: req.Board, Anonymous: req.Anonymous},
+		Extra:    askPage{Boards: boards, Board: req.Board, Anonymous: req.Anonymous},
 		WeChatJS: w.kit.WeChatJS(c), Scripts: photoScripts}
 	if u.UniversityID == nil {
 		d.Error = "你的账号还没有选择学校，暂不能提问。"
