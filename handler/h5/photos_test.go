@@ -114,3 +114,26 @@ func TestPhotoPages(t *testing.T) {
 		webtest.WantStatus(t, other.Get("/h5/images/99999999"), http.StatusNotFound)
 	})
 }
+
+// The JSSDK shim and its media upload exist in the sandbox only; with
+// real credentials the pages' WeChat script is the vendored jweixin.
+func TestJSSDKShimOnlyInSandbox(t *testing.T) {
+	webtest.Each(t, func(t *testing.T, db *model.DB, store kv.Store) {
+		s := webtest.New(t, db, store, webtest.Opts{})
+		r := s.Browser("").Get("/sandbox/jweixin-shim.js")
+		webtest.WantStatus(t, r, http.StatusOK)
+		if !strings.HasPrefix(r.Header.Get("Content-Type"), "text/javascript") || !strings.Contains(r.Body, "uploadImage") {
+			t.Fatalf("shim: %s", r.Header.Get("Content-Type"))
+		}
+		phone := s.Phone(s.Member("shim", webtest.CodeSZU, model.RoleStudent))
+		up := phone.Upload("/sandbox/media", nil, "media", "a.jpg", phototest.JPEG(10, 10), true)
+		webtest.WantStatus(t, up, http.StatusOK)
+		webtest.WantBody(t, up, `"serverId":"MEDIA_`)
+
+		real := webtest.New(t, db, store, webtest.Opts{Real: true, PublicURL: "https://yv.example.org"})
+		webtest.WantStatus(t, real.Browser("").Get("/sandbox/jweixin-shim.js"), http.StatusNotFound)
+		js := real.Browser("").Get("/static/jweixin.js")
+		webtest.WantStatus(t, js, http.StatusOK)
+		webtest.WantBody(t, js, "chooseImage")
+	})
+}
