@@ -232,6 +232,7 @@ func (s *Service) JSConfig(ctx context.Context, pageURL string) (wxapi.JSConfig,
 	}
 	cfg, err := s.wx.JSConfig(ctx, pageURL)
 	if err != nil {
+		s.log.WarnContext(ctx, "signing wx.config failed", "err", err)
 		return cfg, &service.Error{Kind: service.ErrUnavailable, Code: "wechat_unavailable", Message: "微信接口暂时不可用，请稍后重试或改用「选择文件」"}
 	}
 	return cfg, nil
