@@ -130,9 +130,9 @@ func TestJSSDKShimOnlyInSandbox(t *testing.T) {
 		webtest.WantStatus(t, up, http.StatusOK)
 		webtest.WantBody(t, up, `"serverId":"MEDIA_`)
 
-		real := webtest.New(t, db, store, webtest.Opts{Real: true, PublicURL: "https://yv.example.org"})
-		webtest.WantStatus(t, real.Browser("").Get("/sandbox/jweixin-shim.js"), http.StatusNotFound)
-		js := real.Browser("").Get("/static/jweixin.js")
+		realMode := webtest.New(t, db, store, webtest.Opts{Real: true, PublicURL: "https://yv.example.org"})
+		webtest.WantStatus(t, realMode.Browser("").Get("/sandbox/jweixin-shim.js"), http.StatusNotFound)
+		js := realMode.Browser("").Get("/static/jweixin.js")
 		webtest.WantStatus(t, js, http.StatusOK)
 		webtest.WantBody(t, js, "chooseImage")
 	})

@@ -7,13 +7,13 @@ import (
 	"image"
 	"image/color"
 	"image/draw"
-	_ "image/gif" // decoders by content, see Intake
+	_ "image/gif" // registers the GIF decoder: Intake decodes by content
 	"image/jpeg"
-	_ "image/png"
+	_ "image/png" // registers the PNG decoder
 	"net/http"
 
 	xdraw "golang.org/x/image/draw"
-	_ "golang.org/x/image/webp"
+	_ "golang.org/x/image/webp" // registers the WebP decoder
 
 	"github.com/gdyouth/youthvoice/service"
 	"github.com/gdyouth/youthvoice/service/question"

@@ -92,15 +92,14 @@ func TestAskAndAnswerWithPhotos(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		v, err := w.questions.Get(ctx, w.cadre, q.ID)
-		if err != nil {
+		if _, err := w.questions.Get(ctx, w.cadre, q.ID); err != nil {
 			t.Fatal(err)
 		}
 		a, err := w.photos.Answer(ctx, w.cadre, q.ID, "按照片中的第二栏填写。", files(1))
 		if err != nil {
 			t.Fatal(err)
 		}
-		v, _ = w.questions.Get(ctx, w.student, q.ID)
+		v, _ := w.questions.Get(ctx, w.student, q.ID)
 		g, err := w.photos.Of(ctx, v)
 		if err != nil {
 			t.Fatal(err)

@@ -45,7 +45,7 @@ func CheckKey(key string) error {
 		}
 	}
 	for _, r := range key {
-		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '.' || r == '_' || r == '-' || r == '/') {
+		if (r < 'a' || r > 'z') && (r < '0' || r > '9') && r != '.' && r != '_' && r != '-' && r != '/' {
 			return fmt.Errorf("storage: bad key %q", key)
 		}
 	}
