@@ -24,12 +24,17 @@ ALERTBENCH_FLAGS ?=
 # Flags for cmd/scalebench, e.g. make bench-scale SCALE_FLAGS="-tries 3 -rate-duration 10s".
 SCALE_FLAGS ?=
 
-.PHONY: help build test test-all lint fmt bench fuzz run clean echarts
+.PHONY: help build test test-all lint fmt bench fuzz run clean echarts jweixin
 
 # Apache ECharts, vendored into the embedded static assets for the charts
 # of 考核统计: `make echarts` fetches this version from npm and replaces
 # the minified build, its licence and its notice (then commit them).
 ECHARTS_VERSION ?= 6.1.0
+# WeChat's JSSDK (jweixin 1.6.0) as the npm package weixin-js-sdk
+# publishes it (MIT licence for the packaging; the code is Tencent's
+# jweixin-1.6.0.js): `make jweixin` fetches this version and vendors it
+# for the pages with photos, which load it only inside WeChat.
+JWEIXIN_VERSION ?= 1.6.5
 ECHARTS_DIR     := handler/web/static
 NPM             ?= npm
 
@@ -44,6 +49,7 @@ help:
 	@echo "make fuzz      run every fuzz target for FUZZTIME (60s) each"
 	@echo "make run       go run ./cmd/youthvoice"
 	@echo "make echarts   vendor Apache ECharts $(ECHARTS_VERSION) from npm into $(ECHARTS_DIR)"
+	@echo "make jweixin   vendor WeChat's JSSDK (npm weixin-js-sdk $(JWEIXIN_VERSION)) into $(ECHARTS_DIR)"
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/youthvoice
@@ -130,6 +136,22 @@ echarts:
 	cp "$$tmp"/package/NOTICE $(ECHARTS_DIR)/echarts-NOTICE.txt && \
 	sed -i 's/^ECHARTS_VERSION ?= .*/ECHARTS_VERSION ?= $(ECHARTS_VERSION)/' Makefile && \
 	echo "vendored echarts $(ECHARTS_VERSION) into $(ECHARTS_DIR)"
+
+# The package wraps jweixin for CommonJS (module.exports = factory(window));
+# a page has no module, so the wrapper is turned into the plain script
+# WeChat serves (factory(window, true) sets window.wx). The page's CSP
+# allows no other origin, so res.wx.qq.com cannot be used.
+# TestJWeixinVendored checks the file against JWEIXIN_VERSION.
+jweixin:
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	( cd "$$tmp" && $(NPM) pack --silent weixin-js-sdk@$(JWEIXIN_VERSION) >/dev/null ) && \
+	tar -xzf "$$tmp"/weixin-js-sdk-$(JWEIXIN_VERSION).tgz -C "$$tmp" && \
+	grep -q 'module.exports = n(e);' "$$tmp"/package/index.js && \
+	{ printf '/* weixin-js-sdk %s (npm), WeChat JSSDK jweixin 1.6.0; see jweixin-LICENSE.txt */\n' $(JWEIXIN_VERSION); \
+	  sed 's/module.exports = n(e);/n(e, !0);/' "$$tmp"/package/index.js; } > $(ECHARTS_DIR)/jweixin.js && \
+	cp "$$tmp"/package/LICENSE $(ECHARTS_DIR)/jweixin-LICENSE.txt && \
+	sed -i 's/^JWEIXIN_VERSION ?= .*/JWEIXIN_VERSION ?= $(JWEIXIN_VERSION)/' Makefile && \
+	echo "vendored weixin-js-sdk $(JWEIXIN_VERSION) into $(ECHARTS_DIR)"
 
 clean:
 	rm -rf bin

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"path/filepath"
 	"regexp"
 	"sort"
 	"strconv"
@@ -63,6 +64,11 @@ type Config struct {
 	RedisDB               int    `yaml:"redis_db"`
 
 	WeChat WeChat `yaml:"wechat"`
+
+	// S3 is S3-compatible object storage for the photos of questions and
+	// answers (YV_S3_*); without an endpoint they are files under
+	// DataDir/photos, which only this instance reads.
+	S3 S3 `yaml:"s3"`
 
 	HTTP HTTP `yaml:"http"`
 
@@ -202,6 +208,23 @@ type WeChat struct {
 	MaxClockSkew time.Duration `yaml:"max_clock_skew"`
 }
 
+// S3 configures S3-compatible object storage (AWS S3, MinIO, Tencent COS,
+// Aliyun OSS …). The secret key is never logged.
+type S3 struct {
+	Endpoint  string `yaml:"endpoint"` // host[:port], without https://
+	Bucket    string `yaml:"bucket"`
+	AccessKey string `yaml:"access_key"`
+	SecretKey string `yaml:"secret_key"`
+	Region    string `yaml:"region"`
+	UseSSL    bool   `yaml:"use_ssl"`
+}
+
+// Enabled reports whether photos go to object storage.
+func (s S3) Enabled() bool { return s.Endpoint != "" }
+
+// PhotoDir is where photos are kept without object storage.
+func (c *Config) PhotoDir() string { return filepath.Join(c.DataDir, "photos") }
+
 // HTTP holds the server timeouts.
 type HTTP struct {
 	ReadTimeout     time.Duration `yaml:"read_timeout"`
@@ -234,6 +257,7 @@ func Default() Config {
 		GCPercent:       DefaultGCPercent,
 		ReportTimeout:   DefaultReportTimeout,
 		MemoryLimitMiB:  DefaultMemoryLimitMiB,
+		S3:              S3{UseSSL: true},
 		WeChat: WeChat{
 			APIBase:      DefaultAPIBase,
 			DedupeTTL:    10 * time.Minute,
@@ -331,6 +355,12 @@ var envVars = []envVar{
 	{"YV_WECHAT_REQUIRE_AES", boolean("YV_WECHAT_REQUIRE_AES", func(c *Config) *bool { return &c.WeChat.RequireAES })},
 	{"YV_WECHAT_DEDUPE_TTL", dur("YV_WECHAT_DEDUPE_TTL", func(c *Config) *time.Duration { return &c.WeChat.DedupeTTL })},
 	{"YV_WECHAT_MAX_CLOCK_SKEW", dur("YV_WECHAT_MAX_CLOCK_SKEW", func(c *Config) *time.Duration { return &c.WeChat.MaxClockSkew })},
+	{"YV_S3_ENDPOINT", str(func(c *Config) *string { return &c.S3.Endpoint })},
+	{"YV_S3_BUCKET", str(func(c *Config) *string { return &c.S3.Bucket })},
+	{"YV_S3_ACCESS_KEY", str(func(c *Config) *string { return &c.S3.AccessKey })},
+	{"YV_S3_SECRET_KEY", str(func(c *Config) *string { return &c.S3.SecretKey })},
+	{"YV_S3_REGION", str(func(c *Config) *string { return &c.S3.Region })},
+	{"YV_S3_USE_SSL", boolean("YV_S3_USE_SSL", func(c *Config) *bool { return &c.S3.UseSSL })},
 	{"YV_HTTP_READ_TIMEOUT", dur("YV_HTTP_READ_TIMEOUT", func(c *Config) *time.Duration { return &c.HTTP.ReadTimeout })},
 	{"YV_HTTP_WRITE_TIMEOUT", dur("YV_HTTP_WRITE_TIMEOUT", func(c *Config) *time.Duration { return &c.HTTP.WriteTimeout })},
 	{"YV_HTTP_IDLE_TIMEOUT", dur("YV_HTTP_IDLE_TIMEOUT", func(c *Config) *time.Duration { return &c.HTTP.IdleTimeout })},
@@ -491,6 +521,9 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("YV_WECHAT_API_BASE 必须是 http(s) 地址，当前值 %q", w.APIBase)
 	}
 	c.WeChat.APIBase = strings.TrimRight(w.APIBase, "/")
+	if err := c.S3.validate(); err != nil {
+		return err
+	}
 	if w.DedupeTTL < time.Minute {
 		return fmt.Errorf("YV_WECHAT_DEDUPE_TTL 不能小于 1m（微信会在约 15 秒内重试三次）")
 	}
@@ -561,6 +594,26 @@ func (c *Config) Validate() error {
 	return nil
 }
 
+func (s S3) validate() error {
+	if !s.Enabled() {
+		if s.Bucket != "" || s.AccessKey != "" || s.SecretKey != "" {
+			return errors.New("已配置 YV_S3_BUCKET 或密钥，但缺少 YV_S3_ENDPOINT（对象存储地址，如 cos.ap-guangzhou.myqcloud.com）")
+		}
+		return nil
+	}
+	if strings.Contains(s.Endpoint, "://") || strings.ContainsAny(s.Endpoint, "/?# ") {
+		return fmt.Errorf("YV_S3_ENDPOINT 只写主机名和端口（如 cos.ap-guangzhou.myqcloud.com 或 127.0.0.1:9000），不带 https:// 和路径，当前值 %q", s.Endpoint)
+	}
+	for _, need := range []struct{ name, v string }{
+		{"YV_S3_BUCKET", s.Bucket}, {"YV_S3_ACCESS_KEY", s.AccessKey}, {"YV_S3_SECRET_KEY", s.SecretKey},
+	} {
+		if need.v == "" {
+			return fmt.Errorf("已配置 YV_S3_ENDPOINT，但缺少 %s", need.name)
+		}
+	}
+	return nil
+}
+
 // templateKeywordRE matches a template keyword such as thing1 or time12.
 var templateKeywordRE = regexp.MustCompile(`^[a-z_]+[0-9]{1,2}$`)
 
@@ -613,8 +666,23 @@ func (c Config) LogValue() slog.Value {
 		slog.String("wechat_aes_key", setOrNot(c.WeChat.AESKey)),
 		slog.Bool("wechat_require_aes", c.WeChat.RequireAES),
 		slog.String("wechat_api_base", c.WeChat.APIBase),
+		slog.String("photos", c.photoStore()),
+		slog.String("s3_access_key", setOrNot(c.S3.AccessKey)),
+		slog.String("s3_secret_key", setOrNot(c.S3.SecretKey)),
 		slog.Bool("sandbox", !c.Real()),
 	)
+}
+
+// photoStore names where photos are kept, without keys.
+func (c Config) photoStore() string {
+	if !c.S3.Enabled() {
+		return "dir " + c.PhotoDir()
+	}
+	scheme := "http"
+	if c.S3.UseSSL {
+		scheme = "https"
+	}
+	return fmt.Sprintf("s3 %s://%s/%s region=%s", scheme, c.S3.Endpoint, c.S3.Bucket, c.S3.Region)
 }
 
 func setOrNot(s string) string {

@@ -69,6 +69,7 @@ func TestDefaults(t *testing.T) {
 			DedupeTTL:    10 * time.Minute,
 			MaxClockSkew: 5 * time.Minute,
 		},
+		S3: config.S3{UseSSL: true},
 		HTTP: config.HTTP{
 			ReadTimeout:     10 * time.Second,
 			WriteTimeout:    15 * time.Second,
@@ -564,5 +565,56 @@ func TestMySQLReplicaDSN(t *testing.T) {
 	}
 	if cfg, err = config.Load(file, env(map[string]string{"YV_MYSQL_REPLICA_DSN": replica})); err != nil || cfg.MySQLReplicaDSN != replica {
 		t.Fatalf("YV_MYSQL_REPLICA_DSN over the file: %q, %v", cfg.MySQLReplicaDSN, err)
+	}
+}
+
+func TestS3Settings(t *testing.T) {
+	full := map[string]string{
+		"YV_S3_ENDPOINT": "cos.ap-guangzhou.myqcloud.com", "YV_S3_BUCKET": "yv-photos-1250000000",
+		"YV_S3_ACCESS_KEY": "AKIDvisible", "YV_S3_SECRET_KEY": "s3SecretValue999", "YV_S3_REGION": "ap-guangzhou",
+		"YV_S3_USE_SSL": "false",
+	}
+	cfg, err := config.Load("", env(full))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := config.S3{Endpoint: "cos.ap-guangzhou.myqcloud.com", Bucket: "yv-photos-1250000000", AccessKey: "AKIDvisible",
+		SecretKey: "s3SecretValue999", Region: "ap-guangzhou", UseSSL: false}
+	if cfg.S3 != want || !cfg.S3.Enabled() {
+		t.Fatalf("S3 = %+v", cfg.S3)
+	}
+	if def := config.Default(); def.S3.Enabled() || !def.S3.UseSSL || def.PhotoDir() != filepath.Join("data", "photos") {
+		t.Fatalf("default: %+v, photos in %s", def.S3, def.PhotoDir())
+	}
+	var buf bytes.Buffer
+	slog.New(slog.NewJSONHandler(&buf, nil)).Info("youthvoice starting", "config", cfg)
+	if strings.Contains(buf.String(), "s3SecretValue999") || strings.Contains(buf.String(), "AKIDvisible") {
+		t.Fatalf("the log shows an S3 key: %s", buf.String())
+	}
+	if !strings.Contains(buf.String(), "http://cos.ap-guangzhou.myqcloud.com/yv-photos-1250000000") {
+		t.Fatalf("the log does not say where photos go: %s", buf.String())
+	}
+	for _, c := range []struct {
+		drop, set, value, mention string
+	}{
+		{drop: "YV_S3_BUCKET", mention: "YV_S3_BUCKET"},
+		{drop: "YV_S3_SECRET_KEY", mention: "YV_S3_SECRET_KEY"},
+		{drop: "YV_S3_ENDPOINT", mention: "YV_S3_ENDPOINT"},
+		{set: "YV_S3_ENDPOINT", value: "https://cos.example.com/bucket", mention: "YV_S3_ENDPOINT"},
+		{set: "YV_S3_USE_SSL", value: "maybe", mention: "YV_S3_USE_SSL"},
+	} {
+		e := map[string]string{}
+		for k, v := range full {
+			if k != c.drop {
+				e[k] = v
+			}
+		}
+		if c.set != "" {
+			e[c.set] = c.value
+		}
+		_, err := config.Load("", env(e))
+		if err == nil || !strings.Contains(err.Error(), c.mention) || strings.Contains(err.Error(), "s3SecretValue999") {
+			t.Errorf("drop %s set %s=%q: %v", c.drop, c.set, c.value, err)
+		}
 	}
 }

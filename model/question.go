@@ -150,3 +150,28 @@ type QuestionOpenCount struct {
 	UniversityID uint64 `gorm:"primaryKey;autoIncrement:false"`
 	OpenCount    int64  `gorm:"not null;default:0"`
 }
+
+// Owner kinds of a PostImage.
+const (
+	ImageOwnerQuestion = "question"
+	ImageOwnerAnswer   = "answer"
+)
+
+// PostImage is a photo on a question or an answer (up to 3 each): the
+// re-encoded JPEG is in the storage under StorageKey, its thumbnail
+// under StorageKey + ThumbSuffix.
+type PostImage struct {
+	ID         uint64    `gorm:"primaryKey" json:"id"`
+	OwnerKind  string    `gorm:"size:10;not null;uniqueIndex:idx_post_image_owner,priority:1" json:"-"`
+	OwnerID    uint64    `gorm:"not null;uniqueIndex:idx_post_image_owner,priority:2" json:"-"`
+	Position   int       `gorm:"not null;uniqueIndex:idx_post_image_owner,priority:3" json:"position"`
+	StorageKey string    `gorm:"size:200;not null;uniqueIndex:idx_post_image_key" json:"-"`
+	Width      int       `gorm:"not null" json:"width"`
+	Height     int       `gorm:"not null" json:"height"`
+	Bytes      int64     `gorm:"not null" json:"bytes"`
+	UploaderID uint64    `gorm:"not null;index:idx_post_image_uploader,priority:1" json:"-"`
+	CreatedAt  time.Time `gorm:"not null;index:idx_post_image_uploader,priority:2" json:"created_at"`
+}
+
+// ThumbSuffix ends the storage key of a PostImage's thumbnail.
+const ThumbSuffix = "_t"

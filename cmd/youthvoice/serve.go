@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/gdyouth/youthvoice/config"
 	"github.com/gdyouth/youthvoice/handler"
 	"github.com/gdyouth/youthvoice/handler/api"
 	"github.com/gdyouth/youthvoice/handler/h5"
@@ -31,11 +32,13 @@ import (
 	"github.com/gdyouth/youthvoice/service/notice"
 	"github.com/gdyouth/youthvoice/service/notify"
 	"github.com/gdyouth/youthvoice/service/onboarding"
+	"github.com/gdyouth/youthvoice/service/photo"
 	"github.com/gdyouth/youthvoice/service/promotion"
 	"github.com/gdyouth/youthvoice/service/question"
 	"github.com/gdyouth/youthvoice/service/session"
 	"github.com/gdyouth/youthvoice/service/station"
 	"github.com/gdyouth/youthvoice/service/stats"
+	"github.com/gdyouth/youthvoice/service/storage"
 	"github.com/gdyouth/youthvoice/service/wxapi"
 	"github.com/gdyouth/youthvoice/service/wxapi/wxfake"
 )
@@ -49,6 +52,17 @@ func loopback(a net.Addr) string {
 		return net.JoinHostPort("127.0.0.1", port)
 	}
 	return tcp.String()
+}
+
+// photoStore is where the photos of questions and answers are kept:
+// S3-compatible object storage when YV_S3_ENDPOINT is set (several
+// instances), a directory under YV_DATA_DIR otherwise.
+func photoStore(cfg config.Config) (storage.Store, error) {
+	if cfg.S3.Enabled() {
+		return storage.NewS3(storage.S3Options{Endpoint: cfg.S3.Endpoint, Bucket: cfg.S3.Bucket, AccessKey: cfg.S3.AccessKey,
+			SecretKey: cfg.S3.SecretKey, Region: cfg.S3.Region, UseSSL: cfg.S3.UseSSL})
+	}
+	return storage.NewDir(cfg.PhotoDir())
 }
 
 // serve runs the HTTP server until ctx is cancelled (SIGINT/SIGTERM), then
@@ -188,8 +202,17 @@ func serveOn(ctx context.Context, b *base, ln net.Listener) error {
 	if err != nil {
 		return err
 	}
+	files, err := photoStore(b.cfg)
+	if err != nil {
+		return err
+	}
+	b.log.Info("photo storage", "store", files.Name())
+	photos, err := photo.New(b.db, files, questions, client, clk, b.log, b.cfg.PublicURL)
+	if err != nil {
+		return err
+	}
 	svc := web.Services{Accounts: accounts, Questions: questions, Cadres: cadres, Stations: stations, Stats: statistics,
-		Onboarding: onboard, Notices: notices, Promotion: promo, Inbox: messages, Outbox: outbox, Passwords: passwords}
+		Onboarding: onboard, Notices: notices, Promotion: promo, Inbox: messages, Outbox: outbox, Passwords: passwords, Photos: photos}
 	pages, err := h5.New(kit, svc, client)
 	if err != nil {
 		return err

@@ -44,6 +44,7 @@ func (w *API) Register(r gin.IRouter) {
 	w.registerAccountAPI(api)
 	w.registerPasswordAPI(api)
 	w.registerQuestionAPI(api)
+	w.registerPhotos(api)
 	w.registerStationAPI(api)
 	w.registerStatsAPI(api)
 	w.registerLiaisons(api)

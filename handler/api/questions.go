@@ -26,11 +26,11 @@ func (w *API) registerQuestionAPI(r gin.IRouter) {
 	r.GET("/boards/:key/questions", w.apiBoardQuestions)
 	r.GET("/questions/search", w.apiSearchQuestions)
 	r.GET("/questions/mine", w.apiMyQuestions)
-	r.POST("/questions", w.apiAsk)
+	w.kit.Upload(r, "/questions", web.PhotoBody, w.apiAsk)
 	r.GET("/questions/:id", w.apiQuestion)
 	r.PUT("/questions/:id", w.apiEditQuestion)
 	r.POST("/questions/:id/withdraw", w.apiWithdraw)
-	r.POST("/questions/:id/answers", w.apiAnswer)
+	w.kit.Upload(r, "/questions/:id/answers", web.PhotoBody, w.apiAnswer)
 	r.POST("/questions/:id/followups", w.apiFollowUp)
 	r.POST("/questions/:id/resolve", w.apiResolve)
 	r.POST("/questions/:id/metoo", w.apiMetoo)
@@ -145,6 +145,8 @@ type apiAnswerView struct {
 	// for its own university.
 	CrossBoard       bool   `json:"cross_board"`
 	AuthorUniversity string `json:"author_university,omitempty"`
+	// Images are the answer's photos (question details only).
+	Images []apiImage `json:"images,omitempty"`
 }
 
 // apiViewAnswerOf is an answer with its author as the viewer sees it.
@@ -190,6 +192,8 @@ type apiQuestionDetail struct {
 	// Referral: the question was referred to the campus station (shown
 	// to the asker and the asker's university's cadres and admins).
 	Referral *apiReferralView `json:"referral,omitempty"`
+	// Images are the question's photos, in order.
+	Images []apiImage `json:"images"`
 }
 
 // apiReferralView is the booking a question was referred to.
@@ -247,11 +251,13 @@ func apiViewApplication(a model.CadreApplication) apiApplicationView {
 
 // The binding limits are generous; the services enforce the real ones
 // with precise messages.
+// apiAskRequest is JSON, or multipart/form-data with photos (field
+// images, up to 3 files).
 type apiAskRequest struct {
-	Board     string `json:"board" binding:"max=40"`
-	Title     string `json:"title"`
-	Body      string `json:"body"`
-	Anonymous bool   `json:"anonymous"`
+	Board     string `json:"board" form:"board" binding:"max=40"`
+	Title     string `json:"title" form:"title"`
+	Body      string `json:"body" form:"body"`
+	Anonymous bool   `json:"anonymous" form:"anonymous"`
 }
 
 type apiEditRequest struct {
@@ -260,7 +266,7 @@ type apiEditRequest struct {
 }
 
 type apiPostRequest struct {
-	Body string `json:"body"`
+	Body string `json:"body" form:"body"`
 }
 
 type apiResolveRequest struct {
@@ -386,12 +392,13 @@ func (w *API) apiAsk(c *gin.Context) {
 		return
 	}
 	var req apiAskRequest
-	if err := web.Bind(c, &req); err != nil {
+	photos, err := web.BindPost(c, &req)
+	if err != nil {
 		w.kit.Fail(c, err)
 		return
 	}
-	q, err := w.svc.Questions.Ask(c.Request.Context(), *u, question.AskInput{
-		BoardKey: req.Board, Title: req.Title, Body: req.Body, Anonymous: req.Anonymous})
+	q, err := w.svc.Photos.Ask(c.Request.Context(), *u, question.AskInput{
+		BoardKey: req.Board, Title: req.Title, Body: req.Body, Anonymous: req.Anonymous}, photos)
 	if err != nil {
 		w.kit.Fail(c, err)
 		return
@@ -424,8 +431,16 @@ func (w *API) apiQuestion(c *gin.Context) {
 	if r := v.Referral; r != nil {
 		out.Referral = &apiReferralView{BookingID: r.BookingID, Status: r.Status, StatusName: station.StatusName(r.Status), CreatedAt: r.CreatedAt}
 	}
+	g, err := w.svc.Photos.Of(c.Request.Context(), v)
+	if err != nil {
+		w.kit.Fail(c, err)
+		return
+	}
+	out.Images = apiImages(g.Question)
 	for _, a := range v.Answers {
-		out.Answers = append(out.Answers, apiViewAnswerOf(a))
+		av := apiViewAnswerOf(a)
+		av.Images = apiImages(g.Answers[a.ID])
+		out.Answers = append(out.Answers, av)
 	}
 	ok(c, http.StatusOK, out)
 }
@@ -487,14 +502,16 @@ func (w *API) apiPost(c *gin.Context, kind string) {
 		return
 	}
 	var req apiPostRequest
-	if err := web.Bind(c, &req); err != nil {
+	photos, err := web.BindPost(c, &req)
+	if err != nil {
 		w.kit.Fail(c, err)
 		return
 	}
-	var (
-		a   question.AnswerView
-		err error
-	)
+	if len(photos) > 0 && kind == model.AnswerKindFollowUp {
+		w.kit.Fail(c, service.Invalid("no_images", "追问不能带图片", map[string]string{"images": "追问不能带图片"}))
+		return
+	}
+	var a question.AnswerView
 	if kind == model.AnswerKindFollowUp {
 		a.Answer, err = w.svc.Questions.FollowUp(c.Request.Context(), u, id, req.Body)
 		a.AuthorName, a.AuthorRole, a.Mine = u.Name, "提问者", true
@@ -502,7 +519,7 @@ func (w *API) apiPost(c *gin.Context, kind string) {
 			a.AuthorName = u.Account
 		}
 	} else {
-		a, err = w.svc.Questions.Answer(c.Request.Context(), u, id, req.Body)
+		a, err = w.svc.Photos.Answer(c.Request.Context(), u, id, req.Body, photos)
 	}
 	if err != nil {
 		w.kit.Fail(c, err)

@@ -65,6 +65,7 @@ func (w *Pages) Register(r gin.IRouter) {
 	w.registerAccountPages(h)
 	w.registerPasswordPages(h)
 	w.registerQuestionPages(h)
+	w.registerPhotoPages(h)
 	w.registerAdminPages(h)
 	w.registerLiaisonPages(h)
 	w.registerOnboardingPages(h)

@@ -12,16 +12,17 @@ import (
 
 	"github.com/gdyouth/youthvoice/model"
 	"github.com/gdyouth/youthvoice/service"
+	"github.com/gdyouth/youthvoice/service/photo"
 	"github.com/gdyouth/youthvoice/service/question"
 )
 
 // registerQuestionPages mounts the question pages under /h5.
 func (w *Pages) registerQuestionPages(h gin.IRouter) {
 	h.GET("/ask", w.askForm)
-	h.POST("/ask", w.askSubmit)
+	w.kit.Upload(h, "/ask", web.PhotoBody, w.askSubmit)
 	h.GET("/questions/mine", w.myQuestions)
 	h.GET("/questions/:id", w.questionPage)
-	h.POST("/questions/:id/answer", w.answerSubmit)
+	w.kit.Upload(h, "/questions/:id/answer", web.PhotoBody, w.answerSubmit)
 	h.POST("/questions/:id/followup", w.followUpSubmit)
 	h.POST("/questions/:id/resolve", w.resolveSubmit)
 	h.GET("/questions/:id/edit", w.editForm)
@@ -58,7 +59,8 @@ func (w *Pages) showAsk(c *gin.Context, u model.User, status int, req askRequest
 		return
 	}
 	d := web.Page{Title: "我要提问", Form: map[string]string{"title": req.Title, "body": req.Body},
-		Extra: askPage{Boards: boards, Board: req.Board, Anonymous: req.Anonymous}}
+		Extra:    askPage{Boards: boards, Board: req.Board, Anonymous: req.Anonymous},
+		WeChatJS: w.kit.WeChatJS(c), Scripts: photoScripts}
 	if u.UniversityID == nil {
 		d.Error = "你的账号还没有选择学校，暂不能提问。"
 	}
@@ -78,13 +80,14 @@ func (w *Pages) askSubmit(c *gin.Context) {
 		return
 	}
 	var req askRequest
-	if err := web.Bind(c, &req); err != nil {
+	photos, err := web.BindPost(c, &req)
+	if err != nil {
 		w.showAsk(c, *u, http.StatusBadRequest, req, err)
 		return
 	}
-	q, err := w.svc.Questions.Ask(c.Request.Context(), *u, question.AskInput{
+	q, err := w.svc.Photos.Ask(c.Request.Context(), *u, question.AskInput{
 		BoardKey: req.Board, Title: req.Title, Body: req.Body, Anonymous: req.Anonymous,
-	})
+	}, photos)
 	if err != nil {
 		w.showAsk(c, *u, 0, req, err)
 		return
@@ -303,6 +306,8 @@ type questionView struct {
 	// ClearDraft: the page right after asking, whose script clears the
 	// ask form's draft kept on the phone (see app.js).
 	ClearDraft bool
+	// Gallery is the photos of the question and its shown answers.
+	Gallery photo.Gallery
 }
 
 // errNoQuestion answers an :id that names no question.
@@ -333,8 +338,14 @@ func (w *Pages) showQuestion(c *gin.Context, status int, form map[string]string,
 		w.kit.Fail(c, verr)
 		return
 	}
+	g, gerr := w.svc.Photos.Of(c.Request.Context(), v)
+	if gerr != nil {
+		w.kit.Fail(c, gerr)
+		return
+	}
 	d := web.Page{Title: v.Question.Title, Notice: questionNotice(c.Query("notice")), Form: form,
-		Extra: questionView{View: v, Ratings: question.Ratings, ClearDraft: v.Mine && (c.Query("notice") == "asked" || c.Query("notice") == "review")}}
+		Extra:    questionView{View: v, Ratings: question.Ratings, Gallery: g, ClearDraft: v.Mine && (c.Query("notice") == "asked" || c.Query("notice") == "review")},
+		WeChatJS: w.kit.WeChatJS(c), Scripts: photoScripts}
 	w.pages.RenderForm(c, status, "question", d, err)
 }
 
@@ -375,8 +386,8 @@ type textRequest struct {
 }
 
 func (w *Pages) answerSubmit(c *gin.Context) {
-	w.postText(c, func(u model.User, id uint64, body string) (string, error) {
-		a, err := w.svc.Questions.Answer(c.Request.Context(), u, id, body)
+	w.postText(c, func(u model.User, id uint64, body string, photos []photo.Upload) (string, error) {
+		a, err := w.svc.Photos.Answer(c.Request.Context(), u, id, body, photos)
 		switch {
 		case a.Status == model.AnswerReview && a.CrossBoard:
 			return "cross_held", err
@@ -390,7 +401,7 @@ func (w *Pages) answerSubmit(c *gin.Context) {
 }
 
 func (w *Pages) followUpSubmit(c *gin.Context) {
-	w.postText(c, func(u model.User, id uint64, body string) (string, error) {
+	w.postText(c, func(u model.User, id uint64, body string, _ []photo.Upload) (string, error) {
 		a, err := w.svc.Questions.FollowUp(c.Request.Context(), u, id, body)
 		if a.Status == model.AnswerReview {
 			return "held", err
@@ -399,18 +410,20 @@ func (w *Pages) followUpSubmit(c *gin.Context) {
 	})
 }
 
-// postText handles a text form posted on the question page.
-func (w *Pages) postText(c *gin.Context, do func(u model.User, id uint64, body string) (string, error)) {
+// postText handles a text form posted on the question page, with the
+// photos the answer form may carry.
+func (w *Pages) postText(c *gin.Context, do func(u model.User, id uint64, body string, photos []photo.Upload) (string, error)) {
 	u, id, ok := w.kit.UserAndID(c, "id", errNoQuestion)
 	if !ok {
 		return
 	}
 	var req textRequest
-	if err := web.Bind(c, &req); err != nil {
-		w.showQuestion(c, http.StatusBadRequest, nil, err)
+	photos, err := web.BindPost(c, &req)
+	if err != nil {
+		w.showQuestion(c, http.StatusBadRequest, map[string]string{"body": req.Body}, err)
 		return
 	}
-	notice, err := do(u, id, req.Body)
+	notice, err := do(u, id, req.Body, photos)
 	if err != nil {
 		w.showQuestion(c, 0, map[string]string{"body": req.Body}, err)
 		return

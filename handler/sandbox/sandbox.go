@@ -150,6 +150,7 @@ func (s *Sandbox) Register(r gin.IRouter) {
 	g.POST("/phone/send", s.send)
 	g.GET("/inbox", s.inboxPage)
 	g.GET("/inbox.json", s.inboxJSON)
+	s.registerMedia(g)
 }
 
 type sandboxView struct {

@@ -32,7 +32,8 @@ var (
 	errBadForm = service.Invalid("bad_form", "提交的内容格式不正确（选项或编号无效），请返回页面重新填写", nil)
 )
 
-// LimitBody refuses a body over MaxBody with 413, before the CSRF check
+// LimitBody refuses a body over MaxBody (a multipart one to an Upload
+// route: over its own cap) with 413, before the CSRF check
 // or a handler reads it: by its Content-Length, or, sent chunked, by
 // reading at most MaxBody+1 bytes of it here. Group puts it first on
 // every group; a route outside a Group (the sandbox's fake WeChat API)
@@ -40,7 +41,9 @@ var (
 func (k *Kit) LimitBody(c *gin.Context) {
 	r := c.Request
 	limit, tooLarge := int64(MaxBody), error(errBodyTooLarge)
-	if up, ok := k.uploads[r.Method+" "+c.FullPath()]; ok {
+	// An Upload route's larger cap is for its files: a JSON or urlencoded
+	// body to it is capped like any other.
+	if up, ok := k.uploads[r.Method+" "+c.FullPath()]; ok && IsMultipart(c) {
 		limit, tooLarge = up, uploadTooLarge(up)
 	}
 	if r.ContentLength > limit {

@@ -47,6 +47,9 @@ type Page struct {
 	// Scripts are the page's own embedded scripts (static file names),
 	// loaded deferred after app.js, in order.
 	Scripts []string
+	// WeChatJS is the JSSDK (or the sandbox's shim) a page with photos
+	// loads before its scripts (Kit.WeChatJS); empty for none.
+	WeChatJS string
 	// Extra is the page's own data.
 	Extra any
 }

@@ -100,3 +100,31 @@ func TestStaticGzipped(t *testing.T) {
 		}
 	})
 }
+
+// TestJWeixinVendored: the vendored JSSDK is the weixin-js-sdk version the
+// Makefile's `make jweixin` names, unwrapped from CommonJS so that a page
+// gets window.wx, with its licence beside it.
+func TestJWeixinVendored(t *testing.T) {
+	mk, err := os.ReadFile("../../Makefile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`(?m)^JWEIXIN_VERSION \?= (\S+)$`).FindSubmatch(mk)
+	if m == nil {
+		t.Fatal("no JWEIXIN_VERSION in the Makefile")
+	}
+	js, err := os.ReadFile("static/jweixin.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(string(js), "/* weixin-js-sdk "+string(m[1])+" ") {
+		t.Fatalf("static/jweixin.js is not weixin-js-sdk %s: run make jweixin", m[1])
+	}
+	if strings.Contains(string(js), "module.exports") || !strings.Contains(string(js), "n(e, !0);") ||
+		!strings.Contains(string(js), "chooseImage") || !strings.Contains(string(js), "r.wx = r.jWeixin") {
+		t.Fatal("static/jweixin.js is not the page script make jweixin writes")
+	}
+	if b, err := os.ReadFile("static/jweixin-LICENSE.txt"); err != nil || !strings.Contains(string(b), "MIT License") {
+		t.Errorf("jweixin-LICENSE.txt: %v", err)
+	}
+}

@@ -19,6 +19,12 @@ import (
 // answer, a cross-board reply (crossBoard) included. An answer with a sensitive word waits for
 // review. The answer is returned as its author sees it.
 func (s *Service) Answer(ctx context.Context, cadre model.User, questionID uint64, body string) (AnswerView, error) {
+	return s.AnswerWithImages(ctx, cadre, questionID, body, nil)
+}
+
+// AnswerWithImages is Answer with photos, stored already (service/photo
+// prepares them); their rows are written with the answer.
+func (s *Service) AnswerWithImages(ctx context.Context, cadre model.User, questionID uint64, body string, images []model.PostImage) (AnswerView, error) {
 	defer s.lists.changed() // the board pages show it at once
 	body = service.CleanText(body)
 	if err := checkBody("body", "答复", body, MaxAnswer, true); err != nil {
@@ -51,6 +57,9 @@ func (s *Service) Answer(ctx context.Context, cadre model.User, questionID uint6
 			a.Status = model.AnswerReview
 		}
 		if err := s.db.Conn(ctx).Create(&a).Error; err != nil {
+			return err
+		}
+		if err := s.addImages(ctx, model.ImageOwnerAnswer, a.ID, images); err != nil {
 			return err
 		}
 		if a.Status == model.AnswerPublished {

@@ -71,6 +71,9 @@ type AskInput struct {
 	Title     string
 	Body      string
 	Anonymous bool
+	// Images are the question's photos, stored already (service/photo
+	// prepares them); their rows are written with the question.
+	Images []model.PostImage
 }
 
 // checkBody checks the text of form field field, called label on the
@@ -138,6 +141,9 @@ func (s *Service) Ask(ctx context.Context, u model.User, in AskInput) (model.Que
 			q.Status = model.QuestionReview
 		}
 		if err := s.db.Conn(ctx).Create(&q).Error; err != nil {
+			return err
+		}
+		if err := s.addImages(ctx, model.ImageOwnerQuestion, q.ID, in.Images); err != nil {
 			return err
 		}
 		if err := s.statusChanged(ctx, q.UniversityID, "", q.Status); err != nil {

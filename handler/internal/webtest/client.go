@@ -3,6 +3,7 @@ package webtest
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -206,6 +207,45 @@ func (c *Client) Upload(path string, fields map[string]string, field, filename s
 	}
 	if data != nil {
 		fw, err := mw.CreateFormFile(field, filename)
+		if err != nil {
+			c.T.Fatal(err)
+		}
+		if _, err := fw.Write(data); err != nil {
+			c.T.Fatal(err)
+		}
+	}
+	if err := mw.Close(); err != nil {
+		c.T.Fatal(err)
+	}
+	h.Set("Content-Type", mw.FormDataContentType())
+	return c.Do(http.MethodPost, path, &buf, h)
+}
+
+// UploadFiles posts a multipart form with several files in field (named
+// photo1.jpg, photo2.jpg …) and the other fields, repeated ones too;
+// with api set, as the API does, otherwise as a page's form.
+func (c *Client) UploadFiles(path string, fields url.Values, field string, files [][]byte, api bool) *Resp {
+	c.T.Helper()
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	h := http.Header{}
+	if api {
+		h.Set("X-CSRF-Token", c.CSRF())
+		h.Set("Accept", "application/json")
+	} else if _, ok := fields["_csrf"]; !ok {
+		if err := mw.WriteField("_csrf", c.CSRF()); err != nil {
+			c.T.Fatal(err)
+		}
+	}
+	for k, vs := range fields {
+		for _, v := range vs {
+			if err := mw.WriteField(k, v); err != nil {
+				c.T.Fatal(err)
+			}
+		}
+	}
+	for i, data := range files {
+		fw, err := mw.CreateFormFile(field, fmt.Sprintf("photo%d.jpg", i+1))
 		if err != nil {
 			c.T.Fatal(err)
 		}

@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -41,12 +42,14 @@ import (
 	"github.com/gdyouth/youthvoice/service/notice"
 	"github.com/gdyouth/youthvoice/service/notify"
 	"github.com/gdyouth/youthvoice/service/onboarding"
+	"github.com/gdyouth/youthvoice/service/photo"
 	"github.com/gdyouth/youthvoice/service/promotion"
 	"github.com/gdyouth/youthvoice/service/question"
 	"github.com/gdyouth/youthvoice/service/servicetest"
 	"github.com/gdyouth/youthvoice/service/session"
 	"github.com/gdyouth/youthvoice/service/station"
 	"github.com/gdyouth/youthvoice/service/stats"
+	"github.com/gdyouth/youthvoice/service/storage"
 	"github.com/gdyouth/youthvoice/service/wxapi"
 	"github.com/gdyouth/youthvoice/service/wxapi/wxfake"
 )
@@ -126,6 +129,8 @@ type Stack struct {
 	Sender     *alert.Sender
 	Sessions   *session.Store
 	WX         *wxapi.Client
+	Photos     *photo.Service
+	Files      storage.Store // the photos' files
 	Router     *gin.Engine
 	DataDir    string
 }
@@ -230,8 +235,15 @@ func New(t *testing.T, db *model.DB, store kv.Store, o Opts) *Stack {
 	if s.Passwords, err = account.NewPasswords(s.Accounts, n); err != nil {
 		t.Fatalf("account.NewPasswords: %v", err)
 	}
+	if s.Files, err = storage.NewDir(filepath.Join(s.DataDir, "photos")); err != nil {
+		t.Fatalf("storage.NewDir: %v", err)
+	}
+	if s.Photos, err = photo.New(db, s.Files, s.Questions, s.WX, clk, log, s.PublicURL); err != nil {
+		t.Fatalf("photo.New: %v", err)
+	}
 	svc := web.Services{Accounts: s.Accounts, Questions: s.Questions, Cadres: s.Cadres, Stations: s.Stations, Stats: statistics,
-		Onboarding: s.Onboarding, Notices: s.Notices, Promotion: s.Promotion, Inbox: s.Inbox, Outbox: outbox, Passwords: s.Passwords}
+		Onboarding: s.Onboarding, Notices: s.Notices, Promotion: s.Promotion, Inbox: s.Inbox, Outbox: outbox, Passwords: s.Passwords,
+		Photos: s.Photos}
 	pages, err := h5.New(kit, svc, s.WX)
 	if err != nil {
 		t.Fatalf("h5.New: %v", err)

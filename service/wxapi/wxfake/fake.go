@@ -1,6 +1,7 @@
 // Package wxfake is a fake of the WeChat official-account API: access token
-// and stable token, menu create, template send, QR code create and OAuth
-// code exchange. It
+// and stable token, menu create, template send, QR code create, OAuth
+// code exchange, the JSSDK's jsapi ticket and temporary media (media/get
+// of images added with AddMedia, as a phone's uploadImage does). It
 // records every call and can be told to answer an errcode, so tests (and
 // the sandbox) exercise the real client end to end without Tencent.
 package wxfake
@@ -29,6 +30,8 @@ type Server struct {
 	failures map[string][]int // api path -> queued errcodes
 	calls    []Call
 	msgSeq   int64
+	media    map[string]media // media_id -> temporary media
+	tickets  int              // jsapi tickets issued
 	now      func() time.Time
 	// OnTemplate, if set, is called for each template message accepted.
 	OnTemplate func(TemplateCall)
@@ -40,6 +43,43 @@ type app struct {
 	tokenIssued int
 	menu        json.RawMessage
 	qrcodes     map[string]string // scene -> code id
+}
+
+// media is a temporary image a phone uploaded (AddMedia).
+type media struct {
+	data    []byte
+	ctype   string
+	expires time.Time
+}
+
+// MediaTTL is how long WeChat keeps temporary media (3 days).
+const MediaTTL = 72 * time.Hour
+
+// maxMedia bounds the fake's stored images (a long-running sandbox).
+const maxMedia = 200
+
+// AddMedia stores an image as the phone's uploadImage does and returns
+// its media_id (the serverId the page posts), served by media/get until
+// it expires.
+func (s *Server) AddMedia(data []byte, ctype string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.media) >= maxMedia {
+		for id := range s.media { // drop any one: the sandbox keeps few
+			delete(s.media, id)
+			break
+		}
+	}
+	id := "MEDIA_" + randHex(16)
+	s.media[id] = media{data: append([]byte(nil), data...), ctype: ctype, expires: s.now().Add(MediaTTL)}
+	return id
+}
+
+// TicketsIssued counts the jsapi tickets handed out.
+func (s *Server) TicketsIssued() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.tickets
 }
 
 type oauthCode struct {
@@ -78,6 +118,7 @@ func New() *Server {
 		tokens:   map[string]string{},
 		codes:    map[string]oauthCode{},
 		failures: map[string][]int{},
+		media:    map[string]media{},
 		now:      time.Now,
 	}
 }
@@ -251,6 +292,16 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			}
 			return 0, map[string]any{"ticket": "gQ" + id + "==", "url": "http://weixin.qq.com/q/" + id}
 		})
+	case "/cgi-bin/ticket/getticket":
+		s.withToken(w, r, body, func(c *Call, a *app) (int, map[string]any) {
+			if r.URL.Query().Get("type") != "jsapi" {
+				return 40097, nil
+			}
+			s.tickets++
+			return 0, map[string]any{"ticket": "FAKE_TICKET_" + randHex(12), "expires_in": 7200}
+		})
+	case "/cgi-bin/media/get":
+		s.serveMedia(w, r)
 	case "/sns/oauth2/access_token":
 		q := r.URL.Query()
 		s.exchangeCode(w, r.URL.Path, q.Get("appid"), q.Get("secret"), q.Get("code"))
@@ -384,6 +435,42 @@ func (s *Server) exchangeCode(w http.ResponseWriter, path, appID, secret, code s
 			"refresh_token": "R_" + randHex(8), "openid": oc.openID, "scope": "snsapi_base",
 		})
 	}
+}
+
+// serveMedia answers media/get: the file itself, or an errcode (40007
+// for an unknown or expired media_id) as JSON, as WeChat does.
+func (s *Server) serveMedia(w http.ResponseWriter, r *http.Request) {
+	var m media
+	ok := false
+	s.withToken(&mediaWriter{ResponseWriter: w, file: func() (media, bool) { return m, ok }}, r, nil, func(c *Call, a *app) (int, map[string]any) {
+		id := r.URL.Query().Get("media_id")
+		m, ok = s.media[id]
+		if !ok || s.now().After(m.expires) {
+			ok = false
+			return 40007, nil // invalid media_id
+		}
+		return 0, nil
+	})
+}
+
+// mediaWriter swaps the JSON success answer of media/get for the file.
+type mediaWriter struct {
+	http.ResponseWriter
+	file    func() (media, bool)
+	swapped bool
+}
+
+func (mw *mediaWriter) Write(b []byte) (int, error) {
+	if m, ok := mw.file(); ok {
+		if !mw.swapped {
+			mw.swapped = true
+			mw.ResponseWriter.Header().Set("Content-Type", m.ctype)
+			mw.ResponseWriter.Header().Set("Content-Disposition", `attachment; filename="image.jpg"`)
+			return mw.ResponseWriter.Write(m.data)
+		}
+		return len(b), nil
+	}
+	return mw.ResponseWriter.Write(b)
 }
 
 func randHex(n int) string {
