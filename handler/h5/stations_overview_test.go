@@ -131,4 +131,3 @@ func TestStationListPageAndExports(t *testing.T) {
 		}
 	})
 }
-
