@@ -194,7 +194,7 @@ func (r *profileRequest) profile() (station.Profile, error) {
 	var problems []string
 	for _, d := range station.MondayFirst {
 		if !r.open[d] {
-			continue // 休息: the periods typed are kept on the page, not saved
+			continue // 休息
 		}
 		name := station.WeekdayNames[d]
 		var day []string
@@ -393,6 +393,12 @@ func (w *Pages) profileSubmit(c *gin.Context) {
 				if len(v) > 10 {
 					bindErr = web.ErrTooLong
 					v = v[:0]
+				}
+				// A period picked opens its day: without script a user
+				// may not think of the switch. With script a day set to
+				// 休息 sends no periods (its pickers are disabled).
+				if strings.TrimSpace(v) != "" {
+					req.open[d] = true
 				}
 				req.hours[d][i][j] = v
 			}

@@ -394,6 +394,18 @@ func TestStationEditKeepsEveryPeriod(t *testing.T) {
 			}
 		}
 
+		// Without script a user may pick periods and not think of the
+		// switch: the day opens all the same.
+		noSwitch := url.Values{}
+		for k, v := range form {
+			noSwitch[k] = v
+		}
+		noSwitch.Del("open_4")
+		webtest.WantRedirect(t, ap.Post("/h5/station/edit", noSwitch), http.StatusSeeOther, "/h5/station?notice=saved")
+		if v, err = s.Stations.ByUniversity(context.Background(), uni); err != nil || !slices.Equal(v.Calendar.Weekly[time.Thursday], weekly[time.Thursday]) {
+			t.Fatalf("Thursday without its switch: %v (%v)", v.Calendar.Weekly[time.Thursday], err)
+		}
+
 		// A third Tuesday period added in the empty input is saved.
 		setPeriod(form, 2, 2, "19:00", "21:00")
 		webtest.WantRedirect(t, ap.Post("/h5/station/edit", form), http.StatusSeeOther, "/h5/station?notice=saved")
@@ -991,8 +1003,8 @@ func TestStationOverview(t *testing.T) {
 
 // setPeriod fills period i of weekday d in the station form, the day set
 // to 开放, as the time pickers send it.
-func setPeriod(form url.Values, d, i int, open, close string) {
+func setPeriod(form url.Values, d, i int, from, to string) {
 	form.Set("open_"+strconv.Itoa(d), "1")
-	form.Set("hours_"+strconv.Itoa(d)+"_"+strconv.Itoa(i)+"_open", open)
-	form.Set("hours_"+strconv.Itoa(d)+"_"+strconv.Itoa(i)+"_close", close)
+	form.Set("hours_"+strconv.Itoa(d)+"_"+strconv.Itoa(i)+"_open", from)
+	form.Set("hours_"+strconv.Itoa(d)+"_"+strconv.Itoa(i)+"_close", to)
 }

@@ -1,5 +1,6 @@
 // The station hours editor (station_edit.html). Without script every
-// period row of every day shows and blank ones are ignored on save; with
+// period row of every day shows, blank ones are ignored on save and a day
+// with a period picked is open; with
 // it the 开放/休息 switch shows or hides a day's periods, only the filled
 // rows and 添加时段 show, 删除 clears a row, and 复制到所有工作日 /
 // 复制到周末 copy Monday's switch and periods.
@@ -22,6 +23,9 @@
   var sync = function (el) {
     var on = el.querySelector(".day-open").checked;
     el.classList.toggle("day-off", !on);
+    // A day set to 休息 sends none of its periods: the server opens a day
+    // whose periods are filled (for pages without script).
+    Array.prototype.forEach.call(el.querySelectorAll("input[type=time]"), function (i) { i.disabled = !on; });
     var ps = periods(el);
     var shown = 0;
     ps.forEach(function (p) {
