@@ -12,6 +12,7 @@ package main
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -208,7 +209,9 @@ func TestBrowserBookAcceptConfirm(t *testing.T) {
 	province := newPhone("province admin")
 	brMember(t, b, province, "省团委", "gdprov2026", model.RoleProvinceAdmin)
 	province.tap("#nav-station-overview", "#counts")
-	province.wantText(`div.construction[data-code="4144010590"]`, "深圳大学")
+	province.nav("/h5/admin/stations?q="+url.QueryEscape("深圳大学"), "construction-list")
+	province.wantText("#row-4144010590", "深圳大学")
+	province.wantText("#row-4144010590", "已开放")
 	province.shot("province-overview")
 
 	if ctx.Err() != nil {
