@@ -335,13 +335,52 @@ func (w *API) apiConfirmBuilt(c *gin.Context) {
 	ok(c, http.StatusOK, gin.H{"built": true})
 }
 
+// apiListRequest is the station list's filter (query string), as on the
+// page /h5/admin/stations.
+type apiListRequest struct {
+	Q      string `form:"q" binding:"max=200"`
+	City   string `form:"city" binding:"max=40"`
+	Batch  int    `form:"batch" binding:"min=0,max=3"`
+	Status string `form:"status" binding:"max=20"`
+	Sort   string `form:"sort" binding:"max=20"`
+}
+
+// apiOverview is the station list: every university for the province
+// admin, the own for a university admin, filtered and sorted as asked,
+// not paged (a few hundred rows at most).
 func (w *API) apiOverview(c *gin.Context) {
 	u, okUser := w.kit.RequireUser(c)
 	if !okUser {
 		return
 	}
-	all, err := w.svc.Stations.Overview(c.Request.Context(), *u)
-	okList(w, c, all, err, apiConstructionJSON)
+	var req apiListRequest
+	if err := web.BindQuery(c, &req); err != nil {
+		w.kit.Fail(c, err)
+		return
+	}
+	l, err := w.svc.Stations.ListAll(c.Request.Context(), *u, station.ListFilter{Query: req.Q, City: req.City,
+		Batch: req.Batch, Status: req.Status, Sort: req.Sort})
+	okList(w, c, l.Rows, err, apiListRowJSON)
+}
+
+func apiListRowJSON(r station.ListRow) gin.H {
+	h := apiConstructionJSON(r.Construction)
+	h["overdue"] = r.Overdue
+	h["station_name"] = r.Name
+	h["has_hours"] = r.HasHours
+	h["open_now"] = r.OpenNow
+	h["weekly_hours"] = r.WeeklyHours
+	h["team_size"] = r.TeamSize
+	h["bookings_this_week"] = r.BookingsWeek
+	h["awaiting_response"] = r.Waiting
+	var states []string
+	for _, st := range station.ListStatuses {
+		if r.Has(st.Key) {
+			states = append(states, st.Key)
+		}
+	}
+	h["statuses"] = states
+	return h
 }
 
 func (w *API) apiQueue(c *gin.Context) {

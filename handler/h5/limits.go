@@ -41,6 +41,7 @@ var fieldLimits = map[string]int{
 	"station.address":        station.MaxAddress,
 	"station.directions":     station.MaxDirections,
 	"station.closure_reason": station.MaxClosureReason,
+	"station.list_query":     station.MaxListQuery,
 	"member.real_name":       station.MaxMemberName,
 	"member.position":        station.MaxMemberPosition,
 	"member.wechat_id":       station.MaxMemberWeChatID,

@@ -137,7 +137,7 @@ func (w *Pages) consolePage(c *gin.Context) {
 			w.kit.Fail(c, err)
 			return
 		}
-		row := newConstructionRow(cons)
+		row := newConstructionRow(station.ListRow{Construction: cons})
 		p.Construction = &row
 	}
 	w.pages.Render(c, http.StatusOK, "station_console", web.Page{Title: "服务站管理", Notice: consoleNotice(c.Query("notice")), Extra: p})

@@ -31,7 +31,7 @@ func TestStationHolidayLines(t *testing.T) {
 		form := url.Values{"name": {"深圳大学青年之家"}, "slot_minutes": {"60"}, "slot_capacity": {"1"},
 			"closed": {"2026-10-08 国庆节\n2026-10-10 开放 09:00–12:00 国庆节调休上班"}}
 		for d := 1; d <= 5; d++ {
-			form.Set("hours_"+string(rune('0'+d))+"_0", "08:30–12:00")
+			setPeriod(form, d, 0, "08:30", "12:00")
 		}
 		bad := url.Values{}
 		for k, v := range form {

@@ -25,32 +25,23 @@ func (w *Pages) registerProfilePages(h gin.IRouter) {
 	h.POST("/station/edit", w.profileSubmit)
 }
 
+// hoursRow is one weekday of the hours editor: the 开放 switch and
+// station.MaxRangesPerDay period rows, every one rendered (blank ones are
+// ignored on save, so the form works without script); the script shows
+// the filled ones and one more, and adds or removes rows.
 type hoursRow struct {
-	Day    int
-	Name   string
-	Inputs []hoursInput
+	Day     int
+	Name    string
+	Field   string // the day's switch and error field: hours_<day>
+	Open    bool
+	Periods []hoursPeriod
 }
 
-// hoursInput is the input of one opening period of a day.
-type hoursInput struct {
-	Field       string // hours_<day>_<i>
-	Label       string
-	Placeholder string
-}
-
-var hoursPlaceholders = [station.MaxRangesPerDay]string{"08:30–12:00", "14:30–17:30", "19:00–21:00", "21:00–22:00"}
-
-// hoursInputs is how many period inputs a day shows: every period filled
-// in plus an empty one to add another, at least two, at most what the
-// calendar allows, so saving the form never drops a period.
-func hoursInputs(day [station.MaxRangesPerDay]string) int {
-	n := 0
-	for i, v := range day {
-		if strings.TrimSpace(v) != "" {
-			n = i + 1
-		}
-	}
-	return min(max(n+1, 2), station.MaxRangesPerDay)
+// hoursPeriod is one period row: two time pickers.
+type hoursPeriod struct {
+	N                     int // from 1, as messages count (第N段)
+	OpenField, CloseField string
+	Spare                 bool // blank and after the last filled one: hidden by the script
 }
 
 // profileView is the station profile form's data.
@@ -78,12 +69,16 @@ type profileRequest struct {
 	Closed         string   `form:"closed" binding:"max=20000"`
 	SlotMinutes    string   `form:"slot_minutes" binding:"max=10"`
 	SlotCapacity   string   `form:"slot_capacity" binding:"max=10"`
-	// Hours: hours_<weekday>_<i>, i < station.MaxRangesPerDay, read from
-	// the form (not bound).
-	hours [7][station.MaxRangesPerDay]string
+	// Hours, read from the form (not bound): open_<weekday> (the 开放
+	// switch, "1"), hours_<weekday>_<i>_open and _close ("HH:MM" from
+	// the time pickers), i < station.MaxRangesPerDay.
+	open  [7]bool
+	hours [7][station.MaxRangesPerDay][2]string
 }
 
-func hoursField(day, i int) string { return fmt.Sprintf("hours_%d_%d", day, i) }
+func openField(day int) string { return fmt.Sprintf("open_%d", day) }
+
+func periodField(day, i int, end string) string { return fmt.Sprintf("hours_%d_%d_%s", day, i, end) }
 
 func checked(b bool) string {
 	if b {
@@ -98,11 +93,37 @@ func (r *profileRequest) form() map[string]string {
 		"has_office": checked(r.HasOffice), "has_plaque": checked(r.HasPlaque), "has_computer": checked(r.HasComputer),
 		"has_service_post": checked(r.HasServicePost)}
 	for d := range 7 {
+		f[openField(d)] = checked(r.open[d])
 		for i := range station.MaxRangesPerDay {
-			f[hoursField(d, i)] = r.hours[d][i]
+			f[periodField(d, i, "open")] = r.hours[d][i][0]
+			f[periodField(d, i, "close")] = r.hours[d][i][1]
 		}
 	}
 	return f
+}
+
+// readHM reads a time picker's "HH:MM" (also "9:00" and a full-width
+// colon, typed where the picker is a text box). An end of 00:00 is
+// midnight (24:00): a time picker cannot show 24:00.
+func readHM(s string, end bool) (string, bool) {
+	m := reHM.FindStringSubmatch(strings.TrimSpace(s))
+	if m == nil {
+		return "", false
+	}
+	h, _ := strconv.Atoi(m[1])
+	v := fmt.Sprintf("%02d:%s", h, m[2])
+	if end && v == "00:00" {
+		v = "24:00"
+	}
+	return v, true
+}
+
+// pickerHM is a stored time as a time picker shows it (24:00 as 00:00).
+func pickerHM(s string) string {
+	if s == "24:00" {
+		return "00:00"
+	}
+	return s
 }
 
 var reHM = regexp.MustCompile(`^(\d{1,2})[:：](\d{2})$`)
@@ -168,18 +189,44 @@ func (r *profileRequest) profile() (station.Profile, error) {
 		}
 		fields[field] = msg
 	}
-	for d := range 7 {
+	// Each day's unreadable periods, all of them, on the day's field;
+	// the service then checks order and overlaps the same way.
+	var problems []string
+	for _, d := range station.MondayFirst {
+		if !r.open[d] {
+			continue // 休息
+		}
+		name := station.WeekdayNames[d]
+		var day []string
 		for i := range station.MaxRangesPerDay {
-			v := strings.TrimSpace(r.hours[d][i])
-			if v == "" {
+			o, cl := strings.TrimSpace(r.hours[d][i][0]), strings.TrimSpace(r.hours[d][i][1])
+			if o == "" && cl == "" {
 				continue
 			}
-			rg, ok := parseRange(v)
-			if !ok {
-				bad(hoursField(d, i), station.WeekdayNames[d]+"的时段格式应为 08:30–12:00")
-				continue
+			n := len(p.Weekly[d]) + len(day) + 1
+			ov, ok1 := readHM(o, false)
+			cv, ok2 := readHM(cl, true)
+			switch {
+			case o == "" || cl == "":
+				day = append(day, fmt.Sprintf("%s 第%d段：请填写开始和结束时间", name, n))
+			case !ok1 || !ok2:
+				day = append(day, fmt.Sprintf("%s 第%d段：时间格式应为 HH:MM", name, n))
+			default:
+				p.Weekly[d] = append(p.Weekly[d], station.Range{Open: ov, Close: cv})
 			}
-			p.Weekly[d] = append(p.Weekly[d], rg)
+		}
+		if len(p.Weekly[d]) == 0 && len(day) == 0 {
+			day = append(day, name+"：已设为开放，请至少填写一个时段，或改为休息")
+		}
+		if len(day) > 0 {
+			problems = append(problems, day...)
+			fields[station.HoursField(d)] = strings.Join(day, "；")
+		}
+	}
+	if len(problems) > 0 {
+		first = problems[0]
+		if len(problems) > 1 {
+			first = fmt.Sprintf("开放时间有 %d 处问题：%s", len(problems), strings.Join(problems, "；"))
 		}
 	}
 	for n, line := range strings.Split(r.Closed, "\n") {
@@ -263,9 +310,10 @@ func (w *Pages) profileForm(c *gin.Context) {
 			HasOffice: v.HasOffice, HasPlaque: v.HasPlaque, HasComputer: v.HasComputer, HasServicePost: v.HasServicePost,
 			Services: v.Services, SlotMinutes: strconv.Itoa(v.SlotMinutes), SlotCapacity: strconv.Itoa(v.SlotCapacity)}
 		for d := range 7 {
+			req.open[d] = len(v.Calendar.Weekly[d]) > 0
 			for i, r := range v.Calendar.Weekly[d] {
 				if i < station.MaxRangesPerDay { // NewCalendar allows no more
-					req.hours[d][i] = r.Open + "–" + r.Close
+					req.hours[d][i] = [2]string{r.Open, pickerHM(r.Close)}
 				}
 			}
 		}
@@ -311,15 +359,22 @@ func (w *Pages) showProfile(c *gin.Context, uni model.University, exists bool, s
 	for _, s := range req.Services {
 		p.Selected[s] = true
 	}
-	for _, d := range mondayFirst {
-		row := hoursRow{Day: int(d), Name: station.WeekdayNames[d]}
-		for i := range hoursInputs(req.hours[d]) {
-			row.Inputs = append(row.Inputs, hoursInput{Field: hoursField(int(d), i),
-				Label: fmt.Sprintf("%s第 %d 个时段", row.Name, i+1), Placeholder: hoursPlaceholders[i]})
+	for _, d := range station.MondayFirst {
+		day := int(d)
+		row := hoursRow{Day: day, Name: station.WeekdayNames[d], Field: station.HoursField(d), Open: req.open[d]}
+		last := 0 // rows shown: the filled ones, at least one
+		for i := range station.MaxRangesPerDay {
+			if req.hours[d][i] != [2]string{} {
+				last = i
+			}
+		}
+		for i := range station.MaxRangesPerDay {
+			row.Periods = append(row.Periods, hoursPeriod{N: i + 1, OpenField: periodField(day, i, "open"),
+				CloseField: periodField(day, i, "close"), Spare: i > last})
 		}
 		p.Days = append(p.Days, row)
 	}
-	d := web.Page{Title: "编辑服务站", Form: req.form(), Extra: p}
+	d := web.Page{Title: "编辑服务站", Form: req.form(), Extra: p, Scripts: []string{"station-hours.js"}}
 	w.pages.RenderForm(c, status, "station_edit", d, withFields(err, map[string]string{"bad_hours": "hours", "bad_closures": "closed", "station_exists": "name"}))
 }
 
@@ -331,13 +386,22 @@ func (w *Pages) profileSubmit(c *gin.Context) {
 	var req profileRequest
 	bindErr := web.Bind(c, &req)
 	for d := range 7 {
+		req.open[d] = c.PostForm(openField(d)) == "1"
 		for i := range station.MaxRangesPerDay {
-			v := c.PostForm(hoursField(d, i))
-			if len(v) > 40 {
-				bindErr = web.ErrTooLong
-				v = v[:0]
+			for j, end := range []string{"open", "close"} {
+				v := c.PostForm(periodField(d, i, end))
+				if len(v) > 10 {
+					bindErr = web.ErrTooLong
+					v = v[:0]
+				}
+				// A period picked opens its day: without script a user
+				// may not think of the switch. With script a day set to
+				// 休息 sends no periods (its pickers are disabled).
+				if strings.TrimSpace(v) != "" {
+					req.open[d] = true
+				}
+				req.hours[d][i][j] = v
 			}
-			req.hours[d][i] = v
 		}
 	}
 	exists := c.PostForm("exists") == "1"

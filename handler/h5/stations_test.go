@@ -142,8 +142,8 @@ func TestStationSetupThroughPages(t *testing.T) {
 			"closed": {clk.Now().AddDate(0, 0, 7).In(clock.Beijing).Format("2006-01-02") + " 校运会"},
 		}
 		for d := 1; d <= 5; d++ {
-			form.Set("hours_"+string(rune('0'+d))+"_0", "09:00–12:00")
-			form.Set("hours_"+string(rune('0'+d))+"_1", "14:00-18:00")
+			setPeriod(form, d, 0, "09:00", "12:00")
+			setPeriod(form, d, 1, "14:00", "18:00")
 		}
 		bad := func(key, value, field, msg string) {
 			t.Helper()
@@ -161,7 +161,7 @@ func TestStationSetupThroughPages(t *testing.T) {
 			if v, _ := webtest.InputValue(r.Body, "building"); v != "学生活动中心" {
 				t.Fatalf("building shows %q after an error", v)
 			}
-			if v, _ := webtest.InputValue(r.Body, "hours_3_1"); v != "14:00-18:00" {
+			if v, _ := webtest.InputValue(r.Body, "hours_3_1_close"); v != "18:00" {
 				t.Fatalf("Wednesday afternoon shows %q after an error", v)
 			}
 			if !strings.Contains(r.Body, `value="心理咨询" id="service-0" checked`) || !strings.Contains(r.Body, `id="has_plaque" checked`) {
@@ -170,14 +170,16 @@ func TestStationSetupThroughPages(t *testing.T) {
 			if key != "closed" && !strings.Contains(textareaValue(r.Body, "closed"), "校运会") {
 				t.Fatalf("closed dates lost after an error")
 			}
-			if key == "hours_1_0" || key == "name" {
+			if key == "hours_1_0_open" || key == "name" {
 				if v, _ := webtest.InputValue(r.Body, key); v != value {
 					t.Fatalf("%s shows %q, want what was typed %q", key, v, value)
 				}
 			}
 		}
-		bad("hours_1_0", "8点到12点", "hours_1_0", "周一的时段格式应为 08:30–12:00")
-		bad("hours_2_0", "12:00–09:00", "hours", "结束时间须晚于开始时间")
+		bad("hours_1_0_open", "8点", "hours_1", "周一 第1段：时间格式应为 HH:MM")
+		bad("hours_2_0_close", "08:00", "hours_2", "周二 第1段：结束时间须晚于开始时间")
+		bad("hours_2_1_close", "", "hours_2", "周二 第2段：请填写开始和结束时间")
+		bad("open_6", "1", "hours_6", "周六：已设为开放，请至少填写一个时段")
 		bad("name", strings.Repeat("青", 31), "name", "站点名称不能超过 30 个字")
 		bad("name", "", "name", "请填写站点名称")
 		bad("closed", "2026-13-45 节日", "closed", "第 1 行的日期")
@@ -191,7 +193,7 @@ func TestStationSetupThroughPages(t *testing.T) {
 		webtest.WantBody(t, r, "服务站信息已保存", "正在开放", `id="nav-team"`, "负责人", "至少一名管理员")
 		r = ap.Get("/h5/station/edit")
 		webtest.WantStatus(t, r, http.StatusOK)
-		if v, _ := webtest.InputValue(r.Body, "hours_3_1"); v != "14:00–18:00" {
+		if v, _ := webtest.InputValue(r.Body, "hours_3_1_open"); v != "14:00" {
 			t.Fatalf("saved Wednesday afternoon shows %q", v)
 		}
 		webtest.WantBody(t, r, "校运会", "编辑服务站")
@@ -356,20 +358,28 @@ func TestStationEditKeepsEveryPeriod(t *testing.T) {
 		r := ap.Get("/h5/station/edit")
 		webtest.WantStatus(t, r, http.StatusOK)
 		for i, want := range []string{"08:00–10:00", "10:30–12:00", "14:00–16:00", "19:00–21:00"} {
-			if v, ok := webtest.InputValue(r.Body, "hours_1_"+strconv.Itoa(i)); !ok || v != want {
-				t.Fatalf("Monday period %d shows %q (input present: %v), want %q", i+1, v, ok, want)
+			o, _ := webtest.InputValue(r.Body, "hours_1_"+strconv.Itoa(i)+"_open")
+			cl, _ := webtest.InputValue(r.Body, "hours_1_"+strconv.Itoa(i)+"_close")
+			if o+"–"+cl != want {
+				t.Fatalf("Monday period %d shows %q–%q, want %q", i+1, o, cl, want)
 			}
 		}
-		// Two periods on Tuesday: a third, empty input to add one; none
-		// beyond. A day off shows the usual two.
+		// Every period row is on the page (the form works without script);
+		// those after the last filled one are spare, for the script to hide
+		// until 添加时段. A day without hours is 休息.
 		for _, c := range []struct {
-			id   string
-			want bool
-		}{{"hours_2_2", true}, {"hours_2_3", false}, {"hours_6_1", true}, {"hours_6_2", false}, {"hours_1_4", false}} {
-			if v, ok := webtest.InputValue(r.Body, c.id); ok != c.want || v != "" {
-				t.Fatalf("input %s: present %v with %q, want present %v and empty", c.id, ok, v, c.want)
+			id    string
+			spare bool
+		}{{"period-2-2", false}, {"period-2-3", true}, {"period-6-1", false}, {"period-6-2", true}, {"period-1-4", false}} {
+			if !strings.Contains(r.Body, `id="`+c.id+`"`) {
+				t.Fatalf("no period row %s", c.id)
+			}
+			if got := strings.Contains(r.Body, `id="`+c.id+`" data-spare="1"`); got != c.spare {
+				t.Fatalf("row %s spare %v, want %v", c.id, got, c.spare)
 			}
 		}
+		webtest.WantBody(t, r, `id="open_1" value="1" checked`, `id="open_2" value="1" checked`)
+		webtest.WantNoBody(t, r, `id="open_6" value="1" checked`)
 
 		form := formValues(t, r.Body, "profile-form")
 		r = ap.Post("/h5/station/edit", form)
@@ -384,8 +394,20 @@ func TestStationEditKeepsEveryPeriod(t *testing.T) {
 			}
 		}
 
+		// Without script a user may pick periods and not think of the
+		// switch: the day opens all the same.
+		noSwitch := url.Values{}
+		for k, v := range form {
+			noSwitch[k] = v
+		}
+		noSwitch.Del("open_4")
+		webtest.WantRedirect(t, ap.Post("/h5/station/edit", noSwitch), http.StatusSeeOther, "/h5/station?notice=saved")
+		if v, err = s.Stations.ByUniversity(context.Background(), uni); err != nil || !slices.Equal(v.Calendar.Weekly[time.Thursday], weekly[time.Thursday]) {
+			t.Fatalf("Thursday without its switch: %v (%v)", v.Calendar.Weekly[time.Thursday], err)
+		}
+
 		// A third Tuesday period added in the empty input is saved.
-		form.Set("hours_2_2", "19:00-21:00")
+		setPeriod(form, 2, 2, "19:00", "21:00")
 		webtest.WantRedirect(t, ap.Post("/h5/station/edit", form), http.StatusSeeOther, "/h5/station?notice=saved")
 		if v, err = s.Stations.ByUniversity(context.Background(), uni); err != nil {
 			t.Fatal(err)
@@ -394,9 +416,10 @@ func TestStationEditKeepsEveryPeriod(t *testing.T) {
 			t.Fatalf("Tuesday after adding a period: %v", got)
 		}
 		r = ap.Get("/h5/station/edit")
-		if v, ok := webtest.InputValue(r.Body, "hours_2_3"); !ok || v != "" {
-			t.Fatalf("Tuesday's fourth input: present %v with %q, want an empty one", ok, v)
+		if v, ok := webtest.InputValue(r.Body, "hours_2_2_close"); !ok || v != "21:00" {
+			t.Fatalf("Tuesday's third period ends %q (present %v), want 21:00", v, ok)
 		}
+		webtest.WantBody(t, r, `id="period-2-4" data-spare="1"`)
 	})
 }
 
@@ -932,7 +955,7 @@ func TestStationOverview(t *testing.T) {
 		r = pp.Get("/h5/admin/stations?status=ready")
 		webtest.WantStatus(t, r, http.StatusOK)
 		webtest.WantBody(t, r, `data-code="`+webtest.CodeSZU+`" data-status="ready"`, "待确认（已逾期）", `id="confirm-`+webtest.CodeSZU+`"`)
-		if n := strings.Count(r.Body, `class="card construction"`); n != 1 {
+		if n := strings.Count(r.Body, `class="st-row"`); n != 1 {
 			t.Fatalf("the 待确认 filter lists %d universities after the deadline, want 1", n)
 		}
 		if !regexp.MustCompile(`id="count-ready"><strong>1</strong>待确认<`).MatchString(r.Body) {
@@ -944,8 +967,8 @@ func TestStationOverview(t *testing.T) {
 		webtest.WantRedirect(t, pp.Post("/h5/admin/stations/"+webtest.CodeSZU+"/confirm", nil), http.StatusSeeOther, "/h5/admin/stations?notice=confirmed")
 		r = pp.Get("/h5/admin/stations?notice=confirmed&status=built")
 		webtest.WantBody(t, r, "已确认建成", `data-code="`+webtest.CodeSZU+`" data-status="built"`, "已建成")
-		if strings.Count(r.Body, `class="card construction"`) != 1 {
-			t.Fatalf("the built filter lists %d universities, want 1", strings.Count(r.Body, `class="card construction"`))
+		if strings.Count(r.Body, `class="st-row"`) != 1 {
+			t.Fatalf("the built filter lists %d universities, want 1", strings.Count(r.Body, `class="st-row"`))
 		}
 		webtest.WantStatus(t, pp.Post("/h5/admin/stations/"+webtest.CodeSZU+"/confirm", nil), http.StatusConflict)
 		webtest.WantStatus(t, pp.Post("/h5/admin/stations/0000000000/confirm", nil), http.StatusNotFound)
@@ -966,8 +989,22 @@ func TestStationOverview(t *testing.T) {
 		webtest.WantStatus(t, r, http.StatusOK)
 		webtest.WantBody(t, r, "建立服务站", "华南理工大学青年之家")
 
-		// A university admin and a lead do not see the province overview.
-		webtest.WantStatus(t, s.Phone(admin).Get("/h5/admin/stations"), http.StatusForbidden)
+		// A university admin sees their own university only, without the
+		// province's tiles or 确认建成; a lead does not see the list.
+		r = s.Phone(admin).Get("/h5/admin/stations")
+		webtest.WantStatus(t, r, http.StatusOK)
+		if n := strings.Count(r.Body, `class="st-row"`); n != 1 || !strings.Contains(r.Body, `data-code="`+webtest.CodeSZU+`"`) {
+			t.Fatalf("a university admin's list has %d rows:\n%s", n, r.Body)
+		}
+		webtest.WantNoBody(t, r, `id="counts"`, `id="confirm-`)
 		webtest.WantStatus(t, s.Phone(lead).Get("/h5/admin/stations"), http.StatusForbidden)
 	})
+}
+
+// setPeriod fills period i of weekday d in the station form, the day set
+// to 开放, as the time pickers send it.
+func setPeriod(form url.Values, d, i int, from, to string) {
+	form.Set("open_"+strconv.Itoa(d), "1")
+	form.Set("hours_"+strconv.Itoa(d)+"_"+strconv.Itoa(i)+"_open", from)
+	form.Set("hours_"+strconv.Itoa(d)+"_"+strconv.Itoa(i)+"_close", to)
 }

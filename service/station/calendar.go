@@ -66,42 +66,90 @@ func parseHM(s string) (int, bool) {
 	return h*60 + m, true
 }
 
-// parseSpans validates one day's periods (named day in messages) and
-// returns them as sorted minute spans.
-func parseSpans(day string, rs []Range) ([][2]int, error) {
+// spanProblems checks one day's periods and returns them as sorted
+// minute spans, with every problem found, each naming the period by its
+// place in the list (第2段) after prefix (the weekday or the date).
+func spanProblems(prefix string, rs []Range) ([][2]int, []string) {
+	var problems []string
 	if len(rs) > MaxRangesPerDay {
-		return nil, service.Invalid("bad_hours", fmt.Sprintf("%s最多设置 %d 个时段", day, MaxRangesPerDay), nil)
+		problems = append(problems, fmt.Sprintf("%s最多设置 %d 个时段", prefix, MaxRangesPerDay))
 	}
-	var spans [][2]int
-	for _, r := range rs {
+	type span struct{ o, c, n int }
+	var spans []span
+	for i, r := range rs {
 		o, ok1 := parseHM(r.Open)
 		cl, ok2 := parseHM(r.Close)
-		if !ok1 || !ok2 {
-			return nil, service.Invalid("bad_hours", fmt.Sprintf("%s的时间 %q–%q 格式应为 HH:MM", day, r.Open, r.Close), nil)
-		}
-		if cl <= o {
-			return nil, service.Invalid("bad_hours", fmt.Sprintf("%s的时段 %s–%s 结束时间须晚于开始时间", day, r.Open, r.Close), nil)
-		}
-		spans = append(spans, [2]int{o, cl})
-	}
-	slices.SortFunc(spans, func(a, b [2]int) int { return a[0] - b[0] })
-	for i := 1; i < len(spans); i++ {
-		if spans[i][0] < spans[i-1][1] {
-			return nil, service.Invalid("bad_hours", day+"的时段有重叠", nil)
+		switch {
+		case !ok1 || !ok2:
+			problems = append(problems, fmt.Sprintf("%s 第%d段：时间 %q–%q 格式应为 HH:MM", prefix, i+1, r.Open, r.Close))
+		case cl <= o:
+			problems = append(problems, fmt.Sprintf("%s 第%d段：结束时间须晚于开始时间（%s–%s）", prefix, i+1, r.Open, r.Close))
+		default:
+			spans = append(spans, span{o, cl, i + 1})
 		}
 	}
-	return spans, nil
+	slices.SortStableFunc(spans, func(a, b span) int { return a.o - b.o })
+	out := make([][2]int, 0, len(spans))
+	for i, sp := range spans {
+		if i > 0 && sp.o < spans[i-1].c {
+			a, b := min(spans[i-1].n, sp.n), max(spans[i-1].n, sp.n)
+			problems = append(problems, fmt.Sprintf("%s 第%d段与第%d段时间重叠", prefix, a, b))
+		}
+		out = append(out, [2]int{sp.o, sp.c})
+	}
+	if len(out) == 0 {
+		out = nil
+	}
+	return out, problems
+}
+
+// WeeklyProblems lists every problem of weekly hours, Monday first, each
+// naming its weekday and period (「周三 第2段：结束时间须晚于开始时间」), and
+// the problems by field (hours_<weekday>, time.Weekday numbering), the
+// day's problems joined; nil when the hours are valid.
+func WeeklyProblems(weekly [7][]Range) (all []string, byDay map[string]string) {
+	for _, d := range MondayFirst {
+		_, ps := spanProblems(WeekdayNames[d], weekly[d])
+		if len(ps) == 0 {
+			continue
+		}
+		if byDay == nil {
+			byDay = map[string]string{}
+		}
+		all = append(all, ps...)
+		byDay[HoursField(d)] = strings.Join(ps, "；")
+	}
+	return all, byDay
+}
+
+// HoursField is the field a weekday's hours problems are reported on.
+func HoursField(d time.Weekday) string { return fmt.Sprintf("hours_%d", d) }
+
+// MondayFirst is the week as the pages show it.
+var MondayFirst = [7]time.Weekday{time.Monday, time.Tuesday, time.Wednesday, time.Thursday, time.Friday, time.Saturday, time.Sunday}
+
+// weeklyError is every problem of weekly hours as one error: all of them
+// in the message, each day's on its field.
+func weeklyError(weekly [7][]Range) error {
+	all, byDay := WeeklyProblems(weekly)
+	if len(all) == 0 {
+		return nil
+	}
+	msg := all[0]
+	if len(all) > 1 {
+		msg = fmt.Sprintf("开放时间有 %d 处问题：%s", len(all), strings.Join(all, "；"))
+	}
+	return service.Invalid("bad_hours", msg, byDay)
 }
 
 // NewCalendar validates weekly hours and the dates that depart from them.
 func NewCalendar(weekly [7][]Range, closed []Closure) (Calendar, error) {
 	c := Calendar{Weekly: weekly, Closed: closed, closed: map[string]bool{}, special: map[string][][2]int{}}
+	if err := weeklyError(weekly); err != nil {
+		return c, err
+	}
 	for d := range 7 {
-		spans, err := parseSpans(WeekdayNames[d], weekly[d])
-		if err != nil {
-			return c, err
-		}
-		c.spans[d] = spans
+		c.spans[d], _ = spanProblems(WeekdayNames[d], weekly[d])
 	}
 	if len(closed) > 366 {
 		return c, service.Invalid("bad_closures", "闭站日期最多 366 个", nil)
@@ -121,14 +169,31 @@ func NewCalendar(weekly [7][]Range, closed []Closure) (Calendar, error) {
 			c.closed[cd.Date] = true
 			continue
 		}
-		spans, err := parseSpans(cd.Date, cd.Open)
-		if err != nil {
-			return c, err
+		spans, problems := spanProblems(cd.Date, cd.Open)
+		if len(problems) > 0 {
+			return c, service.Invalid("bad_hours", strings.Join(problems, "；"), map[string]string{"closed": strings.Join(problems, "；")})
 		}
 		c.special[cd.Date] = spans
 	}
 	return c, nil
 }
+
+// CopyHours returns weekly with day from's periods copied to each day of
+// to (the editor's 复制到所有工作日 and 复制到周末).
+func CopyHours(weekly [7][]Range, from time.Weekday, to ...time.Weekday) [7][]Range {
+	for _, d := range to {
+		if d != from {
+			weekly[d] = slices.Clone(weekly[from])
+		}
+	}
+	return weekly
+}
+
+// Weekdays and Weekend are the days CopyHours copies Monday's hours to.
+var (
+	Weekdays = []time.Weekday{time.Tuesday, time.Wednesday, time.Thursday, time.Friday}
+	Weekend  = []time.Weekday{time.Saturday, time.Sunday}
+)
 
 // daySpans are the opening periods of day d: none when closed, a
 // special date's own, else its weekday's.

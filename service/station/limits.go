@@ -30,6 +30,9 @@ const (
 	MaxAlternatives  = 100 // 替代建议
 	MaxResult        = 500 // what was done (服务结果), shown to the student
 
+	// The station list's search (学校或站点名称).
+	MaxListQuery = 50
+
 	// The student's rating.
 	MaxRatingComment = 200 // 评价
 )
