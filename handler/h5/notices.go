@@ -171,7 +171,7 @@ func (w *Pages) showNoticeForm(c *gin.Context, status int, form map[string]strin
 		}
 		v.Batches = append(v.Batches, nb)
 	}
-	w.pages.RenderForm(c, status, "notice_new", web.Page{Title: "发布通知", Form: form, Extra: v}, err)
+	w.pages.RenderForm(c, status, "notice_new", web.Page{Title: "发布通知", Form: form, FormURL: "/h5/admin/notices/new", Extra: v}, err)
 }
 
 func (w *Pages) publishNotice(c *gin.Context) {

@@ -333,7 +333,7 @@ func (w *Pages) showQuestion(c *gin.Context, status int, form map[string]string,
 		w.kit.Fail(c, verr)
 		return
 	}
-	d := web.Page{Title: v.Question.Title, Notice: questionNotice(c.Query("notice")), Form: form,
+	d := web.Page{Title: v.Question.Title, Notice: questionNotice(c.Query("notice")), Form: form, FormURL: questionURL(id),
 		Extra: questionView{View: v, Ratings: question.Ratings, ClearDraft: v.Mine && (c.Query("notice") == "asked" || c.Query("notice") == "review")}}
 	w.pages.RenderForm(c, status, "question", d, err)
 }

@@ -93,7 +93,7 @@ func (w *Pages) showOverview(c *gin.Context, u model.User, status int, err error
 	for _, k := range []string{station.StatusBuilt, station.StatusReady, station.StatusPending, station.StatusLate} {
 		p.Counts = append(p.Counts, statusCount{Key: k, Name: constructionStatusName(k), Count: counts[k]})
 	}
-	d := web.Page{Title: "服务站建设", Extra: p}
+	d := web.Page{Title: "服务站建设", FormURL: "/h5/admin/stations", Extra: p}
 	if c.Query("notice") == "confirmed" {
 		d.Notice = "已确认建成。"
 	}
