@@ -111,7 +111,10 @@ func (w *Pages) rosterImportPage(c *gin.Context) {
 }
 
 func (w *Pages) showRosterImport(c *gin.Context, status int, v rosterImportView, err error) {
-	p := web.Page{Title: "导入附件1", Extra: v}
+	p := web.Page{Title: "导入附件1", FormURL: "/h5/admin/roster/import", Extra: v}
+	if v.University != nil {
+		p.FormURL += "?uni=" + v.University.Code
+	}
 	if v.Done {
 		p.Notice = "导入完成，名册已更新"
 	}

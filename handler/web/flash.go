@@ -98,6 +98,11 @@ func submitted(c *gin.Context, form map[string]string) map[string]string {
 // It reports false, having written nothing, when the flash cannot be
 // stored; the caller then renders the form itself.
 func (k *Kit) FormFailed(c *gin.Context, back string, form map[string]string, err error) bool {
+	if multiValued(c) {
+		// A flash keeps one value a field; a form of checkbox lists is
+		// shown again directly so no choice is lost.
+		return false
+	}
 	_, body := k.Describe(c, err)
 	return k.redirectFlash(c, back, flash{Error: body.Message, Fields: body.Fields, Form: submitted(c, form)})
 }
@@ -196,4 +201,20 @@ func failedBack(c *gin.Context) string {
 		return ref.RequestURI()
 	}
 	return c.Request.URL.RequestURI()
+}
+
+// multiValued reports a posted form with a field sent more than once (a
+// list of checkboxes).
+func multiValued(c *gin.Context) bool {
+	_ = c.Request.ParseForm()
+	values := c.Request.PostForm
+	if mf := c.Request.MultipartForm; mf != nil {
+		values = mf.Value
+	}
+	for _, v := range values {
+		if len(v) > 1 {
+			return true
+		}
+	}
+	return false
 }
