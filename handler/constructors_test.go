@@ -15,6 +15,8 @@ import (
 	"github.com/gdyouth/youthvoice/handler/web"
 	"github.com/gdyouth/youthvoice/handler/wechat"
 	"github.com/gdyouth/youthvoice/service/account"
+	"github.com/gdyouth/youthvoice/service/clock"
+	"github.com/gdyouth/youthvoice/service/kv"
 	"github.com/gdyouth/youthvoice/service/session"
 	"github.com/gdyouth/youthvoice/service/wxapi/wxfake"
 )
@@ -28,15 +30,26 @@ func (oauthStub) OAuthOpenID(context.Context, string) (string, error) { return "
 func TestConstructorsRejectNil(t *testing.T) {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	// A kit whose services are never called: only its construction counts.
-	kit, err := web.New(&account.Service{}, &session.Store{}, log, web.Options{})
+	store, err := kv.NewMemory(clock.Real{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	kit, err := web.New(&account.Service{}, &session.Store{}, store, log, web.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	fake := wxfake.New()
 	for name, build := range map[string]func() error{
-		"web.New":             func() error { _, err := web.New(nil, nil, nil, web.Options{}); return err },
-		"web.New without log": func() error { _, err := web.New(&account.Service{}, &session.Store{}, nil, web.Options{}); return err },
-		"h5.New":              func() error { _, err := h5.New(nil, web.Services{}, nil); return err },
+		"web.New": func() error { _, err := web.New(nil, nil, nil, nil, web.Options{}); return err },
+		"web.New without log": func() error {
+			_, err := web.New(&account.Service{}, &session.Store{}, store, nil, web.Options{})
+			return err
+		},
+		"web.New without kv": func() error {
+			_, err := web.New(&account.Service{}, &session.Store{}, nil, log, web.Options{})
+			return err
+		},
+		"h5.New": func() error { _, err := h5.New(nil, web.Services{}, nil); return err },
 		"h5.New without services": func() error {
 			_, err := h5.New(kit, web.Services{}, oauthStub{})
 			return err

@@ -7,6 +7,8 @@ package service
 import (
 	"errors"
 	"fmt"
+	"sort"
+	"strings"
 )
 
 // Sentinel errors.
@@ -71,4 +73,39 @@ func Wrap(what string, err error) error {
 		return err
 	}
 	return fmt.Errorf("%s: %w", what, err)
+}
+
+// InvalidFields reports bad input in several fields at once, so a form
+// lists every problem rather than the first: fields maps each field to its
+// message; the error's message is that message for one field, or all of
+// them (in order, then the rest by field name) for several. nil when
+// fields is empty.
+func InvalidFields(code string, fields map[string]string, order ...string) error {
+	if len(fields) == 0 {
+		return nil
+	}
+	var msgs []string
+	seen := map[string]bool{}
+	add := func(f string) {
+		if m, ok := fields[f]; ok && !seen[f] {
+			seen[f] = true
+			msgs = append(msgs, m)
+		}
+	}
+	for _, f := range order {
+		add(f)
+	}
+	rest := make([]string, 0, len(fields))
+	for f := range fields {
+		rest = append(rest, f)
+	}
+	sort.Strings(rest)
+	for _, f := range rest {
+		add(f)
+	}
+	msg := msgs[0]
+	if len(msgs) > 1 {
+		msg = fmt.Sprintf("有 %d 处需要修改：%s", len(msgs), strings.Join(msgs, "；"))
+	}
+	return &Error{Kind: ErrInvalid, Code: code, Message: msg, Fields: fields}
 }

@@ -114,8 +114,10 @@ func TestBrowserBookAcceptConfirm(t *testing.T) {
 		chromedp.SendKeys(chromedp.ID("phone"), "1391234567"),
 		chromedp.SendKeys(chromedp.ID("description"), "期末压力很大，想找老师聊聊。"))
 	errSel := chromedp.CSS(`p.field-error[data-field="phone"]`)
-	if st := student.tap("#book-submit", errSel); st != http.StatusBadRequest {
-		t.Fatalf("booking with a 10-digit phone: HTTP %d, want 400", st)
+	// POST-redirect-GET: the form comes back as a normal page (200) with
+	// the message.
+	if st := student.tap("#book-submit", errSel); st != http.StatusOK {
+		t.Fatalf("booking with a 10-digit phone: HTTP %d, want 200 after the redirect", st)
 	}
 	student.wantText(errSel, "请填写 11 位手机号")
 	if got := student.value("#slot"); got != slot {

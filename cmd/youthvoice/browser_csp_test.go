@@ -55,17 +55,12 @@ func TestBrowserContentSecurityPolicy(t *testing.T) {
 		admin.nav(page.path, page.id)
 		admin.shot(strings.ReplaceAll(strings.TrimPrefix(page.path, "/h5/"), "/", "-"))
 	}
-	// The unbind button asks first (data-confirm, no inline handler):
-	// dismissed, nothing happens.
+	// The unbind button asks first (data-confirm, a dialog of app.js, no
+	// inline handler): dismissed, nothing happens.
 	admin.nav("/h5/settings", "unbind")
-	if _, err := chromedp.Run(admin.ctx, chromedp.Evaluate[bool](`window.confirm = function () { window.asked = true; return false }; true`)); err != nil {
-		t.Fatal(err)
-	}
-	admin.do("tap 解除绑定", chromedp.Click(chromedp.ID("unbind")))
-	asked, err := chromedp.Run(admin.ctx, chromedp.Evaluate[bool](`window.asked === true`))
-	if err != nil || !asked {
-		t.Fatalf("解除绑定 did not ask first: %v", err)
-	}
+	admin.do("tap 解除绑定", chromedp.Click(chromedp.ID("unbind")), chromedp.WaitVisible(chromedp.ID("dialog-cancel")))
+	admin.wantText("#dialog-desc", "解除绑定后")
+	admin.do("dismiss the dialog", chromedp.Click(chromedp.ID("dialog-cancel")), chromedp.WaitNotPresent(chromedp.ID("dialog-cancel")))
 	if loc := admin.location(); loc.Path != "/h5/settings" {
 		t.Fatalf("a dismissed confirmation left the page for %s", loc)
 	}

@@ -36,10 +36,7 @@ func TestBrowserTemporaryPassword(t *testing.T) {
 	admin.nav("/h5/admin", "nav-password")
 	admin.tap("#nav-password", "#temporary-submit")
 	admin.do("type the account", chromedp.SendKeys(chromedp.ID("account"), "zhangsan2026"))
-	if _, err := chromedp.Run(admin.ctx, chromedp.Evaluate[bool](`(window.confirm = function () { return true; }, true)`)); err != nil {
-		t.Fatal(err)
-	}
-	admin.tap("#temporary-submit", "#temporary")
+	admin.confirmTap("#temporary-submit", "#temporary")
 	admin.wantText("#temporary", "zhangsan2026")
 	temp := admin.text("#temporary-password")
 	if len(temp) != account.TemporaryLength {

@@ -57,7 +57,7 @@ func TestBrowserRoster(t *testing.T) {
 	admin.wantText("#entry-phone", "13912345678")
 	admin.do("fill the reason", chromedp.SendKeys(chromedp.ID("reason"), "毕业离校"))
 	admin.shot("roster-entry")
-	admin.tap("#leave-submit", "#notice")
+	admin.confirmTap("#leave-submit", "#notice")
 	admin.wantText("#notice", "已办理离任")
 	admin.wantText(`.roster-line[data-phone="13912345678"]`, "已离任")
 	admin.wantText("#roster-summary", "已注册 0 / 应注册 0")

@@ -184,7 +184,7 @@ func serveOn(ctx context.Context, b *base, ln net.Listener) error {
 	if err != nil {
 		return err
 	}
-	kit, err := web.New(accounts, sessions, b.log, web.Options{PublicURL: b.cfg.PublicURL, AppID: b.cred.AppID, Sandbox: !b.cfg.Real()})
+	kit, err := web.New(accounts, sessions, b.store, b.log, web.Options{PublicURL: b.cfg.PublicURL, AppID: b.cred.AppID, Sandbox: !b.cfg.Real()})
 	if err != nil {
 		return err
 	}

@@ -175,8 +175,10 @@ func (w *Pages) activateForm(c *gin.Context) {
 	}
 	// Like the entry page: a signed-in user whose WeChat is bound has
 	// nothing to activate (logging into another account from a bound
-	// WeChat needs 设置 → 解除微信绑定 first).
-	if w.activated(c) {
+	// WeChat needs 设置 → 解除微信绑定 first). The answer to the caller's
+	// own failed activation (a flash, see web.FormFailed) is shown all the
+	// same.
+	if w.activated(c) && c.Query("flash") == "" {
 		c.Redirect(http.StatusFound, next)
 		return
 	}
@@ -220,7 +222,8 @@ func (w *Pages) showActivate(c *gin.Context, status int, entryKey, mode, next st
 	if mode != account.ModeOld {
 		mode = account.ModeNew
 	}
-	d := web.Page{Title: "激活 · " + entry.Name, Next: next, Form: form, Extra: activatePage{Entry: entry, Universities: unis, Mode: mode,
+	back := url.Values{"mode": {mode}, "next": {next}}
+	d := web.Page{Title: "激活 · " + entry.Name, Next: next, Form: form, FormURL: "/h5/activate/" + url.PathEscape(entry.Key) + "?" + back.Encode(), Extra: activatePage{Entry: entry, Universities: unis, Mode: mode,
 		InWeChat: w.kit.InWeChat(c) || web.CallerOf(c).Session.OpenID != ""}}
 	w.pages.RenderForm(c, status, "activate", d, err)
 }
@@ -272,7 +275,9 @@ func (w *Pages) activateSubmit(c *gin.Context) {
 
 func (w *Pages) loginForm(c *gin.Context) {
 	next := web.SafeNext(c.Query("next"))
-	if web.CallerOf(c).User != nil {
+	// The answer to the caller's own failed login (a flash) is shown all
+	// the same.
+	if web.CallerOf(c).User != nil && c.Query("flash") == "" {
 		c.Redirect(http.StatusFound, next)
 		return
 	}
@@ -306,7 +311,8 @@ func (w *Pages) loginSubmit(c *gin.Context) {
 }
 
 func (w *Pages) showLogin(c *gin.Context, next string, req loginRequest, err error) {
-	w.pages.RenderForm(c, 0, "login", web.Page{Title: "登录", Next: next, Form: map[string]string{"account": req.Account}}, err)
+	w.pages.RenderForm(c, 0, "login", web.Page{Title: "登录", Next: next, Form: map[string]string{"account": req.Account},
+		FormURL: "/h5/login?next=" + url.QueryEscape(next)}, err)
 }
 
 func (w *Pages) logout(c *gin.Context) {

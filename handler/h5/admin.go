@@ -180,7 +180,7 @@ func (w *Pages) showAdmin(c *gin.Context, u model.User, status int, form map[str
 	}
 	p.RetryMinutes = int(alert.CredentialPause / time.Minute)
 	p.Province = u.Has(model.RoleProvinceAdmin)
-	d := web.Page{Title: "管理", Notice: adminNotice(c.Query("notice")), Form: form, Extra: p}
+	d := web.Page{Title: "管理", Notice: adminNotice(c.Query("notice")), Form: form, FormURL: "/h5/admin", Extra: p}
 	if formErr != nil {
 		d.Notice = ""
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -85,7 +86,9 @@ func (w *Pages) bookForm(c *gin.Context) {
 	if !ok {
 		return
 	}
-	w.showBookForm(c, *u, http.StatusOK, bookRequest{Service: c.Query("service")}, nil)
+	// A failed booking comes back here (POST-redirect-GET) with the
+	// service and time chosen.
+	w.showBookForm(c, *u, http.StatusOK, bookRequest{Service: c.Query("service"), Slot: c.Query("slot")}, nil)
 }
 
 func (w *Pages) showBookForm(c *gin.Context, u model.User, status int, req bookRequest, err error) {
@@ -137,7 +140,9 @@ func (w *Pages) showBookForm(c *gin.Context, u model.User, status int, req bookR
 		}
 	}
 	p.SlotLost = req.Slot != "" && !kept
-	d := web.Page{Title: "预约服务", Form: map[string]string{"phone": req.Phone, "description": req.Description}, Extra: p}
+	back := url.Values{"service": {req.Service}, "slot": {req.Slot}}
+	d := web.Page{Title: "预约服务", Form: map[string]string{"phone": req.Phone, "description": req.Description},
+		FormURL: "/h5/bookings/new?" + back.Encode(), Extra: p}
 	w.pages.RenderForm(c, status, "booking_new", d, err)
 }
 

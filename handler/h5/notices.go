@@ -171,7 +171,13 @@ func (w *Pages) showNoticeForm(c *gin.Context, status int, form map[string]strin
 		}
 		v.Batches = append(v.Batches, nb)
 	}
-	w.pages.RenderForm(c, status, "notice_new", web.Page{Title: "发布通知", Form: form, Extra: v}, err)
+	// The chosen universities and the attachment cannot be kept in a
+	// flash: a refused notice is shown again directly.
+	p := web.Page{Title: "发布通知", Form: form, Extra: v}
+	if err != nil {
+		status = w.kit.FormError(c, &p, err)
+	}
+	w.pages.Render(c, status, "notice_new", p)
 }
 
 func (w *Pages) publishNotice(c *gin.Context) {

@@ -94,7 +94,7 @@ func (w *Pages) showOnboardingList(c *gin.Context, u model.User, filter string, 
 	if form == nil {
 		form = map[string]string{"min_cadres": strconv.Itoa(v.MinCadres)}
 	}
-	p := web.Page{Title: "上线与正常运营", Notice: onboardingNotices[c.Query("notice")], Form: form, Extra: v}
+	p := web.Page{Title: "上线与正常运营", Notice: onboardingNotices[c.Query("notice")], Form: form, FormURL: "/h5/admin/onboarding", Extra: v}
 	w.pages.RenderForm(c, status, "onboarding", p, formErr)
 }
 

@@ -343,7 +343,7 @@ func (w *Pages) showQuestion(c *gin.Context, status int, form map[string]string,
 		w.kit.Fail(c, gerr)
 		return
 	}
-	d := web.Page{Title: v.Question.Title, Notice: questionNotice(c.Query("notice")), Form: form,
+	d := web.Page{Title: v.Question.Title, Notice: questionNotice(c.Query("notice")), Form: form, FormURL: questionURL(id),
 		Extra:    questionView{View: v, Ratings: question.Ratings, Gallery: g, ClearDraft: v.Mine && (c.Query("notice") == "asked" || c.Query("notice") == "review")},
 		WeChatJS: w.kit.WeChatJS(c), Scripts: photoScripts}
 	w.pages.RenderForm(c, status, "question", d, err)

@@ -207,7 +207,7 @@ func (w *Pages) rosterAdd(c *gin.Context) {
 		return
 	}
 	if _, err := w.svc.Cadres.AddPerson(c.Request.Context(), *u, uni.ID, req.person()); err != nil {
-		w.pages.RenderForm(c, 0, "roster", web.Page{Title: "列入名册", Form: req.form(),
+		w.pages.RenderForm(c, 0, "roster", web.Page{Title: "列入名册", Form: req.form(), FormURL: "/h5/admin/roster/new?uni=" + url.QueryEscape(uni.Code),
 			Extra: rosterView{University: uni, IsNew: true, Categories: rosterCategories()}}, err)
 		return
 	}
@@ -260,7 +260,7 @@ func entryForm(l cadre.RosterLine) map[string]string {
 }
 
 func (w *Pages) showEntry(c *gin.Context, uni model.University, l cadre.RosterLine, form map[string]string, err error) {
-	w.pages.RenderForm(c, 0, "roster", web.Page{Title: l.RealName + " · 干部名册", Form: form,
+	w.pages.RenderForm(c, 0, "roster", web.Page{Title: l.RealName + " · 干部名册", Form: form, FormURL: "/h5/admin/roster/" + strconv.FormatUint(l.ID, 10),
 		Notice: rosterNotices[c.Query("notice")],
 		Extra:  rosterView{University: uni, Entry: &l, Categories: rosterCategories()}}, err)
 }

@@ -111,9 +111,19 @@ func (w *Pages) rosterImportPage(c *gin.Context) {
 }
 
 func (w *Pages) showRosterImport(c *gin.Context, status int, v rosterImportView, err error) {
-	p := web.Page{Title: "导入附件1", Extra: v}
+	p := web.Page{Title: "导入附件1", FormURL: "/h5/admin/roster/import", Extra: v}
+	if v.University != nil {
+		p.FormURL += "?uni=" + v.University.Code
+	}
 	if v.Done {
 		p.Notice = "导入完成，名册已更新"
+	}
+	if len(v.Problems) > 0 {
+		// The list of the file's problems is the answer to the upload
+		// itself (the file is not kept), so it is shown, not redirected.
+		status = w.kit.FormError(c, &p, err)
+		w.pages.Render(c, status, "roster_import", p)
+		return
 	}
 	w.pages.RenderForm(c, status, "roster_import", p, err)
 }

@@ -209,7 +209,7 @@ func (w *Pages) showOverview(c *gin.Context, u model.User, status int, err error
 	if p.Province {
 		title = "服务站建设"
 	}
-	d := web.Page{Title: title, Extra: p}
+	d := web.Page{Title: title, FormURL: "/h5/admin/stations" + p.Query, Extra: p}
 	if c.Query("notice") == "confirmed" {
 		d.Notice = "已确认建成。"
 	}

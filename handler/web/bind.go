@@ -18,6 +18,9 @@ import (
 // send; larger ones are refused with 413 before anything reads them.
 const MaxBody = 64 << 10
 
+// msgTooLong is the message of a form value over its length limit.
+const msgTooLong = "输入内容过长"
+
 // errTooLarge is the kind of errBodyTooLarge (StatusOf: 413).
 var errTooLarge = errors.New("request body too large")
 
@@ -28,7 +31,7 @@ var (
 	errBadJSON = service.Invalid("bad_json", "请求体不是有效的 JSON 或字段过长", nil)
 	// ErrTooLong is a page's error for a value over its length limit (also
 	// for a form field the handler reads itself rather than through Bind).
-	ErrTooLong = service.Invalid("too_long", "输入内容过长", nil)
+	ErrTooLong = service.Invalid("too_long", msgTooLong, nil)
 	errBadForm = service.Invalid("bad_form", "提交的内容格式不正确（选项或编号无效），请返回页面重新填写", nil)
 )
 
@@ -77,12 +80,12 @@ func Bind(c *gin.Context, req any) error {
 	if WantsJSON(c) {
 		return jsonError(req, c.ShouldBindJSON(req))
 	}
-	return formError(c.ShouldBind(req))
+	return formError(req, c.ShouldBind(req))
 }
 
 // BindQuery decodes the query string into req; errors as for a form.
 func BindQuery(c *gin.Context, req any) error {
-	return formError(c.ShouldBindQuery(req))
+	return formError(req, c.ShouldBindQuery(req))
 }
 
 // jsonError is what the API says when binding its JSON body failed.
@@ -94,7 +97,7 @@ func jsonError(req any, err error) error {
 	if errors.As(err, &tooLarge) {
 		return errBodyTooLarge
 	}
-	if fields := bindingFields(req, err); len(fields) > 0 {
+	if fields := bindingFields(req, err, "json"); len(fields) > 0 {
 		return service.Invalid("invalid_input", "请求内容有误，请检查标出的字段", fields)
 	}
 	return errBadJSON
@@ -102,8 +105,9 @@ func jsonError(req any, err error) error {
 
 // formError is what a page says when binding its form failed: a value
 // over its length limit, or one that cannot be read as its field's type
-// (a yes/no or number field holding something else) or is missing.
-func formError(err error) error {
+// (a yes/no or number field holding something else) or is missing. Every
+// field over its limit is named, so the form marks them all.
+func formError(req any, err error) error {
 	if err == nil {
 		return nil
 	}
@@ -122,7 +126,7 @@ func formError(err error) error {
 			return errBadForm
 		}
 	}
-	return ErrTooLong
+	return service.Invalid("too_long", msgTooLong, bindingFields(req, err, "form"))
 }
 
 // fieldError is the part of validator's FieldError the binder reads.
@@ -133,9 +137,10 @@ type fieldError interface {
 }
 
 // bindingFields maps binding validation errors (validator's
-// ValidationErrors, a slice of FieldError) to JSON field names and
-// Chinese messages; nil for any other error.
-func bindingFields(req any, err error) map[string]string {
+// ValidationErrors, a slice of FieldError) to field names (by the struct
+// tag named tag: json or form) and Chinese messages; nil for any other
+// error.
+func bindingFields(req any, err error, tag string) map[string]string {
 	v := reflect.ValueOf(err)
 	if v.Kind() != reflect.Slice || v.Len() == 0 {
 		return nil
@@ -152,8 +157,8 @@ func bindingFields(req any, err error) map[string]string {
 		}
 		name := fe.StructField()
 		if sf, ok := t.FieldByName(name); ok {
-			if tag, _, _ := strings.Cut(sf.Tag.Get("json"), ","); tag != "" && tag != "-" {
-				name = tag
+			if n, _, _ := strings.Cut(sf.Tag.Get(tag), ","); n != "" && n != "-" {
+				name = n
 			}
 		}
 		switch fe.Tag() {

@@ -97,8 +97,15 @@ func (k *Kit) Fail(c *gin.Context, err error) {
 
 // FailPage shows err on the error page under title, with a 重试 link to
 // retry (a form that failed links back to the page it was posted from).
+//
+// A failed post from one of our pages goes back to that page instead,
+// which shows the message at the top (POST-redirect-GET, as for forms:
+// going back or reloading never re-posts).
 func (k *Kit) FailPage(c *gin.Context, err error, title, retry string) {
 	status, body := k.Describe(c, err)
+	if status != StatusClientClosed && k.actionFailed(c, body.Message) {
+		return
+	}
 	k.ErrorPage(c, status, title, body.Message, retry)
 }
 

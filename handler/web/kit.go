@@ -24,6 +24,7 @@ import (
 	"github.com/gdyouth/youthvoice/service/alert"
 	"github.com/gdyouth/youthvoice/service/cadre"
 	"github.com/gdyouth/youthvoice/service/inbox"
+	"github.com/gdyouth/youthvoice/service/kv"
 	"github.com/gdyouth/youthvoice/service/notice"
 	"github.com/gdyouth/youthvoice/service/onboarding"
 	"github.com/gdyouth/youthvoice/service/photo"
@@ -87,9 +88,11 @@ func (s Services) Check(where string) error {
 type Kit struct {
 	accounts *account.Service
 	sessions *session.Store
-	log      *slog.Logger
-	opts     Options
-	secure   bool
+	// store keeps the flashes of failed form posts (flash.go).
+	store  kv.Store
+	log    *slog.Logger
+	opts   Options
+	secure bool
 	// errorPage is the layout with the error page.
 	errorPage *Templates
 	// assets maps each static file to the hash of its content.
@@ -103,11 +106,11 @@ type Kit struct {
 }
 
 // New builds the kit.
-func New(accounts *account.Service, sessions *session.Store, log *slog.Logger, o Options) (*Kit, error) {
-	if accounts == nil || sessions == nil || log == nil {
+func New(accounts *account.Service, sessions *session.Store, store kv.Store, log *slog.Logger, o Options) (*Kit, error) {
+	if accounts == nil || sessions == nil || store == nil || log == nil {
 		return nil, NilDependency("web.New")
 	}
-	k := &Kit{accounts: accounts, sessions: sessions, log: log, opts: o,
+	k := &Kit{accounts: accounts, sessions: sessions, store: store, log: log, opts: o,
 		secure: strings.HasPrefix(o.PublicURL, "https://"), assets: assetVersions(), uploads: map[string]int64{}}
 	k.buffers.New = func() any { return new(bytes.Buffer) }
 	var err error

@@ -34,7 +34,7 @@ func BindPost(c *gin.Context, req any) ([]photo.Upload, error) {
 	if _, err := MultipartValues(c); err != nil {
 		return nil, err
 	}
-	if err := formError(c.ShouldBindWith(req, binding.FormMultipart)); err != nil {
+	if err := formError(req, c.ShouldBindWith(req, binding.FormMultipart)); err != nil {
 		return nil, err
 	}
 	form := c.Request.MultipartForm

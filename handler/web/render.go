@@ -37,13 +37,19 @@ type Page struct {
 	CSRF    string
 	User    *model.User
 	Error   string
-	Notice  string
-	Retry   string
+	// Alert is the message of an action of this page that failed (a
+	// post answered by Fail), shown at the top by the layout.
+	Alert  string
+	Notice string
+	Retry  string
 	// Back is the error page's 返回 link when retrying cannot help.
 	Back   string
 	Fields map[string]string
 	Form   map[string]string
 	Next   string
+	// FormURL is the page a failed post of the page's form goes back to
+	// (RenderForm); empty: the page the form was on.
+	FormURL string
 	// Scripts are the page's own embedded scripts (static file names),
 	// loaded deferred after app.js, in order.
 	Scripts []string
@@ -118,6 +124,10 @@ func (t *Templates) Render(c *gin.Context, status int, name string, p Page) {
 	if p.User == nil {
 		p.User = CallerOf(c).User
 	}
+	if k.takeFlash(c, &p) && status >= 400 {
+		// A form shown again with a flash's message is a normal page.
+		status = http.StatusOK
+	}
 	set, ok := t.sets[name]
 	buf := k.buffers.Get().(*bytes.Buffer) //nolint:errcheck // the pool holds nothing else
 	buf.Reset()
@@ -146,7 +156,20 @@ func (t *Templates) Render(c *gin.Context, status int, name string, p Page) {
 
 // RenderForm renders a form page: with err's message, and its field
 // messages next to their fields, at err's status when err is not nil.
+// A post that failed is not answered with the page but redirected to
+// it (POST-redirect-GET, see FormFailed): to p.FormURL, or the page the
+// form was on, which shows the message, the field messages and the
+// values typed (p.Form and the posted values, passwords left out).
 func (t *Templates) RenderForm(c *gin.Context, status int, name string, p Page, err error) {
+	if err != nil && c.Request.Method == http.MethodPost {
+		back := p.FormURL
+		if back == "" {
+			back = failedBack(c)
+		}
+		if t.kit.FormFailed(c, back, p.Form, err) {
+			return
+		}
+	}
 	if err != nil {
 		status = t.kit.FormError(c, &p, err)
 	}

@@ -79,7 +79,7 @@ func (s *Service) activateNew(ctx context.Context, entry model.Entry, in Activat
 		uni = u
 	}
 	if len(fields) > 0 {
-		return model.User{}, service.Invalid("invalid_input", firstMessage(fields), fields)
+		return model.User{}, service.InvalidFields("invalid_input", fields, fieldOrder...)
 	}
 
 	// Activating twice (a double tap, a reload) is harmless: the same
@@ -277,7 +277,7 @@ func (s *Service) Login(ctx context.Context, account, password, clientIP string)
 		fields["password"] = "请输入密码"
 	}
 	if len(fields) > 0 {
-		return model.User{}, service.Invalid("invalid_input", firstMessage(fields), fields)
+		return model.User{}, service.InvalidFields("invalid_input", fields, fieldOrder...)
 	}
 	key := AccountKey(account)
 	// The attempt is counted before the password is checked: concurrent
@@ -412,17 +412,9 @@ func (s *Service) failed(ctx context.Context, at attempt) error {
 	return service.Unauthorized("bad_credentials", msgBadCredentials, map[string]string{"password": msgBadCredentials})
 }
 
-func firstMessage(fields map[string]string) string {
-	for _, f := range []string{"entry", "mode", "account", "password", "confirm", "name", "university"} {
-		if m, ok := fields[f]; ok {
-			return m
-		}
-	}
-	for _, m := range fields {
-		return m
-	}
-	return "输入有误"
-}
+// fieldOrder is the order of the activation and account forms' fields,
+// in which their problems are listed.
+var fieldOrder = []string{"entry", "mode", "account", "password", "confirm", "name", "university"}
 
 // SignIn logs in with account and password and, when the request comes
 // from inside WeChat (openid set), binds that WeChat to the account.

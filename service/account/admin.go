@@ -17,7 +17,7 @@ func (s *Service) CreateProvinceAdmin(ctx context.Context, account, password, na
 	checkAccount(fields, account)
 	checkPassword(fields, "password", password)
 	if len(fields) > 0 {
-		return model.User{}, service.Invalid("invalid_input", firstMessage(fields), fields)
+		return model.User{}, service.InvalidFields("invalid_input", fields, fieldOrder...)
 	}
 	var existing model.User
 	err := s.db.Conn(ctx).Where("account_key = ?", AccountKey(account)).Take(&existing).Error

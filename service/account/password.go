@@ -78,7 +78,7 @@ func (p *Passwords) Change(ctx context.Context, u model.User, in ChangeInput) (m
 	}
 	checkNew(fields, in)
 	if len(fields) > 0 {
-		return model.User{}, service.Invalid("invalid_input", firstField(fields, "current", "new", "confirm"), fields)
+		return model.User{}, service.InvalidFields("invalid_input", fields, "current", "new", "confirm")
 	}
 	if !u.MustChangePassword {
 		if err := p.checkCurrent(ctx, u, in.Current, in.ClientIP); err != nil {
@@ -122,7 +122,7 @@ func (p *Passwords) ResetInWeChat(ctx context.Context, u model.User, openid stri
 	fields := map[string]string{}
 	checkNew(fields, in)
 	if len(fields) > 0 {
-		return model.User{}, service.Invalid("invalid_input", firstField(fields, "new", "confirm"), fields)
+		return model.User{}, service.InvalidFields("invalid_input", fields, "new", "confirm")
 	}
 	return p.set(ctx, u, u, in.New, false, MethodWeChat)
 }
@@ -203,14 +203,4 @@ func (p *Passwords) set(ctx context.Context, actor, u model.User, password strin
 	p.s.log.InfoContext(ctx, "password changed", "method", method, "user_id", u.ID, "actor_id", actor.ID)
 	u.PasswordHash, u.MustChangePassword, u.PasswordChangedAt, u.UpdatedAt = hash, mustChange, &now, now
 	return u, nil
-}
-
-// firstField is the message of the first of order present in fields.
-func firstField(fields map[string]string, order ...string) string {
-	for _, f := range order {
-		if m, ok := fields[f]; ok {
-			return m
-		}
-	}
-	return firstMessage(fields)
 }

@@ -94,14 +94,8 @@ func (a *Application) validate() error {
 	if a.WeChatID != "" && !wechatRE.MatchString(a.WeChatID) {
 		f["wechat_id"] = fmt.Sprintf("微信号应为 6–%d 位，以字母开头，可含字母、数字、下划线和减号", MaxWeChatID)
 	}
-	if len(f) > 0 {
-		for _, k := range []string{"position", "real_name", "phone", "email", "qq", "wechat_id"} {
-			if m, ok := f[k]; ok {
-				return service.Invalid("invalid_input", m, f)
-			}
-		}
-	}
-	return nil
+	// Every field's problem at once, so the form lists them all.
+	return service.InvalidFields("invalid_input", f, "position", "real_name", "phone", "email", "qq", "wechat_id")
 }
 
 // Apply files a cadre application for a bound user of a university.

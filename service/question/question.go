@@ -99,14 +99,28 @@ func (s *Service) Ask(ctx context.Context, u model.User, in AskInput) (model.Que
 	}
 	in.Title = service.CleanLine(in.Title)
 	in.Body = service.CleanText(in.Body)
+	// Every field's problem at once, so the form lists them all.
+	fields := map[string]string{}
+	code := ""
 	switch n := utf8.RuneCountInString(in.Title); {
 	case n == 0:
-		return model.Question{}, service.Invalid("title_required", "请填写问题标题", map[string]string{"title": "请填写问题标题"})
+		fields["title"], code = "请填写问题标题", "title_required"
 	case n > MaxTitle:
-		msg := fmt.Sprintf("标题不能超过 %d 个字（当前 %d 个字）", MaxTitle, n)
-		return model.Question{}, service.Invalid("title_too_long", msg, map[string]string{"title": msg})
+		fields["title"], code = fmt.Sprintf("标题不能超过 %d 个字（当前 %d 个字）", MaxTitle, n), "title_too_long"
 	}
-	if err := checkBody("body", "补充说明", in.Body, MaxBody, false); err != nil {
+	var se *service.Error
+	if err := checkBody("body", "补充说明", in.Body, MaxBody, false); errors.As(err, &se) {
+		for f, m := range se.Fields {
+			fields[f] = m
+		}
+		if code == "" {
+			code = se.Code
+		}
+	}
+	if len(fields) > 1 {
+		code = "invalid_input"
+	}
+	if err := service.InvalidFields(code, fields, "title", "body"); err != nil {
 		return model.Question{}, err
 	}
 	now := s.now()

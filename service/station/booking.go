@@ -102,12 +102,22 @@ func (s *Service) Book(ctx context.Context, student model.User, in BookInput) (m
 	}
 	in.Phone = strings.TrimSpace(in.Phone)
 	in.Description = service.CleanText(in.Description)
+	// Every field's problem at once, so the form lists them all.
+	fields, code := map[string]string{}, ""
 	if !phoneRE.MatchString(in.Phone) {
-		return model.Booking{}, service.Invalid("bad_phone", "请填写 11 位中国大陆手机号，方便站点联系你", map[string]string{"phone": "请填写 11 位手机号"})
+		fields["phone"], code = "请填写 11 位手机号", "bad_phone"
 	}
 	if n := utf8.RuneCountInString(in.Description); n > MaxDescription {
-		msg := fmt.Sprintf("需求描述不能超过 %d 个字（当前 %d 个字）", MaxDescription, n)
-		return model.Booking{}, service.Invalid("too_long", msg, map[string]string{"description": msg})
+		fields["description"], code = fmt.Sprintf("需求描述不能超过 %d 个字（当前 %d 个字）", MaxDescription, n), "too_long"
+	}
+	switch {
+	case len(fields) > 1:
+		code = "invalid_input"
+	case code == "bad_phone":
+		return model.Booking{}, service.Invalid(code, "请填写 11 位中国大陆手机号，方便站点联系你", fields)
+	}
+	if err := service.InvalidFields(code, fields, "phone", "description"); err != nil {
+		return model.Booking{}, err
 	}
 	var b model.Booking
 	err := s.db.WithTx(ctx, func(ctx context.Context) error {

@@ -41,6 +41,10 @@ type Resp struct {
 	Cookies  []*http.Cookie
 	Location string
 	URL      string // the request's path
+	// Flashed is the 303 of a page's post that failed: the browser was
+	// sent back to the form (a ?flash= page), and this response is that
+	// page's (see Client.Post).
+	Flashed *Resp
 }
 
 func (r *Resp) Cookie(name string) *http.Cookie {
@@ -129,8 +133,21 @@ func (c *Client) Post(path string, form url.Values) *Resp {
 	if _, ok := f["_csrf"]; !ok {
 		f.Set("_csrf", c.CSRF())
 	}
-	return c.Do(http.MethodPost, path, strings.NewReader(f.Encode()),
-		http.Header{"Content-Type": {"application/x-www-form-urlencoded"}})
+	return c.followFlash(c.Do(http.MethodPost, path, strings.NewReader(f.Encode()),
+		http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}))
+}
+
+// followFlash follows a failed post's 303 to the page showing its error
+// (POST-redirect-GET), as a browser does: the page's response is
+// returned, with the 303 as its Flashed.
+func (c *Client) followFlash(r *Resp) *Resp {
+	c.T.Helper()
+	if r.Status != http.StatusSeeOther || !strings.Contains(r.Location, "flash=") {
+		return r
+	}
+	page := c.Get(r.Location)
+	page.Flashed = r
+	return page
 }
 
 // OAuth goes through WeChat web authorization as openid: /h5/OAuth/start
@@ -218,7 +235,10 @@ func (c *Client) Upload(path string, fields map[string]string, field, filename s
 		c.T.Fatal(err)
 	}
 	h.Set("Content-Type", mw.FormDataContentType())
-	return c.Do(http.MethodPost, path, &buf, h)
+	if api {
+		return c.Do(http.MethodPost, path, &buf, h)
+	}
+	return c.followFlash(c.Do(http.MethodPost, path, &buf, h))
 }
 
 // UploadFiles posts a multipart form with several files in field (named

@@ -224,7 +224,7 @@ func New(t *testing.T, db *model.DB, store kv.Store, o Opts) *Stack {
 	if s.Notices, err = notice.New(db, clk, n); err != nil {
 		t.Fatalf("notice.New: %v", err)
 	}
-	kit, err := web.New(s.Accounts, s.Sessions, log, web.Options{PublicURL: s.PublicURL, AppID: s.AppID, Sandbox: !o.Real})
+	kit, err := web.New(s.Accounts, s.Sessions, store, log, web.Options{PublicURL: s.PublicURL, AppID: s.AppID, Sandbox: !o.Real})
 	if err != nil {
 		t.Fatalf("web.New: %v", err)
 	}

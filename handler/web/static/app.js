@@ -70,15 +70,122 @@
       fields.forEach(function (el) { el.addEventListener("input", save); });
     });
   }
-  // Prevent double submission of forms (a double tap on a phone).
-  // A form with data-confirm asks first (no inline handlers: the pages'
-  // Content-Security-Policy allows none).
+  // Confirm before a destructive action: a form[data-confirm], or a
+  // submit button[data-confirm], opens a WeUI-style dialog (title from
+  // data-confirm-title, else the button's text; the consequence from
+  // data-confirm; the confirm button's label from data-confirm-ok, else
+  // 确定) before it is posted. Without script the form posts at once; the
+  // server acts only on a POST with the CSRF token. No inline handlers:
+  // the pages' Content-Security-Policy allows none.
+  var dialogOpen = false;
+  var confirmDialog = function (opts, done) {
+    var mask = document.createElement("div");
+    mask.className = "dialog-mask";
+    var box = document.createElement("div");
+    box.className = "dialog";
+    box.setAttribute("role", "alertdialog");
+    box.setAttribute("aria-modal", "true");
+    box.setAttribute("aria-labelledby", "dialog-title");
+    box.setAttribute("aria-describedby", "dialog-desc");
+    var title = document.createElement("strong");
+    title.className = "dialog-title";
+    title.id = "dialog-title";
+    title.textContent = opts.title;
+    var desc = document.createElement("p");
+    desc.className = "dialog-desc";
+    desc.id = "dialog-desc";
+    desc.textContent = opts.text;
+    var ft = document.createElement("div");
+    ft.className = "dialog-ft";
+    var no = document.createElement("button");
+    no.type = "button";
+    no.className = "dialog-btn dialog-cancel";
+    no.id = "dialog-cancel";
+    no.textContent = "取消";
+    var yes = document.createElement("button");
+    yes.type = "button";
+    yes.className = "dialog-btn dialog-ok" + (opts.warn ? " dialog-warn" : "");
+    yes.id = "dialog-ok";
+    yes.textContent = opts.ok;
+    ft.appendChild(no);
+    ft.appendChild(yes);
+    box.appendChild(title);
+    box.appendChild(desc);
+    box.appendChild(ft);
+    mask.appendChild(box);
+    var back = document.activeElement;
+    var close = function (ok) {
+      document.removeEventListener("keydown", keys, true);
+      mask.parentNode.removeChild(mask);
+      dialogOpen = false;
+      if (back && back.focus) back.focus();
+      done(ok);
+    };
+    var keys = function (e) {
+      if (e.key === "Escape") { e.preventDefault(); close(false); return; }
+      if (e.key === "Tab") {
+        // Focus stays in the dialog: its two buttons.
+        e.preventDefault();
+        (document.activeElement === no ? yes : no).focus();
+      }
+    };
+    no.addEventListener("click", function () { close(false); });
+    yes.addEventListener("click", function () { close(true); });
+    mask.addEventListener("click", function (e) { if (e.target === mask) close(false); });
+    document.addEventListener("keydown", keys, true);
+    document.body.appendChild(mask);
+    dialogOpen = true;
+    // The safe choice has the focus: Enter does not destroy anything.
+    no.focus();
+  };
   document.addEventListener("submit", function (e) {
     var f = e.target;
-    var ask = f.getAttribute("data-confirm");
-    if (ask && !window.confirm(ask)) { e.preventDefault(); return; }
+    var btn = e.submitter || null;
+    var src = btn && btn.hasAttribute("data-confirm") ? btn : (f.hasAttribute("data-confirm") ? f : null);
+    if (src && !f.yvConfirmed) {
+      e.preventDefault();
+      if (dialogOpen) return;
+      var label = btn ? (btn.textContent || btn.value || "").trim() : "";
+      confirmDialog({
+        title: src.getAttribute("data-confirm-title") || (label ? label + "？" : "确定要继续吗？"),
+        text: src.getAttribute("data-confirm"),
+        ok: src.getAttribute("data-confirm-ok") || "确定",
+        warn: !src.hasAttribute("data-confirm-safe")
+      }, function (ok) {
+        if (!ok) return;
+        f.yvConfirmed = true;
+        if (f.requestSubmit) f.requestSubmit(btn && btn.form === f ? btn : undefined); else f.submit();
+        f.yvConfirmed = false;
+      });
+      return;
+    }
+    // Prevent double submission of forms (a double tap on a phone).
     if (f.getAttribute("data-submitted")) { e.preventDefault(); return; }
     f.setAttribute("data-submitted", "1");
     setTimeout(function () { f.removeAttribute("data-submitted"); }, 3000);
   });
+  // Toast: the notice a page shows after a successful action (#notice)
+  // also appears as a WeUI toast that fades; the notice itself stays in
+  // the page (screen readers announce it: role=status), so the toast is
+  // hidden from them.
+  var notice = document.getElementById("notice");
+  if (notice && notice.textContent.trim()) {
+    var toast = document.createElement("div");
+    toast.className = "toast";
+    toast.id = "toast";
+    toast.setAttribute("aria-hidden", "true");
+    var mark = document.createElement("span");
+    mark.className = "toast-icon";
+    mark.textContent = "✓";
+    var words = document.createElement("span");
+    words.className = "toast-text";
+    // A toast says what happened in a few words: the notice's first
+    // sentence (the rest stays in the notice).
+    words.textContent = notice.textContent.trim().split(/[！。!]/)[0];
+    toast.appendChild(mark);
+    toast.appendChild(words);
+    document.body.appendChild(toast);
+    setTimeout(function () { toast.className += " toast-fade"; }, 2200);
+    setTimeout(function () { if (toast.parentNode) toast.parentNode.removeChild(toast); }, 2800);
+  }
 })();
