@@ -171,13 +171,14 @@ func (w *Pages) showNoticeForm(c *gin.Context, status int, form map[string]strin
 		}
 		v.Batches = append(v.Batches, nb)
 	}
-	// The chosen universities and the attachment cannot be kept in a
-	// flash: a refused notice is shown again directly.
-	p := web.Page{Title: "发布通知", Form: form, Extra: v}
-	if err != nil {
-		status = w.kit.FormError(c, &p, err)
+	// A refused notice goes back to the form (POST-redirect-GET) with
+	// every field and the chosen universities; a file input cannot be
+	// refilled, so the message asks for the attachment again.
+	p := web.Page{Title: "发布通知", Form: form, FormURL: "/h5/admin/notices/new", Extra: v}
+	if err != nil && attachmentChosen(c) {
+		form["attachment_lost"] = "1"
 	}
-	w.pages.Render(c, status, "notice_new", p)
+	w.pages.RenderForm(c, status, "notice_new", p, err)
 }
 
 func (w *Pages) publishNotice(c *gin.Context) {
@@ -285,4 +286,10 @@ func (w *Pages) remindNotice(c *gin.Context) {
 		to += "&next=" + res.Next.Add(time.Minute-time.Nanosecond).Truncate(time.Minute).In(clock.Beijing).Format("15:04")
 	}
 	c.Redirect(http.StatusSeeOther, to)
+}
+
+// attachmentChosen reports a refused notice post that carried a file.
+func attachmentChosen(c *gin.Context) bool {
+	mf := c.Request.MultipartForm
+	return mf != nil && len(mf.File["attachment"]) > 0 && mf.File["attachment"][0].Size > 0
 }

@@ -48,13 +48,16 @@ func TestPhotoPages(t *testing.T) {
 		fields := url.Values{"title": {"奖学金申请表第二页怎么填"}, "body": {"见照片中的红框"}}
 		r := asker.UploadFiles("/h5/ask", fields, "images", [][]byte{
 			phototest.JPEG(40, 40), phototest.JPEG(40, 40), phototest.JPEG(40, 40), phototest.JPEG(40, 40)}, false)
-		webtest.WantStatus(t, r, http.StatusBadRequest)
+		// Refused: back to the form (POST-redirect-GET) with the text kept.
+		wantFlashRedirect(t, r, "/h5/ask")
+		r = asker.Get(r.Location)
 		webtest.WantBody(t, r, "每条最多 3 张图片", "已填写的文字已保留，请重新选择图片", "奖学金申请表第二页怎么填", "见照片中的红框")
 		if got := webtest.FieldError(r.Body, "images"); got == "" {
 			t.Fatal("no field error on the photos")
 		}
 		r = asker.UploadFiles("/h5/ask", fields, "images", [][]byte{[]byte("%PDF-1.4 not a photo")}, false)
-		webtest.WantStatus(t, r, http.StatusBadRequest)
+		wantFlashRedirect(t, r, "/h5/ask")
+		r = asker.Get(r.Location)
 		webtest.WantBody(t, r, "只能上传 JPEG、PNG、GIF 或 WebP 格式的图片", "见照片中的红框")
 
 		r = asker.UploadFiles("/h5/ask", fields, "images", [][]byte{phototest.JPEGWithEXIF(800, 600, 6), phototest.PNG(300, 200)}, false)
@@ -100,7 +103,8 @@ func TestPhotoPages(t *testing.T) {
 		}
 		// An expired serverId: the answer is refused, its text kept.
 		r = cadre.UploadFiles("/h5/questions/"+m[1]+"/answer", url.Values{"body": {"补充一张图"}, "media_id": {"MEDIA_gone"}}, "images", nil, false)
-		webtest.WantStatus(t, r, http.StatusBadRequest)
+		wantFlashRedirect(t, r, "/h5/questions/"+m[1])
+		r = cadre.Get(r.Location)
 		webtest.WantBody(t, r, "从微信获取图片失败", "补充一张图")
 
 		// Hidden: the question's photos are the asker's and the admin's only.

@@ -39,6 +39,9 @@ type flash struct {
 	Error  string            `json:"e,omitempty"`
 	Fields map[string]string `json:"f,omitempty"`
 	Form   map[string]string `json:"v,omitempty"`
+	// Picked: every value of every field (checkbox lists send a field
+	// once per ticked box), secret fields left out.
+	Picked map[string][]string `json:"m,omitempty"`
 }
 
 // flashKey is the store key of the flash id for this browser: the id
@@ -98,19 +101,14 @@ func submitted(c *gin.Context, form map[string]string) map[string]string {
 // It reports false, having written nothing, when the flash cannot be
 // stored; the caller then renders the form itself.
 func (k *Kit) FormFailed(c *gin.Context, back string, form map[string]string, err error) bool {
-	if multiValued(c) {
-		// A flash keeps one value a field; a form of checkbox lists is
-		// shown again directly so no choice is lost.
-		return false
-	}
 	_, body := k.Describe(c, err)
-	return k.redirectFlash(c, back, flash{Error: body.Message, Fields: body.Fields, Form: submitted(c, form)})
+	return k.redirectFlash(c, back, flash{Error: body.Message, Fields: body.Fields, Form: submitted(c, form), Picked: picked(c)})
 }
 
 func (k *Kit) redirectFlash(c *gin.Context, back string, f flash) bool {
 	b, err := json.Marshal(f)
 	if err == nil && len(b) > maxFlash {
-		f.Form = nil
+		f.Form, f.Picked = nil, nil
 		b, err = json.Marshal(f)
 	}
 	if err != nil || len(b) > maxFlash {
@@ -161,6 +159,13 @@ func (k *Kit) takeFlash(c *gin.Context, p *Page) bool {
 		return true
 	}
 	p.Error, p.Fields = f.Error, f.Fields
+	if f.Picked != nil || len(f.Form) > 0 {
+		// The values came back: an unticked box stays unticked.
+		p.picked = f.Picked
+		if p.picked == nil {
+			p.picked = map[string][]string{}
+		}
+	}
 	if len(f.Form) > 0 {
 		form := make(map[string]string, len(p.Form)+len(f.Form))
 		for name, v := range p.Form {
@@ -203,18 +208,18 @@ func failedBack(c *gin.Context) string {
 	return c.Request.URL.RequestURI()
 }
 
-// multiValued reports a posted form with a field sent more than once (a
-// list of checkboxes).
-func multiValued(c *gin.Context) bool {
+// picked is every value of every posted field but the secret ones.
+func picked(c *gin.Context) map[string][]string {
 	_ = c.Request.ParseForm()
 	values := c.Request.PostForm
 	if mf := c.Request.MultipartForm; mf != nil {
 		values = mf.Value
 	}
-	for _, v := range values {
-		if len(v) > 1 {
-			return true
+	out := map[string][]string{}
+	for name, vals := range values {
+		if len(vals) > 0 && !secretField(name) {
+			out[name] = vals
 		}
 	}
-	return false
+	return out
 }

@@ -58,6 +58,10 @@ type Page struct {
 	WeChatJS string
 	// Extra is the page's own data.
 	Extra any
+	// picked holds every value of every field of a failed post brought
+	// back by a flash (checkbox lists post a field more than once); nil
+	// when the page shows no flash (see Checked).
+	picked map[string][]string
 }
 
 // Templates are a handler package's pages, each parsed with the layout.
@@ -258,4 +262,32 @@ func acceptsGzip(header string) bool {
 		return q != "q=0" && q != "q=0.0" && q != "q=0.00" && q != "q=0.000"
 	}
 	return false
+}
+
+// Checked reports whether the checkbox field=value is ticked: as the
+// user left it in a failed post the page shows again, else fallback (what
+// the page's data says).
+func (p Page) Checked(field, value string, fallback bool) bool {
+	if p.picked == nil {
+		return fallback
+	}
+	for _, v := range p.picked[field] {
+		if v == value {
+			return true
+		}
+	}
+	return false
+}
+
+// Value is field's value as the user left it in a failed post the page
+// shows again, else fallback (for selects whose choice the page's data
+// holds).
+func (p Page) Value(field, fallback string) string {
+	if p.picked == nil {
+		return fallback
+	}
+	if v := p.picked[field]; len(v) > 0 {
+		return v[0]
+	}
+	return fallback
 }
