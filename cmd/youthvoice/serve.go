@@ -31,6 +31,7 @@ import (
 	"github.com/gdyouth/youthvoice/service/notice"
 	"github.com/gdyouth/youthvoice/service/notify"
 	"github.com/gdyouth/youthvoice/service/onboarding"
+	"github.com/gdyouth/youthvoice/service/privacy"
 	"github.com/gdyouth/youthvoice/service/promotion"
 	"github.com/gdyouth/youthvoice/service/question"
 	"github.com/gdyouth/youthvoice/service/session"
@@ -111,7 +112,12 @@ func serveOn(ctx context.Context, b *base, ln net.Listener) error {
 	if err != nil {
 		return err
 	}
-	accounts, err := account.New(b.db, b.store, clk, b.log, account.Options{Throttle: account.Throttle{MaxIPFailures: b.cfg.LoginIPFailures}})
+	words, err := loadWords(b.cfg)
+	if err != nil {
+		return err
+	}
+	accounts, err := account.New(b.db, b.store, clk, b.log, account.Options{Throttle: account.Throttle{MaxIPFailures: b.cfg.LoginIPFailures},
+		Words: words})
 	if err != nil {
 		return err
 	}
@@ -133,10 +139,6 @@ func serveOn(ctx context.Context, b *base, ln net.Listener) error {
 	}
 	if missing := notifier.Unconfigured(); len(missing) > 0 {
 		b.log.Warn("部分模板消息未配置模板 ID，这些提醒不会发送", "templates", missing)
-	}
-	words, err := loadWords(b.cfg)
-	if err != nil {
-		return err
 	}
 	questions, err := question.New(b.db, clk, notifier, words, b.log)
 	if err != nil {
@@ -188,7 +190,11 @@ func serveOn(ctx context.Context, b *base, ln net.Listener) error {
 	if err != nil {
 		return err
 	}
-	svc := web.Services{Accounts: accounts, Questions: questions, Cadres: cadres, Stations: stations, Stats: statistics,
+	priv, err := privacy.New(b.db, b.store, clk, b.log)
+	if err != nil {
+		return err
+	}
+	svc := web.Services{Privacy: priv, Accounts: accounts, Questions: questions, Cadres: cadres, Stations: stations, Stats: statistics,
 		Onboarding: onboard, Notices: notices, Promotion: promo, Inbox: messages, Outbox: outbox, Passwords: passwords}
 	pages, err := h5.New(kit, svc, client)
 	if err != nil {

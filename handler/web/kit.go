@@ -26,6 +26,7 @@ import (
 	"github.com/gdyouth/youthvoice/service/inbox"
 	"github.com/gdyouth/youthvoice/service/notice"
 	"github.com/gdyouth/youthvoice/service/onboarding"
+	"github.com/gdyouth/youthvoice/service/privacy"
 	"github.com/gdyouth/youthvoice/service/promotion"
 	"github.com/gdyouth/youthvoice/service/question"
 	"github.com/gdyouth/youthvoice/service/session"
@@ -70,11 +71,13 @@ type Services struct {
 	Outbox *alert.Outbox
 	// Passwords changes and resets passwords.
 	Passwords *account.Passwords
+	// Privacy exports and closes accounts (导出我的数据, 注销账号).
+	Privacy *privacy.Service
 }
 
 // Check reports a missing service.
 func (s Services) Check(where string) error {
-	if s.Accounts == nil || s.Questions == nil || s.Cadres == nil || s.Stations == nil || s.Stats == nil || s.Onboarding == nil || s.Notices == nil || s.Promotion == nil || s.Inbox == nil || s.Outbox == nil || s.Passwords == nil {
+	if s.Accounts == nil || s.Questions == nil || s.Cadres == nil || s.Stations == nil || s.Stats == nil || s.Onboarding == nil || s.Notices == nil || s.Promotion == nil || s.Inbox == nil || s.Outbox == nil || s.Passwords == nil || s.Privacy == nil {
 		return NilDependency(where)
 	}
 	return nil

@@ -61,7 +61,7 @@ func (s *Service) Answer(ctx context.Context, cadre model.User, questionID uint6
 	if err != nil {
 		return AnswerView{}, service.Wrap("答复", err)
 	}
-	v := AnswerView{Answer: a, AuthorName: displayName(cadre), AuthorRole: staffRoleName(cadre), Mine: true}
+	v := AnswerView{Answer: a, AuthorName: cadre.PublicName(), AuthorRole: staffRoleName(cadre), Mine: true}
 	if crossBoard(cadre, b) {
 		unis, err := s.universityNames(ctx, []model.User{cadre})
 		if err != nil {
@@ -143,7 +143,7 @@ func (s *Service) published(ctx context.Context, q model.Question, b model.Board
 			to = append(to, u)
 		}
 	}
-	answerer := displayName(author)
+	answerer := author.PublicName()
 	if cross {
 		answerer += "（" + CrossBoardRole + "）"
 	}

@@ -41,6 +41,7 @@ import (
 	"github.com/gdyouth/youthvoice/service/notice"
 	"github.com/gdyouth/youthvoice/service/notify"
 	"github.com/gdyouth/youthvoice/service/onboarding"
+	"github.com/gdyouth/youthvoice/service/privacy"
 	"github.com/gdyouth/youthvoice/service/promotion"
 	"github.com/gdyouth/youthvoice/service/question"
 	"github.com/gdyouth/youthvoice/service/servicetest"
@@ -115,6 +116,7 @@ type Stack struct {
 	Store      kv.Store
 	Accounts   *account.Service
 	Passwords  *account.Passwords
+	Privacy    *privacy.Service
 	Questions  *question.Service
 	Cadres     *cadre.Service
 	Stations   *station.Service
@@ -177,7 +179,8 @@ func New(t *testing.T, db *model.DB, store kv.Store, o Opts) *Stack {
 	if err != nil {
 		t.Fatalf("NewOps: %v", err)
 	}
-	s.Accounts, err = account.New(db, store, clk, log, account.Options{BcryptCost: 4})
+	words := question.ParseWords(config.DefaultSensitiveWords)
+	s.Accounts, err = account.New(db, store, clk, log, account.Options{BcryptCost: 4, Words: words})
 	if err != nil {
 		t.Fatalf("account.New: %v", err)
 	}
@@ -196,7 +199,6 @@ func New(t *testing.T, db *model.DB, store kv.Store, o Opts) *Stack {
 	if err != nil {
 		t.Fatalf("notify.New: %v", err)
 	}
-	words := question.ParseWords(config.DefaultSensitiveWords)
 	if s.Questions, err = question.New(db, clk, n, words, log); err != nil {
 		t.Fatalf("question.New: %v", err)
 	}
@@ -230,7 +232,10 @@ func New(t *testing.T, db *model.DB, store kv.Store, o Opts) *Stack {
 	if s.Passwords, err = account.NewPasswords(s.Accounts, n); err != nil {
 		t.Fatalf("account.NewPasswords: %v", err)
 	}
-	svc := web.Services{Accounts: s.Accounts, Questions: s.Questions, Cadres: s.Cadres, Stations: s.Stations, Stats: statistics,
+	if s.Privacy, err = privacy.New(db, store, clk, log); err != nil {
+		t.Fatalf("privacy.New: %v", err)
+	}
+	svc := web.Services{Privacy: s.Privacy, Accounts: s.Accounts, Questions: s.Questions, Cadres: s.Cadres, Stations: s.Stations, Stats: statistics,
 		Onboarding: s.Onboarding, Notices: s.Notices, Promotion: s.Promotion, Inbox: s.Inbox, Outbox: outbox, Passwords: s.Passwords}
 	pages, err := h5.New(kit, svc, s.WX)
 	if err != nil {
