@@ -1,6 +1,7 @@
 package h5_test
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -111,6 +112,91 @@ func TestOthersNeverSeeTheAccountName(t *testing.T) {
 					}
 				}
 			}
+		}
+	})
+}
+
+// 设置 → 显示名称, 导出我的数据 and 注销账号 as pages: errors at the field
+// in Chinese with the input kept, a rate-limited export explained on a
+// page, and 注销 confirmed by typing it, refused to a cadre, then the
+// person is signed out for good.
+func TestSettingsPrivacyPages(t *testing.T) {
+	webtest.Each(t, func(t *testing.T, db *model.DB, store kv.Store) {
+		s := webtest.New(t, db, store, webtest.Opts{})
+		stu := s.Member("sprv", webtest.CodeSZU, model.RoleStudent)
+		cad := s.Member("scad", webtest.CodeSZU, model.RoleCadre)
+		c := s.Phone(stu)
+
+		r := c.Get("/h5/settings")
+		webtest.WantBody(t, r, `id="display-name">`+model.DefaultDisplayName+"<", "不要填写手机号", `href="/h5/settings/export"`, `href="/h5/settings/close"`)
+		r = c.Post("/h5/settings/display-name", url.Values{"display_name": {"小明13800138000"}})
+		webtest.WantStatus(t, r, http.StatusBadRequest)
+		if got := webtest.FieldError(r.Body, "display_name"); !strings.Contains(got, "手机号") {
+			t.Fatalf("field error %q", got)
+		}
+		if v, _ := webtest.InputValue(r.Body, "display_name"); v != "小明13800138000" {
+			t.Fatalf("input shows %q after the error", v)
+		}
+
+		r = c.Get("/h5/settings/export")
+		webtest.WantStatus(t, r, http.StatusOK)
+		if r.Header.Get("Content-Type") != "application/zip" || !strings.HasPrefix(r.Body, "PK") {
+			t.Fatalf("export: %s %q", r.Header.Get("Content-Type"), r.Body[:min(40, len(r.Body))])
+		}
+		r = c.Get("/h5/settings/export")
+		webtest.WantStatus(t, r, http.StatusTooManyRequests)
+		webtest.WantBody(t, r, "每分钟只能导出一次")
+
+		r = c.Get("/h5/settings/close")
+		webtest.WantBody(t, r, "注销后无法恢复", "已注销用户", "统计数据不变", `id="confirm"`)
+		r = c.Post("/h5/settings/close", url.Values{"confirm": {"确定"}})
+		webtest.WantStatus(t, r, http.StatusBadRequest)
+		if got := webtest.FieldError(r.Body, "confirm"); !strings.Contains(got, "注销") {
+			t.Fatalf("confirm error %q", got)
+		}
+		r = s.Phone(cad).Post("/h5/settings/close", url.Values{"confirm": {"注销"}})
+		webtest.WantStatus(t, r, http.StatusConflict)
+		webtest.WantBody(t, r, "团学干部", "交接")
+
+		r = c.Post("/h5/settings/close", url.Values{"confirm": {"注销"}})
+		webtest.WantRedirect(t, r, http.StatusSeeOther, "/h5/login?notice=closed")
+		webtest.WantBody(t, c.Get("/h5/login?notice=closed"), "账号已注销")
+		if r := c.Get("/h5/settings"); r.Status == http.StatusOK {
+			t.Fatal("still signed in after 注销")
+		}
+		// The WeChat comes back as a stranger: 主页 asks to activate.
+		r = s.Browser(webtest.UAWeChat).OAuth(stu.OpenID, "/h5/home")
+		if u, err := s.Accounts.UserByOpenID(context.Background(), stu.OpenID); err == nil {
+			t.Fatalf("the WeChat still finds account %d (%d → %s)", u.ID, r.Status, r.Location)
+		}
+	})
+}
+
+// Activation takes an optional display name with a hint; a bad one is
+// refused at the field and the rest of the form is kept.
+func TestActivationDisplayName(t *testing.T) {
+	webtest.Each(t, func(t *testing.T, db *model.DB, store kv.Store) {
+		s := webtest.New(t, db, store, webtest.Opts{})
+		c := s.Browser(webtest.UAPlain)
+		r := c.Get("/h5/activate/gaoxiao")
+		webtest.WantBody(t, r, `name="display_name"`, "其他同学和老师看到的名字", "默认「某某同学」")
+		f := webtest.ActivationForm("dispname01", "secret123", "secret123", webtest.CodeSZU, "")
+		f.Set("display_name", "代考找我")
+		r = c.Post("/h5/activate/gaoxiao", f)
+		webtest.WantStatus(t, r, http.StatusBadRequest)
+		if got := webtest.FieldError(r.Body, "display_name"); !strings.Contains(got, "不适宜") {
+			t.Fatalf("field error %q", got)
+		}
+		if v, _ := webtest.InputValue(r.Body, "account"); v != "dispname01" {
+			t.Fatalf("account input %q after the error", v)
+		}
+		f.Set("display_name", "阿明")
+		r = c.Post("/h5/activate/gaoxiao", f)
+		if r.Status != http.StatusSeeOther {
+			t.Fatalf("activate: HTTP %d\n%s", r.Status, r.Body)
+		}
+		if u := s.UserByAccount("dispname01"); u.DisplayName() != "阿明" {
+			t.Fatalf("display name %q", u.DisplayName())
 		}
 	})
 }
