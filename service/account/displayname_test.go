@@ -35,7 +35,7 @@ func TestDisplayNames(t *testing.T) {
 
 		bad := map[string]string{
 			strings.Repeat("长", account.MaxDisplayName+1): "不能超过 20 个字",
-			"小明13800138000":                              "手机号",
+			"小明13800138000":                               "手机号",
 			"QQ 1234 5678":                                "手机号",
 			"代 考 专家":                                      "不适宜",
 			model.ClosedName:                              "换一个",
