@@ -153,6 +153,17 @@ const (
 	ClosedName = "已注销用户"
 )
 
+// ClosedOpenIDPrefix starts the pseudonym that replaces a closed
+// account's openid (privacy.Close): no WeChat user has such an openid.
+const ClosedOpenIDPrefix = "closed-"
+
+// Closed reports whether the account was closed (注销). Rows read with a
+// Select that leaves out closed_at are recognised by the openid
+// pseudonym when they had a WeChat.
+func (u User) Closed() bool {
+	return u.ClosedAt != nil || (u.OpenID != nil && strings.HasPrefix(*u.OpenID, ClosedOpenIDPrefix))
+}
+
 // NameColumns are the users columns DisplayName and PublicName read: the
 // Select of a query that only needs to name people.
 var NameColumns = []string{"id", "name", "display_name", "role", "roles", "university_id", "closed_at"}

@@ -194,5 +194,5 @@ func randomPseudonym() (string, error) {
 	if _, err := rand.Read(b); err != nil {
 		return "", err
 	}
-	return "closed-" + hex.EncodeToString(b), nil
+	return model.ClosedOpenIDPrefix + hex.EncodeToString(b), nil
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/gdyouth/youthvoice/model"
 	"github.com/gdyouth/youthvoice/service"
+	"github.com/gdyouth/youthvoice/service/alertkind"
 	"github.com/gdyouth/youthvoice/service/clock"
 	"github.com/gdyouth/youthvoice/service/privacy"
 	"github.com/gdyouth/youthvoice/service/servicetest"
@@ -132,6 +133,19 @@ func TestClose(t *testing.T) {
 		}
 		if n := e.count(t, &model.RosterEntry{}, "real_name = ? AND user_id IS NULL", "王小明"); n != 1 {
 			t.Fatal("the roster entry is gone or still linked")
+		}
+
+		// Alerts that would still go to the account (an answer to its
+		// question) neither reach the pseudonym nor refill 我的消息.
+		n := servicetest.Notifier(t, e.db, e.clk)
+		if err := n.Send(ctx, alertkind.Answered, []model.User{u}, "/h5/questions/1", map[string]string{"title": "补考在哪报名"}); err != nil {
+			t.Fatal(err)
+		}
+		if ms := servicetest.Alerts(t, e.db, alertkind.Answered); len(ms) != 0 {
+			t.Fatalf("%d alerts queued for a closed account", len(ms))
+		}
+		if n := e.count(t, &model.Message{}, "user_id = ?", stu.ID); n != 0 {
+			t.Fatalf("%d messages written for a closed account", n)
 		}
 
 		err = e.svc.Close(ctx, stu, "注销")
