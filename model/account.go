@@ -186,10 +186,18 @@ func (u User) DisplayName() string {
 // answerers, alerts). Cadres, station admins and admins act for their
 // university under the real name their appointment recorded (users.name),
 // as the notice wants; students, and staff without one, by DisplayName.
+// A staff account with neither a real name nor a display name (appointed
+// by account, never filed an application) is named by its role: 某某同学
+// would pass a cadre off as a student.
 func (u User) PublicName() string {
-	if u.ClosedAt == nil && u.Name != "" &&
-		u.HasAny(RoleCadre, RoleStationAdmin, RoleUniversityAdm, RoleProvinceAdmin) {
+	staff := u.HasAny(RoleCadre, RoleStationAdmin, RoleUniversityAdm, RoleProvinceAdmin)
+	switch {
+	case u.ClosedAt != nil:
+		return ClosedName
+	case staff && u.Name != "":
 		return u.Name
+	case staff && u.Nickname == "":
+		return RoleName(u.Role)
 	}
 	return u.DisplayName()
 }

@@ -82,6 +82,10 @@ func TestPublicName(t *testing.T) {
 	if stu.PublicName() != "小明" || cadre.PublicName() != "李老师" {
 		t.Fatalf("student %q, cadre %q", stu.PublicName(), cadre.PublicName())
 	}
+	bare := model.User{Role: model.RoleCadre}
+	if bare.PublicName() != "团学干部" {
+		t.Fatalf("a cadre without a name is %q", bare.PublicName())
+	}
 	now := startTime()
 	stu.ClosedAt, cadre.ClosedAt = &now, &now
 	if stu.PublicName() != model.ClosedName || cadre.PublicName() != model.ClosedName {

@@ -216,7 +216,7 @@ func TestExport(t *testing.T) {
 			t.Fatalf("questions.json %v", qs)
 		}
 		acct := files["account.json"]
-		if len(acct) != 1 || acct[0]["name"] != "王小明" || acct[0]["display_name"] != model.DefaultDisplayName ||
+		if len(acct) != 1 || acct[0]["name"] != "王小明" || acct[0]["display_name"] != "王小明" ||
 			strings.Contains(fmt.Sprint(acct[0]), servicetest.OpenID(stu)) {
 			t.Fatalf("account.json %v", acct)
 		}
