@@ -132,9 +132,74 @@ type User struct {
 	PasswordChangedAt *time.Time `gorm:""`
 	// MustChangePassword: the password is a temporary one an admin issued;
 	// nothing but changing it (or logging out) is allowed until then.
-	MustChangePassword bool      `gorm:"not null;default:false"`
-	CreatedAt          time.Time `gorm:"not null;index"`
-	UpdatedAt          time.Time `gorm:"not null"`
+	MustChangePassword bool `gorm:"not null;default:false"`
+	// Nickname is the display name (显示名称) other people see, chosen at
+	// activation and changeable in 设置; empty shows DefaultDisplayName.
+	// Read it through DisplayName or PublicName, never directly.
+	Nickname string `gorm:"column:display_name;size:20;not null;default:''"`
+	// ClosedAt: the person closed (注销) the account. The row stays, with
+	// its university, roles and dates, so posts, bookings and statistics
+	// keep pointing at it; everything personal was cleared then.
+	ClosedAt  *time.Time `gorm:""`
+	CreatedAt time.Time  `gorm:"not null;index"`
+	UpdatedAt time.Time  `gorm:"not null"`
+}
+
+// Names shown for an account to other people.
+const (
+	// DefaultDisplayName is the display name of someone who chose none.
+	DefaultDisplayName = "某某同学"
+	// ClosedName stands for a closed (注销) account's posts and bookings.
+	ClosedName = "已注销用户"
+)
+
+// ClosedOpenIDPrefix starts the pseudonym that replaces a closed
+// account's openid (privacy.Close): no WeChat user has such an openid.
+const ClosedOpenIDPrefix = "closed-"
+
+// Closed reports whether the account was closed (注销). Rows read with a
+// Select that leaves out closed_at are recognised by the openid
+// pseudonym when they had a WeChat.
+func (u User) Closed() bool {
+	return u.ClosedAt != nil || (u.OpenID != nil && strings.HasPrefix(*u.OpenID, ClosedOpenIDPrefix))
+}
+
+// NameColumns are the users columns DisplayName and PublicName read: the
+// Select of a query that only needs to name people.
+var NameColumns = []string{"id", "name", "display_name", "role", "roles", "university_id", "closed_at"}
+
+// DisplayName is the name other people see for a student: the one the
+// person chose, DefaultDisplayName when none, ClosedName once closed. The
+// login account name is never shown to others: it is half of the
+// credentials, and often the person's real name in pinyin.
+func (u User) DisplayName() string {
+	switch {
+	case u.ClosedAt != nil:
+		return ClosedName
+	case u.Nickname != "":
+		return u.Nickname
+	}
+	return DefaultDisplayName
+}
+
+// PublicName is how u is named to other people (askers, bookers,
+// answerers, alerts). Cadres, station admins and admins act for their
+// university under the real name their appointment recorded (users.name),
+// as the notice wants; students, and staff without one, by DisplayName.
+// A staff account with neither a real name nor a display name (appointed
+// by account, never filed an application) is named by its role: 某某同学
+// would pass a cadre off as a student.
+func (u User) PublicName() string {
+	staff := u.HasAny(RoleCadre, RoleStationAdmin, RoleUniversityAdm, RoleProvinceAdmin)
+	switch {
+	case u.ClosedAt != nil:
+		return ClosedName
+	case staff && u.Name != "":
+		return u.Name
+	case staff && u.Nickname == "":
+		return RoleName(u.Role)
+	}
+	return u.DisplayName()
 }
 
 // Has reports whether the account holds role. Every account is a student.

@@ -44,6 +44,7 @@ var migrations = []migration{
 	{23, "messages: every alert a person is sent, for 我的消息", migrate0023},
 	{24, "users: password_changed_at and must_change_password, for password changes and resets", migrate0024},
 	{25, "post_images: photos on questions and answers", migrate0025},
+	{26, "users: display_name and closed_at, for display names and closing an account (注销)", migrate0026},
 }
 
 // schemaMigration records an applied step.

@@ -33,6 +33,7 @@ import (
 	"github.com/gdyouth/youthvoice/service/notify"
 	"github.com/gdyouth/youthvoice/service/onboarding"
 	"github.com/gdyouth/youthvoice/service/photo"
+	"github.com/gdyouth/youthvoice/service/privacy"
 	"github.com/gdyouth/youthvoice/service/promotion"
 	"github.com/gdyouth/youthvoice/service/question"
 	"github.com/gdyouth/youthvoice/service/session"
@@ -125,7 +126,12 @@ func serveOn(ctx context.Context, b *base, ln net.Listener) error {
 	if err != nil {
 		return err
 	}
-	accounts, err := account.New(b.db, b.store, clk, b.log, account.Options{Throttle: account.Throttle{MaxIPFailures: b.cfg.LoginIPFailures}})
+	words, err := loadWords(b.cfg)
+	if err != nil {
+		return err
+	}
+	accounts, err := account.New(b.db, b.store, clk, b.log, account.Options{Throttle: account.Throttle{MaxIPFailures: b.cfg.LoginIPFailures},
+		Words: words})
 	if err != nil {
 		return err
 	}
@@ -147,10 +153,6 @@ func serveOn(ctx context.Context, b *base, ln net.Listener) error {
 	}
 	if missing := notifier.Unconfigured(); len(missing) > 0 {
 		b.log.Warn("部分模板消息未配置模板 ID，这些提醒不会发送", "templates", missing)
-	}
-	words, err := loadWords(b.cfg)
-	if err != nil {
-		return err
 	}
 	questions, err := question.New(b.db, clk, notifier, words, b.log)
 	if err != nil {
@@ -202,6 +204,10 @@ func serveOn(ctx context.Context, b *base, ln net.Listener) error {
 	if err != nil {
 		return err
 	}
+	priv, err := privacy.New(b.db, b.store, clk, b.log)
+	if err != nil {
+		return err
+	}
 	files, err := photoStore(b.cfg)
 	if err != nil {
 		return err
@@ -212,7 +218,7 @@ func serveOn(ctx context.Context, b *base, ln net.Listener) error {
 		return err
 	}
 	svc := web.Services{Accounts: accounts, Questions: questions, Cadres: cadres, Stations: stations, Stats: statistics,
-		Onboarding: onboard, Notices: notices, Promotion: promo, Inbox: messages, Outbox: outbox, Passwords: passwords, Photos: photos}
+		Onboarding: onboard, Notices: notices, Promotion: promo, Inbox: messages, Outbox: outbox, Passwords: passwords, Photos: photos, Privacy: priv}
 	pages, err := h5.New(kit, svc, client)
 	if err != nil {
 		return err

@@ -55,19 +55,22 @@ func (w *API) Register(r gin.IRouter) {
 	w.registerNotices(api)
 	w.registerPromotion(api)
 	w.registerMessages(api)
+	w.registerPrivacy(api)
 }
 
 // userView is the public shape of an account.
 type userView struct {
-	ID         uint64          `json:"id"`
-	Account    string          `json:"account"`
-	Name       string          `json:"name"`
-	Role       string          `json:"role"`      // the highest role
-	RoleName   string          `json:"role_name"` // its Chinese name
-	Roles      []string        `json:"roles"`     // every role the account holds
-	Entry      string          `json:"entry"`
-	University *universityView `json:"university,omitempty"`
-	WeChat     bool            `json:"wechat_bound"`
+	ID      uint64 `json:"id"`
+	Account string `json:"account"`
+	Name    string `json:"name"`
+	// DisplayName is the name others see (某某同学 when none was chosen).
+	DisplayName string          `json:"display_name"`
+	Role        string          `json:"role"`      // the highest role
+	RoleName    string          `json:"role_name"` // its Chinese name
+	Roles       []string        `json:"roles"`     // every role the account holds
+	Entry       string          `json:"entry"`
+	University  *universityView `json:"university,omitempty"`
+	WeChat      bool            `json:"wechat_bound"`
 	// MustChangePassword: signed in with a temporary password; every
 	// other call answers 403 password_change_required until it is changed.
 	MustChangePassword bool `json:"must_change_password"`
@@ -87,7 +90,7 @@ func viewUniversity(u model.University) universityView {
 }
 
 func (w *API) viewUser(c *gin.Context, u model.User) (userView, error) {
-	v := userView{ID: u.ID, Account: u.Account, Name: u.Name, Role: u.Role, RoleName: model.RoleName(u.Role), Roles: u.RoleList(),
+	v := userView{ID: u.ID, Account: u.Account, Name: u.Name, DisplayName: u.DisplayName(), Role: u.Role, RoleName: model.RoleName(u.Role), Roles: u.RoleList(),
 		Entry: u.EntryKey, WeChat: u.OpenID != nil, MustChangePassword: u.MustChangePassword}
 	if u.UniversityID != nil {
 		uni, err := w.svc.Accounts.UniversityByID(c.Request.Context(), *u.UniversityID)
@@ -196,6 +199,8 @@ type activateRequest struct {
 	Confirm    string `json:"confirm"`
 	University string `json:"university_code" binding:"max=20"`
 	Name       string `json:"name"`
+	// DisplayName is optional; empty shows 某某同学.
+	DisplayName string `json:"display_name"`
 }
 
 func (w *API) apiActivate(c *gin.Context) {
@@ -206,7 +211,7 @@ func (w *API) apiActivate(c *gin.Context) {
 	}
 	u, err := w.svc.Accounts.Activate(c.Request.Context(), account.ActivateInput{
 		Entry: c.Param("entry"), Mode: req.Mode, Account: req.Account, Password: req.Password, Confirm: req.Confirm,
-		UniversityCode: req.University, Name: req.Name,
+		UniversityCode: req.University, Name: req.Name, DisplayName: req.DisplayName,
 		OpenID: web.CallerOf(c).Session.OpenID, ClientIP: c.ClientIP(),
 	})
 	if err != nil {

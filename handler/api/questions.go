@@ -404,10 +404,7 @@ func (w *API) apiAsk(c *gin.Context) {
 		return
 	}
 	out := apiAsked{apiQuestionView: apiViewQuestion(q, u)}
-	out.AskerName = u.Name
-	if out.AskerName == "" {
-		out.AskerName = u.Account
-	}
+	out.AskerName = u.PublicName()
 	if q.Status == model.QuestionReview {
 		out.Notice = apiNoticeQuestionReview
 	}
@@ -514,10 +511,7 @@ func (w *API) apiPost(c *gin.Context, kind string) {
 	var a question.AnswerView
 	if kind == model.AnswerKindFollowUp {
 		a.Answer, err = w.svc.Questions.FollowUp(c.Request.Context(), u, id, req.Body)
-		a.AuthorName, a.AuthorRole, a.Mine = u.Name, "提问者", true
-		if a.AuthorName == "" {
-			a.AuthorName = u.Account
-		}
+		a.AuthorName, a.AuthorRole, a.Mine = u.PublicName(), "提问者", true
 	} else {
 		a, err = w.svc.Photos.Answer(c.Request.Context(), u, id, req.Body, photos)
 	}

@@ -166,7 +166,7 @@ func TestAPIQuestionFlow(t *testing.T) {
 			map[string]any{"title": "图书馆周末几点开门", "body": "周六周日的开放时间是？", "anonymous": true})
 		webtest.WantData(t, r, http.StatusCreated, &q)
 		if q.ID == 0 || q.Status != model.QuestionOpen || q.StatusName != "待答复" || !q.Mine || !q.Anonymous ||
-			q.Notice != "" || q.Title != "图书馆周末几点开门" || q.BoardID != boards[0].ID || q.AskerName != "qaStudent01" {
+			q.Notice != "" || q.Title != "图书馆周末几点开门" || q.BoardID != boards[0].ID || q.AskerName != model.DefaultDisplayName {
 			t.Fatalf("asked %+v", q)
 		}
 		if d := time.Until(q.DueAt); d < 23*time.Hour || d > 25*time.Hour {
@@ -201,7 +201,7 @@ func TestAPIQuestionFlow(t *testing.T) {
 		qaNoSecrets(t, r, stu)
 		r = cadreC.API(http.MethodGet, qaPath(q.ID, ""), nil)
 		webtest.WantData(t, r, http.StatusOK, &d)
-		if d.AskerName != "qaStudent01" || !d.CanAnswer || d.CanModerate {
+		if d.AskerName != model.DefaultDisplayName || !d.CanAnswer || d.CanModerate {
 			t.Fatalf("cadre view %+v", d)
 		}
 
@@ -229,7 +229,7 @@ func TestAPIQuestionFlow(t *testing.T) {
 		r = cadreC.API(http.MethodPost, qaPath(q.ID, "/answers"), map[string]string{"body": "周末 9:00–21:00 开放。"})
 		webtest.WantData(t, r, http.StatusCreated, &a)
 		if a.ID == 0 || a.QuestionID != q.ID || a.Kind != "answer" || a.Status != "published" || !a.Mine ||
-			a.AuthorRole != "团学干部" || a.AuthorName != "qaCadre0001" || a.Notice != "" {
+			a.AuthorRole != "团学干部" || a.AuthorName != "团学干部" || a.Notice != "" {
 			t.Fatalf("answer %+v", a)
 		}
 		qaNoSecrets(t, r, cad)
@@ -269,7 +269,7 @@ func TestAPIQuestionFlow(t *testing.T) {
 		r = student.API(http.MethodGet, qaPath(q.ID, ""), nil)
 		webtest.WantData(t, r, http.StatusOK, &d)
 		if d.Status != model.QuestionResolved || !d.Mine || d.CanResolve || d.CanFollowUp || len(d.Answers) != 2 ||
-			d.Answers[0].Kind != "answer" || d.Answers[0].AuthorName != "qaCadre0001" || d.Answers[0].Mine ||
+			d.Answers[0].Kind != "answer" || d.Answers[0].AuthorName != "团学干部" || d.Answers[0].Mine ||
 			d.Answers[1].Kind != "followup" || !d.Answers[1].Mine || d.FirstAnswered == nil || d.PromiseKept == nil || !*d.PromiseKept {
 			t.Fatalf("final view %+v", d)
 		}

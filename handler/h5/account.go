@@ -29,6 +29,7 @@ func (w *Pages) registerAccountPages(h gin.IRouter) {
 	h.POST("/logout", w.logout)
 	h.GET("/settings", w.settings)
 	h.POST("/settings/unbind", w.unbind)
+	w.registerPrivacyPages(h)
 }
 
 func (w *Pages) oauthStart(c *gin.Context) {
@@ -130,6 +131,10 @@ func noticeText(key string) string {
 		return "已解除微信绑定"
 	case "password":
 		return "密码已修改，其他设备上的登录已退出"
+	case "display_name":
+		return "显示名称已保存"
+	case "closed":
+		return "账号已注销。感谢你使用广东青年之声"
 	}
 	return ""
 }
@@ -162,7 +167,8 @@ type activatePage struct {
 	Universities []model.University
 	Mode         string
 	// InWeChat: the account will be bound to this WeChat.
-	InWeChat bool
+	InWeChat        bool
+	DisplayNameHint string
 }
 
 // activateForm is steps 4 and 5: account, password, university.
@@ -224,7 +230,7 @@ func (w *Pages) showActivate(c *gin.Context, status int, entryKey, mode, next st
 	}
 	back := url.Values{"mode": {mode}, "next": {next}}
 	d := web.Page{Title: "激活 · " + entry.Name, Next: next, Form: form, FormURL: "/h5/activate/" + url.PathEscape(entry.Key) + "?" + back.Encode(), Extra: activatePage{Entry: entry, Universities: unis, Mode: mode,
-		InWeChat: w.kit.InWeChat(c) || web.CallerOf(c).Session.OpenID != ""}}
+		DisplayNameHint: account.DisplayNameHint, InWeChat: w.kit.InWeChat(c) || web.CallerOf(c).Session.OpenID != ""}}
 	w.pages.RenderForm(c, status, "activate", d, err)
 }
 
@@ -235,13 +241,15 @@ type activateRequest struct {
 	Confirm    string `form:"confirm" json:"confirm"`
 	University string `form:"university" json:"university_code" binding:"max=20"`
 	Name       string `form:"name" json:"name"`
-	Next       string `form:"next" json:"-"`
+	// DisplayName is optional; empty shows 某某同学.
+	DisplayName string `form:"display_name" json:"display_name"`
+	Next        string `form:"next" json:"-"`
 }
 
 func (r activateRequest) input(entry string, c *gin.Context) account.ActivateInput {
 	return account.ActivateInput{
 		Entry: entry, Mode: r.Mode, Account: r.Account, Password: r.Password, Confirm: r.Confirm,
-		UniversityCode: r.University, Name: r.Name,
+		UniversityCode: r.University, Name: r.Name, DisplayName: r.DisplayName,
 		OpenID: web.CallerOf(c).Session.OpenID, ClientIP: c.ClientIP(),
 	}
 }
@@ -251,7 +259,7 @@ func (w *Pages) activateSubmit(c *gin.Context) {
 	entry := c.Param("entry")
 	// What the user typed is shown again on errors (never the password).
 	form := func() map[string]string {
-		return map[string]string{"account": req.Account, "university": req.University, "name": req.Name}
+		return map[string]string{"account": req.Account, "university": req.University, "name": req.Name, "display_name": req.DisplayName}
 	}
 	if err := web.Bind(c, &req); err != nil {
 		w.showActivate(c, http.StatusBadRequest, entry, req.Mode, web.SafeNext(req.Next), form(), err)
@@ -321,22 +329,31 @@ func (w *Pages) logout(c *gin.Context) {
 }
 
 func (w *Pages) settings(c *gin.Context) {
+	w.showSettings(c, http.StatusOK, nil, nil)
+}
+
+// showSettings renders 设置, with a failed form's input and errors.
+func (w *Pages) showSettings(c *gin.Context, status int, form map[string]string, err error) {
 	u, ok := w.kit.RequireUser(c)
 	if !ok {
 		return
 	}
-	var p settingsPage
+	if form == nil {
+		form = map[string]string{"display_name": u.Nickname}
+	}
+	p := settingsPage{DisplayNameHint: account.DisplayNameHint}
 	if u.UniversityID != nil {
 		if uni, err := w.svc.Accounts.UniversityByID(c.Request.Context(), *u.UniversityID); err == nil {
 			p.University = &uni
 		}
 	}
-	w.pages.Render(c, http.StatusOK, "settings", web.Page{Title: "设置", User: u, Notice: noticeText(c.Query("notice")), Extra: p})
+	w.pages.RenderForm(c, status, "settings", web.Page{Title: "设置", User: u, Notice: noticeText(c.Query("notice")), Form: form, Extra: p}, err)
 }
 
 // settingsPage is the settings page's own data.
 type settingsPage struct {
-	University *model.University
+	University      *model.University
+	DisplayNameHint string
 }
 
 func (w *Pages) unbind(c *gin.Context) {

@@ -16,8 +16,9 @@ import (
 // bounds memory and the service answers with a field error) and the rule
 // cannot drift apart. An unknown key fails the page's rendering (tests).
 var fieldLimits = map[string]int{
-	"account.credential": account.MaxCredential,
-	"account.name":       account.MaxName,
+	"account.credential":   account.MaxCredential,
+	"account.name":         account.MaxName,
+	"account.display_name": account.MaxDisplayName,
 
 	"question.title":    question.MaxTitle,
 	"question.body":     question.MaxBody,

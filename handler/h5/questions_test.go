@@ -93,7 +93,8 @@ func TestQuestionEndToEnd(t *testing.T) {
 		webtest.WantBody(t, mate.Get("/h5/questions/"+qid), "匿名同学")
 		cadrePhone, qpage := openAlert(s, cadre, got[0].URL, "/h5/questions/")
 		webtest.WantStatus(t, qpage, http.StatusOK)
-		webtest.WantBody(t, qpage, student.User.Account, `id="answer-form"`)
+		webtest.WantBody(t, qpage, model.DefaultDisplayName, `id="answer-form"`) // by display name, never the account
+		webtest.WantNoBody(t, qpage, student.User.Account)
 		if strings.Contains(mate.Get("/h5/questions/"+qid).Body, student.User.Account) {
 			t.Fatal("the anonymous asker's account is shown to another student")
 		}

@@ -53,6 +53,7 @@ type Service struct {
 	throttle Throttle
 	cost     int
 	compare  func(hash, password []byte) error // bcrypt.CompareHashAndPassword; tests count calls
+	words    Words
 
 	uniMu     sync.Mutex
 	uniCache  []model.University
@@ -63,6 +64,9 @@ type Service struct {
 type Options struct {
 	Throttle   Throttle
 	BcryptCost int // default bcrypt.DefaultCost (10); never below 10 in production
+	// Words checks display names; nil checks none (import and tools,
+	// which never set one).
+	Words Words
 }
 
 // New builds the service.
@@ -82,8 +86,11 @@ func New(db *model.DB, store kv.Store, clk clock.Clock, log *slog.Logger, o Opti
 	if o.BcryptCost == 0 {
 		o.BcryptCost = bcrypt.DefaultCost
 	}
+	if o.Words == nil {
+		o.Words = noWords{}
+	}
 	return &Service{db: db, kv: store, clock: clk, log: log, throttle: o.Throttle, cost: o.BcryptCost,
-		compare: bcrypt.CompareHashAndPassword}, nil
+		compare: bcrypt.CompareHashAndPassword, words: o.Words}, nil
 }
 
 // Messages shown to users.

@@ -30,6 +30,7 @@ type ActivateInput struct {
 	Confirm        string // new accounts: the password again
 	UniversityCode string // new accounts (and old ones without a university)
 	Name           string
+	DisplayName    string // optional: the name others see (显示名称)
 	OpenID         string // the WeChat to bind, when opened inside WeChat
 	ClientIP       string
 }
@@ -67,6 +68,7 @@ func (s *Service) activateNew(ctx context.Context, entry model.Entry, in Activat
 	if utf8.RuneCountInString(in.Name) > MaxName {
 		fields["name"] = fmt.Sprintf("姓名不能超过 %d 个字", MaxName)
 	}
+	in.DisplayName = s.checkDisplayName(fields, in.DisplayName)
 	var uni model.University
 	if in.UniversityCode == "" {
 		fields["university"] = "请选择学校"
@@ -105,7 +107,7 @@ func (s *Service) activateNew(ctx context.Context, entry model.Entry, in Activat
 	now := s.clock.Now().UTC()
 	u := model.User{
 		Account: in.Account, AccountKey: AccountKey(in.Account), PasswordHash: hash, Name: in.Name,
-		EntryKey: entry.Key, UniversityID: &uni.ID, Role: model.RoleStudent,
+		Nickname: in.DisplayName, EntryKey: entry.Key, UniversityID: &uni.ID, Role: model.RoleStudent,
 		ActivatedAt: &now, LastLoginAt: &now, CreatedAt: now, UpdatedAt: now,
 	}
 	err = s.db.WithTx(ctx, func(ctx context.Context) error {
@@ -138,12 +140,19 @@ func (s *Service) activateOld(ctx context.Context, entry model.Entry, in Activat
 	if err := s.checkOpenIDFor(ctx, in.OpenID, in.Account); err != nil {
 		return model.User{}, err
 	}
+	fields := map[string]string{}
+	if in.DisplayName = s.checkDisplayName(fields, in.DisplayName); len(fields) > 0 {
+		return model.User{}, service.Invalid("invalid_display_name", fields["display_name"], fields)
+	}
 	u, err := s.Login(ctx, in.Account, in.Password, in.ClientIP)
 	if err != nil {
 		return model.User{}, err
 	}
 	now := s.clock.Now().UTC()
 	updates := map[string]any{"updated_at": now}
+	if in.DisplayName != "" {
+		updates["display_name"] = in.DisplayName
+	}
 	if u.ActivatedAt == nil {
 		updates["activated_at"] = now
 	}

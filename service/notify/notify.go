@@ -86,8 +86,8 @@ func (n *Notifier) Send(ctx context.Context, k alertkind.Kind, to []model.User, 
 	listed := map[uint64]bool{}
 	var es []inbox.Entry
 	for _, u := range to {
-		if u.ID == 0 || listed[u.ID] {
-			continue
+		if u.ID == 0 || listed[u.ID] || u.Closed() {
+			continue // a closed (注销) account is told nothing
 		}
 		listed[u.ID] = true
 		es = append(es, inbox.Entry{UserID: u.ID, Kind: k, Path: path, Values: vals})
@@ -105,7 +105,7 @@ func (n *Notifier) Send(ctx context.Context, k alertkind.Kind, to []model.User, 
 		link := n.Link(path)
 		seen := map[string]bool{}
 		for _, u := range to {
-			if u.OpenID == nil || *u.OpenID == "" || seen[*u.OpenID] {
+			if u.OpenID == nil || *u.OpenID == "" || seen[*u.OpenID] || u.Closed() {
 				continue
 			}
 			seen[*u.OpenID] = true

@@ -70,7 +70,7 @@ func (s *Service) AnswerWithImages(ctx context.Context, cadre model.User, questi
 	if err != nil {
 		return AnswerView{}, service.Wrap("答复", err)
 	}
-	v := AnswerView{Answer: a, AuthorName: displayName(cadre), AuthorRole: staffRoleName(cadre), Mine: true}
+	v := AnswerView{Answer: a, AuthorName: cadre.PublicName(), AuthorRole: staffRoleName(cadre), Mine: true}
 	if crossBoard(cadre, b) {
 		unis, err := s.universityNames(ctx, []model.User{cadre})
 		if err != nil {
@@ -152,7 +152,7 @@ func (s *Service) published(ctx context.Context, q model.Question, b model.Board
 			to = append(to, u)
 		}
 	}
-	answerer := displayName(author)
+	answerer := author.PublicName()
 	if cross {
 		answerer += "（" + CrossBoardRole + "）"
 	}

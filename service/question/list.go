@@ -47,7 +47,7 @@ func (s *Service) askers(ctx context.Context, qs []model.Question) (map[uint64]m
 		ids = append(ids, q.AskerID)
 	}
 	var users []model.User
-	if err := s.db.Conn(ctx).Select("id", "account", "name").Where("id IN ?", ids).Find(&users).Error; err != nil {
+	if err := s.db.Conn(ctx).Select(model.NameColumns).Where("id IN ?", ids).Find(&users).Error; err != nil {
 		return nil, err
 	}
 	us := make(map[uint64]model.User, len(users))
@@ -87,7 +87,7 @@ func (s *Service) summaries(ctx context.Context, viewer model.User, qs []model.Q
 	out := make([]Summary, 0, len(qs))
 	for _, q := range qs {
 		b := bs[q.BoardID]
-		name := displayName(askers[q.AskerID])
+		name := askers[q.AskerID].PublicName()
 		if q.Anonymous && !canSeeAsker(viewer, q) {
 			name = AnonymousName
 		}

@@ -530,7 +530,7 @@ func TestAnonymity(t *testing.T) {
 					for _, s := range ss {
 						want := tc.want
 						if s.ID == named.ID {
-							want = f.studentA2.Account // a user without a name shows the account
+							want = model.DefaultDisplayName // never the account
 						}
 						if s.AskerName != want {
 							t.Fatalf("%s: question %d asker %q, want %q", what, s.ID, s.AskerName, want)

@@ -122,13 +122,6 @@ func StatusName(q model.Question) string {
 	return q.Status
 }
 
-func displayName(u model.User) string {
-	if u.Name != "" {
-		return u.Name
-	}
-	return u.Account
-}
-
 // Get shows question id to viewer.
 func (s *Service) Get(ctx context.Context, viewer model.User, id uint64) (View, error) {
 	q, b, err := s.load(ctx, viewer, id)
@@ -145,14 +138,14 @@ func (s *Service) Get(ctx context.Context, viewer model.User, id uint64) (View, 
 		ids = append(ids, a.AuthorID)
 	}
 	var users []model.User
-	if err := s.db.Conn(ctx).Select("id", "account", "name", "role", "roles", "university_id").Where("id IN ?", ids).Find(&users).Error; err != nil {
+	if err := s.db.Conn(ctx).Select(model.NameColumns).Where("id IN ?", ids).Find(&users).Error; err != nil {
 		return View{}, service.Wrap("读取用户", err)
 	}
 	byID := map[uint64]model.User{}
 	for _, u := range users {
 		byID[u.ID] = u
 	}
-	v.AskerName = displayName(byID[q.AskerID])
+	v.AskerName = byID[q.AskerID].PublicName()
 	if q.Anonymous && !canSeeAsker(viewer, q) {
 		v.AskerName = AnonymousName
 	}
@@ -194,7 +187,7 @@ func (s *Service) Get(ctx context.Context, viewer model.User, id uint64) (View, 
 			continue
 		}
 		author := byID[a.AuthorID]
-		av := AnswerView{Answer: a, AuthorName: displayName(author), AuthorRole: staffRoleName(author), Mine: a.AuthorID == viewer.ID,
+		av := AnswerView{Answer: a, AuthorName: author.PublicName(), AuthorRole: staffRoleName(author), Mine: a.AuthorID == viewer.ID,
 			Helpful: helpful[a.ID]}
 		av.CanHelpful = public && a.Kind == model.AnswerKindAnswer && a.Status == model.AnswerPublished && !av.Mine
 		switch {

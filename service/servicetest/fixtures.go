@@ -39,14 +39,15 @@ func NewUser(t testing.TB, db *model.DB, role string, uni *uint64, bound bool) m
 	return NewNamedUser(t, db, role, uni, bound, "")
 }
 
-// NewNamedUser is NewUser with a display name.
+// NewNamedUser is NewUser with a name: the real name (users.name) staff
+// are shown by, and the display name students are shown by.
 func NewNamedUser(t testing.TB, db *model.DB, role string, uni *uint64, bound bool, name string) model.User {
 	t.Helper()
 	n := userSeq.Add(1)
 	now := time.Now().UTC()
 	acct := fmt.Sprintf("tuser%06d", n)
 	u := model.User{Account: acct, AccountKey: acct, PasswordHash: "x",
-		Name: name, Role: role, UniversityID: uni, CreatedAt: now, UpdatedAt: now}
+		Name: name, Nickname: name, Role: role, UniversityID: uni, CreatedAt: now, UpdatedAt: now}
 	if bound {
 		oid := fmt.Sprintf("oServiceTest%016d", n)
 		u.OpenID = &oid

@@ -663,7 +663,7 @@ func TestBookingScoping(t *testing.T) {
 		for _, u := range []model.User{f.adminA, f.lead, f.duty1, f.duty2, f.province} {
 			v, err := f.svc.Get(f.ctx, u, bA.ID)
 			if err != nil || !v.Access.Admin || v.Access.Student || v.ContactPhone != "13800138000" || v.StationName != "青年之家甲站" ||
-				v.StudentName != f.studentA.Account {
+				v.StudentName != model.DefaultDisplayName { // the booker's display name, never the account
 				t.Fatalf("%s reading A's booking: %+v, %v", u.Account, v, err)
 			}
 			q, err := f.svc.Queue(f.ctx, u, f.uniA.ID)

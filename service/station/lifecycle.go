@@ -109,7 +109,7 @@ func (s *Service) describeAll(ctx context.Context, rows []model.Booking, a Acces
 		return nil, err
 	}
 	var students []model.User
-	if err := s.db.Conn(ctx).Select("id", "account", "name").Where("id IN ?", studentIDs).Find(&students).Error; err != nil {
+	if err := s.db.Conn(ctx).Select(model.NameColumns).Where("id IN ?", studentIDs).Find(&students).Error; err != nil {
 		return nil, err
 	}
 	names := map[uint64]string{}
@@ -118,10 +118,7 @@ func (s *Service) describeAll(ctx context.Context, rows []model.Booking, a Acces
 	}
 	who := map[uint64]string{}
 	for _, u := range students {
-		who[u.ID] = u.Account
-		if u.Name != "" {
-			who[u.ID] = u.Name
-		}
+		who[u.ID] = u.PublicName()
 	}
 	now := s.now()
 	for _, b := range rows {

@@ -43,6 +43,7 @@ import (
 	"github.com/gdyouth/youthvoice/service/notify"
 	"github.com/gdyouth/youthvoice/service/onboarding"
 	"github.com/gdyouth/youthvoice/service/photo"
+	"github.com/gdyouth/youthvoice/service/privacy"
 	"github.com/gdyouth/youthvoice/service/promotion"
 	"github.com/gdyouth/youthvoice/service/question"
 	"github.com/gdyouth/youthvoice/service/servicetest"
@@ -118,6 +119,7 @@ type Stack struct {
 	Store      kv.Store
 	Accounts   *account.Service
 	Passwords  *account.Passwords
+	Privacy    *privacy.Service
 	Questions  *question.Service
 	Cadres     *cadre.Service
 	Stations   *station.Service
@@ -182,7 +184,8 @@ func New(t *testing.T, db *model.DB, store kv.Store, o Opts) *Stack {
 	if err != nil {
 		t.Fatalf("NewOps: %v", err)
 	}
-	s.Accounts, err = account.New(db, store, clk, log, account.Options{BcryptCost: 4})
+	words := question.ParseWords(config.DefaultSensitiveWords)
+	s.Accounts, err = account.New(db, store, clk, log, account.Options{BcryptCost: 4, Words: words})
 	if err != nil {
 		t.Fatalf("account.New: %v", err)
 	}
@@ -201,7 +204,6 @@ func New(t *testing.T, db *model.DB, store kv.Store, o Opts) *Stack {
 	if err != nil {
 		t.Fatalf("notify.New: %v", err)
 	}
-	words := question.ParseWords(config.DefaultSensitiveWords)
 	if s.Questions, err = question.New(db, clk, n, words, log); err != nil {
 		t.Fatalf("question.New: %v", err)
 	}
@@ -235,6 +237,9 @@ func New(t *testing.T, db *model.DB, store kv.Store, o Opts) *Stack {
 	if s.Passwords, err = account.NewPasswords(s.Accounts, n); err != nil {
 		t.Fatalf("account.NewPasswords: %v", err)
 	}
+	if s.Privacy, err = privacy.New(db, store, clk, log); err != nil {
+		t.Fatalf("privacy.New: %v", err)
+	}
 	if s.Files, err = storage.NewDir(filepath.Join(s.DataDir, "photos")); err != nil {
 		t.Fatalf("storage.NewDir: %v", err)
 	}
@@ -243,7 +248,7 @@ func New(t *testing.T, db *model.DB, store kv.Store, o Opts) *Stack {
 	}
 	svc := web.Services{Accounts: s.Accounts, Questions: s.Questions, Cadres: s.Cadres, Stations: s.Stations, Stats: statistics,
 		Onboarding: s.Onboarding, Notices: s.Notices, Promotion: s.Promotion, Inbox: s.Inbox, Outbox: outbox, Passwords: s.Passwords,
-		Photos: s.Photos}
+		Photos: s.Photos, Privacy: s.Privacy}
 	pages, err := h5.New(kit, svc, s.WX)
 	if err != nil {
 		t.Fatalf("h5.New: %v", err)
