@@ -43,6 +43,7 @@ var migrations = []migration{
 	{22, "同问 and 有用: question_metoos, answer_helpfuls, their counts, the board index by 同问", migrate0022},
 	{23, "messages: every alert a person is sent, for 我的消息", migrate0023},
 	{24, "users: password_changed_at and must_change_password, for password changes and resets", migrate0024},
+	{28, "indexes for the retention purges: template_messages, template_send_reports and messages by time", migrate0028},
 }
 
 // schemaMigration records an applied step.
@@ -53,6 +54,16 @@ type schemaMigration struct {
 }
 
 func (schemaMigration) TableName() string { return "schema_migrations" }
+
+// Versions lists the steps' versions in order. Steps of parallel work
+// take numbers ahead, so the list may have gaps until all are merged.
+func Versions() []int {
+	vs := make([]int, len(migrations))
+	for i, m := range migrations {
+		vs[i] = m.version
+	}
+	return vs
+}
 
 // LatestVersion is the schema version this binary expects.
 func LatestVersion() int { return migrations[len(migrations)-1].version }
