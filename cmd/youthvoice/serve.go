@@ -33,6 +33,7 @@ import (
 	"github.com/gdyouth/youthvoice/service/onboarding"
 	"github.com/gdyouth/youthvoice/service/promotion"
 	"github.com/gdyouth/youthvoice/service/question"
+	"github.com/gdyouth/youthvoice/service/retention"
 	"github.com/gdyouth/youthvoice/service/session"
 	"github.com/gdyouth/youthvoice/service/station"
 	"github.com/gdyouth/youthvoice/service/stats"
@@ -56,6 +57,9 @@ func loopback(a net.Addr) string {
 // rollupEvery is how often the statistics roll-ups catch up with the
 // changes: the reports' figures are at most this old (数据截至 on the page).
 const rollupEvery = 15 * time.Second
+
+// retentionEvery is how often the retention purge runs.
+const retentionEvery = 10 * time.Minute
 
 func serve(ctx context.Context, configFile string, getenv func(string) string, stderr io.Writer) error {
 	b, err := open(ctx, configFile, getenv, stderr)
@@ -158,6 +162,11 @@ func serveOn(ctx context.Context, b *base, ln net.Listener) error {
 	if err != nil {
 		return err
 	}
+	purger, err := retention.New(b.db, statistics, clk, b.log, reg, retention.Options{
+		InteractionDays: b.cfg.Retention.InteractionDays, MessageDays: b.cfg.Retention.MessageDays})
+	if err != nil {
+		return err
+	}
 	onboard, err := onboarding.New(b.db, clk, notifier, b.log, workdays)
 	if err != nil {
 		return err
@@ -248,6 +257,10 @@ func serveOn(ctx context.Context, b *base, ln net.Listener) error {
 	// reads at most the 166 universities not yet operating.
 	go func() { defer wg.Done(); onboard.RunTimers(bg, time.Minute) }()
 	go func() { defer wg.Done(); statistics.RunRollups(bg, rollupEvery, b.log) }()
+	// Retention: old rows go in small batches (service/retention); every
+	// 10 minutes keeps each run short at province volume.
+	wg.Add(1)
+	go func() { defer wg.Done(); purger.Run(bg, retentionEvery) }()
 	// The read replica's freshness (数据截至); returns at once without one.
 	wg.Add(1)
 	go func() { defer wg.Done(); b.db.RunReportsHeartbeat(bg) }()
