@@ -232,9 +232,10 @@ func (c *insertCounter) step(ch byte) {
 		case c.escape:
 			c.escape = false
 		case c.quote:
-			if ch == '\\' {
+			switch ch {
+			case '\\':
 				c.escape = true
-			} else if ch == '\'' {
+			case '\'':
 				c.quote = false
 			}
 		case ch == '\'':
