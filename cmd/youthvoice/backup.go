@@ -31,7 +31,7 @@ func backupCmd(ctx context.Context, configFile string, getenv func(string) strin
 	defer b.close()
 	dir := backupDir(b.cfg, args)
 	start := time.Now()
-	m, err := backup.Backup(ctx, backup.Source{DB: b.db, DSN: b.cfg.MySQLDSN}, dir,
+	m, err := backup.Backup(ctx, backup.Source{DB: b.db, DSN: b.cfg.MySQLDSN, SQLitePath: sqlitePath(b.cfg)}, dir,
 		backup.Options{AppVersion: version})
 	if err != nil {
 		return fmt.Errorf("备份失败: %w", err)

@@ -31,7 +31,7 @@ func TestBackupRestoreRoundTrip(t *testing.T) {
 	t.Run("sqlite", func(t *testing.T) {
 		dir := t.TempDir()
 		src := openSQLite(t, filepath.Join(dir, "src.db"))
-		roundTrip(t, src, "", func(t *testing.T, file string) *model.DB {
+		roundTrip(t, src, backup.Source{DB: src, SQLitePath: filepath.Join(dir, "src.db")}, func(t *testing.T, file string) *model.DB {
 			target := filepath.Join(dir, "restored", "youthvoice.db")
 			if _, err := backup.RestoreSQLite(context.Background(), target, file, false); err != nil {
 				t.Fatalf("restore: %v", err)
@@ -49,7 +49,7 @@ func TestBackupRestoreRoundTrip(t *testing.T) {
 	t.Run("mysql", func(t *testing.T) {
 		dsn := dbtest.NewMySQLDatabase(t)
 		src := openMySQL(t, dsn)
-		roundTrip(t, src, dsn, func(t *testing.T, file string) *model.DB {
+		roundTrip(t, src, backup.Source{DB: src, DSN: dsn}, func(t *testing.T, file string) *model.DB {
 			// A fresh database (dropped at the end), restored through
 			// the mariadb client.
 			target := dbtest.NewMySQLDatabase(t)
@@ -90,7 +90,7 @@ func openMySQL(t *testing.T, dsn string) *model.DB {
 	return db
 }
 
-func roundTrip(t *testing.T, src *model.DB, dsn string, restore func(t *testing.T, file string) *model.DB) {
+func roundTrip(t *testing.T, src *model.DB, from backup.Source, restore func(t *testing.T, file string) *model.DB) {
 	ctx := context.Background()
 	// Wednesday 2026-11-25 10:00 in Beijing: the station is open.
 	at := time.Date(2026, 11, 25, 10, 0, 0, 0, clock.Beijing)
@@ -199,7 +199,7 @@ func roundTrip(t *testing.T, src *model.DB, dsn string, restore func(t *testing.
 		}
 	}()
 	dir := t.TempDir()
-	m, err := backup.Backup(ctx, backup.Source{DB: src, DSN: dsn}, dir, backup.Options{AppVersion: "test"})
+	m, err := backup.Backup(ctx, from, dir, backup.Options{AppVersion: "test"})
 	close(stop)
 	wg.Wait()
 	if err != nil {

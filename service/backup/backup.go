@@ -67,11 +67,12 @@ type Manifest struct {
 	SchemaOnly []string `json:"schema_only,omitempty"`
 }
 
-// Source is the database to back up: the service's handle, and on MySQL
-// its DSN (the dump connects on its own).
+// Source is the database to back up: the service's handle, and the DSN
+// (MySQL) or file (SQLite) the copy connects to on its own.
 type Source struct {
-	DB  *model.DB
-	DSN string
+	DB         *model.DB
+	DSN        string
+	SQLitePath string
 }
 
 // Options of a backup or restore.

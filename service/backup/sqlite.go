@@ -14,10 +14,12 @@ import (
 	"github.com/glebarez/sqlite"
 )
 
-// copySQLite copies the live database with VACUUM INTO (a consistent
-// copy taken in one read transaction; writers wait only for the copy of
-// each page, on the service's own single connection), counts the copy's
-// rows and gzips it.
+// copySQLite copies the live database with VACUUM INTO: a consistent
+// copy taken in one read transaction. It runs on a read-only connection
+// of its own, so in WAL mode the service (one connection, which a copy
+// on it would hold for the whole copy) goes on reading and writing; with
+// no path it falls back to the service's connection. Then it counts the
+// copy's rows and gzips it.
 func copySQLite(ctx context.Context, src Source, dir string, m *Manifest) error {
 	tmp := filepath.Join(dir, m.File+".vacuum")
 	_ = os.Remove(tmp)
@@ -26,7 +28,19 @@ func copySQLite(ctx context.Context, src Source, dir string, m *Manifest) error 
 	if err != nil {
 		return err
 	}
-	if err := src.DB.Conn(ctx).Exec("VACUUM INTO ?", abs).Error; err != nil {
+	if src.SQLitePath != "" {
+		conn, err := sql.Open(sqlite.DriverName, "file:"+src.SQLitePath+"?mode=ro&_pragma=busy_timeout(10000)")
+		if err != nil {
+			return err
+		}
+		_, err = conn.ExecContext(ctx, "VACUUM INTO ?", abs)
+		if cerr := conn.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return fmt.Errorf("VACUUM INTO %s 失败: %w", tmp, err)
+		}
+	} else if err := src.DB.Conn(ctx).Exec("VACUUM INTO ?", abs).Error; err != nil {
 		return fmt.Errorf("VACUUM INTO %s 失败: %w", tmp, err)
 	}
 	if m.Rows, err = countSQLite(ctx, abs); err != nil {

@@ -21,7 +21,8 @@ const statePurged = "purged"
 // time means nothing may be deleted yet (the roll-ups were never built,
 // or are being rebuilt); ErrBusy that a builder is at work (try later).
 func (s *Service) AllowInteractionPurge(ctx context.Context, want time.Time) (time.Time, error) {
-	release, err := s.acquire(ctx)
+	// Under its own name: this instance's builder may be mid-pass.
+	release, err := s.acquireAs(ctx, s.holder+"-purge")
 	if err != nil {
 		return time.Time{}, err
 	}

@@ -1,6 +1,7 @@
 package stats_test
 
 import (
+	"errors"
 	"reflect"
 	"testing"
 	"time"
@@ -25,6 +26,19 @@ func TestPurgedInteractionsKeepReportsExact(t *testing.T) {
 		w.refresh(t)
 		w.clk.Advance(time.Minute)
 		w.refresh(t)
+		// While this instance's builder holds the lease, the purge waits
+		// (and does not end the builder's lease).
+		release, err := w.svc.HoldLease(w.ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.svc.AllowInteractionPurge(w.ctx, w.clk.Now()); !errors.Is(err, stats.ErrBusy) {
+			t.Fatalf("purge during the builder's pass: %v, want ErrBusy", err)
+		}
+		if _, err := w.svc.HoldLease(w.ctx); err != nil {
+			t.Fatalf("the builder lost its lease to the purge: %v", err)
+		}
+		release()
 
 		periods := w.periods(t)
 		scopes := []uint64{0}
@@ -57,8 +71,9 @@ func TestPurgedInteractionsKeepReportsExact(t *testing.T) {
 		}
 
 		// Purge everything older than 200 days.
+		var cut time.Time
 		asked := w.clk.Now().AddDate(0, 0, -200)
-		cut, err := w.svc.AllowInteractionPurge(w.ctx, asked)
+		cut, err = w.svc.AllowInteractionPurge(w.ctx, asked)
 		if err != nil {
 			t.Fatal(err)
 		}

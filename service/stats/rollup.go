@@ -350,6 +350,13 @@ func newHolder() string {
 
 // acquire takes the builder lease for leaseFor; release gives it back.
 func (s *Service) acquire(ctx context.Context) (release func(), err error) {
+	return s.acquireAs(ctx, s.holder)
+}
+
+// acquireAs takes the lease under the name holder: one that is not the
+// builder's own (the purge) cannot take it while this instance's
+// builder holds it, nor end the builder's lease by releasing its own.
+func (s *Service) acquireAs(ctx context.Context, holder string) (release func(), err error) {
 	now := s.now()
 	if err := s.db.Conn(ctx).Clauses(clause.OnConflict{DoNothing: true}).
 		Create(&model.StatsState{Name: stateLease}).Error; err != nil {
@@ -357,8 +364,8 @@ func (s *Service) acquire(ctx context.Context) (release func(), err error) {
 	}
 	until := now.Add(leaseFor)
 	res := s.db.Conn(ctx).Model(&model.StatsState{}).
-		Where("name = ? AND (text = '' OR text = ? OR time_at IS NULL OR time_at < ?)", stateLease, s.holder, now).
-		Updates(map[string]any{"text": s.holder, "time_at": until})
+		Where("name = ? AND (text = '' OR text = ? OR time_at IS NULL OR time_at < ?)", stateLease, holder, now).
+		Updates(map[string]any{"text": holder, "time_at": until})
 	if res.Error != nil {
 		return nil, res.Error
 	}
@@ -367,7 +374,7 @@ func (s *Service) acquire(ctx context.Context) (release func(), err error) {
 	}
 	return func() {
 		s.db.Conn(context.WithoutCancel(ctx)).Model(&model.StatsState{}).
-			Where("name = ? AND text = ?", stateLease, s.holder).
+			Where("name = ? AND text = ?", stateLease, holder).
 			Updates(map[string]any{"text": "", "time_at": nil})
 	}, nil
 }
