@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gdyouth/youthvoice/model"
 	"github.com/gdyouth/youthvoice/model/dbtest"
@@ -29,12 +30,24 @@ func TestBackupAndRestoreCommands(t *testing.T) {
 	})
 }
 
+// runLong is runCmd with room for a restore: loading, then migrating
+// under the server-wide migration lock, which other test databases on a
+// shared server may hold for a while.
+func runLong(t *testing.T, e env, args ...string) (stdout, stderr string, err error) {
+	t.Helper()
+	var out, errOut syncBuffer
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	err = run(ctx, args, e.get, &out, &errOut)
+	return out.String(), errOut.String(), err
+}
+
 func commandsRoundTrip(t *testing.T, src, dst env, ext string) {
-	if _, _, err := runCmd(t, src, "migrate"); err != nil {
+	if _, _, err := runLong(t, src, "migrate"); err != nil {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	out, _, err := runCmd(t, src, "backup", dir)
+	out, _, err := runLong(t, src, "backup", dir)
 	if err != nil {
 		t.Fatalf("backup: %v", err)
 	}
@@ -43,23 +56,23 @@ func commandsRoundTrip(t *testing.T, src, dst env, ext string) {
 	if len(files) != 1 || len(manifests) != 1 || !strings.Contains(out, "备份完成") {
 		t.Fatalf("backup printed %q and wrote %v %v", out, files, manifests)
 	}
-	if _, _, err := runCmd(t, src, "backup", "--force", dir); err == nil || !strings.Contains(err.Error(), "--force") {
+	if _, _, err := runLong(t, src, "backup", "--force", dir); err == nil || !strings.Contains(err.Error(), "--force") {
 		t.Fatalf("backup --force: %v, want a refusal", err)
 	}
-	if _, _, err := runCmd(t, dst, "restore"); err == nil || !strings.Contains(err.Error(), "用法") {
+	if _, _, err := runLong(t, dst, "restore"); err == nil || !strings.Contains(err.Error(), "用法") {
 		t.Fatalf("restore without a file: %v, want the usage", err)
 	}
-	out, _, err = runCmd(t, dst, "restore", files[0])
+	out, _, err = runLong(t, dst, "restore", files[0])
 	if err != nil {
 		t.Fatalf("restore: %v", err)
 	}
 	if !strings.Contains(out, "恢复完成") {
 		t.Fatalf("restore printed %q", out)
 	}
-	if _, _, err := runCmd(t, dst, "restore", files[0]); err == nil || !strings.Contains(err.Error(), "--force") {
+	if _, _, err := runLong(t, dst, "restore", files[0]); err == nil || !strings.Contains(err.Error(), "--force") {
 		t.Fatalf("a second restore: %v, want a refusal naming --force", err)
 	}
-	if _, _, err := runCmd(t, dst, "restore", "--force", manifests[0]); err != nil {
+	if _, _, err := runLong(t, dst, "restore", "--force", manifests[0]); err != nil {
 		t.Fatalf("restore --force: %v", err)
 	}
 	// The restored database is migrated and complete.
