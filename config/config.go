@@ -106,7 +106,31 @@ type Config struct {
 	// about 35 MB live, and the heap grew to 170 MB (283 MB resident).
 	// Near the limit the collector runs more often instead.
 	MemoryLimitMiB int `yaml:"memory_limit_mib"`
+
+	// Retention: how long the raw WeChat interactions and the messages
+	// sent are kept (service/retention).
+	Retention Retention `yaml:"retention"`
 }
+
+// Retention ages, in days. The bounds are service/retention's (config
+// does not import it; a test holds the two together).
+type Retention struct {
+	// InteractionDays (YV_INTERACTION_RETENTION_DAYS): raw pushes are
+	// deleted after this many days, once the statistics have counted
+	// them; at least 366, so a year's assessment can still be rebuilt
+	// from them.
+	InteractionDays int `yaml:"interaction_days"`
+	// MessageDays (YV_MESSAGE_RETENTION_DAYS): template messages sent (and
+	// their payloads), WeChat's send reports and 我的消息.
+	MessageDays int `yaml:"message_days"`
+}
+
+// Retention bounds (service/retention's Min*, Default*, MaxDays).
+const (
+	MinInteractionRetentionDays = 366
+	MinMessageRetentionDays     = 30
+	MaxRetentionDays            = 3650
+)
 
 // Alerts configures the template-message outbox worker and templates.
 type Alerts struct {
@@ -269,7 +293,8 @@ func Default() Config {
 			IdleTimeout:     60 * time.Second,
 			ShutdownTimeout: 20 * time.Second,
 		},
-		Alerts: Alerts{Workers: 32, Batch: 100, PollInterval: time.Second, Templates: defaultTemplates()},
+		Alerts:    Alerts{Workers: 32, Batch: 100, PollInterval: time.Second, Templates: defaultTemplates()},
+		Retention: Retention{InteractionDays: 400, MessageDays: 180},
 	}
 }
 
@@ -374,6 +399,8 @@ var envVars = []envVar{
 	{"YV_MEMORY_LIMIT_MIB", num("YV_MEMORY_LIMIT_MIB", func(c *Config) *int { return &c.MemoryLimitMiB })},
 	{"YV_ALERT_WORKERS", num("YV_ALERT_WORKERS", func(c *Config) *int { return &c.Alerts.Workers })},
 	{"YV_ALERT_BATCH", num("YV_ALERT_BATCH", func(c *Config) *int { return &c.Alerts.Batch })},
+	{"YV_INTERACTION_RETENTION_DAYS", num("YV_INTERACTION_RETENTION_DAYS", func(c *Config) *int { return &c.Retention.InteractionDays })},
+	{"YV_MESSAGE_RETENTION_DAYS", num("YV_MESSAGE_RETENTION_DAYS", func(c *Config) *int { return &c.Retention.MessageDays })},
 	{"YV_ALERT_POLL_INTERVAL", dur("YV_ALERT_POLL_INTERVAL", func(c *Config) *time.Duration { return &c.Alerts.PollInterval })},
 }
 
@@ -559,6 +586,13 @@ func (c *Config) Validate() error {
 	if c.LoginIPFailures < 5 || c.LoginIPFailures > 100000 {
 		return fmt.Errorf("YV_LOGIN_IP_FAILURES 必须在 5–100000 之间，当前值 %d", c.LoginIPFailures)
 	}
+	if r := c.Retention.InteractionDays; r < MinInteractionRetentionDays || r > MaxRetentionDays {
+		return fmt.Errorf("YV_INTERACTION_RETENTION_DAYS 必须在 %d–%d 天之间（考核按年统计，原始互动记录至少保留一年），当前值 %d",
+			MinInteractionRetentionDays, MaxRetentionDays, r)
+	}
+	if r := c.Retention.MessageDays; r < MinMessageRetentionDays || r > MaxRetentionDays {
+		return fmt.Errorf("YV_MESSAGE_RETENTION_DAYS 必须在 %d–%d 天之间，当前值 %d", MinMessageRetentionDays, MaxRetentionDays, r)
+	}
 	if c.Alerts.Workers < 1 || c.Alerts.Workers > 64 {
 		return fmt.Errorf("YV_ALERT_WORKERS 必须在 1–64 之间，当前值 %d", c.Alerts.Workers)
 	}
@@ -670,6 +704,8 @@ func (c Config) LogValue() slog.Value {
 		slog.String("s3_access_key", setOrNot(c.S3.AccessKey)),
 		slog.String("s3_secret_key", setOrNot(c.S3.SecretKey)),
 		slog.Bool("sandbox", !c.Real()),
+		slog.Int("interaction_retention_days", c.Retention.InteractionDays),
+		slog.Int("message_retention_days", c.Retention.MessageDays),
 	)
 }
 

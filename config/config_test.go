@@ -14,6 +14,7 @@ import (
 
 	"github.com/gdyouth/youthvoice/config"
 	"github.com/gdyouth/youthvoice/service/alertkind"
+	"github.com/gdyouth/youthvoice/service/retention"
 )
 
 // env builds a getenv from a map.
@@ -99,6 +100,7 @@ func TestDefaults(t *testing.T) {
 			alertkind.PasswordChanged:    {Fields: map[string]string{"how": "thing1", "time": "time2"}},
 			alertkind.QuestionWithdrawn:  {Fields: map[string]string{"title": "thing1", "board": "thing2", "time": "time3"}},
 		}},
+		Retention: config.Retention{InteractionDays: 400, MessageDays: 180},
 	}
 	if !reflect.DeepEqual(cfg, want) {
 		t.Fatalf("defaults =\n%+v\nwant\n%+v", cfg, want)
@@ -206,6 +208,8 @@ func TestEveryEnvName(t *testing.T) {
 		{"YV_MEMORY_LIMIT_MIB", "0", func(c config.Config) any { return c.MemoryLimitMiB }, 0},
 		{"YV_ALERT_WORKERS", "3", func(c config.Config) any { return c.Alerts.Workers }, 3},
 		{"YV_ALERT_BATCH", "20", func(c config.Config) any { return c.Alerts.Batch }, 20},
+		{"YV_INTERACTION_RETENTION_DAYS", "730", func(c config.Config) any { return c.Retention.InteractionDays }, 730},
+		{"YV_MESSAGE_RETENTION_DAYS", "365", func(c config.Config) any { return c.Retention.MessageDays }, 365},
 		{"YV_ALERT_POLL_INTERVAL", "250ms", func(c config.Config) any { return c.Alerts.PollInterval }, 250 * time.Millisecond},
 		{"YV_TEMPLATE_ANSWERED_ID", "tmplAnswered", func(c config.Config) any { return c.Alerts.Templates[alertkind.Answered].ID }, "tmplAnswered"},
 		{"YV_TEMPLATE_OVERDUE_FIELDS", "title=thing4, due=time5", func(c config.Config) any { return c.Alerts.Templates[alertkind.Overdue].Fields },
@@ -287,6 +291,8 @@ func TestBadValuesNameTheSetting(t *testing.T) {
 		{"gc_percent of 5000 in YAML", nil, "gc_percent: 5000\n", []string{"YV_GC_PERCENT", "5000"}},
 		{"YV_MEMORY_LIMIT_MIB of 10", map[string]string{"YV_MEMORY_LIMIT_MIB": "10"}, "", []string{"YV_MEMORY_LIMIT_MIB", "64–1048576", "0"}},
 		{"YV_ALERT_WORKERS of 0", map[string]string{"YV_ALERT_WORKERS": "0"}, "", []string{"YV_ALERT_WORKERS", "1–64"}},
+		{"YV_INTERACTION_RETENTION_DAYS of 365", map[string]string{"YV_INTERACTION_RETENTION_DAYS": "365"}, "", []string{"YV_INTERACTION_RETENTION_DAYS", "366–3650", "至少保留一年"}},
+		{"YV_MESSAGE_RETENTION_DAYS of 7", map[string]string{"YV_MESSAGE_RETENTION_DAYS": "7"}, "", []string{"YV_MESSAGE_RETENTION_DAYS", "30–3650"}},
 		{"YV_ALERT_BATCH not a number", map[string]string{"YV_ALERT_BATCH": "many"}, "", []string{"YV_ALERT_BATCH", "整数"}},
 		{"YV_TEMPLATE_ANSWERED_FIELDS without =", map[string]string{"YV_TEMPLATE_ANSWERED_FIELDS": "title"}, "", []string{"YV_TEMPLATE_ANSWERED_FIELDS", "字段=关键词"}},
 		{"template keyword with a space", map[string]string{"YV_TEMPLATE_ANSWERED_FIELDS": "title=thing 1"}, "", []string{"answered", "thing 1"}},
@@ -616,5 +622,17 @@ func TestS3Settings(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), c.mention) || strings.Contains(err.Error(), "s3SecretValue999") {
 			t.Errorf("drop %s set %s=%q: %v", c.drop, c.set, c.value, err)
 		}
+	}
+}
+
+// The retention bounds config checks are the purger's own.
+func TestRetentionBoundsMatchThePurger(t *testing.T) {
+	if config.MinInteractionRetentionDays != retention.MinInteractionDays || config.MinMessageRetentionDays != retention.MinMessageDays ||
+		config.MaxRetentionDays != retention.MaxDays {
+		t.Fatal("config's retention bounds differ from service/retention's")
+	}
+	def := config.Default().Retention
+	if def.InteractionDays != retention.DefaultInteractionDays || def.MessageDays != retention.DefaultMessageDays {
+		t.Fatalf("default retention %+v differs from service/retention's", def)
 	}
 }

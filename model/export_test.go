@@ -42,12 +42,3 @@ func FTSTokens(text string) []string {
 
 // RequireMroonga exposes the check of migration 12.
 var RequireMroonga = fts0012RequireMroonga
-
-// Versions are the declared migration versions, in order.
-func Versions() []int {
-	vs := make([]int, len(migrations))
-	for i, m := range migrations {
-		vs[i] = m.version
-	}
-	return vs
-}

@@ -9,7 +9,8 @@ import "time"
 // alert kind's key (alertkind); Title its Chinese name; Summary the
 // one-line text built from its values; Fields the values as JSON; Path
 // the H5 page it opens. (user_id, id) serves the list newest first by
-// keyset, (user_id, read_at) the unread count.
+// keyset, (user_id, read_at) the unread count, (created_at) the
+// retention purge.
 type Message struct {
 	ID        uint64     `gorm:"primaryKey"`
 	UserID    uint64     `gorm:"not null;index:idx_messages_user_id,priority:1;index:idx_messages_user_read,priority:1"`
@@ -18,6 +19,6 @@ type Message struct {
 	Summary   string     `gorm:"size:255;not null;default:''"`
 	Fields    string     `gorm:"type:text;not null"`
 	Path      string     `gorm:"size:255;not null;default:''"`
-	CreatedAt time.Time  `gorm:"not null"`
+	CreatedAt time.Time  `gorm:"not null;index:idx_messages_created"`
 	ReadAt    *time.Time `gorm:"index:idx_messages_user_read,priority:2"`
 }

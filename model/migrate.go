@@ -45,6 +45,7 @@ var migrations = []migration{
 	{24, "users: password_changed_at and must_change_password, for password changes and resets", migrate0024},
 	{25, "post_images: photos on questions and answers", migrate0025},
 	{26, "users: display_name and closed_at, for display names and closing an account (注销)", migrate0026},
+	{28, "indexes for the retention purges: template_messages, template_send_reports and messages by time", migrate0028},
 }
 
 // schemaMigration records an applied step.
@@ -55,6 +56,16 @@ type schemaMigration struct {
 }
 
 func (schemaMigration) TableName() string { return "schema_migrations" }
+
+// Versions lists the steps' versions in order. Steps of parallel work
+// take numbers ahead, so the list may have gaps until all are merged.
+func Versions() []int {
+	vs := make([]int, len(migrations))
+	for i, m := range migrations {
+		vs[i] = m.version
+	}
+	return vs
+}
 
 // LatestVersion is the schema version this binary expects.
 func LatestVersion() int { return migrations[len(migrations)-1].version }

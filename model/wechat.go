@@ -70,7 +70,7 @@ type TemplateMessage struct {
 	AttemptStartedAt *time.Time `gorm:""`
 	// ConfigError flags 40037/47003: a template id or field mapping is wrong.
 	ConfigError bool      `gorm:"not null;default:false;index:idx_template_config_error,priority:1"`
-	CreatedAt   time.Time `gorm:"not null"`
+	CreatedAt   time.Time `gorm:"not null;index:idx_template_messages_created"`
 	UpdatedAt   time.Time `gorm:"not null;index:idx_template_config_error,priority:2"`
 }
 
@@ -80,5 +80,5 @@ type TemplateSendReport struct {
 	MsgID      int64     `gorm:"primaryKey;autoIncrement:false"`
 	OpenID     string    `gorm:"column:openid;size:64;not null"`
 	Status     string    `gorm:"size:64;not null"`
-	ReportedAt time.Time `gorm:"not null"`
+	ReportedAt time.Time `gorm:"not null;index:idx_template_send_reports_reported"`
 }

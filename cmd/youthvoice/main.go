@@ -7,6 +7,8 @@
 //	youthvoice campus import FILE.csv    add or update universities by code
 //	youthvoice stats-rebuild             recompute the statistics roll-ups
 //	youthvoice search rebuild            rebuild the question search index
+//	youthvoice backup [DIR]              back up the database (service running)
+//	youthvoice restore [--force] FILE    restore a backup into an empty database
 //	youthvoice version      print the version
 //
 // Every subcommand accepts --config FILE; YV_* environment variables
@@ -50,6 +52,8 @@ const usage = `用法: youthvoice [--config FILE] <命令>
   campus import FILE.csv    按学校标识码更新或新增高校（格式同教育部名单）
   stats-rebuild  从业务数据重算考核统计汇总表（直接向数据库批量导入数据后执行）
   search rebuild            按问题表重建搜索索引（直接向数据库导入问题或恢复备份后运行）
+  backup [DIR]              备份数据库（服务无需停止），写入 DIR（默认 YV_DATA_DIR/backups）：数据 .sql.gz/.db.gz 和清单 .json
+  restore [--force] FILE    把备份恢复到配置的数据库（须为空；--force 覆盖），核对行数后迁移到本程序的版本
   calendar [YEAR]           列出某年的法定节假日和调休上班日（含 YV_HOLIDAYS_FILE 的补充）
   version      显示版本
 
@@ -67,6 +71,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 	rest := fs.Args()
+	force := false
 	cmd := "serve"
 	if len(rest) > 0 {
 		cmd, rest = rest[0], rest[1:]
@@ -77,6 +82,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		sub := flag.NewFlagSet(cmd, flag.ContinueOnError)
 		sub.SetOutput(stderr)
 		sub.StringVar(configFile, "config", *configFile, "YAML 配置文件")
+		sub.BoolVar(&force, "force", false, "restore: 覆盖非空的目标数据库")
 		var words []string
 		for len(rest) > 0 {
 			if err := sub.Parse(rest); err != nil {
@@ -90,7 +96,20 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		rest = words
 	}
 
+	if force && cmd != "restore" {
+		return fmt.Errorf("--force 只用于 restore")
+	}
 	switch cmd {
+	case "backup":
+		if len(rest) > 1 {
+			return errors.New("用法: youthvoice backup [DIR]")
+		}
+		return backupCmd(ctx, *configFile, getenv, rest, stdout, stderr)
+	case "restore":
+		if len(rest) != 1 {
+			return errors.New("用法: youthvoice restore [--force] FILE（备份的 .sql.gz、.db.gz 或 .json）")
+		}
+		return restoreCmd(ctx, *configFile, getenv, rest[0], force, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "youthvoice", version)
 		return nil

@@ -36,6 +36,7 @@ import (
 	"github.com/gdyouth/youthvoice/service/privacy"
 	"github.com/gdyouth/youthvoice/service/promotion"
 	"github.com/gdyouth/youthvoice/service/question"
+	"github.com/gdyouth/youthvoice/service/retention"
 	"github.com/gdyouth/youthvoice/service/session"
 	"github.com/gdyouth/youthvoice/service/station"
 	"github.com/gdyouth/youthvoice/service/stats"
@@ -71,6 +72,9 @@ func photoStore(cfg config.Config) (storage.Store, error) {
 // rollupEvery is how often the statistics roll-ups catch up with the
 // changes: the reports' figures are at most this old (数据截至 on the page).
 const rollupEvery = 15 * time.Second
+
+// retentionEvery is how often the retention purge runs.
+const retentionEvery = 10 * time.Minute
 
 func serve(ctx context.Context, configFile string, getenv func(string) string, stderr io.Writer) error {
 	b, err := open(ctx, configFile, getenv, stderr)
@@ -171,6 +175,11 @@ func serveOn(ctx context.Context, b *base, ln net.Listener) error {
 		return err
 	}
 	statistics, err := stats.New(b.db, clk)
+	if err != nil {
+		return err
+	}
+	purger, err := retention.New(b.db, statistics, clk, b.log, reg, retention.Options{
+		InteractionDays: b.cfg.Retention.InteractionDays, MessageDays: b.cfg.Retention.MessageDays})
 	if err != nil {
 		return err
 	}
@@ -277,6 +286,10 @@ func serveOn(ctx context.Context, b *base, ln net.Listener) error {
 	// reads at most the 166 universities not yet operating.
 	go func() { defer wg.Done(); onboard.RunTimers(bg, time.Minute) }()
 	go func() { defer wg.Done(); statistics.RunRollups(bg, rollupEvery, b.log) }()
+	// Retention: old rows go in small batches (service/retention); every
+	// 10 minutes keeps each run short at province volume.
+	wg.Add(1)
+	go func() { defer wg.Done(); purger.Run(bg, retentionEvery) }()
 	// The read replica's freshness (数据截至); returns at once without one.
 	wg.Add(1)
 	go func() { defer wg.Done(); b.db.RunReportsHeartbeat(bg) }()

@@ -27,8 +27,8 @@ import (
 // PageSize is the length of a page of the list.
 const PageSize = 20
 
-// Retention is how long messages are meant to be kept (see the README;
-// nothing deletes them yet).
+// Retention is how long messages are kept by default: service/retention
+// deletes older ones (YV_MESSAGE_RETENTION_DAYS).
 const Retention = 180 * 24 * time.Hour
 
 // addBatch is how many rows one INSERT of Add carries: a province

@@ -44,14 +44,20 @@ func (m *Memory) sweep(every time.Duration) {
 		case <-m.stop:
 			return
 		case <-t.C:
-			m.mu.Lock()
-			now := m.clock.Now()
-			for k, it := range m.items {
-				if it.expired(now) {
-					delete(m.items, k)
-				}
-			}
-			m.mu.Unlock()
+			m.sweepOnce()
+		}
+	}
+}
+
+// sweepOnce drops every expired key: sessions, OAuth states and dedupe
+// keys that are never read again would otherwise stay in memory for good.
+func (m *Memory) sweepOnce() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	now := m.clock.Now()
+	for k, it := range m.items {
+		if it.expired(now) {
+			delete(m.items, k)
 		}
 	}
 }

@@ -19,3 +19,6 @@ func DayNum(t time.Time) int { return dayNum(t) }
 
 // reportError for the external tests.
 var ReportErrorForTest = reportError
+
+// HoldLease takes the builder's lease as this instance's builder would.
+func (s *Service) HoldLease(ctx context.Context) (func(), error) { return s.acquire(ctx) }

@@ -33,12 +33,14 @@ GROUP BY university_id`
 // activating) would push the active rate past 100%. One pass over the
 // period's interactions:
 // they are grouped by openid before meeting users, so each WeChat user is
-// looked up once, not once per push.
+// looked up once, not once per push. The days whose raw interactions
+// were purged (see purge.go) are read from their per-openid counts.
 const activitySQL = `SELECT u.university_id AS university_id, COUNT(*) AS active, SUM(x.n) AS interactions
 FROM (
   SELECT user_id, SUM(n) AS n FROM (
     SELECT bu.id AS user_id, g.n AS n
-      FROM (SELECT openid, COUNT(*) AS n FROM interactions WHERE created_at >= ? AND created_at < ? GROUP BY openid) g
+      FROM (SELECT openid, COUNT(*) AS n FROM interactions WHERE created_at >= ? AND created_at < ? GROUP BY openid
+        UNION ALL SELECT openid, n FROM stats_openid_days WHERE day >= ? AND day < ?) g
       JOIN users bu ON bu.openid = g.openid
     UNION ALL SELECT asker_id, 0 FROM questions WHERE created_at >= ? AND created_at < ?
     UNION ALL SELECT author_id, 0 FROM answers WHERE created_at >= ? AND created_at < ?
@@ -272,12 +274,23 @@ func (s *Service) collectPlain(ctx context.Context, scope uint64, p Period, now 
 		return nil, err
 	}
 	start, end := p.Start, p.End
+	// Pushes: the raw interactions from the purge watermark on, the
+	// counts kept in stats_openid_days before it.
+	pushStart, keptFrom, keptTo := start, dayNum(start), dayNum(start)
+	pDay, purged, err := s.purgedDay(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if purged != nil && purged.After(start) {
+		pushStart = *purged
+		keptTo = min(pDay, dayNum(end))
+	}
 	queries := []struct {
 		sql  string
 		args []any
 	}{
 		{usersSQL, []any{end, start, end, end, end, model.RoleBit(model.RoleCadre), end}},
-		{activitySQL, []any{start, end, start, end, start, end, start, end, start, end, end}},
+		{activitySQL, []any{pushStart, end, keptFrom, keptTo, start, end, start, end, start, end, start, end, end}},
 		{questionsSQL, []any{true, false, model.QuestionOpen, now, "满意", "一般", "不满意", start, end, model.QuestionReview}},
 		{overdueSQL, []any{model.QuestionOpen, now}},
 		{answersSQL, []any{model.AnswerKindAnswer, model.AnswerPublished, start, end}},

@@ -214,20 +214,42 @@ func (s *Service) rebuild(ctx context.Context) (int, error) {
 	if err := s.setState(ctx, stateBuilt, "", nil); err != nil {
 		return 0, err
 	}
+	// The days whose raw interactions were purged keep their pushes in
+	// stats_openid_days: those rows are the only record left.
+	purged, err := s.stateTime(ctx, statePurged)
+	if err != nil {
+		return 0, err
+	}
+	pDay := 0
+	if purged != nil {
+		pDay = dayNum(*purged)
+	}
 	for _, table := range []string{"stats_daily", "stats_user_days", "stats_user_last", "stats_last_days", "stats_openid_days"} {
 		// TRUNCATE on MySQL: deleting millions of rows one by one took
 		// minutes. SQLite's unqualified DELETE truncates by itself.
-		stmt := "DELETE FROM " + table
+		stmt, args := "DELETE FROM "+table, []any(nil)
 		if s.db.Dialect() == model.MySQL {
 			stmt = "TRUNCATE TABLE " + table
 		}
-		if err := s.db.Conn(ctx).Exec(stmt).Error; err != nil {
+		if table == "stats_openid_days" && pDay != 0 {
+			stmt, args = "DELETE FROM stats_openid_days WHERE day >= ?", []any{pDay}
+		}
+		if err := s.db.Conn(ctx).Exec(stmt, args...).Error; err != nil {
 			return 0, fmt.Errorf("清空 %s: %w", table, err)
 		}
 	}
 	first, err := s.edgeDay(ctx, "MIN")
 	if err != nil {
 		return 0, err
+	}
+	if pDay != 0 {
+		var kept *int
+		if err := s.db.Conn(ctx).Raw("SELECT MIN(day) FROM stats_openid_days").Scan(&kept).Error; err != nil {
+			return 0, err
+		}
+		if kept != nil && (first == 0 || *kept < first) {
+			first = *kept
+		}
 	}
 	// Through today, or a later day a record names (a clock set wrong).
 	last, err := s.edgeDay(ctx, "MAX")
@@ -245,8 +267,10 @@ func (s *Service) rebuild(ctx context.Context) (int, error) {
 		for i := 0; i < rebuildChunk && to <= last; i++ {
 			to = nextDay(to)
 		}
-		if err := s.countPushes(ctx, day, to, nil); err != nil {
-			return n, fmt.Errorf("统计汇总 %d–%d: %w", day, to, err)
+		if to > pDay {
+			if err := s.countPushes(ctx, max(day, pDay), to, nil); err != nil {
+				return n, fmt.Errorf("统计汇总 %d–%d: %w", day, to, err)
+			}
 		}
 		if err := s.recomputeDays(ctx, day, to, nil, start, rebuilding, ch); err != nil {
 			return n, fmt.Errorf("统计汇总 %d–%d: %w", day, to, err)
@@ -326,6 +350,13 @@ func newHolder() string {
 
 // acquire takes the builder lease for leaseFor; release gives it back.
 func (s *Service) acquire(ctx context.Context) (release func(), err error) {
+	return s.acquireAs(ctx, s.holder)
+}
+
+// acquireAs takes the lease under the name holder: one that is not the
+// builder's own (the purge) cannot take it while this instance's
+// builder holds it, nor end the builder's lease by releasing its own.
+func (s *Service) acquireAs(ctx context.Context, holder string) (release func(), err error) {
 	now := s.now()
 	if err := s.db.Conn(ctx).Clauses(clause.OnConflict{DoNothing: true}).
 		Create(&model.StatsState{Name: stateLease}).Error; err != nil {
@@ -333,8 +364,8 @@ func (s *Service) acquire(ctx context.Context) (release func(), err error) {
 	}
 	until := now.Add(leaseFor)
 	res := s.db.Conn(ctx).Model(&model.StatsState{}).
-		Where("name = ? AND (text = '' OR text = ? OR time_at IS NULL OR time_at < ?)", stateLease, s.holder, now).
-		Updates(map[string]any{"text": s.holder, "time_at": until})
+		Where("name = ? AND (text = '' OR text = ? OR time_at IS NULL OR time_at < ?)", stateLease, holder, now).
+		Updates(map[string]any{"text": holder, "time_at": until})
 	if res.Error != nil {
 		return nil, res.Error
 	}
@@ -343,7 +374,7 @@ func (s *Service) acquire(ctx context.Context) (release func(), err error) {
 	}
 	return func() {
 		s.db.Conn(context.WithoutCancel(ctx)).Model(&model.StatsState{}).
-			Where("name = ? AND text = ?", stateLease, s.holder).
+			Where("name = ? AND text = ?", stateLease, holder).
 			Updates(map[string]any{"text": "", "time_at": nil})
 	}, nil
 }
