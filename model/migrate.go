@@ -43,6 +43,7 @@ var migrations = []migration{
 	{22, "同问 and 有用: question_metoos, answer_helpfuls, their counts, the board index by 同问", migrate0022},
 	{23, "messages: every alert a person is sent, for 我的消息", migrate0023},
 	{24, "users: password_changed_at and must_change_password, for password changes and resets", migrate0024},
+	{27, "audit_log and audit_head: the tamper-evident audit trail", migrate0027},
 }
 
 // schemaMigration records an applied step.
