@@ -7,6 +7,7 @@
 //	youthvoice campus import FILE.csv    add or update universities by code
 //	youthvoice stats-rebuild             recompute the statistics roll-ups
 //	youthvoice search rebuild            rebuild the question search index
+//	youthvoice audit verify              verify the audit trail's hash chain
 //	youthvoice version      print the version
 //
 // Every subcommand accepts --config FILE; YV_* environment variables
@@ -51,6 +52,7 @@ const usage = `用法: youthvoice [--config FILE] <命令>
   stats-rebuild  从业务数据重算考核统计汇总表（直接向数据库批量导入数据后执行）
   search rebuild            按问题表重建搜索索引（直接向数据库导入问题或恢复备份后运行）
   calendar [YEAR]           列出某年的法定节假日和调休上班日（含 YV_HOLIDAYS_FILE 的补充）
+  audit verify              校验审计日志的哈希链（发现被修改或删除的记录时报告其编号并以非零状态退出）
   version      显示版本
 
 配置: 可选的 YAML 配置文件（见 config/config.example.yaml），YV_* 环境变量优先。
@@ -115,6 +117,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return errors.New("用法: youthvoice search rebuild")
 		}
 		return searchRebuild(ctx, *configFile, getenv, stdout, stderr)
+	case "audit":
+		if len(rest) != 1 || rest[0] != "verify" {
+			return errors.New("用法: youthvoice audit verify")
+		}
+		return auditVerify(ctx, *configFile, getenv, stdout, stderr)
 	case "calendar":
 		if len(rest) > 1 {
 			return errors.New("用法: youthvoice calendar [YEAR]")

@@ -24,6 +24,7 @@ import (
 	"github.com/gdyouth/youthvoice/handler/wechat"
 	"github.com/gdyouth/youthvoice/service/account"
 	"github.com/gdyouth/youthvoice/service/alert"
+	"github.com/gdyouth/youthvoice/service/audit"
 	"github.com/gdyouth/youthvoice/service/cadre"
 	"github.com/gdyouth/youthvoice/service/callback"
 	"github.com/gdyouth/youthvoice/service/clock"
@@ -188,8 +189,12 @@ func serveOn(ctx context.Context, b *base, ln net.Listener) error {
 	if err != nil {
 		return err
 	}
+	trail, err := audit.New(b.db, clk, audit.Options{RetentionDays: b.cfg.AuditRetentionDays})
+	if err != nil {
+		return err
+	}
 	svc := web.Services{Accounts: accounts, Questions: questions, Cadres: cadres, Stations: stations, Stats: statistics,
-		Onboarding: onboard, Notices: notices, Promotion: promo, Inbox: messages, Outbox: outbox, Passwords: passwords}
+		Onboarding: onboard, Notices: notices, Promotion: promo, Inbox: messages, Outbox: outbox, Passwords: passwords, Audit: trail}
 	pages, err := h5.New(kit, svc, client)
 	if err != nil {
 		return err
@@ -248,6 +253,10 @@ func serveOn(ctx context.Context, b *base, ln net.Listener) error {
 	// reads at most the 166 universities not yet operating.
 	go func() { defer wg.Done(); onboard.RunTimers(bg, time.Minute) }()
 	go func() { defer wg.Done(); statistics.RunRollups(bg, rollupEvery, b.log) }()
+	// The audit trail's retention: hourly is prompt enough for a limit in
+	// days, and each run removes small batches (a moment's lock each).
+	wg.Add(1)
+	go func() { defer wg.Done(); trail.RunRetention(bg, time.Hour, b.log) }()
 	// The read replica's freshness (数据截至); returns at once without one.
 	wg.Add(1)
 	go func() { defer wg.Done(); b.db.RunReportsHeartbeat(bg) }()
