@@ -54,6 +54,7 @@ func (w *API) Register(r gin.IRouter) {
 	w.registerNotices(api)
 	w.registerPromotion(api)
 	w.registerMessages(api)
+	w.registerAudit(api)
 }
 
 // userView is the public shape of an account.

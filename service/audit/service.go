@@ -25,7 +25,9 @@ const (
 	// PurgeBatch is how many records one purge transaction removes: a
 	// moment's lock on the head, never a long one.
 	PurgeBatch = 500
-	maxFilter  = 32 // characters of the actor filter
+	// MaxActorFilter is the length of the actor filter (an account or a
+	// name).
+	MaxActorFilter = 32
 )
 
 // Service browses, exports and purges the trail. Recording goes through
@@ -114,8 +116,8 @@ func (s *Service) parse(ctx context.Context, f Filter) (query, error) {
 	fields := map[string]string{}
 	f.Actor = service.CleanLine(f.Actor)
 	q.f.Actor = f.Actor
-	if len([]rune(f.Actor)) > maxFilter {
-		fields["actor"] = fmt.Sprintf("不能超过 %d 个字", maxFilter)
+	if len([]rune(f.Actor)) > MaxActorFilter {
+		fields["actor"] = fmt.Sprintf("不能超过 %d 个字", MaxActorFilter)
 	}
 	if f.Action != "" && !KnownAction(f.Action) {
 		fields["action"] = "没有这种操作"
@@ -404,3 +406,6 @@ func (s *Service) RunRetention(ctx context.Context, every time.Duration, log *sl
 		}
 	}
 }
+
+// Now is the service's time (download names).
+func (s *Service) Now() time.Time { return s.clk.Now() }
