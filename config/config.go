@@ -21,6 +21,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/gdyouth/youthvoice/service/alertkind"
+	"github.com/gdyouth/youthvoice/service/audit"
 )
 
 // Config is the whole runtime configuration. Secrets are tagged so that
@@ -38,6 +39,9 @@ type Config struct {
 	// 15 minutes. A campus network reaches us from a few NAT addresses, so
 	// it is far above the per-account limit (5).
 	LoginIPFailures int `yaml:"login_ip_failures"`
+	// AuditRetentionDays is how long the audit trail is kept
+	// (YV_AUDIT_RETENTION_DAYS): 180 days at least, as 等保 2.0 asks.
+	AuditRetentionDays int `yaml:"audit_retention_days"`
 
 	MySQLDSN string `yaml:"mysql_dsn"`
 	// MySQLReplicaDSN is a read replica of MySQLDSN for the statistics
@@ -272,16 +276,17 @@ const DefaultAPIBase = "https://api.weixin.qq.com"
 // Default returns the embedded-default configuration.
 func Default() Config {
 	return Config{
-		Addr:            ":8080",
-		DataDir:         "./data",
-		PublicURL:       "http://localhost:8080",
-		LogLevel:        "info",
-		TrustedProxies:  []string{"127.0.0.1", "::1"},
-		LoginIPFailures: 100,
-		GCPercent:       DefaultGCPercent,
-		ReportTimeout:   DefaultReportTimeout,
-		MemoryLimitMiB:  DefaultMemoryLimitMiB,
-		S3:              S3{UseSSL: true},
+		Addr:               ":8080",
+		DataDir:            "./data",
+		PublicURL:          "http://localhost:8080",
+		LogLevel:           "info",
+		TrustedProxies:     []string{"127.0.0.1", "::1"},
+		LoginIPFailures:    100,
+		AuditRetentionDays: audit.MinRetentionDays,
+		GCPercent:          DefaultGCPercent,
+		ReportTimeout:      DefaultReportTimeout,
+		MemoryLimitMiB:     DefaultMemoryLimitMiB,
+		S3:                 S3{UseSSL: true},
 		WeChat: WeChat{
 			APIBase:      DefaultAPIBase,
 			DedupeTTL:    10 * time.Minute,
@@ -395,6 +400,7 @@ var envVars = []envVar{
 	{"YV_POSTER_FONT", str(func(c *Config) *string { return &c.PosterFont })},
 	{"YV_STATION_YEAR", num("YV_STATION_YEAR", func(c *Config) *int { return &c.StationYear })},
 	{"YV_LOGIN_IP_FAILURES", num("YV_LOGIN_IP_FAILURES", func(c *Config) *int { return &c.LoginIPFailures })},
+	{"YV_AUDIT_RETENTION_DAYS", num("YV_AUDIT_RETENTION_DAYS", func(c *Config) *int { return &c.AuditRetentionDays })},
 	{"YV_GC_PERCENT", num("YV_GC_PERCENT", func(c *Config) *int { return &c.GCPercent })},
 	{"YV_MEMORY_LIMIT_MIB", num("YV_MEMORY_LIMIT_MIB", func(c *Config) *int { return &c.MemoryLimitMiB })},
 	{"YV_ALERT_WORKERS", num("YV_ALERT_WORKERS", func(c *Config) *int { return &c.Alerts.Workers })},
@@ -592,6 +598,9 @@ func (c *Config) Validate() error {
 	}
 	if r := c.Retention.MessageDays; r < MinMessageRetentionDays || r > MaxRetentionDays {
 		return fmt.Errorf("YV_MESSAGE_RETENTION_DAYS 必须在 %d–%d 天之间，当前值 %d", MinMessageRetentionDays, MaxRetentionDays, r)
+	}
+	if c.AuditRetentionDays < audit.MinRetentionDays || c.AuditRetentionDays > 36500 {
+		return fmt.Errorf("YV_AUDIT_RETENTION_DAYS 必须在 %d–36500 之间（天）：等保 2.0 要求审计记录至少保留六个月，当前值 %d", audit.MinRetentionDays, c.AuditRetentionDays)
 	}
 	if c.Alerts.Workers < 1 || c.Alerts.Workers > 64 {
 		return fmt.Errorf("YV_ALERT_WORKERS 必须在 1–64 之间，当前值 %d", c.Alerts.Workers)

@@ -45,6 +45,7 @@ var migrations = []migration{
 	{24, "users: password_changed_at and must_change_password, for password changes and resets", migrate0024},
 	{25, "post_images: photos on questions and answers", migrate0025},
 	{26, "users: display_name and closed_at, for display names and closing an account (注销)", migrate0026},
+	{27, "audit_log and audit_head: the tamper-evident audit trail", migrate0027},
 	{28, "indexes for the retention purges: template_messages, template_send_reports and messages by time", migrate0028},
 }
 

@@ -115,7 +115,7 @@ func TestMigratedTablesAndColumns(t *testing.T) {
 		&model.UniversityOnboarding{}, &model.Setting{},
 		&model.Notice{}, &model.NoticeAttachment{}, &model.NoticeTarget{}, &model.NoticeRecipient{},
 		&model.UniversityQRCode{}, &model.QRFollow{}, &model.StatsDaily{},
-		&model.QuestionMetoo{}, &model.AnswerHelpful{}, &model.Message{}, &model.PostImage{}}
+		&model.QuestionMetoo{}, &model.AnswerHelpful{}, &model.Message{}, &model.PostImage{}, &model.AuditLog{}, &model.AuditHead{}}
 	want := map[string][]string{"schema_migrations": {"version", "name", "applied_at"}}
 	for _, mdl := range models {
 		sch, err := schema.Parse(mdl, &sync.Map{}, schema.NamingStrategy{})

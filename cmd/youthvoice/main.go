@@ -9,6 +9,7 @@
 //	youthvoice search rebuild            rebuild the question search index
 //	youthvoice backup [DIR]              back up the database (service running)
 //	youthvoice restore [--force] FILE    restore a backup into an empty database
+//	youthvoice audit verify              verify the audit trail's hash chain
 //	youthvoice version      print the version
 //
 // Every subcommand accepts --config FILE; YV_* environment variables
@@ -55,6 +56,7 @@ const usage = `用法: youthvoice [--config FILE] <命令>
   backup [DIR]              备份数据库（服务无需停止），写入 DIR（默认 YV_DATA_DIR/backups）：数据 .sql.gz/.db.gz 和清单 .json
   restore [--force] FILE    把备份恢复到配置的数据库（须为空；--force 覆盖），核对行数后迁移到本程序的版本
   calendar [YEAR]           列出某年的法定节假日和调休上班日（含 YV_HOLIDAYS_FILE 的补充）
+  audit verify              校验审计日志的哈希链（发现被修改或删除的记录时报告其编号并以非零状态退出）
   version      显示版本
 
 配置: 可选的 YAML 配置文件（见 config/config.example.yaml），YV_* 环境变量优先。
@@ -134,6 +136,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return errors.New("用法: youthvoice search rebuild")
 		}
 		return searchRebuild(ctx, *configFile, getenv, stdout, stderr)
+	case "audit":
+		if len(rest) != 1 || rest[0] != "verify" {
+			return errors.New("用法: youthvoice audit verify")
+		}
+		return auditVerify(ctx, *configFile, getenv, stdout, stderr)
 	case "calendar":
 		if len(rest) > 1 {
 			return errors.New("用法: youthvoice calendar [YEAR]")

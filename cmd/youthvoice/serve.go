@@ -25,6 +25,7 @@ import (
 	"github.com/gdyouth/youthvoice/handler/wechat"
 	"github.com/gdyouth/youthvoice/service/account"
 	"github.com/gdyouth/youthvoice/service/alert"
+	"github.com/gdyouth/youthvoice/service/audit"
 	"github.com/gdyouth/youthvoice/service/cadre"
 	"github.com/gdyouth/youthvoice/service/callback"
 	"github.com/gdyouth/youthvoice/service/clock"
@@ -213,6 +214,7 @@ func serveOn(ctx context.Context, b *base, ln net.Listener) error {
 	if err != nil {
 		return err
 	}
+	trail, err := audit.New(b.db, clk, audit.Options{RetentionDays: b.cfg.AuditRetentionDays})
 	priv, err := privacy.New(b.db, b.store, clk, b.log)
 	if err != nil {
 		return err
@@ -227,7 +229,7 @@ func serveOn(ctx context.Context, b *base, ln net.Listener) error {
 		return err
 	}
 	svc := web.Services{Accounts: accounts, Questions: questions, Cadres: cadres, Stations: stations, Stats: statistics,
-		Onboarding: onboard, Notices: notices, Promotion: promo, Inbox: messages, Outbox: outbox, Passwords: passwords, Photos: photos, Privacy: priv}
+		Onboarding: onboard, Notices: notices, Promotion: promo, Inbox: messages, Outbox: outbox, Passwords: passwords, Photos: photos, Privacy: priv, Audit: trail}
 	pages, err := h5.New(kit, svc, client)
 	if err != nil {
 		return err
@@ -290,6 +292,10 @@ func serveOn(ctx context.Context, b *base, ln net.Listener) error {
 	// 10 minutes keeps each run short at province volume.
 	wg.Add(1)
 	go func() { defer wg.Done(); purger.Run(bg, retentionEvery) }()
+	// The audit trail's retention: hourly is prompt enough for a limit in
+	// days, and each run removes small batches (a moment's lock each).
+	wg.Add(1)
+	go func() { defer wg.Done(); trail.RunRetention(bg, time.Hour, b.log) }()
 	// The read replica's freshness (数据截至); returns at once without one.
 	wg.Add(1)
 	go func() { defer wg.Done(); b.db.RunReportsHeartbeat(bg) }()

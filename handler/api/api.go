@@ -56,6 +56,7 @@ func (w *API) Register(r gin.IRouter) {
 	w.registerPromotion(api)
 	w.registerMessages(api)
 	w.registerPrivacy(api)
+	w.registerAudit(api)
 }
 
 // userView is the public shape of an account.

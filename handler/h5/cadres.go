@@ -235,6 +235,10 @@ func (w *Pages) cadresCSV(c *gin.Context) {
 		return
 	}
 	name, cn := cadresFileName(r, ".csv")
+	if err := w.recordCadresExport(c, r, cn); err != nil {
+		w.kit.Fail(c, err)
+		return
+	}
 	c.Header("Content-Disposition", `attachment; filename="`+name+`"; filename*=UTF-8''`+url.PathEscape(cn))
 	c.Header("Cache-Control", "no-store")
 	c.Data(http.StatusOK, "text/csv; charset=utf-8", buf.Bytes())
@@ -265,6 +269,10 @@ func (w *Pages) cadresXLSX(c *gin.Context) {
 		return
 	}
 	name, cn := cadresFileName(r, ".xlsx")
+	if err := w.recordCadresExport(c, r, cn); err != nil {
+		w.kit.Fail(c, err)
+		return
+	}
 	c.Header("Content-Disposition", `attachment; filename="`+name+`"; filename*=UTF-8''`+url.PathEscape(cn))
 	c.Header("Cache-Control", "no-store")
 	c.Data(http.StatusOK, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", buf.Bytes())
@@ -343,4 +351,14 @@ func writeCadreSheet(f *excelize.File, sheet string, sh cadreSheet) error {
 		return err
 	}
 	return f.SetPanes(sheet, &excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"})
+}
+
+// recordCadresExport records a download of a university's cadre report,
+// which names its cadres, before it is sent (the province's report is by
+// university, with no one named).
+func (w *Pages) recordCadresExport(c *gin.Context, r stats.CadreReport, file string) error {
+	if r.University == nil {
+		return nil
+	}
+	return w.svc.Audit.RecordExport(c.Request.Context(), *web.CallerOf(c).User, &r.University.ID, "干部考核（含干部姓名、职务）", len(r.Cadres), file)
 }

@@ -4,6 +4,7 @@ package h5_test
 // its drill-down, a university admin's own roster, and the downloads.
 
 import (
+	"context"
 	"encoding/csv"
 	"net/http"
 	"net/url"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/gdyouth/youthvoice/handler/internal/webtest"
 	"github.com/gdyouth/youthvoice/model"
+	"github.com/gdyouth/youthvoice/service/audit"
 	"github.com/gdyouth/youthvoice/service/clock"
 	"github.com/gdyouth/youthvoice/service/kv"
 	"github.com/gdyouth/youthvoice/service/servicetest"
@@ -219,6 +221,15 @@ func TestCadresDownloads(t *testing.T) {
 		recs, err = csv.NewReader(strings.NewReader(strings.TrimPrefix(r.Body, "\ufeff"))).ReadAll()
 		if err != nil || len(recs) != 1+1+5 || recs[1][4] != "本校合计" {
 			t.Fatalf("A's CSV: %v, %v", recs, err)
+		}
+		// The roster's downloads name people: each is in the audit trail
+		// (the XLSX and this CSV); the province's table names no one.
+		var exports []model.AuditLog
+		if err := db.Conn(context.Background()).Where("action = ?", audit.ActionExportPersonal).Order("id").Find(&exports).Error; err != nil {
+			t.Fatal(err)
+		}
+		if len(exports) != 2 || !strings.HasSuffix(exports[1].ObjectID, ".csv") || exports[1].UniversityID == nil || *exports[1].UniversityID != w.UniA.ID {
+			t.Fatalf("export records %+v, want the roster's XLSX and CSV", exports)
 		}
 	})
 }

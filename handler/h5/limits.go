@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/gdyouth/youthvoice/service/account"
+	"github.com/gdyouth/youthvoice/service/audit"
 	"github.com/gdyouth/youthvoice/service/cadre"
 	"github.com/gdyouth/youthvoice/service/notice"
 	"github.com/gdyouth/youthvoice/service/question"
@@ -16,6 +17,8 @@ import (
 // bounds memory and the service answers with a field error) and the rule
 // cannot drift apart. An unknown key fails the page's rendering (tests).
 var fieldLimits = map[string]int{
+	"audit.actor": audit.MaxActorFilter,
+
 	"account.credential":   account.MaxCredential,
 	"account.name":         account.MaxName,
 	"account.display_name": account.MaxDisplayName,

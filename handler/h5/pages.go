@@ -83,6 +83,7 @@ func (w *Pages) Register(r gin.IRouter) {
 	w.registerCadrePages(h)
 	w.registerNoticePages(h)
 	w.registerMessagePages(h)
+	w.registerAuditPages(h)
 }
 
 // Unmatched shows the error page for an unknown page under /h5 (or a

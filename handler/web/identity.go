@@ -11,6 +11,7 @@ import (
 
 	"github.com/gdyouth/youthvoice/model"
 	"github.com/gdyouth/youthvoice/service"
+	"github.com/gdyouth/youthvoice/service/audit"
 	"github.com/gdyouth/youthvoice/service/session"
 )
 
@@ -54,6 +55,10 @@ const callerKey = "yv.caller"
 // identify loads the session and user, and makes sure the browser has a
 // CSRF cookie, for every request of a Group.
 func (k *Kit) identify(c *gin.Context) {
+	// Who acts from where, for the audit trail: the client IP as gin
+	// resolves it through YV_TRUSTED_PROXIES, carried to the services in
+	// the request's context.
+	c.Request = c.Request.WithContext(audit.WithRequest(c.Request.Context(), c.ClientIP(), c.Request.UserAgent()))
 	var cl Caller
 	if id := k.cookie(c, sessionCookie); id != "" {
 		sess, err := k.sessions.Get(c.Request.Context(), id)

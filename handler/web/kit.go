@@ -22,6 +22,7 @@ import (
 
 	"github.com/gdyouth/youthvoice/service/account"
 	"github.com/gdyouth/youthvoice/service/alert"
+	"github.com/gdyouth/youthvoice/service/audit"
 	"github.com/gdyouth/youthvoice/service/cadre"
 	"github.com/gdyouth/youthvoice/service/inbox"
 	"github.com/gdyouth/youthvoice/service/kv"
@@ -77,11 +78,14 @@ type Services struct {
 	Photos *photo.Service
 	// Privacy exports and closes accounts (导出我的数据, 注销账号).
 	Privacy *privacy.Service
+	// Audit browses and exports the audit trail, and records the
+	// downloads of personal data the handlers build.
+	Audit *audit.Service
 }
 
 // Check reports a missing service.
 func (s Services) Check(where string) error {
-	if s.Accounts == nil || s.Questions == nil || s.Cadres == nil || s.Stations == nil || s.Stats == nil || s.Onboarding == nil || s.Notices == nil || s.Promotion == nil || s.Inbox == nil || s.Outbox == nil || s.Passwords == nil || s.Photos == nil || s.Privacy == nil {
+	if s.Accounts == nil || s.Questions == nil || s.Cadres == nil || s.Stations == nil || s.Stats == nil || s.Onboarding == nil || s.Notices == nil || s.Promotion == nil || s.Inbox == nil || s.Outbox == nil || s.Passwords == nil || s.Photos == nil || s.Privacy == nil || s.Audit == nil {
 		return NilDependency(where)
 	}
 	return nil

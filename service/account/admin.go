@@ -6,6 +6,7 @@ import (
 
 	"github.com/gdyouth/youthvoice/model"
 	"github.com/gdyouth/youthvoice/service"
+	"github.com/gdyouth/youthvoice/service/audit"
 )
 
 // CreateProvinceAdmin bootstraps a province admin (`youthvoice admin
@@ -25,7 +26,13 @@ func (s *Service) CreateProvinceAdmin(ctx context.Context, account, password, na
 		if _, err := s.Login(ctx, account, password, ""); err != nil {
 			return model.User{}, service.Conflict("account_taken", "账号已存在且密码不匹配，无法设为省级管理员", nil)
 		}
-		if _, err := GrantRole(ctx, s.db, existing.ID, model.RoleProvinceAdmin, s.clock.Now().UTC()); err != nil {
+		err := s.db.WithTx(ctx, func(ctx context.Context) error {
+			if _, err := GrantRole(ctx, s.db, existing.ID, model.RoleProvinceAdmin, s.clock.Now().UTC()); err != nil {
+				return err
+			}
+			return recordAdminCreate(ctx, s.db, existing)
+		})
+		if err != nil {
 			return model.User{}, service.Wrap("设置省级管理员", err)
 		}
 		return s.UserByID(ctx, existing.ID)
@@ -37,11 +44,24 @@ func (s *Service) CreateProvinceAdmin(ctx context.Context, account, password, na
 	now := s.clock.Now().UTC()
 	u := model.User{Account: account, AccountKey: AccountKey(account), PasswordHash: hash, Name: strings.TrimSpace(name),
 		Role: model.RoleProvinceAdmin, ActivatedAt: &now, CreatedAt: now, UpdatedAt: now}
-	if err := s.db.Conn(ctx).Create(&u).Error; err != nil {
+	err = s.db.WithTx(ctx, func(ctx context.Context) error {
+		if err := s.db.Conn(ctx).Create(&u).Error; err != nil {
+			return err
+		}
+		return recordAdminCreate(ctx, s.db, u)
+	})
+	if err != nil {
 		if isDuplicate(err) {
 			return model.User{}, service.Conflict("account_taken", msgAccountTaken, nil)
 		}
 		return model.User{}, service.Wrap("创建省级管理员", err)
 	}
 	return u, nil
+}
+
+// recordAdminCreate records the command line's appointment of a province
+// admin: by the system (the operator at the server), not by an account.
+func recordAdminCreate(ctx context.Context, db *model.DB, u model.User) error {
+	return audit.Record(ctx, db, audit.Entry{Action: audit.ActionRoleGrant, ObjectType: "user", ObjectID: audit.ID(u.ID),
+		Summary: "命令行 youthvoice admin create：设 " + u.Account + " 为省级管理员", Detail: map[string]any{"role": model.RoleProvinceAdmin}})
 }

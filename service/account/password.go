@@ -12,6 +12,7 @@ import (
 	"github.com/gdyouth/youthvoice/model"
 	"github.com/gdyouth/youthvoice/service"
 	"github.com/gdyouth/youthvoice/service/alertkind"
+	"github.com/gdyouth/youthvoice/service/audit"
 	"github.com/gdyouth/youthvoice/service/notify"
 )
 
@@ -193,6 +194,9 @@ func (p *Passwords) set(ctx context.Context, actor, u model.User, password strin
 		if err != nil {
 			return err
 		}
+		if err := recordPassword(ctx, p.s.db, actor, u, method); err != nil {
+			return err
+		}
 		return p.notify.Send(ctx, alertkind.PasswordChanged, []model.User{u}, "/h5/settings",
 			map[string]string{"how": methodNames[method], "time": notify.Time(now)})
 	})
@@ -203,4 +207,18 @@ func (p *Passwords) set(ctx context.Context, actor, u model.User, password strin
 	p.s.log.InfoContext(ctx, "password changed", "method", method, "user_id", u.ID, "actor_id", actor.ID)
 	u.PasswordHash, u.MustChangePassword, u.PasswordChangedAt, u.UpdatedAt = hash, mustChange, &now, now
 	return u, nil
+}
+
+// recordPassword adds a password change or reset to the audit trail (never
+// the password): on the account's university, by whom and how.
+func recordPassword(ctx context.Context, db *model.DB, actor, u model.User, method string) error {
+	action, summary := audit.ActionPasswordReset, "在微信中重置了账号 "+u.Account+" 的密码"
+	switch method {
+	case MethodChange:
+		action, summary = audit.ActionPasswordChange, "修改了账号 "+u.Account+" 的密码"
+	case MethodAdmin:
+		action, summary = audit.ActionPasswordTemporary, "为账号 "+u.Account+" 发放临时密码（须在下次登录时修改）"
+	}
+	return audit.Record(ctx, db, audit.Entry{Actor: &actor, UniversityID: u.UniversityID, Action: action,
+		ObjectType: "user", ObjectID: audit.ID(u.ID), Summary: summary, Detail: map[string]any{"method": method}})
 }

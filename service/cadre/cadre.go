@@ -18,6 +18,7 @@ import (
 	"github.com/gdyouth/youthvoice/service"
 	"github.com/gdyouth/youthvoice/service/account"
 	"github.com/gdyouth/youthvoice/service/alertkind"
+	"github.com/gdyouth/youthvoice/service/audit"
 	"github.com/gdyouth/youthvoice/service/clock"
 	"github.com/gdyouth/youthvoice/service/notify"
 )
@@ -219,8 +220,15 @@ func (s *Service) Decide(ctx context.Context, actor model.User, appID uint64, ap
 			return err
 		}
 		result, why := "未通过", reason
+		action := audit.ActionCadreReject
 		if approve {
-			result, why = "已通过", "你已成为团学干部"
+			result, why, action = "已通过", "你已成为团学干部", audit.ActionCadreApprove
+		}
+		if err := audit.Record(ctx, s.db, audit.Entry{Actor: &actor, UniversityID: &app.UniversityID, Action: action,
+			ObjectType: "cadre_application", ObjectID: audit.ID(app.ID),
+			Summary: fmt.Sprintf("%s %s（%s）的团学干部申请", result, app.RealName, applicant.Account),
+			Detail:  map[string]any{"applicant_id": app.UserID, "status": status, "reason": reason}}); err != nil {
+			return err
 		}
 		return s.notify.Send(ctx, alertkind.ApplicationDecided, []model.User{applicant}, "/h5/cadre/apply",
 			map[string]string{"result": result, "reason": why, "time": notify.Time(now)})
@@ -294,6 +302,11 @@ func (s *Service) appoint(ctx context.Context, actor model.User, where string, a
 		if u, err = account.GrantRole(ctx, s.db, u.ID, model.RoleUniversityAdm, now); err != nil {
 			return err
 		}
+		if err := audit.Record(ctx, s.db, audit.Entry{Actor: &actor, UniversityID: u.UniversityID, Action: audit.ActionRoleGrant,
+			ObjectType: "user", ObjectID: audit.ID(u.ID), Summary: "任命 " + u.Account + " 为高校团委管理员",
+			Detail: map[string]any{"role": model.RoleUniversityAdm}}); err != nil {
+			return err
+		}
 		// The university goes live (上线) the day its first admin is
 		// appointed, unless the province set its launch date already.
 		return s.db.DefaultLaunch(ctx, *u.UniversityID, now.In(clock.Beijing).Format(time.DateOnly), now)
@@ -357,6 +370,11 @@ func (s *Service) RevokeUniversityAdmin(ctx context.Context, actor model.User, a
 		}
 		now := s.clock.Now().UTC()
 		if u, err = account.RevokeRole(ctx, s.db, u.ID, model.RoleUniversityAdm, now); err != nil {
+			return err
+		}
+		if err := audit.Record(ctx, s.db, audit.Entry{Actor: &actor, UniversityID: u.UniversityID, Action: audit.ActionRoleRevoke,
+			ObjectType: "user", ObjectID: audit.ID(u.ID), Summary: "撤销 " + u.Account + " 的高校团委管理员职务",
+			Detail: map[string]any{"role": model.RoleUniversityAdm, "reason": reason}}); err != nil {
 			return err
 		}
 		return s.notify.Send(ctx, alertkind.RoleChanged, []model.User{u}, "/h5/home",

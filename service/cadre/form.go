@@ -19,6 +19,7 @@ import (
 
 	"github.com/gdyouth/youthvoice/model"
 	"github.com/gdyouth/youthvoice/service"
+	"github.com/gdyouth/youthvoice/service/audit"
 )
 
 // Limits of an uploaded 附件1: a university lists a few dozen people, so
@@ -87,6 +88,16 @@ func (s *Service) ExportForm(ctx context.Context, actor model.User, uni *uint64)
 	if uni != nil {
 		u := sheets[0].uni
 		w.Name, w.ASCIIName = "附件1_团学干部注册登记表_"+u.Name+".xlsx", "registration-form-"+u.Code+".xlsx"
+	}
+	// The form lists names and phones: no copy leaves unrecorded.
+	rows := 0
+	for _, sh := range sheets {
+		rows += len(sh.table1) + len(sh.table2)
+	}
+	if err := audit.Record(ctx, s.db, audit.Entry{Actor: &actor, UniversityID: uni, Action: audit.ActionExportPersonal,
+		ObjectType: "file", ObjectID: w.ASCIIName, Summary: fmt.Sprintf("导出附件1（团学干部注册登记表，%d 人）", rows),
+		Detail: map[string]any{"what": "附件1", "rows": rows, "file": w.Name}}); err != nil {
+		return Workbook{}, service.Wrap("导出附件1", err)
 	}
 	return w, nil
 }
@@ -485,7 +496,13 @@ func (s *Service) ImportForm(ctx context.Context, actor model.User, uni uint64, 
 			if err := s.db.ForUpdate(ctx).Take(&u, uni).Error; err != nil {
 				return err
 			}
-			return s.planForm(ctx, uni, rows, &res, true)
+			if err := s.planForm(ctx, uni, rows, &res, true); err != nil {
+				return err
+			}
+			return audit.Record(ctx, s.db, audit.Entry{Actor: &actor, UniversityID: &uni, Action: audit.ActionRosterImport,
+				ObjectType: "university", ObjectID: audit.ID(uni),
+				Summary: fmt.Sprintf("导入附件1：新增 %d 人，更新 %d 人，未变 %d 人", res.Added, res.Updated, res.Unchanged),
+				Detail:  map[string]any{"added": res.Added, "updated": res.Updated, "unchanged": res.Unchanged, "linked": res.Linking}})
 		})
 	}
 	if errors.Is(err, service.ErrInvalid) || errors.Is(err, service.ErrConflict) {

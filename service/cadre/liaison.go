@@ -14,6 +14,7 @@ import (
 
 	"github.com/gdyouth/youthvoice/model"
 	"github.com/gdyouth/youthvoice/service"
+	"github.com/gdyouth/youthvoice/service/audit"
 )
 
 // LiaisonInput names a university's 联络专员 (a vice-secretary of its
@@ -88,10 +89,18 @@ func (s *Service) SetLiaison(ctx context.Context, actor model.User, uni uint64, 
 		}
 		l.UserID = &u.ID
 	}
-	err := s.db.Conn(ctx).Clauses(clause.OnConflict{
-		Columns:   []clause.Column{{Name: "university_id"}},
-		DoUpdates: clause.AssignmentColumns([]string{"real_name", "position", "phone", "email", "user_id", "updated_by", "updated_at"}),
-	}).Create(&l).Error
+	err := s.db.WithTx(ctx, func(ctx context.Context) error {
+		if err := s.db.Conn(ctx).Clauses(clause.OnConflict{
+			Columns:   []clause.Column{{Name: "university_id"}},
+			DoUpdates: clause.AssignmentColumns([]string{"real_name", "position", "phone", "email", "user_id", "updated_by", "updated_at"}),
+		}).Create(&l).Error; err != nil {
+			return err
+		}
+		// The phone is the point of a liaison: recorded as set.
+		return audit.Record(ctx, s.db, audit.Entry{Actor: &actor, UniversityID: &uni, Action: audit.ActionLiaisonSet,
+			ObjectType: "liaison", ObjectID: audit.ID(uni), Summary: "设置联络专员为 " + l.RealName + "（" + l.Position + "）",
+			Detail: map[string]any{"real_name": l.RealName, "position": l.Position, "phone": l.Phone, "email": l.Email, "user_id": l.UserID}})
+	})
 	if err != nil {
 		return model.Liaison{}, service.Wrap("设置联络专员", err)
 	}

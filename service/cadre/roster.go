@@ -16,6 +16,7 @@ import (
 	"github.com/gdyouth/youthvoice/service"
 	"github.com/gdyouth/youthvoice/service/account"
 	"github.com/gdyouth/youthvoice/service/alertkind"
+	"github.com/gdyouth/youthvoice/service/audit"
 	"github.com/gdyouth/youthvoice/service/notify"
 )
 
@@ -202,8 +203,12 @@ func (s *Service) AddPerson(ctx context.Context, actor model.User, uni uint64, p
 	var e model.RosterEntry
 	err := s.db.WithTx(ctx, func(ctx context.Context) error {
 		var err error
-		e, err = s.upsertPerson(ctx, uni, p, "manual", false)
-		return err
+		if e, err = s.upsertPerson(ctx, uni, p, "manual", false); err != nil {
+			return err
+		}
+		return audit.Record(ctx, s.db, audit.Entry{Actor: &actor, UniversityID: &uni, Action: audit.ActionRosterAdd,
+			ObjectType: "roster_entry", ObjectID: audit.ID(e.ID), Summary: "名册添加 " + e.RealName + "（" + e.Position + "）",
+			Detail: map[string]any{"real_name": e.RealName, "position": e.Position, "phone": audit.MaskPhone(e.Phone)}})
 	})
 	if err != nil {
 		return model.RosterEntry{}, service.Wrap("添加名册人员", err)
@@ -319,9 +324,15 @@ func (s *Service) UpdatePerson(ctx context.Context, actor model.User, id uint64,
 				return service.Conflict("already_listed", "手机号 "+p.Phone+" 已在名册中", nil)
 			}
 		}
+		before := rosterDetail(e)
 		e.Category, e.Position, e.RealName, e.Phone = p.Category, p.Position, p.RealName, p.Phone
 		e.Email, e.QQ, e.WeChatID, e.UpdatedAt = p.Email, p.QQ, p.WeChatID, s.clock.Now().UTC()
-		return s.db.Conn(ctx).Save(&e).Error
+		if err := s.db.Conn(ctx).Save(&e).Error; err != nil {
+			return err
+		}
+		return audit.Record(ctx, s.db, audit.Entry{Actor: &actor, UniversityID: &e.UniversityID, Action: audit.ActionRosterUpdate,
+			ObjectType: "roster_entry", ObjectID: audit.ID(e.ID), Summary: "修改名册中 " + e.RealName + " 的信息",
+			Detail: map[string]any{"before": before, "after": rosterDetail(e)}})
 	})
 	if err != nil {
 		return model.RosterEntry{}, service.Wrap("修改名册人员", err)
@@ -376,7 +387,12 @@ func (s *Service) LinkAccount(ctx context.Context, actor model.User, id uint64, 
 			return err
 		}
 		e.UserID, e.Status, e.UpdatedAt = &u.ID, model.RosterRegistered, now
-		return s.db.Conn(ctx).Save(&e).Error
+		if err := s.db.Conn(ctx).Save(&e).Error; err != nil {
+			return err
+		}
+		return audit.Record(ctx, s.db, audit.Entry{Actor: &actor, UniversityID: &e.UniversityID, Action: audit.ActionRosterLink,
+			ObjectType: "roster_entry", ObjectID: audit.ID(e.ID), Summary: "名册中的 " + e.RealName + " 关联账号 " + u.Account + "（成为团学干部）",
+			Detail: map[string]any{"user_id": u.ID, "account": u.Account, "role": model.RoleCadre}})
 	})
 	if err != nil {
 		return model.RosterEntry{}, service.Wrap("关联账号", err)
@@ -423,6 +439,11 @@ func (s *Service) Leave(ctx context.Context, actor model.User, id uint64, reason
 			if _, err := s.upsertPerson(ctx, e.UniversityID, *successor, "manual", false); err != nil {
 				return err
 			}
+		}
+		if err := audit.Record(ctx, s.db, audit.Entry{Actor: &actor, UniversityID: &e.UniversityID, Action: audit.ActionRosterLeave,
+			ObjectType: "roster_entry", ObjectID: audit.ID(e.ID), Summary: e.RealName + "（" + e.Position + "）离任：" + reason,
+			Detail: map[string]any{"reason": reason, "user_id": e.UserID, "successor": successor != nil}}); err != nil {
+			return err
 		}
 		if e.UserID == nil {
 			return nil
@@ -479,4 +500,10 @@ func successorFields(err error) error {
 		f["successor_"+k] = v
 	}
 	return &service.Error{Kind: se.Kind, Code: se.Code, Message: "接任者：" + se.Message, Fields: f}
+}
+
+// rosterDetail is an entry's fields as an audit record shows them, the
+// phone masked (the record is about the person, not their number).
+func rosterDetail(e model.RosterEntry) map[string]any {
+	return map[string]any{"category": e.Category, "position": e.Position, "real_name": e.RealName, "phone": audit.MaskPhone(e.Phone)}
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/gdyouth/youthvoice/model"
 	"github.com/gdyouth/youthvoice/service"
 	"github.com/gdyouth/youthvoice/service/alertkind"
+	"github.com/gdyouth/youthvoice/service/audit"
 	"github.com/gdyouth/youthvoice/service/clock"
 	"github.com/gdyouth/youthvoice/service/notify"
 )
@@ -230,6 +231,11 @@ func (s *Service) Publish(ctx context.Context, actor model.User, in Input) (mode
 			rows[i] = model.NoticeRecipient{NoticeID: n.ID, UserID: u.ID, UniversityID: *u.UniversityID, Kind: kind}
 		}
 		if err := c.CreateInBatches(rows, 500).Error; err != nil {
+			return err
+		}
+		if err := audit.Record(ctx, s.db, audit.Entry{Actor: &actor, Action: audit.ActionNoticePublish, ObjectType: "notice",
+			ObjectID: audit.ID(n.ID), Summary: fmt.Sprintf("发布通知「%s」（%d 所学校，%d 人）", n.Title, len(unis), len(to)),
+			Detail: map[string]any{"target": n.Target, "batch": n.Batch, "cadres": n.Cadres, "universities": len(unis), "recipients": len(to)}}); err != nil {
 			return err
 		}
 		return s.alert(ctx, n, to, false)

@@ -12,6 +12,7 @@ import (
 	"github.com/gdyouth/youthvoice/model"
 	"github.com/gdyouth/youthvoice/service"
 	"github.com/gdyouth/youthvoice/service/alertkind"
+	"github.com/gdyouth/youthvoice/service/audit"
 )
 
 // Moderation targets.
@@ -142,6 +143,9 @@ func (s *Service) Hide(ctx context.Context, admin model.User, kind string, id ui
 				}
 			}
 		}
+		if err := s.recordModeration(ctx, admin, t, audit.ActionPostHide, result, reason); err != nil {
+			return err
+		}
 		if err := s.alertModerated(ctx, t, result, reason); err != nil {
 			return err
 		}
@@ -230,6 +234,9 @@ func (s *Service) Reopen(ctx context.Context, admin model.User, kind string, id 
 					return err
 				}
 			}
+		}
+		if err := s.recordModeration(ctx, admin, t, audit.ActionPostRestore, "已恢复显示", ""); err != nil {
+			return err
 		}
 		if err := s.alertModerated(ctx, t, "已恢复显示", "管理员已恢复"); err != nil {
 			return err
@@ -323,6 +330,9 @@ func (s *Service) Approve(ctx context.Context, admin model.User, kind string, id
 			} else if err := s.alertFollowUp(ctx, t.q, *t.a); err != nil {
 				return err
 			}
+		}
+		if err := s.recordModeration(ctx, admin, t, audit.ActionPostApprove, "审核通过", ""); err != nil {
+			return err
 		}
 		if err := s.alertModerated(ctx, t, "审核通过", "内容已发布"); err != nil {
 			return err
@@ -421,4 +431,24 @@ func moderationScope(u model.User) (*uint64, error) {
 		return u.UniversityID, nil
 	}
 	return nil, service.Forbidden("not_admin", "只有高校团委或省级管理员可以查看")
+}
+
+// recordModeration adds a moderation to the audit trail, in its
+// transaction: on the board's university (nil for the province's boards).
+func (s *Service) recordModeration(ctx context.Context, admin model.User, t target, action, result, reason string) error {
+	obj, id, what := "question", t.q.ID, "问题「"+clipTitle(t.q.Title)+"」"
+	if t.a != nil {
+		obj, id, what = "answer", t.a.ID, what+"的一条答复"
+	}
+	return audit.Record(ctx, s.db, audit.Entry{Actor: &admin, UniversityID: t.b.UniversityID, Action: action,
+		ObjectType: obj, ObjectID: audit.ID(id), Summary: what + result,
+		Detail: map[string]any{"question_id": t.q.ID, "result": result, "reason": reason}})
+}
+
+// clipTitle keeps a record's summary short.
+func clipTitle(s string) string {
+	if r := []rune(s); len(r) > 40 {
+		return string(r[:40]) + "…"
+	}
+	return s
 }

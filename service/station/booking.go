@@ -15,6 +15,7 @@ import (
 	"github.com/gdyouth/youthvoice/model"
 	"github.com/gdyouth/youthvoice/service"
 	"github.com/gdyouth/youthvoice/service/alertkind"
+	"github.com/gdyouth/youthvoice/service/audit"
 	"github.com/gdyouth/youthvoice/service/clock"
 	"github.com/gdyouth/youthvoice/service/notify"
 )
@@ -352,6 +353,9 @@ func (s *Service) Refer(ctx context.Context, cadre model.User, questionID uint64
 			Description: desc, QuestionID: &q.ID, ReferredBy: &cadre.ID, Status: model.BookingSubmitted,
 			InHours: in, DueAt: due.UTC(), RemindAt: RemindAt(now, due).UTC(), CreatedAt: now, UpdatedAt: now}
 		if err := s.db.Conn(ctx).Create(&b).Error; err != nil {
+			return err
+		}
+		if err := recordBooking(ctx, s.db, cadre, b, audit.ActionBookingRefer, "转介问题「"+q.Title+"」到服务站（"+serviceName+"）"); err != nil {
 			return err
 		}
 		if err := s.alertNew(ctx, st, v.Calendar, b); err != nil {

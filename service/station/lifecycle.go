@@ -14,6 +14,7 @@ import (
 	"github.com/gdyouth/youthvoice/model"
 	"github.com/gdyouth/youthvoice/service"
 	"github.com/gdyouth/youthvoice/service/alertkind"
+	"github.com/gdyouth/youthvoice/service/audit"
 	"github.com/gdyouth/youthvoice/service/clock"
 )
 
@@ -270,6 +271,9 @@ func (s *Service) Respond(ctx context.Context, admin model.User, id uint64, r Re
 		}
 		if res.RowsAffected == 0 {
 			return service.Conflict("already_handled", "该预约刚被其他管理员处理", nil)
+		}
+		if err := recordBooking(ctx, s.db, admin, b, audit.ActionBookingRespond, result+"："+detail); err != nil {
+			return err
 		}
 		return s.tellStudent(ctx, b, result, detail)
 	})
@@ -607,6 +611,9 @@ func (s *Service) Serve(ctx context.Context, admin model.User, id uint64, result
 		},
 		map[string]any{"result": result, "follow_up": followUp, "served_at": s.now()},
 		func(ctx context.Context, b model.Booking) error {
+			if err := recordBooking(ctx, s.db, admin, b, audit.ActionBookingServe, "记录服务结果"); err != nil {
+				return err
+			}
 			var st model.User
 			if err := s.db.Conn(ctx).Take(&st, b.StudentID).Error; err != nil {
 				return err
@@ -627,7 +634,9 @@ func (s *Service) NoShow(ctx context.Context, admin model.User, id uint64) (mode
 				return err
 			}
 			return s.started(b, "标记未到场")
-		}, nil, nil)
+		}, nil, func(ctx context.Context, b model.Booking) error {
+			return recordBooking(ctx, s.db, admin, b, audit.ActionBookingNoShow, "标记学生未到场")
+		})
 	return b, service.Wrap("标记未到", err)
 }
 

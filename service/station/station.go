@@ -293,6 +293,7 @@ func (s *Service) SaveProfile(ctx context.Context, actor model.User, uni uint64,
 		if err != nil && !errors.Is(err, service.ErrNotFound) {
 			return err
 		}
+		before := st
 		st.UniversityID, st.Name, st.Building, st.Room, st.Address, st.Directions = uni, p.Name, p.Building, p.Room, p.Address, p.Directions
 		st.HasOffice, st.HasPlaque, st.HasComputer, st.HasServicePost = p.HasOffice, p.HasPlaque, p.HasComputer, p.HasServicePost
 		st.Services, st.Hours, st.ClosedDates, st.SlotMinutes, st.SlotCapacity = string(svc), hours, closed, p.SlotMinutes, p.SlotCapacity
@@ -305,9 +306,10 @@ func (s *Service) SaveProfile(ctx context.Context, actor model.User, uni uint64,
 				}
 				return err
 			}
-			return nil
+		} else if err := s.db.Conn(ctx).Save(&st).Error; err != nil {
+			return err
 		}
-		return s.db.Conn(ctx).Save(&st).Error
+		return recordStation(ctx, s.db, actor, before, st)
 	})
 	if err != nil {
 		return View{}, service.Wrap("保存服务站", err)

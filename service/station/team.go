@@ -14,6 +14,7 @@ import (
 	"github.com/gdyouth/youthvoice/model"
 	"github.com/gdyouth/youthvoice/service"
 	"github.com/gdyouth/youthvoice/service/account"
+	"github.com/gdyouth/youthvoice/service/audit"
 	"github.com/gdyouth/youthvoice/service/clock"
 )
 
@@ -127,8 +128,10 @@ func (s *Service) AddMember(ctx context.Context, actor model.User, uni uint64, m
 		}
 		// Every team member is a 站点管理员, besides any role it has
 		// (a cadre or a university admin keeps theirs).
-		_, err = account.GrantRole(ctx, s.db, u.ID, model.RoleStationAdmin, now)
-		return err
+		if _, err = account.GrantRole(ctx, s.db, u.ID, model.RoleStationAdmin, now); err != nil {
+			return err
+		}
+		return recordTeam(ctx, s.db, actor, uni, audit.ActionTeamAdd, row, u.Account)
 	})
 	if err != nil {
 		return model.StationAdmin{}, service.Wrap("添加管理员", err)
@@ -160,6 +163,9 @@ func (s *Service) RemoveMember(ctx context.Context, actor model.User, uni uint64
 			return err
 		}
 		if err := s.db.Conn(ctx).Delete(&row).Error; err != nil {
+			return err
+		}
+		if err := recordTeam(ctx, s.db, actor, uni, audit.ActionTeamRemove, row, ""); err != nil {
 			return err
 		}
 		var left int64
@@ -408,7 +414,11 @@ func (s *Service) ConfirmBuilt(ctx context.Context, viewer model.User, uni uint6
 			return service.Conflict("requirements_unmet", fmt.Sprintf("尚未达到建设要求：%s", strings.Join(m, "、")), nil)
 		}
 		now := s.now()
-		return s.db.Conn(ctx).Model(&model.Station{}).Where("id = ?", st.ID).
-			Updates(map[string]any{"built_at": now, "built_by": viewer.ID, "updated_at": now}).Error
+		if err := s.db.Conn(ctx).Model(&model.Station{}).Where("id = ?", st.ID).
+			Updates(map[string]any{"built_at": now, "built_by": viewer.ID, "updated_at": now}).Error; err != nil {
+			return err
+		}
+		return audit.Record(ctx, s.db, audit.Entry{Actor: &viewer, UniversityID: &uni, Action: audit.ActionStationConfirm,
+			ObjectType: "station", ObjectID: audit.ID(st.ID), Summary: "确认服务站「" + st.Name + "」已建成"})
 	}))
 }

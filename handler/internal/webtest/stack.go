@@ -33,6 +33,7 @@ import (
 	"github.com/gdyouth/youthvoice/model"
 	"github.com/gdyouth/youthvoice/service/account"
 	"github.com/gdyouth/youthvoice/service/alert"
+	"github.com/gdyouth/youthvoice/service/audit"
 	"github.com/gdyouth/youthvoice/service/cadre"
 	"github.com/gdyouth/youthvoice/service/callback"
 	"github.com/gdyouth/youthvoice/service/clock"
@@ -120,6 +121,7 @@ type Stack struct {
 	Accounts   *account.Service
 	Passwords  *account.Passwords
 	Privacy    *privacy.Service
+	Audit      *audit.Service
 	Questions  *question.Service
 	Cadres     *cadre.Service
 	Stations   *station.Service
@@ -237,6 +239,9 @@ func New(t *testing.T, db *model.DB, store kv.Store, o Opts) *Stack {
 	if s.Passwords, err = account.NewPasswords(s.Accounts, n); err != nil {
 		t.Fatalf("account.NewPasswords: %v", err)
 	}
+	if s.Audit, err = audit.New(db, clk, audit.Options{}); err != nil {
+		t.Fatalf("audit.New: %v", err)
+	}
 	if s.Privacy, err = privacy.New(db, store, clk, log); err != nil {
 		t.Fatalf("privacy.New: %v", err)
 	}
@@ -248,7 +253,7 @@ func New(t *testing.T, db *model.DB, store kv.Store, o Opts) *Stack {
 	}
 	svc := web.Services{Accounts: s.Accounts, Questions: s.Questions, Cadres: s.Cadres, Stations: s.Stations, Stats: statistics,
 		Onboarding: s.Onboarding, Notices: s.Notices, Promotion: s.Promotion, Inbox: s.Inbox, Outbox: outbox, Passwords: s.Passwords,
-		Photos: s.Photos, Privacy: s.Privacy}
+		Photos: s.Photos, Privacy: s.Privacy, Audit: s.Audit}
 	pages, err := h5.New(kit, svc, s.WX)
 	if err != nil {
 		t.Fatalf("h5.New: %v", err)
