@@ -37,6 +37,14 @@ type Config struct {
 	// 15 minutes. A campus network reaches us from a few NAT addresses, so
 	// it is far above the per-account limit (5).
 	LoginIPFailures int `yaml:"login_ip_failures"`
+	// AdminLogin is how province and university admins may sign in
+	// (YV_ADMIN_LOGIN): AdminLoginPassword allows both a password and a
+	// WeChat scan, AdminLoginScan only the scan.
+	AdminLogin string `yaml:"admin_login"`
+	// AdminIdleTimeout is the idle expiry of an admin's session begun
+	// with a password (YV_ADMIN_IDLE_TIMEOUT), far below everyone else's
+	// seven days: a password alone is weaker proof than the bound WeChat.
+	AdminIdleTimeout time.Duration `yaml:"admin_idle_timeout"`
 
 	MySQLDSN string `yaml:"mysql_dsn"`
 	// MySQLReplicaDSN is a read replica of MySQLDSN for the statistics
@@ -207,21 +215,32 @@ const DefaultReportTimeout = 10 * time.Second
 // DefaultMemoryLimitMiB is the default of MemoryLimitMiB (YV_MEMORY_LIMIT_MIB).
 const DefaultMemoryLimitMiB = 100
 
+// Values of AdminLogin (YV_ADMIN_LOGIN).
+const (
+	AdminLoginPassword = "password"
+	AdminLoginScan     = "scan"
+)
+
+// DefaultAdminIdleTimeout is the default of AdminIdleTimeout.
+const DefaultAdminIdleTimeout = 30 * time.Minute
+
 // DefaultAPIBase is WeChat's API origin.
 const DefaultAPIBase = "https://api.weixin.qq.com"
 
 // Default returns the embedded-default configuration.
 func Default() Config {
 	return Config{
-		Addr:            ":8080",
-		DataDir:         "./data",
-		PublicURL:       "http://localhost:8080",
-		LogLevel:        "info",
-		TrustedProxies:  []string{"127.0.0.1", "::1"},
-		LoginIPFailures: 100,
-		GCPercent:       DefaultGCPercent,
-		ReportTimeout:   DefaultReportTimeout,
-		MemoryLimitMiB:  DefaultMemoryLimitMiB,
+		Addr:             ":8080",
+		DataDir:          "./data",
+		PublicURL:        "http://localhost:8080",
+		LogLevel:         "info",
+		TrustedProxies:   []string{"127.0.0.1", "::1"},
+		LoginIPFailures:  100,
+		AdminLogin:       AdminLoginPassword,
+		AdminIdleTimeout: DefaultAdminIdleTimeout,
+		GCPercent:        DefaultGCPercent,
+		ReportTimeout:    DefaultReportTimeout,
+		MemoryLimitMiB:   DefaultMemoryLimitMiB,
 		WeChat: WeChat{
 			APIBase:      DefaultAPIBase,
 			DedupeTTL:    10 * time.Minute,
@@ -325,6 +344,8 @@ var envVars = []envVar{
 	{"YV_POSTER_FONT", str(func(c *Config) *string { return &c.PosterFont })},
 	{"YV_STATION_YEAR", num("YV_STATION_YEAR", func(c *Config) *int { return &c.StationYear })},
 	{"YV_LOGIN_IP_FAILURES", num("YV_LOGIN_IP_FAILURES", func(c *Config) *int { return &c.LoginIPFailures })},
+	{"YV_ADMIN_LOGIN", str(func(c *Config) *string { return &c.AdminLogin })},
+	{"YV_ADMIN_IDLE_TIMEOUT", dur("YV_ADMIN_IDLE_TIMEOUT", func(c *Config) *time.Duration { return &c.AdminIdleTimeout })},
 	{"YV_GC_PERCENT", num("YV_GC_PERCENT", func(c *Config) *int { return &c.GCPercent })},
 	{"YV_MEMORY_LIMIT_MIB", num("YV_MEMORY_LIMIT_MIB", func(c *Config) *int { return &c.MemoryLimitMiB })},
 	{"YV_ALERT_WORKERS", num("YV_ALERT_WORKERS", func(c *Config) *int { return &c.Alerts.Workers })},
@@ -507,6 +528,12 @@ func (c *Config) Validate() error {
 	}
 	if c.LoginIPFailures < 5 || c.LoginIPFailures > 100000 {
 		return fmt.Errorf("YV_LOGIN_IP_FAILURES 必须在 5–100000 之间，当前值 %d", c.LoginIPFailures)
+	}
+	if c.AdminLogin != AdminLoginPassword && c.AdminLogin != AdminLoginScan {
+		return fmt.Errorf("YV_ADMIN_LOGIN 只能是 password（密码和微信扫码均可）或 scan（管理员只能微信扫码登录），当前值 %q", c.AdminLogin)
+	}
+	if c.AdminIdleTimeout < 5*time.Minute || c.AdminIdleTimeout > 7*24*time.Hour {
+		return fmt.Errorf("YV_ADMIN_IDLE_TIMEOUT 必须在 5m–168h 之间，当前值 %s", c.AdminIdleTimeout)
 	}
 	if c.Alerts.Workers < 1 || c.Alerts.Workers > 64 {
 		return fmt.Errorf("YV_ALERT_WORKERS 必须在 1–64 之间，当前值 %d", c.Alerts.Workers)

@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/gdyouth/youthvoice/config"
 	"github.com/gdyouth/youthvoice/handler"
 	"github.com/gdyouth/youthvoice/handler/api"
 	"github.com/gdyouth/youthvoice/handler/h5"
@@ -33,6 +34,7 @@ import (
 	"github.com/gdyouth/youthvoice/service/onboarding"
 	"github.com/gdyouth/youthvoice/service/promotion"
 	"github.com/gdyouth/youthvoice/service/question"
+	"github.com/gdyouth/youthvoice/service/scanlogin"
 	"github.com/gdyouth/youthvoice/service/session"
 	"github.com/gdyouth/youthvoice/service/station"
 	"github.com/gdyouth/youthvoice/service/stats"
@@ -98,7 +100,16 @@ func serveOn(ctx context.Context, b *base, ln net.Listener) error {
 		return err
 	}
 	defer recorder.Close()
-	cb, err := callback.New(b.db, b.store, m, clk, recorder, b.log, reg, callback.Options{DedupeTTL: b.cfg.WeChat.DedupeTTL})
+	accounts, err := account.New(b.db, b.store, clk, b.log, account.Options{Throttle: account.Throttle{MaxIPFailures: b.cfg.LoginIPFailures},
+		AdminScanOnly: b.cfg.AdminLogin == config.AdminLoginScan})
+	if err != nil {
+		return err
+	}
+	scans, err := scanlogin.New(accounts, b.store, clk, client, b.log, scanlogin.Options{PublicURL: b.cfg.PublicURL})
+	if err != nil {
+		return err
+	}
+	cb, err := callback.New(b.db, b.store, m, clk, recorder, b.log, reg, callback.Options{DedupeTTL: b.cfg.WeChat.DedupeTTL, Logins: scans})
 	if err != nil {
 		return err
 	}
@@ -108,10 +119,6 @@ func serveOn(ctx context.Context, b *base, ln net.Listener) error {
 		return err
 	}
 	ops, err := handler.NewOps(map[string]handler.Pinger{"database": b.db, "kv": b.store}, reg)
-	if err != nil {
-		return err
-	}
-	accounts, err := account.New(b.db, b.store, clk, b.log, account.Options{Throttle: account.Throttle{MaxIPFailures: b.cfg.LoginIPFailures}})
 	if err != nil {
 		return err
 	}
@@ -170,7 +177,8 @@ func serveOn(ctx context.Context, b *base, ln net.Listener) error {
 	if err != nil {
 		return err
 	}
-	kit, err := web.New(accounts, sessions, b.log, web.Options{PublicURL: b.cfg.PublicURL, AppID: b.cred.AppID, Sandbox: !b.cfg.Real()})
+	kit, err := web.New(accounts, sessions, b.log, web.Options{PublicURL: b.cfg.PublicURL, AppID: b.cred.AppID, Sandbox: !b.cfg.Real(),
+		AdminIdle: b.cfg.AdminIdleTimeout})
 	if err != nil {
 		return err
 	}
@@ -189,7 +197,7 @@ func serveOn(ctx context.Context, b *base, ln net.Listener) error {
 		return err
 	}
 	svc := web.Services{Accounts: accounts, Questions: questions, Cadres: cadres, Stations: stations, Stats: statistics,
-		Onboarding: onboard, Notices: notices, Promotion: promo, Inbox: messages, Outbox: outbox, Passwords: passwords}
+		Onboarding: onboard, Notices: notices, Promotion: promo, Inbox: messages, Outbox: outbox, Passwords: passwords, ScanLogins: scans}
 	pages, err := h5.New(kit, svc, client)
 	if err != nil {
 		return err

@@ -43,6 +43,7 @@ import (
 	"github.com/gdyouth/youthvoice/service/onboarding"
 	"github.com/gdyouth/youthvoice/service/promotion"
 	"github.com/gdyouth/youthvoice/service/question"
+	"github.com/gdyouth/youthvoice/service/scanlogin"
 	"github.com/gdyouth/youthvoice/service/servicetest"
 	"github.com/gdyouth/youthvoice/service/session"
 	"github.com/gdyouth/youthvoice/service/station"
@@ -102,6 +103,10 @@ type Opts struct {
 	// PosterFont is the promotion posters' font (default: the installed
 	// CJK font, see promotion.DefaultFonts).
 	PosterFont string
+	// AdminScanOnly is YV_ADMIN_LOGIN=scan.
+	AdminScanOnly bool
+	// AdminIdle is YV_ADMIN_IDLE_TIMEOUT (default 30 minutes).
+	AdminIdle time.Duration
 }
 
 // Stack is one instance of the service wired as serveOn wires it,
@@ -125,6 +130,7 @@ type Stack struct {
 	Inbox      *inbox.Inbox
 	Sender     *alert.Sender
 	Sessions   *session.Store
+	ScanLogins *scanlogin.Service
 	WX         *wxapi.Client
 	Router     *gin.Engine
 	DataDir    string
@@ -165,7 +171,14 @@ func New(t *testing.T, db *model.DB, store kv.Store, o Opts) *Stack {
 		t.Fatalf("callback.NewRecorder: %v", err)
 	}
 	t.Cleanup(rec.Close)
-	cb, err := callback.New(db, store, m, clock.Real{}, rec, log, reg, callback.Options{})
+	s.Accounts, err = account.New(db, store, clk, log, account.Options{BcryptCost: 4, AdminScanOnly: o.AdminScanOnly})
+	if err != nil {
+		t.Fatalf("account.New: %v", err)
+	}
+	if s.ScanLogins, err = scanlogin.New(s.Accounts, store, clk, s.WX, log, scanlogin.Options{PublicURL: s.PublicURL}); err != nil {
+		t.Fatalf("scanlogin.New: %v", err)
+	}
+	cb, err := callback.New(db, store, m, clock.Real{}, rec, log, reg, callback.Options{Logins: s.ScanLogins})
 	if err != nil {
 		t.Fatalf("callback.New: %v", err)
 	}
@@ -176,10 +189,6 @@ func New(t *testing.T, db *model.DB, store kv.Store, o Opts) *Stack {
 	ops, err := handler.NewOps(map[string]handler.Pinger{"database": db, "kv": store}, reg)
 	if err != nil {
 		t.Fatalf("NewOps: %v", err)
-	}
-	s.Accounts, err = account.New(db, store, clk, log, account.Options{BcryptCost: 4})
-	if err != nil {
-		t.Fatalf("account.New: %v", err)
 	}
 	s.Sessions, err = session.New(store, clk, 0, 0)
 	if err != nil {
@@ -219,7 +228,11 @@ func New(t *testing.T, db *model.DB, store kv.Store, o Opts) *Stack {
 	if s.Notices, err = notice.New(db, clk, n); err != nil {
 		t.Fatalf("notice.New: %v", err)
 	}
-	kit, err := web.New(s.Accounts, s.Sessions, log, web.Options{PublicURL: s.PublicURL, AppID: s.AppID, Sandbox: !o.Real})
+	adminIdle := o.AdminIdle
+	if adminIdle == 0 {
+		adminIdle = config.DefaultAdminIdleTimeout
+	}
+	kit, err := web.New(s.Accounts, s.Sessions, log, web.Options{PublicURL: s.PublicURL, AppID: s.AppID, Sandbox: !o.Real, AdminIdle: adminIdle})
 	if err != nil {
 		t.Fatalf("web.New: %v", err)
 	}
@@ -231,7 +244,7 @@ func New(t *testing.T, db *model.DB, store kv.Store, o Opts) *Stack {
 		t.Fatalf("account.NewPasswords: %v", err)
 	}
 	svc := web.Services{Accounts: s.Accounts, Questions: s.Questions, Cadres: s.Cadres, Stations: s.Stations, Stats: statistics,
-		Onboarding: s.Onboarding, Notices: s.Notices, Promotion: s.Promotion, Inbox: s.Inbox, Outbox: outbox, Passwords: s.Passwords}
+		Onboarding: s.Onboarding, Notices: s.Notices, Promotion: s.Promotion, Inbox: s.Inbox, Outbox: outbox, Passwords: s.Passwords, ScanLogins: s.ScanLogins}
 	pages, err := h5.New(kit, svc, s.WX)
 	if err != nil {
 		t.Fatalf("h5.New: %v", err)
