@@ -37,6 +37,7 @@ func TestBrowserScanLogin(t *testing.T) {
 	pc := newTab("pc")
 	pc.do("emulate a PC", chromedp.Emulate(brDesktop{}))
 	pc.nav("/h5/login", "scan-login-link")
+	pc.shot("pc-login")
 	pc.tap("#scan-login-link", "#scan-qr")
 	// The code's image loaded and decoded, and the countdown runs.
 	w, err := chromedp.Run(pc.ctx, chromedp.Evaluate[int](`new Promise(r => {
@@ -81,6 +82,7 @@ func TestBrowserScanLogin(t *testing.T) {
 	if p := pc.location().Path; p != "/h5/admin" {
 		t.Fatalf("the PC is at %s, want /h5/admin", p)
 	}
+	pc.shot("pc-admin")
 	pc.nav("/h5/settings", "logout")
 	pc.wantText("main", "scanadmin1")
 	pc.shot("pc-signed-in")

@@ -167,12 +167,9 @@ func validToken(token string) bool {
 	if len(token) != 43 {
 		return false
 	}
-	for _, r := range token {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
-			return false
-		}
-	}
-	return true
+	return strings.IndexFunc(token, func(r rune) bool {
+		return (r < 'a' || r > 'z') && (r < 'A' || r > 'Z') && (r < '0' || r > '9') && r != '-' && r != '_'
+	}) < 0
 }
 
 // TokenOfScene returns the ticket token of a login QR code's scene, as
