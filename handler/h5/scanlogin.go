@@ -32,16 +32,20 @@ const scanCookie = "yv_scan"
 const scanLanding = "/h5/admin"
 
 // scanBrowser is the PC browser's secret for its tickets: the cookie's,
-// or a new one set now.
+// or with create a new one. create also sets the cookie again, so that it
+// outlives the ticket about to be made (刷新二维码 keeps the secret).
 func (w *Pages) scanBrowser(c *gin.Context, create bool) string {
 	b := w.kit.Cookie(c, scanCookie)
-	if len(b) >= 32 && len(b) <= 64 {
+	valid := len(b) >= 32 && len(b) <= 64
+	if !create {
+		if !valid {
+			return ""
+		}
 		return b
 	}
-	if !create {
-		return ""
+	if !valid {
+		b = session.NewToken()
 	}
-	b = session.NewToken()
 	w.kit.SetCookie(c, scanCookie, b, int((scanlogin.TTL + 2*time.Minute).Seconds()))
 	return b
 }

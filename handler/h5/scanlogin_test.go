@@ -120,6 +120,11 @@ func TestH5ScanLoginThroughSandbox(t *testing.T) {
 			t.Fatalf("reply %s", reply)
 		}
 		pc.wantState(t, "scanned", "已扫码，请在手机上确认")
+		// 用沙箱手机扫码 names no identity: the phone opened last, with
+		// the code's content filled in; a browser without one goes to
+		// the console.
+		webtest.WantBody(t, phone.Get("/sandbox/phone?qr="+url.QueryEscape(pc.qrURL)), `value="`+html.EscapeString(pc.qrURL)+`"`, openid)
+		webtest.WantRedirect(t, s.Browser(webtest.UAPlain).Get("/sandbox/phone?qr="+url.QueryEscape(pc.qrURL)), http.StatusFound, "/sandbox")
 		confirm := html.UnescapeString(link[1])
 		// The phone opens the link: WeChat authorization first.
 		webtest.WantRedirect(t, phone.OAuth(openid, confirm), http.StatusFound, confirm)
