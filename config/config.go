@@ -42,6 +42,14 @@ type Config struct {
 	// AuditRetentionDays is how long the audit trail is kept
 	// (YV_AUDIT_RETENTION_DAYS): 180 days at least, as 等保 2.0 asks.
 	AuditRetentionDays int `yaml:"audit_retention_days"`
+	// AdminLogin is how province and university admins may sign in
+	// (YV_ADMIN_LOGIN): AdminLoginPassword allows both a password and a
+	// WeChat scan, AdminLoginScan only the scan.
+	AdminLogin string `yaml:"admin_login"`
+	// AdminIdleTimeout is the idle expiry of an admin's session begun
+	// with a password (YV_ADMIN_IDLE_TIMEOUT), far below everyone else's
+	// seven days: a password alone is weaker proof than the bound WeChat.
+	AdminIdleTimeout time.Duration `yaml:"admin_idle_timeout"`
 
 	MySQLDSN string `yaml:"mysql_dsn"`
 	// MySQLReplicaDSN is a read replica of MySQLDSN for the statistics
@@ -270,6 +278,15 @@ const DefaultReportTimeout = 10 * time.Second
 // DefaultMemoryLimitMiB is the default of MemoryLimitMiB (YV_MEMORY_LIMIT_MIB).
 const DefaultMemoryLimitMiB = 100
 
+// Values of AdminLogin (YV_ADMIN_LOGIN).
+const (
+	AdminLoginPassword = "password"
+	AdminLoginScan     = "scan"
+)
+
+// DefaultAdminIdleTimeout is the default of AdminIdleTimeout.
+const DefaultAdminIdleTimeout = 30 * time.Minute
+
 // DefaultAPIBase is WeChat's API origin.
 const DefaultAPIBase = "https://api.weixin.qq.com"
 
@@ -283,6 +300,8 @@ func Default() Config {
 		TrustedProxies:     []string{"127.0.0.1", "::1"},
 		LoginIPFailures:    100,
 		AuditRetentionDays: audit.MinRetentionDays,
+		AdminLogin:         AdminLoginPassword,
+		AdminIdleTimeout:   DefaultAdminIdleTimeout,
 		GCPercent:          DefaultGCPercent,
 		ReportTimeout:      DefaultReportTimeout,
 		MemoryLimitMiB:     DefaultMemoryLimitMiB,
@@ -401,6 +420,8 @@ var envVars = []envVar{
 	{"YV_STATION_YEAR", num("YV_STATION_YEAR", func(c *Config) *int { return &c.StationYear })},
 	{"YV_LOGIN_IP_FAILURES", num("YV_LOGIN_IP_FAILURES", func(c *Config) *int { return &c.LoginIPFailures })},
 	{"YV_AUDIT_RETENTION_DAYS", num("YV_AUDIT_RETENTION_DAYS", func(c *Config) *int { return &c.AuditRetentionDays })},
+	{"YV_ADMIN_LOGIN", str(func(c *Config) *string { return &c.AdminLogin })},
+	{"YV_ADMIN_IDLE_TIMEOUT", dur("YV_ADMIN_IDLE_TIMEOUT", func(c *Config) *time.Duration { return &c.AdminIdleTimeout })},
 	{"YV_GC_PERCENT", num("YV_GC_PERCENT", func(c *Config) *int { return &c.GCPercent })},
 	{"YV_MEMORY_LIMIT_MIB", num("YV_MEMORY_LIMIT_MIB", func(c *Config) *int { return &c.MemoryLimitMiB })},
 	{"YV_ALERT_WORKERS", num("YV_ALERT_WORKERS", func(c *Config) *int { return &c.Alerts.Workers })},
@@ -601,6 +622,12 @@ func (c *Config) Validate() error {
 	}
 	if c.AuditRetentionDays < audit.MinRetentionDays || c.AuditRetentionDays > 36500 {
 		return fmt.Errorf("YV_AUDIT_RETENTION_DAYS 必须在 %d–36500 之间（天）：等保 2.0 要求审计记录至少保留六个月，当前值 %d", audit.MinRetentionDays, c.AuditRetentionDays)
+	}
+	if c.AdminLogin != AdminLoginPassword && c.AdminLogin != AdminLoginScan {
+		return fmt.Errorf("YV_ADMIN_LOGIN 只能是 password（密码和微信扫码均可）或 scan（管理员只能微信扫码登录），当前值 %q", c.AdminLogin)
+	}
+	if c.AdminIdleTimeout < 5*time.Minute || c.AdminIdleTimeout > 7*24*time.Hour {
+		return fmt.Errorf("YV_ADMIN_IDLE_TIMEOUT 必须在 5m–168h 之间，当前值 %s", c.AdminIdleTimeout)
 	}
 	if c.Alerts.Workers < 1 || c.Alerts.Workers > 64 {
 		return fmt.Errorf("YV_ALERT_WORKERS 必须在 1–64 之间，当前值 %d", c.Alerts.Workers)

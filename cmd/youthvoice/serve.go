@@ -38,6 +38,7 @@ import (
 	"github.com/gdyouth/youthvoice/service/promotion"
 	"github.com/gdyouth/youthvoice/service/question"
 	"github.com/gdyouth/youthvoice/service/retention"
+	"github.com/gdyouth/youthvoice/service/scanlogin"
 	"github.com/gdyouth/youthvoice/service/session"
 	"github.com/gdyouth/youthvoice/service/station"
 	"github.com/gdyouth/youthvoice/service/stats"
@@ -118,7 +119,20 @@ func serveOn(ctx context.Context, b *base, ln net.Listener) error {
 		return err
 	}
 	defer recorder.Close()
-	cb, err := callback.New(b.db, b.store, m, clk, recorder, b.log, reg, callback.Options{DedupeTTL: b.cfg.WeChat.DedupeTTL})
+	words, err := loadWords(b.cfg)
+	if err != nil {
+		return err
+	}
+	accounts, err := account.New(b.db, b.store, clk, b.log, account.Options{Throttle: account.Throttle{MaxIPFailures: b.cfg.LoginIPFailures},
+		AdminScanOnly: b.cfg.AdminLogin == config.AdminLoginScan, Words: words})
+	if err != nil {
+		return err
+	}
+	scans, err := scanlogin.New(accounts, b.store, clk, client, b.log, scanlogin.Options{PublicURL: b.cfg.PublicURL})
+	if err != nil {
+		return err
+	}
+	cb, err := callback.New(b.db, b.store, m, clk, recorder, b.log, reg, callback.Options{DedupeTTL: b.cfg.WeChat.DedupeTTL, Logins: scans})
 	if err != nil {
 		return err
 	}
@@ -128,15 +142,6 @@ func serveOn(ctx context.Context, b *base, ln net.Listener) error {
 		return err
 	}
 	ops, err := handler.NewOps(map[string]handler.Pinger{"database": b.db, "kv": b.store}, reg)
-	if err != nil {
-		return err
-	}
-	words, err := loadWords(b.cfg)
-	if err != nil {
-		return err
-	}
-	accounts, err := account.New(b.db, b.store, clk, b.log, account.Options{Throttle: account.Throttle{MaxIPFailures: b.cfg.LoginIPFailures},
-		Words: words})
 	if err != nil {
 		return err
 	}
@@ -196,7 +201,8 @@ func serveOn(ctx context.Context, b *base, ln net.Listener) error {
 	if err != nil {
 		return err
 	}
-	kit, err := web.New(accounts, sessions, b.store, b.log, web.Options{PublicURL: b.cfg.PublicURL, AppID: b.cred.AppID, Sandbox: !b.cfg.Real()})
+	kit, err := web.New(accounts, sessions, b.store, b.log, web.Options{PublicURL: b.cfg.PublicURL, AppID: b.cred.AppID, Sandbox: !b.cfg.Real(),
+		AdminIdle: b.cfg.AdminIdleTimeout})
 	if err != nil {
 		return err
 	}
@@ -229,7 +235,8 @@ func serveOn(ctx context.Context, b *base, ln net.Listener) error {
 		return err
 	}
 	svc := web.Services{Accounts: accounts, Questions: questions, Cadres: cadres, Stations: stations, Stats: statistics,
-		Onboarding: onboard, Notices: notices, Promotion: promo, Inbox: messages, Outbox: outbox, Passwords: passwords, Photos: photos, Privacy: priv, Audit: trail}
+		Onboarding: onboard, Notices: notices, Promotion: promo, Inbox: messages, Outbox: outbox, Passwords: passwords, Photos: photos, Privacy: priv, Audit: trail,
+		ScanLogins: scans}
 	pages, err := h5.New(kit, svc, client)
 	if err != nil {
 		return err

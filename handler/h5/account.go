@@ -289,7 +289,7 @@ func (w *Pages) loginForm(c *gin.Context) {
 		c.Redirect(http.StatusFound, next)
 		return
 	}
-	w.pages.Render(c, http.StatusOK, "login", web.Page{Title: "登录", Next: next, Notice: noticeText(c.Query("notice"))})
+	w.pages.Render(c, http.StatusOK, "login", web.Page{Title: "登录", Next: next, Notice: noticeText(c.Query("notice")), Extra: w.svc.Accounts.AdminScanOnly()})
 }
 
 type loginRequest struct {
@@ -320,7 +320,7 @@ func (w *Pages) loginSubmit(c *gin.Context) {
 
 func (w *Pages) showLogin(c *gin.Context, next string, req loginRequest, err error) {
 	w.pages.RenderForm(c, 0, "login", web.Page{Title: "登录", Next: next, Form: map[string]string{"account": req.Account},
-		FormURL: "/h5/login?next=" + url.QueryEscape(next)}, err)
+		FormURL: "/h5/login?next=" + url.QueryEscape(next), Extra: w.svc.Accounts.AdminScanOnly()}, err)
 }
 
 func (w *Pages) logout(c *gin.Context) {

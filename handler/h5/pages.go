@@ -18,6 +18,7 @@ import (
 
 	"github.com/gdyouth/youthvoice/handler/web"
 	"github.com/gdyouth/youthvoice/model"
+	"github.com/gdyouth/youthvoice/service/account"
 	"github.com/gdyouth/youthvoice/service/cadre"
 	"github.com/gdyouth/youthvoice/service/clock"
 	"github.com/gdyouth/youthvoice/service/notice"
@@ -64,6 +65,7 @@ func (w *Pages) Register(r gin.IRouter) {
 	h := w.kit.Group(r, "/h5")
 	w.registerAccountPages(h)
 	w.registerPasswordPages(h)
+	w.registerScanLoginPages(h)
 	w.registerQuestionPages(h)
 	w.registerPhotoPages(h)
 	w.registerAdminPages(h)
@@ -119,6 +121,7 @@ func funcs() template.FuncMap {
 			return (*s)[:4] + "…" + (*s)[len(*s)-4:]
 		},
 		"beijing":           beijingTime,
+		"isAdmin":           func(u *model.User) bool { return u != nil && account.IsAdmin(*u) },
 		"noticeAudience":    notice.TargetText,
 		"fileSize":          fileSize,
 		"bookingStatusName": station.StatusName,

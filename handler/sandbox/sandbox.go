@@ -224,7 +224,17 @@ func (s *Sandbox) identityFrom(c *gin.Context, openid string) (identity, bool) {
 
 // phone shows the account's chat as the identity sees it in WeChat.
 func (s *Sandbox) phone(c *gin.Context) {
-	id, ok := s.identityFrom(c, c.Query("openid"))
+	openid := c.Query("openid")
+	if openid == "" {
+		// The PC login page's 用沙箱手机扫码 names no identity: the one
+		// opened last, or the console to pick one.
+		openid, _ = c.Cookie(inboxCookie)
+		if _, ok := s.ids.get(openid); !ok {
+			c.Redirect(http.StatusFound, "/sandbox")
+			return
+		}
+	}
+	id, ok := s.identityFrom(c, openid)
 	if !ok {
 		return
 	}
@@ -270,6 +280,30 @@ func (s *Sandbox) send(c *gin.Context) {
 		} else {
 			msg.Event, msg.EventKey = "subscribe", "qrscene_"+scene
 			said = "扫描推广二维码 " + scene + " 关注了公众号"
+		}
+	case "scanqr":
+		// Scanning any code the fake created, by what it encodes (the
+		// PC login page's code shows it): WeChat pushes its scene, as
+		// for a promotion code.
+		qr := strings.TrimSpace(c.PostForm("qr"))
+		app, scene, found := s.fake.ScanURL(qr)
+		if !found || app != s.appID {
+			s.mu.Lock()
+			s.chats[id.OpenID] = append(s.chats[id.OpenID], chatLine{Sys: true, Text: "二维码已过期或无法识别：" + qr, At: now})
+			s.mu.Unlock()
+			c.Redirect(http.StatusSeeOther, "/sandbox/phone?openid="+url.QueryEscape(id.OpenID))
+			return
+		}
+		s.mu.Lock()
+		following := s.following[id.OpenID]
+		s.mu.Unlock()
+		msg.MsgType = "event"
+		if following {
+			msg.Event, msg.EventKey = "SCAN", scene
+			said = "扫描了二维码"
+		} else {
+			msg.Event, msg.EventKey = "subscribe", "qrscene_"+scene
+			said = "扫描二维码关注了公众号"
 		}
 	case "click":
 		msg.MsgType, msg.Event, msg.EventKey = "event", "CLICK", key

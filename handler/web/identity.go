@@ -11,7 +11,9 @@ import (
 
 	"github.com/gdyouth/youthvoice/model"
 	"github.com/gdyouth/youthvoice/service"
+	"github.com/gdyouth/youthvoice/service/account"
 	"github.com/gdyouth/youthvoice/service/audit"
+	"github.com/gdyouth/youthvoice/service/scanlogin"
 	"github.com/gdyouth/youthvoice/service/session"
 )
 
@@ -209,7 +211,15 @@ func (k *Kit) StartSession(c *gin.Context, sess session.Session) error {
 	if err != nil {
 		return err
 	}
-	k.SetCookie(c, sessionCookie, id, int(k.sessions.Idle().Seconds()))
+	maxAge := int(k.sessions.Idle().Seconds())
+	if sess.Idle > 0 {
+		// A session with its own short idle expiry is refused by the
+		// server once idle; its cookie, not refreshed as the session
+		// is, lasts until the browser closes rather than dying while
+		// the admin is still at work.
+		maxAge = 0
+	}
+	k.SetCookie(c, sessionCookie, id, maxAge)
 	// The session's token (Create made a new one) replaces the cookie's
 	// from now on, so drop the cookie.
 	k.SetCookie(c, csrfCookie, "", -1)
@@ -217,11 +227,31 @@ func (k *Kit) StartSession(c *gin.Context, sess session.Session) error {
 	return nil
 }
 
-// SignIn starts a session for u, keeping the WeChat the browser was
-// identified by (activation and login).
+// SignIn starts a session for u after a password proved who they are,
+// keeping the WeChat the browser was identified by (activation and
+// login). An admin's idles out after Options.AdminIdle.
 func (k *Kit) SignIn(c *gin.Context, u model.User) error {
-	return k.StartSession(c, session.Session{UserID: u.ID, OpenID: CallerOf(c).Session.OpenID})
+	sess := session.Session{UserID: u.ID, OpenID: CallerOf(c).Session.OpenID, Via: session.ViaPassword}
+	if account.IsAdmin(u) && k.opts.AdminIdle > 0 {
+		sess.Idle = k.opts.AdminIdle
+	}
+	return k.StartSession(c, sess)
 }
+
+// SignInByScan starts the PC session of an admin whose bound WeChat
+// scanned the login code and confirmed (service/scanlogin): marked as
+// begun by a scan, idling out after scanlogin.SessionIdle (or the
+// admins' password timeout, if that is longer).
+func (k *Kit) SignInByScan(c *gin.Context, u model.User) error {
+	return k.StartSession(c, session.Session{UserID: u.ID, Via: session.ViaScan, Idle: max(scanlogin.SessionIdle, k.opts.AdminIdle)})
+}
+
+// Cookie reads one of the kit's cookies by name (with the __Host- prefix
+// on https, as SetCookie writes it).
+func (k *Kit) Cookie(c *gin.Context, name string) string { return k.cookie(c, name) }
+
+// InSandbox reports the sandbox (no WeChat credentials).
+func (k *Kit) InSandbox() bool { return k.opts.Sandbox }
 
 // EndSession deletes the browser's session and its cookie.
 func (k *Kit) EndSession(c *gin.Context) {

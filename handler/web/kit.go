@@ -17,6 +17,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -32,6 +33,7 @@ import (
 	"github.com/gdyouth/youthvoice/service/privacy"
 	"github.com/gdyouth/youthvoice/service/promotion"
 	"github.com/gdyouth/youthvoice/service/question"
+	"github.com/gdyouth/youthvoice/service/scanlogin"
 	"github.com/gdyouth/youthvoice/service/session"
 	"github.com/gdyouth/youthvoice/service/station"
 	"github.com/gdyouth/youthvoice/service/stats"
@@ -51,6 +53,10 @@ type Options struct {
 	// Sandbox: no WeChat credentials; OAuth goes to the sandbox's
 	// authorize page and its phone counts as WeChat.
 	Sandbox bool
+	// AdminIdle is the idle expiry of a province or university admin's
+	// session begun with a password (YV_ADMIN_IDLE_TIMEOUT); 0 for the
+	// store's.
+	AdminIdle time.Duration
 }
 
 // Services are the services behind the pages and the API; both call the
@@ -81,11 +87,13 @@ type Services struct {
 	// Audit browses and exports the audit trail, and records the
 	// downloads of personal data the handlers build.
 	Audit *audit.Service
+	// ScanLogins signs admins in on a PC by scanning with WeChat.
+	ScanLogins *scanlogin.Service
 }
 
 // Check reports a missing service.
 func (s Services) Check(where string) error {
-	if s.Accounts == nil || s.Questions == nil || s.Cadres == nil || s.Stations == nil || s.Stats == nil || s.Onboarding == nil || s.Notices == nil || s.Promotion == nil || s.Inbox == nil || s.Outbox == nil || s.Passwords == nil || s.Photos == nil || s.Privacy == nil || s.Audit == nil {
+	if s.Accounts == nil || s.Questions == nil || s.Cadres == nil || s.Stations == nil || s.Stats == nil || s.Onboarding == nil || s.Notices == nil || s.Promotion == nil || s.Inbox == nil || s.Outbox == nil || s.Passwords == nil || s.Photos == nil || s.Privacy == nil || s.Audit == nil || s.ScanLogins == nil {
 		return NilDependency(where)
 	}
 	return nil

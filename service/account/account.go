@@ -34,6 +34,34 @@ const (
 // credentialRE is the notice's rule: six or more letters and digits.
 var credentialRE = regexp.MustCompile(fmt.Sprintf(`^[A-Za-z0-9]{6,%d}$`, MaxCredential))
 
+// AdminPasswordMin is the shortest password a province or university
+// admin may have; it must also mix letters and digits (AdminPasswordOK).
+const AdminPasswordMin = 10
+
+// IsAdmin reports a province or university admin: the accounts whose
+// password sign-in YV_ADMIN_LOGIN governs, with the stricter password
+// rules and the shorter idle timeout.
+func IsAdmin(u model.User) bool {
+	return u.Has(model.RoleProvinceAdmin) || u.Has(model.RoleUniversityAdm)
+}
+
+// AdminPasswordOK reports whether password meets the admins' rule: at
+// least AdminPasswordMin letters and digits, with both.
+func AdminPasswordOK(password string) bool {
+	if len(password) < AdminPasswordMin || !credentialRE.MatchString(password) {
+		return false
+	}
+	return strings.ContainsAny(password, "0123456789") &&
+		strings.IndexFunc(password, func(r rune) bool { return r < '0' || r > '9' }) >= 0
+}
+
+// msgAdminPassword is the admins' password rule, in the words a form shows.
+var msgAdminPassword = fmt.Sprintf("管理员密码须为 %d–%d 位，同时包含英文字母和数字", AdminPasswordMin, MaxCredential)
+
+// MsgScanOnly is the answer to an admin's password login under
+// YV_ADMIN_LOGIN=scan.
+const MsgScanOnly = "管理员账号请使用微信扫码登录"
+
 // Throttle limits failed logins per account and per client IP.
 type Throttle struct {
 	MaxFailures int // per account and window, default 5
@@ -52,6 +80,8 @@ type Service struct {
 	log      *slog.Logger
 	throttle Throttle
 	cost     int
+	// scanOnly: admins may not sign in with a password (Options.AdminScanOnly).
+	scanOnly bool
 	compare  func(hash, password []byte) error // bcrypt.CompareHashAndPassword; tests count calls
 	words    Words
 
@@ -67,6 +97,10 @@ type Options struct {
 	// Words checks display names; nil checks none (import and tools,
 	// which never set one).
 	Words Words
+	// AdminScanOnly (YV_ADMIN_LOGIN=scan): province and university admins
+	// sign in on a PC by scanning with their bound WeChat, never with a
+	// password (see PasswordSignIn).
+	AdminScanOnly bool
 }
 
 // New builds the service.
@@ -89,7 +123,7 @@ func New(db *model.DB, store kv.Store, clk clock.Clock, log *slog.Logger, o Opti
 	if o.Words == nil {
 		o.Words = noWords{}
 	}
-	return &Service{db: db, kv: store, clock: clk, log: log, throttle: o.Throttle, cost: o.BcryptCost,
+	return &Service{db: db, kv: store, clock: clk, log: log, throttle: o.Throttle, cost: o.BcryptCost, scanOnly: o.AdminScanOnly,
 		compare: bcrypt.CompareHashAndPassword, words: o.Words}, nil
 }
 
@@ -117,6 +151,15 @@ func checkPassword(fields map[string]string, field, password string) {
 		fields[field] = "请输入密码"
 	case !credentialRE.MatchString(password):
 		fields[field] = fmt.Sprintf("密码须为 6–%d 位英文字母或数字", MaxCredential)
+	}
+}
+
+// checkPasswordFor is checkPassword with the admins' stricter rule when
+// u is an admin.
+func checkPasswordFor(fields map[string]string, u model.User, field, password string) {
+	checkPassword(fields, field, password)
+	if fields[field] == "" && IsAdmin(u) && !AdminPasswordOK(password) {
+		fields[field] = msgAdminPassword
 	}
 }
 

@@ -148,6 +148,9 @@ func (s *Service) activateOld(ctx context.Context, entry model.Entry, in Activat
 	if err != nil {
 		return model.User{}, err
 	}
+	if err := s.PasswordSignIn(u, in.OpenID); err != nil {
+		return model.User{}, err
+	}
 	now := s.clock.Now().UTC()
 	updates := map[string]any{"updated_at": now}
 	if in.DisplayName != "" {
@@ -273,6 +276,23 @@ func (s *Service) Unbind(ctx context.Context, userID uint64) error {
 	return nil
 }
 
+// PasswordSignIn reports whether u, whose password was just checked, may
+// be signed in by it: under YV_ADMIN_LOGIN=scan an admin may not, except
+// inside WeChat (openid) to bind an account not yet bound to any — the
+// usual activation, after which the bound WeChat scans.
+func (s *Service) PasswordSignIn(u model.User, openid string) error {
+	if !s.scanOnly || !IsAdmin(u) {
+		return nil
+	}
+	if openid != "" && u.OpenID == nil {
+		return nil
+	}
+	return service.Forbidden("scan_login_required", MsgScanOnly)
+}
+
+// AdminScanOnly reports YV_ADMIN_LOGIN=scan (the login page says so).
+func (s *Service) AdminScanOnly() bool { return s.scanOnly }
+
 // Login checks an account and password, throttling failures per account
 // and per client IP. Unknown accounts and wrong passwords get the same
 // answer.
@@ -327,6 +347,14 @@ func (s *Service) Login(ctx context.Context, account, password, clientIP string)
 	}
 	now := s.clock.Now().UTC()
 	updates := map[string]any{"last_login_at": now}
+	if IsAdmin(u) && !u.MustChangePassword && !AdminPasswordOK(password) {
+		// An admin's password from before the stricter rule: they choose
+		// a new one before anything else (the forced change of a
+		// temporary password, see web.identify).
+		updates["must_change_password"] = true
+		u.MustChangePassword = true
+		s.log.InfoContext(ctx, "admin signed in with a password below the admin rule; must change it", "user_id", u.ID)
+	}
 	// A hash weaker than today's cost (an imported one) is replaced now
 	// that the password is at hand.
 	if cost, err := bcrypt.Cost([]byte(u.PasswordHash)); err == nil && cost < s.cost {
@@ -432,8 +460,14 @@ func (s *Service) SignIn(ctx context.Context, account, password, clientIP, openi
 		return model.User{}, err
 	}
 	u, err := s.Login(ctx, account, password, clientIP)
-	if err != nil || openid == "" {
+	if err != nil {
 		return u, err
+	}
+	if err := s.PasswordSignIn(u, openid); err != nil {
+		return model.User{}, err
+	}
+	if openid == "" {
+		return u, nil
 	}
 	if err := s.Bind(ctx, u.ID, openid); err != nil {
 		return model.User{}, err

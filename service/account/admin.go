@@ -37,6 +37,12 @@ func (s *Service) CreateProvinceAdmin(ctx context.Context, account, password, na
 		}
 		return s.UserByID(ctx, existing.ID)
 	}
+	// A new admin's password follows the admins' rule; an account
+	// promoted keeps its password until its next login asks for a
+	// stronger one (see Login).
+	if !AdminPasswordOK(password) {
+		return model.User{}, service.Invalid("invalid_input", msgAdminPassword, map[string]string{"password": msgAdminPassword})
+	}
 	hash, err := s.hash(password)
 	if err != nil {
 		return model.User{}, err

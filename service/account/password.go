@@ -60,9 +60,10 @@ type ChangeInput struct {
 	ClientIP string
 }
 
-// checkNew applies activation's rules to a new password.
-func checkNew(fields map[string]string, in ChangeInput) {
-	checkPassword(fields, "new", in.New)
+// checkNew applies activation's rules (an admin's stricter ones) to u's
+// new password.
+func checkNew(fields map[string]string, u model.User, in ChangeInput) {
+	checkPasswordFor(fields, u, "new", in.New)
 	if fields["new"] == "" && in.Confirm != in.New {
 		fields["confirm"] = "两次输入的新密码不一致"
 	}
@@ -77,7 +78,7 @@ func (p *Passwords) Change(ctx context.Context, u model.User, in ChangeInput) (m
 	if !u.MustChangePassword && in.Current == "" {
 		fields["current"] = "请输入当前密码"
 	}
-	checkNew(fields, in)
+	checkNew(fields, u, in)
 	if len(fields) > 0 {
 		return model.User{}, service.InvalidFields("invalid_input", fields, "current", "new", "confirm")
 	}
@@ -121,7 +122,7 @@ func (p *Passwords) ResetInWeChat(ctx context.Context, u model.User, openid stri
 		return model.User{}, service.Forbidden("wechat_required", "请在已绑定本账号的微信中打开此页面重置密码")
 	}
 	fields := map[string]string{}
-	checkNew(fields, in)
+	checkNew(fields, u, in)
 	if len(fields) > 0 {
 		return model.User{}, service.InvalidFields("invalid_input", fields, "new", "confirm")
 	}
@@ -155,6 +156,12 @@ func (p *Passwords) IssueTemporary(ctx context.Context, admin model.User, accoun
 		}
 	}
 	temp, err := temporaryPassword()
+	for err == nil && IsAdmin(u) && !AdminPasswordOK(temp) {
+		// An admin's temporary password follows the admins' rule too
+		// (it is changed at once, but a weak one would be refused at
+		// the next login in between).
+		temp, err = temporaryPassword()
+	}
 	if err != nil {
 		return model.User{}, "", err
 	}

@@ -26,6 +26,7 @@ import (
 	"github.com/gdyouth/youthvoice/service/kv"
 	"github.com/gdyouth/youthvoice/service/menu"
 	"github.com/gdyouth/youthvoice/service/promotion"
+	"github.com/gdyouth/youthvoice/service/scanlogin"
 )
 
 // Reply is what the service answers WeChat: a text message, or nothing
@@ -42,6 +43,7 @@ type Service struct {
 	clock    clock.Clock
 	recorder *Recorder
 	log      *slog.Logger
+	logins   LoginScans
 
 	budget    time.Duration
 	dedupeTTL time.Duration
@@ -53,8 +55,17 @@ type Service struct {
 	duplicates prometheus.Counter
 }
 
+// LoginScans handles scans of the PC login page's QR codes
+// (scanlogin.Service).
+type LoginScans interface {
+	Scan(ctx context.Context, openid, eventKey string) (reply string, ok bool, err error)
+}
+
 // Options tunes the dedupe; zero values take defaults.
 type Options struct {
+	// Logins completes scans of login QR codes (扫码登录); without it
+	// they are answered with nothing (tests of other pushes).
+	Logins    LoginScans
 	DedupeTTL time.Duration // default 10m
 	WaitFor   time.Duration // how long a retry waits for the first reply, default 3s
 	// ClaimTTL bounds an in-progress claim, default 10s: if the instance
@@ -84,7 +95,7 @@ func New(db *model.DB, store kv.Store, m *menu.Menu, clk clock.Clock, rec *Recor
 		o.Budget = 4 * time.Second
 	}
 	s := &Service{
-		db: db, store: store, menu: m, clock: clk, recorder: rec, log: log,
+		db: db, store: store, menu: m, clock: clk, recorder: rec, log: log, logins: o.Logins,
 		budget: o.Budget, dedupeTTL: o.DedupeTTL, claimTTL: o.ClaimTTL, waitFor: o.WaitFor, pollEvery: 20 * time.Millisecond,
 		callbacks: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "youthvoice_wechat_callbacks_total",
@@ -236,9 +247,10 @@ func stateless(m *message.MixMessage) bool {
 	case message.EventSubscribe, message.EventUnsubscribe, message.EventTemplateSendJobFinish:
 		return false
 	case message.EventScan:
-		// A scan of a university's promotion code attributes the follower.
+		// A scan of a university's promotion code attributes the
+		// follower; a login code's moves its ticket on.
 		_, university := promotion.CodeOfScene(m.EventKey)
-		return !university
+		return !university && !scanlogin.IsScene(m.EventKey)
 	}
 	return true
 }
@@ -262,14 +274,33 @@ func (s *Service) respond(ctx context.Context, m *message.MixMessage, now time.T
 	case message.MsgTypeEvent:
 		switch m.Event {
 		case message.EventSubscribe:
-			if err := s.subscribe(ctx, openID, sceneKey(m.EventKey), sentAt(m.CreateTime, now), now); err != nil {
+			scene := sceneKey(m.EventKey)
+			if scanlogin.IsScene(m.EventKey) {
+				scene = "" // a login ticket is no follower's origin, and not to be kept
+			}
+			if err := s.subscribe(ctx, openID, scene, sentAt(m.CreateTime, now), now); err != nil {
 				return Reply{}, err
 			}
 			if err := s.attribute(ctx, openID, m.EventKey, model.QRSourceSubscribe, now); err != nil {
 				return Reply{}, err
 			}
 			reply.Text = s.menu.Welcome()
+			if text, err := s.loginScan(ctx, openID, m.EventKey); err != nil {
+				return Reply{}, err
+			} else if text != "" {
+				// Followed by scanning the PC's login code: the one
+				// reply there is carries the confirmation.
+				reply.Text = text
+			}
 		case message.EventScan:
+			if scanlogin.IsScene(m.EventKey) {
+				text, err := s.loginScan(ctx, openID, m.EventKey)
+				if err != nil {
+					return Reply{}, err
+				}
+				reply.Text = text
+				break
+			}
 			// A follower scanned a parametric code; a university's
 			// promotion code attributes them when nothing has yet, and
 			// answers with the activation steps.
@@ -300,6 +331,29 @@ func (s *Service) respond(ctx context.Context, m *message.MixMessage, now time.T
 	return reply, nil
 }
 
+// loginScan passes a login QR code's scan to the login service and
+// returns its reply ("" for any other scene).
+func (s *Service) loginScan(ctx context.Context, openID, eventKey string) (string, error) {
+	if s.logins == nil || !scanlogin.IsScene(eventKey) {
+		return "", nil
+	}
+	reply, _, err := s.logins.Scan(ctx, openID, eventKey)
+	if err != nil {
+		return "", fmt.Errorf("扫码登录: %w", err)
+	}
+	return reply, nil
+}
+
+// recordedKey is the EventKey an interaction keeps: a login code's
+// ticket token is left out (it is a secret until it expires).
+func recordedKey(eventKey string) string {
+	if scanlogin.IsScene(eventKey) {
+		prefix, _, _ := strings.Cut(eventKey, scanlogin.ScenePrefix)
+		return prefix + scanlogin.ScenePrefix
+	}
+	return clip(eventKey, 255)
+}
+
 // record counts the push and logs it as an interaction.
 func (s *Service) record(ctx context.Context, m *message.MixMessage, now time.Time) {
 	openID := string(m.FromUserName)
@@ -308,7 +362,7 @@ func (s *Service) record(ctx context.Context, m *message.MixMessage, now time.Ti
 		OpenID:    openID,
 		MsgType:   clip(string(m.MsgType), 32),
 		Event:     clip(string(m.Event), 64),
-		EventKey:  clip(m.EventKey, 255),
+		EventKey:  recordedKey(m.EventKey),
 		Content:   clip(m.Content, 200),
 		MsgID:     m.MsgID,
 		SentAt:    sentAt(m.CreateTime, now),

@@ -32,6 +32,27 @@ type Session struct {
 	// session, so it changes at login, and it lives only here, so a
 	// cookie an attacker plants cannot match it.
 	CSRF string `json:"x,omitempty"`
+	// Via is how the session began (ViaPassword, ViaScan; empty for a
+	// WeChat authorization or a session stored before it was recorded).
+	Via string `json:"v,omitempty"`
+	// Idle, when set, is this session's own inactivity expiry instead of
+	// the store's: an admin signed in with only a password idles out
+	// sooner than everyone else.
+	Idle time.Duration `json:"i,omitempty"`
+}
+
+// How a session began (Session.Via).
+const (
+	ViaPassword = "password"
+	ViaScan     = "scan"
+)
+
+// IdleOf is sess's inactivity expiry: its own, or the store's.
+func (s *Store) IdleOf(sess Session) time.Duration {
+	if sess.Idle > 0 {
+		return sess.Idle
+	}
+	return s.idle
 }
 
 // Store manages sessions.
@@ -99,7 +120,7 @@ func (s *Store) put(ctx context.Context, id string, sess Session) error {
 	if err != nil {
 		return err
 	}
-	if err := s.kv.Set(ctx, key(id), string(raw), s.idle); err != nil {
+	if err := s.kv.Set(ctx, key(id), string(raw), s.IdleOf(sess)); err != nil {
 		return fmt.Errorf("保存会话失败: %w", err)
 	}
 	return nil
@@ -129,7 +150,13 @@ func (s *Store) Get(ctx context.Context, id string) (Session, error) {
 		_ = s.kv.Del(ctx, key(id))
 		return Session{}, service.ErrUnauthorized
 	}
-	if now.Sub(sess.SeenAt) > time.Minute || sess.CSRF == "" {
+	if sess.Idle > 0 && now.Sub(sess.SeenAt) > sess.Idle {
+		// The store's own expiry (the kv TTL) runs on the real clock;
+		// this keeps a short idle expiry exact whatever the clock.
+		_ = s.kv.Del(ctx, key(id))
+		return Session{}, service.ErrUnauthorized
+	}
+	if now.Sub(sess.SeenAt) > touchEvery(sess.Idle) || sess.CSRF == "" {
 		// A session stored before sessions had their own token gets one
 		// now, with the touch.
 		sess.SeenAt = now
@@ -149,6 +176,15 @@ func (s *Store) Get(ctx context.Context, id string) (Session, error) {
 	return sess, nil
 }
 
+// touchEvery is how stale SeenAt may get before a read rewrites it: a
+// minute, or less for a very short idle expiry.
+func touchEvery(idle time.Duration) time.Duration {
+	if idle > 0 && idle/10 < time.Minute {
+		return idle / 10
+	}
+	return time.Minute
+}
+
 // touch rewrites an existing session with a fresh idle expiry and reports
 // whether it still existed.
 func (s *Store) touch(ctx context.Context, id string, sess Session) (bool, error) {
@@ -156,7 +192,7 @@ func (s *Store) touch(ctx context.Context, id string, sess Session) (bool, error
 	if err != nil {
 		return false, err
 	}
-	ok, err := s.kv.SetXX(ctx, key(id), string(raw), s.idle)
+	ok, err := s.kv.SetXX(ctx, key(id), string(raw), s.IdleOf(sess))
 	if err != nil {
 		return false, fmt.Errorf("保存会话失败: %w", err)
 	}

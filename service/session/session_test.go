@@ -373,3 +373,38 @@ func TestKeptUpload(t *testing.T) {
 		t.Fatalf("after drop: %v", err)
 	}
 }
+
+// A session with its own idle expiry (an admin's password session) ends
+// after that long without a request, on the store's clock, while each
+// request slides it; how it began is kept. One without lasts the store's.
+func TestOwnIdleExpiry(t *testing.T) {
+	kvtest.Each(t, func(t *testing.T, s kv.Store) {
+		clk := clock.NewFake(start())
+		st := newStore(t, s, clk)
+		short, err := st.Create(ctx, session.Session{UserID: 1, Via: session.ViaPassword, Idle: 30 * time.Minute})
+		if err != nil {
+			t.Fatal(err)
+		}
+		long, err := st.Create(ctx, session.Session{UserID: 2, Via: session.ViaPassword})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.IdleOf(session.Session{Idle: time.Minute}) != time.Minute || st.IdleOf(session.Session{}) != session.DefaultIdle {
+			t.Fatal("IdleOf")
+		}
+		for range 3 {
+			clk.Advance(25 * time.Minute)
+			got, err := st.Get(ctx, short)
+			if err != nil || got.Via != session.ViaPassword || got.Idle != 30*time.Minute {
+				t.Fatalf("active every 25 minutes: %+v %v", got, err)
+			}
+		}
+		clk.Advance(31 * time.Minute)
+		if _, err := st.Get(ctx, short); !errors.Is(err, service.ErrUnauthorized) {
+			t.Fatalf("after 31 idle minutes: %v, want unauthorized", err)
+		}
+		if _, err := st.Get(ctx, long); err != nil {
+			t.Fatalf("the store's 7 days: %v", err)
+		}
+	})
+}

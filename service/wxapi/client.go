@@ -384,10 +384,12 @@ func (c *Client) OAuthOpenID(ctx context.Context, code string) (string, error) {
 }
 
 // QRCode is a parametric QR code WeChat created: its ticket and the URL
-// the code encodes (rendered locally, see service/promotion).
+// the code encodes (rendered locally, see service/promotion). Expires is
+// a temporary code's lifetime as WeChat granted it (0 for a permanent one).
 type QRCode struct {
-	Ticket string
-	URL    string
+	Ticket  string
+	URL     string
+	Expires time.Duration
 }
 
 // CreateLimitQRCode creates (or, for a scene it has seen, gives again)
@@ -411,6 +413,35 @@ func (c *Client) CreateLimitQRCode(ctx context.Context, scene string) (QRCode, e
 			return fmt.Errorf("qrcode/create: 应答缺少 ticket 或 url")
 		}
 		out = QRCode{Ticket: t.Ticket, URL: t.URL}
+		return nil
+	})
+	return out, err
+}
+
+// CreateTempQRCode creates a temporary QR code of a string scene that
+// expires after expire (qrcode/create with QR_STR_SCENE and
+// expire_seconds; at most 30 days). Unlike permanent codes every call
+// gives a new code, and they do not count against the 100,000 limit. A
+// follow through it reaches the callback as a subscribe with EventKey
+// "qrscene_"+scene, a scan by a follower as SCAN with scene.
+func (c *Client) CreateTempQRCode(ctx context.Context, scene string, expire time.Duration) (QRCode, error) {
+	if scene == "" || len(scene) > 64 {
+		return QRCode{}, fmt.Errorf("二维码场景值须为 1–64 个字符: %q", scene)
+	}
+	if expire < time.Minute || expire > 30*24*time.Hour {
+		return QRCode{}, fmt.Errorf("临时二维码有效期须为 1 分钟–30 天: %s", expire)
+	}
+	b := c.oa.GetBasic()
+	var out QRCode
+	err := c.withToken(ctx, "qrcode/create", func(string) error {
+		t, err := b.GetQRTicket(basic.NewTmpQrRequest(expire, scene))
+		if err != nil {
+			return err
+		}
+		if t.URL == "" || t.Ticket == "" {
+			return fmt.Errorf("qrcode/create: 应答缺少 ticket 或 url")
+		}
+		out = QRCode{Ticket: t.Ticket, URL: t.URL, Expires: time.Duration(t.ExpireSeconds) * time.Second}
 		return nil
 	})
 	return out, err

@@ -881,3 +881,33 @@ func TestCreateLimitQRCode(t *testing.T) {
 		t.Fatal("a 65-character scene was sent")
 	}
 }
+
+// A temporary string-scene code: QR_STR_SCENE with expire_seconds, a new
+// code every call, the granted lifetime back.
+func TestCreateTempQRCode(t *testing.T) {
+	cred := newApp(t)
+	c := newClient(t, cred, kvtest.Memory(t, nil))
+	ctx := context.Background()
+	calls := mark()
+	code, err := c.CreateTempQRCode(ctx, "login:tok", 5*time.Minute)
+	if err != nil {
+		t.Fatalf("CreateTempQRCode: %v", err)
+	}
+	if code.Ticket == "" || !strings.HasPrefix(code.URL, "http://weixin.qq.com/q/") || code.Expires != 5*time.Minute {
+		t.Fatalf("code %+v", code)
+	}
+	sent := calls(pathQRCode)
+	if len(sent) != 1 || !strings.Contains(sent[0].Body, `"action_name":"QR_STR_SCENE"`) ||
+		!strings.Contains(sent[0].Body, `"scene_str":"login:tok"`) || !strings.Contains(sent[0].Body, `"expire_seconds":300`) {
+		t.Fatalf("qrcode/create calls %+v", sent)
+	}
+	if again, err := c.CreateTempQRCode(ctx, "login:tok", 5*time.Minute); err != nil || again.URL == code.URL {
+		t.Fatalf("a second temporary code %+v %v: want a new one", again, err)
+	}
+	if _, err := c.CreateTempQRCode(ctx, strings.Repeat("x", 65), time.Minute); err == nil {
+		t.Fatal("a 65-character scene was sent")
+	}
+	if _, err := c.CreateTempQRCode(ctx, "login:tok", time.Second); err == nil {
+		t.Fatal("a one-second code was asked for")
+	}
+}

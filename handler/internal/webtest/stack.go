@@ -47,6 +47,7 @@ import (
 	"github.com/gdyouth/youthvoice/service/privacy"
 	"github.com/gdyouth/youthvoice/service/promotion"
 	"github.com/gdyouth/youthvoice/service/question"
+	"github.com/gdyouth/youthvoice/service/scanlogin"
 	"github.com/gdyouth/youthvoice/service/servicetest"
 	"github.com/gdyouth/youthvoice/service/session"
 	"github.com/gdyouth/youthvoice/service/station"
@@ -107,6 +108,10 @@ type Opts struct {
 	// PosterFont is the promotion posters' font (default: the installed
 	// CJK font, see promotion.DefaultFonts).
 	PosterFont string
+	// AdminScanOnly is YV_ADMIN_LOGIN=scan.
+	AdminScanOnly bool
+	// AdminIdle is YV_ADMIN_IDLE_TIMEOUT (default 30 minutes).
+	AdminIdle time.Duration
 }
 
 // Stack is one instance of the service wired as serveOn wires it,
@@ -132,6 +137,7 @@ type Stack struct {
 	Inbox      *inbox.Inbox
 	Sender     *alert.Sender
 	Sessions   *session.Store
+	ScanLogins *scanlogin.Service
 	WX         *wxapi.Client
 	Photos     *photo.Service
 	Files      storage.Store // the photos' files
@@ -174,7 +180,15 @@ func New(t *testing.T, db *model.DB, store kv.Store, o Opts) *Stack {
 		t.Fatalf("callback.NewRecorder: %v", err)
 	}
 	t.Cleanup(rec.Close)
-	cb, err := callback.New(db, store, m, clock.Real{}, rec, log, reg, callback.Options{})
+	words := question.ParseWords(config.DefaultSensitiveWords)
+	s.Accounts, err = account.New(db, store, clk, log, account.Options{BcryptCost: 4, AdminScanOnly: o.AdminScanOnly, Words: words})
+	if err != nil {
+		t.Fatalf("account.New: %v", err)
+	}
+	if s.ScanLogins, err = scanlogin.New(s.Accounts, store, clk, s.WX, log, scanlogin.Options{PublicURL: s.PublicURL}); err != nil {
+		t.Fatalf("scanlogin.New: %v", err)
+	}
+	cb, err := callback.New(db, store, m, clock.Real{}, rec, log, reg, callback.Options{Logins: s.ScanLogins})
 	if err != nil {
 		t.Fatalf("callback.New: %v", err)
 	}
@@ -185,11 +199,6 @@ func New(t *testing.T, db *model.DB, store kv.Store, o Opts) *Stack {
 	ops, err := handler.NewOps(map[string]handler.Pinger{"database": db, "kv": store}, reg)
 	if err != nil {
 		t.Fatalf("NewOps: %v", err)
-	}
-	words := question.ParseWords(config.DefaultSensitiveWords)
-	s.Accounts, err = account.New(db, store, clk, log, account.Options{BcryptCost: 4, Words: words})
-	if err != nil {
-		t.Fatalf("account.New: %v", err)
 	}
 	s.Sessions, err = session.New(store, clk, 0, 0)
 	if err != nil {
@@ -228,7 +237,11 @@ func New(t *testing.T, db *model.DB, store kv.Store, o Opts) *Stack {
 	if s.Notices, err = notice.New(db, clk, n); err != nil {
 		t.Fatalf("notice.New: %v", err)
 	}
-	kit, err := web.New(s.Accounts, s.Sessions, store, log, web.Options{PublicURL: s.PublicURL, AppID: s.AppID, Sandbox: !o.Real})
+	adminIdle := o.AdminIdle
+	if adminIdle == 0 {
+		adminIdle = config.DefaultAdminIdleTimeout
+	}
+	kit, err := web.New(s.Accounts, s.Sessions, store, log, web.Options{PublicURL: s.PublicURL, AppID: s.AppID, Sandbox: !o.Real, AdminIdle: adminIdle})
 	if err != nil {
 		t.Fatalf("web.New: %v", err)
 	}
@@ -253,7 +266,7 @@ func New(t *testing.T, db *model.DB, store kv.Store, o Opts) *Stack {
 	}
 	svc := web.Services{Accounts: s.Accounts, Questions: s.Questions, Cadres: s.Cadres, Stations: s.Stations, Stats: statistics,
 		Onboarding: s.Onboarding, Notices: s.Notices, Promotion: s.Promotion, Inbox: s.Inbox, Outbox: outbox, Passwords: s.Passwords,
-		Photos: s.Photos, Privacy: s.Privacy, Audit: s.Audit}
+		Photos: s.Photos, Privacy: s.Privacy, Audit: s.Audit, ScanLogins: s.ScanLogins}
 	pages, err := h5.New(kit, svc, s.WX)
 	if err != nil {
 		t.Fatalf("h5.New: %v", err)

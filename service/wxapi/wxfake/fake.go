@@ -32,7 +32,10 @@ type Server struct {
 	msgSeq   int64
 	media    map[string]media // media_id -> temporary media
 	tickets  int              // jsapi tickets issued
-	now      func() time.Time
+	// codes are the QR codes created, by the URL they encode: what a
+	// phone's camera reads (ScanURL).
+	codesByURL map[string]qrCode
+	now        func() time.Time
 	// OnTemplate, if set, is called for each template message accepted.
 	OnTemplate func(TemplateCall)
 }
@@ -80,6 +83,12 @@ func (s *Server) TicketsIssued() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.tickets
+}
+
+type qrCode struct {
+	appID   string
+	scene   string
+	expires time.Time // zero for a permanent code
 }
 
 type oauthCode struct {
@@ -272,25 +281,45 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				return 47001, nil
 			}
 			scene := req.ActionInfo.Scene.SceneStr
+			if scene == "" || len(scene) > 64 {
+				return 40097, nil // invalid args
+			}
 			switch req.ActionName {
-			case "QR_LIMIT_STR_SCENE", "QR_STR_SCENE":
-				if scene == "" || len(scene) > 64 {
-					return 40097, nil // invalid args
+			case "QR_LIMIT_STR_SCENE":
+				// The same scene gives the same code, as WeChat does for
+				// permanent codes.
+				if a.qrcodes == nil {
+					a.qrcodes = map[string]string{}
 				}
+				id, ok := a.qrcodes[scene]
+				if !ok {
+					id = randHex(11)
+					a.qrcodes[scene] = id
+				}
+				u := "http://weixin.qq.com/q/" + id
+				s.keepCode(u, qrCode{appID: c.AppID, scene: scene})
+				return 0, map[string]any{"ticket": "gQ" + id + "==", "url": u}
+			case "QR_STR_SCENE":
+				// A temporary code: new every time, living expire_seconds
+				// (WeChat's default 30 s, at most 30 days).
+				var exp struct {
+					ExpireSeconds int64 `json:"expire_seconds"`
+				}
+				_ = json.Unmarshal(body, &exp)
+				secs := exp.ExpireSeconds
+				if secs == 0 {
+					secs = 30
+				}
+				if secs < 0 || secs > 2592000 {
+					return 40097, nil
+				}
+				id := randHex(11)
+				u := "http://weixin.qq.com/q/" + id
+				s.keepCode(u, qrCode{appID: c.AppID, scene: scene, expires: s.now().Add(time.Duration(secs) * time.Second)})
+				return 0, map[string]any{"ticket": "gQ" + id + "==", "url": u, "expire_seconds": secs}
 			default:
 				return 40097, nil // the fake serves string scenes only
 			}
-			// The same scene gives the same code, as WeChat does for
-			// permanent codes.
-			if a.qrcodes == nil {
-				a.qrcodes = map[string]string{}
-			}
-			id, ok := a.qrcodes[scene]
-			if !ok {
-				id = randHex(11)
-				a.qrcodes[scene] = id
-			}
-			return 0, map[string]any{"ticket": "gQ" + id + "==", "url": "http://weixin.qq.com/q/" + id}
 		})
 	case "/cgi-bin/ticket/getticket":
 		s.withToken(w, r, body, func(c *Call, a *app) (int, map[string]any) {
@@ -308,6 +337,36 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	default:
 		http.NotFound(w, r)
 	}
+}
+
+// keepCode remembers a created code by its URL, forgetting expired
+// temporary ones; the caller holds s.mu.
+func (s *Server) keepCode(u string, c qrCode) {
+	if s.codesByURL == nil {
+		s.codesByURL = map[string]qrCode{}
+	}
+	now := s.now()
+	if len(s.codesByURL) >= maxCalls {
+		for k, v := range s.codesByURL {
+			if !v.expires.IsZero() && now.After(v.expires) {
+				delete(s.codesByURL, k)
+			}
+		}
+	}
+	s.codesByURL[u] = c
+}
+
+// ScanURL is what WeChat makes of a phone scanning the code that encodes
+// u: the code's app and scene; ok is false for a URL no code of the fake
+// encodes, or a temporary code that has expired.
+func (s *Server) ScanURL(u string) (appID, scene string, ok bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, found := s.codesByURL[strings.TrimSpace(u)]
+	if !found || (!c.expires.IsZero() && s.now().After(c.expires)) {
+		return "", "", false
+	}
+	return c.appID, c.scene, true
 }
 
 // answer records the call and writes the JSON reply; errcode 0 merges

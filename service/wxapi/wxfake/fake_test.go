@@ -275,3 +275,46 @@ func TestQRCodeCreate(t *testing.T) {
 		t.Fatalf("%d calls recorded, want 4", n)
 	}
 }
+
+// A temporary code (QR_STR_SCENE) is new every time, expires after its
+// expire_seconds, and ScanURL reads its scene only while it lives (and a
+// permanent code's for ever).
+func TestTempQRCodeScan(t *testing.T) {
+	s := New()
+	now := time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)
+	s.now = func() time.Time { return now }
+	s.AddApp("wxt", "s")
+	tok := stable(t, s, "wxt", "s", false).AccessToken
+	create := func(body string) map[string]any {
+		req := httptest.NewRequest(http.MethodPost, "/cgi-bin/qrcode/create?access_token="+url.QueryEscape(tok), strings.NewReader(body))
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, req)
+		var out map[string]any
+		if err := json.Unmarshal(rec.Body.Bytes(), &out); err != nil {
+			t.Fatalf("%v in %s", err, rec.Body)
+		}
+		return out
+	}
+	const temp = `{"expire_seconds":300,"action_name":"QR_STR_SCENE","action_info":{"scene":{"scene_str":"login:abc"}}}`
+	a, b := create(temp), create(temp)
+	if a["url"] == b["url"] || a["expire_seconds"] != float64(300) {
+		t.Fatalf("two temporary codes %v %v: want different codes living 300 s", a, b)
+	}
+	if app, scene, ok := s.ScanURL(a["url"].(string)); !ok || app != "wxt" || scene != "login:abc" {
+		t.Fatalf("scanning a live code: %q %q %v", app, scene, ok)
+	}
+	perm := create(`{"action_name":"QR_LIMIT_STR_SCENE","action_info":{"scene":{"scene_str":"u-4144010590"}}}`)
+	now = now.Add(301 * time.Second)
+	if _, _, ok := s.ScanURL(a["url"].(string)); ok {
+		t.Fatal("a temporary code scanned after it expired")
+	}
+	if _, scene, ok := s.ScanURL(perm["url"].(string)); !ok || scene != "u-4144010590" {
+		t.Fatalf("a permanent code: %q %v", scene, ok)
+	}
+	if _, _, ok := s.ScanURL("http://weixin.qq.com/q/nothing"); ok {
+		t.Fatal("an unknown URL scanned")
+	}
+	if e := create(`{"expire_seconds":9999999,"action_name":"QR_STR_SCENE","action_info":{"scene":{"scene_str":"x"}}}`); e["errcode"] != float64(40097) {
+		t.Fatalf("expire_seconds over 30 days: %v", e)
+	}
+}
