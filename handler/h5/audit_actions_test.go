@@ -158,6 +158,12 @@ func TestEveryAuditedActionIsRecordedOnce(t *testing.T) {
 				_, err := s.Notices.Publish(ctx, prov, notice.Input{Title: "关于开展注册工作的通知", Body: "请各校按时完成。", Target: model.NoticeTargetAll})
 				return err
 			}, audit.ActionNoticePublish, prov, model.RoleProvinceAdmin, nil, "notice", nil},
+			{"export my data", func() error {
+				_, err := s.Privacy.BeginExport(ctx, stu)
+				return err
+			}, audit.ActionExportPersonal, stu, model.RoleStudent, &uni, "user", func() string { return id(stu.ID) }},
+			{"close my account", func() error { return s.Privacy.Close(ctx, stu2, "注销") },
+				audit.ActionAccountClose, stu2, model.RoleStudent, &uni, "user", func() string { return id(stu2.ID) }},
 		}
 		var last uint64
 		for _, st := range steps {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/gdyouth/youthvoice/handler/internal/webtest"
 	"github.com/gdyouth/youthvoice/model"
+	"github.com/gdyouth/youthvoice/service/audit"
 	"github.com/gdyouth/youthvoice/service/clock"
 	"github.com/gdyouth/youthvoice/service/kv"
 	"github.com/gdyouth/youthvoice/service/session"
@@ -147,6 +148,14 @@ func TestH5ScanLoginThroughSandbox(t *testing.T) {
 		// Single use: a replayed poll (the old token) gets nothing.
 		pc.csrf = pc.c.CSRF() // the session's own token now
 		pc.wantState(t, "expired", "二维码已过期")
+		// The audit trail has the sign-in once, from the PC's address.
+		var recs []model.AuditLog
+		if err := db.Conn(context.Background()).Where("action = ?", audit.ActionLoginScan).Find(&recs).Error; err != nil {
+			t.Fatal(err)
+		}
+		if len(recs) != 1 || recs[0].ActorAccount != "scanadmin1" || recs[0].IP != "127.0.0.1" || strings.Contains(recs[0].Detail, openid) {
+			t.Fatalf("scan sign-in records %+v, want one for scanadmin1 from 127.0.0.1 with the WeChat masked", recs)
+		}
 		// The callback kept no ticket in the interactions, and made no
 		// promotion attribution.
 		var keys []string

@@ -30,6 +30,8 @@ const (
 	ActionNoticePublish     = "notice.publish"
 	ActionExportPersonal    = "export.personal"
 	ActionAuditPurge        = "audit.purge"
+	ActionLoginScan         = "login.scan"
+	ActionAccountClose      = "account.close"
 )
 
 // Actions lists every code with its Chinese name, in the order the
@@ -62,6 +64,8 @@ var Actions = []struct{ Code, Name string }{
 	{ActionNoticePublish, "发布通知"},
 	{ActionExportPersonal, "导出个人信息"},
 	{ActionAuditPurge, "清理过期审计记录"},
+	{ActionLoginScan, "管理员扫码登录"},
+	{ActionAccountClose, "注销账号"},
 }
 
 // ActionName is the Chinese name of code (the code itself if unknown).

@@ -10,6 +10,7 @@ import (
 
 	"github.com/gdyouth/youthvoice/model"
 	"github.com/gdyouth/youthvoice/service"
+	"github.com/gdyouth/youthvoice/service/audit"
 	"github.com/gdyouth/youthvoice/service/clock"
 )
 
@@ -41,6 +42,11 @@ func (s *Service) BeginExport(ctx context.Context, u model.User) (*Export, error
 	}
 	if !ok {
 		return nil, service.TooMany("export_too_often", "每分钟只能导出一次，请稍后再试")
+	}
+	// The trail keeps every export of personal data, the person's own too.
+	if err := audit.Record(ctx, s.db, audit.Entry{Actor: &u, UniversityID: u.UniversityID, Action: audit.ActionExportPersonal,
+		ObjectType: "user", ObjectID: audit.ID(u.ID), Summary: "导出了本人的数据（导出我的数据）"}); err != nil {
+		return nil, service.Wrap("导出数据", err)
 	}
 	name := fmt.Sprintf("youthvoice-export-%d-%s.zip", u.ID, s.now().In(clock.Beijing).Format("20060102"))
 	return &Export{s: s, u: u, Filename: name}, nil

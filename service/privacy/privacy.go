@@ -16,6 +16,7 @@ import (
 
 	"github.com/gdyouth/youthvoice/model"
 	"github.com/gdyouth/youthvoice/service"
+	"github.com/gdyouth/youthvoice/service/audit"
 	"github.com/gdyouth/youthvoice/service/clock"
 	"github.com/gdyouth/youthvoice/service/kv"
 )
@@ -139,7 +140,11 @@ func (s *Service) Close(ctx context.Context, u model.User, confirm string) error
 		if err := c.Model(&model.Liaison{}).Where("user_id = ?", cur.ID).Update("user_id", nil).Error; err != nil {
 			return fmt.Errorf("liaisons: %w", err)
 		}
-		return nil
+		// Recorded under the account's new name only: the trail must not
+		// keep what 注销 removes.
+		actor := model.User{ID: cur.ID, Account: closedAccount, Role: cur.Role, Roles: cur.Roles}
+		return audit.Record(ctx, s.db, audit.Entry{Actor: &actor, UniversityID: cur.UniversityID, Action: audit.ActionAccountClose,
+			ObjectType: "user", ObjectID: audit.ID(cur.ID), Summary: "注销了本人的账号（个人信息已删除，发布的内容匿名保留）"})
 	})
 	if err != nil {
 		return service.Wrap("注销账号", err)

@@ -279,13 +279,17 @@ func (s *Service) Poll(ctx context.Context, token, browser string) (Status, erro
 		s.log.WarnContext(ctx, "scan login refused at completion: no longer an admin bound to the scanning WeChat", "user_id", u.ID)
 		return Status{State: StateRefused}, nil
 	}
+	if err := s.accounts.RecordScanSignIn(ctx, u, t.OpenID); err != nil {
+		return Status{}, err
+	}
 	s.completed(ctx, t, u)
 	st.User = &u
 	return st, nil
 }
 
-// completed is where a scan login ends: the ticket is spent and the PC
-// browser is about to receive a session for u. Hook the audit trail here.
+// completed is where a scan login ends: the ticket is spent, the audit
+// trail has the sign-in, and the PC browser is about to receive a session
+// for u.
 func (s *Service) completed(ctx context.Context, t ticket, u model.User) {
 	s.log.InfoContext(ctx, "admin signed in by WeChat scan", "user_id", u.ID, "ip", t.IP,
 		"after", s.clock.Now().Sub(t.CreatedAt).Round(time.Second).String())
