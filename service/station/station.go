@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"regexp"
 	"slices"
 	"strings"
@@ -238,13 +239,34 @@ func (s *Service) SaveProfile(ctx context.Context, actor model.User, uni uint64,
 		{&p.Name, MaxName, "name", "站点名称"}, {&p.Building, MaxBuilding, "building", "楼宇"}, {&p.Room, MaxRoom, "room", "房间"},
 		{&p.Address, MaxAddress, "address", "地址"}, {&p.Directions, MaxDirections, "directions", "到达方式"},
 	}
+	// Every problem of the form is listed at once, not the first.
+	problems := map[string]string{}
+	var order []string
+	var noted []error
+	note := func(err error) error {
+		var se *service.Error
+		if !errors.As(err, &se) || !errors.Is(err, service.ErrInvalid) || len(se.Fields) == 0 {
+			return err
+		}
+		noted = append(noted, err)
+		for _, f := range slices.Sorted(maps.Keys(se.Fields)) {
+			if _, dup := problems[f]; !dup {
+				problems[f] = se.Fields[f]
+				order = append(order, f)
+			}
+		}
+		return nil
+	}
 	for _, f := range fields {
-		if *f.v, err = clean(*f.v, f.max, f.name, f.text); err != nil {
-			return View{}, err
+		var cerr error
+		if *f.v, cerr = clean(*f.v, f.max, f.name, f.text); cerr != nil {
+			if err := note(cerr); err != nil {
+				return View{}, err
+			}
 		}
 	}
 	if p.Name == "" {
-		return View{}, service.Invalid("name_required", "请填写站点名称", map[string]string{"name": "请填写站点名称"})
+		_ = note(service.Invalid("name_required", "请填写站点名称", map[string]string{"name": "请填写站点名称"}))
 	}
 	kinds, err := s.ServiceKinds(ctx)
 	if err != nil {
@@ -253,7 +275,8 @@ func (s *Service) SaveProfile(ctx context.Context, actor model.User, uni uint64,
 	var services []string
 	for _, sv := range p.Services {
 		if !slices.Contains(kinds, sv) {
-			return View{}, service.Invalid("bad_service", "未知的服务项目："+sv, map[string]string{"services": "未知的服务项目"})
+			_ = note(service.Invalid("bad_service", "未知的服务项目："+sv, map[string]string{"services": "未知的服务项目：" + sv}))
+			continue
 		}
 		if !slices.Contains(services, sv) {
 			services = append(services, sv)
@@ -262,18 +285,26 @@ func (s *Service) SaveProfile(ctx context.Context, actor model.User, uni uint64,
 	if services == nil {
 		services = []string{}
 	}
-	cal, err := NewCalendar(p.Weekly, s.upcoming(p.Closed))
-	if err != nil {
-		return View{}, err
+	cal, cerr := NewCalendar(p.Weekly, s.upcoming(p.Closed))
+	if cerr != nil {
+		if err := note(cerr); err != nil {
+			return View{}, err
+		}
 	}
 	if p.SlotMinutes == 0 {
 		p.SlotMinutes = 60
 	}
 	if p.SlotMinutes < 15 || p.SlotMinutes > 240 {
-		return View{}, service.Invalid("bad_slot", "每个预约时段应为 15–240 分钟", map[string]string{"slot_minutes": "应为 15–240 分钟"})
+		_ = note(service.Invalid("bad_slot", "每个预约时段应为 15–240 分钟", map[string]string{"slot_minutes": "每个预约时段应为 15–240 分钟"}))
 	}
 	if p.SlotCapacity < 0 || p.SlotCapacity > 100 {
-		return View{}, service.Invalid("bad_capacity", "每个时段可预约人数应为 0–100（0 表示不限）", map[string]string{"slot_capacity": "应为 0–100"})
+		_ = note(service.Invalid("bad_capacity", "每个时段可预约人数应为 0–100（0 表示不限）", map[string]string{"slot_capacity": "每个时段可预约人数应为 0–100（0 表示不限）"}))
+	}
+	if len(problems) > 0 {
+		if len(noted) == 1 {
+			return View{}, noted[0] // one problem: its own code and message
+		}
+		return View{}, service.InvalidFields("invalid_input", problems, order...)
 	}
 	svc, _ := json.Marshal(services)
 	hours, closed := cal.JSON()
