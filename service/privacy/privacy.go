@@ -14,6 +14,9 @@ import (
 	"strings"
 	"time"
 
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
 	"github.com/gdyouth/youthvoice/model"
 	"github.com/gdyouth/youthvoice/service"
 	"github.com/gdyouth/youthvoice/service/audit"
@@ -160,25 +163,68 @@ func (s *Service) Close(ctx context.Context, u model.User, confirm string) error
 	return nil
 }
 
-// logBatch is how many interactions ids one UPDATE of pseudonymiseLog
-// covers: each is a short statement, so the callback's inserts never wait
-// long behind it.
-const logBatch = 20000
+// tailMargin is how far before the roll-up's last complete pass the
+// update by time starts: the pass may still be counting those minutes.
+const tailMargin = 48 * time.Hour
 
-// pseudonymiseLog replaces openid in interactions, range by range of id.
+// pseudonymiseLog replaces openid in interactions without scanning the
+// table (5,000,000 rows a year): the days the person had pushes come from
+// the roll-up's per-openid days (stats_openid_days, whose primary key
+// starts with the openid, already renamed to pseudonym in Close's
+// transaction), and each day is one UPDATE over that day of the
+// (created_at, openid) index. The days since the roll-up's last complete
+// pass follow as one range by time. Without roll-ups (a new embedded
+// install), there is nothing large to scan: one UPDATE does.
 func (s *Service) pseudonymiseLog(ctx context.Context, openid, pseudonym string) error {
-	var bounds struct{ Lo, Hi uint64 }
 	c := s.db.Conn(ctx)
-	if err := c.Raw("SELECT COALESCE(MIN(id), 0) AS lo, COALESCE(MAX(id), 0) AS hi FROM interactions").Scan(&bounds).Error; err != nil {
+	var st model.StatsState
+	err := c.Where("name = ?", "scanned").Take(&st).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) || (err == nil && st.TimeAt == nil) {
+		return c.Exec("UPDATE interactions SET openid = ? WHERE openid = ?", pseudonym, openid).Error
+	}
+	if err != nil {
 		return err
 	}
-	for lo := bounds.Lo; lo <= bounds.Hi && bounds.Hi > 0; lo += logBatch {
-		if err := c.Exec("UPDATE interactions SET openid = ? WHERE id >= ? AND id < ? AND openid = ?",
-			pseudonym, lo, lo+logBatch, openid).Error; err != nil {
+	var days []int
+	if err := c.Raw("SELECT day FROM stats_openid_days WHERE openid = ? ORDER BY day", pseudonym).Scan(&days).Error; err != nil {
+		return err
+	}
+	update := func(from, to time.Time) error {
+		return c.Exec("UPDATE interactions SET openid = ? WHERE created_at >= ? AND created_at < ? AND openid = ?",
+			pseudonym, from.UTC(), to.UTC(), openid).Error
+	}
+	tail := st.TimeAt.Add(-tailMargin)
+	for _, d := range days {
+		from := time.Date(d/10000, time.Month(d/100%100), d%100, 0, 0, 0, 0, clock.Beijing)
+		if !from.Before(tail) {
+			break // the tail covers it
+		}
+		if err := update(from, from.AddDate(0, 0, 1)); err != nil {
 			return err
 		}
 	}
-	return nil
+	if err := update(tail, s.now().Add(time.Hour)); err != nil {
+		return err
+	}
+	// A roll-up pass that read the tail before it was renamed wrote the
+	// old openid's days again: their counts move to the pseudonym.
+	var late []model.StatsOpenIDDay
+	if err := c.Where("openid = ?", openid).Find(&late).Error; err != nil || len(late) == 0 {
+		return err
+	}
+	return s.db.WithTx(ctx, func(ctx context.Context) error {
+		tx := s.db.Conn(ctx)
+		for _, r := range late {
+			r.OpenID = pseudonym
+			if err := tx.Clauses(clause.OnConflict{
+				Columns:   []clause.Column{{Name: "openid"}, {Name: "day"}},
+				DoUpdates: clause.Assignments(map[string]any{"n": gorm.Expr("n + ?", r.N)}),
+			}).Create(&r).Error; err != nil {
+				return err
+			}
+		}
+		return tx.Where("openid = ?", openid).Delete(&model.StatsOpenIDDay{}).Error
+	})
 }
 
 // heldRoles names the staff roles u holds, "" if none.
