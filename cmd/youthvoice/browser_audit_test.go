@@ -31,10 +31,7 @@ func TestBrowserAuditTrail(t *testing.T) {
 	}
 	admin.nav("/h5/admin/password", "temporary-submit")
 	admin.do("type the account", chromedp.SendKeys(chromedp.ID("account"), "wangwu2026"))
-	if _, err := chromedp.Run(admin.ctx, chromedp.Evaluate[bool](`(window.confirm = function () { return true; }, true)`)); err != nil {
-		t.Fatal(err)
-	}
-	admin.tap("#temporary-submit", "#temporary")
+	admin.confirmTap("#temporary-submit", "#temporary")
 
 	admin.nav("/h5/admin", "nav-audit")
 	admin.tap("#nav-audit", "#audit-filter")

@@ -137,7 +137,7 @@ func TestBrowserBookAcceptConfirm(t *testing.T) {
 
 	// The admin on duty taps the alert and accepts on the booking page.
 	brAwaitAlert(t, admin, adminID, "sandbox-booking_new", "admin-inbox", "#accept-form")
-	admin.wantText("#student-name", "xiaoqing2026")
+	admin.wantText("#student-name", "某某同学") // the display name, never the account name
 	admin.wantText("#description", "期末压力很大")
 	if got := admin.value("#accept-time"); got != slot {
 		t.Errorf("the accept time defaults to %q, want the booked slot %q", got, slot)

@@ -481,15 +481,15 @@ func TestBrowserActivateAndBind(t *testing.T) {
 		field, msg string
 	}{
 		{"short-account", "new", []input{{"account", "abc12"}, {"password", password}, {"confirm", password}}, "4144010590",
-			http.StatusBadRequest, "account", "账号须为 6–32 位英文字母或数字"},
+			http.StatusOK, "account", "账号须为 6–32 位英文字母或数字"},
 		{"account-with-symbols", "new", []input{{"account", "qing@nian.26"}, {"password", password}, {"confirm", password}}, "4144010590",
-			http.StatusBadRequest, "account", "账号须为 6–32 位英文字母或数字"},
+			http.StatusOK, "account", "账号须为 6–32 位英文字母或数字"},
 		{"taken-account", "new", []input{{"account", acct}, {"password", password}, {"confirm", password}}, "4144010561",
-			http.StatusConflict, "account", "账号已被占用"},
+			http.StatusOK, "account", "账号已被占用"},
 		{"wrong-password", "old", []input{{"account", acct}, {"password", "wrong2026"}}, "",
-			http.StatusUnauthorized, "password", "账号或密码错误"},
+			http.StatusOK, "password", "账号或密码错误"},
 		{"no-university", "new", []input{{"account", "xiaoqing2026"}, {"password", password}, {"confirm", password}}, "",
-			http.StatusBadRequest, "university", "请选择学校"},
+			http.StatusOK, "university", "请选择学校"},
 	} {
 		a.nav("/h5/activate/gaoxiao?mode="+tc.mode+"&next=%2Fh5%2Fhome", "activate-submit")
 		for _, in := range tc.fill {
@@ -498,6 +498,8 @@ func TestBrowserActivateAndBind(t *testing.T) {
 		if tc.university != "" {
 			a.do("pick a university", chromedp.SetValue(chromedp.ID("university"), tc.university))
 		}
+		// A refused form comes back through POST-redirect-GET: the page
+		// with the errors is an ordinary GET (200).
 		errSel := chromedp.CSS(`p.field-error[data-field="` + tc.field + `"]`)
 		if st := a.tap("#activate-submit", errSel); st != tc.status {
 			a.shot("FAILED-" + tc.name)
