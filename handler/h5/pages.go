@@ -26,7 +26,7 @@ import (
 	"github.com/gdyouth/youthvoice/service/station"
 )
 
-//go:embed templates/*.html
+//go:embed templates/*.html templates/partials/*.html
 var templateFS embed.FS
 
 // OAuthClient exchanges a WeChat web-authorization code for an openid.

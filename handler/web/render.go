@@ -70,8 +70,9 @@ type Templates struct {
 	sets map[string]*template.Template
 }
 
-// Templates parses every page (dir/*.html) of fsys with the layout; a
-// page's template defines "content" and may use funcs.
+// Templates parses every page (dir/*.html) of fsys with the layout and
+// the shared partials (dir/partials/*.html); a page's template defines
+// "content" and may use funcs.
 func (k *Kit) Templates(fsys fs.FS, dir string, funcs template.FuncMap) (*Templates, error) {
 	layout, err := kitFS.ReadFile("templates/layout.html")
 	if err != nil {
@@ -80,6 +81,20 @@ func (k *Kit) Templates(fsys fs.FS, dir string, funcs template.FuncMap) (*Templa
 	names, err := fs.Glob(fsys, path.Join(dir, "*.html"))
 	if err != nil {
 		return nil, err
+	}
+	// Partials (dir/partials/*.html) define templates several pages
+	// share; every page's set gets them.
+	partNames, err := fs.Glob(fsys, path.Join(dir, "partials", "*.html"))
+	if err != nil {
+		return nil, err
+	}
+	var parts []string
+	for _, n := range partNames {
+		body, err := fs.ReadFile(fsys, n)
+		if err != nil {
+			return nil, err
+		}
+		parts = append(parts, string(body))
 	}
 	t := &Templates{kit: k, sets: map[string]*template.Template{}}
 	for _, n := range names {
@@ -94,6 +109,11 @@ func (k *Kit) Templates(fsys fs.FS, dir string, funcs template.FuncMap) (*Templa
 		set, err := template.New("layout").Funcs(template.FuncMap{"asset": k.assetURL}).Funcs(funcs).Parse(string(layout))
 		if err != nil {
 			return nil, fmt.Errorf("模板 layout: %w", err)
+		}
+		for i, part := range parts {
+			if _, err := set.Parse(part); err != nil {
+				return nil, fmt.Errorf("模板 %s: %w", partNames[i], err)
+			}
 		}
 		if _, err := set.Parse(string(body)); err != nil {
 			return nil, fmt.Errorf("模板 %s: %w", name, err)
