@@ -171,6 +171,12 @@ func measure(ctx context.Context, o options) error {
 		target{5 * time.Second, "median"})
 	m.report(ctx, "cadre table, province, 近30天", sess[provinceAccount], "/api/v1/admin/cadres", "", month, now,
 		target{5 * time.Second, "median"})
+	// The province's station list counts this week's and the waiting
+	// bookings of all 166 stations from indexes (not the year's bookings).
+	m.report(ctx, "station list, province, all 166 (API)", sess[provinceAccount], "/api/v1/admin/stations", "", month, now,
+		target{500 * time.Millisecond, "median"})
+	m.report(ctx, "station list page, province, page 1", sess[provinceAccount], "/h5/admin/stations", "", month, now,
+		target{500 * time.Millisecond, "median"})
 
 	// 2. The largest board, first and deepest page, H5 as a student and
 	// the API as a cadre (who sees unanswered questions first).
