@@ -221,6 +221,9 @@ func serveOn(ctx context.Context, b *base, ln net.Listener) error {
 		return err
 	}
 	trail, err := audit.New(b.db, clk, audit.Options{RetentionDays: b.cfg.AuditRetentionDays})
+	if err != nil {
+		return err
+	}
 	priv, err := privacy.New(b.db, b.store, clk, b.log)
 	if err != nil {
 		return err
@@ -235,8 +238,8 @@ func serveOn(ctx context.Context, b *base, ln net.Listener) error {
 		return err
 	}
 	svc := web.Services{Accounts: accounts, Questions: questions, Cadres: cadres, Stations: stations, Stats: statistics,
-		Onboarding: onboard, Notices: notices, Promotion: promo, Inbox: messages, Outbox: outbox, Passwords: passwords, Photos: photos, Privacy: priv, Audit: trail,
-		ScanLogins: scans}
+		Onboarding: onboard, Notices: notices, Promotion: promo, Inbox: messages, Outbox: outbox, Passwords: passwords,
+		Photos: photos, Privacy: priv, Audit: trail, ScanLogins: scans}
 	pages, err := h5.New(kit, svc, client)
 	if err != nil {
 		return err
