@@ -347,7 +347,7 @@ func (w *Pages) showSettings(c *gin.Context, status int, form map[string]string,
 			p.University = &uni
 		}
 	}
-	w.pages.RenderForm(c, status, "settings", web.Page{Title: "设置", User: u, Notice: noticeText(c.Query("notice")), Form: form, Extra: p}, err)
+	w.pages.RenderForm(c, status, "settings", web.Page{Title: "设置", User: u, Notice: noticeText(c.Query("notice")), Form: form, FormURL: "/h5/settings", Extra: p}, err)
 }
 
 // settingsPage is the settings page's own data.

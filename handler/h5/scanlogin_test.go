@@ -55,9 +55,15 @@ func (p *scanPC) poll(t *testing.T) (int, map[string]string) {
 	t.Helper()
 	r := p.c.Do(http.MethodPost, "/h5/login/scan/status", strings.NewReader(url.Values{"t": {p.token}}.Encode()),
 		http.Header{"Content-Type": {"application/x-www-form-urlencoded"}, "X-CSRF-Token": {p.csrf}, "Accept": {"application/json"}})
-	var out map[string]string
-	if err := json.Unmarshal([]byte(r.Body), &out); err != nil {
+	var raw map[string]any // an error envelope also carries "fields"
+	if err := json.Unmarshal([]byte(r.Body), &raw); err != nil {
 		t.Fatalf("poll: HTTP %d, not JSON: %s", r.Status, r.Body)
+	}
+	out := map[string]string{}
+	for k, v := range raw {
+		if s, ok := v.(string); ok {
+			out[k] = s
+		}
 	}
 	return r.Status, out
 }
