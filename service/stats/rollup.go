@@ -370,7 +370,15 @@ func (s *Service) acquireAs(ctx context.Context, holder string) (release func(),
 		return nil, res.Error
 	}
 	if res.RowsAffected == 0 {
-		return nil, ErrBusy
+		// MySQL counts changed rows only: renewing our own lease to the
+		// same instant (within the column's precision) changes nothing.
+		var st model.StatsState
+		if err := s.db.Conn(ctx).Where("name = ?", stateLease).Take(&st).Error; err != nil {
+			return nil, err
+		}
+		if st.Text != holder {
+			return nil, ErrBusy
+		}
 	}
 	return func() {
 		s.db.Conn(context.WithoutCancel(ctx)).Model(&model.StatsState{}).
