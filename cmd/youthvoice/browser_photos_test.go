@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/device"
@@ -39,12 +40,20 @@ func (brNarrowWeChat) Device() device.Info {
 // brAllImagesLoaded reports whether every img under sel has loaded.
 func brAllImagesLoaded(p *brTab, sel string) int {
 	p.t.Helper()
-	n, err := chromedp.Run(p.ctx, chromedp.Evaluate[int](`(function(){var a=document.querySelectorAll(`+"`"+sel+" img`"+`);
+	// The thumbnails load lazily after the page: wait (bounded) until
+	// every one has loaded; -1 when one never does.
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		n, err := chromedp.Run(p.ctx, chromedp.Evaluate[int](`(function(){var a=document.querySelectorAll(`+"`"+sel+" img`"+`);
 for (var i=0;i<a.length;i++){ if(!a[i].complete||a[i].naturalWidth===0) return -1; } return a.length;})()`))
-	if err != nil {
-		p.fail("count loaded images", err)
+		if err != nil {
+			p.fail("count loaded images", err)
+		}
+		if n >= 0 || time.Now().After(deadline) {
+			return n
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
-	return n
 }
 
 func TestBrowserPhotos(t *testing.T) {

@@ -28,7 +28,10 @@ type Client struct {
 
 func (s *Stack) Browser(ua string) *Client {
 	return &Client{T: s.T, Stack: s, UA: ua, Cookies: map[string]string{}, HTTP: &http.Client{
-		Timeout:       10 * time.Second,
+		// Bounded, so a hang fails the test, but long enough for the
+		// heaviest answers (a poster drawn under -race on a loaded
+		// two-core CI machine took over 10 s).
+		Timeout:       60 * time.Second,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}}
 }
