@@ -26,7 +26,7 @@ import (
 // Accounts the bench signs in with; every generated account has
 // benchPassword (one bcrypt hash, computed once).
 const (
-	benchPassword   = "scale-bench-2025"
+	benchPassword   = "scalebench2025"
 	provinceAccount = "scaleprovince"
 )
 
