@@ -204,50 +204,47 @@ func (c *Client) API(method, path string, body any) *Resp {
 	return c.Do(method, path, rd, h)
 }
 
-// Upload posts a multipart form with one file as field, and the other
-// fields; with api set, as the API does (CSRF token in the header),
-// otherwise as a page's form (token in the _csrf field).
+// Upload posts a multipart form with one file as field (none when data
+// is nil), and the other fields; with api set, as the API does (CSRF
+// token in the header), otherwise as a page's form (token in the _csrf
+// field), following a refused form back to its page as a browser does.
 func (c *Client) Upload(path string, fields map[string]string, field, filename string, data []byte, api bool) *Resp {
 	c.T.Helper()
-	var buf bytes.Buffer
-	mw := multipart.NewWriter(&buf)
-	h := http.Header{}
-	if api {
-		h.Set("X-CSRF-Token", c.CSRF())
-		h.Set("Accept", "application/json")
-	} else if _, ok := fields["_csrf"]; !ok {
-		if err := mw.WriteField("_csrf", c.CSRF()); err != nil {
-			c.T.Fatal(err)
-		}
-	}
+	vals := url.Values{}
 	for k, v := range fields {
-		if err := mw.WriteField(k, v); err != nil {
-			c.T.Fatal(err)
-		}
+		vals.Set(k, v)
 	}
+	var files []namedFile
 	if data != nil {
-		fw, err := mw.CreateFormFile(field, filename)
-		if err != nil {
-			c.T.Fatal(err)
-		}
-		if _, err := fw.Write(data); err != nil {
-			c.T.Fatal(err)
-		}
+		files = []namedFile{{filename, data}}
 	}
-	if err := mw.Close(); err != nil {
-		c.T.Fatal(err)
-	}
-	h.Set("Content-Type", mw.FormDataContentType())
+	r := c.postMultipart(path, vals, field, files, api)
 	if api {
-		return c.Do(http.MethodPost, path, &buf, h)
+		return r
 	}
-	return c.followFlash(c.Do(http.MethodPost, path, &buf, h))
+	return c.followFlash(r)
 }
 
 // UploadFiles posts a multipart form with several files in field (named
 // photo1.jpg, photo2.jpg …) and the other fields, repeated ones too;
-// with api set, as the API does, otherwise as a page's form.
+// with api set, as the API does, otherwise as a page's form. The answer
+// is not followed (a refused form's 303 is the caller's to check).
 func (c *Client) UploadFiles(path string, fields url.Values, field string, files [][]byte, api bool) *Resp {
+	c.T.Helper()
+	named := make([]namedFile, len(files))
+	for i, data := range files {
+		named[i] = namedFile{fmt.Sprintf("photo%d.jpg", i+1), data}
+	}
+	return c.postMultipart(path, fields, field, named, api)
+}
+
+type namedFile struct {
+	name string
+	data []byte
+}
+
+// postMultipart is Upload's and UploadFiles' request.
+func (c *Client) postMultipart(path string, fields url.Values, field string, files []namedFile, api bool) *Resp {
 	c.T.Helper()
 	var buf bytes.Buffer
 	mw := multipart.NewWriter(&buf)
@@ -267,12 +264,12 @@ func (c *Client) UploadFiles(path string, fields url.Values, field string, files
 			}
 		}
 	}
-	for i, data := range files {
-		fw, err := mw.CreateFormFile(field, fmt.Sprintf("photo%d.jpg", i+1))
+	for _, f := range files {
+		fw, err := mw.CreateFormFile(field, f.name)
 		if err != nil {
 			c.T.Fatal(err)
 		}
-		if _, err := fw.Write(data); err != nil {
+		if _, err := fw.Write(f.data); err != nil {
 			c.T.Fatal(err)
 		}
 	}
